@@ -1,0 +1,1 @@
+"""Accounts: the administrator, enterprises, their API keys, users and sessions."""

@@ -1,0 +1,176 @@
+"""Enterprises, API keys, users and sessions. Services flush; the request boundary commits."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from gate.accounts import credentials
+from gate.accounts.principal import ADMIN, EnterpriseRole, Principal, PrincipalKind
+from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
+from gate.domain.time import utc_now
+from gate.store.tables import ApiKey, Enterprise, EnterpriseUser, UserSession
+from gate.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class NewEnterprise:
+    name: str
+    tax_code: str
+    is_aeo: bool = False
+    contact_email: str | None = None
+
+
+async def create_enterprise(uow: UnitOfWork, new: NewEnterprise) -> Enterprise:
+    session = uow.session
+    if await session.scalar(select(Enterprise.id).where(Enterprise.tax_code == new.tax_code)):
+        raise AlreadyExists(f"an enterprise with tax code {new.tax_code} exists")
+    enterprise = Enterprise(
+        name=new.name, tax_code=new.tax_code, is_aeo=new.is_aeo, contact_email=new.contact_email
+    )
+    session.add(enterprise)
+    try:
+        async with uow.savepoint():
+            await session.flush()
+    except IntegrityError as error:  # a concurrent request took the tax code first
+        raise AlreadyExists(f"an enterprise with tax code {new.tax_code} exists") from error
+    return enterprise
+
+
+async def list_enterprises(uow: UnitOfWork) -> list[Enterprise]:
+    return list(await uow.session.scalars(select(Enterprise).order_by(Enterprise.name)))
+
+
+async def get_enterprise(uow: UnitOfWork, enterprise_id: str) -> Enterprise:
+    enterprise = await uow.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound("no such enterprise")
+    return enterprise
+
+
+async def issue_api_key(uow: UnitOfWork, enterprise_id: str, name: str) -> tuple[ApiKey, str]:
+    """A new key for the enterprise; the token is returned once and never stored."""
+    await get_enterprise(uow, enterprise_id)
+    issued = credentials.issue(credentials.API_KEY_PREFIX)
+    key = ApiKey(
+        enterprise_id=enterprise_id, name=name, lookup=issued.lookup, secret_hash=issued.hash
+    )
+    uow.session.add(key)
+    await uow.session.flush()
+    return key, issued.token
+
+
+async def list_api_keys(uow: UnitOfWork, enterprise_id: str) -> list[ApiKey]:
+    await get_enterprise(uow, enterprise_id)
+    query = select(ApiKey).where(ApiKey.enterprise_id == enterprise_id).order_by(ApiKey.created_at)
+    return list(await uow.session.scalars(query))
+
+
+async def revoke_api_key(uow: UnitOfWork, enterprise_id: str, key_id: str) -> ApiKey:
+    key = await uow.session.get(ApiKey, key_id)
+    if key is None or key.enterprise_id != enterprise_id:
+        raise NotFound("no such API key")
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        await uow.session.flush()
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    email: str
+    full_name: str
+    password: str
+    role: EnterpriseRole = EnterpriseRole.CLERK
+
+
+async def register_user(uow: UnitOfWork, enterprise_id: str, new: NewUser) -> EnterpriseUser:
+    await get_enterprise(uow, enterprise_id)
+    email = new.email.strip().lower()
+    if await uow.session.scalar(select(EnterpriseUser.id).where(EnterpriseUser.email == email)):
+        raise AlreadyExists("a user with that e-mail exists")
+    user = EnterpriseUser(
+        enterprise_id=enterprise_id,
+        email=email,
+        full_name=new.full_name,
+        role=new.role.value,
+        password_hash=await credentials.hash_password(new.password),
+    )
+    uow.session.add(user)
+    try:
+        async with uow.savepoint():
+            await uow.session.flush()
+    except IntegrityError as error:
+        raise AlreadyExists("a user with that e-mail exists") from error
+    return user
+
+
+async def list_users(uow: UnitOfWork, enterprise_id: str) -> list[EnterpriseUser]:
+    await get_enterprise(uow, enterprise_id)
+    query = select(EnterpriseUser).where(EnterpriseUser.enterprise_id == enterprise_id)
+    return list(await uow.session.scalars(query.order_by(EnterpriseUser.email)))
+
+
+async def sign_in(
+    uow: UnitOfWork, email: str, password: str, lifetime: timedelta
+) -> tuple[UserSession, str]:
+    """Check a user's password and open a session; the token is returned once."""
+    user = await uow.session.scalar(
+        select(EnterpriseUser).where(EnterpriseUser.email == email.strip().lower())
+    )
+    stored_hash = user.password_hash if user else credentials.DUMMY_PASSWORD_HASH
+    password_ok = await credentials.verify_password(password, stored_hash)
+    if user is None or not password_ok or user.disabled_at is not None:
+        raise Unauthorised("wrong e-mail or password")
+    issued = credentials.issue(credentials.SESSION_PREFIX)
+    user_session = UserSession(
+        id=issued.lookup, user_id=user.id, token_hash=issued.hash, expires_at=utc_now() + lifetime
+    )
+    uow.session.add(user_session)
+    await uow.session.flush()
+    return user_session, issued.token
+
+
+async def sign_out(uow: UnitOfWork, token: str) -> None:
+    """End the session on the server: the token stops working at once."""
+    parts = credentials.split_token(token, credentials.SESSION_PREFIX)
+    user_session = await uow.session.get(UserSession, parts[0]) if parts else None
+    if user_session is not None and user_session.revoked_at is None:
+        user_session.revoked_at = utc_now()
+        await uow.session.flush()
+
+
+async def authenticate(uow: UnitOfWork, token: str, admin_token: str | None) -> Principal:
+    """Who a bearer token belongs to; Unauthorised for anything not valid right now."""
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return ADMIN
+    if parts := credentials.split_token(token, credentials.API_KEY_PREFIX):
+        key = await uow.session.scalar(select(ApiKey).where(ApiKey.lookup == parts[0]))
+        if key and key.revoked_at is None and credentials.secret_matches(parts[1], key.secret_hash):
+            # An enterprise's API key acts for the whole enterprise, as its integration.
+            return Principal(
+                PrincipalKind.ENTERPRISE,
+                enterprise_id=key.enterprise_id,
+                role=EnterpriseRole.MANAGER,
+            )
+    elif parts := credentials.split_token(token, credentials.SESSION_PREFIX):
+        user_session = await uow.session.get(UserSession, parts[0])
+        if (
+            user_session
+            and user_session.revoked_at is None
+            and user_session.expires_at > utc_now()
+            and credentials.secret_matches(parts[1], user_session.token_hash)
+        ):
+            user = await uow.session.get(EnterpriseUser, user_session.user_id)
+            if user is not None and user.disabled_at is None:
+                return Principal(
+                    PrincipalKind.ENTERPRISE,
+                    enterprise_id=user.enterprise_id,
+                    user_id=user.id,
+                    role=EnterpriseRole(user.role),
+                )
+    raise Unauthorised("the credentials are not valid")

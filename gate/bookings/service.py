@@ -1,0 +1,269 @@
+"""Booking, rescheduling and cancelling. Services flush; the request boundary commits."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from gate.domain import bookings as rules
+from gate.domain.bookings import BookingStatus
+from gate.domain.cargo import check_declaration_number, check_hs_code, check_weight
+from gate.domain.errors import NotFound, PlateAlreadyBooked, ValidationFailed
+from gate.domain.events import BookingCancelled, BookingCreated, BookingRescheduled
+from gate.domain.plates import format_plate, normalise_plate
+from gate.domain.slots import Direction, check_bookable_start
+from gate.domain.time import as_utc
+from gate.fleet.service import get_driver, get_vehicle
+from gate.gates.calendar import gate_by_code
+from gate.gates.slots import ensure_slot, release_place, take_place
+from gate.store.tables import Booking, Gate
+from gate.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Cargo:
+    description: str
+    weight_kg: float
+    perishable: bool = False
+    hs_code: str | None = None
+    declaration_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    gate: str
+    direction: Direction
+    slot_start: datetime
+    vehicle_id: str
+    driver_id: str
+    cargo: Cargo
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRules:
+    now: datetime
+    horizon: timedelta
+
+
+async def create_booking(
+    uow: UnitOfWork, enterprise_id: str, new: NewBooking, at: BookingRules
+) -> Booking:
+    """Book a vehicle into a slot: refused when the slot is full or closed, when the plate
+    already has an active booking, or when the slot is past or beyond the horizon."""
+    start = check_bookable_start(new.slot_start, at.now, at.horizon)
+    gate = await gate_by_code(uow, new.gate)
+    vehicle = await get_vehicle(uow, enterprise_id, new.vehicle_id)
+    driver = await get_driver(uow, enterprise_id, new.driver_id)
+    cargo = new.cargo
+    hs_code = check_hs_code(cargo.hs_code) if cargo.hs_code else None
+    declaration = (
+        check_declaration_number(cargo.declaration_number) if cargo.declaration_number else None
+    )
+    check_weight(cargo.weight_kg)
+    await _ensure_plate_free(uow, vehicle.plate)
+
+    slot_id = await ensure_slot(uow, gate, new.direction, start)
+    await take_place(uow, slot_id)
+    booking = Booking(
+        code=rules.new_booking_code(),
+        enterprise_id=enterprise_id,
+        gate_id=gate.id,
+        direction=new.direction.value,
+        slot_id=slot_id,
+        slot_start=start,
+        vehicle_id=vehicle.id,
+        driver_id=driver.id,
+        plate=vehicle.plate,
+        active_plate=vehicle.plate,
+        cargo_description=cargo.description,
+        hs_code=hs_code,
+        weight_kg=cargo.weight_kg,
+        perishable=cargo.perishable,
+        declaration_number=declaration,
+        status=BookingStatus.BOOKED.value,
+        version=1,
+    )
+    uow.session.add(booking)
+    try:
+        await uow.session.flush()
+    except IntegrityError as error:
+        # The unique index on active_plate caught a concurrent booking of the same plate.
+        raise _plate_taken(vehicle.plate) from error
+    uow.record(BookingCreated(**_event_fields(booking, gate)))
+    return booking
+
+
+async def get_booking(uow: UnitOfWork, enterprise_id: str, booking_id: str) -> Booking:
+    """An enterprise's own booking; another enterprise's is as unknown as a missing one."""
+    booking = await uow.session.get(Booking, booking_id)
+    if booking is None or booking.enterprise_id != enterprise_id:
+        raise NotFound("no such booking")
+    return booking
+
+
+async def gate_of(uow: UnitOfWork, booking: Booking) -> Gate:
+    gate = await uow.session.get(Gate, booking.gate_id)
+    assert gate is not None
+    return gate
+
+
+async def reschedule_booking(
+    uow: UnitOfWork,
+    enterprise_id: str,
+    booking_id: str,
+    new_start: datetime,
+    expected_version: int,
+    at: BookingRules,
+) -> Booking:
+    """Move a booking to another slot of the same gate and direction: the new place is taken
+    and the old one freed in one transaction."""
+    start = check_bookable_start(new_start, at.now, at.horizon)
+    booking = await _lock_own_booking(uow, enterprise_id, booking_id)
+    rules.check_version(booking.version, expected_version)
+    rules.check_can_reschedule(BookingStatus(booking.status))
+    if booking.slot_start == start:
+        raise ValidationFailed("the booking is in that slot already", field="slot_start")
+    gate = await gate_of(uow, booking)
+    previous_start = booking.slot_start
+    slot_id = await ensure_slot(uow, gate, Direction(booking.direction), start)
+    await take_place(uow, slot_id)
+    await release_place(uow, booking.slot_id)
+    booking.slot_id, booking.slot_start = slot_id, start
+    booking.version += 1
+    await uow.session.flush()
+    uow.record(
+        BookingRescheduled(
+            **_event_fields(booking, gate), previous_slot_start=previous_start.isoformat()
+        )
+    )
+    return booking
+
+
+async def cancel_booking(
+    uow: UnitOfWork,
+    enterprise_id: str,
+    booking_id: str,
+    reason: str | None,
+    expected_version: int | None,
+    now: datetime,
+) -> Booking:
+    """Cancel and free the place at once. Cancelling a cancelled booking changes nothing."""
+    booking = await _lock_own_booking(uow, enterprise_id, booking_id)
+    if booking.status == BookingStatus.CANCELLED.value:
+        return booking
+    rules.check_version(booking.version, expected_version)
+    rules.check_can_cancel(BookingStatus(booking.status))
+    await release_place(uow, booking.slot_id)
+    booking.status = BookingStatus.CANCELLED.value
+    booking.active_plate = None
+    booking.cancelled_at = now
+    booking.cancel_reason = reason
+    booking.version += 1
+    await uow.session.flush()
+    uow.record(BookingCancelled(**_event_fields(booking, await gate_of(uow, booking))))
+    return booking
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFilter:
+    status: BookingStatus | None = None
+    gate: str | None = None
+    direction: Direction | None = None
+    plate: str | None = None
+    slot_from: datetime | None = None
+    slot_to: datetime | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+MAX_PAGE = 200
+
+
+async def list_bookings(
+    uow: UnitOfWork, enterprise_id: str, where: BookingFilter
+) -> tuple[list[Booking], str | None]:
+    """A page of the enterprise's bookings in slot order, and the cursor of the next page."""
+    if not 1 <= where.limit <= MAX_PAGE:
+        raise ValidationFailed(f"limit is between 1 and {MAX_PAGE}", field="limit")
+    query = select(Booking).where(Booking.enterprise_id == enterprise_id)
+    if where.status is not None:
+        query = query.where(Booking.status == where.status.value)
+    if where.gate is not None:
+        gate = await gate_by_code(uow, where.gate)
+        query = query.where(Booking.gate_id == gate.id)
+    if where.direction is not None:
+        query = query.where(Booking.direction == where.direction.value)
+    if where.plate is not None:
+        query = query.where(Booking.plate == normalise_plate(where.plate))
+    if where.slot_from is not None:
+        query = query.where(Booking.slot_start >= as_utc(where.slot_from))
+    if where.slot_to is not None:
+        query = query.where(Booking.slot_start < as_utc(where.slot_to))
+    if where.cursor is not None:
+        after_start, after_id = _decode_cursor(where.cursor)
+        query = query.where(
+            or_(
+                Booking.slot_start > after_start,
+                and_(Booking.slot_start == after_start, Booking.id > after_id),
+            )
+        )
+    query = query.order_by(Booking.slot_start, Booking.id).limit(where.limit + 1)
+    rows = list(await uow.session.scalars(query))
+    page, more = rows[: where.limit], len(rows) > where.limit
+    next_cursor = _encode_cursor(page[-1]) if more and page else None
+    return page, next_cursor
+
+
+async def _ensure_plate_free(uow: UnitOfWork, plate: str) -> None:
+    if await uow.session.scalar(select(Booking.id).where(Booking.active_plate == plate)):
+        raise _plate_taken(plate)
+
+
+def _plate_taken(plate: str) -> PlateAlreadyBooked:
+    return PlateAlreadyBooked(
+        f"vehicle {format_plate(plate)} already has an active booking; "
+        "reschedule or cancel it first"
+    )
+
+
+async def _lock_own_booking(uow: UnitOfWork, enterprise_id: str, booking_id: str) -> Booking:
+    # The row lock serialises two changes of one booking (PostgreSQL); SQLite's BEGIN
+    # IMMEDIATE already serialises writers.
+    booking = await uow.session.scalar(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if booking is None or booking.enterprise_id != enterprise_id:
+        raise NotFound("no such booking")
+    return booking
+
+
+def _event_fields(booking: Booking, gate: Gate) -> dict[str, Any]:
+    return {
+        "booking_id": booking.id,
+        "enterprise_id": booking.enterprise_id,
+        "gate": gate.code,
+        "direction": booking.direction,
+        "slot_start": booking.slot_start.isoformat(),
+    }
+
+
+def _encode_cursor(booking: Booking) -> str:
+    raw = f"{booking.slot_start.isoformat()}|{booking.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        start, booking_id = raw.split("|", 1)
+        return as_utc(datetime.fromisoformat(start)), booking_id
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("the cursor is not one this API gave", field="cursor") from None

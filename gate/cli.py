@@ -1,0 +1,131 @@
+"""The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from gate.config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gate", description="Digital border-gate platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the platform (migrates and seeds first)")
+    serve.add_argument("--host", default=None, help="default GATE_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default GATE_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+
+    db = commands.add_parser("db", help="database schema and seed data")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the Alembic migrations")
+    db_commands.add_parser("seed", help="create Lạng Sơn's gates where missing")
+
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.db_command == "upgrade":
+        _prepare_data_dir(settings)
+        _upgrade(settings)
+        print(f"schema is up to date on {_safe_url(settings.database_url)}")
+        return 0
+    if args.db_command == "seed":
+        created = asyncio.run(_seed(settings))
+        print(f"gates created: {', '.join(created) or 'none (all present)'}")
+        return 0
+    return 2
+
+
+def _prepare_data_dir(settings: Settings) -> None:
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _upgrade(settings: Settings) -> None:
+    from gate.store.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+async def _seed(settings: Settings) -> list[str]:
+    from gate.bus.events import InMemoryEventBus
+    from gate.gates.seed import seed_lang_son
+    from gate.store.database import create_engine, create_session_factory
+    from gate.store.unit_of_work import UnitOfWork
+
+    engine = create_engine(settings)
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            created = await seed_lang_son(uow)
+            await uow.commit()
+        return created
+    finally:
+        await engine.dispose()
+
+
+def _admin_token(settings: Settings) -> tuple[str | None, str]:
+    """The bootstrap secret: GATE_ADMIN_TOKEN, or for the embedded default one made once and
+    kept in the data folder (readable by its owner only)."""
+    if settings.admin_token:
+        return settings.admin_token, "from GATE_ADMIN_TOKEN"
+    if not settings.is_sqlite:
+        return None, "not set: administrator endpoints refuse every request"
+    path = Path(settings.data_dir) / "admin-token"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip(), f"kept in {path}"
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
+    import uvicorn
+
+    _prepare_data_dir(settings)
+    host = host or settings.host
+    port = port or settings.port
+    if settings.auto_migrate:
+        _upgrade(settings)
+    if settings.seed:
+        asyncio.run(_seed(settings))
+    token, where = _admin_token(settings)
+    if token:
+        os.environ["GATE_ADMIN_TOKEN"] = token
+    base = f"http://{host}:{port}"
+    bus = "Redis" if settings.redis_url else "in-memory event bus"
+    print(
+        f"\nDigital border-gate platform on {_safe_url(settings.database_url)} with {bus}\n"
+        f"  API docs:      {base}/schema\n"
+        f"  Gates:         {base}/api/v1/gates\n"
+        f"  Admin token:   {token or '-'} ({where})\n",
+        flush=True,
+    )
+    uvicorn.run(
+        "services.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for printing."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+if __name__ == "__main__":
+    sys.exit(main())

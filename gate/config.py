@@ -1,0 +1,64 @@
+"""One settings object, read once from the environment (GATE_ prefix)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs people paste and pick the async drivers the platform runs on."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path(".gate")
+    database_url: str = ""
+    redis_url: str | None = None
+    admin_token: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    booking_horizon_days: int = 14
+    seed: bool = True
+    auto_migrate: bool = True
+    db_pool_size: int = 10
+    db_pool_overflow: int = 20
+    session_hours: int = 12
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("GATE_DATA_DIR", ".gate"))
+        database_url = env.get("GATE_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/gate.db"
+        return cls(
+            data_dir=data_dir,
+            database_url=normalise_database_url(database_url),
+            redis_url=env.get("GATE_REDIS_URL") or None,
+            admin_token=env.get("GATE_ADMIN_TOKEN") or None,
+            host=env.get("GATE_HOST", "127.0.0.1"),
+            port=int(env.get("GATE_PORT", "8000")),
+            booking_horizon_days=int(env.get("GATE_BOOKING_HORIZON_DAYS", "14")),
+            seed=_bool(env.get("GATE_SEED", "true")),
+            auto_migrate=_bool(env.get("GATE_AUTO_MIGRATE", "true")),
+            db_pool_size=int(env.get("GATE_DB_POOL_SIZE", "10")),
+            db_pool_overflow=int(env.get("GATE_DB_POOL_OVERFLOW", "20")),
+            session_hours=int(env.get("GATE_SESSION_HOURS", "12")),
+        )

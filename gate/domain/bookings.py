@@ -1,0 +1,74 @@
+"""The booking (đăng ký qua cửa khẩu) of one vehicle into one crossing slot, and its states.
+
+The full life of a booking is booked → arrived → called → in inspection → cleared → exited,
+with held, rejected, cancelled, no-show and expired beside it. The foundation lets an
+enterprise book, reschedule and cancel; the check-in and clearance flows drive the rest.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+
+from gate.domain.errors import InvalidTransition, VersionConflict
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    CALLED = "called"
+    IN_INSPECTION = "in_inspection"
+    HELD = "held"
+    CLEARED = "cleared"
+    EXITED = "exited"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+    EXPIRED = "expired"
+
+
+# A booking in one of these states holds its plate: no second active booking for that plate.
+ACTIVE_STATUSES = frozenset(
+    {
+        BookingStatus.BOOKED,
+        BookingStatus.ARRIVED,
+        BookingStatus.CALLED,
+        BookingStatus.IN_INSPECTION,
+        BookingStatus.HELD,
+        BookingStatus.CLEARED,
+    }
+)
+
+# Letters a kiosk reader or a person cannot confuse (no 0/O, 1/I/L).
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+BOOKING_CODE_LENGTH = 10
+
+
+def new_booking_code() -> str:
+    """A short random code for the booking's QR code and for reading aloud at a kiosk."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(BOOKING_CODE_LENGTH))
+
+
+def is_active(status: BookingStatus) -> bool:
+    return status in ACTIVE_STATUSES
+
+
+def check_version(current: int, expected: int | None) -> None:
+    """Optimistic versioning: a change made against an older version is refused."""
+    if expected is not None and expected != current:
+        raise VersionConflict(
+            f"the booking is at version {current}, not {expected}; read it again",
+            current_version=current,
+        )
+
+
+def check_can_reschedule(status: BookingStatus) -> None:
+    """Only a booking whose vehicle has not yet arrived can move to another slot."""
+    if status is not BookingStatus.BOOKED:
+        raise InvalidTransition(f"a {status.value} booking cannot be rescheduled")
+
+
+def check_can_cancel(status: BookingStatus) -> None:
+    """A booking can be cancelled until its vehicle arrives at the gate."""
+    if status is not BookingStatus.BOOKED:
+        raise InvalidTransition(f"a {status.value} booking cannot be cancelled")

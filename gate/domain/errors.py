@@ -1,0 +1,87 @@
+"""Domain errors. Each carries a stable ``code``; the web layer maps codes to problem types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule of the domain refused what was asked."""
+
+    code = "domain-error"
+    title = "The request breaks a rule of the platform"
+
+    def __init__(self, detail: str = "", **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extensions = extensions
+
+
+class ValidationFailed(DomainError):
+    code = "validation"
+    title = "The request is not valid"
+
+
+class InvalidPlate(ValidationFailed):
+    code = "invalid-plate"
+    title = "Not a valid vehicle plate"
+
+
+class InvalidSlot(ValidationFailed):
+    code = "invalid-slot"
+    title = "Not a bookable slot"
+
+
+class NotFound(DomainError):
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    title = "The request conflicts with the current state"
+
+
+class SlotFull(Conflict):
+    code = "slot-full"
+    title = "The slot has no free place"
+
+
+class SlotClosed(Conflict):
+    code = "slot-closed"
+    title = "The gate is closed in that slot"
+
+
+class PlateAlreadyBooked(Conflict):
+    code = "plate-already-booked"
+    title = "The vehicle already has an active booking"
+
+
+class VersionConflict(Conflict):
+    code = "version-conflict"
+    title = "The resource was changed by someone else"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid-transition"
+    title = "That change is not allowed in the current state"
+
+
+class AlreadyExists(Conflict):
+    code = "already-exists"
+    title = "It exists already"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency-key-reused"
+    title = "The Idempotency-Key was used before with another request"
+
+
+class Unauthorised(DomainError):
+    code = "unauthorised"
+    title = "Authentication is required"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    title = "Not allowed for this account"

@@ -1,0 +1,110 @@
+"""Crossing slots (khung giờ qua cửa khẩu): one hour at one gate in one direction.
+
+A slot's capacity comes from the gate's calendar: the hourly capacity of the direction within
+its opening hours, an administrator's override for that very hour, and closures (a holiday,
+the other side's closure), which win over everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from gate.domain.errors import InvalidSlot, SlotClosed, SlotFull
+from gate.domain.time import SLOT_LENGTH, as_local, as_utc, floor_to_slot
+
+DEFAULT_HORIZON = timedelta(days=14)
+
+
+class Direction(StrEnum):
+    """Xuất (export, Vietnam to China) and nhập (import, China to Vietnam)."""
+
+    EXPORT = "export"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionSchedule:
+    """The ordinary day of one direction: open from ``opens_at`` to ``closes_at`` local hour."""
+
+    hourly_capacity: int
+    opens_at: int = 0
+    closes_at: int = 24
+
+    def is_open_at(self, local_hour: int) -> bool:
+        if self.opens_at <= self.closes_at:
+            return self.opens_at <= local_hour < self.closes_at
+        # An overnight schedule such as 20:00 to 06:00.
+        return local_hour >= self.opens_at or local_hour < self.closes_at
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A span when the gate takes no vehicle in a direction (or both, when direction is None)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    direction: Direction | None = None
+
+    def covers(self, slot_start: datetime, direction: Direction) -> bool:
+        if self.direction is not None and self.direction != direction:
+            return False
+        return self.starts_at < slot_start + SLOT_LENGTH and slot_start < self.ends_at
+
+
+@dataclass(frozen=True, slots=True)
+class SlotCapacity:
+    capacity: int
+    closed_reason: str | None = None
+
+
+def capacity_of_slot(
+    slot_start: datetime,
+    direction: Direction,
+    schedule: DirectionSchedule,
+    override: int | None,
+    closures: list[Closure],
+) -> SlotCapacity:
+    """The places a slot offers under the calendar."""
+    for closure in closures:
+        if closure.covers(slot_start, direction):
+            return SlotCapacity(0, closure.reason)
+    if override is not None:
+        return SlotCapacity(override)
+    if not schedule.is_open_at(as_local(slot_start).hour):
+        return SlotCapacity(0, "outside opening hours")
+    return SlotCapacity(schedule.hourly_capacity)
+
+
+def check_bookable_start(
+    slot_start: datetime, now: datetime, horizon: timedelta = DEFAULT_HORIZON
+) -> datetime:
+    """Validate a requested slot start and return it in UTC.
+
+    A slot is bookable from the hour that is running now (a truck may still make it) up to
+    the bookable horizon.
+    """
+    start = as_utc(slot_start)
+    if start != floor_to_slot(start):
+        raise InvalidSlot("a slot starts on the hour, e.g. 2026-12-01T08:00:00+07:00")
+    if start < floor_to_slot(now):
+        raise InvalidSlot("that slot is in the past")
+    if start >= now + horizon:
+        days = horizon.days
+        raise InvalidSlot(f"slots can be booked at most {days} days ahead", horizon_days=days)
+    return start
+
+
+def remaining_places(capacity: int, booked: int) -> int:
+    """Free places; never negative, even after a closure cut a slot already booked."""
+    return max(0, capacity - booked)
+
+
+def ensure_has_room(capacity: int, booked: int, closed_reason: str | None) -> None:
+    """Raise when the slot cannot take one more vehicle (the store enforces the same atomically)."""
+    if closed_reason is not None and capacity == 0:
+        raise SlotClosed(f"the gate is closed in that slot: {closed_reason}")
+    if booked >= capacity:
+        raise SlotFull("the slot has no free place", capacity=capacity)

@@ -1,0 +1,1 @@
+"""An enterprise's fleet: the vehicles and drivers it declares once and books with."""

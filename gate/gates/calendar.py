@@ -1,0 +1,128 @@
+"""Reading the slot calendar from the store and keeping materialised slots in line with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from gate.domain.errors import NotFound, ValidationFailed
+from gate.domain.slots import (
+    Closure as ClosureRule,
+)
+from gate.domain.slots import (
+    Direction,
+    DirectionSchedule,
+    SlotCapacity,
+    capacity_of_slot,
+)
+from gate.domain.time import SLOT_LENGTH
+from gate.store.tables import Closure, Gate, GateDirection, Slot, SlotOverride
+from gate.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Everything that decides the capacity of one direction's slots in a span of time."""
+
+    direction: Direction
+    schedule: DirectionSchedule
+    overrides: dict[datetime, int]
+    closures: list[ClosureRule]
+
+    def capacity(self, slot_start: datetime) -> SlotCapacity:
+        return capacity_of_slot(
+            slot_start,
+            self.direction,
+            self.schedule,
+            self.overrides.get(slot_start),
+            self.closures,
+        )
+
+
+async def gate_by_code(uow: UnitOfWork, code: str) -> Gate:
+    gate = await uow.session.scalar(select(Gate).where(Gate.code == code))
+    if gate is None:
+        raise NotFound(f"no gate {code!r}")
+    return gate
+
+
+def parse_direction(value: str) -> Direction:
+    try:
+        return Direction(value)
+    except ValueError:
+        raise ValidationFailed("direction is 'export' or 'import'", field="direction") from None
+
+
+async def load_calendar(
+    uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime
+) -> Calendar:
+    """The calendar of ``[start, end)`` for one direction of a gate."""
+    session = uow.session
+    row = await session.get(GateDirection, (gate.id, direction.value))
+    if row is None:
+        raise NotFound(f"gate {gate.code!r} takes no {direction.value} traffic")
+    overrides = await session.execute(
+        select(SlotOverride.starts_at, SlotOverride.capacity).where(
+            SlotOverride.gate_id == gate.id,
+            SlotOverride.direction == direction.value,
+            SlotOverride.starts_at >= start,
+            SlotOverride.starts_at < end,
+        )
+    )
+    closures = await session.scalars(
+        select(Closure).where(
+            Closure.gate_id == gate.id,
+            Closure.starts_at < end,
+            Closure.ends_at > start,
+        )
+    )
+    return Calendar(
+        direction=direction,
+        schedule=DirectionSchedule(row.hourly_capacity, row.opens_at, row.closes_at),
+        overrides={starts_at: capacity for starts_at, capacity in overrides.all()},
+        closures=[
+            ClosureRule(
+                c.starts_at, c.ends_at, c.reason, Direction(c.direction) if c.direction else None
+            )
+            for c in closures
+        ],
+    )
+
+
+async def refresh_slot_capacities(
+    uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime
+) -> int:
+    """After a calendar change, give every materialised slot in the span its new capacity.
+
+    A slot may end up with more booked than places (a closure after bookings): it then takes
+    no new booking, and the bookings already made stay until moved or cancelled.
+    """
+    calendar = await load_calendar(uow, gate, direction, start, end)
+    slots = await uow.session.execute(
+        select(Slot.id, Slot.starts_at, Slot.capacity).where(
+            Slot.gate_id == gate.id,
+            Slot.direction == direction.value,
+            Slot.starts_at >= start,
+            Slot.starts_at < end,
+        )
+    )
+    changed = 0
+    for slot_id, starts_at, capacity in slots.all():
+        new_capacity = calendar.capacity(starts_at).capacity
+        if new_capacity != capacity:
+            await uow.session.execute(
+                update(Slot).where(Slot.id == slot_id).values(capacity=new_capacity)
+            )
+            changed += 1
+    return changed
+
+
+def hours_between(start: datetime, end: datetime) -> list[datetime]:
+    hours = []
+    current = start
+    while current < end:
+        hours.append(current)
+        current += SLOT_LENGTH
+    return hours

@@ -1,0 +1,109 @@
+"""Seed data: Lạng Sơn's border gates with China, their lanes and hourly capacities.
+
+Capacities follow the published daily figures: Hữu Nghị's freight route (markers 1119–1120)
+handles about 800 vehicles a day, Tân Thanh (route 1088/2–1089, the main fruit gate) about 400;
+Cốc Nam and Chi Ma are smaller. Administrators change them through the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from gate.domain.slots import Direction
+from gate.gates.service import NewGate, add_lane, create_gate
+from gate.store.tables import Gate
+from gate.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class SeedGate:
+    gate: NewGate
+    export_lanes: int
+    import_lanes: int
+
+
+LANG_SON_GATES = [
+    SeedGate(
+        NewGate(
+            code="huu-nghi",
+            name="Cửa khẩu quốc tế Hữu Nghị",
+            name_en="Huu Nghi International Border Gate",
+            counterpart="Hữu Nghị Quan (友谊关), Guangxi, China",
+            province="Lạng Sơn",
+            kind="international",
+            export_capacity=30,
+            import_capacity=22,
+            opens_at=6,
+            closes_at=22,
+        ),
+        export_lanes=3,
+        import_lanes=2,
+    ),
+    SeedGate(
+        NewGate(
+            code="tan-thanh",
+            name="Cửa khẩu Tân Thanh",
+            name_en="Tan Thanh Border Gate",
+            counterpart="Pò Chài (浦寨), Guangxi, China",
+            province="Lạng Sơn",
+            kind="main",
+            export_capacity=15,
+            import_capacity=10,
+            opens_at=6,
+            closes_at=22,
+        ),
+        export_lanes=2,
+        import_lanes=1,
+    ),
+    SeedGate(
+        NewGate(
+            code="coc-nam",
+            name="Cửa khẩu Cốc Nam",
+            name_en="Coc Nam Border Gate",
+            counterpart="Lũng Nghìu (弄尧), Guangxi, China",
+            province="Lạng Sơn",
+            kind="main",
+            export_capacity=8,
+            import_capacity=6,
+            opens_at=7,
+            closes_at=19,
+        ),
+        export_lanes=1,
+        import_lanes=1,
+    ),
+    SeedGate(
+        NewGate(
+            code="chi-ma",
+            name="Cửa khẩu Chi Ma",
+            name_en="Chi Ma Border Gate",
+            counterpart="Ái Điểm (爱店), Guangxi, China",
+            province="Lạng Sơn",
+            kind="main",
+            export_capacity=8,
+            import_capacity=6,
+            opens_at=7,
+            closes_at=19,
+        ),
+        export_lanes=1,
+        import_lanes=1,
+    ),
+]
+
+
+async def seed_lang_son(uow: UnitOfWork) -> list[str]:
+    """Create the gates that are missing; returns the codes created. Safe to run every start."""
+    created = []
+    for seed in LANG_SON_GATES:
+        if await uow.session.scalar(select(Gate.id).where(Gate.code == seed.gate.code)):
+            continue
+        await create_gate(uow, seed.gate)
+        for direction, count, prefix in (
+            (Direction.EXPORT, seed.export_lanes, "X"),
+            (Direction.IMPORT, seed.import_lanes, "N"),
+        ):
+            for number in range(1, count + 1):
+                await add_lane(uow, seed.gate.code, f"{prefix}{number}", direction)
+        created.append(seed.gate.code)
+    return created

@@ -1,0 +1,243 @@
+"""Gates, lanes and the slot calendar: public reads and the administrator's changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
+from gate.domain.slots import Direction, remaining_places
+from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
+from gate.gates.calendar import gate_by_code, hours_between, load_calendar, refresh_slot_capacities
+from gate.store.tables import Closure, Gate, GateDirection, Lane, Slot, SlotOverride
+from gate.store.unit_of_work import UnitOfWork
+
+MAX_AVAILABILITY_HOURS = 24 * 31
+
+
+async def list_gates(uow: UnitOfWork) -> list[Gate]:
+    return list(await uow.session.scalars(select(Gate).order_by(Gate.code)))
+
+
+async def gate_details(uow: UnitOfWork, code: str) -> tuple[Gate, list[GateDirection], list[Lane]]:
+    gate = await gate_by_code(uow, code)
+    directions = await uow.session.scalars(
+        select(GateDirection).where(GateDirection.gate_id == gate.id)
+    )
+    lanes = await uow.session.scalars(
+        select(Lane).where(Lane.gate_id == gate.id).order_by(Lane.code)
+    )
+    return gate, list(directions), list(lanes)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotAvailability:
+    direction: Direction
+    starts_at: datetime
+    capacity: int
+    booked: int
+    remaining: int
+    closed_reason: str | None
+
+
+async def availability(
+    uow: UnitOfWork, code: str, directions: list[Direction], start: datetime, hours: int
+) -> list[SlotAvailability]:
+    """Places of each hour in ``[start, start + hours)``: materialised slots as stored, the
+    others as the calendar would create them."""
+    if not 1 <= hours <= MAX_AVAILABILITY_HOURS:
+        raise ValidationFailed(f"hours is between 1 and {MAX_AVAILABILITY_HOURS}", field="hours")
+    gate = await gate_by_code(uow, code)
+    begin = floor_to_slot(start)
+    end = begin + hours * SLOT_LENGTH
+    result: list[SlotAvailability] = []
+    for direction in directions:
+        calendar = await load_calendar(uow, gate, direction, begin, end)
+        stored = {
+            row.starts_at: row
+            for row in await uow.session.scalars(
+                select(Slot).where(
+                    Slot.gate_id == gate.id,
+                    Slot.direction == direction.value,
+                    Slot.starts_at >= begin,
+                    Slot.starts_at < end,
+                )
+            )
+        }
+        for hour in hours_between(begin, end):
+            planned = calendar.capacity(hour)
+            slot = stored.get(hour)
+            capacity = slot.capacity if slot else planned.capacity
+            booked = slot.booked if slot else 0
+            result.append(
+                SlotAvailability(
+                    direction=direction,
+                    starts_at=hour,
+                    capacity=capacity,
+                    booked=booked,
+                    remaining=remaining_places(capacity, booked),
+                    closed_reason=planned.closed_reason if capacity == 0 else None,
+                )
+            )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class NewGate:
+    code: str
+    name: str
+    name_en: str
+    counterpart: str
+    province: str
+    kind: str
+    export_capacity: int
+    import_capacity: int
+    opens_at: int = 0
+    closes_at: int = 24
+
+
+async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
+    if await uow.session.scalar(select(Gate.id).where(Gate.code == new.code)):
+        raise AlreadyExists(f"gate {new.code!r} exists")
+    gate = Gate(
+        code=new.code,
+        name=new.name,
+        name_en=new.name_en,
+        counterpart=new.counterpart,
+        province=new.province,
+        kind=new.kind,
+    )
+    uow.session.add(gate)
+    await uow.session.flush()
+    for direction, capacity in (
+        (Direction.EXPORT, new.export_capacity),
+        (Direction.IMPORT, new.import_capacity),
+    ):
+        uow.session.add(
+            GateDirection(
+                gate_id=gate.id,
+                direction=direction.value,
+                hourly_capacity=capacity,
+                opens_at=new.opens_at,
+                closes_at=new.closes_at,
+            )
+        )
+    await uow.session.flush()
+    return gate
+
+
+async def add_lane(uow: UnitOfWork, code: str, lane_code: str, direction: Direction) -> Lane:
+    gate = await gate_by_code(uow, code)
+    exists = await uow.session.scalar(
+        select(Lane.id).where(Lane.gate_id == gate.id, Lane.code == lane_code)
+    )
+    if exists:
+        raise AlreadyExists(f"lane {lane_code!r} exists at {code!r}")
+    lane = Lane(gate_id=gate.id, code=lane_code, direction=direction.value, is_open=True)
+    uow.session.add(lane)
+    await uow.session.flush()
+    return lane
+
+
+def _future_span(now: datetime, horizon: timedelta) -> tuple[datetime, datetime]:
+    # Slots already past keep the capacity they had: history is not rewritten.
+    start = floor_to_slot(now)
+    return start, start + horizon + timedelta(days=1)
+
+
+async def set_schedule(
+    uow: UnitOfWork,
+    code: str,
+    direction: Direction,
+    hourly_capacity: int,
+    opens_at: int,
+    closes_at: int,
+    now: datetime,
+    horizon: timedelta,
+) -> GateDirection:
+    """Change a direction's ordinary day; materialised future slots follow."""
+    gate = await gate_by_code(uow, code)
+    row = await uow.session.get(GateDirection, (gate.id, direction.value))
+    if row is None:
+        row = GateDirection(gate_id=gate.id, direction=direction.value)
+        uow.session.add(row)
+    row.hourly_capacity, row.opens_at, row.closes_at = hourly_capacity, opens_at, closes_at
+    await uow.session.flush()
+    await refresh_slot_capacities(uow, gate, direction, *_future_span(now, horizon))
+    return row
+
+
+async def set_slot_capacity(
+    uow: UnitOfWork, code: str, direction: Direction, starts_at: datetime, capacity: int | None
+) -> None:
+    """Override one hour's capacity (None returns it to the ordinary day)."""
+    gate = await gate_by_code(uow, code)
+    start = as_utc(starts_at)
+    if start != floor_to_slot(start):
+        raise ValidationFailed("a slot starts on the hour", field="starts_at")
+    key = (gate.id, direction.value, start)
+    existing = await uow.session.get(SlotOverride, key)
+    if capacity is None:
+        if existing is not None:
+            await uow.session.delete(existing)
+    elif existing is None:
+        uow.session.add(
+            SlotOverride(
+                gate_id=gate.id, direction=direction.value, starts_at=start, capacity=capacity
+            )
+        )
+    else:
+        existing.capacity = capacity
+    await uow.session.flush()
+    await refresh_slot_capacities(uow, gate, direction, start, start + SLOT_LENGTH)
+
+
+async def add_closure(
+    uow: UnitOfWork,
+    code: str,
+    direction: Direction | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+) -> Closure:
+    gate = await gate_by_code(uow, code)
+    start, end = as_utc(starts_at), as_utc(ends_at)
+    if end <= start:
+        raise ValidationFailed("a closure ends after it starts", field="ends_at")
+    closure = Closure(
+        gate_id=gate.id,
+        direction=direction.value if direction else None,
+        starts_at=start,
+        ends_at=end,
+        reason=reason,
+    )
+    uow.session.add(closure)
+    await uow.session.flush()
+    for each in [direction] if direction else list(Direction):
+        await refresh_slot_capacities(uow, gate, each, floor_to_slot(start), end)
+    return closure
+
+
+async def list_closures(uow: UnitOfWork, code: str, since: datetime) -> list[Closure]:
+    gate = await gate_by_code(uow, code)
+    query = select(Closure).where(Closure.gate_id == gate.id, Closure.ends_at > since)
+    return list(await uow.session.scalars(query.order_by(Closure.starts_at)))
+
+
+async def remove_closure(uow: UnitOfWork, code: str, closure_id: str) -> None:
+    gate = await gate_by_code(uow, code)
+    closure = await uow.session.get(Closure, closure_id)
+    if closure is None or closure.gate_id != gate.id:
+        raise NotFound("no such closure")
+    span = (floor_to_slot(closure.starts_at), closure.ends_at)
+    affected = [Direction(closure.direction)] if closure.direction else list(Direction)
+    await uow.session.execute(delete(Closure).where(Closure.id == closure_id))
+    for each in affected:
+        await refresh_slot_capacities(uow, gate, each, *span)
+
+
+async def gate_codes(uow: UnitOfWork) -> dict[str, str]:
+    """Gate id to code; gates are few, so one small query serves a whole page of bookings."""
+    return dict((await uow.session.execute(select(Gate.id, Gate.code))).tuples().all())

@@ -1,0 +1,74 @@
+"""Places in slots. The count of a slot changes only by conditional updates inside the
+transaction that books, moves or cancels, so capacity is never oversold on any database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gate.domain.errors import SlotClosed, SlotFull
+from gate.domain.slots import Direction
+from gate.domain.time import SLOT_LENGTH
+from gate.gates.calendar import load_calendar
+from gate.store.tables import Gate, Slot
+from gate.store.types import new_id
+from gate.store.unit_of_work import UnitOfWork
+
+
+def _insert_ignoring_conflicts(uow: UnitOfWork, values: dict[str, Any]) -> Any:
+    dialect = uow.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Slot)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["gate_id", "direction", "starts_at"])
+    )
+
+
+async def ensure_slot(uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime) -> str:
+    """The id of the slot row for that hour, materialising it with the calendar's capacity."""
+    key = (Slot.gate_id == gate.id, Slot.direction == direction.value, Slot.starts_at == start)
+    slot_id = await uow.session.scalar(select(Slot.id).where(*key))
+    if slot_id is not None:
+        return slot_id
+    calendar = await load_calendar(uow, gate, direction, start, start + SLOT_LENGTH)
+    values = {
+        "id": new_id(),
+        "gate_id": gate.id,
+        "direction": direction.value,
+        "starts_at": start,
+        "capacity": calendar.capacity(start).capacity,
+        "booked": 0,
+    }
+    # Two first bookings of one hour may race here: one insert wins, both read the same row.
+    await uow.session.execute(_insert_ignoring_conflicts(uow, values))
+    slot_id = await uow.session.scalar(select(Slot.id).where(*key))
+    assert slot_id is not None
+    return slot_id
+
+
+async def take_place(uow: UnitOfWork, slot_id: str) -> None:
+    """Book one place, or raise SlotFull / SlotClosed. Atomic: the row lock of the UPDATE
+    serialises concurrent bookers and the WHERE is re-checked after the lock is granted."""
+    taken = await uow.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked < Slot.capacity)
+        .values(booked=Slot.booked + 1)
+        .returning(Slot.booked)
+    )
+    if taken.first() is not None:
+        return
+    capacity = await uow.session.scalar(select(Slot.capacity).where(Slot.id == slot_id))
+    if capacity == 0:
+        raise SlotClosed("the gate takes no vehicle in that slot")
+    raise SlotFull("the slot has no free place", capacity=capacity)
+
+
+async def release_place(uow: UnitOfWork, slot_id: str) -> None:
+    """Give a place back at once (a cancellation or a move to another slot)."""
+    await uow.session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.booked > 0).values(booked=Slot.booked - 1)
+    )

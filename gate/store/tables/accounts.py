@@ -1,0 +1,51 @@
+"""Enterprises (doanh nghiệp), their API keys, users and browser/API sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gate.store.tables.base import Base, CreatedMixin, IdMixin
+
+
+class Enterprise(IdMixin, CreatedMixin, Base):
+    __tablename__ = "enterprises"
+
+    name: Mapped[str] = mapped_column(String(200))
+    tax_code: Mapped[str] = mapped_column(String(14), unique=True)
+    # Authorised Economic Operator: a trusted enterprise served in its own priority class.
+    is_aeo: Mapped[bool] = mapped_column(default=False)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+
+
+class ApiKey(IdMixin, CreatedMixin, Base):
+    __tablename__ = "api_keys"
+
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The public part of the key, used to find its row; the secret is only stored hashed.
+    lookup: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+
+
+class EnterpriseUser(IdMixin, CreatedMixin, Base):
+    __tablename__ = "enterprise_users"
+
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled_at: Mapped[datetime | None]
+
+
+class UserSession(IdMixin, CreatedMixin, Base):
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("enterprise_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,92 @@
+"""Gates (cửa khẩu), their lanes, and the slot calendar: schedules, overrides, closures, slots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gate.store.tables.base import Base, CreatedMixin, IdMixin
+
+
+class Gate(IdMixin, CreatedMixin, Base):
+    __tablename__ = "gates"
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    counterpart: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    # Grace windows around a slot for check-in (used by the check-in flow).
+    grace_early_minutes: Mapped[int] = mapped_column(default=30)
+    grace_late_minutes: Mapped[int] = mapped_column(default=60)
+
+
+class GateDirection(Base):
+    """The ordinary day of one direction at one gate: opening hours and hourly capacity."""
+
+    __tablename__ = "gate_directions"
+    __table_args__ = (
+        CheckConstraint("hourly_capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("opens_at BETWEEN 0 AND 24 AND closes_at BETWEEN 0 AND 24", name="hours"),
+    )
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    hourly_capacity: Mapped[int]
+    opens_at: Mapped[int] = mapped_column(default=0)
+    closes_at: Mapped[int] = mapped_column(default=24)
+
+
+class Lane(IdMixin, CreatedMixin, Base):
+    __tablename__ = "lanes"
+    __table_args__ = (UniqueConstraint("gate_id", "code"),)
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(10))
+    is_open: Mapped[bool] = mapped_column(default=True)
+
+
+class SlotOverride(Base):
+    """An administrator's capacity for one particular hour, instead of the ordinary day's."""
+
+    __tablename__ = "slot_overrides"
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    capacity: Mapped[int]
+
+
+class Closure(IdMixin, CreatedMixin, Base):
+    """A holiday or the other side's closure: no places while it lasts."""
+
+    __tablename__ = "closures"
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), index=True)
+    direction: Mapped[str | None] = mapped_column(String(10))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(300))
+
+
+class Slot(IdMixin, Base):
+    """A bookable hour, materialised on its first booking. ``booked`` moves only by conditional
+    updates in the transaction that creates, moves or cancels a booking, so it equals the count
+    of the slot's active bookings and never passes ``capacity``."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("gate_id", "direction", "starts_at", name="uq_slots_gate_direction_start"),
+        CheckConstraint("booked >= 0", name="booked_not_negative"),
+    )
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"))
+    direction: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[datetime]
+    capacity: Mapped[int]
+    booked: Mapped[int] = mapped_column(default=0)

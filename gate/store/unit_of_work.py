@@ -1,0 +1,69 @@
+"""The unit of work: one session and one transaction; rolls back unless told to commit, and
+publishes the events recorded during it only after the commit succeeded."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gate.bus.events import EventBus
+from gate.domain.events import DomainEvent
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], bus: EventBus) -> None:
+        self._session_factory = session_factory
+        self._bus = bus
+        self._events: list[DomainEvent] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    def record(self, event: DomainEvent) -> None:
+        """Queue an event; it is published after commit and dropped on rollback."""
+        self._events.append(event)
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+            self._session = None
+            self._events = []
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        events, self._events = self._events, []
+        await self._bus.publish(events)
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._events = []
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: on error both its writes and the events it recorded are dropped."""
+        mark = len(self._events)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._events[mark:]
+            raise

@@ -1,0 +1,1 @@
+"""Litestar applications: thin handlers that parse, authorise, call the core and map errors."""

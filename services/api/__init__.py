@@ -1,0 +1,22 @@
+"""The REST API under /api/v1: enterprises, gates and slots, fleet, bookings."""
+
+from litestar import Router
+
+from services.api.accounts.endpoints import EnterpriseController, SessionController
+from services.api.bookings.endpoints import BookingController
+from services.api.fleet.endpoints import DriverController, VehicleController
+from services.api.gates.endpoints import GateController
+
+api_router = Router(
+    path="/api/v1",
+    route_handlers=[
+        EnterpriseController,
+        SessionController,
+        GateController,
+        VehicleController,
+        DriverController,
+        BookingController,
+    ],
+)
+
+__all__ = ["api_router"]

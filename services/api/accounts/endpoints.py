@@ -1,0 +1,117 @@
+"""Enterprises, API keys, users and sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+
+from gate.accounts import service
+from gate.accounts.principal import Principal
+from gate.store.unit_of_work import UnitOfWork
+from services.api.accounts.schemas import (
+    ApiKeyCreate,
+    ApiKeyView,
+    EnterpriseCreate,
+    EnterpriseView,
+    IssuedApiKey,
+    Me,
+    SessionView,
+    SignIn,
+    UserCreate,
+    UserView,
+)
+from services.api.dependencies import bearer_token
+from services.api.schemas import local
+from services.platform import Platform
+
+
+class EnterpriseController(Controller):
+    path = "/enterprises"
+    tags = ["enterprises"]
+
+    @post(operation_id="createEnterprise")
+    async def create_enterprise(
+        self, data: EnterpriseCreate, uow: UnitOfWork, principal: Principal
+    ) -> EnterpriseView:
+        """Register an enterprise (administrator)."""
+        principal.require_admin()
+        new = service.NewEnterprise(data.name, data.tax_code, data.is_aeo, data.contact_email)
+        return EnterpriseView.of(await service.create_enterprise(uow, new))
+
+    @get(operation_id="listEnterprises")
+    async def list_enterprises(self, uow: UnitOfWork, principal: Principal) -> list[EnterpriseView]:
+        principal.require_admin()
+        return [EnterpriseView.of(e) for e in await service.list_enterprises(uow)]
+
+    @get("/{enterprise_id:str}", operation_id="getEnterprise")
+    async def get_enterprise(
+        self, enterprise_id: str, uow: UnitOfWork, principal: Principal
+    ) -> EnterpriseView:
+        principal.require_manager_of(enterprise_id)
+        return EnterpriseView.of(await service.get_enterprise(uow, enterprise_id))
+
+    @post("/{enterprise_id:str}/api-keys", operation_id="issueApiKey")
+    async def issue_key(
+        self, enterprise_id: str, data: ApiKeyCreate, uow: UnitOfWork, principal: Principal
+    ) -> IssuedApiKey:
+        """A new API key; its token is in this answer and never again."""
+        principal.require_manager_of(enterprise_id)
+        key, token = await service.issue_api_key(uow, enterprise_id, data.name)
+        return IssuedApiKey(key.id, key.name, token, local(key.created_at))
+
+    @get("/{enterprise_id:str}/api-keys", operation_id="listApiKeys")
+    async def list_keys(
+        self, enterprise_id: str, uow: UnitOfWork, principal: Principal
+    ) -> list[ApiKeyView]:
+        principal.require_manager_of(enterprise_id)
+        return [ApiKeyView.of(k) for k in await service.list_api_keys(uow, enterprise_id)]
+
+    @delete("/{enterprise_id:str}/api-keys/{key_id:str}", operation_id="revokeApiKey")
+    async def revoke_key(
+        self, enterprise_id: str, key_id: str, uow: UnitOfWork, principal: Principal
+    ) -> None:
+        principal.require_manager_of(enterprise_id)
+        await service.revoke_api_key(uow, enterprise_id, key_id)
+
+    @post("/{enterprise_id:str}/users", operation_id="registerUser")
+    async def register_user(
+        self, enterprise_id: str, data: UserCreate, uow: UnitOfWork, principal: Principal
+    ) -> UserView:
+        principal.require_manager_of(enterprise_id)
+        new = service.NewUser(data.email, data.full_name, data.password, data.role)
+        return UserView.of(await service.register_user(uow, enterprise_id, new))
+
+    @get("/{enterprise_id:str}/users", operation_id="listUsers")
+    async def list_users(
+        self, enterprise_id: str, uow: UnitOfWork, principal: Principal
+    ) -> list[UserView]:
+        principal.require_manager_of(enterprise_id)
+        return [UserView.of(u) for u in await service.list_users(uow, enterprise_id)]
+
+
+class SessionController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/sessions", operation_id="signIn")
+    async def sign_in(self, data: SignIn, uow: UnitOfWork, platform: Platform) -> SessionView:
+        """Sign an enterprise user in; the token is used as 'Authorization: Bearer'."""
+        lifetime = timedelta(hours=platform.settings.session_hours)
+        user_session, token = await service.sign_in(uow, data.email, data.password, lifetime)
+        return SessionView(token, local(user_session.expires_at))
+
+    @delete("/sessions/current", operation_id="signOut")
+    async def sign_out(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal
+    ) -> None:
+        """End this session on the server."""
+        token = bearer_token(request)
+        if token is not None:
+            await service.sign_out(uow, token)
+
+    @get("/me", operation_id="whoAmI")
+    async def me(self, principal: Principal) -> Me:
+        role = principal.role.value if principal.role else None
+        return Me(principal.kind.value, principal.enterprise_id, principal.user_id, role)

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from gate.accounts.principal import EnterpriseRole
+from gate.store.tables import ApiKey, Enterprise, EnterpriseUser
+from services.api.schemas import Email, Input, Output, Password, ShortText, local, local_or_none
+
+# Mã số thuế: 10 digits, or 13 with a branch suffix.
+TaxCode = Annotated[str, msgspec.Meta(pattern=r"^\d{10}(-?\d{3})?$")]
+
+
+class EnterpriseCreate(Input):
+    name: ShortText
+    tax_code: TaxCode
+    is_aeo: bool = False
+    contact_email: Email | None = None
+
+
+class EnterpriseView(Output):
+    id: str
+    name: str
+    tax_code: str
+    is_aeo: bool
+    contact_email: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Enterprise) -> EnterpriseView:
+        return cls(
+            row.id, row.name, row.tax_code, row.is_aeo, row.contact_email, local(row.created_at)
+        )
+
+
+class ApiKeyCreate(Input):
+    name: ShortText
+
+
+class ApiKeyView(Output):
+    id: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ApiKey) -> ApiKeyView:
+        return cls(row.id, row.name, local(row.created_at), local_or_none(row.revoked_at))
+
+
+class IssuedApiKey(Output):
+    """The key itself is shown here once; only a hash of it is kept."""
+
+    id: str
+    name: str
+    token: str
+    created_at: datetime
+
+
+class UserCreate(Input):
+    email: Email
+    full_name: ShortText
+    password: Password
+    role: EnterpriseRole = EnterpriseRole.CLERK
+
+
+class UserView(Output):
+    id: str
+    enterprise_id: str
+    email: str
+    full_name: str
+    role: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: EnterpriseUser) -> UserView:
+        return cls(
+            row.id, row.enterprise_id, row.email, row.full_name, row.role, local(row.created_at)
+        )
+
+
+class SignIn(Input):
+    email: Email
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class SessionView(Output):
+    token: str
+    expires_at: datetime
+
+
+class Me(Output):
+    kind: str
+    enterprise_id: str | None
+    user_id: str | None
+    role: str | None

@@ -1,0 +1,154 @@
+"""Bookings of crossing slots: create, read, list, reschedule, cancel. Writes take an
+``Idempotency-Key`` so that a client may retry them safely."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+
+from gate.accounts.principal import Principal
+from gate.bookings import service
+from gate.domain.bookings import BookingStatus
+from gate.domain.slots import Direction
+from gate.domain.time import utc_now
+from gate.gates.service import gate_codes
+from gate.store.tables import Booking
+from gate.store.unit_of_work import UnitOfWork
+from services.api.bookings.schemas import (
+    BookingCancel,
+    BookingCreate,
+    BookingPage,
+    BookingReschedule,
+    BookingView,
+)
+from services.api.idempotency import answer_idempotently, fingerprint
+from services.platform import Platform
+
+IdempotencyKey = Parameter(header="Idempotency-Key", required=False, default=None)
+
+
+async def _view(uow: UnitOfWork, booking: Booking) -> BookingView:
+    gate = await service.gate_of(uow, booking)
+    return BookingView.of(booking, gate.code)
+
+
+class BookingController(Controller):
+    path = "/bookings"
+    tags = ["bookings"]
+
+    @post(operation_id="createBooking", responses=None)
+    async def create_booking(
+        self,
+        request: Request[Any, Any, Any],
+        data: BookingCreate,
+        uow: UnitOfWork,
+        principal: Principal,
+        platform: Platform,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> Response[bytes]:
+        """Book a vehicle into a slot. 409 slot-full, slot-closed or plate-already-booked."""
+        enterprise_id = principal.require_enterprise()
+        new = service.NewBooking(
+            gate=data.gate,
+            direction=data.direction,
+            slot_start=data.slot_start,
+            vehicle_id=data.vehicle_id,
+            driver_id=data.driver_id,
+            cargo=service.Cargo(
+                description=data.cargo.description,
+                weight_kg=data.cargo.weight_kg,
+                perishable=data.cargo.perishable,
+                hs_code=data.cargo.hs_code,
+                declaration_number=data.cargo.declaration_number,
+            ),
+        )
+        rules = service.BookingRules(utc_now(), platform.horizon)
+
+        async def book() -> tuple[int, BookingView]:
+            booking = await service.create_booking(uow, enterprise_id, new, rules)
+            return 201, await _view(uow, booking)
+
+        return await answer_idempotently(
+            uow, enterprise_id, idempotency_key, fingerprint(request, data), book
+        )
+
+    @get(operation_id="listBookings")
+    async def list_bookings(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        status: BookingStatus | None = None,
+        gate: str | None = Parameter(default=None, max_length=64),
+        direction: Direction | None = None,
+        plate: str | None = Parameter(default=None, max_length=20),
+        slot_from: datetime | None = None,
+        slot_to: datetime | None = None,
+        limit: int = Parameter(default=50, ge=1, le=service.MAX_PAGE),
+        cursor: str | None = Parameter(default=None, max_length=200),
+    ) -> BookingPage:
+        """The enterprise's own bookings in slot order, a page at a time (``next_cursor``)."""
+        enterprise_id = principal.require_enterprise()
+        where = service.BookingFilter(
+            status, gate, direction, plate, slot_from, slot_to, limit, cursor
+        )
+        rows, next_cursor = await service.list_bookings(uow, enterprise_id, where)
+        codes = await gate_codes(uow)
+        return BookingPage([BookingView.of(b, codes[b.gate_id]) for b in rows], next_cursor)
+
+    @get("/{booking_id:str}", operation_id="getBooking")
+    async def get_booking(
+        self, booking_id: str, uow: UnitOfWork, principal: Principal
+    ) -> BookingView:
+        enterprise_id = principal.require_enterprise()
+        return await _view(uow, await service.get_booking(uow, enterprise_id, booking_id))
+
+    @post("/{booking_id:str}/reschedule", operation_id="rescheduleBooking")
+    async def reschedule(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: str,
+        data: BookingReschedule,
+        uow: UnitOfWork,
+        principal: Principal,
+        platform: Platform,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> Response[bytes]:
+        """Move to another slot; ``version`` must be the version last read (409 otherwise)."""
+        enterprise_id = principal.require_enterprise()
+        rules = service.BookingRules(utc_now(), platform.horizon)
+
+        async def move() -> tuple[int, BookingView]:
+            booking = await service.reschedule_booking(
+                uow, enterprise_id, booking_id, data.slot_start, data.version, rules
+            )
+            return 200, await _view(uow, booking)
+
+        return await answer_idempotently(
+            uow, enterprise_id, idempotency_key, fingerprint(request, data), move
+        )
+
+    @post("/{booking_id:str}/cancel", operation_id="cancelBooking")
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: str,
+        data: BookingCancel,
+        uow: UnitOfWork,
+        principal: Principal,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> Response[bytes]:
+        """Cancel; the place is free for others at once."""
+        enterprise_id = principal.require_enterprise()
+
+        async def cancel() -> tuple[int, BookingView]:
+            booking = await service.cancel_booking(
+                uow, enterprise_id, booking_id, data.reason, data.version, utc_now()
+            )
+            return 200, await _view(uow, booking)
+
+        return await answer_idempotently(
+            uow, enterprise_id, idempotency_key, fingerprint(request, data), cancel
+        )

@@ -1,0 +1,150 @@
+"""Gates: public reads of gates and free places; the administrator's calendar changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import Parameter
+
+from gate.accounts.principal import Principal
+from gate.domain.slots import Direction
+from gate.domain.time import LOCAL_TZ, utc_now
+from gate.gates import service
+from gate.store.unit_of_work import UnitOfWork
+from services.api.gates.schemas import (
+    Availability,
+    CapacityOverride,
+    ClosureCreate,
+    ClosureView,
+    GateCreate,
+    GateDetail,
+    GateSummary,
+    LaneCreate,
+    LaneView,
+    ScheduleUpdate,
+    ScheduleView,
+    SlotView,
+)
+from services.platform import Platform
+
+
+class GateController(Controller):
+    path = "/gates"
+    tags = ["gates"]
+
+    @get(operation_id="listGates", security=[])
+    async def list_gates(self, uow: UnitOfWork) -> list[GateSummary]:
+        """All gates (public)."""
+        return [GateSummary.of(g) for g in await service.list_gates(uow)]
+
+    @get("/{code:str}", operation_id="getGate", security=[])
+    async def get_gate(self, code: str, uow: UnitOfWork) -> GateDetail:
+        """A gate with its schedules and lanes (public)."""
+        gate, directions, lanes = await service.gate_details(uow, code)
+        return GateDetail(
+            code=gate.code,
+            name=gate.name,
+            name_en=gate.name_en,
+            counterpart=gate.counterpart,
+            province=gate.province,
+            kind=gate.kind,
+            timezone=str(LOCAL_TZ),
+            grace_early_minutes=gate.grace_early_minutes,
+            grace_late_minutes=gate.grace_late_minutes,
+            schedules=[ScheduleView.of(d) for d in directions],
+            lanes=[LaneView.of(lane) for lane in lanes],
+        )
+
+    @get("/{code:str}/availability", operation_id="getAvailability", security=[])
+    async def availability(
+        self,
+        code: str,
+        uow: UnitOfWork,
+        direction: Direction | None = None,
+        from_: datetime | None = Parameter(query="from", default=None),
+        hours: int = Parameter(default=48, ge=1, le=24 * 31),
+    ) -> Availability:
+        """Capacity, booked and remaining places per hour (public); from now by default."""
+        directions = [direction] if direction else list(Direction)
+        slots = await service.availability(uow, code, directions, from_ or utc_now(), hours)
+        return Availability(code, [SlotView.of(s) for s in slots])
+
+    @post(operation_id="createGate")
+    async def create_gate(
+        self, data: GateCreate, uow: UnitOfWork, principal: Principal
+    ) -> GateSummary:
+        principal.require_admin()
+        new = service.NewGate(
+            data.code,
+            data.name,
+            data.name_en,
+            data.counterpart,
+            data.province,
+            data.kind,
+            data.export_capacity,
+            data.import_capacity,
+            data.opens_at,
+            data.closes_at,
+        )
+        return GateSummary.of(await service.create_gate(uow, new))
+
+    @put("/{code:str}/schedules/{direction:str}", operation_id="setSchedule")
+    async def set_schedule(
+        self,
+        code: str,
+        direction: Direction,
+        data: ScheduleUpdate,
+        uow: UnitOfWork,
+        principal: Principal,
+        platform: Platform,
+    ) -> ScheduleView:
+        """Change a direction's opening hours and hourly capacity; future slots follow."""
+        principal.require_admin()
+        row = await service.set_schedule(
+            uow,
+            code,
+            direction,
+            data.hourly_capacity,
+            data.opens_at,
+            data.closes_at,
+            utc_now(),
+            platform.horizon,
+        )
+        return ScheduleView.of(row)
+
+    @post("/{code:str}/capacity-overrides", operation_id="overrideSlotCapacity", status_code=204)
+    async def override_capacity(
+        self, code: str, data: CapacityOverride, uow: UnitOfWork, principal: Principal
+    ) -> None:
+        principal.require_admin()
+        await service.set_slot_capacity(uow, code, data.direction, data.starts_at, data.capacity)
+
+    @post("/{code:str}/lanes", operation_id="addLane")
+    async def add_lane(
+        self, code: str, data: LaneCreate, uow: UnitOfWork, principal: Principal
+    ) -> LaneView:
+        principal.require_admin()
+        return LaneView.of(await service.add_lane(uow, code, data.code, data.direction))
+
+    @get("/{code:str}/closures", operation_id="listClosures", security=[])
+    async def list_closures(self, code: str, uow: UnitOfWork) -> list[ClosureView]:
+        """Closures now and ahead (public: drivers plan around them)."""
+        return [ClosureView.of(c) for c in await service.list_closures(uow, code, utc_now())]
+
+    @post("/{code:str}/closures", operation_id="addClosure")
+    async def add_closure(
+        self, code: str, data: ClosureCreate, uow: UnitOfWork, principal: Principal
+    ) -> ClosureView:
+        principal.require_admin()
+        closure = await service.add_closure(
+            uow, code, data.direction, data.starts_at, data.ends_at, data.reason
+        )
+        return ClosureView.of(closure)
+
+    @delete("/{code:str}/closures/{closure_id:str}", operation_id="removeClosure")
+    async def remove_closure(
+        self, code: str, closure_id: str, uow: UnitOfWork, principal: Principal
+    ) -> None:
+        principal.require_admin()
+        await service.remove_closure(uow, code, closure_id)

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from gate.domain.slots import Direction
+from gate.domain.time import SLOT_LENGTH
+from gate.gates.service import SlotAvailability
+from gate.store.tables import Closure, Gate, GateDirection, Lane
+from services.api.schemas import Capacity, Hour, Input, Output, Reason, ShortText, local
+
+GateCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
+LaneCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9-]{1,40}$")]
+
+
+class GateSummary(Output):
+    code: str
+    name: str
+    name_en: str
+    counterpart: str
+    province: str
+    kind: str
+
+    @classmethod
+    def of(cls, gate: Gate) -> GateSummary:
+        return cls(gate.code, gate.name, gate.name_en, gate.counterpart, gate.province, gate.kind)
+
+
+class ScheduleView(Output):
+    direction: str
+    hourly_capacity: int
+    opens_at: int
+    closes_at: int
+
+    @classmethod
+    def of(cls, row: GateDirection) -> ScheduleView:
+        return cls(row.direction, row.hourly_capacity, row.opens_at, row.closes_at)
+
+
+class LaneView(Output):
+    id: str
+    code: str
+    direction: str
+    is_open: bool
+
+    @classmethod
+    def of(cls, lane: Lane) -> LaneView:
+        return cls(lane.id, lane.code, lane.direction, lane.is_open)
+
+
+class GateDetail(Output):
+    code: str
+    name: str
+    name_en: str
+    counterpart: str
+    province: str
+    kind: str
+    timezone: str
+    grace_early_minutes: int
+    grace_late_minutes: int
+    schedules: list[ScheduleView]
+    lanes: list[LaneView]
+
+
+class SlotView(Output):
+    direction: Direction
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    remaining: int
+    closed_reason: str | None
+
+    @classmethod
+    def of(cls, slot: SlotAvailability) -> SlotView:
+        return cls(
+            slot.direction,
+            local(slot.starts_at),
+            local(slot.starts_at + SLOT_LENGTH),
+            slot.capacity,
+            slot.booked,
+            slot.remaining,
+            slot.closed_reason,
+        )
+
+
+class Availability(Output):
+    gate: str
+    slots: list[SlotView]
+
+
+class GateCreate(Input):
+    code: GateCode
+    name: ShortText
+    name_en: ShortText
+    counterpart: ShortText
+    province: ShortText
+    kind: Annotated[str, msgspec.Meta(pattern=r"^(international|main|secondary|port)$")]
+    export_capacity: Capacity
+    import_capacity: Capacity
+    opens_at: Hour = 0
+    closes_at: Hour = 24
+
+
+class ScheduleUpdate(Input):
+    hourly_capacity: Capacity
+    opens_at: Hour = 0
+    closes_at: Hour = 24
+
+
+class CapacityOverride(Input):
+    """One hour's capacity; ``capacity: null`` returns the hour to the ordinary day."""
+
+    direction: Direction
+    starts_at: datetime
+    capacity: Capacity | None
+
+
+class LaneCreate(Input):
+    code: LaneCode
+    direction: Direction
+
+
+class ClosureCreate(Input):
+    starts_at: datetime
+    ends_at: datetime
+    reason: Reason
+    direction: Direction | None = None
+
+
+class ClosureView(Output):
+    id: str
+    direction: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+    @classmethod
+    def of(cls, row: Closure) -> ClosureView:
+        return cls(row.id, row.direction, local(row.starts_at), local(row.ends_at), row.reason)

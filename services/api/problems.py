@@ -1,0 +1,184 @@
+"""Every error as RFC 9457 problem details (application/problem+json), with a stable type per
+cause. Nothing here leaks internals: unexpected errors are logged and answered generically."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from gate.domain import errors
+
+log = logging.getLogger("gate.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "/problems/"
+
+
+class ProblemType(msgspec.Struct, frozen=True):
+    code: str
+    status: int
+    title: str
+
+
+def _problem(error: type[errors.DomainError], status: int) -> ProblemType:
+    return ProblemType(error.code, status, error.title)
+
+
+# The catalogue of problem types; each is documented at /problems/{code}.
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    p.code: p
+    for p in [
+        _problem(errors.ValidationFailed, 422),
+        _problem(errors.InvalidPlate, 422),
+        _problem(errors.InvalidSlot, 422),
+        _problem(errors.IdempotencyKeyReused, 422),
+        _problem(errors.NotFound, 404),
+        _problem(errors.Conflict, 409),
+        _problem(errors.SlotFull, 409),
+        _problem(errors.SlotClosed, 409),
+        _problem(errors.PlateAlreadyBooked, 409),
+        _problem(errors.VersionConflict, 409),
+        _problem(errors.InvalidTransition, 409),
+        _problem(errors.AlreadyExists, 409),
+        _problem(errors.Unauthorised, 401),
+        _problem(errors.Forbidden, 403),
+        ProblemType("bad-request", 400, "The request could not be read"),
+        ProblemType("method-not-allowed", 405, "Method not allowed"),
+        ProblemType("payload-too-large", 413, "The request body is too large"),
+        ProblemType("unsupported-media-type", 415, "Send JSON"),
+        ProblemType("too-many-requests", 429, "Too many requests"),
+        ProblemType("service-unavailable", 503, "The database is unavailable; try again shortly"),
+        ProblemType("internal", 500, "Something went wrong on our side"),
+    ]
+}
+_BY_STATUS = {
+    400: "bad-request",
+    401: "unauthorised",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation",
+    429: "too-many-requests",
+    503: "service-unavailable",
+}
+
+
+def problem_body(code: str, detail: str, instance: str | None, **extensions: Any) -> bytes:
+    kind = PROBLEM_TYPES[code]
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": kind.title,
+        "status": kind.status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return msgspec.json.encode(body)
+
+
+def problem_response(
+    code: str,
+    detail: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response[bytes]:
+    return Response(
+        content=problem_body(code, detail, instance, **extensions),
+        status_code=PROBLEM_TYPES[code].status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def domain_error_answer(error: errors.DomainError) -> tuple[int, bytes]:
+    """Status and body for a domain error, as stored for idempotent replays."""
+    kind = PROBLEM_TYPES.get(error.code) or PROBLEM_TYPES["conflict"]
+    body = problem_body(kind.code, error.detail, None, **error.extensions)
+    return kind.status, body
+
+
+def on_domain_error(request: Request[Any, Any, Any], error: errors.DomainError) -> Response[bytes]:
+    code = error.code if error.code in PROBLEM_TYPES else "conflict"
+    log.info("api.problem", extra={"problem": code, "path": request.url.path})
+    headers = {"WWW-Authenticate": "Bearer"} if code == "unauthorised" else None
+    return problem_response(code, error.detail, request.url.path, headers, **error.extensions)
+
+
+def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
+    if isinstance(error, ValidationException):
+        return problem_response(
+            "validation",
+            "the request does not match the schema",
+            request.url.path,
+            errors=_validation_errors(error),
+        )
+    code = _BY_STATUS.get(error.status_code)
+    if code is None:
+        code = "internal" if error.status_code >= 500 else "bad-request"
+    detail = error.detail if error.status_code < 500 else PROBLEM_TYPES[code].title
+    if isinstance(error, NotFoundException) and detail == "Not Found":
+        detail = "no such resource"
+    return problem_response(code, detail, request.url.path, dict(error.headers or {}) or None)
+
+
+def _validation_errors(error: ValidationException) -> list[dict[str, Any]]:
+    extra = error.extra
+    if isinstance(extra, list):
+        return [e if isinstance(e, dict) else {"message": str(e)} for e in extra]
+    if isinstance(extra, dict):
+        return [extra]
+    return []
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """A lost or unreachable database, as opposed to a bad query."""
+    if isinstance(error, PoolTimeout | InterfaceError | ConnectionError | OSError | TimeoutError):
+        return True
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    if is_database_unavailable(error):
+        log.warning("api.database_unavailable", extra={"path": request.url.path})
+        return problem_response(
+            "service-unavailable",
+            "the database is unavailable; the request changed nothing, retry in a few seconds",
+            request.url.path,
+            {"Retry-After": "5"},
+        )
+    log.exception("api.unexpected_error", extra={"path": request.url.path})
+    return problem_response("internal", "an unexpected error; it has been logged", request.url.path)
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    errors.DomainError: on_domain_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected_error,
+}
+
+
+@get(
+    "/problems/{code:str}",
+    operation_id="describeProblemType",
+    tags=["problems"],
+    sync_to_thread=False,
+)
+def describe_problem_type(code: str) -> ProblemType:
+    """What a problem ``type`` means."""
+    if code not in PROBLEM_TYPES:
+        raise errors.NotFound(f"no problem type {code!r}")
+    return PROBLEM_TYPES[code]

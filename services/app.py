@@ -1,0 +1,76 @@
+"""The app factory: every service of the platform mounted in one process (the embedded
+default), or one of them per process in production."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from gate.bus.events import EventBus, create_event_bus
+from gate.config import Settings
+from gate.store.database import create_engine, create_session_factory
+from services.api import api_router
+from services.api.dependencies import DEPENDENCIES
+from services.api.health import live, ready
+from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
+from services.platform import Platform
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, bus: EventBus | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = create_engine(settings)
+    platform = Platform(
+        settings=settings,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        bus=bus or create_event_bus(settings.redis_url),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await platform.bus.close()
+            await platform.engine.dispose()
+
+    return Litestar(
+        route_handlers=[api_router, live, ready, describe_problem_type],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=_state(platform),
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Digital border-gate platform (Cửa khẩu số)",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API key (gk_…), a user session (gs_…) or the admin token",
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _state(platform: Platform) -> State:
+    logging.getLogger("gate").setLevel(logging.INFO)
+    return State({"platform": platform})
