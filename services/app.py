@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
         settings=settings,
         engine=engine,
         session_factory=create_session_factory(engine),
+        read_session_factory=create_session_factory(engine, read_only=True),
         bus=bus or create_event_bus(settings.redis_url),
     )
 

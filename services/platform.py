@@ -17,10 +17,12 @@ class Platform:
     settings: Settings
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
+    read_session_factory: async_sessionmaker[AsyncSession]
     bus: EventBus
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.bus)
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        factory = self.read_session_factory if read_only else self.session_factory
+        return UnitOfWork(factory, self.bus)
 
     @property
     def horizon(self) -> timedelta:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 from gate.config import Settings
 
 SQLITE_BUSY_TIMEOUT_S = 30
+READ_ONLY_OPTION = "gate_read_only"
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -46,12 +47,20 @@ def _create_sqlite_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # BEGIN IMMEDIATE takes the write lock up front: two writers queue on the busy timeout
-        # instead of failing with "database is locked" when a reader upgrades to a writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock up front (BEGIN IMMEDIATE): two writers
+        # then queue on the busy timeout instead of failing with "database is locked" when a
+        # reader upgrades to a writer. Reads need no lock under WAL.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_session_factory(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; ``read_only`` ones take no write lock on SQLite."""
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)

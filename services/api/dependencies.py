@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from gate.accounts.principal import Principal
 from gate.accounts.service import authenticate
@@ -17,18 +17,21 @@ from services.platform import Platform
 
 
 def provide_platform(state: State) -> Platform:
-    platform: Platform = state.platform
+    platform: NamedDependency[Platform] = state.platform
     return platform
 
 
-async def provide_uow(platform: Platform) -> AsyncGenerator[UnitOfWork, None]:
+async def provide_uow(
+    request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> AsyncGenerator[UnitOfWork, None]:
     """Open a unit of work for the request and commit it once the handler has answered.
 
     Litestar throws the handler's exception into this generator, so an error rolls back;
     the commit happens before the response is sent, so nothing is acknowledged uncommitted,
     and a failed commit becomes an error answer.
     """
-    async with platform.unit_of_work() as uow:
+    read_only = request.method in {"GET", "HEAD"}
+    async with platform.unit_of_work(read_only=read_only) as uow:
         yield uow
         await uow.commit()
 
@@ -44,7 +47,9 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def provide_principal(
-    request: Request[Any, Any, Any], uow: UnitOfWork, platform: Platform
+    request: Request[Any, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    platform: NamedDependency[Platform],
 ) -> Principal:
     token = bearer_token(request)
     if token is None:

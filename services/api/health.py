@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 from sqlalchemy import text
 
 from services.api.schemas import Output
@@ -20,7 +21,7 @@ def live() -> dict[str, str]:
 
 
 @get("/health/ready", operation_id="ready", tags=["health"], security=[])
-async def ready(platform: Platform) -> Response[Readiness]:
+async def ready(platform: NamedDependency[Platform]) -> Response[Readiness]:
     """503 while the database or the bus is unreachable."""
     try:
         async with platform.engine.connect() as connection:

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.params import FromPath
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -177,7 +178,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     tags=["problems"],
     sync_to_thread=False,
 )
-def describe_problem_type(code: str) -> ProblemType:
+def describe_problem_type(code: FromPath[str]) -> ProblemType:
     """What a problem ``type`` means."""
     if code not in PROBLEM_TYPES:
         raise errors.NotFound(f"no problem type {code!r}")

@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from gate.accounts import service
 from gate.accounts.principal import Principal
@@ -33,7 +35,10 @@ class EnterpriseController(Controller):
 
     @post(operation_id="createEnterprise")
     async def create_enterprise(
-        self, data: EnterpriseCreate, uow: UnitOfWork, principal: Principal
+        self,
+        data: JSONBody[EnterpriseCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> EnterpriseView:
         """Register an enterprise (administrator)."""
         principal.require_admin()
@@ -41,20 +46,29 @@ class EnterpriseController(Controller):
         return EnterpriseView.of(await service.create_enterprise(uow, new))
 
     @get(operation_id="listEnterprises")
-    async def list_enterprises(self, uow: UnitOfWork, principal: Principal) -> list[EnterpriseView]:
+    async def list_enterprises(
+        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+    ) -> list[EnterpriseView]:
         principal.require_admin()
         return [EnterpriseView.of(e) for e in await service.list_enterprises(uow)]
 
     @get("/{enterprise_id:str}", operation_id="getEnterprise")
     async def get_enterprise(
-        self, enterprise_id: str, uow: UnitOfWork, principal: Principal
+        self,
+        enterprise_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> EnterpriseView:
         principal.require_manager_of(enterprise_id)
         return EnterpriseView.of(await service.get_enterprise(uow, enterprise_id))
 
     @post("/{enterprise_id:str}/api-keys", operation_id="issueApiKey")
     async def issue_key(
-        self, enterprise_id: str, data: ApiKeyCreate, uow: UnitOfWork, principal: Principal
+        self,
+        enterprise_id: FromPath[str],
+        data: JSONBody[ApiKeyCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> IssuedApiKey:
         """A new API key; its token is in this answer and never again."""
         principal.require_manager_of(enterprise_id)
@@ -63,21 +77,32 @@ class EnterpriseController(Controller):
 
     @get("/{enterprise_id:str}/api-keys", operation_id="listApiKeys")
     async def list_keys(
-        self, enterprise_id: str, uow: UnitOfWork, principal: Principal
+        self,
+        enterprise_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> list[ApiKeyView]:
         principal.require_manager_of(enterprise_id)
         return [ApiKeyView.of(k) for k in await service.list_api_keys(uow, enterprise_id)]
 
     @delete("/{enterprise_id:str}/api-keys/{key_id:str}", operation_id="revokeApiKey")
     async def revoke_key(
-        self, enterprise_id: str, key_id: str, uow: UnitOfWork, principal: Principal
+        self,
+        enterprise_id: FromPath[str],
+        key_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> None:
         principal.require_manager_of(enterprise_id)
         await service.revoke_api_key(uow, enterprise_id, key_id)
 
     @post("/{enterprise_id:str}/users", operation_id="registerUser")
     async def register_user(
-        self, enterprise_id: str, data: UserCreate, uow: UnitOfWork, principal: Principal
+        self,
+        enterprise_id: FromPath[str],
+        data: JSONBody[UserCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> UserView:
         principal.require_manager_of(enterprise_id)
         new = service.NewUser(data.email, data.full_name, data.password, data.role)
@@ -85,7 +110,10 @@ class EnterpriseController(Controller):
 
     @get("/{enterprise_id:str}/users", operation_id="listUsers")
     async def list_users(
-        self, enterprise_id: str, uow: UnitOfWork, principal: Principal
+        self,
+        enterprise_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> list[UserView]:
         principal.require_manager_of(enterprise_id)
         return [UserView.of(u) for u in await service.list_users(uow, enterprise_id)]
@@ -96,7 +124,12 @@ class SessionController(Controller):
     tags = ["auth"]
 
     @post("/sessions", operation_id="signIn")
-    async def sign_in(self, data: SignIn, uow: UnitOfWork, platform: Platform) -> SessionView:
+    async def sign_in(
+        self,
+        data: JSONBody[SignIn],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> SessionView:
         """Sign an enterprise user in; the token is used as 'Authorization: Bearer'."""
         lifetime = timedelta(hours=platform.settings.session_hours)
         user_session, token = await service.sign_in(uow, data.email, data.password, lifetime)
@@ -104,7 +137,10 @@ class SessionController(Controller):
 
     @delete("/sessions/current", operation_id="signOut")
     async def sign_out(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, principal: Principal
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> None:
         """End this session on the server."""
         token = bearer_token(request)
@@ -112,6 +148,6 @@ class SessionController(Controller):
             await service.sign_out(uow, token)
 
     @get("/me", operation_id="whoAmI")
-    async def me(self, principal: Principal) -> Me:
+    async def me(self, principal: NamedDependency[Principal]) -> Me:
         role = principal.role.value if principal.role else None
         return Me(principal.kind.value, principal.enterprise_id, principal.user_id, role)

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from gate.accounts.principal import Principal
 from gate.bookings import service
@@ -27,10 +28,14 @@ from services.api.bookings.schemas import (
 from services.api.idempotency import answer_idempotently, fingerprint
 from services.platform import Platform
 
-IdempotencyKey = Parameter(header="Idempotency-Key", required=False, default=None)
+# A client-chosen key that makes a write safe to retry (see services/api/idempotency.py).
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(name="Idempotency-Key", required=False, min_length=1, max_length=200),
+]
 
 
-async def _view(uow: UnitOfWork, booking: Booking) -> BookingView:
+async def _view(uow: NamedDependency[UnitOfWork], booking: Booking) -> BookingView:
     gate = await service.gate_of(uow, booking)
     return BookingView.of(booking, gate.code)
 
@@ -43,11 +48,11 @@ class BookingController(Controller):
     async def create_booking(
         self,
         request: Request[Any, Any, Any],
-        data: BookingCreate,
-        uow: UnitOfWork,
-        principal: Principal,
-        platform: Platform,
-        idempotency_key: str | None = IdempotencyKey,
+        data: JSONBody[BookingCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Book a vehicle into a slot. 409 slot-full, slot-closed or plate-already-booked."""
         enterprise_id = principal.require_enterprise()
@@ -78,16 +83,16 @@ class BookingController(Controller):
     @get(operation_id="listBookings")
     async def list_bookings(
         self,
-        uow: UnitOfWork,
-        principal: Principal,
-        status: BookingStatus | None = None,
-        gate: str | None = Parameter(default=None, max_length=64),
-        direction: Direction | None = None,
-        plate: str | None = Parameter(default=None, max_length=20),
-        slot_from: datetime | None = None,
-        slot_to: datetime | None = None,
-        limit: int = Parameter(default=50, ge=1, le=service.MAX_PAGE),
-        cursor: str | None = Parameter(default=None, max_length=200),
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        status: FromQuery[BookingStatus | None] = None,
+        gate: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        direction: FromQuery[Direction | None] = None,
+        plate: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        slot_from: FromQuery[datetime | None] = None,
+        slot_to: FromQuery[datetime | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=service.MAX_PAGE)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> BookingPage:
         """The enterprise's own bookings in slot order, a page at a time (``next_cursor``)."""
         enterprise_id = principal.require_enterprise()
@@ -100,7 +105,10 @@ class BookingController(Controller):
 
     @get("/{booking_id:str}", operation_id="getBooking")
     async def get_booking(
-        self, booking_id: str, uow: UnitOfWork, principal: Principal
+        self,
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> BookingView:
         enterprise_id = principal.require_enterprise()
         return await _view(uow, await service.get_booking(uow, enterprise_id, booking_id))
@@ -109,12 +117,12 @@ class BookingController(Controller):
     async def reschedule(
         self,
         request: Request[Any, Any, Any],
-        booking_id: str,
-        data: BookingReschedule,
-        uow: UnitOfWork,
-        principal: Principal,
-        platform: Platform,
-        idempotency_key: str | None = IdempotencyKey,
+        booking_id: FromPath[str],
+        data: JSONBody[BookingReschedule],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Move to another slot; ``version`` must be the version last read (409 otherwise)."""
         enterprise_id = principal.require_enterprise()
@@ -134,11 +142,11 @@ class BookingController(Controller):
     async def cancel(
         self,
         request: Request[Any, Any, Any],
-        booking_id: str,
-        data: BookingCancel,
-        uow: UnitOfWork,
-        principal: Principal,
-        idempotency_key: str | None = IdempotencyKey,
+        booking_id: FromPath[str],
+        data: JSONBody[BookingCancel],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Cancel; the place is free for others at once."""
         enterprise_id = principal.require_enterprise()

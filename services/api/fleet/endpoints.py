@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from gate.accounts.principal import Principal
 from gate.fleet import service
@@ -16,20 +18,28 @@ class VehicleController(Controller):
 
     @post(operation_id="registerVehicle")
     async def register(
-        self, data: VehicleCreate, uow: UnitOfWork, principal: Principal
+        self,
+        data: JSONBody[VehicleCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> VehicleView:
         enterprise_id = principal.require_enterprise()
         new = service.NewVehicle(data.plate, data.vehicle_type, data.trailer_plate)
         return VehicleView.of(await service.register_vehicle(uow, enterprise_id, new))
 
     @get(operation_id="listVehicles")
-    async def list_vehicles(self, uow: UnitOfWork, principal: Principal) -> list[VehicleView]:
+    async def list_vehicles(
+        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+    ) -> list[VehicleView]:
         enterprise_id = principal.require_enterprise()
         return [VehicleView.of(v) for v in await service.list_vehicles(uow, enterprise_id)]
 
     @get("/{vehicle_id:str}", operation_id="getVehicle")
     async def get_vehicle(
-        self, vehicle_id: str, uow: UnitOfWork, principal: Principal
+        self,
+        vehicle_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> VehicleView:
         enterprise_id = principal.require_enterprise()
         return VehicleView.of(await service.get_vehicle(uow, enterprise_id, vehicle_id))
@@ -41,18 +51,28 @@ class DriverController(Controller):
 
     @post(operation_id="registerDriver")
     async def register(
-        self, data: DriverCreate, uow: UnitOfWork, principal: Principal
+        self,
+        data: JSONBody[DriverCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> DriverView:
         enterprise_id = principal.require_enterprise()
         new = service.NewDriver(data.full_name, data.id_number, data.phone, data.nationality)
         return DriverView.of(await service.register_driver(uow, enterprise_id, new))
 
     @get(operation_id="listDrivers")
-    async def list_drivers(self, uow: UnitOfWork, principal: Principal) -> list[DriverView]:
+    async def list_drivers(
+        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+    ) -> list[DriverView]:
         enterprise_id = principal.require_enterprise()
         return [DriverView.of(d) for d in await service.list_drivers(uow, enterprise_id)]
 
     @get("/{driver_id:str}", operation_id="getDriver")
-    async def get_driver(self, driver_id: str, uow: UnitOfWork, principal: Principal) -> DriverView:
+    async def get_driver(
+        self,
+        driver_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> DriverView:
         enterprise_id = principal.require_enterprise()
         return DriverView.of(await service.get_driver(uow, enterprise_id, driver_id))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from gate.accounts.principal import Principal
 from gate.domain.slots import Direction
@@ -34,12 +36,12 @@ class GateController(Controller):
     tags = ["gates"]
 
     @get(operation_id="listGates", security=[])
-    async def list_gates(self, uow: UnitOfWork) -> list[GateSummary]:
+    async def list_gates(self, uow: NamedDependency[UnitOfWork]) -> list[GateSummary]:
         """All gates (public)."""
         return [GateSummary.of(g) for g in await service.list_gates(uow)]
 
     @get("/{code:str}", operation_id="getGate", security=[])
-    async def get_gate(self, code: str, uow: UnitOfWork) -> GateDetail:
+    async def get_gate(self, code: FromPath[str], uow: NamedDependency[UnitOfWork]) -> GateDetail:
         """A gate with its schedules and lanes (public)."""
         gate, directions, lanes = await service.gate_details(uow, code)
         return GateDetail(
@@ -59,11 +61,11 @@ class GateController(Controller):
     @get("/{code:str}/availability", operation_id="getAvailability", security=[])
     async def availability(
         self,
-        code: str,
-        uow: UnitOfWork,
-        direction: Direction | None = None,
-        from_: datetime | None = Parameter(query="from", default=None),
-        hours: int = Parameter(default=48, ge=1, le=24 * 31),
+        code: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        direction: FromQuery[Direction | None] = None,
+        from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        hours: Annotated[int, QueryParameter(ge=1, le=24 * 31)] = 48,
     ) -> Availability:
         """Capacity, booked and remaining places per hour (public); from now by default."""
         directions = [direction] if direction else list(Direction)
@@ -72,7 +74,10 @@ class GateController(Controller):
 
     @post(operation_id="createGate")
     async def create_gate(
-        self, data: GateCreate, uow: UnitOfWork, principal: Principal
+        self,
+        data: JSONBody[GateCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> GateSummary:
         principal.require_admin()
         new = service.NewGate(
@@ -92,12 +97,12 @@ class GateController(Controller):
     @put("/{code:str}/schedules/{direction:str}", operation_id="setSchedule")
     async def set_schedule(
         self,
-        code: str,
-        direction: Direction,
-        data: ScheduleUpdate,
-        uow: UnitOfWork,
-        principal: Principal,
-        platform: Platform,
+        code: FromPath[str],
+        direction: FromPath[Direction],
+        data: JSONBody[ScheduleUpdate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
     ) -> ScheduleView:
         """Change a direction's opening hours and hourly capacity; future slots follow."""
         principal.require_admin()
@@ -115,26 +120,40 @@ class GateController(Controller):
 
     @post("/{code:str}/capacity-overrides", operation_id="overrideSlotCapacity", status_code=204)
     async def override_capacity(
-        self, code: str, data: CapacityOverride, uow: UnitOfWork, principal: Principal
+        self,
+        code: FromPath[str],
+        data: JSONBody[CapacityOverride],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> None:
         principal.require_admin()
         await service.set_slot_capacity(uow, code, data.direction, data.starts_at, data.capacity)
 
     @post("/{code:str}/lanes", operation_id="addLane")
     async def add_lane(
-        self, code: str, data: LaneCreate, uow: UnitOfWork, principal: Principal
+        self,
+        code: FromPath[str],
+        data: JSONBody[LaneCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> LaneView:
         principal.require_admin()
         return LaneView.of(await service.add_lane(uow, code, data.code, data.direction))
 
     @get("/{code:str}/closures", operation_id="listClosures", security=[])
-    async def list_closures(self, code: str, uow: UnitOfWork) -> list[ClosureView]:
+    async def list_closures(
+        self, code: FromPath[str], uow: NamedDependency[UnitOfWork]
+    ) -> list[ClosureView]:
         """Closures now and ahead (public: drivers plan around them)."""
         return [ClosureView.of(c) for c in await service.list_closures(uow, code, utc_now())]
 
     @post("/{code:str}/closures", operation_id="addClosure")
     async def add_closure(
-        self, code: str, data: ClosureCreate, uow: UnitOfWork, principal: Principal
+        self,
+        code: FromPath[str],
+        data: JSONBody[ClosureCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> ClosureView:
         principal.require_admin()
         closure = await service.add_closure(
@@ -144,7 +163,11 @@ class GateController(Controller):
 
     @delete("/{code:str}/closures/{closure_id:str}", operation_id="removeClosure")
     async def remove_closure(
-        self, code: str, closure_id: str, uow: UnitOfWork, principal: Principal
+        self,
+        code: FromPath[str],
+        closure_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
     ) -> None:
         principal.require_admin()
         await service.remove_closure(uow, code, closure_id)

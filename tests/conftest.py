@@ -1,0 +1,200 @@
+"""Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the machine's (GATE_TEST_POSTGRES_URL, default postgres@127.0.0.1:5432/test);
+each xdist worker gets a database of its own, migrated once and emptied before each test.
+In CI (the CI variable is set) a missing PostgreSQL or Redis fails the run; on a developer's
+machine the tests that need them are skipped and the summary says so loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar.testing import AsyncTestClient
+
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from gate.gates.seed import seed_lang_son
+from gate.store.database import create_engine, create_session_factory
+from gate.store.migrate import upgrade
+from gate.store.unit_of_work import UnitOfWork
+from services.app import create_app
+from tests.helpers import ADMIN_TOKEN, Api
+
+IN_CI = bool(os.environ.get("CI"))
+POSTGRES_URL = os.environ.get("GATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgres"]
+_not_run: set[str] = set()
+
+
+def _outside_loop(function: Any, *args: Any) -> Any:
+    """Run blocking set-up (Alembic, asyncio.run) on a thread of its own: session fixtures are
+    first requested from inside a test's running event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_reachable() -> str | None:
+    async def probe() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        await connection.close()
+
+    try:
+        _outside_loop(asyncio.run, probe())
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def require_service(name: str, problem: str | None) -> None:
+    """Fail in CI, skip (and remember, for the summary) elsewhere."""
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI and is not reachable: {problem}")
+    _not_run.add(name)
+    pytest.skip(f"{name} not reachable ({problem})")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A migrated PostgreSQL database for this worker; its URL."""
+    require_service("PostgreSQL", _postgres_reachable())
+    name = f"gate_test_{_worker()}"
+    admin_url = POSTGRES_URL
+
+    async def recreate() -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    _outside_loop(asyncio.run, recreate())
+    base = admin_url.rsplit("/", 1)[0]
+    url = f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://")
+    _outside_loop(upgrade, url)
+    yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, seeded SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    _outside_loop(upgrade, url)
+    _outside_loop(asyncio.run, _seed(url))
+    return path
+
+
+async def _seed(url: str) -> None:
+    engine = create_engine(Settings(database_url=url))
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            await seed_lang_son(uow)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _empty_postgres(url: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        )
+        names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database with Lạng Sơn's gates seeded, on the backend of this test."""
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "gate.db"
+        shutil.copyfile(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url = str(request.getfixturevalue("postgres_database"))
+    await _empty_postgres(url)
+    await _seed(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        admin_token=ADMIN_TOKEN,
+        db_pool_size=10,
+        db_pool_overflow=40,
+    )
+
+
+@pytest.fixture
+def bus() -> InMemoryEventBus:
+    return InMemoryEventBus()
+
+
+@pytest.fixture
+async def client(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[AsyncTestClient[Any]]:
+    app = create_app(settings, bus=bus)
+    async with AsyncTestClient(app, base_url="http://gate.test", timeout=60) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api(client: AsyncTestClient[Any]) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+async def uow(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[UnitOfWork]:
+    """Direct access to the store, for checking what a request left behind."""
+    engine = create_engine(settings)
+    try:
+        async with UnitOfWork(create_session_factory(engine, read_only=True), bus) as unit:
+            yield unit
+    finally:
+        await engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _not_run:
+        return
+    services = " and ".join(sorted(_not_run))
+    lines = [
+        "",
+        "!" * 78,
+        f"NOT RUN: the tests that need {services} were skipped: not reachable here.",
+        "Everything ran on SQLite and the in-memory bus only. To run them all:",
+        "  PostgreSQL: apt-get install postgresql && pg_ctlcluster 15 main start",
+        "              (or set GATE_TEST_POSTGRES_URL=postgresql://user@host:port/db)",
+        "  Redis:      apt-get install redis-server && redis-server --daemonize yes",
+        "In CI (CI=true) a missing service fails the run instead.",
+        "!" * 78,
+    ]
+    for line in lines:
+        terminalreporter.write_line(line, yellow=True, bold=True)

@@ -1,0 +1,120 @@
+"""A small client of the platform's own API, so tests read as what a user does."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from gate.domain.time import LOCAL_TZ, utc_now
+
+ADMIN_TOKEN = "test-admin-token"
+_counter = itertools.count(1)
+
+
+def admin() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tomorrow_at(hour: int, days: int = 1) -> datetime:
+    """A slot start on the gates' clock, ``days`` ahead."""
+    local = (utc_now() + timedelta(days=days)).astimezone(LOCAL_TZ)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def unique_plate(prefix: str = "12C") -> str:
+    """A fresh Vietnamese truck plate such as ``12C-100.07``."""
+    n = next(_counter)
+    return f"{prefix}-{100 + n // 100:03d}.{n % 100:02d}"
+
+
+class Enterprise:
+    def __init__(self, api: Api, enterprise_id: str, token: str) -> None:
+        self.api = api
+        self.id = enterprise_id
+        self.token = token
+        self.headers = bearer(token)
+
+    async def vehicle(self, plate: str | None = None, **extra: Any) -> dict[str, Any]:
+        body = {"plate": plate or unique_plate(), "vehicle_type": "container", **extra}
+        response = await self.api.client.post("/api/v1/vehicles", json=body, headers=self.headers)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def driver(self) -> dict[str, Any]:
+        n = next(_counter)
+        body = {"full_name": f"Nguyễn Văn {n}", "id_number": f"0012{n:08d}", "phone": "0912345678"}
+        response = await self.api.client.post("/api/v1/drivers", json=body, headers=self.headers)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def booking_body(
+        self, vehicle: dict[str, Any], driver: dict[str, Any], slot: datetime, **extra: Any
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "gate": "tan-thanh",
+            "direction": "export",
+            "slot_start": slot.isoformat(),
+            "vehicle_id": vehicle["id"],
+            "driver_id": driver["id"],
+            "cargo": {
+                "description": "Thanh long (dragon fruit), 20 t",
+                "weight_kg": 20000,
+                "perishable": True,
+                "hs_code": "0810.90",
+                "declaration_number": "305123456789",
+            },
+        }
+        body.update(extra)
+        return body
+
+    async def book(
+        self, slot: datetime, vehicle: dict[str, Any] | None = None, **extra: Any
+    ) -> httpx.Response:
+        vehicle = vehicle or await self.vehicle()
+        driver = await self.driver()
+        body = self.booking_body(vehicle, driver, slot, **extra)
+        return await self.api.client.post("/api/v1/bookings", json=body, headers=self.headers)
+
+
+class Api:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    async def enterprise(self, name: str | None = None, **extra: Any) -> Enterprise:
+        n = next(_counter)
+        body = {"name": name or f"Công ty TNHH Xuất nhập khẩu {n}", "tax_code": f"{4900000000 + n}"}
+        body.update(extra)
+        response = await self.client.post("/api/v1/enterprises", json=body, headers=admin())
+        assert response.status_code == 201, response.text
+        enterprise_id = response.json()["id"]
+        key = await self.client.post(
+            f"/api/v1/enterprises/{enterprise_id}/api-keys", json={"name": "erp"}, headers=admin()
+        )
+        assert key.status_code == 201, key.text
+        return Enterprise(self, enterprise_id, key.json()["token"])
+
+    async def set_capacity(
+        self, slot: datetime, capacity: int, gate: str = "tan-thanh", direction: str = "export"
+    ) -> None:
+        body = {"direction": direction, "starts_at": slot.isoformat(), "capacity": capacity}
+        response = await self.client.post(
+            f"/api/v1/gates/{gate}/capacity-overrides", json=body, headers=admin()
+        )
+        assert response.status_code == 204, response.text
+
+    async def slot(
+        self, slot: datetime, gate: str = "tan-thanh", direction: str = "export"
+    ) -> dict[str, Any]:
+        response = await self.client.get(
+            f"/api/v1/gates/{gate}/availability",
+            params={"direction": direction, "from": slot.isoformat(), "hours": 1},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json()["slots"][0])
