@@ -7,16 +7,16 @@ import re
 from gate.domain.errors import ValidationFailed
 
 # A VNACCS customs declaration (tờ khai hải quan) number has 12 digits.
-_DECLARATION = re.compile(r"^\d{12}$")
+_DECLARATION = re.compile(r"^\d{12}$", re.ASCII)
 # HS codes are read at 4, 6, 8 or 10 digits (chapter heading to national subheading).
-_HS_CODE = re.compile(r"^\d{4}(\d{2}){0,3}$")
+_HS_CODE = re.compile(r"^\d{4}(\d{2}){0,3}$", re.ASCII)
 MAX_WEIGHT_KG = 100_000
 
 
 def check_declaration_number(number: str) -> str:
     """A 12-digit VNACCS declaration number, spaces and dashes removed."""
     cleaned = re.sub(r"[\s\-]", "", number)
-    if not _DECLARATION.match(cleaned):
+    if not _DECLARATION.fullmatch(cleaned):
         raise ValidationFailed("a customs declaration number has 12 digits", field="declaration")
     return cleaned
 
@@ -24,7 +24,7 @@ def check_declaration_number(number: str) -> str:
 def check_hs_code(code: str) -> str:
     """An HS code of 4, 6, 8 or 10 digits, dots removed."""
     cleaned = code.replace(".", "").replace(" ", "")
-    if not _HS_CODE.match(cleaned):
+    if not _HS_CODE.fullmatch(cleaned):
         raise ValidationFailed("an HS code has 4, 6, 8 or 10 digits", field="hs_code")
     return cleaned
 

@@ -17,7 +17,10 @@ _SEPARATORS = re.compile(r"[\s.\-·•・_]+")
 
 # Vietnam: two-digit province code, one or two series letters, four or five digits.
 # Trailers use the R series (12R-012.34); Lạng Sơn is 12.
-_VIETNAMESE = re.compile(r"^(?P<province>\d{2})(?P<series>[A-Z]{1,2})(?P<number>\d{4,5})$")
+# re.ASCII: \d would also take full-width or Arabic-Indic digits, giving one truck two identities.
+_VIETNAMESE = re.compile(
+    r"^(?P<province>\d{2})(?P<series>[A-Z]{1,2})(?P<number>\d{4,5})$", re.ASCII
+)
 
 # China: province character, issuing-office letter, five alphanumerics (six on new-energy
 # plates); a trailer ends with 挂 after four alphanumerics.

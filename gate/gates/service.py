@@ -240,4 +240,5 @@ async def remove_closure(uow: UnitOfWork, code: str, closure_id: str) -> None:
 
 async def gate_codes(uow: UnitOfWork) -> dict[str, str]:
     """Gate id to code; gates are few, so one small query serves a whole page of bookings."""
-    return dict((await uow.session.execute(select(Gate.id, Gate.code))).tuples().all())
+    rows = await uow.session.execute(select(Gate.id, Gate.code))
+    return {gate_id: code for gate_id, code in rows}

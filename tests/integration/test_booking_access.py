@@ -1,0 +1,72 @@
+"""An enterprise sees and changes only its own bookings: another's answer 404, on every route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import Api, tomorrow_at
+
+# Every route that names a booking; each must treat another enterprise's booking as unknown.
+BOOKING_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/api/v1/bookings/{id}", None),
+    ("POST", "/api/v1/bookings/{id}/reschedule", {"slot_start": "{slot}", "version": 1}),
+    ("POST", "/api/v1/bookings/{id}/cancel", {"reason": "not mine"}),
+]
+
+
+def test_the_table_covers_every_booking_route():
+    from gate.config import Settings
+    from services.app import create_app
+
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    routes = {
+        (method, route.path.replace("{booking_id:str}", "{id}"))
+        for route in app.routes
+        if "{booking_id" in route.path
+        for method in getattr(route, "methods", set()) - {"OPTIONS", "HEAD"}
+    }
+    assert routes == {(m, p) for m, p, _ in BOOKING_ROUTES}
+
+
+@pytest.mark.parametrize(("method", "path", "body"), BOOKING_ROUTES)
+async def test_another_enterprises_booking_answers_404_and_stays_as_it_was(
+    api: Api, method: str, path: str, body: dict[str, Any] | None
+):
+    owner, stranger = await api.enterprise(), await api.enterprise()
+    booking = (await owner.book(tomorrow_at(9))).json()
+    url = path.format(id=booking["id"])
+    if body is not None:
+        body = {
+            k: v.format(slot=tomorrow_at(10).isoformat()) if isinstance(v, str) else v
+            for k, v in body.items()
+        }
+
+    answer = await api.client.request(method, url, json=body, headers=stranger.headers)
+
+    assert answer.status_code == 404
+    assert answer.json()["type"] == "/problems/not-found"
+    mine = await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=owner.headers)
+    assert mine.json() == booking
+    listed = await api.client.get("/api/v1/bookings", headers=stranger.headers)
+    assert listed.json()["items"] == []
+
+
+async def test_requests_without_credentials_are_401_and_with_wrong_ones_too(api: Api):
+    assert (await api.client.get("/api/v1/bookings")).status_code == 401
+    wrong = await api.client.get("/api/v1/bookings", headers={"Authorization": "Bearer gk_x_y"})
+    assert wrong.status_code == 401
+    assert wrong.json()["type"] == "/problems/unauthorised"
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+
+async def test_an_enterprise_cannot_use_administrator_routes(api: Api):
+    enterprise = await api.enterprise()
+    answer = await api.client.post(
+        "/api/v1/enterprises",
+        json={"name": "X", "tax_code": "0101010101"},
+        headers=enterprise.headers,
+    )
+    assert answer.status_code == 403
+    assert answer.json()["type"] == "/problems/forbidden"

@@ -1,0 +1,268 @@
+"""Vehicle plates: one vehicle has one normalised form however its plate is typed or read."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gate.domain.errors import InvalidPlate, ValidationFailed
+from gate.domain.plates import (
+    _CHINESE_PROVINCES,
+    MAX_PLATE_INPUT,
+    Plate,
+    PlateCountry,
+    format_plate,
+    mask_plate,
+    normalise_plate,
+    parse_plate,
+)
+
+ASCII_DIGITS = "0123456789"
+ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SEPARATORS = [" ", ".", "-", "·", "•", "・", "_", "\t", "\u00a0", "\u3000"]
+
+vn_provinces = st.text(ASCII_DIGITS, min_size=2, max_size=2)
+vn_series = st.text(ASCII_LETTERS, min_size=1, max_size=2)
+
+
+@st.composite
+def vietnamese_plates(draw: st.DrawFn, digits: tuple[int, ...] = (4, 5)) -> str:
+    length = draw(st.sampled_from(digits))
+    number = draw(st.text(ASCII_DIGITS, min_size=length, max_size=length))
+    return draw(vn_provinces) + draw(vn_series) + number
+
+
+@st.composite
+def chinese_plates(draw: st.DrawFn) -> str:
+    province = draw(st.sampled_from(_CHINESE_PROVINCES))
+    office = draw(st.sampled_from(ASCII_LETTERS))
+    alnum = ASCII_LETTERS + ASCII_DIGITS
+    number = draw(
+        st.one_of(
+            st.text(alnum, min_size=5, max_size=6),
+            st.text(alnum, min_size=4, max_size=4).map(lambda body: body + "挂"),
+        )
+    )
+    return province + office + number
+
+
+valid_plates = st.one_of(vietnamese_plates(), chinese_plates())
+
+
+@st.composite
+def spellings(draw: st.DrawFn, normalised: str) -> str:
+    """The plate with any casing and at most one separator around each character (so the
+    typed form stays within MAX_PLATE_INPUT)."""
+    parts = []
+    for character in normalised:
+        parts.append(draw(st.sampled_from(["", *SEPARATORS])))
+        parts.append(character.lower() if draw(st.booleans()) else character)
+    parts.append(draw(st.sampled_from(["", *SEPARATORS])))
+    return "".join(parts)
+
+
+# --- normalising -----------------------------------------------------------------------------
+
+
+def test_a_plate_typed_in_any_common_spelling_normalises_to_one_form() -> None:
+    forms = {normalise_plate(raw) for raw in ["12c-123.45", "12C12345", "12C 123-45", "12C·123.45"]}
+    assert forms == {"12C12345"}
+
+
+@given(st.text())
+def test_normalising_a_normalised_plate_changes_nothing(raw: str) -> None:
+    once = normalise_plate(raw)
+    assert normalise_plate(once) == once
+
+
+@given(st.text())
+def test_a_normalised_plate_has_no_separator_and_no_lower_case_letter(raw: str) -> None:
+    normalised = normalise_plate(raw)
+    assert not any(separator in normalised for separator in SEPARATORS)
+    assert normalised == normalised.upper()
+
+
+@given(valid_plates.flatmap(lambda plate: st.tuples(st.just(plate), spellings(plate))))
+def test_any_casing_and_separators_of_a_valid_plate_parse_to_the_same_plate(
+    case: tuple[str, str],
+) -> None:
+    normalised, typed = case
+    assert parse_plate(typed).normalised == normalised
+    assert parse_plate(typed) == parse_plate(normalised)
+
+
+def test_long_runs_of_separators_are_removed_when_the_input_stays_within_the_limit() -> None:
+    typed = "12C -- 123 .. 45"
+    assert len(typed) <= MAX_PLATE_INPUT
+    assert parse_plate(typed).normalised == "12C12345"
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised", "country", "is_trailer"),
+    [
+        ("12C-123.45", "12C12345", PlateCountry.VIETNAM, False),
+        ("29H-12345", "29H12345", PlateCountry.VIETNAM, False),
+        ("29H-1234", "29H1234", PlateCountry.VIETNAM, False),
+        ("51LD-123.45", "51LD12345", PlateCountry.VIETNAM, False),
+        ("12R-012.34", "12R01234", PlateCountry.VIETNAM, True),
+        ("桂F·12345", "桂F12345", PlateCountry.CHINA, False),
+        ("桂F·D12345", "桂FD12345", PlateCountry.CHINA, False),
+        ("桂F·1234挂", "桂F1234挂", PlateCountry.CHINA, True),
+        ("桂f 1234挂", "桂F1234挂", PlateCountry.CHINA, True),
+    ],
+)
+def test_vietnamese_and_chinese_plates_are_recognised_with_their_country_and_trailer_flag(
+    raw: str, normalised: str, country: PlateCountry, is_trailer: bool
+) -> None:
+    plate = parse_plate(raw)
+    assert plate == Plate(normalised, country)
+    assert plate.is_trailer is is_trailer
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "hello",
+        "12",
+        "12C-123",  # three digits
+        "12C-1234567",  # seven digits
+        "1C-123.45",  # one-digit province
+        "12CDE-123.45",  # three series letters
+        "AB-123.45",
+        "12C-123.4A",
+        "12-123.45",  # no series
+        "桂12345",  # no issuing office
+        "桂F·123",
+        "桂F·1234567",
+        "桂F·123挂",
+        "桂F·12345挂",
+        "X桂F12345",
+        "台F12345",  # not a mainland province
+        "12C-123.45挂",
+        "１２C-１２３.４５",  # full-width digits
+        "١٢C-١٢٣.٤٥",  # Arabic-Indic digits
+        "12C\n12345x",
+    ],
+)
+def test_anything_that_is_not_a_plate_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidPlate):
+        parse_plate(raw)
+
+
+def test_a_plate_spelled_with_full_width_digits_does_not_become_a_second_identity() -> None:
+    # A Chinese input method types １２C１２３４５; accepting it would give the truck 12C12345 a
+    # second normalised form, and so a second active booking.
+    with pytest.raises(InvalidPlate):
+        parse_plate("１２C１２３４５")
+
+
+def test_an_over_long_input_is_refused_even_when_it_would_normalise_to_a_valid_plate() -> None:
+    padded = "12C-123.45".center(MAX_PLATE_INPUT + 1)
+    assert normalise_plate(padded) == "12C12345"
+    with pytest.raises(InvalidPlate):
+        parse_plate(padded)
+
+
+def test_an_input_of_exactly_the_maximum_length_is_still_read() -> None:
+    padded = "12C-123.45".center(MAX_PLATE_INPUT)
+    assert parse_plate(padded).normalised == "12C12345"
+
+
+@given(st.text(min_size=MAX_PLATE_INPUT + 1, max_size=MAX_PLATE_INPUT + 40))
+def test_any_input_longer_than_the_limit_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidPlate):
+        parse_plate(raw)
+
+
+def test_an_invalid_plate_is_a_validation_failure_with_its_own_code() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_plate("garbage")
+    assert caught.value.code == "invalid-plate"
+
+
+@given(st.text(max_size=MAX_PLATE_INPUT))
+def test_whatever_parses_is_already_normalised_and_round_trips_through_its_display_form(
+    raw: str,
+) -> None:
+    try:
+        plate = parse_plate(raw)
+    except InvalidPlate:
+        return
+    assert normalise_plate(plate.normalised) == plate.normalised
+    assert parse_plate(plate.display) == plate
+
+
+# --- display and masking ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("normalised", "display"),
+    [
+        ("12C12345", "12C-123.45"),
+        ("29H1234", "29H-1234"),
+        ("12R01234", "12R-012.34"),
+        ("桂F12345", "桂F·12345"),
+        ("桂F1234挂", "桂F·1234挂"),
+        ("NOTAPLATE", "NOTAPLATE"),
+    ],
+)
+def test_a_plate_is_displayed_as_it_is_painted(normalised: str, display: str) -> None:
+    assert format_plate(normalised) == display
+
+
+@given(valid_plates)
+def test_a_valid_plate_displays_as_a_spelling_of_itself(normalised: str) -> None:
+    assert normalise_plate(format_plate(normalised)) == normalised
+
+
+@given(vietnamese_plates(digits=(5,)))
+def test_a_masked_five_digit_vietnamese_plate_hides_the_first_three_digits_of_its_number(
+    normalised: str,
+) -> None:
+    number = normalised[-5:]
+    masked = mask_plate(normalised)
+    assert number[:3] not in masked
+    assert number not in masked
+    assert masked.endswith(number[-2:])
+    assert masked.startswith(normalised[:-5])  # province and series stay
+
+
+@given(chinese_plates())
+def test_a_masked_chinese_plate_hides_its_number_but_for_the_last_two_characters(
+    normalised: str,
+) -> None:
+    number = normalised[2:]
+    masked = mask_plate(normalised)
+    assert number[:3] not in masked
+    assert masked.endswith(number[-2:])
+    assert masked.startswith(normalised[:2])
+
+
+@given(valid_plates)
+def test_a_masked_plate_keeps_the_last_two_characters_and_never_shows_the_whole_plate(
+    normalised: str,
+) -> None:
+    masked = mask_plate(normalised)
+    assert masked.endswith(normalised[-2:])
+    assert normalised not in normalise_plate(masked)
+    assert parse_plate(normalised).masked == masked
+
+
+def test_a_masked_plate_reads_as_region_series_and_last_two_digits() -> None:
+    assert mask_plate("12C12345") == "12C-•••45"
+    assert mask_plate("桂F1234挂") == "桂F·•••4挂"
+
+
+@given(st.text())
+def test_something_that_is_not_a_plate_is_masked_entirely(raw: str) -> None:
+    normalised = normalise_plate(raw)
+    try:
+        parse_plate(normalised)
+    except InvalidPlate:
+        assert mask_plate(normalised) == "•••"
