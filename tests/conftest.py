@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
@@ -27,10 +27,12 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.migrate import upgrade
 from gate.store.unit_of_work import UnitOfWork
 from services.app import create_app
+from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api
 
 IN_CI = bool(os.environ.get("CI"))
 POSTGRES_URL = os.environ.get("GATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKENDS = ["sqlite", "postgres"]
 _not_run: set[str] = set()
 
@@ -66,6 +68,23 @@ def require_service(name: str, problem: str | None) -> None:
         pytest.fail(f"{name} is required in CI and is not reachable: {problem}")
     _not_run.add(name)
     pytest.skip(f"{name} not reachable ({problem})")
+
+
+def _redis_reachable() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis (GATE_TEST_REDIS_URL); tests use keys of their own on it."""
+    require_service("Redis", _redis_reachable())
+    return REDIS_URL
 
 
 @pytest.fixture(scope="session")
@@ -159,14 +178,13 @@ def bus() -> InMemoryEventBus:
 
 
 @pytest.fixture
-async def client(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[AsyncTestClient[Any]]:
-    app = create_app(settings, bus=bus)
-    async with AsyncTestClient(app, base_url="http://gate.test", timeout=60) as test_client:
-        yield test_client
+async def client(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[httpx.AsyncClient]:
+    async with in_process_client(create_app(settings, bus=bus)) as http:
+        yield http
 
 
 @pytest.fixture
-def api(client: AsyncTestClient[Any]) -> Api:
+def api(client: httpx.AsyncClient) -> Api:
     return Api(client)
 
 

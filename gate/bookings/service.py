@@ -89,11 +89,12 @@ async def create_booking(
         version=1,
     )
     uow.session.add(booking)
+    plate = vehicle.plate  # read now: after a failed flush the session reloads nothing
     try:
         await uow.session.flush()
     except IntegrityError as error:
         # The unique index on active_plate caught a concurrent booking of the same plate.
-        raise _plate_taken(vehicle.plate) from error
+        raise _plate_taken(plate) from error
     uow.record(BookingCreated(**_event_fields(booking, gate)))
     return booking
 

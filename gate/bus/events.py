@@ -61,7 +61,8 @@ class InMemoryEventBus:
 class RedisEventBus:
     """Appends events to a Redis stream that every process of the platform reads."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, stream: str = EVENT_STREAM) -> None:
+        self.stream = stream
         self._client = redis_asyncio.Redis.from_url(
             url, socket_connect_timeout=1, socket_timeout=1, health_check_interval=10
         )
@@ -77,7 +78,7 @@ class RedisEventBus:
             async with self._client.pipeline(transaction=False) as pipe:
                 for domain_event in events:
                     data = msgspec.json.encode(domain_event.payload())
-                    pipe.xadd(EVENT_STREAM, {"e": data}, maxlen=STREAM_MAX_LEN, approximate=True)
+                    pipe.xadd(self.stream, {"e": data}, maxlen=STREAM_MAX_LEN, approximate=True)
                 await pipe.execute()
         except (TimeoutError, redis_asyncio.RedisError, OSError):
             log.warning("bus.redis.publish_failed", extra={"events": len(events)})

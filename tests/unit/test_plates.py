@@ -186,7 +186,7 @@ def test_an_invalid_plate_is_a_validation_failure_with_its_own_code() -> None:
     assert caught.value.code == "invalid-plate"
 
 
-@given(st.text(max_size=MAX_PLATE_INPUT))
+@given(st.one_of(st.text(max_size=MAX_PLATE_INPUT), valid_plates.flatmap(spellings)))
 def test_whatever_parses_is_already_normalised_and_round_trips_through_its_display_form(
     raw: str,
 ) -> None:

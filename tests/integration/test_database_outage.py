@@ -1,0 +1,61 @@
+"""A lost database answers 503 (problem details, nothing half-written) and the platform
+recovers by itself when the database returns, without a restart."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from services.app import create_app
+from tests.asgi import in_process_client
+from tests.helpers import ADMIN_TOKEN, Api, tomorrow_at
+from tests.integration.tcp_proxy import TcpProxy
+
+
+@pytest.fixture
+async def proxied(postgres_database: str, tmp_path: Path) -> AsyncIterator[tuple[Api, TcpProxy]]:
+    from tests.conftest import _empty_postgres, _seed
+
+    await _empty_postgres(postgres_database)
+    await _seed(postgres_database)
+    address = urlsplit(postgres_database)
+    proxy = TcpProxy(address.hostname or "127.0.0.1", address.port or 5432)
+    await proxy.start()
+    url = postgres_database.replace(address.netloc, f"{address.username}@127.0.0.1:{proxy.port}")
+    settings = Settings(data_dir=tmp_path, database_url=url, admin_token=ADMIN_TOKEN)
+    app = create_app(settings, bus=InMemoryEventBus())
+    async with in_process_client(app, timeout=30) as client:
+        yield Api(client), proxy
+    await proxy.cut()
+
+
+async def test_a_lost_database_answers_503_and_recovers_when_it_returns(
+    proxied: tuple[Api, TcpProxy],
+):
+    api, proxy = proxied
+    enterprise = await api.enterprise()
+    vehicle, driver = await enterprise.vehicle(), await enterprise.driver()
+    body: dict[str, Any] = enterprise.booking_body(vehicle, driver, tomorrow_at(9))
+
+    await proxy.cut()
+    for method, url, payload in (
+        ("POST", "/api/v1/bookings", body),
+        ("GET", "/api/v1/gates", None),
+    ):
+        answer = await api.client.request(method, url, json=payload, headers=enterprise.headers)
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.headers["retry-after"] == "5"
+    assert (await api.client.get("/health/ready")).status_code == 503
+
+    await proxy.start()  # the database is back, on the same address
+    booked = await api.client.post("/api/v1/bookings", json=body, headers=enterprise.headers)
+    assert booked.status_code == 201, booked.text
+    assert (await api.slot(tomorrow_at(9)))["booked"] == 1
+    assert (await api.client.get("/health/ready")).status_code == 200
