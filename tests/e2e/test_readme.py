@@ -1,0 +1,112 @@
+"""The README's two commands work as written, and its tour runs against a fresh platform."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def _block(marker: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\s*```bash\n(.*?)```", README, re.S)
+    assert match, f"README has no {marker} block"
+    return match.group(1)
+
+
+def _commands() -> list[str]:
+    return [line.split("#")[0].strip() for line in _block("commands").splitlines() if line.strip()]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The README's first command, as written, on a free port and an empty data folder."""
+    serve = _commands()[0]
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("gate-data")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GATE_") and key != "PYTEST_XDIST_WORKER"
+    }
+    env.update(GATE_PORT=str(port), GATE_DATA_DIR=str(data_dir))
+    process = subprocess.Popen(
+        ["bash", "-c", f"exec {serve}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("the platform did not become ready in 180 s")
+        yield base, data_dir
+    finally:
+        os.killpg(process.pid, 15)
+        output, _ = process.communicate(timeout=20)
+        print(output)
+
+
+def test_the_first_command_serves_the_api_docs_and_the_seeded_gates(
+    served_platform: tuple[str, Path],
+):
+    base, data_dir = served_platform
+    assert httpx.get(f"{base}/schema/openapi.json").json()["info"]["title"]
+    codes = {gate["code"] for gate in httpx.get(f"{base}/api/v1/gates").json()}
+    assert codes == {"huu-nghi", "tan-thanh", "coc-nam", "chi-ma"}
+    assert (data_dir / "admin-token").stat().st_mode & 0o077 == 0
+
+
+def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tuple[str, Path]):
+    base, data_dir = served_platform
+    script = "set -euo pipefail\n" + _block("tour")
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "GATE": base, "GATE_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[2:] == [
+        "booked",
+        "/problems/plate-already-booked",
+        lines[4],
+        "cancelled",
+    ]
+    assert lines[4].endswith("T11:00:00+07:00")
+
+
+def test_ci_runs_the_readmes_test_command():
+    test_command = _commands()[1]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_command in ci
+    assert (ROOT / test_command.split()[-1]).exists()
