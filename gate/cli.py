@@ -86,6 +86,8 @@ def _admin_token(settings: Settings) -> tuple[str | None, str]:
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
     import uvicorn
 
+    from gate.logs import configure_logging
+
     _prepare_data_dir(settings)
     host = host or settings.host
     port = port or settings.port
@@ -105,13 +107,14 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         f"  Admin token:   {token or '-'} ({where})\n",
         flush=True,
     )
+    configure_logging()
     uvicorn.run(
         "services.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=None,  # keep the JSON logging configured above
         proxy_headers=True,
     )
     return 0

@@ -3,7 +3,6 @@ default), or one of them per process in production."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -73,5 +72,4 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
 
 
 def _state(platform: Platform) -> State:
-    logging.getLogger("gate").setLevel(logging.INFO)
     return State({"platform": platform})

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from gate.accounts.principal import Principal
@@ -26,6 +27,7 @@ from services.api.bookings.schemas import (
     BookingView,
 )
 from services.api.idempotency import answer_idempotently, fingerprint
+from services.api.problems import problem_specs
 from services.platform import Platform
 
 # A client-chosen key that makes a write safe to retry (see services/api/idempotency.py).
@@ -33,6 +35,10 @@ IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(name="Idempotency-Key", required=False, min_length=1, max_length=200),
 ]
+
+
+def _booking_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(BookingView, description=description, generate_examples=False)
 
 
 async def _view(uow: NamedDependency[UnitOfWork], booking: Booking) -> BookingView:
@@ -44,7 +50,13 @@ class BookingController(Controller):
     path = "/bookings"
     tags = ["bookings"]
 
-    @post(operation_id="createBooking", responses=None)
+    @post(
+        operation_id="createBooking",
+        responses={
+            201: _booking_spec("The new booking"),
+            **problem_specs(400, 401, 403, 404, 409, 422),
+        },
+    )
     async def create_booking(
         self,
         request: Request[Any, Any, Any],
@@ -113,7 +125,15 @@ class BookingController(Controller):
         enterprise_id = principal.require_enterprise()
         return await _view(uow, await service.get_booking(uow, enterprise_id, booking_id))
 
-    @post("/{booking_id:str}/reschedule", operation_id="rescheduleBooking")
+    @post(
+        "/{booking_id:str}/reschedule",
+        operation_id="rescheduleBooking",
+        status_code=200,
+        responses={
+            200: _booking_spec("The moved booking"),
+            **problem_specs(400, 401, 403, 404, 409, 422),
+        },
+    )
     async def reschedule(
         self,
         request: Request[Any, Any, Any],
@@ -138,7 +158,15 @@ class BookingController(Controller):
             uow, enterprise_id, idempotency_key, fingerprint(request, data), move
         )
 
-    @post("/{booking_id:str}/cancel", operation_id="cancelBooking")
+    @post(
+        "/{booking_id:str}/cancel",
+        operation_id="cancelBooking",
+        status_code=200,
+        responses={
+            200: _booking_spec("The cancelled booking"),
+            **problem_specs(400, 401, 403, 404, 409, 422),
+        },
+    )
     async def cancel(
         self,
         request: Request[Any, Any, Any],

@@ -1,0 +1,111 @@
+"""The production shape without containers: `gate db upgrade`, `gate db seed`, then
+`gate serve --workers 2` on PostgreSQL and Redis, hit over real HTTP by concurrent clients."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import msgspec
+import pytest
+import redis
+
+from tests.conftest import POSTGRES_URL, _outside_loop
+from tests.helpers import ADMIN_TOKEN, Api, tomorrow_at
+
+ROOT = Path(__file__).resolve().parents[2]
+GATE = str(Path(sys.executable).with_name("gate"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def production(
+    postgres_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    name = f"gate_e2e_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+    async def recreate() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.close()
+
+    _outside_loop(asyncio.run, recreate())
+    stream_db = redis_url.rsplit("/", 1)[0] + "/14"
+    redis.Redis.from_url(stream_db).delete("gate:events")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
+    env.update(
+        GATE_DATABASE_URL=f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}",
+        GATE_REDIS_URL=stream_db,
+        GATE_ADMIN_TOKEN=ADMIN_TOKEN,
+        GATE_AUTO_MIGRATE="false",
+        GATE_SEED="false",
+        GATE_DATA_DIR=str(tmp_path_factory.mktemp("prod")),
+    )
+    for command in (["db", "upgrade"], ["db", "seed"]):
+        subprocess.run([GATE, *command], env=env, cwd=ROOT, check=True, timeout=120)
+    server = subprocess.Popen(
+        [GATE, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("gate serve did not become ready on PostgreSQL and Redis")
+        yield base, stream_db
+    finally:
+        os.killpg(server.pid, 15)
+        server.communicate(timeout=30)
+
+
+async def test_two_worker_processes_on_postgres_never_oversell_and_publish_to_redis(
+    production: tuple[str, str],
+):
+    base, stream_db = production
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        api = Api(client)
+        slot = tomorrow_at(10)
+        await api.set_capacity(slot, 3)
+        enterprise = await api.enterprise()
+        bodies = [
+            enterprise.booking_body(await enterprise.vehicle(), await enterprise.driver(), slot)
+            for _ in range(12)
+        ]
+        answers = await asyncio.gather(
+            *(client.post("/api/v1/bookings", json=b, headers=enterprise.headers) for b in bodies)
+        )
+        assert sorted(a.status_code for a in answers) == [201] * 3 + [409] * 9
+        assert (await api.slot(slot))["booked"] == 3
+
+    entries = redis.Redis.from_url(stream_db).xrange("gate:events")
+    created = [msgspec.json.decode(fields[b"e"]) for _, fields in entries]
+    assert sorted(e["booking_id"] for e in created) == sorted(
+        a.json()["id"] for a in answers if a.status_code == 201
+    )
