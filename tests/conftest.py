@@ -9,10 +9,8 @@ machine the tests that need them are skipped and the summary says so loudly.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,76 +20,39 @@ import pytest
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from gate.gates.seed import seed_lang_son
 from gate.store.database import create_engine, create_session_factory
 from gate.store.migrate import upgrade
 from gate.store.unit_of_work import UnitOfWork
 from services.app import create_app
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api
-
-IN_CI = bool(os.environ.get("CI"))
-POSTGRES_URL = os.environ.get("GATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-BACKENDS = ["sqlite", "postgres"]
-_not_run: set[str] = set()
-
-
-def _outside_loop(function: Any, *args: Any) -> Any:
-    """Run blocking set-up (Alembic, asyncio.run) on a thread of its own: session fixtures are
-    first requested from inside a test's running event loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(function, *args).result()
-
-
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def _postgres_reachable() -> str | None:
-    async def probe() -> None:
-        connection = await asyncpg.connect(POSTGRES_URL, timeout=3)
-        await connection.close()
-
-    try:
-        _outside_loop(asyncio.run, probe())
-    except Exception as error:
-        return f"{type(error).__name__}: {error}"
-    return None
-
-
-def require_service(name: str, problem: str | None) -> None:
-    """Fail in CI, skip (and remember, for the summary) elsewhere."""
-    if problem is None:
-        return
-    if IN_CI:
-        pytest.fail(f"{name} is required in CI and is not reachable: {problem}")
-    _not_run.add(name)
-    pytest.skip(f"{name} not reachable ({problem})")
-
-
-def _redis_reachable() -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as error:
-        return f"{type(error).__name__}: {error}"
-    return None
+from tests.services import (
+    BACKENDS,
+    POSTGRES_URL,
+    REDIS_URL,
+    empty_postgres,
+    not_run,
+    outside_loop,
+    postgres_reachable,
+    redis_reachable,
+    require_service,
+    seed_database,
+    worker,
+)
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The machine's Redis (GATE_TEST_REDIS_URL); tests use keys of their own on it."""
-    require_service("Redis", _redis_reachable())
+    require_service("Redis", redis_reachable())
     return REDIS_URL
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A migrated PostgreSQL database for this worker; its URL."""
-    require_service("PostgreSQL", _postgres_reachable())
-    name = f"gate_test_{_worker()}"
+    require_service("PostgreSQL", postgres_reachable())
+    name = f"gate_test_{worker()}"
     admin_url = POSTGRES_URL
 
     async def recreate() -> None:
@@ -102,10 +63,10 @@ def postgres_database() -> Iterator[str]:
         finally:
             await connection.close()
 
-    _outside_loop(asyncio.run, recreate())
+    outside_loop(asyncio.run, recreate())
     base = admin_url.rsplit("/", 1)[0]
     url = f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://")
-    _outside_loop(upgrade, url)
+    outside_loop(upgrade, url)
     yield url
 
 
@@ -114,32 +75,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, seeded SQLite file that each test copies."""
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
     url = f"sqlite+aiosqlite:///{path}"
-    _outside_loop(upgrade, url)
-    _outside_loop(asyncio.run, _seed(url))
+    outside_loop(upgrade, url)
+    outside_loop(asyncio.run, seed_database(url))
     return path
-
-
-async def _seed(url: str) -> None:
-    engine = create_engine(Settings(database_url=url))
-    try:
-        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
-            await seed_lang_son(uow)
-            await uow.commit()
-    finally:
-        await engine.dispose()
-
-
-async def _empty_postgres(url: str) -> None:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        tables = await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
-        )
-        names = ", ".join(f'"{row["tablename"]}"' for row in tables)
-        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -156,8 +94,8 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
         shutil.copyfile(template, path)
         return f"sqlite+aiosqlite:///{path}"
     url = str(request.getfixturevalue("postgres_database"))
-    await _empty_postgres(url)
-    await _seed(url)
+    await empty_postgres(url)
+    await seed_database(url)
     return url
 
 
@@ -200,9 +138,15 @@ async def uow(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[UnitOf
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _not_run:
+    # Probed again here: under xdist the skips happened in worker processes, not in this one.
+    missing = set(not_run)
+    if postgres_reachable() is not None:
+        missing.add("PostgreSQL")
+    if redis_reachable() is not None:
+        missing.add("Redis")
+    if not missing:
         return
-    services = " and ".join(sorted(_not_run))
+    services = " and ".join(sorted(missing))
     lines = [
         "",
         "!" * 78,

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,17 +16,11 @@ import msgspec
 import pytest
 import redis
 
-from tests.conftest import POSTGRES_URL, _outside_loop
+from tests.e2e.server import ROOT, free_port, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, tomorrow_at
+from tests.services import POSTGRES_URL, outside_loop
 
-ROOT = Path(__file__).resolve().parents[2]
 GATE = str(Path(sys.executable).with_name("gate"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +35,10 @@ def production(
         await connection.execute(f'CREATE DATABASE "{name}"')
         await connection.close()
 
-    _outside_loop(asyncio.run, recreate())
+    outside_loop(asyncio.run, recreate())
     stream_db = redis_url.rsplit("/", 1)[0] + "/14"
     redis.Redis.from_url(stream_db).delete("gate:events")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATABASE_URL=f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}",
@@ -58,31 +50,9 @@ def production(
     )
     for command in (["db", "upgrade"], ["db", "seed"]):
         subprocess.run([GATE, *command], env=env, cwd=ROOT, check=True, timeout=120)
-    server = subprocess.Popen(
-        [GATE, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("gate serve did not become ready on PostgreSQL and Redis")
+    command = [GATE, "serve", "--port", str(port), "--workers", "2"]
+    with running_platform(command, env, port, ready_within=60) as base:
         yield base, stream_db
-    finally:
-        os.killpg(server.pid, 15)
-        server.communicate(timeout=30)
 
 
 async def test_two_worker_processes_on_postgres_never_oversell_and_publish_to_redis(

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.server import ROOT, free_port, running_platform
+
 README = (ROOT / "README.md").read_text()
 
 
@@ -27,17 +26,10 @@ def _commands() -> list[str]:
     return [line.split("#")[0].strip() for line in _block("commands").splitlines() if line.strip()]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The README's first command, as written, on a free port and an empty data folder."""
-    serve = _commands()[0]
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("gate-data")
     env = {
         key: value
@@ -45,32 +37,8 @@ def served_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         if not key.startswith("GATE_") and key != "PYTEST_XDIST_WORKER"
     }
     env.update(GATE_PORT=str(port), GATE_DATA_DIR=str(data_dir))
-    process = subprocess.Popen(
-        ["bash", "-c", f"exec {serve}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("the platform did not become ready in 180 s")
+    with running_platform(["bash", "-c", f"exec {_commands()[0]}"], env, port) as base:
         yield base, data_dir
-    finally:
-        os.killpg(process.pid, 15)
-        output, _ = process.communicate(timeout=20)
-        print(output)
 
 
 def test_the_first_command_serves_the_api_docs_and_the_seeded_gates(

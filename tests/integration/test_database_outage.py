@@ -16,14 +16,13 @@ from services.app import create_app
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api, tomorrow_at
 from tests.integration.tcp_proxy import TcpProxy
+from tests.services import empty_postgres, seed_database
 
 
 @pytest.fixture
 async def proxied(postgres_database: str, tmp_path: Path) -> AsyncIterator[tuple[Api, TcpProxy]]:
-    from tests.conftest import _empty_postgres, _seed
-
-    await _empty_postgres(postgres_database)
-    await _seed(postgres_database)
+    await empty_postgres(postgres_database)
+    await seed_database(postgres_database)
     address = urlsplit(postgres_database)
     proxy = TcpProxy(address.hostname or "127.0.0.1", address.port or 5432)
     await proxy.start()

@@ -15,7 +15,7 @@ from gate.config import Settings
 from gate.store.database import create_engine
 from gate.store.migrate import downgrade, upgrade
 from gate.store.tables import Base
-from tests.conftest import POSTGRES_URL, _postgres_reachable, require_service
+from tests.services import POSTGRES_URL, postgres_reachable, require_service
 
 
 def _in_thread(function: Any, *args: Any) -> Any:
@@ -41,7 +41,7 @@ async def _differences(url: str) -> list[Any]:
 async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-    require_service("PostgreSQL", _in_thread(_postgres_reachable))
+    require_service("PostgreSQL", _in_thread(postgres_reachable))
     name = f"gate_migrations_{abs(hash(str(tmp_path))) % 10**8}"
     connection = await asyncpg.connect(POSTGRES_URL)
     await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -64,7 +64,7 @@ async def test_migrations_build_the_schema_of_the_models_and_downgrade_cleanly(e
 
 
 def test_postgres_reachability_probe_reports_a_reason_when_down(monkeypatch: pytest.MonkeyPatch):
-    import tests.conftest as conftest
+    import tests.services as services
 
-    monkeypatch.setattr(conftest, "POSTGRES_URL", "postgresql://postgres@127.0.0.1:1/test")
-    assert _in_thread(conftest._postgres_reachable) is not None
+    monkeypatch.setattr(services, "POSTGRES_URL", "postgresql://postgres@127.0.0.1:1/test")
+    assert _in_thread(services.postgres_reachable) is not None

@@ -1,0 +1,90 @@
+"""Which shared services the tests can reach, and what to do when one is missing: fail in CI,
+skip (and say so in the summary) on a developer's machine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import asyncpg
+import pytest
+
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from gate.gates.seed import seed_lang_son
+from gate.store.database import create_engine, create_session_factory
+from gate.store.unit_of_work import UnitOfWork
+
+IN_CI = bool(os.environ.get("CI"))
+POSTGRES_URL = os.environ.get("GATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+BACKENDS = ["sqlite", "postgres"]
+not_run: set[str] = set()
+
+
+def outside_loop(function: Any, *args: Any) -> Any:
+    """Run blocking set-up (Alembic, asyncio.run) on a thread of its own: session fixtures are
+    first requested from inside a test's running event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def postgres_reachable() -> str | None:
+    async def probe() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        await connection.close()
+
+    try:
+        outside_loop(asyncio.run, probe())
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def require_service(name: str, problem: str | None) -> None:
+    """Fail in CI, skip (and remember, for the summary) elsewhere."""
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI and is not reachable: {problem}")
+    not_run.add(name)
+    pytest.skip(f"{name} not reachable ({problem})")
+
+
+def redis_reachable() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+async def seed_database(url: str) -> None:
+    engine = create_engine(Settings(database_url=url))
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            await seed_lang_son(uow)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def empty_postgres(url: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        )
+        names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
