@@ -19,6 +19,7 @@ from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
+from services.checkin import checkin_router
 from services.platform import Platform
 
 MAX_BODY_BYTES = 64 * 1024
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             await platform.engine.dispose()
 
     return Litestar(
-        route_handlers=[api_router, live, ready, describe_problem_type],
+        route_handlers=[api_router, checkin_router, live, ready, describe_problem_type],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

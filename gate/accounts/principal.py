@@ -1,16 +1,21 @@
-"""Who is asking: the administrator, or an enterprise through an API key or a user session."""
+"""Who is asking: the administrator, an enterprise (API key or user session), an officer of
+an agency at the gates they serve, or a gate device."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from gate.domain.clearance import Agency
 from gate.domain.errors import Forbidden
+from gate.domain.events import Actor
 
 
 class PrincipalKind(StrEnum):
     ADMIN = "admin"
     ENTERPRISE = "enterprise"
+    OFFICER = "officer"
+    DEVICE = "device"
 
 
 class EnterpriseRole(StrEnum):
@@ -26,10 +31,25 @@ class Principal:
     enterprise_id: str | None = None
     user_id: str | None = None
     role: EnterpriseRole | None = None
+    officer_id: str | None = None
+    agency: Agency | None = None
+    gate_ids: frozenset[str] = field(default_factory=frozenset)
+    device_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.kind is PrincipalKind.ADMIN
+
+    @property
+    def actor(self) -> Actor:
+        """How this principal is named in the audit log."""
+        if self.kind is PrincipalKind.OFFICER:
+            return Actor("officer", self.officer_id, self.agency.value if self.agency else None)
+        if self.kind is PrincipalKind.DEVICE:
+            return Actor("device", self.device_id)
+        if self.kind is PrincipalKind.ENTERPRISE:
+            return Actor("enterprise", self.user_id or self.enterprise_id, "enterprise")
+        return Actor("admin")
 
     def require_admin(self) -> None:
         if not self.is_admin:
@@ -47,6 +67,24 @@ class Principal:
             return
         if self.enterprise_id != enterprise_id or self.role is not EnterpriseRole.MANAGER:
             raise Forbidden("only the administrator or the enterprise's managers may do this")
+
+    def require_officer_at(self, gate_id: str, *agencies: Agency) -> Agency:
+        """An officer serving that gate, of one of ``agencies`` (any agency when none given)."""
+        if self.kind is not PrincipalKind.OFFICER or self.agency is None:
+            raise Forbidden("this needs an officer's session")
+        if gate_id not in self.gate_ids:
+            raise Forbidden("you do not serve at this gate")
+        if agencies and self.agency not in agencies:
+            allowed = ", ".join(a.value for a in agencies)
+            raise Forbidden(f"this is for {allowed} officers")
+        return self.agency
+
+    def require_device_at(self, gate_id: str) -> str:
+        if self.kind is not PrincipalKind.DEVICE or self.device_id is None:
+            raise Forbidden("this needs a gate device's key")
+        if gate_id not in self.gate_ids:
+            raise Forbidden("this device is registered at another gate")
+        return self.device_id
 
 
 ADMIN = Principal(PrincipalKind.ADMIN)

@@ -11,9 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from gate.accounts import credentials
 from gate.accounts.principal import ADMIN, EnterpriseRole, Principal, PrincipalKind
+from gate.devices.service import device_for_token
+from gate.domain.clearance import Agency
 from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
 from gate.domain.time import utc_now
-from gate.store.tables import ApiKey, Enterprise, EnterpriseUser, UserSession
+from gate.officers.service import gates_of
+from gate.store.tables import ApiKey, Enterprise, EnterpriseUser, Officer, UserSession
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -91,7 +94,8 @@ class NewUser:
 async def register_user(uow: UnitOfWork, enterprise_id: str, new: NewUser) -> EnterpriseUser:
     await get_enterprise(uow, enterprise_id)
     email = new.email.strip().lower()
-    if await uow.session.scalar(select(EnterpriseUser.id).where(EnterpriseUser.email == email)):
+    taken = await uow.session.scalar(select(EnterpriseUser.id).where(EnterpriseUser.email == email))
+    if taken or await uow.session.scalar(select(Officer.id).where(Officer.email == email)):
         raise AlreadyExists("a user with that e-mail exists")
     user = EnterpriseUser(
         enterprise_id=enterprise_id,
@@ -118,17 +122,25 @@ async def list_users(uow: UnitOfWork, enterprise_id: str) -> list[EnterpriseUser
 async def sign_in(
     uow: UnitOfWork, email: str, password: str, lifetime: timedelta
 ) -> tuple[UserSession, str]:
-    """Check a user's password and open a session; the token is returned once."""
-    user = await uow.session.scalar(
-        select(EnterpriseUser).where(EnterpriseUser.email == email.strip().lower())
+    """Check an enterprise user's or an officer's password and open a session; the token is
+    returned once."""
+    email = email.strip().lower()
+    account: EnterpriseUser | Officer | None = await uow.session.scalar(
+        select(EnterpriseUser).where(EnterpriseUser.email == email)
     )
-    stored_hash = user.password_hash if user else credentials.DUMMY_PASSWORD_HASH
+    if account is None:
+        account = await uow.session.scalar(select(Officer).where(Officer.email == email))
+    stored_hash = account.password_hash if account else credentials.DUMMY_PASSWORD_HASH
     password_ok = await credentials.verify_password(password, stored_hash)
-    if user is None or not password_ok or user.disabled_at is not None:
+    if account is None or not password_ok or account.disabled_at is not None:
         raise Unauthorised("wrong e-mail or password")
     issued = credentials.issue(credentials.SESSION_PREFIX)
     user_session = UserSession(
-        id=issued.lookup, user_id=user.id, token_hash=issued.hash, expires_at=utc_now() + lifetime
+        id=issued.lookup,
+        user_id=account.id if isinstance(account, EnterpriseUser) else None,
+        officer_id=account.id if isinstance(account, Officer) else None,
+        token_hash=issued.hash,
+        expires_at=utc_now() + lifetime,
     )
     uow.session.add(user_session)
     await uow.session.flush()
@@ -165,6 +177,8 @@ async def authenticate(uow: UnitOfWork, token: str, admin_token: str | None) -> 
             and user_session.expires_at > utc_now()
             and credentials.secret_matches(parts[1], user_session.token_hash)
         ):
+            if user_session.officer_id is not None:
+                return await _officer_principal(uow, user_session.officer_id)
             user = await uow.session.get(EnterpriseUser, user_session.user_id)
             if user is not None and user.disabled_at is None:
                 return Principal(
@@ -173,4 +187,20 @@ async def authenticate(uow: UnitOfWork, token: str, admin_token: str | None) -> 
                     user_id=user.id,
                     role=EnterpriseRole(user.role),
                 )
+    elif device := await device_for_token(uow, token):
+        return Principal(
+            PrincipalKind.DEVICE, device_id=device.id, gate_ids=frozenset({device.gate_id})
+        )
     raise Unauthorised("the credentials are not valid")
+
+
+async def _officer_principal(uow: UnitOfWork, officer_id: str) -> Principal:
+    officer = await uow.session.get(Officer, officer_id)
+    if officer is None or officer.disabled_at is not None:
+        raise Unauthorised("the credentials are not valid")
+    return Principal(
+        PrincipalKind.OFFICER,
+        officer_id=officer.id,
+        agency=Agency(officer.agency),
+        gate_ids=await gates_of(uow, officer.id),
+    )

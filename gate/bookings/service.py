@@ -5,16 +5,16 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from gate.bookings.transitions import event_fields, move
 from gate.domain import bookings as rules
 from gate.domain.bookings import BookingStatus
 from gate.domain.cargo import check_declaration_number, check_hs_code, check_weight
 from gate.domain.errors import NotFound, PlateAlreadyBooked, ValidationFailed
-from gate.domain.events import BookingCancelled, BookingCreated, BookingRescheduled
+from gate.domain.events import Actor, BookingCancelled, BookingCreated, BookingRescheduled
 from gate.domain.plates import format_plate, normalise_plate
 from gate.domain.slots import Direction, check_bookable_start
 from gate.domain.time import as_utc
@@ -51,7 +51,7 @@ class BookingRules:
 
 
 async def create_booking(
-    uow: UnitOfWork, enterprise_id: str, new: NewBooking, at: BookingRules
+    uow: UnitOfWork, enterprise_id: str, new: NewBooking, at: BookingRules, actor: Actor
 ) -> Booking:
     """Book a vehicle into a slot: refused when the slot is full or closed, when the plate
     already has an active booking, or when the slot is past or beyond the horizon."""
@@ -95,7 +95,14 @@ async def create_booking(
     except IntegrityError as error:
         # The unique index on active_plate caught a concurrent booking of the same plate.
         raise _plate_taken(plate) from error
-    uow.record(BookingCreated(**_event_fields(booking, gate)))
+    uow.record(
+        BookingCreated(
+            **event_fields(booking, gate),
+            to_status=BookingStatus.BOOKED.value,
+            actor=actor,
+            facts={"perishable": booking.perishable},
+        )
+    )
     return booking
 
 
@@ -120,6 +127,7 @@ async def reschedule_booking(
     new_start: datetime,
     expected_version: int,
     at: BookingRules,
+    actor: Actor,
 ) -> Booking:
     """Move a booking to another slot of the same gate and direction: the new place is taken
     and the old one freed in one transaction."""
@@ -139,7 +147,11 @@ async def reschedule_booking(
     await uow.session.flush()
     uow.record(
         BookingRescheduled(
-            **_event_fields(booking, gate), previous_slot_start=previous_start.isoformat()
+            **event_fields(booking, gate),
+            from_status=booking.status,
+            to_status=booking.status,
+            actor=actor,
+            previous_slot_start=previous_start.isoformat(),
         )
     )
     return booking
@@ -152,6 +164,7 @@ async def cancel_booking(
     reason: str | None,
     expected_version: int | None,
     now: datetime,
+    actor: Actor,
 ) -> Booking:
     """Cancel and free the place at once. Cancelling a cancelled booking changes nothing."""
     booking = await _lock_own_booking(uow, enterprise_id, booking_id)
@@ -160,13 +173,18 @@ async def cancel_booking(
     rules.check_version(booking.version, expected_version)
     rules.check_can_cancel(BookingStatus(booking.status))
     await release_place(uow, booking.slot_id)
-    booking.status = BookingStatus.CANCELLED.value
-    booking.active_plate = None
     booking.cancelled_at = now
     booking.cancel_reason = reason
-    booking.version += 1
+    move(
+        uow,
+        booking,
+        await gate_of(uow, booking),
+        BookingStatus.CANCELLED,
+        BookingCancelled,
+        actor,
+        reason,
+    )
     await uow.session.flush()
-    uow.record(BookingCancelled(**_event_fields(booking, await gate_of(uow, booking))))
     return booking
 
 
@@ -244,16 +262,6 @@ async def _lock_own_booking(uow: UnitOfWork, enterprise_id: str, booking_id: str
     if booking is None or booking.enterprise_id != enterprise_id:
         raise NotFound("no such booking")
     return booking
-
-
-def _event_fields(booking: Booking, gate: Gate) -> dict[str, Any]:
-    return {
-        "booking_id": booking.id,
-        "enterprise_id": booking.enterprise_id,
-        "gate": gate.code,
-        "direction": booking.direction,
-        "slot_start": booking.slot_start.isoformat(),
-    }
 
 
 def _encode_cursor(booking: Booking) -> str:

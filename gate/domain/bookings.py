@@ -53,6 +53,38 @@ def is_active(status: BookingStatus) -> bool:
     return status in ACTIVE_STATUSES
 
 
+_S = BookingStatus
+# The legal moves of a booking. Everything else is refused, so no code path, however it is
+# reached, can skip a step (a vehicle cannot exit without being cleared).
+TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
+    _S.BOOKED: frozenset({_S.ARRIVED, _S.CANCELLED, _S.NO_SHOW}),
+    # Called to a lane; or the queue entry expires when the day's operation ends without a call.
+    _S.ARRIVED: frozenset({_S.CALLED, _S.EXPIRED}),
+    # At the lane the inspection starts; a vehicle that does not come is re-queued once
+    # (back to arrived), then marked no-show.
+    _S.CALLED: frozenset({_S.IN_INSPECTION, _S.ARRIVED, _S.NO_SHOW}),
+    _S.IN_INSPECTION: frozenset({_S.HELD, _S.CLEARED, _S.REJECTED}),
+    _S.HELD: frozenset({_S.IN_INSPECTION, _S.CLEARED, _S.REJECTED}),
+    _S.CLEARED: frozenset({_S.EXITED}),
+    _S.EXITED: frozenset(),
+    _S.REJECTED: frozenset(),
+    _S.CANCELLED: frozenset(),
+    _S.NO_SHOW: frozenset(),
+    _S.EXPIRED: frozenset(),
+}
+TERMINAL_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+
+
+def check_transition(current: BookingStatus, target: BookingStatus) -> BookingStatus:
+    """``target`` when the state machine allows moving there from ``current``."""
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(
+            f"a {current.value} vehicle cannot become {target.value}",
+            current_status=current.value,
+        )
+    return target
+
+
 def check_version(current: int, expected: int | None) -> None:
     """Optimistic versioning: a change made against an older version is refused."""
     if expected is not None and expected != current:

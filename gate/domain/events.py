@@ -1,4 +1,5 @@
-"""Domain events: every state change is one. Written with the change, published after commit."""
+"""Domain events: every state change is one. Written to the audit log in the transaction that
+makes the change, published to the bus only after it commits."""
 
 from __future__ import annotations
 
@@ -7,6 +8,20 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from gate.domain.time import utc_now
+
+Fact = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a change: kind (enterprise, device, officer, admin, system), id and role."""
+
+    kind: str
+    id: str | None = None
+    role: str | None = None
+
+
+SYSTEM = Actor("system")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,27 +37,88 @@ class DomainEvent:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlotEvent(DomainEvent):
-    """Something that changed the places of a slot. Carries no personal data."""
+class BookingEvent(DomainEvent):
+    """A change of one booking (and so of a vehicle's place in a slot or in the yard).
+    Audited in its gate's hash chain. Carries no personal data: no plate, name, phone or
+    declaration number."""
 
+    name: ClassVar[str] = "booking.changed"
     booking_id: str
-    enterprise_id: str
+    enterprise_id: str | None
     gate: str
+    gate_id: str
     direction: str
     slot_start: str
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: Actor = SYSTEM
+    reason: str | None = None
+    facts: dict[str, Fact] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
-class BookingCreated(SlotEvent):
+class BookingCreated(BookingEvent):
     name: ClassVar[str] = "booking.created"
 
 
 @dataclass(frozen=True, kw_only=True)
-class BookingRescheduled(SlotEvent):
+class BookingRescheduled(BookingEvent):
     name: ClassVar[str] = "booking.rescheduled"
     previous_slot_start: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class BookingCancelled(SlotEvent):
+class BookingCancelled(BookingEvent):
     name: ClassVar[str] = "booking.cancelled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleArrived(BookingEvent):
+    """Checked in at the control yard (also for a walk-in, created at that moment)."""
+
+    name: ClassVar[str] = "vehicle.arrived"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleCalled(BookingEvent):
+    name: ClassVar[str] = "vehicle.called"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleRequeued(BookingEvent):
+    """A called vehicle that did not reach its lane in time, put back in the queue."""
+
+    name: ClassVar[str] = "vehicle.requeued"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InspectionStarted(BookingEvent):
+    name: ClassVar[str] = "vehicle.inspection_started"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClearanceDecided(BookingEvent):
+    name: ClassVar[str] = "vehicle.clearance_decided"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleExited(BookingEvent):
+    name: ClassVar[str] = "vehicle.exited"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingLapsed(BookingEvent):
+    """A booking that ended without crossing: no-show, or a queue entry that expired."""
+
+    name: ClassVar[str] = "booking.lapsed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaneChanged(DomainEvent):
+    """A lane opened or closed (not a booking change; published, not chained)."""
+
+    name: ClassVar[str] = "lane.changed"
+    gate: str
+    lane: str
+    direction: str
+    is_open: bool

@@ -9,8 +9,9 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gate.audit.log import append as append_to_audit_log
 from gate.bus.events import EventBus
-from gate.domain.events import DomainEvent
+from gate.domain.events import BookingEvent, DomainEvent
 
 
 class UnitOfWork:
@@ -49,6 +50,11 @@ class UnitOfWork:
             self._events = []
 
     async def commit(self) -> None:
+        # The audit log is written in the same transaction as the changes it records, at the
+        # very end, so a chain's head stays locked for as short a time as possible.
+        audited = [e for e in self._events if isinstance(e, BookingEvent)]
+        if audited:
+            await append_to_audit_log(self.session, audited)
         await self.session.commit()
         events, self._events = self._events, []
         await self._bus.publish(events)

@@ -4,8 +4,11 @@ from litestar import Router
 
 from services.api.accounts.endpoints import EnterpriseController, SessionController
 from services.api.bookings.endpoints import BookingController
+from services.api.devices.endpoints import DeviceController
 from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.gates.endpoints import GateController
+from services.api.officers.endpoints import OfficerController
+from services.api.yard.endpoints import YardController
 
 api_router = Router(
     path="/api/v1",
@@ -16,6 +19,9 @@ api_router = Router(
         VehicleController,
         DriverController,
         BookingController,
+        DeviceController,
+        OfficerController,
+        YardController,
     ],
 )
 

@@ -1,16 +1,32 @@
 """Every table, one module per domain area; importing this package registers them all."""
 
 from gate.store.tables.accounts import ApiKey, Enterprise, EnterpriseUser, UserSession
+from gate.store.tables.audit import AuditHead, AuditLogEntry
 from gate.store.tables.base import Base
-from gate.store.tables.bookings import Booking, IdempotencyRecord
+from gate.store.tables.bookings import Booking, ClearanceDecisionRow, IdempotencyRecord
+from gate.store.tables.devices import CheckinRecord, Device
 from gate.store.tables.fleet import Driver, Vehicle
-from gate.store.tables.gates import Closure, Gate, GateDirection, Lane, Slot, SlotOverride
+from gate.store.tables.gates import (
+    Closure,
+    Gate,
+    GateDirection,
+    Lane,
+    QueueCursor,
+    Slot,
+    SlotOverride,
+)
+from gate.store.tables.officers import Officer, OfficerGate
 
 __all__ = [
     "ApiKey",
+    "AuditHead",
+    "AuditLogEntry",
     "Base",
     "Booking",
+    "CheckinRecord",
+    "ClearanceDecisionRow",
     "Closure",
+    "Device",
     "Driver",
     "Enterprise",
     "EnterpriseUser",
@@ -18,6 +34,9 @@ __all__ = [
     "GateDirection",
     "IdempotencyRecord",
     "Lane",
+    "Officer",
+    "OfficerGate",
+    "QueueCursor",
     "Slot",
     "SlotOverride",
     "UserSession",

@@ -45,7 +45,9 @@ class EnterpriseUser(IdMixin, CreatedMixin, Base):
 class UserSession(IdMixin, CreatedMixin, Base):
     __tablename__ = "user_sessions"
 
-    user_id: Mapped[str] = mapped_column(ForeignKey("enterprise_users.id"), index=True)
+    # Either an enterprise user's session or an officer's.
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise_users.id"), index=True)
+    officer_id: Mapped[str | None] = mapped_column(ForeignKey("officers.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gate.domain.time import utc_now
@@ -12,27 +12,31 @@ from gate.store.tables.base import Base, CreatedMixin, IdMixin
 
 
 class Booking(IdMixin, CreatedMixin, Base):
+    """A vehicle's place in a slot and, once it arrives, in the yard queue. A walk-in (a vehicle
+    that came without booking) is a booking made at check-in, with no enterprise or cargo."""
+
     __tablename__ = "bookings"
     __table_args__ = (
         Index("ix_bookings_enterprise_slot", "enterprise_id", "slot_start"),
         Index("ix_bookings_slot_status", "slot_id", "status"),
+        Index("ix_bookings_gate_direction_status", "gate_id", "direction", "status"),
     )
 
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"))
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"))
     gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"))
     direction: Mapped[str] = mapped_column(String(10))
     slot_id: Mapped[str] = mapped_column(ForeignKey("slots.id"))
     slot_start: Mapped[datetime]
-    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.id"))
-    driver_id: Mapped[str] = mapped_column(ForeignKey("drivers.id"))
+    vehicle_id: Mapped[str | None] = mapped_column(ForeignKey("vehicles.id"))
+    driver_id: Mapped[str | None] = mapped_column(ForeignKey("drivers.id"))
     plate: Mapped[str] = mapped_column(String(16), index=True)
     # Equals ``plate`` while the booking is active and NULL after: a plain unique index on it
     # is "one active booking per plate" on every database, concurrent requests included.
     active_plate: Mapped[str | None] = mapped_column(String(16), unique=True)
-    cargo_description: Mapped[str] = mapped_column(String(500))
+    cargo_description: Mapped[str | None] = mapped_column(String(500))
     hs_code: Mapped[str | None] = mapped_column(String(10))
-    weight_kg: Mapped[float]
+    weight_kg: Mapped[float | None]
     perishable: Mapped[bool] = mapped_column(default=False)
     declaration_number: Mapped[str | None] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -40,6 +44,32 @@ class Booking(IdMixin, CreatedMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
+
+    # The yard: set at check-in and by the officers who work the queue.
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=false())
+    queue_class: Mapped[str | None] = mapped_column(String(12))
+    queue_behind: Mapped[bool] = mapped_column(default=False, server_default=false())
+    arrived_at: Mapped[datetime | None]
+    called_at: Mapped[datetime | None]
+    lane_id: Mapped[str | None] = mapped_column(ForeignKey("lanes.id"))
+    missed_calls: Mapped[int] = mapped_column(default=0, server_default="0")
+    customs_channel: Mapped[str | None] = mapped_column(String(10))
+    status_reason: Mapped[str | None] = mapped_column(String(300))
+    exited_at: Mapped[datetime | None]
+
+
+class ClearanceDecisionRow(IdMixin, Base):
+    """One agency's decision on one vehicle; the latest of each agency counts."""
+
+    __tablename__ = "clearance_decisions"
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class IdempotencyRecord(Base):

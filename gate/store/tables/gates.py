@@ -22,6 +22,14 @@ class Gate(IdMixin, CreatedMixin, Base):
     # Grace windows around a slot for check-in (used by the check-in flow).
     grace_early_minutes: Mapped[int] = mapped_column(default=30)
     grace_late_minutes: Mapped[int] = mapped_column(default=60)
+    # How long a called vehicle has to reach its lane before it is skipped.
+    call_timeout_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    # The yard queue's priority cycle, e.g. "perishable:1,aeo:1,regular:5".
+    service_cycle: Mapped[str] = mapped_column(
+        String(200),
+        default="perishable:1,aeo:1,regular:5",
+        server_default="perishable:1,aeo:1,regular:5",
+    )
 
 
 class GateDirection(Base):
@@ -90,3 +98,14 @@ class Slot(IdMixin, Base):
     starts_at: Mapped[datetime]
     capacity: Mapped[int]
     booked: Mapped[int] = mapped_column(default=0)
+
+
+class QueueCursor(Base):
+    """Whose turn it is in the priority cycle of a gate's queue in one direction; moved in the
+    transaction that calls a vehicle, under a row lock, so two operators cannot both take it."""
+
+    __tablename__ = "queue_cursors"
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)

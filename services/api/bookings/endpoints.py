@@ -12,6 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from gate.accounts.principal import Principal
+from gate.audit.log import history as audit_history
 from gate.bookings import service
 from gate.domain.bookings import BookingStatus
 from gate.domain.slots import Direction
@@ -25,9 +26,11 @@ from services.api.bookings.schemas import (
     BookingPage,
     BookingReschedule,
     BookingView,
+    HistoryEntry,
 )
 from services.api.idempotency import answer_idempotently, fingerprint
 from services.api.problems import problem_specs
+from services.api.schemas import local
 from services.platform import Platform
 
 # A client-chosen key that makes a write safe to retry (see services/api/idempotency.py).
@@ -85,7 +88,7 @@ class BookingController(Controller):
         rules = service.BookingRules(utc_now(), platform.horizon)
 
         async def book() -> tuple[int, BookingView]:
-            booking = await service.create_booking(uow, enterprise_id, new, rules)
+            booking = await service.create_booking(uow, enterprise_id, new, rules, principal.actor)
             return 201, await _view(uow, booking)
 
         return await answer_idempotently(
@@ -125,6 +128,32 @@ class BookingController(Controller):
         enterprise_id = principal.require_enterprise()
         return await _view(uow, await service.get_booking(uow, enterprise_id, booking_id))
 
+    @get("/{booking_id:str}/history", operation_id="getBookingHistory")
+    async def get_history(
+        self,
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> list[HistoryEntry]:
+        """Every transition of the enterprise's own booking, from the audit log, with the
+        hash that ties each entry into its gate's chain."""
+        enterprise_id = principal.require_enterprise()
+        booking = await service.get_booking(uow, enterprise_id, booking_id)
+        return [
+            HistoryEntry(
+                seq=row.seq,
+                event=row.event,
+                at=local(row.occurred_at),
+                from_status=row.from_status,
+                to_status=row.to_status,
+                actor=row.actor_kind,
+                role=row.role,
+                reason=row.reason,
+                entry_hash=row.entry_hash,
+            )
+            for row in await audit_history(uow.session, booking.id)
+        ]
+
     @post(
         "/{booking_id:str}/reschedule",
         operation_id="rescheduleBooking",
@@ -150,7 +179,13 @@ class BookingController(Controller):
 
         async def move() -> tuple[int, BookingView]:
             booking = await service.reschedule_booking(
-                uow, enterprise_id, booking_id, data.slot_start, data.version, rules
+                uow,
+                enterprise_id,
+                booking_id,
+                data.slot_start,
+                data.version,
+                rules,
+                principal.actor,
             )
             return 200, await _view(uow, booking)
 
@@ -181,7 +216,13 @@ class BookingController(Controller):
 
         async def cancel() -> tuple[int, BookingView]:
             booking = await service.cancel_booking(
-                uow, enterprise_id, booking_id, data.reason, data.version, utc_now()
+                uow,
+                enterprise_id,
+                booking_id,
+                data.reason,
+                data.version,
+                utc_now(),
+                principal.actor,
             )
             return 200, await _view(uow, booking)
 

@@ -69,10 +69,17 @@ class BookingView(Output):
     slot_end: datetime
     status: str
     version: int
-    vehicle_id: str
-    driver_id: str
+    vehicle_id: str | None
+    driver_id: str | None
     plate: str
-    cargo: CargoView
+    cargo: CargoView | None  # None for a walk-in, which declared nothing in advance
+    walk_in: bool
+    queue_class: str | None
+    arrived_at: datetime | None
+    called_at: datetime | None
+    customs_channel: str | None
+    status_reason: str | None
+    exited_at: datetime | None
     created_at: datetime
     updated_at: datetime
     cancelled_at: datetime | None
@@ -98,7 +105,16 @@ class BookingView(Output):
                 row.perishable,
                 row.hs_code,
                 row.declaration_number,
-            ),
+            )
+            if row.cargo_description is not None and row.weight_kg is not None
+            else None,
+            walk_in=row.walk_in,
+            queue_class=row.queue_class,
+            arrived_at=local_or_none(row.arrived_at),
+            called_at=local_or_none(row.called_at),
+            customs_channel=row.customs_channel,
+            status_reason=row.status_reason,
+            exited_at=local_or_none(row.exited_at),
             created_at=local(row.created_at),
             updated_at=local(row.updated_at),
             cancelled_at=local_or_none(row.cancelled_at),
@@ -109,3 +125,17 @@ class BookingView(Output):
 class BookingPage(Output):
     items: list[BookingView]
     next_cursor: str | None
+
+
+class HistoryEntry(Output):
+    """One audited transition, as the booking's enterprise may see it."""
+
+    seq: int
+    event: str
+    at: datetime
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    role: str | None
+    reason: str | None
+    entry_hash: str

@@ -1,0 +1,1 @@
+"""The audit log (nhật ký kiểm toán): every transition, hash-chained per gate, verifiable."""

@@ -1,0 +1,148 @@
+"""Appending booking events to their gate's hash chain, inside the transaction that made them,
+and reading the chains back to verify them."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gate.domain.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditRecord,
+    ChainBreak,
+    chain_entry,
+    verify_chains,
+)
+from gate.domain.events import BookingEvent
+from gate.store.tables import AuditHead, AuditLogEntry
+
+
+def record_of(event: BookingEvent) -> AuditRecord:
+    facts = dict(event.facts)
+    facts["gate"] = event.gate
+    facts["direction"] = event.direction
+    facts["slot_start"] = event.slot_start
+    return AuditRecord(
+        occurred_at=event.occurred_at,
+        event=event.name,
+        subject_id=event.booking_id,
+        actor_kind=event.actor.kind,
+        actor_id=event.actor.id,
+        role=event.actor.role,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        reason=event.reason,
+        data=facts,
+    )
+
+
+async def append(session: AsyncSession, events: Sequence[BookingEvent]) -> None:
+    """Write the events to their chains. The chain's head row is locked until commit, so
+    appends to one gate's chain are serialised across every process; other gates don't wait.
+    Chains are locked in a fixed order so two transactions cannot deadlock on them."""
+    by_chain: dict[str, list[BookingEvent]] = defaultdict(list)
+    for event in events:
+        by_chain[event.gate_id].append(event)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for chain in sorted(by_chain):
+        await session.execute(
+            insert(AuditHead)
+            .values(chain=chain, seq=0, entry_hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=["chain"])
+        )
+        head = (
+            await session.execute(
+                select(AuditHead.seq, AuditHead.entry_hash)
+                .where(AuditHead.chain == chain)
+                .with_for_update()
+            )
+        ).one()
+        previous: tuple[int, str] | None = (head.seq, head.entry_hash) if head.seq else None
+        rows = []
+        for event in by_chain[chain]:
+            entry = chain_entry(chain, previous, record_of(event))
+            rows.append(_row(entry))
+            previous = (entry.seq, entry.entry_hash)
+        session.add_all(rows)
+        assert previous is not None
+        await session.flush()
+        await session.execute(
+            update(AuditHead)
+            .where(AuditHead.chain == chain)
+            .values(seq=previous[0], entry_hash=previous[1])
+        )
+
+
+def _row(entry: AuditEntry) -> AuditLogEntry:
+    record = entry.record
+    return AuditLogEntry(
+        chain=entry.chain,
+        seq=entry.seq,
+        occurred_at=record.occurred_at,
+        event=record.event,
+        subject_id=record.subject_id,
+        actor_kind=record.actor_kind,
+        actor_id=record.actor_id,
+        role=record.role,
+        from_status=record.from_status,
+        to_status=record.to_status,
+        reason=record.reason,
+        data=json.dumps(dict(record.data), sort_keys=True, separators=(",", ":")),
+        prev_hash=entry.prev_hash,
+        entry_hash=entry.entry_hash,
+    )
+
+
+def entry_of(row: AuditLogEntry) -> AuditEntry:
+    """A stored row as the chain sees it (tampered rows included, so they can be caught)."""
+    return AuditEntry(
+        chain=row.chain,
+        seq=row.seq,
+        record=AuditRecord(
+            occurred_at=row.occurred_at,
+            event=row.event,
+            subject_id=row.subject_id,
+            actor_kind=row.actor_kind,
+            actor_id=row.actor_id,
+            role=row.role,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            reason=row.reason,
+            data=json.loads(row.data),
+        ),
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )
+
+
+async def verify(session: AsyncSession) -> tuple[list[ChainBreak], int]:
+    """Check every chain; the first break of each, and how many entries were checked.
+    Entries are read in stored seq order; a reordering shows as hashes out of place."""
+    heads = {
+        chain: (seq, entry_hash)
+        for chain, seq, entry_hash in await session.execute(
+            select(AuditHead.chain, AuditHead.seq, AuditHead.entry_hash)
+        )
+    }
+    by_chain: dict[str, list[AuditEntry]] = defaultdict(list)
+    count = 0
+    result = await session.stream_scalars(
+        select(AuditLogEntry).order_by(AuditLogEntry.chain, AuditLogEntry.seq)
+    )
+    async for row in result:
+        by_chain[row.chain].append(entry_of(row))
+        count += 1
+    return verify_chains(by_chain, heads), count
+
+
+async def history(session: AsyncSession, booking_id: str) -> list[AuditLogEntry]:
+    """Every audited transition of one booking, oldest first."""
+    query = select(AuditLogEntry).where(AuditLogEntry.subject_id == booking_id)
+    return list(await session.scalars(query.order_by(AuditLogEntry.occurred_at, AuditLogEntry.seq)))

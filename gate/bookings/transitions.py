@@ -1,0 +1,52 @@
+"""Moving a booking through its state machine: one function, so every move is checked,
+versioned, frees the plate when the booking ends, and is recorded as an audited event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gate.domain.bookings import BookingStatus, check_transition, is_active
+from gate.domain.events import Actor, BookingEvent, Fact
+from gate.store.tables import Booking, Gate
+from gate.store.unit_of_work import UnitOfWork
+
+
+def event_fields(booking: Booking, gate: Gate) -> dict[str, Any]:
+    """What every booking event says about its booking (nothing personal)."""
+    return {
+        "booking_id": booking.id,
+        "enterprise_id": booking.enterprise_id,
+        "gate": gate.code,
+        "gate_id": gate.id,
+        "direction": booking.direction,
+        "slot_start": booking.slot_start.isoformat(),
+    }
+
+
+def move(
+    uow: UnitOfWork,
+    booking: Booking,
+    gate: Gate,
+    target: BookingStatus,
+    event: type[BookingEvent],
+    actor: Actor,
+    reason: str | None = None,
+    facts: dict[str, Fact] | None = None,
+) -> None:
+    """Apply a legal transition to ``booking`` (InvalidTransition otherwise) and record it."""
+    current = BookingStatus(booking.status)
+    check_transition(current, target)
+    booking.status = target.value
+    booking.version += 1
+    if not is_active(target):
+        booking.active_plate = None
+    uow.record(
+        event(
+            **event_fields(booking, gate),
+            from_status=current.value,
+            to_status=target.value,
+            actor=actor,
+            reason=reason,
+            facts=facts or {},
+        )
+    )

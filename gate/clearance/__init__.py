@@ -1,0 +1,1 @@
+"""Clearance (thông quan): the agencies' decisions on a vehicle at its lane, and its exit."""

@@ -1,0 +1,229 @@
+"""The yard queue (hàng chờ trong bãi kiểm soát): who an officer calls to a lane next.
+
+Vehicles that checked in wait in one queue per gate and direction. The order is a policy set
+per gate: priority classes served in a repeating cycle (e.g. 1 perishable : 1 aeo : 5
+regular), and within a class on-time vehicles before those behind, then by slot, arrival and
+id. The only state the policy keeps between calls is ``position``, the next turn in the cycle,
+which the caller persists with the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from gate.domain.errors import ValidationFailed
+from gate.domain.time import as_utc
+
+MAX_SHARE = 100
+
+
+class QueueClass(StrEnum):
+    """Priority classes of the yard queue."""
+
+    PERISHABLE = "perishable"  # luồng xanh for fresh fruit and other perishable cargo
+    AEO = "aeo"  # doanh nghiệp ưu tiên: an Authorised Economic Operator
+    REGULAR = "regular"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCycle:
+    """How many vehicles of each class are called per round, in order.
+
+    ``shares`` holds ``(class, count)`` pairs, e.g. ``((PERISHABLE, 1), (AEO, 1),
+    (REGULAR, 5))``; its text form is ``"perishable:1,aeo:1,regular:5"``.
+    """
+
+    shares: tuple[tuple[QueueClass, int], ...]
+
+    def __post_init__(self) -> None:
+        if not self.shares:
+            raise ValidationFailed("a service cycle names at least one class", field="cycle")
+        seen: set[QueueClass] = set()
+        for queue_class, count in self.shares:
+            if queue_class in seen:
+                raise ValidationFailed(
+                    f"the class {queue_class.value} appears twice in the service cycle",
+                    field="cycle",
+                )
+            seen.add(queue_class)
+            if not 1 <= count <= MAX_SHARE:
+                raise ValidationFailed(
+                    f"a class is served 1 to {MAX_SHARE} times per cycle, not {count}",
+                    field="cycle",
+                )
+
+    @classmethod
+    def parse(cls, text: str) -> ServiceCycle:
+        """Read ``"perishable:1,aeo:1,regular:5"``; spaces and letter case do not matter."""
+        shares: list[tuple[QueueClass, int]] = []
+        for part in text.split(","):
+            name, colon, count = part.partition(":")
+            name = name.strip().lower()
+            count = count.strip()
+            if not colon or not name or not count:
+                raise ValidationFailed(
+                    f"write each share as class:count, e.g. regular:5, not {part.strip()!r}",
+                    field="cycle",
+                )
+            try:
+                queue_class = QueueClass(name)
+            except ValueError:
+                known = ", ".join(member.value for member in QueueClass)
+                raise ValidationFailed(
+                    f"unknown queue class {name!r}; the classes are {known}", field="cycle"
+                ) from None
+            # int() would also take "+5", "1_0" and non-ASCII digits; a setting is plain digits.
+            if not (count.isascii() and count.isdecimal()):
+                raise ValidationFailed(
+                    f"the count of {name} must be a whole number, not {count!r}", field="cycle"
+                )
+            shares.append((queue_class, int(count)))
+        return cls(tuple(shares))
+
+    def __str__(self) -> str:
+        return ",".join(f"{queue_class.value}:{count}" for queue_class, count in self.shares)
+
+    @property
+    def turns(self) -> tuple[QueueClass, ...]:
+        """The cycle expanded to one class per call: 1:1:5 gives 7 turns."""
+        return tuple(queue_class for queue_class, count in self.shares for _ in range(count))
+
+    @property
+    def classes(self) -> tuple[QueueClass, ...]:
+        """The classes of the cycle, in cycle order."""
+        return tuple(queue_class for queue_class, _ in self.shares)
+
+    def classes_outside(self) -> tuple[QueueClass, ...]:
+        """Classes the cycle leaves out, in enum order: served only when the cycle has no one."""
+        inside = set(self.classes)
+        return tuple(queue_class for queue_class in QueueClass if queue_class not in inside)
+
+
+DEFAULT_CYCLE = ServiceCycle.parse("perishable:1,aeo:1,regular:5")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """One vehicle waiting in the yard.
+
+    ``behind`` marks a vehicle that lost its place in time: it arrived late, came without a
+    booking, or was re-queued after missing a call. Times are aware; they are kept in UTC.
+    """
+
+    id: str
+    queue_class: QueueClass
+    behind: bool
+    slot_start: datetime
+    arrived_at: datetime
+
+    def __post_init__(self) -> None:
+        # A naive time would make sorting raise TypeError deep inside the policy; refuse it here.
+        object.__setattr__(self, "slot_start", as_utc(self.slot_start))
+        object.__setattr__(self, "arrived_at", as_utc(self.arrived_at))
+
+    def sort_key(self) -> tuple[bool, datetime, datetime, str]:
+        """The order within a class: on time first, then slot, then arrival, then id."""
+        # False sorts before True, so vehicles on time come before those behind.
+        return (self.behind, self.slot_start, self.arrived_at, self.id)
+
+
+def _group_by_class(entries: Iterable[QueueEntry]) -> dict[QueueClass, list[QueueEntry]]:
+    """Entries per class, refusing a repeated id (positions are reported per id)."""
+    groups: dict[QueueClass, list[QueueEntry]] = {queue_class: [] for queue_class in QueueClass}
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ValidationFailed(f"the entry {entry.id!r} is in the queue twice", field="id")
+        seen.add(entry.id)
+        groups[entry.queue_class].append(entry)
+    return groups
+
+
+def next_turn(
+    entries: Sequence[QueueEntry], cycle: ServiceCycle, position: int
+) -> tuple[QueueEntry, int] | None:
+    """The vehicle to call next and the position after calling it; None when nobody waits.
+
+    The turn at ``position`` (taken modulo the number of turns) goes to its class; when that
+    class has nobody waiting, the turn passes along the cycle to the first class that has
+    someone, and the position moves past the skipped turns too. When no class of the cycle
+    has anyone, a class outside the cycle is served and the position stays where it was.
+    """
+    groups = _group_by_class(entries)
+    turns = cycle.turns
+    start = position % len(turns)
+    for step in range(len(turns)):
+        index = (start + step) % len(turns)
+        waiting = groups[turns[index]]
+        if waiting:
+            return min(waiting, key=QueueEntry.sort_key), (index + 1) % len(turns)
+    for queue_class in cycle.classes_outside():
+        waiting = groups[queue_class]
+        if waiting:
+            return min(waiting, key=QueueEntry.sort_key), start
+    return None
+
+
+def service_order(
+    entries: Sequence[QueueEntry], cycle: ServiceCycle, position: int
+) -> list[QueueEntry]:
+    """Everyone waiting, in the order they would be called if nobody else arrived.
+
+    The same as calling :func:`next_turn` and removing the vehicle it chose until the yard is
+    empty, in O(n log n): each class is sorted once and the cycle is walked with a table of
+    the next turn whose class still has someone, rebuilt only when a class runs out.
+    """
+    groups = _group_by_class(entries)
+    for waiting in groups.values():
+        waiting.sort(key=QueueEntry.sort_key)
+    turns = cycle.turns
+    length = len(turns)
+    served = dict.fromkeys(QueueClass, 0)
+    remaining = {queue_class: len(groups[queue_class]) for queue_class in cycle.classes}
+    order: list[QueueEntry] = []
+    index = position % length
+    while any(remaining.values()):
+        # Walking turn by turn would cost up to the cycle length per call once a large
+        # class runs out (regular:1 against perishable:100); the table makes each call O(1).
+        next_live = _next_live_turns(turns, {c for c, left in remaining.items() if left})
+        while True:
+            index = next_live[index]
+            queue_class = turns[index]
+            order.append(groups[queue_class][served[queue_class]])
+            served[queue_class] += 1
+            remaining[queue_class] -= 1
+            index = (index + 1) % length
+            if not remaining[queue_class]:
+                break
+    for queue_class in cycle.classes_outside():
+        order.extend(groups[queue_class])
+    return order
+
+
+def _next_live_turns(turns: Sequence[QueueClass], live: set[QueueClass]) -> list[int]:
+    """For each turn, the first turn from it on (cyclically) whose class is in ``live``."""
+    length = len(turns)
+    table = [0] * length
+    following: int | None = None
+    # Two passes backwards so that the turns after the last live one wrap to the first.
+    for index in reversed(range(2 * length)):
+        turn = index % length
+        if turns[turn] in live:
+            following = turn
+        if index < length:
+            assert following is not None, "called only while some class of the cycle is live"
+            table[turn] = following
+    return table
+
+
+def queue_positions(
+    entries: Sequence[QueueEntry], cycle: ServiceCycle, position: int
+) -> dict[str, int]:
+    """The 1-based place of each entry id in :func:`service_order`: what a driver is shown."""
+    return {
+        entry.id: place
+        for place, entry in enumerate(service_order(entries, cycle, position), start=1)
+    }

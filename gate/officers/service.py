@@ -1,0 +1,71 @@
+"""Officer accounts: created by the administrator, signed in with a password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from gate.accounts import credentials
+from gate.domain.clearance import Agency
+from gate.domain.errors import AlreadyExists, NotFound
+from gate.gates.calendar import gate_by_code
+from gate.store.tables import EnterpriseUser, Officer, OfficerGate
+from gate.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class NewOfficer:
+    email: str
+    full_name: str
+    agency: Agency
+    password: str
+    gates: tuple[str, ...]
+
+
+async def _email_taken(uow: UnitOfWork, email: str) -> bool:
+    # One sign-in form serves enterprise users and officers, so an e-mail names one person.
+    for column in (Officer.email, EnterpriseUser.email):
+        if await uow.session.scalar(select(column).where(column == email)):
+            return True
+    return False
+
+
+async def create_officer(uow: UnitOfWork, new: NewOfficer) -> tuple[Officer, list[str]]:
+    email = new.email.strip().lower()
+    if await _email_taken(uow, email):
+        raise AlreadyExists("an account with that e-mail exists")
+    gate_ids = [(await gate_by_code(uow, code)).id for code in new.gates]
+    officer = Officer(
+        email=email,
+        full_name=new.full_name,
+        agency=new.agency.value,
+        password_hash=await credentials.hash_password(new.password),
+    )
+    uow.session.add(officer)
+    await uow.session.flush()
+    for gate_id in sorted(set(gate_ids)):
+        uow.session.add(OfficerGate(officer_id=officer.id, gate_id=gate_id))
+    await uow.session.flush()
+    return officer, sorted(set(new.gates))
+
+
+async def set_officer_gates(
+    uow: UnitOfWork, officer_id: str, gate_codes: tuple[str, ...]
+) -> list[str]:
+    """Replace the gates an officer serves."""
+    if await uow.session.get(Officer, officer_id) is None:
+        raise NotFound("no such officer")
+    gate_ids = {(await gate_by_code(uow, code)).id for code in gate_codes}
+    await uow.session.execute(delete(OfficerGate).where(OfficerGate.officer_id == officer_id))
+    for gate_id in sorted(gate_ids):
+        uow.session.add(OfficerGate(officer_id=officer_id, gate_id=gate_id))
+    await uow.session.flush()
+    return sorted(set(gate_codes))
+
+
+async def gates_of(uow: UnitOfWork, officer_id: str) -> frozenset[str]:
+    rows = await uow.session.scalars(
+        select(OfficerGate.gate_id).where(OfficerGate.officer_id == officer_id)
+    )
+    return frozenset(rows)

@@ -1,0 +1,1 @@
+"""The yard queue (hàng chờ trong bãi): who waits, in what order, and calling vehicles to lanes."""

@@ -1,0 +1,38 @@
+"""Gate devices (thiết bị tại cổng): LPR cameras and kiosks, and the events they sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gate.domain.time import utc_now
+from gate.store.tables.base import Base, CreatedMixin, IdMixin
+
+
+class Device(IdMixin, CreatedMixin, Base):
+    __tablename__ = "devices"
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # lpr_camera | kiosk
+    # The yard entrance a camera watches; a walk-in is queued in this direction.
+    direction: Mapped[str | None] = mapped_column(String(10))
+    lookup: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+
+
+class CheckinRecord(Base):
+    """Every device event acted on, with the answer given: a replay gets the same answer."""
+
+    __tablename__ = "checkin_records"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    booking_id: Mapped[str | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    observed_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utc_now)
+    answer: Mapped[bytes] = mapped_column(LargeBinary)

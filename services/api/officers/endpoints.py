@@ -1,0 +1,79 @@
+"""Officer accounts, created by the administrator for the gates they serve."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from gate.accounts.principal import Principal
+from gate.domain.clearance import Agency
+from gate.officers import service
+from gate.store.unit_of_work import UnitOfWork
+from services.api.schemas import Email, Input, Output, Password, ShortText, local
+
+GateCodes = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=50)
+]
+
+
+class OfficerCreate(Input):
+    email: Email
+    full_name: ShortText
+    agency: Agency
+    password: Password
+    gates: GateCodes
+
+
+class OfficerGates(Input):
+    gates: GateCodes
+
+
+class OfficerView(Output):
+    id: str
+    email: str
+    full_name: str
+    agency: str
+    gates: list[str]
+    created_at: datetime
+
+
+class OfficerController(Controller):
+    path = "/officers"
+    tags = ["officers"]
+
+    @post(operation_id="createOfficer")
+    async def create_officer(
+        self,
+        data: JSONBody[OfficerCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> OfficerView:
+        principal.require_admin()
+        new = service.NewOfficer(
+            data.email, data.full_name, data.agency, data.password, tuple(data.gates)
+        )
+        officer, gates = await service.create_officer(uow, new)
+        return OfficerView(
+            officer.id,
+            officer.email,
+            officer.full_name,
+            officer.agency,
+            gates,
+            local(officer.created_at),
+        )
+
+    @put("/{officer_id:str}/gates", operation_id="setOfficerGates")
+    async def set_gates(
+        self,
+        officer_id: FromPath[str],
+        data: JSONBody[OfficerGates],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> list[str]:
+        principal.require_admin()
+        return await service.set_officer_gates(uow, officer_id, tuple(data.gates))

@@ -1,0 +1,241 @@
+"""The officers' yard: the queue, lanes, calling vehicles, inspection, decisions, exit.
+
+Every route checks that the officer serves this gate and belongs to an agency allowed to do
+the thing (403 otherwise): gate operators run lanes and call; border guard, customs and
+quarantine decide; a vehicle exits only when every required agency cleared it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy import select
+
+from gate.accounts.principal import Principal
+from gate.clearance import service as clearance
+from gate.domain.bookings import BookingStatus
+from gate.domain.clearance import DECIDING_AGENCIES, Agency
+from gate.domain.errors import NotFound
+from gate.domain.events import LaneChanged
+from gate.domain.slots import Direction
+from gate.domain.time import utc_now
+from gate.gates.calendar import gate_by_code
+from gate.queue import service as queue
+from gate.store.tables import Booking, Lane
+from gate.store.unit_of_work import UnitOfWork
+from services.api.bookings.endpoints import IdempotencyKey
+from services.api.gates.schemas import LaneView
+from services.api.idempotency import answer_idempotently, fingerprint
+from services.api.yard.schemas import (
+    CallResult,
+    DecisionCreate,
+    DecisionView,
+    QueuedVehicle,
+    VehicleDetail,
+    YardVehicle,
+    YardView,
+)
+
+AT_LANES = (
+    BookingStatus.CALLED,
+    BookingStatus.IN_INSPECTION,
+    BookingStatus.HELD,
+    BookingStatus.CLEARED,
+)
+
+
+async def _lane_codes(uow: UnitOfWork, gate_id: str) -> dict[str, str]:
+    rows = await uow.session.execute(select(Lane.id, Lane.code).where(Lane.gate_id == gate_id))
+    return {lane_id: code for lane_id, code in rows}
+
+
+class YardController(Controller):
+    path = "/gates/{code:str}"
+    tags = ["yard"]
+
+    @get("/queue", operation_id="getQueue")
+    async def get_queue(
+        self,
+        code: FromPath[str],
+        direction: FromQuery[Direction],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> YardView:
+        """The yard queue in service order, and the vehicles at the lanes (officers)."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id)
+        view = await queue.ordered_queue(uow, gate, direction)
+        lanes = await _lane_codes(uow, gate.id)
+        at_lanes = await uow.session.scalars(
+            select(Booking)
+            .where(
+                Booking.gate_id == gate.id,
+                Booking.direction == direction.value,
+                Booking.status.in_([s.value for s in AT_LANES]),
+            )
+            .order_by(Booking.called_at)
+        )
+        return YardView(
+            gate=gate.code,
+            direction=direction.value,
+            cycle=gate.service_cycle,
+            waiting=[
+                QueuedVehicle(place, YardVehicle.of(b, lanes))
+                for place, b in enumerate(view.bookings, start=1)
+            ],
+            at_lanes=[YardVehicle.of(b, lanes) for b in at_lanes],
+        )
+
+    @post("/lanes/{lane:str}/open", operation_id="openLane", status_code=200)
+    async def open_lane(
+        self,
+        code: FromPath[str],
+        lane: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> LaneView:
+        return await self._set_lane(uow, principal, code, lane, is_open=True)
+
+    @post("/lanes/{lane:str}/close", operation_id="closeLane", status_code=200)
+    async def close_lane(
+        self,
+        code: FromPath[str],
+        lane: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> LaneView:
+        return await self._set_lane(uow, principal, code, lane, is_open=False)
+
+    @staticmethod
+    async def _set_lane(
+        uow: UnitOfWork, principal: Principal, code: str, lane_code: str, is_open: bool
+    ) -> LaneView:
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        lane = await queue.lane_of_gate(uow, gate, lane_code)
+        if lane.is_open != is_open:
+            lane.is_open = is_open
+            await uow.session.flush()
+            uow.record(
+                LaneChanged(
+                    gate=gate.code, lane=lane.code, direction=lane.direction, is_open=is_open
+                )
+            )
+        return LaneView.of(lane)
+
+    @post("/lanes/{lane:str}/call-next", operation_id="callNext", status_code=200)
+    async def call_next(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        lane: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[bytes]:
+        """Call the vehicle whose turn it is to this lane (gate operators). Send an
+        Idempotency-Key: a retried call must not call a second vehicle."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        lane_row = await queue.lane_of_gate(uow, gate, lane)
+
+        async def call() -> tuple[int, CallResult]:
+            called = await queue.call_next(uow, gate, lane_row, principal.actor, utc_now())
+            lanes = {lane_row.id: lane_row.code}
+            return 200, CallResult(YardVehicle.of(called, lanes) if called else None)
+
+        owner = principal.officer_id or "officer"
+        return await answer_idempotently(
+            uow, owner, idempotency_key, fingerprint(request, None), call
+        )
+
+    @get("/vehicles/{booking_id:str}", operation_id="getYardVehicle")
+    async def get_vehicle(
+        self,
+        code: FromPath[str],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> VehicleDetail:
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id)
+        booking = await uow.session.get(Booking, booking_id)
+        if booking is None or booking.gate_id != gate.id:
+            raise NotFound("no such vehicle at this gate")
+        return await self._detail(uow, booking)
+
+    @post("/vehicles/{booking_id:str}/inspection", operation_id="startInspection", status_code=200)
+    async def start_inspection(
+        self,
+        code: FromPath[str],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> VehicleDetail:
+        """The called vehicle reached its lane (any officer at the gate)."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id)
+        booking = await clearance.start_inspection(uow, gate, booking_id, principal.actor)
+        return await self._detail(uow, booking)
+
+    @post("/vehicles/{booking_id:str}/decisions", operation_id="recordDecision", status_code=200)
+    async def record_decision(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        booking_id: FromPath[str],
+        data: JSONBody[DecisionCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[bytes]:
+        """This officer's agency decides: cleared, held (reason) or rejected (reason); customs
+        also gives the channel."""
+        gate = await gate_by_code(uow, code)
+        agency = principal.require_officer_at(gate.id, *sorted(DECIDING_AGENCIES))
+        decided = clearance.DecisionInput(data.decision, data.reason, data.channel)
+        assert principal.officer_id is not None
+
+        async def decide() -> tuple[int, VehicleDetail]:
+            booking = await clearance.record_decision(
+                uow,
+                gate,
+                booking_id,
+                agency,
+                decided,
+                principal.officer_id or "",
+                principal.actor,
+                utc_now(),
+            )
+            return 200, await self._detail(uow, booking)
+
+        return await answer_idempotently(
+            uow, principal.officer_id, idempotency_key, fingerprint(request, data), decide
+        )
+
+    @post("/vehicles/{booking_id:str}/exit", operation_id="recordExit", status_code=200)
+    async def record_exit(
+        self,
+        code: FromPath[str],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> VehicleDetail:
+        """The vehicle crosses (gate operators and border guards): only once cleared."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR, Agency.BORDER_GUARD)
+        booking = await clearance.record_exit(uow, gate, booking_id, principal.actor, utc_now())
+        return await self._detail(uow, booking)
+
+    @staticmethod
+    async def _detail(uow: UnitOfWork, booking: Booking) -> VehicleDetail:
+        lanes = await _lane_codes(uow, booking.gate_id)
+        decisions = await clearance.decisions_on(uow, booking.id)
+        return VehicleDetail(
+            vehicle=YardVehicle.of(booking, lanes),
+            required_agencies=sorted(a.value for a in clearance.agencies_for(booking)),
+            decisions=[DecisionView.of(d) for d in decisions],
+        )

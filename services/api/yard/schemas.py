@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from gate.domain.clearance import CustomsChannel, Decision
+from gate.domain.plates import format_plate
+from gate.store.tables import Booking, ClearanceDecisionRow
+from services.api.schemas import Input, Output, Reason, local, local_or_none
+
+
+class YardVehicle(Output):
+    """A vehicle as officers see it (officers may see the full plate)."""
+
+    booking_id: str
+    booking_code: str
+    plate: str
+    direction: str
+    status: str
+    queue_class: str | None
+    behind: bool
+    walk_in: bool
+    perishable: bool
+    slot_start: datetime
+    arrived_at: datetime | None
+    called_at: datetime | None
+    lane: str | None
+    customs_channel: str | None
+    status_reason: str | None
+    version: int
+
+    @classmethod
+    def of(cls, row: Booking, lane_codes: dict[str, str]) -> YardVehicle:
+        return cls(
+            booking_id=row.id,
+            booking_code=row.code,
+            plate=format_plate(row.plate),
+            direction=row.direction,
+            status=row.status,
+            queue_class=row.queue_class,
+            behind=row.queue_behind,
+            walk_in=row.walk_in,
+            perishable=row.perishable,
+            slot_start=local(row.slot_start),
+            arrived_at=local_or_none(row.arrived_at),
+            called_at=local_or_none(row.called_at),
+            lane=lane_codes.get(row.lane_id) if row.lane_id else None,
+            customs_channel=row.customs_channel,
+            status_reason=row.status_reason,
+            version=row.version,
+        )
+
+
+class QueuedVehicle(Output):
+    position: int
+    vehicle: YardVehicle
+
+
+class YardView(Output):
+    gate: str
+    direction: str
+    cycle: str
+    waiting: list[QueuedVehicle]
+    at_lanes: list[YardVehicle]
+
+
+class CallResult(Output):
+    """The vehicle called, or null when nobody waits."""
+
+    called: YardVehicle | None
+
+
+class DecisionCreate(Input):
+    decision: Decision
+    reason: Reason | None = None
+    channel: CustomsChannel | None = None
+
+
+class DecisionView(Output):
+    agency: str
+    decision: str
+    channel: str | None
+    reason: str | None
+    officer_id: str
+    decided_at: datetime
+
+    @classmethod
+    def of(cls, row: ClearanceDecisionRow) -> DecisionView:
+        return cls(
+            row.agency,
+            row.decision,
+            row.channel,
+            row.reason,
+            row.officer_id,
+            local(row.decided_at),
+        )
+
+
+class VehicleDetail(Output):
+    vehicle: YardVehicle
+    required_agencies: list[str]
+    decisions: list[DecisionView]
