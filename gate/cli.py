@@ -26,10 +26,22 @@ def main(argv: list[str] | None = None) -> int:
     db_commands.add_parser("upgrade", help="apply the Alembic migrations")
     db_commands.add_parser("seed", help="create Lạng Sơn's gates where missing")
 
+    audit = commands.add_parser("audit", help="the hash-chained audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="check every chain; name the first broken entry")
+
+    commands.add_parser("sweep", help="run the no-show and missed-call sweeps once")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "audit":
+        return asyncio.run(_verify_audit(settings))
+    if args.command == "sweep":
+        counts = asyncio.run(_sweep(settings))
+        print(", ".join(f"{name}: {count}" for name, count in counts.items()))
+        return 0
     if args.db_command == "upgrade":
         _prepare_data_dir(settings)
         _upgrade(settings)
@@ -66,6 +78,40 @@ async def _seed(settings: Settings) -> list[str]:
             await uow.commit()
         return created
     finally:
+        await engine.dispose()
+
+
+async def _verify_audit(settings: Settings) -> int:
+    from gate.audit.log import verify
+    from gate.store.database import create_engine, create_session_factory
+
+    engine = create_engine(settings)
+    try:
+        async with create_session_factory(engine, read_only=True)() as session:
+            breaks, checked = await verify(session)
+    finally:
+        await engine.dispose()
+    if not breaks:
+        print(f"audit log verified: {checked} entries, every chain intact")
+        return 0
+    for each in breaks:
+        print(f"BROKEN chain {each.chain} at entry {each.seq}: {each.reason}")
+    return 1
+
+
+async def _sweep(settings: Settings) -> dict[str, int]:
+    from gate.bus.events import create_event_bus
+    from gate.store.database import create_engine, create_session_factory
+    from gate.store.unit_of_work import UnitOfWork
+    from gate.sweeps import run_sweeps_once
+
+    engine = create_engine(settings)
+    bus = create_event_bus(settings.redis_url)
+    factory = create_session_factory(engine)
+    try:
+        return await run_sweeps_once(lambda: UnitOfWork(factory, bus))
+    finally:
+        await bus.close()
         await engine.dispose()
 
 

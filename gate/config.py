@@ -37,6 +37,8 @@ class Settings:
     db_pool_size: int = 10
     db_pool_overflow: int = 20
     session_hours: int = 12
+    # How often each process runs the no-show and missed-call sweeps; 0 turns them off.
+    sweep_seconds: float = 30
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,4 +63,5 @@ class Settings:
             db_pool_size=int(env.get("GATE_DB_POOL_SIZE", "10")),
             db_pool_overflow=int(env.get("GATE_DB_POOL_OVERFLOW", "20")),
             session_hours=int(env.get("GATE_SESSION_HOURS", "12")),
+            sweep_seconds=float(env.get("GATE_SWEEP_SECONDS", "30")),
         )

@@ -3,6 +3,8 @@ default), or one of them per process in production."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from gate.bus.events import EventBus, create_event_bus
 from gate.config import Settings
 from gate.store.database import create_engine, create_session_factory
+from gate.sweeps import sweep_forever
 from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
@@ -38,9 +41,18 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        sweeper = None
+        if settings.sweep_seconds > 0:
+            sweeper = asyncio.create_task(
+                sweep_forever(platform.unit_of_work, settings.sweep_seconds)
+            )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await platform.bus.close()
             await platform.engine.dispose()
 

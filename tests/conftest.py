@@ -107,6 +107,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         admin_token=ADMIN_TOKEN,
         db_pool_size=10,
         db_pool_overflow=40,
+        sweep_seconds=0,  # tests run the sweeps themselves, at the times they choose
     )
 
 

@@ -118,3 +118,104 @@ class Api:
         )
         assert response.status_code == 200, response.text
         return dict(response.json()["slots"][0])
+
+
+def this_hour(offset_hours: int = 0) -> datetime:
+    """The start of the current hour (plus ``offset_hours``) on the gates' clock."""
+    local = utc_now().astimezone(LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
+    return local + timedelta(hours=offset_hours)
+
+
+async def open_all_day(api: Api, gate: str = "tan-thanh", capacity: int = 50) -> None:
+    """Tests run at any hour: open the gate around the clock."""
+    for direction in ("export", "import"):
+        response = await api.client.put(
+            f"/api/v1/gates/{gate}/schedules/{direction}",
+            json={"hourly_capacity": capacity, "opens_at": 0, "closes_at": 24},
+            headers=admin(),
+        )
+        assert response.status_code == 200, response.text
+
+
+async def device(
+    api: Api, gate: str = "tan-thanh", direction: str | None = "export", kind: str = "lpr_camera"
+) -> dict[str, str]:
+    """Register a device and return its auth headers."""
+    body: dict[str, Any] = {"name": f"{kind} {next(_counter)}", "kind": kind}
+    if direction:
+        body["direction"] = direction
+    response = await api.client.post(f"/api/v1/gates/{gate}/devices", json=body, headers=admin())
+    assert response.status_code == 201, response.text
+    return bearer(response.json()["token"])
+
+
+async def officer(api: Api, agency: str, gates: tuple[str, ...] = ("tan-thanh",)) -> dict[str, str]:
+    """Create an officer, sign them in, return their auth headers."""
+    email = f"{agency}.{next(_counter)}@bien-gioi.vn"
+    body = {
+        "email": email,
+        "full_name": f"Cán bộ {agency}",
+        "agency": agency,
+        "password": "một-mật-khẩu-dài",
+        "gates": list(gates),
+    }
+    created = await api.client.post("/api/v1/officers", json=body, headers=admin())
+    assert created.status_code == 201, created.text
+    session = await api.client.post(
+        "/api/v1/auth/sessions", json={"email": email, "password": "một-mật-khẩu-dài"}
+    )
+    assert session.status_code == 201, session.text
+    return bearer(session.json()["token"])
+
+
+def read(
+    plate: str, observed_at: datetime | None = None, event_id: str | None = None
+) -> dict[str, Any]:
+    """A camera's read of a plate."""
+    return {
+        "event_id": event_id or f"evt-{next(_counter)}",
+        "observed_at": (observed_at or utc_now()).isoformat(),
+        "plate": plate,
+    }
+
+
+async def book_as_of(
+    settings: Any,
+    enterprise: Enterprise,
+    slot: datetime,
+    *,
+    plate: str | None = None,
+    perishable: bool = False,
+    hs_code: str | None = None,
+    gate: str = "tan-thanh",
+    direction: str = "export",
+) -> dict[str, Any]:
+    """A booking made as if at the slot's own start, so tests can have vehicles whose slot is
+    already past (late arrivals, no-shows) without waiting for the clock."""
+    from gate.bookings.service import BookingRules, Cargo, NewBooking, create_booking
+    from gate.bus.events import InMemoryEventBus
+    from gate.domain.events import Actor
+    from gate.domain.slots import Direction
+    from gate.store.database import create_engine, create_session_factory
+    from gate.store.unit_of_work import UnitOfWork
+
+    vehicle = await enterprise.vehicle(plate)
+    driver = await enterprise.driver()
+    engine = create_engine(settings)
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            new = NewBooking(
+                gate=gate,
+                direction=Direction(direction),
+                slot_start=slot,
+                vehicle_id=vehicle["id"],
+                driver_id=driver["id"],
+                cargo=Cargo("Hàng tổng hợp", 12000, perishable=perishable, hs_code=hs_code),
+            )
+            rules = BookingRules(now=slot, horizon=timedelta(days=14))
+            actor = Actor("enterprise", enterprise.id, "enterprise")
+            booking = await create_booking(uow, enterprise.id, new, rules, actor)
+            await uow.commit()
+            return {"id": booking.id, "code": booking.code, "plate": vehicle["plate"]}
+    finally:
+        await engine.dispose()

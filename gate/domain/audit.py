@@ -242,7 +242,8 @@ def verify_chain(
     ``entries`` are the chain's entries in the order stored (by seq); they are read once, so a
     generator over a long chain is fine. With ``head`` (last seq, last entry_hash) the log must
     also end exactly there, which catches a truncated tail and a full re-forge. ``chain`` is
-    the chain's name; by default the first entry's, or "" for no entries at all.
+    the chain's name; by default the first entry's (which an edit could have changed), or ""
+    for no entries at all.
     """
     remaining = iter(entries)
     first = next(remaining, None)

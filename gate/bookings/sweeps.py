@@ -1,0 +1,50 @@
+"""The no-show sweep: bookings whose vehicle never arrived give their place back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from gate.bookings.transitions import move
+from gate.checkins.service import grace_of
+from gate.domain.bookings import BookingStatus
+from gate.domain.checkin import GraceWindow, no_show_deadline
+from gate.domain.events import SYSTEM, BookingLapsed
+from gate.gates.slots import release_place
+from gate.store.tables import Booking, Gate
+from gate.store.unit_of_work import UnitOfWork
+
+BATCH = 500
+
+
+async def sweep_no_shows(uow: UnitOfWork, now: datetime) -> int:
+    """Mark booked vehicles past their no-show deadline as no-shows and release their places.
+    Safe to run in several processes at once: rows another sweeper holds are skipped."""
+    # The earliest any gate's deadline can fall: grace windows are never negative.
+    earliest = no_show_deadline(now, GraceWindow(late=now - now)) - now
+    candidates = await uow.session.scalars(
+        select(Booking)
+        .where(
+            Booking.status == BookingStatus.BOOKED.value,
+            Booking.slot_start < now - earliest,
+        )
+        .order_by(Booking.slot_start)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    gates: dict[str, Gate] = {}
+    swept = 0
+    for booking in list(candidates):
+        gate = gates.get(booking.gate_id) or await uow.session.get(Gate, booking.gate_id)
+        assert gate is not None
+        gates[gate.id] = gate
+        if now < no_show_deadline(booking.slot_start, grace_of(gate)):
+            continue
+        await release_place(uow, booking.slot_id)
+        move(
+            uow, booking, gate, BookingStatus.NO_SHOW, BookingLapsed, SYSTEM, reason="never arrived"
+        )
+        swept += 1
+    await uow.session.flush()
+    return swept
