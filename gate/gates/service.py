@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
+from gate.domain.queue import ServiceCycle
 from gate.domain.slots import Direction, remaining_places
 from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
 from gate.gates.calendar import gate_by_code, hours_between, load_calendar, refresh_slot_capacities
@@ -242,3 +243,24 @@ async def gate_codes(uow: UnitOfWork) -> dict[str, str]:
     """Gate id to code; gates are few, so one small query serves a whole page of bookings."""
     rows = await uow.session.execute(select(Gate.id, Gate.code))
     return {gate_id: code for gate_id, code in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class YardRules:
+    """How a gate runs its yard: the priority cycle, the grace windows, the call timeout."""
+
+    service_cycle: str
+    grace_early_minutes: int
+    grace_late_minutes: int
+    call_timeout_minutes: int
+
+
+async def set_yard_rules(uow: UnitOfWork, code: str, rules: YardRules) -> Gate:
+    gate = await gate_by_code(uow, code)
+    # Parsed here so a bad cycle is refused now, not when the next vehicle is called.
+    gate.service_cycle = str(ServiceCycle.parse(rules.service_cycle))
+    gate.grace_early_minutes = rules.grace_early_minutes
+    gate.grace_late_minutes = rules.grace_late_minutes
+    gate.call_timeout_minutes = rules.call_timeout_minutes
+    await uow.session.flush()
+    return gate

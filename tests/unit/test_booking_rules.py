@@ -142,6 +142,7 @@ SLOT_FIELDS = {
     "booking_id": "b-1",
     "enterprise_id": "e-1",
     "gate": "huu-nghi",
+    "gate_id": "g-1",
     "direction": "export",
     "slot_start": "2026-12-01T01:00:00+00:00",
 }
@@ -160,10 +161,20 @@ def test_a_booking_created_payload_is_json_ready_and_survives_a_round_trip() -> 
     assert datetime.fromisoformat(payload["occurred_at"]) == OCCURRED_AT
 
 
-def test_a_slot_event_payload_carries_only_the_slot_fields_and_no_personal_data() -> None:
+def test_a_booking_event_payload_carries_the_booking_fields_and_no_personal_data() -> None:
     payload = BookingCreated(occurred_at=OCCURRED_AT, **SLOT_FIELDS).payload()
-    assert payload == {"event": "booking.created", "occurred_at": OCCURRED_AT.isoformat()} | (
-        SLOT_FIELDS
+    assert (
+        payload
+        == {
+            "event": "booking.created",
+            "occurred_at": OCCURRED_AT.isoformat(),
+            "from_status": None,
+            "to_status": None,
+            "actor": {"kind": "system", "id": None, "role": None},
+            "reason": None,
+            "facts": {},
+        }
+        | SLOT_FIELDS
     )
 
 

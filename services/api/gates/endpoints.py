@@ -27,6 +27,7 @@ from services.api.gates.schemas import (
     ScheduleUpdate,
     ScheduleView,
     SlotView,
+    YardRulesView,
 )
 from services.platform import Platform
 
@@ -117,6 +118,31 @@ class GateController(Controller):
             platform.horizon,
         )
         return ScheduleView.of(row)
+
+    @put("/{code:str}/yard-rules", operation_id="setYardRules")
+    async def set_yard_rules(
+        self,
+        code: FromPath[str],
+        data: JSONBody[YardRulesView],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> YardRulesView:
+        """The queue's priority cycle (e.g. "perishable:1,aeo:1,regular:5"), the check-in
+        grace windows and the call timeout of a gate (administrator)."""
+        principal.require_admin()
+        rules = service.YardRules(
+            data.service_cycle,
+            data.grace_early_minutes,
+            data.grace_late_minutes,
+            data.call_timeout_minutes,
+        )
+        gate = await service.set_yard_rules(uow, code, rules)
+        return YardRulesView(
+            gate.service_cycle,
+            gate.grace_early_minutes,
+            gate.grace_late_minutes,
+            gate.call_timeout_minutes,
+        )
 
     @post("/{code:str}/capacity-overrides", operation_id="overrideSlotCapacity", status_code=204)
     async def override_capacity(

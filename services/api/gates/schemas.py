@@ -140,3 +140,15 @@ class ClosureView(Output):
     @classmethod
     def of(cls, row: Closure) -> ClosureView:
         return cls(row.id, row.direction, local(row.starts_at), local(row.ends_at), row.reason)
+
+
+Minutes = Annotated[int, msgspec.Meta(ge=0, le=24 * 60)]
+
+
+class YardRulesView(Input):
+    """The yard rules of a gate (body of PUT, and its answer)."""
+
+    service_cycle: Annotated[str, msgspec.Meta(min_length=3, max_length=200)]
+    grace_early_minutes: Minutes
+    grace_late_minutes: Minutes
+    call_timeout_minutes: Annotated[int, msgspec.Meta(ge=1, le=240)]
