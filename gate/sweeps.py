@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from gate.bookings.sweeps import sweep_no_shows
+from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
 from gate.domain.time import utc_now
 from gate.queue.service import sweep_missed_calls
 from gate.store.unit_of_work import UnitOfWork
@@ -17,7 +17,12 @@ log = logging.getLogger("gate.sweeps")
 
 async def run_sweeps_once(new_uow: Callable[[], UnitOfWork]) -> dict[str, int]:
     counts = {}
-    for name, sweep in (("no_shows", sweep_no_shows), ("missed_calls", sweep_missed_calls)):
+    sweeps = (
+        ("no_shows", sweep_no_shows),
+        ("missed_calls", sweep_missed_calls),
+        ("expired_queue_entries", sweep_expired_queue_entries),
+    )
+    for name, sweep in sweeps:
         async with new_uow() as uow:
             counts[name] = await sweep(uow, utc_now())
             await uow.commit()

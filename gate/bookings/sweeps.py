@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +16,9 @@ from gate.store.tables import Booking, Gate
 from gate.store.unit_of_work import UnitOfWork
 
 BATCH = 500
+# A vehicle checked in but never called within this long has left the yard in practice: its
+# queue entry expires so the board and the forecasts stop counting it.
+QUEUE_ENTRY_LIFETIME = timedelta(hours=24)
 
 
 async def sweep_no_shows(uow: UnitOfWork, now: datetime) -> int:
@@ -44,6 +47,35 @@ async def sweep_no_shows(uow: UnitOfWork, now: datetime) -> int:
         await release_place(uow, booking.slot_id)
         move(
             uow, booking, gate, BookingStatus.NO_SHOW, BookingLapsed, SYSTEM, reason="never arrived"
+        )
+        swept += 1
+    await uow.session.flush()
+    return swept
+
+
+async def sweep_expired_queue_entries(uow: UnitOfWork, now: datetime) -> int:
+    """Expire queue entries older than QUEUE_ENTRY_LIFETIME."""
+    stale = await uow.session.scalars(
+        select(Booking)
+        .where(
+            Booking.status == BookingStatus.ARRIVED.value,
+            Booking.arrived_at < now - QUEUE_ENTRY_LIFETIME,
+        )
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    swept = 0
+    for booking in list(stale):
+        gate = await uow.session.get(Gate, booking.gate_id)
+        assert gate is not None
+        move(
+            uow,
+            booking,
+            gate,
+            BookingStatus.EXPIRED,
+            BookingLapsed,
+            SYSTEM,
+            reason="waited a day without being called",
         )
         swept += 1
     await uow.session.flush()

@@ -180,9 +180,26 @@ async def _arrive(
             detail="come back within the grace window of your slot",
         )
         return answer, booking.id
+    queue_class = await _queue_class(uow, booking)
+    return await _admit(
+        uow, gate, booking, event, actor, judgement.outcome, queue_class, behind=judgement.behind
+    )
+
+
+async def _admit(
+    uow: UnitOfWork,
+    gate: Gate,
+    booking: Booking,
+    event: DeviceEvent,
+    actor: Actor,
+    outcome: CheckinOutcome,
+    queue_class: QueueClass,
+    behind: bool,
+) -> tuple[CheckinAnswer, str | None]:
+    """Put the vehicle in the yard queue and answer with its place."""
     booking.arrived_at = event.observed_at
-    booking.queue_class = (await _queue_class(uow, booking)).value
-    booking.queue_behind = judgement.behind
+    booking.queue_class = queue_class.value
+    booking.queue_behind = behind
     move(
         uow,
         booking,
@@ -190,11 +207,11 @@ async def _arrive(
         BookingStatus.ARRIVED,
         VehicleArrived,
         actor,
-        facts={"outcome": judgement.outcome.value, "queue_class": booking.queue_class},
+        facts={"outcome": outcome.value, "queue_class": queue_class.value},
     )
     await uow.session.flush()
     position = await place_in_queue(uow, gate, booking)
-    return _answer(event, judgement.outcome, booking, position), booking.id
+    return _answer(event, outcome, booking, position), booking.id
 
 
 async def _walk_in(
@@ -245,22 +262,10 @@ async def _walk_in(
             **event_fields(booking, gate), to_status="booked", actor=actor, facts={"walk_in": True}
         )
     )
-    booking.arrived_at = event.observed_at
     # Undeclared cargo and no booking: the live queue, behind every booked vehicle.
-    booking.queue_class = QueueClass.REGULAR.value
-    booking.queue_behind = True
-    move(
-        uow,
-        booking,
-        gate,
-        BookingStatus.ARRIVED,
-        VehicleArrived,
-        actor,
-        facts={"outcome": CheckinOutcome.WALK_IN.value, "queue_class": booking.queue_class},
+    return await _admit(
+        uow, gate, booking, event, actor, CheckinOutcome.WALK_IN, QueueClass.REGULAR, behind=True
     )
-    await uow.session.flush()
-    position = await place_in_queue(uow, gate, booking)
-    return _answer(event, CheckinOutcome.WALK_IN, booking, position), booking.id
 
 
 async def _queue_class(uow: UnitOfWork, booking: Booking) -> QueueClass:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gate.bookings.sweeps import sweep_no_shows
+from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
 from gate.config import Settings
 from gate.domain.time import utc_now
 from gate.queue.service import sweep_missed_calls
@@ -281,3 +281,14 @@ async def test_a_bad_cycle_is_refused_and_only_the_administrator_sets_yard_rules
     assert (
         await api.client.put(f"{GATE}/yard-rules", json=rules, headers=operator)
     ).status_code == 403
+
+
+async def test_a_queue_entry_waiting_a_whole_day_expires(api: Api, uow: UnitOfWork):
+    enterprise = await api.enterprise()
+    booking = (await enterprise.book(this_hour())).json()
+    await _arrive(api, await device(api), booking["plate"], 1)
+    assert await sweep_expired_queue_entries(uow, utc_now() + timedelta(hours=23)) == 0
+    assert await sweep_expired_queue_entries(uow, utc_now() + timedelta(hours=25)) == 1
+    await uow.commit()
+    answer = await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=enterprise.headers)
+    assert answer.json()["status"] == "expired"
