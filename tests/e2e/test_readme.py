@@ -64,13 +64,25 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[2:] == [
-        "booked",
-        "/problems/plate-already-booked",
-        lines[4],
-        "cancelled",
-    ]
+    assert lines[2:6] == ["booked", "/problems/plate-already-booked", lines[4], "cancelled"]
     assert lines[4].endswith("T11:00:00+07:00")
+    assert lines[6] == "on_time place 1"
+    assert lines[7] == "12C-123.45"
+    assert lines[8:12] == ["in_inspection", "in_inspection", "cleared", "exited"]
+    history = [line.split()[:2] for line in lines[12:]]
+    assert history[0] == ["booking.created", "booked"] and history[-1] == [
+        "vehicle.exited",
+        "exited",
+    ]
+    verified = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "gate"), "audit", "verify"],
+        cwd=ROOT,
+        env={**os.environ, "GATE_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert verified.returncode == 0 and "every chain intact" in verified.stdout
 
 
 def test_ci_runs_the_readmes_test_command():
