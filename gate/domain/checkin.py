@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from gate.domain.time import SLOT_LENGTH
+from gate.domain.time import SLOT_LENGTH, floor_to_slot
 
 # Further ahead than this, a vehicle is told to come back rather than admitted to the yard.
 MAX_EARLY_ADMISSION = timedelta(hours=6)
@@ -78,7 +78,7 @@ def judge_arrival(
 
 def walk_in_slot(observed_at: datetime) -> datetime:
     """A walk-in takes a place in the hour it arrived in."""
-    return observed_at.replace(minute=0, second=0, microsecond=0)
+    return floor_to_slot(observed_at)
 
 
 def no_show_deadline(slot_start: datetime, grace: GraceWindow) -> datetime:

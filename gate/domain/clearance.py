@@ -45,7 +45,8 @@ def required_agencies(
     """The agencies that must clear a vehicle before it may exit. Undeclared cargo (a walk-in)
     needs all of them, since nobody can say what it carries."""
     agencies = {Agency.BORDER_GUARD, Agency.CUSTOMS}
-    agricultural = hs_code is not None and int(hs_code[:2]) in _AGRICULTURAL_CHAPTERS
+    chapter = hs_code[:2] if hs_code and len(hs_code) >= 4 else ""
+    agricultural = chapter.isdigit() and int(chapter) in _AGRICULTURAL_CHAPTERS
     if perishable or agricultural or not declared:
         agencies.add(Agency.QUARANTINE)
     return frozenset(agencies)
