@@ -16,7 +16,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from gate.bus.events import EventBus, create_event_bus
 from gate.config import Settings
+from gate.live.service import Live
 from gate.store.database import create_engine, create_session_factory
+from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
 from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
@@ -24,6 +26,7 @@ from services.api.health import live, ready
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
 from services.checkin import checkin_router
 from services.platform import Platform
+from services.realtime import realtime_router
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -31,16 +34,21 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None, bus: EventBus | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = create_engine(settings)
+    bus = bus or create_event_bus(settings.redis_url)
+    session_factory = create_session_factory(engine)
+    read_session_factory = create_session_factory(engine, read_only=True)
     platform = Platform(
         settings=settings,
         engine=engine,
-        session_factory=create_session_factory(engine),
-        read_session_factory=create_session_factory(engine, read_only=True),
-        bus=bus or create_event_bus(settings.redis_url),
+        session_factory=session_factory,
+        read_session_factory=read_session_factory,
+        bus=bus,
+        live=Live(lambda: UnitOfWork(read_session_factory, bus), bus, settings.redis_url),
     )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await platform.live.start()
         sweeper = None
         if settings.sweep_seconds > 0:
             sweeper = asyncio.create_task(
@@ -53,11 +61,19 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+            await platform.live.stop()
             await platform.bus.close()
             await platform.engine.dispose()
 
     return Litestar(
-        route_handlers=[api_router, checkin_router, live, ready, describe_problem_type],
+        route_handlers=[
+            api_router,
+            checkin_router,
+            realtime_router,
+            live,
+            ready,
+            describe_problem_type,
+        ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gate.bus.events import EventBus
 from gate.config import Settings
+from gate.live.service import Live
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -19,6 +20,7 @@ class Platform:
     session_factory: async_sessionmaker[AsyncSession]
     read_session_factory: async_sessionmaker[AsyncSession]
     bus: EventBus
+    live: Live
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         factory = self.read_session_factory if read_only else self.session_factory

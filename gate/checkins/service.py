@@ -29,7 +29,7 @@ from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
 from gate.domain.time import as_local
 from gate.gates.slots import ensure_slot, release_place, take_place
-from gate.queue.service import place_in_queue
+from gate.queue.service import place_in_queue, predicted_call_at
 from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate
 from gate.store.unit_of_work import UnitOfWork
 
@@ -211,6 +211,8 @@ async def _admit(
     )
     await uow.session.flush()
     position = await place_in_queue(uow, gate, booking)
+    if position is not None:
+        booking.predicted_call_at = await predicted_call_at(uow, gate, booking, position)
     return _answer(event, outcome, booking, position), booking.id
 
 

@@ -49,9 +49,12 @@ async def decisions_on(uow: UnitOfWork, booking_id: str) -> list[ClearanceDecisi
     return list(await uow.session.scalars(query.order_by(ClearanceDecisionRow.decided_at)))
 
 
-async def start_inspection(uow: UnitOfWork, gate: Gate, booking_id: str, actor: Actor) -> Booking:
+async def start_inspection(
+    uow: UnitOfWork, gate: Gate, booking_id: str, actor: Actor, now: datetime
+) -> Booking:
     """The called vehicle has reached its lane."""
     booking = await vehicle_at_gate(uow, gate, booking_id)
+    booking.inspection_started_at = now
     move(uow, booking, gate, BookingStatus.IN_INSPECTION, InspectionStarted, actor)
     await uow.session.flush()
     return booking

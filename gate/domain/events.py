@@ -122,3 +122,11 @@ class LaneChanged(DomainEvent):
     lane: str
     direction: str
     is_open: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateNoticeChanged(DomainEvent):
+    """A notice posted or withdrawn, or the gate paused or resumed (published, not chained)."""
+
+    name: ClassVar[str] = "gate.notice_changed"
+    gate: str

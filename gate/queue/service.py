@@ -12,9 +12,10 @@ from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
 from gate.domain.errors import Conflict, NotFound
 from gate.domain.events import SYSTEM, Actor, BookingLapsed, VehicleCalled, VehicleRequeued
+from gate.domain.forecast import SERVICE_WINDOW, service_rate
 from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, next_turn, service_order
 from gate.domain.slots import Direction
-from gate.store.tables import Booking, Gate, Lane, QueueCursor
+from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
 from gate.store.unit_of_work import UnitOfWork
 
 # A called vehicle that misses its call a second time is a no-show.
@@ -175,3 +176,32 @@ async def sweep_missed_calls(uow: UnitOfWork, now: datetime) -> int:
         swept += 1
     await uow.session.flush()
     return swept
+
+
+async def predicted_call_at(
+    uow: UnitOfWork, gate: Gate, booking: Booking, position: int
+) -> datetime | None:
+    """When the forecast expects the vehicle at ``position`` to be called, judged from the
+    direction's measured service rate; recorded so the forecast's error can be measured."""
+    direction = Direction(booking.direction)
+    assert booking.arrived_at is not None
+    since = booking.arrived_at - SERVICE_WINDOW
+    calls = await uow.session.scalars(
+        select(Booking.called_at).where(
+            Booking.gate_id == gate.id,
+            Booking.direction == direction.value,
+            Booking.called_at >= since,
+        )
+    )
+    lanes = await uow.session.scalars(
+        select(Lane.is_open).where(Lane.gate_id == gate.id, Lane.direction == direction.value)
+    )
+    schedule = await uow.session.get(GateDirection, (gate.id, direction.value))
+    rate = service_rate(
+        [t for t in calls if t],
+        booking.arrived_at,
+        schedule.hourly_capacity if schedule else 0,
+        sum(bool(x) for x in lanes),
+    )
+    minutes = rate.minutes_for(position - 1)
+    return None if minutes is None else booking.arrived_at + timedelta(minutes=minutes)

@@ -56,6 +56,10 @@ class Booking(IdMixin, CreatedMixin, Base):
     customs_channel: Mapped[str | None] = mapped_column(String(10))
     status_reason: Mapped[str | None] = mapped_column(String(300))
     exited_at: Mapped[datetime | None]
+    # What the forecast said at check-in about when the vehicle would be called; compared
+    # with the call that really happened to measure the forecast's error.
+    predicted_call_at: Mapped[datetime | None]
+    inspection_started_at: Mapped[datetime | None]
 
 
 class ClearanceDecisionRow(IdMixin, Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gate.store.tables.base import Base, CreatedMixin, IdMixin
@@ -24,6 +24,10 @@ class Gate(IdMixin, CreatedMixin, Base):
     grace_late_minutes: Mapped[int] = mapped_column(default=60)
     # How long a called vehicle has to reach its lane before it is skipped.
     call_timeout_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    # The gate operator pauses the gate (weather, the other side stopped taking vehicles):
+    # the public board says so.
+    paused: Mapped[bool] = mapped_column(default=False, server_default=false())
+    paused_reason: Mapped[str | None] = mapped_column(String(300))
     # The yard queue's priority cycle, e.g. "perishable:1,aeo:1,regular:5".
     service_cycle: Mapped[str] = mapped_column(
         String(200),
@@ -109,3 +113,15 @@ class QueueCursor(Base):
     gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), primary_key=True)
     direction: Mapped[str] = mapped_column(String(10), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class Notice(IdMixin, CreatedMixin, Base):
+    """A notice posted by a gate operator on the public board (thông báo)."""
+
+    __tablename__ = "notices"
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    posted_by: Mapped[str | None] = mapped_column(String(36))
+    expires_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
@@ -23,16 +23,21 @@ from gate.domain.events import LaneChanged
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
+from gate.notices import service as notices
 from gate.queue import service as queue
 from gate.store.tables import Booking, Lane
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.endpoints import IdempotencyKey
 from services.api.gates.schemas import LaneView
 from services.api.idempotency import answer_idempotently, fingerprint
+from services.api.schemas import local, local_or_none
 from services.api.yard.schemas import (
     CallResult,
     DecisionCreate,
     DecisionView,
+    NoticeCreate,
+    NoticeView,
+    PauseUpdate,
     QueuedVehicle,
     VehicleDetail,
     YardVehicle,
@@ -152,6 +157,49 @@ class YardController(Controller):
             uow, owner, idempotency_key, fingerprint(request, None), call
         )
 
+    @post("/notices", operation_id="postNotice")
+    async def post_notice(
+        self,
+        code: FromPath[str],
+        data: JSONBody[NoticeCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> NoticeView:
+        """A notice on the gate's public board (gate operators)."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        notice = await notices.post_notice(
+            uow, gate, data.text, data.expires_at, principal.actor, utc_now()
+        )
+        return NoticeView(
+            notice.id, notice.text, local(notice.created_at), local_or_none(notice.expires_at)
+        )
+
+    @delete("/notices/{notice_id:str}", operation_id="withdrawNotice")
+    async def withdraw_notice(
+        self,
+        code: FromPath[str],
+        notice_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> None:
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        await notices.withdraw_notice(uow, gate, notice_id, utc_now())
+
+    @post("/pause", operation_id="pauseGate", status_code=204)
+    async def pause(
+        self,
+        code: FromPath[str],
+        data: JSONBody[PauseUpdate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> None:
+        """Pause the gate (with a reason, shown on the board) or resume it (gate operators)."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        await notices.set_paused(uow, gate, data.paused, data.reason)
+
     @get("/vehicles/{booking_id:str}", operation_id="getYardVehicle")
     async def get_vehicle(
         self,
@@ -178,7 +226,9 @@ class YardController(Controller):
         """The called vehicle reached its lane (any officer at the gate)."""
         gate = await gate_by_code(uow, code)
         principal.require_officer_at(gate.id)
-        booking = await clearance.start_inspection(uow, gate, booking_id, principal.actor)
+        booking = await clearance.start_inspection(
+            uow, gate, booking_id, principal.actor, utc_now()
+        )
         return await self._detail(uow, booking)
 
     @post("/vehicles/{booking_id:str}/decisions", operation_id="recordDecision", status_code=200)

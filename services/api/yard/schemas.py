@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
+
+import msgspec
 
 from gate.domain.clearance import CustomsChannel, Decision
 from gate.domain.plates import format_plate
@@ -99,3 +102,20 @@ class VehicleDetail(Output):
     vehicle: YardVehicle
     required_agencies: list[str]
     decisions: list[DecisionView]
+
+
+class NoticeCreate(Input):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    expires_at: datetime | None = None
+
+
+class NoticeView(Output):
+    id: str
+    text: str
+    posted_at: datetime
+    expires_at: datetime | None
+
+
+class PauseUpdate(Input):
+    paused: bool
+    reason: Reason | None = None

@@ -1,0 +1,156 @@
+"""Where live messages travel: in this process (the embedded default), or through Redis to
+every process. Redis carries them and keeps each channel's latest snapshot; losing it loses
+nothing that the projector cannot rebuild from the database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Protocol
+
+import redis.asyncio as redis_asyncio
+
+log = logging.getLogger("gate.live")
+
+PREFIX = "gate:live:"
+SNAPSHOT_TTL_S = 24 * 3600
+WANTED_KEY = PREFIX + "wanted"  # channels some process has viewers for (sorted set by time)
+LEADER_KEY = PREFIX + "leader"
+LEASE_MS = 5000
+_REDIS_ERRORS = (redis_asyncio.RedisError, OSError, asyncio.TimeoutError)
+
+Deliver = Callable[[bytes], None]
+
+
+class LiveBackend(Protocol):
+    async def publish(self, channel: str, message: bytes, snapshot: bytes) -> None: ...
+
+    async def snapshot(self, channel: str) -> bytes | None: ...
+
+    async def lead(self) -> bool: ...
+
+    async def want(self, channels: list[str]) -> None: ...
+
+    async def wanted(self) -> list[str]: ...
+
+    async def run_reader(self, deliver: Deliver, on_reconnect: Callable[[], None]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryLiveBackend:
+    """One process: the projector hands messages straight to the hub."""
+
+    def __init__(self) -> None:
+        self._snapshots: dict[str, bytes] = {}
+        self._deliver: Deliver | None = None
+        self._wanted: set[str] = set()
+
+    async def publish(self, channel: str, message: bytes, snapshot: bytes) -> None:
+        self._snapshots[channel] = snapshot
+        if self._deliver is not None:
+            self._deliver(message)
+
+    async def snapshot(self, channel: str) -> bytes | None:
+        return self._snapshots.get(channel)
+
+    async def lead(self) -> bool:
+        return True
+
+    async def want(self, channels: list[str]) -> None:
+        self._wanted.update(channels)
+
+    async def wanted(self) -> list[str]:
+        return list(self._wanted)
+
+    async def run_reader(self, deliver: Deliver, on_reconnect: Callable[[], None]) -> None:
+        self._deliver = deliver
+        await asyncio.Event().wait()  # nothing to read: messages are handed over directly
+
+    async def close(self) -> None:
+        self._deliver = None
+
+
+class RedisLiveBackend:
+    """Pub/sub for delivery to every process, a key per channel for its latest snapshot, a
+    lease so that one process at a time projects (any process takes over within a lease)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._client = redis_asyncio.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        self._me = uuid.uuid4().hex
+        self._renew = self._client.register_script(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then "
+            "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+        )
+
+    async def publish(self, channel: str, message: bytes, snapshot: bytes) -> None:
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.set(PREFIX + "snap:" + channel, snapshot, ex=SNAPSHOT_TTL_S)
+            pipe.publish(PREFIX + "ch:" + channel, message)
+            await pipe.execute()
+
+    async def snapshot(self, channel: str) -> bytes | None:
+        try:
+            value = await self._client.get(PREFIX + "snap:" + channel)
+        except _REDIS_ERRORS:
+            return None
+        if value is None:
+            return None
+        return value if isinstance(value, bytes) else str(value).encode()
+
+    async def lead(self) -> bool:
+        """Hold or take the projector's lease; False while another process holds it (or
+        while Redis is unreachable: without it nothing could be published anyway)."""
+        try:
+            if await self._renew(keys=[LEADER_KEY], args=[self._me, LEASE_MS]):
+                return True
+            return bool(await self._client.set(LEADER_KEY, self._me, nx=True, px=LEASE_MS))
+        except _REDIS_ERRORS:
+            return False
+
+    async def want(self, channels: list[str]) -> None:
+        if not channels:
+            return
+        # Wall-clock time: the scores are compared by other processes.
+        now = time.time()
+        with contextlib.suppress(*_REDIS_ERRORS):
+            await self._client.zadd(WANTED_KEY, {c: now for c in channels})
+
+    async def wanted(self) -> list[str]:
+        try:
+            # Processes refresh their wishes every few seconds; older ones are gone viewers.
+            await self._client.zremrangebyscore(WANTED_KEY, "-inf", time.time() - 30)
+            members = await self._client.zrange(WANTED_KEY, 0, -1)
+            return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+        except _REDIS_ERRORS:
+            return []
+
+    async def run_reader(self, deliver: Deliver, on_reconnect: Callable[[], None]) -> None:
+        """Deliver every live message published by any process, forever; after a lost
+        connection, resubscribe and let the hub catch up from the snapshots."""
+        backoff = 0.2
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.psubscribe(PREFIX + "ch:*")
+                on_reconnect()
+                backoff = 0.2
+                while True:
+                    item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if item is not None and item.get("type") == "pmessage":
+                        deliver(item["data"])
+            except _REDIS_ERRORS:
+                log.warning("live.redis.reader_lost")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+            finally:
+                with contextlib.suppress(*_REDIS_ERRORS):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,138 @@
+"""The per-process fan-out of live channels: the latest state of each channel, a short history
+for replay, and the viewers. A message is encoded once and the same string goes to every
+viewer; a viewer that falls behind gets the current snapshot instead of a growing backlog."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from gate.live.messages import ChannelMessage
+
+log = logging.getLogger("gate.live")
+
+HISTORY = 256  # messages kept per channel for replay to viewers who reconnect
+VIEWER_BACKLOG = 32  # messages queued per viewer before it is resynced with a snapshot
+
+_decoder = msgspec.json.Decoder(ChannelMessage)
+_encoder = msgspec.json.Encoder()
+
+
+class Viewer:
+    """One websocket's view of one channel."""
+
+    def __init__(self, channel: ChannelState) -> None:
+        self._channel = channel
+        self.queue: asyncio.Queue[str] = asyncio.Queue(VIEWER_BACKLOG)
+
+    def offer(self, text: str) -> None:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            # Too slow to keep up: drop its backlog, give it the current state in one message.
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            if self._channel.snapshot_text is not None:
+                self.queue.put_nowait(self._channel.snapshot_text)
+
+    async def next(self) -> str:
+        return await self.queue.get()
+
+    def close(self) -> None:
+        self._channel.viewers.discard(self)
+
+
+@dataclass(eq=False)
+class ChannelState:
+    name: str
+    seq: int = 0
+    state: dict[str, Any] | None = None
+    snapshot_text: str | None = None
+    history: deque[tuple[int, int | None, str]] = field(
+        default_factory=lambda: deque(maxlen=HISTORY)
+    )
+    viewers: set[Viewer] = field(default_factory=set)
+
+
+Fetch = Callable[[str], Awaitable[bytes | None]]
+
+
+class Hub:
+    def __init__(self, fetch_snapshot: Fetch) -> None:
+        self._channels: dict[str, ChannelState] = {}
+        self._fetch = fetch_snapshot
+
+    def channel(self, name: str) -> ChannelState:
+        state = self._channels.get(name)
+        if state is None:
+            state = self._channels[name] = ChannelState(name)
+        return state
+
+    def watched(self) -> list[str]:
+        """Channels with at least one viewer in this process."""
+        return [name for name, c in self._channels.items() if c.viewers]
+
+    def known(self) -> list[str]:
+        return list(self._channels)
+
+    def deliver(self, raw: bytes) -> None:
+        """A message from the projector (directly, or through Redis)."""
+        message = _decoder.decode(raw)
+        channel = self.channel(message.channel)
+        if message.seq <= channel.seq:
+            return  # already seen (a snapshot fetched after a reconnect, say)
+        text = raw.decode()
+        if message.kind == "snapshot":
+            channel.state = dict(message.data)
+        elif channel.state is not None and message.prev == channel.seq:
+            channel.state = {**channel.state, **message.data}
+        else:
+            # A delta that does not follow what we have: our state is not trustworthy any
+            # more; fetch the current snapshot instead of guessing.
+            asyncio.get_running_loop().create_task(self.resync(message.channel))
+            return
+        channel.seq = message.seq
+        channel.snapshot_text = _encoder.encode(
+            ChannelMessage(channel.name, channel.seq, "snapshot", channel.state)
+        ).decode()
+        channel.history.append((message.seq, message.prev, text))
+        for viewer in list(channel.viewers):
+            viewer.offer(text)
+
+    async def resync(self, name: str) -> None:
+        """Take the channel's current snapshot from the store, if newer than ours."""
+        raw = await self._fetch(name)
+        if raw is None:
+            return
+        message = _decoder.decode(raw)
+        channel = self.channel(name)
+        if message.seq > channel.seq:
+            snapshot = ChannelMessage(name, message.seq, "snapshot", message.data)
+            channel.history.clear()
+            self.deliver(_encoder.encode(snapshot))
+
+    async def subscribe(self, name: str, since: int | None) -> tuple[Viewer, list[str]]:
+        """A new viewer and what it must be sent first: the messages after ``since`` when this
+        process still has them all, else the current snapshot."""
+        channel = self.channel(name)
+        if channel.state is None:
+            await self.resync(name)
+        viewer = Viewer(channel)
+        channel.viewers.add(viewer)
+        return viewer, self._catch_up(channel, since)
+
+    @staticmethod
+    def _catch_up(channel: ChannelState, since: int | None) -> list[str]:
+        if since is not None and since == channel.seq:
+            return []
+        if since is not None and since < channel.seq:
+            missed = [(seq, prev, text) for seq, prev, text in channel.history if seq > since]
+            if missed and missed[0][1] == since:
+                return [text for _, _, text in missed]
+        return [channel.snapshot_text] if channel.snapshot_text else []

@@ -1,0 +1,109 @@
+"""The typed messages of the live channels. Public ones are built only from these types, and
+the types hold no field for a full plate, a name, a phone or a declaration number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class Notice(msgspec.Struct):
+    id: str
+    text: str
+    posted_at: datetime
+
+
+class CalledVehicle(msgspec.Struct):
+    """Who is being called: the masked plate and the booking code, and the lane."""
+
+    plate: str  # masked, e.g. 12C-•••45
+    booking_code: str
+    lane: str | None
+
+
+class LaneState(msgspec.Struct):
+    code: str
+    is_open: bool
+
+
+class FreePlaces(msgspec.Struct):
+    starts_at: datetime
+    remaining: int
+    closed: bool
+
+
+class DirectionBoard(msgspec.Struct):
+    direction: str
+    lanes: list[LaneState]
+    lanes_open: int
+    waiting: dict[str, int]  # per class: perishable, aeo, regular
+    waiting_total: int
+    called: list[CalledVehicle]
+    service_rate_per_hour: float
+    rate_measured: bool
+    estimated_wait_minutes: int | None  # for a vehicle arriving now, booked for this hour
+    free_places: list[FreePlaces]
+
+
+class Accuracy(msgspec.Struct):
+    samples: int
+    mean_absolute_error_minutes: float | None
+    mean_error_minutes: float | None
+
+
+class PublicBoard(msgspec.Struct):
+    """The live queue board of a gate (bảng trạng thái công khai)."""
+
+    gate: str
+    name: str
+    name_en: str
+    paused: bool
+    paused_reason: str | None
+    notices: list[Notice]
+    directions: list[DirectionBoard]
+    forecast_accuracy: Accuracy
+
+
+class YardEntry(msgspec.Struct):
+    """A vehicle as officers and its own enterprise see it (full plate)."""
+
+    booking_id: str
+    booking_code: str
+    plate: str
+    direction: str
+    status: str
+    queue_class: str | None
+    position: int | None
+    slot_start: datetime
+    arrived_at: datetime | None
+    lane: str | None
+    estimated_call_at: datetime | None
+
+
+class OfficerBoard(msgspec.Struct):
+    gate: str
+    paused: bool
+    directions: list[DirectionBoard]
+    waiting: list[YardEntry]
+    at_lanes: list[YardEntry]
+    agency_minutes: dict[str, float | None]  # mean time from inspection start to decision
+
+
+class EnterpriseVehicles(msgspec.Struct):
+    """An enterprise's own vehicles that are booked or in a yard today."""
+
+    enterprise_id: str
+    vehicles: list[YardEntry]
+
+
+class ChannelMessage(msgspec.Struct, omit_defaults=True):
+    """Every live message. ``seq`` grows per channel; ``prev`` is the seq this message follows,
+    so a client that did not see ``prev`` knows it missed something and resyncs. A snapshot
+    carries the whole state; a delta the top-level fields that changed."""
+
+    channel: str
+    seq: int
+    kind: str  # snapshot | delta
+    data: dict[str, object]
+    prev: int | None = None

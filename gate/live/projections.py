@@ -1,0 +1,340 @@
+"""Building the live views from the database: the board is a function of stored state, so
+any process can rebuild it after anything was lost (a Redis outage, a restart)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gate.domain.bookings import BookingStatus
+from gate.domain.forecast import (
+    ServiceRate,
+    forecast_accuracy,
+    mean_minutes,
+    service_rate,
+)
+from gate.domain.plates import format_plate, mask_plate
+from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, service_order
+from gate.domain.slots import Direction, remaining_places
+from gate.domain.time import SLOT_LENGTH, as_local, floor_to_slot
+from gate.gates.calendar import load_calendar
+from gate.live.messages import (
+    Accuracy,
+    CalledVehicle,
+    DirectionBoard,
+    EnterpriseVehicles,
+    FreePlaces,
+    LaneState,
+    Notice,
+    OfficerBoard,
+    PublicBoard,
+    YardEntry,
+)
+from gate.queue.service import cursor_position
+from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane, Slot
+from gate.store.tables import Notice as NoticeRow
+from gate.store.unit_of_work import UnitOfWork
+
+FREE_PLACES_AHEAD = 6  # hours of free places shown on the board
+ACCURACY_SAMPLES = 50
+AGENCY_SAMPLES = 20
+YARD = (
+    BookingStatus.ARRIVED,
+    BookingStatus.CALLED,
+    BookingStatus.IN_INSPECTION,
+    BookingStatus.HELD,
+    BookingStatus.CLEARED,
+)
+AT_LANES = YARD[1:]
+
+
+def _entry(booking: Booking) -> QueueEntry:
+    assert booking.arrived_at is not None and booking.queue_class is not None
+    return QueueEntry(
+        booking.id,
+        QueueClass(booking.queue_class),
+        booking.queue_behind,
+        booking.slot_start,
+        booking.arrived_at,
+    )
+
+
+@dataclass
+class DirectionState:
+    """What one direction of a gate looks like now, shared by every view of it."""
+
+    direction: Direction
+    lanes: list[Lane]
+    waiting: list[Booking]  # in service order
+    at_lanes: list[Booking]
+    rate: ServiceRate
+    wait_for_newcomer: float | None
+    free: list[FreePlaces]
+
+    def eta(self, position: int, now: datetime) -> datetime | None:
+        minutes = self.rate.minutes_for(position)
+        return None if minutes is None else now + timedelta(minutes=minutes)
+
+
+async def direction_state(
+    session: AsyncSession, gate: Gate, direction: Direction, now: datetime, uow: UnitOfWork
+) -> DirectionState:
+    lanes = [lane for lane in await _lanes(session, gate) if lane.direction == direction.value]
+    rows = list(
+        await session.scalars(
+            select(Booking).where(
+                Booking.gate_id == gate.id,
+                Booking.direction == direction.value,
+                Booking.status.in_([s.value for s in YARD]),
+            )
+        )
+    )
+    waiting = {b.id: b for b in rows if b.status == BookingStatus.ARRIVED.value}
+    cycle = ServiceCycle.parse(gate.service_cycle)
+    position = await cursor_position(uow, gate, direction, lock=False)
+    ordered = service_order([_entry(b) for b in waiting.values()], cycle, position)
+    # A newcomer: a regular vehicle on time for this hour, arriving now.
+    newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
+    newcomer_place = next(
+        place
+        for place, e in enumerate(service_order([*ordered, newcomer], cycle, position), start=1)
+        if e.id == newcomer.id
+    )
+    calls = await session.scalars(
+        select(Booking.called_at).where(
+            Booking.gate_id == gate.id,
+            Booking.direction == direction.value,
+            Booking.called_at >= now - timedelta(hours=1),
+        )
+    )
+    schedule = await session.get(GateDirection, (gate.id, direction.value))
+    planned = schedule.hourly_capacity if schedule else 0
+    rate = service_rate([t for t in calls if t], now, planned, sum(ln.is_open for ln in lanes))
+    minutes = rate.minutes_for(newcomer_place - 1)
+    return DirectionState(
+        direction=direction,
+        lanes=lanes,
+        waiting=[waiting[e.id] for e in ordered],
+        at_lanes=sorted(
+            (b for b in rows if b.status != BookingStatus.ARRIVED.value),
+            key=lambda b: (b.called_at or b.slot_start, b.id),
+        ),
+        rate=rate,
+        wait_for_newcomer=minutes,
+        free=await _free_places(session, gate, direction, now, uow),
+    )
+
+
+async def _lanes(session: AsyncSession, gate: Gate) -> list[Lane]:
+    query = select(Lane).where(Lane.gate_id == gate.id).order_by(Lane.code)
+    return list(await session.scalars(query))
+
+
+async def _free_places(
+    session: AsyncSession, gate: Gate, direction: Direction, now: datetime, uow: UnitOfWork
+) -> list[FreePlaces]:
+    begin = floor_to_slot(now)
+    end = begin + FREE_PLACES_AHEAD * SLOT_LENGTH
+    calendar = await load_calendar(uow, gate, direction, begin, end)
+    stored = {
+        s.starts_at: s
+        for s in await session.scalars(
+            select(Slot).where(
+                Slot.gate_id == gate.id,
+                Slot.direction == direction.value,
+                Slot.starts_at >= begin,
+                Slot.starts_at < end,
+            )
+        )
+    }
+    places = []
+    for hour in range(FREE_PLACES_AHEAD):
+        start = begin + hour * SLOT_LENGTH
+        slot = stored.get(start)
+        capacity = slot.capacity if slot else calendar.capacity(start).capacity
+        remaining = remaining_places(capacity, slot.booked if slot else 0)
+        places.append(FreePlaces(as_local(start), remaining, capacity == 0))
+    return places
+
+
+def _direction_board(state: DirectionState, lane_codes: dict[str, str]) -> DirectionBoard:
+    counts = {c.value: 0 for c in QueueClass}
+    for booking in state.waiting:
+        counts[booking.queue_class or QueueClass.REGULAR.value] += 1
+    return DirectionBoard(
+        direction=state.direction.value,
+        lanes=[LaneState(ln.code, ln.is_open) for ln in state.lanes],
+        lanes_open=sum(ln.is_open for ln in state.lanes),
+        waiting=counts,
+        waiting_total=len(state.waiting),
+        called=[
+            CalledVehicle(mask_plate(b.plate), b.code, lane_codes.get(b.lane_id or ""))
+            for b in state.at_lanes
+            if b.status == BookingStatus.CALLED.value
+        ],
+        service_rate_per_hour=round(state.rate.per_hour, 1),
+        rate_measured=state.rate.measured,
+        estimated_wait_minutes=(
+            None if state.wait_for_newcomer is None else round(state.wait_for_newcomer)
+        ),
+        free_places=state.free,
+    )
+
+
+async def _accuracy(session: AsyncSession, gate: Gate) -> Accuracy:
+    rows = await session.execute(
+        select(Booking.predicted_call_at, Booking.called_at)
+        .where(
+            Booking.gate_id == gate.id,
+            Booking.predicted_call_at.is_not(None),
+            Booking.called_at.is_not(None),
+        )
+        .order_by(Booking.called_at.desc())
+        .limit(ACCURACY_SAMPLES)
+    )
+    measured = forecast_accuracy([(p, a) for p, a in rows if p and a])
+    return Accuracy(
+        measured.samples, measured.mean_absolute_error_minutes, measured.mean_error_minutes
+    )
+
+
+async def _notices(session: AsyncSession, gate: Gate, now: datetime) -> list[Notice]:
+    rows = await session.scalars(
+        select(NoticeRow)
+        .where(
+            NoticeRow.gate_id == gate.id,
+            NoticeRow.withdrawn_at.is_(None),
+            or_(NoticeRow.expires_at.is_(None), NoticeRow.expires_at > now),
+        )
+        .order_by(NoticeRow.created_at.desc())
+    )
+    return [Notice(n.id, n.text, as_local(n.created_at)) for n in rows]
+
+
+@dataclass
+class GateState:
+    gate: Gate
+    directions: list[DirectionState]
+    lane_codes: dict[str, str]
+
+
+async def gate_state(uow: UnitOfWork, gate: Gate, now: datetime) -> GateState:
+    session = uow.session
+    states = [await direction_state(session, gate, d, now, uow) for d in Direction]
+    lane_codes = {ln.id: ln.code for s in states for ln in s.lanes}
+    return GateState(gate, states, lane_codes)
+
+
+async def public_board(uow: UnitOfWork, state: GateState, now: datetime) -> PublicBoard:
+    gate = state.gate
+    return PublicBoard(
+        gate=gate.code,
+        name=gate.name,
+        name_en=gate.name_en,
+        paused=gate.paused,
+        paused_reason=gate.paused_reason,
+        notices=await _notices(uow.session, gate, now),
+        directions=[_direction_board(s, state.lane_codes) for s in state.directions],
+        forecast_accuracy=await _accuracy(uow.session, gate),
+    )
+
+
+def yard_entry(
+    booking: Booking,
+    state: DirectionState | None,
+    lane_codes: dict[str, str],
+    now: datetime,
+    position: int | None,
+) -> YardEntry:
+    eta = None
+    if state is not None and position is not None:
+        eta = state.eta(position - 1, now)
+    elif state is not None and booking.status == BookingStatus.BOOKED.value:
+        # Not in the yard yet: it will wait about as long as a newcomer does now.
+        start = max(booking.slot_start, now)
+        wait = state.wait_for_newcomer
+        eta = None if wait is None else start + timedelta(minutes=wait)
+    return YardEntry(
+        booking_id=booking.id,
+        booking_code=booking.code,
+        plate=format_plate(booking.plate),
+        direction=booking.direction,
+        status=booking.status,
+        queue_class=booking.queue_class,
+        position=position,
+        slot_start=as_local(booking.slot_start),
+        arrived_at=as_local(booking.arrived_at) if booking.arrived_at else None,
+        lane=lane_codes.get(booking.lane_id or ""),
+        estimated_call_at=as_local(eta) if eta else None,
+    )
+
+
+async def officer_board(uow: UnitOfWork, state: GateState, now: datetime) -> OfficerBoard:
+    waiting, at_lanes = [], []
+    for s in state.directions:
+        waiting += [
+            yard_entry(b, s, state.lane_codes, now, place)
+            for place, b in enumerate(s.waiting, start=1)
+        ]
+        at_lanes += [yard_entry(b, s, state.lane_codes, now, None) for b in s.at_lanes]
+    return OfficerBoard(
+        gate=state.gate.code,
+        paused=state.gate.paused,
+        directions=[_direction_board(s, state.lane_codes) for s in state.directions],
+        waiting=waiting,
+        at_lanes=at_lanes,
+        agency_minutes=await _agency_minutes(uow.session, state.gate),
+    )
+
+
+async def _agency_minutes(session: AsyncSession, gate: Gate) -> dict[str, float | None]:
+    rows = await session.execute(
+        select(
+            ClearanceDecisionRow.agency,
+            ClearanceDecisionRow.decided_at,
+            Booking.inspection_started_at,
+        )
+        .join(Booking, Booking.id == ClearanceDecisionRow.booking_id)
+        .where(Booking.gate_id == gate.id, Booking.inspection_started_at.is_not(None))
+        .order_by(ClearanceDecisionRow.decided_at.desc())
+        .limit(AGENCY_SAMPLES * 4)
+    )
+    durations: dict[str, list[timedelta]] = defaultdict(list)
+    for agency, decided_at, started_at in rows:
+        if len(durations[agency]) < AGENCY_SAMPLES and started_at is not None:
+            durations[agency].append(decided_at - started_at)
+    agencies = ("border_guard", "customs", "quarantine")
+    return {
+        a: (None if (m := mean_minutes(durations[a])) is None else round(m, 1)) for a in agencies
+    }
+
+
+async def enterprise_vehicles(
+    uow: UnitOfWork, enterprise_id: str, states: dict[str, GateState], now: datetime
+) -> EnterpriseVehicles:
+    """The enterprise's bookings from the last day onwards that are still going on."""
+    rows = await uow.session.scalars(
+        select(Booking)
+        .where(
+            Booking.enterprise_id == enterprise_id,
+            Booking.status.in_([BookingStatus.BOOKED.value, *(s.value for s in YARD)]),
+            Booking.slot_start >= now - timedelta(days=1),
+        )
+        .order_by(Booking.slot_start, Booking.id)
+    )
+    vehicles = []
+    for booking in rows:
+        state = states.get(booking.gate_id)
+        direction = None
+        position = None
+        if state is not None:
+            direction = next(s for s in state.directions if s.direction.value == booking.direction)
+            ids = [b.id for b in direction.waiting]
+            position = ids.index(booking.id) + 1 if booking.id in ids else None
+        lane_codes = state.lane_codes if state else {}
+        vehicles.append(yard_entry(booking, direction, lane_codes, now, position))
+    return EnterpriseVehicles(enterprise_id, vehicles)

@@ -1,0 +1,170 @@
+"""The projector: rebuilds each live channel from the database when something changed (at most
+a few times a second per channel, however busy the gate) and publishes what differs, with a
+sequence number that only grows. One process projects at a time (a lease in Redis; always
+this one in the embedded default); the others only fan out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import redis.asyncio as redis_asyncio
+from sqlalchemy import select
+
+from gate.domain.time import utc_now
+from gate.live.backends import LiveBackend
+from gate.live.messages import ChannelMessage
+from gate.live.projections import (
+    GateState,
+    enterprise_vehicles,
+    gate_state,
+    officer_board,
+    public_board,
+)
+from gate.store.tables import Gate
+from gate.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gate.live")
+
+_decoder = msgspec.json.Decoder(ChannelMessage)
+_encoder = msgspec.json.Encoder()
+_PUBLISH_ERRORS = (redis_asyncio.RedisError, OSError, asyncio.TimeoutError)
+
+
+def board_channel(gate_code: str) -> str:
+    return f"board:{gate_code}"
+
+
+def officer_channel(gate_code: str) -> str:
+    return f"officer:{gate_code}"
+
+
+def enterprise_channel(enterprise_id: str) -> str:
+    return f"enterprise:{enterprise_id}"
+
+
+@dataclass
+class Published:
+    seq: int
+    data: dict[str, Any]
+    delivered: bool  # False: the last publish failed; the next one must be a snapshot
+
+
+class Projector:
+    def __init__(
+        self,
+        new_uow: Callable[[], UnitOfWork],
+        backend: LiveBackend,
+        min_interval: float = 0.5,
+        refresh: float = 2.0,
+        tick: float = 0.1,
+    ) -> None:
+        self._new_uow = new_uow
+        self._backend = backend
+        self.min_interval = min_interval  # coalescing: at most 1/min_interval messages/s
+        self.refresh = refresh  # rebuilt this often anyway: time moves, events get lost
+        self.tick_seconds = tick
+        self._dirty: set[str] = set()
+        self._built_at: dict[str, float] = {}
+        self._last: dict[str, Published] = {}
+        self._stopping = asyncio.Event()
+
+    def on_event(self, payload: dict[str, Any]) -> None:
+        """A domain event happened somewhere: mark the channels it touches."""
+        if gate := payload.get("gate"):
+            self._dirty.update({board_channel(gate), officer_channel(gate)})
+        if enterprise := payload.get("enterprise_id"):
+            self._dirty.add(enterprise_channel(enterprise))
+
+    def mark(self, channel: str) -> None:
+        self._dirty.add(channel)
+
+    def stop(self) -> None:
+        """Finish the tick under way (never cancel a query half-way) and stop."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                if await self._backend.lead():
+                    await self.tick()
+                else:
+                    # Another process projects; if we take over later we start with snapshots.
+                    self._last.clear()
+            except Exception:
+                log.exception("live.projector.tick_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.tick_seconds)
+
+    def _due(self, channel: str, now: float) -> bool:
+        built = self._built_at.get(channel)
+        if built is None or now - built >= self.refresh:
+            return True
+        return channel in self._dirty and now - built >= self.min_interval
+
+    async def tick(self) -> None:
+        now = time.monotonic()
+        async with self._new_uow() as uow:
+            gates = list(await uow.session.scalars(select(Gate).order_by(Gate.code)))
+            due_gates = [
+                g
+                for g in gates
+                if self._due(board_channel(g.code), now) or self._due(officer_channel(g.code), now)
+            ]
+            wanted = [c for c in await self._backend.wanted() if c.startswith("enterprise:")]
+            due_enterprises = [c for c in wanted if self._due(c, now)]
+            if not due_gates and not due_enterprises:
+                return
+            moment = utc_now()
+            needed = gates if due_enterprises else due_gates
+            states: dict[str, GateState] = {g.id: await gate_state(uow, g, moment) for g in needed}
+            for gate in due_gates:
+                state = states[gate.id]
+                await self._publish(
+                    board_channel(gate.code), await public_board(uow, state, moment)
+                )
+                await self._publish(
+                    officer_channel(gate.code), await officer_board(uow, state, moment)
+                )
+            for channel in due_enterprises:
+                enterprise_id = channel.split(":", 1)[1]
+                view = await enterprise_vehicles(uow, enterprise_id, states, moment)
+                await self._publish(channel, view)
+
+    async def _publish(self, channel: str, view: msgspec.Struct) -> None:
+        self._dirty.discard(channel)
+        self._built_at[channel] = time.monotonic()
+        data: dict[str, Any] = msgspec.to_builtins(view)
+        last = self._last.get(channel)
+        if last is not None and last.delivered and last.data == data:
+            return
+        if last is None:
+            # A new projector (a restart, a takeover): continue the sequence that viewers hold.
+            raw = await self._backend.snapshot(channel)
+            previous = _decoder.decode(raw).seq if raw else 0
+            last = Published(previous, {}, delivered=False)
+        # Milliseconds since the epoch, never less than one more than before: the sequence
+        # keeps growing across restarts and takeovers without being stored anywhere.
+        seq = max(last.seq + 1, int(time.time() * 1000))
+        if last.delivered:
+            changed = {key: value for key, value in data.items() if last.data.get(key) != value}
+            message = ChannelMessage(channel, seq, "delta", changed, prev=last.seq)
+        else:
+            message = ChannelMessage(channel, seq, "snapshot", data, prev=last.seq or None)
+        snapshot = ChannelMessage(channel, seq, "snapshot", data, prev=last.seq or None)
+        try:
+            await self._backend.publish(
+                channel, _encoder.encode(message), _encoder.encode(snapshot)
+            )
+        except _PUBLISH_ERRORS:
+            log.warning("live.publish_failed", extra={"channel": channel})
+            self._last[channel] = Published(last.seq, data, delivered=False)
+            self._dirty.add(channel)
+            return
+        self._last[channel] = Published(seq, data, delivered=True)

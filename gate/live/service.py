@@ -1,0 +1,100 @@
+"""Wiring of the live parts in one process: the backend, the hub, the projector, and the
+feeds of domain events that tell the projector what changed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import redis.asyncio as redis_asyncio
+
+from gate.bus.events import InMemoryEventBus, RedisEventBus
+from gate.live.backends import LiveBackend, MemoryLiveBackend, RedisLiveBackend
+from gate.live.hub import Hub
+from gate.live.projector import Projector
+from gate.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gate.live")
+WANT_EVERY_S = 5.0
+
+
+class Live:
+    def __init__(
+        self,
+        new_uow: Callable[[], UnitOfWork],
+        bus: InMemoryEventBus | RedisEventBus | Any,
+        redis_url: str | None,
+    ) -> None:
+        self.backend: LiveBackend = (
+            RedisLiveBackend(redis_url) if redis_url else MemoryLiveBackend()
+        )
+        self.hub = Hub(self.backend.snapshot)
+        self.projector = Projector(new_uow, self.backend)
+        self._bus = bus
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self.backend.run_reader(self.hub.deliver, self._resync_all)),
+            asyncio.create_task(self.projector.run()),
+            asyncio.create_task(self._keep_wanting()),
+        ]
+        if isinstance(self._bus, InMemoryEventBus):
+            self._bus.subscribe(self._on_event)
+        elif isinstance(self._bus, RedisEventBus):
+            self._tasks.append(asyncio.create_task(self._follow_redis_events(self._bus)))
+
+    async def stop(self) -> None:
+        self.projector.stop()
+        projector = self._tasks[1] if len(self._tasks) > 1 else None
+        if projector is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(projector), 10)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.backend.close()
+
+    async def watch(self, channel: str, since: int | None) -> tuple[Any, list[str]]:
+        """A viewer of ``channel``; tells the projector someone is watching it."""
+        await self.backend.want([channel])
+        self.projector.mark(channel)
+        return await self.hub.subscribe(channel, since)
+
+    async def _on_event(self, payload: dict[str, Any]) -> None:
+        self.projector.on_event(payload)
+
+    def _resync_all(self) -> None:
+        # After a reconnect to Redis: catch up every channel this process knows.
+        for channel in self.hub.known():
+            asyncio.get_running_loop().create_task(self.hub.resync(channel))
+
+    async def _keep_wanting(self) -> None:
+        while True:
+            await asyncio.sleep(WANT_EVERY_S)
+            await self.backend.want(self.hub.watched())
+
+    async def _follow_redis_events(self, bus: RedisEventBus) -> None:
+        """Read the domain events every process appends, to mark channels dirty quickly.
+        Events lost while Redis was away are covered by the projector's periodic rebuild."""
+        last_id = "$"
+        while True:
+            try:
+                # Block less than the client's socket timeout, or every quiet second is an error.
+                replies: Any = await bus.client.xread({bus.stream: last_id}, block=500, count=500)
+                for _stream, entries in replies or []:
+                    for entry_id, fields in entries:
+                        last_id = entry_id
+                        self.projector.on_event(msgspec.json.decode(fields[b"e"]))
+            except (TimeoutError, redis_asyncio.RedisError, OSError):
+                last_id = "$"
+                await asyncio.sleep(0.5)
+            except Exception:
+                log.exception("live.events.failed")
+                await asyncio.sleep(0.5)

@@ -1,0 +1,1 @@
+"""Notices (thông báo) and the paused flag that gate operators put on the public board."""

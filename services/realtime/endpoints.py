@@ -1,0 +1,145 @@
+"""Websocket channels. Each starts with a snapshot (or, given ``?since=SEQ``, the messages
+missed since then when this process still has them) and then sends deltas; every message
+carries the channel's ``seq`` and the ``prev`` it follows.
+
+Websocket handlers open their own short database sessions (the request-scoped unit of work
+commits on HTTP responses only) and hold none for the life of a connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from litestar import WebSocket, get, websocket
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
+
+from gate.accounts.principal import Principal
+from gate.accounts.service import authenticate
+from gate.domain.errors import DomainError
+from gate.domain.time import utc_now
+from gate.gates.calendar import gate_by_code
+from gate.live.messages import PublicBoard
+from gate.live.projections import gate_state, public_board
+from gate.live.projector import board_channel, enterprise_channel, officer_channel
+from gate.store.tables import Gate
+from gate.store.unit_of_work import UnitOfWork
+from services.platform import Platform
+
+CLOSE_NOT_FOUND = 4404
+CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@get("/api/v1/gates/{code:str}/board", operation_id="getBoard", tags=["live"], security=[])
+async def get_board(code: FromPath[str], uow: NamedDependency[UnitOfWork]) -> PublicBoard:
+    """The public board of a gate as JSON, computed from the database now (for polling)."""
+    gate = await gate_by_code(uow, code)
+    now = utc_now()
+    return await public_board(uow, await gate_state(uow, gate, now), now)
+
+
+def _platform(socket: WebSocket[Any, Any, Any]) -> Platform:
+    platform: Platform = socket.app.state.platform
+    return platform
+
+
+def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
+    value = socket.query_params.get("since")
+    return int(value) if value and value.isdigit() else None
+
+
+async def _gate(socket: WebSocket[Any, Any, Any], code: str) -> Gate | None:
+    async with _platform(socket).unit_of_work(read_only=True) as uow:
+        try:
+            return await gate_by_code(uow, code)
+        except DomainError:
+            return None
+
+
+async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
+    """From ``Authorization: Bearer`` or, for browsers that cannot set headers on a
+    websocket, the ``token`` query parameter."""
+    header = socket.headers.get("authorization", "")
+    token = header.partition(" ")[2].strip() if header.lower().startswith("bearer ") else None
+    token = token or socket.query_params.get("token")
+    if not token:
+        return None
+    platform = _platform(socket)
+    async with platform.unit_of_work(read_only=True) as uow:
+        try:
+            return await authenticate(uow, token, platform.settings.admin_token)
+        except DomainError:
+            return None
+
+
+async def _serve(socket: WebSocket[Any, Any, Any], channel: str) -> None:
+    """Send the channel to this socket until either side goes away."""
+    await socket.accept()
+    viewer, first = await _platform(socket).live.watch(channel, _since(socket))
+    sender = asyncio.current_task()
+    assert sender is not None
+
+    async def wait_for_close() -> None:
+        # Viewers send nothing we need; reading is how a closed connection is noticed.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while True:
+                await socket.receive_data(mode="text")
+
+    receiver = asyncio.create_task(wait_for_close())
+    receiver.add_done_callback(lambda _: sender.cancel())
+    try:
+        for text in first:
+            await socket.send_text(text)
+        while True:
+            await socket.send_text(await viewer.next())
+    except (asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
+        pass
+    finally:
+        viewer.close()
+        receiver.cancel()
+
+
+@websocket("/ws/v1/gates/{code:str}/board")
+async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
+    """The public live board of a gate: no authentication, no personal data."""
+    if await _gate(socket, code) is None:
+        await socket.close(code=CLOSE_NOT_FOUND, reason="no such gate")
+        return
+    await _serve(socket, board_channel(code))
+
+
+@websocket("/ws/v1/gates/{code:str}/officer")
+async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
+    """The queue and lanes of a gate for the officers who serve it."""
+    gate = await _gate(socket, code)
+    if gate is None:
+        await socket.close(code=CLOSE_NOT_FOUND, reason="no such gate")
+        return
+    principal = await _principal(socket)
+    if principal is None:
+        await socket.close(code=CLOSE_UNAUTHORISED, reason="sign in first")
+        return
+    try:
+        principal.require_officer_at(gate.id)
+    except DomainError:
+        await socket.close(code=CLOSE_FORBIDDEN, reason="not an officer of this gate")
+        return
+    await _serve(socket, officer_channel(code))
+
+
+@websocket("/ws/v1/enterprise/vehicles")
+async def enterprise_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    """An enterprise's own vehicles, with their places in the queue and forecast call times."""
+    principal = await _principal(socket)
+    if principal is None:
+        await socket.close(code=CLOSE_UNAUTHORISED, reason="sign in first")
+        return
+    try:
+        enterprise_id = principal.require_enterprise()
+    except DomainError:
+        await socket.close(code=CLOSE_FORBIDDEN, reason="an enterprise's stream")
+        return
+    await _serve(socket, enterprise_channel(enterprise_id))
