@@ -48,3 +48,28 @@ async def in_process_client(app: Litestar, timeout: float = 60) -> AsyncIterator
         await inbox.put({"type": "lifespan.shutdown"})
         await stopped.wait()
         await lifespan
+
+
+@asynccontextmanager
+async def served(app: Litestar) -> AsyncIterator[str]:
+    """The app behind a real uvicorn server in this event loop, for websocket clients;
+    yields the base URL (http://127.0.0.1:PORT)."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -24,7 +24,6 @@ from gate.gates.calendar import gate_by_code
 from gate.live.messages import PublicBoard
 from gate.live.projections import gate_state, public_board
 from gate.live.projector import board_channel, enterprise_channel, officer_channel
-from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
 
@@ -51,10 +50,11 @@ def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-async def _gate(socket: WebSocket[Any, Any, Any], code: str) -> Gate | None:
+async def _gate_id(socket: WebSocket[Any, Any, Any], code: str) -> str | None:
+    """The gate's id (a plain value: the session it was read in is closed at once)."""
     async with _platform(socket).unit_of_work(read_only=True) as uow:
         try:
-            return await gate_by_code(uow, code)
+            return (await gate_by_code(uow, code)).id
         except DomainError:
             return None
 
@@ -73,6 +73,13 @@ async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
             return await authenticate(uow, token, platform.settings.admin_token)
         except DomainError:
             return None
+
+
+async def _refuse(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
+    # Accepted first so that the client gets the close code (4401, 4403, 4404) and its
+    # reason, not a bare HTTP 403 from the handshake.
+    await socket.accept()
+    await socket.close(code=code, reason=reason)
 
 
 async def _serve(socket: WebSocket[Any, Any, Any], channel: str) -> None:
@@ -105,8 +112,8 @@ async def _serve(socket: WebSocket[Any, Any, Any], channel: str) -> None:
 @websocket("/ws/v1/gates/{code:str}/board")
 async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The public live board of a gate: no authentication, no personal data."""
-    if await _gate(socket, code) is None:
-        await socket.close(code=CLOSE_NOT_FOUND, reason="no such gate")
+    if await _gate_id(socket, code) is None:
+        await _refuse(socket, CLOSE_NOT_FOUND, "no such gate")
         return
     await _serve(socket, board_channel(code))
 
@@ -114,18 +121,18 @@ async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) ->
 @websocket("/ws/v1/gates/{code:str}/officer")
 async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The queue and lanes of a gate for the officers who serve it."""
-    gate = await _gate(socket, code)
-    if gate is None:
-        await socket.close(code=CLOSE_NOT_FOUND, reason="no such gate")
+    gate_id = await _gate_id(socket, code)
+    if gate_id is None:
+        await _refuse(socket, CLOSE_NOT_FOUND, "no such gate")
         return
     principal = await _principal(socket)
     if principal is None:
-        await socket.close(code=CLOSE_UNAUTHORISED, reason="sign in first")
+        await _refuse(socket, CLOSE_UNAUTHORISED, "sign in first")
         return
     try:
-        principal.require_officer_at(gate.id)
+        principal.require_officer_at(gate_id)
     except DomainError:
-        await socket.close(code=CLOSE_FORBIDDEN, reason="not an officer of this gate")
+        await _refuse(socket, CLOSE_FORBIDDEN, "not an officer of this gate")
         return
     await _serve(socket, officer_channel(code))
 
@@ -135,11 +142,11 @@ async def enterprise_socket(socket: WebSocket[Any, Any, Any]) -> None:
     """An enterprise's own vehicles, with their places in the queue and forecast call times."""
     principal = await _principal(socket)
     if principal is None:
-        await socket.close(code=CLOSE_UNAUTHORISED, reason="sign in first")
+        await _refuse(socket, CLOSE_UNAUTHORISED, "sign in first")
         return
     try:
         enterprise_id = principal.require_enterprise()
     except DomainError:
-        await socket.close(code=CLOSE_FORBIDDEN, reason="an enterprise's stream")
+        await _refuse(socket, CLOSE_FORBIDDEN, "an enterprise's stream")
         return
     await _serve(socket, enterprise_channel(enterprise_id))

@@ -1,0 +1,85 @@
+"""Following a live channel as a client: apply snapshots and deltas in sequence order, notice
+a gap, and reconnect with the last sequence seen. Used by `gate watch` and by the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import msgspec
+import websockets
+
+from gate.live.messages import ChannelMessage
+
+_decoder = msgspec.json.Decoder(ChannelMessage)
+
+
+class Follower:
+    """The state of one channel as a client rebuilds it from messages."""
+
+    def __init__(self) -> None:
+        self.seq: int | None = None
+        self.state: dict[str, Any] | None = None
+        self.messages: list[ChannelMessage] = []
+
+    def apply(self, raw: str | bytes) -> bool:
+        """Apply one message; False when it does not follow what we have (resync needed)."""
+        message = _decoder.decode(raw)
+        self.messages.append(message)
+        if message.kind == "snapshot":
+            self.state, self.seq = dict(message.data), message.seq
+            return True
+        if self.state is None or message.prev != self.seq:
+            return False
+        self.state = {**self.state, **message.data}
+        self.seq = message.seq
+        return True
+
+
+async def follow(
+    url: str,
+    follower: Follower,
+    on_change: Callable[[Follower], None] | None = None,
+    headers: dict[str, str] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Follow ``url`` forever (or until ``stop``), reconnecting with ``?since=`` after any
+    break: a network blip, a server restart, a gap in the sequence."""
+    stop = stop or asyncio.Event()
+    backoff = 0.2
+    while not stop.is_set():
+        target = (
+            url
+            if follower.seq is None
+            else f"{url}{'&' if '?' in url else '?'}since={follower.seq}"
+        )
+        try:
+            async with websockets.connect(target, additional_headers=headers) as socket:
+                backoff = 0.2
+                async for raw in _until(socket, stop):
+                    if not follower.apply(raw):
+                        break  # a gap: reconnect and catch up
+                    if on_change is not None:
+                        on_change(follower)
+        except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
+            pass
+        if not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff)
+            backoff = min(backoff * 2, 5.0)
+
+
+async def _until(socket: Any, stop: asyncio.Event) -> AsyncIterator[str | bytes]:
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        while True:
+            receiving = asyncio.ensure_future(socket.recv())
+            done, _ = await asyncio.wait({receiving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if receiving not in done:
+                receiving.cancel()
+                return
+            yield receiving.result()
+    finally:
+        stopping.cancel()

@@ -1,0 +1,261 @@
+"""The live board over websockets: snapshot then deltas with sequence numbers; a viewer that
+comes back catches up by replay or by a fresh snapshot and ends with the same board as one
+that never left; nothing personal ever reaches a public message."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+import gate.live.hub
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from gate.live.client import Follower, follow
+from services.app import create_app
+from tests.asgi import served
+from tests.helpers import Api, book_as_of, device, officer, open_all_day, read, this_hour
+
+GATE = "/api/v1/gates/tan-thanh"
+
+
+@pytest.fixture
+async def live(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
+    async with (
+        served(create_app(settings, bus=bus)) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+    ):
+        api = Api(client)
+        await open_all_day(api)
+        yield api, base.replace("http://", "ws://")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> float:
+    """Seconds until ``check`` holds; fails after ``within``."""
+    start = time.monotonic()
+    while not await check():
+        if time.monotonic() - start > within:
+            pytest.fail(f"not true within {within} s")
+        await asyncio.sleep(0.05)
+    return time.monotonic() - start
+
+
+class Viewer:
+    """A websocket viewer running in the background."""
+
+    def __init__(self, url: str) -> None:
+        self.follower = Follower()
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(follow(url, self.follower, stop=self.stop))
+
+    async def close(self) -> None:
+        self.stop.set()
+        await self.task
+
+
+async def _truth(api: Api) -> dict[str, Any]:
+    return dict((await api.client.get(f"{GATE}/board")).json())
+
+
+async def _check_in(api: Api, camera: dict[str, str], plate: str) -> None:
+    answer = await api.client.post(f"{GATE}/checkins", json=read(plate), headers=camera)
+    assert answer.status_code == 200, answer.text
+
+
+async def test_a_board_starts_with_a_snapshot_then_follows_with_sequenced_deltas(
+    live: tuple[Api, str],
+):
+    api, ws = live
+    viewer = Viewer(f"{ws}/ws/v1/gates/tan-thanh/board")
+    await eventually(lambda: _has_state(viewer))
+    enterprise = await api.enterprise()
+    camera = await device(api)
+    for _ in range(3):
+        await _check_in(api, camera, (await enterprise.book(this_hour())).json()["plate"])
+
+    await eventually(lambda: _waiting(viewer, 3))
+    await viewer.close()
+    messages = viewer.follower.messages
+    assert messages[0].kind == "snapshot"
+    assert any(m.kind == "delta" for m in messages)
+    seqs = [m.seq for m in messages]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert all(m.prev == before.seq for before, m in itertools.pairwise(messages))
+
+
+async def _has_state(viewer: Viewer) -> bool:
+    return viewer.follower.state is not None
+
+
+async def _waiting(viewer: Viewer, count: int) -> bool:
+    state = viewer.follower.state
+    return state is not None and state["directions"][0]["waiting_total"] == count
+
+
+@pytest.mark.parametrize("history", [256, 2], ids=["replay", "snapshot"])
+async def test_a_viewer_that_comes_back_ends_with_the_same_board_as_one_that_never_left(
+    live: tuple[Api, str], monkeypatch: pytest.MonkeyPatch, history: int
+):
+    monkeypatch.setattr(gate.live.hub, "HISTORY", history)
+    api, ws = live
+    url = f"{ws}/ws/v1/gates/tan-thanh/board"
+    stayed, leaving = Viewer(url), Viewer(url)
+    await eventually(lambda: _has_state(stayed))
+    await eventually(lambda: _has_state(leaving))
+    await leaving.close()
+    last_seen = leaving.follower.seq
+
+    enterprise = await api.enterprise()
+    camera = await device(api)
+    operator = await officer(api, "gate_operator")
+    for _ in range(4):  # each a separate board change, at least half a second apart
+        await _check_in(api, camera, (await enterprise.book(this_hour())).json()["plate"])
+        await asyncio.sleep(0.6)
+    await api.client.post(f"{GATE}/lanes/X1/call-next", headers=operator)
+    await api.client.post(f"{GATE}/notices", json={"text": "Làn X2 tạm đóng"}, headers=operator)
+    await eventually(lambda: _matches_truth(stayed, api))
+
+    returning = Viewer(url)
+    returning.follower.seq, returning.follower.state = last_seen, leaving.follower.state
+    await eventually(lambda: _same(returning, stayed))
+    first_after_return = returning.follower.messages[0]
+    await returning.close()
+    await stayed.close()
+
+    if history == 2:
+        assert first_after_return.kind == "snapshot"
+    else:
+        assert first_after_return.kind == "delta" and first_after_return.prev == last_seen
+
+
+async def _same(one: Viewer, other: Viewer) -> bool:
+    return one.follower.seq == other.follower.seq and one.follower.state == other.follower.state
+
+
+async def _matches_truth(viewer: Viewer, api: Api) -> bool:
+    return viewer.follower.state == await _truth(api)
+
+
+async def test_the_board_shows_queue_called_lanes_notices_and_pause(live: tuple[Api, str]):
+    api, ws = live
+    viewer = Viewer(f"{ws}/ws/v1/gates/tan-thanh/board")
+    enterprise = await api.enterprise()
+    camera = await device(api)
+    operator = await officer(api, "gate_operator")
+    booking = (await enterprise.book(this_hour())).json()
+    await _check_in(api, camera, booking["plate"])
+    await _check_in(api, camera, (await enterprise.book(this_hour())).json()["plate"])
+    await api.client.post(f"{GATE}/lanes/X1/call-next", headers=operator)
+    await api.client.post(f"{GATE}/lanes/X2/close", headers=operator)
+    await api.client.post(f"{GATE}/notices", json={"text": "Mưa lớn, xe đi chậm"}, headers=operator)
+    paused = await api.client.post(
+        f"{GATE}/pause",
+        json={"paused": True, "reason": "Phía Trung Quốc tạm dừng"},
+        headers=operator,
+    )
+    assert paused.status_code == 204
+
+    await eventually(lambda: _matches_truth(viewer, api))
+    board = viewer.follower.state
+    await viewer.close()
+    assert board is not None
+    export = board["directions"][0]
+    assert export["direction"] == "export"
+    assert export["waiting_total"] == 1 and export["waiting"]["perishable"] == 1
+    assert export["called"] == [
+        {"plate": "12C-•••" + booking["plate"][-2:], "booking_code": booking["code"], "lane": "X1"}
+    ]
+    assert {(ln["code"], ln["is_open"]) for ln in export["lanes"]} >= {("X1", True), ("X2", False)}
+    assert export["estimated_wait_minutes"] is not None
+    assert len(export["free_places"]) == 6
+    assert [n["text"] for n in board["notices"]] == ["Mưa lớn, xe đi chậm"]
+    assert board["paused"] is True and board["paused_reason"] == "Phía Trung Quốc tạm dừng"
+
+
+async def test_no_public_message_carries_a_full_plate_a_name_a_phone_or_a_declaration(
+    live: tuple[Api, str], settings: Settings
+):
+    api, ws = live
+    viewer = Viewer(f"{ws}/ws/v1/gates/tan-thanh/board")
+    enterprise = await api.enterprise()
+    camera = await device(api)
+    operator = await officer(api, "gate_operator")
+    secrets: set[str] = set()
+    for n in range(4):
+        vehicle = await enterprise.vehicle(f"12C-{500 + n}.{10 + n}")
+        driver = await enterprise.driver()
+        body = enterprise.booking_body(vehicle, driver, this_hour())
+        booking = await api.client.post("/api/v1/bookings", json=body, headers=enterprise.headers)
+        assert booking.status_code == 201, booking.text
+        secrets |= {
+            vehicle["plate"],
+            vehicle["plate_normalised"],
+            driver["full_name"],
+            driver["phone"],
+            driver["id_number"],
+            body["cargo"]["declaration_number"],
+        }
+        await _check_in(api, camera, vehicle["plate"])
+    await _check_in(api, camera, "29H-888.88")  # a walk-in
+    secrets |= {"29H-888.88", "29H88888"}
+    late = await book_as_of(settings, enterprise, this_hour(-2), plate="12C-600.60")
+    await _check_in(api, camera, late["plate"])
+    secrets |= {"12C-600.60", "12C60060"}
+    for _ in range(3):
+        await api.client.post(f"{GATE}/lanes/X1/call-next", headers=operator)
+    await eventually(lambda: _matches_truth(viewer, api))
+    await viewer.close()
+
+    texts = [json.dumps(m.data, ensure_ascii=False) for m in viewer.follower.messages]
+    texts.append(json.dumps(await _truth(api), ensure_ascii=False))
+    leaks = [(s, t[:80]) for t in texts for s in secrets if s in t]
+    assert leaks == []
+    assert any("•••" in t for t in texts)  # masked plates are there
+
+
+async def test_the_enterprise_stream_shows_its_own_vehicles_with_forecast_call_times(
+    live: tuple[Api, str],
+):
+    api, ws = live
+    mine, other = await api.enterprise(), await api.enterprise()
+    camera = await device(api)
+    booking = (await mine.book(this_hour())).json()
+    await _check_in(api, camera, booking["plate"])
+    await other.book(this_hour())
+    viewer = Viewer(f"{ws}/ws/v1/enterprise/vehicles?token={mine.token}")
+
+    async def shows_mine() -> bool:
+        state = viewer.follower.state
+        return bool(state and [v["booking_id"] for v in state["vehicles"]] == [booking["id"]])
+
+    await eventually(shows_mine)
+    vehicle = viewer.follower.state["vehicles"][0]  # type: ignore[index]
+    await viewer.close()
+    assert vehicle["status"] == "arrived" and vehicle["position"] == 1
+    assert vehicle["estimated_call_at"] is not None
+    assert vehicle["plate"] == booking["plate"]  # its own vehicle: the full plate
+
+
+async def test_the_officer_stream_needs_an_officer_of_that_gate(live: tuple[Api, str]):
+    import websockets
+
+    api, ws = live
+    url = f"{ws}/ws/v1/gates/tan-thanh/officer"
+    elsewhere = await officer(api, "customs", gates=("huu-nghi",))
+    for token, code in ((None, 4401), (elsewhere["Authorization"].split()[1], 4403)):
+        target = url if token is None else f"{url}?token={token}"
+        async with websockets.connect(target) as socket:
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                await socket.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == code
+    operator = await officer(api, "gate_operator")
+    viewer = Viewer(f"{url}?token={operator['Authorization'].split()[1]}")
+    await eventually(lambda: _has_state(viewer))
+    await viewer.close()
+    assert "waiting" in viewer.follower.state  # type: ignore[operator]
