@@ -106,7 +106,7 @@ async def _sweep(settings: Settings) -> dict[str, int]:
     from gate.sweeps import run_sweeps_once
 
     engine = create_engine(settings)
-    bus = create_event_bus(settings.redis_url)
+    bus = create_event_bus(settings.redis_url, settings.redis_namespace)
     factory = create_session_factory(engine)
     try:
         return await run_sweeps_once(lambda: UnitOfWork(factory, bus))

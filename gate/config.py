@@ -28,6 +28,8 @@ class Settings:
     data_dir: Path = Path(".gate")
     database_url: str = ""
     redis_url: str | None = None
+    # Prefix of every Redis key and channel, so several platforms can share one Redis.
+    redis_namespace: str = "gate"
     admin_token: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -54,6 +56,7 @@ class Settings:
             data_dir=data_dir,
             database_url=normalise_database_url(database_url),
             redis_url=env.get("GATE_REDIS_URL") or None,
+            redis_namespace=env.get("GATE_REDIS_NAMESPACE", "gate"),
             admin_token=env.get("GATE_ADMIN_TOKEN") or None,
             host=env.get("GATE_HOST", "127.0.0.1"),
             port=int(env.get("GATE_PORT", "8000")),

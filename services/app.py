@@ -34,7 +34,7 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None, bus: EventBus | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = create_engine(settings)
-    bus = bus or create_event_bus(settings.redis_url)
+    bus = bus or create_event_bus(settings.redis_url, settings.redis_namespace)
     session_factory = create_session_factory(engine)
     read_session_factory = create_session_factory(engine, read_only=True)
     platform = Platform(
@@ -43,7 +43,12 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
         session_factory=session_factory,
         read_session_factory=read_session_factory,
         bus=bus,
-        live=Live(lambda: UnitOfWork(read_session_factory, bus), bus, settings.redis_url),
+        live=Live(
+            lambda: UnitOfWork(read_session_factory, bus),
+            bus,
+            settings.redis_url,
+            settings.redis_namespace,
+        ),
     )
 
     @asynccontextmanager

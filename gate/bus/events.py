@@ -9,6 +9,10 @@ from typing import Any, Protocol
 
 import msgspec
 import redis.asyncio as redis_asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gate.domain.events import DomainEvent
 
@@ -63,9 +67,7 @@ class RedisEventBus:
 
     def __init__(self, url: str, stream: str = EVENT_STREAM) -> None:
         self.stream = stream
-        self._client = redis_asyncio.Redis.from_url(
-            url, socket_connect_timeout=1, socket_timeout=1, health_check_interval=10
-        )
+        self._client = redis_client(url)
 
     @property
     def client(self) -> redis_asyncio.Redis:
@@ -93,5 +95,22 @@ class RedisEventBus:
         await self._client.aclose()
 
 
-def create_event_bus(redis_url: str | None) -> InMemoryEventBus | RedisEventBus:
-    return RedisEventBus(redis_url) if redis_url else InMemoryEventBus()
+def redis_client(url: str, socket_timeout: float = 1) -> redis_asyncio.Redis:
+    """A client that fails fast while Redis is away and, once it is back, retries a command
+    once on a fresh connection instead of failing on the dead one it still held."""
+    return redis_asyncio.Redis.from_url(
+        url,
+        socket_connect_timeout=1,
+        socket_timeout=socket_timeout,
+        health_check_interval=10,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+
+
+def create_event_bus(
+    redis_url: str | None, namespace: str = "gate"
+) -> InMemoryEventBus | RedisEventBus:
+    if redis_url:
+        return RedisEventBus(redis_url, stream=f"{namespace}:events")
+    return InMemoryEventBus()

@@ -14,12 +14,11 @@ from typing import Protocol
 
 import redis.asyncio as redis_asyncio
 
+from gate.bus.events import redis_client
+
 log = logging.getLogger("gate.live")
 
-PREFIX = "gate:live:"
 SNAPSHOT_TTL_S = 24 * 3600
-WANTED_KEY = PREFIX + "wanted"  # channels some process has viewers for (sorted set by time)
-LEADER_KEY = PREFIX + "leader"
 LEASE_MS = 5000
 _REDIS_ERRORS = (redis_asyncio.RedisError, OSError, asyncio.TimeoutError)
 
@@ -79,9 +78,13 @@ class RedisLiveBackend:
     """Pub/sub for delivery to every process, a key per channel for its latest snapshot, a
     lease so that one process at a time projects (any process takes over within a lease)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "gate") -> None:
         self._url = url
-        self._client = redis_asyncio.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        self._prefix = f"{namespace}:live:"
+        # Channels some process has viewers for, scored by when it last said so.
+        self._wanted_key = self._prefix + "wanted"
+        self._leader_key = self._prefix + "leader"
+        self._client = redis_client(url, socket_timeout=2)
         self._me = uuid.uuid4().hex
         self._renew = self._client.register_script(
             "if redis.call('get', KEYS[1]) == ARGV[1] then "
@@ -90,13 +93,13 @@ class RedisLiveBackend:
 
     async def publish(self, channel: str, message: bytes, snapshot: bytes) -> None:
         async with self._client.pipeline(transaction=False) as pipe:
-            pipe.set(PREFIX + "snap:" + channel, snapshot, ex=SNAPSHOT_TTL_S)
-            pipe.publish(PREFIX + "ch:" + channel, message)
+            pipe.set(self._prefix + "snap:" + channel, snapshot, ex=SNAPSHOT_TTL_S)
+            pipe.publish(self._prefix + "ch:" + channel, message)
             await pipe.execute()
 
     async def snapshot(self, channel: str) -> bytes | None:
         try:
-            value = await self._client.get(PREFIX + "snap:" + channel)
+            value = await self._client.get(self._prefix + "snap:" + channel)
         except _REDIS_ERRORS:
             return None
         if value is None:
@@ -107,9 +110,9 @@ class RedisLiveBackend:
         """Hold or take the projector's lease; False while another process holds it (or
         while Redis is unreachable: without it nothing could be published anyway)."""
         try:
-            if await self._renew(keys=[LEADER_KEY], args=[self._me, LEASE_MS]):
+            if await self._renew(keys=[self._leader_key], args=[self._me, LEASE_MS]):
                 return True
-            return bool(await self._client.set(LEADER_KEY, self._me, nx=True, px=LEASE_MS))
+            return bool(await self._client.set(self._leader_key, self._me, nx=True, px=LEASE_MS))
         except _REDIS_ERRORS:
             return False
 
@@ -119,13 +122,13 @@ class RedisLiveBackend:
         # Wall-clock time: the scores are compared by other processes.
         now = time.time()
         with contextlib.suppress(*_REDIS_ERRORS):
-            await self._client.zadd(WANTED_KEY, {c: now for c in channels})
+            await self._client.zadd(self._wanted_key, {c: now for c in channels})
 
     async def wanted(self) -> list[str]:
         try:
             # Processes refresh their wishes every few seconds; older ones are gone viewers.
-            await self._client.zremrangebyscore(WANTED_KEY, "-inf", time.time() - 30)
-            members = await self._client.zrange(WANTED_KEY, 0, -1)
+            await self._client.zremrangebyscore(self._wanted_key, "-inf", time.time() - 30)
+            members = await self._client.zrange(self._wanted_key, 0, -1)
             return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
         except _REDIS_ERRORS:
             return []
@@ -137,7 +140,7 @@ class RedisLiveBackend:
         while True:
             pubsub = self._client.pubsub()
             try:
-                await pubsub.psubscribe(PREFIX + "ch:*")
+                await pubsub.psubscribe(self._prefix + "ch:*")
                 on_reconnect()
                 backoff = 0.2
                 while True:

@@ -28,9 +28,10 @@ class Live:
         new_uow: Callable[[], UnitOfWork],
         bus: InMemoryEventBus | RedisEventBus | Any,
         redis_url: str | None,
+        namespace: str = "gate",
     ) -> None:
         self.backend: LiveBackend = (
-            RedisLiveBackend(redis_url) if redis_url else MemoryLiveBackend()
+            RedisLiveBackend(redis_url, namespace) if redis_url else MemoryLiveBackend()
         )
         self.hub = Hub(self.backend.snapshot)
         self.projector = Projector(new_uow, self.backend)

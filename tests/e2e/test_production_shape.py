@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ GATE = str(Path(sys.executable).with_name("gate"))
 @pytest.fixture(scope="module")
 def production(
     postgres_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str, str]]:
     name = f"gate_e2e_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
     async def recreate() -> None:
@@ -37,12 +38,13 @@ def production(
 
     outside_loop(asyncio.run, recreate())
     stream_db = redis_url.rsplit("/", 1)[0] + "/14"
-    redis.Redis.from_url(stream_db).delete("gate:events")
+    namespace = f"e2e-{name}-{uuid.uuid4().hex[:8]}"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATABASE_URL=f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}",
         GATE_REDIS_URL=stream_db,
+        GATE_REDIS_NAMESPACE=namespace,
         GATE_ADMIN_TOKEN=ADMIN_TOKEN,
         GATE_AUTO_MIGRATE="false",
         GATE_SEED="false",
@@ -52,13 +54,13 @@ def production(
         subprocess.run([GATE, *command], env=env, cwd=ROOT, check=True, timeout=120)
     command = [GATE, "serve", "--port", str(port), "--workers", "2"]
     with running_platform(command, env, port, ready_within=60) as base:
-        yield base, stream_db
+        yield base, stream_db, namespace
 
 
 async def test_two_worker_processes_on_postgres_never_oversell_and_publish_to_redis(
-    production: tuple[str, str],
+    production: tuple[str, str, str],
 ):
-    base, stream_db = production
+    base, stream_db, namespace = production
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         api = Api(client)
         slot = tomorrow_at(10)
@@ -74,7 +76,7 @@ async def test_two_worker_processes_on_postgres_never_oversell_and_publish_to_re
         assert sorted(a.status_code for a in answers) == [201] * 3 + [409] * 9
         assert (await api.slot(slot))["booked"] == 3
 
-    entries = redis.Redis.from_url(stream_db).xrange("gate:events")
+    entries = redis.Redis.from_url(stream_db).xrange(f"{namespace}:events")
     created = [msgspec.json.decode(fields[b"e"]) for _, fields in entries]
     assert sorted(e["booking_id"] for e in created) == sorted(
         a.json()["id"] for a in answers if a.status_code == 201

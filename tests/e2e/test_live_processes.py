@@ -1,0 +1,210 @@
+"""Live boards across processes: an event on one process reaches a viewer of another through
+Redis; and a Redis outage of any length stops nothing for good."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from gate.live.client import Follower, follow
+from tests.e2e.server import ROOT, free_port, running_platform
+from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day, read, this_hour
+from tests.services import POSTGRES_URL, outside_loop
+
+GATE_BIN = str(Path(sys.executable).with_name("gate"))
+BOARD = "/ws/v1/gates/tan-thanh/board"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
+    env.update(GATE_ADMIN_TOKEN=ADMIN_TOKEN, GATE_SWEEP_SECONDS="0", **extra)
+    return env
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> float:
+    start = time.monotonic()
+    while not await check():
+        if time.monotonic() - start > within:
+            pytest.fail(f"not true within {within} s")
+        await asyncio.sleep(0.05)
+    return time.monotonic() - start
+
+
+class Viewer:
+    def __init__(self, url: str) -> None:
+        self.follower = Follower()
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(follow(url, self.follower, stop=self.stop))
+
+    async def close(self) -> None:
+        self.stop.set()
+        await self.task
+
+
+@pytest.fixture(scope="module")
+def two_processes(
+    postgres_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    name = f"gate_live_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+    async def recreate() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.close()
+
+    outside_loop(asyncio.run, recreate())
+    env = _env(
+        GATE_DATABASE_URL=f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}",
+        GATE_REDIS_URL=redis_url,
+        GATE_REDIS_NAMESPACE=f"live-{uuid.uuid4().hex[:8]}",
+        GATE_AUTO_MIGRATE="false",
+        GATE_SEED="false",
+        GATE_DATA_DIR=str(tmp_path_factory.mktemp("two")),
+    )
+    for command in (["db", "upgrade"], ["db", "seed"]):
+        subprocess.run([GATE_BIN, *command], env=env, cwd=ROOT, check=True, timeout=120)
+    ports = free_port(), free_port()
+    with ExitStack() as stack:
+        bases = [
+            stack.enter_context(
+                running_platform([GATE_BIN, "serve", "--port", str(p)], env, p, ready_within=60)
+            )
+            for p in ports
+        ]
+        yield bases[0], bases[1]
+
+
+async def test_a_check_in_on_one_process_reaches_a_board_viewer_of_another(
+    two_processes: tuple[str, str],
+):
+    first, second = two_processes
+    viewer = Viewer(second.replace("http", "ws") + BOARD)
+    async with httpx.AsyncClient(base_url=first, timeout=30) as client:
+        api = Api(client)
+        await open_all_day(api)
+        enterprise = await api.enterprise()
+        booking = (await enterprise.book(this_hour())).json()
+        await eventually(lambda: _waiting(viewer, 0), within=15)
+        answer = await client.post(
+            "/api/v1/gates/tan-thanh/checkins",
+            json=read(booking["plate"]),
+            headers=await device(api),
+        )
+        assert answer.json()["outcome"] == "on_time"
+        took = await eventually(lambda: _waiting(viewer, 1), within=10)
+    await viewer.close()
+    print(f"check-in on process 1 reached a viewer of process 2 in {took:.2f} s")
+
+
+async def _waiting(viewer: Viewer, count: int) -> bool:
+    state = viewer.follower.state
+    return state is not None and state["directions"][0]["waiting_total"] == count
+
+
+def _start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        probe = subprocess.run(
+            ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True
+        )
+        if probe.stdout.strip() == "PONG":
+            return process
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail("our own redis-server did not start")
+
+
+@pytest.fixture
+def own_redis(
+    tmp_path: Path, redis_url: str
+) -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
+    """A redis-server of this test's own on a free port (never the machine's shared one)."""
+    port = free_port()
+    processes = [_start_redis(port, tmp_path)]
+    yield port, processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+async def test_boards_recover_within_seconds_after_a_redis_outage_and_check_ins_go_on(
+    own_redis: tuple[int, list[subprocess.Popen[bytes]]], tmp_path: Path
+):
+    port, processes = own_redis
+    app_port = free_port()
+    env = _env(
+        GATE_DATA_DIR=str(tmp_path / "data"),
+        GATE_REDIS_URL=f"redis://127.0.0.1:{port}/0",
+    )
+    with running_platform([GATE_BIN, "serve", "--port", str(app_port)], env, app_port) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            api = Api(client)
+            await open_all_day(api)
+            enterprise = await api.enterprise()
+            camera = await device(api)
+            plates = [(await enterprise.book(this_hour())).json()["plate"] for _ in range(6)]
+            viewers = [Viewer(base.replace("http", "ws") + BOARD) for _ in range(3)]
+            await _check_in(client, camera, plates[0])
+
+            async def truth() -> dict[str, Any]:
+                return dict((await client.get("/api/v1/gates/tan-thanh/board")).json())
+
+            async def all_true() -> bool:
+                now = await truth()
+                return all(v.follower.state == now for v in viewers)
+
+            await eventually(all_true, within=15)
+
+            processes[0].send_signal(signal.SIGKILL)  # Redis is gone, without warning
+            processes[0].wait()
+            outage_started = time.monotonic()
+            for plate in plates[1:]:
+                await _check_in(client, camera, plate)  # check-ins go on
+            ready = await client.get("/health/ready")
+            assert ready.status_code == 503 and ready.json()["bus"] == "down"
+            await asyncio.sleep(max(0.0, 10 - (time.monotonic() - outage_started)))
+
+            processes.append(_start_redis(port, tmp_path))  # back, empty, on the same port
+            took = await eventually(all_true, within=5)
+            assert (await truth())["directions"][0]["waiting_total"] == 6
+            assert (await client.get("/health/ready")).status_code == 200
+            for viewer in viewers:
+                await viewer.close()
+    print(f"every board at the true state {took:.2f} s after Redis came back")
+
+
+async def _check_in(client: httpx.AsyncClient, camera: dict[str, str], plate: str) -> None:
+    answer = await client.post("/api/v1/gates/tan-thanh/checkins", json=read(plate), headers=camera)
+    assert answer.status_code == 200 and answer.json()["outcome"] == "on_time", answer.text
