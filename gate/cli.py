@@ -32,10 +32,23 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("sweep", help="run the no-show and missed-call sweeps once")
 
+    watch = commands.add_parser("watch", help="a gate's live board in the terminal")
+    watch.add_argument("gate", help="gate code, e.g. tan-thanh")
+    watch.add_argument("--url", default=None, help="the platform, default http://GATE_HOST:PORT")
+    watch.add_argument("--once", action="store_true", help="print the board once and exit")
+
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "watch":
+        from gate.live.terminal import watch as watch_board
+
+        url = args.url or f"http://{settings.host}:{settings.port}"
+        try:
+            return asyncio.run(watch_board(url, args.gate, once=args.once))
+        except KeyboardInterrupt:
+            return 0
     if args.command == "audit":
         return asyncio.run(_verify_audit(settings))
     if args.command == "sweep":

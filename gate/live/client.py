@@ -44,6 +44,7 @@ async def follow(
     on_change: Callable[[Follower], None] | None = None,
     headers: dict[str, str] | None = None,
     stop: asyncio.Event | None = None,
+    on_disconnect: Callable[[Follower], None] | None = None,
 ) -> None:
     """Follow ``url`` forever (or until ``stop``), reconnecting with ``?since=`` after any
     break: a network blip, a server restart, a gap in the sequence."""
@@ -56,7 +57,14 @@ async def follow(
             else f"{url}{'&' if '?' in url else '?'}since={follower.seq}"
         )
         try:
-            async with websockets.connect(target, additional_headers=headers) as socket:
+            async with websockets.connect(
+                target,
+                additional_headers=headers,
+                open_timeout=5,
+                close_timeout=1,
+                ping_interval=10,
+                ping_timeout=10,
+            ) as socket:
                 backoff = 0.2
                 async for raw in _until(socket, stop):
                     if not follower.apply(raw):
@@ -65,6 +73,8 @@ async def follow(
                         on_change(follower)
         except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
             pass
+        if not stop.is_set() and on_disconnect is not None:
+            on_disconnect(follower)
         if not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff)

@@ -208,3 +208,40 @@ async def test_boards_recover_within_seconds_after_a_redis_outage_and_check_ins_
 async def _check_in(client: httpx.AsyncClient, camera: dict[str, str], plate: str) -> None:
     answer = await client.post("/api/v1/gates/tan-thanh/checkins", json=read(plate), headers=camera)
     assert answer.status_code == 200 and answer.json()["outcome"] == "on_time", answer.text
+
+
+def test_gate_watch_prints_the_live_board_in_the_terminal(tmp_path: Path):
+    port = free_port()
+    env = _env(GATE_DATA_DIR=str(tmp_path / "data"))
+    with running_platform([GATE_BIN, "serve", "--port", str(port)], env, port):
+        watched = subprocess.run(
+            [GATE_BIN, "watch", "tan-thanh", "--url", f"http://127.0.0.1:{port}", "--once"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert watched.returncode == 0, watched.stderr
+    assert "Cửa khẩu Tân Thanh" in watched.stdout
+    assert "Xuất / export" in watched.stdout and "Nhập / import" in watched.stdout
+    assert "trực tuyến / live · seq" in watched.stdout
+
+
+def test_gate_watch_says_it_is_reconnecting_while_the_platform_is_away(tmp_path: Path):
+    port = free_port()
+    env = _env(GATE_DATA_DIR=str(tmp_path / "data"))
+    with running_platform([GATE_BIN, "serve", "--port", str(port)], env, port):
+        watcher = subprocess.Popen(
+            [GATE_BIN, "watch", "tan-thanh", "--url", f"http://127.0.0.1:{port}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        time.sleep(3)
+    # The platform stopped; the watcher stays and shows that it is reconnecting.
+    time.sleep(2)
+    watcher.send_signal(signal.SIGINT)
+    output, _ = watcher.communicate(timeout=20)
+    assert "trực tuyến / live" in output
+    assert "đang kết nối lại / reconnecting" in output
