@@ -167,6 +167,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         flush=True,
     )
     configure_logging()
+    _allow_many_connections()
     uvicorn.run(
         "services.app:create_app",
         factory=True,
@@ -174,9 +175,24 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         port=port,
         workers=workers,
         log_config=None,  # keep the JSON logging configured above
+        ws_per_message_deflate=settings.ws_compression,
         proxy_headers=True,
     )
     return 0
+
+
+def _allow_many_connections() -> None:
+    """Every websocket viewer is a file descriptor: raise the soft limit to the hard one (and
+    the hard one too where we may), so that tens of thousands of board viewers fit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for wanted in (max(hard, 262_144), hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            return
+        except (ValueError, OSError):
+            continue
 
 
 def _safe_url(url: str) -> str:

@@ -41,6 +41,9 @@ class Settings:
     session_hours: int = 12
     # How often each process runs the no-show and missed-call sweeps; 0 turns them off.
     sweep_seconds: float = 30
+    # permessage-deflate on websockets: off by default, since each compressed connection
+    # keeps its own deflate state (tens of KiB), and a board viewer should cost less than that.
+    ws_compression: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -67,4 +70,5 @@ class Settings:
             db_pool_overflow=int(env.get("GATE_DB_POOL_OVERFLOW", "20")),
             session_hours=int(env.get("GATE_SESSION_HOURS", "12")),
             sweep_seconds=float(env.get("GATE_SWEEP_SECONDS", "30")),
+            ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),
         )

@@ -1,0 +1,350 @@
+"""Websocket fan-out harness: thousands of public board viewers on one gate, while the board
+changes at a fixed rate; measures how late each viewer reaches each new state, and what a
+viewer costs the server in memory.
+
+    .venv/bin/python loadtests/fanout.py --viewers 5000 --seconds 20 --updates-per-second 2
+
+By default it starts its own platform (`gate serve`, embedded SQLite, on a free port) so the
+numbers are of the platform alone; `--url` targets a running one instead (then give
+`--server-pid` for the memory figures). Traffic goes to 127.0.0.1 only, bounded in count
+and time. Results are printed and written as JSON (`--out`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_TOKEN = "fanout-admin-token"
+_seq_only = msgspec.json.Decoder(type=dict[str, Any])
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for wanted in (max(hard, 262_144), hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            return wanted
+        except (ValueError, OSError):
+            continue
+    return soft
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Viewer:
+    """Records when each sequence number arrived; decodes nothing but the seq."""
+
+    received: list[tuple[int, float]] = field(default_factory=list)
+    failed: str | None = None
+
+
+async def view(url: str, viewer: Viewer, stop: asyncio.Event, compression: bool) -> None:
+    try:
+        async with websockets.connect(
+            url,
+            compression="deflate" if compression else None,
+            open_timeout=60,
+            ping_interval=None,
+            max_queue=None,
+        ) as ws:
+            while not stop.is_set():
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+                except TimeoutError:
+                    continue
+                # The seq sits near the start of every message: no need to decode the board.
+                head = raw[:120] if isinstance(raw, str) else raw[:120].decode()
+                seq = int(head.split('"seq":', 1)[1].split(",", 1)[0])
+                viewer.received.append((seq, time.monotonic()))
+    except Exception as error:  # counted and reported, not raised: one bad viewer of many
+        viewer.failed = type(error).__name__
+
+
+async def prepare(
+    client: httpx.AsyncClient, gate: str, updates: int
+) -> tuple[dict[str, str], list[str]]:
+    """A gate open around the clock, a camera, and ``updates`` booked vehicles to check in."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    for direction in ("export", "import"):
+        await client.put(
+            f"/api/v1/gates/{gate}/schedules/{direction}",
+            json={"hourly_capacity": 10_000, "opens_at": 0, "closes_at": 24},
+            headers=admin,
+        )
+    enterprise = (
+        await client.post(
+            "/api/v1/enterprises",
+            json={"name": "Fan-out load", "tax_code": f"{time.time_ns() % 10**10:010d}"},
+            headers=admin,
+        )
+    ).json()
+    key = (
+        await client.post(
+            f"/api/v1/enterprises/{enterprise['id']}/api-keys", json={"name": "load"}, headers=admin
+        )
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {key}"}
+    driver = (
+        await client.post(
+            "/api/v1/drivers",
+            json={
+                "full_name": "Lái xe thử tải",
+                "id_number": "079000000001",
+                "phone": "0900000000",
+            },
+            headers=headers,
+        )
+    ).json()
+    camera = (
+        await client.post(
+            f"/api/v1/gates/{gate}/devices",
+            json={"name": "load camera", "kind": "lpr_camera", "direction": "export"},
+            headers=admin,
+        )
+    ).json()["token"]
+    now_local = time.strftime("%Y-%m-%dT%H:00:00+07:00", time.gmtime(time.time() + 7 * 3600))
+    plates = []
+    for n in range(updates):
+        plate = f"12C-{n // 100:03d}.{n % 100:02d}"
+        vehicle = (
+            await client.post(
+                "/api/v1/vehicles",
+                json={"plate": plate, "vehicle_type": "container"},
+                headers=headers,
+            )
+        ).json()
+        booked = await client.post(
+            "/api/v1/bookings",
+            headers=headers,
+            json={
+                "gate": gate,
+                "direction": "export",
+                "slot_start": now_local,
+                "vehicle_id": vehicle["id"],
+                "driver_id": driver["id"],
+                "cargo": {"description": "load test", "weight_kg": 1000},
+            },
+        )
+        booked.raise_for_status()
+        plates.append(plate)
+    return {"Authorization": f"Bearer {camera}"}, plates
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(args: argparse.Namespace, base: str, server_pid: int | None) -> dict[str, Any]:
+    ws_url = base.replace("http://", "ws://") + f"/ws/v1/gates/{args.gate}/board"
+    updates = int(args.seconds * args.updates_per_second)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        camera, plates = await prepare(client, args.gate, updates)
+        rss_before = rss_kib(server_pid) if server_pid else 0
+        stop = asyncio.Event()
+        viewers = [Viewer() for _ in range(args.viewers)]
+        tasks = []
+        started = time.monotonic()
+        for batch in range(0, args.viewers, 250):
+            for viewer in viewers[batch : batch + 250]:
+                tasks.append(asyncio.create_task(view(ws_url, viewer, stop, args.compression)))
+            await asyncio.sleep(0.05)
+        while sum(1 for v in viewers if v.received or v.failed) < args.viewers:
+            if time.monotonic() - started > 120:
+                break
+            await asyncio.sleep(0.2)
+        connected_after = time.monotonic() - started
+        await asyncio.sleep(1)
+        rss_connected = rss_kib(server_pid) if server_pid else 0
+
+        # The board changes: one check-in per update, at the fixed rate.
+        triggers: list[float] = []
+        for n, plate in enumerate(plates):
+            due = started + connected_after + 1 + n / args.updates_per_second
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            body = {"event_id": f"fanout-{n}", "observed_at": _now_iso(), "plate": plate}
+            triggers.append(time.monotonic())
+            answer = await client.post(
+                f"/api/v1/gates/{args.gate}/checkins", json=body, headers=camera
+            )
+            answer.raise_for_status()
+        await asyncio.sleep(3)
+        stop.set()
+        await asyncio.gather(*tasks)
+
+        truth = (await client.get(f"/api/v1/gates/{args.gate}/board")).json()
+    # When did each viewer reach the state after the k-th check-in? The probe tells which
+    # seq first showed k vehicles waiting; a viewer is there at its first seq at or after
+    # that one (a snapshot after a resync counts too).
+    seq_for_update = seqs_for_updates(len(plates))
+    latencies, behind = [], 0
+    for viewer in viewers:
+        if viewer.failed:
+            continue
+        for k, seq in seq_for_update.items():
+            reached = next((t for s, t in viewer.received if s >= seq), None)
+            if reached is None:
+                behind += 1
+            else:
+                latencies.append(reached - triggers[k - 1])
+    failed = sum(1 for v in viewers if v.failed)
+    messages = sum(len(v.received) for v in viewers)
+    return {
+        "viewers": args.viewers,
+        "connected_seconds": round(connected_after, 2),
+        "failed_viewers": failed,
+        "updates": len(plates),
+        "updates_per_second": args.updates_per_second,
+        "messages_received": messages,
+        "latency_p50_s": round(percentile(latencies, 0.50), 3),
+        "latency_p99_s": round(percentile(latencies, 0.99), 3),
+        "latency_max_s": round(max(latencies), 3) if latencies else None,
+        "viewer_states_never_reached": behind,
+        "final_waiting_total": truth["directions"][0]["waiting_total"],
+        "server_rss_before_kib": rss_before,
+        "server_rss_connected_kib": rss_connected,
+        "server_kib_per_viewer": (
+            round((rss_connected - rss_before) / args.viewers, 1) if server_pid else None
+        ),
+        "compression": args.compression,
+    }
+
+
+def seqs_for_updates(updates: int) -> dict[int, int]:
+    """Which seq first showed each update, from what the probe decoded."""
+    mapping: dict[int, int] = {}
+    for seq, waiting in PROBE_STATES:
+        for k in range(1, waiting + 1):
+            mapping.setdefault(k, seq)
+    return {k: s for k, s in mapping.items() if k <= updates}
+
+
+PROBE_STATES: list[tuple[int, int]] = []
+
+
+async def probe(url: str, stop: asyncio.Event) -> None:
+    """One fully decoding viewer: the seq at which each waiting count first appeared."""
+    state: dict[str, Any] = {}
+    async with websockets.connect(url, compression=None) as ws:
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+            except TimeoutError:
+                continue
+            message = _seq_only.decode(raw)
+            state = (
+                dict(message["data"])
+                if message["kind"] == "snapshot"
+                else {**state, **message["data"]}
+            )
+            PROBE_STATES.append((message["seq"], state["directions"][0]["waiting_total"]))
+
+
+def _now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def spawn_platform(port: int, data_dir: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
+    env.update(
+        GATE_PORT=str(port),
+        GATE_DATA_DIR=data_dir,
+        GATE_ADMIN_TOKEN=ADMIN_TOKEN,
+        GATE_SWEEP_SECONDS="0",
+    )
+    gate = str(Path(sys.executable).with_name("gate"))
+    return subprocess.Popen(
+        [gate, "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    raise_fd_limit()
+    server: subprocess.Popen[bytes] | None = None
+    base, pid = args.url, args.server_pid
+    with tempfile.TemporaryDirectory() as data_dir:
+        if base is None:
+            port = free_port()
+            server = spawn_platform(port, data_dir)
+            base, pid = f"http://127.0.0.1:{port}", server.pid
+            async with httpx.AsyncClient() as client:
+                for _ in range(300):
+                    try:
+                        if (await client.get(f"{base}/health/ready")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    await asyncio.sleep(0.1)
+        stop_probe = asyncio.Event()
+        probe_task = asyncio.create_task(
+            probe(base.replace("http://", "ws://") + f"/ws/v1/gates/{args.gate}/board", stop_probe)
+        )
+        try:
+            return await run(args, base, pid)
+        finally:
+            stop_probe.set()
+            await probe_task
+            if server is not None:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--viewers", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=10, help="how long the board changes")
+    parser.add_argument("--updates-per-second", type=float, default=2)
+    parser.add_argument("--gate", default="tan-thanh")
+    parser.add_argument("--url", default=None, help="a running platform (default: start one)")
+    parser.add_argument("--server-pid", type=int, default=None)
+    parser.add_argument("--compression", action="store_true", help="ask for permessage-deflate")
+    parser.add_argument("--out", default=None, help="write the results as JSON here")
+    args = parser.parse_args()
+    results = asyncio.run(main_async(args))
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    ok = results["failed_viewers"] == 0 and results["viewer_states_never_reached"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
