@@ -176,6 +176,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         workers=workers,
         log_config=None,  # keep the JSON logging configured above
         ws_per_message_deflate=settings.ws_compression,
+        ws=settings.ws_implementation,
         proxy_headers=True,
     )
     return 0
@@ -186,7 +187,7 @@ def _allow_many_connections() -> None:
     the hard one too where we may), so that tens of thousands of board viewers fit."""
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     for wanted in (max(hard, 262_144), hard):
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))

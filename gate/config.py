@@ -44,6 +44,8 @@ class Settings:
     # permessage-deflate on websockets: off by default, since each compressed connection
     # keeps its own deflate state (tens of KiB), and a board viewer should cost less than that.
     ws_compression: bool = False
+    # uvicorn's websocket implementation: websockets, websockets-sansio or wsproto.
+    ws_implementation: str = "websockets"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -71,4 +73,5 @@ class Settings:
             session_hours=int(env.get("GATE_SESSION_HOURS", "12")),
             sweep_seconds=float(env.get("GATE_SWEEP_SECONDS", "30")),
             ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),
+            ws_implementation=env.get("GATE_WS_IMPLEMENTATION", "websockets"),
         )

@@ -67,6 +67,8 @@ class Hub:
     def __init__(self, fetch_snapshot: Fetch) -> None:
         self._channels: dict[str, ChannelState] = {}
         self._fetch = fetch_snapshot
+        # Resyncs under way; held here so the event loop cannot drop them half-way.
+        self._resyncs: set[asyncio.Task[None]] = set()
 
     def channel(self, name: str) -> ChannelState:
         state = self._channels.get(name)
@@ -95,7 +97,7 @@ class Hub:
         else:
             # A delta that does not follow what we have: our state is not trustworthy any
             # more; fetch the current snapshot instead of guessing.
-            asyncio.get_running_loop().create_task(self.resync(message.channel))
+            self.resync_soon(message.channel)
             return
         channel.seq = message.seq
         channel.snapshot_text = _encoder.encode(
@@ -104,6 +106,11 @@ class Hub:
         channel.history.append((message.seq, message.prev, text))
         for viewer in list(channel.viewers):
             viewer.offer(text)
+
+    def resync_soon(self, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(self.resync(name))
+        self._resyncs.add(task)
+        task.add_done_callback(self._resyncs.discard)
 
     async def resync(self, name: str) -> None:
         """Take the channel's current snapshot from the store, if newer than ours."""

@@ -74,7 +74,7 @@ class Live:
     def _resync_all(self) -> None:
         # After a reconnect to Redis: catch up every channel this process knows.
         for channel in self.hub.known():
-            asyncio.get_running_loop().create_task(self.hub.resync(channel))
+            self.hub.resync_soon(channel)
 
     async def _keep_wanting(self) -> None:
         while True:

@@ -24,7 +24,7 @@ def render(board: dict[str, Any], seq: int | None, connected: bool) -> str:
     for notice in board["notices"]:
         lines.append(f"» {notice['text']}")
     for direction in board["directions"]:
-        waiting = ", ".join(f"{CLASSES[k]} {v}" for k, v in direction["waiting"].items())
+        waiting = ", ".join(f"{CLASSES.get(k, k)} {v}" for k, v in direction["waiting"].items())
         wait = direction["estimated_wait_minutes"]
         lines += [
             "",
@@ -35,7 +35,8 @@ def render(board: dict[str, Any], seq: int | None, connected: bool) -> str:
         ]
         for called in direction["called"]:
             lines.append(
-                f"  → {called['plate']}  ({called['booking_code']})  làn/lane {called['lane']}"
+                f"  → {called['plate']}  ({called['booking_code']})"
+                f"  làn/lane {called['lane'] or '—'}"
             )
         free = "  ".join(
             f"{p['starts_at'][11:16]}:{'×' if p['closed'] else p['remaining']}"

@@ -142,8 +142,10 @@ def test_minutes_for_grows_linearly_with_the_vehicles_ahead(
     per_hour: float, ahead: int, extra: int
 ) -> None:
     rate = ServiceRate(per_hour, measured=True)
-    first, second, total = rate.minutes_for(ahead), rate.minutes_for(extra), rate.minutes_for(
-        ahead + extra
+    first, second, total = (
+        rate.minutes_for(ahead),
+        rate.minutes_for(extra),
+        rate.minutes_for(ahead + extra),
     )
 
     assert first is not None and second is not None and total is not None
