@@ -15,7 +15,9 @@ async def test_the_board_forecasts_from_measured_calls_and_publishes_its_own_err
     regular_cargo = {"description": "Linh kiện điện tử", "weight_kg": 8000, "hs_code": "8471"}
     for _ in range(6):
         booking = (await enterprise.book(this_hour(), cargo=regular_cargo)).json()
-        answer = await api.client.post(f"{GATE}/checkins", json=read(booking["plate"]), headers=camera)
+        answer = await api.client.post(
+            f"{GATE}/checkins", json=read(booking["plate"]), headers=camera
+        )
         assert answer.json()["outcome"] == "on_time"
 
     before = (await api.client.get(f"{GATE}/board")).json()["directions"][0]
