@@ -79,6 +79,8 @@ class YardEntry(msgspec.Struct):
     arrived_at: datetime | None
     lane: str | None
     estimated_call_at: datetime | None
+    # The call time plus the slowest required agency's recent mean time at the lane.
+    estimated_exit_at: datetime | None = None
 
 
 class OfficerBoard(msgspec.Struct):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gate.clearance.service import agencies_for
 from gate.domain.bookings import BookingStatus
 from gate.domain.forecast import (
     ServiceRate,
@@ -220,13 +221,14 @@ class GateState:
     gate: Gate
     directions: list[DirectionState]
     lane_codes: dict[str, str]
+    agency_minutes: dict[str, float | None]
 
 
 async def gate_state(uow: UnitOfWork, gate: Gate, now: datetime) -> GateState:
     session = uow.session
     states = [await direction_state(session, gate, d, now, uow) for d in Direction]
     lane_codes = {ln.id: ln.code for s in states for ln in s.lanes}
-    return GateState(gate, states, lane_codes)
+    return GateState(gate, states, lane_codes, await _agency_minutes(session, gate))
 
 
 async def public_board(uow: UnitOfWork, state: GateState, now: datetime) -> PublicBoard:
@@ -249,6 +251,7 @@ def yard_entry(
     lane_codes: dict[str, str],
     now: datetime,
     position: int | None,
+    agency_minutes: dict[str, float | None] | None = None,
 ) -> YardEntry:
     eta = None
     if state is not None and position is not None:
@@ -258,6 +261,12 @@ def yard_entry(
         start = max(booking.slot_start, now)
         wait = state.wait_for_newcomer
         eta = None if wait is None else start + timedelta(minutes=wait)
+    exit_at = None
+    if eta is not None and agency_minutes is not None:
+        # Agencies inspect side by side: the slowest required one sets the pace.
+        required = agencies_for(booking)
+        known = [m for a, m in agency_minutes.items() if m is not None and a in required]
+        exit_at = eta + timedelta(minutes=max(known, default=0))
     return YardEntry(
         booking_id=booking.id,
         booking_code=booking.code,
@@ -270,6 +279,7 @@ def yard_entry(
         arrived_at=as_local(booking.arrived_at) if booking.arrived_at else None,
         lane=lane_codes.get(booking.lane_id or ""),
         estimated_call_at=as_local(eta) if eta else None,
+        estimated_exit_at=as_local(exit_at) if exit_at else None,
     )
 
 
@@ -287,7 +297,7 @@ async def officer_board(uow: UnitOfWork, state: GateState, now: datetime) -> Off
         directions=[_direction_board(s, state.lane_codes) for s in state.directions],
         waiting=waiting,
         at_lanes=at_lanes,
-        agency_minutes=await _agency_minutes(uow.session, state.gate),
+        agency_minutes=state.agency_minutes,
     )
 
 
@@ -336,5 +346,6 @@ async def enterprise_vehicles(
             ids = [b.id for b in direction.waiting]
             position = ids.index(booking.id) + 1 if booking.id in ids else None
         lane_codes = state.lane_codes if state else {}
-        vehicles.append(yard_entry(booking, direction, lane_codes, now, position))
+        minutes = state.agency_minutes if state else None
+        vehicles.append(yard_entry(booking, direction, lane_codes, now, position, minutes))
     return EnterpriseVehicles(enterprise_id, vehicles)

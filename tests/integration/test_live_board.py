@@ -239,6 +239,7 @@ async def test_the_enterprise_stream_shows_its_own_vehicles_with_forecast_call_t
     await viewer.close()
     assert vehicle["status"] == "arrived" and vehicle["position"] == 1
     assert vehicle["estimated_call_at"] is not None
+    assert vehicle["estimated_exit_at"] >= vehicle["estimated_call_at"]
     assert vehicle["plate"] == booking["plate"]  # its own vehicle: the full plate
 
 
