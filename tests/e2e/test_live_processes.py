@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,9 @@ import asyncpg
 import httpx
 import pytest
 
-from gate.live.client import Follower, follow
 from tests.e2e.server import ROOT, free_port, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day, read, this_hour
+from tests.live import Viewer, eventually
 from tests.services import POSTGRES_URL, outside_loop
 
 GATE_BIN = str(Path(sys.executable).with_name("gate"))
@@ -32,26 +32,6 @@ def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(GATE_ADMIN_TOKEN=ADMIN_TOKEN, GATE_SWEEP_SECONDS="0", **extra)
     return env
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> float:
-    start = time.monotonic()
-    while not await check():
-        if time.monotonic() - start > within:
-            pytest.fail(f"not true within {within} s")
-        await asyncio.sleep(0.05)
-    return time.monotonic() - start
-
-
-class Viewer:
-    def __init__(self, url: str) -> None:
-        self.follower = Follower()
-        self.stop = asyncio.Event()
-        self.task = asyncio.create_task(follow(url, self.follower, stop=self.stop))
-
-    async def close(self) -> None:
-        self.stop.set()
-        await self.task
 
 
 @pytest.fixture(scope="module")

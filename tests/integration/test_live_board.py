@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,10 +16,10 @@ import pytest
 import gate.live.hub
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from gate.live.client import Follower, follow
 from services.app import create_app
 from tests.asgi import served
 from tests.helpers import Api, book_as_of, device, officer, open_all_day, read, this_hour
+from tests.live import Viewer, eventually
 
 GATE = "/api/v1/gates/tan-thanh"
 
@@ -34,29 +33,6 @@ async def live(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple
         api = Api(client)
         await open_all_day(api)
         yield api, base.replace("http://", "ws://")
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> float:
-    """Seconds until ``check`` holds; fails after ``within``."""
-    start = time.monotonic()
-    while not await check():
-        if time.monotonic() - start > within:
-            pytest.fail(f"not true within {within} s")
-        await asyncio.sleep(0.05)
-    return time.monotonic() - start
-
-
-class Viewer:
-    """A websocket viewer running in the background."""
-
-    def __init__(self, url: str) -> None:
-        self.follower = Follower()
-        self.stop = asyncio.Event()
-        self.task = asyncio.create_task(follow(url, self.follower, stop=self.stop))
-
-    async def close(self) -> None:
-        self.stop.set()
-        await self.task
 
 
 async def _truth(api: Api) -> dict[str, Any]:
