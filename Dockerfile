@@ -5,7 +5,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY gate ./gate
 COPY services ./services
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 gate
+COPY frontend ./frontend
+RUN pip install --no-cache-dir -e . && useradd --system --uid 10001 gate
 USER gate
 EXPOSE 8000
 CMD ["gate", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -128,6 +128,16 @@ async def _sweep(settings: Settings) -> dict[str, int]:
         await engine.dispose()
 
 
+def _kept_secret(settings: Settings, name: str) -> str:
+    """A random secret made once and kept in the data folder (owner-readable only)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = Path(settings.data_dir) / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _admin_token(settings: Settings) -> tuple[str | None, str]:
     """The bootstrap secret: GATE_ADMIN_TOKEN, or for the embedded default one made once and
     kept in the data folder (readable by its owner only)."""
@@ -135,11 +145,7 @@ def _admin_token(settings: Settings) -> tuple[str | None, str]:
         return settings.admin_token, "from GATE_ADMIN_TOKEN"
     if not settings.is_sqlite:
         return None, "not set: administrator endpoints refuse every request"
-    path = Path(settings.data_dir) / "admin-token"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32) + "\n")
-        path.chmod(0o600)
-    return path.read_text().strip(), f"kept in {path}"
+    return _kept_secret(settings, "admin-token"), f"kept in {settings.data_dir}/admin-token"
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
@@ -157,6 +163,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     token, where = _admin_token(settings)
     if token:
         os.environ["GATE_ADMIN_TOKEN"] = token
+    if "GATE_SECRET_KEY" not in os.environ:
+        os.environ["GATE_SECRET_KEY"] = _kept_secret(settings, "secret-key")
     base = f"http://{host}:{port}"
     bus = "Redis" if settings.redis_url else "in-memory event bus"
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,10 @@ class Settings:
     ws_compression: bool = False
     # uvicorn's websocket implementation: websockets, websockets-sansio or wsproto.
     ws_implementation: str = "websockets"
+    # Signs the browser pages' CSRF tokens; every process of one platform needs the same one.
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Mark cookies Secure (set it when the platform is served over TLS, e.g. behind a proxy).
+    secure_cookies: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -74,4 +79,6 @@ class Settings:
             sweep_seconds=float(env.get("GATE_SWEEP_SECONDS", "30")),
             ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),
             ws_implementation=env.get("GATE_WS_IMPLEMENTATION", "websockets"),
+            secret_key=env.get("GATE_SECRET_KEY") or secrets.token_urlsafe(32),
+            secure_cookies=_bool(env.get("GATE_SECURE_COOKIES", "false")),
         )

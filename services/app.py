@@ -27,6 +27,7 @@ from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
 from services.checkin import checkin_router
 from services.platform import Platform
 from services.realtime import realtime_router
+from services.web import csrf_config, template_config, web_router
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -75,10 +76,13 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             api_router,
             checkin_router,
             realtime_router,
+            web_router,
             live,
             ready,
             describe_problem_type,
         ],
+        template_config=template_config,
+        csrf_config=csrf_config(settings),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

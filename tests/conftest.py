@@ -9,6 +9,7 @@ machine the tests that need them are skipped and the summary says so loudly.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -145,6 +146,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         missing.add("PostgreSQL")
     if redis_reachable() is not None:
         missing.add("Redis")
+    if not (os.path.exists("/usr/bin/chromium") or shutil.which("chromium")):
+        missing.add("Chromium")
     if not missing:
         return
     services = " and ".join(sorted(missing))
@@ -152,10 +155,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         "",
         "!" * 78,
         f"NOT RUN: the tests that need {services} were skipped: not reachable here.",
-        "Everything ran on SQLite and the in-memory bus only. To run them all:",
+        "What needs them did not run (storage tests ran on SQLite and the in-memory bus).",
+        "To run them all:",
         "  PostgreSQL: apt-get install postgresql && pg_ctlcluster 15 main start",
         "              (or set GATE_TEST_POSTGRES_URL=postgresql://user@host:port/db)",
         "  Redis:      apt-get install redis-server && redis-server --daemonize yes",
+        "  Chromium:   apt-get install chromium (for the browser tests)",
         "In CI (CI=true) a missing service fails the run instead.",
         "!" * 78,
     ]

@@ -130,3 +130,11 @@ class GateNoticeChanged(DomainEvent):
 
     name: ClassVar[str] = "gate.notice_changed"
     gate: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateCalendarChanged(DomainEvent):
+    """A schedule, an hour's capacity or a closure changed: the free places on the boards."""
+
+    name: ClassVar[str] = "gate.calendar_changed"
+    gate: str

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
+from gate.domain.events import GateCalendarChanged
 from gate.domain.queue import ServiceCycle
 from gate.domain.slots import Direction, remaining_places
 from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
@@ -167,6 +168,7 @@ async def set_schedule(
     row.hourly_capacity, row.opens_at, row.closes_at = hourly_capacity, opens_at, closes_at
     await uow.session.flush()
     await refresh_slot_capacities(uow, gate, direction, *_future_span(now, horizon))
+    uow.record(GateCalendarChanged(gate=gate.code))
     return row
 
 
@@ -193,6 +195,7 @@ async def set_slot_capacity(
         existing.capacity = capacity
     await uow.session.flush()
     await refresh_slot_capacities(uow, gate, direction, start, start + SLOT_LENGTH)
+    uow.record(GateCalendarChanged(gate=gate.code))
 
 
 async def add_closure(
@@ -218,6 +221,7 @@ async def add_closure(
     await uow.session.flush()
     for each in [direction] if direction else list(Direction):
         await refresh_slot_capacities(uow, gate, each, floor_to_slot(start), end)
+    uow.record(GateCalendarChanged(gate=gate.code))
     return closure
 
 
@@ -237,6 +241,7 @@ async def remove_closure(uow: UnitOfWork, code: str, closure_id: str) -> None:
     await uow.session.execute(delete(Closure).where(Closure.id == closure_id))
     for each in affected:
         await refresh_slot_capacities(uow, gate, each, *span)
+    uow.record(GateCalendarChanged(gate=gate.code))
 
 
 async def gate_codes(uow: UnitOfWork) -> dict[str, str]:

@@ -73,6 +73,7 @@ class YardEntry(msgspec.Struct):
     plate: str
     direction: str
     status: str
+    version: int  # a client keeps what it has when a message is older than that
     queue_class: str | None
     position: int | None
     slot_start: datetime

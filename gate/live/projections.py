@@ -273,6 +273,7 @@ def yard_entry(
         plate=format_plate(booking.plate),
         direction=booking.direction,
         status=booking.status,
+        version=booking.version,
         queue_class=booking.queue_class,
         position=position,
         slot_start=as_local(booking.slot_start),

@@ -26,6 +26,7 @@ from gate.live.projections import gate_state, public_board
 from gate.live.projector import board_channel, enterprise_channel, officer_channel
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
+from services.web.session import SESSION_COOKIE
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401
@@ -60,11 +61,14 @@ async def _gate_id(socket: WebSocket[Any, Any, Any], code: str) -> str | None:
 
 
 async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
-    """From ``Authorization: Bearer`` or, for browsers that cannot set headers on a
-    websocket, the ``token`` query parameter."""
+    """From ``Authorization: Bearer``, the ``token`` query parameter, or the pages' session
+    cookie. A cookie counts only when the page that opened the socket is ours (Origin), or
+    any site could open a socket in the name of a signed-in person."""
     header = socket.headers.get("authorization", "")
     token = header.partition(" ")[2].strip() if header.lower().startswith("bearer ") else None
     token = token or socket.query_params.get("token")
+    if not token and _same_origin(socket):
+        token = socket.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     platform = _platform(socket)
@@ -73,6 +77,12 @@ async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
             return await authenticate(uow, token, platform.settings.admin_token)
         except DomainError:
             return None
+
+
+def _same_origin(socket: WebSocket[Any, Any, Any]) -> bool:
+    origin = socket.headers.get("origin") or ""
+    host = socket.headers.get("host") or ""
+    return bool(origin and host) and origin.split("://", 1)[-1] == host
 
 
 async def _refuse(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:

@@ -1,0 +1,92 @@
+// The public live board: a websocket that starts with a snapshot, then applies deltas in
+// sequence; on any break it reconnects with ?since=<last seq> and says so on screen.
+const root = document.getElementById("board");
+const gate = root.dataset.gate;
+const t = (key) => (window.GATE_I18N || {})[key] || key;
+const connection = document.getElementById("connection");
+let state = null;
+let seq = null;
+let lastMessageAt = null;
+let backoff = 250;
+
+function setConnection(kind) {
+  connection.dataset.state = kind;
+  if (kind !== "live") connection.textContent = t("reconnecting");
+  else renderFreshness();
+}
+
+function renderFreshness() {
+  if (connection.dataset.state !== "live" || lastMessageAt === null) return;
+  const age = Math.round((Date.now() - lastMessageAt) / 1000);
+  connection.textContent = `● ${t("live")} · ${t("updated")} ${age} ${t("seconds_ago")}`;
+}
+setInterval(renderFreshness, 1000);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function render() {
+  const paused = document.getElementById("paused");
+  paused.hidden = !state.paused;
+  paused.textContent = state.paused ? `${t("paused")}: ${state.paused_reason || ""}` : "";
+  const notices = document.getElementById("notices");
+  notices.replaceChildren(...state.notices.map((n) => el("li", {}, n.text)));
+  const directions = document.getElementById("directions");
+  directions.replaceChildren(...state.directions.map((d) => {
+    const wait = d.estimated_wait_minutes === null ? "—" : `${d.estimated_wait_minutes} ${t("minutes")}`;
+    const classes = Object.entries(d.waiting).map(([k, v]) => el("li", {}, `${t(k)}: `, el("b", {}, String(v))));
+    const called = d.called.map((c) =>
+      el("li", { class: "called" }, el("b", { class: "plate" }, c.plate), ` ${c.booking_code} → ${t("lane")} ${c.lane || "—"}`));
+    const lanes = d.lanes.map((l) => el("span", { class: `lane ${l.is_open ? "open" : "shut"}` }, l.code));
+    const free = d.free_places.map((p) =>
+      el("li", {}, `${p.starts_at.slice(11, 16)} `, el("b", {}, p.closed ? t("closed") : String(p.remaining))));
+    return el("section", { class: "direction", "data-direction": d.direction },
+      el("h2", {}, t(d.direction)),
+      el("p", { class: "big" }, `${t("waiting")}: `, el("b", { class: "waiting-total" }, String(d.waiting_total))),
+      el("ul", { class: "classes" }, ...classes),
+      el("p", {}, `${t("est_wait")}: `, el("b", { class: "est-wait" }, wait)),
+      el("h3", {}, t("called")), el("ul", { class: "called-list" }, ...called),
+      el("p", {}, `${t("lanes_open")}: ${d.lanes_open}/${d.lanes.length} `, ...lanes),
+      el("h3", {}, t("free_places")), el("ul", { class: "free" }, ...free));
+  }));
+  const accuracy = state.forecast_accuracy;
+  document.getElementById("accuracy").textContent = accuracy.samples
+    ? `${t("forecast_error")}: ±${accuracy.mean_absolute_error_minutes} ${t("minutes")} (${accuracy.samples})` : "";
+}
+
+function apply(message) {
+  if (message.kind === "snapshot") {
+    state = message.data;
+  } else if (state !== null && message.prev === seq) {
+    state = { ...state, ...message.data };
+  } else {
+    return false; // a gap: reconnect and catch up from the last seq we applied
+  }
+  seq = message.seq;
+  lastMessageAt = Date.now();
+  root.dataset.seq = String(seq);
+  render();
+  return true;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const since = seq === null ? "" : `?since=${seq}`;
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/v1/gates/${gate}/board${since}`);
+  window.boardSocket = socket; // tests cut it to show the reconnecting path
+  socket.onopen = () => { backoff = 250; };
+  socket.onmessage = (event) => {
+    if (!apply(JSON.parse(event.data))) socket.close();
+    else setConnection("live");
+  };
+  socket.onclose = () => {
+    setConnection("reconnecting");
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 5000);
+  };
+}
+connect();

@@ -1,0 +1,23 @@
+// The console refreshes its yard from the officer channel: on each message it fetches the
+// yard part of the page again (server-rendered, with fresh CSRF tokens in its forms).
+const yard = document.getElementById("yard");
+const gate = yard.dataset.gate;
+const direction = yard.dataset.direction;
+const status = document.getElementById("console-connection");
+let pending = null;
+
+async function refresh() {
+  if (document.activeElement && yard.contains(document.activeElement) &&
+      ["INPUT", "SELECT"].includes(document.activeElement.tagName)) return; // don't eat typing
+  const response = await fetch(`/console/${gate}?direction=${direction}&partial=yard`, { credentials: "same-origin" });
+  if (response.ok) yard.innerHTML = await response.text();
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/v1/gates/${gate}/officer`);
+  socket.onopen = () => { status.dataset.state = "live"; status.textContent = "●"; };
+  socket.onmessage = () => { clearTimeout(pending); pending = setTimeout(refresh, 150); };
+  socket.onclose = () => { status.dataset.state = "reconnecting"; status.textContent = "…"; setTimeout(connect, 1000); };
+}
+connect();

@@ -1,0 +1,35 @@
+// A booking's live status for its enterprise: the enterprise stream (the session cookie
+// authenticates it), reconnecting by itself.
+const box = document.getElementById("live-status");
+const bookingId = box.dataset.booking;
+const t = (key) => (window.GATE_I18N || {})[key] || key;
+let state = null;
+let seq = null;
+
+function show() {
+  const mine = (state?.vehicles || []).find((v) => v.booking_id === bookingId);
+  // Gone from the stream (the booking ended) or older than the page: keep what the page shows.
+  if (!mine || mine.version < Number(box.dataset.version)) return;
+  box.dataset.version = String(mine.version);
+  const status = box.querySelector(".status");
+  status.textContent = t(mine.status);
+  status.dataset.status = mine.status;
+  box.querySelector(".position").textContent = mine.position ?? "—";
+  box.querySelector(".eta").textContent = mine.estimated_call_at ? mine.estimated_call_at.slice(11, 16) : "—";
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const since = seq === null ? "" : `?since=${seq}`;
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/v1/enterprise/vehicles${since}`);
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.kind === "snapshot") state = message.data;
+    else if (state && message.prev === seq) state = { ...state, ...message.data };
+    else { socket.close(); return; }
+    seq = message.seq;
+    show();
+  };
+  socket.onclose = () => setTimeout(connect, 1000);
+}
+connect();

@@ -1,0 +1,260 @@
+"""The officer console (bàn làm việc cán bộ): a gate's queue with classes and times, calling
+to lanes, inspection and each agency's decision, exit, lanes, an hour's capacity, notices.
+It refreshes itself from the officer channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from gate.accounts.principal import Principal, PrincipalKind
+from gate.clearance import service as clearance
+from gate.domain.clearance import DECIDING_AGENCIES, Agency, CustomsChannel, Decision
+from gate.domain.errors import DomainError, Forbidden
+from gate.domain.slots import Direction
+from gate.domain.time import LOCAL_TZ, utc_now
+from gate.gates import service as gates
+from gate.gates.calendar import gate_by_code
+from gate.live.projections import gate_state, officer_board
+from gate.notices import service as notices
+from gate.queue import service as queue
+from gate.store.tables import Gate
+from gate.store.unit_of_work import UnitOfWork
+from services.platform import Platform
+from services.web.public import require_browser
+from services.web.render import back_to, page
+
+
+class ConsoleController(Controller):
+    path = "/console"
+    include_in_schema = False
+
+    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Any:
+        return await require_browser(request, platform, PrincipalKind.OFFICER, "/console")
+
+    @get("/")
+    async def home(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template | Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        served = [g for g in await gates.list_gates(uow) if g.id in who.gate_ids]
+        if len(served) == 1:
+            return Redirect(path=f"/console/{served[0].code}", status_code=303)
+        return page(request, "console/home.html", who, gates=served)
+
+    @get("/{code:str}")
+    async def yard(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template | Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        gate = await gate_by_code(uow, code)
+        who.require_officer_at(gate.id)
+        direction = Direction(request.query_params.get("direction") or "export")
+        now = utc_now()
+        board = await officer_board(uow, await gate_state(uow, gate, now), now)
+        lanes = [ln for d in board.directions if d.direction == direction.value for ln in d.lanes]
+        waiting = [v for v in board.waiting if v.direction == direction.value]
+        at_lanes = [v for v in board.at_lanes if v.direction == direction.value]
+        template = (
+            "console/yard_part.html" if request.query_params.get("partial") else "console/yard.html"
+        )
+        return page(
+            request,
+            template,
+            who,
+            gate=gate,
+            direction=direction.value,
+            lanes=lanes,
+            waiting=waiting,
+            at_lanes=at_lanes,
+            agency=who.agency.value,
+            deciding=who.agency in DECIDING_AGENCIES,
+            operator=who.agency is Agency.GATE_OPERATOR,
+            channels=[c.value for c in CustomsChannel],
+            hours=_next_hours(now),
+            agency_minutes=board.agency_minutes,
+            paused=gate.paused,
+        )
+
+    async def _act(
+        self,
+        request: Request[Any, Any, Any],
+        platform: Platform,
+        uow: UnitOfWork,
+        code: str,
+        *agencies: Agency,
+    ) -> tuple[Principal, Gate] | Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        gate = await gate_by_code(uow, code)
+        who.require_officer_at(gate.id, *agencies)
+        return who, gate
+
+    @post("/{code:str}/lanes/{lane:str}/{action:str}")
+    async def lane_action(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        lane: FromPath[str],
+        action: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
+        if isinstance(acting, Redirect):
+            return acting
+        who, gate = acting
+        here = f"/console/{code}?direction={data.get('direction', 'export')}"
+        lane_row = await queue.lane_of_gate(uow, gate, lane)
+        try:
+            async with uow.savepoint():
+                if action == "call":
+                    called = await queue.call_next(uow, gate, lane_row, who.actor, utc_now())
+                    return back_to(here, message=called.code if called else "—")
+                if action in {"open", "close"}:
+                    lane_row.is_open = action == "open"
+                    await uow.session.flush()
+                    return back_to(here)
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        return back_to(here, error="unknown action")
+
+    @post("/{code:str}/vehicles/{booking_id:str}/{action:str}")
+    async def vehicle_action(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        booking_id: FromPath[str],
+        action: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        acting = await self._act(request, platform, uow, code)
+        if isinstance(acting, Redirect):
+            return acting
+        who, gate = acting
+        here = f"/console/{code}?direction={data.get('direction', 'export')}"
+        now = utc_now()
+        try:
+            async with uow.savepoint():
+                if action == "inspection":
+                    await clearance.start_inspection(uow, gate, booking_id, who.actor, now)
+                elif action == "decision":
+                    assert who.agency is not None and who.officer_id is not None
+                    channel = data.get("channel") or None
+                    decided = clearance.DecisionInput(
+                        Decision(data.get("decision", "")),
+                        (data.get("reason") or None),
+                        CustomsChannel(channel) if channel else None,
+                    )
+                    await clearance.record_decision(
+                        uow, gate, booking_id, who.agency, decided, who.officer_id, who.actor, now
+                    )
+                elif action == "exit":
+                    if who.agency not in {Agency.GATE_OPERATOR, Agency.BORDER_GUARD}:
+                        raise Forbidden("gate operators and border guards let vehicles exit")
+                    await clearance.record_exit(uow, gate, booking_id, who.actor, now)
+                else:
+                    return back_to(here, error="unknown action")
+        except (DomainError, ValueError) as error:
+            return back_to(here, error=getattr(error, "detail", str(error)))
+        return back_to(here, message=action)
+
+    @post("/{code:str}/capacity")
+    async def capacity(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        """Change one hour's capacity (gate operators: a lane team missing, the other side
+        slowing down)."""
+        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
+        if isinstance(acting, Redirect):
+            return acting
+        direction = data.get("direction", "export")
+        here = f"/console/{code}?direction={direction}"
+        try:
+            starts_at = datetime.fromisoformat(data.get("starts_at", ""))
+            capacity = int(data.get("capacity", ""))
+            if not 0 <= capacity <= 10_000:
+                raise ValueError("capacity is between 0 and 10000")
+            async with uow.savepoint():
+                await gates.set_slot_capacity(uow, code, Direction(direction), starts_at, capacity)
+        except (DomainError, ValueError) as error:
+            return back_to(here, error=getattr(error, "detail", str(error)))
+        return back_to(here, message=f"{starts_at.strftime('%H:%M')} → {capacity}")
+
+    @post("/{code:str}/notices")
+    async def notice(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
+        if isinstance(acting, Redirect):
+            return acting
+        who, gate = acting
+        here = f"/console/{code}?direction={data.get('direction', 'export')}"
+        text = (data.get("text") or "").strip()[:500]
+        if not text:
+            return back_to(here, error="the notice is empty")
+        await notices.post_notice(uow, gate, text, None, who.actor, utc_now())
+        return back_to(here, message=text)
+
+    @post("/{code:str}/pause")
+    async def pause(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
+        if isinstance(acting, Redirect):
+            return acting
+        _, gate = acting
+        here = f"/console/{code}?direction={data.get('direction', 'export')}"
+        try:
+            async with uow.savepoint():
+                await notices.set_paused(
+                    uow,
+                    gate,
+                    data.get("paused") == "true",
+                    (data.get("reason") or "")[:300] or None,
+                )
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        return back_to(here)
+
+
+def _next_hours(now: datetime) -> list[datetime]:
+    from datetime import timedelta
+
+    start = now.astimezone(LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
+    return [start + timedelta(hours=h) for h in range(24)]

@@ -1,0 +1,52 @@
+"""Languages of the pages: Vietnamese first, English second, Chinese for drivers from the
+other side. The language follows the browser (Accept-Language) until the person picks one."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("vi", "en", "zh")
+DEFAULT = "vi"
+LANG_COOKIE = "gate_lang"
+
+
+@cache
+def messages(language: str) -> dict[str, str]:
+    folder = Path(__file__).resolve().parents[2] / "frontend" / "i18n"
+    data: dict[str, str] = json.loads((folder / f"{language}.json").read_text())
+    return data
+
+
+def pick_language(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie's choice, else the browser's first supported language, else Vietnamese."""
+    if cookie in LANGUAGES:
+        return str(cookie)
+    weighted = []
+    for part in (accept_language or "").split(","):
+        tag, _, weight = part.strip().partition(";q=")
+        try:
+            q = float(weight) if weight else 1.0
+        except ValueError:
+            q = 0.0
+        base = tag.split("-")[0].lower()
+        if base in LANGUAGES:
+            weighted.append((q, base))
+    return max(weighted)[1] if weighted else DEFAULT
+
+
+class Translator:
+    """``t("key")`` in templates; falls back to Vietnamese, then to the key itself."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._table = messages(language)
+        self._fallback = messages(DEFAULT)
+
+    def __call__(self, key: str) -> str:
+        return self._table.get(key) or self._fallback.get(key) or key
+
+    def table(self) -> dict[str, Any]:
+        return dict(self._table)

@@ -1,0 +1,333 @@
+"""The enterprise portal (cổng doanh nghiệp): fleet, booking from a calendar of free places,
+a booking's QR code, live status and history; reschedule and cancel. Forms post with a CSRF
+token and redirect back (post, redirect, get)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from gate.accounts.principal import Principal, PrincipalKind
+from gate.audit.log import history
+from gate.bookings import service as bookings
+from gate.domain.errors import DomainError
+from gate.domain.plates import format_plate
+from gate.domain.slots import Direction
+from gate.domain.time import LOCAL_TZ, as_local, utc_now
+from gate.fleet import service as fleet
+from gate.gates import service as gates
+from gate.store.unit_of_work import UnitOfWork
+from services.platform import Platform
+from services.web.public import require_browser
+from services.web.render import back_to, page
+
+
+def qr_svg(text: str) -> str:
+    """The booking code as an SVG QR code, for the kiosk at the yard entrance."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+def _local_day(value: str | None) -> date:
+    today = utc_now().astimezone(LOCAL_TZ).date()
+    try:
+        return date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
+
+
+class PortalController(Controller):
+    path = "/portal"
+    include_in_schema = False
+
+    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Any:
+        return await require_browser(request, platform, PrincipalKind.ENTERPRISE, "/portal")
+
+    @get("/")
+    async def home(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template | Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        since = utc_now() - timedelta(days=2)
+        rows, _ = await bookings.list_bookings(
+            uow, who.require_enterprise(), bookings.BookingFilter(slot_from=since, limit=200)
+        )
+        codes = await gates.gate_codes(uow)
+        items = [
+            {
+                "row": b,
+                "gate": codes[b.gate_id],
+                "plate": format_plate(b.plate),
+                "slot": as_local(b.slot_start),
+            }
+            for b in rows
+        ]
+        return page(request, "portal/home.html", who, bookings=items)
+
+    @get("/fleet")
+    async def fleet_page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template | Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        enterprise_id = who.require_enterprise()
+        vehicles = [
+            {
+                "plate": format_plate(v.plate),
+                "type": v.vehicle_type,
+                "trailer": format_plate(v.trailer_plate) if v.trailer_plate else "",
+            }
+            for v in await fleet.list_vehicles(uow, enterprise_id)
+        ]
+        drivers = await fleet.list_drivers(uow, enterprise_id)
+        return page(
+            request,
+            "portal/fleet.html",
+            who,
+            vehicles=vehicles,
+            drivers=drivers,
+            vehicle_types=sorted(fleet.VEHICLE_TYPES),
+        )
+
+    @post("/vehicles")
+    async def add_vehicle(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        new = fleet.NewVehicle(
+            data.get("plate", ""), data.get("vehicle_type", ""), data.get("trailer_plate") or None
+        )
+        try:
+            async with uow.savepoint():
+                await fleet.register_vehicle(uow, who.require_enterprise(), new)
+        except DomainError as error:
+            return back_to("/portal/fleet", error=error.detail)
+        return back_to("/portal/fleet", message=format_plate(new.plate.upper()))
+
+    @post("/drivers")
+    async def add_driver(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        new = fleet.NewDriver(
+            data.get("full_name", "")[:200],
+            data.get("id_number", "")[:30],
+            data.get("phone", "")[:20],
+            (data.get("nationality") or "VN")[:2],
+        )
+        if not new.full_name.strip() or not new.id_number.strip():
+            return back_to("/portal/fleet", error="full name and ID number are required")
+        try:
+            async with uow.savepoint():
+                await fleet.register_driver(uow, who.require_enterprise(), new)
+        except DomainError as error:
+            return back_to("/portal/fleet", error=error.detail)
+        return back_to("/portal/fleet", message=new.full_name)
+
+    @get("/book")
+    async def book_page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template | Redirect:
+        """A calendar of the free places of a gate, direction and day, and the booking form."""
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        enterprise_id = who.require_enterprise()
+        all_gates = await gates.list_gates(uow)
+        code = request.query_params.get("gate") or "tan-thanh"
+        direction = Direction(request.query_params.get("direction") or "export")
+        day = _local_day(request.query_params.get("day"))
+        start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+        now = utc_now()
+        slots = [
+            s
+            for s in await gates.availability(uow, code, [direction], start, 24)
+            if s.starts_at >= now.replace(minute=0, second=0, microsecond=0)
+        ]
+        horizon_days = platform.settings.booking_horizon_days
+        days = [now.astimezone(LOCAL_TZ).date() + timedelta(days=n) for n in range(horizon_days)]
+        return page(
+            request,
+            "portal/book.html",
+            who,
+            gates=all_gates,
+            gate_code=code,
+            direction=direction.value,
+            day=day,
+            days=days,
+            slots=[
+                {
+                    "start": as_local(s.starts_at),
+                    "remaining": s.remaining,
+                    "closed": s.closed_reason,
+                }
+                for s in slots
+            ],
+            vehicles=await fleet.list_vehicles(uow, enterprise_id),
+            drivers=await fleet.list_drivers(uow, enterprise_id),
+            format_plate=format_plate,
+        )
+
+    @post("/book")
+    async def book(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        back = f"/portal/book?gate={data.get('gate', '')}&direction={data.get('direction', '')}"
+        try:
+            new = bookings.NewBooking(
+                gate=data.get("gate", ""),
+                direction=Direction(data.get("direction", "")),
+                slot_start=datetime.fromisoformat(data.get("slot_start", "")),
+                vehicle_id=data.get("vehicle_id", ""),
+                driver_id=data.get("driver_id", ""),
+                cargo=bookings.Cargo(
+                    description=data.get("description", "")[:500] or "—",
+                    weight_kg=float(data.get("weight_kg") or 0),
+                    perishable=data.get("perishable") == "on",
+                    hs_code=data.get("hs_code") or None,
+                    declaration_number=data.get("declaration_number") or None,
+                ),
+            )
+        except ValueError:
+            return back_to(back, error="choose a slot, a vehicle and a driver")
+        rules = bookings.BookingRules(utc_now(), platform.horizon)
+        try:
+            async with uow.savepoint():
+                booking = await bookings.create_booking(
+                    uow, who.require_enterprise(), new, rules, who.actor
+                )
+        except DomainError as error:
+            return back_to(back, error=error.detail)
+        return back_to(f"/portal/bookings/{booking.id}", message=booking.code)
+
+    @get("/bookings/{booking_id:str}")
+    async def booking_page(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template | Redirect:
+        """One of the enterprise's own bookings; another enterprise's answers 404."""
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        try:
+            booking = await bookings.get_booking(uow, who.require_enterprise(), booking_id)
+        except DomainError:
+            return page(request, "portal/not_found.html", who, status_code=404)
+        gate = await bookings.gate_of(uow, booking)
+        steps = await history(uow.session, booking.id)
+        hours = [
+            as_local(utc_now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=h))
+            for h in range(1, 24 * 3)
+        ]
+        return page(
+            request,
+            "portal/booking.html",
+            who,
+            booking=booking,
+            gate=gate,
+            plate=format_plate(booking.plate),
+            slot=as_local(booking.slot_start),
+            qr=qr_svg(booking.code),
+            history=[{"at": as_local(h.occurred_at), "row": h} for h in steps],
+            hours=hours,
+        )
+
+    @post("/bookings/{booking_id:str}/reschedule")
+    async def reschedule(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        who = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        here = f"/portal/bookings/{booking_id}"
+        try:
+            start = datetime.fromisoformat(data.get("slot_start", ""))
+            version = int(data.get("version", "0"))
+        except ValueError:
+            return back_to(here, error="choose a new slot")
+        rules = bookings.BookingRules(utc_now(), platform.horizon)
+        try:
+            async with uow.savepoint():
+                await bookings.reschedule_booking(
+                    uow, who.require_enterprise(), booking_id, start, version, rules, who.actor
+                )
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        return back_to(here, message=start.strftime("%d/%m %H:%M"))
+
+    @post("/bookings/{booking_id:str}/cancel")
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        who: Principal | Redirect = await self._who(request, platform)
+        if isinstance(who, Redirect):
+            return who
+        here = f"/portal/bookings/{booking_id}"
+        try:
+            async with uow.savepoint():
+                await bookings.cancel_booking(
+                    uow,
+                    who.require_enterprise(),
+                    booking_id,
+                    data.get("reason") or None,
+                    None,
+                    utc_now(),
+                    who.actor,
+                )
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        return back_to(here)

@@ -1,0 +1,121 @@
+"""Public pages: the list of gates with their current wait, and a gate's live board
+(big screen with ?layout=wall, phone by default)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from gate.accounts import service as accounts
+from gate.accounts.principal import PrincipalKind
+from gate.domain.errors import DomainError
+from gate.domain.time import utc_now
+from gate.gates.calendar import gate_by_code
+from gate.gates.service import list_gates
+from gate.live.projections import gate_state, public_board
+from gate.store.unit_of_work import UnitOfWork
+from services.platform import Platform
+from services.web.i18n import LANG_COOKIE, LANGUAGES
+from services.web.render import page, safe_next, translator
+from services.web.session import browser_principal, forget_session, session_cookie, session_token
+
+
+@get("/", include_in_schema=False)
+async def gates_page(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> Template:
+    now = utc_now()
+    boards = []
+    for gate in await list_gates(uow):
+        board = await public_board(uow, await gate_state(uow, gate, now), now)
+        boards.append(
+            {
+                "code": gate.code,
+                "name": board.name,
+                "counterpart": gate.counterpart,
+                "paused": board.paused,
+                "directions": board.directions,
+            }
+        )
+    return page(request, "gates.html", gates=boards)
+
+
+@get("/board/{code:str}", include_in_schema=False)
+async def board_page(
+    request: Request[Any, Any, Any], code: FromPath[str], uow: NamedDependency[UnitOfWork]
+) -> Template:
+    gate = await gate_by_code(uow, code)
+    t = translator(request)
+    wall = request.query_params.get("layout") == "wall"
+    return page(request, "board.html", gate=gate, wall=wall, i18n=t.table())
+
+
+@post("/language", include_in_schema=False)
+async def choose_language(
+    data: URLEncodedBody[dict[str, str]],
+) -> Response[None]:
+    language = data.get("language", "")
+    response = Redirect(path=safe_next(data.get("next"), "/"), status_code=303)
+    if language in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+@get("/sign-in", include_in_schema=False)
+async def sign_in_page(request: Request[Any, Any, Any]) -> Template:
+    target = safe_next(request.query_params.get("next"), "/portal")
+    area = "console" if target.startswith("/console") else "portal"
+    return page(request, "sign_in.html", next=target, area=area)
+
+
+@post("/sign-in", include_in_schema=False)
+async def sign_in(
+    request: Request[Any, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    platform: NamedDependency[Platform],
+    data: URLEncodedBody[dict[str, str]],
+) -> Response[Any]:
+    lifetime = timedelta(hours=platform.settings.session_hours)
+    try:
+        user_session, token = await accounts.sign_in(
+            uow, data.get("email", ""), data.get("password", ""), lifetime
+        )
+    except DomainError:
+        t = translator(request)
+        target = safe_next(data.get("next"), "/portal")
+        area = "console" if target.startswith("/console") else "portal"
+        return page(
+            request, "sign_in.html", next=target, area=area, error=t("wrong_login"), status_code=401
+        )
+    default = "/console" if user_session.officer_id else "/portal"
+    response: Response[Any] = Redirect(path=safe_next(data.get("next"), default), status_code=303)
+    response.set_cookie(session_cookie(request, platform, token, lifetime))
+    return response
+
+
+@post("/sign-out", include_in_schema=False)
+async def sign_out(
+    request: Request[Any, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    platform: NamedDependency[Platform],
+) -> Response[None]:
+    """Ends the session on the server, not just in the browser."""
+    token = session_token(request)
+    if token is not None:
+        await accounts.sign_out(uow, token)
+    response = Redirect(path="/", status_code=303)
+    forget_session(response)
+    return response
+
+
+async def require_browser(
+    request: Request[Any, Any, Any], platform: Platform, kind: PrincipalKind, area: str
+) -> Any:
+    """The signed-in principal of that kind, or a redirect to the sign-in page."""
+    principal = await browser_principal(request, platform)
+    if principal is None or principal.kind is not kind:
+        return Redirect(path=f"/sign-in?next={area}", status_code=303)
+    return principal

@@ -1,0 +1,57 @@
+"""Rendering a page: the template gets the language, ``t()``, the person signed in and a
+message, besides what the handler gives it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from gate.accounts.principal import Principal
+from services.web.i18n import LANG_COOKIE, Translator, pick_language
+
+
+def translator(request: Request[Any, Any, Any]) -> Translator:
+    return Translator(
+        pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+    )
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    principal: Principal | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    t = translator(request)
+    return Template(
+        template_name=template,
+        context={
+            "t": t,
+            "lang": t.language,
+            "principal": principal,
+            "request_path": request.url.path,
+            "message": request.query_params.get("message"),
+            "error": request.query_params.get("error"),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def back_to(path: str, message: str | None = None, error: str | None = None) -> Redirect:
+    """Post, then redirect, then get: a reload never sends a form twice."""
+    for key, value in (("message", message), ("error", error)):
+        if value:
+            path = f"{path}{'&' if '?' in path else '?'}{key}={quote(value)}"
+    return Redirect(path=path, status_code=303)
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """Only our own paths: a sign-in must not redirect to another site."""
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return default
