@@ -255,3 +255,38 @@ async def test_signing_out_ends_the_session_on_the_server(site: tuple[str, Api],
         "/api/v1/auth/me", headers={"Authorization": f"Bearer {cookie['value']}"}
     )
     assert replay.status_code == 401
+
+
+async def test_a_gate_operator_closes_a_lane_changes_an_hours_capacity_and_posts_a_notice(
+    site: tuple[str, Api], browser: Browser
+):
+    base, api = site
+    board = await _board(browser, base)
+    _, console = await _signed_in(browser, base, await _officer(api, "gate_operator"), "/console")
+
+    await console.locator("#lanes form", has_text="Đóng làn").first.locator("button").click()
+    await expect(console.locator("#lanes")).to_contain_text("Mở làn")
+    await expect(board.locator("[data-direction=export] .lane.shut")).to_have_count(1)
+
+    await console.fill("#capacity-form input[name=capacity]", "7")
+    await console.click("#capacity-form button")
+    await expect(console.locator(".flash")).to_contain_text("→ 7")
+    await expect(_first_free(board)).to_have_text("7")
+
+    await console.fill("#notice-form input[name=text]", "Xe lạnh ưu tiên làn X2")
+    await console.click("#notice-form button")
+    await expect(board.locator("#notices")).to_contain_text("Xe lạnh ưu tiên làn X2")
+
+
+async def test_the_language_follows_the_browser_and_can_be_switched(
+    site: tuple[str, Api], browser: Browser
+):
+    base, _ = site
+    context = await browser.new_context(base_url=base, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto("/")
+    await expect(page.locator("h1")).to_have_text("口岸")
+    await page.click("form.lang button[value=en]")
+    await expect(page.locator("h1")).to_have_text("Gates")
+    await page.click("form.lang button[value=vi]")
+    await expect(page.locator("h1")).to_have_text("Các cửa khẩu")
