@@ -116,9 +116,9 @@ async def test_events_are_published_after_commit_and_never_for_refusals(
     await api.client.post(
         f"/api/v1/bookings/{booking['id']}/cancel", json={}, headers=enterprise.headers
     )
-    names = [event["event"] for event in bus.published]
-    assert names == ["booking.created", "booking.cancelled"]
-    assert all(event["booking_id"] == booking["id"] for event in bus.published)
+    changes = [event for event in bus.published if "booking_id" in event]
+    assert [event["event"] for event in changes] == ["booking.created", "booking.cancelled"]
+    assert all(event["booking_id"] == booking["id"] for event in changes)
 
 
 async def test_listing_pages_through_own_bookings_in_slot_order_with_filters(api: Api):
