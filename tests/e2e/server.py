@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,11 +29,14 @@ def running_platform(
 ) -> Iterator[str]:
     """Start ``command``, wait until /health/ready answers 200 on ``port``, yield the base URL,
     and stop the whole process group afterwards."""
+    # Output goes to a file, not a pipe: a busy server would fill a pipe nobody reads and
+    # block on its own log lines.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
@@ -42,8 +46,8 @@ def running_platform(
         deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"{command} exited early:\n{output}")
+                log.seek(0)
+                pytest.fail(f"{command} exited early:\n{log.read()[-5000:]}")
             try:
                 if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
                     break
@@ -54,5 +58,7 @@ def running_platform(
         yield base
     finally:
         os.killpg(process.pid, 15)
-        output, _ = process.communicate(timeout=30)
-        print(output)
+        process.wait(timeout=30)
+        log.seek(0)
+        print(log.read()[-5000:])
+        log.close()
