@@ -1,0 +1,427 @@
+"""The benchmark: in one run, the platform's check-in throughput and latency, the booking rush
+and the websocket fan-out, beside the machine's own ceilings (pgbench -N on the same
+PostgreSQL, a plain JSON endpoint of the same server), written into docs/benchmarks.md.
+
+    .venv/bin/python loadtests/bench.py            # needs PostgreSQL, Redis, pgbench and wrk
+
+It starts its own platform (`gate serve`, one uvicorn worker, on a scratch PostgreSQL
+database and a Redis namespace of its own), sends traffic to 127.0.0.1 only, bounded in time,
+and stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("GATE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("GATE_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+ADMIN = "bench-admin-token"
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def sh(*command: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)}: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / name).exists():
+            return str(folder / name)
+    raise RuntimeError(f"{name} not found (apt-get install postgresql-client)")
+
+
+def scratch_database(name: str) -> str:
+    psql = pg_tool("psql")
+    sh(psql, PG_ADMIN, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sh(psql, PG_ADMIN, "-q", "-c", f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def pgbench(seconds: int) -> dict[str, float]:
+    """The machine's write ceiling: pgbench's simple-update transactions, 8 clients."""
+    url = scratch_database("gate_bench_pgbench")
+    tool = pg_tool("pgbench")
+    sh(tool, "-i", "-q", "-s", "10", url)
+    out = sh(tool, "-N", "-c", "8", "-j", "2", "-T", str(seconds), url)
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))  # type: ignore[union-attr]
+    return {"tps": round(tps), "latency_avg_ms": latency}
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    out = sh(*command, url, env={**os.environ, **(env or {})}, timeout=seconds + 60)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    percentiles = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": round(rps),
+        "p50": _ms(percentiles.get("50")),
+        "p99": _ms(percentiles.get("99")),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def _ms(value: str | None) -> float | None:
+    """wrk's "812.00us", "1.52ms", "1.02s" in milliseconds."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        return None
+    number, unit = float(match.group(1)), match.group(2)
+    return round(number * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit], 3)
+
+
+@contextmanager
+def platform(database_url: str, port: int, namespace: str, workers: int = 1) -> Any:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
+    env.update(
+        GATE_DATABASE_URL=database_url,
+        GATE_REDIS_URL=REDIS,
+        GATE_REDIS_NAMESPACE=namespace,
+        GATE_ADMIN_TOKEN=ADMIN,
+        GATE_PORT=str(port),
+        GATE_SWEEP_SECONDS="0",
+        GATE_DATA_DIR=tempfile.mkdtemp(prefix="gate-bench-"),
+    )
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+    process = subprocess.Popen(
+        [str(BIN / "gate"), "serve", "--workers", str(workers)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the platform did not start")
+        yield base, process.pid
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+        log.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def admin() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN}"}
+
+
+def open_gate(base: str, capacity: int = 10_000) -> None:
+    for direction in ("export", "import"):
+        httpx.put(
+            f"{base}/api/v1/gates/tan-thanh/schedules/{direction}",
+            headers=admin(),
+            json={"hourly_capacity": capacity, "opens_at": 0, "closes_at": 24},
+        ).raise_for_status()
+
+
+def camera(base: str) -> str:
+    made = httpx.post(
+        f"{base}/api/v1/gates/tan-thanh/devices",
+        headers=admin(),
+        json={"name": "bench", "kind": "lpr_camera", "direction": "export"},
+    )
+    made.raise_for_status()
+    return str(made.json()["token"])
+
+
+def fixed_rate(base: str, token: str, rate: int, seconds: int) -> dict[str, Any]:
+    """Check-ins offered at a fixed rate by Locust (constant throughput), latency percentiles."""
+    out = Path(tempfile.mkdtemp(prefix="gate-bench-locust-"))
+    users = max(1, rate // 20)
+    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_RATE_PER_USER": "20"}
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "loadtests" / "fixed_rate.py"),
+            "--host",
+            base,
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--only-summary",
+            "--csv",
+            str(out / "run"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=False,
+    )
+    with (out / "run_stats.csv").open() as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    row = rows["Aggregated"]
+    return {
+        "offered_per_s": rate,
+        "achieved_per_s": round(float(row["Requests/s"])),
+        "p50_ms": float(row["50%"]),
+        "p99_ms": float(row["99%"]),
+        "failures": int(row["Failure Count"]),
+    }
+
+
+async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any]:
+    """``attempts`` bookings of distinct vehicles on one slot with ``capacity`` places, all at
+    once, as when a slot opens."""
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)
+    ) as client:
+        enterprise = (
+            await client.post(
+                "/api/v1/enterprises",
+                headers=admin(),
+                json={"name": "Rush", "tax_code": f"{uuid.uuid4().int % 10**10:010d}"},
+            )
+        ).json()
+        key = (
+            await client.post(
+                f"/api/v1/enterprises/{enterprise['id']}/api-keys",
+                headers=admin(),
+                json={"name": "rush"},
+            )
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {key}"}
+        driver = (
+            await client.post(
+                "/api/v1/drivers",
+                headers=headers,
+                json={"full_name": "Rush", "id_number": "079000099999", "phone": "0900000000"},
+            )
+        ).json()
+        gate = asyncio.Semaphore(100)
+
+        async def register(n: int) -> str:
+            async with gate:
+                plate = f"{10 + n // 100000 % 89:02d}C{n % 100000:05d}"
+                made = await client.post(
+                    "/api/v1/vehicles",
+                    headers=headers,
+                    json={"plate": plate, "vehicle_type": "truck"},
+                )
+                return str(made.json()["id"])
+
+        vehicles = await asyncio.gather(*(register(n) for n in range(attempts)))
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        start_iso = datetime.fromtimestamp(hour.timestamp() + 4 * 3600, UTC).isoformat()
+        (
+            await client.post(
+                "/api/v1/gates/tan-thanh/capacity-overrides",
+                headers=admin(),
+                json={"direction": "export", "starts_at": start_iso, "capacity": capacity},
+            )
+        ).raise_for_status()
+        bodies = [
+            {
+                "gate": "tan-thanh",
+                "direction": "export",
+                "slot_start": start_iso,
+                "vehicle_id": v,
+                "driver_id": driver["id"],
+                "cargo": {"description": "rush", "weight_kg": 1000},
+            }
+            for v in vehicles
+        ]
+        rush = asyncio.Semaphore(200)
+
+        async def book(body: dict[str, Any]) -> int:
+            # A connection the server closed while idle is retried: the Idempotency-Key makes
+            # the retry safe, as it is for any client.
+            keyed = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+            async with rush:
+                for _ in range(3):
+                    try:
+                        answer = await client.post("/api/v1/bookings", headers=keyed, json=body)
+                        return answer.status_code
+                    except httpx.TransportError:
+                        continue
+                return 0
+
+        started = time.monotonic()
+        statuses = await asyncio.gather(*(book(b) for b in bodies))
+        took = time.monotonic() - started
+        availability = (
+            await client.get(
+                "/api/v1/gates/tan-thanh/availability",
+                params={"direction": "export", "from": start_iso, "hours": 1},
+            )
+        ).json()["slots"][0]
+    return {
+        "attempts": attempts,
+        "capacity": capacity,
+        "seconds_to_answer_all": round(took, 2),
+        "confirmed": statuses.count(201),
+        "refused_409": statuses.count(409),
+        "server_errors": sum(1 for s in statuses if s >= 500),
+        "stored_booked": availability["booked"],
+    }
+
+
+def rss_kib(pid: int) -> int:
+    total = 0
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    for child in [pid, *map(int, children.stdout.split())]:
+        try:
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rush", type=int, default=2000, help="booking attempts in the rush")
+    parser.add_argument("--viewers", type=int, default=5000)
+    parser.add_argument("--no-doc", action="store_true", help="print, do not write the document")
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores",
+    }
+    print("pgbench -N …", flush=True)
+    results["pgbench"] = pgbench(args.seconds)
+    database = scratch_database("gate_bench_platform")
+    port = free_port()
+    with platform(database, port, f"bench-{uuid.uuid4().hex[:6]}") as (base, pid):
+        results["rss_idle_kib"] = rss_kib(pid)
+        print("plain JSON endpoint …", flush=True)
+        results["plain_json"] = wrk(f"{base}/health/live", args.seconds, 64)
+        open_gate(base)
+        token = camera(base)
+        script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
+        print("check-ins at saturation …", flush=True)
+        results["checkin_saturation"] = wrk(
+            f"{base}/api/v1/gates/tan-thanh/checkins", args.seconds, 32, script, {"TOKEN": token}
+        )
+        print("check-ins at 1,000/s offered …", flush=True)
+        results["checkin_fixed_rate"] = fixed_rate(base, camera(base), 1000, args.seconds)
+        print("booking rush …", flush=True)
+        results["booking_rush"] = asyncio.run(booking_rush(base, args.rush, 100))
+        results["rss_after_kib"] = rss_kib(pid)
+    print("websocket fan-out …", flush=True)
+    fanout = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "loadtests" / "fanout.py"),
+            "--viewers",
+            str(args.viewers),
+            "--seconds",
+            str(args.seconds),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    results["fanout"] = json.loads(fanout.stdout[fanout.stdout.index("{") :])
+    results["ratios"] = {
+        "checkin_saturation_over_pgbench": round(
+            results["checkin_saturation"]["rps"] / results["pgbench"]["tps"], 3
+        ),
+        "checkin_saturation_over_plain_json": round(
+            results["checkin_saturation"]["rps"] / results["plain_json"]["rps"], 3
+        ),
+    }
+    text = json.dumps(results, indent=2)
+    print(text)
+    out = ROOT / "loadtests" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"bench-{results['date'][:10]}.json").write_text(text + "\n")
+    if not args.no_doc:
+        write_document(results)
+    return 0
+
+
+def write_document(r: dict[str, Any]) -> None:
+    """Replace the generated section of docs/benchmarks.md with this run's figures."""
+    c, f, rush, fan = (
+        r["checkin_saturation"],
+        r["checkin_fixed_rate"],
+        r["booking_rush"],
+        r["fanout"],
+    )
+    section = f"""<!-- bench:start -->
+Generated by `.venv/bin/python loadtests/bench.py` on {r["date"]} ({r["machine"]}; the
+platform is one `gate serve` process, one uvicorn worker, on PostgreSQL and Redis; the load
+generators run on the same cores).
+
+| what | figure | target | ratio |
+|---|---|---|---|
+| pgbench -N, 8 clients (the machine's write ceiling) | {r["pgbench"]["tps"]:,} tps | – | 1 |
+| plain JSON endpoint of the same server (wrk, 64 connections) | {r["plain_json"]["rps"]:,} req/s | – | – |
+| check-in with full semantics, saturation (wrk, 32 connections; walk-ins: device auth, slot place, booking, transition, audit entry, queue position, publish) | {c["rps"]:,} /s, p50 {c["p50"]} ms, p99 {c["p99"]} ms, non-2xx {c["non_2xx"]} | ≥ 1.25 × pgbench | {r["ratios"]["checkin_saturation_over_pgbench"]} × pgbench; {r["ratios"]["checkin_saturation_over_plain_json"]} × plain JSON |
+| check-in at {f["offered_per_s"]:,}/s offered (Locust, constant throughput) | achieved {f["achieved_per_s"]:,}/s, p50 {f["p50_ms"]} ms, p99 {f["p99_ms"]} ms, failures {f["failures"]} | p99 < 25 ms | – |
+| booking rush: {rush["attempts"]:,} attempts on one slot of {rush["capacity"]} | all answered in {rush["seconds_to_answer_all"]} s; confirmed {rush["confirmed"]}, refused {rush["refused_409"]}, 5xx {rush["server_errors"]}, stored {rush["stored_booked"]} | 10,000 in 5 s, exactly the capacity, no 5xx | – |
+| websocket fan-out: {fan["viewers"]:,} viewers, {fan["updates_per_second"]} updates/s | p50 {fan["latency_p50_s"]} s, p99 {fan["latency_p99_s"]} s, failed {fan["failed_viewers"]}, {fan["server_kib_per_viewer"]} KiB/viewer | 20,000 viewers, p99 < 1 s | – |
+| platform memory (RSS) | idle {r["rss_idle_kib"] // 1024} MiB, after the run {r["rss_after_kib"] // 1024} MiB | – | – |
+<!-- bench:end -->"""
+    text = DOC.read_text()
+    if "<!-- bench:start -->" in text:
+        text = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", section, text, flags=re.S)
+    else:
+        text += "\n## The whole benchmark (load-test issue)\n\n" + section + "\n"
+    DOC.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
