@@ -231,7 +231,6 @@ async def _walk_in(
     try:
         async with uow.savepoint():
             slot_id = await ensure_slot(uow, gate, direction, start)
-            await take_place(uow, slot_id)
             booking = Booking(
                 code=booking_rules.new_booking_code(),
                 enterprise_id=None,
@@ -247,6 +246,29 @@ async def _walk_in(
             )
             uow.session.add(booking)
             await uow.session.flush()
+            uow.record(
+                BookingCreated(
+                    **event_fields(booking, gate),
+                    to_status="booked",
+                    actor=actor,
+                    facts={"walk_in": True},
+                )
+            )
+            # Undeclared cargo and no booking: the live queue, behind every booked vehicle.
+            answer = await _admit(
+                uow,
+                gate,
+                booking,
+                event,
+                actor,
+                CheckinOutcome.WALK_IN,
+                QueueClass.REGULAR,
+                behind=True,
+            )
+            # The place is taken last: the slot's row stays locked from here to the commit
+            # only, so concurrent walk-ins into one hour wait for each other as briefly as
+            # possible. A full hour undoes the whole walk-in (the savepoint).
+            await take_place(uow, slot_id)
     except (SlotFull, SlotClosed):
         return _with(
             refusal,
@@ -259,15 +281,7 @@ async def _walk_in(
         assert existing is not None
         position = await place_in_queue(uow, gate, existing)
         return _answer(event, CheckinOutcome.ALREADY_IN_YARD, existing, position), existing.id
-    uow.record(
-        BookingCreated(
-            **event_fields(booking, gate), to_status="booked", actor=actor, facts={"walk_in": True}
-        )
-    )
-    # Undeclared cargo and no booking: the live queue, behind every booked vehicle.
-    return await _admit(
-        uow, gate, booking, event, actor, CheckinOutcome.WALK_IN, QueueClass.REGULAR, behind=True
-    )
+    return answer
 
 
 async def _queue_class(uow: UnitOfWork, booking: Booking) -> QueueClass:

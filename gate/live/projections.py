@@ -42,6 +42,8 @@ from gate.store.unit_of_work import UnitOfWork
 
 FREE_PLACES_AHEAD = 6  # hours of free places shown on the board
 ACCURACY_SAMPLES = 50
+# The officer board lists the head of the queue; the rest is counted, not sent to every console.
+OFFICER_QUEUE_HEAD = 200
 AGENCY_SAMPLES = 20
 YARD = (
     BookingStatus.ARRIVED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gate.bookings.transitions import move
@@ -13,9 +13,17 @@ from gate.domain.bookings import BookingStatus
 from gate.domain.errors import Conflict, NotFound
 from gate.domain.events import SYSTEM, Actor, BookingLapsed, VehicleCalled, VehicleRequeued
 from gate.domain.forecast import SERVICE_WINDOW, service_rate
-from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, next_turn, service_order
+from gate.domain.queue import (
+    QueueClass,
+    QueueEntry,
+    ServiceCycle,
+    next_turn,
+    place_by_counts,
+    service_order,
+)
 from gate.domain.slots import Direction
 from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
+from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
 
 # A called vehicle that misses its call a second time is a no-show.
@@ -79,14 +87,41 @@ async def ordered_queue(uow: UnitOfWork, gate: Gate, direction: Direction) -> Qu
 
 
 async def place_in_queue(uow: UnitOfWork, gate: Gate, booking: Booking) -> int | None:
-    """1-based place of a waiting vehicle; None once it has been called."""
-    if booking.status != BookingStatus.ARRIVED.value:
+    """1-based place of a waiting vehicle; None once it has been called. Computed from two
+    counting queries, not by loading the queue: this runs on every check-in."""
+    if booking.status != BookingStatus.ARRIVED.value or booking.queue_class is None:
         return None
-    view = await ordered_queue(uow, gate, Direction(booking.direction))
-    for place, each in enumerate(view.bookings, start=1):
-        if each.id == booking.id:
-            return place
-    return None
+    assert booking.arrived_at is not None
+    waiting_here = (
+        Booking.gate_id == gate.id,
+        Booking.direction == booking.direction,
+        Booking.status == BookingStatus.ARRIVED.value,
+    )
+    counts = {
+        QueueClass(queue_class or QueueClass.REGULAR): int(n)
+        for queue_class, n in await uow.session.execute(  # classes are set at arrival
+            select(Booking.queue_class, func.count())
+            .where(*waiting_here)
+            .group_by(Booking.queue_class)
+        )
+    }
+    key = tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+    mine = tuple_(
+        literal(booking.queue_behind),
+        literal(booking.slot_start, UtcDateTime()),
+        literal(booking.arrived_at, UtcDateTime()),
+        literal(booking.id),
+    )
+    ahead = await uow.session.scalar(
+        select(func.count()).where(
+            *waiting_here, Booking.queue_class == booking.queue_class, key < mine
+        )
+    )
+    position = await cursor_position(uow, gate, Direction(booking.direction), lock=False)
+    cycle = ServiceCycle.parse(gate.service_cycle)
+    return place_by_counts(
+        counts, QueueClass(booking.queue_class), int(ahead or 0), cycle, position
+    )
 
 
 async def lane_of_gate(uow: UnitOfWork, gate: Gate, lane_code: str) -> Lane:

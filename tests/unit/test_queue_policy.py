@@ -16,6 +16,7 @@ from gate.domain.queue import (
     QueueEntry,
     ServiceCycle,
     next_turn,
+    place_by_counts,
     queue_positions,
     service_order,
 )
@@ -329,3 +330,35 @@ def test_a_cycle_built_directly_is_checked_too() -> None:
         ServiceCycle(())
     with pytest.raises(ValidationFailed):
         ServiceCycle(((R, 0),))
+
+
+@given(
+    yard=st.lists(
+        st.tuples(
+            st.sampled_from(list(QueueClass)),
+            st.booleans(),
+            st.integers(0, 300),
+            st.integers(0, 300),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    position=st.integers(0, 20),
+    data=st.data(),
+)
+def test_a_place_from_counts_is_the_place_in_the_full_service_order(yard, position, data):
+    entries = [
+        QueueEntry(f"v{i}", c, behind, BASE + timedelta(minutes=s), BASE + timedelta(minutes=a))
+        for i, (c, behind, s, a) in enumerate(yard)
+    ]
+    cycle = DEFAULT_CYCLE
+    target = data.draw(st.sampled_from(entries))
+    same_class = sorted(
+        (e for e in entries if e.queue_class is target.queue_class), key=QueueEntry.sort_key
+    )
+    counts = {c: sum(1 for e in entries if e.queue_class is c) for c in QueueClass}
+    expected = queue_positions(entries, cycle, position)[target.id]
+    assert (
+        place_by_counts(counts, target.queue_class, same_class.index(target), cycle, position)
+        == expected
+    )
