@@ -222,7 +222,9 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
     """``attempts`` bookings of distinct vehicles on one slot with ``capacity`` places, all at
     once, as when a slot opens."""
     async with httpx.AsyncClient(
-        base_url=base, timeout=60, limits=httpx.Limits(max_connections=200)
+        base_url=base,
+        timeout=60,
+        limits=httpx.Limits(max_connections=200, keepalive_expiry=2),
     ) as client:
         enterprise = (
             await client.post(

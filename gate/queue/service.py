@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, select, tuple_, update
+from sqlalchemy import case, func, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gate.bookings.transitions import move
@@ -87,24 +87,12 @@ async def ordered_queue(uow: UnitOfWork, gate: Gate, direction: Direction) -> Qu
 
 
 async def place_in_queue(uow: UnitOfWork, gate: Gate, booking: Booking) -> int | None:
-    """1-based place of a waiting vehicle; None once it has been called. Computed from two
-    counting queries, not by loading the queue: this runs on every check-in."""
+    """1-based place of a waiting vehicle; None once it has been called. Counted, not
+    computed by loading the queue: this runs on every check-in. One statement, so that the
+    counts and the vehicles ahead come from one snapshot while others check in at once."""
     if booking.status != BookingStatus.ARRIVED.value or booking.queue_class is None:
         return None
     assert booking.arrived_at is not None
-    waiting_here = (
-        Booking.gate_id == gate.id,
-        Booking.direction == booking.direction,
-        Booking.status == BookingStatus.ARRIVED.value,
-    )
-    counts = {
-        QueueClass(queue_class or QueueClass.REGULAR): int(n)
-        for queue_class, n in await uow.session.execute(  # classes are set at arrival
-            select(Booking.queue_class, func.count())
-            .where(*waiting_here)
-            .group_by(Booking.queue_class)
-        )
-    }
     key = tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
     mine = tuple_(
         literal(booking.queue_behind),
@@ -112,16 +100,25 @@ async def place_in_queue(uow: UnitOfWork, gate: Gate, booking: Booking) -> int |
         literal(booking.arrived_at, UtcDateTime()),
         literal(booking.id),
     )
-    ahead = await uow.session.scalar(
-        select(func.count()).where(
-            *waiting_here, Booking.queue_class == booking.queue_class, key < mine
+    ahead_of_me = case((key < mine, 1), else_=0)
+    rows = await uow.session.execute(
+        select(Booking.queue_class, func.count(), func.sum(ahead_of_me))
+        .where(
+            Booking.gate_id == gate.id,
+            Booking.direction == booking.direction,
+            Booking.status == BookingStatus.ARRIVED.value,
         )
+        .group_by(Booking.queue_class)
     )
+    counts: dict[QueueClass, int] = {}
+    ahead = 0
+    for queue_class, count, before in rows:
+        counts[QueueClass(queue_class or QueueClass.REGULAR)] = int(count)
+        if queue_class == booking.queue_class:
+            ahead = int(before or 0)
     position = await cursor_position(uow, gate, Direction(booking.direction), lock=False)
     cycle = ServiceCycle.parse(gate.service_cycle)
-    return place_by_counts(
-        counts, QueueClass(booking.queue_class), int(ahead or 0), cycle, position
-    )
+    return place_by_counts(counts, QueueClass(booking.queue_class), ahead, cycle, position)
 
 
 async def lane_of_gate(uow: UnitOfWork, gate: Gate, lane_code: str) -> Lane:

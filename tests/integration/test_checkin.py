@@ -245,3 +245,25 @@ async def test_an_event_from_the_future_is_refused(api: Api):
     body = read("12C-777.06", utc_now() + timedelta(hours=1))
     answer = await api.client.post(CHECKINS, json=body, headers=camera)
     assert answer.status_code == 422
+
+
+async def test_many_walk_ins_at_once_each_get_a_place_and_no_error(api: Api):
+    """Concurrent walk-ins into one hour: each is admitted with a place. (Under load the
+    vehicles ahead and the class counts once came from two snapshots and a check-in racing
+    others could be told it was ahead of itself, a 500 in about 0.6% of check-ins; that race
+    needs more concurrency than a test run has, so the bench is where it was seen.)"""
+    cameras = [await device(api) for _ in range(3)]
+    answers = await asyncio.gather(
+        *(
+            api.client.post(
+                CHECKINS,
+                json=read(f"29H-{600 + n // 100:03d}.{n % 100:02d}"),
+                headers=cameras[n % 3],
+            )
+            for n in range(30)
+        )
+    )
+    assert [a.status_code for a in answers] == [200] * 30
+    assert {a.json()["outcome"] for a in answers} == {"walk_in"}
+    positions = sorted(a.json()["queue_position"] for a in answers)
+    assert positions[0] >= 1 and positions[-1] <= 30
