@@ -47,6 +47,8 @@ class Settings:
     ws_compression: bool = False
     # uvicorn's websocket implementation: websockets, websockets-sansio or wsproto.
     ws_implementation: str = "websockets"
+    # Group commit of device check-ins: gather for this long (ms) into one transaction; 0: off.
+    checkin_batch_ms: float = 2.0
     # Signs the browser pages' CSRF tokens; every process of one platform needs the same one.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Mark cookies Secure (set it when the platform is served over TLS, e.g. behind a proxy).
@@ -80,5 +82,6 @@ class Settings:
             ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),
             ws_implementation=env.get("GATE_WS_IMPLEMENTATION", "websockets"),
             secret_key=env.get("GATE_SECRET_KEY") or secrets.token_urlsafe(32),
+            checkin_batch_ms=float(env.get("GATE_CHECKIN_BATCH_MS", "2")),
             secure_cookies=_bool(env.get("GATE_SECURE_COOKIES", "false")),
         )

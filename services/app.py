@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from gate.bus.events import EventBus, create_event_bus
+from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
 from gate.live.service import Live
 from gate.store.database import create_engine, create_session_factory
@@ -51,10 +52,16 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             settings.redis_namespace,
         ),
     )
+    if settings.checkin_batch_ms > 0:
+        platform.checkins = CheckinBatcher(
+            platform.unit_of_work, max_wait=settings.checkin_batch_ms / 1000
+        )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await platform.live.start()
+        if platform.checkins is not None:
+            platform.checkins.start()
         sweeper = None
         if settings.sweep_seconds > 0:
             sweeper = asyncio.create_task(
@@ -67,6 +74,8 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+            if platform.checkins is not None:
+                await platform.checkins.stop()
             await platform.live.stop()
             await platform.bus.close()
             await platform.engine.dispose()

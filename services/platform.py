@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gate.bus.events import EventBus
+from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
 from gate.live.service import Live
 from gate.store.unit_of_work import UnitOfWork
@@ -21,6 +22,7 @@ class Platform:
     read_session_factory: async_sessionmaker[AsyncSession]
     bus: EventBus
     live: Live
+    checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         factory = self.read_session_factory if read_only else self.session_factory

@@ -20,7 +20,7 @@ READ_ONLY_OPTION = "gate_read_only"
 
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
-        return _create_sqlite_engine(settings.database_url)
+        return _create_sqlite_engine(settings)
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -31,8 +31,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def _create_sqlite_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        settings.database_url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_overflow,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -21,7 +21,7 @@ def test_the_table_covers_every_booking_route():
     from gate.config import Settings
     from services.app import create_app
 
-    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///unused-routes-only.db"))
     routes = {
         (method, route.path.replace("{booking_id:str}", "{id}"))
         for route in app.routes
