@@ -29,22 +29,29 @@ class _Pending:
 
 class CheckinBatcher:
     def __init__(
-        self, new_uow: Callable[[], UnitOfWork], max_batch: int = 64, max_wait: float = 0.002
+        self,
+        new_uow: Callable[[], UnitOfWork],
+        max_batch: int = 64,
+        max_wait: float = 0.002,
+        workers: int = 4,
     ) -> None:
         self._new_uow = new_uow
         self.max_batch = max_batch
         self.max_wait = max_wait
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        # Several batches in flight: while one waits for the database, the next is gathered.
+        self.workers = workers
+        self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self._tasks = [asyncio.create_task(self._run()) for _ in range(self.workers)]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     async def submit(self, gate_id: str, device_id: str, event: DeviceEvent) -> tuple[bytes, bool]:
         """The encoded answer and whether it was a replay, once committed."""
