@@ -4,7 +4,6 @@ that never left; nothing personal ever reaches a public message."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -90,9 +89,10 @@ async def test_a_viewer_that_comes_back_ends_with_the_same_board_as_one_that_nev
     enterprise = await api.enterprise()
     camera = await device(api)
     operator = await officer(api, "gate_operator")
-    for _ in range(4):  # each a separate board change, at least half a second apart
+    for _ in range(4):  # each change its own message: wait for it before the next
+        seen = stayed.follower.seq
         await _check_in(api, camera, (await enterprise.book(this_hour())).json()["plate"])
-        await asyncio.sleep(0.6)
+        await eventually(lambda seen=seen: _moved_past(stayed, seen))
     await api.client.post(f"{GATE}/lanes/X1/call-next", headers=operator)
     await api.client.post(f"{GATE}/notices", json={"text": "Làn X2 tạm đóng"}, headers=operator)
     await eventually(lambda: _matches_truth(stayed, api))
@@ -108,6 +108,10 @@ async def test_a_viewer_that_comes_back_ends_with_the_same_board_as_one_that_nev
         assert first_after_return.kind == "snapshot"
     else:
         assert first_after_return.kind == "delta" and first_after_return.prev == last_seen
+
+
+async def _moved_past(viewer: Viewer, seq: int | None) -> bool:
+    return viewer.follower.seq is not None and viewer.follower.seq != seq
 
 
 async def _same(one: Viewer, other: Viewer) -> bool:
