@@ -52,18 +52,16 @@ async def append(session: AsyncSession, events: Sequence[BookingEvent]) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for chain in sorted(by_chain):
-        await session.execute(
-            insert(AuditHead)
-            .values(chain=chain, seq=0, entry_hash=GENESIS_HASH)
-            .on_conflict_do_nothing(index_elements=["chain"])
-        )
-        head = (
+        locked = select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.chain == chain)
+        head = (await session.execute(locked.with_for_update())).first()
+        if head is None:
+            # The chain's first entry: create its head (two first writers may race here).
             await session.execute(
-                select(AuditHead.seq, AuditHead.entry_hash)
-                .where(AuditHead.chain == chain)
-                .with_for_update()
+                insert(AuditHead)
+                .values(chain=chain, seq=0, entry_hash=GENESIS_HASH)
+                .on_conflict_do_nothing(index_elements=["chain"])
             )
-        ).one()
+            head = (await session.execute(locked.with_for_update())).one()
         previous: tuple[int, str] | None = (head.seq, head.entry_hash) if head.seq else None
         rows = []
         for event in by_chain[chain]:

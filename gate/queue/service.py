@@ -12,7 +12,7 @@ from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
 from gate.domain.errors import Conflict, NotFound
 from gate.domain.events import SYSTEM, Actor, BookingLapsed, VehicleCalled, VehicleRequeued
-from gate.domain.forecast import SERVICE_WINDOW, service_rate
+from gate.domain.forecast import SERVICE_WINDOW, rate_from_count
 from gate.domain.queue import (
     QueueClass,
     QueueEntry,
@@ -214,26 +214,32 @@ async def predicted_call_at(
     uow: UnitOfWork, gate: Gate, booking: Booking, position: int
 ) -> datetime | None:
     """When the forecast expects the vehicle at ``position`` to be called, judged from the
-    direction's measured service rate; recorded so the forecast's error can be measured."""
-    direction = Direction(booking.direction)
-    assert booking.arrived_at is not None
-    since = booking.arrived_at - SERVICE_WINDOW
-    calls = await uow.session.scalars(
-        select(Booking.called_at).where(
+    direction's measured service rate; recorded so the forecast's error can be measured.
+    One statement: it runs on every check-in."""
+    direction = booking.direction
+    arrived = booking.arrived_at
+    assert arrived is not None
+    calls = (
+        select(func.count())
+        .where(
             Booking.gate_id == gate.id,
-            Booking.direction == direction.value,
-            Booking.called_at >= since,
+            Booking.direction == direction,
+            Booking.called_at >= arrived - SERVICE_WINDOW,
+            Booking.called_at <= arrived,
         )
+        .scalar_subquery()
     )
-    lanes = await uow.session.scalars(
-        select(Lane.is_open).where(Lane.gate_id == gate.id, Lane.direction == direction.value)
+    lanes = (
+        select(func.count())
+        .where(Lane.gate_id == gate.id, Lane.direction == direction, Lane.is_open.is_(True))
+        .scalar_subquery()
     )
-    schedule = await uow.session.get(GateDirection, (gate.id, direction.value))
-    rate = service_rate(
-        [t for t in calls if t],
-        booking.arrived_at,
-        schedule.hourly_capacity if schedule else 0,
-        sum(bool(x) for x in lanes),
+    planned = (
+        select(GateDirection.hourly_capacity)
+        .where(GateDirection.gate_id == gate.id, GateDirection.direction == direction)
+        .scalar_subquery()
     )
+    counted, open_lanes, capacity = (await uow.session.execute(select(calls, lanes, planned))).one()
+    rate = rate_from_count(int(counted), capacity or 0, int(open_lanes))
     minutes = rate.minutes_for(position - 1)
-    return None if minutes is None else booking.arrived_at + timedelta(minutes=minutes)
+    return None if minutes is None else arrived + timedelta(minutes=minutes)
