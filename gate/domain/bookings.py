@@ -39,6 +39,16 @@ ACTIVE_STATUSES = frozenset(
     }
 )
 
+# In the control yard: checked in and not yet gone, and of those, the ones at a lane.
+IN_YARD_STATUSES = (
+    BookingStatus.ARRIVED,
+    BookingStatus.CALLED,
+    BookingStatus.IN_INSPECTION,
+    BookingStatus.HELD,
+    BookingStatus.CLEARED,
+)
+AT_LANE_STATUSES = IN_YARD_STATUSES[1:]
+
 # Letters a kiosk reader or a person cannot confuse (no 0/O, 1/I/L).
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 BOOKING_CODE_LENGTH = 10

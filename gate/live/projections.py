@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.clearance.service import agencies_for
-from gate.domain.bookings import BookingStatus
+from gate.domain.bookings import IN_YARD_STATUSES, BookingStatus
 from gate.domain.forecast import (
     ServiceRate,
     forecast_accuracy,
@@ -35,7 +35,7 @@ from gate.live.messages import (
     PublicBoard,
     YardEntry,
 )
-from gate.queue.service import cursor_position
+from gate.queue.service import cursor_position, entry_of
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane, Slot
 from gate.store.tables import Notice as NoticeRow
 from gate.store.unit_of_work import UnitOfWork
@@ -45,25 +45,6 @@ ACCURACY_SAMPLES = 50
 # The officer board lists the head of the queue; the rest is counted, not sent to every console.
 OFFICER_QUEUE_HEAD = 200
 AGENCY_SAMPLES = 20
-YARD = (
-    BookingStatus.ARRIVED,
-    BookingStatus.CALLED,
-    BookingStatus.IN_INSPECTION,
-    BookingStatus.HELD,
-    BookingStatus.CLEARED,
-)
-AT_LANES = YARD[1:]
-
-
-def _entry(booking: Booking) -> QueueEntry:
-    assert booking.arrived_at is not None and booking.queue_class is not None
-    return QueueEntry(
-        booking.id,
-        QueueClass(booking.queue_class),
-        booking.queue_behind,
-        booking.slot_start,
-        booking.arrived_at,
-    )
 
 
 @dataclass
@@ -92,14 +73,14 @@ async def direction_state(
             select(Booking).where(
                 Booking.gate_id == gate.id,
                 Booking.direction == direction.value,
-                Booking.status.in_([s.value for s in YARD]),
+                Booking.status.in_([s.value for s in IN_YARD_STATUSES]),
             )
         )
     )
     waiting = {b.id: b for b in rows if b.status == BookingStatus.ARRIVED.value}
     cycle = ServiceCycle.parse(gate.service_cycle)
     position = await cursor_position(uow, gate, direction, lock=False)
-    ordered = service_order([_entry(b) for b in waiting.values()], cycle, position)
+    ordered = service_order([entry_of(b) for b in waiting.values()], cycle, position)
     # A newcomer: a regular vehicle on time for this hour, arriving now.
     newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
     newcomer_place = next(
@@ -334,7 +315,7 @@ async def enterprise_vehicles(
         select(Booking)
         .where(
             Booking.enterprise_id == enterprise_id,
-            Booking.status.in_([BookingStatus.BOOKED.value, *(s.value for s in YARD)]),
+            Booking.status.in_([BookingStatus.BOOKED.value, *(s.value for s in IN_YARD_STATUSES)]),
             Booking.slot_start >= now - timedelta(days=1),
         )
         .order_by(Booking.slot_start, Booking.id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from gate.accounts.principal import Principal
 from gate.clearance import service as clearance
-from gate.domain.bookings import BookingStatus
+from gate.domain.bookings import AT_LANE_STATUSES
 from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import NotFound
 from gate.domain.events import LaneChanged
@@ -42,13 +42,6 @@ from services.api.yard.schemas import (
     VehicleDetail,
     YardVehicle,
     YardView,
-)
-
-AT_LANES = (
-    BookingStatus.CALLED,
-    BookingStatus.IN_INSPECTION,
-    BookingStatus.HELD,
-    BookingStatus.CLEARED,
 )
 
 
@@ -79,7 +72,7 @@ class YardController(Controller):
             .where(
                 Booking.gate_id == gate.id,
                 Booking.direction == direction.value,
-                Booking.status.in_([s.value for s in AT_LANES]),
+                Booking.status.in_([s.value for s in AT_LANE_STATUSES]),
             )
             .order_by(Booking.called_at)
         )
