@@ -11,7 +11,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
 from gate.domain.errors import Conflict, NotFound
-from gate.domain.events import SYSTEM, Actor, BookingLapsed, VehicleCalled, VehicleRequeued
+from gate.domain.events import (
+    SYSTEM,
+    Actor,
+    BookingLapsed,
+    LaneChanged,
+    VehicleCalled,
+    VehicleRequeued,
+)
 from gate.domain.forecast import SERVICE_WINDOW, rate_from_count
 from gate.domain.queue import (
     QueueClass,
@@ -127,6 +134,17 @@ async def lane_of_gate(uow: UnitOfWork, gate: Gate, lane_code: str) -> Lane:
     )
     if lane is None:
         raise NotFound(f"no lane {lane_code!r} at {gate.code}")
+    return lane
+
+
+async def set_lane_open(uow: UnitOfWork, gate: Gate, lane: Lane, is_open: bool) -> Lane:
+    """Open or close a lane; the boards learn of it at once."""
+    if lane.is_open != is_open:
+        lane.is_open = is_open
+        await uow.session.flush()
+        uow.record(
+            LaneChanged(gate=gate.code, lane=lane.code, direction=lane.direction, is_open=is_open)
+        )
     return lane
 
 

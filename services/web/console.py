@@ -130,8 +130,7 @@ class ConsoleController(Controller):
                     called = await queue.call_next(uow, gate, lane_row, who.actor, utc_now())
                     return back_to(here, message=called.code if called else "—")
                 if action in {"open", "close"}:
-                    lane_row.is_open = action == "open"
-                    await uow.session.flush()
+                    await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
                     return back_to(here)
         except DomainError as error:
             return back_to(here, error=error.detail)

@@ -19,7 +19,6 @@ from gate.clearance import service as clearance
 from gate.domain.bookings import AT_LANE_STATUSES
 from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import NotFound
-from gate.domain.events import LaneChanged
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
@@ -114,15 +113,7 @@ class YardController(Controller):
         gate = await gate_by_code(uow, code)
         principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
         lane = await queue.lane_of_gate(uow, gate, lane_code)
-        if lane.is_open != is_open:
-            lane.is_open = is_open
-            await uow.session.flush()
-            uow.record(
-                LaneChanged(
-                    gate=gate.code, lane=lane.code, direction=lane.direction, is_open=is_open
-                )
-            )
-        return LaneView.of(lane)
+        return LaneView.of(await queue.set_lane_open(uow, gate, lane, is_open))
 
     @post("/lanes/{lane:str}/call-next", operation_id="callNext", status_code=200)
     async def call_next(
