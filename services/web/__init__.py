@@ -15,12 +15,14 @@ from gate.config import Settings
 from services.web.console import ConsoleController
 from services.web.portal import PortalController
 from services.web.public import (
+    SignInRequired,
     board_page,
     choose_language,
     gates_page,
     sign_in,
     sign_in_page,
     sign_out,
+    to_sign_in,
 )
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
@@ -39,6 +41,7 @@ web_router = Router(
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
     include_in_schema=False,
+    exception_handlers={SignInRequired: to_sign_in},
 )
 
 template_config = TemplateConfig(directory=FRONTEND / "templates", engine=JinjaTemplateEngine)

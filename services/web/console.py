@@ -34,7 +34,7 @@ class ConsoleController(Controller):
     path = "/console"
     include_in_schema = False
 
-    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Any:
+    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Principal:
         return await require_browser(request, platform, PrincipalKind.OFFICER, "/console")
 
     @get("/")
@@ -45,8 +45,6 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
     ) -> Template | Redirect:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         served = [g for g in await gates.list_gates(uow) if g.id in who.gate_ids]
         if len(served) == 1:
             return Redirect(path=f"/console/{served[0].code}", status_code=303)
@@ -61,10 +59,8 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
     ) -> Template | Redirect:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         gate = await gate_by_code(uow, code)
-        who.require_officer_at(gate.id)
+        agency = who.require_officer_at(gate.id)
         direction = Direction(request.query_params.get("direction") or "export")
         now = utc_now()
         board = await officer_board(uow, await gate_state(uow, gate, now), now)
@@ -83,9 +79,9 @@ class ConsoleController(Controller):
             lanes=lanes,
             waiting=waiting,
             at_lanes=at_lanes,
-            agency=who.agency.value,
-            deciding=who.agency in DECIDING_AGENCIES,
-            operator=who.agency is Agency.GATE_OPERATOR,
+            agency=agency.value,
+            deciding=agency in DECIDING_AGENCIES,
+            operator=agency is Agency.GATE_OPERATOR,
             channels=[c.value for c in CustomsChannel],
             hours=_next_hours(now),
             agency_minutes=board.agency_minutes,
@@ -99,10 +95,8 @@ class ConsoleController(Controller):
         uow: UnitOfWork,
         code: str,
         *agencies: Agency,
-    ) -> tuple[Principal, Gate] | Redirect:
+    ) -> tuple[Principal, Gate]:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         gate = await gate_by_code(uow, code)
         who.require_officer_at(gate.id, *agencies)
         return who, gate
@@ -118,10 +112,7 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        if isinstance(acting, Redirect):
-            return acting
-        who, gate = acting
+        who, gate = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
         here = f"/console/{code}?direction={data.get('direction', 'export')}"
         lane_row = await queue.lane_of_gate(uow, gate, lane)
         try:
@@ -147,10 +138,7 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        acting = await self._act(request, platform, uow, code)
-        if isinstance(acting, Redirect):
-            return acting
-        who, gate = acting
+        who, gate = await self._act(request, platform, uow, code)
         here = f"/console/{code}?direction={data.get('direction', 'export')}"
         now = utc_now()
         try:
@@ -189,9 +177,7 @@ class ConsoleController(Controller):
     ) -> Redirect:
         """Change one hour's capacity (gate operators: a lane team missing, the other side
         slowing down)."""
-        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        if isinstance(acting, Redirect):
-            return acting
+        await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
         direction = data.get("direction", "export")
         here = f"/console/{code}?direction={direction}"
         try:
@@ -214,10 +200,7 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        if isinstance(acting, Redirect):
-            return acting
-        who, gate = acting
+        who, gate = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
         here = f"/console/{code}?direction={data.get('direction', 'export')}"
         text = (data.get("text") or "").strip()[:500]
         if not text:
@@ -234,10 +217,7 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        acting = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        if isinstance(acting, Redirect):
-            return acting
-        _, gate = acting
+        _, gate = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
         here = f"/console/{code}?direction={data.get('direction', 'export')}"
         try:
             async with uow.savepoint():

@@ -50,7 +50,7 @@ class PortalController(Controller):
     path = "/portal"
     include_in_schema = False
 
-    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Any:
+    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Principal:
         return await require_browser(request, platform, PrincipalKind.ENTERPRISE, "/portal")
 
     @get("/")
@@ -59,10 +59,8 @@ class PortalController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
-    ) -> Template | Redirect:
+    ) -> Template:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         since = utc_now() - timedelta(days=2)
         rows, _ = await bookings.list_bookings(
             uow, who.require_enterprise(), bookings.BookingFilter(slot_from=since, limit=200)
@@ -85,10 +83,8 @@ class PortalController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
-    ) -> Template | Redirect:
+    ) -> Template:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         enterprise_id = who.require_enterprise()
         vehicles = [
             {
@@ -117,8 +113,6 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         new = fleet.NewVehicle(
             data.get("plate", ""), data.get("vehicle_type", ""), data.get("trailer_plate") or None
         )
@@ -138,8 +132,6 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         new = fleet.NewDriver(
             data.get("full_name", "")[:200],
             data.get("id_number", "")[:30],
@@ -161,11 +153,9 @@ class PortalController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
-    ) -> Template | Redirect:
+    ) -> Template:
         """A calendar of the free places of a gate, direction and day, and the booking form."""
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         enterprise_id = who.require_enterprise()
         all_gates = await gates.list_gates(uow)
         code = request.query_params.get("gate") or "tan-thanh"
@@ -211,8 +201,6 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         back = f"/portal/book?gate={data.get('gate', '')}&direction={data.get('direction', '')}"
         try:
             new = bookings.NewBooking(
@@ -248,11 +236,9 @@ class PortalController(Controller):
         booking_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
-    ) -> Template | Redirect:
+    ) -> Template:
         """One of the enterprise's own bookings; another enterprise's answers 404."""
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         try:
             booking = await bookings.get_booking(uow, who.require_enterprise(), booking_id)
         except DomainError:
@@ -286,8 +272,6 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
         here = f"/portal/bookings/{booking_id}"
         try:
             start = datetime.fromisoformat(data.get("slot_start", ""))
@@ -313,9 +297,7 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        who: Principal | Redirect = await self._who(request, platform)
-        if isinstance(who, Redirect):
-            return who
+        who = await self._who(request, platform)
         here = f"/portal/bookings/{booking_id}"
         try:
             async with uow.savepoint():

@@ -12,7 +12,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts import service as accounts
-from gate.accounts.principal import PrincipalKind
+from gate.accounts.principal import Principal, PrincipalKind
 from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
@@ -111,11 +111,24 @@ async def sign_out(
     return response
 
 
+class SignInRequired(Exception):
+    """The page needs someone signed in (of another kind than who is, if anyone)."""
+
+    def __init__(self, area: str) -> None:
+        super().__init__(area)
+        self.area = area
+
+
+def to_sign_in(_: Request[Any, Any, Any], error: SignInRequired) -> Response[Any]:
+    """Every page that needs a session sends the browser to sign in, then back."""
+    return Redirect(path=f"/sign-in?next={error.area}", status_code=303)
+
+
 async def require_browser(
     request: Request[Any, Any, Any], platform: Platform, kind: PrincipalKind, area: str
-) -> Any:
-    """The signed-in principal of that kind, or a redirect to the sign-in page."""
+) -> Principal:
+    """The signed-in principal of that kind; SignInRequired otherwise."""
     principal = await browser_principal(request, platform)
     if principal is None or principal.kind is not kind:
-        return Redirect(path=f"/sign-in?next={area}", status_code=303)
+        raise SignInRequired(area)
     return principal
