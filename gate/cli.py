@@ -151,6 +151,7 @@ def _admin_token(settings: Settings) -> tuple[str | None, str]:
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
     import uvicorn
 
+    from gate.limits import allow_many_connections
     from gate.logs import configure_logging
 
     _prepare_data_dir(settings)
@@ -175,7 +176,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         flush=True,
     )
     configure_logging()
-    _allow_many_connections()
+    allow_many_connections()
     uvicorn.run(
         "services.app:create_app",
         factory=True,
@@ -188,20 +189,6 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         proxy_headers=True,
     )
     return 0
-
-
-def _allow_many_connections() -> None:
-    """Every websocket viewer is a file descriptor: raise the soft limit to the hard one (and
-    the hard one too where we may), so that tens of thousands of board viewers fit."""
-    import resource
-
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    for wanted in (max(hard, 262_144), hard):
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
-            return
-        except (ValueError, OSError):
-            continue
 
 
 def _safe_url(url: str) -> str:

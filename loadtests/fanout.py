@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import signal
 import socket
 import subprocess
@@ -31,20 +30,11 @@ import httpx
 import msgspec
 import websockets
 
+from gate.limits import allow_many_connections
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "fanout-admin-token"
 _seq_only = msgspec.json.Decoder(type=dict[str, Any])
-
-
-def raise_fd_limit() -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    for wanted in (max(hard, 262_144), hard):
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
-            return wanted
-        except (ValueError, OSError):
-            continue
-    return soft
 
 
 def rss_kib(pid: int) -> int:
@@ -296,7 +286,7 @@ def spawn_platform(port: int, data_dir: str) -> subprocess.Popen[bytes]:
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    raise_fd_limit()
+    allow_many_connections()
     server: subprocess.Popen[bytes] | None = None
     base, pid = args.url, args.server_pid
     with tempfile.TemporaryDirectory() as data_dir:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
@@ -18,6 +19,7 @@ from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.gates.service import list_gates
 from gate.live.projections import gate_state, public_board
+from gate.live.projector import board_channel
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
 from services.web.i18n import LANG_COOKIE, LANGUAGES
@@ -26,20 +28,21 @@ from services.web.session import browser_principal, forget_session, session_cook
 
 
 @get("/", include_in_schema=False)
-async def gates_page(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> Template:
+async def gates_page(
+    request: Request[Any, Any, Any],
+    uow: NamedDependency[UnitOfWork],
+    platform: NamedDependency[Platform],
+) -> Template:
+    """Every gate with its wait: the boards the projector keeps live are read from this
+    process's hub, and only a board it does not hold yet is computed here."""
     now = utc_now()
     boards = []
     for gate in await list_gates(uow):
-        board = await public_board(uow, await gate_state(uow, gate, now), now)
-        boards.append(
-            {
-                "code": gate.code,
-                "name": board.name,
-                "counterpart": gate.counterpart,
-                "paused": board.paused,
-                "directions": board.directions,
-            }
-        )
+        board = platform.live.hub.channel(board_channel(gate.code)).state
+        if board is None:
+            computed = await public_board(uow, await gate_state(uow, gate, now), now)
+            board = msgspec.to_builtins(computed)
+        boards.append({**board, "code": gate.code, "counterpart": gate.counterpart})
     return page(request, "gates.html", gates=boards)
 
 

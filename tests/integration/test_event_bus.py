@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -15,13 +14,8 @@ from gate.bus.events import RedisEventBus
 from gate.config import Settings
 from services.app import create_app
 from tests.asgi import in_process_client
+from tests.e2e.server import free_port
 from tests.helpers import Api, tomorrow_at
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _client(settings: Settings, bus: RedisEventBus) -> AsyncIterator[httpx.AsyncClient]:
@@ -62,7 +56,7 @@ async def test_a_booking_is_published_to_the_redis_stream_after_commit(
 async def test_bookings_succeed_while_redis_is_unreachable_and_readiness_says_so(
     settings: Settings,
 ):
-    bus = RedisEventBus(f"redis://127.0.0.1:{_closed_port()}/0")
+    bus = RedisEventBus(f"redis://127.0.0.1:{free_port()}/0")
     async for client in _client(settings, bus):
         api = Api(client)
         enterprise = await api.enterprise()
