@@ -74,6 +74,9 @@ class Projector:
         self._built_at: dict[str, float] = {}
         self._last: dict[str, Published] = {}
         self._stopping = asyncio.Event()
+        self._gate_codes: list[str] = []
+        self._wanted: list[str] = []
+        self._wanted_at = float("-inf")
 
     def on_event(self, payload: dict[str, Any]) -> None:
         """A domain event happened somewhere: mark the channels it touches."""
@@ -108,17 +111,32 @@ class Projector:
             return True
         return channel in self._dirty and now - built >= self.min_interval
 
+    def _anything_due(self, now: float) -> bool:
+        if not self._gate_codes:
+            return True  # not yet known which gates there are
+        channels = [f(code) for code in self._gate_codes for f in (board_channel, officer_channel)]
+        return any(self._due(channel, now) for channel in [*channels, *self._wanted])
+
     async def tick(self) -> None:
+        """Rebuild what is due. Ticks come ten times a second; most find nothing due and touch
+        neither the database nor Redis (viewers' wishes are read at most every min_interval,
+        and a new gate is found at the next periodic rebuild)."""
         now = time.monotonic()
+        if now - self._wanted_at >= self.min_interval:
+            wanted = await self._backend.wanted()
+            self._wanted = [c for c in wanted if c.startswith("enterprise:")]
+            self._wanted_at = now
+        if not self._anything_due(now):
+            return
         async with self._new_uow() as uow:
             gates = list(await uow.session.scalars(select(Gate).order_by(Gate.code)))
+            self._gate_codes = [g.code for g in gates]
             due_gates = [
                 g
                 for g in gates
                 if self._due(board_channel(g.code), now) or self._due(officer_channel(g.code), now)
             ]
-            wanted = [c for c in await self._backend.wanted() if c.startswith("enterprise:")]
-            due_enterprises = [c for c in wanted if self._due(c, now)]
+            due_enterprises = [c for c in self._wanted if self._due(c, now)]
             if not due_gates and not due_enterprises:
                 return
             moment = utc_now()
