@@ -24,7 +24,18 @@ GATE = "/api/v1/gates/tan-thanh"
 
 
 @pytest.fixture
-async def live(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
+def hub_history(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """How many messages each channel keeps for replay. Set before the app starts: the projector
+    creates the gates' channels at startup, and a channel takes its history length when made."""
+    size = int(getattr(request, "param", gate.live.hub.HISTORY))
+    monkeypatch.setattr(gate.live.hub, "HISTORY", size)
+    return size
+
+
+@pytest.fixture
+async def live(
+    settings: Settings, bus: InMemoryEventBus, hub_history: int
+) -> AsyncIterator[tuple[Api, str]]:
     async with (
         served(create_app(settings, bus=bus)) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as client,
@@ -73,11 +84,10 @@ async def _waiting(viewer: Viewer, count: int) -> bool:
     return state is not None and state["directions"][0]["waiting_total"] == count
 
 
-@pytest.mark.parametrize("history", [256, 2], ids=["replay", "snapshot"])
+@pytest.mark.parametrize("hub_history", [256, 2], ids=["replay", "snapshot"], indirect=True)
 async def test_a_viewer_that_comes_back_ends_with_the_same_board_as_one_that_never_left(
-    live: tuple[Api, str], monkeypatch: pytest.MonkeyPatch, history: int
+    live: tuple[Api, str], hub_history: int
 ):
-    monkeypatch.setattr(gate.live.hub, "HISTORY", history)
     api, ws = live
     url = f"{ws}/ws/v1/gates/tan-thanh/board"
     stayed, leaving = Viewer(url), Viewer(url)
@@ -104,7 +114,7 @@ async def test_a_viewer_that_comes_back_ends_with_the_same_board_as_one_that_nev
     await returning.close()
     await stayed.close()
 
-    if history == 2:
+    if hub_history == 2:
         assert first_after_return.kind == "snapshot"
     else:
         assert first_after_return.kind == "delta" and first_after_return.prev == last_seen
