@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gate.bus.events import EventBus
 from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
+from gate.devices.keys import DeviceKeys
 from gate.live.service import Live
 from gate.store.unit_of_work import UnitOfWork
 
@@ -23,6 +24,7 @@ class Platform:
     bus: EventBus
     live: Live
     checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
+    device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         factory = self.read_session_factory if read_only else self.session_factory

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from gate.bookings.transitions import move
-from gate.checkins.service import grace_of
+from gate.checkins.judging import grace_of
 from gate.domain.bookings import BookingStatus
 from gate.domain.checkin import GraceWindow, no_show_deadline
 from gate.domain.events import SYSTEM, BookingLapsed

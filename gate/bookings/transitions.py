@@ -34,19 +34,31 @@ def move(
     facts: dict[str, Fact] | None = None,
 ) -> None:
     """Apply a legal transition to ``booking`` (InvalidTransition otherwise) and record it."""
+    uow.record(transition(booking, gate, target, event, actor, reason, facts))
+
+
+def transition(
+    booking: Booking,
+    gate: Gate,
+    target: BookingStatus,
+    event: type[BookingEvent],
+    actor: Actor,
+    reason: str | None = None,
+    facts: dict[str, Fact] | None = None,
+) -> BookingEvent:
+    """The same move, returning its event for the caller to record: the check-in decides a
+    whole batch before it knows which of its moves will stand (a walk-in may find no room)."""
     current = BookingStatus(booking.status)
     check_transition(current, target)
     booking.status = target.value
     booking.version += 1
     if not is_active(target):
         booking.active_plate = None
-    uow.record(
-        event(
-            **event_fields(booking, gate),
-            from_status=current.value,
-            to_status=target.value,
-            actor=actor,
-            reason=reason,
-            facts=facts or {},
-        )
+    return event(
+        **event_fields(booking, gate),
+        from_status=current.value,
+        to_status=target.value,
+        actor=actor,
+        reason=reason,
+        facts=facts or {},
     )

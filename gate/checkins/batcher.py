@@ -1,8 +1,8 @@
 """Group commit for check-ins: the device events that arrive within a few milliseconds are
-acted on in one transaction, each in a savepoint of its own, and every device is answered only
-after that transaction committed. One commit (one fsync, one turn of a slot's or an audit
-chain's row lock) then serves many check-ins, which is what lets a busy gate's cameras go
-faster than one transaction per truck allows."""
+acted on in one transaction, set-oriented (a handful of statements for the whole batch), and
+every device is answered only after that transaction committed. One commit (one fsync, one
+turn of a slot's or an audit chain's row lock) then serves many check-ins, which is what lets
+a busy gate's cameras go faster than one transaction per truck allows."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gate.checkins.service import DeviceEvent, check_in
+from sqlalchemy import select
+
+from gate.checkins.service import DeviceEvent, check_in_many
+from gate.store.database import is_outage
 from gate.store.tables import Device, Gate
 from gate.store.unit_of_work import UnitOfWork
 
@@ -74,39 +77,47 @@ class CheckinBatcher:
             await self._act(batch)
 
     async def _act(self, batch: list[_Pending]) -> None:
-        results: list[tuple[_Pending, tuple[bytes, bool] | BaseException]] = []
         try:
-            async with self._new_uow() as uow:
-                gates: dict[str, Gate] = {}
-                devices: dict[str, Device] = {}
+            answers = await self._in_one_transaction(batch)
+        except Exception as error:
+            if len(batch) > 1 and not is_outage(error):
+                # One bad event must not cost the others their check-in: each goes again in
+                # a transaction of its own.
+                log.warning("checkins.batch_failed", extra={"events": len(batch)}, exc_info=True)
                 for pending in batch:
-                    try:
-                        gate = gates.get(pending.gate_id) or await uow.session.get(
-                            Gate, pending.gate_id
-                        )
-                        device = devices.get(pending.device_id) or await uow.session.get(
-                            Device, pending.device_id
-                        )
-                        assert gate is not None and device is not None
-                        gates[gate.id], devices[device.id] = gate, device
-                        async with uow.savepoint():
-                            results.append(
-                                (pending, await check_in(uow, gate, device, pending.event))
-                            )
-                    except Exception as error:  # this event only; the others go on
-                        log.warning("checkins.event_failed", exc_info=True)
-                        results.append((pending, error))
-                await uow.commit()
-        except Exception as error:  # the commit failed: nobody's check-in is acknowledged
-            log.warning("checkins.batch_failed", extra={"events": len(batch)})
+                    await self._act([pending])
+                return
+            # Nothing was committed: nobody's check-in is acknowledged; the device retries.
+            log.warning("checkins.event_failed", extra={"events": len(batch)}, exc_info=True)
             for pending in batch:
                 if not pending.answer.done():
                     pending.answer.set_exception(error)
             return
-        for pending, result in results:
-            if pending.answer.done():
-                continue
-            if isinstance(result, BaseException):
-                pending.answer.set_exception(result)
-            else:
-                pending.answer.set_result(result)
+        for pending in batch:
+            if not pending.answer.done():
+                pending.answer.set_result(answers[id(pending)])
+
+    async def _in_one_transaction(self, batch: list[_Pending]) -> dict[int, tuple[bytes, bool]]:
+        """Every event of the batch acted on and committed; the answers by pending's id."""
+        by_gate: dict[str, list[_Pending]] = {}
+        for pending in batch:
+            by_gate.setdefault(pending.gate_id, []).append(pending)
+        answers: dict[int, tuple[bytes, bool]] = {}
+        async with self._new_uow() as uow:
+            for gate_id in sorted(by_gate):  # the gates' audit chains are locked in order
+                pendings = by_gate[gate_id]
+                gate = await uow.session.get(Gate, gate_id)
+                devices = {
+                    device.id: device
+                    for device in await uow.session.scalars(
+                        select(Device).where(Device.id.in_({p.device_id for p in pendings}))
+                    )
+                }
+                assert gate is not None
+                reads = [(devices[p.device_id], p.event) for p in pendings]
+                for pending, answer in zip(
+                    pendings, await check_in_many(uow, gate, reads), strict=True
+                ):
+                    answers[id(pending)] = answer
+            await uow.commit()
+        return answers

@@ -244,22 +244,45 @@ def place_by_counts(
     if not 0 <= ahead_in_class < remaining[queue_class]:
         raise ValueError("the vehicle must be among the waiting ones of its class")
     turns = cycle.turns
+    shares = dict(cycle.shares)
     outside = cycle.classes_outside()
     served_of_class = 0
     place = 0
     index = position % len(turns)
     while True:
-        chosen = None
-        for step in range(len(turns)):
-            candidate = turns[(index + step) % len(turns)]
-            if remaining[candidate] > 0:
-                chosen, index = candidate, (index + step + 1) % len(turns)
+        live = [c for c in cycle.classes if remaining[c] > 0]
+        if not live:
+            # Only classes outside the cycle are left: each is served whole, in order.
+            for other in outside:
+                if other is queue_class:
+                    return place + ahead_in_class - served_of_class + 1
+                place += remaining[other]
+            raise AssertionError("the vehicle's class was served out before it")
+        # A queue of thousands would take thousands of steps one call at a time: skip whole
+        # rounds of the cycle at once, while no class runs out and the vehicle is not reached.
+        # A round serves each live class its share and leaves the cycle where it was.
+        rounds = min(remaining[c] // shares[c] for c in live)
+        if queue_class in live:
+            rounds = min(rounds, (ahead_in_class - served_of_class) // shares[queue_class])
+        if rounds:
+            for c in live:
+                remaining[c] -= rounds * shares[c]
+            place += rounds * sum(shares[c] for c in live)
+            if queue_class in live:
+                served_of_class += rounds * shares[queue_class]
+        # Then one round call by call, where a class may run out or the vehicle's turn come.
+        for _ in range(len(turns)):
+            chosen = None
+            for step in range(len(turns)):
+                candidate = turns[(index + step) % len(turns)]
+                if remaining[candidate] > 0:
+                    chosen, index = candidate, (index + step + 1) % len(turns)
+                    break
+            if chosen is None:
                 break
-        if chosen is None:
-            chosen = next(c for c in outside if remaining[c] > 0)
-        place += 1
-        if chosen is queue_class:
-            if served_of_class == ahead_in_class:
-                return place
-            served_of_class += 1
-        remaining[chosen] -= 1
+            place += 1
+            if chosen is queue_class:
+                if served_of_class == ahead_in_class:
+                    return place
+                served_of_class += 1
+            remaining[chosen] -= 1

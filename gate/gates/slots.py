@@ -72,3 +72,29 @@ async def release_place(uow: UnitOfWork, slot_id: str) -> None:
     await uow.session.execute(
         update(Slot).where(Slot.id == slot_id, Slot.booked > 0).values(booked=Slot.booked - 1)
     )
+
+
+async def take_places(uow: UnitOfWork, slot_id: str, wanted: int) -> int:
+    """Book up to ``wanted`` places of one slot at once and say how many were free: a batch of
+    walk-ins into one hour turns the slot's row lock once, not once per truck. The row stays
+    locked (PostgreSQL; SQLite serialises writers) from the read to the commit."""
+    row = (
+        await uow.session.execute(
+            select(Slot.booked, Slot.capacity).where(Slot.id == slot_id).with_for_update()
+        )
+    ).one()
+    granted = max(0, min(wanted, int(row.capacity) - int(row.booked)))
+    if granted:
+        await uow.session.execute(
+            update(Slot).where(Slot.id == slot_id).values(booked=Slot.booked + granted)
+        )
+    return granted
+
+
+async def release_places(uow: UnitOfWork, slot_id: str, count: int) -> None:
+    """Give back ``count`` places taken in this transaction that went unused."""
+    await uow.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked >= count)
+        .values(booked=Slot.booked - count)
+    )

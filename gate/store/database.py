@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -69,3 +71,13 @@ def create_session_factory(
     """Sessions on ``engine``; ``read_only`` ones take no write lock on SQLite."""
     bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+def is_outage(error: BaseException) -> bool:
+    """A lost or unreachable database, as opposed to a bad query: answered 503, and not
+    worth retrying event by event."""
+    if isinstance(error, PoolTimeout | InterfaceError | ConnectionError | OSError | TimeoutError):
+        return True
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

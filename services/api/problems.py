@@ -12,10 +12,9 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gate.domain import errors
+from gate.store.database import is_outage
 
 log = logging.getLogger("gate.api")
 
@@ -169,17 +168,8 @@ def _validation_errors(error: ValidationException) -> list[dict[str, Any]]:
     return []
 
 
-def is_database_unavailable(error: BaseException) -> bool:
-    """A lost or unreachable database, as opposed to a bad query."""
-    if isinstance(error, PoolTimeout | InterfaceError | ConnectionError | OSError | TimeoutError):
-        return True
-    if isinstance(error, OperationalError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
-
-
 def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
-    if is_database_unavailable(error):
+    if is_outage(error):
         log.warning("api.database_unavailable", extra={"path": request.url.path})
         return problem_response(
             "service-unavailable",

@@ -341,17 +341,25 @@ def test_a_cycle_built_directly_is_checked_too() -> None:
             st.integers(0, 300),
         ),
         min_size=1,
-        max_size=60,
+        max_size=200,
     ),
     position=st.integers(0, 20),
+    shares=st.lists(
+        st.tuples(st.sampled_from(list(QueueClass)), st.integers(1, 5)),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda share: share[0],
+    ),
     data=st.data(),
 )
-def test_a_place_from_counts_is_the_place_in_the_full_service_order(yard, position, data):
+def test_a_place_from_counts_is_the_place_in_the_full_service_order(yard, position, shares, data):
+    """Any cycle (classes left out of it included) and yards big enough that whole rounds
+    of the cycle are skipped at once."""
     entries = [
         QueueEntry(f"v{i}", c, behind, BASE + timedelta(minutes=s), BASE + timedelta(minutes=a))
         for i, (c, behind, s, a) in enumerate(yard)
     ]
-    cycle = DEFAULT_CYCLE
+    cycle = ServiceCycle(tuple(shares))
     target = data.draw(st.sampled_from(entries))
     same_class = sorted(
         (e for e in entries if e.queue_class is target.queue_class), key=QueueEntry.sort_key

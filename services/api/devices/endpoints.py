@@ -15,6 +15,7 @@ from gate.domain.slots import Direction
 from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
 from services.api.schemas import Input, Output, ShortText, local, local_or_none
+from services.platform import Platform
 
 
 class DeviceCreate(Input):
@@ -84,6 +85,11 @@ class DeviceController(Controller):
         device_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
     ) -> None:
         principal.require_admin()
         await service.revoke_device(uow, code, device_id)
+        # Committed before this process forgets the key, so that no check-in in between can
+        # remember it again as live.
+        await uow.commit()
+        platform.device_keys.forget(device_id)

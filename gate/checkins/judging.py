@@ -1,0 +1,300 @@
+"""Judging a batch of device events against the bookings they name, in memory.
+
+The check-in service loads every booking a batch can touch in one statement; this module
+then decides each event in order, as if they had come one by one: a truck read twice in one
+batch is checked in by the first read and found in the yard by the second. What needs the
+database afterwards (a place in the hour for a walk-in, the place in the queue) is left as
+a question on the event, answered by the service and written into the answer at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import msgspec
+
+from gate.bookings.transitions import event_fields, transition
+from gate.domain import bookings as booking_rules
+from gate.domain.bookings import BookingStatus
+from gate.domain.checkin import (
+    CheckinOutcome,
+    GraceWindow,
+    RefusalReason,
+    judge_arrival,
+    no_show_deadline,
+    walk_in_slot,
+)
+from gate.domain.errors import InvalidPlate
+from gate.domain.events import Actor, BookingCreated, BookingEvent, BookingLapsed, VehicleArrived
+from gate.domain.plates import mask_plate, parse_plate
+from gate.domain.queue import QueueClass
+from gate.domain.time import as_local
+from gate.store.tables import Booking, Device, Gate
+from gate.store.types import new_id
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEvent:
+    """What a camera or kiosk reports: a plate as read, or a booking code, and when."""
+
+    event_id: str
+    observed_at: datetime
+    plate: str | None = None
+    booking_code: str | None = None
+
+
+class CheckinAnswer(msgspec.Struct, omit_defaults=False):
+    """The device's answer. Shown on a kiosk screen or a yard LED board: the plate is masked."""
+
+    event_id: str
+    outcome: CheckinOutcome
+    refusal: RefusalReason | None = None
+    booking_code: str | None = None
+    plate: str | None = None
+    direction: str | None = None
+    slot_start: datetime | None = None
+    queue_class: str | None = None
+    queue_position: int | None = None
+    detail: str | None = None
+
+
+def grace_of(gate: Gate) -> GraceWindow:
+    return GraceWindow(
+        early=timedelta(minutes=gate.grace_early_minutes),
+        late=timedelta(minutes=gate.grace_late_minutes),
+    )
+
+
+@dataclass(eq=False)
+class WalkIn:
+    """A vehicle without booking that asks for a place in the hour it came in."""
+
+    booking: Booking  # not stored until the hour is known to have room
+    direction: str
+    slot_start: datetime
+    events: list[BookingEvent]
+    granted: bool = False
+
+
+@dataclass(eq=False)
+class Judged:
+    """One event's verdict. ``answer`` is final unless the event waits for a walk-in's place
+    (``walk_in``, or ``same_truck_as`` for a second read of one) or for its queue place."""
+
+    device: Device
+    event: DeviceEvent
+    answer: CheckinAnswer
+    booking: Booking | None = None
+    events: list[BookingEvent] = field(default_factory=list)
+    released_slot: str | None = None  # a lapsed booking's place, given back
+    walk_in: WalkIn | None = None
+    same_truck_as: Judged | None = None
+    admitted: bool = False  # arrived in this batch: its call gets a forecast
+
+    @property
+    def wants_place(self) -> bool:
+        return self.booking is not None and self.answer.outcome is not CheckinOutcome.REFUSED
+
+
+@dataclass
+class Bookings:
+    """The bookings a batch can touch, as loaded (and locked) by the service."""
+
+    by_code: dict[str, Booking]
+    by_plate: dict[str, Booking]  # active ones only
+    aeo_enterprises: set[str]
+    walk_ins: dict[str, Judged] = field(default_factory=dict)
+
+
+def wanted_plates_and_codes(events: list[DeviceEvent]) -> tuple[set[str], set[str]]:
+    """What to load: the normalised plates read and the booking codes shown."""
+    plates, codes = set(), set()
+    for event in events:
+        if event.booking_code is not None:
+            codes.add(normalise_code(event.booking_code))
+        else:
+            with contextlib.suppress(InvalidPlate):  # refused later, one by one
+                plates.add(parse_plate(event.plate or "").normalised)
+    return plates, codes
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def judge(gate: Gate, device: Device, event: DeviceEvent, known: Bookings) -> Judged:
+    """Decide one event as if it came alone, after the ones before it in the batch."""
+    actor = Actor("device", device.id, device.kind)
+    verdict = Judged(device, event, CheckinAnswer(event.event_id, CheckinOutcome.REFUSED))
+
+    def refused(reason: RefusalReason, detail: str, plate: str | None = None) -> Judged:
+        verdict.answer = CheckinAnswer(
+            event.event_id, CheckinOutcome.REFUSED, reason, plate=plate, detail=detail
+        )
+        return verdict
+
+    if event.booking_code is not None:
+        booking = known.by_code.get(normalise_code(event.booking_code))
+        if booking is None:
+            return refused(RefusalReason.UNKNOWN_BOOKING_CODE, "no booking has that code")
+        plate = booking.plate
+    else:
+        try:
+            plate = parse_plate(event.plate or "").normalised
+        except InvalidPlate:
+            return refused(RefusalReason.UNREADABLE_PLATE, "the plate read is not a plate")
+        booking = known.by_plate.get(plate)
+        first_read = known.walk_ins.get(plate)
+        if booking is None and first_read is not None:
+            # The same walk-in truck read again within this batch: its fate is the first read's.
+            verdict.same_truck_as = first_read
+            return verdict
+
+    if booking is not None:
+        if booking.gate_id != gate.id:
+            return refused(RefusalReason.WRONG_GATE, "the vehicle is booked at another gate")
+        if device.direction is not None and booking.direction != device.direction:
+            return refused(RefusalReason.WRONG_DIRECTION, f"booked for {booking.direction}")
+        status = BookingStatus(booking.status)
+        if status is BookingStatus.BOOKED:
+            if event.observed_at < no_show_deadline(booking.slot_start, grace_of(gate)):
+                return _arrive(gate, booking, verdict, actor, known)
+            # Too late for its booking: the place goes back, and it may come in as walk-in.
+            verdict.released_slot = booking.slot_id
+            verdict.events.append(
+                transition(
+                    booking,
+                    gate,
+                    BookingStatus.NO_SHOW,
+                    BookingLapsed,
+                    actor,
+                    reason="arrived after the no-show deadline",
+                )
+            )
+            known.by_plate.pop(booking.plate, None)
+        elif booking_rules.is_active(status):
+            verdict.booking = booking
+            verdict.answer = answer_for(event, CheckinOutcome.ALREADY_IN_YARD, booking)
+            return verdict
+        else:
+            return refused(RefusalReason.BOOKING_NOT_ACTIVE, f"the booking is {status.value}")
+    if event.booking_code is not None:
+        return refused(RefusalReason.BOOKING_NOT_ACTIVE, "the booking is no longer active")
+    if device.direction is None:
+        return refused(
+            RefusalReason.NO_DIRECTION_FOR_WALK_IN,
+            "no booking; check in at a camera of your direction's yard",
+            plate=mask_plate(plate),
+        )
+    return _walk_in(gate, device.direction, plate, verdict, actor, known)
+
+
+def _arrive(gate: Gate, booking: Booking, verdict: Judged, actor: Actor, known: Bookings) -> Judged:
+    event = verdict.event
+    judgement = judge_arrival(event.observed_at, booking.slot_start, grace_of(gate))
+    if not judgement.admitted:
+        verdict.answer = CheckinAnswer(
+            event.event_id,
+            judgement.outcome,
+            judgement.refusal,
+            booking_code=booking.code,
+            plate=mask_plate(booking.plate),
+            slot_start=as_local(booking.slot_start),
+            detail="come back within the grace window of your slot",
+        )
+        verdict.booking = booking
+        return verdict
+    queue_class = QueueClass.REGULAR
+    if booking.perishable:
+        queue_class = QueueClass.PERISHABLE
+    elif booking.enterprise_id in known.aeo_enterprises:
+        queue_class = QueueClass.AEO
+    verdict.events.append(
+        _queue(booking, gate, event, actor, judgement.outcome, queue_class, judgement.behind)
+    )
+    verdict.booking, verdict.admitted = booking, True
+    verdict.answer = answer_for(event, judgement.outcome, booking)
+    return verdict
+
+
+def _walk_in(
+    gate: Gate, direction: str, plate: str, verdict: Judged, actor: Actor, known: Bookings
+) -> Judged:
+    event = verdict.event
+    start = walk_in_slot(event.observed_at)
+    booking = Booking(
+        id=new_id(),
+        code=booking_rules.new_booking_code(),
+        enterprise_id=None,
+        gate_id=gate.id,
+        direction=direction,
+        slot_start=start,
+        plate=plate,
+        active_plate=plate,
+        status=BookingStatus.BOOKED.value,
+        version=1,
+        walk_in=True,
+        perishable=False,
+        missed_calls=0,
+    )
+    created = BookingCreated(
+        **event_fields(booking, gate), to_status="booked", actor=actor, facts={"walk_in": True}
+    )
+    # Undeclared cargo and no booking: the live queue, behind every booked vehicle.
+    arrived = _queue(
+        booking, gate, event, actor, CheckinOutcome.WALK_IN, QueueClass.REGULAR, behind=True
+    )
+    verdict.walk_in = WalkIn(booking, direction, start, [created, arrived])
+    verdict.booking, verdict.admitted = booking, True
+    verdict.answer = answer_for(event, CheckinOutcome.WALK_IN, booking)
+    known.walk_ins[plate] = verdict
+    return verdict
+
+
+def _queue(
+    booking: Booking,
+    gate: Gate,
+    event: DeviceEvent,
+    actor: Actor,
+    outcome: CheckinOutcome,
+    queue_class: QueueClass,
+    behind: bool,
+) -> BookingEvent:
+    booking.arrived_at = event.observed_at
+    booking.queue_class = queue_class.value
+    booking.queue_behind = behind
+    return transition(
+        booking,
+        gate,
+        BookingStatus.ARRIVED,
+        VehicleArrived,
+        actor,
+        facts={"outcome": outcome.value, "queue_class": queue_class.value},
+    )
+
+
+def answer_for(event: DeviceEvent, outcome: CheckinOutcome, booking: Booking) -> CheckinAnswer:
+    return CheckinAnswer(
+        event.event_id,
+        outcome,
+        booking_code=booking.code,
+        plate=mask_plate(booking.plate),
+        direction=booking.direction,
+        slot_start=as_local(booking.slot_start),
+        queue_class=booking.queue_class,
+    )
+
+
+def no_room(verdict: Judged) -> None:
+    """The walk-in's hour is full (or closed): nothing it decided stands."""
+    assert verdict.booking is not None
+    verdict.answer = CheckinAnswer(
+        verdict.event.event_id,
+        CheckinOutcome.REFUSED,
+        RefusalReason.NO_ROOM_FOR_WALK_IN,
+        plate=mask_plate(verdict.booking.plate),
+        detail="no booking and this hour is full; book a slot",
+    )
+    verdict.booking, verdict.walk_in, verdict.admitted = None, None, False
