@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,11 +67,11 @@ async def append(session: AsyncSession, events: Sequence[BookingEvent]) -> None:
         rows = []
         for event in by_chain[chain]:
             entry = chain_entry(chain, previous, record_of(event))
-            rows.append(_row(entry))
+            rows.append(_values(entry))
             previous = (entry.seq, entry.entry_hash)
-        session.add_all(rows)
         assert previous is not None
-        await session.flush()
+        # Core executemany: a batch of check-ins appends dozens of entries at once.
+        await session.execute(insert(cast(Table, AuditLogEntry.__table__)), rows)
         await session.execute(
             update(AuditHead)
             .where(AuditHead.chain == chain)
@@ -78,9 +79,9 @@ async def append(session: AsyncSession, events: Sequence[BookingEvent]) -> None:
         )
 
 
-def _row(entry: AuditEntry) -> AuditLogEntry:
+def _values(entry: AuditEntry) -> dict[str, Any]:
     record = entry.record
-    return AuditLogEntry(
+    return dict(
         chain=entry.chain,
         seq=entry.seq,
         occurred_at=record.occurred_at,

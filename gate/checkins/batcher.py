@@ -31,49 +31,67 @@ class _Pending:
 
 
 class CheckinBatcher:
+    """One batch loop per gate. A gate's check-ins queue on its audit chain (and a walk-in
+    hour's row) anyway, so two batches of one gate in flight would only wait for each other
+    and each be smaller; while one batch is acted on, the next gathers. Gates run side by
+    side."""
+
     def __init__(
         self,
         new_uow: Callable[[], UnitOfWork],
-        max_batch: int = 64,
+        max_batch: int = 200,
         max_wait: float = 0.002,
-        workers: int = 4,
     ) -> None:
         self._new_uow = new_uow
         self.max_batch = max_batch
         self.max_wait = max_wait
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        # Several batches in flight: while one waits for the database, the next is gathered.
-        self.workers = workers
-        self._tasks: list[asyncio.Task[None]] = []
+        self._queues: dict[str, asyncio.Queue[_Pending]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._running = False
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run()) for _ in range(self.workers)]
+        self._running = True
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        self._running = False
+        tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def submit(self, gate_id: str, device_id: str, event: DeviceEvent) -> tuple[bytes, bool]:
         """The encoded answer and whether it was a replay, once committed."""
+        if not self._running:
+            raise RuntimeError("the check-in batcher is not running")
         answer: asyncio.Future[tuple[bytes, bool]] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(gate_id, device_id, event, answer))
+        queue = self._queues.get(gate_id)
+        if queue is None:
+            queue = self._queues[gate_id] = asyncio.Queue()
+            self._tasks[gate_id] = asyncio.create_task(self._run(queue))
+        queue.put_nowait(_Pending(gate_id, device_id, event, answer))
         return await answer
 
-    async def _run(self) -> None:
+    async def _run(self, queue: asyncio.Queue[_Pending]) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            deadline = asyncio.get_running_loop().time() + self.max_wait
-            while len(batch) < self.max_batch:
-                timeout = deadline - asyncio.get_running_loop().time()
+            batch = [await queue.get()]
+            # What queued while the last batch was acted on goes at once; a lone event waits
+            # max_wait for company.
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            deadline = loop.time() + self.max_wait
+            while len(batch) == 1:
+                timeout = deadline - loop.time()
                 if timeout <= 0:
                     break
                 try:
-                    batch.append(await asyncio.wait_for(self._queue.get(), timeout))
+                    batch.append(await asyncio.wait_for(queue.get(), timeout))
                 except TimeoutError:
                     break
+                while len(batch) < self.max_batch and not queue.empty():
+                    batch.append(queue.get_nowait())
             await self._act(batch)
 
     async def _act(self, batch: list[_Pending]) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import Table, bindparam, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -86,6 +86,11 @@ async def check_in_many(
     return results
 
 
+def _table(model: type[Any]) -> Table:
+    """The model's table, for Core statements: executemany without the ORM's per-row work."""
+    return cast(Table, model.__table__)
+
+
 def _insert(uow: UnitOfWork) -> Any:
     dialect = uow.session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -111,11 +116,12 @@ async def _claim(uow: UnitOfWork, reads: Sequence[Read]) -> set[tuple[str, str]]
         ),
         key=lambda row: (row["device_id"], row["event_id"]),
     )
+    table = _table(CheckinRecord)
     claimed = await uow.session.execute(
-        _insert(uow)(CheckinRecord)
-        .values(rows)
+        _insert(uow)(table)
         .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
-        .returning(CheckinRecord.device_id, CheckinRecord.event_id)
+        .returning(table.c.device_id, table.c.event_id),
+        rows,
     )
     return {(device_id, event_id) for device_id, event_id in claimed}
 
@@ -150,15 +156,25 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
             for event in verdict.walk_in.events:
                 uow.record(event)
     encoded = [_encoder.encode(answer) for answer in answers]
+    records = _table(CheckinRecord)
     await uow.session.execute(
-        update(CheckinRecord),
+        update(records)
+        .where(
+            records.c.device_id == bindparam("record_device"),
+            records.c.event_id == bindparam("record_event"),
+        )
+        .values(
+            outcome=bindparam("outcome"),
+            booking_id=bindparam("booking_id"),
+            answer=bindparam("body"),
+        ),
         [
             {
-                "device_id": verdict.device.id,
-                "event_id": verdict.event.event_id,
+                "record_device": verdict.device.id,
+                "record_event": verdict.event.event_id,
                 "outcome": answer.outcome.value,
                 "booking_id": verdict.booking.id if verdict.booking is not None else None,
-                "answer": body,
+                "body": body,
             }
             for verdict, answer, body in zip(verdicts, answers, encoded, strict=True)
         ],
@@ -224,12 +240,13 @@ async def _place_walk_ins(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged
         return
     now = utc_now()
     rows = [_walk_in_row(verdict.booking, now) for verdict in stored if verdict.booking]
+    table = _table(Booking)
     inserted = set(
         await uow.session.scalars(
-            _insert(uow)(Booking)
-            .values(rows)
+            _insert(uow)(table)
             .on_conflict_do_nothing(index_elements=["active_plate"])
-            .returning(Booking.id)
+            .returning(table.c.id),
+            rows,
         )
     )
     lost = [verdict for verdict in stored if verdict.booking and verdict.booking.id not in inserted]
@@ -319,9 +336,15 @@ async def _with_queue_places(
             booking.arrived_at, place, rates[booking.direction, booking.arrived_at]
         )
         set_committed_value(booking, "predicted_call_at", forecast)
-        forecasts.append({"id": booking.id, "predicted_call_at": forecast})
-    if forecasts:  # one UPDATE by primary key for them all (executemany)
-        await uow.session.execute(update(Booking), forecasts)
+        forecasts.append({"booking": booking.id, "forecast": forecast})
+    if forecasts:  # one UPDATE for them all (executemany)
+        bookings = _table(Booking)
+        await uow.session.execute(
+            update(bookings)
+            .where(bookings.c.id == bindparam("booking"))
+            .values(predicted_call_at=bindparam("forecast")),
+            forecasts,
+        )
     return [
         msgspec.structs.replace(v.answer, queue_position=places[i]) if i in places else v.answer
         for i, v in enumerate(verdicts)

@@ -3,7 +3,7 @@ makes the change, published to the bus only after it commits."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -31,7 +31,15 @@ class DomainEvent:
 
     def payload(self) -> dict[str, Any]:
         """A JSON-ready dict; only what the event's subscribers may see goes in here."""
-        data = asdict(self)
+        # Shallow, not asdict(): that deep-copies every value, and every check-in publishes.
+        data: dict[str, Any] = {}
+        for each in fields(self):
+            value = getattr(self, each.name)
+            if is_dataclass(value) and not isinstance(value, type):
+                value = asdict(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            data[each.name] = value
         data["occurred_at"] = self.occurred_at.isoformat()
         return {"event": self.name, **data}
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.clearance.service import agencies_for
-from gate.domain.bookings import IN_YARD_STATUSES, BookingStatus
+from gate.domain.bookings import AT_LANE_STATUSES, IN_YARD_STATUSES, BookingStatus
 from gate.domain.forecast import (
     ServiceRate,
     forecast_accuracy,
@@ -19,7 +20,7 @@ from gate.domain.forecast import (
     service_rate,
 )
 from gate.domain.plates import format_plate, mask_plate
-from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, service_order
+from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts, service_order
 from gate.domain.slots import Direction, remaining_places
 from gate.domain.time import SLOT_LENGTH, as_local, floor_to_slot
 from gate.gates.calendar import load_calendar
@@ -35,7 +36,7 @@ from gate.live.messages import (
     PublicBoard,
     YardEntry,
 )
-from gate.queue.service import cursor_position, entry_of
+from gate.queue.service import cursor_position
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane, Slot
 from gate.store.tables import Notice as NoticeRow
 from gate.store.unit_of_work import UnitOfWork
@@ -49,15 +50,23 @@ AGENCY_SAMPLES = 20
 
 @dataclass
 class DirectionState:
-    """What one direction of a gate looks like now, shared by every view of it."""
+    """What one direction of a gate looks like now, shared by every view of it. The queue is
+    held as light entries (a crisis yard holds thousands of trucks); only its head, the part
+    an officer's console lists, is loaded in full."""
 
     direction: Direction
     lanes: list[Lane]
-    waiting: list[Booking]  # in service order
+    queue: list[QueueEntry]  # every waiting vehicle, in service order
+    head: list[Booking]  # the first OFFICER_QUEUE_HEAD of the queue, in full
     at_lanes: list[Booking]
     rate: ServiceRate
     wait_for_newcomer: float | None
     free: list[FreePlaces]
+
+    @cached_property
+    def places(self) -> dict[str, int]:
+        """Each waiting vehicle's 1-based place."""
+        return {entry.id: place for place, entry in enumerate(self.queue, start=1)}
 
     def eta(self, position: int, now: datetime) -> datetime | None:
         minutes = self.rate.minutes_for(position)
@@ -68,32 +77,43 @@ async def direction_state(
     session: AsyncSession, gate: Gate, direction: Direction, now: datetime, uow: UnitOfWork
 ) -> DirectionState:
     lanes = [lane for lane in await _lanes(session, gate) if lane.direction == direction.value]
-    rows = list(
+    here = (Booking.gate_id == gate.id, Booking.direction == direction.value)
+    entries = [
+        _entry(*row)
+        for row in await session.execute(
+            select(
+                Booking.id,
+                Booking.queue_class,
+                Booking.queue_behind,
+                Booking.slot_start,
+                Booking.arrived_at,
+            ).where(*here, Booking.status == BookingStatus.ARRIVED.value)
+        )
+    ]
+    at_lanes = list(
         await session.scalars(
-            select(Booking).where(
-                Booking.gate_id == gate.id,
-                Booking.direction == direction.value,
-                Booking.status.in_([s.value for s in IN_YARD_STATUSES]),
-            )
+            select(Booking).where(*here, Booking.status.in_([s.value for s in AT_LANE_STATUSES]))
         )
     )
-    waiting = {b.id: b for b in rows if b.status == BookingStatus.ARRIVED.value}
     cycle = ServiceCycle.parse(gate.service_cycle)
     position = await cursor_position(uow, gate, direction, lock=False)
-    ordered = service_order([entry_of(b) for b in waiting.values()], cycle, position)
+    ordered = service_order(entries, cycle, position)
+    head_ids = [entry.id for entry in ordered[:OFFICER_QUEUE_HEAD]]
+    loaded = {
+        b.id: b for b in await session.scalars(select(Booking).where(Booking.id.in_(head_ids)))
+    }
     # A newcomer: a regular vehicle on time for this hour, arriving now.
     newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
-    newcomer_place = next(
-        place
-        for place, e in enumerate(service_order([*ordered, newcomer], cycle, position), start=1)
-        if e.id == newcomer.id
-    )
+    counts = {c: 0 for c in QueueClass}
+    ahead_of_newcomer = 0
+    for entry in entries:
+        counts[entry.queue_class] += 1
+        if entry.queue_class is QueueClass.REGULAR and entry.sort_key() < newcomer.sort_key():
+            ahead_of_newcomer += 1
+    counts[QueueClass.REGULAR] += 1
+    newcomer_place = place_by_counts(counts, QueueClass.REGULAR, ahead_of_newcomer, cycle, position)
     calls = await session.scalars(
-        select(Booking.called_at).where(
-            Booking.gate_id == gate.id,
-            Booking.direction == direction.value,
-            Booking.called_at >= now - timedelta(hours=1),
-        )
+        select(Booking.called_at).where(*here, Booking.called_at >= now - timedelta(hours=1))
     )
     schedule = await session.get(GateDirection, (gate.id, direction.value))
     planned = schedule.hourly_capacity if schedule else 0
@@ -102,15 +122,24 @@ async def direction_state(
     return DirectionState(
         direction=direction,
         lanes=lanes,
-        waiting=[waiting[e.id] for e in ordered],
-        at_lanes=sorted(
-            (b for b in rows if b.status != BookingStatus.ARRIVED.value),
-            key=lambda b: (b.called_at or b.slot_start, b.id),
-        ),
+        queue=ordered,
+        head=[loaded[i] for i in head_ids if i in loaded],
+        at_lanes=sorted(at_lanes, key=lambda b: (b.called_at or b.slot_start, b.id)),
         rate=rate,
         wait_for_newcomer=minutes,
         free=await _free_places(session, gate, direction, now, uow),
     )
+
+
+def _entry(
+    booking_id: str,
+    queue_class: str | None,
+    behind: bool,
+    slot_start: datetime,
+    arrived_at: datetime | None,
+) -> QueueEntry:
+    assert queue_class is not None and arrived_at is not None  # set for every vehicle waiting
+    return QueueEntry(booking_id, QueueClass(queue_class), behind, slot_start, arrived_at)
 
 
 async def _lanes(session: AsyncSession, gate: Gate) -> list[Lane]:
@@ -147,14 +176,14 @@ async def _free_places(
 
 def _direction_board(state: DirectionState, lane_codes: dict[str, str]) -> DirectionBoard:
     counts = {c.value: 0 for c in QueueClass}
-    for booking in state.waiting:
-        counts[booking.queue_class or QueueClass.REGULAR.value] += 1
+    for entry in state.queue:
+        counts[entry.queue_class.value] += 1
     return DirectionBoard(
         direction=state.direction.value,
         lanes=[LaneState(ln.code, ln.is_open) for ln in state.lanes],
         lanes_open=sum(ln.is_open for ln in state.lanes),
         waiting=counts,
-        waiting_total=len(state.waiting),
+        waiting_total=len(state.queue),
         called=[
             CalledVehicle(mask_plate(b.plate), b.code, lane_codes.get(b.lane_id or ""))
             for b in state.at_lanes
@@ -270,9 +299,10 @@ def yard_entry(
 async def officer_board(uow: UnitOfWork, state: GateState, now: datetime) -> OfficerBoard:
     waiting, at_lanes = [], []
     for s in state.directions:
+        # The head of each queue; the rest are counted on the direction boards.
         waiting += [
             yard_entry(b, s, state.lane_codes, now, place)
-            for place, b in enumerate(s.waiting, start=1)
+            for place, b in enumerate(s.head, start=1)
         ]
         at_lanes += [yard_entry(b, s, state.lane_codes, now, None) for b in s.at_lanes]
     return OfficerBoard(
@@ -327,8 +357,7 @@ async def enterprise_vehicles(
         position = None
         if state is not None:
             direction = next(s for s in state.directions if s.direction.value == booking.direction)
-            ids = [b.id for b in direction.waiting]
-            position = ids.index(booking.id) + 1 if booking.id in ids else None
+            position = direction.places.get(booking.id)
         lane_codes = state.lane_codes if state else {}
         minutes = state.agency_minutes if state else None
         vehicles.append(yard_entry(booking, direction, lane_codes, now, position, minutes))

@@ -2,31 +2,84 @@
 
 Both run on every check-in, for a whole batch of check-ins, so each is one statement: the
 counts and the vehicles ahead come from one snapshot while other devices check vehicles in,
-and a batch of sixty trucks costs one round trip, not sixty.
+and a batch of sixty trucks costs one round trip, not sixty. The statements are built once
+per size (rounded up to a power of two) with bound parameters, and reused: building a
+statement of sixty sub-queries afresh for every batch cost more than running it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_
+from sqlalchemy import Select, and_, bindparam, case, func, select, tuple_
+from sqlalchemy.sql.elements import ColumnElement
 
 from gate.domain.bookings import BookingStatus
 from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
 from gate.domain.queue import QueueClass, ServiceCycle, place_by_counts
+from gate.domain.slots import Direction
 from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
 
+_DIRECTIONS = tuple(Direction)
+# A filler row for the unused places of a statement's size: it counts nothing of interest.
+_NOBODY = datetime(2000, 1, 1, tzinfo=UTC)
 
-def _waiting(gate: Gate, direction: str) -> ColumnElement[bool]:
-    return and_(
-        Booking.gate_id == gate.id,
-        Booking.direction == direction,
-        Booking.status == BookingStatus.ARRIVED.value,
+
+def _bucket(count: int) -> int:
+    size = 1
+    while size < count:
+        size *= 2
+    return size
+
+
+@cache
+def _places_statement(size: int) -> Select[Any]:
+    """One pass over a gate's waiting vehicles, for ``size`` vehicles sorted by direction,
+    class and place in class: each waiting vehicle falls in the bucket of the first of them
+    it is ahead of (the CASE stops at the first match, so most vehicles cost one comparison),
+    and the buckets are counted. A crisis yard holds thousands of trucks: one scan for the
+    whole batch, not one per vehicle. Each direction's position in the cycle comes too."""
+    key = tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+    whens = []
+    for n in range(size):
+        mine = tuple_(
+            bindparam(f"p_behind_{n}"),
+            bindparam(f"p_slot_{n}", type_=UtcDateTime()),
+            bindparam(f"p_arrived_{n}", type_=UtcDateTime()),
+            bindparam(f"p_id_{n}"),
+        )
+        ahead_of_it = and_(
+            Booking.direction == bindparam(f"p_direction_{n}"),
+            Booking.queue_class == bindparam(f"p_class_{n}"),
+            key < mine,
+        )
+        whens.append((ahead_of_it, n))
+    waiting = (
+        select(
+            Booking.direction,
+            Booking.queue_class,
+            case(*whens, else_=size).label("bucket"),
+        )
+        .where(
+            Booking.gate_id == bindparam("p_gate"),
+            Booking.status == BookingStatus.ARRIVED.value,
+        )
+        .subquery()
     )
+    cursors = [
+        select(func.coalesce(func.max(QueueCursor.position), 0))
+        .where(QueueCursor.gate_id == bindparam("p_gate"), QueueCursor.direction == d.value)
+        .scalar_subquery()
+        for d in _DIRECTIONS
+    ]
+    return select(
+        waiting.c.direction, waiting.c.queue_class, waiting.c.bucket, func.count(), *cursors
+    ).group_by(waiting.c.direction, waiting.c.queue_class, waiting.c.bucket)
 
 
 async def places_in_queue(
@@ -43,41 +96,38 @@ async def places_in_queue(
     }
     if not waiting:
         return [None] * len(asked)
-    directions = sorted({b.direction for b in waiting.values()})
-    columns: list[ColumnElement[int]] = []
-    for direction in directions:
-        for queue_class in QueueClass:
-            columns.append(
-                select(func.count())
-                .where(_waiting(gate, direction), Booking.queue_class == queue_class.value)
-                .scalar_subquery()
-            )
-        columns.append(
-            select(func.coalesce(func.max(QueueCursor.position), 0))
-            .where(QueueCursor.gate_id == gate.id, QueueCursor.direction == direction)
-            .scalar_subquery()
-        )
-    key = tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
-    for booking in waiting.values():
-        columns.append(
-            select(func.count())
-            .where(
-                _waiting(gate, booking.direction),
-                Booking.queue_class == booking.queue_class,
-                key < _key_of(booking),
-            )
-            .scalar_subquery()
-        )
-    row = [int(value or 0) for value in (await uow.session.execute(select(*columns))).one()]
-    per_direction = len(QueueClass) + 1
-    counts: dict[str, dict[QueueClass, int]] = {}
+    size = _bucket(len(waiting))
+    params: dict[str, Any] = {"p_gate": gate.id}
+    vehicles = sorted(waiting.values(), key=lambda b: (b.direction, b.queue_class, _sort_key(b)))
+    for n in range(size):
+        booking = vehicles[n] if n < len(vehicles) else None
+        params[f"p_behind_{n}"] = booking.queue_behind if booking else False
+        params[f"p_slot_{n}"] = booking.slot_start if booking else _NOBODY
+        params[f"p_arrived_{n}"] = booking.arrived_at if booking else _NOBODY
+        params[f"p_id_{n}"] = booking.id if booking else ""
+        params[f"p_direction_{n}"] = booking.direction if booking else ""
+        params[f"p_class_{n}"] = booking.queue_class if booking else ""
+    rows = (await uow.session.execute(_places_statement(size), params)).all()
+    counts: dict[str, dict[QueueClass, int]] = {
+        d.value: dict.fromkeys(QueueClass, 0) for d in _DIRECTIONS
+    }
     cursors: dict[str, int] = {}
-    for index, direction in enumerate(directions):
-        block = row[index * per_direction : (index + 1) * per_direction]
-        counts[direction] = dict(zip(QueueClass, block[:-1], strict=True))
-        cursors[direction] = block[-1]
-    ahead = dict(zip(waiting, row[len(directions) * per_direction :], strict=True))
+    in_bucket = [0] * (size + 1)
+    for direction, queue_class, bucket, count, *positions in rows:
+        counts[direction][QueueClass(queue_class or QueueClass.REGULAR)] += int(count)
+        in_bucket[int(bucket)] += int(count)
+        cursors = {d.value: int(c or 0) for d, c in zip(_DIRECTIONS, positions, strict=True)}
+    # A vehicle's bucket holds those of its class just ahead of it; the buckets of the ones
+    # before it in its class (sorted above) hold the rest of those ahead.
+    ahead: dict[str, int] = {}
+    running, group = 0, None
+    for n, booking in enumerate(vehicles):
+        if (booking.direction, booking.queue_class) != group:
+            running, group = 0, (booking.direction, booking.queue_class)
+        running += in_bucket[n]
+        ahead[booking.id] = running
     cycle = ServiceCycle.parse(gate.service_cycle)
+    keys = {b.id: _sort_key(b) for b in waiting.values()}
     places: list[int | None] = []
     for booking, later in asked:
         if booking.id not in waiting or booking.queue_class is None:
@@ -85,11 +135,12 @@ async def places_in_queue(
             continue
         then = dict(counts[booking.direction])
         before = ahead[booking.id]
+        mine = keys[booking.id]
         for other in later:
             if other.direction != booking.direction or other.queue_class is None:
                 continue
             then[QueueClass(other.queue_class)] -= 1
-            if other.queue_class == booking.queue_class and _sort_key(other) < _sort_key(booking):
+            if other.queue_class == booking.queue_class and _key(keys, other) < mine:
                 before -= 1
         places.append(
             place_by_counts(
@@ -99,18 +150,50 @@ async def places_in_queue(
     return places
 
 
-def _key_of(booking: Booking) -> ColumnElement[Any]:
-    return tuple_(
-        literal(booking.queue_behind),
-        literal(booking.slot_start, UtcDateTime()),
-        literal(booking.arrived_at, UtcDateTime()),
-        literal(booking.id),
-    )
+def _key(keys: dict[str, tuple[bool, datetime, datetime | None, str]], booking: Booking) -> Any:
+    return keys.get(booking.id) or _sort_key(booking)
 
 
 def _sort_key(booking: Booking) -> tuple[bool, datetime, datetime | None, str]:
     """The database's order within a class (the same as ``QueueEntry.sort_key``)."""
     return (booking.queue_behind, booking.slot_start, booking.arrived_at, booking.id)
+
+
+@cache
+def _rates_statement(size: int) -> Select[Any]:
+    """Calls made in the SERVICE_WINDOW before each of ``size`` moments, then each
+    direction's open lanes and planned hourly capacity."""
+    columns: list[ColumnElement[Any]] = []
+    for n in range(size):
+        columns.append(
+            select(func.count())
+            .where(
+                Booking.gate_id == bindparam("p_gate"),
+                Booking.direction == bindparam(f"p_direction_{n}"),
+                Booking.called_at >= bindparam(f"p_since_{n}", type_=UtcDateTime()),
+                Booking.called_at <= bindparam(f"p_until_{n}", type_=UtcDateTime()),
+            )
+            .scalar_subquery()
+        )
+    for direction in _DIRECTIONS:
+        columns.append(
+            select(func.count())
+            .where(
+                Lane.gate_id == bindparam("p_gate"),
+                Lane.direction == direction.value,
+                Lane.is_open.is_(True),
+            )
+            .scalar_subquery()
+        )
+        columns.append(
+            select(GateDirection.hourly_capacity)
+            .where(
+                GateDirection.gate_id == bindparam("p_gate"),
+                GateDirection.direction == direction.value,
+            )
+            .scalar_subquery()
+        )
+    return select(*columns)
 
 
 async def service_rates(
@@ -120,38 +203,19 @@ async def service_rates(
     the SERVICE_WINDOW before it, with the planned capacity standing in for thin history.
     Moments are taken to the next whole minute, so that a batch of trucks observed within
     the same minute costs one count, not one each."""
-    rounded = {(direction, _next_minute(moment)) for direction, moment in moments}
-    wanted = sorted(rounded)
+    wanted = sorted({(direction, _next_minute(moment)) for direction, moment in moments})
     if not wanted:
         return {}
-    directions = sorted({direction for direction, _ in wanted})
-    columns: list[ColumnElement[int | None]] = []
-    for direction, moment in wanted:
-        columns.append(
-            select(func.count())
-            .where(
-                Booking.gate_id == gate.id,
-                Booking.direction == direction,
-                Booking.called_at >= moment - SERVICE_WINDOW,
-                Booking.called_at <= moment,
-            )
-            .scalar_subquery()
-        )
-    for direction in directions:
-        columns.append(
-            select(func.count())
-            .where(Lane.gate_id == gate.id, Lane.direction == direction, Lane.is_open.is_(True))
-            .scalar_subquery()
-        )
-        columns.append(
-            select(GateDirection.hourly_capacity)
-            .where(GateDirection.gate_id == gate.id, GateDirection.direction == direction)
-            .scalar_subquery()
-        )
-    row = list((await uow.session.execute(select(*columns))).one())
-    calls, rest = row[: len(wanted)], row[len(wanted) :]
-    lanes = {d: int(rest[2 * i] or 0) for i, d in enumerate(directions)}
-    planned = {d: int(rest[2 * i + 1] or 0) for i, d in enumerate(directions)}
+    size = _bucket(len(wanted))
+    params: dict[str, Any] = {"p_gate": gate.id}
+    for n in range(size):
+        direction, until = wanted[n] if n < len(wanted) else ("", _NOBODY)
+        params[f"p_direction_{n}"] = direction
+        params[f"p_since_{n}"], params[f"p_until_{n}"] = until - SERVICE_WINDOW, until
+    row = list((await uow.session.execute(_rates_statement(size), params)).one())
+    calls, rest = row[: len(wanted)], row[size:]
+    lanes = {d.value: int(rest[2 * i] or 0) for i, d in enumerate(_DIRECTIONS)}
+    planned = {d.value: int(rest[2 * i + 1] or 0) for i, d in enumerate(_DIRECTIONS)}
     rates = {
         (direction, moment): rate_from_count(int(count or 0), planned[direction], lanes[direction])
         for (direction, moment), count in zip(wanted, calls, strict=True)

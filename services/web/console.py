@@ -66,6 +66,10 @@ class ConsoleController(Controller):
         board = await officer_board(uow, await gate_state(uow, gate, now), now)
         lanes = [ln for d in board.directions if d.direction == direction.value for ln in d.lanes]
         waiting = [v for v in board.waiting if v.direction == direction.value]
+        # The board lists the head of the queue; the direction's board counts all of it.
+        waiting_total = sum(
+            d.waiting_total for d in board.directions if d.direction == direction.value
+        )
         at_lanes = [v for v in board.at_lanes if v.direction == direction.value]
         template = (
             "console/yard_part.html" if request.query_params.get("partial") else "console/yard.html"
@@ -78,6 +82,7 @@ class ConsoleController(Controller):
             direction=direction.value,
             lanes=lanes,
             waiting=waiting,
+            waiting_total=waiting_total,
             at_lanes=at_lanes,
             agency=agency.value,
             deciding=agency in DECIDING_AGENCIES,

@@ -103,9 +103,7 @@ async def test_one_failing_event_does_not_cost_the_others_their_check_in(
     monkeypatch.setattr(batcher_module, "check_in_many", poisoned)
     engine = create_engine(settings)
     factory = create_session_factory(engine)
-    batcher = CheckinBatcher(
-        lambda: UnitOfWork(factory, InMemoryEventBus()), max_wait=0.2, workers=1
-    )
+    batcher = CheckinBatcher(lambda: UnitOfWork(factory, InMemoryEventBus()), max_wait=0.2)
     batcher.start()
     try:
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:
