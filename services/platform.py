@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gate.accounts.memory import KeyMemory
+from gate.accounts.principal import Principal
 from gate.bus.events import EventBus
 from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
@@ -25,6 +27,7 @@ class Platform:
     live: Live
     checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
     device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered
+    api_keys: KeyMemory[Principal] = field(default_factory=KeyMemory)
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         factory = self.read_session_factory if read_only else self.session_factory

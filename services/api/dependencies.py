@@ -58,7 +58,7 @@ async def provide_principal(
     token = bearer_token(request)
     if token is None:
         raise Unauthorised("this needs 'Authorization: Bearer <token>'")
-    return await authenticate(uow, token, platform.settings.admin_token)
+    return await authenticate(uow, token, platform.settings.admin_token, platform.api_keys)
 
 
 DEPENDENCIES = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from gate.accounts.memory import KeyMemory
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.devices.keys import DeviceKeys
@@ -22,7 +23,7 @@ async def test_a_key_revoked_elsewhere_is_refused_once_the_memory_of_it_runs_out
     engine = create_engine(settings)
     factory = create_session_factory(engine)
     now = [0.0]
-    keys = DeviceKeys(ttl=5, clock=lambda: now[0])
+    keys = DeviceKeys(KeyMemory(ttl=5, clock=lambda: now[0]))
     try:
 
         def reading() -> UnitOfWork:

@@ -92,9 +92,14 @@ class EnterpriseController(Controller):
         key_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
     ) -> None:
         principal.require_manager_of(enterprise_id)
         await service.revoke_api_key(uow, enterprise_id, key_id)
+        # Committed before this process forgets the key, so that no request in between can
+        # remember it again as live.
+        await uow.commit()
+        platform.api_keys.forget(key_id)
 
     @post("/{enterprise_id:str}/users", operation_id="registerUser")
     async def register_user(
