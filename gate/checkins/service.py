@@ -312,14 +312,10 @@ async def _with_queue_places(
     """Each answer with its vehicle's place; each vehicle admitted now with the forecast of
     its call, kept to measure the forecast's error later."""
     asking = [i for i, v in enumerate(verdicts) if v.wants_place]
-    joined = [(i, v.booking) for i, v in enumerate(verdicts) if v.admitted and v.booking]
-    asked = []
-    for index in asking:
-        booking = verdicts[index].booking
-        assert booking is not None
-        asked.append((booking, [b for j, b in joined if j > index and b.id != booking.id]))
-    places_of = await places_in_queue(uow, gate, asked)
-    places = {index: place for index, place in zip(asking, places_of, strict=True)}
+    asked = [(v.booking, i) for i in asking if (v := verdicts[i]).booking is not None]
+    joined = [(v.booking, i) for i, v in enumerate(verdicts) if v.admitted and v.booking]
+    places_of = await places_in_queue(uow, gate, asked, joined)
+    places = dict(zip(asking, places_of, strict=True))
     place_of_booking: dict[str, int | None] = {}  # where it was placed when it arrived
     for (booking, _), place in zip(asked, places_of, strict=True):
         place_of_booking.setdefault(booking.id, place)

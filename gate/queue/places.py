@@ -9,6 +9,8 @@ statement of sixty sub-queries afresh for every batch cost more than running it.
 
 from __future__ import annotations
 
+import bisect
+import collections
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -83,11 +85,15 @@ def _places_statement(size: int) -> Select[Any]:
 
 
 async def places_in_queue(
-    uow: UnitOfWork, gate: Gate, asked: Sequence[tuple[Booking, Sequence[Booking]]]
+    uow: UnitOfWork,
+    gate: Gate,
+    asked: Sequence[tuple[Booking, int]],
+    joined: Sequence[tuple[Booking, int]] = (),
 ) -> list[int | None]:
     """The 1-based place of each asked vehicle (None once called or gone), counted in the
-    database rather than computed by loading the queue. Each vehicle comes with the ones
-    that joined the queue after it was read (later in the same batch): they are in the
+    database rather than computed by loading the queue. Vehicles come with the order in
+    which they were read in their batch, and ``joined`` says at which order each vehicle of
+    the batch joined the queue: those that joined after a vehicle was read are in the
     database now but were not there yet, so its place is as it was when it was read."""
     waiting = {
         booking.id: booking
@@ -127,35 +133,41 @@ async def places_in_queue(
         running += in_bucket[n]
         ahead[booking.id] = running
     cycle = ServiceCycle.parse(gate.service_cycle)
-    keys = {b.id: _sort_key(b) for b in waiting.values()}
-    places: list[int | None] = []
-    for booking, later in asked:
+    places: list[int | None] = [None] * len(asked)
+    # From the last read back to the first, taking in those that joined after each read:
+    # sorted keys per class make "how many of them are ahead of me" a bisection.
+    joined_late = sorted(joined, key=lambda pair: pair[1], reverse=True)
+    later_in_class: collections.Counter[tuple[str, str]] = collections.Counter()
+    later_keys: dict[tuple[str, str], list[tuple[bool, datetime, datetime, str]]] = {}
+    taken = 0
+    for index in sorted(range(len(asked)), key=lambda i: asked[i][1], reverse=True):
+        booking, order = asked[index]
+        while taken < len(joined_late) and joined_late[taken][1] > order:
+            other = joined_late[taken][0]
+            taken += 1
+            if other.queue_class is not None and other.arrived_at is not None:
+                group = (other.direction, other.queue_class)
+                later_in_class[group] += 1
+                bisect.insort(later_keys.setdefault(group, []), _sort_key(other))
         if booking.id not in waiting or booking.queue_class is None:
-            places.append(None)
             continue
-        then = dict(counts[booking.direction])
-        before = ahead[booking.id]
-        mine = keys[booking.id]
-        for other in later:
-            if other.direction != booking.direction or other.queue_class is None:
-                continue
-            then[QueueClass(other.queue_class)] -= 1
-            if other.queue_class == booking.queue_class and _key(keys, other) < mine:
-                before -= 1
-        places.append(
-            place_by_counts(
-                then, QueueClass(booking.queue_class), before, cycle, cursors[booking.direction]
-            )
+        then = {
+            c: counts[booking.direction][c] - later_in_class[booking.direction, c.value]
+            for c in QueueClass
+        }
+        group = (booking.direction, booking.queue_class)
+        before = ahead[booking.id] - bisect.bisect_left(
+            later_keys.get(group, []), _sort_key(booking)
+        )
+        places[index] = place_by_counts(
+            then, QueueClass(booking.queue_class), before, cycle, cursors[booking.direction]
         )
     return places
 
 
-def _key(keys: dict[str, tuple[bool, datetime, datetime | None, str]], booking: Booking) -> Any:
-    return keys.get(booking.id) or _sort_key(booking)
-
-
-def _sort_key(booking: Booking) -> tuple[bool, datetime, datetime | None, str]:
+def _sort_key(booking: Booking) -> tuple[bool, datetime, datetime, str]:
     """The database's order within a class (the same as ``QueueEntry.sort_key``)."""
+    assert booking.arrived_at is not None  # only vehicles in the queue are placed
     return (booking.queue_behind, booking.slot_start, booking.arrived_at, booking.id)
 
 

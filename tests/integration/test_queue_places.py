@@ -64,7 +64,7 @@ async def test_places_of_a_batch_are_the_places_in_the_full_service_order(
                 await uow.session.refresh(gate)
                 yard = list(await uow.session.scalars(select(Booking)))
                 asked = chance.sample(yard, 25)
-                places = await places_in_queue(uow, gate, [(b, []) for b in asked])
+                places = await places_in_queue(uow, gate, [(b, i) for i, b in enumerate(asked)])
                 cycle = ServiceCycle.parse(gate.service_cycle)
                 for direction in ("export", "import"):
                     expected = queue_positions(
