@@ -28,6 +28,7 @@ class Platform:
     checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
     device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered
     api_keys: KeyMemory[Principal] = field(default_factory=KeyMemory)
+    gate_ids: dict[str, str] = field(default_factory=dict)  # gate code -> id, once seen
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         factory = self.read_session_factory if read_only else self.session_factory

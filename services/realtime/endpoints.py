@@ -52,12 +52,20 @@ def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
 
 
 async def _gate_id(socket: WebSocket[Any, Any, Any], code: str) -> str | None:
-    """The gate's id (a plain value: the session it was read in is closed at once)."""
-    async with _platform(socket).unit_of_work(read_only=True) as uow:
+    """The gate's id. Gates are never deleted and their codes never change, so a process
+    remembers the ones it has seen: thousands of viewers opening a board in a crisis cost
+    no query each."""
+    platform = _platform(socket)
+    known = platform.gate_ids.get(code)
+    if known is not None:
+        return known
+    async with platform.unit_of_work(read_only=True) as uow:
         try:
-            return (await gate_by_code(uow, code)).id
+            gate_id = (await gate_by_code(uow, code)).id
         except DomainError:
             return None
+    platform.gate_ids[code] = gate_id
+    return gate_id
 
 
 async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:

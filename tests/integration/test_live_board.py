@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
+from sqlalchemy import event
 
 import gate.live.hub
 from gate.bus.events import InMemoryEventBus
@@ -250,3 +252,35 @@ async def test_the_officer_stream_needs_an_officer_of_that_gate(live: tuple[Api,
     await eventually(lambda: _has_state(viewer))
     await viewer.close()
     assert "waiting" in viewer.follower.state  # type: ignore[operator]
+
+
+async def test_board_viewers_of_a_known_gate_cost_no_gate_lookup_and_unknown_gates_are_refused(
+    settings: Settings, bus: InMemoryEventBus
+):
+    """A crisis brings thousands of viewers to one board: after the first, opening it reads
+    nothing from the database to find the gate. A gate that does not exist is refused."""
+    app = create_app(settings, bus=bus)
+    async with served(app) as base:
+        ws = base.replace("http://", "ws://")
+        platform = app.state.platform
+        lookups: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if "FROM gates" in statement:
+                lookups.append(statement)
+
+        async with websockets.connect(f"{ws}/ws/v1/gates/tan-thanh/board") as first:
+            assert json.loads(await first.recv())["kind"] == "snapshot"
+        event.listen(platform.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            async with websockets.connect(f"{ws}/ws/v1/gates/tan-thanh/board") as second:
+                assert json.loads(await second.recv())["kind"] == "snapshot"
+            connect_lookups = [s for s in lookups if "gates.code =" in s]
+        finally:
+            event.remove(platform.engine.sync_engine, "before_cursor_execute", count)
+        assert connect_lookups == []
+
+        async with websockets.connect(f"{ws}/ws/v1/gates/nowhere/board") as unknown:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await unknown.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
