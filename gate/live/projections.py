@@ -7,8 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.clearance.service import agencies_for
@@ -36,9 +37,10 @@ from gate.live.messages import (
     PublicBoard,
     YardEntry,
 )
-from gate.queue.service import cursor_position
+from gate.queue.service import cursor_position, entry_of
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane, Slot
 from gate.store.tables import Notice as NoticeRow
+from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
 
 FREE_PLACES_AHEAD = 6  # hours of free places shown on the board
@@ -50,27 +52,71 @@ AGENCY_SAMPLES = 20
 
 @dataclass
 class DirectionState:
-    """What one direction of a gate looks like now, shared by every view of it. The queue is
-    held as light entries (a crisis yard holds thousands of trucks); only its head, the part
-    an officer's console lists, is loaded in full."""
+    """What one direction of a gate looks like now, shared by every view of it. A crisis yard
+    holds thousands of trucks and the boards are rebuilt twice a second, so the queue is read
+    as counts per class and the head of each class: the first OFFICER_QUEUE_HEAD vehicles of
+    the service order come from those heads (none of them can be further back in its class),
+    and any other vehicle's place is counted when someone asks for it."""
 
     direction: Direction
     lanes: list[Lane]
-    queue: list[QueueEntry]  # every waiting vehicle, in service order
-    head: list[Booking]  # the first OFFICER_QUEUE_HEAD of the queue, in full
+    counts: dict[QueueClass, int]  # vehicles waiting per class
+    cycle: ServiceCycle
+    cycle_position: int
+    head: list[Booking]  # the first OFFICER_QUEUE_HEAD of the service order, in full
     at_lanes: list[Booking]
     rate: ServiceRate
     wait_for_newcomer: float | None
     free: list[FreePlaces]
 
+    @property
+    def waiting_total(self) -> int:
+        return sum(self.counts.values())
+
     @cached_property
     def places(self) -> dict[str, int]:
-        """Each waiting vehicle's 1-based place."""
-        return {entry.id: place for place, entry in enumerate(self.queue, start=1)}
+        """The 1-based place of each vehicle of the head."""
+        return {booking.id: place for place, booking in enumerate(self.head, start=1)}
+
+    async def place_of(self, session: AsyncSession, booking: Booking) -> int | None:
+        """A waiting vehicle's place, counted for one beyond the head."""
+        if booking.id in self.places:
+            return self.places[booking.id]
+        if booking.status != BookingStatus.ARRIVED.value or booking.queue_class is None:
+            return None
+        entry = entry_of(booking)
+        ahead = await session.scalar(
+            select(func.count()).where(
+                Booking.gate_id == booking.gate_id,
+                Booking.direction == booking.direction,
+                Booking.status == BookingStatus.ARRIVED.value,
+                Booking.queue_class == booking.queue_class,
+                _queue_key() < _key_of(entry),
+            )
+        )
+        counts = dict(self.counts)
+        if counts[entry.queue_class] <= int(ahead or 0):
+            return None  # it left the queue since this state was read
+        return place_by_counts(
+            counts, entry.queue_class, int(ahead or 0), self.cycle, self.cycle_position
+        )
 
     def eta(self, position: int, now: datetime) -> datetime | None:
         minutes = self.rate.minutes_for(position)
         return None if minutes is None else now + timedelta(minutes=minutes)
+
+
+def _queue_key() -> Any:
+    return tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+
+
+def _key_of(entry: QueueEntry) -> Any:
+    return tuple_(
+        literal(entry.behind),
+        literal(entry.slot_start, UtcDateTime()),
+        literal(entry.arrived_at, UtcDateTime()),
+        literal(entry.id),
+    )
 
 
 async def direction_state(
@@ -78,8 +124,29 @@ async def direction_state(
 ) -> DirectionState:
     lanes = [lane for lane in await _lanes(session, gate) if lane.direction == direction.value]
     here = (Booking.gate_id == gate.id, Booking.direction == direction.value)
-    entries = [
+    waiting = (*here, Booking.status == BookingStatus.ARRIVED.value)
+    # A newcomer: a regular vehicle on time for this hour, arriving now.
+    newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
+    before_newcomer = case(
+        (
+            and_(Booking.queue_class == QueueClass.REGULAR.value, _queue_key() < _key_of(newcomer)),
+            1,
+        ),
+        else_=0,
+    )
+    counts = dict.fromkeys(QueueClass, 0)
+    ahead_of_newcomer = 0
+    for queue_class, count, before in await session.execute(
+        select(Booking.queue_class, func.count(), func.sum(before_newcomer))
+        .where(*waiting)
+        .group_by(Booking.queue_class)
+    ):
+        counts[QueueClass(queue_class or QueueClass.REGULAR)] += int(count)
+        ahead_of_newcomer += int(before or 0)
+    heads = [
         _entry(*row)
+        for queue_class in QueueClass
+        if counts[queue_class]
         for row in await session.execute(
             select(
                 Booking.id,
@@ -87,7 +154,10 @@ async def direction_state(
                 Booking.queue_behind,
                 Booking.slot_start,
                 Booking.arrived_at,
-            ).where(*here, Booking.status == BookingStatus.ARRIVED.value)
+            )
+            .where(*waiting, Booking.queue_class == queue_class.value)
+            .order_by(*_queue_key().clauses)
+            .limit(OFFICER_QUEUE_HEAD)
         )
     ]
     at_lanes = list(
@@ -97,21 +167,14 @@ async def direction_state(
     )
     cycle = ServiceCycle.parse(gate.service_cycle)
     position = await cursor_position(uow, gate, direction, lock=False)
-    ordered = service_order(entries, cycle, position)
-    head_ids = [entry.id for entry in ordered[:OFFICER_QUEUE_HEAD]]
+    head_ids = [entry.id for entry in service_order(heads, cycle, position)[:OFFICER_QUEUE_HEAD]]
     loaded = {
         b.id: b for b in await session.scalars(select(Booking).where(Booking.id.in_(head_ids)))
     }
-    # A newcomer: a regular vehicle on time for this hour, arriving now.
-    newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
-    counts = {c: 0 for c in QueueClass}
-    ahead_of_newcomer = 0
-    for entry in entries:
-        counts[entry.queue_class] += 1
-        if entry.queue_class is QueueClass.REGULAR and entry.sort_key() < newcomer.sort_key():
-            ahead_of_newcomer += 1
-    counts[QueueClass.REGULAR] += 1
-    newcomer_place = place_by_counts(counts, QueueClass.REGULAR, ahead_of_newcomer, cycle, position)
+    with_newcomer = {**counts, QueueClass.REGULAR: counts[QueueClass.REGULAR] + 1}
+    newcomer_place = place_by_counts(
+        with_newcomer, QueueClass.REGULAR, ahead_of_newcomer, cycle, position
+    )
     calls = await session.scalars(
         select(Booking.called_at).where(*here, Booking.called_at >= now - timedelta(hours=1))
     )
@@ -122,7 +185,9 @@ async def direction_state(
     return DirectionState(
         direction=direction,
         lanes=lanes,
-        queue=ordered,
+        counts=counts,
+        cycle=cycle,
+        cycle_position=position,
         head=[loaded[i] for i in head_ids if i in loaded],
         at_lanes=sorted(at_lanes, key=lambda b: (b.called_at or b.slot_start, b.id)),
         rate=rate,
@@ -175,15 +240,13 @@ async def _free_places(
 
 
 def _direction_board(state: DirectionState, lane_codes: dict[str, str]) -> DirectionBoard:
-    counts = {c.value: 0 for c in QueueClass}
-    for entry in state.queue:
-        counts[entry.queue_class.value] += 1
+    counts = {c.value: state.counts[c] for c in QueueClass}
     return DirectionBoard(
         direction=state.direction.value,
         lanes=[LaneState(ln.code, ln.is_open) for ln in state.lanes],
         lanes_open=sum(ln.is_open for ln in state.lanes),
         waiting=counts,
-        waiting_total=len(state.queue),
+        waiting_total=state.waiting_total,
         called=[
             CalledVehicle(mask_plate(b.plate), b.code, lane_codes.get(b.lane_id or ""))
             for b in state.at_lanes
@@ -357,7 +420,7 @@ async def enterprise_vehicles(
         position = None
         if state is not None:
             direction = next(s for s in state.directions if s.direction.value == booking.direction)
-            position = direction.places.get(booking.id)
+            position = await direction.place_of(uow.session, booking)
         lane_codes = state.lane_codes if state else {}
         minutes = state.agency_minutes if state else None
         vehicles.append(yard_entry(booking, direction, lane_codes, now, position, minutes))

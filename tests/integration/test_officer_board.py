@@ -4,10 +4,12 @@ of thousands of trucks must not be sent whole to every console twice a second.""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 import gate.live.projections as projections
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
+from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, device, open_all_day, read
 
@@ -34,5 +36,10 @@ async def test_the_officer_board_lists_the_head_of_the_queue_and_counts_the_rest
     assert export.waiting_total == 3
     assert [v.position for v in board.waiting] == [1, 2]
     assert [v.plate for v in board.waiting] == ["29H-557.00", "29H-557.01"]
-    third = next(s for s in state.directions if s.direction.value == "export").queue[2]
-    assert state.directions[0].places[third.id] == 3
+    export_state = next(s for s in state.directions if s.direction.value == "export")
+    assert export_state.waiting_total == 3 and len(export_state.head) == 2
+    # A vehicle beyond the head is placed by counting when asked (an enterprise's view).
+    third = next(
+        b for b in await uow.session.scalars(select(Booking).where(Booking.plate == "29H55702"))
+    )
+    assert await export_state.place_of(uow.session, third) == 3

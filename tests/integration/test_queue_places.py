@@ -7,8 +7,10 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
+import gate.live.projections as projections
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.domain.queue import QueueClass, ServiceCycle, queue_positions
@@ -25,8 +27,9 @@ CHECKINS = "/api/v1/gates/tan-thanh/checkins"
 
 
 async def test_places_of_a_batch_are_the_places_in_the_full_service_order(
-    api: Api, settings: Settings
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
+    monkeypatch.setattr(projections, "OFFICER_QUEUE_HEAD", 7)
     await open_all_day(api, capacity=200)
     cameras = [await device(api), await device(api, direction="import")]
     for n in range(60):
@@ -66,6 +69,7 @@ async def test_places_of_a_batch_are_the_places_in_the_full_service_order(
                 asked = chance.sample(yard, 25)
                 places = await places_in_queue(uow, gate, [(b, i) for i, b in enumerate(asked)])
                 cycle = ServiceCycle.parse(gate.service_cycle)
+                state = await projections.gate_state(uow, gate, now)
                 for direction in ("export", "import"):
                     expected = queue_positions(
                         [entry_of(b) for b in yard if b.direction == direction], cycle, 0
@@ -73,6 +77,16 @@ async def test_places_of_a_batch_are_the_places_in_the_full_service_order(
                     for booking, place in zip(asked, places, strict=True):
                         if booking.direction == direction:
                             assert place == expected[booking.id], booking.id
+                    # The boards' head, made from each class's head, is the order's head;
+                    # a vehicle beyond it is placed by counting.
+                    board = next(d for d in state.directions if d.direction.value == direction)
+                    in_order = sorted(expected, key=expected.__getitem__)
+                    assert [b.id for b in board.head] == in_order[: projections.OFFICER_QUEUE_HEAD]
+                    for booking in asked:
+                        if booking.direction == direction:
+                            assert (
+                                await board.place_of(uow.session, booking) == expected[booking.id]
+                            )
                 await uow.session.commit()
     finally:
         await engine.dispose()

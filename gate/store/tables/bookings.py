@@ -20,6 +20,12 @@ class Booking(IdMixin, CreatedMixin, Base):
         Index("ix_bookings_enterprise_slot", "enterprise_id", "slot_start"),
         Index("ix_bookings_slot_status", "slot_id", "status"),
         Index("ix_bookings_gate_direction_status", "gate_id", "direction", "status"),
+        # The yard queue's order within a class: the boards read each class's head from it.
+        Index(
+            "ix_bookings_queue_order",
+            *("gate_id", "direction", "status", "queue_class"),
+            *("queue_behind", "slot_start", "arrived_at", "id"),
+        ),
     )
 
     code: Mapped[str] = mapped_column(String(16), unique=True)
