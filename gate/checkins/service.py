@@ -147,7 +147,7 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
             await release_place(uow, verdict.released_slot)
     await uow.session.flush()  # the booked vehicles' moves, before the walk-ins' hour locks
     await _place_walk_ins(uow, gate, verdicts)
-    await _second_reads_of_walk_ins(verdicts)
+    _second_reads_of_walk_ins(verdicts)
     answers = await _with_queue_places(uow, gate, verdicts)
     for verdict in verdicts:
         for event in verdict.events:
@@ -284,7 +284,7 @@ async def _lost_races(uow: UnitOfWork, lost: Sequence[Judged], slot_of: dict[str
         verdict.answer = answer_for(verdict.event, CheckinOutcome.ALREADY_IN_YARD, existing)
 
 
-async def _second_reads_of_walk_ins(verdicts: Sequence[Judged]) -> None:
+def _second_reads_of_walk_ins(verdicts: Sequence[Judged]) -> None:
     """A walk-in truck read twice in one batch: the second read finds it in the yard, or,
     when the first found no room, finds no room either."""
     for verdict in verdicts:
