@@ -371,11 +371,13 @@ def main() -> int:
             open_gate(base, gate=gate)
         script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
         print("check-ins at saturation …", flush=True)
-        for connections, gate, key in ((32, "tan-thanh", ""), (128, "huu-nghi", "_128")):
+        runs = ((32, "tan-thanh", "", "H"), (128, "huu-nghi", "_128", "D"))
+        for connections, gate, key, series in runs:
             cameras = {
                 "TOKEN": camera(base, gate, "export"),
                 "TOKEN2": camera(base, gate, "import"),
                 "GATE": gate,
+                "SERIES": series,
             }
             results[f"checkin_saturation{key}"] = wrk(
                 f"{base}/api/v1/gates/{gate}/checkins", args.seconds, connections, script, cameras

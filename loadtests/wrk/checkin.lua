@@ -4,6 +4,9 @@
 -- so a run that ran out of places in the hour is seen as such.
 local tokens = { os.getenv("TOKEN"), os.getenv("TOKEN2") }
 local gate = os.getenv("GATE") or "tan-thanh"
+-- The plates' series letter: runs on one platform must not read each other's trucks (a truck
+-- already in another gate's yard is refused as booked elsewhere, rightly).
+local series = os.getenv("SERIES") or "H"
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -23,7 +26,7 @@ end
 function request()
   counter = counter + 1
   local n = id * 1000000 + counter
-  local plate = string.format("%02dH%05d", 10 + math.floor(n / 100000) % 89, n % 100000)
+  local plate = string.format("%02d%s%05d", 10 + math.floor(n / 100000) % 89, series, n % 100000)
   local body = string.format(
     '{"event_id":"wrk-%d-%d","observed_at":"%s","plate":"%s"}',
     id, counter, os.date("!%Y-%m-%dT%H:%M:%S+00:00"), plate)
