@@ -39,6 +39,9 @@ class Settings:
     auto_migrate: bool = True
     db_pool_size: int = 10
     db_pool_overflow: int = 20
+    # How long a request waits for a pooled connection before it is answered 503. A rush on a
+    # slot's opening queues hundreds of requests here; they should wait their turn, not fail.
+    db_pool_timeout_s: float = 30
     session_hours: int = 12
     # How often each process runs the no-show and missed-call sweeps; 0 turns them off.
     sweep_seconds: float = 30
@@ -77,6 +80,7 @@ class Settings:
             auto_migrate=_bool(env.get("GATE_AUTO_MIGRATE", "true")),
             db_pool_size=int(env.get("GATE_DB_POOL_SIZE", "10")),
             db_pool_overflow=int(env.get("GATE_DB_POOL_OVERFLOW", "20")),
+            db_pool_timeout_s=float(env.get("GATE_DB_POOL_TIMEOUT", "30")),
             session_hours=int(env.get("GATE_SESSION_HOURS", "12")),
             sweep_seconds=float(env.get("GATE_SWEEP_SECONDS", "30")),
             ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),

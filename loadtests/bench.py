@@ -126,7 +126,9 @@ def platform(database_url: str, port: int, namespace: str, workers: int = 1) -> 
         GATE_SWEEP_SECONDS="0",
         GATE_DATA_DIR=tempfile.mkdtemp(prefix="gate-bench-"),
     )
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+    # GATE_BENCH_SERVER_LOG keeps the platform's log (to see what a 5xx was), else it goes.
+    kept = os.environ.get("GATE_BENCH_SERVER_LOG")
+    log = open(kept, "wb") if kept else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [str(BIN / "gate"), "serve", "--workers", str(workers)],
         env=env,
@@ -333,6 +335,19 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
     }
 
 
+def run_fanout(viewers: int, seconds: int, attempts: int = 2) -> dict[str, Any]:
+    """The fan-out harness in a process of its own; run again once if it could not finish
+    (its own platform failed to start, say), and its error shown if it fails twice."""
+    command = [sys.executable, str(ROOT / "loadtests" / "fanout.py")]
+    command += ["--viewers", str(viewers), "--seconds", str(seconds)]
+    for attempt in range(attempts):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode == 0 and "{" in done.stdout:
+            return dict(json.loads(done.stdout[done.stdout.index("{") :]))
+        print(f"fan-out run {attempt + 1} failed: {done.stderr[-2000:]}", file=sys.stderr)
+    raise RuntimeError("the fan-out harness failed twice; see above")
+
+
 def rss_kib(pid: int) -> int:
     total = 0
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
@@ -390,21 +405,7 @@ def main() -> int:
         results["booking_rush"] = asyncio.run(booking_rush(base, args.rush, 100))
         results["rss_after_kib"] = rss_kib(pid)
     print("websocket fan-out …", flush=True)
-    fanout = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "loadtests" / "fanout.py"),
-            "--viewers",
-            str(args.viewers),
-            "--seconds",
-            str(args.seconds),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    results["fanout"] = json.loads(fanout.stdout[fanout.stdout.index("{") :])
+    results["fanout"] = run_fanout(args.viewers, args.seconds)
     results["ratios"] = {
         "checkin_saturation_over_pgbench": round(
             results["checkin_saturation"]["rps"] / results["pgbench"]["tps"], 3

@@ -29,7 +29,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_pool_overflow,
         pool_pre_ping=True,  # a database that restarted is found out here, not in a handler
         pool_recycle=1800,
-        pool_timeout=10,
+        pool_timeout=settings.db_pool_timeout_s,
     )
 
 

@@ -1,0 +1,22 @@
+"""Settings from the environment reach what they configure."""
+
+from __future__ import annotations
+
+from gate.config import Settings
+from gate.store.database import create_engine
+
+
+def test_the_pool_waits_as_long_as_configured_before_a_503():
+    """A rush queues requests for a database connection: by default they wait 30 s for their
+    turn rather than fail; GATE_DB_POOL_TIMEOUT changes it."""
+    url = {"GATE_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}
+    default = Settings.from_env(url)
+    assert default.db_pool_timeout_s == 30
+    tuned = Settings.from_env({**url, "GATE_DB_POOL_TIMEOUT": "7.5", "GATE_DB_POOL_SIZE": "4"})
+    engine = create_engine(tuned)
+    try:
+        pool = engine.sync_engine.pool
+        assert pool.timeout() == 7.5  # type: ignore[attr-defined]
+        assert pool.size() == 4  # type: ignore[attr-defined]
+    finally:
+        engine.sync_engine.dispose()
