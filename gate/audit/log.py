@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.audit import (
@@ -21,7 +20,9 @@ from gate.domain.audit import (
     verify_chains,
 )
 from gate.domain.events import BookingEvent
+from gate.store.database import conflict_insert
 from gate.store.tables import AuditHead, AuditLogEntry
+from gate.store.tables.base import table_of
 
 
 def record_of(event: BookingEvent) -> AuditRecord:
@@ -50,8 +51,7 @@ async def append(session: AsyncSession, events: Sequence[BookingEvent]) -> None:
     by_chain: dict[str, list[BookingEvent]] = defaultdict(list)
     for event in events:
         by_chain[event.gate_id].append(event)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(session)
     for chain in sorted(by_chain):
         locked = select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.chain == chain)
         head = (await session.execute(locked.with_for_update())).first()
@@ -71,7 +71,7 @@ async def append(session: AsyncSession, events: Sequence[BookingEvent]) -> None:
             previous = (entry.seq, entry.entry_hash)
         assert previous is not None
         # Core executemany: a batch of check-ins appends dozens of entries at once.
-        await session.execute(insert(cast(Table, AuditLogEntry.__table__)), rows)
+        await session.execute(insert(table_of(AuditLogEntry)), rows)
         await session.execute(
             update(AuditHead)
             .where(AuditHead.chain == chain)

@@ -111,31 +111,23 @@ class CheckinBatcher:
                 if not pending.answer.done():
                     pending.answer.set_exception(error)
             return
-        for pending in batch:
+        for pending, answer in zip(batch, answers, strict=True):
             if not pending.answer.done():
-                pending.answer.set_result(answers[id(pending)])
+                pending.answer.set_result(answer)
 
-    async def _in_one_transaction(self, batch: list[_Pending]) -> dict[int, tuple[bytes, bool]]:
-        """Every event of the batch acted on and committed; the answers by pending's id."""
-        by_gate: dict[str, list[_Pending]] = {}
-        for pending in batch:
-            by_gate.setdefault(pending.gate_id, []).append(pending)
-        answers: dict[int, tuple[bytes, bool]] = {}
+    async def _in_one_transaction(self, batch: list[_Pending]) -> list[tuple[bytes, bool]]:
+        """Every event of the batch (all of one gate: each gate has its own loop) acted on and
+        committed; the answers in the batch's order."""
+        (gate_id,) = {pending.gate_id for pending in batch}
         async with self._new_uow() as uow:
-            for gate_id in sorted(by_gate):  # the gates' audit chains are locked in order
-                pendings = by_gate[gate_id]
-                gate = await uow.session.get(Gate, gate_id)
-                devices = {
-                    device.id: device
-                    for device in await uow.session.scalars(
-                        select(Device).where(Device.id.in_({p.device_id for p in pendings}))
-                    )
-                }
-                assert gate is not None
-                reads = [(devices[p.device_id], p.event) for p in pendings]
-                for pending, answer in zip(
-                    pendings, await check_in_many(uow, gate, reads), strict=True
-                ):
-                    answers[id(pending)] = answer
+            gate = await uow.session.get(Gate, gate_id)
+            assert gate is not None
+            named = {pending.device_id for pending in batch}
+            devices = {
+                device.id: device
+                for device in await uow.session.scalars(select(Device).where(Device.id.in_(named)))
+            }
+            reads = [(devices[pending.device_id], pending.event) for pending in batch]
+            answers = await check_in_many(uow, gate, reads)
             await uow.commit()
         return answers

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Table, bindparam, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gate.checkins.judging import (
@@ -33,7 +31,9 @@ from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.queue.places import places_in_queue, predicted_call, service_rates
+from gate.store.database import conflict_insert
 from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate
+from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
 
 __all__ = ["CheckinAnswer", "DeviceEvent", "check_in", "check_in_many"]
@@ -86,16 +86,6 @@ async def check_in_many(
     return results
 
 
-def _table(model: type[Any]) -> Table:
-    """The model's table, for Core statements: executemany without the ORM's per-row work."""
-    return cast(Table, model.__table__)
-
-
-def _insert(uow: UnitOfWork) -> Any:
-    dialect = uow.session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 async def _claim(uow: UnitOfWork, reads: Sequence[Read]) -> set[tuple[str, str]]:
     """Claim the events' ids. One that another transaction claimed first waits for it to
     commit and is then not ours: it is a replay. Claimed in key order, so that two batches
@@ -116,9 +106,9 @@ async def _claim(uow: UnitOfWork, reads: Sequence[Read]) -> set[tuple[str, str]]
         ),
         key=lambda row: (row["device_id"], row["event_id"]),
     )
-    table = _table(CheckinRecord)
+    table = table_of(CheckinRecord)
     claimed = await uow.session.execute(
-        _insert(uow)(table)
+        conflict_insert(uow.session)(table)
         .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
         .returning(table.c.device_id, table.c.event_id),
         rows,
@@ -156,7 +146,7 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
             for event in verdict.walk_in.events:
                 uow.record(event)
     encoded = [_encoder.encode(answer) for answer in answers]
-    records = _table(CheckinRecord)
+    records = table_of(CheckinRecord)
     await uow.session.execute(
         update(records)
         .where(
@@ -240,10 +230,10 @@ async def _place_walk_ins(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged
         return
     now = utc_now()
     rows = [_walk_in_row(verdict.booking, now) for verdict in stored if verdict.booking]
-    table = _table(Booking)
+    table = table_of(Booking)
     inserted = set(
         await uow.session.scalars(
-            _insert(uow)(table)
+            conflict_insert(uow.session)(table)
             .on_conflict_do_nothing(index_elements=["active_plate"])
             .returning(table.c.id),
             rows,
@@ -334,7 +324,7 @@ async def _with_queue_places(
         set_committed_value(booking, "predicted_call_at", forecast)
         forecasts.append({"booking": booking.id, "forecast": forecast})
     if forecasts:  # one UPDATE for them all (executemany)
-        bookings = _table(Booking)
+        bookings = table_of(Booking)
         await uow.session.execute(
             update(bookings)
             .where(bookings.c.id == bindparam("booking"))

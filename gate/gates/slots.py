@@ -7,20 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gate.domain.errors import SlotClosed, SlotFull
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
 from gate.gates.calendar import load_calendar
+from gate.store.database import conflict_insert
 from gate.store.tables import Gate, Slot
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
 
 def _insert_ignoring_conflicts(uow: UnitOfWork, values: dict[str, Any]) -> Any:
-    dialect = uow.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(uow.session)
     return (
         insert(Slot)
         .values(**values)

@@ -7,9 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.clearance.service import agencies_for
@@ -37,10 +36,10 @@ from gate.live.messages import (
     PublicBoard,
     YardEntry,
 )
-from gate.queue.service import cursor_position, entry_of
+from gate.queue.places import order_in_class, place_in_order, places_in_queue
+from gate.queue.service import cursor_position
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane, Slot
 from gate.store.tables import Notice as NoticeRow
-from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
 
 FREE_PLACES_AHEAD = 6  # hours of free places shown on the board
@@ -55,14 +54,12 @@ class DirectionState:
     """What one direction of a gate looks like now, shared by every view of it. A crisis yard
     holds thousands of trucks and the boards are rebuilt twice a second, so the queue is read
     as counts per class and the head of each class: the first OFFICER_QUEUE_HEAD vehicles of
-    the service order come from those heads (none of them can be further back in its class),
-    and any other vehicle's place is counted when someone asks for it."""
+    the service order come from those heads (none of them can be further back in its class).
+    Any other vehicle's place is counted when someone asks for it (``places_in_queue``)."""
 
     direction: Direction
     lanes: list[Lane]
     counts: dict[QueueClass, int]  # vehicles waiting per class
-    cycle: ServiceCycle
-    cycle_position: int
     head: list[Booking]  # the first OFFICER_QUEUE_HEAD of the service order, in full
     at_lanes: list[Booking]
     rate: ServiceRate
@@ -78,45 +75,9 @@ class DirectionState:
         """The 1-based place of each vehicle of the head."""
         return {booking.id: place for place, booking in enumerate(self.head, start=1)}
 
-    async def place_of(self, session: AsyncSession, booking: Booking) -> int | None:
-        """A waiting vehicle's place, counted for one beyond the head."""
-        if booking.id in self.places:
-            return self.places[booking.id]
-        if booking.status != BookingStatus.ARRIVED.value or booking.queue_class is None:
-            return None
-        entry = entry_of(booking)
-        ahead = await session.scalar(
-            select(func.count()).where(
-                Booking.gate_id == booking.gate_id,
-                Booking.direction == booking.direction,
-                Booking.status == BookingStatus.ARRIVED.value,
-                Booking.queue_class == booking.queue_class,
-                _queue_key() < _key_of(entry),
-            )
-        )
-        counts = dict(self.counts)
-        if counts[entry.queue_class] <= int(ahead or 0):
-            return None  # it left the queue since this state was read
-        return place_by_counts(
-            counts, entry.queue_class, int(ahead or 0), self.cycle, self.cycle_position
-        )
-
     def eta(self, position: int, now: datetime) -> datetime | None:
         minutes = self.rate.minutes_for(position)
         return None if minutes is None else now + timedelta(minutes=minutes)
-
-
-def _queue_key() -> Any:
-    return tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
-
-
-def _key_of(entry: QueueEntry) -> Any:
-    return tuple_(
-        literal(entry.behind),
-        literal(entry.slot_start, UtcDateTime()),
-        literal(entry.arrived_at, UtcDateTime()),
-        literal(entry.id),
-    )
 
 
 async def direction_state(
@@ -127,13 +88,11 @@ async def direction_state(
     waiting = (*here, Booking.status == BookingStatus.ARRIVED.value)
     # A newcomer: a regular vehicle on time for this hour, arriving now.
     newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
-    before_newcomer = case(
-        (
-            and_(Booking.queue_class == QueueClass.REGULAR.value, _queue_key() < _key_of(newcomer)),
-            1,
-        ),
-        else_=0,
+    regular_ahead = and_(
+        Booking.queue_class == QueueClass.REGULAR.value,
+        order_in_class() < place_in_order(newcomer),
     )
+    before_newcomer = case((regular_ahead, 1), else_=0)
     counts = dict.fromkeys(QueueClass, 0)
     ahead_of_newcomer = 0
     for queue_class, count, before in await session.execute(
@@ -156,7 +115,7 @@ async def direction_state(
                 Booking.arrived_at,
             )
             .where(*waiting, Booking.queue_class == queue_class.value)
-            .order_by(*_queue_key().clauses)
+            .order_by(*order_in_class().clauses)
             .limit(OFFICER_QUEUE_HEAD)
         )
     ]
@@ -186,8 +145,6 @@ async def direction_state(
         direction=direction,
         lanes=lanes,
         counts=counts,
-        cycle=cycle,
-        cycle_position=position,
         head=[loaded[i] for i in head_ids if i in loaded],
         at_lanes=sorted(at_lanes, key=lambda b: (b.called_at or b.slot_start, b.id)),
         rate=rate,
@@ -413,15 +370,35 @@ async def enterprise_vehicles(
         )
         .order_by(Booking.slot_start, Booking.id)
     )
+    bookings = list(rows)
+    beyond_head = await _places_beyond_head(uow, bookings, states)
     vehicles = []
-    for booking in rows:
+    for booking in bookings:
         state = states.get(booking.gate_id)
         direction = None
         position = None
         if state is not None:
             direction = next(s for s in state.directions if s.direction.value == booking.direction)
-            position = await direction.place_of(uow.session, booking)
+            position = direction.places.get(booking.id) or beyond_head.get(booking.id)
         lane_codes = state.lane_codes if state else {}
         minutes = state.agency_minutes if state else None
         vehicles.append(yard_entry(booking, direction, lane_codes, now, position, minutes))
     return EnterpriseVehicles(enterprise_id, vehicles)
+
+
+async def _places_beyond_head(
+    uow: UnitOfWork, bookings: list[Booking], states: dict[str, GateState]
+) -> dict[str, int]:
+    """The places of the vehicles the boards' heads do not hold, one count per gate."""
+    asked: dict[str, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        state = states.get(booking.gate_id)
+        if state is None or booking.status != BookingStatus.ARRIVED.value:
+            continue
+        if not any(booking.id in d.places for d in state.directions):
+            asked[booking.gate_id].append(booking)
+    places: dict[str, int] = {}
+    for gate_id, waiting in asked.items():
+        counted = await places_in_queue(uow, states[gate_id].gate, [(b, 0) for b in waiting])
+        places.update({b.id: p for b, p in zip(waiting, counted, strict=True) if p is not None})
+    return places

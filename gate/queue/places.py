@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, select, tuple_
+from sqlalchemy import Select, and_, bindparam, case, func, literal, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from gate.domain.bookings import BookingStatus
 from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
-from gate.domain.queue import QueueClass, ServiceCycle, place_by_counts
+from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts
 from gate.domain.slots import Direction
+from gate.queue.service import entry_of
 from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
@@ -30,6 +31,22 @@ from gate.store.unit_of_work import UnitOfWork
 _DIRECTIONS = tuple(Direction)
 # A filler row for the unused places of a statement's size: it counts nothing of interest.
 _NOBODY = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def order_in_class() -> Any:
+    """The order within a class in SQL: the same as ``QueueEntry.sort_key`` (on time before
+    behind, then slot, arrival and id), and the column order of ``ix_bookings_queue_order``."""
+    return tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+
+
+def place_in_order(entry: QueueEntry) -> Any:
+    """Where ``entry`` stands in :func:`order_in_class`, for comparing rows with it."""
+    return tuple_(
+        literal(entry.behind),
+        literal(entry.slot_start, UtcDateTime()),
+        literal(entry.arrived_at, UtcDateTime()),
+        literal(entry.id),
+    )
 
 
 def _bucket(count: int) -> int:
@@ -46,7 +63,7 @@ def _places_statement(size: int) -> Select[Any]:
     it is ahead of (the CASE stops at the first match, so most vehicles cost one comparison),
     and the buckets are counted. A crisis yard holds thousands of trucks: one scan for the
     whole batch, not one per vehicle. Each direction's position in the cycle comes too."""
-    key = tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+    key = order_in_class()
     whens = []
     for n in range(size):
         mine = tuple_(
@@ -104,7 +121,9 @@ async def places_in_queue(
         return [None] * len(asked)
     size = _bucket(len(waiting))
     params: dict[str, Any] = {"p_gate": gate.id}
-    vehicles = sorted(waiting.values(), key=lambda b: (b.direction, b.queue_class, _sort_key(b)))
+    vehicles = sorted(
+        waiting.values(), key=lambda b: (b.direction, b.queue_class, entry_of(b).sort_key())
+    )
     for n in range(size):
         booking = vehicles[n] if n < len(vehicles) else None
         params[f"p_behind_{n}"] = booking.queue_behind if booking else False
@@ -148,7 +167,7 @@ async def places_in_queue(
             if other.queue_class is not None and other.arrived_at is not None:
                 group = (other.direction, other.queue_class)
                 later_in_class[group] += 1
-                bisect.insort(later_keys.setdefault(group, []), _sort_key(other))
+                bisect.insort(later_keys.setdefault(group, []), entry_of(other).sort_key())
         if booking.id not in waiting or booking.queue_class is None:
             continue
         then = {
@@ -157,18 +176,12 @@ async def places_in_queue(
         }
         group = (booking.direction, booking.queue_class)
         before = ahead[booking.id] - bisect.bisect_left(
-            later_keys.get(group, []), _sort_key(booking)
+            later_keys.get(group, []), entry_of(booking).sort_key()
         )
         places[index] = place_by_counts(
             then, QueueClass(booking.queue_class), before, cycle, cursors[booking.direction]
         )
     return places
-
-
-def _sort_key(booking: Booking) -> tuple[bool, datetime, datetime, str]:
-    """The database's order within a class (the same as ``QueueEntry.sort_key``)."""
-    assert booking.arrived_at is not None  # only vehicles in the queue are placed
-    return (booking.queue_behind, booking.slot_start, booking.arrived_at, booking.id)
 
 
 @cache

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, literal, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
@@ -29,6 +28,7 @@ from gate.domain.queue import (
     service_order,
 )
 from gate.domain.slots import Direction
+from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
@@ -61,8 +61,7 @@ async def waiting(uow: UnitOfWork, gate: Gate, direction: Direction) -> list[Boo
 async def cursor_position(uow: UnitOfWork, gate: Gate, direction: Direction, lock: bool) -> int:
     """Whose turn it is in the cycle; with ``lock`` the row is held until commit, so two
     operators calling at once take turns instead of both taking the same vehicle."""
-    dialect = uow.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(uow.session)
     if lock:
         await uow.session.execute(
             insert(QueueCursor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
@@ -71,6 +72,13 @@ def create_session_factory(
     """Sessions on ``engine``; ``read_only`` ones take no write lock on SQLite."""
     bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+def conflict_insert(session: AsyncSession) -> Any:
+    """The INSERT of the session's database, the one that knows ON CONFLICT (PostgreSQL's or
+    SQLite's): how claims and first writers are made race-free on both."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def is_outage(error: BaseException) -> bool:

@@ -14,9 +14,9 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gate.domain.errors import DomainError, IdempotencyKeyReused, ValidationFailed
+from gate.store.database import conflict_insert
 from gate.store.tables import IdempotencyRecord
 from gate.store.unit_of_work import UnitOfWork
 from services.api.problems import PROBLEM_MEDIA_TYPE, domain_error_answer
@@ -77,8 +77,7 @@ async def answer_idempotently(
 async def _claim(uow: UnitOfWork, owner: str, key: str, request_fingerprint: str) -> bool:
     """Insert the key's row; False when it exists. On PostgreSQL a concurrent claim of the same
     key waits here until the first transaction ends, then reads its committed answer."""
-    dialect = uow.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(uow.session)
     statement = (
         insert(IdempotencyRecord)
         .values(owner_id=owner, key=key, fingerprint=request_fingerprint, status_code=0, body=b"")

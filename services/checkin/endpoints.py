@@ -77,6 +77,14 @@ async def device_at_gate(
     raise Forbidden("this device is registered at another gate")
 
 
+async def _rows_of(uow: UnitOfWork, known: KnownDevice) -> tuple[Gate, Device]:
+    """The gate and device rows of a recognised device, in ``uow``'s session."""
+    gate = await uow.session.get(Gate, known.gate_id)
+    device = await uow.session.get(Device, known.device_id)
+    assert gate is not None and device is not None
+    return gate, device
+
+
 class CheckinController(Controller):
     path = "/gates/{code:str}/checkins"
     tags = ["check-in"]
@@ -99,9 +107,7 @@ class CheckinController(Controller):
             answer, replayed = await platform.checkins.submit(known.gate_id, known.device_id, event)
         else:
             async with platform.unit_of_work() as writing:
-                gate = await writing.session.get(Gate, known.gate_id)
-                device = await writing.session.get(Device, known.device_id)
-                assert gate is not None and device is not None
+                gate, device = await _rows_of(writing, known)
                 answer, replayed = await check_in(writing, gate, device, event)
                 await writing.commit()
         headers = {REPLAY_HEADER: "true"} if replayed else None
@@ -119,9 +125,7 @@ class CheckinController(Controller):
         """Many events at once, e.g. a device's backlog after an outage: answered in order,
         committed together. Events already acted on are answered as they were the first time."""
         known = await device_at_gate(request, platform, code)
-        gate = await uow.session.get(Gate, known.gate_id)
-        device = await uow.session.get(Device, known.device_id)
-        assert gate is not None and device is not None
+        gate, device = await _rows_of(uow, known)
         now = utc_now()
         events = [_device_event(event, now) for event in data.events]
         # In the order observed, so the queue is built as it happened at the gate.

@@ -42,4 +42,5 @@ async def test_the_officer_board_lists_the_head_of_the_queue_and_counts_the_rest
     third = next(
         b for b in await uow.session.scalars(select(Booking).where(Booking.plate == "29H55702"))
     )
-    assert await export_state.place_of(uow.session, third) == 3
+    assert third.id not in export_state.places
+    assert await projections._places_beyond_head(uow, [third], {gate.id: state}) == {third.id: 3}

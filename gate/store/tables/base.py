@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import MetaData, String
+from sqlalchemy import MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from gate.domain.time import utc_now
@@ -21,6 +22,11 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UtcDateTime()}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements: executemany without the ORM's per-row work."""
+    return cast(Table, model.__table__)
 
 
 class IdMixin:
