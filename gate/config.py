@@ -12,6 +12,10 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value and value.strip() else None
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the plain URLs people paste and pick the async drivers the platform runs on."""
     for plain, driver in (
@@ -50,6 +54,12 @@ class Settings:
     ws_compression: bool = False
     # uvicorn's websocket implementation: websockets, websockets-sansio or wsproto.
     ws_implementation: str = "websockets"
+    # The public boards' broadcast server (services/boards) on its own port beside the API;
+    # None: off (the API's /ws/v1/gates/{code}/board serves them), 0: any free port.
+    boards_port: int | None = None
+    # Where browsers reach that server when it is not this host at boards_port (behind a
+    # proxy, say wss://boards.example.vn); the pages then open the boards there.
+    boards_url: str | None = None
     # Group commit of device check-ins: gather for this long (ms) into one transaction; 0: off.
     checkin_batch_ms: float = 2.0
     # Signs the browser pages' CSRF tokens; every process of one platform needs the same one.
@@ -86,6 +96,8 @@ class Settings:
             ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),
             ws_implementation=env.get("GATE_WS_IMPLEMENTATION", "websockets"),
             secret_key=env.get("GATE_SECRET_KEY") or secrets.token_urlsafe(32),
+            boards_port=_optional_int(env.get("GATE_BOARDS_PORT")),
+            boards_url=env.get("GATE_BOARDS_URL") or None,
             checkin_batch_ms=float(env.get("GATE_CHECKIN_BATCH_MS", "2")),
             secure_cookies=_bool(env.get("GATE_SECURE_COOKIES", "false")),
         )

@@ -36,3 +36,6 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The boards' server would log every viewer's arrival and departure: tens of thousands of
+    # lines in a crisis, and a cost per viewer. Its warnings and errors still come through.
+    logging.getLogger("websockets").setLevel(max(root.level, logging.WARNING))

@@ -336,10 +336,13 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
 
 
 def run_fanout(viewers: int, seconds: int, attempts: int = 2) -> dict[str, Any]:
-    """The fan-out harness in a process of its own; run again once if it could not finish
-    (its own platform failed to start, say), and its error shown if it fails twice."""
+    """The fan-out harness in a process of its own, with a platform of its own: two
+    processes (one process may hold at most its open-file limit of viewers, 20,000 here)
+    fed by one projector through Redis, as deployed. Run again once if it could not finish
+    (its platform failed to start, say), and its error shown if it fails twice."""
     command = [sys.executable, str(ROOT / "loadtests" / "fanout.py")]
-    command += ["--viewers", str(viewers), "--seconds", str(seconds)]
+    command += ["--viewers", str(viewers), "--seconds", str(seconds), "--workers", "2"]
+    command += ["--redis-url", REDIS, "--database-url", scratch_database("gate_bench_fanout")]
     for attempt in range(attempts):
         done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
         if done.returncode == 0 and "{" in done.stdout:
@@ -365,7 +368,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rush", type=int, default=2000, help="booking attempts in the rush")
-    parser.add_argument("--viewers", type=int, default=5000)
+    parser.add_argument("--viewers", type=int, default=20000)
     parser.add_argument("--no-doc", action="store_true", help="print, do not write the document")
     args = parser.parse_args()
     results: dict[str, Any] = {

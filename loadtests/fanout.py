@@ -4,10 +4,12 @@ viewer costs the server in memory.
 
     .venv/bin/python loadtests/fanout.py --viewers 5000 --seconds 20 --updates-per-second 2
 
-By default it starts its own platform (`gate serve`, embedded SQLite, on a free port) so the
-numbers are of the platform alone; `--url` targets a running one instead (then give
-`--server-pid` for the memory figures). Traffic goes to 127.0.0.1 only, bounded in count
-and time. Results are printed and written as JSON (`--out`).
+By default it starts its own platform (`gate serve`, embedded SQLite, on a free port, with its
+boards' broadcast server on another) so the numbers are of the platform alone; `--url` (and
+`--boards-url`) target a running one instead (then give `--server-pid` for the memory
+figures). The viewers watch the boards' server, or with `--server api` the API's own websocket
+endpoint, and run as bare clients in worker processes (loadtests/wsviewers.py). Traffic goes
+to 127.0.0.1 only, bounded in count and time. Results are printed and written as JSON (`--out`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ import httpx
 import msgspec
 import websockets
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gate.limits import allow_many_connections
+from loadtests.wsviewers import ViewerCrowd, default_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "fanout-admin-token"
@@ -38,46 +41,23 @@ _seq_only = msgspec.json.Decoder(type=dict[str, Any])
 
 
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    """Resident memory of a process and its children (uvicorn's workers)."""
+    total = 0
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    for process in [pid, *map(int, children.stdout.split())]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@dataclass
-class Viewer:
-    """Records when each sequence number arrived; decodes nothing but the seq."""
-
-    received: list[tuple[int, float]] = field(default_factory=list)
-    failed: str | None = None
-
-
-async def view(url: str, viewer: Viewer, stop: asyncio.Event, compression: bool) -> None:
-    try:
-        async with websockets.connect(
-            url,
-            compression="deflate" if compression else None,
-            open_timeout=60,
-            ping_interval=None,
-            max_queue=None,
-        ) as ws:
-            while not stop.is_set():
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
-                except TimeoutError:
-                    continue
-                # The seq sits near the start of every message: no need to decode the board.
-                head = raw[:120] if isinstance(raw, str) else raw[:120].decode()
-                seq = int(head.split('"seq":', 1)[1].split(",", 1)[0])
-                viewer.received.append((seq, time.monotonic()))
-    except Exception as error:  # counted and reported, not raised: one bad viewer of many
-        viewer.failed = type(error).__name__
 
 
 async def prepare(
@@ -157,42 +137,31 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(args: argparse.Namespace, base: str, server_pid: int | None) -> dict[str, Any]:
-    ws_url = base.replace("http://", "ws://") + f"/ws/v1/gates/{args.gate}/board"
+async def run(
+    args: argparse.Namespace, base: str, board: str, server_pid: int | None
+) -> dict[str, Any]:
     updates = int(args.seconds * args.updates_per_second)
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         camera, plates = await prepare(client, args.gate, updates)
         rss_before = rss_kib(server_pid) if server_pid else 0
-        stop = asyncio.Event()
-        viewers = [Viewer() for _ in range(args.viewers)]
-        tasks = []
         started = time.monotonic()
-        for batch in range(0, args.viewers, 250):
-            for viewer in viewers[batch : batch + 250]:
-                tasks.append(asyncio.create_task(view(ws_url, viewer, stop, args.compression)))
-            await asyncio.sleep(0.05)
-        while sum(1 for v in viewers if v.received or v.failed) < args.viewers:
-            if time.monotonic() - started > 120:
-                break
-            await asyncio.sleep(0.2)
+        crowd = ViewerCrowd(board, args.viewers, args.processes or default_processes(args.viewers))
+        connected = await crowd.connected()
         connected_after = time.monotonic() - started
         await asyncio.sleep(1)
         rss_connected = rss_kib(server_pid) if server_pid else 0
 
         # The board changes: one check-in per update, at the fixed rate.
         triggers: list[float] = []
+        begin = time.monotonic()
         for n, plate in enumerate(plates):
-            due = started + connected_after + 1 + n / args.updates_per_second
+            due = begin + n / args.updates_per_second
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             body = {"event_id": f"fanout-{n}", "observed_at": _now_iso(), "plate": plate}
             triggers.append(time.monotonic())
-            answer = await client.post(
-                f"/api/v1/gates/{args.gate}/checkins", json=body, headers=camera
-            )
-            answer.raise_for_status()
+            await check_in(client, args.gate, body, camera)
         await asyncio.sleep(3)
-        stop.set()
-        await asyncio.gather(*tasks)
+        seen = await crowd.results()
 
         truth = (await client.get(f"/api/v1/gates/{args.gate}/board")).json()
     # When did each viewer reach the state after the k-th check-in? The probe tells which
@@ -200,36 +169,57 @@ async def run(args: argparse.Namespace, base: str, server_pid: int | None) -> di
     # that one (a snapshot after a resync counts too).
     seq_for_update = seqs_for_updates(len(plates))
     latencies, behind = [], 0
-    for viewer in viewers:
-        if viewer.failed:
+    by_update: dict[int, list[float]] = {k: [] for k in seq_for_update}
+    for received, failed in seen:
+        if failed:
             continue
         for k, seq in seq_for_update.items():
-            reached = next((t for s, t in viewer.received if s >= seq), None)
+            reached = next((t for s, t in received if s >= seq), None)
             if reached is None:
                 behind += 1
             else:
                 latencies.append(reached - triggers[k - 1])
-    failed = sum(1 for v in viewers if v.failed)
-    messages = sum(len(v.received) for v in viewers)
+                by_update[k].append(reached - triggers[k - 1])
+    failed_viewers = sum(1 for _, failed in seen if failed) + (args.viewers - len(seen))
     return {
         "viewers": args.viewers,
+        "server": args.server,
+        "workers": args.workers,
+        "connected": connected,
         "connected_seconds": round(connected_after, 2),
-        "failed_viewers": failed,
+        "failed_viewers": failed_viewers,
+        "failures": sorted({failed for _, failed in seen if failed}),
         "updates": len(plates),
         "updates_per_second": args.updates_per_second,
-        "messages_received": messages,
+        "messages_received": sum(len(received) for received, _ in seen),
         "latency_p50_s": round(percentile(latencies, 0.50), 3),
         "latency_p99_s": round(percentile(latencies, 0.99), 3),
         "latency_max_s": round(max(latencies), 3) if latencies else None,
         "viewer_states_never_reached": behind,
+        # The slowest viewer of each update: shows whether lateness is steady or a spike.
+        "latency_max_by_update_s": [round(max(v), 3) for _, v in sorted(by_update.items()) if v],
         "final_waiting_total": truth["directions"][0]["waiting_total"],
         "server_rss_before_kib": rss_before,
         "server_rss_connected_kib": rss_connected,
         "server_kib_per_viewer": (
             round((rss_connected - rss_before) / args.viewers, 1) if server_pid else None
         ),
-        "compression": args.compression,
     }
+
+
+async def check_in(
+    client: httpx.AsyncClient, gate: str, body: dict[str, str], camera: dict[str, str]
+) -> None:
+    """One check-in; sent again once if the connection was lost (a keep-alive connection
+    the server closed while idle, say): a check-in is idempotent by its event id."""
+    for attempt in (1, 2):
+        try:
+            answer = await client.post(f"/api/v1/gates/{gate}/checkins", json=body, headers=camera)
+            answer.raise_for_status()
+            return
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
 
 
 def seqs_for_updates(updates: int) -> dict[int, int]:
@@ -266,21 +256,32 @@ def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
-def spawn_platform(port: int, data_dir: str) -> subprocess.Popen[bytes]:
+def spawn_platform(
+    args: argparse.Namespace, port: int, boards_port: int, data_dir: str
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
+    if args.database_url:
+        env["GATE_DATABASE_URL"] = args.database_url
+    if args.redis_url:
+        # A namespace of its own: the run's channels and projector lease are its own.
+        env.update(GATE_REDIS_URL=args.redis_url, GATE_REDIS_NAMESPACE=f"fanout-{port}")
     env.update(
         GATE_PORT=str(port),
+        GATE_BOARDS_PORT=str(boards_port),
         GATE_DATA_DIR=data_dir,
         GATE_ADMIN_TOKEN=ADMIN_TOKEN,
         GATE_SWEEP_SECONDS="0",
     )
     gate = str(Path(sys.executable).with_name("gate"))
+    # GATE_BENCH_SERVER_LOG keeps the platform's output, for when a run goes wrong.
+    log_path = os.environ.get("GATE_BENCH_SERVER_LOG")
+    output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     return subprocess.Popen(
-        [gate, "serve"],
+        [gate, "serve", "--workers", str(args.workers)],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
         start_new_session=True,
     )
 
@@ -288,12 +289,13 @@ def spawn_platform(port: int, data_dir: str) -> subprocess.Popen[bytes]:
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     allow_many_connections()
     server: subprocess.Popen[bytes] | None = None
-    base, pid = args.url, args.server_pid
+    base, pid, boards = args.url, args.server_pid, args.boards_url
     with tempfile.TemporaryDirectory() as data_dir:
         if base is None:
-            port = free_port()
-            server = spawn_platform(port, data_dir)
+            port, boards_port = free_port(), free_port()
+            server = spawn_platform(args, port, boards_port, data_dir)
             base, pid = f"http://127.0.0.1:{port}", server.pid
+            boards = f"ws://127.0.0.1:{boards_port}"
             async with httpx.AsyncClient() as client:
                 for _ in range(300):
                     try:
@@ -302,12 +304,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     except httpx.HTTPError:
                         pass
                     await asyncio.sleep(0.1)
+        # The viewers' server: the boards' broadcast server, or the API's own endpoint.
+        api_ws = base.replace("http://", "ws://")
+        watched = boards if args.server == "boards" and boards else api_ws
+        board = f"{watched}/ws/v1/gates/{args.gate}/board"
         stop_probe = asyncio.Event()
-        probe_task = asyncio.create_task(
-            probe(base.replace("http://", "ws://") + f"/ws/v1/gates/{args.gate}/board", stop_probe)
-        )
+        probe_task = asyncio.create_task(probe(board, stop_probe))
         try:
-            return await run(args, base, pid)
+            return await run(args, base, board, pid)
         finally:
             stop_probe.set()
             await probe_task
@@ -324,9 +328,26 @@ def main() -> int:
     parser.add_argument("--gate", default="tan-thanh")
     parser.add_argument("--url", default=None, help="a running platform (default: start one)")
     parser.add_argument("--server-pid", type=int, default=None)
-    parser.add_argument("--compression", action="store_true", help="ask for permessage-deflate")
+    parser.add_argument("--boards-url", default=None, help="its boards' server, ws://host:port")
+    parser.add_argument(
+        "--server",
+        choices=("boards", "api"),
+        default="boards",
+        help="watch the boards' broadcast server (default) or the API's websocket endpoint",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="platform processes (one process holds at most its open-file limit of viewers)",
+    )
+    parser.add_argument("--redis-url", default=None, help="for --workers > 1: their live bus")
+    parser.add_argument("--database-url", default=None, help="default: embedded SQLite")
+    parser.add_argument("--processes", type=int, default=0, help="viewer processes (default: auto)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     args = parser.parse_args()
+    if args.workers > 1 and not args.redis_url:
+        parser.error("--workers above 1 needs --redis-url: the projector of one process feeds all")
     results = asyncio.run(main_async(args))
     text = json.dumps(results, indent=2)
     print(text)

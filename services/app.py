@@ -25,6 +25,7 @@ from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
+from services.boards.server import BoardServer
 from services.checkin import checkin_router
 from services.platform import Platform
 from services.realtime import realtime_router
@@ -60,6 +61,10 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await platform.live.start()
+        boards = None
+        if settings.boards_port is not None:
+            boards = BoardServer(platform.live, platform.gate_id)
+            platform.boards_port = await boards.start(settings.host, settings.boards_port)
         if platform.checkins is not None:
             platform.checkins.start()
         sweeper = None
@@ -76,6 +81,8 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
                     await sweeper
             if platform.checkins is not None:
                 await platform.checkins.stop()
+            if boards is not None:
+                await boards.stop()
             await platform.live.stop()
             await platform.bus.close()
             await platform.engine.dispose()

@@ -13,6 +13,8 @@ from gate.bus.events import EventBus
 from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
 from gate.devices.keys import DeviceKeys
+from gate.domain.errors import DomainError
+from gate.gates.calendar import gate_by_code
 from gate.live.service import Live
 from gate.store.unit_of_work import UnitOfWork
 
@@ -29,6 +31,22 @@ class Platform:
     device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered
     api_keys: KeyMemory[Principal] = field(default_factory=KeyMemory)
     gate_ids: dict[str, str] = field(default_factory=dict)  # gate code -> id, once seen
+    boards_port: int | None = None  # where the public boards' server listens, when it runs
+
+    async def gate_id(self, code: str) -> str | None:
+        """The id of the gate with ``code``, None if there is none. Gates are never deleted and
+        their codes never change, so a process remembers the ones it has seen: thousands of
+        viewers opening a board in a crisis cost no query each."""
+        known = self.gate_ids.get(code)
+        if known is not None:
+            return known
+        async with self.unit_of_work(read_only=True) as uow:
+            try:
+                gate_id = (await gate_by_code(uow, code)).id
+            except DomainError:
+                return None
+        self.gate_ids[code] = gate_id
+        return gate_id
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         factory = self.read_session_factory if read_only else self.session_factory

@@ -76,7 +76,10 @@ function apply(message) {
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const since = seq === null ? "" : `?since=${seq}`;
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/v1/gates/${gate}/board${since}`);
+  // The boards' broadcast server when the platform runs one, else this host's endpoint.
+  const base = root.dataset.liveUrl
+    || (root.dataset.livePort ? `${scheme}://${location.hostname}:${root.dataset.livePort}` : `${scheme}://${location.host}`);
+  const socket = new WebSocket(`${base}/ws/v1/gates/${gate}/board${since}`);
   window.boardSocket = socket; // tests cut it to show the reconnecting path
   socket.onopen = () => { backoff = 250; };
   socket.onmessage = (event) => {

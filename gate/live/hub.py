@@ -1,6 +1,11 @@
 """The per-process fan-out of live channels: the latest state of each channel, a short history
 for replay, and the viewers. A message is encoded once and the same string goes to every
-viewer; a viewer that falls behind gets the current snapshot instead of a growing backlog."""
+viewer; a viewer that falls behind gets the current snapshot instead of a growing backlog.
+
+Viewers come two ways: a queue per viewer drained by its own task (the Litestar websocket
+endpoints), or sockets held by a broadcaster that writes each message to all of a channel's
+sockets in one synchronous pass (the public boards' server, services/boards): no task wakes
+per viewer per message, which is what thousands of viewers of one board need."""
 
 from __future__ import annotations
 
@@ -58,15 +63,19 @@ class ChannelState:
         default_factory=lambda: deque(maxlen=HISTORY)
     )
     viewers: set[Viewer] = field(default_factory=set)
+    # Connections of the broadcaster (services/boards); the hub only holds them.
+    sockets: set[Any] = field(default_factory=set)
 
 
 Fetch = Callable[[str], Awaitable[bytes | None]]
+Broadcast = Callable[[ChannelState, str], None]
 
 
 class Hub:
     def __init__(self, fetch_snapshot: Fetch) -> None:
         self._channels: dict[str, ChannelState] = {}
         self._fetch = fetch_snapshot
+        self.broadcast: Broadcast | None = None  # set by the boards' server when it runs here
         # Resyncs under way; held here so the event loop cannot drop them half-way.
         self._resyncs: set[asyncio.Task[None]] = set()
 
@@ -78,7 +87,7 @@ class Hub:
 
     def watched(self) -> list[str]:
         """Channels with at least one viewer in this process."""
-        return [name for name, c in self._channels.items() if c.viewers]
+        return [name for name, c in self._channels.items() if c.viewers or c.sockets]
 
     def known(self) -> list[str]:
         return list(self._channels)
@@ -106,6 +115,8 @@ class Hub:
         channel.history.append((message.seq, message.prev, text))
         for viewer in list(channel.viewers):
             viewer.offer(text)
+        if channel.sockets and self.broadcast is not None:
+            self.broadcast(channel, text)
 
     def resync_soon(self, name: str) -> None:
         task = asyncio.get_running_loop().create_task(self.resync(name))
@@ -133,6 +144,22 @@ class Hub:
         viewer = Viewer(channel)
         channel.viewers.add(viewer)
         return viewer, self._catch_up(channel, since)
+
+    async def attach(self, name: str, since: int | None, socket: Any) -> list[str]:
+        """Add a broadcaster's socket to ``name``; returns what it must be sent first. The
+        socket joins and its catch-up is taken with no await in between, so that nothing
+        delivered meanwhile is missed or sent twice, provided the caller writes the catch-up
+        before it next awaits."""
+        channel = self.channel(name)
+        if channel.state is None:
+            await self.resync(name)
+        channel.sockets.add(socket)
+        return self._catch_up(channel, since)
+
+    def detach(self, name: str, socket: Any) -> None:
+        channel = self._channels.get(name)
+        if channel is not None:
+            channel.sockets.discard(socket)
 
     @staticmethod
     def _catch_up(channel: ChannelState, since: int | None) -> list[str]:

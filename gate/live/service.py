@@ -68,6 +68,12 @@ class Live:
         self.projector.mark(channel)
         return await self.hub.subscribe(channel, since)
 
+    async def attach(self, channel: str, since: int | None, socket: Any) -> list[str]:
+        """A broadcaster's socket on ``channel`` (see Hub.attach); tells the projector too."""
+        await self.backend.want([channel])
+        self.projector.mark(channel)
+        return await self.hub.attach(channel, since, socket)
+
     async def _on_event(self, payload: dict[str, Any]) -> None:
         self.projector.on_event(payload)
 

@@ -52,20 +52,7 @@ def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
 
 
 async def _gate_id(socket: WebSocket[Any, Any, Any], code: str) -> str | None:
-    """The gate's id. Gates are never deleted and their codes never change, so a process
-    remembers the ones it has seen: thousands of viewers opening a board in a crisis cost
-    no query each."""
-    platform = _platform(socket)
-    known = platform.gate_ids.get(code)
-    if known is not None:
-        return known
-    async with platform.unit_of_work(read_only=True) as uow:
-        try:
-            gate_id = (await gate_by_code(uow, code)).id
-        except DomainError:
-            return None
-    platform.gate_ids[code] = gate_id
-    return gate_id
+    return await _platform(socket).gate_id(code)
 
 
 async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:

@@ -48,12 +48,27 @@ async def gates_page(
 
 @get("/board/{code:str}", include_in_schema=False)
 async def board_page(
-    request: Request[Any, Any, Any], code: FromPath[str], uow: NamedDependency[UnitOfWork]
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    uow: NamedDependency[UnitOfWork],
+    platform: NamedDependency[Platform],
 ) -> Template:
     gate = await gate_by_code(uow, code)
     t = translator(request)
     wall = request.query_params.get("layout") == "wall"
-    return page(request, "board.html", gate=gate, wall=wall, i18n=t.table())
+    # Where the page opens its live board: the boards' broadcast server when it runs (its
+    # public URL, or this host at its port), else this server's own websocket endpoint.
+    live_url = platform.settings.boards_url or ""
+    live_port = platform.boards_port if not live_url and platform.boards_port else ""
+    return page(
+        request,
+        "board.html",
+        gate=gate,
+        wall=wall,
+        i18n=t.table(),
+        live_url=live_url,
+        live_port=live_port,
+    )
 
 
 @post("/language", include_in_schema=False)

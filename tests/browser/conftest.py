@@ -3,6 +3,7 @@ served for real in the test's event loop."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -32,8 +33,10 @@ def backend() -> str:
 
 @pytest.fixture
 async def site(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[str, Api]]:
+    # As in production: the public boards come from the boards' broadcast server.
+    app = create_app(dataclasses.replace(settings, boards_port=0), bus=bus)
     async with (
-        served(create_app(settings, bus=bus)) as base,
+        served(app) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as client,
     ):
         api = Api(client)

@@ -62,6 +62,11 @@ async def _board(browser: Browser, base: str, **options: Any) -> Page:
     board = await context.new_page()
     await board.goto("/board/tan-thanh")
     await expect(board.locator("#connection")).to_have_attribute("data-state", "live")
+    # The page follows the boards' broadcast server (services/boards), not the API's port.
+    port = await board.locator("#board").get_attribute("data-live-port")
+    assert port and port != base.rsplit(":", 1)[1]
+    socket_url = await board.evaluate("window.boardSocket.url")
+    assert socket_url == f"ws://127.0.0.1:{port}/ws/v1/gates/tan-thanh/board"
     return board
 
 

@@ -37,7 +37,10 @@ def _env(**extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def two_processes(
     postgres_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str, str]]:
+    """Two platform processes on one database and Redis; both serve the public boards on one
+    shared port (the kernel gives each new viewer to one of them). Yields the two API bases
+    and the boards' websocket base."""
     name = f"gate_live_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
     async def recreate() -> None:
@@ -58,6 +61,8 @@ def two_processes(
     for command in (["db", "upgrade"], ["db", "seed"]):
         subprocess.run([GATE_BIN, *command], env=env, cwd=ROOT, check=True, timeout=120)
     ports = free_port(), free_port()
+    boards_port = free_port()
+    env["GATE_BOARDS_PORT"] = str(boards_port)
     with ExitStack() as stack:
         bases = [
             stack.enter_context(
@@ -65,13 +70,13 @@ def two_processes(
             )
             for p in ports
         ]
-        yield bases[0], bases[1]
+        yield bases[0], bases[1], f"ws://127.0.0.1:{boards_port}"
 
 
 async def test_a_check_in_on_one_process_reaches_a_board_viewer_of_another(
-    two_processes: tuple[str, str],
+    two_processes: tuple[str, str, str],
 ):
-    first, second = two_processes
+    first, second, _ = two_processes
     viewer = Viewer(second.replace("http", "ws") + BOARD)
     async with httpx.AsyncClient(base_url=first, timeout=30) as client:
         api = Api(client)
@@ -88,6 +93,39 @@ async def test_a_check_in_on_one_process_reaches_a_board_viewer_of_another(
         took = await eventually(lambda: _waiting(viewer, 1), within=10)
     await viewer.close()
     print(f"check-in on process 1 reached a viewer of process 2 in {took:.2f} s")
+
+
+async def test_the_boards_port_shared_by_two_processes_shows_every_viewer_every_check_in(
+    two_processes: tuple[str, str, str],
+):
+    """Viewers of the shared boards port land on either process; a check-in made through
+    either process reaches all of them (the projector of one feeds both through Redis)."""
+    first, second, boards = two_processes
+    viewers = [Viewer(boards + BOARD) for _ in range(12)]
+    async with httpx.AsyncClient(base_url=first, timeout=30) as client:
+        api = Api(client)
+        await open_all_day(api)
+        enterprise = await api.enterprise()
+        before = int(
+            (await client.get("/api/v1/gates/tan-thanh/board")).json()["directions"][0][
+                "waiting_total"
+            ]
+        )
+        for viewer in viewers:
+            await eventually(lambda viewer=viewer: _waiting(viewer, before), within=15)
+        camera = await device(api)
+        for base in (first, second):
+            booking = (await enterprise.book(this_hour())).json()
+            answer = await client.post(
+                f"{base}/api/v1/gates/tan-thanh/checkins",
+                json=read(booking["plate"]),
+                headers=camera,
+            )
+            assert answer.json()["outcome"] == "on_time"
+        for viewer in viewers:
+            await eventually(lambda viewer=viewer: _waiting(viewer, before + 2), within=10)
+    for viewer in viewers:
+        await viewer.close()
 
 
 async def _waiting(viewer: Viewer, count: int) -> bool:

@@ -1,9 +1,12 @@
 """The live board over websockets: snapshot then deltas with sequence numbers; a viewer that
 comes back catches up by replay or by a fresh snapshot and ends with the same board as one
-that never left; nothing personal ever reaches a public message."""
+that never left; nothing personal ever reaches a public message. Each public board test runs
+against both servers of the board: the API's websocket endpoint and the boards' broadcast
+server (services/boards)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -35,16 +38,36 @@ def hub_history(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture
-async def live(
+async def platform(
     settings: Settings, bus: InMemoryEventBus, hub_history: int
-) -> AsyncIterator[tuple[Api, str]]:
+) -> AsyncIterator[tuple[Api, str, str]]:
+    """The platform with its boards' server on a free port: the API, the API's websocket
+    base, the boards' server's base."""
+    app = create_app(dataclasses.replace(settings, boards_port=0), bus=bus)
     async with (
-        served(create_app(settings, bus=bus)) as base,
+        served(app) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as client,
     ):
         api = Api(client)
         await open_all_day(api)
-        yield api, base.replace("http://", "ws://")
+        yield (
+            api,
+            base.replace("http://", "ws://"),
+            f"ws://127.0.0.1:{app.state.platform.boards_port}",
+        )
+
+
+@pytest.fixture
+def live(platform: tuple[Api, str, str]) -> tuple[Api, str]:
+    api, ws, _ = platform
+    return api, ws
+
+
+@pytest.fixture(params=["api", "broadcast"])
+def board(request: pytest.FixtureRequest, platform: tuple[Api, str, str]) -> tuple[Api, str]:
+    """The API and the URL of tan-thanh's public board on one of its two servers."""
+    api, ws, boards = platform
+    return api, f"{ws if request.param == 'api' else boards}/ws/v1/gates/tan-thanh/board"
 
 
 async def _truth(api: Api) -> dict[str, Any]:
@@ -57,10 +80,10 @@ async def _check_in(api: Api, camera: dict[str, str], plate: str) -> None:
 
 
 async def test_a_board_starts_with_a_snapshot_then_follows_with_sequenced_deltas(
-    live: tuple[Api, str],
+    board: tuple[Api, str],
 ):
-    api, ws = live
-    viewer = Viewer(f"{ws}/ws/v1/gates/tan-thanh/board")
+    api, url = board
+    viewer = Viewer(url)
     await eventually(lambda: _has_state(viewer))
     enterprise = await api.enterprise()
     camera = await device(api)
@@ -88,10 +111,9 @@ async def _waiting(viewer: Viewer, count: int) -> bool:
 
 @pytest.mark.parametrize("hub_history", [256, 2], ids=["replay", "snapshot"], indirect=True)
 async def test_a_viewer_that_comes_back_ends_with_the_same_board_as_one_that_never_left(
-    live: tuple[Api, str], hub_history: int
+    board: tuple[Api, str], hub_history: int
 ):
-    api, ws = live
-    url = f"{ws}/ws/v1/gates/tan-thanh/board"
+    api, url = board
     stayed, leaving = Viewer(url), Viewer(url)
     await eventually(lambda: _has_state(stayed))
     await eventually(lambda: _has_state(leaving))
@@ -134,9 +156,9 @@ async def _matches_truth(viewer: Viewer, api: Api) -> bool:
     return viewer.follower.state == await _truth(api)
 
 
-async def test_the_board_shows_queue_called_lanes_notices_and_pause(live: tuple[Api, str]):
-    api, ws = live
-    viewer = Viewer(f"{ws}/ws/v1/gates/tan-thanh/board")
+async def test_the_board_shows_queue_called_lanes_notices_and_pause(board: tuple[Api, str]):
+    api, url = board
+    viewer = Viewer(url)
     enterprise = await api.enterprise()
     camera = await device(api)
     operator = await officer(api, "gate_operator")
@@ -171,10 +193,10 @@ async def test_the_board_shows_queue_called_lanes_notices_and_pause(live: tuple[
 
 
 async def test_no_public_message_carries_a_full_plate_a_name_a_phone_or_a_declaration(
-    live: tuple[Api, str], settings: Settings
+    board: tuple[Api, str], settings: Settings
 ):
-    api, ws = live
-    viewer = Viewer(f"{ws}/ws/v1/gates/tan-thanh/board")
+    api, url = board
+    viewer = Viewer(url)
     enterprise = await api.enterprise()
     camera = await device(api)
     operator = await officer(api, "gate_operator")

@@ -1,0 +1,126 @@
+"""The public boards' server (bảng thông tin công khai): the live board of each gate over a
+plain websockets server, for the thousands who watch one gate in a crisis.
+
+The protocol is the one of ``/ws/v1/gates/{code}/board`` on the API (a snapshot, or with
+``?since=SEQ`` the messages missed since then, then sequenced deltas); only the way it is
+written differs. Behind Litestar every viewer has a queue and a task that wakes for every
+message and passes it down the ASGI layers; here a message is written to all of a board's
+connections in one synchronous pass (``websockets.broadcast``), so a viewer costs a frame
+write per message and nothing while the board is quiet. Runs in the platform's process on
+its own port (``GATE_BOARDS_PORT``), beside the API, on the hub the projector feeds.
+
+A viewer that cannot keep up (its socket's send buffer above ``SLOW_VIEWER_BYTES``) is
+skipped instead of buffered without bound, and sent the board's current snapshot once its
+buffer has drained: the same promise the hub makes to its queued viewers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from gate.live.hub import ChannelState
+from gate.live.projector import board_channel
+from gate.live.service import Live
+
+log = logging.getLogger("gate.boards")
+
+BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
+CLOSE_NOT_FOUND = 4404  # as the API's websocket endpoints
+SLOW_VIEWER_BYTES = 256 * 1024
+LISTEN_BACKLOG = 4096  # a crowd opens its boards at once; asyncio's default of 100 drops SYNs
+PING_INTERVAL_S = 20  # a vanished phone is noticed within a minute and its socket freed
+
+GateIdOf = Callable[[str], Awaitable[str | None]]
+
+
+class BoardServer:
+    """The public boards of one process, written to every viewer by broadcast."""
+
+    def __init__(self, live: Live, gate_id_of: GateIdOf) -> None:
+        self._live = live
+        self._gate_id_of = gate_id_of
+        self._lagging: set[ServerConnection] = set()
+        self._server: Server | None = None
+        live.hub.broadcast = self._broadcast
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on ``host:port`` (port 0: any free one); returns the port. Several
+        processes may listen on one port (the kernel spreads the viewers)."""
+        self._server = await serve(
+            self._serve,
+            host,
+            port,
+            process_request=self._check_path,
+            compression=None,  # boards are small; deflate per viewer would cost the CPU
+            reuse_port=True,
+            backlog=LISTEN_BACKLOG,
+            ping_interval=PING_INTERVAL_S,
+            max_size=4096,  # viewers send nothing but control frames
+        )
+        socket = next(iter(self._server.sockets))
+        return int(socket.getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        self._live.hub.broadcast = None
+
+    @staticmethod
+    def _check_path(connection: ServerConnection, request: Request) -> Response | None:
+        if BOARD_PATH.match(request.path.partition("?")[0]) is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, "no such board\n")
+        return None
+
+    async def _serve(self, connection: ServerConnection) -> None:
+        assert connection.request is not None  # set by the handshake
+        path, _, query = connection.request.path.partition("?")
+        match = BOARD_PATH.match(path)
+        assert match is not None  # _check_path refused every other path
+        code = match["code"]
+        if await self._gate_id_of(code) is None:
+            await connection.close(CLOSE_NOT_FOUND, "no such gate")
+            return
+        channel = board_channel(code)
+        first = await self._live.attach(channel, _since(query), connection)
+        try:
+            # Written before the next await: nothing broadcast meanwhile can come first.
+            for text in first:
+                broadcast([connection], text)
+            # Viewers send nothing we need; reading is how a closed connection is noticed.
+            async for _ in connection:
+                pass
+        except ConnectionClosed:
+            pass
+        finally:
+            self._live.hub.detach(channel, connection)
+            self._lagging.discard(connection)
+
+    def _broadcast(self, channel: ChannelState, text: str) -> None:
+        ready: list[ServerConnection] = []
+        for connection in channel.sockets:
+            buffered = connection.transport.get_write_buffer_size()
+            if buffered > SLOW_VIEWER_BYTES:
+                self._lagging.add(connection)
+            elif connection in self._lagging:
+                if buffered == 0 and channel.snapshot_text is not None:
+                    # Caught up with its buffer: the whole board now, then deltas again.
+                    self._lagging.discard(connection)
+                    broadcast([connection], channel.snapshot_text)
+            else:
+                ready.append(connection)
+        broadcast(ready, text)
+
+
+def _since(query: str) -> int | None:
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "since" and value.isdigit():
+            return int(value)
+    return None

@@ -1,0 +1,92 @@
+"""What the boards' broadcast server (services/boards) does beyond the board protocol, which
+test_live_board.py checks on both servers: it serves nothing but boards of known gates, and a
+viewer that cannot keep up is skipped, then given the whole board once it can."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+import services.boards.server as board_server
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from services.app import create_app
+from tests.asgi import served
+from tests.helpers import Api, device, open_all_day, read, this_hour
+
+GATE = "/api/v1/gates/tan-thanh"
+
+
+@pytest.fixture
+async def boards(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
+    app = create_app(dataclasses.replace(settings, boards_port=0), bus=bus)
+    async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        api = Api(client)
+        await open_all_day(api)
+        yield api, f"ws://127.0.0.1:{app.state.platform.boards_port}"
+
+
+async def _next(socket: ClientConnection, within: float = 10) -> dict[str, Any]:
+    return dict(json.loads(await asyncio.wait_for(socket.recv(), within)))
+
+
+def _waiting_total(message: dict[str, Any]) -> int:
+    return int(message["data"]["directions"][0]["waiting_total"])
+
+
+async def test_only_boards_of_known_gates_are_served(boards: tuple[Api, str]):
+    _, ws = boards
+    async with websockets.connect(f"{ws}/ws/v1/gates/nowhere/board") as unknown:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await unknown.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
+    for path in ("/ws/v1/gates/tan-thanh/officer", "/ws/v1/enterprise/vehicles", "/"):
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(f"{ws}{path}"):
+                pass
+        assert refused.value.response.status_code == 404
+
+
+async def test_a_viewer_that_cannot_keep_up_is_skipped_then_sent_the_whole_board(
+    boards: tuple[Api, str], monkeypatch: pytest.MonkeyPatch
+):
+    api, ws = boards
+    enterprise = await api.enterprise()
+    camera = await device(api)
+    async with (
+        websockets.connect(f"{ws}/ws/v1/gates/tan-thanh/board") as slow,
+        websockets.connect(f"{ws}/ws/v1/gates/tan-thanh/board") as steady,
+    ):
+        assert (await _next(slow))["kind"] == "snapshot"
+        assert (await _next(steady))["kind"] == "snapshot"
+
+        # Every socket looks backed up: the board changes and nobody is written to.
+        monkeypatch.setattr(board_server, "SLOW_VIEWER_BYTES", -1)
+        plate = (await enterprise.book(this_hour())).json()["plate"]
+        await api.client.post(f"{GATE}/checkins", json=read(plate), headers=camera)
+        await asyncio.sleep(1.5)  # the projector publishes within 0.5 s of a change
+        with pytest.raises(TimeoutError):
+            await _next(slow, within=0.5)
+
+        # Drained again: the next change reaches each lagging viewer as the whole board,
+        # which already shows both check-ins; deltas follow it.
+        monkeypatch.setattr(board_server, "SLOW_VIEWER_BYTES", 256 * 1024)
+        plate = (await enterprise.book(this_hour())).json()["plate"]
+        await api.client.post(f"{GATE}/checkins", json=read(plate), headers=camera)
+        caught_up = {
+            name: await _next(socket) for name, socket in (("slow", slow), ("steady", steady))
+        }
+        for message in caught_up.values():
+            assert message["kind"] == "snapshot" and _waiting_total(message) == 2
+        plate = (await enterprise.book(this_hour())).json()["plate"]
+        await api.client.post(f"{GATE}/checkins", json=read(plate), headers=camera)
+        following = await _next(slow)
+        assert following["kind"] == "delta" and following["prev"] == caught_up["slow"]["seq"]
