@@ -100,6 +100,9 @@ def wrk(
     }
     if outcomes:  # the check-in script counts what the platform answered
         result["admitted"], result["refused"] = int(outcomes.group(1)), int(outcomes.group(2))
+    repeated = re.search(r"repeated=(\d+)", out)
+    if repeated:  # booked trucks read again once the prepared ones ran out
+        result["repeated"] = int(repeated.group(1))
     return result
 
 
@@ -186,17 +189,27 @@ def camera(base: str, gate: str = "tan-thanh", direction: str = "export") -> str
     return str(made.json()["token"])
 
 
-def fixed_rate(base: str, tokens: list[str], rate: int, seconds: int) -> dict[str, Any]:
+def fixed_rate(
+    base: str,
+    tokens: list[str],
+    rate: int,
+    seconds: int,
+    gate: str = "chi-ma",
+    plates: Path | None = None,
+) -> dict[str, Any]:
     """Check-ins offered at a fixed rate by Locust (constant throughput), latency percentiles;
-    a check-in that is not admitted counts as a failure."""
+    a check-in that is not admitted counts as a failure. Walk-ins, or with ``plates`` the
+    booked trucks listed there (``tokens``: the export camera, then the import one)."""
     out = Path(tempfile.mkdtemp(prefix="gate-bench-locust-"))
     users = max(1, rate // 20)
     env = {
         **os.environ,
         "BENCH_TOKENS": ",".join(tokens),
-        "BENCH_GATE": "chi-ma",
+        "BENCH_GATE": gate,
         "BENCH_RATE_PER_USER": "20",
     }
+    if plates is not None:
+        env["BENCH_PLATES"] = str(plates)
     subprocess.run(
         [
             str(BIN / "locust"),
@@ -208,7 +221,7 @@ def fixed_rate(base: str, tokens: list[str], rate: int, seconds: int) -> dict[st
             "-u",
             str(users),
             "-r",
-            str(users),
+            str(users * 10),  # every camera at once: a ramp would count as missed rate
             "-t",
             f"{seconds}s",
             "--only-summary",
@@ -335,6 +348,80 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
     }
 
 
+async def booked_trucks(base: str, gate: str, counts: list[int]) -> tuple[list[Path], float]:
+    """Trucks booked into the current hour of ``gate`` through the API, half for export, half
+    for import: for each of ``counts`` a file of as many "direction plate" lines (for the wrk
+    script and the fixed-rate Locust file), and how long the booking took."""
+    count = sum(counts)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        enterprise = (
+            await client.post(
+                "/api/v1/enterprises",
+                headers=admin(),
+                json={"name": "Booked", "tax_code": f"{uuid.uuid4().int % 10**10:010d}"},
+            )
+        ).json()
+        key = (
+            await client.post(
+                f"/api/v1/enterprises/{enterprise['id']}/api-keys",
+                headers=admin(),
+                json={"name": "booked"},
+            )
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {key}"}
+        driver = (
+            await client.post(
+                "/api/v1/drivers",
+                headers=headers,
+                json={"full_name": "Booked", "id_number": "079000088888", "phone": "0900000000"},
+            )
+        ).json()
+    pending = list(range(count))
+    lines: list[str] = []
+
+    async def book_all(connection: RawConnection) -> None:
+        try:
+            while pending:
+                n = pending.pop()
+                plate = f"{10 + n // 100000 % 89:02d}LD{n % 100000:05d}"  # a series of their own
+                # This hour, local time (the next one if the preparation crosses the hour).
+                hour = time.strftime("%Y-%m-%dT%H:00:00+07:00", time.gmtime(time.time() + 7 * 3600))
+                direction = ("export", "import")[n % 2]
+                status, made = await connection.post(
+                    "/api/v1/vehicles",
+                    json.dumps({"plate": plate, "vehicle_type": "truck"}).encode(),
+                    headers,
+                )
+                assert status == 201, made
+                body = {
+                    "gate": gate,
+                    "direction": direction,
+                    "slot_start": hour,
+                    "vehicle_id": json.loads(made)["id"],
+                    "driver_id": driver["id"],
+                    "cargo": {"description": "booked", "weight_kg": 1000},
+                }
+                status, booked = await connection.post(
+                    "/api/v1/bookings", json.dumps(body).encode(), headers
+                )
+                assert status == 201, booked
+                lines.append(f"{direction} {plate}")
+        finally:
+            await connection.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(book_all(RawConnection(base)) for _ in range(64)))
+    took = time.monotonic() - started
+    folder = Path(tempfile.mkdtemp(prefix="gate-bench-plates-"))
+    paths, start = [], 0
+    for n, size in enumerate(counts):
+        path = folder / f"plates-{n}.txt"
+        path.write_text("\n".join(lines[start : start + size]) + "\n")
+        paths.append(path)
+        start += size
+    return paths, took
+
+
 def run_fanout(viewers: int, seconds: int, attempts: int = 2) -> dict[str, Any]:
     """The fan-out harness in a process of its own, with a platform of its own: two
     processes (one process may hold at most its open-file limit of viewers, 20,000 here)
@@ -409,6 +496,35 @@ def main() -> int:
         results["checkin_fixed_rate"] = fixed_rate(
             base, [camera(base, "chi-ma", d) for d in ("export", "import")], 1000, args.seconds
         )
+        # Booked trucks, the common case, on a gate of their own: booked through the API
+        # first (a run reads each plate once), then read at saturation and at a fixed rate.
+        booked_seconds = min(args.seconds, 5)
+        open_gate(base, gate="coc-nam")
+        print("booking the trucks for the booked check-ins …", flush=True)
+        (saturation_plates, rate_plates), took = asyncio.run(
+            booked_trucks(base, "coc-nam", [2400 * booked_seconds, 1100 * booked_seconds])
+        )
+        results["booked_preparation_s"] = round(took, 1)
+        booked_cameras = [camera(base, "coc-nam", d) for d in ("export", "import")]
+        print("booked check-ins at saturation …", flush=True)
+        booked = wrk(
+            f"{base}/api/v1/gates/coc-nam/checkins",
+            booked_seconds,
+            128,
+            str(ROOT / "loadtests" / "wrk" / "checkin_booked.lua"),
+            {
+                "TOKEN": booked_cameras[0],
+                "TOKEN2": booked_cameras[1],
+                "GATE": "coc-nam",
+                "PLATES": str(saturation_plates),
+            },
+        )
+        booked["admitted_per_s"] = round(booked.get("admitted", 0) / booked_seconds)
+        results["checkin_booked_saturation"] = booked
+        print("booked check-ins at 1,000/s offered …", flush=True)
+        results["checkin_booked_fixed_rate"] = fixed_rate(
+            base, booked_cameras, 1000, booked_seconds, gate="coc-nam", plates=rate_plates
+        )
         print("booking rush …", flush=True)
         results["booking_rush"] = asyncio.run(booking_rush(base, args.rush, 100))
         results["rss_after_kib"] = rss_kib(pid)
@@ -441,6 +557,8 @@ def write_document(r: dict[str, Any]) -> None:
         r["booking_rush"],
         r["fanout"],
     )
+    b, bf = r["checkin_booked_saturation"], r["checkin_booked_fixed_rate"]
+    pg = r["pgbench"]["tps"]
     section = f"""<!-- bench:start -->
 Generated by `.venv/bin/python loadtests/bench.py` on {r["date"]} ({r["machine"]}; the
 platform is `gate serve --workers {r["workers"]}` on PostgreSQL and Redis, the public boards
@@ -452,9 +570,11 @@ on its boards' broadcast server; the load generators run on the same cores).
 | plain JSON endpoint of the same server (wrk, 64 connections) | {r["plain_json"]["rps"]:,} req/s | – | – |
 | check-in with full semantics, saturation (wrk, 32 connections; walk-ins: device auth, slot place, booking, transition, audit entry, queue position, publish) | {c["rps"]:,} /s, p50 {c["p50"]} ms, p99 {c["p99"]} ms, non-2xx {c["non_2xx"]}, admitted {c.get("admitted", "?"):,}, refused {c.get("refused", "?"):,} | ≥ 1.25 × pgbench | {r["ratios"]["checkin_saturation_over_pgbench"]} × pgbench; {r["ratios"]["checkin_saturation_over_plain_json"]} × plain JSON |
 | the same with 128 connections | {c128["rps"]:,} /s, p50 {c128["p50"]} ms, p99 {c128["p99"]} ms, non-2xx {c128["non_2xx"]}, admitted {c128.get("admitted", "?"):,}, refused {c128.get("refused", "?"):,} | ≥ 1.25 × pgbench | {round(c128["rps"] / r["pgbench"]["tps"], 3)} × pgbench |
-| check-in at {f["offered_per_s"]:,}/s offered (Locust, constant throughput) | achieved {f["achieved_per_s"]:,}/s, p50 {f["p50_ms"]} ms, p99 {f["p99_ms"]} ms, failures {f["failures"]} | p99 < 25 ms | – |
+| check-in of walk-ins at {f["offered_per_s"]:,}/s offered (Locust, constant throughput) | achieved {f["achieved_per_s"]:,}/s, p50 {f["p50_ms"]} ms, p99 {f["p99_ms"]} ms, failures {f["failures"]} | p99 < 25 ms | – |
+| check-in of booked trucks, saturation (wrk, 128 connections, {r["booked_preparation_s"]} s to book them first; booking lookup, arrival judged, transition, audit entry, queue position, publish) | admitted {b["admitted_per_s"]:,} /s, p50 {b["p50"]} ms, p99 {b["p99"]} ms, non-2xx {b["non_2xx"]}, admitted {b.get("admitted", "?"):,}, read twice {b.get("repeated", "?")} | ≥ 1.25 × pgbench | {round(b["admitted_per_s"] / pg, 3)} × pgbench |
+| check-in of booked trucks at {bf["offered_per_s"]:,}/s offered (Locust) | achieved {bf["achieved_per_s"]:,}/s, p50 {bf["p50_ms"]} ms, p99 {bf["p99_ms"]} ms, failures {bf["failures"]} | p99 < 25 ms | – |
 | booking rush: {rush["attempts"]:,} attempts on one slot of {rush["capacity"]} | all answered in {rush["seconds_to_answer_all"]} s; confirmed {rush["confirmed"]}, refused {rush["refused_409"]}, 5xx {rush["server_errors"]}, stored {rush["stored_booked"]} | 10,000 in 5 s, exactly the capacity, no 5xx | – |
-| websocket fan-out: {fan["viewers"]:,} viewers, {fan["updates_per_second"]} updates/s | p50 {fan["latency_p50_s"]} s, p99 {fan["latency_p99_s"]} s, failed {fan["failed_viewers"]}, {fan["server_kib_per_viewer"]} KiB/viewer | 20,000 viewers, p99 < 1 s | – |
+| websocket fan-out: {fan["viewers"]:,} viewers of one board on the boards' broadcast server ({fan["workers"]} processes sharing its port, fed through Redis), {fan["updates_per_second"]} updates/s | connected in {fan["connected_seconds"]} s; p50 {fan["latency_p50_s"]} s, p99 {fan["latency_p99_s"]} s, max {fan["latency_max_s"]} s, failed {fan["failed_viewers"]}, states never reached {fan["viewer_states_never_reached"]}, {fan["server_kib_per_viewer"]} KiB/viewer | 20,000 viewers, p99 < 1 s | – |
 | platform memory (RSS) | idle {r["rss_idle_kib"] // 1024} MiB, after the run {r["rss_after_kib"] // 1024} MiB | – | – |
 <!-- bench:end -->"""
     text = DOC.read_text()
