@@ -201,12 +201,15 @@ def fixed_rate(
     a check-in that is not admitted counts as a failure. Walk-ins, or with ``plates`` the
     booked trucks listed there (``tokens``: the export camera, then the import one)."""
     out = Path(tempfile.mkdtemp(prefix="gate-bench-locust-"))
-    users = max(1, rate // 20)
+    # Many users each sending a few a second: a user waits for its answer before its next
+    # request, so 50 users at 20/s could offer only 500/s once answers took 100 ms.
+    per_user = 2
+    users = max(1, rate // per_user)
     env = {
         **os.environ,
         "BENCH_TOKENS": ",".join(tokens),
         "BENCH_GATE": gate,
-        "BENCH_RATE_PER_USER": "20",
+        "BENCH_RATE_PER_USER": str(per_user),
     }
     if plates is not None:
         env["BENCH_PLATES"] = str(plates)

@@ -6,7 +6,6 @@ this one in the embedded default); the others only fan out."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ log = logging.getLogger("gate.live")
 
 _decoder = msgspec.json.Decoder(ChannelMessage)
 _encoder = msgspec.json.Encoder()
+MIN_PAUSE_S = 0.01  # between two rebuilds, however many channels are due
 _PUBLISH_ERRORS = (redis_asyncio.RedisError, OSError, asyncio.TimeoutError)
 
 
@@ -74,6 +74,7 @@ class Projector:
         self._built_at: dict[str, float] = {}
         self._last: dict[str, Published] = {}
         self._stopping = asyncio.Event()
+        self._woken = asyncio.Event()
         self._gate_codes: list[str] = []
         self._wanted: list[str] = []
         self._wanted_at = float("-inf")
@@ -81,12 +82,18 @@ class Projector:
     def on_event(self, payload: dict[str, Any]) -> None:
         """A domain event happened somewhere: mark the channels it touches."""
         if gate := payload.get("gate"):
-            self._dirty.update({board_channel(gate), officer_channel(gate)})
+            self.mark(board_channel(gate))
+            self.mark(officer_channel(gate))
         if enterprise := payload.get("enterprise_id"):
-            self._dirty.add(enterprise_channel(enterprise))
+            self.mark(enterprise_channel(enterprise))
 
     def mark(self, channel: str) -> None:
-        self._dirty.add(channel)
+        if channel not in self._dirty:
+            # The first change since the last publish wakes the loop, which publishes as
+            # soon as the channel's coalescing interval allows instead of at its next tick;
+            # further changes before then only join it.
+            self._dirty.add(channel)
+            self._woken.set()
 
     def stop(self) -> None:
         """Finish the tick under way (never cancel a query half-way) and stop."""
@@ -94,16 +101,41 @@ class Projector:
 
     async def run(self) -> None:
         while not self._stopping.is_set():
+            pause = self.tick_seconds
             try:
                 if await self._backend.lead():
                     await self.tick()
+                    pause = max(self._next_due_in(time.monotonic()), MIN_PAUSE_S)
                 else:
                     # Another process projects; if we take over later we start with snapshots.
                     self._last.clear()
             except Exception:
                 log.exception("live.projector.tick_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.tick_seconds)
+            await self._sleep(pause)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Until ``seconds`` have passed, a channel became dirty, or we are stopping."""
+        self._woken.clear()
+        waits = [asyncio.ensure_future(e.wait()) for e in (self._stopping, self._woken)]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    def _projected(self) -> list[str]:
+        gates = [f(code) for code in self._gate_codes for f in (board_channel, officer_channel)]
+        return [*gates, *self._wanted]
+
+    def _next_due_in(self, now: float) -> float:
+        """How long until a dirty channel we project may be published again; a tick at most
+        (time moves, and a lost event is caught by the periodic rebuild)."""
+        soonest = self.tick_seconds
+        for channel in self._projected():
+            if channel in self._dirty:
+                built = self._built_at.get(channel)
+                soonest = min(soonest, 0.0 if built is None else built + self.min_interval - now)
+        return max(soonest, 0.0)
 
     def _due(self, channel: str, now: float) -> bool:
         built = self._built_at.get(channel)
@@ -114,8 +146,7 @@ class Projector:
     def _anything_due(self, now: float) -> bool:
         if not self._gate_codes:
             return True  # not yet known which gates there are
-        channels = [f(code) for code in self._gate_codes for f in (board_channel, officer_channel)]
-        return any(self._due(channel, now) for channel in [*channels, *self._wanted])
+        return any(self._due(channel, now) for channel in self._projected())
 
     async def tick(self) -> None:
         """Rebuild what is due. Ticks come ten times a second; most find nothing due and touch
