@@ -168,10 +168,16 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         os.environ["GATE_SECRET_KEY"] = _kept_secret(settings, "secret-key")
     base = f"http://{host}:{port}"
     bus = "Redis" if settings.redis_url else "in-memory event bus"
+    boards = (
+        f"  Public boards: ws://{host}:{settings.boards_port}/ws/v1/gates/<gate>/board\n"
+        if settings.boards_port
+        else ""
+    )
     print(
         f"\nDigital border-gate platform on {_safe_url(settings.database_url)} with {bus}\n"
         f"  API docs:      {base}/schema\n"
         f"  Gates:         {base}/api/v1/gates\n"
+        f"{boards}"
         f"  Admin token:   {token or '-'} ({where})\n",
         flush=True,
     )

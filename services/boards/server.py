@@ -15,7 +15,6 @@ buffer has drained: the same promise the hub makes to its queued viewers."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -27,8 +26,6 @@ from websockets.http11 import Request, Response
 from gate.live.hub import ChannelState
 from gate.live.projector import board_channel
 from gate.live.service import Live
-
-log = logging.getLogger("gate.boards")
 
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
 CLOSE_NOT_FOUND = 4404  # as the API's websocket endpoints

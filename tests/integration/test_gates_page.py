@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+import pytest
+
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from services.app import create_app
+from tests.asgi import in_process_client
 from tests.helpers import Api, device, open_all_day, read, this_hour
 from tests.live import eventually
 
@@ -27,3 +34,20 @@ async def test_the_gates_page_shows_every_gate_and_direction_with_its_waiting_co
 
     await eventually(counts_the_truck)  # the live board, a moment after the check-in
     assert (await _shown(api))["tan-thanh-import"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("boards_url", "live_url"),
+    [(None, ""), ("wss://boards.example.vn", "wss://boards.example.vn")],
+    ids=["this host", "behind a proxy"],
+)
+async def test_a_board_page_opens_its_live_board_where_the_platform_serves_it(
+    settings: Settings, bus: InMemoryEventBus, boards_url: str | None, live_url: str
+):
+    """Without the boards' server the page follows this host's endpoint (no URL, no port);
+    with GATE_BOARDS_URL it follows that address."""
+    app = create_app(dataclasses.replace(settings, boards_url=boards_url), bus=bus)
+    async with in_process_client(app) as client:
+        html = (await client.get("/board/tan-thanh")).text
+    assert f'data-live-url="{live_url}"' in html
+    assert 'data-live-port=""' in html

@@ -20,3 +20,14 @@ def test_the_pool_waits_as_long_as_configured_before_a_503():
         assert pool.size() == 4  # type: ignore[attr-defined]
     finally:
         engine.sync_engine.dispose()
+
+
+def test_the_boards_server_runs_only_when_given_a_port():
+    """GATE_BOARDS_PORT turns the public boards' broadcast server on (0: any free port);
+    unset or empty it stays off and the API's endpoint serves the boards."""
+    assert Settings.from_env({}).boards_port is None
+    assert Settings.from_env({"GATE_BOARDS_PORT": ""}).boards_port is None
+    assert Settings.from_env({"GATE_BOARDS_PORT": "8001"}).boards_port == 8001
+    assert Settings.from_env({"GATE_BOARDS_PORT": "0"}).boards_port == 0
+    public = Settings.from_env({"GATE_BOARDS_URL": "wss://boards.example.vn"})
+    assert public.boards_url == "wss://boards.example.vn"
