@@ -40,6 +40,11 @@ def _options(parser: Any) -> None:
         help="for the invariants checked after the run",
     )
     parser.add_argument("--gate-code", default="tan-thanh")
+    parser.add_argument(
+        "--boards-url",
+        default=os.environ.get("GATE_BOARDS_URL", ""),
+        help="the boards' broadcast server (ws://host:port); default: the host's endpoint",
+    )
     parser.add_argument("--enterprises", type=int, default=4)
     parser.add_argument("--vehicles-each", type=int, default=25)
     parser.add_argument("--max-failure-ratio", type=float, default=0.01)
@@ -48,6 +53,7 @@ def _options(parser: Any) -> None:
 @events.test_start.add_listener
 def _prepare(environment: Any, **_: Any) -> None:
     options = environment.parsed_options
+    SHARED.boards_url = options.boards_url or None
     try:
         SHARED.run = prepare(
             environment.host,

@@ -12,6 +12,8 @@ from loadtests.prepare import RunData
 @dataclass
 class Shared:
     run: RunData | None = None
+    # The public boards' broadcast server (ws://host:port), when the platform runs one.
+    boards_url: str | None = None
     # Check-ins the platform acknowledged: (device token, event id) -> the answer's outcome.
     acknowledged: dict[tuple[str, str], str] = field(default_factory=dict)
     board_states: list[dict[str, object]] = field(default_factory=list)

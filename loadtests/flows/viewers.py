@@ -18,7 +18,9 @@ class BoardViewer(User):
 
     def on_start(self) -> None:
         assert SHARED.run is not None
-        url = SHARED.run.base.replace("http://", "ws://") + f"/ws/v1/gates/{SHARED.run.gate}/board"
+        # Where the public watches: the boards' broadcast server when there is one.
+        base = SHARED.boards_url or SHARED.run.base.replace("http://", "ws://")
+        url = f"{base}/ws/v1/gates/{SHARED.run.gate}/board"
         started = time.perf_counter()
         self.socket = websocket.create_connection(url, timeout=10)
         self._fire("connect", started, 0)

@@ -27,8 +27,9 @@ def _env(data_dir: Path) -> dict[str, str]:
 def test_the_locust_mix_runs_and_every_invariant_holds(tmp_path: Path):
     import subprocess
 
-    port = free_port()
+    port, boards_port = free_port(), free_port()
     env = _env(tmp_path / "data")
+    env["GATE_BOARDS_PORT"] = str(boards_port)  # the viewers watch the boards' server
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'gate.db'}"
     with running_platform([GATE_BIN, "serve", "--port", str(port)], env, port) as base:
         run = subprocess.run(
@@ -56,6 +57,8 @@ def test_the_locust_mix_runs_and_every_invariant_holds(tmp_path: Path):
                 "2",
                 "--vehicles-each",
                 "10",
+                "--boards-url",
+                f"ws://127.0.0.1:{boards_port}",
             ],
             cwd=ROOT,
             env=env,
