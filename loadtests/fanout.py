@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,31 +32,12 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gate.limits import allow_many_connections
+from loadtests.machine import free_port, rss_kib
 from loadtests.wsviewers import ViewerCrowd, default_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "fanout-admin-token"
 _seq_only = msgspec.json.Decoder(type=dict[str, Any])
-
-
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children (uvicorn's workers)."""
-    total = 0
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    for process in [pid, *map(int, children.stdout.split())]:
-        try:
-            for line in Path(f"/proc/{process}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            continue
-    return total
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def prepare(

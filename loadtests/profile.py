@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loadtests import bench
+from loadtests import harness, machine
 
-RESULTS = bench.ROOT / "loadtests" / "results"
+RESULTS = machine.ROOT / "loadtests" / "results"
 
 
 def summary(raw: Path, top: int) -> str:
@@ -59,25 +59,25 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    spy = shutil.which("py-spy") or str(bench.BIN / "py-spy")
+    spy = shutil.which("py-spy") or str(machine.BIN / "py-spy")
     if not Path(spy).exists():
         print("py-spy is not installed: .venv/bin/pip install py-spy", file=sys.stderr)
         return 2
     RESULTS.mkdir(exist_ok=True)
     raw = RESULTS / "profile-checkins.txt"
-    database = bench.scratch_database("gate_profile")
-    port = bench.free_port()
-    with bench.platform(database, port, f"profile-{uuid.uuid4().hex[:6]}") as (base, pid):
-        bench.open_gate(base)
-        token = bench.camera(base)
-        script = str(bench.ROOT / "loadtests" / "wrk" / "checkin.lua")
+    database = machine.scratch_database("gate_profile")
+    port = machine.free_port()
+    with harness.platform(database, port, f"profile-{uuid.uuid4().hex[:6]}") as (base, pid):
+        harness.open_gate(base)
+        token = harness.camera(base)
+        script = str(machine.ROOT / "loadtests" / "wrk" / "checkin.lua")
         sample = ["record", "-p", str(pid), "-d", str(args.seconds), "-r", "200", "-f", "raw"]
         sampler = subprocess.Popen(
             [spy, *sample, "-o", str(raw), "--nonblocking"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        load = bench.wrk(
+        load = machine.wrk(
             f"{base}/api/v1/gates/tan-thanh/checkins",
             args.seconds,
             args.connections,

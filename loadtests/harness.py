@@ -1,0 +1,82 @@
+"""The platform under the benchmark: started as deployed on a scratch database, and the
+administrator's calls that set a measurement up (a gate open around the clock, a camera)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from loadtests.machine import BIN, REDIS, ROOT
+
+ADMIN = "bench-admin-token"
+
+
+@contextmanager
+def platform(database_url: str, port: int, namespace: str, workers: int = 1) -> Any:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
+    env.update(
+        GATE_DATABASE_URL=database_url,
+        GATE_REDIS_URL=REDIS,
+        GATE_REDIS_NAMESPACE=namespace,
+        GATE_ADMIN_TOKEN=ADMIN,
+        GATE_PORT=str(port),
+        GATE_SWEEP_SECONDS="0",
+        GATE_DATA_DIR=tempfile.mkdtemp(prefix="gate-bench-"),
+    )
+    # GATE_BENCH_SERVER_LOG keeps the platform's log (to see what a 5xx was), else it goes.
+    kept = os.environ.get("GATE_BENCH_SERVER_LOG")
+    log = open(kept, "wb") if kept else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [str(BIN / "gate"), "serve", "--workers", str(workers)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the platform did not start")
+        yield base, process.pid
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+        log.close()
+
+
+def admin() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN}"}
+
+
+def open_gate(base: str, capacity: int = 10_000, gate: str = "tan-thanh") -> None:
+    for direction in ("export", "import"):
+        httpx.put(
+            f"{base}/api/v1/gates/{gate}/schedules/{direction}",
+            headers=admin(),
+            json={"hourly_capacity": capacity, "opens_at": 0, "closes_at": 24},
+        ).raise_for_status()
+
+
+def camera(base: str, gate: str = "tan-thanh", direction: str = "export") -> str:
+    made = httpx.post(
+        f"{base}/api/v1/gates/{gate}/devices",
+        headers=admin(),
+        json={"name": "bench", "kind": "lpr_camera", "direction": direction},
+    )
+    made.raise_for_status()
+    return str(made.json()["token"])

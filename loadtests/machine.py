@@ -1,0 +1,112 @@
+"""The machine under the benchmark: its own ceilings (pgbench -N on the same PostgreSQL, wrk
+against an endpoint), the tools they need, scratch databases, and what a process costs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("GATE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("GATE_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def sh(*command: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)}: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / name).exists():
+            return str(folder / name)
+    raise RuntimeError(f"{name} not found (apt-get install postgresql-client)")
+
+
+def scratch_database(name: str) -> str:
+    psql = pg_tool("psql")
+    sh(psql, PG_ADMIN, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sh(psql, PG_ADMIN, "-q", "-c", f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def pgbench(seconds: int) -> dict[str, float]:
+    """The machine's write ceiling: pgbench's simple-update transactions, 8 clients."""
+    url = scratch_database("gate_bench_pgbench")
+    tool = pg_tool("pgbench")
+    sh(tool, "-i", "-q", "-s", "10", url)
+    out = sh(tool, "-N", "-c", "8", "-j", "2", "-T", str(seconds), url)
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out).group(1))  # type: ignore[union-attr]
+    return {"tps": round(tps), "latency_avg_ms": latency}
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    out = sh(*command, url, env={**os.environ, **(env or {})}, timeout=seconds + 60)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    percentiles = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    outcomes = re.search(r"outcomes admitted=(\d+) refused=(\d+)", out)
+    result: dict[str, float] = {
+        "rps": round(rps),
+        "p50": _ms(percentiles.get("50")),
+        "p99": _ms(percentiles.get("99")),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+    if outcomes:  # the check-in script counts what the platform answered
+        result["admitted"], result["refused"] = int(outcomes.group(1)), int(outcomes.group(2))
+    repeated = re.search(r"repeated=(\d+)", out)
+    if repeated:  # booked trucks read again once the prepared ones ran out
+        result["repeated"] = int(repeated.group(1))
+    return result
+
+
+def _ms(value: str | None) -> float | None:
+    """wrk's "812.00us", "1.52ms", "1.02s" in milliseconds."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        return None
+    number, unit = float(match.group(1)), match.group(2)
+    return round(number * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit], 3)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    total = 0
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    for child in [pid, *map(int, children.stdout.split())]:
+        try:
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total

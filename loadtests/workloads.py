@@ -1,0 +1,263 @@
+"""What the benchmark offers the platform: check-ins at a fixed rate (Locust), booked trucks
+made through the API for the booked check-ins, the booking rush on one slot, and the
+websocket fan-out (loadtests/fanout.py in a process of its own)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from loadtests.harness import admin
+from loadtests.machine import BIN, REDIS, ROOT, scratch_database
+from loadtests.rawhttp import RawConnection
+
+
+def fixed_rate(
+    base: str,
+    tokens: list[str],
+    rate: int,
+    seconds: int,
+    gate: str = "chi-ma",
+    plates: Path | None = None,
+) -> dict[str, Any]:
+    """Check-ins offered at a fixed rate by Locust (constant throughput), latency percentiles;
+    a check-in that is not admitted counts as a failure. Walk-ins, or with ``plates`` the
+    booked trucks listed there (``tokens``: the export camera, then the import one)."""
+    out = Path(tempfile.mkdtemp(prefix="gate-bench-locust-"))
+    # Many users each sending a few a second: a user waits for its answer before its next
+    # request, so 50 users at 20/s could offer only 500/s once answers took 100 ms.
+    per_user = 2
+    users = max(1, rate // per_user)
+    env = {
+        **os.environ,
+        "BENCH_TOKENS": ",".join(tokens),
+        "BENCH_GATE": gate,
+        "BENCH_RATE_PER_USER": str(per_user),
+    }
+    if plates is not None:
+        env["BENCH_PLATES"] = str(plates)
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "loadtests" / "fixed_rate.py"),
+            "--host",
+            base,
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users * 10),  # every camera at once: a ramp would count as missed rate
+            "-t",
+            f"{seconds}s",
+            "--only-summary",
+            "--csv",
+            str(out / "run"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=False,
+    )
+    with (out / "run_stats.csv").open() as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    row = rows["Aggregated"]
+    return {
+        "offered_per_s": rate,
+        "achieved_per_s": round(float(row["Requests/s"])),
+        "p50_ms": float(row["50%"]),
+        "p99_ms": float(row["99%"]),
+        "failures": int(row["Failure Count"]),
+    }
+
+
+async def _enterprise_with_driver(
+    client: httpx.AsyncClient, name: str, id_number: str
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A new enterprise, its API key's headers, and one driver of it."""
+    enterprise = (
+        await client.post(
+            "/api/v1/enterprises",
+            headers=admin(),
+            json={"name": name, "tax_code": f"{uuid.uuid4().int % 10**10:010d}"},
+        )
+    ).json()
+    key = (
+        await client.post(
+            f"/api/v1/enterprises/{enterprise['id']}/api-keys",
+            headers=admin(),
+            json={"name": name.lower()},
+        )
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {key}"}
+    driver = (
+        await client.post(
+            "/api/v1/drivers",
+            headers=headers,
+            json={"full_name": name, "id_number": id_number, "phone": "0900000000"},
+        )
+    ).json()
+    return headers, dict(driver)
+
+
+async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any]:
+    """``attempts`` bookings of distinct vehicles on one slot with ``capacity`` places, all at
+    once, as when a slot opens."""
+    async with httpx.AsyncClient(
+        base_url=base,
+        timeout=60,
+        limits=httpx.Limits(max_connections=200, keepalive_expiry=2),
+    ) as client:
+        headers, driver = await _enterprise_with_driver(client, "Rush", "079000099999")
+        gate = asyncio.Semaphore(100)
+
+        async def register(n: int) -> str:
+            async with gate:
+                plate = f"{10 + n // 100000 % 89:02d}C{n % 100000:05d}"
+                made = await client.post(
+                    "/api/v1/vehicles",
+                    headers=headers,
+                    json={"plate": plate, "vehicle_type": "truck"},
+                )
+                return str(made.json()["id"])
+
+        vehicles = await asyncio.gather(*(register(n) for n in range(attempts)))
+        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        start_iso = datetime.fromtimestamp(hour.timestamp() + 4 * 3600, UTC).isoformat()
+        (
+            await client.post(
+                "/api/v1/gates/tan-thanh/capacity-overrides",
+                headers=admin(),
+                json={"direction": "export", "starts_at": start_iso, "capacity": capacity},
+            )
+        ).raise_for_status()
+        bodies = [
+            {
+                "gate": "tan-thanh",
+                "direction": "export",
+                "slot_start": start_iso,
+                "vehicle_id": v,
+                "driver_id": driver["id"],
+                "cargo": {"description": "rush", "weight_kg": 1000},
+            }
+            for v in vehicles
+        ]
+        # The attempts go out on 200 bare keep-alive connections (loadtests/rawhttp.py):
+        # httpx cost about as much CPU per request as the platform, on the same cores.
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        for body in bodies:
+            queue.put_nowait(body)
+        statuses: list[int] = []
+
+        async def attempt_all(connection: RawConnection) -> None:
+            try:
+                while not queue.empty():
+                    body = queue.get_nowait()
+                    keyed = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+                    status, _ = await connection.post(
+                        "/api/v1/bookings", json.dumps(body).encode(), keyed
+                    )
+                    statuses.append(status)
+            finally:
+                await connection.close()
+
+        started = time.monotonic()
+        await asyncio.gather(*(attempt_all(RawConnection(base)) for _ in range(200)))
+        took = time.monotonic() - started
+        availability = (
+            await client.get(
+                "/api/v1/gates/tan-thanh/availability",
+                params={"direction": "export", "from": start_iso, "hours": 1},
+            )
+        ).json()["slots"][0]
+    return {
+        "attempts": attempts,
+        "capacity": capacity,
+        "seconds_to_answer_all": round(took, 2),
+        "confirmed": statuses.count(201),
+        "refused_409": statuses.count(409),
+        "server_errors": sum(1 for s in statuses if s >= 500),
+        "stored_booked": availability["booked"],
+    }
+
+
+async def booked_trucks(base: str, gate: str, counts: list[int]) -> tuple[list[Path], float]:
+    """Trucks booked into the current hour of ``gate`` through the API, half for export, half
+    for import: for each of ``counts`` a file of as many "direction plate" lines (for the wrk
+    script and the fixed-rate Locust file), and how long the booking took."""
+    count = sum(counts)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        headers, driver = await _enterprise_with_driver(client, "Booked", "079000088888")
+    pending = list(range(count))
+    lines: list[str] = []
+
+    async def book_all(connection: RawConnection) -> None:
+        try:
+            while pending:
+                n = pending.pop()
+                plate = f"{10 + n // 100000 % 89:02d}LD{n % 100000:05d}"  # a series of their own
+                # This hour, local time (the next one if the preparation crosses the hour).
+                hour = time.strftime("%Y-%m-%dT%H:00:00+07:00", time.gmtime(time.time() + 7 * 3600))
+                direction = ("export", "import")[n % 2]
+                status, made = await connection.post(
+                    "/api/v1/vehicles",
+                    json.dumps({"plate": plate, "vehicle_type": "truck"}).encode(),
+                    headers,
+                )
+                assert status == 201, made
+                body = {
+                    "gate": gate,
+                    "direction": direction,
+                    "slot_start": hour,
+                    "vehicle_id": json.loads(made)["id"],
+                    "driver_id": driver["id"],
+                    "cargo": {"description": "booked", "weight_kg": 1000},
+                }
+                status, booked = await connection.post(
+                    "/api/v1/bookings", json.dumps(body).encode(), headers
+                )
+                assert status == 201, booked
+                lines.append(f"{direction} {plate}")
+        finally:
+            await connection.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(book_all(RawConnection(base)) for _ in range(64)))
+    took = time.monotonic() - started
+    folder = Path(tempfile.mkdtemp(prefix="gate-bench-plates-"))
+    paths, start = [], 0
+    for n, size in enumerate(counts):
+        path = folder / f"plates-{n}.txt"
+        path.write_text("\n".join(lines[start : start + size]) + "\n")
+        paths.append(path)
+        start += size
+    return paths, took
+
+
+def run_fanout(viewers: int, seconds: int, attempts: int = 2) -> dict[str, Any]:
+    """The fan-out harness in a process of its own, with a platform of its own: two
+    processes (one process may hold at most its open-file limit of viewers, 20,000 here)
+    fed by one projector through Redis, as deployed. Run again once if it could not finish
+    (its platform failed to start, say), and its error shown if it fails twice."""
+    command = [sys.executable, str(ROOT / "loadtests" / "fanout.py")]
+    command += ["--viewers", str(viewers), "--seconds", str(seconds), "--workers", "2"]
+    command += ["--redis-url", REDIS, "--database-url", scratch_database("gate_bench_fanout")]
+    for attempt in range(attempts):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode == 0 and "{" in done.stdout:
+            return dict(json.loads(done.stdout[done.stdout.index("{") :]))
+        print(f"fan-out run {attempt + 1} failed: {done.stderr[-2000:]}", file=sys.stderr)
+    raise RuntimeError("the fan-out harness failed twice; see above")
