@@ -91,7 +91,7 @@ def main() -> int:
             f"{base}/api/v1/gates/coc-nam/checkins",
             booked_seconds,
             128,
-            str(ROOT / "loadtests" / "wrk" / "checkin_booked.lua"),
+            script,
             {
                 "TOKEN": booked_cameras[0],
                 "TOKEN2": booked_cameras[1],
