@@ -32,6 +32,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gate.limits import allow_many_connections
+from loadtests.harness import enterprise_with_driver
 from loadtests.machine import free_port, rss_kib
 from loadtests.wsviewers import ViewerCrowd, default_processes
 
@@ -51,30 +52,7 @@ async def prepare(
             json={"hourly_capacity": 10_000, "opens_at": 0, "closes_at": 24},
             headers=admin,
         )
-    enterprise = (
-        await client.post(
-            "/api/v1/enterprises",
-            json={"name": "Fan-out load", "tax_code": f"{time.time_ns() % 10**10:010d}"},
-            headers=admin,
-        )
-    ).json()
-    key = (
-        await client.post(
-            f"/api/v1/enterprises/{enterprise['id']}/api-keys", json={"name": "load"}, headers=admin
-        )
-    ).json()["token"]
-    headers = {"Authorization": f"Bearer {key}"}
-    driver = (
-        await client.post(
-            "/api/v1/drivers",
-            json={
-                "full_name": "Lái xe thử tải",
-                "id_number": "079000000001",
-                "phone": "0900000000",
-            },
-            headers=headers,
-        )
-    ).json()
+    headers, driver = await enterprise_with_driver(client, admin, "Fan-out load", "079000000001")
     camera = (
         await client.post(
             f"/api/v1/gates/{gate}/devices",

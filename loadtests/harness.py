@@ -8,6 +8,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from typing import Any
 
@@ -80,3 +81,32 @@ def camera(base: str, gate: str = "tan-thanh", direction: str = "export") -> str
     )
     made.raise_for_status()
     return str(made.json()["token"])
+
+
+async def enterprise_with_driver(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], name: str, id_number: str
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A new enterprise (made with ``admin_headers``), its API key's headers, and one driver."""
+    enterprise = (
+        await client.post(
+            "/api/v1/enterprises",
+            headers=admin_headers,
+            json={"name": name, "tax_code": f"{uuid.uuid4().int % 10**10:010d}"},
+        )
+    ).json()
+    key = (
+        await client.post(
+            f"/api/v1/enterprises/{enterprise['id']}/api-keys",
+            headers=admin_headers,
+            json={"name": name.lower()},
+        )
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {key}"}
+    driver = (
+        await client.post(
+            "/api/v1/drivers",
+            headers=headers,
+            json={"full_name": name, "id_number": id_number, "phone": "0900000000"},
+        )
+    ).json()
+    return headers, dict(driver)

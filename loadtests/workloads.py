@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from loadtests.harness import admin
+from loadtests.harness import admin, enterprise_with_driver
 from loadtests.machine import BIN, REDIS, ROOT, scratch_database
 from loadtests.rawhttp import RawConnection
 
@@ -84,35 +84,6 @@ def fixed_rate(
     }
 
 
-async def _enterprise_with_driver(
-    client: httpx.AsyncClient, name: str, id_number: str
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """A new enterprise, its API key's headers, and one driver of it."""
-    enterprise = (
-        await client.post(
-            "/api/v1/enterprises",
-            headers=admin(),
-            json={"name": name, "tax_code": f"{uuid.uuid4().int % 10**10:010d}"},
-        )
-    ).json()
-    key = (
-        await client.post(
-            f"/api/v1/enterprises/{enterprise['id']}/api-keys",
-            headers=admin(),
-            json={"name": name.lower()},
-        )
-    ).json()["token"]
-    headers = {"Authorization": f"Bearer {key}"}
-    driver = (
-        await client.post(
-            "/api/v1/drivers",
-            headers=headers,
-            json={"full_name": name, "id_number": id_number, "phone": "0900000000"},
-        )
-    ).json()
-    return headers, dict(driver)
-
-
 async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any]:
     """``attempts`` bookings of distinct vehicles on one slot with ``capacity`` places, all at
     once, as when a slot opens."""
@@ -121,7 +92,7 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
         timeout=60,
         limits=httpx.Limits(max_connections=200, keepalive_expiry=2),
     ) as client:
-        headers, driver = await _enterprise_with_driver(client, "Rush", "079000099999")
+        headers, driver = await enterprise_with_driver(client, admin(), "Rush", "079000099999")
         gate = asyncio.Semaphore(100)
 
         async def register(n: int) -> str:
@@ -200,7 +171,7 @@ async def booked_trucks(base: str, gate: str, counts: list[int]) -> tuple[list[P
     script and the fixed-rate Locust file), and how long the booking took."""
     count = sum(counts)
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        headers, driver = await _enterprise_with_driver(client, "Booked", "079000088888")
+        headers, driver = await enterprise_with_driver(client, admin(), "Booked", "079000088888")
     pending = list(range(count))
     lines: list[str] = []
 

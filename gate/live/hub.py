@@ -138,9 +138,7 @@ class Hub:
     async def subscribe(self, name: str, since: int | None) -> tuple[Viewer, list[str]]:
         """A new viewer and what it must be sent first: the messages after ``since`` when this
         process still has them all, else the current snapshot."""
-        channel = self.channel(name)
-        if channel.state is None:
-            await self.resync(name)
+        channel = await self._with_state(name)
         viewer = Viewer(channel)
         channel.viewers.add(viewer)
         return viewer, self._catch_up(channel, since)
@@ -150,11 +148,16 @@ class Hub:
         socket joins and its catch-up is taken with no await in between, so that nothing
         delivered meanwhile is missed or sent twice, provided the caller writes the catch-up
         before it next awaits."""
+        channel = await self._with_state(name)
+        channel.sockets.add(socket)
+        return self._catch_up(channel, since)
+
+    async def _with_state(self, name: str) -> ChannelState:
+        """The channel, with the store's snapshot taken first if this process has none yet."""
         channel = self.channel(name)
         if channel.state is None:
             await self.resync(name)
-        channel.sockets.add(socket)
-        return self._catch_up(channel, since)
+        return channel
 
     def detach(self, name: str, socket: Any) -> None:
         channel = self._channels.get(name)

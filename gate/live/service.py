@@ -64,15 +64,18 @@ class Live:
 
     async def watch(self, channel: str, since: int | None) -> tuple[Any, list[str]]:
         """A viewer of ``channel``; tells the projector someone is watching it."""
-        await self.backend.want([channel])
-        self.projector.mark(channel)
+        await self._wanted(channel)
         return await self.hub.subscribe(channel, since)
 
     async def attach(self, channel: str, since: int | None, socket: Any) -> list[str]:
         """A broadcaster's socket on ``channel`` (see Hub.attach); tells the projector too."""
+        await self._wanted(channel)
+        return await self.hub.attach(channel, since, socket)
+
+    async def _wanted(self, channel: str) -> None:
+        # Every process's projector learns of it through the backend; ours is marked now.
         await self.backend.want([channel])
         self.projector.mark(channel)
-        return await self.hub.attach(channel, since, socket)
 
     async def _on_event(self, payload: dict[str, Any]) -> None:
         self.projector.on_event(payload)

@@ -51,10 +51,6 @@ def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-async def _gate_id(socket: WebSocket[Any, Any, Any], code: str) -> str | None:
-    return await _platform(socket).gate_id(code)
-
-
 async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
     """From ``Authorization: Bearer``, the ``token`` query parameter, or the pages' session
     cookie. A cookie counts only when the page that opened the socket is ours (Origin), or
@@ -117,7 +113,7 @@ async def _serve(socket: WebSocket[Any, Any, Any], channel: str) -> None:
 @websocket("/ws/v1/gates/{code:str}/board")
 async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The public live board of a gate: no authentication, no personal data."""
-    if await _gate_id(socket, code) is None:
+    if await _platform(socket).gate_id(code) is None:
         await _refuse(socket, CLOSE_NOT_FOUND, "no such gate")
         return
     await _serve(socket, board_channel(code))
@@ -126,7 +122,7 @@ async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) ->
 @websocket("/ws/v1/gates/{code:str}/officer")
 async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The queue and lanes of a gate for the officers who serve it."""
-    gate_id = await _gate_id(socket, code)
+    gate_id = await _platform(socket).gate_id(code)
     if gate_id is None:
         await _refuse(socket, CLOSE_NOT_FOUND, "no such gate")
         return
