@@ -170,24 +170,37 @@ class Projector:
             due_enterprises = [c for c in self._wanted if self._due(c, now)]
             if not due_gates and not due_enterprises:
                 return
-            moment = utc_now()
-            needed = gates if due_enterprises else due_gates
-            states: dict[str, GateState] = {g.id: await gate_state(uow, g, moment) for g in needed}
-            for gate in due_gates:
-                state = states[gate.id]
-                await self._publish(
-                    board_channel(gate.code), await public_board(uow, state, moment)
-                )
-                await self._publish(
-                    officer_channel(gate.code), await officer_board(uow, state, moment)
-                )
-            for channel in due_enterprises:
-                enterprise_id = channel.split(":", 1)[1]
-                view = await enterprise_vehicles(uow, enterprise_id, states, moment)
-                await self._publish(channel, view)
+            # Clean before reading, not after: a change committed while we read marks its
+            # channel dirty again, and it is rebuilt at its next turn instead of waiting for
+            # the periodic rebuild. A rebuild that fails leaves them dirty.
+            cleaned = {
+                c for g in due_gates for c in (board_channel(g.code), officer_channel(g.code))
+            }
+            cleaned.update(due_enterprises)
+            cleaned &= self._dirty
+            self._dirty -= cleaned
+            try:
+                await self._rebuild(uow, gates, due_gates, due_enterprises)
+            except BaseException:
+                self._dirty |= cleaned
+                raise
+
+    async def _rebuild(
+        self, uow: UnitOfWork, gates: list[Gate], due_gates: list[Gate], due_enterprises: list[str]
+    ) -> None:
+        moment = utc_now()
+        needed = gates if due_enterprises else due_gates
+        states: dict[str, GateState] = {g.id: await gate_state(uow, g, moment) for g in needed}
+        for gate in due_gates:
+            state = states[gate.id]
+            await self._publish(board_channel(gate.code), await public_board(uow, state, moment))
+            await self._publish(officer_channel(gate.code), await officer_board(uow, state, moment))
+        for channel in due_enterprises:
+            enterprise_id = channel.split(":", 1)[1]
+            view = await enterprise_vehicles(uow, enterprise_id, states, moment)
+            await self._publish(channel, view)
 
     async def _publish(self, channel: str, view: msgspec.Struct) -> None:
-        self._dirty.discard(channel)
         self._built_at[channel] = time.monotonic()
         data: dict[str, Any] = msgspec.to_builtins(view)
         last = self._last.get(channel)
