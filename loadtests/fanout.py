@@ -126,7 +126,7 @@ async def run(
     # seq first showed k vehicles waiting; a viewer is there at its first seq at or after
     # that one (a snapshot after a resync counts too).
     seq_for_update = seqs_for_updates(len(plates))
-    latencies, behind = [], 0
+    behind = 0
     by_update: dict[int, list[float]] = {k: [] for k in seq_for_update}
     for received, failed in seen:
         if failed:
@@ -136,8 +136,8 @@ async def run(
             if reached is None:
                 behind += 1
             else:
-                latencies.append(reached - triggers[k - 1])
                 by_update[k].append(reached - triggers[k - 1])
+    latencies = [latency for update in by_update.values() for latency in update]
     failed_viewers = sum(1 for _, failed in seen if failed) + (args.viewers - len(seen))
     return {
         "viewers": args.viewers,
