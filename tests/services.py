@@ -32,7 +32,9 @@ def outside_loop(function: Any, *args: Any) -> Any:
 
 
 def worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """This test process's own name among those sharing the machine's PostgreSQL: the xdist
+    worker, behind GATE_TEST_DB_TAG when several checkouts run their tests at once."""
+    return os.environ.get("GATE_TEST_DB_TAG", "") + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def postgres_reachable() -> str | None:

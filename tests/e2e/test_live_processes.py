@@ -22,7 +22,7 @@ import pytest
 from tests.e2e.server import ROOT, free_port, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day, read, this_hour
 from tests.live import Viewer, eventually
-from tests.services import POSTGRES_URL, outside_loop
+from tests.services import POSTGRES_URL, outside_loop, worker
 
 GATE_BIN = str(Path(sys.executable).with_name("gate"))
 BOARD = "/ws/v1/gates/tan-thanh/board"
@@ -41,7 +41,7 @@ def two_processes(
     """Two platform processes on one database and Redis; both serve the public boards on one
     shared port (the kernel gives each new viewer to one of them). Yields the two API bases
     and the boards' websocket base."""
-    name = f"gate_live_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"gate_live_{worker()}"
 
     async def recreate() -> None:
         connection = await asyncpg.connect(POSTGRES_URL)

@@ -19,7 +19,7 @@ import redis
 
 from tests.e2e.server import ROOT, free_port, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, tomorrow_at
-from tests.services import POSTGRES_URL, outside_loop
+from tests.services import POSTGRES_URL, outside_loop, worker
 
 GATE = str(Path(sys.executable).with_name("gate"))
 
@@ -28,7 +28,7 @@ GATE = str(Path(sys.executable).with_name("gate"))
 def production(
     postgres_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str, str]]:
-    name = f"gate_e2e_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"gate_e2e_{worker()}"
 
     async def recreate() -> None:
         connection = await asyncpg.connect(POSTGRES_URL)
