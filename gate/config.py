@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 
 def _bool(value: str) -> bool:
@@ -14,6 +17,15 @@ def _bool(value: str) -> bool:
 
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip() else None
+
+
+def _given(
+    env: dict[str, str], name: str, attribute: str, parse: Callable[[str], Any]
+) -> dict[str, Any]:
+    """``{attribute: parse(env[name])}`` when the variable is set, else nothing: the
+    dataclass default then applies, so that default is stated once."""
+    value = env.get(name, "").strip()
+    return {attribute: parse(value)} if value else {}
 
 
 def normalise_database_url(url: str) -> str:
@@ -66,7 +78,24 @@ class Settings:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Mark cookies Secure (set it when the platform is served over TLS, e.g. behind a proxy).
     secure_cookies: bool = False
+    # How long a retry key is remembered (docs/architecture.md, "Idempotency"); past it the
+    # key counts as new and the periodic sweep deletes its record.
+    # Idempotency-Key: a day, as Stripe keeps them: an ERP retries within minutes or hours,
+    # and a key reused after a day is a new request.
+    idempotency_key_retention_hours: float = 24
+    # Device event_id: a week. A camera's backlog older than two days is refused anyway
+    # (services/checkin MAX_EVENT_AGE), so every retry the check-in still accepts finds its
+    # record; keep this above two days or a late retry would be acted on twice.
+    device_event_retention_hours: float = 7 * 24
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def idempotency_key_retention(self) -> timedelta:
+        return timedelta(hours=self.idempotency_key_retention_hours)
+
+    @property
+    def device_event_retention(self) -> timedelta:
+        return timedelta(hours=self.device_event_retention_hours)
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,4 +129,13 @@ class Settings:
             boards_url=env.get("GATE_BOARDS_URL") or None,
             checkin_batch_ms=float(env.get("GATE_CHECKIN_BATCH_MS", "2")),
             secure_cookies=_bool(env.get("GATE_SECURE_COOKIES", "false")),
+            **_given(
+                env,
+                "GATE_IDEMPOTENCY_KEY_RETENTION_HOURS",
+                "idempotency_key_retention_hours",
+                float,
+            ),
+            **_given(
+                env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
+            ),
         )

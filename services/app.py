@@ -55,7 +55,9 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
     )
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
-            platform.unit_of_work, max_wait=settings.checkin_batch_ms / 1000
+            platform.unit_of_work,
+            max_wait=settings.checkin_batch_ms / 1000,
+            retention=settings.device_event_retention,
         )
 
     @asynccontextmanager

@@ -2,7 +2,11 @@
 acted on in one transaction, set-oriented (a handful of statements for the whole batch), and
 every device is answered only after that transaction committed. One commit (one fsync, one
 turn of a slot's or an audit chain's row lock) then serves many check-ins, which is what lets
-a busy gate's cameras go faster than one transaction per truck allows."""
+a busy gate's cameras go faster than one transaction per truck allows.
+
+Each event's result is its own: an event whose event_id its device used before for another
+event (``EventIdReused``, see ``gate.checkins.fingerprint``) is handed back to its request
+as that refusal, while the rest of the batch is acted on and committed as usual."""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from gate.checkins.service import DeviceEvent, check_in_many
+from gate.checkins.service import DeviceEvent, Result, check_in_many
 from gate.store.database import is_outage
 from gate.store.tables import Device, Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -27,7 +32,7 @@ class _Pending:
     gate_id: str
     device_id: str
     event: DeviceEvent
-    answer: asyncio.Future[tuple[bytes, bool]]
+    answer: asyncio.Future[Result]
 
 
 class CheckinBatcher:
@@ -41,8 +46,12 @@ class CheckinBatcher:
         new_uow: Callable[[], UnitOfWork],
         max_batch: int = 200,
         max_wait: float = 0.002,
+        *,
+        retention: timedelta,
     ) -> None:
+        """``retention``: how long a device event_id is remembered (GATE_DEVICE_EVENT_…)."""
         self._new_uow = new_uow
+        self.retention = retention
         self.max_batch = max_batch
         self.max_wait = max_wait
         self._queues: dict[str, asyncio.Queue[_Pending]] = {}
@@ -61,11 +70,11 @@ class CheckinBatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def submit(self, gate_id: str, device_id: str, event: DeviceEvent) -> tuple[bytes, bool]:
-        """The encoded answer and whether it was a replay, once committed."""
+    async def submit(self, gate_id: str, device_id: str, event: DeviceEvent) -> Result:
+        """The encoded answer and whether it was a replay, once committed; or EventIdReused."""
         if not self._running:
             raise RuntimeError("the check-in batcher is not running")
-        answer: asyncio.Future[tuple[bytes, bool]] = asyncio.get_running_loop().create_future()
+        answer: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         queue = self._queues.get(gate_id)
         if queue is None:
             queue = self._queues[gate_id] = asyncio.Queue()
@@ -115,7 +124,7 @@ class CheckinBatcher:
             if not pending.answer.done():
                 pending.answer.set_result(answer)
 
-    async def _in_one_transaction(self, batch: list[_Pending]) -> list[tuple[bytes, bool]]:
+    async def _in_one_transaction(self, batch: list[_Pending]) -> list[Result]:
         """Every event of the batch (all of one gate: each gate has its own loop) acted on and
         committed; the answers in the batch's order."""
         (gate_id,) = {pending.gate_id for pending in batch}
@@ -128,6 +137,6 @@ class CheckinBatcher:
                 for device in await uow.session.scalars(select(Device).where(Device.id.in_(named)))
             }
             reads = [(devices[pending.device_id], pending.event) for pending in batch]
-            answers = await check_in_many(uow, gate, reads)
+            answers = await check_in_many(uow, gate, reads, retention=self.retention)
             await uow.commit()
         return answers

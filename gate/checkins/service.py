@@ -10,12 +10,13 @@ are still decided one after the other, in order, exactly as if they had come alo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy import bindparam, or_, select, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from gate.checkins.fingerprint import event_fingerprint
 from gate.checkins.judging import (
     Bookings,
     CheckinAnswer,
@@ -27,6 +28,7 @@ from gate.checkins.judging import (
     wanted_plates_and_codes,
 )
 from gate.domain.checkin import CheckinOutcome, RefusalReason
+from gate.domain.errors import EventIdReused
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
@@ -36,9 +38,11 @@ from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
 
-__all__ = ["CheckinAnswer", "DeviceEvent", "check_in", "check_in_many"]
+__all__ = ["Answered", "CheckinAnswer", "DeviceEvent", "Result", "check_in", "check_in_many"]
 
 _encoder = msgspec.json.Encoder()
+# What a claim writes over an expired record: everything but the key.
+_TAKEN_OVER = ("outcome", "observed_at", "received_at", "answer", "booking_id", "fingerprint")
 # What a walk-in booking holds when it is stored (the rest stays NULL or its default).
 _WALK_IN_COLUMNS = (
     *("id", "code", "enterprise_id", "gate_id", "direction", "slot_id", "slot_start"),
@@ -47,51 +51,77 @@ _WALK_IN_COLUMNS = (
 )
 
 Read = tuple[Device, DeviceEvent]
+Key = tuple[str, str]  # (device id, event id)
+# An event's encoded answer, and whether it replays an earlier one; or, for an event_id the
+# device used before for another event, that refusal (returned, so the others still go on).
+Answered = tuple[bytes, bool]
+Result = Answered | EventIdReused
 
 
 async def check_in(
-    uow: UnitOfWork, gate: Gate, device: Device, event: DeviceEvent
-) -> tuple[bytes, bool]:
-    """Act on one device event; returns the encoded answer and whether it is a replay."""
-    return (await check_in_many(uow, gate, [(device, event)]))[0]
+    uow: UnitOfWork, gate: Gate, device: Device, event: DeviceEvent, *, retention: timedelta
+) -> Result:
+    """Act on one device event; see ``check_in_many``."""
+    return (await check_in_many(uow, gate, [(device, event)], retention=retention))[0]
 
 
 async def check_in_many(
-    uow: UnitOfWork, gate: Gate, reads: Sequence[Read]
-) -> list[tuple[bytes, bool]]:
+    uow: UnitOfWork, gate: Gate, reads: Sequence[Read], *, retention: timedelta
+) -> list[Result]:
     """Act on device events of one gate, in the order given; for each, the encoded answer and
     whether it replays an earlier one. Nothing is committed here: the caller commits, and
-    answers only after that."""
-    first_of: dict[tuple[str, str], int] = {}
-    repeats: list[tuple[int, int]] = []
+    answers only after that.
+
+    An event is keyed by (device, event_id) and fingerprinted by its payload
+    (``gate.checkins.fingerprint``). A key seen with the same fingerprint replays the first
+    answer byte for byte; seen with another (stored earlier, or earlier in ``reads``), the
+    event gets ``EventIdReused`` in its place and changes nothing. A record received more
+    than ``retention`` ago counts as absent: its key is new again."""
+    prints = [event_fingerprint(event) for _, event in reads]
+    first_of: dict[Key, int] = {}
     for index, (device, event) in enumerate(reads):
-        key = (device.id, event.event_id)
-        if key in first_of:
-            repeats.append((index, first_of[key]))  # the same event twice in one batch
-        else:
-            first_of[key] = index
-    claimed = await _claim(uow, [reads[i] for i in first_of.values()])
+        first_of.setdefault((device.id, event.event_id), index)
+    claimed = await _claim(
+        uow, [(reads[i], prints[i]) for i in first_of.values()], utc_now() - retention
+    )
     stored = await _stored_answers(uow, [key for key in first_of if key not in claimed])
-    results: list[tuple[bytes, bool]] = [(b"", False)] * len(reads)
-    for key, index in first_of.items():
-        if key in stored:
-            results[index] = (stored[key], True)
     acting = [index for key, index in first_of.items() if key in claimed]
+    acted: dict[int, bytes] = {}
     if acting:
         answers = await _act(uow, gate, [reads[i] for i in acting])
-        for index, answer in zip(acting, answers, strict=True):
-            results[index] = (answer, False)
-    for index, first in repeats:
-        results[index] = (results[first][0], True)
+        acted = dict(zip(acting, answers, strict=True))
+    results: list[Result] = []
+    for index, (device, event) in enumerate(reads):
+        key = (device.id, event.event_id)
+        first = first_of[key]
+        owner, answer = (prints[first], acted[first]) if key in claimed else stored[key]
+        if owner is not None and owner != prints[index]:  # None: a record older than 0007
+            results.append(_reused(event))
+        else:
+            results.append((answer, index != first or key not in claimed))
     return results
 
 
-async def _claim(uow: UnitOfWork, reads: Sequence[Read]) -> set[tuple[str, str]]:
-    """Claim the events' ids. One that another transaction claimed first waits for it to
-    commit and is then not ours: it is a replay. Claimed in key order, so that two batches
-    holding the same events cannot deadlock on them."""
+def _reused(event: DeviceEvent) -> EventIdReused:
+    return EventIdReused(
+        f"this device sent event_id {event.event_id!r} before with another plate, code, time "
+        "or field; give each event an id of its own (a retry must repeat the event exactly)",
+        event_id=event.event_id,
+    )
+
+
+async def _claim(
+    uow: UnitOfWork, reads: Sequence[tuple[Read, str]], expired_before: datetime
+) -> set[Key]:
+    """Claim the events' ids (each with its fingerprint): a new record, or one received
+    before ``expired_before`` taken over in the same statement (its key counts as new; on
+    PostgreSQL the row lock and on SQLite the write lock make that race-free). One that
+    another transaction claimed first waits for it to commit and is then not ours: a replay,
+    or a reuse. Claimed in key order, so that two batches holding the same events cannot
+    deadlock on them. The keys must be distinct (one statement cannot take a row twice)."""
     if not reads:
         return set()
+    now = utc_now()
     rows = sorted(
         (
             {
@@ -99,34 +129,44 @@ async def _claim(uow: UnitOfWork, reads: Sequence[Read]) -> set[tuple[str, str]]
                 "event_id": event.event_id,
                 "outcome": "pending",
                 "observed_at": event.observed_at,
-                "received_at": utc_now(),
+                "received_at": now,
                 "answer": b"",
+                "booking_id": None,
+                "fingerprint": fingerprint,
             }
-            for device, event in reads
+            for (device, event), fingerprint in reads
         ),
         key=lambda row: (row["device_id"], row["event_id"]),
     )
     table = table_of(CheckinRecord)
+    insert = conflict_insert(uow.session)(table)
     claimed = await uow.session.execute(
-        conflict_insert(uow.session)(table)
-        .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
-        .returning(table.c.device_id, table.c.event_id),
+        insert.on_conflict_do_update(
+            index_elements=["device_id", "event_id"],
+            set_={column: insert.excluded[column] for column in _TAKEN_OVER},
+            where=table.c.received_at < expired_before,
+        ).returning(table.c.device_id, table.c.event_id),
         rows,
     )
     return {(device_id, event_id) for device_id, event_id in claimed}
 
 
 async def _stored_answers(
-    uow: UnitOfWork, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], bytes]:
+    uow: UnitOfWork, keys: Sequence[Key]
+) -> dict[Key, tuple[str | None, bytes]]:
+    """The stored fingerprint and answer of each key (all exist: the claim found them, and
+    holds their rows locked on PostgreSQL, so a purge cannot take them meanwhile)."""
     if not keys:
         return {}
     rows = await uow.session.execute(
-        select(CheckinRecord.device_id, CheckinRecord.event_id, CheckinRecord.answer).where(
-            tuple_(CheckinRecord.device_id, CheckinRecord.event_id).in_(keys)
-        )
+        select(
+            CheckinRecord.device_id,
+            CheckinRecord.event_id,
+            CheckinRecord.fingerprint,
+            CheckinRecord.answer,
+        ).where(tuple_(CheckinRecord.device_id, CheckinRecord.event_id).in_(keys))
     )
-    return {(device_id, event_id): answer for device_id, event_id, answer in rows}
+    return {(device, event): (fingerprint, answer) for device, event, fingerprint, answer in rows}
 
 
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:

@@ -77,6 +77,15 @@ class IdempotencyKeyReused(DomainError):
     title = "The Idempotency-Key was used before with another request"
 
 
+class EventIdReused(DomainError):
+    """A device sent an ``event_id`` it had used before for another event (another plate,
+    booking code, observed time or other field): a camera whose counter restarted, say. The
+    first event's answer belongs to the first truck, so this one is refused, not replayed."""
+
+    code = "event-id-reused"
+    title = "The device used this event_id before for another event"
+
+
 class Unauthorised(DomainError):
     code = "unauthorised"
     title = "Authentication is required"

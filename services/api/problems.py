@@ -65,6 +65,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.InvalidPlate, 422),
         _problem(errors.InvalidSlot, 422),
         _problem(errors.IdempotencyKeyReused, 422),
+        _problem(errors.EventIdReused, 422),
         _problem(errors.NotFound, 404),
         _problem(errors.Conflict, 409),
         _problem(errors.SlotFull, 409),

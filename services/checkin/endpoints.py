@@ -1,4 +1,22 @@
-"""Check-ins from gate devices: one event, or a batch replayed after an outage."""
+"""Check-ins from gate devices: one event, or a batch replayed after an outage.
+
+A device's ``event_id`` is its retry key, remembered for GATE_DEVICE_EVENT_RETENTION_HOURS
+(a week). Sent again with the same event (the same plate or code, the same instant however
+its offset is written, the same other fields: ``gate.checkins.fingerprint``), it gets the
+first answer byte for byte with ``Idempotent-Replayed: true``. Sent again with another event
+(a camera whose counter restarted), it is refused, changes nothing, and never gets the other
+truck's answer:
+
+* a single check-in answers ``422`` with the problem type ``event-id-reused``;
+* in a batch, that event's entry in ``answers`` is the same problem object (``type``,
+  ``status`` 422, ``detail``, ``event_id``) in place of a check-in answer, and the batch still
+  answers 200 with every other event acted on and committed. A device uploading its backlog
+  after an outage must not have the whole backlog refused, and retried for ever, because of
+  one bad id; as in other bulk APIs, each entry carries its own outcome. Two events of one
+  batch with one event_id and different payloads count too: the one observed first is acted
+  on, the other gets the problem. A device tells the two kinds of entry apart by ``type``
+  (problems) against ``outcome`` (answers).
+"""
 
 from __future__ import annotations
 
@@ -13,13 +31,14 @@ from litestar.params import FromPath, JSONBody
 from gate.accounts.service import authenticate
 from gate.checkins.service import DeviceEvent, check_in, check_in_many
 from gate.devices.keys import KnownDevice
-from gate.domain.errors import Forbidden, Unauthorised, ValidationFailed
+from gate.domain.errors import EventIdReused, Forbidden, Unauthorised, ValidationFailed
 from gate.domain.time import as_utc, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import Device, Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.api.dependencies import bearer_token
 from services.api.idempotency import REPLAY_HEADER
+from services.api.problems import domain_error_answer
 from services.api.schemas import Input
 from services.platform import Platform
 
@@ -98,18 +117,24 @@ class CheckinController(Controller):
         platform: NamedDependency[Platform],
     ) -> Response[bytes]:
         """Check a vehicle in. Replaying an event_id returns the first answer and changes
-        nothing; events are judged by observed_at."""
+        nothing; the event_id with another event is refused (422 event-id-reused). Events
+        are judged by observed_at."""
         known = await device_at_gate(request, platform, code)
         event = _device_event(data, utc_now())
         if platform.checkins is not None:
             # The group commit acts on it with the others of these few milliseconds and
             # answers once they are committed. This request holds no connection meanwhile.
-            answer, replayed = await platform.checkins.submit(known.gate_id, known.device_id, event)
+            result = await platform.checkins.submit(known.gate_id, known.device_id, event)
         else:
             async with platform.unit_of_work() as writing:
                 gate, device = await _rows_of(writing, known)
-                answer, replayed = await check_in(writing, gate, device, event)
+                result = await check_in(
+                    writing, gate, device, event, retention=platform.settings.device_event_retention
+                )
                 await writing.commit()
+        if isinstance(result, EventIdReused):
+            raise result
+        answer, replayed = result
         headers = {REPLAY_HEADER: "true"} if replayed else None
         return Response(answer, media_type="application/json", headers=headers)
 
@@ -123,16 +148,24 @@ class CheckinController(Controller):
         platform: NamedDependency[Platform],
     ) -> Response[bytes]:
         """Many events at once, e.g. a device's backlog after an outage: answered in order,
-        committed together. Events already acted on are answered as they were the first time."""
+        committed together. Events already acted on are answered as they were the first time;
+        an event_id reused for another event gets a problem object in its place (see above)."""
         known = await device_at_gate(request, platform, code)
         gate, device = await _rows_of(uow, known)
         now = utc_now()
         events = [_device_event(event, now) for event in data.events]
         # In the order observed, so the queue is built as it happened at the gate.
         order = sorted(range(len(events)), key=lambda i: events[i].observed_at)
-        acted = await check_in_many(uow, gate, [(device, events[i]) for i in order])
+        acted = await check_in_many(
+            uow,
+            gate,
+            [(device, events[i]) for i in order],
+            retention=platform.settings.device_event_retention,
+        )
         answers = [b""] * len(events)
-        for index, (answer, _) in zip(order, acted, strict=True):
-            answers[index] = answer
+        for index, result in zip(order, acted, strict=True):
+            answers[index] = (
+                domain_error_answer(result)[1] if isinstance(result, EventIdReused) else result[0]
+            )
         body = b'{"answers":[' + b",".join(answers) + b"]}"
         return Response(body, media_type="application/json")

@@ -95,15 +95,19 @@ async def test_one_failing_event_does_not_cost_the_others_their_check_in(
     await device(api)
     real = batcher_module.check_in_many
 
-    async def poisoned(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> Any:
+    async def poisoned(uow: UnitOfWork, gate: Gate, reads: Sequence[Read], **options: Any) -> Any:
         if any(event.event_id == "poison" for _, event in reads):
             raise RuntimeError("a bug met by one event")
-        return await real(uow, gate, reads)
+        return await real(uow, gate, reads, **options)
 
     monkeypatch.setattr(batcher_module, "check_in_many", poisoned)
     engine = create_engine(settings)
     factory = create_session_factory(engine)
-    batcher = CheckinBatcher(lambda: UnitOfWork(factory, InMemoryEventBus()), max_wait=0.2)
+    batcher = CheckinBatcher(
+        lambda: UnitOfWork(factory, InMemoryEventBus()),
+        max_wait=0.2,
+        retention=settings.device_event_retention,
+    )
     batcher.start()
     try:
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:

@@ -25,7 +25,9 @@ class Device(IdMixin, CreatedMixin, Base):
 
 
 class CheckinRecord(Base):
-    """Every device event acted on, with the answer given: a replay gets the same answer."""
+    """Every device event acted on, with the answer given: a replay gets the same answer.
+    Kept for GATE_DEVICE_EVENT_RETENTION_HOURS after ``received_at``, then purged by the sweep
+    (what happened to the truck stays in its booking and the audit log)."""
 
     __tablename__ = "checkin_records"
 
@@ -34,5 +36,8 @@ class CheckinRecord(Base):
     booking_id: Mapped[str | None] = mapped_column(ForeignKey("bookings.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(20))
     observed_at: Mapped[datetime]
-    received_at: Mapped[datetime] = mapped_column(default=utc_now)
+    received_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
     answer: Mapped[bytes] = mapped_column(LargeBinary)
+    # SHA-256 (hex) of the event's canonical payload (gate/checkins/fingerprint.py): a retry
+    # must match it. NULL on records made before migration 0007: those replay as before.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
