@@ -122,7 +122,7 @@ async def _sweep(settings: Settings) -> dict[str, int]:
     bus = create_event_bus(settings.redis_url, settings.redis_namespace)
     factory = create_session_factory(engine)
     try:
-        return await run_sweeps_once(lambda: UnitOfWork(factory, bus))
+        return await run_sweeps_once(lambda: UnitOfWork(factory, bus), settings)
     finally:
         await bus.close()
         await engine.dispose()

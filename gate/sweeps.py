@@ -1,5 +1,6 @@
-"""Periodic sweeps that move time-driven states on: no-shows and missed calls. Each runs in its
-own short transaction; several processes may run them at once."""
+"""Periodic sweeps that move time-driven states on (no-shows and missed calls) and forget retry
+keys past their retention window (``gate/retention.py``). Each runs in its own short
+transactions; several processes may run them at once."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import logging
 from collections.abc import Callable
 
 from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
+from gate.config import Settings
 from gate.domain.time import utc_now
 from gate.queue.service import sweep_missed_calls
+from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gate.sweeps")
 
 
-async def run_sweeps_once(new_uow: Callable[[], UnitOfWork]) -> dict[str, int]:
+async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings) -> dict[str, int]:
+    """One round of every sweep; how many rows each moved or deleted."""
     counts = {}
     sweeps = (
         ("no_shows", sweep_no_shows),
@@ -26,16 +30,24 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork]) -> dict[str, int]:
         async with new_uow() as uow:
             counts[name] = await sweep(uow, utc_now())
             await uow.commit()
+    now = utc_now()
+    counts["idempotency_records"] = await purge_idempotency_records(
+        new_uow, now - settings.idempotency_key_retention
+    )
+    counts["checkin_records"] = await purge_checkin_records(
+        new_uow, now - settings.device_event_retention
+    )
     return counts
 
 
-async def sweep_forever(new_uow: Callable[[], UnitOfWork], every_seconds: float) -> None:
-    """Run the sweeps every few seconds until cancelled; a failed round is logged and retried."""
+async def sweep_forever(new_uow: Callable[[], UnitOfWork], settings: Settings) -> None:
+    """Run the sweeps every GATE_SWEEP_SECONDS until cancelled; a failed round is logged and
+    retried."""
     while True:
         try:
-            counts = await run_sweeps_once(new_uow)
+            counts = await run_sweeps_once(new_uow, settings)
             if any(counts.values()):
                 log.info("sweeps.done", extra=counts)
         except Exception:
             log.exception("sweeps.failed")
-        await asyncio.sleep(every_seconds)
+        await asyncio.sleep(settings.sweep_seconds)

@@ -71,9 +71,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             platform.checkins.start()
         sweeper = None
         if settings.sweep_seconds > 0:
-            sweeper = asyncio.create_task(
-                sweep_forever(platform.unit_of_work, settings.sweep_seconds)
-            )
+            sweeper = asyncio.create_task(sweep_forever(platform.unit_of_work, settings))
         try:
             yield
         finally:

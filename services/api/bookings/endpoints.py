@@ -92,7 +92,12 @@ class BookingController(Controller):
             return 201, await _view(uow, booking)
 
         return await answer_idempotently(
-            uow, enterprise_id, idempotency_key, fingerprint(request, data), book
+            uow,
+            enterprise_id,
+            idempotency_key,
+            fingerprint(request, data),
+            book,
+            retention=platform.settings.idempotency_key_retention,
         )
 
     @get(operation_id="listBookings")
@@ -190,7 +195,12 @@ class BookingController(Controller):
             return 200, await _view(uow, booking)
 
         return await answer_idempotently(
-            uow, enterprise_id, idempotency_key, fingerprint(request, data), move
+            uow,
+            enterprise_id,
+            idempotency_key,
+            fingerprint(request, data),
+            move,
+            retention=platform.settings.idempotency_key_retention,
         )
 
     @post(
@@ -209,6 +219,7 @@ class BookingController(Controller):
         data: JSONBody[BookingCancel],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Cancel; the place is free for others at once."""
@@ -227,5 +238,10 @@ class BookingController(Controller):
             return 200, await _view(uow, booking)
 
         return await answer_idempotently(
-            uow, enterprise_id, idempotency_key, fingerprint(request, data), cancel
+            uow,
+            enterprise_id,
+            idempotency_key,
+            fingerprint(request, data),
+            cancel,
+            retention=platform.settings.idempotency_key_retention,
         )

@@ -42,6 +42,7 @@ from services.api.yard.schemas import (
     YardVehicle,
     YardView,
 )
+from services.platform import Platform
 
 
 async def _lane_codes(uow: UnitOfWork, gate_id: str) -> dict[str, str]:
@@ -123,6 +124,7 @@ class YardController(Controller):
         lane: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Call the vehicle whose turn it is to this lane (gate operators). Send an
@@ -138,7 +140,12 @@ class YardController(Controller):
 
         owner = principal.officer_id or "officer"
         return await answer_idempotently(
-            uow, owner, idempotency_key, fingerprint(request, None), call
+            uow,
+            owner,
+            idempotency_key,
+            fingerprint(request, None),
+            call,
+            retention=platform.settings.idempotency_key_retention,
         )
 
     @post("/notices", operation_id="postNotice")
@@ -224,6 +231,7 @@ class YardController(Controller):
         data: JSONBody[DecisionCreate],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """This officer's agency decides: cleared, held (reason) or rejected (reason); customs
@@ -247,7 +255,12 @@ class YardController(Controller):
             return 200, await self._detail(uow, booking)
 
         return await answer_idempotently(
-            uow, principal.officer_id, idempotency_key, fingerprint(request, data), decide
+            uow,
+            principal.officer_id,
+            idempotency_key,
+            fingerprint(request, data),
+            decide,
+            retention=platform.settings.idempotency_key_retention,
         )
 
     @post("/vehicles/{booking_id:str}/exit", operation_id="recordExit", status_code=200)
