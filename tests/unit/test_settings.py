@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from gate.config import Settings
 from gate.store.database import create_engine
 
@@ -31,3 +33,14 @@ def test_the_boards_server_runs_only_when_given_a_port():
     assert Settings.from_env({"GATE_BOARDS_PORT": "0"}).boards_port == 0
     public = Settings.from_env({"GATE_BOARDS_URL": "wss://boards.example.vn"})
     assert public.boards_url == "wss://boards.example.vn"
+
+
+def test_retry_keys_are_kept_a_day_and_device_event_ids_a_week_unless_configured():
+    default = Settings.from_env({})
+    assert default.idempotency_key_retention == timedelta(hours=24)
+    assert default.device_event_retention == timedelta(days=7)
+    tuned = Settings.from_env(
+        {"GATE_IDEMPOTENCY_KEY_RETENTION_HOURS": "48", "GATE_DEVICE_EVENT_RETENTION_HOURS": "72"}
+    )
+    assert tuned.idempotency_key_retention == timedelta(hours=48)
+    assert tuned.device_event_retention == timedelta(hours=72)
