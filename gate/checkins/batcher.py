@@ -49,7 +49,7 @@ class CheckinBatcher:
         *,
         retention: timedelta,
     ) -> None:
-        """``retention``: how long a device event_id is remembered (GATE_DEVICE_EVENT_…)."""
+        """``retention``: how long a device event_id is remembered (see gate/config.py)."""
         self._new_uow = new_uow
         self.retention = retention
         self.max_batch = max_batch
