@@ -17,6 +17,7 @@ import logging
 import os
 from typing import Any
 
+import gevent
 from locust import events
 
 from loadtests.flows.bookings import Enterprise, Rush
@@ -50,8 +51,10 @@ def _options(parser: Any) -> None:
     parser.add_argument("--max-failure-ratio", type=float, default=0.01)
 
 
-@events.test_start.add_listener
+@events.init.add_listener
 def _prepare(environment: Any, **_: Any) -> None:
+    """Make the run's data before --run-time's timer is armed (Locust arms it right after the
+    init event), so that a slow preparation on a busy machine does not eat the run."""
     options = environment.parsed_options
     SHARED.boards_url = options.boards_url or None
     try:
@@ -63,12 +66,15 @@ def _prepare(environment: Any, **_: Any) -> None:
             vehicles_each=options.vehicles_each,
         )
     except Exception as error:
-        # Without its data the run means nothing: stop at once, and say why.
+        # Without its data the run means nothing: stop at once (Locust exits 1 on an init
+        # listener's exception), and say why.
         print(f"INVARIANT BROKEN: could not prepare the run: {error}")
-        environment.process_exit_code = 1
-        environment.runner.quit()
         raise
     log.info("prepared %d bookings", len(SHARED.run.bookings))
+    # gevent's loop reads the clock only when it turns, and it has not turned while Locust
+    # imported and the data was prepared: the timer would count from that stale time and end
+    # the run before any user started.
+    gevent.get_hub().loop.update_now()
 
 
 @events.quitting.add_listener
@@ -76,6 +82,8 @@ def _check(environment: Any, **_: Any) -> None:
     options = environment.parsed_options
     ratio = environment.stats.total.fail_ratio
     problems = []
+    if SHARED.run is None:
+        problems.append("the run ended before its data was prepared: nothing was tested")
     if ratio > options.max_failure_ratio:
         problems.append(f"failure ratio {ratio:.2%} above {options.max_failure_ratio:.2%}")
     if SHARED.run is not None and options.database_url:
