@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from gate.domain.time import utc_now
 from gate.live.backends import LiveBackend
+from gate.live.channels import board_channel, enterprise_channel, officer_channel
 from gate.live.messages import ChannelMessage
 from gate.live.projections import (
     GateState,
@@ -35,18 +36,6 @@ _decoder = msgspec.json.Decoder(ChannelMessage)
 _encoder = msgspec.json.Encoder()
 MIN_PAUSE_S = 0.01  # between two rebuilds, however many channels are due
 _PUBLISH_ERRORS = (redis_asyncio.RedisError, OSError, asyncio.TimeoutError)
-
-
-def board_channel(gate_code: str) -> str:
-    return f"board:{gate_code}"
-
-
-def officer_channel(gate_code: str) -> str:
-    return f"officer:{gate_code}"
-
-
-def enterprise_channel(enterprise_id: str) -> str:
-    return f"enterprise:{enterprise_id}"
 
 
 @dataclass
