@@ -15,6 +15,7 @@ from typing import Protocol
 import redis.asyncio as redis_asyncio
 
 from gate.bus.events import redis_client
+from gate.live.channels import always_on
 
 log = logging.getLogger("gate.live")
 
@@ -42,12 +43,15 @@ class LiveBackend(Protocol):
 
 
 class MemoryLiveBackend:
-    """One process: the projector hands messages straight to the hub."""
+    """One process: the projector hands messages straight to the hub, and what is wanted is
+    what the hub has viewers for (``watched``, asked each time). So a per-entity channel stops
+    being rebuilt as soon as the projector next asks after its last viewer left, where Redis
+    lets a wish expire 30 s after the last process repeated it."""
 
-    def __init__(self) -> None:
+    def __init__(self, watched: Callable[[], list[str]]) -> None:
         self._snapshots: dict[str, bytes] = {}
         self._deliver: Deliver | None = None
-        self._wanted: set[str] = set()
+        self._watched = watched
 
     async def publish(self, channel: str, message: bytes, snapshot: bytes) -> None:
         self._snapshots[channel] = snapshot
@@ -61,10 +65,18 @@ class MemoryLiveBackend:
         return True
 
     async def want(self, channels: list[str]) -> None:
-        self._wanted.update(channels)
+        pass  # the hub's viewers are the wishes (see wanted)
 
     async def wanted(self) -> list[str]:
-        return list(self._wanted)
+        """The channels watched now. The snapshots of per-entity channels that are not are
+        dropped here, in the same step in which the projector forgets what it published on
+        them (no await between): a viewer who comes back gets a fresh snapshot, never one
+        the projector's next delta does not follow."""
+        watched = self._watched()
+        keep = set(watched)
+        for channel in [c for c in self._snapshots if not always_on(c) and c not in keep]:
+            del self._snapshots[channel]
+        return watched
 
     async def run_reader(self, deliver: Deliver, on_reconnect: Callable[[], None]) -> None:
         self._deliver = deliver

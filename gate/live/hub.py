@@ -5,7 +5,14 @@ viewer; a viewer that falls behind gets the current snapshot instead of a growin
 Viewers come two ways: a queue per viewer drained by its own task (the Litestar websocket
 endpoints), or sockets held by a broadcaster that writes each message to all of a channel's
 sockets in one synchronous pass (the public boards' server, services/boards): no task wakes
-per viewer per message, which is what thousands of viewers of one board need."""
+per viewer per message, which is what thousands of viewers of one board need.
+
+A gate's channels are held for the process's life; a per-entity channel (gate/live/channels.py)
+only while it has a viewer, a socket, or a subscribe under way. When the last of them goes
+(closed, cancelled, failed) the channel is forgotten with its history: messages for it are
+ignored until someone subscribes again, and a viewer that then comes back with ``?since=`` gets
+a fresh snapshot instead of a replay (which the protocol allows whenever the missed messages
+are not all held)."""
 
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from gate.live.channels import always_on
 from gate.live.messages import ChannelMessage
 
 log = logging.getLogger("gate.live")
@@ -32,7 +40,8 @@ _encoder = msgspec.json.Encoder()
 class Viewer:
     """One websocket's view of one channel."""
 
-    def __init__(self, channel: ChannelState) -> None:
+    def __init__(self, hub: Hub, channel: ChannelState) -> None:
+        self._hub = hub
         self._channel = channel
         self.queue: asyncio.Queue[str] = asyncio.Queue(VIEWER_BACKLOG)
 
@@ -51,6 +60,7 @@ class Viewer:
 
     def close(self) -> None:
         self._channel.viewers.discard(self)
+        self._hub.release(self._channel)
 
 
 @dataclass(eq=False)
@@ -65,6 +75,10 @@ class ChannelState:
     viewers: set[Viewer] = field(default_factory=set)
     # Connections of the broadcaster (services/boards); the hub only holds them.
     sockets: set[Any] = field(default_factory=set)
+    joining: int = 0  # subscribes waiting for the channel's first snapshot
+
+    def idle(self) -> bool:
+        return not (self.viewers or self.sockets or self.joining)
 
 
 Fetch = Callable[[str], Awaitable[bytes | None]]
@@ -80,14 +94,28 @@ class Hub:
         self._resyncs: set[asyncio.Task[None]] = set()
 
     def channel(self, name: str) -> ChannelState:
-        state = self._channels.get(name)
+        """The channel as held here. A gate's is made on first use; a per-entity one exists
+        only while watched (KeyError otherwise), or nothing would ever forget it."""
+        state = self._held(name)
         if state is None:
+            raise KeyError(name)
+        return state
+
+    def _held(self, name: str) -> ChannelState | None:
+        state = self._channels.get(name)
+        if state is None and always_on(name):
             state = self._channels[name] = ChannelState(name)
         return state
 
     def watched(self) -> list[str]:
-        """Channels with at least one viewer in this process."""
-        return [name for name, c in self._channels.items() if c.viewers or c.sockets]
+        """Channels with at least one viewer in this process, or one on its way in."""
+        return [name for name, c in self._channels.items() if not c.idle()]
+
+    def release(self, channel: ChannelState) -> None:
+        """Forget a per-entity channel nobody here watches or is joining any more."""
+        held = self._channels.get(channel.name) is channel
+        if held and channel.idle() and not always_on(channel.name):
+            del self._channels[channel.name]
 
     def known(self) -> list[str]:
         return list(self._channels)
@@ -95,7 +123,9 @@ class Hub:
     def deliver(self, raw: bytes) -> None:
         """A message from the projector (directly, or through Redis)."""
         message = _decoder.decode(raw)
-        channel = self.channel(message.channel)
+        channel = self._held(message.channel)
+        if channel is None:
+            return  # nobody here watches it (through Redis every process hears every channel)
         if message.seq <= channel.seq:
             return  # already seen (a snapshot fetched after a reconnect, say)
         text = raw.decode()
@@ -129,8 +159,8 @@ class Hub:
         if raw is None:
             return
         message = _decoder.decode(raw)
-        channel = self.channel(name)
-        if message.seq > channel.seq:
+        channel = self._held(name)
+        if channel is not None and message.seq > channel.seq:
             snapshot = ChannelMessage(name, message.seq, "snapshot", message.data)
             channel.history.clear()
             self.deliver(_encoder.encode(snapshot))
@@ -139,7 +169,7 @@ class Hub:
         """A new viewer and what it must be sent first: the messages after ``since`` when this
         process still has them all, else the current snapshot."""
         channel = await self._with_state(name)
-        viewer = Viewer(channel)
+        viewer = Viewer(self, channel)
         channel.viewers.add(viewer)
         return viewer, self._catch_up(channel, since)
 
@@ -153,16 +183,30 @@ class Hub:
         return self._catch_up(channel, since)
 
     async def _with_state(self, name: str) -> ChannelState:
-        """The channel, with the store's snapshot taken first if this process has none yet."""
-        channel = self.channel(name)
-        if channel.state is None:
-            await self.resync(name)
+        """The channel, with the store's snapshot taken first if this process has none yet.
+        The channel counts as watched while the snapshot is fetched: a viewer leaving
+        meanwhile cannot drop it from under us, and what is delivered meanwhile is kept. The
+        caller must add its viewer before it next awaits."""
+        channel = self._channels.get(name)
+        if channel is None:
+            channel = self._channels[name] = ChannelState(name)
+        channel.joining += 1
+        try:
+            if channel.state is None:
+                await self.resync(name)
+        except BaseException:
+            # Cancelled or failed: nobody will join; forget the channel if it was only us.
+            channel.joining -= 1
+            self.release(channel)
+            raise
+        channel.joining -= 1
         return channel
 
     def detach(self, name: str, socket: Any) -> None:
         channel = self._channels.get(name)
         if channel is not None:
             channel.sockets.discard(socket)
+            self.release(channel)
 
     @staticmethod
     def _catch_up(channel: ChannelState, since: int | None) -> list[str]:

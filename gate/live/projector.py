@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from gate.domain.time import utc_now
 from gate.live.backends import LiveBackend
+from gate.live.channels import always_on, board_channel, enterprise_channel, officer_channel
 from gate.live.messages import ChannelMessage
 from gate.live.projections import (
     GateState,
@@ -35,18 +36,6 @@ _decoder = msgspec.json.Decoder(ChannelMessage)
 _encoder = msgspec.json.Encoder()
 MIN_PAUSE_S = 0.01  # between two rebuilds, however many channels are due
 _PUBLISH_ERRORS = (redis_asyncio.RedisError, OSError, asyncio.TimeoutError)
-
-
-def board_channel(gate_code: str) -> str:
-    return f"board:{gate_code}"
-
-
-def officer_channel(gate_code: str) -> str:
-    return f"officer:{gate_code}"
-
-
-def enterprise_channel(enterprise_id: str) -> str:
-    return f"enterprise:{enterprise_id}"
 
 
 @dataclass
@@ -123,6 +112,16 @@ class Projector:
             for wait in waits:
                 wait.cancel()
 
+    def _forget_unwatched(self, wanted: set[str]) -> None:
+        """Drop what we hold on per-entity channels nobody watches: their dirty marks (every
+        enterprise's events mark its channel), build times and last published states. A
+        channel watched again is rebuilt at once and starts with a snapshot, its sequence
+        continued from the stored snapshot if any, else from the clock (as after a restart)."""
+        for held in (self._built_at, self._last):
+            for channel in [c for c in held if not always_on(c) and c not in wanted]:
+                del held[channel]
+        self._dirty = {c for c in self._dirty if always_on(c) or c in wanted}
+
     def _projected(self) -> list[str]:
         gates = [f(code) for code in self._gate_codes for f in (board_channel, officer_channel)]
         return [*gates, *self._wanted]
@@ -155,6 +154,7 @@ class Projector:
         now = time.monotonic()
         if now - self._wanted_at >= self.min_interval:
             wanted = await self._backend.wanted()
+            self._forget_unwatched(set(wanted))
             self._wanted = [c for c in wanted if c.startswith("enterprise:")]
             self._wanted_at = now
         if not self._anything_due(now):

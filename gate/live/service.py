@@ -31,7 +31,9 @@ class Live:
         namespace: str = "gate",
     ) -> None:
         self.backend: LiveBackend = (
-            RedisLiveBackend(redis_url, namespace) if redis_url else MemoryLiveBackend()
+            RedisLiveBackend(redis_url, namespace)
+            if redis_url
+            else MemoryLiveBackend(lambda: self.hub.watched())
         )
         self.hub = Hub(self.backend.snapshot)
         self.projector = Projector(new_uow, self.backend)

@@ -23,8 +23,8 @@ from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from gate.live.channels import board_channel
 from gate.live.hub import ChannelState
-from gate.live.projector import board_channel
 from gate.live.service import Live
 
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")

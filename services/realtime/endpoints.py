@@ -21,9 +21,9 @@ from gate.accounts.service import authenticate
 from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
+from gate.live.channels import board_channel, enterprise_channel, officer_channel
 from gate.live.messages import PublicBoard
 from gate.live.projections import gate_state, public_board
-from gate.live.projector import board_channel, enterprise_channel, officer_channel
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
 from services.web.session import SESSION_COOKIE

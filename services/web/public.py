@@ -18,8 +18,8 @@ from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.gates.service import list_gates
+from gate.live.channels import board_channel
 from gate.live.projections import gate_state, public_board
-from gate.live.projector import board_channel
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
 from services.web.i18n import LANG_COOKIE, LANGUAGES

@@ -24,7 +24,7 @@ from gate.live.messages import (
 )
 from gate.live.terminal import render
 
-CHANNEL = "gate:LS-HN:board"
+CHANNEL = "board:LS-HN"
 
 
 def snapshot(seq: int, data: dict[str, Any]) -> bytes:

@@ -13,8 +13,8 @@ import gate.live.hub as hub_module
 from gate.live.hub import VIEWER_BACKLOG, Hub
 from gate.live.messages import ChannelMessage
 
-CHANNEL = "gate:LS-HN:board"
-OTHER = "gate:MC-QN:board"
+CHANNEL = "board:LS-HN"
+OTHER = "board:MC-QN"
 
 decode = msgspec.json.Decoder(ChannelMessage).decode
 
