@@ -59,12 +59,13 @@ class DeviceEvent:
 @dataclass(frozen=True, slots=True)
 class Reader:
     """Who read the truck: a gate device, or an officer checking a truck in by hand (who
-    types what they see, so no misread is guessed at: ``fuzzy`` is off)."""
+    types what they see, so no misread is guessed at, and whose arrivals are marked
+    ``manual`` in the audit log)."""
 
     id: str
     direction: str | None
     actor: Actor
-    fuzzy: bool = True
+    by_hand: bool = False
 
     @classmethod
     def of(cls, device: Device) -> Reader:
@@ -151,6 +152,8 @@ def normalise_code(code: str) -> str:
 def judge(gate: Gate, reader: Reader, event: DeviceEvent, known: Known) -> Judged:
     """Decide one event as if it came alone, after the ones before it in the batch."""
     verdict = Judged(reader, event, CheckinAnswer(event.event_id, CheckinOutcome.REFUSED))
+    if reader.by_hand:
+        verdict.facts["manual"] = True
 
     def refused(reason: RefusalReason, detail: str, plate: str | None = None) -> Judged:
         verdict.answer = CheckinAnswer(
@@ -164,7 +167,7 @@ def judge(gate: Gate, reader: Reader, event: DeviceEvent, known: Known) -> Judge
             return refused(RefusalReason.UNKNOWN_BOOKING_CODE, "no booking has that code")
         plate = booking.plate
     else:
-        match = match_read(event.plate or "", reader.direction, known, reader.fuzzy)
+        match = match_read(event.plate or "", reader.direction, known, not reader.by_hand)
         if match.corrected:
             verdict.corrected_from = masked_read(event.plate or "")
             verdict.facts["read_corrected"] = True
@@ -235,7 +238,7 @@ def _needs_confirmation(verdict: Judged, match: Match) -> Judged:
         detail="the plate read fits several expected trucks; an officer will confirm yours",
     )
     verdict.corrected_from = None
-    verdict.facts.clear()
+    verdict.facts.pop("read_corrected", None)
     return verdict
 
 

@@ -116,11 +116,15 @@ def _plates_of(booking: Booking) -> tuple[str, ...]:
 
 
 def masked_read(raw: str) -> str:
-    """The read as the public may see it: masked like a plate when it has a plate's shape,
-    else only its last two characters."""
+    """The read as the public may see it: masked like a plate (region and series, the last two
+    characters as read) when it has, or reads as, a plate's shape; else its last two only."""
     read = read_of(raw)
     masked = mask_plate(read)
-    return masked if masked != "•••" else "•••" + read[-2:]
+    if masked == "•••" and (options := sorted(readings(raw))):
+        masked = mask_plate(options[0])
+    if masked == "•••":
+        return masked + read[-2:]
+    return masked[:-2] + read[-2:]
 
 
 def read_trailer(event: DeviceEvent) -> str | None:

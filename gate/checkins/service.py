@@ -217,7 +217,7 @@ async def _load(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> Known:
     keys = {
         key
         for reader, event in reads
-        if reader.fuzzy and event.booking_code is None
+        if not reader.by_hand and event.booking_code is None
         if (key := fuzzy_key(event.plate or "", known)) is not None
     }
     expected: list[Booking] = []
@@ -266,7 +266,7 @@ async def _leave_for_officers(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Ju
     """Reads that fit several expected trucks wait for an officer: a pending read each, and an
     event that tells the officers' board. An officer's own read never waits for an officer."""
     for verdict in verdicts:
-        if not verdict.candidates or not verdict.reader.fuzzy:
+        if not verdict.candidates or verdict.reader.by_hand:
             continue
         pending = PendingRead(
             gate_id=gate.id,
