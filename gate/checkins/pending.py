@@ -10,7 +10,7 @@ from gate.store.unit_of_work import UnitOfWork
 
 async def pending_reads(uow: UnitOfWork, gate: Gate) -> list[tuple[PendingRead, list[Booking]]]:
     """The gate's reads waiting for an officer, oldest first, each with its candidate trucks
-    (those still active)."""
+    (those still active; a read none of whose trucks is still active is left out)."""
     rows = list(
         await uow.session.scalars(
             select(PendingRead)
@@ -25,7 +25,9 @@ async def pending_reads(uow: UnitOfWork, gate: Gate) -> list[tuple[PendingRead, 
             b.id: b
             for b in await uow.session.scalars(select(Booking).where(Booking.id.in_(wanted)))
         }
-    return [
-        (row, [bookings[i] for i in row.candidates if i in bookings and bookings[i].active_plate])
-        for row in rows
-    ]
+    waiting = []
+    for row in rows:
+        active = [bookings[i] for i in row.candidates if i in bookings and bookings[i].active_plate]
+        if active:  # once every candidate's booking ended there is nothing left to confirm
+            waiting.append((row, active))
+    return waiting
