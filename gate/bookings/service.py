@@ -65,7 +65,8 @@ async def create_booking(
         check_declaration_number(cargo.declaration_number) if cargo.declaration_number else None
     )
     check_weight(cargo.weight_kg)
-    await _ensure_plate_free(uow, vehicle.plate)
+    trailer = vehicle.trailer_plate
+    await _ensure_plate_free(uow, vehicle.plate, trailer)
 
     slot_id = await ensure_slot(uow, gate, new.direction, start)
     await take_place(uow, slot_id)
@@ -80,6 +81,8 @@ async def create_booking(
         driver_id=driver.id,
         plate=vehicle.plate,
         active_plate=vehicle.plate,
+        trailer_plate=trailer,
+        active_trailer_plate=trailer,
         cargo_description=cargo.description,
         hs_code=hs_code,
         weight_kg=cargo.weight_kg,
@@ -93,7 +96,8 @@ async def create_booking(
     try:
         await uow.session.flush()
     except IntegrityError as error:
-        # The unique index on active_plate caught a concurrent booking of the same plate.
+        # A unique index (active_plate, active_trailer_plate) caught a concurrent booking of
+        # the same tractor or trailer.
         raise _plate_taken(plate) from error
     uow.record(
         BookingCreated(
@@ -218,7 +222,9 @@ async def list_bookings(
     if where.direction is not None:
         query = query.where(Booking.direction == where.direction.value)
     if where.plate is not None:
-        query = query.where(Booking.plate == normalise_plate(where.plate))
+        # A truck is found by either of its plates.
+        searched = normalise_plate(where.plate)
+        query = query.where(or_(Booking.plate == searched, Booking.trailer_plate == searched))
     if where.slot_from is not None:
         query = query.where(Booking.slot_start >= as_utc(where.slot_from))
     if where.slot_to is not None:
@@ -238,9 +244,18 @@ async def list_bookings(
     return page, next_cursor
 
 
-async def _ensure_plate_free(uow: UnitOfWork, plate: str) -> None:
+async def _ensure_plate_free(uow: UnitOfWork, plate: str, trailer: str | None) -> None:
+    """One active booking per plate, the trailer's included: a truck cannot be booked twice
+    by booking its trailer behind another tractor."""
     if await uow.session.scalar(select(Booking.id).where(Booking.active_plate == plate)):
         raise _plate_taken(plate)
+    if trailer is not None and await uow.session.scalar(
+        select(Booking.id).where(Booking.active_trailer_plate == trailer)
+    ):
+        raise PlateAlreadyBooked(
+            f"trailer {format_plate(trailer)} already has an active booking "
+            "(behind another tractor); reschedule or cancel that booking first"
+        )
 
 
 def _plate_taken(plate: str) -> PlateAlreadyBooked:

@@ -1,5 +1,6 @@
 """Moving a booking through its state machine: one function, so every move is checked,
-versioned, frees the plate when the booking ends, and is recorded as an audited event."""
+versioned, frees the plates (tractor and trailer) when the booking ends, and is recorded as
+an audited event."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def transition(
     booking.version += 1
     if not is_active(target):
         booking.active_plate = None
+        booking.active_trailer_plate = None
     return event(
         **event_fields(booking, gate),
         from_status=current.value,

@@ -5,17 +5,19 @@ then decides each event in order, as if they had come one by one: a truck read t
 batch is checked in by the first read and found in the yard by the second. What needs the
 database afterwards (a place in the hour for a walk-in, the place in the queue) is left as
 a question on the event, answered by the service and written into the answer at the end.
+Which booking a plate read names (either plate of the truck, a misread resolved) is
+``gate.checkins.matching``'s part.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import msgspec
 
 from gate.bookings.transitions import event_fields, transition
+from gate.checkins.matching import Known, Match, masked_read, match_read, read_trailer
 from gate.domain import bookings as booking_rules
 from gate.domain.bookings import BookingStatus
 from gate.domain.checkin import (
@@ -26,8 +28,15 @@ from gate.domain.checkin import (
     no_show_deadline,
     walk_in_slot,
 )
-from gate.domain.errors import InvalidPlate
-from gate.domain.events import Actor, BookingCreated, BookingEvent, BookingLapsed, VehicleArrived
+from gate.domain.events import (
+    Actor,
+    BookingCreated,
+    BookingEvent,
+    BookingLapsed,
+    Fact,
+    VehicleArrived,
+)
+from gate.domain.plate_reads import fold, readings
 from gate.domain.plates import mask_plate, parse_plate
 from gate.domain.queue import QueueClass
 from gate.domain.time import as_local
@@ -37,16 +46,35 @@ from gate.store.types import new_id
 
 @dataclass(frozen=True, slots=True)
 class DeviceEvent:
-    """What a camera or kiosk reports: a plate as read, or a booking code, and when."""
+    """What a camera or kiosk reports: a plate as read, or a booking code, and when; a camera
+    that reads the trailer too sends its plate as ``trailer_plate``."""
 
     event_id: str
     observed_at: datetime
     plate: str | None = None
     booking_code: str | None = None
+    trailer_plate: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who read the truck: a gate device, or an officer checking a truck in by hand (who
+    types what they see, so no misread is guessed at, and whose arrivals are marked
+    ``manual`` in the audit log)."""
+
+    id: str
+    direction: str | None
+    actor: Actor
+    by_hand: bool = False
+
+    @classmethod
+    def of(cls, device: Device) -> Reader:
+        return cls(device.id, device.direction, Actor("device", device.id, device.kind))
 
 
 class CheckinAnswer(msgspec.Struct, omit_defaults=False):
-    """The device's answer. Shown on a kiosk screen or a yard LED board: the plate is masked."""
+    """The device's answer. Shown on a kiosk screen or a yard LED board: plates are masked,
+    ``corrected_from`` too (the read as the camera spelled it, when it named another plate)."""
 
     event_id: str
     outcome: CheckinOutcome
@@ -58,6 +86,7 @@ class CheckinAnswer(msgspec.Struct, omit_defaults=False):
     queue_class: str | None = None
     queue_position: int | None = None
     detail: str | None = None
+    corrected_from: str | None = None
 
 
 def grace_of(gate: Gate) -> GraceWindow:
@@ -83,7 +112,7 @@ class Judged:
     """One event's verdict. ``answer`` is final unless the event waits for a walk-in's place
     (``walk_in``, or ``same_truck_as`` for a second read of one) or for its queue place."""
 
-    device: Device
+    reader: Reader
     event: DeviceEvent
     answer: CheckinAnswer
     booking: Booking | None = None
@@ -92,31 +121,27 @@ class Judged:
     walk_in: WalkIn | None = None
     same_truck_as: Judged | None = None
     admitted: bool = False  # arrived in this batch: its call gets a forecast
+    corrected_from: str | None = None  # the masked read, when it named another plate
+    candidates: tuple[Booking, ...] = ()  # NEEDS_CONFIRMATION: the trucks it may be
+    facts: dict[str, Fact] = field(default_factory=dict)  # for the arrival's audit entry
 
     @property
     def wants_place(self) -> bool:
         return self.booking is not None and self.answer.outcome is not CheckinOutcome.REFUSED
 
 
-@dataclass
-class Bookings:
-    """The bookings a batch can touch, as loaded (and locked) by the service."""
-
-    by_code: dict[str, Booking]
-    by_plate: dict[str, Booking]  # active ones only
-    aeo_enterprises: set[str]
-    walk_ins: dict[str, Judged] = field(default_factory=dict)
-
-
 def wanted_plates_and_codes(events: list[DeviceEvent]) -> tuple[set[str], set[str]]:
-    """What to load: the normalised plates read and the booking codes shown."""
-    plates, codes = set(), set()
+    """What to load: every plate a read (of a tractor or a trailer) can stand for by the
+    grammar, and the booking codes shown. An unreadable plate adds nothing (refused later)."""
+    plates: set[str] = set()
+    codes: set[str] = set()
     for event in events:
         if event.booking_code is not None:
             codes.add(normalise_code(event.booking_code))
         else:
-            with contextlib.suppress(InvalidPlate):  # refused later, one by one
-                plates.add(parse_plate(event.plate or "").normalised)
+            plates |= readings(event.plate or "")
+        if event.trailer_plate is not None:
+            plates |= readings(event.trailer_plate)
     return plates, codes
 
 
@@ -124,10 +149,11 @@ def normalise_code(code: str) -> str:
     return code.strip().upper()
 
 
-def judge(gate: Gate, device: Device, event: DeviceEvent, known: Bookings) -> Judged:
+def judge(gate: Gate, reader: Reader, event: DeviceEvent, known: Known) -> Judged:
     """Decide one event as if it came alone, after the ones before it in the batch."""
-    actor = Actor("device", device.id, device.kind)
-    verdict = Judged(device, event, CheckinAnswer(event.event_id, CheckinOutcome.REFUSED))
+    verdict = Judged(reader, event, CheckinAnswer(event.event_id, CheckinOutcome.REFUSED))
+    if reader.by_hand:
+        verdict.facts["manual"] = True
 
     def refused(reason: RefusalReason, detail: str, plate: str | None = None) -> Judged:
         verdict.answer = CheckinAnswer(
@@ -141,11 +167,15 @@ def judge(gate: Gate, device: Device, event: DeviceEvent, known: Bookings) -> Ju
             return refused(RefusalReason.UNKNOWN_BOOKING_CODE, "no booking has that code")
         plate = booking.plate
     else:
-        try:
-            plate = parse_plate(event.plate or "").normalised
-        except InvalidPlate:
+        match = match_read(event.plate or "", reader.direction, known, not reader.by_hand)
+        if match.corrected:
+            verdict.corrected_from = masked_read(event.plate or "")
+            verdict.facts["read_corrected"] = True
+        if match.candidates:
+            return _needs_confirmation(verdict, match)
+        if match.plate is None:
             return refused(RefusalReason.UNREADABLE_PLATE, "the plate read is not a plate")
-        booking = known.by_plate.get(plate)
+        plate, booking = match.plate, match.booking
         first_read = known.walk_ins.get(plate)
         if booking is None and first_read is not None:
             # The same walk-in truck read again within this batch: its fate is the first read's.
@@ -155,12 +185,12 @@ def judge(gate: Gate, device: Device, event: DeviceEvent, known: Bookings) -> Ju
     if booking is not None:
         if booking.gate_id != gate.id:
             return refused(RefusalReason.WRONG_GATE, "the vehicle is booked at another gate")
-        if device.direction is not None and booking.direction != device.direction:
+        if reader.direction is not None and booking.direction != reader.direction:
             return refused(RefusalReason.WRONG_DIRECTION, f"booked for {booking.direction}")
         status = BookingStatus(booking.status)
         if status is BookingStatus.BOOKED:
             if event.observed_at < no_show_deadline(booking.slot_start, grace_of(gate)):
-                return _arrive(gate, booking, verdict, actor, known)
+                return _arrive(gate, booking, verdict, known)
             # Too late for its booking: the place goes back, and it may come in as walk-in.
             verdict.released_slot = booking.slot_id
             verdict.events.append(
@@ -169,11 +199,12 @@ def judge(gate: Gate, device: Device, event: DeviceEvent, known: Bookings) -> Ju
                     gate,
                     BookingStatus.NO_SHOW,
                     BookingLapsed,
-                    actor,
+                    reader.actor,
                     reason="arrived after the no-show deadline",
                 )
             )
-            known.by_plate.pop(booking.plate, None)
+            known.forget(booking)
+            plate = booking.plate  # read by either plate, the truck may come in as a walk-in
         elif booking_rules.is_active(status):
             verdict.booking = booking
             verdict.answer = answer_for(event, CheckinOutcome.ALREADY_IN_YARD, booking)
@@ -182,16 +213,36 @@ def judge(gate: Gate, device: Device, event: DeviceEvent, known: Bookings) -> Ju
             return refused(RefusalReason.BOOKING_NOT_ACTIVE, f"the booking is {status.value}")
     if event.booking_code is not None:
         return refused(RefusalReason.BOOKING_NOT_ACTIVE, "the booking is no longer active")
-    if device.direction is None:
+    if parse_plate(plate).is_trailer:
+        return refused(
+            RefusalReason.TRAILER_WITHOUT_TRUCK,
+            "a trailer plate with no booking: read the tractor's plate",
+            plate=mask_plate(plate),
+        )
+    if reader.direction is None:
         return refused(
             RefusalReason.NO_DIRECTION_FOR_WALK_IN,
             "no booking; check in at a camera of your direction's yard",
             plate=mask_plate(plate),
         )
-    return _walk_in(gate, device.direction, plate, verdict, actor, known)
+    return _walk_in(gate, reader.direction, plate, verdict, known)
 
 
-def _arrive(gate: Gate, booking: Booking, verdict: Judged, actor: Actor, known: Bookings) -> Judged:
+def _needs_confirmation(verdict: Judged, match: Match) -> Judged:
+    """Several expected trucks fit the read: an officer settles it, nobody is checked in."""
+    verdict.candidates = match.candidates
+    verdict.answer = CheckinAnswer(
+        verdict.event.event_id,
+        CheckinOutcome.NEEDS_CONFIRMATION,
+        plate=masked_read(verdict.event.plate or ""),
+        detail="the plate read fits several expected trucks; an officer will confirm yours",
+    )
+    verdict.corrected_from = None
+    verdict.facts.pop("read_corrected", None)
+    return verdict
+
+
+def _arrive(gate: Gate, booking: Booking, verdict: Judged, known: Known) -> Judged:
     event = verdict.event
     judgement = judge_arrival(event.observed_at, booking.slot_start, grace_of(gate))
     if not judgement.admitted:
@@ -206,24 +257,35 @@ def _arrive(gate: Gate, booking: Booking, verdict: Judged, actor: Actor, known: 
         )
         verdict.booking = booking
         return verdict
+    trailer = read_trailer(event)
+    declared = booking.trailer_plate
+    if trailer is not None and (declared is None or fold(trailer) != fold(declared)):
+        # Another trailer than declared (or one where none was): admitted, and the officers
+        # see it. A read that only confused characters of the declared one is no mismatch.
+        booking.arrived_trailer_plate = trailer
+        verdict.facts["trailer_mismatch"] = True
     queue_class = QueueClass.REGULAR
     if booking.perishable:
         queue_class = QueueClass.PERISHABLE
     elif booking.enterprise_id in known.aeo_enterprises:
         queue_class = QueueClass.AEO
     verdict.events.append(
-        _queue(booking, gate, event, actor, judgement.outcome, queue_class, judgement.behind)
+        _queue(booking, gate, verdict, judgement.outcome, queue_class, judgement.behind)
     )
     verdict.booking, verdict.admitted = booking, True
     verdict.answer = answer_for(event, judgement.outcome, booking)
     return verdict
 
 
-def _walk_in(
-    gate: Gate, direction: str, plate: str, verdict: Judged, actor: Actor, known: Bookings
-) -> Judged:
+def _walk_in(gate: Gate, direction: str, plate: str, verdict: Judged, known: Known) -> Judged:
     event = verdict.event
     start = walk_in_slot(event.observed_at)
+    trailer = read_trailer(event)
+    # The trailer is claimed like a booked truck's unless another truck holds it (a trailer
+    # booked behind another tractor, or read with another walk-in of this batch): then it is
+    # stored as read, and that booking keeps it.
+    claims = trailer is not None and trailer not in known.by_plate
+    claims = claims and trailer not in known.walk_in_trailers
     booking = Booking(
         id=new_id(),
         code=booking_rules.new_booking_code(),
@@ -233,6 +295,8 @@ def _walk_in(
         slot_start=start,
         plate=plate,
         active_plate=plate,
+        trailer_plate=trailer,
+        active_trailer_plate=trailer if claims else None,
         status=BookingStatus.BOOKED.value,
         version=1,
         walk_in=True,
@@ -240,29 +304,31 @@ def _walk_in(
         missed_calls=0,
     )
     created = BookingCreated(
-        **event_fields(booking, gate), to_status="booked", actor=actor, facts={"walk_in": True}
+        **event_fields(booking, gate),
+        to_status="booked",
+        actor=verdict.reader.actor,
+        facts={"walk_in": True},
     )
     # Undeclared cargo and no booking: the live queue, behind every booked vehicle.
-    arrived = _queue(
-        booking, gate, event, actor, CheckinOutcome.WALK_IN, QueueClass.REGULAR, behind=True
-    )
+    arrived = _queue(booking, gate, verdict, CheckinOutcome.WALK_IN, QueueClass.REGULAR, True)
     verdict.walk_in = WalkIn(booking, direction, start, [created, arrived])
     verdict.booking, verdict.admitted = booking, True
     verdict.answer = answer_for(event, CheckinOutcome.WALK_IN, booking)
     known.walk_ins[plate] = verdict
+    if claims and trailer is not None:
+        known.walk_in_trailers.add(trailer)
     return verdict
 
 
 def _queue(
     booking: Booking,
     gate: Gate,
-    event: DeviceEvent,
-    actor: Actor,
+    verdict: Judged,
     outcome: CheckinOutcome,
     queue_class: QueueClass,
     behind: bool,
 ) -> BookingEvent:
-    booking.arrived_at = event.observed_at
+    booking.arrived_at = verdict.event.observed_at
     booking.queue_class = queue_class.value
     booking.queue_behind = behind
     return transition(
@@ -270,8 +336,8 @@ def _queue(
         gate,
         BookingStatus.ARRIVED,
         VehicleArrived,
-        actor,
-        facts={"outcome": outcome.value, "queue_class": queue_class.value},
+        verdict.reader.actor,
+        facts={"outcome": outcome.value, "queue_class": queue_class.value, **verdict.facts},
     )
 
 

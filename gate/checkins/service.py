@@ -13,32 +13,45 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import bindparam, or_, select, tuple_, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, tuple_, update
+from sqlalchemy.orm.attributes import InstrumentedAttribute, set_committed_value
 
 from gate.checkins.fingerprint import event_fingerprint
 from gate.checkins.judging import (
-    Bookings,
     CheckinAnswer,
     DeviceEvent,
     Judged,
+    Reader,
     answer_for,
     judge,
     no_room,
     wanted_plates_and_codes,
 )
+from gate.checkins.matching import Known, fuzzy_key
+from gate.checkins.matching import read_of as normalise_read
 from gate.domain.checkin import CheckinOutcome, RefusalReason
 from gate.domain.errors import EventIdReused
+from gate.domain.events import ReadNeedsConfirmation
+from gate.domain.plate_reads import CONFUSABLE, fold
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.queue.places import places_in_queue, predicted_call, service_rates
 from gate.store.database import conflict_insert
-from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate
+from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate, PendingRead
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
 
-__all__ = ["Answered", "CheckinAnswer", "DeviceEvent", "Result", "check_in", "check_in_many"]
+__all__ = [
+    "Answered",
+    "CheckinAnswer",
+    "DeviceEvent",
+    "Reader",
+    "Result",
+    "check_in",
+    "check_in_many",
+    "decide",
+]
 
 _encoder = msgspec.json.Encoder()
 # What a claim writes over an expired record: everything but the key.
@@ -46,7 +59,8 @@ _TAKEN_OVER = ("outcome", "observed_at", "received_at", "answer", "booking_id", 
 # What a walk-in booking holds when it is stored (the rest stays NULL or its default).
 _WALK_IN_COLUMNS = (
     *("id", "code", "enterprise_id", "gate_id", "direction", "slot_id", "slot_start"),
-    *("plate", "active_plate", "perishable", "status", "version", "walk_in"),
+    *("plate", "active_plate", "trailer_plate", "active_trailer_plate"),
+    *("perishable", "status", "version", "walk_in"),
     *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
 )
 
@@ -56,6 +70,7 @@ Key = tuple[str, str]  # (device id, event id)
 # device used before for another event, that refusal (returned, so the others still go on).
 Answered = tuple[bytes, bool]
 Result = Answered | EventIdReused
+Reading = tuple[Reader, DeviceEvent]
 
 
 async def check_in(
@@ -170,21 +185,7 @@ async def _stored_answers(
 
 
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:
-    known = await _load(uow, [event for _, event in reads])
-    verdicts = [judge(gate, device, event, known) for device, event in reads]
-    for verdict in verdicts:
-        if verdict.released_slot is not None:
-            await release_place(uow, verdict.released_slot)
-    await uow.session.flush()  # the booked vehicles' moves, before the walk-ins' hour locks
-    await _place_walk_ins(uow, gate, verdicts)
-    _second_reads_of_walk_ins(verdicts)
-    answers = await _with_queue_places(uow, gate, verdicts)
-    for verdict in verdicts:
-        for event in verdict.events:
-            uow.record(event)
-        if verdict.walk_in is not None:
-            for event in verdict.walk_in.events:
-                uow.record(event)
+    verdicts, answers = await decide(uow, gate, [(Reader.of(d), event) for d, event in reads])
     encoded = [_encoder.encode(answer) for answer in answers]
     records = table_of(CheckinRecord)
     await uow.session.execute(
@@ -200,7 +201,7 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
         ),
         [
             {
-                "record_device": verdict.device.id,
+                "record_device": verdict.reader.id,
                 "record_event": verdict.event.event_id,
                 "outcome": answer.outcome.value,
                 "booking_id": verdict.booking.id if verdict.booking is not None else None,
@@ -212,35 +213,126 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
     return encoded
 
 
-async def _load(uow: UnitOfWork, events: Sequence[DeviceEvent]) -> Bookings:
-    """Every booking the events name, locked in id order: two devices reading one truck at
-    once take turns (PostgreSQL; SQLite serialises writers anyway)."""
-    plates, codes = wanted_plates_and_codes(list(events))
+async def decide(
+    uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]
+) -> tuple[list[Judged], list[CheckinAnswer]]:
+    """Judge and act on reads of one gate, in order: bookings moved, walk-ins stored, reads
+    that fit several trucks left for the officers, events recorded; each verdict with its
+    answer. Shared by the devices' check-in and the officers' check-in by hand."""
+    known = await _load(uow, gate, reads)
+    verdicts = [judge(gate, reader, event, known) for reader, event in reads]
+    for verdict in verdicts:
+        if verdict.released_slot is not None:
+            await release_place(uow, verdict.released_slot)
+    await uow.session.flush()  # the booked vehicles' moves, before the walk-ins' hour locks
+    await _place_walk_ins(uow, gate, verdicts)
+    _second_reads_of_walk_ins(verdicts)
+    await _leave_for_officers(uow, gate, verdicts)
+    answers = await _with_queue_places(uow, gate, verdicts)
+    for verdict in verdicts:
+        for event in verdict.events:
+            uow.record(event)
+        if verdict.walk_in is not None:
+            for event in verdict.walk_in.events:
+                uow.record(event)
+    return verdicts, answers
+
+
+async def _load(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> Known:
+    """Every booking the events name by either plate or code, locked in id order: two
+    devices reading one truck at once take turns (PostgreSQL; SQLite serialises writers
+    anyway). Then, only for reads that named none, the gate's active bookings whose plates
+    fold to the same key (one more statement, and none on the hot path)."""
+    plates, codes = wanted_plates_and_codes([event for _, event in reads])
     found: list[Booking] = []
     if plates or codes:
         query = (
             select(Booking)
-            .where(or_(Booking.active_plate.in_(plates), Booking.code.in_(codes)))
+            .where(
+                or_(
+                    Booking.active_plate.in_(plates),
+                    Booking.active_trailer_plate.in_(plates),
+                    Booking.code.in_(codes),
+                )
+            )
             .order_by(Booking.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
         found = list(await uow.session.scalars(query))
-    enterprises = {b.enterprise_id for b in found if b.enterprise_id is not None}
-    aeo: set[str] = set()
+    by_plate = {b.active_plate: b for b in found if b.active_plate is not None}
+    by_plate |= {b.active_trailer_plate: b for b in found if b.active_trailer_plate is not None}
+    known = Known(by_code={b.code: b for b in found}, by_plate=by_plate, aeo_enterprises=set())
+    keys = {
+        key
+        for reader, event in reads
+        if not reader.by_hand and event.booking_code is None
+        if (key := fuzzy_key(event.plate or "", known)) is not None
+    }
+    expected: list[Booking] = []
+    if keys:
+        query = (
+            select(Booking)
+            .where(
+                Booking.gate_id == gate.id,
+                Booking.active_plate.is_not(None),
+                or_(
+                    _folded(Booking.active_plate).in_(keys),
+                    _folded(Booking.active_trailer_plate).in_(keys),
+                ),
+            )
+            .order_by(Booking.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        expected = list(await uow.session.scalars(query))
+    for booking in expected:
+        for plate in (booking.active_plate, booking.active_trailer_plate):
+            if plate is not None:
+                known.by_fold.setdefault(fold(plate), []).append(booking)
+    enterprises = {b.enterprise_id for b in [*found, *expected] if b.enterprise_id is not None}
     if enterprises:
-        aeo = set(
+        known.aeo_enterprises = set(
             await uow.session.scalars(
                 select(Enterprise.id).where(
                     Enterprise.id.in_(enterprises), Enterprise.is_aeo.is_(True)
                 )
             )
         )
-    return Bookings(
-        by_code={b.code: b for b in found},
-        by_plate={b.active_plate: b for b in found if b.active_plate is not None},
-        aeo_enterprises=aeo,
-    )
+    return known
+
+
+def _folded(column: InstrumentedAttribute[str | None]) -> ColumnElement[str | None]:
+    """``gate.domain.plate_reads.fold`` in SQL (REPLACE exists on both databases)."""
+    folded: ColumnElement[str | None] = column.expression
+    for digit, letters in CONFUSABLE.items():
+        for letter in letters:
+            folded = func.replace(folded, letter, digit)
+    return folded
+
+
+async def _leave_for_officers(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged]) -> None:
+    """Reads that fit several expected trucks wait for an officer: a pending read each, and an
+    event that tells the officers' board. An officer's own read never waits for an officer."""
+    for verdict in verdicts:
+        if not verdict.candidates or verdict.reader.by_hand:
+            continue
+        pending = PendingRead(
+            gate_id=gate.id,
+            direction=verdict.reader.direction,
+            device_id=verdict.reader.id,
+            event_id=verdict.event.event_id,
+            plate_read=normalise_read(verdict.event.plate or ""),
+            candidate_ids=" ".join(b.id for b in verdict.candidates),
+            observed_at=verdict.event.observed_at,
+        )
+        uow.session.add(pending)
+        await uow.session.flush()
+        uow.record(
+            ReadNeedsConfirmation(
+                gate=gate.code, direction=verdict.reader.direction, pending_read_id=pending.id
+            )
+        )
 
 
 async def _place_walk_ins(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged]) -> None:
@@ -324,7 +416,7 @@ def _second_reads_of_walk_ins(verdicts: Sequence[Judged]) -> None:
         booking = first.booking
         if booking is None:
             verdict.answer = msgspec.structs.replace(first.answer, event_id=verdict.event.event_id)
-        elif verdict.device.direction not in (None, booking.direction):
+        elif verdict.reader.direction not in (None, booking.direction):
             verdict.answer = CheckinAnswer(
                 verdict.event.event_id,
                 CheckinOutcome.REFUSED,
@@ -371,7 +463,13 @@ async def _with_queue_places(
             .values(predicted_call_at=bindparam("forecast")),
             forecasts,
         )
-    return [
+    answers = [
         msgspec.structs.replace(v.answer, queue_position=places[i]) if i in places else v.answer
         for i, v in enumerate(verdicts)
+    ]
+    return [
+        msgspec.structs.replace(answer, corrected_from=v.corrected_from)
+        if v.corrected_from is not None
+        else answer
+        for answer, v in zip(answers, verdicts, strict=True)
     ]

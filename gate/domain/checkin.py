@@ -23,6 +23,9 @@ class CheckinOutcome(StrEnum):
     LATE = "late"  # admitted behind every on-time vehicle of its class
     WALK_IN = "walk_in"  # no booking; admitted to the live queue while the hour has room
     ALREADY_IN_YARD = "already_in_yard"  # a second read of a vehicle already checked in
+    # A read that fits several expected trucks once confusable characters are folded: nobody
+    # is checked in (no walk-in either) until an officer says which truck it was.
+    NEEDS_CONFIRMATION = "needs_confirmation"
     REFUSED = "refused"
 
 
@@ -36,6 +39,9 @@ class RefusalReason(StrEnum):
     NO_DIRECTION_FOR_WALK_IN = "no_direction_for_walk_in"
     ALREADY_DONE = "already_done"
     UNREADABLE_PLATE = "unreadable_plate"
+    # A trailer's plate read alone, with no booking behind it: a trailer is not a truck, so it
+    # never becomes a walk-in of its own (the camera missed the tractor; read it again).
+    TRAILER_WITHOUT_TRUCK = "trailer_without_truck"
 
 
 @dataclass(frozen=True, slots=True)

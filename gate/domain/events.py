@@ -122,6 +122,17 @@ class BookingLapsed(BookingEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReadNeedsConfirmation(DomainEvent):
+    """A camera read that fits several expected trucks waits for an officer (published, not
+    chained: no booking changed; the officer's check-in by hand is the audited change)."""
+
+    name: ClassVar[str] = "checkin.needs_confirmation"
+    gate: str
+    direction: str | None
+    pending_read_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LaneChanged(DomainEvent):
     """A lane opened or closed (not a booking change; published, not chained)."""
 

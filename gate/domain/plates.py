@@ -1,19 +1,36 @@
 """Vehicle plates (biển số xe): normalising, validating, formatting and masking.
 
 Plates are compared in a normalised form: upper case without spaces, dots, dashes or middle
-dots, so ``12c-123.45``, ``12C12345`` and ``12C 123-45`` are one vehicle.
+dots, so ``12c-123.45``, ``12C12345`` and ``12C 123-45`` are one vehicle. Every path that takes
+a plate (API, pages, camera, kiosk, search) goes through ``normalise_plate``, which also folds
+what input methods and office software produce: full-width forms (``１２Ｃ－１２３．４５``, by
+Unicode NFKC), the dash and dot variants (‐ ‑ ‒ – — − ﹣ － ・ ･ ． 。 ·) and any whitespace.
+
+A truck is a tractor and, often, its trailer. The two plates live in disjoint namespaces by
+grammar: a trailer carries the R series in Vietnam (``12R-012.34``) and ends with 挂 in China
+(``桂F·1234挂``); a tractor never does. ``check_truck`` enforces it, so a string can never be
+active both as a tractor's plate and as a trailer's plate.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gate.domain.errors import InvalidPlate
+from gate.domain.errors import InvalidPlate, ValidationFailed
 
-# Characters people and cameras put between the parts of a plate.
-_SEPARATORS = re.compile(r"[\s.\-·•・_]+")
+# Characters people, office software, input methods and cameras put between the parts of a
+# plate, after NFKC (which already turned the full-width ones into ASCII): whitespace, dots
+# and middle dots, dashes and minus signs, and the invisible ones a copy and paste carries.
+_SEPARATOR_CHARACTERS = (
+    "._\\-"  # ASCII dot, underscore, hyphen-minus
+    "·•・。∙⋅‧⁃"  # middle dots, bullets, the ideographic full stop
+    "‐‑‒–—―−ー"  # hyphen, non-breaking hyphen, figure/en/em dash, bar, minus, katakana bar
+    "\u200b\u200c\u200d\u2060\ufeff"  # zero-width space, joiners, word joiner, BOM
+)
+_SEPARATORS = re.compile(rf"[\s{_SEPARATOR_CHARACTERS}]+")
 
 # Vietnam: two-digit province code, one or two series letters, four or five digits.
 # Trailers use the R series (12R-012.34); Lạng Sơn is 12.
@@ -23,11 +40,19 @@ _VIETNAMESE = re.compile(
 )
 
 # China: province character, issuing-office letter, five alphanumerics (six on new-energy
-# plates); a trailer ends with 挂 after four alphanumerics.
+# plates); a trailer ends with 挂 after four alphanumerics. The serial never uses I or O (GA
+# 36-2018, the plate standard: they are too easily taken for 1 and 0), so a serial with one
+# is a misread or a typing error, never a second truck.
 _CHINESE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_SERIAL = "[A-HJ-NP-Z0-9]"
 _CHINESE = re.compile(
     rf"^(?P<province>[{_CHINESE_PROVINCES}])(?P<office>[A-Z])"
-    r"(?P<number>[A-Z0-9]{5,6}|[A-Z0-9]{4}挂)$"
+    rf"(?P<number>{_SERIAL}{{5,6}}|{_SERIAL}{{4}}挂)$"
+)
+# The same shape with any letter in the serial: tells "a Chinese plate with I or O" apart
+# from "not a plate" in the refusal.
+_CHINESE_ANY_LETTER = re.compile(
+    rf"^[{_CHINESE_PROVINCES}][A-Z](?:[A-Z0-9]{{5,6}}|[A-Z0-9]{{4}}挂)$"
 )
 
 MAX_PLATE_INPUT = 20
@@ -64,12 +89,25 @@ class Plate:
 
 
 def normalise_plate(raw: str) -> str:
-    """Upper case, with every separator removed."""
-    return _SEPARATORS.sub("", raw).upper()
+    """The canonical form of anything typed or read as a plate: NFKC (full-width forms become
+    ASCII), upper case, every separator removed. Idempotent; total on any text."""
+    if raw.isascii():  # what cameras send: NFKC would change nothing
+        return _SEPARATORS.sub("", raw).upper()
+    folded = raw
+    # Upper-casing can undo NFKC's composition and NFKC can give back a lower-case letter
+    # (ᵃ → a), so the two are applied until neither changes anything; twice is the most any
+    # real text needs, the bound keeps a pathological input cheap.
+    for _ in range(4):
+        again = unicodedata.normalize("NFKC", _SEPARATORS.sub("", folded).upper())
+        if again == folded:
+            break
+        folded = again
+    return _SEPARATORS.sub("", folded)
 
 
 def parse_plate(raw: str) -> Plate:
-    """Validate a plate as typed or read by a camera; raise InvalidPlate when it is not one."""
+    """Validate a plate as typed or read by a camera; raise InvalidPlate when it is not one
+    (also for a Chinese serial with I or O, with a detail that says so)."""
     if len(raw) > MAX_PLATE_INPUT:
         raise InvalidPlate(f"a plate has at most {MAX_PLATE_INPUT} characters")
     normalised = normalise_plate(raw)
@@ -77,7 +115,23 @@ def parse_plate(raw: str) -> Plate:
         return Plate(normalised, PlateCountry.VIETNAM)
     if _CHINESE.match(normalised):
         return Plate(normalised, PlateCountry.CHINA)
+    if _CHINESE_ANY_LETTER.match(normalised):
+        raise InvalidPlate(
+            f"{raw!r}: Chinese plates never use the letters I or O in their serial "
+            "(did you mean 1 or 0?)"
+        )
     raise InvalidPlate(f"{raw!r} is not a Vietnamese or Chinese vehicle plate")
+
+
+def check_truck(tractor: Plate, trailer: Plate | None) -> None:
+    """A truck's plates: the tractor's is not a trailer's and the trailer's is one (so the two
+    namespaces stay disjoint). Raises ValidationFailed naming the field at fault."""
+    if tractor.is_trailer:
+        raise ValidationFailed("that is a trailer plate; give it as trailer_plate", field="plate")
+    if trailer is not None and not trailer.is_trailer:
+        raise ValidationFailed(
+            "trailer_plate is not a trailer's plate (R series, or 挂)", field="trailer_plate"
+        )
 
 
 def format_plate(normalised: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
-from gate.domain.plates import parse_plate
+from gate.domain.plates import check_truck, parse_plate
 from gate.store.tables import Driver, Vehicle
 from gate.store.unit_of_work import UnitOfWork
 
@@ -26,11 +26,8 @@ class NewVehicle:
 
 async def register_vehicle(uow: UnitOfWork, enterprise_id: str, new: NewVehicle) -> Vehicle:
     plate = parse_plate(new.plate)
-    if plate.is_trailer:
-        raise ValidationFailed("that is a trailer plate; give it as trailer_plate", field="plate")
     trailer = parse_plate(new.trailer_plate) if new.trailer_plate else None
-    if trailer is not None and not trailer.is_trailer:
-        raise ValidationFailed("trailer_plate is not a trailer's plate", field="trailer_plate")
+    check_truck(plate, trailer)
     if new.vehicle_type not in VEHICLE_TYPES:
         allowed = ", ".join(sorted(VEHICLE_TYPES))
         raise ValidationFailed(f"vehicle_type is one of {allowed}", field="vehicle_type")

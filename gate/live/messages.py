@@ -82,6 +82,31 @@ class YardEntry(msgspec.Struct):
     estimated_call_at: datetime | None
     # The call time plus the slowest required agency's recent mean time at the lane.
     estimated_exit_at: datetime | None = None
+    trailer_plate: str | None = None
+    # The trailer read at check-in when it was not the declared one: officers check it.
+    arrived_trailer_plate: str | None = None
+
+
+class Candidate(msgspec.Struct):
+    """A truck a pending read may be (officers only: full plates)."""
+
+    booking_id: str
+    booking_code: str
+    plate: str
+    trailer_plate: str | None
+    direction: str
+    status: str
+    slot_start: datetime
+
+
+class PendingReadEntry(msgspec.Struct):
+    """A camera read that fits several expected trucks, waiting for an officer."""
+
+    id: str
+    plate_read: str
+    direction: str | None
+    observed_at: datetime
+    candidates: list[Candidate]
 
 
 class OfficerBoard(msgspec.Struct):
@@ -91,6 +116,7 @@ class OfficerBoard(msgspec.Struct):
     waiting: list[YardEntry]
     at_lanes: list[YardEntry]
     agency_minutes: dict[str, float | None]  # mean time from inspection start to decision
+    pending_reads: list[PendingReadEntry] = []  # reads an officer must confirm
 
 
 class EnterpriseVehicles(msgspec.Struct):

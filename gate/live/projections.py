@@ -11,6 +11,7 @@ from functools import cached_property
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gate.checkins.pending import pending_reads
 from gate.clearance.service import agencies_for
 from gate.domain.bookings import AT_LANE_STATUSES, IN_YARD_STATUSES, BookingStatus
 from gate.domain.forecast import (
@@ -27,12 +28,14 @@ from gate.gates.calendar import load_calendar
 from gate.live.messages import (
     Accuracy,
     CalledVehicle,
+    Candidate,
     DirectionBoard,
     EnterpriseVehicles,
     FreePlaces,
     LaneState,
     Notice,
     OfficerBoard,
+    PendingReadEntry,
     PublicBoard,
     YardEntry,
 )
@@ -313,6 +316,10 @@ def yard_entry(
         lane=lane_codes.get(booking.lane_id or ""),
         estimated_call_at=as_local(eta) if eta else None,
         estimated_exit_at=as_local(exit_at) if exit_at else None,
+        trailer_plate=format_plate(booking.trailer_plate) if booking.trailer_plate else None,
+        arrived_trailer_plate=(
+            format_plate(booking.arrived_trailer_plate) if booking.arrived_trailer_plate else None
+        ),
     )
 
 
@@ -332,7 +339,32 @@ async def officer_board(uow: UnitOfWork, state: GateState, now: datetime) -> Off
         waiting=waiting,
         at_lanes=at_lanes,
         agency_minutes=state.agency_minutes,
+        pending_reads=await _pending_reads(uow, state.gate),
     )
+
+
+async def _pending_reads(uow: UnitOfWork, gate: Gate) -> list[PendingReadEntry]:
+    return [
+        PendingReadEntry(
+            id=row.id,
+            plate_read=format_plate(row.plate_read),
+            direction=row.direction,
+            observed_at=as_local(row.observed_at),
+            candidates=[
+                Candidate(
+                    booking_id=b.id,
+                    booking_code=b.code,
+                    plate=format_plate(b.plate),
+                    trailer_plate=format_plate(b.trailer_plate) if b.trailer_plate else None,
+                    direction=b.direction,
+                    status=b.status,
+                    slot_start=as_local(b.slot_start),
+                )
+                for b in candidates
+            ],
+        )
+        for row, candidates in await pending_reads(uow, gate)
+    ]
 
 
 async def _agency_minutes(session: AsyncSession, gate: Gate) -> dict[str, float | None]:

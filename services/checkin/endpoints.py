@@ -51,13 +51,19 @@ MAX_BATCH = 500
 EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 
+PlateRead = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+
+
 class CheckinEvent(Input):
-    """A plate as read by a camera, or a booking code from a kiosk, and when it was observed."""
+    """A plate as read by a camera, or a booking code from a kiosk, and when it was observed.
+    A camera that reads the trailer too sends its plate as ``trailer_plate``: a truck with
+    another trailer than declared is admitted and flagged to the officers."""
 
     event_id: EventId
     observed_at: datetime
-    plate: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | None = None
+    plate: PlateRead | None = None
     booking_code: Annotated[str, msgspec.Meta(min_length=4, max_length=16)] | None = None
+    trailer_plate: PlateRead | None = None
 
 
 class CheckinBatch(Input):
@@ -72,7 +78,9 @@ def _device_event(data: CheckinEvent, now: datetime) -> DeviceEvent:
         raise ValidationFailed("observed_at is in the future; check the device's clock")
     if observed < now - MAX_EVENT_AGE:
         raise ValidationFailed("observed_at is too old to act on")
-    return DeviceEvent(data.event_id, observed, data.plate, data.booking_code)
+    return DeviceEvent(
+        data.event_id, observed, data.plate, data.booking_code, trailer_plate=data.trailer_plate
+    )
 
 
 async def device_at_gate(

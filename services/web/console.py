@@ -1,6 +1,7 @@
 """The officer console (bàn làm việc cán bộ): a gate's queue with classes and times, calling
-to lanes, inspection and each agency's decision, exit, lanes, an hour's capacity, notices.
-It refreshes itself from the officer channel."""
+to lanes, inspection and each agency's decision, exit, lanes, an hour's capacity, notices,
+camera reads to confirm and checking a truck in by hand. It refreshes itself from the
+officer channel."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts.principal import Principal, PrincipalKind
+from gate.checkins.manual import ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
+from gate.domain.checkin import CheckinOutcome
 from gate.domain.clearance import DECIDING_AGENCIES, Agency, CustomsChannel, Decision
 from gate.domain.errors import DomainError, Forbidden
 from gate.domain.slots import Direction
@@ -28,6 +31,9 @@ from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
 from services.web.public import require_browser
 from services.web.render import back_to, page
+
+# Who checks a truck in by hand: those who run the yard's entrance.
+CHECKING_IN = (Agency.GATE_OPERATOR, Agency.BORDER_GUARD)
 
 
 class ConsoleController(Controller):
@@ -91,6 +97,10 @@ class ConsoleController(Controller):
             hours=_next_hours(now),
             agency_minutes=board.agency_minutes,
             paused=gate.paused,
+            pending_reads=[
+                r for r in board.pending_reads if r.direction in (None, direction.value)
+            ],
+            checks_in=agency in CHECKING_IN,
         )
 
     async def _act(
@@ -170,6 +180,36 @@ class ConsoleController(Controller):
         except (DomainError, ValueError) as error:
             return back_to(here, error=getattr(error, "detail", str(error)))
         return back_to(here, message=action)
+
+    @post("/{code:str}/checkins")
+    async def check_in(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        """Check a truck in by hand: a pending read's candidate, or a plate as the officer
+        reads it (gate operators and border guards); judged like a camera's read."""
+        who, gate = await self._act(request, platform, uow, code, *CHECKING_IN)
+        direction = data.get("direction", "export")
+        here = f"/console/{code}?direction={direction}"
+        wanted = ManualCheckin(
+            direction=direction,
+            booking_id=data.get("booking_id") or None,
+            plate=(data.get("plate") or "").strip()[:20] or None,
+            trailer_plate=(data.get("trailer_plate") or "").strip()[:20] or None,
+            pending_read_id=data.get("pending_read_id") or None,
+        )
+        try:
+            async with uow.savepoint():
+                answer = await check_in_by_hand(uow, gate, wanted, who.actor, utc_now())
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        if answer.outcome is CheckinOutcome.REFUSED:
+            return back_to(here, error=answer.detail or str(answer.refusal))
+        return back_to(here, message=f"{answer.booking_code or ''} {answer.outcome.value}")
 
     @post("/{code:str}/capacity")
     async def capacity(

@@ -162,6 +162,7 @@ def test_every_window_has_all_four_outcomes_in_order(grace: GraceWindow) -> None
         (CheckinOutcome.REFUSED, False, False),
         (CheckinOutcome.WALK_IN, False, False),
         (CheckinOutcome.ALREADY_IN_YARD, False, False),
+        (CheckinOutcome.NEEDS_CONFIRMATION, False, False),
     ],
     ids=str,
 )
@@ -174,7 +175,7 @@ def test_which_outcomes_are_admitted_and_which_are_queued_behind(
 
 
 def test_every_outcome_is_covered_by_the_table_above() -> None:
-    assert len(CheckinOutcome) == 6
+    assert len(CheckinOutcome) == 7
 
 
 @given(graces, offsets)

@@ -20,7 +20,15 @@ from gate.domain.plates import (
 
 ASCII_DIGITS = "0123456789"
 ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SERIAL_LETTERS = ASCII_LETTERS.replace("I", "").replace("O", "")  # a Chinese serial's
 SEPARATORS = [" ", ".", "-", "·", "•", "・", "_", "\t", "\u00a0", "\u3000"]
+# What office software and input methods type between the parts of a plate.
+TYPED_SEPARATORS = [
+    *SEPARATORS,
+    *"‐‑‒–—―−﹣－",  # hyphens, dashes, minus signs, small and full-width hyphen-minus
+    *"･．。｡﹒∙⋅",  # half-width middle dot, full-width and ideographic full stops
+    "\u200b",  # a zero-width space from a copy and paste
+]
 
 vn_provinces = st.text(ASCII_DIGITS, min_size=2, max_size=2)
 vn_series = st.text(ASCII_LETTERS, min_size=1, max_size=2)
@@ -37,7 +45,7 @@ def vietnamese_plates(draw: st.DrawFn, digits: tuple[int, ...] = (4, 5)) -> str:
 def chinese_plates(draw: st.DrawFn) -> str:
     province = draw(st.sampled_from(_CHINESE_PROVINCES))
     office = draw(st.sampled_from(ASCII_LETTERS))
-    alnum = ASCII_LETTERS + ASCII_DIGITS
+    alnum = SERIAL_LETTERS + ASCII_DIGITS
     number = draw(
         st.one_of(
             st.text(alnum, min_size=5, max_size=6),
@@ -145,8 +153,10 @@ def test_vietnamese_and_chinese_plates_are_recognised_with_their_country_and_tra
         "X桂F12345",
         "台F12345",  # not a mainland province
         "12C-123.45挂",
-        "１２C-１２３.４５",  # full-width digits
         "١٢C-١٢٣.٤٥",  # Arabic-Indic digits
+        "桂F·12O45",  # a Chinese serial never has O
+        "桂F·I2345",  # nor I
+        "桂F·1I34挂",
         "12C\n12345x",
     ],
 )
@@ -155,11 +165,74 @@ def test_anything_that_is_not_a_plate_is_refused(raw: str) -> None:
         parse_plate(raw)
 
 
-def test_a_plate_spelled_with_full_width_digits_does_not_become_a_second_identity() -> None:
-    # A Chinese input method types １２C１２３４５; accepting it would give the truck 12C12345 a
-    # second normalised form, and so a second active booking.
-    with pytest.raises(InvalidPlate):
-        parse_plate("１２C１２３４５")
+def test_a_plate_spelled_with_full_width_digits_is_the_same_plate_not_a_second_identity() -> None:
+    # A Chinese input method types １２C１２３４５: it is the truck 12C12345, never a second
+    # normalised form (and so a second active booking).
+    assert parse_plate("１２C１２３４５").normalised == "12C12345"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "１２Ｃ－１２３．４５",  # all full-width
+        "１２ｃ－１２３．４５",  # full-width lower case
+        "12C‐123.45",  # U+2010 hyphen (Word's autocorrect)
+        "12C‑123.45",  # non-breaking hyphen
+        "12C–123.45",  # en dash
+        "12C—123.45",  # em dash
+        "12C−123.45",  # minus sign
+        "12C﹣123﹒45",  # small hyphen-minus, small full stop
+        "12C－123・45",  # full-width hyphen-minus, katakana middle dot
+        "12C-123･45",  # half-width katakana middle dot
+        "12C-123。45",  # ideographic full stop
+        "12C\u3000123\u00a045",  # ideographic and no-break spaces
+        "\u200b12C-123.45\ufeff",  # invisible characters from a copy and paste
+    ],
+)
+def test_full_width_dash_and_dot_variants_fold_to_the_canonical_plate(typed: str) -> None:
+    assert normalise_plate(typed) == "12C12345"
+    assert parse_plate(typed) == parse_plate("12C-123.45")
+
+
+def test_a_full_width_chinese_plate_folds_to_the_canonical_plate() -> None:
+    assert parse_plate("桂Ａ·１２０４５").normalised == "桂A12045"
+
+
+def test_a_chinese_plate_with_o_or_i_in_its_serial_is_refused_with_a_reason() -> None:
+    with pytest.raises(InvalidPlate) as caught:
+        parse_plate("桂A·12O45")
+    assert "I or O" in caught.value.detail
+
+
+def test_a_chinese_issuing_office_may_be_o_the_serial_may_not() -> None:
+    # 粤O is a police office: the rule is about the serial only.
+    assert parse_plate("粤O·12345").normalised == "粤O12345"
+
+
+@st.composite
+def typed_spellings(draw: st.DrawFn, normalised: str) -> str:
+    """The plate as office software or an input method may type it: full-width or ASCII per
+    character, any case, any separator between characters."""
+    parts = []
+    for character in normalised:
+        parts.append(draw(st.sampled_from(["", *TYPED_SEPARATORS])))
+        if character.isascii() and draw(st.booleans()):
+            character = chr(ord(character) + 0xFEE0)  # its full-width form
+        parts.append(character.lower() if draw(st.booleans()) else character)
+    return "".join(parts)
+
+
+@given(valid_plates.flatmap(lambda plate: st.tuples(st.just(plate), typed_spellings(plate))))
+def test_any_full_width_dash_or_dot_spelling_of_a_valid_plate_normalises_to_it(
+    case: tuple[str, str],
+) -> None:
+    normalised, typed = case
+    assert normalise_plate(typed) == normalised
+
+
+@given(st.text(alphabet=st.sampled_from(TYPED_SEPARATORS), max_size=10))
+def test_separators_alone_normalise_to_nothing(raw: str) -> None:
+    assert normalise_plate(raw) == ""
 
 
 def test_an_over_long_input_is_refused_even_when_it_would_normalise_to_a_valid_plate() -> None:

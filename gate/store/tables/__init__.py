@@ -4,7 +4,7 @@ from gate.store.tables.accounts import ApiKey, Enterprise, EnterpriseUser, UserS
 from gate.store.tables.audit import AuditHead, AuditLogEntry
 from gate.store.tables.base import Base
 from gate.store.tables.bookings import Booking, ClearanceDecisionRow, IdempotencyRecord
-from gate.store.tables.devices import CheckinRecord, Device
+from gate.store.tables.devices import CheckinRecord, Device, PendingRead
 from gate.store.tables.fleet import Driver, Vehicle
 from gate.store.tables.gates import (
     Closure,
@@ -38,6 +38,7 @@ __all__ = [
     "Notice",
     "Officer",
     "OfficerGate",
+    "PendingRead",
     "QueueCursor",
     "Slot",
     "SlotOverride",

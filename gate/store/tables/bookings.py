@@ -40,6 +40,12 @@ class Booking(IdMixin, CreatedMixin, Base):
     # Equals ``plate`` while the booking is active and NULL after: a plain unique index on it
     # is "one active booking per plate" on every database, concurrent requests included.
     active_plate: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # The truck's trailer, declared with its vehicle (or read with a walk-in), and the same
+    # "active" trick for it. The two unique indexes make one rule across both columns because
+    # tractor and trailer plates are disjoint by grammar (gate.domain.plates.check_truck): a
+    # trailer's string can never sit in active_plate, nor a tractor's in active_trailer_plate.
+    trailer_plate: Mapped[str | None] = mapped_column(String(16))
+    active_trailer_plate: Mapped[str | None] = mapped_column(String(16), unique=True)
     cargo_description: Mapped[str | None] = mapped_column(String(500))
     hs_code: Mapped[str | None] = mapped_column(String(10))
     weight_kg: Mapped[float | None]
@@ -66,6 +72,14 @@ class Booking(IdMixin, CreatedMixin, Base):
     # with the call that really happened to measure the forecast's error.
     predicted_call_at: Mapped[datetime | None]
     inspection_started_at: Mapped[datetime | None]
+    # The trailer the camera read at check-in when it was not the declared one: the truck is
+    # admitted and the officers see this flag (a trailer swapped at the border yard, or a
+    # declaration to correct).
+    arrived_trailer_plate: Mapped[str | None] = mapped_column(String(16))
+
+    @property
+    def trailer_mismatch(self) -> bool:
+        return self.arrived_trailer_plate is not None
 
 
 class ClearanceDecisionRow(IdMixin, Base):

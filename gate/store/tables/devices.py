@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gate.domain.time import utc_now
@@ -41,3 +41,27 @@ class CheckinRecord(Base):
     # SHA-256 (hex) of the event's canonical payload (gate/checkins/fingerprint.py): a retry
     # must match it. NULL on records made before migration 0007: those replay as before.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class PendingRead(IdMixin, CreatedMixin, Base):
+    """A camera read that fits several expected trucks after folding confusable characters:
+    nobody is checked in until an officer says which truck it was. Few rows, apart from the
+    check-in records, so the hot path pays nothing for them."""
+
+    __tablename__ = "pending_reads"
+    __table_args__ = (Index("ix_pending_reads_gate_resolved", "gate_id", "resolved_at"),)
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"))
+    direction: Mapped[str | None] = mapped_column(String(10))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    event_id: Mapped[str] = mapped_column(String(100))
+    plate_read: Mapped[str] = mapped_column(String(40))  # normalised; officers only
+    candidate_ids: Mapped[str] = mapped_column(Text)  # booking ids, space-separated
+    observed_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(36))  # the officer
+    booking_id: Mapped[str | None] = mapped_column(ForeignKey("bookings.id"))
+
+    @property
+    def candidates(self) -> list[str]:
+        return self.candidate_ids.split()

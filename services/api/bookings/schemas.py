@@ -84,6 +84,9 @@ class BookingView(Output):
     updated_at: datetime
     cancelled_at: datetime | None
     cancel_reason: str | None
+    trailer_plate: str | None = None  # declared with the vehicle, or read with a walk-in
+    # The trailer read at check-in when it was not the declared one (the officers see it).
+    arrived_trailer_plate: str | None = None
 
     @classmethod
     def of(cls, row: Booking, gate_code: str) -> BookingView:
@@ -119,7 +122,13 @@ class BookingView(Output):
             updated_at=local(row.updated_at),
             cancelled_at=local_or_none(row.cancelled_at),
             cancel_reason=row.cancel_reason,
+            trailer_plate=_display(row.trailer_plate),
+            arrived_trailer_plate=_display(row.arrived_trailer_plate),
         )
+
+
+def _display(plate: str | None) -> str | None:
+    return format_plate(plate) if plate is not None else None
 
 
 class BookingPage(Output):

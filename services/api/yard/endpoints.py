@@ -15,10 +15,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from gate.accounts.principal import Principal
+from gate.checkins.judging import CheckinAnswer
+from gate.checkins.manual import ManualCheckin, check_in_by_hand
+from gate.checkins.pending import pending_reads
 from gate.clearance import service as clearance
 from gate.domain.bookings import AT_LANE_STATUSES
 from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import NotFound
+from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
@@ -32,11 +36,14 @@ from services.api.idempotency import answer_idempotently, fingerprint
 from services.api.schemas import local, local_or_none
 from services.api.yard.schemas import (
     CallResult,
+    CandidateView,
     DecisionCreate,
     DecisionView,
+    ManualCheckinCreate,
     NoticeCreate,
     NoticeView,
     PauseUpdate,
+    PendingReadView,
     QueuedVehicle,
     VehicleDetail,
     YardVehicle,
@@ -85,6 +92,78 @@ class YardController(Controller):
                 for place, b in enumerate(view.bookings, start=1)
             ],
             at_lanes=[YardVehicle.of(b, lanes) for b in at_lanes],
+        )
+
+    @get("/pending-reads", operation_id="listPendingReads")
+    async def list_pending_reads(
+        self,
+        code: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> list[PendingReadView]:
+        """Camera reads that fit several expected trucks, each with the trucks it may be,
+        oldest first (any officer at the gate)."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id)
+        return [
+            PendingReadView(
+                id=row.id,
+                plate_read=format_plate(row.plate_read),
+                direction=row.direction,
+                observed_at=local(row.observed_at),
+                candidates=[
+                    CandidateView(
+                        booking_id=b.id,
+                        booking_code=b.code,
+                        plate=format_plate(b.plate),
+                        trailer_plate=format_plate(b.trailer_plate) if b.trailer_plate else None,
+                        direction=b.direction,
+                        status=b.status,
+                        slot_start=local(b.slot_start),
+                    )
+                    for b in candidates
+                ],
+            )
+            for row, candidates in await pending_reads(uow, gate)
+        ]
+
+    @post("/manual-checkins", operation_id="checkInByHand", status_code=200)
+    async def check_in_by_hand(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        data: JSONBody[ManualCheckinCreate],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+        platform: NamedDependency[Platform],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[bytes]:
+        """Check a truck in by hand (gate operators and border guards): a pending read's
+        candidate, or a plate as read. Judged like a camera's read (on time, late, walk-in,
+        refused); the answer is the device answer; the audit log names the officer. Send an
+        Idempotency-Key: a retry must not check a second truck in."""
+        gate = await gate_by_code(uow, code)
+        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR, Agency.BORDER_GUARD)
+        wanted = ManualCheckin(
+            direction=data.direction.value if data.direction else None,
+            booking_id=data.booking_id,
+            plate=data.plate,
+            trailer_plate=data.trailer_plate,
+            pending_read_id=data.pending_read_id,
+        )
+
+        async def check_in() -> tuple[int, CheckinAnswer]:
+            answer = await check_in_by_hand(uow, gate, wanted, principal.actor, utc_now())
+            return 200, answer
+
+        owner = principal.officer_id or "officer"
+        return await answer_idempotently(
+            uow,
+            owner,
+            idempotency_key,
+            fingerprint(request, data),
+            check_in,
+            retention=platform.settings.idempotency_key_retention,
         )
 
     @post("/lanes/{lane:str}/open", operation_id="openLane", status_code=200)

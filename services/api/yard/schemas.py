@@ -7,8 +7,9 @@ import msgspec
 
 from gate.domain.clearance import CustomsChannel, Decision
 from gate.domain.plates import format_plate
+from gate.domain.slots import Direction
 from gate.store.tables import Booking, ClearanceDecisionRow
-from services.api.schemas import Input, Output, Reason, local, local_or_none
+from services.api.schemas import Input, Output, PlateText, Reason, local, local_or_none
 
 
 class YardVehicle(Output):
@@ -30,6 +31,10 @@ class YardVehicle(Output):
     customs_channel: str | None
     status_reason: str | None
     version: int
+    trailer_plate: str | None = None
+    # Another trailer than declared was read at check-in: admitted, and flagged here.
+    trailer_mismatch: bool = False
+    arrived_trailer_plate: str | None = None
 
     @classmethod
     def of(cls, row: Booking, lane_codes: dict[str, str]) -> YardVehicle:
@@ -50,6 +55,11 @@ class YardVehicle(Output):
             customs_channel=row.customs_channel,
             status_reason=row.status_reason,
             version=row.version,
+            trailer_plate=format_plate(row.trailer_plate) if row.trailer_plate else None,
+            trailer_mismatch=row.trailer_mismatch,
+            arrived_trailer_plate=(
+                format_plate(row.arrived_trailer_plate) if row.arrived_trailer_plate else None
+            ),
         )
 
 
@@ -119,3 +129,34 @@ class NoticeView(Output):
 class PauseUpdate(Input):
     paused: bool
     reason: Reason | None = None
+
+
+class ManualCheckinCreate(Input):
+    """Check a truck in by hand: a booking (a pending read's candidate, with the read's id),
+    or a plate as the officer reads it; ``direction`` says which yard, for a walk-in."""
+
+    direction: Direction | None = None
+    booking_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    plate: PlateText | None = None
+    trailer_plate: PlateText | None = None
+    pending_read_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class CandidateView(Output):
+    booking_id: str
+    booking_code: str
+    plate: str
+    trailer_plate: str | None
+    direction: str
+    status: str
+    slot_start: datetime
+
+
+class PendingReadView(Output):
+    """A camera read that fits several expected trucks (officers see the plate as read)."""
+
+    id: str
+    plate_read: str
+    direction: str | None
+    observed_at: datetime
+    candidates: list[CandidateView]

@@ -1,0 +1,136 @@
+"""Which truck a camera read names: by either of its plates, resolving what the camera may have
+confused by the plate grammar and by the trucks the gate expects.
+
+In this order, each step only when the one before found nothing:
+
+1. the read's grammar readings (``gate.domain.plate_reads.readings``: the read itself when it
+   is a valid plate) against the active bookings' tractor and trailer plates, every gate;
+2. a walk-in already made for one of those readings earlier in the same batch;
+3. the read's folded key against the keys of the trucks expected at this gate in the
+   reader's direction (loaded only for reads that step 1 left unmatched: one query a batch);
+4. the one grammar reading, as the plate of a vehicle without booking.
+
+One booking is that truck; several are for an officer to settle; none and no single reading
+is an unreadable plate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gate.domain.plate_reads import fold, readings
+from gate.domain.plates import MAX_PLATE_INPUT, mask_plate, normalise_plate, parse_plate
+from gate.store.tables import Booking
+
+if TYPE_CHECKING:
+    from gate.checkins.judging import DeviceEvent, Judged
+
+# Beyond this many, a pending read lists the first ones: an officer can type the plate.
+MAX_CANDIDATES = 10
+
+
+@dataclass
+class Known:
+    """The bookings a batch can touch, as loaded (and locked) by the service."""
+
+    by_code: dict[str, Booking]
+    by_plate: dict[str, Booking]  # active ones, by tractor and by trailer plate
+    aeo_enterprises: set[str]
+    # Active bookings of this gate by the folded keys of their plates: only for the reads
+    # that named no booking exactly.
+    by_fold: dict[str, list[Booking]] = field(default_factory=dict)
+    walk_ins: dict[str, Judged] = field(default_factory=dict)  # plate -> its first read
+    walk_in_trailers: set[str] = field(default_factory=set)
+
+    def forget(self, booking: Booking) -> None:
+        """The booking ended in this batch: its plates are free again."""
+        self.by_plate.pop(booking.plate, None)
+        if booking.trailer_plate is not None:
+            self.by_plate.pop(booking.trailer_plate, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a read names: one booking, a plate without booking, several candidates, or
+    nothing readable. ``corrected`` when that is not the read as the camera spelled it."""
+
+    booking: Booking | None = None
+    plate: str | None = None
+    candidates: tuple[Booking, ...] = ()
+    corrected: bool = False
+
+
+def read_of(raw: str) -> str:
+    """The read as normalised, for comparing and for officers (never shown to the public)."""
+    return normalise_plate(raw[: MAX_PLATE_INPUT * 2])
+
+
+def fuzzy_key(raw: str, known: Known) -> str | None:
+    """The folded key to look the read up among the expected trucks, or None when the read
+    named a booking exactly (the hot path) or cannot be a plate at all."""
+    options = readings(raw)
+    if not options or any(plate in known.by_plate for plate in options):
+        return None
+    return fold(read_of(raw))
+
+
+def _distinct(bookings: list[Booking]) -> list[Booking]:
+    return list({booking.id: booking for booking in bookings}.values())
+
+
+def match_read(raw: str, direction: str | None, known: Known, fuzzy: bool = True) -> Match:
+    """The truck a plate read names (see the module's docstring for the order)."""
+    read = read_of(raw)
+    options = sorted(readings(raw))
+    booked = _distinct([known.by_plate[plate] for plate in options if plate in known.by_plate])
+    if len(booked) == 1:
+        (booking,) = booked
+        return Match(booking, booking.plate, corrected=read not in _plates_of(booking))
+    if booked:
+        return Match(candidates=tuple(booked[:MAX_CANDIDATES]))
+    for plate in options:
+        if plate in known.walk_ins:
+            return Match(plate=plate, corrected=plate != read)
+    if fuzzy and options:
+        expected = _distinct(
+            [
+                booking
+                for booking in known.by_fold.get(fold(read), [])
+                if booking.active_plate is not None and direction in (None, booking.direction)
+            ]
+        )
+        if len(expected) == 1:
+            return Match(expected[0], expected[0].plate, corrected=True)
+        if expected:
+            return Match(candidates=tuple(expected[:MAX_CANDIDATES]))
+    if len(options) == 1:
+        return Match(plate=options[0], corrected=options[0] != read)
+    return Match()
+
+
+def _plates_of(booking: Booking) -> tuple[str, ...]:
+    if booking.trailer_plate is None:
+        return (booking.plate,)
+    return booking.plate, booking.trailer_plate
+
+
+def masked_read(raw: str) -> str:
+    """The read as the public may see it: masked like a plate (region and series, the last two
+    characters as read) when it has, or reads as, a plate's shape; else its last two only."""
+    read = read_of(raw)
+    masked = mask_plate(read)
+    if masked == "•••" and (options := sorted(readings(raw))):
+        masked = mask_plate(options[0])
+    if masked == "•••":
+        return masked + read[-2:]
+    return masked[:-2] + read[-2:]
+
+
+def read_trailer(event: DeviceEvent) -> str | None:
+    """The trailer plate the camera read, when it reads as exactly one trailer's plate."""
+    options = readings(event.trailer_plate or "")
+    if len(options) != 1:
+        return None
+    (plate,) = options
+    return plate if parse_plate(plate).is_trailer else None
