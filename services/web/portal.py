@@ -21,7 +21,14 @@ from gate.bookings import service as bookings
 from gate.domain.errors import DomainError
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
-from gate.domain.time import LOCAL_TZ, accepted_instant, as_local, parse_instant, utc_now
+from gate.domain.time import (
+    LOCAL_TZ,
+    accepted_instant,
+    as_local,
+    floor_to_slot,
+    parse_instant,
+    utc_now,
+)
 from gate.fleet import service as fleet
 from gate.gates import service as gates
 from gate.store.unit_of_work import UnitOfWork
@@ -167,11 +174,11 @@ class PortalController(Controller):
         day = _local_day(request.query_params.get("day"))
         start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
         now = utc_now()
-        slots = [
-            s
-            for s in await gates.availability(uow, code, [direction], start, 24)
-            if s.starts_at >= now.replace(minute=0, second=0, microsecond=0)
-        ]
+        offered = await gates.availability(
+            uow, code, [direction], start, 24, now=now, horizon=platform.horizon
+        )
+        # Hours already over are left out; the others say why a booking would be refused.
+        slots = [s for s in offered if s.starts_at >= floor_to_slot(now)]
         horizon_days = platform.settings.booking_horizon_days
         days = [now.astimezone(LOCAL_TZ).date() + timedelta(days=n) for n in range(horizon_days)]
         return page(
@@ -188,6 +195,7 @@ class PortalController(Controller):
                     "start": as_local(s.starts_at),
                     "remaining": s.remaining,
                     "closed": s.closed_reason,
+                    "refusal": s.refusal,
                 }
                 for s in slots
             ],
