@@ -17,7 +17,7 @@ from gate.domain.errors import NotFound, PlateAlreadyBooked, ValidationFailed
 from gate.domain.events import Actor, BookingCancelled, BookingCreated, BookingRescheduled
 from gate.domain.plates import format_plate, normalise_plate
 from gate.domain.slots import Direction, check_bookable_start
-from gate.domain.time import as_utc
+from gate.domain.time import accepted_instant, as_utc
 from gate.fleet.service import get_driver, get_vehicle
 from gate.gates.calendar import gate_by_code
 from gate.gates.slots import ensure_slot, release_place, take_place
@@ -285,9 +285,12 @@ def _encode_cursor(booking: Booking) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The slot start and booking id a cursor holds; a cursor is the client's input like any
+    other, so its instant is held to the accepted window before the query compares with it."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         start, booking_id = raw.split("|", 1)
-        return as_utc(datetime.fromisoformat(start)), booking_id
+        after = datetime.fromisoformat(start)
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("the cursor is not one this API gave", field="cursor") from None
+    return accepted_instant(after, "cursor"), booking_id

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from gate.domain.errors import InvalidSlot, SlotClosed, SlotFull
+from gate.domain.errors import DomainError, InvalidSlot, SlotClosed, SlotFull, ValidationFailed
 from gate.domain.time import SLOT_LENGTH, as_local, as_utc, floor_to_slot
 
 DEFAULT_HORIZON = timedelta(days=14)
@@ -24,9 +24,30 @@ class Direction(StrEnum):
     IMPORT = "import"
 
 
+def check_opening_hours(opens_at: int, closes_at: int) -> None:
+    """Refuse (ValidationFailed on ``closes_at``) an ordinary day that opens and closes at
+    the same hour: 0 to 0, 24 to 24, 6 to 6.
+
+    Such a day reads both as "round the clock" and as "never open", and either guess would
+    open or shut a border gate by accident. Round the clock is written 0 to 24; a direction
+    that takes nobody has hourly capacity 0, or a closure with its reason. Hours are local
+    (Asia/Ho_Chi_Minh), 0 to 24; opens_at after closes_at is an overnight day (20 to 6).
+    """
+    if opens_at == closes_at:
+        raise ValidationFailed(
+            f"opens_at and closes_at are both {opens_at}: write 0 to 24 for round the clock; "
+            "close a direction with hourly_capacity 0 or a closure",
+            field="closes_at",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class DirectionSchedule:
-    """The ordinary day of one direction: open from ``opens_at`` to ``closes_at`` local hour."""
+    """The ordinary day of one direction: open from ``opens_at`` to ``closes_at`` local hour.
+
+    A day from an hour to the same hour is refused when set (``check_opening_hours``); one
+    stored before that rule is never open, as it always was.
+    """
 
     hourly_capacity: int
     opens_at: int = 0
@@ -108,3 +129,26 @@ def ensure_has_room(capacity: int, booked: int, closed_reason: str | None) -> No
         raise SlotClosed(f"the gate is closed in that slot: {closed_reason}")
     if booked >= capacity:
         raise SlotFull("the slot has no free place", capacity=capacity)
+
+
+def booking_refusal(
+    slot_start: datetime,
+    now: datetime,
+    capacity: int,
+    booked: int,
+    closed_reason: str | None,
+    horizon: timedelta = DEFAULT_HORIZON,
+) -> DomainError | None:
+    """The refusal a booking of the slot starting at ``slot_start`` would meet at ``now``
+    (InvalidSlot, SlotClosed or SlotFull), or None when a place would be taken.
+
+    The very rules booking applies (``check_bookable_start``, then the room the store's
+    conditional update enforces, ``ensure_has_room``), so that availability, which marks each
+    hour with this, never offers an hour that booking would refuse.
+    """
+    try:
+        check_bookable_start(slot_start, now, horizon)
+        ensure_has_room(capacity, booked, closed_reason)
+    except (InvalidSlot, SlotClosed, SlotFull) as refusal:
+        return refusal
+    return None

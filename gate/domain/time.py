@@ -1,4 +1,16 @@
-"""Time rules: everything is stored in UTC and shown in Asia/Ho_Chi_Minh (UTC+7)."""
+"""Time rules: everything is stored in UTC and shown in Asia/Ho_Chi_Minh (UTC+7).
+
+The instants the platform accepts from outside (a request's field, a query parameter, a
+form, a cursor) lie in a window, ``[ACCEPTED_FROM, ACCEPTED_UNTIL)`` in UTC:
+1970-01-01T00:00Z up to, not including, 2100-01-01T00:00Z. Python can hold any datetime
+from year 1 to 9999 with any offset up to ±23:59, but such an instant may not exist in UTC
+(0001-01-01T00:00+05:00) or on the gates' clock (9999-12-31T23:00-05:00), and adding the
+booking horizon or a day of availability to one near the ends overflows. Inside the window
+every conversion and every span the platform adds (days, at most weeks) stays far from
+those ends. The lower end is the Unix epoch because clients send it to mean "from the
+start" (and device clocks fall back to it); nothing the platform holds is older. The upper
+end is generations past any slot, closure or notice anyone could mean.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +21,9 @@ from gate.domain.errors import ValidationFailed
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SLOT_LENGTH = timedelta(hours=1)
+ACCEPTED_FROM = datetime(1970, 1, 1, tzinfo=UTC)
+ACCEPTED_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+NEEDS_OFFSET = "times must carry a UTC offset, e.g. 2026-12-01T08:00:00+07:00"
 
 
 def utc_now() -> datetime:
@@ -18,8 +33,38 @@ def utc_now() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """An aware datetime in UTC; a naive one is refused, since its zone would be a guess."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValidationFailed("times must carry a UTC offset, e.g. 2026-12-01T08:00:00+07:00")
+        raise ValidationFailed(NEEDS_OFFSET)
     return moment.astimezone(UTC)
+
+
+def accepted_instant(moment: datetime, field: str | None = None) -> datetime:
+    """``moment`` in UTC when the platform accepts it from outside, else ValidationFailed
+    naming ``field`` as the client wrote it: naive times (their zone would be a guess) and
+    instants outside ``[ACCEPTED_FROM, ACCEPTED_UNTIL)`` (see the module's docstring)."""
+    extensions = {"field": field} if field else {}
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationFailed(f"{field}: {NEEDS_OFFSET}" if field else NEEDS_OFFSET, **extensions)
+    # Aware datetimes compare as instants without a conversion, so this cannot overflow.
+    if not ACCEPTED_FROM <= moment < ACCEPTED_UNTIL:
+        subject = f"{field} " if field else ""
+        raise ValidationFailed(
+            f"{subject}{moment.isoformat()} is outside the times the platform accepts "
+            f"({ACCEPTED_FROM.isoformat()} up to {ACCEPTED_UNTIL.isoformat()})",
+            **extensions,
+        )
+    return moment.astimezone(UTC)
+
+
+def parse_instant(text: str, field: str) -> datetime:
+    """An ISO 8601 instant written by a client (a form's field, a cursor) in UTC, checked as
+    ``accepted_instant`` does; anything else is ValidationFailed naming ``field``."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            f"{field} is not a time such as 2026-12-01T08:00:00+07:00", field=field
+        ) from None
+    return accepted_instant(moment, field)
 
 
 def as_local(moment: datetime) -> datetime:

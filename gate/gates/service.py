@@ -10,7 +10,12 @@ from sqlalchemy import delete, select
 from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
 from gate.domain.events import GateCalendarChanged
 from gate.domain.queue import ServiceCycle
-from gate.domain.slots import Direction, remaining_places
+from gate.domain.slots import (
+    Direction,
+    booking_refusal,
+    check_opening_hours,
+    remaining_places,
+)
 from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
 from gate.gates.calendar import gate_by_code, hours_between, load_calendar, refresh_slot_capacities
 from gate.store.tables import Closure, Gate, GateDirection, Lane, Slot, SlotOverride
@@ -36,19 +41,32 @@ async def gate_details(uow: UnitOfWork, code: str) -> tuple[Gate, list[GateDirec
 
 @dataclass(frozen=True, slots=True)
 class SlotAvailability:
+    """One hour as a booker sees it: ``remaining`` are the places a booking can take now
+    (0 when ``refusal``, what a booking of the hour would be told, is set: past, beyond the
+    horizon, closed, full); ``capacity`` and ``booked`` are the hour's own counts."""
+
     direction: Direction
     starts_at: datetime
     capacity: int
     booked: int
     remaining: int
     closed_reason: str | None
+    refusal: str | None = None
 
 
 async def availability(
-    uow: UnitOfWork, code: str, directions: list[Direction], start: datetime, hours: int
+    uow: UnitOfWork,
+    code: str,
+    directions: list[Direction],
+    start: datetime,
+    hours: int,
+    *,
+    now: datetime,
+    horizon: timedelta,
 ) -> list[SlotAvailability]:
     """Places of each hour in ``[start, start + hours)``: materialised slots as stored, the
-    others as the calendar would create them."""
+    others as the calendar would create them, each judged by the rule booking applies at
+    ``now`` with the booking ``horizon`` (``gate.domain.slots.booking_refusal``)."""
     if not 1 <= hours <= MAX_AVAILABILITY_HOURS:
         raise ValidationFailed(f"hours is between 1 and {MAX_AVAILABILITY_HOURS}", field="hours")
     gate = await gate_by_code(uow, code)
@@ -73,14 +91,17 @@ async def availability(
             slot = stored.get(hour)
             capacity = slot.capacity if slot else planned.capacity
             booked = slot.booked if slot else 0
+            closed_reason = planned.closed_reason if capacity == 0 else None
+            refusal = booking_refusal(hour, now, capacity, booked, closed_reason, horizon)
             result.append(
                 SlotAvailability(
                     direction=direction,
                     starts_at=hour,
                     capacity=capacity,
                     booked=booked,
-                    remaining=remaining_places(capacity, booked),
-                    closed_reason=planned.closed_reason if capacity == 0 else None,
+                    remaining=0 if refusal else remaining_places(capacity, booked),
+                    closed_reason=closed_reason,
+                    refusal=refusal.detail if refusal else None,
                 )
             )
     return result
@@ -101,6 +122,8 @@ class NewGate:
 
 
 async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
+    """A new gate with both directions on the same ordinary day (``check_opening_hours``)."""
+    check_opening_hours(new.opens_at, new.closes_at)
     if await uow.session.scalar(select(Gate.id).where(Gate.code == new.code)):
         raise AlreadyExists(f"gate {new.code!r} exists")
     gate = Gate(
@@ -159,7 +182,9 @@ async def set_schedule(
     now: datetime,
     horizon: timedelta,
 ) -> GateDirection:
-    """Change a direction's ordinary day; materialised future slots follow."""
+    """Change a direction's ordinary day; materialised future slots follow. A day that
+    opens and closes at the same hour is refused (``check_opening_hours``)."""
+    check_opening_hours(opens_at, closes_at)
     gate = await gate_by_code(uow, code)
     row = await uow.session.get(GateDirection, (gate.id, direction.value))
     if row is None:

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath
+from litestar.params import FromPath, ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
 from gate.domain import errors
@@ -149,7 +149,7 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
             "validation",
             "the request does not match the schema",
             request.url.path,
-            errors=_validation_errors(error),
+            errors=_validation_errors(request, error),
         )
     code = _BY_STATUS.get(error.status_code)
     if code is None:
@@ -160,13 +160,34 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
     return problem_response(code, detail, request.url.path, dict(error.headers or {}) or None)
 
 
-def _validation_errors(error: ValidationException) -> list[dict[str, Any]]:
+def _validation_errors(
+    request: Request[Any, Any, Any], error: ValidationException
+) -> list[dict[str, Any]]:
     extra = error.extra
     if isinstance(extra, list):
-        return [e if isinstance(e, dict) else {"message": str(e)} for e in extra]
-    if isinstance(extra, dict):
-        return [extra]
-    return []
+        found = [e if isinstance(e, dict) else {"message": str(e)} for e in extra]
+    elif isinstance(extra, dict):
+        found = [extra]
+    else:
+        found = []
+    return [_by_wire_name(request, e) for e in found]
+
+
+def _by_wire_name(request: Request[Any, Any, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """Litestar names a parameter by the handler's argument (``from_``); the client wrote
+    the parameter's own name (``from``). Body fields are named by msgspec, already as sent."""
+    key = found.get("key")
+    if not isinstance(key, str) or found.get("source") == "body":
+        return found
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except AttributeError:  # no route matched: nothing to rename
+        return found
+    head, dot, rest = key.partition(".")
+    kwarg = parameters[head].kwarg_definition if head in parameters else None
+    if isinstance(kwarg, ParameterKwarg) and kwarg.name:
+        return {**found, "key": kwarg.name + dot + rest}
+    return found
 
 
 def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:

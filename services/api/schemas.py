@@ -7,11 +7,30 @@ from typing import Annotated
 
 import msgspec
 
-from gate.domain.time import as_local
+from gate.domain.time import accepted_instant, as_local
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True):
-    """Request bodies: an unknown field is an error, not silently dropped."""
+    """Request bodies: an unknown field is an error, not silently dropped, and every time in
+    one is an instant the platform accepts (``gate.domain.time.accepted_instant``), checked
+    as it is decoded, so no handler meets a time it cannot convert or add to.
+
+    A refused time is a ValidationFailed naming the field as the client wrote it (its
+    encoded name). It is raised as is, not as the ValueError msgspec would wrap: msgspec
+    would name the enclosing struct (``$``, ``$.events[0]``), not the field.
+    """
+
+    def __post_init__(self) -> None:
+        for name, wire_name in zip(
+            self.__struct_fields__, self.__struct_encode_fields__, strict=True
+        ):
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                accepted_instant(value, wire_name)
+            elif isinstance(value, list | tuple):
+                for item in value:
+                    if isinstance(item, datetime):
+                        accepted_instant(item, wire_name)
 
 
 class Output(msgspec.Struct):

@@ -20,7 +20,7 @@ from gate.domain.checkin import CheckinOutcome
 from gate.domain.clearance import DECIDING_AGENCIES, Agency, CustomsChannel, Decision
 from gate.domain.errors import DomainError, Forbidden
 from gate.domain.slots import Direction
-from gate.domain.time import LOCAL_TZ, utc_now
+from gate.domain.time import LOCAL_TZ, as_local, parse_instant, utc_now
 from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code
 from gate.live.projections import gate_state, officer_board
@@ -226,7 +226,7 @@ class ConsoleController(Controller):
         direction = data.get("direction", "export")
         here = f"/console/{code}?direction={direction}"
         try:
-            starts_at = datetime.fromisoformat(data.get("starts_at", ""))
+            starts_at = parse_instant(data.get("starts_at", ""), "starts_at")
             capacity = int(data.get("capacity", ""))
             if not 0 <= capacity <= 10_000:
                 raise ValueError("capacity is between 0 and 10000")
@@ -234,7 +234,7 @@ class ConsoleController(Controller):
                 await gates.set_slot_capacity(uow, code, Direction(direction), starts_at, capacity)
         except (DomainError, ValueError) as error:
             return back_to(here, error=getattr(error, "detail", str(error)))
-        return back_to(here, message=f"{starts_at.strftime('%H:%M')} → {capacity}")
+        return back_to(here, message=f"{as_local(starts_at).strftime('%H:%M')} → {capacity}")
 
     @post("/{code:str}/notices")
     async def notice(

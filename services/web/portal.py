@@ -21,7 +21,14 @@ from gate.bookings import service as bookings
 from gate.domain.errors import DomainError
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
-from gate.domain.time import LOCAL_TZ, as_local, utc_now
+from gate.domain.time import (
+    LOCAL_TZ,
+    accepted_instant,
+    as_local,
+    floor_to_slot,
+    parse_instant,
+    utc_now,
+)
 from gate.fleet import service as fleet
 from gate.gates import service as gates
 from gate.store.unit_of_work import UnitOfWork
@@ -39,11 +46,15 @@ def qr_svg(text: str) -> str:
 
 
 def _local_day(value: str | None) -> date:
+    """The day asked for on the gates' clock; today when none, or none the platform accepts
+    (not a date, or one whose hours lie outside the accepted window of times)."""
     today = utc_now().astimezone(LOCAL_TZ).date()
     try:
-        return date.fromisoformat(value) if value else today
-    except ValueError:
+        day = date.fromisoformat(value) if value else today
+        accepted_instant(datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ))
+    except (ValueError, DomainError):
         return today
+    return day
 
 
 class PortalController(Controller):
@@ -163,11 +174,11 @@ class PortalController(Controller):
         day = _local_day(request.query_params.get("day"))
         start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
         now = utc_now()
-        slots = [
-            s
-            for s in await gates.availability(uow, code, [direction], start, 24)
-            if s.starts_at >= now.replace(minute=0, second=0, microsecond=0)
-        ]
+        offered = await gates.availability(
+            uow, code, [direction], start, 24, now=now, horizon=platform.horizon
+        )
+        # Hours already over are left out; the others say why a booking would be refused.
+        slots = [s for s in offered if s.starts_at >= floor_to_slot(now)]
         horizon_days = platform.settings.booking_horizon_days
         days = [now.astimezone(LOCAL_TZ).date() + timedelta(days=n) for n in range(horizon_days)]
         return page(
@@ -184,6 +195,7 @@ class PortalController(Controller):
                     "start": as_local(s.starts_at),
                     "remaining": s.remaining,
                     "closed": s.closed_reason,
+                    "refusal": s.refusal,
                 }
                 for s in slots
             ],
@@ -206,7 +218,7 @@ class PortalController(Controller):
             new = bookings.NewBooking(
                 gate=data.get("gate", ""),
                 direction=Direction(data.get("direction", "")),
-                slot_start=datetime.fromisoformat(data.get("slot_start", "")),
+                slot_start=parse_instant(data.get("slot_start", ""), "slot_start"),
                 vehicle_id=data.get("vehicle_id", ""),
                 driver_id=data.get("driver_id", ""),
                 cargo=bookings.Cargo(
@@ -217,7 +229,7 @@ class PortalController(Controller):
                     declaration_number=data.get("declaration_number") or None,
                 ),
             )
-        except ValueError:
+        except (ValueError, DomainError):
             return back_to(back, error="choose a slot, a vehicle and a driver")
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
@@ -274,9 +286,9 @@ class PortalController(Controller):
         who = await self._who(request, platform)
         here = f"/portal/bookings/{booking_id}"
         try:
-            start = datetime.fromisoformat(data.get("slot_start", ""))
+            start = parse_instant(data.get("slot_start", ""), "slot_start")
             version = int(data.get("version", "0"))
-        except ValueError:
+        except (ValueError, DomainError):
             return back_to(here, error="choose a new slot")
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
@@ -286,7 +298,7 @@ class PortalController(Controller):
                 )
         except DomainError as error:
             return back_to(here, error=error.detail)
-        return back_to(here, message=start.strftime("%d/%m %H:%M"))
+        return back_to(here, message=as_local(start).strftime("%d/%m %H:%M"))
 
     @post("/bookings/{booking_id:str}/cancel")
     async def cancel(

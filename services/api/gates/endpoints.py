@@ -64,13 +64,19 @@ class GateController(Controller):
         self,
         code: FromPath[str],
         uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
         direction: FromQuery[Direction | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         hours: Annotated[int, QueryParameter(ge=1, le=24 * 31)] = 48,
     ) -> Availability:
-        """Capacity, booked and remaining places per hour (public); from now by default."""
+        """Capacity, booked and remaining places per hour (public); from now by default. An
+        hour a booking would be refused (past, beyond the horizon, closed, full) has no
+        remaining place and says why in ``refusal``."""
         directions = [direction] if direction else list(Direction)
-        slots = await service.availability(uow, code, directions, from_ or utc_now(), hours)
+        now = utc_now()
+        slots = await service.availability(
+            uow, code, directions, from_ or now, hours, now=now, horizon=platform.horizon
+        )
         return Availability(code, [SlotView.of(s) for s in slots])
 
     @post(operation_id="createGate")

@@ -65,6 +65,9 @@ class GateDetail(Output):
 
 
 class SlotView(Output):
+    """One hour: ``remaining`` places a booking can take now; when a booking would be
+    refused, ``remaining`` is 0 and ``refusal`` says what it would be told."""
+
     direction: Direction
     starts_at: datetime
     ends_at: datetime
@@ -72,6 +75,7 @@ class SlotView(Output):
     booked: int
     remaining: int
     closed_reason: str | None
+    refusal: str | None
 
     @classmethod
     def of(cls, slot: SlotAvailability) -> SlotView:
@@ -83,6 +87,7 @@ class SlotView(Output):
             slot.booked,
             slot.remaining,
             slot.closed_reason,
+            slot.refusal,
         )
 
 

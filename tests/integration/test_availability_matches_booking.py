@@ -1,0 +1,77 @@
+"""Availability offers exactly the hours booking takes: an hour shown with a free place can be
+booked, and an hour booking would refuse (past, beyond the horizon, closed, full) shows no
+free place and says why."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from gate.domain.time import floor_to_slot, utc_now
+from tests.helpers import Api, Enterprise
+
+HORIZON = timedelta(days=14)  # the settings' default booking horizon
+
+
+async def _hours(api: Api, start: datetime, hours: int) -> list[dict[str, Any]]:
+    answer = await api.client.get(
+        "/api/v1/gates/tan-thanh/availability",
+        params={"direction": "export", "from": start.isoformat(), "hours": hours},
+    )
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["slots"])
+
+
+async def _book(enterprise: Enterprise, driver: dict[str, Any], slot: dict[str, Any]) -> Any:
+    body = enterprise.booking_body(
+        await enterprise.vehicle(), driver, datetime.fromisoformat(slot["starts_at"])
+    )
+    return await enterprise.api.client.post(
+        "/api/v1/bookings", json=body, headers=enterprise.headers
+    )
+
+
+async def test_every_hour_offered_from_before_now_to_past_the_horizon_edge_can_be_booked(
+    api: Api,
+):
+    enterprise = await api.enterprise()
+    driver = await enterprise.driver()
+    hour = floor_to_slot(utc_now())
+    # A full hour and an hour overridden to no place, besides the night's closed hours.
+    await api.set_capacity(hour + timedelta(hours=30), 1)
+    await api.set_capacity(hour + timedelta(hours=31), 0)
+    offered = await _hours(api, hour - timedelta(hours=3), 36)
+    near_the_edge = await _hours(api, hour + HORIZON - timedelta(hours=3), 6)
+    filler = next(s for s in offered if s["starts_at"] == offered[33]["starts_at"])
+    if filler["remaining"]:
+        assert (await _book(enterprise, driver, filler)).status_code == 201
+    offered = await _hours(api, hour - timedelta(hours=3), 36)
+
+    seen = {"bookable": 0, "refused": 0}
+    for slot in offered + near_the_edge:
+        answer = await _book(enterprise, driver, slot)
+        if floor_to_slot(utc_now()) != hour:
+            pytest.skip("the clock turned an hour during the test; the hours it read moved")
+        if slot["remaining"] > 0:
+            assert slot["refusal"] is None
+            assert answer.status_code == 201, (slot, answer.text)
+            seen["bookable"] += 1
+        else:
+            assert slot["refusal"], slot
+            assert answer.status_code in (409, 422), (slot, answer.text)
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            seen["refused"] += 1
+    # The span held each kind: past hours, bookable ones, and the first beyond the horizon.
+    assert seen["bookable"] > 0 and seen["refused"] >= 4
+    # The hour starting at this hour plus the horizon starts before now plus the horizon.
+    assert near_the_edge[3]["refusal"] is None or near_the_edge[3]["closed_reason"]
+    assert near_the_edge[4]["remaining"] == 0 and "14 days" in near_the_edge[4]["refusal"]
+
+
+async def test_hours_already_over_offer_no_place_and_say_so(api: Api):
+    yesterday = floor_to_slot(utc_now()) - timedelta(days=1)
+    for slot in await _hours(api, yesterday, 6):
+        assert slot["remaining"] == 0
+        assert slot["refusal"] == "that slot is in the past"

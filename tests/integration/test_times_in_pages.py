@@ -1,0 +1,74 @@
+"""The pages' forms take times too: a time the platform cannot represent sends the user back
+to the form with the reason, as any refused value does, never to a 500; a day beyond the
+accepted window shows today's calendar."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Api, admin, officer, tomorrow_at
+
+EXTREMES = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2100-01-01T00:00:00Z"]
+
+
+async def _browser(api: Api, token: str) -> dict[str, str]:
+    """Cookie and CSRF header of a browser signed in with ``token``."""
+    await api.client.get("/sign-in")
+    csrf = api.client.cookies.get("gate_csrf")
+    assert csrf
+    api.client.cookies.set("gate_session", token)
+    return {"x-csrftoken": csrf}
+
+
+async def _enterprise_browser(api: Api) -> tuple[dict[str, str], str]:
+    enterprise = await api.enterprise()
+    user = {"email": "ke-toan@xnk.vn", "full_name": "Kế toán", "password": "một-mật-khẩu-dài"}
+    created = await api.client.post(
+        f"/api/v1/enterprises/{enterprise.id}/users", json=user, headers=admin()
+    )
+    assert created.status_code == 201, created.text
+    session = await api.client.post(
+        "/api/v1/auth/sessions", json={"email": user["email"], "password": user["password"]}
+    )
+    assert session.status_code == 201, session.text
+    booked = await enterprise.book(tomorrow_at(9))
+    assert booked.status_code == 201, booked.text
+    return await _browser(api, session.json()["token"]), booked.json()["id"]
+
+
+@pytest.mark.parametrize("moment", EXTREMES)
+async def test_the_portals_forms_send_an_unrepresentable_slot_back_with_the_reason(
+    api: Api, moment: str
+):
+    csrf, booking_id = await _enterprise_browser(api)
+    book = await api.client.post(
+        "/portal/book",
+        data={"gate": "tan-thanh", "direction": "export", "slot_start": moment},
+        headers=csrf,
+    )
+    assert book.status_code == 303 and "error=" in book.headers["location"], book.text
+    moved = await api.client.post(
+        f"/portal/bookings/{booking_id}/reschedule",
+        data={"slot_start": moment, "version": "1"},
+        headers=csrf,
+    )
+    assert moved.status_code == 303 and "error=" in moved.headers["location"], moved.text
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2100-01-01"])
+async def test_the_booking_calendar_of_a_day_outside_the_window_shows_today(api: Api, day: str):
+    await _enterprise_browser(api)
+    page = await api.client.get("/portal/book", params={"day": day})
+    assert page.status_code == 200, page.text
+
+
+@pytest.mark.parametrize("moment", EXTREMES)
+async def test_the_consoles_capacity_form_sends_an_unrepresentable_hour_back(api: Api, moment: str):
+    token = (await officer(api, "gate_operator"))["Authorization"].split()[1]
+    csrf = await _browser(api, token)
+    answer = await api.client.post(
+        "/console/tan-thanh/capacity",
+        data={"direction": "export", "starts_at": moment, "capacity": "3"},
+        headers=csrf,
+    )
+    assert answer.status_code == 303 and "error=" in answer.headers["location"], answer.text
