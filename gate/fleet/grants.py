@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 
 from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
 from gate.domain.events import Actor, VehicleGrantGiven, VehicleGrantRevoked
@@ -165,6 +165,21 @@ async def bookable_vehicle(
     if any(grant_is_live(g.valid_until, g.revoked_at, now) for g in grants):
         return vehicle
     raise NotFound("no such vehicle")
+
+
+async def bookable_vehicles(uow: UnitOfWork, enterprise_id: str, now: datetime) -> list[Vehicle]:
+    """The vehicles the enterprise may book at ``now``, by plate: its own, and those a live
+    grant from their current holder lets it book."""
+    granted = select(VehicleGrant.vehicle_id).where(
+        VehicleGrant.grantee_id == enterprise_id,
+        VehicleGrant.holder_id == Vehicle.enterprise_id,
+        VehicleGrant.revoked_at.is_(None),
+        VehicleGrant.valid_until > now,
+    )
+    query = select(Vehicle).where(
+        or_(Vehicle.enterprise_id == enterprise_id, Vehicle.id.in_(granted))
+    )
+    return list(await uow.session.scalars(query.order_by(Vehicle.plate)))
 
 
 async def _lock_grant(uow: UnitOfWork, grant_id: str) -> VehicleGrant | None:
