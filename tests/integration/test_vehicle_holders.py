@@ -3,6 +3,7 @@ by a grant; only the administration moves a truck to another holder."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -402,3 +403,28 @@ async def test_a_transfer_of_an_unknown_plate_or_to_the_holder_itself_is_refused
 
     assert unknown.status_code == 404
     assert to_itself.status_code == 409
+
+
+async def test_a_booking_racing_a_transfer_never_leaves_the_former_grantee_booked(api: Api):
+    seller, buyer = await api.enterprise(), await api.enterprise()
+    shippers = [await api.enterprise() for _ in range(3)]
+    truck = await seller.vehicle(registration_number="012350")
+    for shipper in shippers:
+        await seller.grant(truck, shipper, in_days(7))
+    bodies = [
+        (s, s.booking_body(truck, await s.driver(), tomorrow_at(9 + n)))
+        for n, s in enumerate(shippers)
+    ]
+
+    answers = await asyncio.gather(
+        _transfer(api, truck, buyer, "012350"),
+        *(api.client.post("/api/v1/bookings", json=b, headers=s.headers) for s, b in bodies),
+    )
+
+    assert answers[0].status_code == 201
+    assert sorted(a.status_code for a in answers[1:]) in ([201, 409, 409], [404, 404, 404])
+    for shipper in shippers:
+        mine = await api.client.get("/api/v1/bookings", headers=shipper.headers)
+        assert all(b["status"] == "cancelled" for b in mine.json()["items"])
+    booked = [(await api.slot(tomorrow_at(9 + n)))["booked"] for n in range(3)]
+    assert booked == [0, 0, 0]
