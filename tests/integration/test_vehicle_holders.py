@@ -422,7 +422,10 @@ async def test_a_booking_racing_a_transfer_never_leaves_the_former_grantee_booke
     )
 
     assert answers[0].status_code == 201
-    assert sorted(a.status_code for a in answers[1:]) in ([201, 409, 409], [404, 404, 404])
+    # Before the transfer one shipper books and the others find the plate booked (409);
+    # after it the grants are gone (404). Either way nothing of theirs stands.
+    statuses = [a.status_code for a in answers[1:]]
+    assert set(statuses) <= {201, 404, 409} and statuses.count(201) <= 1
     for shipper in shippers:
         mine = await api.client.get("/api/v1/bookings", headers=shipper.headers)
         assert all(b["status"] == "cancelled" for b in mine.json()["items"])
