@@ -35,11 +35,12 @@ def unique_plate(prefix: str = "12C") -> str:
 
 
 class Enterprise:
-    def __init__(self, api: Api, enterprise_id: str, token: str) -> None:
+    def __init__(self, api: Api, enterprise_id: str, token: str, tax_code: str = "") -> None:
         self.api = api
         self.id = enterprise_id
         self.token = token
         self.headers = bearer(token)
+        self.tax_code = tax_code
 
     async def vehicle(self, plate: str | None = None, **extra: Any) -> dict[str, Any]:
         body = {"plate": plate or unique_plate(), "vehicle_type": "container", **extra}
@@ -53,6 +54,19 @@ class Enterprise:
         response = await self.api.client.post("/api/v1/drivers", json=body, headers=self.headers)
         assert response.status_code == 201, response.text
         return dict(response.json())
+
+    async def grant(
+        self, vehicle: dict[str, Any], to: Enterprise, until: datetime, **headers: str
+    ) -> httpx.Response:
+        """Let ``to`` book one of this enterprise's vehicles until ``until``."""
+        body = {
+            "vehicle_id": vehicle["id"],
+            "grantee_tax_code": to.tax_code,
+            "valid_until": until.isoformat(),
+        }
+        return await self.api.client.post(
+            "/api/v1/vehicle-grants", json=body, headers={**self.headers, **headers}
+        )
 
     def booking_body(
         self, vehicle: dict[str, Any], driver: dict[str, Any], slot: datetime, **extra: Any
@@ -98,7 +112,7 @@ class Api:
             f"/api/v1/enterprises/{enterprise_id}/api-keys", json={"name": "erp"}, headers=admin()
         )
         assert key.status_code == 201, key.text
-        return Enterprise(self, enterprise_id, key.json()["token"])
+        return Enterprise(self, enterprise_id, key.json()["token"], body["tax_code"])
 
     async def set_capacity(
         self, slot: datetime, capacity: int, gate: str = "tan-thanh", direction: str = "export"

@@ -1,5 +1,6 @@
-"""Appending booking events to their gate's hash chain, inside the transaction that made them,
-and reading the chains back to verify them."""
+"""Appending audited events to their hash chains, inside the transaction that made them, and
+reading the chains back to verify them. A booking's events go to its gate's chain; a vehicle's
+(grants, transfers) to the vehicle's own chain, keyed by the vehicle's id."""
 
 from __future__ import annotations
 
@@ -19,13 +20,33 @@ from gate.domain.audit import (
     chain_entry,
     verify_chains,
 )
-from gate.domain.events import BookingEvent
+from gate.domain.events import BookingEvent, VehicleEvent
 from gate.store.database import conflict_insert
 from gate.store.tables import AuditHead, AuditLogEntry
 from gate.store.tables.base import table_of
 
+AuditedEvent = BookingEvent | VehicleEvent
 
-def record_of(event: BookingEvent) -> AuditRecord:
+
+def chain_of(event: AuditedEvent) -> str:
+    """The chain an event is appended to: its gate's, or its vehicle's."""
+    return event.gate_id if isinstance(event, BookingEvent) else event.vehicle_id
+
+
+def record_of(event: AuditedEvent) -> AuditRecord:
+    if isinstance(event, VehicleEvent):
+        return AuditRecord(
+            occurred_at=event.occurred_at,
+            event=event.name,
+            subject_id=event.vehicle_id,
+            actor_kind=event.actor.kind,
+            actor_id=event.actor.id,
+            role=event.actor.role,
+            from_status=None,
+            to_status=None,
+            reason=event.reason,
+            data={**event.facts, "holder_id": event.enterprise_id},
+        )
     facts = dict(event.facts)
     facts["gate"] = event.gate
     facts["direction"] = event.direction
@@ -44,13 +65,13 @@ def record_of(event: BookingEvent) -> AuditRecord:
     )
 
 
-async def append(session: AsyncSession, events: Sequence[BookingEvent]) -> None:
+async def append(session: AsyncSession, events: Sequence[AuditedEvent]) -> None:
     """Write the events to their chains. The chain's head row is locked until commit, so
     appends to one gate's chain are serialised across every process; other gates don't wait.
     Chains are locked in a fixed order so two transactions cannot deadlock on them."""
-    by_chain: dict[str, list[BookingEvent]] = defaultdict(list)
+    by_chain: dict[str, list[AuditedEvent]] = defaultdict(list)
     for event in events:
-        by_chain[event.gate_id].append(event)
+        by_chain[chain_of(event)].append(event)
     insert = conflict_insert(session)
     for chain in sorted(by_chain):
         locked = select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.chain == chain)

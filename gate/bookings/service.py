@@ -14,11 +14,18 @@ from gate.domain import bookings as rules
 from gate.domain.bookings import BookingStatus
 from gate.domain.cargo import check_declaration_number, check_hs_code, check_weight
 from gate.domain.errors import NotFound, PlateAlreadyBooked, ValidationFailed
-from gate.domain.events import Actor, BookingCancelled, BookingCreated, BookingRescheduled
+from gate.domain.events import (
+    Actor,
+    BookingCancelled,
+    BookingCreated,
+    BookingRescheduled,
+    Fact,
+)
 from gate.domain.plates import format_plate, normalise_plate
 from gate.domain.slots import Direction, check_bookable_start
 from gate.domain.time import accepted_instant, as_utc
-from gate.fleet.service import get_driver, get_vehicle
+from gate.fleet.grants import bookable_vehicle
+from gate.fleet.service import get_driver
 from gate.gates.calendar import gate_by_code
 from gate.gates.slots import ensure_slot, release_place, take_place
 from gate.store.tables import Booking, Gate
@@ -54,10 +61,12 @@ async def create_booking(
     uow: UnitOfWork, enterprise_id: str, new: NewBooking, at: BookingRules, actor: Actor
 ) -> Booking:
     """Book a vehicle into a slot: refused when the slot is full or closed, when the plate
-    already has an active booking, or when the slot is past or beyond the horizon."""
+    already has an active booking, or when the slot is past or beyond the horizon. The vehicle
+    is one the enterprise holds or has a live grant for at ``at.now`` (gate/fleet/grants.py);
+    the driver is always the booking enterprise's own."""
     start = check_bookable_start(new.slot_start, at.now, at.horizon)
     gate = await gate_by_code(uow, new.gate)
-    vehicle = await get_vehicle(uow, enterprise_id, new.vehicle_id)
+    vehicle = await bookable_vehicle(uow, enterprise_id, new.vehicle_id, at.now)
     driver = await get_driver(uow, enterprise_id, new.driver_id)
     cargo = new.cargo
     hs_code = check_hs_code(cargo.hs_code) if cargo.hs_code else None
@@ -175,6 +184,20 @@ async def cancel_booking(
     if booking.status == BookingStatus.CANCELLED.value:
         return booking
     rules.check_version(booking.version, expected_version)
+    await cancel_locked(uow, booking, reason, now, actor)
+    return booking
+
+
+async def cancel_locked(
+    uow: UnitOfWork,
+    booking: Booking,
+    reason: str | None,
+    now: datetime,
+    actor: Actor,
+    facts: dict[str, Fact] | None = None,
+) -> None:
+    """Cancel a booking the caller has locked (``lock_booking``) and may cancel: the place is
+    freed and the move audited, as for any cancellation. InvalidTransition unless booked."""
     rules.check_can_cancel(BookingStatus(booking.status))
     await release_place(uow, booking.slot_id)
     booking.cancelled_at = now
@@ -187,9 +210,9 @@ async def cancel_booking(
         BookingCancelled,
         actor,
         reason,
+        facts,
     )
     await uow.session.flush()
-    return booking
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,15 +288,20 @@ def _plate_taken(plate: str) -> PlateAlreadyBooked:
     )
 
 
-async def _lock_own_booking(uow: UnitOfWork, enterprise_id: str, booking_id: str) -> Booking:
+async def lock_booking(uow: UnitOfWork, booking_id: str) -> Booking | None:
+    """The booking, row-locked and freshly read, or None."""
     # The row lock serialises two changes of one booking (PostgreSQL); SQLite's BEGIN
     # IMMEDIATE already serialises writers.
-    booking = await uow.session.scalar(
+    return await uow.session.scalar(
         select(Booking)
         .where(Booking.id == booking_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+async def _lock_own_booking(uow: UnitOfWork, enterprise_id: str, booking_id: str) -> Booking:
+    booking = await lock_booking(uow, booking_id)
     if booking is None or booking.enterprise_id != enterprise_id:
         raise NotFound("no such booking")
     return booking

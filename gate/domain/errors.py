@@ -57,6 +57,19 @@ class PlateAlreadyBooked(Conflict):
     title = "The vehicle already has an active booking"
 
 
+class VehicleHeldByAnother(Conflict):
+    """The plate is registered to another enterprise. Which one is never said: a plate is no
+    key to another enterprise's fleet. The way out is the administration's transfer."""
+
+    code = "vehicle-held-by-another"
+    title = "Another enterprise holds this vehicle"
+
+
+class RegistrationMismatch(Conflict):
+    code = "registration-mismatch"
+    title = "The registration certificate number is not the vehicle's"
+
+
 class VersionConflict(Conflict):
     code = "version-conflict"
     title = "The resource was changed by someone else"

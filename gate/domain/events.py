@@ -133,6 +133,44 @@ class ReadNeedsConfirmation(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class VehicleEvent(DomainEvent):
+    """A change of who holds a vehicle or may book it. Audited in the vehicle's own hash
+    chain (its id is the chain key): a vehicle belongs to no gate, and its history of holders
+    should be provable on its own. Carries no plate and no names; ``enterprise_id`` is the
+    holder after the change."""
+
+    name: ClassVar[str] = "vehicle.changed"
+    vehicle_id: str
+    enterprise_id: str
+    actor: Actor = SYSTEM
+    reason: str | None = None
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleGrantGiven(VehicleEvent):
+    """The holder let another enterprise book the vehicle (facts: grant_id, grantee_id,
+    valid_until)."""
+
+    name: ClassVar[str] = "vehicle.grant_given"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleGrantRevoked(VehicleEvent):
+    """A grant ended early: revoked by the holder, or by a transfer of the vehicle."""
+
+    name: ClassVar[str] = "vehicle.grant_revoked"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleTransferred(VehicleEvent):
+    """The administration moved the vehicle to another holder (facts: from_holder_id,
+    grants_revoked, bookings_cancelled)."""
+
+    name: ClassVar[str] = "vehicle.transferred"
+
+
+@dataclass(frozen=True, kw_only=True)
 class LaneChanged(DomainEvent):
     """A lane opened or closed (not a booking change; published, not chained)."""
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gate.audit.log import append as append_to_audit_log
 from gate.bus.events import EventBus
-from gate.domain.events import BookingEvent, DomainEvent
+from gate.domain.events import BookingEvent, DomainEvent, VehicleEvent
 
 
 class UnitOfWork:
@@ -52,7 +52,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         # The audit log is written in the same transaction as the changes it records, at the
         # very end, so a chain's head stays locked for as short a time as possible.
-        audited = [e for e in self._events if isinstance(e, BookingEvent)]
+        audited = [e for e in self._events if isinstance(e, BookingEvent | VehicleEvent)]
         if audited:
             await append_to_audit_log(self.session, audited)
         await self.session.commit()

@@ -6,6 +6,7 @@ from services.api.accounts.endpoints import EnterpriseController, SessionControl
 from services.api.bookings.endpoints import BookingController
 from services.api.devices.endpoints import DeviceController
 from services.api.fleet.endpoints import DriverController, VehicleController
+from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
 from services.api.officers.endpoints import OfficerController
 from services.api.yard.endpoints import YardController
@@ -18,6 +19,8 @@ api_router = Router(
         GateController,
         VehicleController,
         DriverController,
+        GrantController,
+        TransferController,
         BookingController,
         DeviceController,
         OfficerController,

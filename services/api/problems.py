@@ -71,6 +71,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.SlotFull, 409),
         _problem(errors.SlotClosed, 409),
         _problem(errors.PlateAlreadyBooked, 409),
+        _problem(errors.VehicleHeldByAnother, 409),
+        _problem(errors.RegistrationMismatch, 409),
         _problem(errors.VersionConflict, 409),
         _problem(errors.InvalidTransition, 409),
         _problem(errors.AlreadyExists, 409),

@@ -29,6 +29,7 @@ from gate.domain.time import (
     parse_instant,
     utc_now,
 )
+from gate.fleet import grants
 from gate.fleet import service as fleet
 from gate.gates import service as gates
 from gate.store.unit_of_work import UnitOfWork
@@ -97,23 +98,85 @@ class PortalController(Controller):
     ) -> Template:
         who = await self._who(request, platform)
         enterprise_id = who.require_enterprise()
+        own = await fleet.list_vehicles(uow, enterprise_id)
         vehicles = [
             {
                 "plate": format_plate(v.plate),
                 "type": v.vehicle_type,
                 "trailer": format_plate(v.trailer_plate) if v.trailer_plate else "",
             }
-            for v in await fleet.list_vehicles(uow, enterprise_id)
+            for v in own
         ]
         drivers = await fleet.list_drivers(uow, enterprise_id)
+        now = utc_now()
+
+        def shown(row: grants.GrantRow) -> dict[str, Any]:
+            return {
+                "id": row.grant.id,
+                "plate": format_plate(row.plate),
+                "type": row.vehicle_type,
+                "grantee": f"{row.grantee_name} ({row.grantee_tax_code})",
+                "until": as_local(row.grant.valid_until),
+                "live": row.is_live(now),
+            }
+
         return page(
             request,
             "portal/fleet.html",
             who,
             vehicles=vehicles,
+            own=own,
             drivers=drivers,
             vehicle_types=sorted(fleet.VEHICLE_TYPES),
+            given=[shown(g) for g in await grants.list_given(uow, enterprise_id)],
+            received=[shown(g) for g in await grants.list_received(uow, enterprise_id)],
+            format_plate=format_plate,
         )
+
+    @post("/grants")
+    async def give_grant(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        """Let another enterprise (by tax code) book one of our trucks until a local time."""
+        who = await self._who(request, platform)
+        try:
+            # A datetime-local field: the gates' clock, as everywhere on these pages.
+            until = datetime.fromisoformat(data.get("valid_until", "")).replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            return back_to("/portal/fleet", error="choose until when")
+        new = grants.NewGrant(
+            data.get("vehicle_id", "")[:64], data.get("grantee_tax_code", "")[:14], until
+        )
+        try:
+            async with uow.savepoint():
+                row = await grants.give_grant(
+                    uow, who.require_enterprise(), new, utc_now(), who.actor
+                )
+        except DomainError as error:
+            return back_to("/portal/fleet", error=error.detail)
+        return back_to("/portal/fleet", message=format_plate(row.plate))
+
+    @post("/grants/{grant_id:str}/revoke")
+    async def revoke_grant(
+        self,
+        request: Request[Any, Any, Any],
+        grant_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Redirect:
+        who = await self._who(request, platform)
+        try:
+            async with uow.savepoint():
+                row = await grants.revoke_grant(
+                    uow, who.require_enterprise(), grant_id, utc_now(), who.actor
+                )
+        except DomainError as error:
+            return back_to("/portal/fleet", error=error.detail)
+        return back_to("/portal/fleet", message=format_plate(row.plate))
 
     @post("/vehicles")
     async def add_vehicle(
@@ -125,7 +188,10 @@ class PortalController(Controller):
     ) -> Redirect:
         who = await self._who(request, platform)
         new = fleet.NewVehicle(
-            data.get("plate", ""), data.get("vehicle_type", ""), data.get("trailer_plate") or None
+            data.get("plate", ""),
+            data.get("vehicle_type", ""),
+            data.get("trailer_plate") or None,
+            data.get("registration_number") or None,
         )
         try:
             async with uow.savepoint():
@@ -199,7 +265,8 @@ class PortalController(Controller):
                 }
                 for s in slots
             ],
-            vehicles=await fleet.list_vehicles(uow, enterprise_id),
+            # Our own trucks and those a live grant lets us book.
+            vehicles=await grants.bookable_vehicles(uow, enterprise_id, now),
             drivers=await fleet.list_drivers(uow, enterprise_id),
             format_plate=format_plate,
         )

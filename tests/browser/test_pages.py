@@ -295,3 +295,40 @@ async def test_the_language_follows_the_browser_and_can_be_switched(
     await expect(page.locator("h1")).to_have_text("Gates")
     await page.click("form.lang button[value=vi]")
     await expect(page.locator("h1")).to_have_text("Các cửa khẩu")
+
+
+async def test_a_carrier_lets_a_shipper_book_its_truck_and_revokes_it_in_the_portal(
+    site: tuple[str, Api], browser: Browser
+):
+    base, api = site
+    carrier, carrier_email = await _enterprise_user(api)
+    shipper, shipper_email = await _enterprise_user(api)
+    await carrier.vehicle("12C-864.20")
+
+    _, portal = await _signed_in(browser, base, carrier_email, "/portal")
+    await portal.goto("/portal/fleet")
+    await portal.fill("#grant-form input[name=grantee_tax_code]", shipper.tax_code)
+    await portal.fill("#grant-form input[name=valid_until]", "2099-01-01T00:00")
+    await portal.click("#grant-form button")
+    # 2099 is beyond the grants' horizon: refused, and said so.
+    await expect(portal.locator("#grants-given li")).to_have_count(0)
+    until = this_hour(72).strftime("%Y-%m-%dT%H:%M")
+    await portal.fill("#grant-form input[name=grantee_tax_code]", shipper.tax_code)
+    await portal.fill("#grant-form input[name=valid_until]", until)
+    await portal.click("#grant-form button")
+    await expect(portal.locator("#grants-given")).to_contain_text("12C-864.20")
+
+    _, theirs = await _signed_in(browser, base, shipper_email, "/portal")
+    await theirs.goto("/portal/fleet")
+    await expect(theirs.locator("#grants-received")).to_contain_text("12C-864.20")
+    await theirs.goto("/portal/book")
+    await expect(theirs.locator("#booking-form select[name=vehicle_id]")).to_contain_text(
+        "12C-864.20"
+    )
+
+    await portal.click("#grants-given form button")
+    await expect(portal.locator("#grants-given form")).to_have_count(0)
+    await theirs.goto("/portal/book")
+    await expect(theirs.locator("#booking-form select[name=vehicle_id]")).not_to_contain_text(
+        "12C-864.20"
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from gate.domain.time import utc_now
 from tests.helpers import Api, tomorrow_at
 
 
@@ -19,14 +21,17 @@ async def test_a_second_active_booking_for_the_same_plate_is_refused_with_409(ap
     assert (await api.slot(tomorrow_at(10)))["booked"] == 0
 
 
-async def test_the_same_plate_in_another_spelling_at_another_enterprise_is_refused(api: Api):
+async def test_a_grantee_cannot_book_a_truck_its_holder_has_booked_at_another_gate(api: Api):
+    # A plate is held by one enterprise (tests/integration/test_vehicle_holders.py); another
+    # enterprise books it under a grant, and still not while the truck is booked.
     forwarder, exporter = await api.enterprise(), await api.enterprise()
-    first = await forwarder.vehicle("12C-555.02")
-    second = await exporter.vehicle("12c 555-02")
-    assert first["plate_normalised"] == second["plate_normalised"] == "12C55502"
-    assert (await forwarder.book(tomorrow_at(9), first)).status_code == 201
+    truck = await forwarder.vehicle("12C-555.02")
+    assert truck["plate_normalised"] == "12C55502"
+    granted = await forwarder.grant(truck, exporter, utc_now() + timedelta(days=3))
+    assert granted.status_code == 201
+    assert (await forwarder.book(tomorrow_at(9), truck)).status_code == 201
 
-    refused = await exporter.book(tomorrow_at(11), second, gate="huu-nghi")
+    refused = await exporter.book(tomorrow_at(11), truck, gate="huu-nghi")
 
     assert refused.status_code == 409
     assert refused.json()["type"] == "/problems/plate-already-booked"
@@ -46,10 +51,11 @@ async def test_a_plate_is_registered_once_per_enterprise_in_any_spelling(api: Ap
 
 async def test_concurrent_bookings_of_one_plate_let_exactly_one_win(api: Api):
     first, second = await api.enterprise(), await api.enterprise()
-    vehicles = [await first.vehicle("12C-555.03"), await second.vehicle("12C55503")]
+    truck = await first.vehicle("12C-555.03")
+    await first.grant(truck, second, utc_now() + timedelta(days=3))
     bodies = [
-        (first, first.booking_body(vehicles[0], await first.driver(), tomorrow_at(9))),
-        (second, second.booking_body(vehicles[1], await second.driver(), tomorrow_at(10))),
+        (first, first.booking_body(truck, await first.driver(), tomorrow_at(9))),
+        (second, second.booking_body(truck, await second.driver(), tomorrow_at(10))),
     ] * 3
     answers = await asyncio.gather(
         *(api.client.post("/api/v1/bookings", json=b, headers=e.headers) for e, b in bodies)

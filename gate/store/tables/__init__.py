@@ -5,7 +5,7 @@ from gate.store.tables.audit import AuditHead, AuditLogEntry
 from gate.store.tables.base import Base
 from gate.store.tables.bookings import Booking, ClearanceDecisionRow, IdempotencyRecord
 from gate.store.tables.devices import CheckinRecord, Device, PendingRead
-from gate.store.tables.fleet import Driver, Vehicle
+from gate.store.tables.fleet import Driver, Vehicle, VehicleGrant
 from gate.store.tables.gates import (
     Closure,
     Gate,
@@ -44,4 +44,5 @@ __all__ = [
     "SlotOverride",
     "UserSession",
     "Vehicle",
+    "VehicleGrant",
 ]

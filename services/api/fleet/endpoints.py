@@ -23,8 +23,12 @@ class VehicleController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> VehicleView:
+        """Register a vehicle; the enterprise becomes its holder. 409 already-exists when it
+        holds the plate already, vehicle-held-by-another when another enterprise does."""
         enterprise_id = principal.require_enterprise()
-        new = service.NewVehicle(data.plate, data.vehicle_type, data.trailer_plate)
+        new = service.NewVehicle(
+            data.plate, data.vehicle_type, data.trailer_plate, data.registration_number
+        )
         return VehicleView.of(await service.register_vehicle(uow, enterprise_id, new))
 
     @get(operation_id="listVehicles")
