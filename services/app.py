@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             bus,
             settings.redis_url,
             settings.redis_namespace,
+            horizon=timedelta(days=settings.booking_horizon_days),
         ),
     )
     if settings.checkin_batch_ms > 0:

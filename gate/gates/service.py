@@ -74,36 +74,54 @@ async def availability(
     end = begin + hours * SLOT_LENGTH
     result: list[SlotAvailability] = []
     for direction in directions:
-        calendar = await load_calendar(uow, gate, direction, begin, end)
-        stored = {
-            row.starts_at: row
-            for row in await uow.session.scalars(
-                select(Slot).where(
-                    Slot.gate_id == gate.id,
-                    Slot.direction == direction.value,
-                    Slot.starts_at >= begin,
-                    Slot.starts_at < end,
-                )
+        result += await judged_hours(uow, gate, direction, begin, end, now=now, horizon=horizon)
+    return result
+
+
+async def judged_hours(
+    uow: UnitOfWork,
+    gate: Gate,
+    direction: Direction,
+    begin: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    horizon: timedelta,
+) -> list[SlotAvailability]:
+    """The hours of one direction in ``[begin, end)`` (``begin`` on the hour) as a booker
+    would find them at ``now``: the one place availability and the live board's free places
+    read them, so that neither offers an hour booking refuses."""
+    calendar = await load_calendar(uow, gate, direction, begin, end)
+    stored = {
+        row.starts_at: row
+        for row in await uow.session.scalars(
+            select(Slot).where(
+                Slot.gate_id == gate.id,
+                Slot.direction == direction.value,
+                Slot.starts_at >= begin,
+                Slot.starts_at < end,
             )
-        }
-        for hour in hours_between(begin, end):
-            planned = calendar.capacity(hour)
-            slot = stored.get(hour)
-            capacity = slot.capacity if slot else planned.capacity
-            booked = slot.booked if slot else 0
-            closed_reason = planned.closed_reason if capacity == 0 else None
-            refusal = booking_refusal(hour, now, capacity, booked, closed_reason, horizon)
-            result.append(
-                SlotAvailability(
-                    direction=direction,
-                    starts_at=hour,
-                    capacity=capacity,
-                    booked=booked,
-                    remaining=0 if refusal else remaining_places(capacity, booked),
-                    closed_reason=closed_reason,
-                    refusal=refusal.detail if refusal else None,
-                )
+        )
+    }
+    result: list[SlotAvailability] = []
+    for hour in hours_between(begin, end):
+        planned = calendar.capacity(hour)
+        slot = stored.get(hour)
+        capacity = slot.capacity if slot else planned.capacity
+        booked = slot.booked if slot else 0
+        closed_reason = planned.closed_reason if capacity == 0 else None
+        refusal = booking_refusal(hour, now, capacity, booked, closed_reason, horizon)
+        result.append(
+            SlotAvailability(
+                direction=direction,
+                starts_at=hour,
+                capacity=capacity,
+                booked=booked,
+                remaining=0 if refusal else remaining_places(capacity, booked),
+                closed_reason=closed_reason,
+                refusal=refusal.detail if refusal else None,
             )
+        )
     return result
 
 

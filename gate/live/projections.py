@@ -22,9 +22,9 @@ from gate.domain.forecast import (
 )
 from gate.domain.plates import format_plate, mask_plate
 from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts, service_order
-from gate.domain.slots import Direction, remaining_places
+from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH, as_local, floor_to_slot
-from gate.gates.calendar import load_calendar
+from gate.gates.service import judged_hours
 from gate.live.messages import (
     Accuracy,
     CalledVehicle,
@@ -41,7 +41,7 @@ from gate.live.messages import (
 )
 from gate.queue.places import order_in_class, place_in_order, places_in_queue
 from gate.queue.service import cursor_position
-from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane, Slot
+from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane
 from gate.store.tables import Notice as NoticeRow
 from gate.store.unit_of_work import UnitOfWork
 
@@ -84,7 +84,12 @@ class DirectionState:
 
 
 async def direction_state(
-    session: AsyncSession, gate: Gate, direction: Direction, now: datetime, uow: UnitOfWork
+    session: AsyncSession,
+    gate: Gate,
+    direction: Direction,
+    now: datetime,
+    uow: UnitOfWork,
+    horizon: timedelta,
 ) -> DirectionState:
     lanes = [lane for lane in await _lanes(session, gate) if lane.direction == direction.value]
     here = (Booking.gate_id == gate.id, Booking.direction == direction.value)
@@ -152,7 +157,7 @@ async def direction_state(
         at_lanes=sorted(at_lanes, key=lambda b: (b.called_at or b.slot_start, b.id)),
         rate=rate,
         wait_for_newcomer=minutes,
-        free=await _free_places(session, gate, direction, now, uow),
+        free=await _free_places(uow, gate, direction, now, horizon),
     )
 
 
@@ -173,30 +178,14 @@ async def _lanes(session: AsyncSession, gate: Gate) -> list[Lane]:
 
 
 async def _free_places(
-    session: AsyncSession, gate: Gate, direction: Direction, now: datetime, uow: UnitOfWork
+    uow: UnitOfWork, gate: Gate, direction: Direction, now: datetime, horizon: timedelta
 ) -> list[FreePlaces]:
+    """The next FREE_PLACES_AHEAD hours as availability shows them (``judged_hours``, booking's
+    own rule): an hour booking would refuse (beyond the horizon, closed, full) has no place."""
     begin = floor_to_slot(now)
     end = begin + FREE_PLACES_AHEAD * SLOT_LENGTH
-    calendar = await load_calendar(uow, gate, direction, begin, end)
-    stored = {
-        s.starts_at: s
-        for s in await session.scalars(
-            select(Slot).where(
-                Slot.gate_id == gate.id,
-                Slot.direction == direction.value,
-                Slot.starts_at >= begin,
-                Slot.starts_at < end,
-            )
-        )
-    }
-    places = []
-    for hour in range(FREE_PLACES_AHEAD):
-        start = begin + hour * SLOT_LENGTH
-        slot = stored.get(start)
-        capacity = slot.capacity if slot else calendar.capacity(start).capacity
-        remaining = remaining_places(capacity, slot.booked if slot else 0)
-        places.append(FreePlaces(as_local(start), remaining, capacity == 0))
-    return places
+    hours = await judged_hours(uow, gate, direction, begin, end, now=now, horizon=horizon)
+    return [FreePlaces(as_local(h.starts_at), h.remaining, h.capacity == 0) for h in hours]
 
 
 def _direction_board(state: DirectionState, lane_codes: dict[str, str]) -> DirectionBoard:
@@ -259,9 +248,10 @@ class GateState:
     agency_minutes: dict[str, float | None]
 
 
-async def gate_state(uow: UnitOfWork, gate: Gate, now: datetime) -> GateState:
+async def gate_state(uow: UnitOfWork, gate: Gate, now: datetime, horizon: timedelta) -> GateState:
+    """``horizon``: the booking horizon, so the free places shown are the ones booking takes."""
     session = uow.session
-    states = [await direction_state(session, gate, d, now, uow) for d in Direction]
+    states = [await direction_state(session, gate, d, now, uow, horizon) for d in Direction]
     lane_codes = {ln.id: ln.code for s in states for ln in s.lanes}
     return GateState(gate, states, lane_codes, await _agency_minutes(session, gate))
 

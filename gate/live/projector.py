@@ -10,12 +10,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 import redis.asyncio as redis_asyncio
 from sqlalchemy import select
 
+from gate.domain.slots import DEFAULT_HORIZON
 from gate.domain.time import utc_now
 from gate.live.backends import LiveBackend
 from gate.live.channels import always_on, board_channel, enterprise_channel, officer_channel
@@ -51,11 +53,13 @@ class Projector:
         new_uow: Callable[[], UnitOfWork],
         backend: LiveBackend,
         min_interval: float = 0.5,
+        horizon: timedelta = DEFAULT_HORIZON,
         refresh: float = 2.0,
         tick: float = 0.1,
     ) -> None:
         self._new_uow = new_uow
         self._backend = backend
+        self.horizon = horizon  # the booking horizon: boards offer only hours booking takes
         self.min_interval = min_interval  # coalescing: at most 1/min_interval messages/s
         self.refresh = refresh  # rebuilt this often anyway: time moves, events get lost
         self.tick_seconds = tick
@@ -190,7 +194,9 @@ class Projector:
     ) -> None:
         moment = utc_now()
         needed = gates if due_enterprises else due_gates
-        states: dict[str, GateState] = {g.id: await gate_state(uow, g, moment) for g in needed}
+        states: dict[str, GateState] = {
+            g.id: await gate_state(uow, g, moment, self.horizon) for g in needed
+        }
         for gate in due_gates:
             state = states[gate.id]
             await self._publish(board_channel(gate.code), await public_board(uow, state, moment))

@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 import redis.asyncio as redis_asyncio
 
 from gate.bus.events import InMemoryEventBus, RedisEventBus
+from gate.domain.slots import DEFAULT_HORIZON
 from gate.live.backends import LiveBackend, MemoryLiveBackend, RedisLiveBackend
 from gate.live.hub import Hub
 from gate.live.projector import Projector
@@ -29,6 +31,7 @@ class Live:
         bus: InMemoryEventBus | RedisEventBus | Any,
         redis_url: str | None,
         namespace: str = "gate",
+        horizon: timedelta = DEFAULT_HORIZON,
     ) -> None:
         self.backend: LiveBackend = (
             RedisLiveBackend(redis_url, namespace)
@@ -36,7 +39,7 @@ class Live:
             else MemoryLiveBackend(lambda: self.hub.watched())
         )
         self.hub = Hub(self.backend.snapshot)
-        self.projector = Projector(new_uow, self.backend)
+        self.projector = Projector(new_uow, self.backend, horizon=horizon)
         self._bus = bus
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -34,11 +34,13 @@ CLOSE_FORBIDDEN = 4403
 
 
 @get("/api/v1/gates/{code:str}/board", operation_id="getBoard", tags=["live"], security=[])
-async def get_board(code: FromPath[str], uow: NamedDependency[UnitOfWork]) -> PublicBoard:
+async def get_board(
+    code: FromPath[str], uow: NamedDependency[UnitOfWork], platform: NamedDependency[Platform]
+) -> PublicBoard:
     """The public board of a gate as JSON, computed from the database now (for polling)."""
     gate = await gate_by_code(uow, code)
     now = utc_now()
-    return await public_board(uow, await gate_state(uow, gate, now), now)
+    return await public_board(uow, await gate_state(uow, gate, now, platform.horizon), now)
 
 
 def _platform(socket: WebSocket[Any, Any, Any]) -> Platform:

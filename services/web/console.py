@@ -69,7 +69,7 @@ class ConsoleController(Controller):
         agency = who.require_officer_at(gate.id)
         direction = Direction(request.query_params.get("direction") or "export")
         now = utc_now()
-        board = await officer_board(uow, await gate_state(uow, gate, now), now)
+        board = await officer_board(uow, await gate_state(uow, gate, now, platform.horizon), now)
         lanes = [ln for d in board.directions if d.direction == direction.value for ln in d.lanes]
         waiting = [v for v in board.waiting if v.direction == direction.value]
         # The board lists the head of the queue; the direction's board counts all of it.

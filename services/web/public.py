@@ -40,7 +40,8 @@ async def gates_page(
     for gate in await list_gates(uow):
         board = platform.live.hub.channel(board_channel(gate.code)).state
         if board is None:
-            computed = await public_board(uow, await gate_state(uow, gate, now), now)
+            state = await gate_state(uow, gate, now, platform.horizon)
+            computed = await public_board(uow, state, now)
             board = msgspec.to_builtins(computed)
         boards.append({**board, "code": gate.code, "counterpart": gate.counterpart})
     return page(request, "gates.html", gates=boards)

@@ -4,13 +4,20 @@ free place and says why."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
 from gate.domain.time import floor_to_slot, utc_now
-from tests.helpers import Api, Enterprise
+from gate.live.channels import board_channel
+from services.app import create_app
+from tests.asgi import in_process_client
+from tests.helpers import Api, Enterprise, open_all_day
+from tests.live import eventually
 
 HORIZON = timedelta(days=14)  # the settings' default booking horizon
 
@@ -75,3 +82,50 @@ async def test_hours_already_over_offer_no_place_and_say_so(api: Api):
     for slot in await _hours(api, yesterday, 6):
         assert slot["remaining"] == 0
         assert slot["refusal"] == "that slot is in the past"
+
+
+async def _board_and_availability(api: Api) -> list[tuple[Any, Any, Any]]:
+    board = await api.client.get("/api/v1/gates/tan-thanh/board")
+    assert board.status_code == 200, board.text
+    export = next(d for d in board.json()["directions"] if d["direction"] == "export")
+    free = export["free_places"]
+    offered = await _hours(api, datetime.fromisoformat(free[0]["starts_at"]), len(free))
+    pairs = zip(free, offered, strict=True)
+    return [(f["starts_at"], f["remaining"], o["remaining"]) for f, o in pairs]
+
+
+@pytest.mark.parametrize("horizon_days", [14, 0])
+async def test_the_boards_free_places_are_the_places_availability_offers_under_any_horizon(
+    settings: Settings, bus: InMemoryEventBus, horizon_days: int
+):
+    """The live board's "free places ahead" judge each hour by booking's own rule: with a
+    horizon of 0 days (only the running hour bookable) it offered open hours booking refuses."""
+    app = create_app(dataclasses.replace(settings, booking_horizon_days=horizon_days), bus=bus)
+    async with in_process_client(app) as client:
+        api = Api(client)
+        await open_all_day(api, capacity=3)
+        hour = floor_to_slot(utc_now())
+        await api.set_capacity(hour + timedelta(hours=2), 0)
+        await api.set_capacity(hour + timedelta(hours=3), 1)
+        if horizon_days:
+            enterprise = await api.enterprise()
+            slot = await api.slot(hour + timedelta(hours=3))
+            assert (await _book(enterprise, await enterprise.driver(), slot)).status_code == 201
+        hours = await _board_and_availability(api)
+        if floor_to_slot(utc_now()) != hour:
+            pytest.skip("the clock turned an hour during the test")
+        assert [board for _, board, _ in hours] == [offered for _, _, offered in hours], hours
+        if horizon_days:
+            assert [board for _, board, _ in hours] == [3, 3, 0, 0, 3, 3]
+        else:  # only the hour running now can still be booked
+            assert [board for _, board, _ in hours] == [3, 0, 0, 0, 0, 0]
+        # The board the projector keeps live says the same.
+        channel = app.state.platform.live.hub.channel(board_channel("tan-thanh"))
+        expected = [offered for _, _, offered in hours]
+
+        async def live_board_agrees() -> bool:
+            board = channel.state or {"directions": []}
+            export = [d for d in board["directions"] if d["direction"] == "export"]
+            return bool(export) and [f["remaining"] for f in export[0]["free_places"]] == expected
+
+        await eventually(live_board_agrees)

@@ -3,6 +3,8 @@ of thousands of trucks must not be sent whole to every console twice a second.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -29,7 +31,7 @@ async def test_the_officer_board_lists_the_head_of_the_queue_and_counts_the_rest
     await uow.session.rollback()
     gate = await gate_by_code(uow, "tan-thanh")
     now = utc_now()
-    state = await projections.gate_state(uow, gate, now)
+    state = await projections.gate_state(uow, gate, now, timedelta(days=14))
     board = await projections.officer_board(uow, state, now)
 
     export = next(d for d in board.directions if d.direction == "export")

@@ -69,7 +69,7 @@ async def test_places_of_a_batch_are_the_places_in_the_full_service_order(
                 asked = chance.sample(yard, 25)
                 places = await places_in_queue(uow, gate, [(b, i) for i, b in enumerate(asked)])
                 cycle = ServiceCycle.parse(gate.service_cycle)
-                state = await projections.gate_state(uow, gate, now)
+                state = await projections.gate_state(uow, gate, now, timedelta(days=14))
                 for direction in ("export", "import"):
                     expected = queue_positions(
                         [entry_of(b) for b in yard if b.direction == direction], cycle, 0
