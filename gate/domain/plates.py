@@ -93,7 +93,10 @@ def normalise_plate(raw: str) -> str:
     ASCII), upper case, every separator removed. Idempotent; total on any text."""
     if raw.isascii():  # what cameras send: NFKC would change nothing
         return _SEPARATORS.sub("", raw).upper()
-    folded = raw
+    # Every invisible format character (Unicode category Cf) goes too: the direction marks and
+    # embeddings a copy from a spreadsheet or a right-to-left page carries (U+200E, U+202A...),
+    # the soft hyphen, the invisible separator. None is ASCII; none is ever part of a plate.
+    folded = "".join(c for c in raw if unicodedata.category(c) != "Cf")
     # Upper-casing can undo NFKC's composition and NFKC can give back a lower-case letter
     # (ᵃ → a), so the two are applied until neither changes anything; twice is the most any
     # real text needs, the bound keeps a pathological input cheap.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -339,3 +341,27 @@ def test_something_that_is_not_a_plate_is_masked_entirely(raw: str) -> None:
         parse_plate(normalised)
     except InvalidPlate:
         assert mask_plate(normalised) == "•••"
+
+
+# Every invisible format character Unicode knows (category Cf): the direction marks and
+# embeddings a copy from a spreadsheet or a right-to-left page carries, the soft hyphen, the
+# invisible separator and times, the word joiner, the byte order mark...
+FORMAT_CHARACTERS = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+
+
+@given(
+    valid_plates.filter(lambda p: len(p) <= MAX_PLATE_INPUT - 2),
+    st.lists(st.sampled_from(FORMAT_CHARACTERS), min_size=1, max_size=2),
+    st.data(),
+)
+def test_a_plate_pasted_with_invisible_format_characters_is_the_same_plate(
+    plate: str, invisible: list[str], data: st.DataObject
+) -> None:
+    """'12C\u200e123.45' (a left-to-right mark) or '12C\u00ad12345' (a soft hyphen) was
+    refused as not a plate."""
+    typed = plate
+    for character in invisible:
+        at = data.draw(st.integers(0, len(typed)))
+        typed = typed[:at] + character + typed[at:]
+    assert normalise_plate(typed) == plate
+    assert parse_plate(typed).normalised == plate
