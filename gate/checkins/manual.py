@@ -57,7 +57,11 @@ async def check_in_by_hand(
         booking = await uow.session.get(Booking, request.booking_id)
         if booking is None or booking.gate_id != gate.id:
             raise NotFound("no such vehicle at this gate")
-        event = DeviceEvent(event.event_id, observed, booking_code=booking.code)
+        # The trailer the officer sees goes with the booking, as a camera's would: another
+        # than declared is admitted and flagged.
+        event = DeviceEvent(
+            event.event_id, observed, booking_code=booking.code, trailer_plate=request.trailer_plate
+        )
     elif request.plate:
         event = DeviceEvent(event.event_id, observed, request.plate, None, request.trailer_plate)
     else:

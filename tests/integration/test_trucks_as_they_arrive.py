@@ -130,6 +130,30 @@ async def test_a_truck_with_another_trailer_than_declared_is_admitted_and_flagge
     assert facts["trailer_mismatch"] is True
 
 
+async def test_an_officer_checking_a_booking_in_by_hand_with_another_trailer_flags_it(
+    api: Api, uow: UnitOfWork
+):
+    """The trailer the officer typed beside a booking was dropped: admitted, never flagged."""
+    enterprise = await api.enterprise()
+    truck = await enterprise.vehicle("12C-204.02", trailer_plate="12R-020.45")
+    booking = (await enterprise.book(this_hour(), vehicle=truck)).json()
+    operator = await officer(api, "gate_operator")
+
+    answer = await api.client.post(
+        f"{YARD}/manual-checkins",
+        json={"booking_id": booking["id"], "trailer_plate": "12R-099.98"},
+        headers=operator,
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "on_time"
+    seen = (await api.client.get(f"{YARD}/vehicles/{booking['id']}", headers=operator)).json()
+    assert seen["vehicle"]["trailer_mismatch"] is True
+    assert seen["vehicle"]["arrived_trailer_plate"] == "12R-099.98"
+    facts, _ = await _arrival_facts(uow, booking["id"])
+    assert facts["trailer_mismatch"] is True and facts["manual"] is True
+
+
 async def test_a_truck_with_its_declared_trailer_is_not_flagged(api: Api, uow: UnitOfWork):
     enterprise = await api.enterprise()
     truck = await enterprise.vehicle("12C-205.01", trailer_plate="12R-020.55")
