@@ -4,6 +4,7 @@ cause. Nothing here leaks internals: unexpected errors are logged and answered g
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -147,11 +148,17 @@ def on_domain_error(request: Request[Any, Any, Any], error: errors.DomainError) 
 
 def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
     if isinstance(error, ValidationException):
+        found = _validation_errors(request, error)
+        if not found and (missing := _MISSING.match(error.detail or "")):
+            # Litestar says which parameter is missing only in its message: name it as the
+            # client must write it, like any other validation error.
+            source, name = missing.groups()
+            found = [{"message": f"{name} is required", "key": name, "source": source}]
         return problem_response(
             "validation",
             "the request does not match the schema",
             request.url.path,
-            errors=_validation_errors(request, error),
+            errors=found,
         )
     code = _BY_STATUS.get(error.status_code)
     if code is None:
@@ -160,6 +167,10 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
     if isinstance(error, NotFoundException) and detail == "Not Found":
         detail = "no such resource"
     return problem_response(code, detail, request.url.path, dict(error.headers or {}) or None)
+
+
+# Litestar's message for a required parameter that was not sent.
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
 
 
 def _validation_errors(

@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.server import ROOT, free_port, running_platform
 
 README = (ROOT / "README.md").read_text()
+FLEET = "== the fleet's tour"
 
 
 def _block(marker: str) -> str:
@@ -53,7 +54,10 @@ def test_the_first_command_serves_the_api_docs_and_the_seeded_gates(
 
 def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tuple[str, Path]):
     base, data_dir = served_platform
-    script = "set -euo pipefail\n" + _block("tour")
+    # The fleet's tour goes on from the first's variables, so both run in one shell.
+    script = "\n".join(
+        ["set -euo pipefail", _block("tour"), f"echo '{FLEET}'", _block("tour-fleet")]
+    )
     result = subprocess.run(
         ["bash", "-c", script],
         cwd=ROOT,
@@ -63,7 +67,8 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
+    tour, fleet = result.stdout.split(FLEET + "\n")
+    lines = tour.splitlines()
     assert lines[2:6] == ["booked", "/problems/plate-already-booked", lines[4], "cancelled"]
     assert lines[4].endswith("T11:00:00+07:00")
     assert lines[6] == "on_time place 1"
@@ -83,6 +88,27 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
         timeout=60,
     )
     assert verified.returncode == 0 and "every chain intact" in verified.stdout
+    assert fleet.splitlines() == [
+        "/problems/already-exists",  # １２Ｃ–１２３.４５ is the tour's 12C-123.45
+        "/problems/invalid-plate",  # 桂A12O45: no O in a Chinese serial
+        "/problems/vehicle-held-by-another",
+        "replayed",  # one instant in UTC, then at +07:00
+        "False",  # the grant revoked...
+        "/problems/not-found",  # ...no new booking by the shipper
+        "booked",  # ...the one made stands
+        "on_time 29C-•••78 None",  # read by its trailer's plate
+        "1 29C-456.78 12R-012.34",
+        "/problems/event-id-reused",
+        "on_time 桂A·•••45 桂A·•••45",  # the O read as 0: corrected, masked
+        "needs_confirmation 桂A·•••55 None",
+        "桂A·1Z355 ['桂A·1Z3S5', '桂A·12355']",
+        "on_time",  # checked in by hand
+        "/problems/registration-mismatch",
+        "29C-456.78",
+        "422",
+        "opens_at and closes_at are both 0: write 0 to 24 for round the clock; close a "
+        "direction with hourly_capacity 0 or a closure",
+    ]
 
 
 def test_ci_runs_the_readmes_test_command():

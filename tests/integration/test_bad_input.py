@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from gate.store.tables import Booking, Driver, Slot, Vehicle
 from gate.store.unit_of_work import UnitOfWork
-from tests.helpers import Api, Enterprise, tomorrow_at
+from tests.helpers import Api, Enterprise, officer, tomorrow_at
 
 
 async def _snapshot(uow: UnitOfWork) -> tuple[int, ...]:
@@ -152,3 +152,15 @@ async def test_every_problem_type_is_documented(api: Api):
         "status": 409,
         "title": "The slot has no free place",
     }
+
+
+async def test_a_missing_query_parameter_is_named_in_the_problem(api: Api):
+    headers = await officer(api, "gate_operator")
+    response = await api.client.get("/api/v1/gates/tan-thanh/queue", headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"].endswith("/validation")
+    assert problem["errors"] == [
+        {"message": "direction is required", "key": "direction", "source": "query"}
+    ]
