@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.orm.attributes import InstrumentedAttribute, set_committed_value
 
 from gate.checkins.fingerprint import event_fingerprint
@@ -29,6 +29,7 @@ from gate.checkins.judging import (
 )
 from gate.checkins.matching import Known, fuzzy_key
 from gate.checkins.matching import read_of as normalise_read
+from gate.checkins.records import Key, claim, reused, stored_answers
 from gate.domain.checkin import CheckinOutcome, RefusalReason
 from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
@@ -54,8 +55,6 @@ __all__ = [
 ]
 
 _encoder = msgspec.json.Encoder()
-# What a claim writes over an expired record: everything but the key.
-_TAKEN_OVER = ("outcome", "observed_at", "received_at", "answer", "booking_id", "fingerprint")
 # What a walk-in booking holds when it is stored (the rest stays NULL or its default).
 _WALK_IN_COLUMNS = (
     *("id", "code", "enterprise_id", "gate_id", "direction", "slot_id", "slot_start"),
@@ -65,7 +64,6 @@ _WALK_IN_COLUMNS = (
 )
 
 Read = tuple[Device, DeviceEvent]
-Key = tuple[str, str]  # (device id, event id)
 # An event's encoded answer, and whether it replays an earlier one; or, for an event_id the
 # device used before for another event, that refusal (returned, so the others still go on).
 Answered = tuple[bytes, bool]
@@ -96,10 +94,10 @@ async def check_in_many(
     first_of: dict[Key, int] = {}
     for index, (device, event) in enumerate(reads):
         first_of.setdefault((device.id, event.event_id), index)
-    claimed = await _claim(
+    claimed = await claim(
         uow, [(reads[i], prints[i]) for i in first_of.values()], utc_now() - retention
     )
-    stored = await _stored_answers(uow, [key for key in first_of if key not in claimed])
+    stored = await stored_answers(uow, [key for key in first_of if key not in claimed])
     acting = [index for key, index in first_of.items() if key in claimed]
     acted: dict[int, bytes] = {}
     if acting:
@@ -111,77 +109,10 @@ async def check_in_many(
         first = first_of[key]
         owner, answer = (prints[first], acted[first]) if key in claimed else stored[key]
         if owner is not None and owner != prints[index]:  # None: a record older than 0007
-            results.append(_reused(event))
+            results.append(reused(event))
         else:
             results.append((answer, index != first or key not in claimed))
     return results
-
-
-def _reused(event: DeviceEvent) -> EventIdReused:
-    return EventIdReused(
-        f"this device sent event_id {event.event_id!r} before with another plate, code, time "
-        "or field; give each event an id of its own (a retry must repeat the event exactly)",
-        event_id=event.event_id,
-    )
-
-
-async def _claim(
-    uow: UnitOfWork, reads: Sequence[tuple[Read, str]], expired_before: datetime
-) -> set[Key]:
-    """Claim the events' ids (each with its fingerprint): a new record, or one received
-    before ``expired_before`` taken over in the same statement (its key counts as new; on
-    PostgreSQL the row lock and on SQLite the write lock make that race-free). One that
-    another transaction claimed first waits for it to commit and is then not ours: a replay,
-    or a reuse. Claimed in key order, so that two batches holding the same events cannot
-    deadlock on them. The keys must be distinct (one statement cannot take a row twice)."""
-    if not reads:
-        return set()
-    now = utc_now()
-    rows = sorted(
-        (
-            {
-                "device_id": device.id,
-                "event_id": event.event_id,
-                "outcome": "pending",
-                "observed_at": event.observed_at,
-                "received_at": now,
-                "answer": b"",
-                "booking_id": None,
-                "fingerprint": fingerprint,
-            }
-            for (device, event), fingerprint in reads
-        ),
-        key=lambda row: (row["device_id"], row["event_id"]),
-    )
-    table = table_of(CheckinRecord)
-    insert = conflict_insert(uow.session)(table)
-    claimed = await uow.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["device_id", "event_id"],
-            set_={column: insert.excluded[column] for column in _TAKEN_OVER},
-            where=table.c.received_at < expired_before,
-        ).returning(table.c.device_id, table.c.event_id),
-        rows,
-    )
-    return {(device_id, event_id) for device_id, event_id in claimed}
-
-
-async def _stored_answers(
-    uow: UnitOfWork, keys: Sequence[Key]
-) -> dict[Key, tuple[str | None, bytes]]:
-    """The stored fingerprint and answer of each key (all exist: the claim found them, and
-    holds their rows locked on PostgreSQL, so a purge cannot take them meanwhile)."""
-    if not keys:
-        return {}
-    rows = await uow.session.execute(
-        select(
-            CheckinRecord.device_id,
-            CheckinRecord.event_id,
-            CheckinRecord.fingerprint,
-            CheckinRecord.answer,
-        ).where(tuple_(CheckinRecord.device_id, CheckinRecord.event_id).in_(keys))
-    )
-    return {(device, event): (fingerprint, answer) for device, event, fingerprint, answer in rows}
 
 
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:

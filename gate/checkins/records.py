@@ -1,0 +1,92 @@
+"""Device-event records (checkin_records): the claim that makes a device event acted on once
+per (device, event_id), the stored answer a retry replays, and the refusal of an id reused
+for another event (the IETF httpapi idempotency-key draft's rule). A record older than the
+retention window is taken over by a new claim, so its key counts as new."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+
+from gate.checkins.judging import DeviceEvent
+from gate.domain.errors import EventIdReused
+from gate.domain.time import utc_now
+from gate.store.database import conflict_insert
+from gate.store.tables import CheckinRecord, Device
+from gate.store.tables.base import table_of
+from gate.store.unit_of_work import UnitOfWork
+
+Key = tuple[str, str]  # (device id, event id)
+Read = tuple[Device, DeviceEvent]
+# What a claim writes over an expired record: everything but the key.
+_TAKEN_OVER = ("outcome", "observed_at", "received_at", "answer", "booking_id", "fingerprint")
+
+
+def reused(event: DeviceEvent) -> EventIdReused:
+    """The refusal of an event whose id the device used before for another event."""
+    return EventIdReused(
+        f"this device sent event_id {event.event_id!r} before with another plate, code, time "
+        "or field; give each event an id of its own (a retry must repeat the event exactly)",
+        event_id=event.event_id,
+    )
+
+
+async def claim(
+    uow: UnitOfWork, reads: Sequence[tuple[Read, str]], expired_before: datetime
+) -> set[Key]:
+    """Claim the events' ids (each with its fingerprint): a new record, or one received
+    before ``expired_before`` taken over in the same statement (its key counts as new; on
+    PostgreSQL the row lock and on SQLite the write lock make that race-free). One that
+    another transaction claimed first waits for it to commit and is then not ours: a replay,
+    or a reuse. Claimed in key order, so that two batches holding the same events cannot
+    deadlock on them. The keys must be distinct (one statement cannot take a row twice)."""
+    if not reads:
+        return set()
+    now = utc_now()
+    rows = sorted(
+        (
+            {
+                "device_id": device.id,
+                "event_id": event.event_id,
+                "outcome": "pending",
+                "observed_at": event.observed_at,
+                "received_at": now,
+                "answer": b"",
+                "booking_id": None,
+                "fingerprint": fingerprint,
+            }
+            for (device, event), fingerprint in reads
+        ),
+        key=lambda row: (row["device_id"], row["event_id"]),
+    )
+    table = table_of(CheckinRecord)
+    insert = conflict_insert(uow.session)(table)
+    claimed = await uow.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["device_id", "event_id"],
+            set_={column: insert.excluded[column] for column in _TAKEN_OVER},
+            where=table.c.received_at < expired_before,
+        ).returning(table.c.device_id, table.c.event_id),
+        rows,
+    )
+    return {(device_id, event_id) for device_id, event_id in claimed}
+
+
+async def stored_answers(
+    uow: UnitOfWork, keys: Sequence[Key]
+) -> dict[Key, tuple[str | None, bytes]]:
+    """The stored fingerprint and answer of each key (all exist: the claim found them, and
+    holds their rows locked on PostgreSQL, so a purge cannot take them meanwhile)."""
+    if not keys:
+        return {}
+    rows = await uow.session.execute(
+        select(
+            CheckinRecord.device_id,
+            CheckinRecord.event_id,
+            CheckinRecord.fingerprint,
+            CheckinRecord.answer,
+        ).where(tuple_(CheckinRecord.device_id, CheckinRecord.event_id).in_(keys))
+    )
+    return {(device, event): (fingerprint, answer) for device, event, fingerprint, answer in rows}
