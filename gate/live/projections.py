@@ -329,11 +329,13 @@ async def officer_board(uow: UnitOfWork, state: GateState, now: datetime) -> Off
         waiting=waiting,
         at_lanes=at_lanes,
         agency_minutes=state.agency_minutes,
-        pending_reads=await _pending_reads(uow, state.gate),
+        pending_reads=await pending_read_entries(uow, state.gate),
     )
 
 
-async def _pending_reads(uow: UnitOfWork, gate: Gate) -> list[PendingReadEntry]:
+async def pending_read_entries(uow: UnitOfWork, gate: Gate) -> list[PendingReadEntry]:
+    """The gate's camera reads waiting for an officer, oldest first, each with the trucks it
+    may be (officers only: full plates). The officer board and the officers' API show these."""
     return [
         PendingReadEntry(
             id=row.id,

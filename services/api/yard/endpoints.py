@@ -17,15 +17,15 @@ from sqlalchemy import select
 from gate.accounts.principal import Principal
 from gate.checkins.judging import CheckinAnswer
 from gate.checkins.manual import ManualCheckin, check_in_by_hand
-from gate.checkins.pending import pending_reads
 from gate.clearance import service as clearance
 from gate.domain.bookings import AT_LANE_STATUSES
 from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import NotFound
-from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
+from gate.live.messages import PendingReadEntry
+from gate.live.projections import pending_read_entries
 from gate.notices import service as notices
 from gate.queue import service as queue
 from gate.store.tables import Booking, Lane
@@ -36,14 +36,12 @@ from services.api.idempotency import answer_idempotently, fingerprint
 from services.api.schemas import local, local_or_none
 from services.api.yard.schemas import (
     CallResult,
-    CandidateView,
     DecisionCreate,
     DecisionView,
     ManualCheckinCreate,
     NoticeCreate,
     NoticeView,
     PauseUpdate,
-    PendingReadView,
     QueuedVehicle,
     VehicleDetail,
     YardVehicle,
@@ -100,32 +98,12 @@ class YardController(Controller):
         code: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
-    ) -> list[PendingReadView]:
+    ) -> list[PendingReadEntry]:
         """Camera reads that fit several expected trucks, each with the trucks it may be,
         oldest first (any officer at the gate)."""
         gate = await gate_by_code(uow, code)
         principal.require_officer_at(gate.id)
-        return [
-            PendingReadView(
-                id=row.id,
-                plate_read=format_plate(row.plate_read),
-                direction=row.direction,
-                observed_at=local(row.observed_at),
-                candidates=[
-                    CandidateView(
-                        booking_id=b.id,
-                        booking_code=b.code,
-                        plate=format_plate(b.plate),
-                        trailer_plate=format_plate(b.trailer_plate) if b.trailer_plate else None,
-                        direction=b.direction,
-                        status=b.status,
-                        slot_start=local(b.slot_start),
-                    )
-                    for b in candidates
-                ],
-            )
-            for row, candidates in await pending_reads(uow, gate)
-        ]
+        return await pending_read_entries(uow, gate)
 
     @post("/manual-checkins", operation_id="checkInByHand", status_code=200)
     async def check_in_by_hand(

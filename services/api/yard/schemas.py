@@ -140,23 +140,3 @@ class ManualCheckinCreate(Input):
     plate: PlateText | None = None
     trailer_plate: PlateText | None = None
     pending_read_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-
-
-class CandidateView(Output):
-    booking_id: str
-    booking_code: str
-    plate: str
-    trailer_plate: str | None
-    direction: str
-    status: str
-    slot_start: datetime
-
-
-class PendingReadView(Output):
-    """A camera read that fits several expected trucks (officers see the plate as read)."""
-
-    id: str
-    plate_read: str
-    direction: str | None
-    observed_at: datetime
-    candidates: list[CandidateView]
