@@ -17,7 +17,9 @@ def check_declaration_number(number: str) -> str:
     """A 12-digit VNACCS declaration number, spaces and dashes removed."""
     cleaned = re.sub(r"[\s\-]", "", number)
     if not _DECLARATION.fullmatch(cleaned):
-        raise ValidationFailed("a customs declaration number has 12 digits", field="declaration")
+        raise ValidationFailed(
+            "a customs declaration number has 12 digits", field="declaration_number"
+        )
     return cleaned
 
 

@@ -40,19 +40,21 @@ class ServiceCycle:
 
     def __post_init__(self) -> None:
         if not self.shares:
-            raise ValidationFailed("a service cycle names at least one class", field="cycle")
+            raise ValidationFailed(
+                "a service cycle names at least one class", field="service_cycle"
+            )
         seen: set[QueueClass] = set()
         for queue_class, count in self.shares:
             if queue_class in seen:
                 raise ValidationFailed(
                     f"the class {queue_class.value} appears twice in the service cycle",
-                    field="cycle",
+                    field="service_cycle",
                 )
             seen.add(queue_class)
             if not 1 <= count <= MAX_SHARE:
                 raise ValidationFailed(
                     f"a class is served 1 to {MAX_SHARE} times per cycle, not {count}",
-                    field="cycle",
+                    field="service_cycle",
                 )
 
     @classmethod
@@ -66,19 +68,20 @@ class ServiceCycle:
             if not colon or not name or not count:
                 raise ValidationFailed(
                     f"write each share as class:count, e.g. regular:5, not {part.strip()!r}",
-                    field="cycle",
+                    field="service_cycle",
                 )
             try:
                 queue_class = QueueClass(name)
             except ValueError:
                 known = ", ".join(member.value for member in QueueClass)
                 raise ValidationFailed(
-                    f"unknown queue class {name!r}; the classes are {known}", field="cycle"
+                    f"unknown queue class {name!r}; the classes are {known}", field="service_cycle"
                 ) from None
             # int() would also take "+5", "1_0" and non-ASCII digits; a setting is plain digits.
             if not (count.isascii() and count.isdecimal()):
                 raise ValidationFailed(
-                    f"the count of {name} must be a whole number, not {count!r}", field="cycle"
+                    f"the count of {name} must be a whole number, not {count!r}",
+                    field="service_cycle",
                 )
             shares.append((queue_class, int(count)))
         return cls(tuple(shares))

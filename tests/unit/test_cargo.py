@@ -51,7 +51,7 @@ def test_a_twelve_digit_declaration_number_is_accepted_without_its_spaces_and_da
 def test_anything_but_twelve_digits_is_refused_as_a_declaration_number(typed: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         check_declaration_number(typed)
-    assert caught.value.extensions == {"field": "declaration"}
+    assert caught.value.extensions == {"field": "declaration_number"}
 
 
 @given(ascii_digits, st.lists(st.sampled_from([" ", "-", "  ", "--"]), max_size=4))
