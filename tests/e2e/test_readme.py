@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.server import ROOT, free_port, running_platform
 
 README = (ROOT / "README.md").read_text()
-FLEET = "== the fleet's tour"
+FLEET = "== the fleet tour"
 
 
 def _block(marker: str) -> str:
