@@ -10,7 +10,8 @@ from gate.store.unit_of_work import UnitOfWork
 
 async def pending_reads(uow: UnitOfWork, gate: Gate) -> list[tuple[PendingRead, list[Booking]]]:
     """The gate's reads waiting for an officer, oldest first, each with its candidate trucks
-    (those still active; a read none of whose trucks is still active is left out)."""
+    (those still active, by slot then plate, so every screen lists them alike; a read none of
+    whose trucks is still active is left out)."""
     rows = list(
         await uow.session.scalars(
             select(PendingRead)
@@ -27,7 +28,10 @@ async def pending_reads(uow: UnitOfWork, gate: Gate) -> list[tuple[PendingRead, 
         }
     waiting = []
     for row in rows:
-        active = [bookings[i] for i in row.candidates if i in bookings and bookings[i].active_plate]
+        active = sorted(
+            (bookings[i] for i in row.candidates if i in bookings and bookings[i].active_plate),
+            key=lambda b: (b.slot_start, b.plate),
+        )
         if active:  # once every candidate's booking ended there is nothing left to confirm
             waiting.append((row, active))
     return waiting

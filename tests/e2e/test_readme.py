@@ -101,7 +101,7 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
         "/problems/event-id-reused",
         "on_time 桂A·•••45 桂A·•••45",  # the O read as 0: corrected, masked
         "needs_confirmation 桂A·•••55 None",
-        "桂A·1Z355 ['桂A·1Z3S5', '桂A·12355']",
+        "桂A·1Z355 ['桂A·12355', '桂A·1Z3S5']",  # by slot, then plate
         "on_time",  # checked in by hand
         "/problems/registration-mismatch",
         "29C-456.78",
