@@ -27,7 +27,7 @@ from gate.domain.time import accepted_instant, as_utc
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
 from gate.gates.calendar import gate_by_code
-from gate.gates.slots import ensure_slot, release_place, take_place
+from gate.gates.slots import ensure_slot, lock_slots, release_place, take_place
 from gate.store.tables import Booking, Gate
 from gate.store.unit_of_work import UnitOfWork
 
@@ -153,6 +153,7 @@ async def reschedule_booking(
     gate = await gate_of(uow, booking)
     previous_start = booking.slot_start
     slot_id = await ensure_slot(uow, gate, Direction(booking.direction), start)
+    await lock_slots(uow, slot_id, booking.slot_id)  # the lock-order rule: by slot id
     await take_place(uow, slot_id)
     await release_place(uow, booking.slot_id)
     booking.slot_id, booking.slot_start = slot_id, start

@@ -152,9 +152,10 @@ async def decide(
     answer. Shared by the devices' check-in and the officers' check-in by hand."""
     known = await _load(uow, gate, reads)
     verdicts = [judge(gate, reader, event, known) for reader, event in reads]
-    for verdict in verdicts:
-        if verdict.released_slot is not None:
-            await release_place(uow, verdict.released_slot)
+    # The lock-order rule: slot rows by id (the walk-ins' hours are locked after these).
+    released = sorted(v.released_slot for v in verdicts if v.released_slot is not None)
+    for slot_id in released:
+        await release_place(uow, slot_id)
     await uow.session.flush()  # the booked vehicles' moves, before the walk-ins' hour locks
     await _place_walk_ins(uow, gate, verdicts)
     _second_reads_of_walk_ins(verdicts)

@@ -49,6 +49,21 @@ async def ensure_slot(uow: UnitOfWork, gate: Gate, direction: Direction, start: 
     return slot_id
 
 
+async def lock_slots(uow: UnitOfWork, *slot_ids: str) -> None:
+    """Row-lock several slots in one fixed order (by id) before changing their counts.
+
+    The lock-order rule: a transaction that updates two or more slot rows locks them all here
+    first, so two transactions moving places in opposite directions (07:00 -> 10:00 and
+    10:00 -> 07:00) queue on the lower id instead of each holding the row the other waits
+    for (a PostgreSQL deadlock). SQLite ignores FOR UPDATE: BEGIN IMMEDIATE serialises writers.
+    """
+    ids = sorted(set(slot_ids))
+    if len(ids) > 1:
+        await uow.session.execute(
+            select(Slot.id).where(Slot.id.in_(ids)).order_by(Slot.id).with_for_update()
+        )
+
+
 async def take_place(uow: UnitOfWork, slot_id: str) -> None:
     """Book one place, or raise SlotFull / SlotClosed. Atomic: the row lock of the UPDATE
     serialises concurrent bookers and the WHERE is re-checked after the lock is granted."""

@@ -81,6 +81,23 @@ def conflict_insert(session: AsyncSession) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
+# SQLSTATEs of a transaction the database chose to abort because of another one: a deadlock
+# (40P01) or a serialization failure (40001). Nothing was committed; the same request may
+# succeed if sent again.
+TRANSIENT_CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def is_transient_conflict(error: BaseException) -> bool:
+    """A deadlock or serialization failure: answered 503 with Retry-After, never 500."""
+    if not isinstance(error, DBAPIError):
+        return False
+    for cause in (error.orig, getattr(error.orig, "__cause__", None)):
+        state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if state in TRANSIENT_CONFLICT_STATES:
+            return True
+    return False
+
+
 def is_outage(error: BaseException) -> bool:
     """A lost or unreachable database, as opposed to a bad query: answered 503, and not
     worth retrying event by event."""

@@ -15,7 +15,7 @@ from litestar.params import FromPath, ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
 from gate.domain import errors
-from gate.store.database import is_outage
+from gate.store.database import is_outage, is_transient_conflict
 
 log = logging.getLogger("gate.api")
 
@@ -204,6 +204,16 @@ def _by_wire_name(request: Request[Any, Any, Any], found: dict[str, Any]) -> dic
 
 
 def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    if is_transient_conflict(error):
+        # A deadlock or serialization failure the lock-order rule did not prevent: the
+        # transaction was rolled back whole, so the client may safely send it again.
+        log.warning("api.transient_conflict", extra={"path": request.url.path})
+        return problem_response(
+            "service-unavailable",
+            "a concurrent change got in the way; the request changed nothing, retry it",
+            request.url.path,
+            {"Retry-After": "1"},
+        )
     if is_outage(error):
         log.warning("api.database_unavailable", extra={"path": request.url.path})
         return problem_response(

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import func, select
+
 from gate.bus.events import InMemoryEventBus
+from gate.store.tables import Booking, Slot
+from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, tomorrow_at
 
 
@@ -142,3 +146,58 @@ async def test_listing_pages_through_own_bookings_in_slot_order_with_filters(api
     assert [b["id"] for b in second.json()["items"]] == [ids[0]]
     assert second.json()["next_cursor"] is None
     assert {b["id"] for b in booked.json()["items"]} == {ids[0], ids[1]}
+
+
+async def test_twenty_concurrent_reschedules_in_opposite_directions_all_succeed_and_keep_counts(
+    api: Api, uow: UnitOfWork
+):
+    # Ten bookings move 07:00 -> 10:00 while ten others move 10:00 -> 07:00, all at once: each
+    # transaction locks both slot rows, so without one lock order PostgreSQL deadlocks them.
+    early, late = tomorrow_at(7), tomorrow_at(10)
+    await api.set_capacity(early, 20)
+    await api.set_capacity(late, 20)
+    enterprise = await api.enterprise()
+    moves = []
+    for source, target in [(early, late)] * 10 + [(late, early)] * 10:
+        booking = await enterprise.book(source)
+        assert booking.status_code == 201, booking.text
+        moves.append((booking.json(), target))
+
+    answers = await asyncio.gather(
+        *(
+            api.client.post(
+                f"/api/v1/bookings/{booking['id']}/reschedule",
+                json={"slot_start": target.isoformat(), "version": booking["version"]},
+                headers=enterprise.headers,
+            )
+            for booking, target in moves
+        )
+    )
+
+    statuses = [a.status_code for a in answers]
+    assert statuses == [200] * 20, [(a.status_code, a.text[:120]) for a in answers]
+    for hour in (early, late):
+        slot = await uow.session.scalar(select(Slot).where(Slot.starts_at == hour))
+        rows = await uow.session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.slot_id == slot.id, Booking.active_plate.is_not(None))
+        )
+        assert slot.booked == rows == 10
+
+
+def test_a_deadlock_that_still_happens_is_answered_503_with_retry_after_not_500():
+    from unittest.mock import MagicMock
+
+    from sqlalchemy.exc import DBAPIError
+
+    from services.api.problems import on_unexpected_error
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    request = MagicMock()
+    request.url.path = "/api/v1/bookings/x/reschedule"
+    answer = on_unexpected_error(request, DBAPIError("UPDATE slots", {}, Deadlock()))
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "1"
