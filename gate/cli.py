@@ -67,9 +67,41 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _make_data_dir(settings: Settings) -> Path:
+    """The data folder, created readable by its owner only (0700; parents as the umask says)."""
+    path = Path(settings.data_dir)
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode goes through the umask; 0700 only narrows it
+    return path
+
+
+def _create_private(path: Path) -> bool:
+    """Create ``path`` empty and owner-only (0600) from its first instant, never 0666 and
+    chmod later; False when it already exists."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    os.close(descriptor)
+    return True
+
+
+def _sqlite_path(database_url: str) -> Path | None:
+    """The file of an SQLite database URL (``sqlite+aiosqlite:///path``), None in memory."""
+    path = database_url.split("://", 1)[-1].removeprefix("/").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def _prepare_data_dir(settings: Settings) -> None:
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _make_data_dir(settings)
+        database = _sqlite_path(settings.database_url)
+        if database is not None:
+            # SQLite would create it 0644; its journal and WAL files take the file's mode.
+            database.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(database)
 
 
 def _upgrade(settings: Settings) -> None:
@@ -130,22 +162,23 @@ async def _sweep(settings: Settings) -> dict[str, int]:
 
 def _kept_secret(settings: Settings, name: str) -> str:
     """A random secret made once and kept in the data folder (owner-readable only)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = Path(settings.data_dir) / name
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32) + "\n")
-        path.chmod(0o600)
+    path = _make_data_dir(settings) / name
+    if _create_private(path):
+        with path.open("w") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
     return path.read_text().strip()
 
 
 def _admin_token(settings: Settings) -> tuple[str | None, str]:
-    """The bootstrap secret: GATE_ADMIN_TOKEN, or for the embedded default one made once and
-    kept in the data folder (readable by its owner only)."""
+    """The bootstrap secret, and what the banner says of it (never the secret itself):
+    GATE_ADMIN_TOKEN, or for the embedded default one made once and kept in the data folder
+    (readable by its owner only)."""
     if settings.admin_token:
-        return settings.admin_token, "from GATE_ADMIN_TOKEN"
+        return settings.admin_token, "set (from GATE_ADMIN_TOKEN)"
     if not settings.is_sqlite:
         return None, "not set: administrator endpoints refuse every request"
-    return _kept_secret(settings, "admin-token"), f"kept in {settings.data_dir}/admin-token"
+    token = _kept_secret(settings, "admin-token")
+    return token, f"in {Path(settings.data_dir) / 'admin-token'} (readable by you only)"
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
@@ -178,7 +211,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         f"  API docs:      {base}/schema\n"
         f"  Gates:         {base}/api/v1/gates\n"
         f"{boards}"
-        f"  Admin token:   {token or '-'} ({where})\n",
+        f"  Admin token:   {where}\n",
         flush=True,
     )
     configure_logging()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,52 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "asctime",
     "color_message",  # uvicorn's coloured copy of the message
 }
+
+
+# A query parameter whose name speaks of a secret: ``token``, ``api_key``, ``secret``,
+# ``password``, ``ticket``... Websockets sign in with ``?token=`` (browsers cannot set headers
+# on them), and uvicorn's access log prints every request's query string.
+_SECRET_PARAMETER = re.compile(
+    r"(?P<name>[?&;][^=&;#\s\"'?]*?(?:token|key|secret|passw|ticket)[^=&;#\s\"'?]*=)"
+    r"[^&;#\s\"']*",
+    re.IGNORECASE,
+)
+REDACTED = "[redacted]"
+# The loggers that print request lines: uvicorn's access log (HTTP), its error log (websocket
+# handshakes: ``"WebSocket /ws/...?token=..." [accepted]``), and the boards' websockets server.
+REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error", "websockets.server", "websockets")
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of its secret-bearing query parameters replaced:
+    ``/ws?token=abc&since=3`` becomes ``/ws?token=[redacted]&since=3``."""
+    return _SECRET_PARAMETER.sub(rf"\g<name>{REDACTED}", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Redacts secret query parameters in a record's message, arguments and extra fields."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {
+                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD and isinstance(value, str):
+                setattr(record, name, redact(value))
+        return True
+
+
+def install_redaction() -> None:
+    """Puts the one redaction rule on every logger that prints request lines (idempotent)."""
+    for name in REQUEST_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,9 +80,12 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    # On the handler too: whatever logger a request line comes from, it is printed redacted.
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    install_redaction()
     # The boards' server would log every viewer's arrival and departure: tens of thousands of
     # lines in a crisis, and a cost per viewer. Its warnings and errors still come through.
     logging.getLogger("websockets").setLevel(max(root.level, logging.WARNING))

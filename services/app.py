@@ -19,6 +19,7 @@ from gate.bus.events import EventBus, create_event_bus
 from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
 from gate.live.service import Live
+from gate.logs import install_redaction
 from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
@@ -38,6 +39,8 @@ MAX_BODY_BYTES = 64 * 1024
 
 def create_app(settings: Settings | None = None, bus: EventBus | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    # In each worker process too (``--workers N`` starts them afresh): request lines redacted.
+    install_redaction()
     engine = create_engine(settings)
     bus = bus or create_event_bus(settings.redis_url, settings.redis_namespace)
     session_factory = create_session_factory(engine)

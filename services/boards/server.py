@@ -26,6 +26,7 @@ from websockets.http11 import Request, Response
 from gate.live.channels import board_channel
 from gate.live.hub import ChannelState
 from gate.live.service import Live
+from gate.logs import install_redaction
 
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
 CLOSE_NOT_FOUND = 4404  # as the API's websocket endpoints
@@ -49,6 +50,7 @@ class BoardServer:
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (port 0: any free one); returns the port. Several
         processes may listen on one port (the kernel spreads the viewers)."""
+        install_redaction()  # its log lines never carry a query string's secrets
         self._server = await serve(
             self._serve,
             host,

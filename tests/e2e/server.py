@@ -25,13 +25,20 @@ def free_port() -> int:
 
 @contextmanager
 def running_platform(
-    command: list[str], env: dict[str, str], port: int, ready_within: float = 180
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    ready_within: float = 180,
+    output: Path | None = None,
 ) -> Iterator[str]:
     """Start ``command``, wait until /health/ready answers 200 on ``port``, yield the base URL,
-    and stop the whole process group afterwards."""
+    and stop the whole process group afterwards. Its stdout and stderr go to ``output`` when
+    given (complete once the context has exited), else to a temporary file."""
     # Output goes to a file, not a pipe: a busy server would fill a pipe nobody reads and
     # block on its own log lines.
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in the finally below)
+    log = (  # closed in the finally below
+        output.open("w+") if output else tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
+    )
     process = subprocess.Popen(
         command,
         cwd=ROOT,

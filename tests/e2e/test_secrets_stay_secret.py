@@ -1,0 +1,137 @@
+"""Secrets never reach the server's output, and its files are its owner's alone: a real
+`gate serve`, signed into with every kind of credential, over HTTP and websockets."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.e2e.server import free_port, running_platform
+from tests.helpers import ADMIN_TOKEN, Api, device, officer, open_all_day, read, unique_plate
+
+GATE = str(Path(sys.executable).with_name("gate"))
+ENV_ADMIN_TOKEN = ADMIN_TOKEN  # the one the helpers sign in with
+
+
+def _env(data_dir: Path, port: int, boards_port: int, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
+    env.update(
+        GATE_DATA_DIR=str(data_dir),
+        GATE_PORT=str(port),
+        GATE_BOARDS_PORT=str(boards_port),
+        GATE_SWEEP_SECONDS="0",
+        **extra,
+    )
+    return env
+
+
+def _serve(port: int) -> list[str]:
+    # A permissive umask: the platform's files must be private by how they are created.
+    return ["bash", "-c", f"umask 000 && exec {GATE} serve --port {port}"]
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def _first_message_or_close(url: str) -> None:
+    try:
+        async with connect(url, open_timeout=10) as socket:
+            await asyncio.wait_for(socket.recv(), 10)
+    except ConnectionClosed:
+        pass
+
+
+async def _traffic(base: str, boards: str, admin_token: str) -> list[str]:
+    """Signs in with every kind of credential, in headers and in ``?token=``; returns them."""
+    ws = base.replace("http://", "ws://")
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        api = Api(client)
+        await open_all_day(api)
+        enterprise = await api.enterprise()
+        session = (await officer(api, "gate_operator"))["Authorization"].partition(" ")[2]
+        camera = await device(api)
+        device_key = camera["Authorization"].partition(" ")[2]
+        vehicle = await enterprise.vehicle(unique_plate())
+        checkin = await client.post(
+            "/api/v1/gates/tan-thanh/checkins", json=read(vehicle["plate"]), headers=camera
+        )
+        assert checkin.status_code < 500, checkin.text
+        # The same credentials where a log could see them: in query strings.
+        for name, secret in [
+            ("token", admin_token),
+            ("api_key", enterprise.token),
+            ("device_key", device_key),
+            ("session_token", session),
+        ]:
+            await client.get("/api/v1/gates", params={name: secret, "since": "1"})
+        await client.post(
+            "/api/v1/gates/tan-thanh/checkins",
+            params={"token": device_key},
+            json=read(vehicle["plate"]),
+        )
+    await _first_message_or_close(f"{ws}/ws/v1/enterprise/vehicles?token={enterprise.token}")
+    await _first_message_or_close(f"{ws}/ws/v1/gates/tan-thanh/officer?token={session}")
+    await _first_message_or_close(f"{ws}/ws/v1/gates/tan-thanh/officer?token={admin_token}")
+    await _first_message_or_close(f"{ws}/ws/v1/enterprise/vehicles?token={device_key}")
+    await _first_message_or_close(f"{boards}/ws/v1/gates/tan-thanh/board?token={session}")
+    return [admin_token, enterprise.token, session, device_key]
+
+
+def test_no_secret_reaches_the_server_output_and_the_banner_only_says_the_env_token_is_set(
+    tmp_path: Path,
+):
+    port, boards_port = free_port(), free_port()
+    data_dir = tmp_path / "fresh" / "data"
+    output = tmp_path / "server.log"
+    env = _env(data_dir, port, boards_port, GATE_ADMIN_TOKEN=ENV_ADMIN_TOKEN)
+    with running_platform(_serve(port), env, port, output=output) as base:
+        secrets = asyncio.run(_traffic(base, f"ws://127.0.0.1:{boards_port}", ENV_ADMIN_TOKEN))
+    log = output.read_text()
+    banner = next(line for line in log.splitlines() if "Admin token:" in line)
+    assert ENV_ADMIN_TOKEN not in banner and "GATE_ADMIN_TOKEN" in banner
+    # The request lines are there (the log is on), with their secrets redacted.
+    assert "?token=[redacted]" in log and "WebSocket /ws/v1/enterprise/vehicles" in log
+    for secret in secrets:
+        assert secret not in log, f"a secret ({secret[:4]}…) is in the server's output"
+    assert _mode(data_dir) == 0o700
+    assert _mode(data_dir / "gate.db") == 0o600
+    assert _mode(data_dir / "secret-key") == 0o600
+
+
+def test_a_generated_admin_token_is_kept_owner_only_and_the_banner_names_its_file(
+    tmp_path: Path,
+):
+    port = free_port()
+    data_dir = tmp_path / "fresh" / "data"
+    output = tmp_path / "server.log"
+    with running_platform(_serve(port), _env(data_dir, port, free_port()), port, output=output):
+        token = (data_dir / "admin-token").read_text().strip()
+        answer = httpx.put(
+            f"http://127.0.0.1:{port}/api/v1/gates/tan-thanh/schedules/export",
+            params={"token": token},
+            json={"hourly_capacity": 50, "opens_at": 0, "closes_at": 24},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 200, answer.text
+    log = output.read_text()
+    banner = next(line for line in log.splitlines() if "Admin token:" in line)
+    assert str(data_dir / "admin-token") in banner
+    assert token not in log
+    assert _mode(data_dir) == 0o700
+    for name in ("gate.db", "admin-token", "secret-key"):
+        assert _mode(data_dir / name) == 0o600, name
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_gate_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [k for k in os.environ if k.startswith("GATE_")]:
+        monkeypatch.delenv(name)
