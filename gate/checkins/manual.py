@@ -15,6 +15,7 @@ from gate.checkins.service import decide
 from gate.domain.checkin import CheckinOutcome
 from gate.domain.errors import Conflict, NotFound, ValidationFailed
 from gate.domain.events import Actor
+from gate.gates.calendar import parse_direction
 from gate.store.tables import Booking, Gate, PendingRead
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
@@ -52,20 +53,25 @@ async def check_in_by_hand(
         if request.booking_id not in pending.candidates:
             raise Conflict("that truck is not one the read may be")
         observed, direction = pending.observed_at, pending.direction
-    event = DeviceEvent(f"manual-{new_id()}", observed, trailer_plate=request.trailer_plate)
+    code = None
     if request.booking_id is not None:
         booking = await uow.session.get(Booking, request.booking_id)
         if booking is None or booking.gate_id != gate.id:
             raise NotFound("no such vehicle at this gate")
-        # The trailer the officer sees goes with the booking, as a camera's would: another
-        # than declared is admitted and flagged.
-        event = DeviceEvent(
-            event.event_id, observed, booking_code=booking.code, trailer_plate=request.trailer_plate
-        )
-    elif request.plate:
-        event = DeviceEvent(event.event_id, observed, request.plate, None, request.trailer_plate)
-    else:
+        code = booking.code
+    elif not request.plate:
         raise ValidationFailed("give the booking or the plate", field="plate")
+    if direction is not None:
+        direction = parse_direction(direction).value  # the walk-in's yard: one of the two
+    # The trailer the officer sees goes with the booking or the plate, as a camera's would:
+    # another than declared is admitted and flagged.
+    event = DeviceEvent(
+        f"manual-{new_id()}",
+        observed,
+        plate=None if code else request.plate,
+        booking_code=code,
+        trailer_plate=request.trailer_plate,
+    )
     reader = Reader(actor.id or "officer", direction, actor, by_hand=True)
     verdicts, answers = await decide(uow, gate, [(reader, event)])
     (verdict,), (answer,) = verdicts, answers

@@ -387,3 +387,20 @@ async def test_an_officer_checks_a_pending_read_s_truck_in_from_the_console(
     assert actor_kind == "officer" and facts["manual"] is True
     after = await api.client.get("/console/tan-thanh?direction=export")
     assert 'id="pending-reads"' not in after.text
+
+
+async def test_a_console_check_in_by_hand_into_no_such_yard_is_refused_and_stores_nothing(
+    api: Api, uow: UnitOfWork
+):
+    await _console_session(api, "gate_operator")
+    console = await api.client.get("/console/tan-thanh?direction=export")
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', console.text)
+    assert csrf is not None
+    posted = await api.client.post(
+        "/console/tan-thanh/checkins",
+        data={"_csrf_token": csrf.group(1), "direction": "sideways", "plate": "12C-765.43"},
+    )
+
+    assert posted.status_code == 303
+    assert "error" in posted.headers["location"]
+    assert await _rows(uow, Booking) == []
