@@ -22,7 +22,7 @@ from gate.domain.errors import DomainError, Forbidden
 from gate.domain.slots import Direction
 from gate.domain.time import LOCAL_TZ, as_local, parse_instant, utc_now
 from gate.gates import service as gates
-from gate.gates.calendar import gate_by_code
+from gate.gates.calendar import gate_by_code, parse_direction
 from gate.live.projections import gate_state, officer_board
 from gate.notices import service as notices
 from gate.queue import service as queue
@@ -67,7 +67,7 @@ class ConsoleController(Controller):
         who = await self._who(request, platform)
         gate = await gate_by_code(uow, code)
         agency = who.require_officer_at(gate.id)
-        direction = Direction(request.query_params.get("direction") or "export")
+        direction = parse_direction(request.query_params.get("direction") or "export")
         now = utc_now()
         board = await officer_board(uow, await gate_state(uow, gate, now, platform.horizon), now)
         lanes = [ln for d in board.directions if d.direction == direction.value for ln in d.lanes]

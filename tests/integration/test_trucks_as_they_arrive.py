@@ -404,3 +404,9 @@ async def test_a_console_check_in_by_hand_into_no_such_yard_is_refused_and_store
     assert posted.status_code == 303
     assert "error" in posted.headers["location"]
     assert await _rows(uow, Booking) == []
+
+
+async def test_the_console_of_no_such_direction_is_a_4xx(api: Api):
+    await _console_session(api, "gate_operator")
+    page = await api.client.get("/console/tan-thanh?direction=sideways")
+    assert page.status_code == 422
