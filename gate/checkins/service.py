@@ -29,7 +29,7 @@ from gate.checkins.judging import (
 )
 from gate.checkins.matching import Known, fuzzy_key
 from gate.checkins.matching import read_of as normalise_read
-from gate.checkins.records import Key, claim, reused, stored_answers
+from gate.checkins.records import Key, Read, claim, reused, stored_answers
 from gate.domain.checkin import CheckinOutcome, RefusalReason
 from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
@@ -63,7 +63,6 @@ _WALK_IN_COLUMNS = (
     *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
 )
 
-Read = tuple[Device, DeviceEvent]
 # An event's encoded answer, and whether it replays an earlier one; or, for an event_id the
 # device used before for another event, that refusal (returned, so the others still go on).
 Answered = tuple[bytes, bool]
