@@ -24,19 +24,19 @@ from gate.config import Settings
 from gate.store.database import create_engine, create_session_factory
 from gate.store.migrate import upgrade
 from gate.store.unit_of_work import UnitOfWork
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api
 from tests.services import (
     BACKENDS,
     POSTGRES_URL,
     REDIS_URL,
-    empty_postgres,
     not_run,
     outside_loop,
     postgres_reachable,
     redis_reachable,
     require_service,
+    reset_postgres,
     seed_database,
     worker,
 )
@@ -95,8 +95,7 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
         shutil.copyfile(template, path)
         return f"sqlite+aiosqlite:///{path}"
     url = str(request.getfixturevalue("postgres_database"))
-    await empty_postgres(url)
-    await seed_database(url)
+    await reset_postgres(url)
     return url
 
 
@@ -119,7 +118,7 @@ def bus() -> InMemoryEventBus:
 
 @pytest.fixture
 async def client(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process_client(create_app(settings, bus=bus)) as http:
+    async with in_process_client(app_for(settings, bus)) as http:
         yield http
 
 
