@@ -151,7 +151,9 @@ async def _sweep(settings: Settings) -> dict[str, int]:
     from gate.sweeps import run_sweeps_once
 
     engine = create_engine(settings)
-    bus = create_event_bus(settings.redis_url, settings.redis_namespace)
+    bus = create_event_bus(
+        settings.redis_url, settings.redis_namespace, settings.bus_publish_timeout_s
+    )
     factory = create_session_factory(engine)
     try:
         return await run_sweeps_once(lambda: UnitOfWork(factory, bus), settings)

@@ -61,6 +61,9 @@ class Settings:
     # How long /health/ready waits for its write probe of the database and its ping of Redis
     # before it answers "not ready" (seconds): an orchestrator's own probe times out too.
     ready_timeout_s: float = 2.0
+    # How long publishing events to Redis after a commit may hold the answer (seconds); past
+    # it the boards catch up from the database instead (gate/bus/events.py).
+    bus_publish_timeout_s: float = 0.25
     session_hours: int = 12
     # How often each process runs the no-show and missed-call sweeps; 0 turns them off.
     sweep_seconds: float = 30
@@ -139,6 +142,7 @@ class Settings:
                 float,
             ),
             **_given(env, "GATE_READY_TIMEOUT", "ready_timeout_s", float),
+            **_given(env, "GATE_BUS_PUBLISH_TIMEOUT", "bus_publish_timeout_s", float),
             **_given(
                 env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
             ),

@@ -42,7 +42,9 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
     # In each worker process too (``--workers N`` starts them afresh): request lines redacted.
     install_redaction()
     engine = create_engine(settings)
-    bus = bus or create_event_bus(settings.redis_url, settings.redis_namespace)
+    bus = bus or create_event_bus(
+        settings.redis_url, settings.redis_namespace, settings.bus_publish_timeout_s
+    )
     session_factory = create_session_factory(engine)
     read_session_factory = create_session_factory(engine, read_only=True)
     platform = Platform(
