@@ -25,7 +25,7 @@ from gate.domain.time import utc_now
 from gate.store.migrate import upgrade
 from services.app import create_app
 from tests.asgi import in_process_client
-from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day, tomorrow_at
+from tests.helpers import ADMIN_TOKEN, Api, admin, device, open_all_day, tomorrow_at
 from tests.own_services import OwnPostgres
 from tests.services import outside_loop, seed_database
 
@@ -167,4 +167,33 @@ async def test_a_read_only_standby_answers_503_read_only_and_writes_resume_on_pr
 
     booked = await api.client.post("/api/v1/bookings", json=body, headers=enterprise.headers)
     assert booked.status_code == 201, booked.text
+    assert (await api.client.get("/health/ready")).status_code == 200
+
+
+async def test_a_database_in_recovery_that_takes_no_connections_answers_503_starting_up(
+    api: Api, own_postgres: OwnPostgres
+):
+    # A standby without hot standby refuses every connection with 57P03, as a server does
+    # while it starts or replays its log after a crash: here for as long as the test wants.
+    conf = own_postgres.data / "postgresql.conf"
+    plain = conf.read_text()
+    await asyncio.to_thread(own_postgres.stop, "fast")
+    (own_postgres.data / "standby.signal").touch()
+    conf.write_text(plain + "hot_standby = off\n")
+    await asyncio.to_thread(own_postgres.start)
+    conf.write_text(plain)  # read at start only: the next start is a plain one
+    try:
+        for method, url in (("GET", "/api/v1/gates"), ("POST", "/api/v1/enterprises")):
+            body = {"name": "Công ty TNHH Hồi phục", "tax_code": "4900999999"}
+            answer = await api.client.request(method, url, json=body, headers=admin())
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["reason"] == "starting-up"
+            assert answer.headers["retry-after"] == "5"
+        ready = await api.client.get("/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["database"] == "starting-up"
+    finally:
+        await asyncio.to_thread(own_postgres.promote)
+
+    assert (await api.client.get("/api/v1/gates")).status_code == 200
     assert (await api.client.get("/health/ready")).status_code == 200

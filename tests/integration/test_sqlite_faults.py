@@ -10,6 +10,13 @@ the fault drill saw: a connection opened meanwhile can only read, and stays so f
 maps opened before keep working. The ``-wal`` and ``-shm`` files are left alone: SQLite maps
 ``-shm`` into memory, and making a mapped file immutable kills the process (SIGBUS) where a
 changed mode changes nothing for a map already made.
+
+Which writes fail meanwhile is SQLite's to decide, not the test's: connections opened before
+keep writing, and SQLite's unix VFS may give a new connection the descriptor of a closed one
+(opened for writing before). So the test asserts what holds whatever the mix: among writes
+sent together (more than the pool holds) some meet a read-only connection and answer 503
+``read-only-file``, none answers anything but 201 or 503, readiness says the file cannot be
+written, and once it can, writes succeed again after at most one more 503.
 """
 
 from __future__ import annotations
