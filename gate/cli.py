@@ -151,7 +151,9 @@ async def _sweep(settings: Settings) -> dict[str, int]:
     from gate.sweeps import run_sweeps_once
 
     engine = create_engine(settings)
-    bus = create_event_bus(settings.redis_url, settings.redis_namespace)
+    bus = create_event_bus(
+        settings.redis_url, settings.redis_namespace, settings.bus_publish_timeout_s
+    )
     factory = create_session_factory(engine)
     try:
         return await run_sweeps_once(lambda: UnitOfWork(factory, bus), settings)
@@ -185,7 +187,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     import uvicorn
 
     from gate.limits import allow_many_connections
-    from gate.logs import configure_logging
+    from gate.logs import configure_logging, logging_config
 
     _prepare_data_dir(settings)
     host = host or settings.host
@@ -222,7 +224,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         host=host,
         port=port,
         workers=workers,
-        log_config=None,  # keep the JSON logging configured above
+        # Applied again by each worker uvicorn spawns (a fresh process): JSON there too.
+        log_config=logging_config(),
         ws_per_message_deflate=settings.ws_compression,
         ws=settings.ws_implementation,
         proxy_headers=True,

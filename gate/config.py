@@ -58,6 +58,12 @@ class Settings:
     # How long a request waits for a pooled connection before it is answered 503. A rush on a
     # slot's opening queues hundreds of requests here; they should wait their turn, not fail.
     db_pool_timeout_s: float = 30
+    # How long /health/ready waits for its write probe of the database and its ping of Redis
+    # before it answers "not ready" (seconds): an orchestrator's own probe times out too.
+    ready_timeout_s: float = 2.0
+    # How long publishing events to Redis after a commit may hold the answer (seconds); past
+    # it the boards catch up from the database instead (gate/bus/events.py).
+    bus_publish_timeout_s: float = 0.25
     session_hours: int = 12
     # How often each process runs the no-show and missed-call sweeps; 0 turns them off.
     sweep_seconds: float = 30
@@ -135,6 +141,8 @@ class Settings:
                 "idempotency_key_retention_hours",
                 float,
             ),
+            **_given(env, "GATE_READY_TIMEOUT", "ready_timeout_s", float),
+            **_given(env, "GATE_BUS_PUBLISH_TIMEOUT", "bus_publish_timeout_s", float),
             **_given(
                 env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
             ),

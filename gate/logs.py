@@ -1,10 +1,14 @@
 """Structured logs: one JSON object a line, with a dotted event name (``booking.create.slot_full``)
-and the record's extra fields, so that log pipelines can count and filter without regexes."""
+and the record's extra fields, so that log pipelines can count and filter without regexes.
+Every line has ``ts``, ``level``, ``logger``, ``event`` and ``pid`` (which process of
+``gate serve --workers N`` wrote it), in every process: ``logging_config`` is handed to
+uvicorn, which applies it in each worker it starts."""
 
 from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +74,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
+            "pid": record.process,
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
@@ -77,15 +82,50 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def json_formatter() -> JsonFormatter:
+    """The formatter ``logging_config`` names. It also sends ``warnings.warn`` through logging
+    (``py.warnings``), so that a library's warning is a JSON line too: a dictConfig has no
+    other hook, and a worker process applies nothing but its dictConfig (and warns before
+    the app is loaded: uvicorn's own deprecation warnings)."""
+    logging.captureWarnings(True)
+    return JsonFormatter()
+
+
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """The platform's logging as a ``logging.config.dictConfig`` dictionary: one handler on
+    the root (standard error, JSON, secrets redacted), uvicorn's loggers sent through it.
+
+    uvicorn applies its ``log_config`` in each worker process it spawns; a worker starts
+    afresh, so logging configured only in the parent (as before) left the workers with
+    Python's last-resort handler: plain text, warnings only."""
+    quiet = max(logging.getLevelNamesMapping()[level], logging.WARNING)
+    through_root: dict[str, Any] = {"handlers": [], "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.json_formatter"}},
+        # On the handler too: whatever logger a request line comes from, it is redacted.
+        "filters": {"redact": {"()": f"{__name__}.RedactSecrets"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["redact"],
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "uvicorn": through_root,
+            "uvicorn.error": through_root,
+            "uvicorn.access": through_root,
+            # The boards' server would log every viewer's arrival and departure: tens of
+            # thousands of lines in a crisis, and a cost per viewer. Its warnings still come.
+            "websockets": {"level": logging.getLevelName(quiet)},
+        },
+    }
+
+
 def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    # On the handler too: whatever logger a request line comes from, it is printed redacted.
-    handler.addFilter(RedactSecrets())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    """Apply ``logging_config`` in this process, and the redaction on request loggers."""
+    logging.config.dictConfig(logging_config(level))
     install_redaction()
-    # The boards' server would log every viewer's arrival and departure: tens of thousands of
-    # lines in a crisis, and a cost per viewer. Its warnings and errors still come through.
-    logging.getLogger("websockets").setLevel(max(root.level, logging.WARNING))

@@ -54,7 +54,9 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
     platform per test (tests/apps.py), which is how 1,000 tests avoid 0.3 s of route
     registration each."""
     engine = create_engine(settings)
-    bus = bus or create_event_bus(settings.redis_url, settings.redis_namespace)
+    bus = bus or create_event_bus(
+        settings.redis_url, settings.redis_namespace, settings.bus_publish_timeout_s
+    )
     session_factory = create_session_factory(engine)
     read_session_factory = create_session_factory(engine, read_only=True)
     platform = Platform(

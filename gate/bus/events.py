@@ -1,8 +1,11 @@
-"""The event bus. Publishing never fails a request: the database is the truth, and whatever a
-lost Redis did not carry is rebuilt from the database by its readers."""
+"""The event bus. Publishing never fails a request, and never holds one long: the database is
+the truth, and whatever a lost or stalled Redis did not carry is rebuilt from the database by
+its readers (the boards' projector rebuilds every channel periodically, and at once in this
+process when told what was not carried: ``RedisEventBus.when_unpublished``)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -23,6 +26,12 @@ EVENT_STREAM = "gate:events"
 STREAM_MAX_LEN = 100_000
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Unpublished = Callable[[Sequence[DomainEvent]], None]
+# How long publishing after a commit may hold the request that committed (seconds): an
+# append to Redis takes well under a millisecond; a Redis that is stalled (stopped, swapping,
+# a network partition that drops packets) would otherwise hold every answer for the client's
+# socket timeout and its retry (two seconds and more).
+PUBLISH_TIMEOUT_S = 0.25
 
 
 class EventBus(Protocol):
@@ -65,25 +74,51 @@ class InMemoryEventBus:
 class RedisEventBus:
     """Appends events to a Redis stream that every process of the platform reads."""
 
-    def __init__(self, url: str, stream: str = EVENT_STREAM) -> None:
+    def __init__(
+        self, url: str, stream: str = EVENT_STREAM, publish_timeout_s: float = PUBLISH_TIMEOUT_S
+    ) -> None:
         self.stream = stream
+        self.publish_timeout_s = publish_timeout_s
         self._client = redis_client(url)
+        self._unpublished: list[Unpublished] = []
 
     @property
     def client(self) -> redis_asyncio.Redis:
         return self._client
 
+    def when_unpublished(self, handler: Unpublished) -> None:
+        """Call ``handler`` with the events a publish failed to carry (in this process, at
+        once: it must not block), so that this process's readers can rebuild from the
+        database without waiting for their next periodic rebuild."""
+        self._unpublished.append(handler)
+
     async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Append ``events`` to the stream within ``publish_timeout_s``; on failure or timeout
+        log, hand them to the ``when_unpublished`` handlers and return. Never raises: the
+        events are committed already, and the boards are functions of the database."""
         if not events:
             return
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
+            # A timeout cancels the command; redis-py then drops that connection (a reply
+            # may still be on its way), and the next command opens a fresh one.
+            async with (
+                asyncio.timeout(self.publish_timeout_s),
+                self._client.pipeline(transaction=False) as pipe,
+            ):
                 for domain_event in events:
                     data = msgspec.json.encode(domain_event.payload())
                     pipe.xadd(self.stream, {"e": data}, maxlen=STREAM_MAX_LEN, approximate=True)
                 await pipe.execute()
-        except (TimeoutError, redis_asyncio.RedisError, OSError):
-            log.warning("bus.redis.publish_failed", extra={"events": len(events)})
+        except (TimeoutError, redis_asyncio.RedisError, OSError) as error:
+            log.warning(
+                "bus.redis.publish_failed",
+                extra={"events": len(events), "error": type(error).__name__},
+            )
+            for handler in self._unpublished:
+                try:
+                    handler(events)
+                except Exception:  # a fallback must not turn a lost publish into an error
+                    log.exception("bus.redis.fallback_failed")
 
     async def ping(self) -> bool:
         try:
@@ -109,8 +144,12 @@ def redis_client(url: str, socket_timeout: float = 1) -> redis_asyncio.Redis:
 
 
 def create_event_bus(
-    redis_url: str | None, namespace: str = "gate"
+    redis_url: str | None, namespace: str = "gate", publish_timeout_s: float = PUBLISH_TIMEOUT_S
 ) -> InMemoryEventBus | RedisEventBus:
+    """Redis when ``redis_url`` is given (its stream named after ``namespace``), else the
+    in-memory bus of the embedded default."""
     if redis_url:
-        return RedisEventBus(redis_url, stream=f"{namespace}:events")
+        return RedisEventBus(
+            redis_url, stream=f"{namespace}:events", publish_timeout_s=publish_timeout_s
+        )
     return InMemoryEventBus()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ import msgspec
 import redis.asyncio as redis_asyncio
 
 from gate.bus.events import InMemoryEventBus, RedisEventBus
+from gate.domain.events import DomainEvent
 from gate.domain.slots import DEFAULT_HORIZON
 from gate.live.backends import LiveBackend, MemoryLiveBackend, RedisLiveBackend
 from gate.live.hub import Hub
@@ -53,6 +54,10 @@ class Live:
             self._bus.subscribe(self._on_event)
         elif isinstance(self._bus, RedisEventBus):
             self._tasks.append(asyncio.create_task(self._follow_redis_events(self._bus)))
+            # What a stalled Redis did not carry marks our projector's channels directly (it
+            # rebuilds them from the database); another process's projector, if it holds the
+            # lease, catches up at its periodic rebuild.
+            self._bus.when_unpublished(self._on_unpublished)
 
     async def stop(self) -> None:
         self.projector.stop()
@@ -84,6 +89,10 @@ class Live:
 
     async def _on_event(self, payload: dict[str, Any]) -> None:
         self.projector.on_event(payload)
+
+    def _on_unpublished(self, events: Sequence[DomainEvent]) -> None:
+        for domain_event in events:
+            self.projector.on_event(domain_event.payload())
 
     def _resync_all(self) -> None:
         # After a reconnect to Redis: catch up every channel this process knows.

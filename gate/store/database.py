@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,14 +20,37 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gate.config import Settings
+from gate.store.faults import Unavailable, unavailability
+
+log = logging.getLogger("gate.store")
 
 SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY_OPTION = "gate_read_only"
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
-        return _create_sqlite_engine(settings)
+    """The engine of ``settings.database_url``; its pool drops the connections a database
+    fault leaves broken (see ``_drop_broken_connections``)."""
+    engine = (
+        _create_sqlite_engine(settings) if settings.is_sqlite else _create_postgres_engine(settings)
+    )
+    event.listen(engine.sync_engine, "handle_error", _drop_broken_connections)
+    return engine
+
+
+def _drop_broken_connections(context: ExceptionContext) -> None:
+    """Count a fault that sticks to a connection as a disconnect: SQLAlchemy then closes the
+    connection instead of pooling it again, and invalidates the rest of the pool (opened
+    before the fault, so as suspect), and the next checkout opens a fresh one. So the
+    platform recovers by itself once the cause goes: a PostgreSQL that restarted or was
+    promoted, an SQLite file opened read-only while its folder was (such a connection stays
+    read-only for life, however writable the file becomes)."""
+    kind = unavailability(context.original_exception)
+    if kind is not None and kind.sticks_to_connection:
+        context.is_disconnect = True
+
+
+def _create_postgres_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -99,10 +126,49 @@ def is_transient_conflict(error: BaseException) -> bool:
 
 
 def is_outage(error: BaseException) -> bool:
-    """A lost or unreachable database, as opposed to a bad query: answered 503, and not
-    worth retrying event by event."""
-    if isinstance(error, PoolTimeout | InterfaceError | ConnectionError | OSError | TimeoutError):
+    """The database is unavailable (``gate.store.faults``), as opposed to a bad query:
+    answered 503, and not worth retrying event by event."""
+    return unavailability(error) is not None
+
+
+# A statement the database must let write and that changes nothing: no row matches, so it
+# locks no row and touches no business data, yet a read-only server, transaction or SQLite
+# connection refuses it before looking for rows (PostgreSQL checks a statement's kind when it
+# starts; SQLite opens a write transaction on the file first).
+WRITE_PROBE = text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0")
+
+
+async def probe_writable(engine: AsyncEngine, timeout_s: float) -> Unavailable | None:
+    """None when the database takes a write now, else how it is unavailable. The probe runs
+    on a pooled connection, as requests do, and is rolled back; after ``timeout_s`` it is
+    abandoned (``Unavailable.NO_ANSWER``; SQLAlchemy drops a connection cut off mid-way).
+
+    On SQLite the file and its folder must be writable too: a connection opened before they
+    became read-only still writes (and SQLite may hand a new connection such a descriptor
+    again), so the probe alone could pass while the next connection opened can only read."""
+    if engine.dialect.name == "sqlite" and not _sqlite_file_writable(engine.url.database):
+        return Unavailable.READ_ONLY_FILE
+    try:
+        async with asyncio.timeout(timeout_s), engine.connect() as connection:
+            await connection.execute(WRITE_PROBE)
+            await connection.rollback()
+    except TimeoutError:
+        return Unavailable.NO_ANSWER
+    except Exception as error:
+        kind = unavailability(error)
+        if kind is None:  # not a fault of the database's (a missing table?): still not ready
+            log.exception("store.probe_failed")
+            return Unavailable.UNAVAILABLE
+        return kind
+    return None
+
+
+def _sqlite_file_writable(database: str | None) -> bool:
+    """Whether a connection opened now could write ``database`` (an SQLite path): the file,
+    and its folder, where SQLite creates its -wal, -shm and journal files. ``os.access``
+    asks the kernel, which also refuses root an immutable file or a read-only mount."""
+    if not database or database == ":memory:" or database.startswith("file:"):
         return True
-    if isinstance(error, OperationalError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    path = Path(database)
+    folder_ok = os.access(path.parent, os.W_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from litestar import Response, get
 from litestar.di import NamedDependency
-from sqlalchemy import text
 
+from gate.store.database import probe_writable
 from services.api.schemas import Output
 from services.platform import Platform
 
 
-class Readiness(Output):
+class Readiness(Output, omit_defaults=True):
+    """``database``: ``up``, or how it is unavailable (a ``reason`` of the 503 problems:
+    ``read-only-file``, ``starting-up``, ...); ``bus``: ``up`` or ``down``; ``detail``: what
+    is wrong, in words, when something is."""
+
     database: str
     bus: str
+    detail: str | None = None
 
 
 @get("/health/live", operation_id="live", tags=["health"], security=[], sync_to_thread=False)
@@ -22,13 +29,28 @@ def live() -> dict[str, str]:
 
 @get("/health/ready", operation_id="ready", tags=["health"], security=[])
 async def ready(platform: NamedDependency[Platform]) -> Response[Readiness]:
-    """503 while the database or the bus is unreachable."""
+    """200 when the database takes writes and the bus answers; 503 naming what does not. The
+    database is probed with a write that changes nothing (``probe_writable``): a database that
+    still reads but can no longer be written (a read-only folder, a standby) is not ready.
+    Each probe is bounded by GATE_READY_TIMEOUT."""
+    bound = platform.settings.ready_timeout_s
+    fault, bus_up = await asyncio.gather(
+        probe_writable(platform.engine, bound), _bus_answers(platform, bound)
+    )
+    problems = [fault.description] if fault is not None else []
+    if not bus_up:
+        problems.append("the event bus (Redis) does not answer")
+    readiness = Readiness(
+        database="up" if fault is None else fault.value,
+        bus="up" if bus_up else "down",
+        detail="; ".join(problems) or None,
+    )
+    return Response(readiness, status_code=503 if problems else 200)
+
+
+async def _bus_answers(platform: Platform, bound: float) -> bool:
     try:
-        async with platform.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        database = "up"
-    except Exception:
-        database = "down"
-    bus = "up" if await platform.bus.ping() else "down"
-    status = 200 if database == bus == "up" else 503
-    return Response(Readiness(database, bus), status_code=status)
+        async with asyncio.timeout(bound):
+            return await platform.bus.ping()
+    except TimeoutError:
+        return False

@@ -15,7 +15,8 @@ from litestar.params import FromPath, ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
 from gate.domain import errors
-from gate.store.database import is_outage, is_transient_conflict
+from gate.store.database import is_transient_conflict
+from gate.store.faults import Unavailable, unavailability
 
 log = logging.getLogger("gate.api")
 
@@ -214,16 +215,38 @@ def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Re
             request.url.path,
             {"Retry-After": "1"},
         )
-    if is_outage(error):
-        log.warning("api.database_unavailable", extra={"path": request.url.path})
-        return problem_response(
-            "service-unavailable",
-            "the database is unavailable; the request changed nothing, retry in a few seconds",
-            request.url.path,
-            {"Retry-After": "5"},
-        )
+    kind = unavailability(error)
+    if kind is not None:
+        return database_unavailable(request, kind)
     log.exception("api.unexpected_error", extra={"path": request.url.path})
     return problem_response("internal", "an unexpected error; it has been logged", request.url.path)
+
+
+# How long a client should wait before sending again, by what is wrong (seconds). A busy pool
+# frees within a second; a restart or a failover takes several; a read-only folder or a full
+# disk waits for an operator.
+RETRY_AFTER_S = {
+    Unavailable.BUSY: 1,
+    Unavailable.READ_ONLY: 10,
+    Unavailable.READ_ONLY_FILE: 30,
+    Unavailable.DISK_FULL: 30,
+    Unavailable.IO_ERROR: 30,
+}
+DEFAULT_RETRY_AFTER_S = 5
+
+
+def database_unavailable(request: Request[Any, Any, Any], kind: Unavailable) -> Response[bytes]:
+    """503 problem details naming what is wrong with the database (``reason``: one of
+    ``gate.store.faults.Unavailable``), with a Retry-After to match."""
+    log.warning("api.database_unavailable", extra={"path": request.url.path, "reason": kind})
+    retry_after = RETRY_AFTER_S.get(kind, DEFAULT_RETRY_AFTER_S)
+    return problem_response(
+        "service-unavailable",
+        f"{kind.description}; the request changed nothing, retry in {retry_after} s",
+        request.url.path,
+        {"Retry-After": str(retry_after)},
+        reason=kind.value,
+    )
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

@@ -25,8 +25,17 @@ GATE = str(Path(sys.executable).with_name("gate"))
 
 
 @pytest.fixture(scope="module")
+def production_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the production shape's processes write their output (stdout and stderr)."""
+    return tmp_path_factory.mktemp("prod-output") / "server.log"
+
+
+@pytest.fixture(scope="module")
 def production(
-    postgres_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    postgres_database: str,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    production_output: Path,
 ) -> Iterator[tuple[str, str, str]]:
     name = f"gate_e2e_{worker()}"
 
@@ -53,7 +62,7 @@ def production(
     for command in (["db", "upgrade"], ["db", "seed"]):
         subprocess.run([GATE, *command], env=env, cwd=ROOT, check=True, timeout=120)
     command = [GATE, "serve", "--port", str(port), "--workers", "2"]
-    with running_platform(command, env, port, ready_within=60) as base:
+    with running_platform(command, env, port, ready_within=60, output=production_output) as base:
         yield base, stream_db, namespace
 
 
@@ -82,3 +91,31 @@ async def test_two_worker_processes_on_postgres_never_oversell_and_publish_to_re
     assert sorted(e["booking_id"] for e in created) == sorted(
         a.json()["id"] for a in answers if a.status_code == 201
     )
+
+
+async def test_every_line_each_worker_writes_is_json_with_the_same_fields(
+    production: tuple[str, str, str], production_output: Path
+):
+    base, _, _ = production
+    # New connections, so that both workers (the kernel picks one per connection) answer.
+    for _ in range(8):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            assert (await client.get("/api/v1/gates")).status_code == 200
+            assert (await client.get("/api/v1/no-such-thing")).status_code == 404
+
+    lines = [line for line in production_output.read_text().splitlines() if line.strip()]
+    # The banner is printed before logging starts, by the parent: the lines before the first
+    # log line. Everything after it is a log line of the parent or of a worker.
+    first = next(i for i, line in enumerate(lines) if line.startswith("{"))
+    assert any("Admin token:" in line for line in lines[:first])
+    entries = []
+    for line in lines[first:]:
+        try:
+            entries.append(msgspec.json.decode(line))
+        except msgspec.DecodeError:
+            pytest.fail(f"a line that is not JSON: {line!r}")
+    for entry in entries:
+        assert {"ts", "level", "logger", "event", "pid"} <= entry.keys(), entry
+    started = {e["pid"] for e in entries if e["event"] == "Application startup complete."}
+    assert len(started) == 2, "each of the two workers logs its start-up in JSON"
+    assert any(e["logger"] == "uvicorn.access" for e in entries)

@@ -68,4 +68,8 @@ async def test_bookings_succeed_while_redis_is_unreachable_and_readiness_says_so
         assert stored.json()["status"] == "booked"
         ready = await client.get("/health/ready")
         assert ready.status_code == 503
-        assert ready.json() == {"database": "up", "bus": "down"}
+        assert ready.json() == {
+            "database": "up",
+            "bus": "down",
+            "detail": "the event bus (Redis) does not answer",
+        }
