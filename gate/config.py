@@ -87,6 +87,14 @@ class Settings:
     # (services/checkin MAX_EVENT_AGE), so every retry the check-in still accepts finds its
     # record; keep this above two days or a late retry would be acted on twice.
     device_event_retention_hours: float = 7 * 24
+    # Limits (docs/architecture.md, "Limits"). Rates are in the notation of the `limits`
+    # package: "10/minute", several joined by ";" ("30/second;1200/minute").
+    # Wrong passwords per e-mail and per client address: the 11th within a minute is 429.
+    signin_limit_per_account: str = "10/minute"
+    signin_limit_per_address: str = "10/minute"
+    # Booking writes (create, reschedule, cancel) per enterprise: an ERP booking its whole
+    # fleet when a slot opens fits; a runaway loop does not take the platform's CPU.
+    booking_write_limit: str = "60/second;1200/minute"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -138,4 +146,17 @@ class Settings:
             **_given(
                 env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
             ),
+            **_limits(env),
         )
+
+
+def _limits(env: dict[str, str]) -> dict[str, Any]:
+    """The limit settings given in ``env`` (each unset one keeps its default)."""
+    given: dict[str, Any] = {}
+    for name, attribute, parse in (
+        ("GATE_SIGNIN_LIMIT_PER_ACCOUNT", "signin_limit_per_account", str),
+        ("GATE_SIGNIN_LIMIT_PER_ADDRESS", "signin_limit_per_address", str),
+        ("GATE_BOOKING_WRITE_LIMIT", "booking_write_limit", str),
+    ):
+        given.update(_given(env, name, attribute, parse))
+    return given

@@ -23,6 +23,7 @@ from gate.logs import install_redaction
 from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
+from gate.throttling import Throttles
 from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             settings.redis_namespace,
             horizon=timedelta(days=settings.booking_horizon_days),
         ),
+        throttles=Throttles(settings),
     )
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             if boards is not None:
                 await boards.stop()
             await platform.live.stop()
+            await platform.throttles.close()
             await platform.bus.close()
             await platform.engine.dispose()
 

@@ -83,7 +83,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         ProblemType("method-not-allowed", 405, "Method not allowed"),
         ProblemType("payload-too-large", 413, "The request body is too large"),
         ProblemType("unsupported-media-type", 415, "Send JSON"),
-        ProblemType("too-many-requests", 429, "Too many requests"),
+        _problem(errors.TooManyRequests, 429),
         ProblemType("service-unavailable", 503, "The database is unavailable; try again shortly"),
         ProblemType("internal", 500, "Something went wrong on our side"),
     ]
@@ -143,6 +143,8 @@ def on_domain_error(request: Request[Any, Any, Any], error: errors.DomainError) 
     code = error.code if error.code in PROBLEM_TYPES else "conflict"
     log.info("api.problem", extra={"problem": code, "path": request.url.path})
     headers = {"WWW-Authenticate": "Bearer"} if code == "unauthorised" else None
+    if isinstance(error, errors.TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(code, error.detail, request.url.path, headers, **error.extensions)
 
 
