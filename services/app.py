@@ -33,6 +33,7 @@ from services.boards.server import BoardServer
 from services.checkin import checkin_router
 from services.platform import Platform
 from services.realtime import realtime_router
+from services.sockets import AddressCap, cap_websockets
 from services.web import csrf_config, template_config, web_router
 
 MAX_BODY_BYTES = 64 * 1024
@@ -73,7 +74,12 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
         await platform.live.start()
         boards = None
         if settings.boards_port is not None:
-            boards = BoardServer(platform.live, platform.gate_id)
+            boards = BoardServer(
+                platform.live,
+                platform.gate_id,
+                AddressCap(settings.boards_max_per_address),
+                settings.ws_max_message_bytes,
+            )
             platform.boards_port = await boards.start(settings.host, settings.boards_port)
         if platform.checkins is not None:
             platform.checkins.start()
@@ -111,6 +117,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_time_parameters,
+        middleware=[cap_websockets(AddressCap(settings.ws_max_per_address))],
         lifespan=[lifespan],
         state=_state(platform),
         request_max_body_size=MAX_BODY_BYTES,

@@ -81,9 +81,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.Forbidden, 403),
         ProblemType("bad-request", 400, "The request could not be read"),
         ProblemType("method-not-allowed", 405, "Method not allowed"),
+        ProblemType("request-timeout", 408, "The request was not received in time"),
         ProblemType("payload-too-large", 413, "The request body is too large"),
         ProblemType("unsupported-media-type", 415, "Send JSON"),
         _problem(errors.TooManyRequests, 429),
+        ProblemType("request-header-fields-too-large", 431, "The request's headers are too large"),
         ProblemType("service-unavailable", 503, "The database is unavailable; try again shortly"),
         ProblemType("internal", 500, "Something went wrong on our side"),
     ]
@@ -94,11 +96,13 @@ _BY_STATUS = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    408: "request-timeout",
     409: "conflict",
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation",
     429: "too-many-requests",
+    431: "request-header-fields-too-large",
     503: "service-unavailable",
 }
 
