@@ -13,6 +13,7 @@ why; refusing the handshake would show it only a failed connection."""
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from typing import Any
 
@@ -51,6 +52,18 @@ class AddressCap:
     def open(self, address: str | None) -> int:
         """How many sockets ``address`` holds now."""
         return self._open[address or "unknown"]
+
+
+def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The client's address on a server that does not read proxy headers itself (the boards'
+    server): the peer's, unless the peer is a proxy uvicorn trusts too (``FORWARDED_ALLOW_IPS``:
+    addresses separated by commas, or ``*``; default 127.0.0.1), which then names the client
+    last in ``X-Forwarded-For``. Without this, every viewer behind a proxy would share the
+    proxy's address and its cap."""
+    trusted = {a.strip() for a in os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1").split(",")}
+    if forwarded_for and peer is not None and ("*" in trusted or peer in trusted):
+        return forwarded_for.split(",")[-1].strip() or peer
+    return peer
 
 
 def cap_websockets(cap: AddressCap) -> Any:

@@ -27,7 +27,7 @@ from gate.live.channels import board_channel
 from gate.live.hub import ChannelState
 from gate.live.service import Live
 from gate.logs import install_redaction
-from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap
+from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client_address
 
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
 CLOSE_NOT_FOUND = 4404  # as the API's websocket endpoints
@@ -87,7 +87,8 @@ class BoardServer:
         path, _, query = connection.request.path.partition("?")
         match = BOARD_PATH.match(path)
         assert match is not None  # _check_path refused every other path
-        address = connection.remote_address[0] if connection.remote_address else None
+        peer = connection.remote_address[0] if connection.remote_address else None
+        address = client_address(peer, connection.request.headers.get("X-Forwarded-For"))
         if not self._cap.acquire(address):
             await connection.close(CLOSE_TOO_MANY, TOO_MANY_REASON)
             return
