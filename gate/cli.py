@@ -188,6 +188,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
 
     from gate.limits import allow_many_connections
     from gate.logs import configure_logging, logging_config
+    from services.server import server_options
 
     _prepare_data_dir(settings)
     host = host or settings.host
@@ -229,6 +230,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         ws_per_message_deflate=settings.ws_compression,
         ws=settings.ws_implementation,
         proxy_headers=True,
+        **server_options(settings),
     )
     return 0
 

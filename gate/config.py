@@ -93,6 +93,29 @@ class Settings:
     # (services/checkin MAX_EVENT_AGE), so every retry the check-in still accepts finds its
     # record; keep this above two days or a late retry would be acted on twice.
     device_event_retention_hours: float = 7 * 24
+    # Limits (docs/architecture.md, "Limits"). Rates are in the notation of the `limits`
+    # package: "10/minute", several joined by ";" ("30/second;1200/minute").
+    # Wrong passwords per e-mail and per client address: the 11th within a minute is 429.
+    signin_limit_per_account: str = "10/minute"
+    signin_limit_per_address: str = "10/minute"
+    # Booking writes (create, reschedule, cancel) per enterprise: an ERP booking its whole
+    # fleet when a slot opens fits; a runaway loop does not take the platform's CPU.
+    booking_write_limit: str = "60/second;1200/minute"
+    # Open websockets per client address on the API (officer, enterprise and, without the
+    # boards' server, public boards); 0: no cap.
+    ws_max_per_address: int = 50
+    # Open viewers per client address on the public boards' server, where crowds behind one
+    # carrier NAT watch; 0: no cap.
+    boards_max_per_address: int = 1000
+    # Largest websocket message a client may send (bytes); viewers send nothing we need.
+    ws_max_message_bytes: int = 4096
+    # The HTTP server's own limits (gate serve): seconds from connecting (or from a request's
+    # first byte) until its headers are complete; from then until its body is complete;
+    # connections held at once by one process (websockets included), beyond which new
+    # requests are answered 503.
+    header_timeout_s: float = 10
+    body_timeout_s: float = 30
+    max_connections: int = 15_000
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -146,4 +169,23 @@ class Settings:
             **_given(
                 env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
             ),
+            **_limits(env),
         )
+
+
+def _limits(env: dict[str, str]) -> dict[str, Any]:
+    """The limit settings given in ``env`` (each unset one keeps its default)."""
+    given: dict[str, Any] = {}
+    for name, attribute, parse in (
+        ("GATE_SIGNIN_LIMIT_PER_ACCOUNT", "signin_limit_per_account", str),
+        ("GATE_SIGNIN_LIMIT_PER_ADDRESS", "signin_limit_per_address", str),
+        ("GATE_BOOKING_WRITE_LIMIT", "booking_write_limit", str),
+        ("GATE_WS_MAX_PER_ADDRESS", "ws_max_per_address", int),
+        ("GATE_BOARDS_MAX_PER_ADDRESS", "boards_max_per_address", int),
+        ("GATE_WS_MAX_MESSAGE_BYTES", "ws_max_message_bytes", int),
+        ("GATE_HEADER_TIMEOUT", "header_timeout_s", float),
+        ("GATE_BODY_TIMEOUT", "body_timeout_s", float),
+        ("GATE_MAX_CONNECTIONS", "max_connections", int),
+    ):
+        given.update(_given(env, name, attribute, parse))
+    return given

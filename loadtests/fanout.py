@@ -229,6 +229,11 @@ def spawn_platform(
         GATE_DATA_DIR=data_dir,
         GATE_ADMIN_TOKEN=ADMIN_TOKEN,
         GATE_SWEEP_SECONDS="0",
+        # Every viewer comes from 127.0.0.1: no per-address cap, and room for them all among
+        # the connections one process holds (the API's, with --server api).
+        GATE_WS_MAX_PER_ADDRESS="0",
+        GATE_BOARDS_MAX_PER_ADDRESS="0",
+        GATE_MAX_CONNECTIONS=str(args.viewers + 1000),
     )
     gate = str(Path(sys.executable).with_name("gate"))
     # GATE_BENCH_SERVER_LOG keeps the platform's output, for when a run goes wrong.

@@ -23,6 +23,7 @@ from gate.logs import install_redaction
 from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
+from gate.throttling import Throttles
 from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
@@ -32,6 +33,7 @@ from services.boards.server import BoardServer
 from services.checkin import checkin_router
 from services.platform import Platform
 from services.realtime import realtime_router
+from services.sockets import AddressCap, cap_websockets
 from services.web import csrf_config, template_config, web_router
 
 MAX_BODY_BYTES = 64 * 1024
@@ -72,6 +74,8 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
             settings.redis_namespace,
             horizon=timedelta(days=settings.booking_horizon_days),
         ),
+        throttles=Throttles(settings),
+        sockets=AddressCap(settings.ws_max_per_address),
     )
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
@@ -91,7 +95,12 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
     await platform.live.start()
     boards = None
     if settings.boards_port is not None:
-        boards = BoardServer(platform.live, platform.gate_id)
+        boards = BoardServer(
+            platform.live,
+            platform.gate_id,
+            AddressCap(settings.boards_max_per_address),
+            settings.ws_max_message_bytes,
+        )
         platform.boards_port = await boards.start(settings.host, settings.boards_port)
     if platform.checkins is not None:
         platform.checkins.start()
@@ -110,6 +119,7 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
         if boards is not None:
             await boards.stop()
         await platform.live.stop()
+        await platform.throttles.close()
         await platform.bus.close()
         await platform.engine.dispose()
 
@@ -133,6 +143,7 @@ def assemble_app(settings: Settings, platform: Platform) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_time_parameters,
+        middleware=[cap_websockets],
         lifespan=[run_platform],
         state=_state(platform),
         request_max_body_size=MAX_BODY_BYTES,

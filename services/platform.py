@@ -17,6 +17,8 @@ from gate.domain.errors import DomainError
 from gate.gates.calendar import gate_by_code
 from gate.live.service import Live
 from gate.store.unit_of_work import UnitOfWork
+from gate.throttling import Throttles
+from services.sockets import AddressCap
 
 
 @dataclass
@@ -27,6 +29,8 @@ class Platform:
     read_session_factory: async_sessionmaker[AsyncSession]
     bus: EventBus
     live: Live
+    throttles: Throttles  # sign-in and booking-write rate limits
+    sockets: AddressCap  # the API's open websockets per client address
     checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
     device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered
     api_keys: KeyMemory[Principal] = field(default_factory=KeyMemory)

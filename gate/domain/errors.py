@@ -107,3 +107,15 @@ class Unauthorised(DomainError):
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Not allowed for this account"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit refused the request (sign-in attempts, booking writes). ``retry_after``
+    is the whole number of seconds (at least 1) after which the limit has room again."""
+
+    code = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)

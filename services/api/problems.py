@@ -82,9 +82,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.Forbidden, 403),
         ProblemType("bad-request", 400, "The request could not be read"),
         ProblemType("method-not-allowed", 405, "Method not allowed"),
+        ProblemType("request-timeout", 408, "The request was not received in time"),
         ProblemType("payload-too-large", 413, "The request body is too large"),
         ProblemType("unsupported-media-type", 415, "Send JSON"),
-        ProblemType("too-many-requests", 429, "Too many requests"),
+        _problem(errors.TooManyRequests, 429),
+        ProblemType("request-header-fields-too-large", 431, "The request's headers are too large"),
         ProblemType("service-unavailable", 503, "The database is unavailable; try again shortly"),
         ProblemType("internal", 500, "Something went wrong on our side"),
     ]
@@ -95,11 +97,13 @@ _BY_STATUS = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    408: "request-timeout",
     409: "conflict",
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation",
     429: "too-many-requests",
+    431: "request-header-fields-too-large",
     503: "service-unavailable",
 }
 
@@ -144,6 +148,8 @@ def on_domain_error(request: Request[Any, Any, Any], error: errors.DomainError) 
     code = error.code if error.code in PROBLEM_TYPES else "conflict"
     log.info("api.problem", extra={"problem": code, "path": request.url.path})
     headers = {"WWW-Authenticate": "Bearer"} if code == "unauthorised" else None
+    if isinstance(error, errors.TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(code, error.detail, request.url.path, headers, **error.extensions)
 
 

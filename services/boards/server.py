@@ -27,6 +27,7 @@ from gate.live.channels import board_channel
 from gate.live.hub import ChannelState
 from gate.live.service import Live
 from gate.logs import install_redaction
+from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client_address
 
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
 CLOSE_NOT_FOUND = 4404  # as the API's websocket endpoints
@@ -40,9 +41,13 @@ GateIdOf = Callable[[str], Awaitable[str | None]]
 class BoardServer:
     """The public boards of one process, written to every viewer by broadcast."""
 
-    def __init__(self, live: Live, gate_id_of: GateIdOf) -> None:
+    def __init__(
+        self, live: Live, gate_id_of: GateIdOf, cap: AddressCap, max_message_bytes: int = 4096
+    ) -> None:
         self._live = live
         self._gate_id_of = gate_id_of
+        self._cap = cap
+        self._max_message_bytes = max_message_bytes
         self._lagging: set[ServerConnection] = set()
         self._server: Server | None = None
         live.hub.broadcast = self._broadcast
@@ -60,7 +65,7 @@ class BoardServer:
             reuse_port=True,
             backlog=LISTEN_BACKLOG,
             ping_interval=PING_INTERVAL_S,
-            max_size=4096,  # viewers send nothing but control frames
+            max_size=self._max_message_bytes,  # viewers send nothing but control frames
         )
         socket = next(iter(self._server.sockets))
         return int(socket.getsockname()[1])
@@ -82,7 +87,17 @@ class BoardServer:
         path, _, query = connection.request.path.partition("?")
         match = BOARD_PATH.match(path)
         assert match is not None  # _check_path refused every other path
-        code = match["code"]
+        peer = connection.remote_address[0] if connection.remote_address else None
+        address = client_address(peer, connection.request.headers.get("X-Forwarded-For"))
+        if not self._cap.acquire(address):
+            await connection.close(CLOSE_TOO_MANY, TOO_MANY_REASON)
+            return
+        try:
+            await self._view(connection, match["code"], query)
+        finally:
+            self._cap.release(address)
+
+    async def _view(self, connection: ServerConnection, code: str, query: str) -> None:
         if await self._gate_id_of(code) is None:
             await connection.close(CLOSE_NOT_FOUND, "no such gate")
             return

@@ -33,6 +33,7 @@ from gate.fleet import grants
 from gate.fleet import service as fleet
 from gate.gates import service as gates
 from gate.store.unit_of_work import UnitOfWork
+from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.public import require_browser
 from services.web.render import back_to, page
@@ -300,6 +301,7 @@ class PortalController(Controller):
             return back_to(back, error="choose a slot, a vehicle and a driver")
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
+            await booking_write(platform, who.require_enterprise())
             async with uow.savepoint():
                 booking = await bookings.create_booking(
                     uow, who.require_enterprise(), new, rules, who.actor
@@ -359,6 +361,7 @@ class PortalController(Controller):
             return back_to(here, error="choose a new slot")
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
+            await booking_write(platform, who.require_enterprise())
             async with uow.savepoint():
                 await bookings.reschedule_booking(
                     uow, who.require_enterprise(), booking_id, start, version, rules, who.actor
@@ -379,6 +382,7 @@ class PortalController(Controller):
         who = await self._who(request, platform)
         here = f"/portal/bookings/{booking_id}"
         try:
+            await booking_write(platform, who.require_enterprise())
             async with uow.savepoint():
                 await bookings.cancel_booking(
                     uow,

@@ -14,13 +14,14 @@ from litestar.response import Redirect, Template
 
 from gate.accounts import service as accounts
 from gate.accounts.principal import Principal, PrincipalKind
-from gate.domain.errors import DomainError
+from gate.domain.errors import DomainError, TooManyRequests
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.gates.service import list_gates
 from gate.live.channels import board_channel
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
+from services.api.throttle import client_address, throttled_sign_in
 from services.platform import Platform
 from services.web.i18n import LANG_COOKIE, LANGUAGES
 from services.web.render import page, safe_next, translator
@@ -97,15 +98,34 @@ async def sign_in(
     platform: NamedDependency[Platform],
     data: URLEncodedBody[dict[str, str]],
 ) -> Response[Any]:
+    """The same limits as the API's sign-in: past them the form comes back with how long to
+    wait (429, Retry-After), not a bare error page."""
     lifetime = timedelta(hours=platform.settings.session_hours)
     try:
-        user_session, token = await accounts.sign_in(
-            uow, data.get("email", ""), data.get("password", ""), lifetime
+        user_session, token = await throttled_sign_in(
+            uow,
+            platform,
+            client_address(request),
+            data.get("email", ""),
+            data.get("password", ""),
+            lifetime,
         )
-    except DomainError:
+    except DomainError as error:
         t = translator(request)
         target = safe_next(data.get("next"), "/portal")
         area = "console" if target.startswith("/console") else "portal"
+        if isinstance(error, TooManyRequests):
+            wait = str(error.retry_after)
+            answer = page(
+                request,
+                "sign_in.html",
+                next=target,
+                area=area,
+                error=t("too_many_sign_ins").format(seconds=wait),
+                status_code=429,
+            )
+            answer.headers["Retry-After"] = wait
+            return answer
         return page(
             request, "sign_in.html", next=target, area=area, error=t("wrong_login"), status_code=401
         )

@@ -26,6 +26,7 @@ from services.api.accounts.schemas import (
 )
 from services.api.dependencies import bearer_token
 from services.api.schemas import local
+from services.api.throttle import client_address, throttled_sign_in
 from services.platform import Platform
 
 
@@ -131,13 +132,17 @@ class SessionController(Controller):
     @post("/sessions", operation_id="signIn")
     async def sign_in(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[SignIn],
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> SessionView:
-        """Sign an enterprise user in; the token is used as 'Authorization: Bearer'."""
+        """Sign an enterprise user in; the token is used as 'Authorization: Bearer'. 429 with
+        Retry-After past GATE_SIGNIN_LIMIT_PER_ACCOUNT or _PER_ADDRESS attempts."""
         lifetime = timedelta(hours=platform.settings.session_hours)
-        user_session, token = await service.sign_in(uow, data.email, data.password, lifetime)
+        user_session, token = await throttled_sign_in(
+            uow, platform, client_address(request), data.email, data.password, lifetime
+        )
         return SessionView(token, local(user_session.expires_at))
 
     @delete("/sessions/current", operation_id="signOut")

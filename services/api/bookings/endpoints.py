@@ -31,6 +31,7 @@ from services.api.bookings.schemas import (
 from services.api.idempotency import answer_idempotently, fingerprint
 from services.api.problems import problem_specs
 from services.api.schemas import local
+from services.api.throttle import booking_write
 from services.platform import Platform
 
 # A client-chosen key that makes a write safe to retry (see services/api/idempotency.py).
@@ -57,7 +58,7 @@ class BookingController(Controller):
         operation_id="createBooking",
         responses={
             201: _booking_spec("The new booking"),
-            **problem_specs(400, 401, 403, 404, 409, 422),
+            **problem_specs(400, 401, 403, 404, 409, 422, 429),
         },
     )
     async def create_booking(
@@ -69,8 +70,10 @@ class BookingController(Controller):
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
-        """Book a vehicle into a slot. 409 slot-full, slot-closed or plate-already-booked."""
+        """Book a vehicle into a slot. 409 slot-full, slot-closed or plate-already-booked;
+        429 past the enterprise's GATE_BOOKING_WRITE_LIMIT."""
         enterprise_id = principal.require_enterprise()
+        await booking_write(platform, enterprise_id)
         new = service.NewBooking(
             gate=data.gate,
             direction=data.direction,
@@ -165,7 +168,7 @@ class BookingController(Controller):
         status_code=200,
         responses={
             200: _booking_spec("The moved booking"),
-            **problem_specs(400, 401, 403, 404, 409, 422),
+            **problem_specs(400, 401, 403, 404, 409, 422, 429),
         },
     )
     async def reschedule(
@@ -180,6 +183,7 @@ class BookingController(Controller):
     ) -> Response[bytes]:
         """Move to another slot; ``version`` must be the version last read (409 otherwise)."""
         enterprise_id = principal.require_enterprise()
+        await booking_write(platform, enterprise_id)
         rules = service.BookingRules(utc_now(), platform.horizon)
 
         async def move() -> tuple[int, BookingView]:
@@ -209,7 +213,7 @@ class BookingController(Controller):
         status_code=200,
         responses={
             200: _booking_spec("The cancelled booking"),
-            **problem_specs(400, 401, 403, 404, 409, 422),
+            **problem_specs(400, 401, 403, 404, 409, 422, 429),
         },
     )
     async def cancel(
@@ -224,6 +228,7 @@ class BookingController(Controller):
     ) -> Response[bytes]:
         """Cancel; the place is free for others at once."""
         enterprise_id = principal.require_enterprise()
+        await booking_write(platform, enterprise_id)
 
         async def cancel() -> tuple[int, BookingView]:
             booking = await service.cancel_booking(
