@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gate.accounts import credentials
 from gate.accounts.memory import KeyMemory
-from gate.accounts.principal import ADMIN, EnterpriseRole, Principal, PrincipalKind
+from gate.accounts.principal import ADMIN, EnterpriseRole, KeyScope, Principal, PrincipalKind
 from gate.devices.service import device_for_token
 from gate.domain.clearance import Agency
 from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
@@ -56,12 +56,19 @@ async def get_enterprise(uow: UnitOfWork, enterprise_id: str) -> Enterprise:
     return enterprise
 
 
-async def issue_api_key(uow: UnitOfWork, enterprise_id: str, name: str) -> tuple[ApiKey, str]:
-    """A new key for the enterprise; the token is returned once and never stored."""
+async def issue_api_key(
+    uow: UnitOfWork, enterprise_id: str, name: str, scope: KeyScope
+) -> tuple[ApiKey, str]:
+    """A new key of ``scope`` for the enterprise; the token is returned once and never stored.
+    NotFound for an unknown enterprise."""
     await get_enterprise(uow, enterprise_id)
     issued = credentials.issue(credentials.API_KEY_PREFIX)
     key = ApiKey(
-        enterprise_id=enterprise_id, name=name, lookup=issued.lookup, secret_hash=issued.hash
+        enterprise_id=enterprise_id,
+        name=name,
+        lookup=issued.lookup,
+        secret_hash=issued.hash,
+        scope=scope.value,
     )
     uow.session.add(key)
     await uow.session.flush()
@@ -172,11 +179,12 @@ async def authenticate(
             return remembered
         key = await uow.session.scalar(select(ApiKey).where(ApiKey.lookup == parts[0]))
         if key and key.revoked_at is None and credentials.secret_matches(parts[1], key.secret_hash):
-            # An enterprise's API key acts for the whole enterprise, as its integration.
+            # An enterprise's API key acts for the whole enterprise, as its integration, with
+            # the rights of its scope: a booking key is a clerk, not a manager.
             principal = Principal(
                 PrincipalKind.ENTERPRISE,
                 enterprise_id=key.enterprise_id,
-                role=EnterpriseRole.MANAGER,
+                role=KeyScope(key.scope).role,
             )
             if api_keys is not None:
                 api_keys.remember(token, key.id, principal)

@@ -70,10 +70,11 @@ class EnterpriseController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> IssuedApiKey:
-        """A new API key; its token is in this answer and never again."""
+        """A new API key of the scope asked for (``booking`` unless said otherwise); its token
+        is in this answer and never again. Managers and the administrator only."""
         principal.require_manager_of(enterprise_id)
-        key, token = await service.issue_api_key(uow, enterprise_id, data.name)
-        return IssuedApiKey(key.id, key.name, token, local(key.created_at))
+        key, token = await service.issue_api_key(uow, enterprise_id, data.name, data.scope)
+        return IssuedApiKey(key.id, key.name, data.scope, token, local(key.created_at))
 
     @get("/{enterprise_id:str}/api-keys", operation_id="listApiKeys")
     async def list_keys(
