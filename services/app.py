@@ -30,9 +30,10 @@ from services.api.instants import check_time_parameters
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
 from services.boards.server import BoardServer
 from services.checkin import checkin_router
+from services.headers import add_security_headers
 from services.platform import Platform
 from services.realtime import realtime_router
-from services.web import csrf_config, template_config, web_router
+from services.web import template_config, web_router
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -104,10 +105,10 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
             describe_problem_type,
         ],
         template_config=template_config,
-        csrf_config=csrf_config(settings),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_time_parameters,
+        before_send=[add_security_headers],
         lifespan=[lifespan],
         state=_state(platform),
         request_max_body_size=MAX_BODY_BYTES,
