@@ -110,6 +110,11 @@ class EnterpriseController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> UserView:
+        """Register a user of the enterprise, with the first password (managers and the
+        administrator). An e-mail held by someone outside this enterprise is answered like
+        any registration, and no account is made for it: who holds an account elsewhere is
+        not for this enterprise to learn. 409 only when this enterprise already has a user
+        with that e-mail."""
         principal.require_manager_of(enterprise_id)
         new = service.NewUser(data.email, data.full_name, data.password, data.role)
         return UserView.of(await service.register_user(uow, enterprise_id, new))
