@@ -20,6 +20,7 @@ files, Litestar's own 404 and 405) whatever produced it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
@@ -41,13 +42,18 @@ FIXED = {
 
 def content_security_policy(platform: Platform, host: str | None) -> str:
     """The policy for an answer to a request made to ``host`` (its Host header)."""
-    connect = ["'self'"]
     if platform.settings.boards_url:
-        connect.append(platform.settings.boards_url)
-    elif platform.boards_port and host and _HOST.match(host):
+        return _policy(platform.settings.boards_url)
+    if platform.boards_port and host and _HOST.match(host):
         # The boards' server listens on another port of this host: another origin to CSP.
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        connect += [f"ws://{name}:{platform.boards_port}", f"wss://{name}:{platform.boards_port}"]
+        return _policy(f"ws://{name}:{platform.boards_port} wss://{name}:{platform.boards_port}")
+    return _policy(None)
+
+
+@lru_cache(maxsize=64)  # built once per boards origin, not per answer (a check-in's too)
+def _policy(boards: str | None) -> str:
+    connect = ["'self'"] + ([boards] if boards else [])
     return "; ".join(
         [
             "default-src 'self'",
