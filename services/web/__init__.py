@@ -12,6 +12,7 @@ from litestar.template import TemplateConfig
 
 from services.web.console import ConsoleController
 from services.web.csrf import check_csrf
+from services.web.keys import KeysController
 from services.web.portal import PortalController
 from services.web.public import (
     SignInRequired,
@@ -36,6 +37,7 @@ web_router = Router(
         sign_in,
         sign_out,
         PortalController,
+        KeysController,
         ConsoleController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
