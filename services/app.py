@@ -31,10 +31,11 @@ from services.api.instants import check_time_parameters
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
 from services.boards.server import BoardServer
 from services.checkin import checkin_router
+from services.headers import add_security_headers
 from services.platform import Platform
 from services.realtime import realtime_router
 from services.sockets import AddressCap, cap_websockets
-from services.web import csrf_config, template_config, web_router
+from services.web import template_config, web_router
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
     settings = settings or Settings.from_env()
     # In each worker process too (``--workers N`` starts them afresh): request lines redacted.
     install_redaction()
-    return assemble_app(settings, build_platform(settings, bus))
+    return assemble_app(build_platform(settings, bus))
 
 
 def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
@@ -124,10 +125,11 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
         await platform.engine.dispose()
 
 
-def assemble_app(settings: Settings, platform: Platform) -> Litestar:
-    """The routing table, middleware and OpenAPI document around ``platform``. Only what the
-    Litestar object is built from may come from ``settings`` here (CSRF cookie options);
-    what a request needs at run time it reads from ``app.state.platform``."""
+def assemble_app(platform: Platform) -> Litestar:
+    """The routing table, hooks, middleware and OpenAPI document around ``platform``. Nothing
+    here is built from settings: what a request needs at run time (settings included) it
+    reads from ``app.state.platform``, so one app object can serve one platform after
+    another (tests/apps.py)."""
     return Litestar(
         route_handlers=[
             api_router,
@@ -139,11 +141,11 @@ def assemble_app(settings: Settings, platform: Platform) -> Litestar:
             describe_problem_type,
         ],
         template_config=template_config,
-        csrf_config=csrf_config(settings),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_time_parameters,
         middleware=[cap_websockets],
+        before_send=[add_security_headers],
         lifespan=[run_platform],
         state=_state(platform),
         request_max_body_size=MAX_BODY_BYTES,

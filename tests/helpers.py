@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,7 +102,11 @@ class Api:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    async def enterprise(self, name: str | None = None, **extra: Any) -> Enterprise:
+    async def enterprise(
+        self, name: str | None = None, key_scope: str = "booking", **extra: Any
+    ) -> Enterprise:
+        """A new enterprise and an API key of ``key_scope`` (``manager`` to manage its users
+        and keys)."""
         n = next(_counter)
         body = {"name": name or f"Công ty TNHH Xuất nhập khẩu {n}", "tax_code": f"{4900000000 + n}"}
         body.update(extra)
@@ -109,7 +114,9 @@ class Api:
         assert response.status_code == 201, response.text
         enterprise_id = response.json()["id"]
         key = await self.client.post(
-            f"/api/v1/enterprises/{enterprise_id}/api-keys", json={"name": "erp"}, headers=admin()
+            f"/api/v1/enterprises/{enterprise_id}/api-keys",
+            json={"name": "erp", "scope": key_scope},
+            headers=admin(),
         )
         assert key.status_code == 201, key.text
         return Enterprise(self, enterprise_id, key.json()["token"], body["tax_code"])
@@ -132,6 +139,13 @@ class Api:
         )
         assert response.status_code == 200, response.text
         return dict(response.json()["slots"][0])
+
+
+def page_csrf(html: str) -> dict[str, str]:
+    """The CSRF header a page's forms carry (bound to the browser's session or pre-session)."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert found is not None, html[:500]
+    return {"x-csrftoken": found.group(1)}
 
 
 def this_hour(offset_hours: int = 0) -> datetime:

@@ -2,7 +2,9 @@
 // sequence; on any break it reconnects with ?since=<last seq> and says so on screen.
 const root = document.getElementById("board");
 const gate = root.dataset.gate;
-const t = (key) => (window.GATE_I18N || {})[key] || key;
+// The page's words ride in a JSON data block: the CSP runs no inline script.
+const words = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+const t = (key) => words[key] || key;
 const connection = document.getElementById("connection");
 let state = null;
 let seq = null;

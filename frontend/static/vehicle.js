@@ -2,7 +2,9 @@
 // authenticates it), reconnecting by itself.
 const box = document.getElementById("live-status");
 const bookingId = box.dataset.booking;
-const t = (key) => (window.GATE_I18N || {})[key] || key;
+// The page's words ride in a JSON data block: the CSP runs no inline script.
+const words = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+const t = (key) => words[key] || key;
 let state = null;
 let seq = null;
 

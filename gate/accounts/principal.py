@@ -25,6 +25,23 @@ class EnterpriseRole(StrEnum):
     CLERK = "clerk"
 
 
+class KeyScope(StrEnum):
+    """What an enterprise API key may do, chosen by the manager who issues it.
+
+    ``booking``: what an integration that books needs: vehicles, drivers, grants, bookings and
+    its vehicles' live status (the rights of a clerk). ``manager``: that and the enterprise's
+    users and API keys. Keys issued before migration 0008 are managers, as every key was.
+    """
+
+    BOOKING = "booking"
+    MANAGER = "manager"
+
+    @property
+    def role(self) -> EnterpriseRole:
+        """The role a key of this scope acts with (authorisation checks roles only)."""
+        return EnterpriseRole.MANAGER if self is KeyScope.MANAGER else EnterpriseRole.CLERK
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     kind: PrincipalKind

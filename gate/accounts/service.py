@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,14 +12,17 @@ from sqlalchemy.exc import IntegrityError
 
 from gate.accounts import credentials
 from gate.accounts.memory import KeyMemory
-from gate.accounts.principal import ADMIN, EnterpriseRole, Principal, PrincipalKind
+from gate.accounts.principal import ADMIN, EnterpriseRole, KeyScope, Principal, PrincipalKind
 from gate.devices.service import device_for_token
 from gate.domain.clearance import Agency
 from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
 from gate.domain.time import utc_now
 from gate.officers.service import gates_of
 from gate.store.tables import ApiKey, Enterprise, EnterpriseUser, Officer, UserSession
+from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gate.accounts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +60,19 @@ async def get_enterprise(uow: UnitOfWork, enterprise_id: str) -> Enterprise:
     return enterprise
 
 
-async def issue_api_key(uow: UnitOfWork, enterprise_id: str, name: str) -> tuple[ApiKey, str]:
-    """A new key for the enterprise; the token is returned once and never stored."""
+async def issue_api_key(
+    uow: UnitOfWork, enterprise_id: str, name: str, scope: KeyScope
+) -> tuple[ApiKey, str]:
+    """A new key of ``scope`` for the enterprise; the token is returned once and never stored.
+    NotFound for an unknown enterprise."""
     await get_enterprise(uow, enterprise_id)
     issued = credentials.issue(credentials.API_KEY_PREFIX)
     key = ApiKey(
-        enterprise_id=enterprise_id, name=name, lookup=issued.lookup, secret_hash=issued.hash
+        enterprise_id=enterprise_id,
+        name=name,
+        lookup=issued.lookup,
+        secret_hash=issued.hash,
+        scope=scope.value,
     )
     uow.session.add(key)
     await uow.session.flush()
@@ -93,25 +104,61 @@ class NewUser:
 
 
 async def register_user(uow: UnitOfWork, enterprise_id: str, new: NewUser) -> EnterpriseUser:
+    """Register a user of the enterprise (the manager sets the first password).
+
+    An e-mail is one person across the platform (one sign-in form serves enterprise users and
+    officers). One held in *another* enterprise, or by an officer, is answered exactly as a
+    registration that took: the same status, the same shape (a fresh id, the name, role and
+    time), after the same password hashing, but nothing is stored and the attempt is logged
+    for the operators (``accounts.register.email_held_elsewhere``, ids only): a manager must
+    not learn who holds an account elsewhere (docs/architecture.md, "Registering users").
+    AlreadyExists only when this enterprise itself has a user with that e-mail, which its
+    managers can list anyway; NotFound for an unknown enterprise.
+    """
     await get_enterprise(uow, enterprise_id)
     email = new.email.strip().lower()
-    taken = await uow.session.scalar(select(EnterpriseUser.id).where(EnterpriseUser.email == email))
-    if taken or await uow.session.scalar(select(Officer.id).where(Officer.email == email)):
-        raise AlreadyExists("a user with that e-mail exists")
+    # Hashed before anything is looked up, so both answers take argon2's time.
+    password_hash = await credentials.hash_password(new.password)
     user = EnterpriseUser(
+        id=new_id(),
         enterprise_id=enterprise_id,
         email=email,
         full_name=new.full_name,
         role=new.role.value,
-        password_hash=await credentials.hash_password(new.password),
+        password_hash=password_hash,
+        created_at=utc_now(),
     )
+    if await _held(uow, enterprise_id, email):
+        return user
     uow.session.add(user)
     try:
         async with uow.savepoint():
             await uow.session.flush()
-    except IntegrityError as error:
+    except IntegrityError as error:  # a concurrent registration took the e-mail first
+        if user in uow.session:  # the savepoint's rollback usually expunged it already
+            uow.session.expunge(user)
+        if await _held(uow, enterprise_id, email):
+            return user
         raise AlreadyExists("a user with that e-mail exists") from error
     return user
+
+
+async def _held(uow: UnitOfWork, enterprise_id: str, email: str) -> bool:
+    """Whether ``email`` is held outside the enterprise (logged, never told); AlreadyExists
+    when the enterprise itself holds it."""
+    holder = await uow.session.scalar(
+        select(EnterpriseUser.enterprise_id).where(EnterpriseUser.email == email)
+    )
+    if holder == enterprise_id:
+        raise AlreadyExists("this enterprise already has a user with that e-mail")
+    officer = await uow.session.scalar(select(Officer.id).where(Officer.email == email))
+    if holder is None and officer is None:
+        return False
+    log.info(
+        "accounts.register.email_held_elsewhere",
+        extra={"enterprise_id": enterprise_id, "held_by": "officer" if officer else "enterprise"},
+    )
+    return True
 
 
 async def list_users(uow: UnitOfWork, enterprise_id: str) -> list[EnterpriseUser]:
@@ -172,11 +219,12 @@ async def authenticate(
             return remembered
         key = await uow.session.scalar(select(ApiKey).where(ApiKey.lookup == parts[0]))
         if key and key.revoked_at is None and credentials.secret_matches(parts[1], key.secret_hash):
-            # An enterprise's API key acts for the whole enterprise, as its integration.
+            # An enterprise's API key acts for the whole enterprise, as its integration, with
+            # the rights of its scope: a booking key is a clerk, not a manager.
             principal = Principal(
                 PrincipalKind.ENTERPRISE,
                 enterprise_id=key.enterprise_id,
-                role=EnterpriseRole.MANAGER,
+                role=KeyScope(key.scope).role,
             )
             if api_keys is not None:
                 api_keys.remember(token, key.id, principal)

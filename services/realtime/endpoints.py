@@ -26,7 +26,7 @@ from gate.live.messages import PublicBoard
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
-from services.web.session import SESSION_COOKIE
+from services.web.session import session_token
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401
@@ -61,7 +61,7 @@ async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
     token = header.partition(" ")[2].strip() if header.lower().startswith("bearer ") else None
     token = token or socket.query_params.get("token")
     if not token and _same_origin(socket):
-        token = socket.cookies.get(SESSION_COOKIE)
+        token = session_token(socket)
     if not token:
         return None
     platform = _platform(socket)

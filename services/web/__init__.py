@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Router
-from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from gate.config import Settings
 from services.web.console import ConsoleController
+from services.web.csrf import check_csrf
+from services.web.keys import KeysController
 from services.web.portal import PortalController
 from services.web.public import (
     SignInRequired,
@@ -37,28 +37,17 @@ web_router = Router(
         sign_in,
         sign_out,
         PortalController,
+        KeysController,
         ConsoleController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
     include_in_schema=False,
     exception_handlers={SignInRequired: to_sign_in},
+    # Every form post to a page carries this browser's session-bound token (services/web/csrf.py).
+    guards=[check_csrf],
 )
 
 template_config = TemplateConfig(directory=FRONTEND / "templates", engine=JinjaTemplateEngine)
 
 
-def csrf_config(settings: Settings) -> CSRFConfig:
-    """CSRF protection for the browser forms (double-submit: a signed cookie and the form's
-    hidden field must match). The API, the websockets and devices authenticate with bearer
-    tokens, never cookies, so they are outside it."""
-    return CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name="gate_csrf",
-        cookie_secure=settings.secure_cookies,
-        cookie_samesite="lax",
-        cookie_httponly=True,
-        exclude=["^/api/", "^/ws/", "^/health/", "^/problems/", "^/schema", "^/static/"],
-    )
-
-
-__all__ = ["csrf_config", "template_config", "web_router"]
+__all__ = ["template_config", "web_router"]

@@ -25,7 +25,13 @@ from services.api.throttle import client_address, throttled_sign_in
 from services.platform import Platform
 from services.web.i18n import LANG_COOKIE, LANGUAGES
 from services.web.render import page, safe_next, translator
-from services.web.session import browser_principal, forget_session, session_cookie, session_token
+from services.web.session import (
+    browser_cookie,
+    browser_principal,
+    forget_session,
+    session_cookie,
+    session_token,
+)
 
 
 @get("/", include_in_schema=False)
@@ -75,12 +81,14 @@ async def board_page(
 
 @post("/language", include_in_schema=False)
 async def choose_language(
+    request: Request[Any, Any, Any],
     data: URLEncodedBody[dict[str, str]],
 ) -> Response[None]:
     language = data.get("language", "")
     response = Redirect(path=safe_next(data.get("next"), "/"), status_code=303)
     if language in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+        # Read by the pages' server only; a script has no business with it either.
+        response.set_cookie(browser_cookie(request, LANG_COOKIE, language, max_age=365 * 86400))
     return response
 
 
@@ -131,7 +139,7 @@ async def sign_in(
         )
     default = "/console" if user_session.officer_id else "/portal"
     response: Response[Any] = Redirect(path=safe_next(data.get("next"), default), status_code=303)
-    response.set_cookie(session_cookie(request, platform, token, lifetime))
+    response.set_cookie(session_cookie(request, token, lifetime))
     return response
 
 
@@ -146,7 +154,7 @@ async def sign_out(
     if token is not None:
         await accounts.sign_out(uow, token)
     response = Redirect(path="/", status_code=303)
-    forget_session(response)
+    forget_session(request, response)
     return response
 
 

@@ -1,5 +1,5 @@
-"""Rendering a page: the template gets the language, ``t()``, the person signed in and a
-message, besides what the handler gives it."""
+"""Rendering a page: the template gets the language, ``t()``, the person signed in, a message
+and its forms' CSRF token, besides what the handler gives it."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from gate.accounts.principal import Principal
+from services.web.csrf import token_for_page
 from services.web.i18n import LANG_COOKIE, Translator, pick_language
+from services.web.session import read_cookie
 
 
 def translator(request: Request[Any, Any, Any]) -> Translator:
     return Translator(
-        pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+        pick_language(read_cookie(request, LANG_COOKIE), request.headers.get("accept-language"))
     )
 
 
@@ -27,6 +29,7 @@ def page(
     **context: Any,
 ) -> Template:
     t = translator(request)
+    _, presession = token_for_page(request)
     return Template(
         template_name=template,
         context={
@@ -39,6 +42,7 @@ def page(
             **context,
         },
         status_code=status_code,
+        cookies=[presession] if presession else None,
     )
 
 

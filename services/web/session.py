@@ -1,5 +1,15 @@
-"""Browser sessions: the server-side session token in an HttpOnly, SameSite=Lax cookie
-(Secure when served over TLS); signing out revokes it on the server."""
+"""Browser sessions: the server-side session token in an HttpOnly, SameSite=Lax cookie;
+signing out revokes it on the server.
+
+Cookie names follow the connection: served over TLS (``GATE_SECURE_COOKIES`` behind a proxy
+that terminates it, or an https/wss URL) every cookie of ours is ``__Host-``-prefixed and
+Secure. The prefix makes the browser refuse the cookie unless it was set Secure, by this very
+host, for path ``/``: a neighbouring subdomain or a plain-http man in the middle cannot plant
+a session (or a pre-session, see ``services/web/csrf.py``) under that name. Plain names on
+``http://127.0.0.1`` development, where a Secure cookie would not come back. Only the name of
+the current mode is read: a plain-named cookie is ignored over TLS, since anyone could have set
+it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 
 from gate.accounts.principal import Principal
@@ -15,10 +26,30 @@ from gate.domain.errors import DomainError
 from services.platform import Platform
 
 SESSION_COOKIE = "gate_session"
+SECURE_PREFIX = "__Host-"
+
+Connection = ASGIConnection[Any, Any, Any, Any]
 
 
-def session_token(request: Request[Any, Any, Any]) -> str | None:
-    token = request.cookies.get(SESSION_COOKIE)
+def is_secure(connection: Connection) -> bool:
+    """Whether this request or websocket reached us over TLS (or the settings say so)."""
+    platform: Platform = connection.app.state.platform
+    return platform.settings.secure_cookies or connection.url.scheme in ("https", "wss")
+
+
+def cookie_name(connection: Connection, base: str) -> str:
+    """``base`` as named on this connection: ``__Host-base`` over TLS, ``base`` otherwise."""
+    return f"{SECURE_PREFIX}{base}" if is_secure(connection) else base
+
+
+def read_cookie(connection: Connection, base: str) -> str | None:
+    """The value of our cookie ``base`` under the name this connection uses."""
+    return connection.cookies.get(cookie_name(connection, base))
+
+
+def session_token(connection: Connection) -> str | None:
+    """The session token the browser's cookie carries (HTTP or websocket), if well-formed."""
+    token = read_cookie(connection, SESSION_COOKIE)
     return token if token and token.startswith("gs_") else None
 
 
@@ -36,23 +67,26 @@ async def browser_principal(
             return None
 
 
-def secure(request: Request[Any, Any, Any], platform: Platform) -> bool:
-    return platform.settings.secure_cookies or request.url.scheme == "https"
-
-
-def session_cookie(
-    request: Request[Any, Any, Any], platform: Platform, token: str, lifetime: timedelta
+def browser_cookie(
+    connection: Connection, base: str, value: str, max_age: int | None, httponly: bool = True
 ) -> Cookie:
+    """Our cookie ``base`` for this connection: prefixed and Secure over TLS, path ``/``, no
+    domain (both required by ``__Host-``), SameSite=Lax. ``max_age`` in seconds (None: until
+    the browser closes)."""
     return Cookie(
-        key=SESSION_COOKIE,
-        value=token,
-        max_age=int(lifetime.total_seconds()),
-        httponly=True,
-        secure=secure(request, platform),
+        key=cookie_name(connection, base),
+        value=value,
+        max_age=max_age,
+        httponly=httponly,
+        secure=is_secure(connection),
         samesite="lax",
         path="/",
     )
 
 
-def forget_session(response: Response[Any]) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
+def session_cookie(request: Request[Any, Any, Any], token: str, lifetime: timedelta) -> Cookie:
+    return browser_cookie(request, SESSION_COOKIE, token, int(lifetime.total_seconds()))
+
+
+def forget_session(request: Request[Any, Any, Any], response: Response[Any]) -> None:
+    response.set_cookie(browser_cookie(request, SESSION_COOKIE, "", max_age=0))

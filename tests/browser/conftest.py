@@ -9,10 +9,11 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, async_playwright
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
@@ -64,8 +65,25 @@ async def browser() -> AsyncIterator[Browser]:
                 "--disable-component-update",
             ],
         )
+        violations: list[str] = []
+        new_context = browser.new_context
+
+        async def watched_context(**options: Any) -> BrowserContext:
+            # Every page of every test is watched: a CSP that blocks one of the pages' own
+            # scripts, styles or sockets fails the test that met it.
+            context = await new_context(**options)
+            context.on("console", lambda message: _note_violation(message, violations))
+            return context
+
+        browser.new_context = watched_context  # type: ignore[method-assign]
         yield browser
         await browser.close()
+        assert violations == [], "the Content-Security-Policy blocked part of a page"
+
+
+def _note_violation(message: ConsoleMessage, violations: list[str]) -> None:
+    if "Content Security Policy" in message.text:
+        violations.append(message.text)
 
 
 def screenshot_path(name: str) -> str:

@@ -6,7 +6,7 @@ from tests.helpers import Api, admin, bearer
 
 
 async def test_an_api_key_is_shown_once_stored_hashed_and_stops_working_when_revoked(api: Api):
-    enterprise = await api.enterprise()
+    enterprise = await api.enterprise(key_scope="manager")
     assert (await api.client.get("/api/v1/vehicles", headers=enterprise.headers)).status_code == 200
     keys = await api.client.get(f"/api/v1/enterprises/{enterprise.id}/api-keys", headers=admin())
     assert all("token" not in key for key in keys.json())
@@ -20,7 +20,7 @@ async def test_an_api_key_is_shown_once_stored_hashed_and_stops_working_when_rev
 
 
 async def test_a_user_signs_in_with_a_password_and_signing_out_ends_the_session(api: Api):
-    enterprise = await api.enterprise()
+    enterprise = await api.enterprise(key_scope="manager")
     created = await api.client.post(
         f"/api/v1/enterprises/{enterprise.id}/users",
         json={"email": "Clerk@Example.vn", "full_name": "Trần Thị B", "password": "mật-khẩu-dài-1"},
@@ -67,6 +67,6 @@ async def test_an_enterprise_tax_code_is_registered_once(api: Api):
 
 
 async def test_a_manager_of_one_enterprise_cannot_manage_another(api: Api):
-    first, second = await api.enterprise(), await api.enterprise()
+    first, second = await api.enterprise(key_scope="manager"), await api.enterprise()
     answer = await api.client.get(f"/api/v1/enterprises/{second.id}/users", headers=first.headers)
     assert answer.status_code == 403

@@ -24,7 +24,7 @@ from gate.accounts import credentials
 from gate.config import Settings
 from services.app import create_app
 from tests.asgi import in_process_client
-from tests.helpers import Api, admin
+from tests.helpers import Api, admin, page_csrf
 
 PASSWORD = "một-mật-khẩu-dài"
 _addresses = itertools.count(1)
@@ -163,8 +163,7 @@ async def test_the_sign_in_form_says_how_long_to_wait_after_10_wrong_passwords(
     a message (429, Retry-After), not a bare error page."""
     email = await _user(api)
     async with _from(app, _address()) as browser:
-        await browser.get("/sign-in")
-        csrf = {"x-csrftoken": browser.cookies["gate_csrf"]}
+        csrf = page_csrf((await browser.get("/sign-in")).text)
         form = {"email": email, "password": "sai", "next": "/portal"}
         for _ in range(10):
             wrong = await browser.post("/sign-in", data=form, headers=csrf)

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Api, admin, officer, tomorrow_at
+from tests.helpers import Api, admin, officer, page_csrf, tomorrow_at
 
 EXTREMES = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2100-01-01T00:00:00Z"]
 
 
 async def _browser(api: Api, token: str) -> dict[str, str]:
     """Cookie and CSRF header of a browser signed in with ``token``."""
-    await api.client.get("/sign-in")
-    csrf = api.client.cookies.get("gate_csrf")
-    assert csrf
     api.client.cookies.set("gate_session", token)
-    return {"x-csrftoken": csrf}
+    return page_csrf((await api.client.get("/sign-in")).text)
 
 
 async def _enterprise_browser(api: Api) -> tuple[dict[str, str], str]:

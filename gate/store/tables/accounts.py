@@ -28,6 +28,9 @@ class ApiKey(IdMixin, CreatedMixin, Base):
     # The public part of the key, used to find its row; the secret is only stored hashed.
     lookup: Mapped[str] = mapped_column(String(32), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
+    # What the key may do (gate.accounts.principal.KeyScope); keys older than migration 0008
+    # are managers, as every key was then.
+    scope: Mapped[str] = mapped_column(String(20))
     revoked_at: Mapped[datetime | None]
 
 

@@ -71,10 +71,11 @@ class EnterpriseController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> IssuedApiKey:
-        """A new API key; its token is in this answer and never again."""
+        """A new API key of the scope asked for (``booking`` unless said otherwise); its token
+        is in this answer and never again. Managers and the administrator only."""
         principal.require_manager_of(enterprise_id)
-        key, token = await service.issue_api_key(uow, enterprise_id, data.name)
-        return IssuedApiKey(key.id, key.name, token, local(key.created_at))
+        key, token = await service.issue_api_key(uow, enterprise_id, data.name, data.scope)
+        return IssuedApiKey(key.id, key.name, data.scope, token, local(key.created_at))
 
     @get("/{enterprise_id:str}/api-keys", operation_id="listApiKeys")
     async def list_keys(
@@ -110,6 +111,11 @@ class EnterpriseController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> UserView:
+        """Register a user of the enterprise, with the first password (managers and the
+        administrator). An e-mail held by someone outside this enterprise is answered like
+        any registration, and no account is made for it: who holds an account elsewhere is
+        not for this enterprise to learn. 409 only when this enterprise already has a user
+        with that e-mail."""
         principal.require_manager_of(enterprise_id)
         new = service.NewUser(data.email, data.full_name, data.password, data.role)
         return UserView.of(await service.register_user(uow, enterprise_id, new))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from gate.accounts.principal import EnterpriseRole
+from gate.accounts.principal import EnterpriseRole, KeyScope
 from gate.store.tables import ApiKey, Enterprise, EnterpriseUser
 from services.api.schemas import Email, Input, Output, Password, ShortText, local, local_or_none
 
@@ -36,18 +36,29 @@ class EnterpriseView(Output):
 
 
 class ApiKeyCreate(Input):
+    """A new key. ``scope``: ``booking`` (the default, least power: vehicles, drivers, grants,
+    bookings, live status) or ``manager`` (also the enterprise's users and keys)."""
+
     name: ShortText
+    scope: KeyScope = KeyScope.BOOKING
 
 
 class ApiKeyView(Output):
     id: str
     name: str
+    scope: KeyScope
     created_at: datetime
     revoked_at: datetime | None
 
     @classmethod
     def of(cls, row: ApiKey) -> ApiKeyView:
-        return cls(row.id, row.name, local(row.created_at), local_or_none(row.revoked_at))
+        return cls(
+            row.id,
+            row.name,
+            KeyScope(row.scope),
+            local(row.created_at),
+            local_or_none(row.revoked_at),
+        )
 
 
 class IssuedApiKey(Output):
@@ -55,6 +66,7 @@ class IssuedApiKey(Output):
 
     id: str
     name: str
+    scope: KeyScope
     token: str
     created_at: datetime
 

@@ -1,0 +1,117 @@
+"""Security headers on every HTTP answer of the platform, set in one place: the app's
+``before_send`` hook, which sees every response start (pages, API, problem details, static
+files, Litestar's own 404 and 405) whatever produced it.
+
+* ``Content-Security-Policy``: scripts, styles, images and connections from this origin only
+  (no inline script or style anywhere: the pages' words travel in JSON data blocks, their
+  behaviour in ``frontend/static``), websockets to this origin and to the boards' broadcast
+  server when it runs elsewhere, no framing (``frame-ancestors 'none'``, with the older
+  ``X-Frame-Options: DENY`` for browsers before CSP 2), forms posting only here.
+* ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: strict-origin-when-cross-origin``
+  (a booking's URL never leaves in a Referer, and forms keep their Origin header).
+* ``Cache-Control: no-store`` on every answer to a request that carries a credential (a bearer
+  token or our session cookie): personal data must not stay in a browser's or a proxy's cache.
+  Anonymous answers say what their handler said (static files) or ``no-store`` too, except the
+  public board's JSON, cacheable by anyone for ``PUBLIC_BOARD_MAX_AGE`` seconds: in a crisis
+  its pollers are the crowd a proxy should absorb, and it changes at most twice a second.
+* ``Strict-Transport-Security`` when served over TLS.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from services.platform import Platform
+from services.web.session import SECURE_PREFIX, SESSION_COOKIE
+
+PUBLIC_BOARD_MAX_AGE = 2
+_PUBLIC_BOARD = re.compile(r"^/api/v1/gates/[^/]+/board$")
+# A Host header we would put into the CSP: a name or address and an optional port, no more.
+_HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
+
+FIXED = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+}
+
+
+def content_security_policy(platform: Platform, host: str | None) -> str:
+    """The policy for an answer to a request made to ``host`` (its Host header)."""
+    if platform.settings.boards_url:
+        return _policy(platform.settings.boards_url)
+    if platform.boards_port and host and _HOST.match(host):
+        # The boards' server listens on another port of this host: another origin to CSP.
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return _policy(f"ws://{name}:{platform.boards_port} wss://{name}:{platform.boards_port}")
+    return _policy(None)
+
+
+@lru_cache(maxsize=64)  # built once per boards origin, not per answer (a check-in's too)
+def _policy(boards: str | None) -> str:
+    connect = ["'self'"] + ([boards] if boards else [])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src {' '.join(connect)}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _request_header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def carries_credentials(scope: Scope) -> bool:
+    """A bearer token, or a session cookie of ours under either name."""
+    if _request_header(scope, b"authorization"):
+        return True
+    cookies = _request_header(scope, b"cookie") or ""
+    names = {part.split("=", 1)[0].strip() for part in cookies.split(";")}
+    return bool(names & {SESSION_COOKIE, SECURE_PREFIX + SESSION_COOKIE})
+
+
+def _cache_control(scope: Scope, headers: MutableScopeHeaders, status: int) -> str | None:
+    """What Cache-Control the answer gets (None: leave the handler's)."""
+    if carries_credentials(scope):
+        return "no-store"
+    path = scope.get("path", "")
+    if path.startswith("/static/"):
+        return None
+    if scope.get("method") == "GET" and status == 200 and _PUBLIC_BOARD.match(path):
+        return f"public, max-age={PUBLIC_BOARD_MAX_AGE}"
+    return headers.get("cache-control") or "no-store"
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """The app's ``before_send`` hook: adds the headers above to each response start."""
+    if message["type"] != "http.response.start":
+        return
+    platform: Platform = scope["app"].state.platform
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in FIXED.items():
+        headers[name] = value
+    headers["content-security-policy"] = content_security_policy(
+        platform, _request_header(scope, b"host")
+    )
+    if (cache := _cache_control(scope, headers, int(message["status"]))) is not None:
+        headers["cache-control"] = cache
+    if platform.settings.secure_cookies or scope.get("scheme") == "https":
+        headers["strict-transport-security"] = "max-age=31536000"
+
+
+__all__ = ["add_security_headers", "content_security_policy"]

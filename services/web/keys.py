@@ -1,0 +1,99 @@
+"""The portal's API keys page (managers only): the enterprise's keys with their scopes, a new
+key of the scope the manager chooses (its token shown on that one answer, never again), and
+revoking one. The same service as ``POST /api/v1/enterprises/{id}/api-keys``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from gate.accounts import service as accounts
+from gate.accounts.principal import KeyScope, Principal, PrincipalKind
+from gate.domain.errors import DomainError
+from gate.domain.time import as_local
+from gate.store.unit_of_work import UnitOfWork
+from services.platform import Platform
+from services.web.public import require_browser
+from services.web.render import back_to, page
+
+MAX_NAME = 100  # as the API's ShortText and the column
+
+
+class KeysController(Controller):
+    path = "/portal/keys"
+    include_in_schema = False
+
+    async def _manager(self, request: Request[Any, Any, Any], platform: Platform) -> Principal:
+        """The signed-in manager; a clerk is refused (Forbidden, 403) like on the API."""
+        who = await require_browser(request, platform, PrincipalKind.ENTERPRISE, "/portal/keys")
+        who.require_manager_of(who.require_enterprise())
+        return who
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        who: Principal,
+        issued: dict[str, str] | None = None,
+    ) -> Template:
+        keys = await accounts.list_api_keys(uow, who.require_enterprise())
+        rows = [
+            {"row": k, "created": as_local(k.created_at), "revoked": k.revoked_at is not None}
+            for k in keys
+        ]
+        scopes = [s.value for s in KeyScope]
+        return page(request, "portal/keys.html", who, keys=rows, scopes=scopes, issued=issued)
+
+    @get("/")
+    async def keys_page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template:
+        return await self._page(request, uow, await self._manager(request, platform))
+
+    @post("/", status_code=200)
+    async def issue(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Template | Redirect:
+        """Answered with the page itself, not a redirect: the token must not travel in a URL
+        (history, logs), and this answer (no-store) is the only place it is ever shown."""
+        who = await self._manager(request, platform)
+        name = data.get("name", "").strip()
+        try:
+            scope = KeyScope(data.get("scope", ""))
+        except ValueError:
+            return back_to("/portal/keys", error="choose a scope")
+        if not name or len(name) > MAX_NAME:
+            return back_to("/portal/keys", error=f"a name of 1 to {MAX_NAME} characters")
+        key, token = await accounts.issue_api_key(uow, who.require_enterprise(), name, scope)
+        issued = {"name": key.name, "scope": scope.value, "token": token}
+        return await self._page(request, uow, who, issued=issued)
+
+    @post("/{key_id:str}/revoke")
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        key_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Redirect:
+        who = await self._manager(request, platform)
+        try:
+            async with uow.savepoint():
+                key = await accounts.revoke_api_key(uow, who.require_enterprise(), key_id)
+        except DomainError as error:
+            return back_to("/portal/keys", error=error.detail)
+        # Committed before this process forgets the key, as the API's revocation does.
+        await uow.commit()
+        platform.api_keys.forget(key_id)
+        return back_to("/portal/keys", message=key.name)
