@@ -15,6 +15,13 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError(f"expected a number of seconds above 0, got {value!r}")
+    return number
+
+
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip() else None
 
@@ -87,6 +94,10 @@ class Settings:
     # (services/checkin MAX_EVENT_AGE), so every retry the check-in still accepts finds its
     # record; keep this above two days or a late retry would be acted on twice.
     device_event_retention_hours: float = 7 * 24
+    # The longest an open websocket outlives the credential it signed in with (sign-out, key
+    # revoked, account disabled, officer moved off the gate) when no event says so at once,
+    # and the longest another process remembers a revoked API or device key.
+    stream_recheck_s: float = 2.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -138,4 +149,5 @@ class Settings:
             **_given(
                 env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
             ),
+            **_given(env, "GATE_STREAM_RECHECK_S", "stream_recheck_s", _positive),
         )
