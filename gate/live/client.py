@@ -12,10 +12,9 @@ import msgspec
 import websockets
 from websockets.typing import Subprotocol
 
-from gate.live.messages import ChannelMessage
+from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, ChannelMessage
 
 _decoder = msgspec.json.Decoder(ChannelMessage)
-SUBPROTOCOL = "gate.v1"
 # Closes that a reconnect cannot mend: the credential ended (4401), it does not allow this
 # channel (4403), there is no such channel (4404).
 FINAL_CLOSE_CODES = frozenset({4401, 4403, 4404})
@@ -26,7 +25,7 @@ def subprotocols(token: str | None) -> list[Subprotocol]:
     token beside it when there is one (kept out of the URL, so out of every access log)."""
     offer = [Subprotocol(SUBPROTOCOL)]
     if token:
-        offer.append(Subprotocol(f"bearer.{token}"))
+        offer.append(Subprotocol(BEARER_SUBPROTOCOL + token))
     return offer
 
 

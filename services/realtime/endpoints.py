@@ -30,7 +30,7 @@ from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.live.channels import board_channel, enterprise_channel, officer_channel
-from gate.live.messages import PublicBoard
+from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
@@ -39,10 +39,6 @@ from services.web.session import SESSION_COOKIE
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
-# The one protocol of these channels, selected when offered; ``bearer.<token>`` beside it in
-# the offer carries the credential and is never selected.
-SUBPROTOCOL = "gate.v1"
-BEARER_SUBPROTOCOL = "bearer."
 
 
 @get("/api/v1/gates/{code:str}/board", operation_id="getBoard", tags=["live"], security=[])
