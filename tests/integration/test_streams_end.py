@@ -6,7 +6,9 @@ that still hold stay open. Signing in needs no secret in the URL: the token trav
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import io
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,6 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
+from gate.live.terminal import watch
 from services.app import create_app
 from tests.asgi import served
 from tests.helpers import Api
@@ -89,3 +92,16 @@ async def test_a_stream_opened_after_its_credential_ended_is_refused(live: tuple
             assert await closed_within(socket, 5) == (4401, "sign in first")
     except (ConnectionClosed, InvalidStatus) as refused:  # pragma: no cover - either is a refusal
         pytest.fail(f"refused without a close code: {refused}")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_gate_watch_of_no_such_gate_says_so_and_exits_instead_of_retrying_forever(
+    live: tuple[Api, str],
+):
+    api, _ = live
+    out = io.StringIO()
+    code = await asyncio.wait_for(
+        watch(str(api.client.base_url), "no-such-gate", once=True, out=out), 10
+    )
+    assert code == 1
+    assert out.getvalue() == "closed by the server: no such gate (4404)\n"
