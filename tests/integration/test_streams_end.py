@@ -10,15 +10,20 @@ import asyncio
 import dataclasses
 import io
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
+from gate.domain.time import utc_now
 from gate.live.terminal import watch
+from gate.store.database import create_engine
+from gate.store.tables import UserSession
 from services.app import create_app
 from tests.asgi import served
 from tests.helpers import Api
@@ -30,6 +35,7 @@ from tests.streams import (
     closed_within,
     end_every_kind,
     officer,
+    open_stream,
 )
 
 
@@ -105,3 +111,25 @@ async def test_gate_watch_of_no_such_gate_says_so_and_exits_instead_of_retrying_
     )
     assert code == 1
     assert out.getvalue() == "closed by the server: no such gate (4404)\n"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_stream_closes_when_its_session_expires_with_no_event_to_say_so(
+    settings: Settings, bus: InMemoryEventBus
+):
+    """Nothing announces an expiry: the periodic re-check (here every 0.2 s) finds it."""
+    app = create_app(dataclasses.replace(settings, stream_recheck_s=0.2), bus=bus)
+    async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        holder = await officer(Api(client))
+        socket = await open_stream(base.replace("http://", "ws://"), holder)
+        engine = create_engine(settings)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    update(UserSession)
+                    .where(UserSession.id == holder.token.split("_")[1])
+                    .values(expires_at=utc_now() - timedelta(seconds=1))
+                )
+        finally:
+            await engine.dispose()
+        assert await closed_within(socket, 5) == (4401, "signed out or session expired")

@@ -17,7 +17,7 @@ from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from services.app import create_app
 from tests.asgi import served
-from tests.helpers import Api, bearer
+from tests.helpers import Api, admin, bearer, read, unique_plate
 from tests.live import eventually
 from tests.streams import api_key, cheap_password_hashing, end_every_kind, revoke
 
@@ -79,5 +79,35 @@ async def test_a_key_revoked_through_one_process_is_refused_by_another_within_se
     async def refused() -> bool:
         answer = await second.client.get("/api/v1/auth/me", headers=bearer(key.token))
         return answer.status_code == 401
+
+    await eventually(refused, within=2)
+
+
+async def test_a_device_revoked_through_one_process_is_refused_by_another_within_seconds(
+    two_processes: tuple[Api, Api, str],
+):
+    """As for API keys: the camera's key, remembered by the second process, stops there."""
+    first, second, _ = two_processes
+    body = {"name": "camera", "kind": "lpr_camera", "direction": "export"}
+    registered = await first.client.post(
+        "/api/v1/gates/tan-thanh/devices", json=body, headers=admin()
+    )
+    assert registered.status_code == 201, registered.text
+    camera = bearer(registered.json()["token"])
+
+    async def check_in() -> int:
+        answer = await second.client.post(
+            "/api/v1/gates/tan-thanh/checkins", json=read(unique_plate()), headers=camera
+        )
+        return answer.status_code
+
+    assert await check_in() == 200
+    revoked = await first.client.delete(
+        f"/api/v1/gates/tan-thanh/devices/{registered.json()['device']['id']}", headers=admin()
+    )
+    assert revoked.status_code == 204, revoked.text
+
+    async def refused() -> bool:
+        return await check_in() == 401
 
     await eventually(refused, within=2)
