@@ -123,8 +123,9 @@ async def _serve(
         ending.append(why)
         sender.cancel()
 
-    guard = platform.streams if grant is not None else None
-    ticket = guard.admit(grant, end) if guard is not None and grant is not None else None
+    guard, ticket = platform.streams, None
+    if guard is not None and grant is not None:
+        ticket = guard.admit(grant, end)
 
     async def wait_for_close() -> None:
         # Viewers send nothing we need; reading is how a closed connection is noticed.
@@ -132,8 +133,11 @@ async def _serve(
             while True:
                 await socket.receive_data(mode="text")
 
+    def stop_sending(_: asyncio.Task[None]) -> None:
+        sender.cancel()
+
     receiver = asyncio.create_task(wait_for_close())
-    receiver.add_done_callback(lambda _: sender.cancel())
+    receiver.add_done_callback(stop_sending)
     try:
         for text in first:
             await socket.send_text(text)
@@ -145,6 +149,8 @@ async def _serve(
         if guard is not None and ticket is not None:
             guard.release(ticket)
         viewer.close()
+        # Unhooked first: the receiver's end must not cancel the close sent below.
+        receiver.remove_done_callback(stop_sending)
         receiver.cancel()
     if ending:
         with contextlib.suppress(
