@@ -15,6 +15,13 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError(f"expected a number of seconds above 0, got {value!r}")
+    return number
+
+
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip() else None
 
@@ -116,6 +123,10 @@ class Settings:
     header_timeout_s: float = 10
     body_timeout_s: float = 30
     max_connections: int = 15_000
+    # The longest an open websocket outlives the credential it signed in with (sign-out, key
+    # revoked, account disabled, officer moved off the gate) when no event says so at once,
+    # and the longest another process remembers a revoked API or device key.
+    stream_recheck_s: float = 2.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -170,6 +181,7 @@ class Settings:
                 env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
             ),
             **_limits(env),
+            **_given(env, "GATE_STREAM_RECHECK_S", "stream_recheck_s", _positive),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -15,9 +15,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from gate.accounts.access import Ending, Grant, ended
+from gate.accounts.memory import DEFAULT_TTL_S, KeyMemory
 from gate.bus.events import EventBus, create_event_bus
 from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
+from gate.devices.keys import DeviceKeys
+from gate.live.guard import StreamGuard
 from gate.live.service import Live
 from gate.logs import install_redaction
 from gate.store.database import create_engine, create_session_factory
@@ -77,7 +81,18 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
         ),
         throttles=Throttles(settings),
         sockets=AddressCap(settings.ws_max_per_address),
+        # A key revoked through another process is forgotten here when its event arrives,
+        # and within the streams' bound without one (docs/architecture.md).
+        api_keys=KeyMemory(min(DEFAULT_TTL_S, settings.stream_recheck_s)),
+        device_keys=DeviceKeys(KeyMemory(min(DEFAULT_TTL_S, settings.stream_recheck_s))),
     )
+
+    async def check_grants(grants: Sequence[Grant]) -> list[Ending | None]:
+        async with platform.unit_of_work(read_only=True) as uow:
+            return await ended(uow, grants)
+
+    platform.streams = StreamGuard(check_grants, settings.stream_recheck_s)
+    platform.live.listen(platform.access_changed)
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
             platform.unit_of_work,
@@ -94,6 +109,8 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
     platform: Platform = app.state.platform
     settings = platform.settings
     await platform.live.start()
+    if platform.streams is not None:
+        platform.streams.start()
     boards = None
     if settings.boards_port is not None:
         boards = BoardServer(
@@ -119,6 +136,8 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
             await platform.checkins.stop()
         if boards is not None:
             await boards.stop()
+        if platform.streams is not None:
+            await platform.streams.stop()
         await platform.live.stop()
         await platform.throttles.close()
         await platform.bus.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,7 +15,9 @@ from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
 from gate.devices.keys import DeviceKeys
 from gate.domain.errors import DomainError
+from gate.domain.events import AccessChange, AccessChanged
 from gate.gates.calendar import gate_by_code
+from gate.live.guard import StreamGuard
 from gate.live.service import Live
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
@@ -36,6 +39,20 @@ class Platform:
     api_keys: KeyMemory[Principal] = field(default_factory=KeyMemory)
     gate_ids: dict[str, str] = field(default_factory=dict)  # gate code -> id, once seen
     boards_port: int | None = None  # where the public boards' server listens, when it runs
+    streams: StreamGuard | None = None  # the open authenticated websockets, ended with their grant
+
+    def access_changed(self, payload: dict[str, Any]) -> None:
+        """An event from any process: a revoked key is forgotten here too, and the open
+        streams are re-checked now (gate/live/guard.py)."""
+        if payload.get("event") != AccessChanged.name:
+            return
+        kind, subject = payload.get("kind"), str(payload.get("subject_id"))
+        if kind == AccessChange.API_KEY_REVOKED:
+            self.api_keys.forget(subject)
+        elif kind == AccessChange.DEVICE_REVOKED:
+            self.device_keys.forget(subject)
+        if self.streams is not None:
+            self.streams.wake()
 
     async def gate_id(self, code: str) -> str | None:
         """The id of the gate with ``code``, None if there is none. Gates are never deleted and

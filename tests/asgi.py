@@ -58,12 +58,13 @@ async def served(app: Litestar) -> AsyncIterator[str]:
 
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # Bound here and handed over: no window in which another process could take the port.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         if task.done():
             task.result()
@@ -73,3 +74,4 @@ async def served(app: Litestar) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+        listener.close()

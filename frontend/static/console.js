@@ -17,7 +17,13 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws/v1/gates/${gate}/officer`);
   socket.onopen = () => { status.dataset.state = "live"; status.textContent = "●"; };
-  socket.onmessage = () => { clearTimeout(pending); pending = setTimeout(refresh, 150); };
-  socket.onclose = () => { status.dataset.state = "reconnecting"; status.textContent = "…"; setTimeout(connect, 1000); };
+  let admitted = false;
+  socket.onmessage = () => { admitted = true; clearTimeout(pending); pending = setTimeout(refresh, 150); };
+  socket.onclose = (event) => {
+    // A stream that was running ended with its session (4401) or its post at this gate
+    // (4403): the page itself says where to go. (Refused at once: keep trying, as before.)
+    if (admitted && (event.code === 4401 || event.code === 4403)) { location.reload(); return; }
+    status.dataset.state = "reconnecting"; status.textContent = "…"; setTimeout(connect, 1000);
+  };
 }
 connect();

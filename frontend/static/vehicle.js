@@ -24,7 +24,9 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const since = seq === null ? "" : `?since=${seq}`;
   const socket = new WebSocket(`${scheme}://${location.host}/ws/v1/enterprise/vehicles${since}`);
+  let admitted = false;
   socket.onmessage = (event) => {
+    admitted = true;
     const message = JSON.parse(event.data);
     if (message.kind === "snapshot") state = message.data;
     else if (state && message.prev === seq) state = { ...state, ...message.data };
@@ -32,6 +34,11 @@ function connect() {
     seq = message.seq;
     show();
   };
-  socket.onclose = () => setTimeout(connect, 1000);
+  // A running stream ended with the session (4401, 4403): reloading takes the browser to
+  // sign in. (Refused at once: keep trying, as before.)
+  socket.onclose = (event) => {
+    if (admitted && (event.code === 4401 || event.code === 4403)) location.reload();
+    else setTimeout(connect, 1000);
+  };
 }
 connect();

@@ -52,6 +52,10 @@ class Principal:
     agency: Agency | None = None
     gate_ids: frozenset[str] = field(default_factory=frozenset)
     device_id: str | None = None
+    # The credential this principal was recognised by, so that what was opened with it (a
+    # live stream) can be ended with it: a user's or officer's session, or an API key.
+    session_id: str | None = None
+    api_key_id: str | None = None
 
     @property
     def is_admin(self) -> bool:

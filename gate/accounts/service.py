@@ -16,6 +16,7 @@ from gate.accounts.principal import ADMIN, EnterpriseRole, KeyScope, Principal, 
 from gate.devices.service import device_for_token
 from gate.domain.clearance import Agency
 from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
+from gate.domain.events import AccessChange, AccessChanged
 from gate.domain.time import utc_now
 from gate.officers.service import gates_of
 from gate.store.tables import ApiKey, Enterprise, EnterpriseUser, Officer, UserSession
@@ -92,6 +93,7 @@ async def revoke_api_key(uow: UnitOfWork, enterprise_id: str, key_id: str) -> Ap
     if key.revoked_at is None:
         key.revoked_at = utc_now()
         await uow.session.flush()
+        uow.record(AccessChanged(kind=AccessChange.API_KEY_REVOKED, subject_id=key.id))
     return key
 
 
@@ -202,6 +204,21 @@ async def sign_out(uow: UnitOfWork, token: str) -> None:
     if user_session is not None and user_session.revoked_at is None:
         user_session.revoked_at = utc_now()
         await uow.session.flush()
+        uow.record(AccessChanged(kind=AccessChange.SESSION_ENDED, subject_id=user_session.id))
+
+
+async def disable_user(uow: UnitOfWork, enterprise_id: str, user_id: str) -> EnterpriseUser:
+    """Disable an enterprise user: their sessions stop working at once, their open streams
+    close within seconds, and they cannot sign in again. NotFound if the user is not one of
+    that enterprise's. Idempotent."""
+    user = await uow.session.get(EnterpriseUser, user_id)
+    if user is None or user.enterprise_id != enterprise_id:
+        raise NotFound("no such user")
+    if user.disabled_at is None:
+        user.disabled_at = utc_now()
+        await uow.session.flush()
+        uow.record(AccessChanged(kind=AccessChange.USER_DISABLED, subject_id=user.id))
+    return user
 
 
 async def authenticate(
@@ -225,6 +242,7 @@ async def authenticate(
                 PrincipalKind.ENTERPRISE,
                 enterprise_id=key.enterprise_id,
                 role=KeyScope(key.scope).role,
+                api_key_id=key.id,
             )
             if api_keys is not None:
                 api_keys.remember(token, key.id, principal)
@@ -238,7 +256,7 @@ async def authenticate(
             and credentials.secret_matches(parts[1], user_session.token_hash)
         ):
             if user_session.officer_id is not None:
-                return await _officer_principal(uow, user_session.officer_id)
+                return await _officer_principal(uow, user_session.officer_id, user_session.id)
             user = await uow.session.get(EnterpriseUser, user_session.user_id)
             if user is not None and user.disabled_at is None:
                 return Principal(
@@ -246,6 +264,7 @@ async def authenticate(
                     enterprise_id=user.enterprise_id,
                     user_id=user.id,
                     role=EnterpriseRole(user.role),
+                    session_id=user_session.id,
                 )
     elif device := await device_for_token(uow, token):
         return Principal(
@@ -254,7 +273,7 @@ async def authenticate(
     raise Unauthorised("the credentials are not valid")
 
 
-async def _officer_principal(uow: UnitOfWork, officer_id: str) -> Principal:
+async def _officer_principal(uow: UnitOfWork, officer_id: str, session_id: str) -> Principal:
     officer = await uow.session.get(Officer, officer_id)
     if officer is None or officer.disabled_at is not None:
         raise Unauthorised("the credentials are not valid")
@@ -263,4 +282,5 @@ async def _officer_principal(uow: UnitOfWork, officer_id: str) -> Principal:
         officer_id=officer.id,
         agency=Agency(officer.agency),
         gate_ids=await gates_of(uow, officer.id),
+        session_id=session_id,
     )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from gate.accounts import credentials
 from gate.domain.errors import NotFound
+from gate.domain.events import AccessChange, AccessChanged
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
@@ -61,6 +62,8 @@ async def revoke_device(uow: UnitOfWork, gate_code: str, device_id: str) -> None
     if device.revoked_at is None:
         device.revoked_at = utc_now()
         await uow.session.flush()
+        # Every process forgets the key it remembers (gate/devices/keys.py) on this event.
+        uow.record(AccessChanged(kind=AccessChange.DEVICE_REVOKED, subject_id=device.id))
 
 
 async def device_for_token(uow: UnitOfWork, token: str) -> Device | None:

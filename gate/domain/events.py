@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from gate.domain.time import utc_now
@@ -195,3 +196,28 @@ class GateCalendarChanged(DomainEvent):
 
     name: ClassVar[str] = "gate.calendar_changed"
     gate: str
+
+
+class AccessChange(StrEnum):
+    """How a credential ended, or what it allows shrank."""
+
+    SESSION_ENDED = "session_ended"
+    API_KEY_REVOKED = "api_key_revoked"
+    DEVICE_REVOKED = "device_revoked"
+    OFFICER_DISABLED = "officer_disabled"
+    USER_DISABLED = "user_disabled"
+    OFFICER_GATES_CHANGED = "officer_gates_changed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessChanged(DomainEvent):
+    """A credential ended or what it allows shrank (published, not chained): every process
+    re-checks its open streams at once and forgets a revoked key it remembers.
+
+    ``subject_id`` is the id of the session, key, device, officer or user ``kind`` names
+    (never a secret). It carries no ``gate`` nor
+    ``enterprise_id`` on purpose: no board changed."""
+
+    name: ClassVar[str] = "access.changed"
+    kind: AccessChange
+    subject_id: str

@@ -10,10 +10,23 @@ from typing import Any
 
 import msgspec
 import websockets
+from websockets.typing import Subprotocol
 
-from gate.live.messages import ChannelMessage
+from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, ChannelMessage
 
 _decoder = msgspec.json.Decoder(ChannelMessage)
+# Closes that a reconnect cannot mend: the credential ended (4401), it does not allow this
+# channel (4403), there is no such channel (4404).
+FINAL_CLOSE_CODES = frozenset({4401, 4403, 4404})
+
+
+def subprotocols(token: str | None) -> list[Subprotocol]:
+    """What to offer in ``Sec-WebSocket-Protocol``: the channels' protocol, and the bearer
+    token beside it when there is one (kept out of the URL, so out of every access log)."""
+    offer = [Subprotocol(SUBPROTOCOL)]
+    if token:
+        offer.append(Subprotocol(BEARER_SUBPROTOCOL + token))
+    return offer
 
 
 class Follower:
@@ -23,6 +36,8 @@ class Follower:
         self.seq: int | None = None
         self.state: dict[str, Any] | None = None
         self.messages: list[ChannelMessage] = []
+        # Set when the server ended the stream for good: (close code, reason).
+        self.ended: tuple[int, str] | None = None
 
     def apply(self, raw: str | bytes) -> bool:
         """Apply one message; False when it does not follow what we have (resync needed)."""
@@ -45,12 +60,16 @@ async def follow(
     headers: dict[str, str] | None = None,
     stop: asyncio.Event | None = None,
     on_disconnect: Callable[[Follower], None] | None = None,
+    token: str | None = None,
 ) -> None:
     """Follow ``url`` forever (or until ``stop``), reconnecting with ``?since=`` after any
-    break: a network blip, a server restart, a gap in the sequence."""
+    break: a network blip, a server restart, a gap in the sequence. ``token`` signs in through
+    the ``bearer.`` subprotocol. A close that a reconnect cannot mend (FINAL_CLOSE_CODES:
+    signed out, key revoked, not allowed, no such channel) ends following, with
+    ``follower.ended`` set."""
     stop = stop or asyncio.Event()
     backoff = 0.2
-    while not stop.is_set():
+    while not stop.is_set() and follower.ended is None:
         target = (
             url
             if follower.seq is None
@@ -60,6 +79,7 @@ async def follow(
             async with websockets.connect(
                 target,
                 additional_headers=headers,
+                subprotocols=subprotocols(token),
                 open_timeout=5,
                 close_timeout=1,
                 ping_interval=10,
@@ -71,11 +91,14 @@ async def follow(
                         break  # a gap: reconnect and catch up
                     if on_change is not None:
                         on_change(follower)
+        except websockets.exceptions.ConnectionClosed as closed:
+            if closed.rcvd is not None and closed.rcvd.code in FINAL_CLOSE_CODES:
+                follower.ended = (closed.rcvd.code, closed.rcvd.reason)
         except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
             pass
         if not stop.is_set() and on_disconnect is not None:
             on_disconnect(follower)
-        if not stop.is_set():
+        if not stop.is_set() and follower.ended is None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff)
             backoff = min(backoff * 2, 5.0)

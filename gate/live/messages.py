@@ -7,6 +7,12 @@ from datetime import datetime
 
 import msgspec
 
+# The channels' websocket subprotocol: servers select it when a client offers it. A client may
+# offer ``bearer.<token>`` beside it to sign in without the token in the URL; that one is
+# never selected, so never echoed.
+SUBPROTOCOL = "gate.v1"
+BEARER_SUBPROTOCOL = "bearer."
+
 
 class Notice(msgspec.Struct):
     id: str

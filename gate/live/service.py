@@ -43,6 +43,7 @@ class Live:
         self.projector = Projector(new_uow, self.backend, horizon=horizon)
         self._bus = bus
         self._tasks: list[asyncio.Task[None]] = []
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
 
     async def start(self) -> None:
         self._tasks = [
@@ -87,8 +88,22 @@ class Live:
         await self.backend.want([channel])
         self.projector.mark(channel)
 
-    async def _on_event(self, payload: dict[str, Any]) -> None:
+    def listen(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``listener`` with every domain event this process learns of, from the
+        in-memory bus or from the Redis stream every process appends to (at most once each;
+        events lost while Redis is away are not replayed)."""
+        self._listeners.append(listener)
+
+    def _heard(self, payload: dict[str, Any]) -> None:
         self.projector.on_event(payload)
+        for listener in self._listeners:
+            try:
+                listener(payload)
+            except Exception:  # one bad listener must not stop the boards
+                log.exception("live.events.listener_failed")
+
+    async def _on_event(self, payload: dict[str, Any]) -> None:
+        self._heard(payload)
 
     def _on_unpublished(self, events: Sequence[DomainEvent]) -> None:
         for domain_event in events:
@@ -115,7 +130,7 @@ class Live:
                 for _stream, entries in replies or []:
                     for entry_id, fields in entries:
                         last_id = entry_id
-                        self.projector.on_event(msgspec.json.decode(fields[b"e"]))
+                        self._heard(msgspec.json.decode(fields[b"e"]))
             except (TimeoutError, redis_asyncio.RedisError, OSError):
                 last_id = "$"
                 await asyncio.sleep(0.5)

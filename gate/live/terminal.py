@@ -81,9 +81,14 @@ async def watch(base_url: str, gate: str, once: bool = False, out: TextIO = sys.
         )
     )
     try:
-        await stop.wait()
+        # Ends when ``once`` has drawn, or when the server ended the stream for good.
+        await task
     finally:
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    if follower.ended is not None:
+        code, reason = follower.ended
+        out.write(f"closed by the server: {reason} ({code})\n")
+        return 1
     return 0 if follower.state is not None else 1

@@ -9,6 +9,8 @@ from sqlalchemy import delete, select
 from gate.accounts import credentials
 from gate.domain.clearance import Agency
 from gate.domain.errors import AlreadyExists, NotFound
+from gate.domain.events import AccessChange, AccessChanged
+from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import EnterpriseUser, Officer, OfficerGate
 from gate.store.unit_of_work import UnitOfWork
@@ -53,15 +55,33 @@ async def create_officer(uow: UnitOfWork, new: NewOfficer) -> tuple[Officer, lis
 async def set_officer_gates(
     uow: UnitOfWork, officer_id: str, gate_codes: tuple[str, ...]
 ) -> list[str]:
-    """Replace the gates an officer serves."""
+    """Replace the gates an officer serves. An officer's streams of a gate taken away close
+    within seconds (AccessChanged)."""
     if await uow.session.get(Officer, officer_id) is None:
         raise NotFound("no such officer")
     gate_ids = {(await gate_by_code(uow, code)).id for code in gate_codes}
+    before = await gates_of(uow, officer_id)
     await uow.session.execute(delete(OfficerGate).where(OfficerGate.officer_id == officer_id))
     for gate_id in sorted(gate_ids):
         uow.session.add(OfficerGate(officer_id=officer_id, gate_id=gate_id))
     await uow.session.flush()
+    if before - gate_ids:
+        uow.record(AccessChanged(kind=AccessChange.OFFICER_GATES_CHANGED, subject_id=officer_id))
     return sorted(set(gate_codes))
+
+
+async def disable_officer(uow: UnitOfWork, officer_id: str) -> Officer:
+    """Disable an officer's account: their sessions stop working at once, their open streams
+    close within seconds, and they cannot sign in again. NotFound for an unknown id;
+    idempotent."""
+    officer = await uow.session.get(Officer, officer_id)
+    if officer is None:
+        raise NotFound("no such officer")
+    if officer.disabled_at is None:
+        officer.disabled_at = utc_now()
+        await uow.session.flush()
+        uow.record(AccessChanged(kind=AccessChange.OFFICER_DISABLED, subject_id=officer.id))
+    return officer
 
 
 async def gates_of(uow: UnitOfWork, officer_id: str) -> frozenset[str]:

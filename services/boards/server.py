@@ -16,15 +16,17 @@ buffer has drained: the same promise the hub makes to its queued viewers."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from gate.live.channels import board_channel
 from gate.live.hub import ChannelState
+from gate.live.messages import SUBPROTOCOL
 from gate.live.service import Live
 from gate.logs import install_redaction
 from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client_address
@@ -36,6 +38,13 @@ LISTEN_BACKLOG = 4096  # a crowd opens its boards at once; asyncio's default of 
 PING_INTERVAL_S = 20  # a vanished phone is noticed within a minute and its socket freed
 
 GateIdOf = Callable[[str], Awaitable[str | None]]
+
+
+def _select_subprotocol(_: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    """``gate.v1`` when offered, as the API's websockets do (a browser that offered
+    subprotocols drops a connection that selects none); anything else, such as a ``bearer.``
+    token a client sends everywhere, is never selected nor echoed. No offer: none needed."""
+    return Subprotocol(SUBPROTOCOL) if SUBPROTOCOL in offered else None
 
 
 class BoardServer:
@@ -61,6 +70,7 @@ class BoardServer:
             host,
             port,
             process_request=self._check_path,
+            select_subprotocol=_select_subprotocol,
             compression=None,  # boards are small; deflate per viewer would cost the CPU
             reuse_port=True,
             backlog=LISTEN_BACKLOG,

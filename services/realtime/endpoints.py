@@ -2,6 +2,13 @@
 missed since then when this process still has them) and then sends deltas; every message
 carries the channel's ``seq`` and the ``prev`` it follows.
 
+Signing in: ``Authorization: Bearer``, or the subprotocols ``gate.v1`` and ``bearer.<token>``
+offered in ``Sec-WebSocket-Protocol`` (the server selects ``gate.v1`` and never echoes the
+token: browsers cannot set headers on a websocket, and a URL ends up in logs), or the pages'
+session cookie; ``?token=`` still works (redacted from logs, gate/logs.py) but is the
+weakest. A signed-in stream closes with 4401 when its credential ends and 4403 when it no
+longer allows the stream (gate/live/guard.py).
+
 Websocket handlers open their own short database sessions (the request-scoped unit of work
 commits on HTTP responses only) and hold none for the life of a connection."""
 
@@ -16,13 +23,14 @@ from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
+from gate.accounts.access import Ending, Grant
 from gate.accounts.principal import Principal
 from gate.accounts.service import authenticate
 from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.live.channels import board_channel, enterprise_channel, officer_channel
-from gate.live.messages import PublicBoard
+from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
@@ -53,12 +61,25 @@ def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _offered(socket: WebSocket[Any, Any, Any]) -> list[str]:
+    return [str(p) for p in socket.scope.get("subprotocols") or []]
+
+
+def _selected(socket: WebSocket[Any, Any, Any]) -> str | None:
+    """``gate.v1`` when the client offered it (a browser that offered subprotocols drops a
+    connection that selects none); never the bearer one."""
+    return SUBPROTOCOL if SUBPROTOCOL in _offered(socket) else None
+
+
 async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
-    """From ``Authorization: Bearer``, the ``token`` query parameter, or the pages' session
-    cookie. A cookie counts only when the page that opened the socket is ours (Origin), or
-    any site could open a socket in the name of a signed-in person."""
+    """From ``Authorization: Bearer``, a ``bearer.<token>`` subprotocol, the ``token`` query
+    parameter, or the pages' session cookie. A cookie counts only when the page that opened
+    the socket is ours (Origin), or any site could open a socket in the name of a signed-in
+    person."""
     header = socket.headers.get("authorization", "")
     token = header.partition(" ")[2].strip() if header.lower().startswith("bearer ") else None
+    offered = [p for p in _offered(socket) if p.startswith(BEARER_SUBPROTOCOL)]
+    token = token or (offered[0][len(BEARER_SUBPROTOCOL) :] if offered else None)
     token = token or socket.query_params.get("token")
     if not token and _same_origin(socket):
         token = session_token(socket)
@@ -81,16 +102,30 @@ def _same_origin(socket: WebSocket[Any, Any, Any]) -> bool:
 async def _refuse(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
     # Accepted first so that the client gets the close code (4401, 4403, 4404) and its
     # reason, not a bare HTTP 403 from the handshake.
-    await socket.accept()
+    await socket.accept(subprotocols=_selected(socket))
     await socket.close(code=code, reason=reason)
 
 
-async def _serve(socket: WebSocket[Any, Any, Any], channel: str) -> None:
-    """Send the channel to this socket until either side goes away."""
-    await socket.accept()
-    viewer, first = await _platform(socket).live.watch(channel, _since(socket))
+async def _serve(
+    socket: WebSocket[Any, Any, Any], channel: str, grant: Grant | None = None
+) -> None:
+    """Send the channel to this socket until either side goes away, or until ``grant`` (what
+    a signed-in stream was opened with) ends: then close with the guard's code and reason."""
+    await socket.accept(subprotocols=_selected(socket))
+    platform = _platform(socket)
+    viewer, first = await platform.live.watch(channel, _since(socket))
     sender = asyncio.current_task()
     assert sender is not None
+    ending: list[Ending] = []
+
+    def end(why: Ending) -> None:
+        # Called by the guard's task: the close is sent from this one, never beside a send.
+        ending.append(why)
+        sender.cancel()
+
+    guard, ticket = platform.streams, None
+    if guard is not None and grant is not None:
+        ticket = guard.admit(grant, end)
 
     async def wait_for_close() -> None:
         # Viewers send nothing we need; reading is how a closed connection is noticed.
@@ -98,8 +133,11 @@ async def _serve(socket: WebSocket[Any, Any, Any], channel: str) -> None:
             while True:
                 await socket.receive_data(mode="text")
 
+    def stop_sending(_: asyncio.Task[None]) -> None:
+        sender.cancel()
+
     receiver = asyncio.create_task(wait_for_close())
-    receiver.add_done_callback(lambda _: sender.cancel())
+    receiver.add_done_callback(stop_sending)
     try:
         for text in first:
             await socket.send_text(text)
@@ -108,8 +146,17 @@ async def _serve(socket: WebSocket[Any, Any, Any], channel: str) -> None:
     except (asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
+        if guard is not None and ticket is not None:
+            guard.release(ticket)
         viewer.close()
+        # Unhooked first: the receiver's end must not cancel the close sent below.
+        receiver.remove_done_callback(stop_sending)
         receiver.cancel()
+    if ending:
+        with contextlib.suppress(
+            asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError
+        ):
+            await socket.close(code=ending[0].code, reason=ending[0].reason)
 
 
 @websocket("/ws/v1/gates/{code:str}/board")
@@ -137,7 +184,7 @@ async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) 
     except DomainError:
         await _refuse(socket, CLOSE_FORBIDDEN, "not an officer of this gate")
         return
-    await _serve(socket, officer_channel(code))
+    await _serve(socket, officer_channel(code), Grant.of(principal, gate_id))
 
 
 @websocket("/ws/v1/enterprise/vehicles")
@@ -152,4 +199,4 @@ async def enterprise_socket(socket: WebSocket[Any, Any, Any]) -> None:
     except DomainError:
         await _refuse(socket, CLOSE_FORBIDDEN, "an enterprise's stream")
         return
-    await _serve(socket, enterprise_channel(enterprise_id))
+    await _serve(socket, enterprise_channel(enterprise_id), Grant.of(principal))

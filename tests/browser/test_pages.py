@@ -334,3 +334,28 @@ async def test_a_carrier_lets_a_shipper_book_its_truck_and_revokes_it_in_the_por
     await expect(theirs.locator("#booking-form select[name=vehicle_id]")).not_to_contain_text(
         "12C-864.20"
     )
+
+
+async def test_an_open_console_goes_to_sign_in_when_the_officer_is_disabled(
+    site: tuple[str, Api], browser: Browser
+):
+    """The console's stream is closed with 4401 when the account ends (not kept open with
+    full plates, nor retried forever): the page reloads, and the reload asks for sign-in."""
+    base, api = site
+    email = f"gate_operator.disabled.{id(api) % 10000}@tan-thanh.gov.vn"
+    body = {
+        "email": email,
+        "full_name": "Cán bộ",
+        "agency": "gate_operator",
+        "password": PASSWORD,
+        "gates": ["tan-thanh"],
+    }
+    created = await api.client.post("/api/v1/officers", json=body, headers=admin())
+    assert created.status_code == 201, created.text
+    _, console = await _signed_in(browser, base, email, "/console")
+    await expect(console.locator("#console-connection")).to_have_attribute("data-state", "live")
+    disabled = await api.client.post(
+        f"/api/v1/officers/{created.json()['id']}/disable", headers=admin()
+    )
+    assert disabled.status_code == 204, disabled.text
+    await console.wait_for_url(re.compile("/sign-in"), timeout=10_000)

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -14,6 +16,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from gate.live.client import subprotocols
 from tests.e2e.server import free_port, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, device, officer, open_all_day, read, unique_plate
 
@@ -42,12 +45,36 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-async def _first_message_or_close(url: str) -> None:
+async def _first_message_or_close(url: str, token: str | None = None) -> str | int:
+    """Open ``url`` (signed in through the ``bearer.`` subprotocol when given a token): the
+    first message's kind, or the close code. The token is never echoed in the handshake."""
+    offer = subprotocols(token) if token else None
     try:
-        async with connect(url, open_timeout=10) as socket:
-            await asyncio.wait_for(socket.recv(), 10)
-    except ConnectionClosed:
-        pass
+        async with connect(url, subprotocols=offer, open_timeout=10) as socket:
+            if token:
+                assert socket.subprotocol == "gate.v1"
+                assert socket.response is not None
+                assert token not in str(socket.response.headers)
+            return str(json.loads(await asyncio.wait_for(socket.recv(), 10))["kind"])
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else 1006
+
+
+async def _stream_ended_by_sign_out(client: httpx.AsyncClient, url: str, token: str) -> None:
+    """A stream signed in through the subprotocol, closed by its session's end: the
+    sign-out, the guard's close and its log line all pass through the server's output."""
+    async with connect(url, subprotocols=subprotocols(token), open_timeout=10) as socket:
+        await asyncio.wait_for(socket.recv(), 10)
+        answer = await client.delete(
+            "/api/v1/auth/sessions/current", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 204, answer.text
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    await socket.recv()
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 4401
 
 
 async def _traffic(base: str, boards: str, admin_token: str) -> list[str]:
@@ -56,7 +83,7 @@ async def _traffic(base: str, boards: str, admin_token: str) -> list[str]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         api = Api(client)
         await open_all_day(api)
-        enterprise = await api.enterprise()
+        enterprise = await api.enterprise(key_scope="manager")
         session = (await officer(api, "gate_operator"))["Authorization"].partition(" ")[2]
         camera = await device(api)
         device_key = camera["Authorization"].partition(" ")[2]
@@ -78,12 +105,43 @@ async def _traffic(base: str, boards: str, admin_token: str) -> list[str]:
             params={"token": device_key},
             json=read(vehicle["plate"]),
         )
+        user_session = await _enterprise_user_session(client, enterprise.id, enterprise.token)
+        # Signed in without the secret in the URL: every kind of credential, through the
+        # subprotocol (the officer's and the user's streams run; the others are refused).
+        for path, secret, outcome in [
+            ("/ws/v1/enterprise/vehicles", enterprise.token, "snapshot"),
+            ("/ws/v1/enterprise/vehicles", user_session, "snapshot"),
+            ("/ws/v1/enterprise/vehicles", device_key, 4403),
+            ("/ws/v1/gates/tan-thanh/officer", session, "snapshot"),
+            ("/ws/v1/gates/tan-thanh/officer", admin_token, 4403),
+        ]:
+            assert await _first_message_or_close(ws + path, secret) == outcome, path
+        await _first_message_or_close(f"{boards}/ws/v1/gates/tan-thanh/board", session)
+        await _stream_ended_by_sign_out(client, f"{ws}/ws/v1/gates/tan-thanh/officer", session)
     await _first_message_or_close(f"{ws}/ws/v1/enterprise/vehicles?token={enterprise.token}")
     await _first_message_or_close(f"{ws}/ws/v1/gates/tan-thanh/officer?token={session}")
     await _first_message_or_close(f"{ws}/ws/v1/gates/tan-thanh/officer?token={admin_token}")
     await _first_message_or_close(f"{ws}/ws/v1/enterprise/vehicles?token={device_key}")
     await _first_message_or_close(f"{boards}/ws/v1/gates/tan-thanh/board?token={session}")
-    return [admin_token, enterprise.token, session, device_key]
+    return [admin_token, enterprise.token, session, device_key, user_session]
+
+
+async def _enterprise_user_session(
+    client: httpx.AsyncClient, enterprise_id: str, manager_key: str
+) -> str:
+    email, password = f"clerk-{uuid.uuid4().hex[:8]}@cong-ty.vn", "mật-khẩu-đủ-dài"
+    body = {"email": email, "full_name": "Nhân viên", "password": password, "role": "clerk"}
+    created = await client.post(
+        f"/api/v1/enterprises/{enterprise_id}/users",
+        json=body,
+        headers={"Authorization": f"Bearer {manager_key}"},
+    )
+    assert created.status_code == 201, created.text
+    signed_in = await client.post(
+        "/api/v1/auth/sessions", json={"email": email, "password": password}
+    )
+    assert signed_in.status_code == 201, signed_in.text
+    return str(signed_in.json()["token"])
 
 
 def test_no_secret_reaches_the_server_output_and_the_banner_only_says_the_env_token_is_set(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from gate.config import Settings
 from gate.store.database import create_engine
 
@@ -44,3 +46,11 @@ def test_retry_keys_are_kept_a_day_and_device_event_ids_a_week_unless_configured
     )
     assert tuned.idempotency_key_retention == timedelta(hours=48)
     assert tuned.device_event_retention == timedelta(hours=72)
+
+
+def test_streams_are_rechecked_every_two_seconds_unless_configured():
+    assert Settings.from_env({}).stream_recheck_s == 2
+    assert Settings.from_env({"GATE_STREAM_RECHECK_S": "0.5"}).stream_recheck_s == 0.5
+    for wrong in ("0", "-1"):
+        with pytest.raises(ValueError, match="above 0"):
+            Settings.from_env({"GATE_STREAM_RECHECK_S": wrong})

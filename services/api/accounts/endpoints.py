@@ -130,6 +130,23 @@ class EnterpriseController(Controller):
         principal.require_manager_of(enterprise_id)
         return [UserView.of(u) for u in await service.list_users(uow, enterprise_id)]
 
+    @post(
+        "/{enterprise_id:str}/users/{user_id:str}/disable",
+        operation_id="disableUser",
+        status_code=200,
+    )
+    async def disable_user(
+        self,
+        enterprise_id: FromPath[str],
+        user_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> UserView:
+        """Disable a user of the enterprise: their sessions stop working now and their open
+        streams close within seconds (GATE_STREAM_RECHECK_S)."""
+        principal.require_manager_of(enterprise_id)
+        return UserView.of(await service.disable_user(uow, enterprise_id, user_id))
+
 
 class SessionController(Controller):
     path = "/auth"

@@ -85,11 +85,19 @@ class UserView(Output):
     full_name: str
     role: str
     created_at: datetime
+    disabled_at: datetime | None = None
 
     @classmethod
     def of(cls, row: EnterpriseUser) -> UserView:
+        disabled_at = local(row.disabled_at) if row.disabled_at else None
         return cls(
-            row.id, row.enterprise_id, row.email, row.full_name, row.role, local(row.created_at)
+            row.id,
+            row.enterprise_id,
+            row.email,
+            row.full_name,
+            row.role,
+            local(row.created_at),
+            disabled_at,
         )
 
 

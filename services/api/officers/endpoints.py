@@ -77,3 +77,15 @@ class OfficerController(Controller):
     ) -> list[str]:
         principal.require_admin()
         return await service.set_officer_gates(uow, officer_id, tuple(data.gates))
+
+    @post("/{officer_id:str}/disable", operation_id="disableOfficer", status_code=204)
+    async def disable(
+        self,
+        officer_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        principal: NamedDependency[Principal],
+    ) -> None:
+        """Disable an officer's account (administrator): their sessions stop working now and
+        their open streams close within seconds (GATE_STREAM_RECHECK_S)."""
+        principal.require_admin()
+        await service.disable_officer(uow, officer_id)
