@@ -26,8 +26,8 @@ from gate.sweeps import sweep_forever
 from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
-from services.api.instants import check_time_parameters
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
+from services.api.requests import check_request
 from services.boards.server import BoardServer
 from services.checkin import checkin_router
 from services.platform import Platform
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
         csrf_config=csrf_config(settings),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=check_time_parameters,
+        before_request=check_request,
         lifespan=[lifespan],
         state=_state(platform),
         request_max_body_size=MAX_BODY_BYTES,

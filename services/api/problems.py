@@ -82,7 +82,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         ProblemType("bad-request", 400, "The request could not be read"),
         ProblemType("method-not-allowed", 405, "Method not allowed"),
         ProblemType("payload-too-large", 413, "The request body is too large"),
-        ProblemType("unsupported-media-type", 415, "Send JSON"),
+        ProblemType(
+            "unsupported-media-type", 415, "The body is not of a media type this route reads"
+        ),
         ProblemType("too-many-requests", 429, "Too many requests"),
         ProblemType("service-unavailable", 503, "The database is unavailable; try again shortly"),
         ProblemType("internal", 500, "Something went wrong on our side"),
