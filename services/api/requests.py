@@ -84,6 +84,11 @@ def _plan(handler: RouteHandlerType) -> _Plan:
     return found
 
 
+def body_kind(handler: RouteHandlerType) -> str | None:
+    """The media type of the body a route reads (``application/json``, a form's), or None."""
+    return _plan(handler).body
+
+
 def _check_media_type(request: Request[Any, Any, Any], body: str) -> None:
     if "content-type" not in request.headers:
         return
@@ -130,4 +135,4 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     await check_time_parameters(request)
 
 
-__all__ = ["MAX_JSON_DEPTH", "check_request", "json_too_deep"]
+__all__ = ["MAX_JSON_DEPTH", "body_kind", "check_request", "json_too_deep"]
