@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -250,6 +251,10 @@ async def test_free_text_keeps_its_line_breaks_and_refuses_nul(
     assert cancelled.json()["cancel_reason"] == reason
 
 
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
 CONTROLS_IN_PARAMETERS = [
     ("/api/v1/bookings", {"gate": "tan\x00thanh"}, "gate"),
     ("/api/v1/bookings", {"plate": "12C\x00"}, "plate"),
@@ -257,6 +262,8 @@ CONTROLS_IN_PARAMETERS = [
     ("/api/v1/gates/tan%00thanh", {}, "code"),
     ("/api/v1/gates/tan-thanh/availability", {"direction": "export\x01"}, "direction"),
     ("/board/tan%00thanh", {}, "code"),
+    # A cursor is base64: the id inside it is text from outside too, bound for a query.
+    ("/api/v1/bookings", {"cursor": _cursor("2026-12-01T08:00:00+07:00|a\x00b")}, "cursor"),
 ]
 
 
