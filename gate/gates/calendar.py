@@ -17,6 +17,7 @@ from gate.domain.slots import (
     SlotCapacity,
     capacity_of_slot,
 )
+from gate.domain.text import refused_character
 from gate.domain.time import SLOT_LENGTH
 from gate.store.tables import Closure, Gate, GateDirection, Slot, SlotOverride
 from gate.store.unit_of_work import UnitOfWork
@@ -42,6 +43,11 @@ class Calendar:
 
 
 async def gate_by_code(uow: UnitOfWork, code: str) -> Gate:
+    """The gate with ``code``; NotFound otherwise. A code holding a character no text from
+    outside may hold (gate/domain/text.py) names no gate and is not looked up: it comes from
+    paths the request hook does not see too (a websocket's), and NUL fails PostgreSQL."""
+    if refused_character(code) is not None:
+        raise NotFound("no such gate")
     gate = await uow.session.scalar(select(Gate).where(Gate.code == code))
     if gate is None:
         raise NotFound(f"no gate {code!r}")
