@@ -78,6 +78,7 @@ async def create_booking(
     await _ensure_plate_free(uow, vehicle.plate, trailer)
 
     slot_id = await ensure_slot(uow, gate, new.direction, start)
+    await take_place(uow, slot_id)
     booking = Booking(
         code=rules.new_booking_code(),
         enterprise_id=enterprise_id,
@@ -107,11 +108,6 @@ async def create_booking(
         # A unique index (active_plate, active_trailer_plate) caught a concurrent booking of
         # the same tractor or trailer.
         raise _plate_taken(plate) from error
-    # The place is the last write: the slot row is every booker of the hour's bottleneck, and
-    # its lock is held from here to the commit (then only the audit append). Taken before the
-    # insert, the hour's bookers also queued behind each one's INSERT round trip. A full slot
-    # raises here and the caller's rollback (or savepoint) takes the insert back.
-    await take_place(uow, slot_id)
     uow.record(
         BookingCreated(
             **event_fields(booking, gate),
