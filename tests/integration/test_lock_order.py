@@ -23,7 +23,7 @@ from gate.domain.time import floor_to_slot, utc_now
 from gate.store.unit_of_work import UnitOfWork
 from services.app import create_app
 from tests.asgi import in_process_client
-from tests.helpers import Api, book_as_of, device, open_all_day, read, tomorrow_at
+from tests.helpers import Api, book_as_of, device, open_all_day, read
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 
@@ -48,14 +48,12 @@ async def _slot(db: asyncpg.Connection, slot_id: str, start: datetime) -> None:
 
 
 @asynccontextmanager
-async def _holding(
-    settings: Settings, slot_id: str, mode: str = "FOR UPDATE"
-) -> AsyncIterator[None]:
+async def _holding(settings: Settings, slot_id: str) -> AsyncIterator[None]:
     """Hold the slot row's lock until the block ends (then roll back)."""
     holder = await asyncpg.connect(_dsn(settings))
     try:
         await holder.execute("BEGIN")
-        await holder.execute(f"SELECT 1 FROM slots WHERE id = $1 {mode}", slot_id)
+        await holder.execute("SELECT 1 FROM slots WHERE id = $1 FOR UPDATE", slot_id)
         yield
     finally:
         await holder.close()  # ends the transaction, and so the lock
@@ -188,36 +186,3 @@ async def _sweep(uow: UnitOfWork) -> int:
     swept = await sweep_no_shows(uow, utc_now())
     await uow.commit()
     return swept
-
-
-async def test_a_booker_queued_on_the_hours_slot_row_has_made_its_other_writes_already(
-    api: Api, settings: Settings
-):
-    # Every booker of an hour queues on its slot row, held from the place's UPDATE to the
-    # commit: the place is the booking's last write, so the row is not held through the
-    # booking's INSERT too (docs/benchmarks.md, the booking rush of 2026-11-29).
-    hour = tomorrow_at(9)
-    enterprise = await api.enterprise()
-    assert (await enterprise.book(hour)).status_code == 201
-    db = await asyncpg.connect(_dsn(settings))
-    try:
-        slot_id = await db.fetchval("SELECT id FROM slots WHERE starts_at = $1", hour)
-        # The lock another booker's UPDATE holds (FOR NO KEY UPDATE lets foreign keys in).
-        async with _holding(settings, slot_id, "FOR NO KEY UPDATE"):
-            booking = asyncio.create_task(enterprise.book(hour))
-            await _waiting_for_locks(db, 1)
-            waiting = await db.fetchrow(
-                "SELECT pid, query FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            written = await db.fetch(
-                "SELECT relation::regclass::text AS name FROM pg_locks "
-                "WHERE pid = $1 AND mode = 'RowExclusiveLock'",
-                waiting["pid"],
-            )
-            assert waiting["query"].startswith("UPDATE slots"), waiting["query"]
-            assert "bookings" in {row["name"] for row in written}
-        assert (await booking).status_code == 201
-        assert await _booked(db, slot_id) == (2, 2)
-    finally:
-        await db.close()
