@@ -34,9 +34,9 @@ async def move_places(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged]) -
     places in their hours, first come first served; store the walk-ins that got one.
 
     The slot rows of both are taken in one pass by id: a batch that freed 05:00 and then
-    locked the walk-ins' 08:00 deadlocked with a reschedule 08:00 -> 05:00 (which locks by
-    id) whenever 08:00's id was the lower. The rows stay locked to the commit; the caller has
-    locked every booking it moves before (bookings before slots)."""
+    locked the walk-ins' 08:00 deadlocked with a reschedule of another 05:00 booking into
+    08:00 (which locks by id) whenever 08:00's id was the lower. The rows stay locked to the
+    commit; the caller has locked every booking it moves before (bookings before slots)."""
     released = Counter(v.released_slot for v in verdicts if v.released_slot is not None)
     by_hour: dict[tuple[str, datetime], list[Judged]] = {}
     for verdict in verdicts:
