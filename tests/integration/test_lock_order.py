@@ -23,7 +23,7 @@ from gate.domain.time import floor_to_slot, utc_now
 from gate.store.unit_of_work import UnitOfWork
 from services.app import create_app
 from tests.asgi import in_process_client
-from tests.helpers import Api, book_as_of, device, open_all_day, read
+from tests.helpers import Api, admin, book_as_of, device, open_all_day, read, tomorrow_at
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 
@@ -186,3 +186,46 @@ async def _sweep(uow: UnitOfWork) -> int:
     swept = await sweep_no_shows(uow, utc_now())
     await uow.commit()
     return swept
+
+
+async def test_a_new_capacity_for_the_day_and_a_reschedule_between_its_hours_never_deadlock(
+    api: Api, settings: Settings
+):
+    # The administrator changes the day's capacity: every future slot row is updated. In time
+    # order (07:00, then 10:00) that held 07:00 while a move 07:00 -> 10:00 held 10:00 (the
+    # lower id) and waited for 07:00.
+    early, late = tomorrow_at(7), tomorrow_at(10)
+    db = await asyncpg.connect(_dsn(settings))
+    try:
+        await open_all_day(api)
+        await _slot(db, HIGH_ID, early)
+        await _slot(db, LOW_ID, late)
+        enterprise = await api.enterprise()
+        booking = (await enterprise.book(early)).json()
+
+        async with _holding(settings, HIGH_ID):
+            schedule = asyncio.create_task(
+                api.client.put(
+                    "/api/v1/gates/tan-thanh/schedules/export",
+                    json={"hourly_capacity": 40, "opens_at": 0, "closes_at": 24},
+                    headers=admin(),
+                )
+            )
+            await _waiting_for_locks(db, 1)
+            move = asyncio.create_task(
+                api.client.post(
+                    f"/api/v1/bookings/{booking['id']}/reschedule",
+                    json={"slot_start": late.isoformat(), "version": booking["version"]},
+                    headers=enterprise.headers,
+                )
+            )
+            await _waiting_for_locks(db, 2)
+        answers = await asyncio.gather(schedule, move)
+
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        assert await _booked(db, HIGH_ID) == (0, 0)
+        assert await _booked(db, LOW_ID) == (1, 1)
+        capacities = await db.fetch("SELECT capacity FROM slots WHERE starts_at > now()")
+        assert [row["capacity"] for row in capacities] == [40, 40]
+    finally:
+        await db.close()
