@@ -28,7 +28,7 @@ Closures (with the reason the public board shows) are the calendar, the administ
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from gate.accounts.principal import (
@@ -200,13 +200,22 @@ def refusal(principal: Principal, action: Action, context: Context = OWN) -> str
     """Why ``principal`` may not take ``action`` on ``context``; None when it may."""
     if allowed(principal, action, context):
         return None
-    if isinstance(principal, Officer) and context.gate_id not in principal.gate_ids:
-        return "you do not serve at this gate"
-    if isinstance(principal, Device) and DEVICES in RULES[action]:
+    # The particular reason when only the place is wrong: the same caller at its own gate,
+    # or acting for its own enterprise, would be allowed.
+    if isinstance(principal, Officer) and context.gate_id is not None:
+        posted = replace(principal, gate_ids=principal.gate_ids | {context.gate_id})
+        if allowed(posted, action, context):
+            return "you do not serve at this gate"
+    if (
+        isinstance(principal, Device)
+        and context.gate_id is not None
+        and allowed(replace(principal, gate_id=context.gate_id), action, context)
+    ):
         return "this device is registered at another gate"
-    if isinstance(principal, EnterpriseUser | EnterpriseKey) and context.enterprise_id not in (
-        None,
-        principal.enterprise_id,
+    if (
+        isinstance(principal, EnterpriseUser | EnterpriseKey)
+        and context.enterprise_id
+        and allowed(principal, action, replace(context, enterprise_id=principal.enterprise_id))
     ):
         return "that is another enterprise's"
     who = " or ".join(w.describe for w in RULES[action])
