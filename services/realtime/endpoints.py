@@ -24,7 +24,8 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
 from gate.accounts.access import Ending, Grant
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, at_gate, refusal
+from gate.accounts.principal import EnterpriseKey, EnterpriseUser, Principal
 from gate.accounts.service import authenticate
 from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
@@ -179,9 +180,7 @@ async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) 
     if principal is None:
         await _refuse(socket, CLOSE_UNAUTHORISED, "sign in first")
         return
-    try:
-        principal.require_officer_at(gate_id)
-    except DomainError:
+    if refusal(principal, Action.WATCH_OFFICER_STREAM, at_gate(gate_id)) is not None:
         await _refuse(socket, CLOSE_FORBIDDEN, "not an officer of this gate")
         return
     await _serve(socket, officer_channel(code), Grant.of(principal, gate_id))
@@ -194,9 +193,9 @@ async def enterprise_socket(socket: WebSocket[Any, Any, Any]) -> None:
     if principal is None:
         await _refuse(socket, CLOSE_UNAUTHORISED, "sign in first")
         return
-    try:
-        enterprise_id = principal.require_enterprise()
-    except DomainError:
+    if refusal(principal, Action.WATCH_ENTERPRISE_STREAM) is not None or not isinstance(
+        principal, EnterpriseUser | EnterpriseKey
+    ):
         await _refuse(socket, CLOSE_FORBIDDEN, "an enterprise's stream")
         return
-    await _serve(socket, enterprise_channel(enterprise_id), Grant.of(principal))
+    await _serve(socket, enterprise_channel(principal.enterprise_id), Grant.of(principal))
