@@ -9,9 +9,9 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gate.audit.log import append as append_to_audit_log
 from gate.bus.events import EventBus
 from gate.domain.events import BookingEvent, DomainEvent, VehicleEvent
+from gate.store.audit import append as append_to_audit_log
 
 
 class UnitOfWork:

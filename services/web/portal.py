@@ -17,7 +17,6 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts.principal import Principal, PrincipalKind
-from gate.audit.log import history
 from gate.bookings import service as bookings
 from gate.domain.errors import DomainError
 from gate.domain.plates import format_plate
@@ -32,6 +31,7 @@ from gate.fleet import grants
 from gate.fleet import service as fleet
 from gate.gates import service as gates
 from gate.gates.calendar import parse_direction
+from gate.store.audit import history
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.schemas import (
     BookingCancel,
