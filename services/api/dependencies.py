@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
 from gate.accounts.principal import Principal
-from gate.accounts.service import authenticate
+from gate.authentication.service import authenticate
 from gate.domain.errors import Unauthorised
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform

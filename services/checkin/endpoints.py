@@ -28,7 +28,7 @@ from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from gate.accounts.service import authenticate
+from gate.authentication.service import authenticate
 from gate.checkins.service import DeviceEvent, check_in, check_in_many
 from gate.devices.keys import KnownDevice
 from gate.domain.errors import EventIdReused, Forbidden, Unauthorised, ValidationFailed
