@@ -36,8 +36,8 @@ from services.api.requests import check_request
 from services.boards.server import BoardServer
 from services.checkin import checkin_router
 from services.headers import add_security_headers
+from services.live import realtime_router
 from services.platform import Platform
-from services.realtime import realtime_router
 from services.sockets import AddressCap, cap_websockets
 from services.web import template_config, web_router
 
