@@ -127,7 +127,7 @@ async def _seed(settings: Settings) -> list[str]:
 
 
 async def _verify_audit(settings: Settings) -> int:
-    from gate.audit.log import verify
+    from gate.store.audit import verify
     from gate.store.database import create_engine, create_session_factory
 
     engine = create_engine(settings)

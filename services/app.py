@@ -34,10 +34,10 @@ from services.api.health import live, ready
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
 from services.api.requests import check_request
 from services.boards.server import BoardServer
-from services.checkin import checkin_router
+from services.checkins import checkin_router
 from services.headers import add_security_headers
+from services.live import realtime_router
 from services.platform import Platform
-from services.realtime import realtime_router
 from services.retries import retry_transient_conflicts
 from services.sockets import AddressCap, cap_websockets
 from services.web import template_config, web_router

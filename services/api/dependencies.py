@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from gate.accounts.principal import Principal
-from gate.accounts.service import authenticate
+from gate.authentication.service import authenticate
 from gate.domain.errors import Unauthorised
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform

@@ -21,7 +21,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 
 from gate.accounts.principal import Principal
-from gate.accounts.service import authenticate
+from gate.authentication.service import authenticate
 from gate.domain.errors import DomainError
 from services.platform import Platform
 

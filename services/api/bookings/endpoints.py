@@ -12,12 +12,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from gate.accounts.permissions import Action, acting_enterprise
-from gate.audit.log import history as audit_history
 from gate.bookings import service
 from gate.domain.bookings import BookingStatus
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.service import gate_codes
+from gate.store.audit import history as audit_history
 from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.schemas import (

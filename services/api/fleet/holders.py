@@ -12,8 +12,9 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from gate.accounts.permissions import Action, acting_enterprise, require
 from gate.domain.time import utc_now
-from gate.fleet import grants, transfers
+from gate.fleet import grants
 from gate.store.unit_of_work import UnitOfWork
+from gate.transfers import service as transfers
 from services.api.dependencies import Caller
 from services.api.fleet.schemas import (
     GrantCreate,

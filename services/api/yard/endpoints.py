@@ -27,9 +27,9 @@ from gate.gates.calendar import gate_by_code
 from gate.live.messages import PendingReadEntry
 from gate.live.projections import pending_read_entries
 from gate.notices import service as notices
-from gate.queue import service as queue
 from gate.store.tables import Booking, Lane
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard import service as queue
 from services.api.bookings.endpoints import IdempotencyKey
 from services.api.dependencies import Caller
 from services.api.gates.schemas import LaneView

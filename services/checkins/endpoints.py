@@ -30,7 +30,7 @@ from litestar.params import FromPath, JSONBody
 
 from gate.accounts import principal as who
 from gate.accounts.permissions import Action, at_gate, require
-from gate.accounts.service import authenticate
+from gate.authentication.service import authenticate
 from gate.checkins.service import DeviceEvent, check_in, check_in_many
 from gate.devices.keys import KnownDevice
 from gate.domain.errors import EventIdReused, Unauthorised, ValidationFailed

@@ -2,7 +2,7 @@
 
 from litestar import Router
 
-from services.checkin.endpoints import CheckinController
+from services.checkins.endpoints import CheckinController
 
 checkin_router = Router(path="/api/v1", route_handlers=[CheckinController])
 

@@ -3,7 +3,7 @@ the public board as JSON for those who poll."""
 
 from litestar import Router
 
-from services.realtime.endpoints import (
+from services.live.endpoints import (
     board_socket,
     enterprise_socket,
     get_board,

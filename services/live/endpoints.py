@@ -26,7 +26,7 @@ from litestar.params import FromPath
 from gate.accounts.access import Ending, Grant
 from gate.accounts.permissions import Action, at_gate, refusal
 from gate.accounts.principal import EnterpriseKey, EnterpriseUser, Principal
-from gate.accounts.service import authenticate
+from gate.authentication.service import authenticate
 from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code

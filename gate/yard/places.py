@@ -23,10 +23,10 @@ from gate.domain.bookings import BookingStatus
 from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
 from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts
 from gate.domain.slots import Direction
-from gate.queue.service import entry_of
 from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.service import entry_of
 
 _DIRECTIONS = tuple(Direction)
 # A filler row for the unused places of a statement's size: it counts nothing of interest.
