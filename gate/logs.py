@@ -21,14 +21,13 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
-# A query parameter whose name speaks of a secret: ``token``, ``api_key``, ``secret``,
-# ``password``, ``ticket``... Websockets sign in with ``?token=`` (browsers cannot set headers
-# on them), and uvicorn's access log prints every request's query string.
-_SECRET_PARAMETER = re.compile(
-    r"(?P<name>[?&;][^=&;#\s\"'?]*?(?:token|key|secret|passw|ticket)[^=&;#\s\"'?]*=)"
-    r"[^&;#\s\"']*",
-    re.IGNORECASE,
-)
+# A URL's query string, wherever a log line has one: from its "?" to the next space or quote.
+# Every value goes, not only those of parameters named like secrets: a name can be written
+# percent-encoded (``?%74oken=`` is ``token`` to the app and to no pattern over the raw line),
+# and ``?plate=`` puts a full plate, personal data, in the access log. Websockets may still
+# sign in with ``?token=`` (browsers cannot set headers on them), and uvicorn's access log
+# prints every request's query string.
+_QUERY = re.compile(r"\?[^\s\"']+")
 REDACTED = "[redacted]"
 # The loggers that print request lines: uvicorn's access log (HTTP), its error log (websocket
 # handshakes: ``"WebSocket /ws/...?token=..." [accepted]``), and the boards' websockets server.
@@ -36,13 +35,13 @@ REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error", "websockets.server", "webs
 
 
 def redact(text: str) -> str:
-    """``text`` with the values of its secret-bearing query parameters replaced:
-    ``/ws?token=abc&since=3`` becomes ``/ws?token=[redacted]&since=3``."""
-    return _SECRET_PARAMETER.sub(rf"\g<name>{REDACTED}", text)
+    """``text`` with every query string replaced: ``/ws?token=abc&since=3`` becomes
+    ``/ws?[redacted]``. A ``?`` followed by a space (a question in prose) stays."""
+    return _QUERY.sub(f"?{REDACTED}", text)
 
 
 class RedactSecrets(logging.Filter):
-    """Redacts secret query parameters in a record's message, arguments and extra fields."""
+    """Redacts query strings in a record's message, arguments and extra fields."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
@@ -78,7 +77,8 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            # A traceback may quote a URL too (the filter sees only the unformatted record).
+            entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
