@@ -26,7 +26,7 @@ from websockets.typing import Subprotocol
 
 from gate.live.channels import board_channel
 from gate.live.hub import ChannelState
-from gate.live.messages import SUBPROTOCOL
+from gate.live.messages import SUBPROTOCOL, parse_since
 from gate.live.service import Live
 from gate.logs import install_redaction
 from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client_address
@@ -145,6 +145,6 @@ class BoardServer:
 def _since(query: str) -> int | None:
     for pair in query.split("&"):
         name, _, value = pair.partition("=")
-        if name == "since" and value.isdigit():
-            return int(value)
+        if name == "since":
+            return parse_since(value)
     return None

@@ -30,7 +30,7 @@ from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.live.channels import board_channel, enterprise_channel, officer_channel
-from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard
+from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard, parse_since
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
@@ -57,8 +57,7 @@ def _platform(socket: WebSocket[Any, Any, Any]) -> Platform:
 
 
 def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
-    value = socket.query_params.get("since")
-    return int(value) if value and value.isdigit() else None
+    return parse_since(socket.query_params.get("since"))
 
 
 def _offered(socket: WebSocket[Any, Any, Any]) -> list[str]:
