@@ -65,7 +65,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._header_timeout, self._body_timeout = _timeouts()
         self._deadline: TimerHandle | None = None
         self._reading_head = False
+        # The next bytes start a request head (a new connection, or one whose last request
+        # is complete): the bound is checked before the parser sees them.
+        self._expect_head = True
         self._head_bytes = 0
+        self._head_tail = b""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -76,8 +80,16 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._reading_head:
+        if self._reading_head or self._expect_head:
+            # Checked before parsing: a head that arrives whole in one read is parsed, and its
+            # request started, within this call; a check after it never saw one.
+            if self._head_bytes + self._head_part(data) > MAX_HEAD_BYTES:
+                self._refuse(
+                    "request-header-fields-too-large", "the request's headers are too large"
+                )
+                return
             self._head_bytes += len(data)
+            self._head_tail = (self._head_tail + data)[-3:]
         super().data_received(data)
         if self._reading_head and self._head_bytes > MAX_HEAD_BYTES:
             self._refuse("request-header-fields-too-large", "the request's headers are too large")
@@ -88,7 +100,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._start_head()
 
     def on_headers_complete(self) -> None:
-        self._reading_head = False
+        self._reading_head = self._expect_head = False
         self._disarm()
         upgrade = self.parser.should_upgrade() and self._should_upgrade()
         if upgrade and self._over_connection_limit():
@@ -101,14 +113,26 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm()
         super().on_message_complete()
+        self._expect_head = True
+        self._head_bytes = 0
+        self._head_tail = b""
+
+    def _head_part(self, data: bytes) -> int:
+        """How many bytes of ``data`` belong to the request head: up to its blank line when
+        it ends in ``data`` (which may have begun in the last read), else all of them."""
+        window = self._head_tail + data
+        end = window.find(b"\r\n\r\n")
+        return len(data) if end < 0 else end + 4 - len(self._head_tail)
 
     def _over_connection_limit(self) -> bool:
         limit = self.limit_concurrency
         return limit is not None and len(self.connections) >= limit
 
     def _start_head(self) -> None:
+        if not self._expect_head:  # a pipelined request: its bytes were not counted before
+            self._head_bytes = 0
+            self._head_tail = b""
         self._reading_head = True
-        self._head_bytes = 0
         self._arm(self._header_timeout, self._head_too_slow)
 
     def _arm(self, seconds: float, callback: Any) -> None:
@@ -137,8 +161,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._disarm()
         if self.transport.is_closing():
             return
-        # A response already under way on this connection cannot be cut into: just close.
-        if self.cycle is None or not self.cycle.response_started:
+        # A response under way on this connection cannot be cut into: just close. (One
+        # complete is the last request's, on a kept-alive connection.)
+        cycle = self.cycle
+        if cycle is None or not cycle.response_started or cycle.response_complete:
             self.transport.write(_answer(code, detail))
         self.transport.close()
 

@@ -98,6 +98,35 @@ def test_a_request_head_past_its_bound_is_refused(served: Served):
     assert answer.startswith(b"HTTP/1.1 431 "), answer
 
 
+def _answer(client: socket.socket) -> bytes:
+    """One answer's head and (small) body, read until its Content-Length is in."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < int(
+        data.lower().partition(b"content-length: ")[2].partition(b"\r\n")[0] or 0
+    ):
+        chunk = client.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_whole_request_head_past_its_bound_is_refused_also_on_a_kept_alive_connection(
+    served: Served,
+):
+    """A head sent whole, in one write, reaches the server in one read: it was parsed and
+    served before the bound was looked at. So too the second request of a connection."""
+    big = b"GET /health/live HTTP/1.1\r\nHost: gate\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
+        client.sendall(big)
+        assert _answer(client).startswith(b"HTTP/1.1 431 ")
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
+        client.sendall(b"GET /health/live HTTP/1.1\r\nHost: gate\r\n\r\n")
+        assert _answer(client).startswith(b"HTTP/1.1 200 ")
+        client.sendall(big)
+        assert _answer(client).startswith(b"HTTP/1.1 431 ")
+
+
 async def _close_code(socket_: ClientConnection) -> int | None:
     """The close code the server ends ``socket_`` with (messages before it are skipped)."""
     try:
