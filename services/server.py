@@ -14,7 +14,9 @@ and with httptools the head's size is not bounded either. ``GuardedHttpProtocol`
   while uvicorn itself paused reading (the application is slow to take the body) is the
   server's, not the client's, and does not count;
 * ``MAX_HEAD_BYTES`` of request line and headers: 431 and closed past it;
-* websocket upgrades held to ``limit_concurrency`` too (uvicorn checks plain requests only).
+* websocket upgrades held to ``limit_concurrency`` too (uvicorn checks plain requests only);
+* the security headers on every answer it writes itself (uvicorn's 503 included), which the
+  app's hook never sees (``services/headers.py``).
 
 Answers are problem details, like every other refusal of the platform; the connection is
 closed after them (the request was not read, so the connection cannot be reused)."""
@@ -27,10 +29,13 @@ from asyncio import TimerHandle
 from http import HTTPStatus
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallable, Scope
+from uvicorn.protocols.http.flow_control import service_unavailable
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from gate.config import Settings
 from services.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
+from services.headers import BARE_ANSWER_HEADERS
 
 # The head of an API request is a few hundred bytes; h11's own default bound is 16 KiB.
 MAX_HEAD_BYTES = 16 * 1024
@@ -44,16 +49,37 @@ def _timeouts() -> tuple[float, float]:
     return settings.header_timeout_s, settings.body_timeout_s
 
 
+def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of a problem answer the server writes itself (no app to add them)."""
+    headers = {
+        "content-type": PROBLEM_MEDIA_TYPE,
+        "content-length": str(len(body)),
+        "connection": "close",
+        **BARE_ANSWER_HEADERS,
+    }
+    return [(name.encode(), value.encode()) for name, value in headers.items()]
+
+
 def _answer(code: str, detail: str) -> bytes:
     kind = PROBLEM_TYPES[code]
     body = problem_body(code, detail, None)
-    head = (
-        f"HTTP/1.1 {kind.status} {HTTPStatus(kind.status).phrase}\r\n"
-        f"content-type: {PROBLEM_MEDIA_TYPE}\r\n"
-        f"content-length: {len(body)}\r\n"
-        "connection: close\r\n\r\n"
+    head = f"HTTP/1.1 {kind.status} {HTTPStatus(kind.status).phrase}\r\n".encode()
+    return (
+        head
+        + b"".join(name + b": " + value + b"\r\n" for name, value in _headers(body))
+        + (b"\r\n" + body)
     )
-    return head.encode() + body
+
+
+FULL = "the server holds all the connections it may"
+
+
+async def _server_full(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    """uvicorn's answer to a request past ``limit_concurrency`` (its own is plain text without
+    the security headers): a 503 problem like every other refusal of the platform."""
+    body = problem_body("service-unavailable", FULL, None)
+    await send({"type": "http.response.start", "status": 503, "headers": _headers(body)})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -104,7 +130,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._disarm()
         upgrade = self.parser.should_upgrade() and self._should_upgrade()
         if upgrade and self._over_connection_limit():
-            self._refuse("service-unavailable", "the server holds all the connections it may")
+            self._refuse("service-unavailable", FULL)
             return
         super().on_headers_complete()
         if not upgrade:
@@ -123,6 +149,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         window = self._head_tail + data
         end = window.find(b"\r\n\r\n")
         return len(data) if end < 0 else end + 4 - len(self._head_tail)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        # uvicorn picked its own 503 app for a request past the connection limit.
+        super()._start_asgi_task(cycle, _server_full if app is service_unavailable else app)
 
     def _over_connection_limit(self) -> bool:
         limit = self.limit_concurrency

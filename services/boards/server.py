@@ -29,6 +29,7 @@ from gate.live.hub import ChannelState
 from gate.live.messages import SUBPROTOCOL, parse_since
 from gate.live.service import Live
 from gate.logs import install_redaction
+from services.headers import BARE_ANSWER_HEADERS
 from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client_address
 
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
@@ -70,6 +71,7 @@ class BoardServer:
             host,
             port,
             process_request=self._check_path,
+            process_response=_secure,
             select_subprotocol=_select_subprotocol,
             compression=None,  # boards are small; deflate per viewer would cost the CPU
             reuse_port=True,
@@ -140,6 +142,14 @@ class BoardServer:
             else:
                 ready.append(connection)
         broadcast(ready, text)
+
+
+def _secure(_: ServerConnection, __: Request, response: Response) -> None:
+    """The security headers on every HTTP answer of this server that is not the switch to a
+    websocket (a 404 for what is no board, a 426 for a plain browser visit)."""
+    if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
+        for name, value in BARE_ANSWER_HEADERS.items():
+            response.headers[name] = value
 
 
 def _since(query: str) -> int | None:

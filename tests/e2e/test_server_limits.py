@@ -78,6 +78,7 @@ def test_a_client_sending_its_headers_a_byte_at_a_time_is_cut_off(served: Served
     )
     assert answer.startswith(b"HTTP/1.1 408 "), answer
     assert b"/problems/request-timeout" in answer
+    _assert_secured(answer)
     assert HEADER_TIMEOUT_S * 0.9 <= took < HEADER_TIMEOUT_S + 3
 
 
@@ -96,6 +97,17 @@ def test_a_request_head_past_its_bound_is_refused(served: Served):
         client.sendall(b"GET /health/live HTTP/1.1\r\nHost: gate\r\nX-Big: " + b"a" * 40_000)
         answer = client.recv(4096)
     assert answer.startswith(b"HTTP/1.1 431 "), answer
+
+
+def _assert_secured(answer: bytes) -> None:
+    """An answer the server wrote itself carries the security headers all answers carry."""
+    head = answer.partition(b"\r\n\r\n")[0].lower()
+    for header in (
+        b"x-content-type-options: nosniff",
+        b"x-frame-options: deny",
+        b"content-security-policy: default-src 'none'; frame-ancestors 'none'",
+    ):
+        assert header in head, (header, head)
 
 
 def _answer(client: socket.socket) -> bytes:
@@ -119,7 +131,9 @@ def test_a_whole_request_head_past_its_bound_is_refused_also_on_a_kept_alive_con
     big = b"GET /health/live HTTP/1.1\r\nHost: gate\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
         client.sendall(big)
-        assert _answer(client).startswith(b"HTTP/1.1 431 ")
+        refused = _answer(client)
+        assert refused.startswith(b"HTTP/1.1 431 ")
+        _assert_secured(refused)
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
         client.sendall(b"GET /health/live HTTP/1.1\r\nHost: gate\r\n\r\n")
         assert _answer(client).startswith(b"HTTP/1.1 200 ")
@@ -205,7 +219,10 @@ async def test_connections_past_the_process_limit_are_answered_503(served: Serve
         held.append(viewer)
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            assert (await client.get("/health/live")).status_code == 503
+            full = await client.get("/health/live")
+        assert full.status_code == 503
+        assert full.headers["content-type"] == "application/problem+json"
+        assert full.headers["x-content-type-options"] == "nosniff"
         with pytest.raises(InvalidStatus) as refused:
             await connect(url, open_timeout=10, local_addr=("127.0.2.1", 0))
         assert refused.value.response.status_code == 503
