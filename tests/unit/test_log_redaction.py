@@ -1,6 +1,7 @@
 """No query string reaches a log line: uvicorn's request lines (HTTP and websocket
 handshakes) and tracebacks are written with every query value redacted, whatever the
-parameter is called or however its name is spelled."""
+parameter is called or however its name is spelled; nor a password the start-up banner's
+database URL carries."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import logging
 import sys
 
+from gate.cli import _safe_url
 from gate.logs import JsonFormatter, RedactSecrets
 
 SESSION = "gs_0123456789abcdef_s3cr3t-v4lue-of-a-session"
@@ -72,3 +74,14 @@ def test_a_url_quoted_in_a_traceback_is_redacted():
 def test_prose_with_a_question_mark_is_left_alone():
     line = _written(_request_line("gate", "is Redis up? retrying"))
     assert json.loads(line)["event"] == "is Redis up? retrying"
+
+
+def test_the_banner_prints_the_database_url_without_any_password():
+    for url in (
+        "postgresql://gate:pa55word@db:5432/gate",
+        "postgresql://gate@db:5432/gate?password=pa55word&sslmode=require",
+        "postgresql://db:5432/gate?password=pa55word",
+    ):
+        shown = _safe_url(url)
+        assert "pa55word" not in shown, url
+        assert shown.startswith("postgresql://") and "db:5432/gate" in shown
