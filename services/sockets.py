@@ -19,6 +19,8 @@ from collections import Counter
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from gate.live.messages import SUBPROTOCOL
+
 log = logging.getLogger("gate.sockets")
 
 CLOSE_TOO_MANY = 4429
@@ -80,7 +82,12 @@ def cap_websockets(app: ASGIApp) -> ASGIApp:
         address = client[0] if client else None
         if not cap.acquire(address):
             await receive()  # websocket.connect
-            await send({"type": "websocket.accept", "subprotocol": None, "headers": []})
+            # Our subprotocol when offered, as every endpoint selects it: a browser that
+            # offered it (signing in with ``bearer.<token>``) drops a connection that selects
+            # none, and its script would see a failed connection (1006), not 4429 and why.
+            offered = scope.get("subprotocols") or ()
+            chosen = SUBPROTOCOL if SUBPROTOCOL in offered else None
+            await send({"type": "websocket.accept", "subprotocol": chosen, "headers": []})
             await send(
                 {"type": "websocket.close", "code": CLOSE_TOO_MANY, "reason": TOO_MANY_REASON}
             )
