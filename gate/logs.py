@@ -21,13 +21,17 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
-# A URL's query string, wherever a log line has one: from its "?" to the next space or quote.
-# Every value goes, not only those of parameters named like secrets: a name can be written
-# percent-encoded (``?%74oken=`` is ``token`` to the app and to no pattern over the raw line),
-# and ``?plate=`` puts a full plate, personal data, in the access log. Websockets may still
-# sign in with ``?token=`` (browsers cannot set headers on them), and uvicorn's access log
-# prints every request's query string.
-_QUERY = re.compile(r"\?[^\s\"']+")
+# Request lines keep the values of these query parameters only: they are neither secret nor
+# personal, and an operator reading a log needs them (which gate, which direction, which
+# page). Every other value is written ``[redacted]``: secrets (``?token=``: websockets may
+# sign in so, and uvicorn's access log prints every query string), plates (``?plate=``),
+# the portal's messages after a redirect (they can name a plate), ``next`` paths, cursors.
+# An allow-list, not a list of what to hide, so that a parameter added later is hidden until
+# someone decides it may be shown.
+SHOWN_PARAMETERS = frozenset(
+    {"since", "direction", "hours", "day", "from", "to", "limit", "gate", "layout", "partial"}
+)
+_QUERY_PARAMETER = re.compile(r"(?P<lead>[?&;](?P<name>[^=&;#\s\"'?]+)=)(?P<value>[^&;#\s\"']*)")
 REDACTED = "[redacted]"
 # The loggers that print request lines: uvicorn's access log (HTTP), its error log (websocket
 # handshakes: ``"WebSocket /ws/...?token=..." [accepted]``), and the boards' websockets server.
@@ -35,13 +39,22 @@ REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error", "websockets.server", "webs
 
 
 def redact(text: str) -> str:
-    """``text`` with every query string replaced: ``/ws?token=abc&since=3`` becomes
-    ``/ws?[redacted]``. A ``?`` followed by a space (a question in prose) stays."""
-    return _QUERY.sub(f"?{REDACTED}", text)
+    """``text`` with the value of every query parameter not in ``SHOWN_PARAMETERS`` replaced:
+    ``/ws?token=abc&since=3`` becomes ``/ws?token=[redacted]&since=3``, and
+    ``/api/v1/bookings?plate=29C12345`` becomes ``/api/v1/bookings?plate=[redacted]``."""
+    if "=" not in text:
+        return text
+    return _QUERY_PARAMETER.sub(_hide, text)
+
+
+def _hide(found: re.Match[str]) -> str:
+    if found["name"].lower() in SHOWN_PARAMETERS or not found["value"]:
+        return found[0]
+    return found["lead"] + REDACTED
 
 
 class RedactSecrets(logging.Filter):
-    """Redacts query strings in a record's message, arguments and extra fields."""
+    """Redacts secret and personal query values in a record's message, arguments, extras."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):

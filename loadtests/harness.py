@@ -10,6 +10,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +21,12 @@ ADMIN = "bench-admin-token"
 
 
 @contextmanager
-def platform(database_url: str, port: int, namespace: str, workers: int = 1) -> Any:
+def platform(
+    database_url: str, port: int, namespace: str, workers: int = 1, checkout: Path = ROOT
+) -> Any:
+    """``gate serve`` on ``database_url`` until the block ends: the base URL and its pid.
+    ``checkout`` runs another working tree of the project (an older commit, to compare) with
+    this one's virtual environment: its folder comes first on PYTHONPATH."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATABASE_URL=database_url,
@@ -41,10 +47,12 @@ def platform(database_url: str, port: int, namespace: str, workers: int = 1) -> 
     # GATE_BENCH_SERVER_LOG keeps the platform's log (to see what a 5xx was), else it goes.
     kept = os.environ.get("GATE_BENCH_SERVER_LOG")
     log = open(kept, "wb") if kept else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+    if checkout != ROOT:
+        env["PYTHONPATH"] = str(checkout)
     process = subprocess.Popen(
-        [str(BIN / "gate"), "serve", "--workers", str(workers)],
+        [str(BIN / "python"), "-m", "gate.cli", "serve", "--workers", str(workers)],
         env=env,
-        cwd=ROOT,
+        cwd=checkout,
         stdout=log,
         stderr=log,
         start_new_session=True,

@@ -31,8 +31,8 @@ from gate.throttling import Throttles
 from services.api import api_router
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
-from services.api.instants import check_time_parameters
 from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
+from services.api.requests import check_request
 from services.boards.server import BoardServer
 from services.checkin import checkin_router
 from services.headers import add_security_headers
@@ -162,7 +162,7 @@ def assemble_app(platform: Platform) -> Litestar:
         template_config=template_config,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=check_time_parameters,
+        before_request=check_request,
         middleware=[cap_websockets],
         before_send=[add_security_headers],
         lifespan=[run_platform],

@@ -247,3 +247,24 @@ async def book_as_of(
             return {"id": booking.id, "code": booking.code, "plate": vehicle["plate"]}
     finally:
         await engine.dispose()
+
+
+async def browser(api: Api, token: str) -> dict[str, str]:
+    """Sign the client's browser in with a session ``token``; the CSRF header its forms send."""
+    api.client.cookies.set("gate_session", token)
+    return page_csrf((await api.client.get("/sign-in")).text)
+
+
+async def enterprise_user(api: Api, enterprise: Enterprise) -> str:
+    """A session token of a new user of ``enterprise``, for its portal."""
+    n = next(_counter)
+    user = {"email": f"ke-toan.{n}@xnk.vn", "full_name": "Kế toán", "password": "một-mật-khẩu-dài"}
+    created = await api.client.post(
+        f"/api/v1/enterprises/{enterprise.id}/users", json=user, headers=admin()
+    )
+    assert created.status_code == 201, created.text
+    session = await api.client.post(
+        "/api/v1/auth/sessions", json={"email": user["email"], "password": user["password"]}
+    )
+    assert session.status_code == 201, session.text
+    return str(session.json()["token"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -38,12 +39,18 @@ def issue(prefix: str) -> IssuedSecret:
     return IssuedSecret(f"{prefix}_{lookup}_{secret}", lookup, digest(secret))
 
 
+# The shape of every token ``issue`` makes: ``prefix_lookup_secret``, the lookup in hex, the
+# secret in URL-safe base64. Anything else is no token of ours, and is refused before its
+# lookup part reaches a query (a NUL in it was a 500 on PostgreSQL, before authentication).
+_TOKEN = re.compile(r"([a-z]{2})_([0-9a-f]{1,64})_([A-Za-z0-9_-]{1,200})")
+
+
 def split_token(token: str, prefix: str) -> tuple[str, str] | None:
     """``(lookup, secret)`` of a well-formed token of that kind, else None."""
-    parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != prefix or not parts[1] or not parts[2]:
+    parts = _TOKEN.fullmatch(token)
+    if parts is None or parts[1] != prefix:
         return None
-    return parts[1], parts[2]
+    return parts[2], parts[3]
 
 
 def secret_matches(secret: str, stored_hash: str) -> bool:

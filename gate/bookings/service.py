@@ -23,6 +23,7 @@ from gate.domain.events import (
 )
 from gate.domain.plates import format_plate, normalise_plate
 from gate.domain.slots import Direction, check_bookable_start
+from gate.domain.text import accepted_text
 from gate.domain.time import accepted_instant, as_utc
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
@@ -322,4 +323,5 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         after = datetime.fromisoformat(start)
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("the cursor is not one this API gave", field="cursor") from None
-    return accepted_instant(after, "cursor"), booking_id
+    # The id goes into a query: held to the rule for text from outside (a NUL was a 500).
+    return accepted_instant(after, "cursor"), accepted_text(booking_id, "cursor")

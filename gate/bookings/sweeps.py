@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -37,20 +38,23 @@ async def sweep_no_shows(uow: UnitOfWork, now: datetime) -> int:
         .with_for_update(skip_locked=True)
     )
     gates: dict[str, Gate] = {}
-    swept = 0
+    freed: Counter[str] = Counter()
     for booking in list(candidates):
         gate = gates.get(booking.gate_id) or await uow.session.get(Gate, booking.gate_id)
         assert gate is not None
         gates[gate.id] = gate
         if now < no_show_deadline(booking.slot_start, grace_of(gate)):
             continue
-        await release_place(uow, booking.slot_id)
+        freed[booking.slot_id] += 1
         move(
             uow, booking, gate, BookingStatus.NO_SHOW, BookingLapsed, SYSTEM, reason="never arrived"
         )
-        swept += 1
+    # The lock order: the bookings are locked above, the slot rows now, each once, by id.
+    # Freed in slot-time order they deadlocked with check-ins freeing the same hours by id.
+    for slot_id in sorted(freed):
+        await release_place(uow, slot_id, freed[slot_id])
     await uow.session.flush()
-    return swept
+    return freed.total()
 
 
 async def sweep_expired_queue_entries(uow: UnitOfWork, now: datetime) -> int:

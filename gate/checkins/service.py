@@ -10,7 +10,7 @@ are still decided one after the other, in order, exactly as if they had come alo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import msgspec
 from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
@@ -24,21 +24,18 @@ from gate.checkins.judging import (
     Reader,
     answer_for,
     judge,
-    no_room,
     wanted_plates_and_codes,
 )
 from gate.checkins.matching import Known, fuzzy_key
 from gate.checkins.matching import read_of as normalise_read
+from gate.checkins.places import move_places
 from gate.checkins.records import Key, Read, claim, reused, stored_answers
 from gate.domain.checkin import CheckinOutcome, RefusalReason
 from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
 from gate.domain.plate_reads import CONFUSABLE, fold
-from gate.domain.slots import Direction
 from gate.domain.time import utc_now
-from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.queue.places import places_in_queue, predicted_call, service_rates
-from gate.store.database import conflict_insert
 from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate, PendingRead
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
@@ -55,14 +52,6 @@ __all__ = [
 ]
 
 _encoder = msgspec.json.Encoder()
-# What a walk-in booking holds when it is stored (the rest stays NULL or its default).
-_WALK_IN_COLUMNS = (
-    *("id", "code", "enterprise_id", "gate_id", "direction", "slot_id", "slot_start"),
-    *("plate", "active_plate", "trailer_plate", "active_trailer_plate"),
-    *("perishable", "status", "version", "walk_in"),
-    *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
-)
-
 # An event's encoded answer, and whether it replays an earlier one; or, for an event_id the
 # device used before for another event, that refusal (returned, so the others still go on).
 Answered = tuple[bytes, bool]
@@ -151,12 +140,8 @@ async def decide(
     answer. Shared by the devices' check-in and the officers' check-in by hand."""
     known = await _load(uow, gate, reads)
     verdicts = [judge(gate, reader, event, known) for reader, event in reads]
-    # The lock-order rule: slot rows by id (the walk-ins' hours are locked after these).
-    released = sorted(v.released_slot for v in verdicts if v.released_slot is not None)
-    for slot_id in released:
-        await release_place(uow, slot_id)
-    await uow.session.flush()  # the booked vehicles' moves, before the walk-ins' hour locks
-    await _place_walk_ins(uow, gate, verdicts)
+    await uow.session.flush()  # the booked vehicles' moves (rows locked), before the slots'
+    await move_places(uow, gate, verdicts)
     _second_reads_of_walk_ins(verdicts)
     await _leave_for_officers(uow, gate, verdicts)
     answers = await _with_queue_places(uow, gate, verdicts)
@@ -264,77 +249,6 @@ async def _leave_for_officers(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Ju
                 gate=gate.code, direction=verdict.reader.direction, pending_read_id=pending.id
             )
         )
-
-
-async def _place_walk_ins(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged]) -> None:
-    """Give the walk-ins places in their hours, first come first served, and store those that
-    got one. The hours are locked last and in order, so they stay locked only to the commit."""
-    by_hour: dict[tuple[str, datetime], list[Judged]] = {}
-    for verdict in verdicts:
-        if verdict.walk_in is not None:
-            key = (verdict.walk_in.direction, verdict.walk_in.slot_start)
-            by_hour.setdefault(key, []).append(verdict)
-    if not by_hour:
-        return
-    stored: list[Judged] = []
-    slot_of: dict[str, str] = {}
-    for (direction, start), waiting in sorted(by_hour.items()):
-        slot_id = await ensure_slot(uow, gate, Direction(direction), start)
-        granted = await take_places(uow, slot_id, len(waiting))
-        for verdict in waiting[granted:]:
-            no_room(verdict)
-        for verdict in waiting[:granted]:
-            assert verdict.walk_in is not None and verdict.booking is not None
-            verdict.booking.slot_id = slot_id
-            verdict.walk_in.granted = True
-            slot_of[verdict.booking.id] = slot_id
-            stored.append(verdict)
-    if not stored:
-        return
-    now = utc_now()
-    rows = [_walk_in_row(verdict.booking, now) for verdict in stored if verdict.booking]
-    table = table_of(Booking)
-    inserted = set(
-        await uow.session.scalars(
-            conflict_insert(uow.session)(table)
-            .on_conflict_do_nothing(index_elements=["active_plate"])
-            .returning(table.c.id),
-            rows,
-        )
-    )
-    lost = [verdict for verdict in stored if verdict.booking and verdict.booking.id not in inserted]
-    if lost:
-        await _lost_races(uow, lost, slot_of)
-
-
-def _walk_in_row(booking: Booking, now: datetime) -> dict[str, object]:
-    row = {column: getattr(booking, column) for column in _WALK_IN_COLUMNS}
-    row["created_at"] = row["updated_at"] = now
-    return row
-
-
-async def _lost_races(uow: UnitOfWork, lost: Sequence[Judged], slot_of: dict[str, str]) -> None:
-    """Walk-ins whose truck another device (another process) checked in at the same moment:
-    that check-in stands, this read finds the truck in the yard and gives its place back."""
-    freed: dict[str, int] = {}
-    for verdict in lost:
-        assert verdict.booking is not None
-        slot_id = slot_of[verdict.booking.id]
-        freed[slot_id] = freed.get(slot_id, 0) + 1
-    for slot_id, count in sorted(freed.items()):
-        await release_places(uow, slot_id, count)
-    plates = [verdict.booking.plate for verdict in lost if verdict.booking is not None]
-    winners = {
-        b.plate: b
-        for b in await uow.session.scalars(
-            select(Booking).where(Booking.active_plate.in_(plates)).with_for_update()
-        )
-    }
-    for verdict in lost:
-        assert verdict.booking is not None
-        existing = winners[verdict.booking.plate]
-        verdict.walk_in, verdict.admitted, verdict.booking = None, False, existing
-        verdict.answer = answer_for(verdict.event, CheckinOutcome.ALREADY_IN_YARD, existing)
 
 
 def _second_reads_of_walk_ins(verdicts: Sequence[Judged]) -> None:

@@ -55,18 +55,6 @@ def accepted_instant(moment: datetime, field: str | None = None) -> datetime:
     return moment.astimezone(UTC)
 
 
-def parse_instant(text: str, field: str) -> datetime:
-    """An ISO 8601 instant written by a client (a form's field, a cursor) in UTC, checked as
-    ``accepted_instant`` does; anything else is ValidationFailed naming ``field``."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(
-            f"{field} is not a time such as 2026-12-01T08:00:00+07:00", field=field
-        ) from None
-    return accepted_instant(moment, field)
-
-
 def as_local(moment: datetime) -> datetime:
     """The same instant on the clock of the gates (Asia/Ho_Chi_Minh)."""
     return moment.astimezone(LOCAL_TZ)

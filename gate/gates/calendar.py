@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from gate.domain.slots import (
     SlotCapacity,
     capacity_of_slot,
 )
+from gate.domain.text import refused_character
 from gate.domain.time import SLOT_LENGTH
 from gate.store.tables import Closure, Gate, GateDirection, Slot, SlotOverride
 from gate.store.unit_of_work import UnitOfWork
@@ -42,6 +44,11 @@ class Calendar:
 
 
 async def gate_by_code(uow: UnitOfWork, code: str) -> Gate:
+    """The gate with ``code``; NotFound otherwise. A code holding a character no text from
+    outside may hold (gate/domain/text.py) names no gate and is not looked up: it comes from
+    paths the request hook does not see too (a websocket's), and NUL fails PostgreSQL."""
+    if refused_character(code) is not None:
+        raise NotFound("no such gate")
     gate = await uow.session.scalar(select(Gate).where(Gate.code == code))
     if gate is None:
         raise NotFound(f"no gate {code!r}")
@@ -92,25 +99,35 @@ async def load_calendar(
 
 
 async def refresh_slot_capacities(
-    uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime
+    uow: UnitOfWork,
+    gate: Gate,
+    directions: Sequence[Direction],
+    start: datetime,
+    end: datetime,
 ) -> int:
-    """After a calendar change, give every materialised slot in the span its new capacity.
+    """After a calendar change, give every materialised slot of ``directions`` in the span
+    its new capacity; how many changed.
 
     A slot may end up with more booked than places (a closure after bookings): it then takes
-    no new booking, and the bookings already made stay until moved or cancelled.
+    no new booking, and the bookings already made stay until moved or cancelled. The rows of
+    every direction are changed in one pass in id order, the lock order of slot rows
+    (docs/architecture.md): in time order, a new capacity for the day deadlocked with a
+    reschedule between two of its hours.
     """
-    calendar = await load_calendar(uow, gate, direction, start, end)
+    calendars = {d.value: await load_calendar(uow, gate, d, start, end) for d in directions}
     slots = await uow.session.execute(
-        select(Slot.id, Slot.starts_at, Slot.capacity).where(
+        select(Slot.id, Slot.direction, Slot.starts_at, Slot.capacity)
+        .where(
             Slot.gate_id == gate.id,
-            Slot.direction == direction.value,
+            Slot.direction.in_(list(calendars)),
             Slot.starts_at >= start,
             Slot.starts_at < end,
         )
+        .order_by(Slot.id)
     )
     changed = 0
-    for slot_id, starts_at, capacity in slots.all():
-        new_capacity = calendar.capacity(starts_at).capacity
+    for slot_id, direction, starts_at, capacity in slots.all():
+        new_capacity = calendars[direction].capacity(starts_at).capacity
         if new_capacity != capacity:
             await uow.session.execute(
                 update(Slot).where(Slot.id == slot_id).values(capacity=new_capacity)

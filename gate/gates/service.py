@@ -210,7 +210,7 @@ async def set_schedule(
         uow.session.add(row)
     row.hourly_capacity, row.opens_at, row.closes_at = hourly_capacity, opens_at, closes_at
     await uow.session.flush()
-    await refresh_slot_capacities(uow, gate, direction, *_future_span(now, horizon))
+    await refresh_slot_capacities(uow, gate, [direction], *_future_span(now, horizon))
     uow.record(GateCalendarChanged(gate=gate.code))
     return row
 
@@ -237,7 +237,7 @@ async def set_slot_capacity(
     else:
         existing.capacity = capacity
     await uow.session.flush()
-    await refresh_slot_capacities(uow, gate, direction, start, start + SLOT_LENGTH)
+    await refresh_slot_capacities(uow, gate, [direction], start, start + SLOT_LENGTH)
     uow.record(GateCalendarChanged(gate=gate.code))
 
 
@@ -262,8 +262,8 @@ async def add_closure(
     )
     uow.session.add(closure)
     await uow.session.flush()
-    for each in [direction] if direction else list(Direction):
-        await refresh_slot_capacities(uow, gate, each, floor_to_slot(start), end)
+    affected = [direction] if direction else list(Direction)
+    await refresh_slot_capacities(uow, gate, affected, floor_to_slot(start), end)
     uow.record(GateCalendarChanged(gate=gate.code))
     return closure
 
@@ -282,8 +282,7 @@ async def remove_closure(uow: UnitOfWork, code: str, closure_id: str) -> None:
     span = (floor_to_slot(closure.starts_at), closure.ends_at)
     affected = [Direction(closure.direction)] if closure.direction else list(Direction)
     await uow.session.execute(delete(Closure).where(Closure.id == closure_id))
-    for each in affected:
-        await refresh_slot_capacities(uow, gate, each, *span)
+    await refresh_slot_capacities(uow, gate, affected, *span)
     uow.record(GateCalendarChanged(gate=gate.code))
 
 

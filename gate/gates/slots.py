@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from gate.domain.errors import SlotClosed, SlotFull
 from gate.domain.slots import Direction
@@ -81,10 +81,13 @@ async def take_place(uow: UnitOfWork, slot_id: str) -> None:
     raise SlotFull("the slot has no free place", capacity=capacity)
 
 
-async def release_place(uow: UnitOfWork, slot_id: str) -> None:
-    """Give a place back at once (a cancellation or a move to another slot)."""
+async def release_place(uow: UnitOfWork, slot_id: str, count: int = 1) -> None:
+    """Give ``count`` places back at once (cancellations, moves to another slot, lapsed
+    bookings); the count never goes below zero."""
     await uow.session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.booked > 0).values(booked=Slot.booked - 1)
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked > 0)
+        .values(booked=case((Slot.booked > count, Slot.booked - count), else_=0))
     )
 
 

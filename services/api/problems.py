@@ -84,7 +84,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         ProblemType("method-not-allowed", 405, "Method not allowed"),
         ProblemType("request-timeout", 408, "The request was not received in time"),
         ProblemType("payload-too-large", 413, "The request body is too large"),
-        ProblemType("unsupported-media-type", 415, "Send JSON"),
+        ProblemType(
+            "unsupported-media-type", 415, "The body is not of a media type this route reads"
+        ),
         _problem(errors.TooManyRequests, 429),
         ProblemType("request-header-fields-too-large", 431, "The request's headers are too large"),
         ProblemType("service-unavailable", 503, "The database is unavailable; try again shortly"),

@@ -5,8 +5,10 @@ officer channel."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -17,10 +19,9 @@ from gate.accounts.principal import Principal, PrincipalKind
 from gate.checkins.manual import ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
 from gate.domain.checkin import CheckinOutcome
-from gate.domain.clearance import DECIDING_AGENCIES, Agency, CustomsChannel, Decision
-from gate.domain.errors import DomainError, Forbidden
-from gate.domain.slots import Direction
-from gate.domain.time import LOCAL_TZ, as_local, parse_instant, utc_now
+from gate.domain.clearance import DECIDING_AGENCIES, Agency, CustomsChannel
+from gate.domain.errors import DomainError, Forbidden, ValidationFailed
+from gate.domain.time import LOCAL_TZ, as_local, utc_now
 from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code, parse_direction
 from gate.live.projections import gate_state, officer_board
@@ -28,7 +29,15 @@ from gate.notices import service as notices
 from gate.queue import service as queue
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
+from services.api.gates.schemas import CapacityOverride
+from services.api.yard.schemas import (
+    DecisionCreate,
+    ManualCheckinCreate,
+    NoticeCreate,
+    PauseUpdate,
+)
 from services.platform import Platform
+from services.web.forms import decode_form
 from services.web.public import require_browser
 from services.web.render import back_to, page
 
@@ -128,7 +137,7 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who, gate = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        here = f"/console/{code}?direction={data.get('direction', 'export')}"
+        here = _here(code, data)
         lane_row = await queue.lane_of_gate(uow, gate, lane)
         try:
             async with uow.savepoint():
@@ -154,7 +163,7 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who, gate = await self._act(request, platform, uow, code)
-        here = f"/console/{code}?direction={data.get('direction', 'export')}"
+        here = _here(code, data)
         now = utc_now()
         try:
             async with uow.savepoint():
@@ -162,12 +171,8 @@ class ConsoleController(Controller):
                     await clearance.start_inspection(uow, gate, booking_id, who.actor, now)
                 elif action == "decision":
                     assert who.agency is not None and who.officer_id is not None
-                    channel = data.get("channel") or None
-                    decided = clearance.DecisionInput(
-                        Decision(data.get("decision", "")),
-                        (data.get("reason") or None),
-                        CustomsChannel(channel) if channel else None,
-                    )
+                    form = decode_form(data, DecisionCreate)
+                    decided = clearance.DecisionInput(form.decision, form.reason, form.channel)
                     await clearance.record_decision(
                         uow, gate, booking_id, who.agency, decided, who.officer_id, who.actor, now
                     )
@@ -193,16 +198,22 @@ class ConsoleController(Controller):
         """Check a truck in by hand: a pending read's candidate, or a plate as the officer
         reads it (gate operators and border guards); judged like a camera's read."""
         who, gate = await self._act(request, platform, uow, code, *CHECKING_IN)
-        direction = data.get("direction", "export")
-        here = f"/console/{code}?direction={direction}"
-        wanted = ManualCheckin(
-            direction=direction,
-            booking_id=data.get("booking_id") or None,
-            plate=(data.get("plate") or "").strip()[:20] or None,
-            trailer_plate=(data.get("trailer_plate") or "").strip()[:20] or None,
-            pending_read_id=data.get("pending_read_id") or None,
-        )
+        here = _here(code, data)
         try:
+            form = decode_form(
+                data,
+                ManualCheckinCreate,
+                direction=data.get("direction") or "export",
+                plate=(data.get("plate") or "").strip() or None,
+                trailer_plate=(data.get("trailer_plate") or "").strip() or None,
+            )
+            wanted = ManualCheckin(
+                direction=form.direction.value if form.direction else None,
+                booking_id=form.booking_id,
+                plate=form.plate,
+                trailer_plate=form.trailer_plate,
+                pending_read_id=form.pending_read_id,
+            )
             async with uow.savepoint():
                 answer = await check_in_by_hand(uow, gate, wanted, who.actor, utc_now())
         except DomainError as error:
@@ -223,18 +234,19 @@ class ConsoleController(Controller):
         """Change one hour's capacity (gate operators: a lane team missing, the other side
         slowing down)."""
         await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        direction = data.get("direction", "export")
-        here = f"/console/{code}?direction={direction}"
+        here = _here(code, data)
         try:
-            starts_at = parse_instant(data.get("starts_at", ""), "starts_at")
-            capacity = int(data.get("capacity", ""))
-            if not 0 <= capacity <= 10_000:
-                raise ValueError("capacity is between 0 and 10000")
+            form = decode_form(data, CapacityOverride, direction=data.get("direction") or "export")
+            if form.capacity is None:  # the API's null: the console's form always sets one
+                raise ValidationFailed("capacity is required", field="capacity")
             async with uow.savepoint():
-                await gates.set_slot_capacity(uow, code, Direction(direction), starts_at, capacity)
-        except (DomainError, ValueError) as error:
-            return back_to(here, error=getattr(error, "detail", str(error)))
-        return back_to(here, message=f"{as_local(starts_at).strftime('%H:%M')} → {capacity}")
+                await gates.set_slot_capacity(
+                    uow, code, form.direction, form.starts_at, form.capacity
+                )
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        starts = as_local(form.starts_at).strftime("%H:%M")
+        return back_to(here, message=f"{starts} → {form.capacity}")
 
     @post("/{code:str}/notices")
     async def notice(
@@ -246,12 +258,13 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who, gate = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        here = f"/console/{code}?direction={data.get('direction', 'export')}"
-        text = (data.get("text") or "").strip()[:500]
-        if not text:
-            return back_to(here, error="the notice is empty")
-        await notices.post_notice(uow, gate, text, None, who.actor, utc_now())
-        return back_to(here, message=text)
+        here = _here(code, data)
+        try:
+            form = decode_form(data, NoticeCreate, text=(data.get("text") or "").strip() or None)
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        await notices.post_notice(uow, gate, form.text, form.expires_at, who.actor, utc_now())
+        return back_to(here, message=form.text)
 
     @post("/{code:str}/pause")
     async def pause(
@@ -263,18 +276,20 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         _, gate = await self._act(request, platform, uow, code, Agency.GATE_OPERATOR)
-        here = f"/console/{code}?direction={data.get('direction', 'export')}"
+        here = _here(code, data)
         try:
+            form = decode_form(data, PauseUpdate, paused=data.get("paused") == "true")
             async with uow.savepoint():
-                await notices.set_paused(
-                    uow,
-                    gate,
-                    data.get("paused") == "true",
-                    (data.get("reason") or "")[:300] or None,
-                )
+                await notices.set_paused(uow, gate, form.paused, form.reason)
         except DomainError as error:
             return back_to(here, error=error.detail)
         return back_to(here)
+
+
+def _here(code: str, form: Mapping[str, str]) -> str:
+    """The yard page a form came from, in the direction it showed (a direction the page does
+    not know is answered there, with 422, as a query value)."""
+    return f"/console/{code}?" + urlencode({"direction": form.get("direction") or "export"})
 
 
 def _next_hours(now: datetime) -> list[datetime]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -20,21 +21,28 @@ from gate.audit.log import history
 from gate.bookings import service as bookings
 from gate.domain.errors import DomainError
 from gate.domain.plates import format_plate
-from gate.domain.slots import Direction
 from gate.domain.time import (
     LOCAL_TZ,
     accepted_instant,
     as_local,
     floor_to_slot,
-    parse_instant,
     utc_now,
 )
 from gate.fleet import grants
 from gate.fleet import service as fleet
 from gate.gates import service as gates
+from gate.gates.calendar import parse_direction
 from gate.store.unit_of_work import UnitOfWork
+from services.api.bookings.schemas import (
+    BookingCancel,
+    BookingCreate,
+    BookingReschedule,
+    CargoInput,
+)
+from services.api.fleet.schemas import DriverCreate, GrantCreate, VehicleCreate
 from services.api.throttle import booking_write
 from services.platform import Platform
+from services.web.forms import decode_form
 from services.web.public import require_browser
 from services.web.render import back_to, page
 
@@ -149,10 +157,9 @@ class PortalController(Controller):
             until = datetime.fromisoformat(data.get("valid_until", "")).replace(tzinfo=LOCAL_TZ)
         except ValueError:
             return back_to("/portal/fleet", error="choose until when")
-        new = grants.NewGrant(
-            data.get("vehicle_id", "")[:64], data.get("grantee_tax_code", "")[:14], until
-        )
         try:
+            form = decode_form(data, GrantCreate, valid_until=until)
+            new = grants.NewGrant(form.vehicle_id, form.grantee_tax_code, form.valid_until)
             async with uow.savepoint():
                 row = await grants.give_grant(
                     uow, who.require_enterprise(), new, utc_now(), who.actor
@@ -188,13 +195,11 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who = await self._who(request, platform)
-        new = fleet.NewVehicle(
-            data.get("plate", ""),
-            data.get("vehicle_type", ""),
-            data.get("trailer_plate") or None,
-            data.get("registration_number") or None,
-        )
         try:
+            form = decode_form(data, VehicleCreate)
+            new = fleet.NewVehicle(
+                form.plate, form.vehicle_type, form.trailer_plate, form.registration_number
+            )
             async with uow.savepoint():
                 await fleet.register_vehicle(uow, who.require_enterprise(), new)
         except DomainError as error:
@@ -210,15 +215,9 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who = await self._who(request, platform)
-        new = fleet.NewDriver(
-            data.get("full_name", "")[:200],
-            data.get("id_number", "")[:30],
-            data.get("phone", "")[:20],
-            (data.get("nationality") or "VN")[:2],
-        )
-        if not new.full_name.strip() or not new.id_number.strip():
-            return back_to("/portal/fleet", error="full name and ID number are required")
         try:
+            form = decode_form(data, DriverCreate)
+            new = fleet.NewDriver(form.full_name, form.id_number, form.phone, form.nationality)
             async with uow.savepoint():
                 await fleet.register_driver(uow, who.require_enterprise(), new)
         except DomainError as error:
@@ -237,7 +236,8 @@ class PortalController(Controller):
         enterprise_id = who.require_enterprise()
         all_gates = await gates.list_gates(uow)
         code = request.query_params.get("gate") or "tan-thanh"
-        direction = Direction(request.query_params.get("direction") or "export")
+        # A direction the page does not know is a 422 naming it, as in the API.
+        direction = parse_direction(request.query_params.get("direction") or "export")
         day = _local_day(request.query_params.get("day"))
         start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
         now = utc_now()
@@ -281,24 +281,15 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who = await self._who(request, platform)
-        back = f"/portal/book?gate={data.get('gate', '')}&direction={data.get('direction', '')}"
+        back = "/portal/book?" + urlencode(
+            {"gate": data.get("gate", ""), "direction": data.get("direction", "")}
+        )
         try:
-            new = bookings.NewBooking(
-                gate=data.get("gate", ""),
-                direction=Direction(data.get("direction", "")),
-                slot_start=parse_instant(data.get("slot_start", ""), "slot_start"),
-                vehicle_id=data.get("vehicle_id", ""),
-                driver_id=data.get("driver_id", ""),
-                cargo=bookings.Cargo(
-                    description=data.get("description", "")[:500] or "—",
-                    weight_kg=float(data.get("weight_kg") or 0),
-                    perishable=data.get("perishable") == "on",
-                    hs_code=data.get("hs_code") or None,
-                    declaration_number=data.get("declaration_number") or None,
-                ),
-            )
-        except (ValueError, DomainError):
-            return back_to(back, error="choose a slot, a vehicle and a driver")
+            # The cargo's fields sit flat in the form; the API nests them.
+            cargo = decode_form(data, CargoInput, perishable=data.get("perishable") == "on")
+            new = decode_form(data, BookingCreate, cargo=cargo).new_booking()
+        except DomainError as error:
+            return back_to(back, error=error.detail)
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
             await booking_write(platform, who.require_enterprise())
@@ -355,16 +346,16 @@ class PortalController(Controller):
         who = await self._who(request, platform)
         here = f"/portal/bookings/{booking_id}"
         try:
-            start = parse_instant(data.get("slot_start", ""), "slot_start")
-            version = int(data.get("version", "0"))
-        except (ValueError, DomainError):
-            return back_to(here, error="choose a new slot")
+            form = decode_form(data, BookingReschedule)
+        except DomainError as error:
+            return back_to(here, error=error.detail)
+        start = form.slot_start
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
             await booking_write(platform, who.require_enterprise())
             async with uow.savepoint():
                 await bookings.reschedule_booking(
-                    uow, who.require_enterprise(), booking_id, start, version, rules, who.actor
+                    uow, who.require_enterprise(), booking_id, start, form.version, rules, who.actor
                 )
         except DomainError as error:
             return back_to(here, error=error.detail)
@@ -382,14 +373,15 @@ class PortalController(Controller):
         who = await self._who(request, platform)
         here = f"/portal/bookings/{booking_id}"
         try:
+            form = decode_form(data, BookingCancel)
             await booking_write(platform, who.require_enterprise())
             async with uow.savepoint():
                 await bookings.cancel_booking(
                     uow,
                     who.require_enterprise(),
                     booking_id,
-                    data.get("reason") or None,
-                    None,
+                    form.reason,
+                    form.version,
                     utc_now(),
                     who.actor,
                 )

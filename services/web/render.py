@@ -47,10 +47,13 @@ def page(
 
 
 def back_to(path: str, message: str | None = None, error: str | None = None) -> Redirect:
-    """Post, then redirect, then get: a reload never sends a form twice."""
+    """Post, then redirect, then get: a reload never sends a form twice. The message is shown
+    on one line, and folded to one here: a query value holds no line break (gate/domain/text.py),
+    and a notice's text may."""
     for key, value in (("message", message), ("error", error)):
         if value:
-            path = f"{path}{'&' if '?' in path else '?'}{key}={quote(value)}"
+            line = " ".join(value.split())
+            path = f"{path}{'&' if '?' in path else '?'}{key}={quote(line)}"
     return Redirect(path=path, status_code=303)
 
 

@@ -77,8 +77,9 @@ async def _stream_ended_by_sign_out(client: httpx.AsyncClient, url: str, token: 
             assert closed.rcvd is not None and closed.rcvd.code == 4401
 
 
-async def _traffic(base: str, boards: str, admin_token: str) -> list[str]:
-    """Signs in with every kind of credential, in headers and in ``?token=``; returns them."""
+async def _traffic(base: str, boards: str, admin_token: str) -> tuple[list[str], str]:
+    """Signs in with every kind of credential, in headers and in ``?token=``, and looks a
+    truck up by its plate in a query string; returns the credentials and the plate."""
     ws = base.replace("http://", "ws://")
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         api = Api(client)
@@ -92,6 +93,11 @@ async def _traffic(base: str, boards: str, admin_token: str) -> list[str]:
             "/api/v1/gates/tan-thanh/checkins", json=read(vehicle["plate"]), headers=camera
         )
         assert checkin.status_code < 500, checkin.text
+        # Personal data in a query string: the plate an enterprise looks its bookings up by.
+        found = await client.get(
+            "/api/v1/bookings", params={"plate": vehicle["plate"]}, headers=enterprise.headers
+        )
+        assert found.status_code == 200, found.text
         # The same credentials where a log could see them: in query strings.
         for name, secret in [
             ("token", admin_token),
@@ -123,7 +129,7 @@ async def _traffic(base: str, boards: str, admin_token: str) -> list[str]:
     await _first_message_or_close(f"{ws}/ws/v1/gates/tan-thanh/officer?token={admin_token}")
     await _first_message_or_close(f"{ws}/ws/v1/enterprise/vehicles?token={device_key}")
     await _first_message_or_close(f"{boards}/ws/v1/gates/tan-thanh/board?token={session}")
-    return [admin_token, enterprise.token, session, device_key, user_session]
+    return [admin_token, enterprise.token, session, device_key, user_session], vehicle["plate"]
 
 
 async def _enterprise_user_session(
@@ -152,14 +158,18 @@ def test_no_secret_reaches_the_server_output_and_the_banner_only_says_the_env_to
     output = tmp_path / "server.log"
     env = _env(data_dir, port, boards_port, GATE_ADMIN_TOKEN=ENV_ADMIN_TOKEN)
     with running_platform(_serve(port), env, port, output=output) as base:
-        secrets = asyncio.run(_traffic(base, f"ws://127.0.0.1:{boards_port}", ENV_ADMIN_TOKEN))
+        secrets, plate = asyncio.run(
+            _traffic(base, f"ws://127.0.0.1:{boards_port}", ENV_ADMIN_TOKEN)
+        )
     log = output.read_text()
     banner = next(line for line in log.splitlines() if "Admin token:" in line)
     assert ENV_ADMIN_TOKEN not in banner and "GATE_ADMIN_TOKEN" in banner
     # The request lines are there (the log is on), with their secrets redacted.
-    assert "?[redacted]" in log and "WebSocket /ws/v1/enterprise/vehicles" in log
+    assert "?token=[redacted]" in log and "WebSocket /ws/v1/enterprise/vehicles" in log
     for secret in secrets:
         assert secret not in log, f"a secret ({secret[:4]}…) is in the server's output"
+    assert "/api/v1/bookings?plate=[redacted]" in log
+    assert plate not in log, "a full plate is in the server's output"
     assert _mode(data_dir) == 0o700
     assert _mode(data_dir / "gate.db") == 0o600
     assert _mode(data_dir / "secret-key") == 0o600

@@ -6,31 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Api, admin, officer, page_csrf, tomorrow_at
+from tests.helpers import Api, browser, enterprise_user, officer, tomorrow_at
 
 EXTREMES = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2100-01-01T00:00:00Z"]
 
 
-async def _browser(api: Api, token: str) -> dict[str, str]:
-    """Cookie and CSRF header of a browser signed in with ``token``."""
-    api.client.cookies.set("gate_session", token)
-    return page_csrf((await api.client.get("/sign-in")).text)
-
-
 async def _enterprise_browser(api: Api) -> tuple[dict[str, str], str]:
     enterprise = await api.enterprise()
-    user = {"email": "ke-toan@xnk.vn", "full_name": "Kế toán", "password": "một-mật-khẩu-dài"}
-    created = await api.client.post(
-        f"/api/v1/enterprises/{enterprise.id}/users", json=user, headers=admin()
-    )
-    assert created.status_code == 201, created.text
-    session = await api.client.post(
-        "/api/v1/auth/sessions", json={"email": user["email"], "password": user["password"]}
-    )
-    assert session.status_code == 201, session.text
+    token = await enterprise_user(api, enterprise)
     booked = await enterprise.book(tomorrow_at(9))
     assert booked.status_code == 201, booked.text
-    return await _browser(api, session.json()["token"]), booked.json()["id"]
+    return await browser(api, token), booked.json()["id"]
 
 
 @pytest.mark.parametrize("moment", EXTREMES)
@@ -62,7 +48,7 @@ async def test_the_booking_calendar_of_a_day_outside_the_window_shows_today(api:
 @pytest.mark.parametrize("moment", EXTREMES)
 async def test_the_consoles_capacity_form_sends_an_unrepresentable_hour_back(api: Api, moment: str):
     token = (await officer(api, "gate_operator"))["Authorization"].split()[1]
-    csrf = await _browser(api, token)
+    csrf = await browser(api, token)
     answer = await api.client.post(
         "/console/tan-thanh/capacity",
         data={"direction": "export", "starts_at": moment, "capacity": "3"},

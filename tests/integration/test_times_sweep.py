@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import Api, admin, device, officer, tomorrow_at
+from tests.openapi import AnyName, Example, Pointer, is_time, with_value
 
-Pointer = tuple[str | int, ...]
 SOME_TIME = tomorrow_at(9).isoformat()
 
 offsets = st.none() | st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(
@@ -58,52 +58,6 @@ class Target:
         return f"{self.method} {self.path} {self.query or '/'.join(map(str, self.pointer))}"
 
 
-def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    if "oneOf" in schema:
-        options = [o for o in schema["oneOf"] if o.get("type") != "null"]
-        return _resolve(options[0], document)
-    return schema
-
-
-def _is_time(schema: dict[str, Any], document: dict[str, Any]) -> bool:
-    return _resolve(schema, document).get("format") == "date-time"
-
-
-class Example:
-    """A body that passes a route's schema, from the schema and values known by name."""
-
-    def __init__(self, document: dict[str, Any], known: dict[str, Any]) -> None:
-        self.document, self.known = document, known
-        self.times: list[Pointer] = []
-
-    def of(self, schema: dict[str, Any], at: Pointer = ()) -> Any:
-        schema = _resolve(schema, self.document)
-        if "enum" in schema:
-            return schema["enum"][0]
-        kind = schema.get("type")
-        if schema.get("format") == "date-time":
-            self.times.append(at)
-            return SOME_TIME
-        if kind == "object":
-            wanted = set(schema.get("required", []))
-            return {
-                name: self.known[name] if name in self.known else self.of(prop, (*at, name))
-                for name, prop in schema.get("properties", {}).items()
-                if name in wanted or _is_time(prop, self.document)
-            }
-        if kind == "array":
-            return [self.of(schema["items"], (*at, 0))]
-        if kind == "integer":
-            return int(schema.get("minimum", 1))
-        if kind == "number":
-            return 1.0
-        if kind == "boolean":
-            return False
-        return "x" * max(1, int(schema.get("minLength", 1)))
-
-
 def _targets(
     document: dict[str, Any], known: dict[str, Any], paths: dict[str, str]
 ) -> list[tuple[str, str, str | None, Pointer, Any]]:
@@ -112,24 +66,15 @@ def _targets(
         path = template.format_map(paths)
         for method, operation in operations.items():
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            example = Example(document, known)
+            example = Example(document, known, SOME_TIME)
             sample = example.of(body["schema"]) if body else None
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query" and (
-                    _is_time(parameter["schema"], document) or parameter["name"] == "cursor"
+                    is_time(parameter["schema"], document) or parameter["name"] == "cursor"
                 ):
                     found.append((method.upper(), path, parameter["name"], (), sample))
             found += [(method.upper(), path, None, at, sample) for at in example.times]
     return found
-
-
-def _with(body: Any, pointer: Pointer, value: Any) -> Any:
-    if not pointer:
-        return value
-    head, *rest = pointer
-    if isinstance(body, list):
-        return [_with(b, tuple(rest), value) if i == head else b for i, b in enumerate(body)]
-    return {**body, str(head): _with(body[head], tuple(rest), value)}
 
 
 _ids = itertools.count()
@@ -149,7 +94,7 @@ async def _send(api: Api, target: Target, value: str) -> Any:
         body = _fresh(target.body)
         params = {target.query: value}
     else:
-        body = _fresh(_with(target.body, target.pointer, value))
+        body = _fresh(with_value(target.body, target.pointer, value))
         params = None
     return await api.client.request(
         target.method, target.path, params=params, json=body, headers=target.headers
@@ -185,7 +130,7 @@ async def targets(api: Api) -> list[Target]:
         "lane": "x",
     }
     found = []
-    for method, path, query, pointer, body in _targets(document, known, _AnyName(paths)):
+    for method, path, query, pointer, body in _targets(document, known, AnyName(paths)):
         probe = Target(method, path, query, pointer, body, {})
         # The first caller the route lets in; else the administrator's answer is swept.
         headers = callers[-1]
@@ -207,13 +152,6 @@ async def targets(api: Api) -> list[Target]:
     ):
         assert expected in names, sorted(names)
     return found
-
-
-class _AnyName(dict[str, str]):
-    """Path parameters the sweep knows nothing of are filled with a word."""
-
-    def __missing__(self, key: str) -> str:
-        return "x"
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))

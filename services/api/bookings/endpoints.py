@@ -74,20 +74,7 @@ class BookingController(Controller):
         429 past the enterprise's GATE_BOOKING_WRITE_LIMIT."""
         enterprise_id = principal.require_enterprise()
         await booking_write(platform, enterprise_id)
-        new = service.NewBooking(
-            gate=data.gate,
-            direction=data.direction,
-            slot_start=data.slot_start,
-            vehicle_id=data.vehicle_id,
-            driver_id=data.driver_id,
-            cargo=service.Cargo(
-                description=data.cargo.description,
-                weight_kg=data.cargo.weight_kg,
-                perishable=data.cargo.perishable,
-                hs_code=data.cargo.hs_code,
-                declaration_number=data.cargo.declaration_number,
-            ),
-        )
+        new = data.new_booking()
         rules = service.BookingRules(utc_now(), platform.horizon)
 
         async def book() -> tuple[int, BookingView]:

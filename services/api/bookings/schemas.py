@@ -5,6 +5,7 @@ from typing import Annotated
 
 import msgspec
 
+from gate.bookings.service import Cargo, NewBooking
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
@@ -40,6 +41,24 @@ class BookingCreate(Input):
     vehicle_id: Identifier
     driver_id: Identifier
     cargo: CargoInput
+
+    def new_booking(self) -> NewBooking:
+        """What the booking service takes (the API's call and the portal's form alike)."""
+        cargo = self.cargo
+        return NewBooking(
+            gate=self.gate,
+            direction=self.direction,
+            slot_start=self.slot_start,
+            vehicle_id=self.vehicle_id,
+            driver_id=self.driver_id,
+            cargo=Cargo(
+                description=cargo.description,
+                weight_kg=cargo.weight_kg,
+                perishable=cargo.perishable,
+                hs_code=cargo.hs_code,
+                declaration_number=cargo.declaration_number,
+            ),
+        )
 
 
 class BookingReschedule(Input):

@@ -9,7 +9,15 @@ from gate.domain.clearance import CustomsChannel, Decision
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.store.tables import Booking, ClearanceDecisionRow
-from services.api.schemas import Input, Output, PlateText, Reason, local, local_or_none
+from services.api.schemas import (
+    Input,
+    LongText,
+    Output,
+    PlateText,
+    Reason,
+    local,
+    local_or_none,
+)
 
 
 class YardVehicle(Output):
@@ -115,7 +123,7 @@ class VehicleDetail(Output):
 
 
 class NoticeCreate(Input):
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    text: LongText
     expires_at: datetime | None = None
 
 
