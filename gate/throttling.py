@@ -6,7 +6,8 @@ Rates are written in that package's notation (``"10/minute"``, several joined by
 seconds until the first spent one has room again (``TooManyRequests.retry_after``).
 
 Sign-in (docs/architecture.md, "Limits"): failed attempts are limited, per account (the
-e-mail, hashed: no address lands in Redis) and per client address, in moving windows.
+e-mail, hashed: no address lands in Redis) and per client address (an IPv6 client by its
+/64: ``gate.addresses``), in moving windows.
 Successful sign-ins do not count (an office behind one address signs in at shift change),
 and they give nothing back either: an attacker who signs into an account of his own
 between guesses gains no guess by it (a counter reset on success would give him one each
@@ -39,6 +40,7 @@ from limits.aio.strategies import (
 from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
 
+from gate.addresses import address_key
 from gate.config import Settings
 from gate.domain.errors import TooManyRequests
 
@@ -202,13 +204,13 @@ class Throttles:
         """Count a sign-in attempt before its password is checked; TooManyRequests when the
         address or the account has had its failures this window (the password is then not
         checked at all, so a throttled guess costs no password hashing either)."""
-        await self._address.attempt(address or "unknown")
+        await self._address.attempt(address_key(address))
         await self._account.attempt(_account_key(email))
 
     async def signed_in(self, email: str, address: str | None) -> None:
         """The attempt counted by ``sign_in_attempt`` succeeded: it is no failure, for the
         account nor for the address (it buys no further attempt either)."""
-        await self._address.succeeded(address or "unknown")
+        await self._address.succeeded(address_key(address))
         await self._account.succeeded(_account_key(email))
 
     async def booking_write(self, enterprise_id: str) -> None:

@@ -19,6 +19,7 @@ from collections import Counter
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from gate.addresses import address_key
 from gate.live.messages import SUBPROTOCOL
 
 log = logging.getLogger("gate.sockets")
@@ -28,7 +29,8 @@ TOO_MANY_REASON = "too many open connections from your address"
 
 
 class AddressCap:
-    """Open sockets per client address, at most ``cap`` each (0: no cap)."""
+    """Open sockets per client address (an IPv6 client by its /64, ``gate.addresses``), at
+    most ``cap`` each (0: no cap)."""
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
@@ -36,7 +38,7 @@ class AddressCap:
 
     def acquire(self, address: str | None) -> bool:
         """Count one more socket of ``address``; False (and nothing counted) over the cap."""
-        key = address or "unknown"
+        key = address_key(address)
         if self.cap and self._open[key] >= self.cap:
             log.warning("websocket.refused.too_many", extra={"cap": self.cap})
             return False
@@ -45,14 +47,14 @@ class AddressCap:
 
     def release(self, address: str | None) -> None:
         """One socket of ``address`` closed (after a successful ``acquire``)."""
-        key = address or "unknown"
+        key = address_key(address)
         self._open[key] -= 1
         if self._open[key] <= 0:
             del self._open[key]
 
     def open(self, address: str | None) -> int:
         """How many sockets ``address`` holds now."""
-        return self._open[address or "unknown"]
+        return self._open[address_key(address)]
 
 
 def client_address(peer: str | None, forwarded_for: str | None) -> str | None:

@@ -21,6 +21,17 @@ def test_an_address_at_its_cap_is_refused_until_one_of_its_sockets_closes():
     assert cap.acquire("203.0.113.7")
 
 
+def test_an_ipv6_client_counts_by_its_64_and_a_mapped_ipv4_as_the_ipv4_address():
+    cap = AddressCap(2)
+    assert cap.acquire("2001:db8:7:1::a") and cap.acquire("2001:db8:7:1:8000::b")
+    assert not cap.acquire("2001:db8:7:1:ffff:ffff:ffff:ffff")  # the same /64
+    assert cap.acquire("2001:db8:7:2::a")  # another /64
+    assert cap.acquire("::ffff:203.0.113.7") and cap.acquire("203.0.113.7")
+    assert not cap.acquire("203.0.113.7")
+    cap.release("2001:db8:7:1::a")
+    assert cap.open("2001:db8:7:1::1") == 1
+
+
 def test_a_cap_of_zero_is_no_cap():
     cap = AddressCap(0)
     assert all(cap.acquire("127.0.0.1") for _ in range(1000))
