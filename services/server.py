@@ -128,6 +128,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._reading_head = self._expect_head = False
         self._disarm()
+        # A request pipelined behind another in one read started mid-read, where the count
+        # before parsing could not tell its head from the request before: measured here from
+        # what uvicorn gathered (request target and headers, each with its separators).
+        head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if head > MAX_HEAD_BYTES:
+            self._refuse("request-header-fields-too-large", "the request's headers are too large")
+            return
         upgrade = self.parser.should_upgrade() and self._should_upgrade()
         if upgrade and self._over_connection_limit():
             self._refuse("service-unavailable", FULL)

@@ -127,7 +127,8 @@ def test_a_whole_request_head_past_its_bound_is_refused_also_on_a_kept_alive_con
     served: Served,
 ):
     """A head sent whole, in one write, reaches the server in one read: it was parsed and
-    served before the bound was looked at. So too the second request of a connection."""
+    served before the bound was looked at. So too the second request of a connection, and a
+    request pipelined behind another in one write."""
     big = b"GET /health/live HTTP/1.1\r\nHost: gate\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
         client.sendall(big)
@@ -139,6 +140,15 @@ def test_a_whole_request_head_past_its_bound_is_refused_also_on_a_kept_alive_con
         assert _answer(client).startswith(b"HTTP/1.1 200 ")
         client.sendall(big)
         assert _answer(client).startswith(b"HTTP/1.1 431 ")
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
+        # Pipelined: the big head behind a small request, in the same write.
+        client.sendall(b"GET /health/live HTTP/1.1\r\nHost: gate\r\n\r\n" + big)
+        answers = b""
+        while chunk := client.recv(65536):  # until the server closes, after its 431
+            answers += chunk
+        # The small one may be answered first; the big one is not served.
+        assert answers.count(b"HTTP/1.1 ") == answers.count(b"HTTP/1.1 200 ") + 1, answers
+        assert b"HTTP/1.1 431 " in answers, answers
 
 
 async def _close_code(socket_: ClientConnection) -> int | None:
