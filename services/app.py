@@ -38,6 +38,7 @@ from services.checkin import checkin_router
 from services.headers import add_security_headers
 from services.platform import Platform
 from services.realtime import realtime_router
+from services.retries import retry_transient_conflicts
 from services.sockets import AddressCap, cap_websockets
 from services.web import template_config, web_router
 
@@ -163,7 +164,7 @@ def assemble_app(platform: Platform) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_request,
-        middleware=[cap_websockets],
+        middleware=[retry_transient_conflicts, cap_websockets],
         before_send=[add_security_headers],
         lifespan=[run_platform],
         state=_state(platform),

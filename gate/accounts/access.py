@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
+from gate.accounts import principal as who
 from gate.accounts.principal import Principal
 from gate.domain.time import utc_now
 from gate.store.tables import ApiKey, EnterpriseUser, Officer, OfficerGate, UserSession
@@ -40,13 +41,22 @@ class Grant:
 
     @classmethod
     def of(cls, principal: Principal, gate_id: str | None = None) -> Grant:
-        return cls(
-            session_id=principal.session_id,
-            api_key_id=principal.api_key_id,
-            user_id=principal.user_id,
-            officer_id=principal.officer_id,
-            gate_id=gate_id,
-        )
+        """What ends a stream ``principal`` opened: a person's session and account, an API
+        key, an officer's post at ``gate_id``. The administrator's token and a device's key
+        are not checked here (the token is configuration; devices watch no stream)."""
+        match principal:
+            case who.EnterpriseUser():
+                return cls(session_id=principal.session_id, user_id=principal.user_id)
+            case who.EnterpriseKey():
+                return cls(api_key_id=principal.key_id)
+            case who.Officer():
+                return cls(
+                    session_id=principal.session_id,
+                    officer_id=principal.officer_id,
+                    gate_id=gate_id,
+                )
+            case _:
+                return cls()
 
 
 @dataclass(frozen=True, slots=True)

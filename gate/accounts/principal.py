@@ -1,21 +1,25 @@
-"""Who is asking: the administrator, an enterprise (API key or user session), an officer of
-an agency at the gates they serve, or a gate device."""
+"""Who is asking: one of five small types, each carrying exactly what that kind of caller has.
+
+* ``Administrator``: the platform's administrator (the admin token); nothing else to know.
+* ``EnterpriseUser``: a person of an enterprise signed in (API session or the portal), with
+  their role and the session they signed in with.
+* ``EnterpriseKey``: an enterprise's integration calling with an API key of a scope.
+* ``Officer``: an officer of one agency signed in, with the gates they serve.
+* ``Device``: a camera or kiosk of one gate, calling with its device key.
+
+``Principal`` is their union: code that needs a field of one kind narrows with ``isinstance``
+(or ``match``), so no field is optional "because it is set for that kind". What each may do
+is written once, in ``gate/accounts/permissions.py``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 from gate.domain.clearance import Agency
-from gate.domain.errors import Forbidden
 from gate.domain.events import Actor
-
-
-class PrincipalKind(StrEnum):
-    ADMIN = "admin"
-    ENTERPRISE = "enterprise"
-    OFFICER = "officer"
-    DEVICE = "device"
 
 
 class EnterpriseRole(StrEnum):
@@ -38,74 +42,85 @@ class KeyScope(StrEnum):
 
     @property
     def role(self) -> EnterpriseRole:
-        """The role a key of this scope acts with (authorisation checks roles only)."""
+        """The role a key of this scope acts with (the rule book checks roles only)."""
         return EnterpriseRole.MANAGER if self is KeyScope.MANAGER else EnterpriseRole.CLERK
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
-    kind: PrincipalKind
-    enterprise_id: str | None = None
-    user_id: str | None = None
-    role: EnterpriseRole | None = None
-    officer_id: str | None = None
-    agency: Agency | None = None
-    gate_ids: frozenset[str] = field(default_factory=frozenset)
-    device_id: str | None = None
-    # The credential this principal was recognised by, so that what was opened with it (a
-    # live stream) can be ended with it: a user's or officer's session, or an API key.
-    session_id: str | None = None
-    api_key_id: str | None = None
+class Administrator:
+    """The administrator: configures gates, calendars, devices, officers and enterprises."""
 
-    @property
-    def is_admin(self) -> bool:
-        return self.kind is PrincipalKind.ADMIN
+    kind: ClassVar[str] = "admin"
 
     @property
     def actor(self) -> Actor:
         """How this principal is named in the audit log."""
-        if self.kind is PrincipalKind.OFFICER:
-            return Actor("officer", self.officer_id, self.agency.value if self.agency else None)
-        if self.kind is PrincipalKind.DEVICE:
-            return Actor("device", self.device_id)
-        if self.kind is PrincipalKind.ENTERPRISE:
-            return Actor("enterprise", self.user_id or self.enterprise_id, "enterprise")
         return Actor("admin")
 
-    def require_admin(self) -> None:
-        if not self.is_admin:
-            raise Forbidden("only the administrator may do this")
 
-    def require_enterprise(self) -> str:
-        """The enterprise acting; administrators do not book on an enterprise's behalf."""
-        if self.kind is not PrincipalKind.ENTERPRISE or self.enterprise_id is None:
-            raise Forbidden("this needs an enterprise's API key or user session")
-        return self.enterprise_id
+@dataclass(frozen=True, slots=True)
+class EnterpriseUser:
+    """A person of ``enterprise_id`` signed in with session ``session_id``."""
 
-    def require_manager_of(self, enterprise_id: str) -> None:
-        """The administrator, or a manager (API key or manager user) of that enterprise."""
-        if self.is_admin:
-            return
-        if self.enterprise_id != enterprise_id or self.role is not EnterpriseRole.MANAGER:
-            raise Forbidden("only the administrator or the enterprise's managers may do this")
+    enterprise_id: str
+    user_id: str
+    role: EnterpriseRole
+    session_id: str
+    kind: ClassVar[str] = "enterprise"
 
-    def require_officer_at(self, gate_id: str, *agencies: Agency) -> Agency:
-        """An officer serving that gate, of one of ``agencies`` (any agency when none given)."""
-        if self.kind is not PrincipalKind.OFFICER or self.agency is None:
-            raise Forbidden("this needs an officer's session")
-        if gate_id not in self.gate_ids:
-            raise Forbidden("you do not serve at this gate")
-        if agencies and self.agency not in agencies:
-            allowed = ", ".join(a.value for a in agencies)
-            raise Forbidden(f"this is for {allowed} officers")
-        return self.agency
-
-    def require_device_at(self, gate_id: str) -> str:
-        if self.kind is not PrincipalKind.DEVICE or self.device_id is None:
-            raise Forbidden("this needs a gate device's key")
-        if gate_id not in self.gate_ids:
-            raise Forbidden("this device is registered at another gate")
-        return self.device_id
+    @property
+    def actor(self) -> Actor:
+        return Actor("enterprise", self.user_id, "enterprise")
 
 
-ADMIN = Principal(PrincipalKind.ADMIN)
+@dataclass(frozen=True, slots=True)
+class EnterpriseKey:
+    """An integration of ``enterprise_id`` with API key ``key_id``: it acts for the whole
+    enterprise, with the rights of its scope (a booking key is a clerk, not a manager)."""
+
+    enterprise_id: str
+    key_id: str
+    scope: KeyScope
+    kind: ClassVar[str] = "enterprise"
+
+    @property
+    def role(self) -> EnterpriseRole:
+        return self.scope.role
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("enterprise", self.enterprise_id, "enterprise")
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    """An officer of ``agency`` serving the gates ``gate_ids``, signed in with ``session_id``."""
+
+    officer_id: str
+    agency: Agency
+    gate_ids: frozenset[str]
+    session_id: str
+    kind: ClassVar[str] = "officer"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("officer", self.officer_id, self.agency.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A gate device (LPR camera or kiosk) registered at gate ``gate_id``."""
+
+    device_id: str
+    gate_id: str
+    kind: ClassVar[str] = "device"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("device", self.device_id)
+
+
+Enterprise = EnterpriseUser | EnterpriseKey
+Principal = Administrator | EnterpriseUser | EnterpriseKey | Officer | Device
+
+ADMIN = Administrator()

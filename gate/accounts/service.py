@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gate.accounts import credentials
+from gate.accounts import principal as who
 from gate.accounts.memory import KeyMemory
-from gate.accounts.principal import ADMIN, EnterpriseRole, KeyScope, Principal, PrincipalKind
+from gate.accounts.principal import ADMIN, EnterpriseRole, KeyScope, Principal
 from gate.devices.service import device_for_token
 from gate.domain.clearance import Agency
 from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
@@ -238,12 +239,7 @@ async def authenticate(
         if key and key.revoked_at is None and credentials.secret_matches(parts[1], key.secret_hash):
             # An enterprise's API key acts for the whole enterprise, as its integration, with
             # the rights of its scope: a booking key is a clerk, not a manager.
-            principal = Principal(
-                PrincipalKind.ENTERPRISE,
-                enterprise_id=key.enterprise_id,
-                role=KeyScope(key.scope).role,
-                api_key_id=key.id,
-            )
+            principal = who.EnterpriseKey(key.enterprise_id, key.id, KeyScope(key.scope))
             if api_keys is not None:
                 api_keys.remember(token, key.id, principal)
             return principal
@@ -259,28 +255,18 @@ async def authenticate(
                 return await _officer_principal(uow, user_session.officer_id, user_session.id)
             user = await uow.session.get(EnterpriseUser, user_session.user_id)
             if user is not None and user.disabled_at is None:
-                return Principal(
-                    PrincipalKind.ENTERPRISE,
-                    enterprise_id=user.enterprise_id,
-                    user_id=user.id,
-                    role=EnterpriseRole(user.role),
-                    session_id=user_session.id,
+                return who.EnterpriseUser(
+                    user.enterprise_id, user.id, EnterpriseRole(user.role), user_session.id
                 )
     elif device := await device_for_token(uow, token):
-        return Principal(
-            PrincipalKind.DEVICE, device_id=device.id, gate_ids=frozenset({device.gate_id})
-        )
+        return who.Device(device.id, device.gate_id)
     raise Unauthorised("the credentials are not valid")
 
 
-async def _officer_principal(uow: UnitOfWork, officer_id: str, session_id: str) -> Principal:
+async def _officer_principal(uow: UnitOfWork, officer_id: str, session_id: str) -> who.Officer:
     officer = await uow.session.get(Officer, officer_id)
     if officer is None or officer.disabled_at is not None:
         raise Unauthorised("the credentials are not valid")
-    return Principal(
-        PrincipalKind.OFFICER,
-        officer_id=officer.id,
-        agency=Agency(officer.agency),
-        gate_ids=await gates_of(uow, officer.id),
-        session_id=session_id,
+    return who.Officer(
+        officer.id, Agency(officer.agency), await gates_of(uow, officer.id), session_id
     )

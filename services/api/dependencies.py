@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 
 from gate.accounts.principal import Principal
 from gate.accounts.service import authenticate
@@ -60,6 +61,11 @@ async def provide_principal(
         raise Unauthorised("this needs 'Authorization: Bearer <token>'")
     return await authenticate(uow, token, platform.settings.admin_token, platform.api_keys)
 
+
+# The caller as handlers receive it: a union of small types (gate/accounts/principal.py) that
+# the signature model must not try to decode (msgspec decodes no union of several dataclasses);
+# it is built by ``provide_principal``, never from input.
+Caller: TypeAlias = NamedDependency[SkipValidation[Principal]]
 
 DEPENDENCIES = {
     "platform": Provide(provide_platform, sync_to_thread=False),

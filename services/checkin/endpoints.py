@@ -28,10 +28,12 @@ from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from gate.accounts import principal as who
+from gate.accounts.permissions import Action, at_gate, require
 from gate.accounts.service import authenticate
 from gate.checkins.service import DeviceEvent, check_in, check_in_many
 from gate.devices.keys import KnownDevice
-from gate.domain.errors import EventIdReused, Forbidden, Unauthorised, ValidationFailed
+from gate.domain.errors import EventIdReused, Unauthorised, ValidationFailed
 from gate.domain.time import as_utc, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import Device, Gate
@@ -94,14 +96,17 @@ async def device_at_gate(
     known = await platform.device_keys.recognise(
         token, lambda: platform.unit_of_work(read_only=True)
     )
-    if known is not None and known.gate_code == code:
+    # The rule book decides in both paths; a remembered key and gate cost no query.
+    if known is not None and (gate_id := await platform.gate_id(code)) is not None:
+        device = who.Device(known.device_id, known.gate_id)
+        require(device, Action.CHECK_IN, at_gate(gate_id))  # another gate's device: 403
         return known
     async with platform.unit_of_work(read_only=True) as uow:
-        gate = await gate_by_code(uow, code)  # an unknown gate is a 404, whoever asks
-        if known is None:
-            principal = await authenticate(uow, token, platform.settings.admin_token)
-            principal.require_device_at(gate.id)  # not a device: Forbidden
-    raise Forbidden("this device is registered at another gate")
+        here = at_gate((await gate_by_code(uow, code)).id)  # an unknown gate: 404, for anyone
+        principal = await authenticate(uow, token, platform.settings.admin_token)
+    require(principal, Action.CHECK_IN, here)  # not a device: 403
+    # A device's key that recognise() did not know a moment ago: sent again, it will.
+    raise Unauthorised("the credentials are not valid")
 
 
 async def _rows_of(uow: UnitOfWork, known: KnownDevice) -> tuple[Gate, Device]:

@@ -25,7 +25,8 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
 from gate.accounts.access import Ending, Grant
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, at_gate, refusal
+from gate.accounts.principal import EnterpriseKey, EnterpriseUser, Principal
 from gate.accounts.service import authenticate
 from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
@@ -225,10 +226,8 @@ async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) 
     async def admit() -> tuple[str, Grant | None]:
         gate_id = await _gate_id(socket, code)
         principal = await _signed_in(socket)
-        try:
-            principal.require_officer_at(gate_id)
-        except DomainError:
-            raise _Refused(CLOSE_FORBIDDEN, "not an officer of this gate") from None
+        if refusal(principal, Action.WATCH_OFFICER_STREAM, at_gate(gate_id)) is not None:
+            raise _Refused(CLOSE_FORBIDDEN, "not an officer of this gate")
         return officer_channel(code), Grant.of(principal, gate_id)
 
     await _open(socket, admit)
@@ -240,10 +239,10 @@ async def enterprise_socket(socket: WebSocket[Any, Any, Any]) -> None:
 
     async def admit() -> tuple[str, Grant | None]:
         principal = await _signed_in(socket)
-        try:
-            enterprise_id = principal.require_enterprise()
-        except DomainError:
-            raise _Refused(CLOSE_FORBIDDEN, "an enterprise's stream") from None
-        return enterprise_channel(enterprise_id), Grant.of(principal)
+        if refusal(principal, Action.WATCH_ENTERPRISE_STREAM) is not None or not isinstance(
+            principal, EnterpriseUser | EnterpriseKey
+        ):
+            raise _Refused(CLOSE_FORBIDDEN, "an enterprise's stream")
+        return enterprise_channel(principal.enterprise_id), Grant.of(principal)
 
     await _open(socket, admit)

@@ -12,7 +12,8 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts import service as accounts
-from gate.accounts.principal import KeyScope, Principal, PrincipalKind
+from gate.accounts.permissions import Action, acting_enterprise
+from gate.accounts.principal import EnterpriseUser, KeyScope
 from gate.domain.errors import DomainError
 from gate.domain.time import as_local
 from gate.store.unit_of_work import UnitOfWork
@@ -27,20 +28,23 @@ class KeysController(Controller):
     path = "/portal/keys"
     include_in_schema = False
 
-    async def _manager(self, request: Request[Any, Any, Any], platform: Platform) -> Principal:
-        """The signed-in manager; a clerk is refused (Forbidden, 403) like on the API."""
-        who = await require_browser(request, platform, PrincipalKind.ENTERPRISE, "/portal/keys")
-        who.require_manager_of(who.require_enterprise())
-        return who
+    async def _manager(
+        self, request: Request[Any, Any, Any], platform: Platform
+    ) -> tuple[EnterpriseUser, str]:
+        """The signed-in manager and their enterprise; a clerk is refused (Forbidden, 403) by
+        the rule book, as on the API."""
+        who = await require_browser(request, platform, EnterpriseUser, "/portal/keys")
+        return who, acting_enterprise(who, Action.MANAGE_KEYS)
 
     async def _page(
         self,
         request: Request[Any, Any, Any],
         uow: UnitOfWork,
-        who: Principal,
+        who: EnterpriseUser,
+        enterprise_id: str,
         issued: dict[str, str] | None = None,
     ) -> Template:
-        keys = await accounts.list_api_keys(uow, who.require_enterprise())
+        keys = await accounts.list_api_keys(uow, enterprise_id)
         rows = [
             {"row": k, "created": as_local(k.created_at), "revoked": k.revoked_at is not None}
             for k in keys
@@ -55,7 +59,8 @@ class KeysController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Template:
-        return await self._page(request, uow, await self._manager(request, platform))
+        who, enterprise_id = await self._manager(request, platform)
+        return await self._page(request, uow, who, enterprise_id)
 
     @post("/", status_code=200)
     async def issue(
@@ -67,7 +72,7 @@ class KeysController(Controller):
     ) -> Template | Redirect:
         """Answered with the page itself, not a redirect: the token must not travel in a URL
         (history, logs), and this answer (no-store) is the only place it is ever shown."""
-        who = await self._manager(request, platform)
+        who, enterprise_id = await self._manager(request, platform)
         name = data.get("name", "").strip()
         try:
             scope = KeyScope(data.get("scope", ""))
@@ -75,9 +80,9 @@ class KeysController(Controller):
             return back_to("/portal/keys", error="choose a scope")
         if not name or len(name) > MAX_NAME:
             return back_to("/portal/keys", error=f"a name of 1 to {MAX_NAME} characters")
-        key, token = await accounts.issue_api_key(uow, who.require_enterprise(), name, scope)
+        key, token = await accounts.issue_api_key(uow, enterprise_id, name, scope)
         issued = {"name": key.name, "scope": scope.value, "token": token}
-        return await self._page(request, uow, who, issued=issued)
+        return await self._page(request, uow, who, enterprise_id, issued=issued)
 
     @post("/{key_id:str}/revoke")
     async def revoke(
@@ -87,10 +92,10 @@ class KeysController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Redirect:
-        who = await self._manager(request, platform)
+        _, enterprise_id = await self._manager(request, platform)
         try:
             async with uow.savepoint():
-                key = await accounts.revoke_api_key(uow, who.require_enterprise(), key_id)
+                key = await accounts.revoke_api_key(uow, enterprise_id, key_id)
         except DomainError as error:
             return back_to("/portal/keys", error=error.detail)
         # Committed before this process forgets the key, as the API's revocation does.

@@ -16,7 +16,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from gate.accounts.principal import Principal, PrincipalKind
+from gate.accounts.permissions import Action, acting_enterprise
+from gate.accounts.principal import EnterpriseUser
 from gate.audit.log import history
 from gate.bookings import service as bookings
 from gate.domain.errors import DomainError
@@ -71,8 +72,13 @@ class PortalController(Controller):
     path = "/portal"
     include_in_schema = False
 
-    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Principal:
-        return await require_browser(request, platform, PrincipalKind.ENTERPRISE, "/portal")
+    async def _who(
+        self, request: Request[Any, Any, Any], platform: Platform, action: Action
+    ) -> tuple[EnterpriseUser, str]:
+        """The signed-in user (else to sign in) and, once the rule book lets them take
+        ``action``, the enterprise they act for (Forbidden, 403, otherwise)."""
+        who = await require_browser(request, platform, EnterpriseUser, "/portal")
+        return who, acting_enterprise(who, action)
 
     @get("/")
     async def home(
@@ -81,10 +87,10 @@ class PortalController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Template:
-        who = await self._who(request, platform)
+        who, enterprise_id = await self._who(request, platform, Action.READ_OWN_BOOKINGS)
         since = utc_now() - timedelta(days=2)
         rows, _ = await bookings.list_bookings(
-            uow, who.require_enterprise(), bookings.BookingFilter(slot_from=since, limit=200)
+            uow, enterprise_id, bookings.BookingFilter(slot_from=since, limit=200)
         )
         codes = await gates.gate_codes(uow)
         items = [
@@ -105,8 +111,7 @@ class PortalController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Template:
-        who = await self._who(request, platform)
-        enterprise_id = who.require_enterprise()
+        who, enterprise_id = await self._who(request, platform, Action.MANAGE_FLEET)
         own = await fleet.list_vehicles(uow, enterprise_id)
         vehicles = [
             {
@@ -151,7 +156,7 @@ class PortalController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         """Let another enterprise (by tax code) book one of our trucks until a local time."""
-        who = await self._who(request, platform)
+        who, enterprise_id = await self._who(request, platform, Action.MANAGE_FLEET)
         try:
             # A datetime-local field: the gates' clock, as everywhere on these pages.
             until = datetime.fromisoformat(data.get("valid_until", "")).replace(tzinfo=LOCAL_TZ)
@@ -161,9 +166,7 @@ class PortalController(Controller):
             form = decode_form(data, GrantCreate, valid_until=until)
             new = grants.NewGrant(form.vehicle_id, form.grantee_tax_code, form.valid_until)
             async with uow.savepoint():
-                row = await grants.give_grant(
-                    uow, who.require_enterprise(), new, utc_now(), who.actor
-                )
+                row = await grants.give_grant(uow, enterprise_id, new, utc_now(), who.actor)
         except DomainError as error:
             return back_to("/portal/fleet", error=error.detail)
         return back_to("/portal/fleet", message=format_plate(row.plate))
@@ -176,12 +179,10 @@ class PortalController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Redirect:
-        who = await self._who(request, platform)
+        who, enterprise_id = await self._who(request, platform, Action.MANAGE_FLEET)
         try:
             async with uow.savepoint():
-                row = await grants.revoke_grant(
-                    uow, who.require_enterprise(), grant_id, utc_now(), who.actor
-                )
+                row = await grants.revoke_grant(uow, enterprise_id, grant_id, utc_now(), who.actor)
         except DomainError as error:
             return back_to("/portal/fleet", error=error.detail)
         return back_to("/portal/fleet", message=format_plate(row.plate))
@@ -194,14 +195,14 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        who = await self._who(request, platform)
+        _, enterprise_id = await self._who(request, platform, Action.MANAGE_FLEET)
         try:
             form = decode_form(data, VehicleCreate)
             new = fleet.NewVehicle(
                 form.plate, form.vehicle_type, form.trailer_plate, form.registration_number
             )
             async with uow.savepoint():
-                await fleet.register_vehicle(uow, who.require_enterprise(), new)
+                await fleet.register_vehicle(uow, enterprise_id, new)
         except DomainError as error:
             return back_to("/portal/fleet", error=error.detail)
         return back_to("/portal/fleet", message=format_plate(new.plate.upper()))
@@ -214,12 +215,12 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        who = await self._who(request, platform)
+        _, enterprise_id = await self._who(request, platform, Action.MANAGE_FLEET)
         try:
             form = decode_form(data, DriverCreate)
             new = fleet.NewDriver(form.full_name, form.id_number, form.phone, form.nationality)
             async with uow.savepoint():
-                await fleet.register_driver(uow, who.require_enterprise(), new)
+                await fleet.register_driver(uow, enterprise_id, new)
         except DomainError as error:
             return back_to("/portal/fleet", error=error.detail)
         return back_to("/portal/fleet", message=new.full_name)
@@ -232,8 +233,7 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
     ) -> Template:
         """A calendar of the free places of a gate, direction and day, and the booking form."""
-        who = await self._who(request, platform)
-        enterprise_id = who.require_enterprise()
+        who, enterprise_id = await self._who(request, platform, Action.BOOK)
         all_gates = await gates.list_gates(uow)
         code = request.query_params.get("gate") or "tan-thanh"
         # A direction the page does not know is a 422 naming it, as in the API.
@@ -280,7 +280,7 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        who = await self._who(request, platform)
+        who, enterprise_id = await self._who(request, platform, Action.BOOK)
         back = "/portal/book?" + urlencode(
             {"gate": data.get("gate", ""), "direction": data.get("direction", "")}
         )
@@ -292,11 +292,9 @@ class PortalController(Controller):
             return back_to(back, error=error.detail)
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
-            await booking_write(platform, who.require_enterprise())
+            await booking_write(platform, enterprise_id)
             async with uow.savepoint():
-                booking = await bookings.create_booking(
-                    uow, who.require_enterprise(), new, rules, who.actor
-                )
+                booking = await bookings.create_booking(uow, enterprise_id, new, rules, who.actor)
         except DomainError as error:
             return back_to(back, error=error.detail)
         return back_to(f"/portal/bookings/{booking.id}", message=booking.code)
@@ -310,9 +308,9 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
     ) -> Template:
         """One of the enterprise's own bookings; another enterprise's answers 404."""
-        who = await self._who(request, platform)
+        who, enterprise_id = await self._who(request, platform, Action.READ_OWN_BOOKINGS)
         try:
-            booking = await bookings.get_booking(uow, who.require_enterprise(), booking_id)
+            booking = await bookings.get_booking(uow, enterprise_id, booking_id)
         except DomainError:
             return page(request, "portal/not_found.html", who, status_code=404)
         gate = await bookings.gate_of(uow, booking)
@@ -343,7 +341,7 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        who = await self._who(request, platform)
+        who, enterprise_id = await self._who(request, platform, Action.RESCHEDULE)
         here = f"/portal/bookings/{booking_id}"
         try:
             form = decode_form(data, BookingReschedule)
@@ -352,10 +350,10 @@ class PortalController(Controller):
         start = form.slot_start
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
-            await booking_write(platform, who.require_enterprise())
+            await booking_write(platform, enterprise_id)
             async with uow.savepoint():
                 await bookings.reschedule_booking(
-                    uow, who.require_enterprise(), booking_id, start, form.version, rules, who.actor
+                    uow, enterprise_id, booking_id, start, form.version, rules, who.actor
                 )
         except DomainError as error:
             return back_to(here, error=error.detail)
@@ -370,15 +368,15 @@ class PortalController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        who = await self._who(request, platform)
+        who, enterprise_id = await self._who(request, platform, Action.CANCEL)
         here = f"/portal/bookings/{booking_id}"
         try:
             form = decode_form(data, BookingCancel)
-            await booking_write(platform, who.require_enterprise())
+            await booking_write(platform, enterprise_id)
             async with uow.savepoint():
                 await bookings.cancel_booking(
                     uow,
-                    who.require_enterprise(),
+                    enterprise_id,
                     booking_id,
                     form.reason,
                     form.version,

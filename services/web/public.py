@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -13,7 +13,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts import service as accounts
-from gate.accounts.principal import Principal, PrincipalKind
+from gate.accounts.principal import EnterpriseUser, Officer
 from gate.domain.errors import DomainError, TooManyRequests
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
@@ -171,11 +171,17 @@ def to_sign_in(_: Request[Any, Any, Any], error: SignInRequired) -> Response[Any
     return Redirect(path=f"/sign-in?next={error.area}", status_code=303)
 
 
+SignedIn = TypeVar("SignedIn", EnterpriseUser, Officer)
+
+
 async def require_browser(
-    request: Request[Any, Any, Any], platform: Platform, kind: PrincipalKind, area: str
-) -> Principal:
-    """The signed-in principal of that kind; SignInRequired otherwise."""
+    request: Request[Any, Any, Any], platform: Platform, kind: type[SignedIn], area: str
+) -> SignedIn:
+    """The browser's signed-in principal when it is a ``kind`` (an enterprise's user for the
+    portal, an officer for the console); SignInRequired otherwise, also for a session of the
+    other kind: that person signs in to this area as someone else. What the principal may
+    do there is the rule book's to say (gate/accounts/permissions.py)."""
     principal = await browser_principal(request, platform)
-    if principal is None or principal.kind is not kind:
+    if not isinstance(principal, kind):
         raise SignInRequired(area)
     return principal

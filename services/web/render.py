@@ -9,6 +9,7 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.response import Redirect, Template
 
+from gate.accounts.permissions import Action, allowed
 from gate.accounts.principal import Principal
 from services.web.csrf import token_for_page
 from services.web.i18n import LANG_COOKIE, Translator, pick_language
@@ -36,6 +37,9 @@ def page(
             "t": t,
             "lang": t.language,
             "principal": principal,
+            # What the signed-in person may do (for their own enterprise): the rule book
+            # decides which links and forms a page shows, as it decides the routes behind.
+            "may": lambda action: principal is not None and allowed(principal, Action(action)),
             "request_path": request.url.path,
             "message": request.query_params.get("message"),
             "error": request.query_params.get("error"),

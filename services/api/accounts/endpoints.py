@@ -10,7 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from gate.accounts import service
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, of_enterprise, require
+from gate.accounts.principal import EnterpriseKey, EnterpriseUser
 from gate.store.unit_of_work import UnitOfWork
 from services.api.accounts.schemas import (
     ApiKeyCreate,
@@ -24,7 +25,7 @@ from services.api.accounts.schemas import (
     UserCreate,
     UserView,
 )
-from services.api.dependencies import bearer_token
+from services.api.dependencies import Caller, bearer_token
 from services.api.schemas import local
 from services.api.throttle import client_address, throttled_sign_in
 from services.platform import Platform
@@ -39,18 +40,18 @@ class EnterpriseController(Controller):
         self,
         data: JSONBody[EnterpriseCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> EnterpriseView:
         """Register an enterprise (administrator)."""
-        principal.require_admin()
+        require(principal, Action.MANAGE_ENTERPRISES)
         new = service.NewEnterprise(data.name, data.tax_code, data.is_aeo, data.contact_email)
         return EnterpriseView.of(await service.create_enterprise(uow, new))
 
     @get(operation_id="listEnterprises")
     async def list_enterprises(
-        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+        self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[EnterpriseView]:
-        principal.require_admin()
+        require(principal, Action.MANAGE_ENTERPRISES)
         return [EnterpriseView.of(e) for e in await service.list_enterprises(uow)]
 
     @get("/{enterprise_id:str}", operation_id="getEnterprise")
@@ -58,9 +59,9 @@ class EnterpriseController(Controller):
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> EnterpriseView:
-        principal.require_manager_of(enterprise_id)
+        require(principal, Action.READ_ENTERPRISE, of_enterprise(enterprise_id))
         return EnterpriseView.of(await service.get_enterprise(uow, enterprise_id))
 
     @post("/{enterprise_id:str}/api-keys", operation_id="issueApiKey")
@@ -69,11 +70,11 @@ class EnterpriseController(Controller):
         enterprise_id: FromPath[str],
         data: JSONBody[ApiKeyCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> IssuedApiKey:
         """A new API key of the scope asked for (``booking`` unless said otherwise); its token
         is in this answer and never again. Managers and the administrator only."""
-        principal.require_manager_of(enterprise_id)
+        require(principal, Action.MANAGE_KEYS, of_enterprise(enterprise_id))
         key, token = await service.issue_api_key(uow, enterprise_id, data.name, data.scope)
         return IssuedApiKey(key.id, key.name, data.scope, token, local(key.created_at))
 
@@ -82,9 +83,9 @@ class EnterpriseController(Controller):
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> list[ApiKeyView]:
-        principal.require_manager_of(enterprise_id)
+        require(principal, Action.MANAGE_KEYS, of_enterprise(enterprise_id))
         return [ApiKeyView.of(k) for k in await service.list_api_keys(uow, enterprise_id)]
 
     @delete("/{enterprise_id:str}/api-keys/{key_id:str}", operation_id="revokeApiKey")
@@ -93,10 +94,10 @@ class EnterpriseController(Controller):
         enterprise_id: FromPath[str],
         key_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
     ) -> None:
-        principal.require_manager_of(enterprise_id)
+        require(principal, Action.MANAGE_KEYS, of_enterprise(enterprise_id))
         await service.revoke_api_key(uow, enterprise_id, key_id)
         # Committed before this process forgets the key, so that no request in between can
         # remember it again as live.
@@ -109,14 +110,14 @@ class EnterpriseController(Controller):
         enterprise_id: FromPath[str],
         data: JSONBody[UserCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> UserView:
         """Register a user of the enterprise, with the first password (managers and the
         administrator). An e-mail held by someone outside this enterprise is answered like
         any registration, and no account is made for it: who holds an account elsewhere is
         not for this enterprise to learn. 409 only when this enterprise already has a user
         with that e-mail."""
-        principal.require_manager_of(enterprise_id)
+        require(principal, Action.MANAGE_USERS, of_enterprise(enterprise_id))
         new = service.NewUser(data.email, data.full_name, data.password, data.role)
         return UserView.of(await service.register_user(uow, enterprise_id, new))
 
@@ -125,9 +126,9 @@ class EnterpriseController(Controller):
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> list[UserView]:
-        principal.require_manager_of(enterprise_id)
+        require(principal, Action.MANAGE_USERS, of_enterprise(enterprise_id))
         return [UserView.of(u) for u in await service.list_users(uow, enterprise_id)]
 
     @post(
@@ -140,11 +141,11 @@ class EnterpriseController(Controller):
         enterprise_id: FromPath[str],
         user_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> UserView:
         """Disable a user of the enterprise: their sessions stop working now and their open
         streams close within seconds (GATE_STREAM_RECHECK_S)."""
-        principal.require_manager_of(enterprise_id)
+        require(principal, Action.MANAGE_USERS, of_enterprise(enterprise_id))
         return UserView.of(await service.disable_user(uow, enterprise_id, user_id))
 
 
@@ -173,7 +174,7 @@ class SessionController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> None:
         """End this session on the server."""
         token = bearer_token(request)
@@ -181,6 +182,14 @@ class SessionController(Controller):
             await service.sign_out(uow, token)
 
     @get("/me", operation_id="whoAmI")
-    async def me(self, principal: NamedDependency[Principal]) -> Me:
-        role = principal.role.value if principal.role else None
-        return Me(principal.kind.value, principal.enterprise_id, principal.user_id, role)
+    async def me(self, principal: Caller) -> Me:
+        """Who this token is: its kind, and for an enterprise's user or key the enterprise,
+        the user and the role it acts with."""
+        match principal:
+            case EnterpriseUser():
+                role = principal.role.value
+                return Me(principal.kind, principal.enterprise_id, principal.user_id, role)
+            case EnterpriseKey():
+                return Me(principal.kind, principal.enterprise_id, None, principal.role.value)
+            case _:
+                return Me(principal.kind, None, None, None)

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, acting_enterprise
 from gate.audit.log import history as audit_history
 from gate.bookings import service
 from gate.domain.bookings import BookingStatus
@@ -28,6 +28,7 @@ from services.api.bookings.schemas import (
     BookingView,
     HistoryEntry,
 )
+from services.api.dependencies import Caller
 from services.api.idempotency import answer_idempotently, fingerprint
 from services.api.problems import problem_specs
 from services.api.schemas import local
@@ -66,13 +67,13 @@ class BookingController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[BookingCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Book a vehicle into a slot. 409 slot-full, slot-closed or plate-already-booked;
         429 past the enterprise's GATE_BOOKING_WRITE_LIMIT."""
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.BOOK)
         await booking_write(platform, enterprise_id)
         new = data.new_booking()
         rules = service.BookingRules(utc_now(), platform.horizon)
@@ -94,7 +95,7 @@ class BookingController(Controller):
     async def list_bookings(
         self,
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         status: FromQuery[BookingStatus | None] = None,
         gate: Annotated[str | None, QueryParameter(max_length=64)] = None,
         direction: FromQuery[Direction | None] = None,
@@ -105,7 +106,7 @@ class BookingController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> BookingPage:
         """The enterprise's own bookings in slot order, a page at a time (``next_cursor``)."""
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
         where = service.BookingFilter(
             status, gate, direction, plate, slot_from, slot_to, limit, cursor
         )
@@ -118,9 +119,9 @@ class BookingController(Controller):
         self,
         booking_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> BookingView:
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
         return await _view(uow, await service.get_booking(uow, enterprise_id, booking_id))
 
     @get("/{booking_id:str}/history", operation_id="getBookingHistory")
@@ -128,11 +129,11 @@ class BookingController(Controller):
         self,
         booking_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> list[HistoryEntry]:
         """Every transition of the enterprise's own booking, from the audit log, with the
         hash that ties each entry into its gate's chain."""
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
         booking = await service.get_booking(uow, enterprise_id, booking_id)
         return [
             HistoryEntry(
@@ -164,12 +165,12 @@ class BookingController(Controller):
         booking_id: FromPath[str],
         data: JSONBody[BookingReschedule],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Move to another slot; ``version`` must be the version last read (409 otherwise)."""
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.RESCHEDULE)
         await booking_write(platform, enterprise_id)
         rules = service.BookingRules(utc_now(), platform.horizon)
 
@@ -209,12 +210,12 @@ class BookingController(Controller):
         booking_id: FromPath[str],
         data: JSONBody[BookingCancel],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Cancel; the place is free for others at once."""
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.CANCEL)
         await booking_write(platform, enterprise_id)
 
         async def cancel() -> tuple[int, BookingView]:

@@ -8,12 +8,13 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, require
 from gate.devices import service
 from gate.devices.service import DeviceKind
 from gate.domain.slots import Direction
 from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
+from services.api.dependencies import Caller
 from services.api.schemas import Input, Output, ShortText, local, local_or_none
 from services.platform import Platform
 
@@ -61,9 +62,9 @@ class DeviceController(Controller):
         code: FromPath[str],
         data: JSONBody[DeviceCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> IssuedDevice:
-        principal.require_admin()
+        require(principal, Action.ISSUE_DEVICE_KEYS)
         new = service.NewDevice(data.name, data.kind, data.direction)
         device, token = await service.register_device(uow, code, new)
         return IssuedDevice(DeviceView.of(device), token)
@@ -73,9 +74,9 @@ class DeviceController(Controller):
         self,
         code: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> list[DeviceView]:
-        principal.require_admin()
+        require(principal, Action.ISSUE_DEVICE_KEYS)
         return [DeviceView.of(d) for d in await service.list_devices(uow, code)]
 
     @delete("/{device_id:str}", operation_id="revokeDevice")
@@ -84,10 +85,10 @@ class DeviceController(Controller):
         code: FromPath[str],
         device_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
     ) -> None:
-        principal.require_admin()
+        require(principal, Action.ISSUE_DEVICE_KEYS)
         await service.revoke_device(uow, code, device_id)
         # Committed before this process forgets the key, so that no check-in in between can
         # remember it again as live.

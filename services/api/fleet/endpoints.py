@@ -6,9 +6,10 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, acting_enterprise
 from gate.fleet import service
 from gate.store.unit_of_work import UnitOfWork
+from services.api.dependencies import Caller
 from services.api.fleet.schemas import DriverCreate, DriverView, VehicleCreate, VehicleView
 
 
@@ -21,11 +22,11 @@ class VehicleController(Controller):
         self,
         data: JSONBody[VehicleCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> VehicleView:
         """Register a vehicle; the enterprise becomes its holder. 409 already-exists when it
         holds the plate already, vehicle-held-by-another when another enterprise does."""
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         new = service.NewVehicle(
             data.plate, data.vehicle_type, data.trailer_plate, data.registration_number
         )
@@ -33,9 +34,9 @@ class VehicleController(Controller):
 
     @get(operation_id="listVehicles")
     async def list_vehicles(
-        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+        self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[VehicleView]:
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         return [VehicleView.of(v) for v in await service.list_vehicles(uow, enterprise_id)]
 
     @get("/{vehicle_id:str}", operation_id="getVehicle")
@@ -43,9 +44,9 @@ class VehicleController(Controller):
         self,
         vehicle_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> VehicleView:
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         return VehicleView.of(await service.get_vehicle(uow, enterprise_id, vehicle_id))
 
 
@@ -58,17 +59,17 @@ class DriverController(Controller):
         self,
         data: JSONBody[DriverCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> DriverView:
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         new = service.NewDriver(data.full_name, data.id_number, data.phone, data.nationality)
         return DriverView.of(await service.register_driver(uow, enterprise_id, new))
 
     @get(operation_id="listDrivers")
     async def list_drivers(
-        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+        self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[DriverView]:
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         return [DriverView.of(d) for d in await service.list_drivers(uow, enterprise_id)]
 
     @get("/{driver_id:str}", operation_id="getDriver")
@@ -76,7 +77,7 @@ class DriverController(Controller):
         self,
         driver_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> DriverView:
-        enterprise_id = principal.require_enterprise()
+        enterprise_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         return DriverView.of(await service.get_driver(uow, enterprise_id, driver_id))

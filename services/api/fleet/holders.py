@@ -10,10 +10,11 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, acting_enterprise, require
 from gate.domain.time import utc_now
 from gate.fleet import grants, transfers
 from gate.store.unit_of_work import UnitOfWork
+from services.api.dependencies import Caller
 from services.api.fleet.schemas import (
     GrantCreate,
     GrantGivenView,
@@ -47,13 +48,13 @@ class GrantController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[GrantCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Let another enterprise (by tax code) book one of your vehicles until a time. 404 for
         a vehicle you do not hold; 409 already-exists while that enterprise has a live grant."""
-        holder_id = principal.require_enterprise()
+        holder_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         new = grants.NewGrant(data.vehicle_id, data.grantee_tax_code, data.valid_until)
 
         async def give() -> tuple[int, GrantGivenView]:
@@ -72,19 +73,19 @@ class GrantController(Controller):
 
     @get("/given", operation_id="listGivenVehicleGrants")
     async def list_given(
-        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+        self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[GrantGivenView]:
         """The grants you gave on your vehicles, newest first."""
-        holder_id = principal.require_enterprise()
+        holder_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         now = utc_now()
         return [GrantGivenView.of(r, now) for r in await grants.list_given(uow, holder_id)]
 
     @get("/received", operation_id="listReceivedVehicleGrants")
     async def list_received(
-        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+        self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[GrantReceivedView]:
         """The grants you received: the vehicles you may book (while ``live``), newest first."""
-        grantee_id = principal.require_enterprise()
+        grantee_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         now = utc_now()
         return [GrantReceivedView.of(r, now) for r in await grants.list_received(uow, grantee_id)]
 
@@ -93,10 +94,10 @@ class GrantController(Controller):
         self,
         grant_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> GrantGivenView:
         """End a grant you gave: new bookings under it are refused; bookings made stand."""
-        holder_id = principal.require_enterprise()
+        holder_id = acting_enterprise(principal, Action.MANAGE_FLEET)
         now = utc_now()
         row = await grants.revoke_grant(uow, holder_id, grant_id, now, principal.actor)
         return GrantGivenView.of(row, now)
@@ -118,14 +119,14 @@ class TransferController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[TransferCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Move a vehicle to another holder (administrator), on the evidence of its
         registration certificate number: the former holder's grants are revoked and the
         bookings of it not yet at the gate cancelled. 409 registration-mismatch."""
-        principal.require_admin()
+        require(principal, Action.TRANSFER_VEHICLES)
         transfer = transfers.Transfer(
             data.plate, data.new_holder_id, data.registration_number, data.reason
         )

@@ -10,10 +10,11 @@ from litestar import Controller, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from gate.accounts.principal import Principal
+from gate.accounts.permissions import Action, require
 from gate.domain.clearance import Agency
 from gate.officers import service
 from gate.store.unit_of_work import UnitOfWork
+from services.api.dependencies import Caller
 from services.api.schemas import Email, Input, Output, Password, ShortText, local
 
 GateCodes = Annotated[
@@ -51,9 +52,9 @@ class OfficerController(Controller):
         self,
         data: JSONBody[OfficerCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> OfficerView:
-        principal.require_admin()
+        require(principal, Action.MANAGE_OFFICERS)
         new = service.NewOfficer(
             data.email, data.full_name, data.agency, data.password, tuple(data.gates)
         )
@@ -73,9 +74,9 @@ class OfficerController(Controller):
         officer_id: FromPath[str],
         data: JSONBody[OfficerGates],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> list[str]:
-        principal.require_admin()
+        require(principal, Action.MANAGE_OFFICERS)
         return await service.set_officer_gates(uow, officer_id, tuple(data.gates))
 
     @post("/{officer_id:str}/disable", operation_id="disableOfficer", status_code=204)
@@ -83,9 +84,9 @@ class OfficerController(Controller):
         self,
         officer_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> None:
         """Disable an officer's account (administrator): their sessions stop working now and
         their open streams close within seconds (GATE_STREAM_RECHECK_S)."""
-        principal.require_admin()
+        require(principal, Action.MANAGE_OFFICERS)
         await service.disable_officer(uow, officer_id)

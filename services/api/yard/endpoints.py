@@ -1,8 +1,8 @@
 """The officers' yard: the queue, lanes, calling vehicles, inspection, decisions, exit.
 
-Every route checks that the officer serves this gate and belongs to an agency allowed to do
-the thing (403 otherwise): gate operators run lanes and call; border guard, customs and
-quarantine decide; a vehicle exits only when every required agency cleared it.
+Every route asks the rule book (gate/accounts/permissions.py) whether the caller may take its
+action at this gate (403 otherwise): gate operators run lanes and call; border guard, customs
+and quarantine decide; a vehicle exits only when every required agency cleared it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
+from gate.accounts.permissions import Action, acting_officer, at_gate, require
 from gate.accounts.principal import Principal
 from gate.checkins.judging import CheckinAnswer
 from gate.checkins.manual import ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
 from gate.domain.bookings import AT_LANE_STATUSES
-from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import NotFound
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
@@ -31,6 +31,7 @@ from gate.queue import service as queue
 from gate.store.tables import Booking, Lane
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.endpoints import IdempotencyKey
+from services.api.dependencies import Caller
 from services.api.gates.schemas import LaneView
 from services.api.idempotency import answer_idempotently, fingerprint
 from services.api.schemas import local, local_or_none
@@ -65,11 +66,11 @@ class YardController(Controller):
         code: FromPath[str],
         direction: FromQuery[Direction],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> YardView:
         """The yard queue in service order, and the vehicles at the lanes (officers)."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id)
+        require(principal, Action.READ_YARD, at_gate(gate.id))
         view = await queue.ordered_queue(uow, gate, direction)
         lanes = await _lane_codes(uow, gate.id)
         at_lanes = await uow.session.scalars(
@@ -97,12 +98,12 @@ class YardController(Controller):
         self,
         code: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> list[PendingReadEntry]:
         """Camera reads that fit several expected trucks, each with the trucks it may be,
         oldest first (any officer at the gate)."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id)
+        require(principal, Action.READ_YARD, at_gate(gate.id))
         return await pending_read_entries(uow, gate)
 
     @post("/manual-checkins", operation_id="checkInByHand", status_code=200)
@@ -112,7 +113,7 @@ class YardController(Controller):
         code: FromPath[str],
         data: JSONBody[ManualCheckinCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
@@ -121,7 +122,7 @@ class YardController(Controller):
         refused); the answer is the device answer; the audit log names the officer. Send an
         Idempotency-Key: a retry must not check a second truck in."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR, Agency.BORDER_GUARD)
+        officer = acting_officer(principal, Action.CHECK_IN_BY_HAND, gate.id)
         wanted = ManualCheckin(
             direction=data.direction.value if data.direction else None,
             booking_id=data.booking_id,
@@ -131,13 +132,12 @@ class YardController(Controller):
         )
 
         async def check_in() -> tuple[int, CheckinAnswer]:
-            answer = await check_in_by_hand(uow, gate, wanted, principal.actor, utc_now())
+            answer = await check_in_by_hand(uow, gate, wanted, officer.actor, utc_now())
             return 200, answer
 
-        owner = principal.officer_id or "officer"
         return await answer_idempotently(
             uow,
-            owner,
+            officer.officer_id,
             idempotency_key,
             fingerprint(request, data),
             check_in,
@@ -150,7 +150,7 @@ class YardController(Controller):
         code: FromPath[str],
         lane: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> LaneView:
         return await self._set_lane(uow, principal, code, lane, is_open=True)
 
@@ -160,7 +160,7 @@ class YardController(Controller):
         code: FromPath[str],
         lane: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> LaneView:
         return await self._set_lane(uow, principal, code, lane, is_open=False)
 
@@ -169,7 +169,7 @@ class YardController(Controller):
         uow: UnitOfWork, principal: Principal, code: str, lane_code: str, is_open: bool
     ) -> LaneView:
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        require(principal, Action.OPEN_CLOSE_LANES, at_gate(gate.id))
         lane = await queue.lane_of_gate(uow, gate, lane_code)
         return LaneView.of(await queue.set_lane_open(uow, gate, lane, is_open))
 
@@ -180,25 +180,24 @@ class YardController(Controller):
         code: FromPath[str],
         lane: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """Call the vehicle whose turn it is to this lane (gate operators). Send an
         Idempotency-Key: a retried call must not call a second vehicle."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        officer = acting_officer(principal, Action.CALL_NEXT, gate.id)
         lane_row = await queue.lane_of_gate(uow, gate, lane)
 
         async def call() -> tuple[int, CallResult]:
-            called = await queue.call_next(uow, gate, lane_row, principal.actor, utc_now())
+            called = await queue.call_next(uow, gate, lane_row, officer.actor, utc_now())
             lanes = {lane_row.id: lane_row.code}
             return 200, CallResult(YardVehicle.of(called, lanes) if called else None)
 
-        owner = principal.officer_id or "officer"
         return await answer_idempotently(
             uow,
-            owner,
+            officer.officer_id,
             idempotency_key,
             fingerprint(request, None),
             call,
@@ -211,11 +210,11 @@ class YardController(Controller):
         code: FromPath[str],
         data: JSONBody[NoticeCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> NoticeView:
         """A notice on the gate's public board (gate operators)."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        require(principal, Action.POST_NOTICES, at_gate(gate.id))
         notice = await notices.post_notice(
             uow, gate, data.text, data.expires_at, principal.actor, utc_now()
         )
@@ -229,10 +228,10 @@ class YardController(Controller):
         code: FromPath[str],
         notice_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> None:
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        require(principal, Action.POST_NOTICES, at_gate(gate.id))
         await notices.withdraw_notice(uow, gate, notice_id, utc_now())
 
     @post("/pause", operation_id="pauseGate", status_code=204)
@@ -241,11 +240,11 @@ class YardController(Controller):
         code: FromPath[str],
         data: JSONBody[PauseUpdate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> None:
         """Pause the gate (with a reason, shown on the board) or resume it (gate operators)."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR)
+        require(principal, Action.PAUSE_GATE, at_gate(gate.id))
         await notices.set_paused(uow, gate, data.paused, data.reason)
 
     @get("/vehicles/{booking_id:str}", operation_id="getYardVehicle")
@@ -254,10 +253,10 @@ class YardController(Controller):
         code: FromPath[str],
         booking_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> VehicleDetail:
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id)
+        require(principal, Action.READ_YARD, at_gate(gate.id))
         booking = await uow.session.get(Booking, booking_id)
         if booking is None or booking.gate_id != gate.id:
             raise NotFound("no such vehicle at this gate")
@@ -269,11 +268,11 @@ class YardController(Controller):
         code: FromPath[str],
         booking_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> VehicleDetail:
         """The called vehicle reached its lane (any officer at the gate)."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id)
+        require(principal, Action.START_INSPECTION, at_gate(gate.id))
         booking = await clearance.start_inspection(
             uow, gate, booking_id, principal.actor, utc_now()
         )
@@ -287,33 +286,32 @@ class YardController(Controller):
         booking_id: FromPath[str],
         data: JSONBody[DecisionCreate],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
         """This officer's agency decides: cleared, held (reason) or rejected (reason); customs
         also gives the channel."""
         gate = await gate_by_code(uow, code)
-        agency = principal.require_officer_at(gate.id, *sorted(DECIDING_AGENCIES))
+        officer = acting_officer(principal, Action.RECORD_DECISION, gate.id)
         decided = clearance.DecisionInput(data.decision, data.reason, data.channel)
-        assert principal.officer_id is not None
 
         async def decide() -> tuple[int, VehicleDetail]:
             booking = await clearance.record_decision(
                 uow,
                 gate,
                 booking_id,
-                agency,
+                officer.agency,
                 decided,
-                principal.officer_id or "",
-                principal.actor,
+                officer.officer_id,
+                officer.actor,
                 utc_now(),
             )
             return 200, await self._detail(uow, booking)
 
         return await answer_idempotently(
             uow,
-            principal.officer_id,
+            officer.officer_id,
             idempotency_key,
             fingerprint(request, data),
             decide,
@@ -326,11 +324,11 @@ class YardController(Controller):
         code: FromPath[str],
         booking_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
-        principal: NamedDependency[Principal],
+        principal: Caller,
     ) -> VehicleDetail:
         """The vehicle crosses (gate operators and border guards): only once cleared."""
         gate = await gate_by_code(uow, code)
-        principal.require_officer_at(gate.id, Agency.GATE_OPERATOR, Agency.BORDER_GUARD)
+        require(principal, Action.RECORD_EXIT, at_gate(gate.id))
         booking = await clearance.record_exit(uow, gate, booking_id, principal.actor, utc_now())
         return await self._detail(uow, booking)
 

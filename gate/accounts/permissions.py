@@ -1,0 +1,249 @@
+"""The rule book: who may do what, written once, for the API, the pages and the websockets.
+
+``RULES`` maps every ``Action`` to the callers that may take it. A route, a page's form or a
+stream asks ``require(principal, action, context)`` (Forbidden, 403, with the reason) or
+``allowed`` (a page deciding which forms to show); no handler decides on its own. Reading a
+principal's fields is for after the book said yes: ``acting_enterprise`` and ``acting_officer``
+return the narrowed caller.
+
+Who is who (PRODUCT.md, "Who uses it"):
+
+* the administrator configures: enterprises, officers, gates, lanes, yard rules, devices, the
+  calendar (schedules, closures) and vehicle transfers; it manages any enterprise's users and
+  keys, but books for nobody;
+* an enterprise's users and API keys act for their own enterprise only; managers (users of
+  that role, keys of the ``manager`` scope) also manage its users and keys;
+* officers act at the gates they serve, each agency its own part: gate operators run the
+  day (lanes, calls, notices, pause, an hour's capacity), border guards, customs and
+  quarantine decide, gate operators and border guards run the entrance (check-in by hand)
+  and the exit; any officer of the gate reads its yard and starts an inspection;
+* a device checks trucks in at its own gate.
+
+**An hour's capacity** is the gate operators' (of that gate) and the administrator's, in the
+API and in the console alike: the operators run a gate's daily capacity (a lane team
+missing, the other side slowing down); the administrator sets the schedule it departs from.
+Closures (with the reason the public board shows) are the calendar, the administrator's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from gate.accounts.principal import (
+    Administrator,
+    Device,
+    EnterpriseKey,
+    EnterpriseRole,
+    EnterpriseUser,
+    Officer,
+    Principal,
+)
+from gate.domain.clearance import DECIDING_AGENCIES, Agency
+from gate.domain.errors import Forbidden
+
+
+class Action(StrEnum):
+    """Everything the platform asks permission for; the value names it in messages and pages."""
+
+    # The administration.
+    MANAGE_ENTERPRISES = "manage-enterprises"
+    MANAGE_OFFICERS = "manage-officers"
+    MANAGE_GATES = "manage-gates"  # a gate, its lanes and yard rules
+    ISSUE_DEVICE_KEYS = "issue-device-keys"
+    SET_SCHEDULES = "set-schedules"
+    CLOSE_HOURS = "close-hours"
+    TRANSFER_VEHICLES = "transfer-vehicles"
+    # An enterprise's own affairs.
+    READ_ENTERPRISE = "read-enterprise"
+    MANAGE_USERS = "manage-users"
+    MANAGE_KEYS = "manage-keys"
+    MANAGE_FLEET = "manage-fleet"  # vehicles, drivers, grants to other enterprises
+    BOOK = "book"
+    RESCHEDULE = "reschedule"
+    CANCEL = "cancel"
+    READ_OWN_BOOKINGS = "read-own-bookings"
+    WATCH_ENTERPRISE_STREAM = "watch-enterprise-stream"
+    # A gate's yard.
+    OVERRIDE_CAPACITY = "override-capacity"
+    READ_YARD = "read-yard"  # queue, pending reads, a vehicle's detail, the console
+    WATCH_OFFICER_STREAM = "watch-officer-stream"
+    POST_NOTICES = "post-notices"
+    PAUSE_GATE = "pause-gate"
+    OPEN_CLOSE_LANES = "open-close-lanes"
+    CALL_NEXT = "call-next"
+    START_INSPECTION = "start-inspection"
+    RECORD_DECISION = "record-decision"  # for the officer's own agency
+    CHECK_IN_BY_HAND = "check-in-by-hand"
+    RECORD_EXIT = "record-exit"
+    CHECK_IN = "check-in"  # a device's read
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What an action is taken on: ``enterprise_id`` the enterprise acted for (None: the
+    caller's own), ``gate_id`` the gate acted at (yard and device actions need it)."""
+
+    enterprise_id: str | None = None
+    gate_id: str | None = None
+
+
+OWN = Context()
+
+
+def at_gate(gate_id: str) -> Context:
+    return Context(gate_id=gate_id)
+
+
+def of_enterprise(enterprise_id: str) -> Context:
+    return Context(enterprise_id=enterprise_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """One kind of caller the book admits: ``describe`` names it in a refusal; ``admits``
+    says whether a principal, acting on a context, is one."""
+
+    describe: str
+    admits: Callable[[Principal, Context], bool]
+
+
+def _administrator(principal: Principal, context: Context) -> bool:
+    return isinstance(principal, Administrator)
+
+
+def _member(principal: Principal, context: Context) -> bool:
+    """A user or key of the enterprise acted for (its own when the context names none)."""
+    return isinstance(principal, EnterpriseUser | EnterpriseKey) and context.enterprise_id in (
+        None,
+        principal.enterprise_id,
+    )
+
+
+def _manager(principal: Principal, context: Context) -> bool:
+    return (
+        isinstance(principal, EnterpriseUser | EnterpriseKey)
+        and _member(principal, context)
+        and principal.role is EnterpriseRole.MANAGER
+    )
+
+
+def _officers(*agencies: Agency) -> Callable[[Principal, Context], bool]:
+    """Officers serving the gate acted at, of one of ``agencies``."""
+
+    def admits(principal: Principal, context: Context) -> bool:
+        return (
+            isinstance(principal, Officer)
+            and context.gate_id in principal.gate_ids
+            and principal.agency in agencies
+        )
+
+    return admits
+
+
+def _device(principal: Principal, context: Context) -> bool:
+    return isinstance(principal, Device) and principal.gate_id == context.gate_id
+
+
+ADMINISTRATOR = Who("the administrator", _administrator)
+MEMBERS = Who("the enterprise's users and API keys", _member)
+MANAGERS = Who("the enterprise's managers", _manager)
+OFFICERS = Who("the gate's officers", _officers(*Agency))
+OPERATORS = Who("the gate's operators", _officers(Agency.GATE_OPERATOR))
+DECIDERS = Who(
+    "the gate's border guards, customs and quarantine officers", _officers(*DECIDING_AGENCIES)
+)
+ENTRANCE = Who(
+    "the gate's operators and border guards", _officers(Agency.GATE_OPERATOR, Agency.BORDER_GUARD)
+)
+DEVICES = Who("the gate's own devices", _device)
+
+RULES: dict[Action, tuple[Who, ...]] = {
+    Action.MANAGE_ENTERPRISES: (ADMINISTRATOR,),
+    Action.MANAGE_OFFICERS: (ADMINISTRATOR,),
+    Action.MANAGE_GATES: (ADMINISTRATOR,),
+    Action.ISSUE_DEVICE_KEYS: (ADMINISTRATOR,),
+    Action.SET_SCHEDULES: (ADMINISTRATOR,),
+    Action.CLOSE_HOURS: (ADMINISTRATOR,),
+    Action.TRANSFER_VEHICLES: (ADMINISTRATOR,),
+    Action.READ_ENTERPRISE: (ADMINISTRATOR, MANAGERS),
+    Action.MANAGE_USERS: (ADMINISTRATOR, MANAGERS),
+    Action.MANAGE_KEYS: (ADMINISTRATOR, MANAGERS),
+    Action.MANAGE_FLEET: (MEMBERS,),
+    Action.BOOK: (MEMBERS,),
+    Action.RESCHEDULE: (MEMBERS,),
+    Action.CANCEL: (MEMBERS,),
+    Action.READ_OWN_BOOKINGS: (MEMBERS,),
+    Action.WATCH_ENTERPRISE_STREAM: (MEMBERS,),
+    Action.OVERRIDE_CAPACITY: (ADMINISTRATOR, OPERATORS),
+    Action.READ_YARD: (OFFICERS,),
+    Action.WATCH_OFFICER_STREAM: (OFFICERS,),
+    Action.POST_NOTICES: (OPERATORS,),
+    Action.PAUSE_GATE: (OPERATORS,),
+    Action.OPEN_CLOSE_LANES: (OPERATORS,),
+    Action.CALL_NEXT: (OPERATORS,),
+    Action.START_INSPECTION: (OFFICERS,),
+    Action.RECORD_DECISION: (DECIDERS,),
+    Action.CHECK_IN_BY_HAND: (ENTRANCE,),
+    Action.RECORD_EXIT: (ENTRANCE,),
+    Action.CHECK_IN: (DEVICES,),
+}
+
+
+def allowed(principal: Principal, action: Action, context: Context = OWN) -> bool:
+    """Whether ``principal`` may take ``action`` on ``context`` (the book, ``RULES``)."""
+    return any(who.admits(principal, context) for who in RULES[action])
+
+
+def refusal(principal: Principal, action: Action, context: Context = OWN) -> str | None:
+    """Why ``principal`` may not take ``action`` on ``context``; None when it may."""
+    if allowed(principal, action, context):
+        return None
+    # The particular reason when only the place is wrong: the same caller at its own gate,
+    # or acting for its own enterprise, would be allowed.
+    if isinstance(principal, Officer) and context.gate_id is not None:
+        posted = replace(principal, gate_ids=principal.gate_ids | {context.gate_id})
+        if allowed(posted, action, context):
+            return "you do not serve at this gate"
+    if (
+        isinstance(principal, Device)
+        and context.gate_id is not None
+        and allowed(replace(principal, gate_id=context.gate_id), action, context)
+    ):
+        return "this device is registered at another gate"
+    if (
+        isinstance(principal, EnterpriseUser | EnterpriseKey)
+        and context.enterprise_id
+        and allowed(principal, action, replace(context, enterprise_id=principal.enterprise_id))
+    ):
+        return "that is another enterprise's"
+    who = " or ".join(w.describe for w in RULES[action])
+    return f"{action.value} is for {who}"
+
+
+def require(principal: Principal, action: Action, context: Context = OWN) -> None:
+    """Return when ``principal`` may take ``action`` on ``context``; raise Forbidden (403)
+    with the reason otherwise."""
+    reason = refusal(principal, action, context)
+    if reason is not None:
+        raise Forbidden(reason)
+
+
+def acting_enterprise(principal: Principal, action: Action) -> str:
+    """The enterprise an enterprise's user or key acts for, once the book lets it take
+    ``action`` for its own enterprise. Raises Forbidden otherwise (also for the
+    administrator, who books for nobody)."""
+    require(principal, action)
+    if not isinstance(principal, EnterpriseUser | EnterpriseKey):
+        raise Forbidden(f"{action.value} needs an enterprise's API key or user session")
+    return principal.enterprise_id
+
+
+def acting_officer(principal: Principal, action: Action, gate_id: str) -> Officer:
+    """The officer taking ``action`` at gate ``gate_id``, once the book allows it. Raises
+    Forbidden otherwise."""
+    require(principal, action, at_gate(gate_id))
+    if not isinstance(principal, Officer):
+        raise Forbidden(f"{action.value} needs an officer's session")
+    return principal

@@ -1,0 +1,77 @@
+"""Who may do what, written out as the tests expect it: one row per action of the rule book
+(gate/accounts/permissions.py), the callers that may take it by name. The unit test holds
+the book to it, and the integration test the API, the streams and the pages.
+
+The callers: enterprise A's manager key, booking key, manager and clerk (users); enterprise
+B's manager key (acting on A's users and keys, or on its own affairs); the four agencies'
+officers at Tân Thanh and a gate operator and a customs officer of Hữu Nghị; a device of Tân
+Thanh and one of Hữu Nghị; the administrator. Gate actions are taken at Tân Thanh, the
+enterprise's administration on enterprise A.
+"""
+
+from __future__ import annotations
+
+ADMIN = "admin"
+MANAGER_KEY = "A's manager key"
+BOOKING_KEY = "A's booking key"
+MANAGER = "A's manager"
+CLERK = "A's clerk"
+OTHER_MANAGER_KEY = "B's manager key"
+OPERATOR = "gate operator"
+BORDER_GUARD = "border guard"
+CUSTOMS = "customs officer"
+QUARANTINE = "quarantine officer"
+OPERATOR_ELSEWHERE = "gate operator of another gate"
+CUSTOMS_ELSEWHERE = "customs officer of another gate"
+DEVICE = "device"
+DEVICE_ELSEWHERE = "device of another gate"
+
+ENTERPRISE_A = (MANAGER_KEY, BOOKING_KEY, MANAGER, CLERK)
+OFFICERS = (OPERATOR, BORDER_GUARD, CUSTOMS, QUARANTINE, OPERATOR_ELSEWHERE, CUSTOMS_ELSEWHERE)
+EVERYONE = (
+    ADMIN,
+    *ENTERPRISE_A,
+    OTHER_MANAGER_KEY,
+    *OFFICERS,
+    DEVICE,
+    DEVICE_ELSEWHERE,
+)
+
+_ADMINISTRATION = {ADMIN}
+_A_AND_ITS_MANAGERS = {ADMIN, MANAGER_KEY, MANAGER}
+# Each enterprise acts for itself: B's key books B's trucks (the API then says 404 for A's).
+_ENTERPRISES = {*ENTERPRISE_A, OTHER_MANAGER_KEY}
+_HERE = {OPERATOR, BORDER_GUARD, CUSTOMS, QUARANTINE}
+
+EXPECTED: dict[str, set[str]] = {
+    "manage-enterprises": _ADMINISTRATION,
+    "manage-officers": _ADMINISTRATION,
+    "manage-gates": _ADMINISTRATION,
+    "issue-device-keys": _ADMINISTRATION,
+    "set-schedules": _ADMINISTRATION,
+    "close-hours": _ADMINISTRATION,
+    "transfer-vehicles": _ADMINISTRATION,
+    "read-enterprise": _A_AND_ITS_MANAGERS,
+    "manage-users": _A_AND_ITS_MANAGERS,
+    "manage-keys": _A_AND_ITS_MANAGERS,
+    "manage-fleet": _ENTERPRISES,
+    "book": _ENTERPRISES,
+    "reschedule": _ENTERPRISES,
+    "cancel": _ENTERPRISES,
+    "read-own-bookings": _ENTERPRISES,
+    "watch-enterprise-stream": _ENTERPRISES,
+    # The decision of issue 12: the gate's operators run its daily capacity, as the
+    # administrator may; on the API and in the console alike.
+    "override-capacity": {ADMIN, OPERATOR},
+    "read-yard": _HERE,
+    "watch-officer-stream": _HERE,
+    "start-inspection": _HERE,
+    "post-notices": {OPERATOR},
+    "pause-gate": {OPERATOR},
+    "open-close-lanes": {OPERATOR},
+    "call-next": {OPERATOR},
+    "record-decision": {BORDER_GUARD, CUSTOMS, QUARANTINE},
+    "check-in-by-hand": {OPERATOR, BORDER_GUARD},
+    "record-exit": {OPERATOR, BORDER_GUARD},
+    "check-in": {DEVICE},
+}
