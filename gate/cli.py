@@ -236,7 +236,11 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
 
 
 def _safe_url(url: str) -> str:
-    """The database URL without its password, for printing."""
+    """The database URL without its password, for printing: neither the one before the host
+    nor one in the query (``?password=``, which asyncpg takes too; the query goes whole)."""
+    from gate.logs import redact
+
+    url = redact(url)
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         credentials, host = rest.rsplit("@", 1)

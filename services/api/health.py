@@ -14,8 +14,8 @@ from services.platform import Platform
 
 class Readiness(Output, omit_defaults=True):
     """``database``: ``up``, or how it is unavailable (a ``reason`` of the 503 problems:
-    ``read-only-file``, ``starting-up``, ...); ``bus``: ``up`` or ``down``; ``detail``: what
-    is wrong, in words, when something is."""
+    ``read-only-file``, ``starting-up``, ...); ``bus``: ``up``, or ``down`` when Redis does not
+    answer or refuses writes; ``detail``: what is wrong, in words, when something is."""
 
     database: str
     bus: str
@@ -29,17 +29,18 @@ def live() -> dict[str, str]:
 
 @get("/health/ready", operation_id="ready", tags=["health"], security=[])
 async def ready(platform: NamedDependency[Platform]) -> Response[Readiness]:
-    """200 when the database takes writes and the bus answers; 503 naming what does not. The
-    database is probed with a write that changes nothing (``probe_writable``): a database that
-    still reads but can no longer be written (a read-only folder, a standby) is not ready.
-    Each probe is bounded by GATE_READY_TIMEOUT."""
+    """200 when the database and the bus take writes; 503 naming what does not. The database
+    is probed with a write that changes nothing (``probe_writable``): a database that still
+    reads but can no longer be written (a read-only folder, a standby) is not ready; the bus
+    with a short-lived key of its own (``EventBus.ping``), for the same reason. Each probe is
+    bounded by GATE_READY_TIMEOUT."""
     bound = platform.settings.ready_timeout_s
     fault, bus_up = await asyncio.gather(
         probe_writable(platform.engine, bound), _bus_answers(platform, bound)
     )
     problems = [fault.description] if fault is not None else []
     if not bus_up:
-        problems.append("the event bus (Redis) does not answer")
+        problems.append("the event bus (Redis) does not answer or takes no writes")
     readiness = Readiness(
         database="up" if fault is None else fault.value,
         bus="up" if bus_up else "down",

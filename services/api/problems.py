@@ -237,6 +237,7 @@ def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Re
 # disk waits for an operator.
 RETRY_AFTER_S = {
     Unavailable.BUSY: 1,
+    Unavailable.CANCELLED: 1,
     Unavailable.READ_ONLY: 10,
     Unavailable.READ_ONLY_FILE: 30,
     Unavailable.DISK_FULL: 30,

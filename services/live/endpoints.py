@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import WebSocket, get, websocket
@@ -31,8 +32,9 @@ from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.live.channels import board_channel, enterprise_channel, officer_channel
-from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard
+from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard, parse_since
 from gate.live.projections import gate_state, public_board
+from gate.store.faults import unavailability
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
 from services.web.session import session_token
@@ -40,6 +42,8 @@ from services.web.session import session_token
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
+# RFC 6455's registry (section 11.7): "Try Again Later", the websocket's 503.
+CLOSE_TRY_AGAIN = 1013
 
 
 @get("/api/v1/gates/{code:str}/board", operation_id="getBoard", tags=["live"], security=[])
@@ -58,8 +62,7 @@ def _platform(socket: WebSocket[Any, Any, Any]) -> Platform:
 
 
 def _since(socket: WebSocket[Any, Any, Any]) -> int | None:
-    value = socket.query_params.get("since")
-    return int(value) if value and value.isdigit() else None
+    return parse_since(socket.query_params.get("since"))
 
 
 def _offered(socket: WebSocket[Any, Any, Any]) -> list[str]:
@@ -160,42 +163,86 @@ async def _serve(
             await socket.close(code=ending[0].code, reason=ending[0].reason)
 
 
+class _Refused(Exception):
+    """A stream that is not opened, and the close code and reason the client is told."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+Admission = Callable[[], Awaitable[tuple[str, Grant | None]]]
+
+
+async def _open(socket: WebSocket[Any, Any, Any], admit: Admission) -> None:
+    """Serve the channel ``admit`` grants (with the grant a signed-in stream ends with), or
+    refuse the socket saying why: 4401/4403/4404 as ``admit`` decides, 1013 when the database
+    that signing in or finding the gate needs is unavailable, as HTTP answers 503 (it ended
+    in an internal error, the socket refused with a bare 403)."""
+    try:
+        channel, grant = await admit()
+    except _Refused as refused:
+        await _refuse(socket, refused.code, refused.reason)
+        return
+    except Exception as error:
+        kind = unavailability(error)
+        if kind is None:
+            raise
+        await _refuse(socket, CLOSE_TRY_AGAIN, kind.description)
+        return
+    await _serve(socket, channel, grant)
+
+
+async def _gate_id(socket: WebSocket[Any, Any, Any], code: str) -> str:
+    gate_id = await _platform(socket).gate_id(code)
+    if gate_id is None:
+        raise _Refused(CLOSE_NOT_FOUND, "no such gate")
+    return gate_id
+
+
+async def _signed_in(socket: WebSocket[Any, Any, Any]) -> Principal:
+    principal = await _principal(socket)
+    if principal is None:
+        raise _Refused(CLOSE_UNAUTHORISED, "sign in first")
+    return principal
+
+
 @websocket("/ws/v1/gates/{code:str}/board")
 async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The public live board of a gate: no authentication, no personal data."""
-    if await _platform(socket).gate_id(code) is None:
-        await _refuse(socket, CLOSE_NOT_FOUND, "no such gate")
-        return
-    await _serve(socket, board_channel(code))
+
+    async def admit() -> tuple[str, Grant | None]:
+        await _gate_id(socket, code)
+        return board_channel(code), None
+
+    await _open(socket, admit)
 
 
 @websocket("/ws/v1/gates/{code:str}/officer")
 async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The queue and lanes of a gate for the officers who serve it."""
-    gate_id = await _platform(socket).gate_id(code)
-    if gate_id is None:
-        await _refuse(socket, CLOSE_NOT_FOUND, "no such gate")
-        return
-    principal = await _principal(socket)
-    if principal is None:
-        await _refuse(socket, CLOSE_UNAUTHORISED, "sign in first")
-        return
-    if refusal(principal, Action.WATCH_OFFICER_STREAM, at_gate(gate_id)) is not None:
-        await _refuse(socket, CLOSE_FORBIDDEN, "not an officer of this gate")
-        return
-    await _serve(socket, officer_channel(code), Grant.of(principal, gate_id))
+
+    async def admit() -> tuple[str, Grant | None]:
+        gate_id = await _gate_id(socket, code)
+        principal = await _signed_in(socket)
+        if refusal(principal, Action.WATCH_OFFICER_STREAM, at_gate(gate_id)) is not None:
+            raise _Refused(CLOSE_FORBIDDEN, "not an officer of this gate")
+        return officer_channel(code), Grant.of(principal, gate_id)
+
+    await _open(socket, admit)
 
 
 @websocket("/ws/v1/enterprise/vehicles")
 async def enterprise_socket(socket: WebSocket[Any, Any, Any]) -> None:
     """An enterprise's own vehicles, with their places in the queue and forecast call times."""
-    principal = await _principal(socket)
-    if principal is None:
-        await _refuse(socket, CLOSE_UNAUTHORISED, "sign in first")
-        return
-    if refusal(principal, Action.WATCH_ENTERPRISE_STREAM) is not None or not isinstance(
-        principal, EnterpriseUser | EnterpriseKey
-    ):
-        await _refuse(socket, CLOSE_FORBIDDEN, "an enterprise's stream")
-        return
-    await _serve(socket, enterprise_channel(principal.enterprise_id), Grant.of(principal))
+
+    async def admit() -> tuple[str, Grant | None]:
+        principal = await _signed_in(socket)
+        if refusal(principal, Action.WATCH_ENTERPRISE_STREAM) is not None or not isinstance(
+            principal, EnterpriseUser | EnterpriseKey
+        ):
+            raise _Refused(CLOSE_FORBIDDEN, "an enterprise's stream")
+        return enterprise_channel(principal.enterprise_id), Grant.of(principal)
+
+    await _open(socket, admit)

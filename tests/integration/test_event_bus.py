@@ -16,6 +16,7 @@ from services.app import create_app
 from tests.asgi import in_process_client
 from tests.e2e.server import free_port
 from tests.helpers import Api, tomorrow_at
+from tests.own_services import OwnRedis
 
 
 async def _client(settings: Settings, bus: RedisEventBus) -> AsyncIterator[httpx.AsyncClient]:
@@ -71,5 +72,33 @@ async def test_bookings_succeed_while_redis_is_unreachable_and_readiness_says_so
         assert ready.json() == {
             "database": "up",
             "bus": "down",
-            "detail": "the event bus (Redis) does not answer",
+            "detail": "the event bus (Redis) does not answer or takes no writes",
         }
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("backend", ["sqlite"])  # the bus's probe, not the database
+async def test_readiness_says_the_bus_is_down_while_redis_answers_but_refuses_writes(
+    settings: Settings,
+):
+    """Out of memory under ``noeviction``, or a master a failover made a replica (READONLY):
+    Redis still answers PING, but carries no event to another process and no board moves.
+    The test's own Redis: reconfiguring the machine's would disturb every other test."""
+    own = OwnRedis()
+    try:
+        control = redis_asyncio.Redis.from_url(own.url)
+        bus = RedisEventBus(own.url, stream=f"test:events:{uuid.uuid4()}")
+        async for client in _client(settings, bus):
+            assert (await client.get("/health/ready")).status_code == 200
+            refusals = [("CONFIG SET", "maxmemory", 1), ("REPLICAOF", "127.0.0.1", 1)]
+            restores = [("CONFIG SET", "maxmemory", 0), ("REPLICAOF", "NO", "ONE")]
+            for refuse, restore in zip(refusals, restores, strict=True):
+                await control.execute_command(*refuse)
+                ready = await client.get("/health/ready")
+                assert ready.status_code == 503, refuse
+                assert ready.json()["bus"] == "down"
+                await control.execute_command(*restore)
+                assert (await client.get("/health/ready")).status_code == 200
+        await control.aclose()
+    finally:
+        own.remove()
