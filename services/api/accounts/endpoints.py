@@ -24,6 +24,7 @@ from services.api.accounts.schemas import (
     UserCreate,
     UserView,
 )
+from services.api.contract import ADMIN, ANY, MANAGER, documented
 from services.api.dependencies import bearer_token
 from services.api.schemas import local
 from services.api.throttle import client_address, throttled_sign_in
@@ -34,36 +35,50 @@ class EnterpriseController(Controller):
     path = "/enterprises"
     tags = ["enterprises"]
 
-    @post(operation_id="createEnterprise")
+    @post(
+        operation_id="createEnterprise",
+        **documented("Register an enterprise", credentials=[ADMIN], problems=["already-exists"]),
+    )
     async def create_enterprise(
         self,
         data: JSONBody[EnterpriseCreate],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> EnterpriseView:
-        """Register an enterprise (administrator)."""
+        """Register an enterprise (exporter, importer, forwarder) by its tax code; then issue it
+        an API key (``issueApiKey``). 409 when the tax code is registered already."""
         principal.require_admin()
         new = service.NewEnterprise(data.name, data.tax_code, data.is_aeo, data.contact_email)
         return EnterpriseView.of(await service.create_enterprise(uow, new))
 
-    @get(operation_id="listEnterprises")
+    @get(operation_id="listEnterprises", **documented("List enterprises", credentials=[ADMIN]))
     async def list_enterprises(
         self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
     ) -> list[EnterpriseView]:
+        """Every enterprise registered on the platform."""
         principal.require_admin()
         return [EnterpriseView.of(e) for e in await service.list_enterprises(uow)]
 
-    @get("/{enterprise_id:str}", operation_id="getEnterprise")
+    @get(
+        "/{enterprise_id:str}",
+        operation_id="getEnterprise",
+        **documented("Read an enterprise", credentials=[MANAGER], problems=["not-found"]),
+    )
     async def get_enterprise(
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> EnterpriseView:
+        """One enterprise: its name, tax code, AEO status and contact."""
         principal.require_manager_of(enterprise_id)
         return EnterpriseView.of(await service.get_enterprise(uow, enterprise_id))
 
-    @post("/{enterprise_id:str}/api-keys", operation_id="issueApiKey")
+    @post(
+        "/{enterprise_id:str}/api-keys",
+        operation_id="issueApiKey",
+        **documented("Issue an API key", credentials=[MANAGER], problems=["not-found"]),
+    )
     async def issue_key(
         self,
         enterprise_id: FromPath[str],
@@ -77,17 +92,26 @@ class EnterpriseController(Controller):
         key, token = await service.issue_api_key(uow, enterprise_id, data.name, data.scope)
         return IssuedApiKey(key.id, key.name, data.scope, token, local(key.created_at))
 
-    @get("/{enterprise_id:str}/api-keys", operation_id="listApiKeys")
+    @get(
+        "/{enterprise_id:str}/api-keys",
+        operation_id="listApiKeys",
+        **documented("List the enterprise's API keys", credentials=[MANAGER]),
+    )
     async def list_keys(
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> list[ApiKeyView]:
+        """The enterprise's API keys, revoked ones included; never their tokens."""
         principal.require_manager_of(enterprise_id)
         return [ApiKeyView.of(k) for k in await service.list_api_keys(uow, enterprise_id)]
 
-    @delete("/{enterprise_id:str}/api-keys/{key_id:str}", operation_id="revokeApiKey")
+    @delete(
+        "/{enterprise_id:str}/api-keys/{key_id:str}",
+        operation_id="revokeApiKey",
+        **documented("Revoke an API key", credentials=[MANAGER], problems=["not-found"]),
+    )
     async def revoke_key(
         self,
         enterprise_id: FromPath[str],
@@ -96,6 +120,9 @@ class EnterpriseController(Controller):
         principal: NamedDependency[Principal],
         platform: NamedDependency[Platform],
     ) -> None:
+        """Revoke one of the enterprise's API keys: it stops working at once on this
+        process and within seconds on the others (GATE_STREAM_RECHECK_S), its open streams
+        closed."""
         principal.require_manager_of(enterprise_id)
         await service.revoke_api_key(uow, enterprise_id, key_id)
         # Committed before this process forgets the key, so that no request in between can
@@ -103,7 +130,15 @@ class EnterpriseController(Controller):
         await uow.commit()
         platform.api_keys.forget(key_id)
 
-    @post("/{enterprise_id:str}/users", operation_id="registerUser")
+    @post(
+        "/{enterprise_id:str}/users",
+        operation_id="registerUser",
+        **documented(
+            "Register a user of the enterprise",
+            credentials=[MANAGER],
+            problems=["not-found", "already-exists"],
+        ),
+    )
     async def register_user(
         self,
         enterprise_id: FromPath[str],
@@ -120,13 +155,18 @@ class EnterpriseController(Controller):
         new = service.NewUser(data.email, data.full_name, data.password, data.role)
         return UserView.of(await service.register_user(uow, enterprise_id, new))
 
-    @get("/{enterprise_id:str}/users", operation_id="listUsers")
+    @get(
+        "/{enterprise_id:str}/users",
+        operation_id="listUsers",
+        **documented("List the enterprise's users", credentials=[MANAGER]),
+    )
     async def list_users(
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> list[UserView]:
+        """The enterprise's users, with their roles; never their passwords."""
         principal.require_manager_of(enterprise_id)
         return [UserView.of(u) for u in await service.list_users(uow, enterprise_id)]
 
@@ -134,6 +174,7 @@ class EnterpriseController(Controller):
         "/{enterprise_id:str}/users/{user_id:str}/disable",
         operation_id="disableUser",
         status_code=200,
+        **documented("Disable a user", credentials=[MANAGER], problems=["not-found"]),
     )
     async def disable_user(
         self,
@@ -152,7 +193,11 @@ class SessionController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/sessions", operation_id="signIn")
+    @post(
+        "/sessions",
+        operation_id="signIn",
+        **documented("Sign in", problems=["unauthorised", "too-many-requests"]),
+    )
     async def sign_in(
         self,
         request: Request[Any, Any, Any],
@@ -160,27 +205,34 @@ class SessionController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> SessionView:
-        """Sign an enterprise user in; the token is used as 'Authorization: Bearer'. 429 with
-        Retry-After past GATE_SIGNIN_LIMIT_PER_ACCOUNT or _PER_ADDRESS attempts."""
+        """Sign an enterprise user or an officer in with e-mail and password; the answer's
+        token is sent as ``Authorization: Bearer`` until it expires. A wrong e-mail or
+        password is 401; past the sign-in limits (GATE_SIGNIN_LIMIT_PER_ACCOUNT,
+        GATE_SIGNIN_LIMIT_PER_ADDRESS) 429 with ``Retry-After``, even for the right password."""
         lifetime = timedelta(hours=platform.settings.session_hours)
         user_session, token = await throttled_sign_in(
             uow, platform, client_address(request), data.email, data.password, lifetime
         )
         return SessionView(token, local(user_session.expires_at))
 
-    @delete("/sessions/current", operation_id="signOut")
+    @delete(
+        "/sessions/current", operation_id="signOut", **documented("Sign out", credentials=[ANY])
+    )
     async def sign_out(
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> None:
-        """End this session on the server."""
+        """End the session whose token is sent, on the server: it stops working at once and
+        its open streams close. Any other credential is accepted and nothing happens."""
         token = bearer_token(request)
         if token is not None:
             await service.sign_out(uow, token)
 
-    @get("/me", operation_id="whoAmI")
+    @get("/me", operation_id="whoAmI", **documented("Who am I", credentials=[ANY]))
     async def me(self, principal: NamedDependency[Principal]) -> Me:
+        """What the credential sent is: its kind (``admin``, ``enterprise``, ``officer``,
+        ``device``), and for an enterprise its id, user and role. Useful to check a key."""
         role = principal.role.value if principal.role else None
         return Me(principal.kind.value, principal.enterprise_id, principal.user_id, role)

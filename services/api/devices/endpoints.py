@@ -14,6 +14,7 @@ from gate.devices.service import DeviceKind
 from gate.domain.slots import Direction
 from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
+from services.api.contract import ADMIN, documented
 from services.api.schemas import Input, Output, ShortText, local, local_or_none
 from services.platform import Platform
 
@@ -55,7 +56,10 @@ class DeviceController(Controller):
     path = "/gates/{code:str}/devices"
     tags = ["devices"]
 
-    @post(operation_id="registerDevice")
+    @post(
+        operation_id="registerDevice",
+        **documented("Register a gate device", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def register_device(
         self,
         code: FromPath[str],
@@ -63,22 +67,32 @@ class DeviceController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> IssuedDevice:
+        """Register a camera or kiosk at a gate; its key (in this answer only) signs its
+        check-ins."""
         principal.require_admin()
         new = service.NewDevice(data.name, data.kind, data.direction)
         device, token = await service.register_device(uow, code, new)
         return IssuedDevice(DeviceView.of(device), token)
 
-    @get(operation_id="listDevices")
+    @get(
+        operation_id="listDevices",
+        **documented("List a gate's devices", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def list_devices(
         self,
         code: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: NamedDependency[Principal],
     ) -> list[DeviceView]:
+        """The gate's devices, revoked ones included; never their keys."""
         principal.require_admin()
         return [DeviceView.of(d) for d in await service.list_devices(uow, code)]
 
-    @delete("/{device_id:str}", operation_id="revokeDevice")
+    @delete(
+        "/{device_id:str}",
+        operation_id="revokeDevice",
+        **documented("Revoke a device", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def revoke_device(
         self,
         code: FromPath[str],
@@ -87,6 +101,7 @@ class DeviceController(Controller):
         principal: NamedDependency[Principal],
         platform: NamedDependency[Platform],
     ) -> None:
+        """Revoke a device's key: its check-ins are refused from now on."""
         principal.require_admin()
         await service.revoke_device(uow, code, device_id)
         # Committed before this process forgets the key, so that no check-in in between can
