@@ -211,3 +211,64 @@ def test_every_answer_is_one_the_document_lists(world: World, credential: str) -
     assert not failures, "\n\n".join(failures)
     # The requests reached the handlers, not only the checks in front of them.
     assert any(200 <= status < 300 for status in statuses), sorted(set(statuses))
+
+
+# Anyone may call these; every other operation needs a credential.
+PUBLIC = {
+    "listGates",
+    "getGate",
+    "getAvailability",
+    "listClosures",
+    "getBoard",
+    "signIn",
+    "live",
+    "ready",
+    "describeProblemType",
+}
+
+
+def _operations(world: World) -> list[tuple[str, str, dict[str, Any]]]:
+    document = world.schema.raw_schema
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+
+
+def test_public_operations_carry_no_security_and_the_others_name_their_credentials(
+    world: World,
+) -> None:
+    assert "security" not in world.schema.raw_schema  # nothing inherited by every operation
+    for _, _, operation in _operations(world):
+        if operation["operationId"] in PUBLIC:
+            assert not operation.get("security"), operation["operationId"]
+        else:
+            assert operation.get("security") == [{"bearer": []}], operation["operationId"]
+            assert "**Credential**" in operation.get("description", ""), operation["operationId"]
+
+
+def test_answers_are_documented_as_sent(world: World) -> None:
+    """No JSON answer documented as a bare string (stored bytes replayed), no error in a shape
+    the API never sends (Litestar's own 400): every error is problem details."""
+    for method, path, operation in _operations(world):
+        where = f"{method.upper()} {path}"
+        for status, response in operation["responses"].items():
+            content = response.get("content") or {}
+            # Readiness answers 503 with what is down, for orchestrators: its own shape.
+            if int(status) >= 400 and operation["operationId"] != "ready":
+                assert list(content) == ["application/problem+json"], (where, status)
+            elif "application/json" in content:
+                schema = content["application/json"]["schema"]
+                assert schema != {"type": "string"}, (where, status)
+        if "requestBody" in operation:
+            assert {"400", "413", "415", "422"} <= set(operation["responses"]), where
+
+
+def test_summaries_are_written_for_a_partner(world: World) -> None:
+    """Not the handler's name (Litestar's default: ``CallNext``), a sentence of words."""
+    for _, _, operation in _operations(world):
+        summary = operation.get("summary", "")
+        assert " " in summary and summary.lower() != operation["operationId"].lower(), summary
+        assert operation.get("description"), operation["operationId"]
