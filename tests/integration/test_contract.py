@@ -1,7 +1,8 @@
 """The OpenAPI document is the contract: schemathesis sends requests generated from it to the
 app in this process (its ASGI support) with each kind of credential, and every answer must be
 one the document lists for that operation, of the documented content type and schema; none may
-be a 5xx.
+be a 5xx. Requests are generated as the document allows them and as it does not (schemathesis'
+negative mode: wrong types, missing fields), the latter answered with a documented 4xx.
 
 Bounded: SQLite only (what is checked is the document, not the storage), a few examples per
 operation, derandomised (the same requests every run). One app and one database for the
@@ -22,6 +23,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given
 from litestar import Litestar
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import get_client, shutdown_lifespans
 from schemathesis.specs.openapi.checks import (
@@ -41,7 +43,9 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 4
+EXAMPLES = 3
+# Requests the document allows, and requests it does not (each must be a documented 4xx).
+MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 GATE = "tan-thanh"
 
 
@@ -184,30 +188,32 @@ def test_every_answer_is_one_the_document_lists(world: World, credential: str) -
             operation = result.ok()
             names = {p.name for p in operation.path_parameters}
             known = {name: value for name, value in world.known.items() if name in names}
+            for mode in MODES:
 
-            @given(case=operation.as_strategy(path_parameters=known))
-            @hypothesis.settings(
-                max_examples=EXAMPLES,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
-            )
-            def run(case: Any) -> None:
-                # Only the credential under test: none generated from the document.
-                sent = {
-                    k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"
-                }
-                case.headers = sent
-                response = case.call(session=client, headers=headers)
-                statuses.append(response.status_code)
-                case.validate_response(response, checks=CHECKS)
+                @given(case=operation.as_strategy(mode, path_parameters=known))
+                @hypothesis.settings(
+                    max_examples=EXAMPLES,
+                    derandomize=True,
+                    database=None,
+                    deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+                )
+                def run(case: Any) -> None:
+                    # Only the credential under test: none generated from the document.
+                    sent = case.headers or {}
+                    case.headers = {k: v for k, v in sent.items() if k.lower() != "authorization"}
+                    response = case.call(session=client, headers=headers)
+                    statuses.append(response.status_code)
+                    case.validate_response(response, checks=CHECKS)
 
-            try:
-                run()
-            except Exception as error:
-                failures.append(f"{operation.label}: {str(error)[:2000]}")
+                try:
+                    run()
+                except hypothesis.errors.Unsatisfiable:
+                    # Negative mode: the operation takes nothing that could be sent wrong.
+                    assert mode is GenerationMode.NEGATIVE, operation.label
+                except Exception as error:
+                    failures.append(f"{operation.label} ({mode.value}): {str(error)[:2000]}")
     assert not failures, "\n\n".join(failures)
     # The requests reached the handlers, not only the checks in front of them.
     assert any(200 <= status < 300 for status in statuses), sorted(set(statuses))
