@@ -29,9 +29,10 @@ from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
 from services.api import api_router
+from services.api.contract import describe_problem_type
 from services.api.dependencies import DEPENDENCIES
 from services.api.health import live, ready
-from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
+from services.api.problems import EXCEPTION_HANDLERS
 from services.api.requests import check_request
 from services.boards.server import BoardServer
 from services.checkins import checkin_router
@@ -173,17 +174,24 @@ def assemble_app(platform: Platform) -> Litestar:
             title="Digital border-gate platform (Cửa khẩu số)",
             version="1.0.0",
             path="/schema",
+            # Each handler's docstring is its operation's description, written for partners.
+            use_handler_docstrings=True,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
                         type="http",
                         scheme="bearer",
-                        description="An API key (gk_…), a user session (gs_…) or the admin token",
+                        description=(
+                            "An enterprise's API key (gk_…), a user's or officer's session "
+                            "(gs_…), a gate device's key or the administrator's token; each "
+                            "operation names the kinds it takes"
+                        ),
                     )
                 }
             ),
-            security=[{"bearer": []}],
+            # No document-wide requirement: each operation that needs a credential says so
+            # (services/api/contract.py), so the public ones carry none.
         ),
         logging_config=None,
         debug=False,

@@ -8,6 +8,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 
 from gate.store.database import probe_writable
+from services.api.contract import documented
 from services.api.schemas import Output
 from services.platform import Platform
 
@@ -22,12 +23,34 @@ class Readiness(Output, omit_defaults=True):
     detail: str | None = None
 
 
-@get("/health/live", operation_id="live", tags=["health"], security=[], sync_to_thread=False)
-def live() -> dict[str, str]:
-    return {"status": "ok"}
+class Liveness(Output):
+    """``status``: always ``ok``."""
+
+    status: str
 
 
-@get("/health/ready", operation_id="ready", tags=["health"], security=[])
+@get(
+    "/health/live",
+    operation_id="live",
+    tags=["health"],
+    sync_to_thread=False,
+    **documented("Is the process alive", database=False),
+)
+def live() -> Liveness:
+    """200 while the process answers at all; asks nothing of the database or the bus."""
+    return Liveness("ok")
+
+
+@get(
+    "/health/ready",
+    operation_id="ready",
+    tags=["health"],
+    **documented(
+        "Can the process serve",
+        database=False,
+        answer=(503, Readiness, "Not ready: what is down (`database`, `bus`, `detail`)"),
+    ),
+)
 async def ready(platform: NamedDependency[Platform]) -> Response[Readiness]:
     """200 when the database and the bus take writes; 503 naming what does not. The database
     is probed with a write that changes nothing (``probe_writable``): a database that still

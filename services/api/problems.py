@@ -8,10 +8,9 @@ import re
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, ParameterKwarg
+from litestar.params import ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
 from gate.domain import errors
@@ -25,29 +24,37 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "/problems/"
 
 
+class FieldError(msgspec.Struct, omit_defaults=True):
+    """One thing wrong with the request, in a 422 ``validation`` problem's ``errors``:
+    ``message``; ``key``, the field or parameter as the client wrote it; ``source``, where it
+    was (``body``, ``query``, ``path``, ``header``)."""
+
+    message: str
+    key: str | None = None
+    source: str | None = None
+
+
 class Problem(msgspec.Struct, omit_defaults=True):
-    """RFC 9457 problem details, as every error of the API is answered (for the OpenAPI)."""
+    """RFC 9457 problem details, as every error of the API is answered (for the OpenAPI).
+
+    ``type`` is ``/problems/{code}``, documented there. Members beyond the RFC's appear on
+    some types: ``field`` (a refused value's name, ``validation``), ``errors`` (each thing
+    wrong when the request does not match the schema, ``validation``), ``reason`` (what is
+    wrong with the database, ``service-unavailable``), ``event_id`` (the device event a
+    problem in a check-in batch's ``answers`` is about), ``capacity`` (``slot-full``),
+    ``horizon_days`` (``invalid-slot``)."""
 
     type: str
     title: str
     status: int
     detail: str
     instance: str | None = None
-
-
-def problem_specs(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problems a route may answer."""
-    return {
-        status: ResponseSpec(
-            Problem,
-            description=", ".join(
-                sorted(p.code for p in PROBLEM_TYPES.values() if p.status == status)
-            ),
-            media_type=PROBLEM_MEDIA_TYPE,
-            generate_examples=False,
-        )
-        for status in statuses
-    }
+    field: str | None = None
+    errors: list[FieldError] | None = None
+    reason: str | None = None
+    event_id: str | None = None
+    capacity: int | None = None
+    horizon_days: int | None = None
 
 
 class ProblemType(msgspec.Struct, frozen=True):
@@ -265,16 +272,3 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: on_http_error,
     Exception: on_unexpected_error,
 }
-
-
-@get(
-    "/problems/{code:str}",
-    operation_id="describeProblemType",
-    tags=["problems"],
-    sync_to_thread=False,
-)
-def describe_problem_type(code: FromPath[str]) -> ProblemType:
-    """What a problem ``type`` means."""
-    if code not in PROBLEM_TYPES:
-        raise errors.NotFound(f"no problem type {code!r}")
-    return PROBLEM_TYPES[code]

@@ -20,6 +20,7 @@ truck's answer:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ from litestar.params import FromPath, JSONBody
 from gate.accounts import principal as who
 from gate.accounts.permissions import Action, at_gate, require
 from gate.authentication.service import authenticate
+from gate.checkins.judging import CheckinAnswer
 from gate.checkins.service import DeviceEvent, check_in, check_in_many
 from gate.devices.keys import KnownDevice
 from gate.domain.errors import EventIdReused, Unauthorised, ValidationFailed
@@ -38,9 +40,10 @@ from gate.domain.time import as_utc, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import Device, Gate
 from gate.store.unit_of_work import UnitOfWork
+from services.api.contract import DEVICE, documented
 from services.api.dependencies import bearer_token
 from services.api.idempotency import REPLAY_HEADER
-from services.api.problems import domain_error_answer
+from services.api.problems import Problem, domain_error_answer
 from services.api.schemas import Input
 from services.platform import Platform
 
@@ -70,6 +73,16 @@ class CheckinEvent(Input):
 
 class CheckinBatch(Input):
     events: Annotated[list[CheckinEvent], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+@dataclass
+class CheckinBatchAnswer:
+    """A batch's answers, one per event in the order sent: a check-in answer (``outcome``)
+    or, for an event_id reused with another event, a problem (``type``, ``event_id``). It
+    documents the bytes the handler joins (the answers are stored encoded); a dataclass, as
+    msgspec takes no untagged union of two Structs."""
+
+    answers: list[CheckinAnswer | Problem]
 
 
 def _device_event(data: CheckinEvent, now: datetime) -> DeviceEvent:
@@ -121,7 +134,16 @@ class CheckinController(Controller):
     path = "/gates/{code:str}/checkins"
     tags = ["check-in"]
 
-    @post(operation_id="checkIn", status_code=200)
+    @post(
+        operation_id="checkIn",
+        status_code=200,
+        **documented(
+            "Check a vehicle in",
+            credentials=[DEVICE],
+            answer=(200, CheckinAnswer, "How the vehicle was judged (a replay: the first answer)"),
+            problems=["not-found", "invalid-plate", "event-id-reused"],
+        ),
+    )
     async def check_in(
         self,
         request: Request[Any, Any, Any],
@@ -151,7 +173,17 @@ class CheckinController(Controller):
         headers = {REPLAY_HEADER: "true"} if replayed else None
         return Response(answer, media_type="application/json", headers=headers)
 
-    @post("/batch", operation_id="checkInBatch", status_code=200)
+    @post(
+        "/batch",
+        operation_id="checkInBatch",
+        status_code=200,
+        **documented(
+            "Check a device's backlog in",
+            credentials=[DEVICE],
+            answer=(200, CheckinBatchAnswer, "One answer per event, in the order sent"),
+            problems=["not-found", "invalid-plate"],
+        ),
+    )
     async def check_in_batch(
         self,
         request: Request[Any, Any, Any],

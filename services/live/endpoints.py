@@ -36,6 +36,7 @@ from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard, par
 from gate.live.projections import gate_state, public_board
 from gate.store.faults import unavailability
 from gate.store.unit_of_work import UnitOfWork
+from services.api.contract import documented
 from services.platform import Platform
 from services.web.session import session_token
 
@@ -46,7 +47,12 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN = 1013
 
 
-@get("/api/v1/gates/{code:str}/board", operation_id="getBoard", tags=["live"], security=[])
+@get(
+    "/api/v1/gates/{code:str}/board",
+    operation_id="getBoard",
+    tags=["live"],
+    **documented("A gate's public board", problems=["not-found"]),
+)
 async def get_board(
     code: FromPath[str], uow: NamedDependency[UnitOfWork], platform: NamedDependency[Platform]
 ) -> PublicBoard:

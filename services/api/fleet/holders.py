@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from gate.accounts.permissions import Action, acting_enterprise, require
@@ -15,6 +14,7 @@ from gate.domain.time import utc_now
 from gate.fleet import grants
 from gate.store.unit_of_work import UnitOfWork
 from gate.transfers import service as transfers
+from services.api.contract import ADMIN, ENTERPRISE, documented
 from services.api.dependencies import Caller
 from services.api.fleet.schemas import (
     GrantCreate,
@@ -24,7 +24,6 @@ from services.api.fleet.schemas import (
     TransferView,
 )
 from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.problems import problem_specs
 from services.platform import Platform
 
 IdempotencyKey = Annotated[
@@ -39,10 +38,12 @@ class GrantController(Controller):
 
     @post(
         operation_id="createVehicleGrant",
-        responses={
-            201: ResponseSpec(GrantGivenView, description="The grant", generate_examples=False),
-            **problem_specs(401, 403, 404, 409, 422),
-        },
+        **documented(
+            "Let a shipper book one of your vehicles",
+            credentials=[ENTERPRISE],
+            answer=(201, GrantGivenView, "The grant (a replay: the first answer)"),
+            problems=["not-found", "already-exists", "idempotency-key-reused"],
+        ),
     )
     async def create(
         self,
@@ -72,7 +73,11 @@ class GrantController(Controller):
             retention=platform.settings.idempotency_key_retention,
         )
 
-    @get("/given", operation_id="listGivenVehicleGrants")
+    @get(
+        "/given",
+        operation_id="listGivenVehicleGrants",
+        **documented("List the grants you gave", credentials=[ENTERPRISE]),
+    )
     async def list_given(
         self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[GrantGivenView]:
@@ -81,7 +86,11 @@ class GrantController(Controller):
         now = utc_now()
         return [GrantGivenView.of(r, now) for r in await grants.list_given(uow, holder_id)]
 
-    @get("/received", operation_id="listReceivedVehicleGrants")
+    @get(
+        "/received",
+        operation_id="listReceivedVehicleGrants",
+        **documented("List the grants you received", credentials=[ENTERPRISE]),
+    )
     async def list_received(
         self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[GrantReceivedView]:
@@ -90,7 +99,12 @@ class GrantController(Controller):
         now = utc_now()
         return [GrantReceivedView.of(r, now) for r in await grants.list_received(uow, grantee_id)]
 
-    @post("/{grant_id:str}/revoke", operation_id="revokeVehicleGrant", status_code=200)
+    @post(
+        "/{grant_id:str}/revoke",
+        operation_id="revokeVehicleGrant",
+        status_code=200,
+        **documented("Revoke a grant you gave", credentials=[ENTERPRISE], problems=["not-found"]),
+    )
     async def revoke(
         self,
         grant_id: FromPath[str],
@@ -110,10 +124,18 @@ class TransferController(Controller):
 
     @post(
         operation_id="transferVehicle",
-        responses={
-            201: ResponseSpec(TransferView, description="The transfer", generate_examples=False),
-            **problem_specs(401, 403, 404, 409, 422),
-        },
+        **documented(
+            "Transfer a vehicle to another holder",
+            credentials=[ADMIN],
+            answer=(201, TransferView, "The transfer (a replay: the first answer)"),
+            problems=[
+                "not-found",
+                "conflict",
+                "registration-mismatch",
+                "invalid-plate",
+                "idempotency-key-reused",
+            ],
+        ),
     )
     async def transfer(
         self,

@@ -14,6 +14,7 @@ from gate.accounts.permissions import Action, require
 from gate.domain.clearance import Agency
 from gate.officers import service
 from gate.store.unit_of_work import UnitOfWork
+from services.api.contract import ADMIN, documented
 from services.api.dependencies import Caller
 from services.api.schemas import Email, Input, Output, Password, ShortText, local
 
@@ -47,13 +48,22 @@ class OfficerController(Controller):
     path = "/officers"
     tags = ["officers"]
 
-    @post(operation_id="createOfficer")
+    @post(
+        operation_id="createOfficer",
+        **documented(
+            "Create an officer's account",
+            credentials=[ADMIN],
+            problems=["not-found", "already-exists"],
+        ),
+    )
     async def create_officer(
         self,
         data: JSONBody[OfficerCreate],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> OfficerView:
+        """An officer of an agency (border guard, customs, quarantine, gate operator) with the
+        gates they serve and a first password; they sign in with ``signIn``."""
         require(principal, Action.MANAGE_OFFICERS)
         new = service.NewOfficer(
             data.email, data.full_name, data.agency, data.password, tuple(data.gates)
@@ -68,7 +78,13 @@ class OfficerController(Controller):
             local(officer.created_at),
         )
 
-    @put("/{officer_id:str}/gates", operation_id="setOfficerGates")
+    @put(
+        "/{officer_id:str}/gates",
+        operation_id="setOfficerGates",
+        **documented(
+            "Set the gates an officer serves", credentials=[ADMIN], problems=["not-found"]
+        ),
+    )
     async def set_gates(
         self,
         officer_id: FromPath[str],
@@ -76,10 +92,17 @@ class OfficerController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> list[str]:
+        """Replace the gates an officer serves; answers their codes. Streams of a gate taken
+        away close (4403)."""
         require(principal, Action.MANAGE_OFFICERS)
         return await service.set_officer_gates(uow, officer_id, tuple(data.gates))
 
-    @post("/{officer_id:str}/disable", operation_id="disableOfficer", status_code=204)
+    @post(
+        "/{officer_id:str}/disable",
+        operation_id="disableOfficer",
+        status_code=204,
+        **documented("Disable an officer", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def disable(
         self,
         officer_id: FromPath[str],
