@@ -12,7 +12,6 @@ from datetime import timedelta
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from gate.accounts.access import Ending, Grant, ended
@@ -35,6 +34,7 @@ from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
 from services.api.requests import check_request
 from services.boards.server import BoardServer
 from services.checkin import checkin_router
+from services.docs import SwaggerDocs
 from services.headers import add_security_headers
 from services.platform import Platform
 from services.realtime import realtime_router
@@ -173,7 +173,7 @@ def assemble_app(platform: Platform) -> Litestar:
             title="Digital border-gate platform (Cửa khẩu số)",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[SwaggerDocs()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
