@@ -12,7 +12,6 @@ from datetime import timedelta
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from gate.accounts.access import Ending, Grant, ended
@@ -36,6 +35,7 @@ from services.api.problems import EXCEPTION_HANDLERS
 from services.api.requests import check_request
 from services.boards.server import BoardServer
 from services.checkins import checkin_router
+from services.docs import SwaggerDocs
 from services.headers import add_security_headers
 from services.live import realtime_router
 from services.platform import Platform
@@ -176,7 +176,7 @@ def assemble_app(platform: Platform) -> Litestar:
             path="/schema",
             # Each handler's docstring is its operation's description, written for partners.
             use_handler_docstrings=True,
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[SwaggerDocs()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
