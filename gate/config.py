@@ -22,6 +22,21 @@ def _positive(value: str) -> float:
     return number
 
 
+# The parts a process can serve (services/app.py mounts those it is asked for): the REST API,
+# device check-ins, websockets and the polled board, the boards' broadcast server (on
+# GATE_BOARDS_PORT), the pages people use.
+PARTS = ("api", "checkin", "realtime", "boards", "pages")
+
+
+def parse_parts(value: str) -> tuple[str, ...]:
+    """``"checkin,realtime"`` as parts in PARTS order; ValueError naming an unknown one."""
+    named = {part.strip() for part in value.split(",") if part.strip()}
+    unknown = named - set(PARTS)
+    if unknown or not named:
+        raise ValueError(f"parts are some of {', '.join(PARTS)} joined by ','; got {value!r}")
+    return tuple(part for part in PARTS if part in named)
+
+
 def _given(
     env: Mapping[str, str], name: str, attribute: str, parse: Callable[[str], Any]
 ) -> dict[str, Any]:
@@ -125,6 +140,13 @@ class Settings:
     # revoked, account disabled, officer moved off the gate) when no event says so at once,
     # and the longest another process remembers a revoked API or device key.
     stream_recheck_s: float = 2.0
+    # An inherited listening socket to serve on instead of binding host:port (``gate serve
+    # --fd``): a supervisor, or a test, binds first and hands the bound socket on.
+    listen_fd: int | None = None
+    # The same for the boards' broadcast server instead of boards_port (one worker only).
+    boards_fd: int | None = None
+    # What this process serves (a process per part in production, all of them embedded).
+    parts: tuple[str, ...] = PARTS
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -195,4 +217,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_BODY_TIMEOUT", "body_timeout_s", float),
     ("GATE_MAX_CONNECTIONS", "max_connections", int),
     ("GATE_STREAM_RECHECK_S", "stream_recheck_s", _positive),
+    ("GATE_PARTS", "parts", parse_parts),
+    ("GATE_LISTEN_FD", "listen_fd", int),
+    ("GATE_BOARDS_FD", "boards_fd", int),
 )

@@ -30,7 +30,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gate.config import Settings
-from services.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
+from services.common.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
 
 # The head of an API request is a few hundred bytes; h11's own default bound is 16 KiB.
 MAX_HEAD_BYTES = 16 * 1024

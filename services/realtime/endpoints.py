@@ -33,8 +33,8 @@ from gate.live.channels import board_channel, enterprise_channel, officer_channe
 from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
+from services.common.session import session_token
 from services.platform import Platform
-from services.web.session import session_token
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401

@@ -10,9 +10,9 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from gate.accounts.principal import Principal
+from services.common.session import read_cookie
 from services.web.csrf import token_for_page
 from services.web.i18n import LANG_COOKIE, Translator, pick_language
-from services.web.session import read_cookie
 
 
 def translator(request: Request[Any, Any, Any]) -> Translator:

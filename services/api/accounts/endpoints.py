@@ -24,9 +24,9 @@ from services.api.accounts.schemas import (
     UserCreate,
     UserView,
 )
-from services.api.dependencies import bearer_token
-from services.api.schemas import local
 from services.api.throttle import client_address, throttled_sign_in
+from services.common.dependencies import bearer_token
+from services.common.schemas import local
 from services.platform import Platform
 
 

@@ -14,7 +14,7 @@ from gate.devices.service import DeviceKind
 from gate.domain.slots import Direction
 from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
-from services.api.schemas import Input, Output, ShortText, local, local_or_none
+from services.common.schemas import Input, Output, ShortText, local, local_or_none
 from services.platform import Platform
 
 

@@ -21,8 +21,8 @@ from services.api.fleet.schemas import (
     TransferCreate,
     TransferView,
 )
-from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.problems import problem_specs
+from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.problems import problem_specs
 from services.platform import Platform
 
 IdempotencyKey = Annotated[

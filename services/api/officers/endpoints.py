@@ -14,7 +14,7 @@ from gate.accounts.principal import Principal
 from gate.domain.clearance import Agency
 from gate.officers import service
 from gate.store.unit_of_work import UnitOfWork
-from services.api.schemas import Email, Input, Output, Password, ShortText, local
+from services.common.schemas import Email, Input, Output, Password, ShortText, local
 
 GateCodes = Annotated[
     list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=50)

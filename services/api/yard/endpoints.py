@@ -32,8 +32,6 @@ from gate.store.tables import Booking, Lane
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.endpoints import IdempotencyKey
 from services.api.gates.schemas import LaneView
-from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.schemas import local, local_or_none
 from services.api.yard.schemas import (
     CallResult,
     DecisionCreate,
@@ -47,6 +45,8 @@ from services.api.yard.schemas import (
     YardVehicle,
     YardView,
 )
+from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.schemas import local, local_or_none
 from services.platform import Platform
 
 
