@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
+from typing import Any
 
-from gate.config import Settings
+from gate.config import PARTS, Settings, parse_parts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +22,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=None, help="default GATE_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default GATE_PORT or 8000")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--parts",
+        default=None,
+        help=f"what this process serves, some of {','.join(PARTS)} (default GATE_PARTS or all)",
+    )
+    serve.add_argument(
+        "--fd",
+        type=int,
+        default=None,
+        help="serve on this inherited listening socket, not --host/--port (default GATE_LISTEN_FD)",
+    )
 
     db = commands.add_parser("db", help="database schema and seed data")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -38,8 +51,20 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--once", action="store_true", help="print the board once and exit")
 
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        # Through the environment, as each worker process's app factory reads its settings.
+        if args.parts is not None:
+            try:
+                os.environ["GATE_PARTS"] = ",".join(parse_parts(args.parts))
+            except ValueError as error:
+                parser.error(str(error))
+        if args.fd is not None:
+            os.environ["GATE_LISTEN_FD"] = str(args.fd)
     settings = Settings.from_env()
     if args.command == "serve":
+        if settings.boards_fd is not None and args.workers > 1:
+            # Worker processes are spawned afresh and inherit no descriptor but uvicorn's own.
+            parser.error("GATE_BOARDS_FD serves the boards from one process: use --workers 1")
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "watch":
         from gate.live.terminal import watch as watch_board
@@ -193,6 +218,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     _prepare_data_dir(settings)
     host = host or settings.host
     port = port or settings.port
+    if settings.listen_fd is not None:
+        host, port = _bound_address(settings.listen_fd)
     if settings.auto_migrate:
         _upgrade(settings)
     if settings.seed:
@@ -204,9 +231,14 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         os.environ["GATE_SECRET_KEY"] = _kept_secret(settings, "secret-key")
     base = f"http://{host}:{port}"
     bus = "Redis" if settings.redis_url else "in-memory event bus"
+    boards_port = (
+        _bound_address(settings.boards_fd)[1]
+        if settings.boards_fd is not None
+        else settings.boards_port
+    )
     boards = (
-        f"  Public boards: ws://{host}:{settings.boards_port}/ws/v1/gates/<gate>/board\n"
-        if settings.boards_port
+        f"  Public boards: ws://{host}:{boards_port}/ws/v1/gates/<gate>/board\n"
+        if boards_port and "boards" in settings.parts
         else ""
     )
     print(
@@ -219,11 +251,17 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     )
     configure_logging()
     allow_many_connections()
+    # An inherited socket (GATE_LISTEN_FD) is already bound, so nothing can take its port
+    # between a supervisor's (or a test's) choice and this process's start.
+    listen: dict[str, Any] = (
+        {"fd": settings.listen_fd}
+        if settings.listen_fd is not None
+        else {"host": host, "port": port}
+    )
     uvicorn.run(
         "services.app:create_app",
         factory=True,
-        host=host,
-        port=port,
+        **listen,
         workers=workers,
         # Applied again by each worker uvicorn spawns (a fresh process): JSON there too.
         log_config=logging_config(),
@@ -233,6 +271,13 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         **server_options(settings),
     )
     return 0
+
+
+def _bound_address(fd: int) -> tuple[str, int]:
+    """The host and port the inherited listening socket ``fd`` is bound to."""
+    with socket.socket(fileno=os.dup(fd)) as bound:
+        host, port = bound.getsockname()[:2]
+    return str(host), int(port)
 
 
 def _safe_url(url: str) -> str:

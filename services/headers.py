@@ -29,8 +29,8 @@ from functools import lru_cache
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
+from services.common.session import SECURE_PREFIX, SESSION_COOKIE
 from services.platform import Platform
-from services.web.session import SECURE_PREFIX, SESSION_COOKIE
 
 PUBLIC_BOARD_MAX_AGE = 2
 _PUBLIC_BOARD = re.compile(r"^/api/v1/gates/[^/]+/board$")

@@ -34,7 +34,7 @@ from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from gate.config import Settings
-from services.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
+from services.common.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
 from services.headers import BARE_ANSWER_HEADERS
 
 # The head of an API request is a few hundred bytes; h11's own default bound is 16 KiB.

@@ -2,7 +2,7 @@
 that knows PostgreSQL's SQLSTATEs, SQLite's result codes and the socket errors in between.
 
 Every kind here is a condition of the database, not of the request: nothing was committed, and
-the same request may succeed once the condition goes (services/api/problems.py answers each
+the same request may succeed once the condition goes (services/common/problems.py answers each
 503 with a message that names it). The kinds and their sources:
 
 * ``starting-up``: SQLSTATE 57P03 ``cannot_connect_now`` while the server starts or recovers

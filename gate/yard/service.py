@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, literal, select, tuple_, update
+from sqlalchemy import select, update
 
 from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
@@ -18,19 +18,16 @@ from gate.domain.events import (
     VehicleCalled,
     VehicleRequeued,
 )
-from gate.domain.forecast import SERVICE_WINDOW, rate_from_count
 from gate.domain.queue import (
     QueueClass,
     QueueEntry,
     ServiceCycle,
     next_turn,
-    place_by_counts,
     service_order,
 )
 from gate.domain.slots import Direction
 from gate.store.database import conflict_insert
-from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
-from gate.store.types import UtcDateTime
+from gate.store.tables import Booking, Gate, Lane, QueueCursor
 from gate.store.unit_of_work import UnitOfWork
 
 # A called vehicle that misses its call a second time is a no-show.
@@ -90,41 +87,6 @@ async def ordered_queue(uow: UnitOfWork, gate: Gate, direction: Direction) -> Qu
     cycle = ServiceCycle.parse(gate.service_cycle)
     order = service_order([entry_of(b) for b in rows.values()], cycle, position)
     return QueueView([rows[e.id] for e in order], position)
-
-
-async def place_in_queue(uow: UnitOfWork, gate: Gate, booking: Booking) -> int | None:
-    """1-based place of a waiting vehicle; None once it has been called. Counted, not
-    computed by loading the queue: this runs on every check-in. One statement, so that the
-    counts and the vehicles ahead come from one snapshot while others check in at once."""
-    if booking.status != BookingStatus.ARRIVED.value or booking.queue_class is None:
-        return None
-    assert booking.arrived_at is not None
-    key = tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
-    mine = tuple_(
-        literal(booking.queue_behind),
-        literal(booking.slot_start, UtcDateTime()),
-        literal(booking.arrived_at, UtcDateTime()),
-        literal(booking.id),
-    )
-    ahead_of_me = case((key < mine, 1), else_=0)
-    rows = await uow.session.execute(
-        select(Booking.queue_class, func.count(), func.sum(ahead_of_me))
-        .where(
-            Booking.gate_id == gate.id,
-            Booking.direction == booking.direction,
-            Booking.status == BookingStatus.ARRIVED.value,
-        )
-        .group_by(Booking.queue_class)
-    )
-    counts: dict[QueueClass, int] = {}
-    ahead = 0
-    for queue_class, count, before in rows:
-        counts[QueueClass(queue_class or QueueClass.REGULAR)] = int(count)
-        if queue_class == booking.queue_class:
-            ahead = int(before or 0)
-    position = await cursor_position(uow, gate, Direction(booking.direction), lock=False)
-    cycle = ServiceCycle.parse(gate.service_cycle)
-    return place_by_counts(counts, QueueClass(booking.queue_class), ahead, cycle, position)
 
 
 async def lane_of_gate(uow: UnitOfWork, gate: Gate, lane_code: str) -> Lane:
@@ -225,38 +187,3 @@ async def sweep_missed_calls(uow: UnitOfWork, now: datetime) -> int:
         swept += 1
     await uow.session.flush()
     return swept
-
-
-async def predicted_call_at(
-    uow: UnitOfWork, gate: Gate, booking: Booking, position: int
-) -> datetime | None:
-    """When the forecast expects the vehicle at ``position`` to be called, judged from the
-    direction's measured service rate; recorded so the forecast's error can be measured.
-    One statement: it runs on every check-in."""
-    direction = booking.direction
-    arrived = booking.arrived_at
-    assert arrived is not None
-    calls = (
-        select(func.count())
-        .where(
-            Booking.gate_id == gate.id,
-            Booking.direction == direction,
-            Booking.called_at >= arrived - SERVICE_WINDOW,
-            Booking.called_at <= arrived,
-        )
-        .scalar_subquery()
-    )
-    lanes = (
-        select(func.count())
-        .where(Lane.gate_id == gate.id, Lane.direction == direction, Lane.is_open.is_(True))
-        .scalar_subquery()
-    )
-    planned = (
-        select(GateDirection.hourly_capacity)
-        .where(GateDirection.gate_id == gate.id, GateDirection.direction == direction)
-        .scalar_subquery()
-    )
-    counted, open_lanes, capacity = (await uow.session.execute(select(calls, lanes, planned))).one()
-    rate = rate_from_count(int(counted), capacity or 0, int(open_lanes))
-    minutes = rate.minutes_for(position - 1)
-    return None if minutes is None else arrived + timedelta(minutes=minutes)

@@ -16,8 +16,10 @@ buffer has drained: the same promise the hub makes to its queued viewers."""
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
@@ -64,25 +66,29 @@ class BoardServer:
         self._server: Server | None = None
         live.hub.broadcast = self._broadcast
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen on ``host:port`` (port 0: any free one); returns the port. Several
-        processes may listen on one port (the kernel spreads the viewers)."""
+    async def start(
+        self, host: str | None = None, port: int | None = None, sock: socket.socket | None = None
+    ) -> int:
+        """Listen on ``host:port`` (port 0: any free one), or on ``sock``, a socket already
+        bound (inherited: GATE_BOARDS_FD); returns the port. Several processes may listen on
+        one port (the kernel spreads the viewers), or share one inherited socket."""
         install_redaction()  # its log lines never carry a query string's secrets
+        where: dict[str, Any] = (
+            {"sock": sock} if sock is not None else {"host": host, "port": port, "reuse_port": True}
+        )
         self._server = await serve(
             self._serve,
-            host,
-            port,
+            **where,
             process_request=self._check_path,
             process_response=_secure,
             select_subprotocol=_select_subprotocol,
             compression=None,  # boards are small; deflate per viewer would cost the CPU
-            reuse_port=True,
             backlog=LISTEN_BACKLOG,
             ping_interval=PING_INTERVAL_S,
             max_size=self._max_message_bytes,  # viewers send nothing but control frames
         )
-        socket = next(iter(self._server.sockets))
-        return int(socket.getsockname()[1])
+        listening = next(iter(self._server.sockets))
+        return int(listening.getsockname()[1])
 
     async def stop(self) -> None:
         if self._server is not None:

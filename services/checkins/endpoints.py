@@ -40,11 +40,11 @@ from gate.domain.time import as_utc, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import Device, Gate
 from gate.store.unit_of_work import UnitOfWork
-from services.api.contract import DEVICE, documented
-from services.api.dependencies import bearer_token
-from services.api.idempotency import REPLAY_HEADER
-from services.api.problems import Problem, domain_error_answer
-from services.api.schemas import Input
+from services.common.contract import DEVICE, documented
+from services.common.dependencies import bearer_token
+from services.common.idempotency import REPLAY_HEADER
+from services.common.problems import Problem, domain_error_answer
+from services.common.schemas import Input
 from services.platform import Platform
 
 # Device clocks drift; an event from further in the future than this is refused, not guessed.

@@ -36,9 +36,9 @@ from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard, par
 from gate.live.projections import gate_state, public_board
 from gate.store.faults import unavailability
 from gate.store.unit_of_work import UnitOfWork
-from services.api.contract import documented
+from services.common.contract import documented
+from services.common.session import session_token
 from services.platform import Platform
-from services.web.session import session_token
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401

@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.e2e.server import free_port, running_platform
+from tests.e2e.server import listening, port_of, running_platform
 
 GATE = str(Path(sys.executable).with_name("gate"))
 HEADER_TIMEOUT_S = 1.0
@@ -37,12 +37,10 @@ class Served(NamedTuple):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    port, boards_port = free_port(), free_port()
+    listener, boards = listening(), listening()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATA_DIR=str(tmp_path_factory.mktemp("limits") / "data"),
-        GATE_PORT=str(port),
-        GATE_BOARDS_PORT=str(boards_port),
         GATE_SWEEP_SECONDS="0",
         GATE_HEADER_TIMEOUT=str(HEADER_TIMEOUT_S),
         GATE_BODY_TIMEOUT=str(BODY_TIMEOUT_S),
@@ -51,7 +49,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         GATE_WS_MAX_MESSAGE_BYTES=str(MAX_MESSAGE),
         GATE_MAX_CONNECTIONS=str(MAX_CONNECTIONS),
     )
-    with running_platform([GATE, "serve"], env, port):
+    port, boards_port = port_of(listener), port_of(boards)
+    with boards, running_platform([GATE, "serve"], env, listener, boards=boards):
         yield Served(port, boards_port)
 
 

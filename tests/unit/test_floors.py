@@ -93,7 +93,7 @@ def test_the_copy_keeps_every_contract_before_a_wrong_import_is_added(tree: Path
         # A package placed on no floor.
         ("gate/newarea/__init__.py", "", {"floors"}),
         # The core importing the web, or a web framework.
-        ("gate/bookings/web.py", "import services.api.schemas\n", {"web-on-top"}),
+        ("gate/bookings/web.py", "import services.common.schemas\n", {"web-on-top"}),
         ("gate/live/framework.py", "import litestar\n", {"web-on-top"}),
         # The web importing the command line.
         ("services/api/cli.py", "import gate.cli\n", {"cli-on-top"}),

@@ -25,10 +25,10 @@ from services.api.accounts.schemas import (
     UserCreate,
     UserView,
 )
-from services.api.contract import ADMIN, ANY, MANAGER, documented
-from services.api.dependencies import Caller, bearer_token
-from services.api.schemas import local
 from services.api.throttle import client_address, throttled_sign_in
+from services.common.contract import ADMIN, ANY, MANAGER, documented
+from services.common.dependencies import Caller, bearer_token
+from services.common.schemas import local
 from services.platform import Platform
 
 

@@ -27,14 +27,14 @@ from services.api.bookings.schemas import (
     BookingView,
     HistoryEntry,
 )
-from services.api.contract import ENTERPRISE, documented
-from services.api.dependencies import Caller
-from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.schemas import local
 from services.api.throttle import booking_write
+from services.common.contract import ENTERPRISE, documented
+from services.common.dependencies import Caller
+from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.schemas import local
 from services.platform import Platform
 
-# A client-chosen key that makes a write safe to retry (see services/api/idempotency.py).
+# A client-chosen key that makes a write safe to retry (see services/common/idempotency.py).
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(name="Idempotency-Key", required=False, min_length=1, max_length=200),

@@ -14,9 +14,9 @@ from gate.devices.service import DeviceKind
 from gate.domain.slots import Direction
 from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
-from services.api.contract import ADMIN, documented
-from services.api.dependencies import Caller
-from services.api.schemas import Input, Output, ShortText, local, local_or_none
+from services.common.contract import ADMIN, documented
+from services.common.dependencies import Caller
+from services.common.schemas import Input, Output, ShortText, local, local_or_none
 from services.platform import Platform
 
 

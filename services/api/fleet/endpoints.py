@@ -9,9 +9,9 @@ from litestar.params import FromPath, JSONBody
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.fleet import service
 from gate.store.unit_of_work import UnitOfWork
-from services.api.contract import ENTERPRISE, documented
-from services.api.dependencies import Caller
 from services.api.fleet.schemas import DriverCreate, DriverView, VehicleCreate, VehicleView
+from services.common.contract import ENTERPRISE, documented
+from services.common.dependencies import Caller
 
 
 class VehicleController(Controller):

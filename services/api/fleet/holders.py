@@ -14,8 +14,6 @@ from gate.domain.time import utc_now
 from gate.fleet import grants
 from gate.store.unit_of_work import UnitOfWork
 from gate.transfers import service as transfers
-from services.api.contract import ADMIN, ENTERPRISE, documented
-from services.api.dependencies import Caller
 from services.api.fleet.schemas import (
     GrantCreate,
     GrantGivenView,
@@ -23,7 +21,9 @@ from services.api.fleet.schemas import (
     TransferCreate,
     TransferView,
 )
-from services.api.idempotency import answer_idempotently, fingerprint
+from services.common.contract import ADMIN, ENTERPRISE, documented
+from services.common.dependencies import Caller
+from services.common.idempotency import answer_idempotently, fingerprint
 from services.platform import Platform
 
 IdempotencyKey = Annotated[

@@ -11,7 +11,7 @@ from gate.fleet.grants import GrantRow
 from gate.store.tables import Driver, Vehicle
 from gate.transfers.service import TransferDone
 from services.api.accounts.schemas import TaxCode
-from services.api.schemas import (
+from services.common.schemas import (
     CountryCode,
     Identifier,
     Input,

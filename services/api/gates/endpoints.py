@@ -15,8 +15,6 @@ from gate.domain.time import LOCAL_TZ, utc_now
 from gate.gates import service
 from gate.gates.calendar import gate_by_code
 from gate.store.unit_of_work import UnitOfWork
-from services.api.contract import ADMIN, documented
-from services.api.dependencies import Caller
 from services.api.gates.schemas import (
     Availability,
     CapacityOverride,
@@ -32,6 +30,8 @@ from services.api.gates.schemas import (
     SlotView,
     YardRulesView,
 )
+from services.common.contract import ADMIN, documented
+from services.common.dependencies import Caller
 from services.platform import Platform
 
 

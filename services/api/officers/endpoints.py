@@ -14,9 +14,9 @@ from gate.accounts.permissions import Action, require
 from gate.domain.clearance import Agency
 from gate.officers import service
 from gate.store.unit_of_work import UnitOfWork
-from services.api.contract import ADMIN, documented
-from services.api.dependencies import Caller
-from services.api.schemas import Email, Input, Output, Password, ShortText, local
+from services.common.contract import ADMIN, documented
+from services.common.dependencies import Caller
+from services.common.schemas import Email, Input, Output, Password, ShortText, local
 
 GateCodes = Annotated[
     list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=50)

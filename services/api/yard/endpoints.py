@@ -31,11 +31,7 @@ from gate.store.tables import Booking, Lane
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard import service as queue
 from services.api.bookings.endpoints import IdempotencyKey
-from services.api.contract import OFFICER, documented
-from services.api.dependencies import Caller
 from services.api.gates.schemas import LaneView
-from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.schemas import local, local_or_none
 from services.api.yard.schemas import (
     CallResult,
     DecisionCreate,
@@ -49,6 +45,10 @@ from services.api.yard.schemas import (
     YardVehicle,
     YardView,
 )
+from services.common.contract import OFFICER, documented
+from services.common.dependencies import Caller
+from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.schemas import local, local_or_none
 from services.platform import Platform
 
 

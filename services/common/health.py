@@ -8,8 +8,8 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 
 from gate.store.database import probe_writable
-from services.api.contract import documented
-from services.api.schemas import Output
+from services.common.contract import documented
+from services.common.schemas import Output
 from services.platform import Platform
 
 

@@ -2,7 +2,7 @@
 
 Litestar decodes a route's parameters with msgspec, which reads any RFC 3339 time, year 1 to
 9999 with any offset; the range the platform accepts (``gate.domain.time.accepted_instant``)
-is no msgspec constraint. Bodies check it as they are decoded (``services.api.schemas.Input``);
+is no msgspec constraint. Bodies check it as they are decoded (``services.common.schemas.Input``);
 parameters are checked here, before the handler's parameters are decoded, for every route
 from its signature, so a route added later with a time parameter is covered without a line
 of its own. A value msgspec would not read at all is left to Litestar's own 422.

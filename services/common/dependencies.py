@@ -31,11 +31,8 @@ async def provide_uow(
     the commit happens before the response is sent, so nothing is acknowledged uncommitted,
     and a failed commit becomes an error answer.
     """
-    # Reads, and routes that write through a unit of work of their own (the check-in group
-    # commit), take no write lock: on SQLite it would block that other transaction.
-    read_only = request.method in {"GET", "HEAD"} or bool(
-        request.route_handler.opt.get("read_only")
-    )
+    # Reads take no write lock (on SQLite it would serialise them behind every writer).
+    read_only = request.method in {"GET", "HEAD"}
     async with platform.unit_of_work(read_only=read_only) as uow:
         yield uow
         await uow.commit()

@@ -15,9 +15,9 @@ check-in, pages), so a route added later is covered without a line of its own.
   declares (``Idempotency-Key``) and every form field are held to ``gate.domain.text``. Path,
   query and header values are one line; form fields may hold line breaks, and the type they
   are decoded into (an API ``Input``) then says which of them may (``FREE_TEXT``). JSON bodies
-  are checked field by field as they are decoded (``services.api.schemas.Input``). Bearer
+  are checked field by field as they are decoded (``services.common.schemas.Input``). Bearer
   tokens are checked by their own grammar (``gate.accounts.credentials.split_token``).
-* **Times** in query parameters and headers: ``services.api.instants``.
+* **Times** in query parameters and headers: ``services.common.instants``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.types import RouteHandlerType
 
 from gate.domain.text import accepted_text
-from services.api.instants import check_time_parameters
+from services.common.instants import check_time_parameters
 
 MAX_JSON_DEPTH = 16
 JSON_TYPES = ("application/json",)

@@ -37,7 +37,7 @@ from litestar.openapi.spec import Operation, Reference
 from litestar.params import FromPath
 
 from gate.domain.errors import NotFound
-from services.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, Problem, ProblemType
+from services.common.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, Problem, ProblemType
 
 BEARER = "bearer"
 SECURED: list[dict[str, list[str]]] = [{BEARER: []}]

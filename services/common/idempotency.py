@@ -28,7 +28,7 @@ from gate.domain.time import utc_now
 from gate.store.database import conflict_insert
 from gate.store.tables import IdempotencyRecord
 from gate.store.unit_of_work import UnitOfWork
-from services.api.problems import PROBLEM_MEDIA_TYPE, domain_error_answer
+from services.common.problems import PROBLEM_MEDIA_TYPE, domain_error_answer
 
 MAX_KEY_LENGTH = 200
 REPLAY_HEADER = "Idempotent-Replayed"
