@@ -106,11 +106,7 @@ class Decided:
     judged: Judged
     final: Final
     answer: CheckinAnswer
-
-    @property
-    def booking(self) -> Booking | None:
-        """The booking the read's record names, if one stands."""
-        return booking_of(self.final)
+    booking: Booking | None  # the one its record names (``booking_of(final)``)
 
 
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:
@@ -133,7 +129,7 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
                 "record_device": item.judged.reader.id,
                 "record_event": item.judged.event.event_id,
                 "outcome": item.answer.outcome.value,
-                "booking_id": booking.id if (booking := item.booking) is not None else None,
+                "booking_id": item.booking.id if item.booking is not None else None,
                 "body": body,
             }
             for item, body in zip(decided, encoded, strict=True)
@@ -163,7 +159,7 @@ async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[
     _record(uow, moves, walk_ins.events)
     places = await queue_places(uow, gate, finals)
     return [
-        Decided(item, final, answer(item, final, place))
+        Decided(item, final, answer(item, final, place), booking_of(final))
         for item, final, place in zip(judged, finals, places, strict=True)
     ]
 

@@ -19,8 +19,13 @@ async def queue_places(uow: UnitOfWork, gate: Gate, finals: Sequence[Final]) -> 
     """Each read's place in the queue (None for a read not in the yard, or once called); each
     truck that joined now gets the forecast of its call, kept to measure the forecast's error
     later (one statement for the places, one for the rates, one UPDATE for the forecasts)."""
-    asked = [(b, i) for i, f in enumerate(finals) if wants_place(f) and (b := booking_of(f))]
-    joined = [(b, i) for i, f in enumerate(finals) if joined_queue(f) and (b := booking_of(f))]
+    asked: list[tuple[Booking, int]] = []
+    joined: list[tuple[Booking, int]] = []
+    for index, final in enumerate(finals):
+        if wants_place(final) and (booking := booking_of(final)) is not None:
+            asked.append((booking, index))
+            if joined_queue(final):
+                joined.append((booking, index))
     places_of = await places_in_queue(uow, gate, asked, joined)
     places: list[int | None] = [None] * len(finals)
     place_of_booking: dict[str, int | None] = {}  # where it was placed when it arrived

@@ -174,7 +174,7 @@ def booking_of(final: Final) -> Booking | None:
     match final:
         case TooEarly(booking=b) | AlreadyInYard(booking=b) | Arrives(booking=b):
             return b
-        case WalkInAdmitted(booking=b):
+        case WalkInAdmitted(booking=b):  # a new row, not one the batch loaded
             return b
         case Refused() | NeedsConfirmation():
             return None
