@@ -110,7 +110,7 @@ class Settings:
     # and a key reused after a day is a new request.
     idempotency_key_retention_hours: float = 24
     # Device event_id: a week. A camera's backlog older than two days is refused anyway
-    # (services/checkins MAX_EVENT_AGE), so every retry the check-in still accepts finds its
+    # (gate/domain/checkin.py MAX_EVENT_AGE), so every retry the check-in still accepts finds its
     # record; keep this above two days or a late retry would be acted on twice.
     device_event_retention_hours: float = 7 * 24
     # Limits (docs/architecture.md, "Limits"). Rates are in the notation of the `limits`

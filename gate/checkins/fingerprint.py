@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from gate.checkins.judging import DeviceEvent, normalise_code
+from gate.checkins.reads import DeviceEvent, normalise_code
 from gate.domain.plates import normalise_plate
 from gate.domain.time import as_utc
 

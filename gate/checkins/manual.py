@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from gate.checkins.judging import CheckinAnswer, DeviceEvent, Reader
+from gate.checkins.answers import CheckinAnswer
+from gate.checkins.reads import DeviceEvent, Reader
 from gate.checkins.service import decide
 from gate.domain.checkin import CheckinOutcome
 from gate.domain.errors import Conflict, NotFound, ValidationFailed
@@ -73,10 +74,9 @@ async def check_in_by_hand(
         trailer_plate=request.trailer_plate,
     )
     reader = Reader(actor.id or "officer", direction, actor, by_hand=True)
-    verdicts, answers = await decide(uow, gate, [(reader, event)])
-    (verdict,), (answer,) = verdicts, answers
-    if pending is not None and answer.outcome is not CheckinOutcome.REFUSED:
+    (decided,) = await decide(uow, gate, [(reader, event)])
+    if pending is not None and decided.answer.outcome is not CheckinOutcome.REFUSED:
         pending.resolved_at, pending.resolved_by = now, actor.id
-        pending.booking_id = verdict.booking.id if verdict.booking is not None else None
+        pending.booking_id = booking.id if (booking := decided.booking) is not None else None
         await uow.session.flush()
-    return answer
+    return decided.answer

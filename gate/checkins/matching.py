@@ -16,6 +16,8 @@ is an unreadable plate.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,30 +26,47 @@ from gate.domain.plates import MAX_PLATE_INPUT, mask_plate, normalise_plate, par
 from gate.store.tables import Booking
 
 if TYPE_CHECKING:
-    from gate.checkins.judging import DeviceEvent, Judged
+    from gate.checkins.reads import DeviceEvent
 
 # Beyond this many, a pending read lists the first ones: an officer can type the plate.
 MAX_CANDIDATES = 10
 
 
-@dataclass
+@dataclass(frozen=True)
 class Known:
-    """The bookings a batch can touch, as loaded (and locked) by the service."""
+    """The bookings a batch can touch, as loaded (and locked) by the service; judging reads
+    them and never changes them (what earlier reads of the batch did is in ``SoFar``)."""
 
-    by_code: dict[str, Booking]
-    by_plate: dict[str, Booking]  # active ones, by tractor and by trailer plate
-    aeo_enterprises: set[str]
+    by_code: Mapping[str, Booking]
+    by_plate: Mapping[str, Booking]  # active ones, by tractor and by trailer plate
+    aeo_enterprises: AbstractSet[str]
     # Active bookings of this gate by the folded keys of their plates: only for the reads
     # that named no booking exactly.
-    by_fold: dict[str, list[Booking]] = field(default_factory=dict)
-    walk_ins: dict[str, Judged] = field(default_factory=dict)  # plate -> its first read
-    walk_in_trailers: set[str] = field(default_factory=set)
+    by_fold: Mapping[str, list[Booking]] = field(default_factory=dict)
 
-    def forget(self, booking: Booking) -> None:
+
+@dataclass
+class SoFar:
+    """What the reads judged so far in a batch changed, for the ones after them: bookings
+    that arrived or lapsed, and the walk-ins made. Judging's own running state, kept while
+    it folds over the batch; its verdicts are what leaves it."""
+
+    arrived: set[str] = field(default_factory=set)  # booking ids
+    lapsed: set[str] = field(default_factory=set)  # booking ids, ended in this batch
+    freed: set[str] = field(default_factory=set)  # the lapsed bookings' plates
+    walk_ins: dict[str, int] = field(default_factory=dict)  # plate -> index of its first read
+    walk_in_trailers: set[str] = field(default_factory=set)  # trailers a walk-in claimed
+
+    def booked(self, plate: str, known: Known) -> Booking | None:
+        """The active booking holding ``plate`` (as tractor or trailer) now."""
+        return None if plate in self.freed else known.by_plate.get(plate)
+
+    def lapse(self, booking: Booking) -> None:
         """The booking ended in this batch: its plates are free again."""
-        self.by_plate.pop(booking.plate, None)
+        self.lapsed.add(booking.id)
+        self.freed.add(booking.plate)
         if booking.trailer_plate is not None:
-            self.by_plate.pop(booking.trailer_plate, None)
+            self.freed.add(booking.trailer_plate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +85,11 @@ def read_of(raw: str) -> str:
     return normalise_plate(raw[: MAX_PLATE_INPUT * 2])
 
 
-def fuzzy_key(raw: str, known: Known) -> str | None:
+def fuzzy_key(raw: str, by_plate: Mapping[str, Booking]) -> str | None:
     """The folded key to look the read up among the expected trucks, or None when the read
     named a booking exactly (the hot path) or cannot be a plate at all."""
     options = readings(raw)
-    if not options or any(plate in known.by_plate for plate in options):
+    if not options or any(plate in by_plate for plate in options):
         return None
     return fold(read_of(raw))
 
@@ -79,25 +98,28 @@ def _distinct(bookings: list[Booking]) -> list[Booking]:
     return list({booking.id: booking for booking in bookings}.values())
 
 
-def match_read(raw: str, direction: str | None, known: Known, fuzzy: bool = True) -> Match:
-    """The truck a plate read names (see the module's docstring for the order)."""
+def match_read(
+    raw: str, direction: str | None, known: Known, so_far: SoFar, fuzzy: bool = True
+) -> Match:
+    """The truck a plate read names (see the module's docstring for the order), after what
+    the batch's earlier reads changed (``so_far``)."""
     read = read_of(raw)
     options = sorted(readings(raw))
-    booked = _distinct([known.by_plate[plate] for plate in options if plate in known.by_plate])
+    booked = _distinct([b for plate in options if (b := so_far.booked(plate, known)) is not None])
     if len(booked) == 1:
         (booking,) = booked
         return Match(booking, booking.plate, corrected=read not in _plates_of(booking))
     if booked:
         return Match(candidates=tuple(booked[:MAX_CANDIDATES]))
     for plate in options:
-        if plate in known.walk_ins:
+        if plate in so_far.walk_ins:
             return Match(plate=plate, corrected=plate != read)
     if fuzzy and options:
         expected = _distinct(
             [
                 booking
                 for booking in known.by_fold.get(fold(read), [])
-                if booking.active_plate is not None and direction in (None, booking.direction)
+                if booking.id not in so_far.lapsed and direction in (None, booking.direction)
             ]
         )
         if len(expected) == 1:

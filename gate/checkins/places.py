@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from gate.checkins.judging import Judged, answer_for, no_room
-from gate.domain.checkin import CheckinOutcome
+from gate.checkins.moves import Moves, admit_walk_in
+from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
+from gate.checkins.verdicts import no_room as no_room_for
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
@@ -29,50 +31,75 @@ _WALK_IN_COLUMNS = (
 )
 
 
-async def move_places(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged]) -> None:
-    """Give back the places of lapsed bookings (``released_slot``) and give the walk-ins
-    places in their hours, first come first served; store the walk-ins that got one.
+@dataclass(frozen=True, slots=True)
+class WalkInPlaces:
+    """What became of each walk-in (by batch index): admitted with its new booking, refused
+    for want of room, or found in the yard (another process checked the truck in at the same
+    moment); and the events of those admitted."""
+
+    finals: dict[int, Final]
+    events: dict[int, Moves]
+
+
+async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> WalkInPlaces:
+    """Give back the places of lapsed bookings and give the walk-ins places in their hours,
+    first come first served; store the walk-ins that got one.
 
     The slot rows of both are taken in one pass by id: a batch that freed 05:00 and then
     locked the walk-ins' 08:00 deadlocked with a reschedule of another 05:00 booking into
     08:00 (which locks by id) whenever 08:00's id was the lower. The rows stay locked to the
     commit; the caller has locked every booking it moves before (bookings before slots)."""
-    released = Counter(v.released_slot for v in verdicts if v.released_slot is not None)
-    by_hour: dict[tuple[str, datetime], list[Judged]] = {}
-    for verdict in verdicts:
-        if verdict.walk_in is not None:
-            key = (verdict.walk_in.direction, verdict.walk_in.slot_start)
-            by_hour.setdefault(key, []).append(verdict)
+    released: Counter[str] = Counter()
+    by_hour: dict[tuple[str, datetime], list[int]] = {}
+    for index, item in enumerate(judged):
+        verdict = item.verdict
+        if isinstance(verdict, Refused | WalkIn) and verdict.lapsed is not None:
+            released[verdict.lapsed.slot_id] += 1
+        if isinstance(verdict, WalkIn):
+            by_hour.setdefault((verdict.direction, verdict.hour), []).append(index)
     # Materialising an hour's row locks nothing another transaction holds (ON CONFLICT DO
     # NOTHING), so it is done before the row locks, in a fixed order of its own.
-    waiting_in: dict[str, list[Judged]] = {}
+    waiting_in: dict[str, list[int]] = {}
     for (direction, start), waiting in sorted(by_hour.items()):
         slot_id = await ensure_slot(uow, gate, Direction(direction), start)
         waiting_in.setdefault(slot_id, []).extend(waiting)
-    stored: list[Judged] = []
-    slot_of: dict[str, str] = {}
+    finals: dict[int, Final] = {}
+    admitted: dict[int, tuple[Booking, Moves]] = {}
     for slot_id in sorted(released.keys() | waiting_in.keys()):
         if released[slot_id]:
             await release_place(uow, slot_id, released[slot_id])
         waiting = waiting_in.get(slot_id, [])
         granted = await take_places(uow, slot_id, len(waiting)) if waiting else 0
-        for verdict in waiting[granted:]:
-            no_room(verdict)
-        for verdict in waiting[:granted]:
-            assert verdict.walk_in is not None and verdict.booking is not None
-            verdict.booking.slot_id = slot_id
-            verdict.walk_in.granted = True
-            slot_of[verdict.booking.id] = slot_id
-            stored.append(verdict)
-    if stored:
-        await _store_walk_ins(uow, stored, slot_of)
+        for index in waiting[:granted]:
+            admitted[index] = admit_walk_in(gate, judged[index], _walk_in(judged[index]), slot_id)
+        for index in waiting[granted:]:
+            walk_in = _walk_in(judged[index])
+            finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
+    events: dict[int, Moves] = {}
+    if admitted:
+        stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+        lost = {
+            index: booking for index, (booking, _) in admitted.items() if booking.id not in stored
+        }
+        finals |= await _lost_races(uow, lost)
+        for index, (booking, moves) in admitted.items():
+            if index not in lost:
+                finals[index], events[index] = WalkInAdmitted(booking), moves
+    return WalkInPlaces(finals, events)
 
 
-async def _store_walk_ins(uow: UnitOfWork, stored: list[Judged], slot_of: dict[str, str]) -> None:
+def _walk_in(item: Judged) -> WalkIn:
+    assert isinstance(item.verdict, WalkIn)
+    return item.verdict
+
+
+async def _store_walk_ins(uow: UnitOfWork, bookings: list[Booking]) -> set[str]:
+    """Insert the walk-ins' bookings in one statement; the ids of those stored (a truck
+    another process checked in meanwhile holds its plate: that row is not inserted)."""
     now = utc_now()
-    rows = [_walk_in_row(verdict.booking, now) for verdict in stored if verdict.booking]
+    rows = [_walk_in_row(booking, now) for booking in bookings]
     table = table_of(Booking)
-    inserted = set(
+    return set(
         await uow.session.scalars(
             conflict_insert(uow.session)(table)
             .on_conflict_do_nothing(index_elements=["active_plate"])
@@ -80,9 +107,6 @@ async def _store_walk_ins(uow: UnitOfWork, stored: list[Judged], slot_of: dict[s
             rows,
         )
     )
-    lost = [verdict for verdict in stored if verdict.booking and verdict.booking.id not in inserted]
-    if lost:
-        await _lost_races(uow, lost, slot_of)
 
 
 def _walk_in_row(booking: Booking, now: datetime) -> dict[str, object]:
@@ -91,17 +115,15 @@ def _walk_in_row(booking: Booking, now: datetime) -> dict[str, object]:
     return row
 
 
-async def _lost_races(uow: UnitOfWork, lost: Sequence[Judged], slot_of: dict[str, str]) -> None:
+async def _lost_races(uow: UnitOfWork, lost: dict[int, Booking]) -> dict[int, Final]:
     """Walk-ins whose truck another device (another process) checked in at the same moment:
     that check-in stands, this read finds the truck in the yard and gives its place back."""
-    freed: dict[str, int] = {}
-    for verdict in lost:
-        assert verdict.booking is not None
-        slot_id = slot_of[verdict.booking.id]
-        freed[slot_id] = freed.get(slot_id, 0) + 1
+    if not lost:
+        return {}
+    freed = Counter(booking.slot_id for booking in lost.values())
     for slot_id, count in sorted(freed.items()):
         await release_places(uow, slot_id, count)
-    plates = [verdict.booking.plate for verdict in lost if verdict.booking is not None]
+    plates = [booking.plate for booking in lost.values()]
     # Read, not locked: the winners are only described in the answers, and locking a booking
     # after the slot rows would break the lock order (bookings before slots).
     winners = {
@@ -110,8 +132,4 @@ async def _lost_races(uow: UnitOfWork, lost: Sequence[Judged], slot_of: dict[str
             select(Booking).where(Booking.active_plate.in_(plates)).order_by(Booking.id)
         )
     }
-    for verdict in lost:
-        assert verdict.booking is not None
-        existing = winners[verdict.booking.plate]
-        verdict.walk_in, verdict.admitted, verdict.booking = None, False, existing
-        verdict.answer = answer_for(verdict.event, CheckinOutcome.ALREADY_IN_YARD, existing)
+    return {index: AlreadyInYard(winners[booking.plate]) for index, booking in lost.items()}

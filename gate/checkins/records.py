@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
-from gate.checkins.judging import DeviceEvent
+from gate.checkins.reads import DeviceEvent
 from gate.domain.errors import EventIdReused
 from gate.domain.time import utc_now
 from gate.store.database import conflict_insert

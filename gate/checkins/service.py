@@ -10,40 +10,36 @@ are still decided one after the other, in order, exactly as if they had come alo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import msgspec
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
-from sqlalchemy.orm.attributes import InstrumentedAttribute, set_committed_value
+from sqlalchemy import bindparam, update
 
+from gate.checkins.answers import CheckinAnswer, answer
 from gate.checkins.fingerprint import event_fingerprint
-from gate.checkins.judging import (
-    CheckinAnswer,
-    DeviceEvent,
-    Judged,
-    Reader,
-    answer_for,
-    judge,
-    wanted_plates_and_codes,
-)
-from gate.checkins.matching import Known, fuzzy_key
+from gate.checkins.judging import judge_batch
+from gate.checkins.loading import load
 from gate.checkins.matching import read_of as normalise_read
+from gate.checkins.moves import Moves, move_bookings
 from gate.checkins.places import move_places
+from gate.checkins.reads import DeviceEvent, Reader
 from gate.checkins.records import Key, Read, claim, reused, stored_answers
-from gate.domain.checkin import CheckinOutcome, RefusalReason
+from gate.checkins.standing import queue_places
+from gate.checkins.verdicts import Final, Judged, NeedsConfirmation, booking_of, settle
 from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
-from gate.domain.plate_reads import CONFUSABLE, fold
 from gate.domain.time import utc_now
-from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate, PendingRead
+from gate.store.tables import Booking, CheckinRecord, Device, Gate, PendingRead
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
-from gate.yard.places import places_in_queue, predicted_call, service_rates
 
 __all__ = [
     "Answered",
     "CheckinAnswer",
+    "Decided",
     "DeviceEvent",
+    "Read",
     "Reader",
     "Result",
     "check_in",
@@ -103,9 +99,19 @@ async def check_in_many(
     return results
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One read acted on: what judging made of it, its final verdict, and its answer."""
+
+    judged: Judged
+    final: Final
+    answer: CheckinAnswer
+    booking: Booking | None  # the one its record names (``booking_of(final)``)
+
+
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:
-    verdicts, answers = await decide(uow, gate, [(Reader.of(d), event) for d, event in reads])
-    encoded = [_encoder.encode(answer) for answer in answers]
+    decided = await decide(uow, gate, [(Reader.of(d), event) for d, event in reads])
+    encoded = [_encoder.encode(item.answer) for item in decided]
     records = table_of(CheckinRecord)
     await uow.session.execute(
         update(records)
@@ -120,201 +126,72 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
         ),
         [
             {
-                "record_device": verdict.reader.id,
-                "record_event": verdict.event.event_id,
-                "outcome": answer.outcome.value,
-                "booking_id": verdict.booking.id if verdict.booking is not None else None,
+                "record_device": item.judged.reader.id,
+                "record_event": item.judged.event.event_id,
+                "outcome": item.answer.outcome.value,
+                "booking_id": item.booking.id if item.booking is not None else None,
                 "body": body,
             }
-            for verdict, answer, body in zip(verdicts, answers, encoded, strict=True)
+            for item, body in zip(decided, encoded, strict=True)
         ],
     )
     return encoded
 
 
-async def decide(
-    uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]
-) -> tuple[list[Judged], list[CheckinAnswer]]:
+async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[Decided]:
     """Judge and act on reads of one gate, in order: bookings moved, walk-ins stored, reads
-    that fit several trucks left for the officers, events recorded; each verdict with its
-    answer. Shared by the devices' check-in and the officers' check-in by hand."""
-    known = await _load(uow, gate, reads)
-    verdicts = [judge(gate, reader, event, known) for reader, event in reads]
+    that fit several trucks left for the officers, events recorded; each read with its
+    answer. Shared by the devices' check-in and the officers' check-in by hand.
+
+    Named phases, each taking what the ones before made and changing none of it: load (and
+    lock) the bookings the reads name; judge each read in memory (``judge_batch``, which
+    matches the read to a truck first); move the booked trucks' rows; take and give back slot
+    places, storing the walk-ins that got one; settle each read's final verdict; leave the
+    reads that fit several trucks for the officers; record the events; find each truck's
+    place in the queue; build the answers."""
+    known = await load(uow, gate, reads)
+    judged = judge_batch(gate, reads, known)
+    moves = move_bookings(gate, judged)
     await uow.session.flush()  # the booked vehicles' moves (rows locked), before the slots'
-    await move_places(uow, gate, verdicts)
-    _second_reads_of_walk_ins(verdicts)
-    await _leave_for_officers(uow, gate, verdicts)
-    answers = await _with_queue_places(uow, gate, verdicts)
-    for verdict in verdicts:
-        for event in verdict.events:
-            uow.record(event)
-        if verdict.walk_in is not None:
-            for event in verdict.walk_in.events:
-                uow.record(event)
-    return verdicts, answers
+    walk_ins = await move_places(uow, gate, judged)
+    finals = settle(judged, walk_ins.finals)
+    await _leave_for_officers(uow, gate, judged)
+    _record(uow, moves, walk_ins.events)
+    places = await queue_places(uow, gate, finals)
+    return [
+        Decided(item, final, answer(item, final, place), booking_of(final))
+        for item, final, place in zip(judged, finals, places, strict=True)
+    ]
 
 
-async def _load(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> Known:
-    """Every booking the events name by either plate or code, locked in id order: two
-    devices reading one truck at once take turns (PostgreSQL; SQLite serialises writers
-    anyway). Then, only for reads that named none, the gate's active bookings whose plates
-    fold to the same key (one more statement, and none on the hot path)."""
-    plates, codes = wanted_plates_and_codes([event for _, event in reads])
-    found: list[Booking] = []
-    if plates or codes:
-        query = (
-            select(Booking)
-            .where(
-                or_(
-                    Booking.active_plate.in_(plates),
-                    Booking.active_trailer_plate.in_(plates),
-                    Booking.code.in_(codes),
-                )
-            )
-            .order_by(Booking.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        found = list(await uow.session.scalars(query))
-    by_plate = {b.active_plate: b for b in found if b.active_plate is not None}
-    by_plate |= {b.active_trailer_plate: b for b in found if b.active_trailer_plate is not None}
-    known = Known(by_code={b.code: b for b in found}, by_plate=by_plate, aeo_enterprises=set())
-    keys = {
-        key
-        for reader, event in reads
-        if not reader.by_hand and event.booking_code is None
-        if (key := fuzzy_key(event.plate or "", known)) is not None
-    }
-    expected: list[Booking] = []
-    if keys:
-        query = (
-            select(Booking)
-            .where(
-                Booking.gate_id == gate.id,
-                Booking.active_plate.is_not(None),
-                or_(
-                    _folded(Booking.active_plate).in_(keys),
-                    _folded(Booking.active_trailer_plate).in_(keys),
-                ),
-            )
-            .order_by(Booking.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        expected = list(await uow.session.scalars(query))
-    for booking in expected:
-        for plate in (booking.active_plate, booking.active_trailer_plate):
-            if plate is not None:
-                known.by_fold.setdefault(fold(plate), []).append(booking)
-    enterprises = {b.enterprise_id for b in [*found, *expected] if b.enterprise_id is not None}
-    if enterprises:
-        known.aeo_enterprises = set(
-            await uow.session.scalars(
-                select(Enterprise.id).where(
-                    Enterprise.id.in_(enterprises), Enterprise.is_aeo.is_(True)
-                )
-            )
-        )
-    return known
-
-
-def _folded(column: InstrumentedAttribute[str | None]) -> ColumnElement[str | None]:
-    """``gate.domain.plate_reads.fold`` in SQL (REPLACE exists on both databases)."""
-    folded: ColumnElement[str | None] = column.expression
-    for digit, letters in CONFUSABLE.items():
-        for letter in letters:
-            folded = func.replace(folded, letter, digit)
-    return folded
-
-
-async def _leave_for_officers(uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged]) -> None:
+async def _leave_for_officers(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> None:
     """Reads that fit several expected trucks wait for an officer: a pending read each, and an
     event that tells the officers' board. An officer's own read never waits for an officer."""
-    for verdict in verdicts:
-        if not verdict.candidates or verdict.reader.by_hand:
+    for item in judged:
+        verdict = item.verdict
+        if not isinstance(verdict, NeedsConfirmation) or item.reader.by_hand:
             continue
         pending = PendingRead(
             gate_id=gate.id,
-            direction=verdict.reader.direction,
-            device_id=verdict.reader.id,
-            event_id=verdict.event.event_id,
-            plate_read=normalise_read(verdict.event.plate or ""),
+            direction=item.reader.direction,
+            device_id=item.reader.id,
+            event_id=item.event.event_id,
+            plate_read=normalise_read(item.event.plate or ""),
             candidate_ids=" ".join(b.id for b in verdict.candidates),
-            observed_at=verdict.event.observed_at,
+            observed_at=item.event.observed_at,
         )
         uow.session.add(pending)
         await uow.session.flush()
         uow.record(
             ReadNeedsConfirmation(
-                gate=gate.code, direction=verdict.reader.direction, pending_read_id=pending.id
+                gate=gate.code, direction=item.reader.direction, pending_read_id=pending.id
             )
         )
 
 
-def _second_reads_of_walk_ins(verdicts: Sequence[Judged]) -> None:
-    """A walk-in truck read twice in one batch: the second read finds it in the yard, or,
-    when the first found no room, finds no room either."""
-    for verdict in verdicts:
-        first = verdict.same_truck_as
-        if first is None:
-            continue
-        booking = first.booking
-        if booking is None:
-            verdict.answer = msgspec.structs.replace(first.answer, event_id=verdict.event.event_id)
-        elif verdict.reader.direction not in (None, booking.direction):
-            verdict.answer = CheckinAnswer(
-                verdict.event.event_id,
-                CheckinOutcome.REFUSED,
-                RefusalReason.WRONG_DIRECTION,
-                detail=f"booked for {booking.direction}",
-            )
-        else:
-            verdict.booking = booking
-            verdict.answer = answer_for(verdict.event, CheckinOutcome.ALREADY_IN_YARD, booking)
-
-
-async def _with_queue_places(
-    uow: UnitOfWork, gate: Gate, verdicts: Sequence[Judged]
-) -> list[CheckinAnswer]:
-    """Each answer with its vehicle's place; each vehicle admitted now with the forecast of
-    its call, kept to measure the forecast's error later."""
-    asking = [i for i, v in enumerate(verdicts) if v.wants_place]
-    asked = [(v.booking, i) for i in asking if (v := verdicts[i]).booking is not None]
-    joined = [(v.booking, i) for i, v in enumerate(verdicts) if v.admitted and v.booking]
-    places_of = await places_in_queue(uow, gate, asked, joined)
-    places = dict(zip(asking, places_of, strict=True))
-    place_of_booking: dict[str, int | None] = {}  # where it was placed when it arrived
-    for (booking, _), place in zip(asked, places_of, strict=True):
-        place_of_booking.setdefault(booking.id, place)
-    admitted = [v.booking for v in verdicts if v.admitted and v.booking is not None]
-    rates = await service_rates(
-        uow, gate, [(b.direction, b.arrived_at) for b in admitted if b.arrived_at is not None]
-    )
-    forecasts = []
-    for booking in admitted:
-        place = place_of_booking.get(booking.id)
-        if place is None or booking.arrived_at is None:
-            continue
-        forecast = predicted_call(
-            booking.arrived_at, place, rates[booking.direction, booking.arrived_at]
-        )
-        set_committed_value(booking, "predicted_call_at", forecast)
-        forecasts.append({"booking": booking.id, "forecast": forecast})
-    if forecasts:  # one UPDATE for them all (executemany)
-        bookings = table_of(Booking)
-        await uow.session.execute(
-            update(bookings)
-            .where(bookings.c.id == bindparam("booking"))
-            .values(predicted_call_at=bindparam("forecast")),
-            forecasts,
-        )
-    answers = [
-        msgspec.structs.replace(v.answer, queue_position=places[i]) if i in places else v.answer
-        for i, v in enumerate(verdicts)
-    ]
-    return [
-        msgspec.structs.replace(answer, corrected_from=v.corrected_from)
-        if v.corrected_from is not None
-        else answer
-        for answer, v in zip(answers, verdicts, strict=True)
-    ]
+def _record(uow: UnitOfWork, moves: Sequence[Moves], walk_ins: dict[int, Moves]) -> None:
+    """Each read's events, in the batch's order: its booking's moves, then, for a walk-in
+    that got its place, the new booking's."""
+    for index, events in enumerate(moves):
+        for event in (*events, *walk_ins.get(index, ())):
+            uow.record(event)

@@ -11,10 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from gate.domain.time import SLOT_LENGTH, floor_to_slot
+from gate.domain.errors import ValidationFailed
+from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
 
 # Further ahead than this, a vehicle is told to come back rather than admitted to the yard.
 MAX_EARLY_ADMISSION = timedelta(hours=6)
+# How far a device's clock may run ahead of the platform's, and how old an event may be, for
+# the check-in to act on it: see ``check_observed_at``.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_EVENT_AGE = timedelta(days=2)
 
 
 class CheckinOutcome(StrEnum):
@@ -91,3 +96,35 @@ def no_show_deadline(slot_start: datetime, grace: GraceWindow) -> datetime:
     It is later than the on-time window: a late vehicle is still admitted (behind the others)
     until the slot after next has begun."""
     return slot_start + grace.late + 2 * SLOT_LENGTH
+
+
+def check_observed_at(observed_at: datetime, now: datetime) -> datetime:
+    """``observed_at`` in UTC when a check-in may be judged by it, else ValidationFailed.
+
+    Arrivals are judged by the device's clock, so that clock is held to two limits:
+
+    * no more than MAX_CLOCK_SKEW (5 minutes) ahead of ``now``. A device synchronised by
+      NTP is within a second; five minutes is the usual tolerance between clocks that must
+      agree (Kerberos' ``clockskew`` default in krb5.conf, 300 s; the same default clock
+      skew in Microsoft's token validation) and covers a device whose time source failed
+      for days (a real-time clock drifts by seconds a day). Further ahead, the read would be
+      judged against a slot that has not begun (a truck made on time for an hour still to
+      come), so it is refused with the reason, not moved to ``now``: that would judge a
+      guess.
+    * no older than MAX_EVENT_AGE (2 days) before ``now``: a device that was offline longer
+      must not change today's queue with old reads. Judged by its own time, such a read
+      could admit a truck as on time for a slot days ago, queued by that slot ahead of
+      today's trucks, though it most likely crossed long since; and the sweeps have settled
+      those hours already (no-shows released, queue entries dropped after a day). Two days
+      is a chosen figure, not a derived one: a device back from an outage of a night and a
+      day still has its backlog acted on. Device event ids are remembered longer
+      (GATE_DEVICE_EVENT_RETENTION_HOURS, a week), so every retry the check-in still
+      accepts finds its first answer.
+
+    A naive ``observed_at`` is refused too (``as_utc``)."""
+    observed = as_utc(observed_at)
+    if observed > now + MAX_CLOCK_SKEW:
+        raise ValidationFailed("observed_at is in the future; check the device's clock")
+    if observed < now - MAX_EVENT_AGE:
+        raise ValidationFailed("observed_at is too old to act on")
+    return observed

@@ -21,7 +21,7 @@ truck's answer:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -32,11 +32,12 @@ from litestar.params import FromPath, JSONBody
 from gate.accounts import principal as who
 from gate.accounts.permissions import Action, at_gate, require
 from gate.authentication.service import authenticate
-from gate.checkins.judging import CheckinAnswer
+from gate.checkins.answers import CheckinAnswer
 from gate.checkins.service import DeviceEvent, check_in, check_in_many
 from gate.devices.keys import KnownDevice
+from gate.domain.checkin import check_observed_at
 from gate.domain.errors import EventIdReused, Unauthorised, ValidationFailed
-from gate.domain.time import as_utc, utc_now
+from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import Device, Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -47,10 +48,6 @@ from services.common.problems import Problem, domain_error_answer
 from services.common.schemas import Input
 from services.platform import Platform
 
-# Device clocks drift; an event from further in the future than this is refused, not guessed.
-MAX_CLOCK_SKEW = timedelta(minutes=5)
-# A device that was offline longer than this must not change today's queue with old reads.
-MAX_EVENT_AGE = timedelta(days=2)
 MAX_BATCH = 500
 
 EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -88,11 +85,7 @@ class CheckinBatchAnswer:
 def _device_event(data: CheckinEvent, now: datetime) -> DeviceEvent:
     if (data.plate is None) == (data.booking_code is None):
         raise ValidationFailed("give either plate or booking_code", field="plate")
-    observed = as_utc(data.observed_at)
-    if observed > now + MAX_CLOCK_SKEW:
-        raise ValidationFailed("observed_at is in the future; check the device's clock")
-    if observed < now - MAX_EVENT_AGE:
-        raise ValidationFailed("observed_at is too old to act on")
+    observed = check_observed_at(data.observed_at, now)  # the device clock's limits
     return DeviceEvent(
         data.event_id, observed, data.plate, data.booking_code, trailer_plate=data.trailer_plate
     )

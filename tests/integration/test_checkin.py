@@ -212,6 +212,20 @@ async def test_a_device_acts_only_at_its_own_gate_and_others_cannot_check_in(api
     assert (await api.client.post(CHECKINS, json=read("12C-777.04"))).status_code == 401
 
 
+async def test_an_event_from_beyond_the_device_clocks_limits_is_refused_with_422(
+    api: Api, uow: UnitOfWork
+):
+    camera = await device(api)
+    ahead = read("12C-777.06", utc_now() + timedelta(minutes=6))
+    old = read("12C-777.07", utc_now() - timedelta(days=2, minutes=1))
+    for event, reason in ((ahead, "in the future"), (old, "too old")):
+        for url, body in ((CHECKINS, event), (f"{CHECKINS}/batch", {"events": [event]})):
+            answer = await api.client.post(url, json=body, headers=camera)
+            assert answer.status_code == 422, answer.text
+            assert reason in answer.json()["detail"]
+    assert await _count(uow, Booking) == 0
+
+
 @pytest.mark.parametrize(
     "spoil",
     [

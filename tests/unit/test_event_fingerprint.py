@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from gate.checkins.fingerprint import event_fingerprint
-from gate.checkins.judging import DeviceEvent
+from gate.checkins.reads import DeviceEvent
 
 SEEN = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

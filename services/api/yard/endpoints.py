@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from gate.accounts.permissions import Action, acting_officer, at_gate, require
 from gate.accounts.principal import Principal
-from gate.checkins.judging import CheckinAnswer
+from gate.checkins.answers import CheckinAnswer
 from gate.checkins.manual import ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
 from gate.domain.bookings import AT_LANE_STATUSES

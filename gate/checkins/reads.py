@@ -1,0 +1,60 @@
+"""What a check-in starts from: a device's event (a plate as read, or a booking code, and
+when), and who read it (a gate device, or an officer checking a truck in by hand)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gate.domain.events import Actor
+from gate.domain.plate_reads import readings
+from gate.store.tables import Device
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEvent:
+    """What a camera or kiosk reports: a plate as read, or a booking code, and when; a camera
+    that reads the trailer too sends its plate as ``trailer_plate``."""
+
+    event_id: str
+    observed_at: datetime
+    plate: str | None = None
+    booking_code: str | None = None
+    trailer_plate: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who read the truck: a gate device, or an officer checking a truck in by hand (who
+    types what they see, so no misread is guessed at, and whose arrivals are marked
+    ``manual`` in the audit log)."""
+
+    id: str
+    direction: str | None
+    actor: Actor
+    by_hand: bool = False
+
+    @classmethod
+    def of(cls, device: Device) -> Reader:
+        """The reader a registered device is."""
+        return cls(device.id, device.direction, Actor("device", device.id, device.kind))
+
+
+def normalise_code(code: str) -> str:
+    """A booking code as it is looked up: upper case, no surrounding blanks."""
+    return code.strip().upper()
+
+
+def wanted_plates_and_codes(events: list[DeviceEvent]) -> tuple[set[str], set[str]]:
+    """What to load: every plate a read (of a tractor or a trailer) can stand for by the
+    grammar, and the booking codes shown. An unreadable plate adds nothing (refused later)."""
+    plates: set[str] = set()
+    codes: set[str] = set()
+    for event in events:
+        if event.booking_code is not None:
+            codes.add(normalise_code(event.booking_code))
+        else:
+            plates |= readings(event.plate or "")
+        if event.trailer_plate is not None:
+            plates |= readings(event.trailer_plate)
+    return plates, codes
