@@ -102,9 +102,11 @@ class Settings:
     device_event_retention_hours: float = 7 * 24
     # Limits (docs/architecture.md, "Limits"). Rates are in the notation of the `limits`
     # package: "10/minute", several joined by ";" ("30/second;1200/minute").
-    # Wrong passwords per e-mail and per client address: the 11th within a minute is 429.
+    # Wrong passwords per e-mail: the 11th within a minute is 429. Per client address three
+    # times that: an office behind one NAT shares it, and one person mistyping must not lock
+    # out the colleagues (docs/architecture.md, "Limits").
     signin_limit_per_account: str = "10/minute"
-    signin_limit_per_address: str = "10/minute"
+    signin_limit_per_address: str = "30/minute"
     # Booking writes (create, reschedule, cancel) per enterprise: an ERP booking its whole
     # fleet when a slot opens fits; a runaway loop does not take the platform's CPU.
     booking_write_limit: str = "60/second;1200/minute"
