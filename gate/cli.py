@@ -9,7 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from gate.config import Settings
+from gate.config import SettingError, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--once", action="store_true", help="print the board once and exit")
 
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingError as error:
+        # One line naming the variable, not a traceback through the dataclass.
+        print(f"gate: {error}", file=sys.stderr)
+        return 2
+    if args.command in ("audit", "sweep") or getattr(args, "db_command", None) == "seed":
+        return _on_existing_database(settings, args)
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "watch":
@@ -49,22 +56,59 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(watch_board(url, args.gate, once=args.once))
         except KeyboardInterrupt:
             return 0
-    if args.command == "audit":
-        return asyncio.run(_verify_audit(settings))
-    if args.command == "sweep":
-        counts = asyncio.run(_sweep(settings))
-        print(", ".join(f"{name}: {count}" for name, count in counts.items()))
-        return 0
     if args.db_command == "upgrade":
         _prepare_data_dir(settings)
         _upgrade(settings)
         print(f"schema is up to date on {_safe_url(settings.database_url)}")
         return 0
-    if args.db_command == "seed":
+    return 2
+
+
+def _on_existing_database(settings: Settings, args: argparse.Namespace) -> int:
+    """Run a command that works on the platform's database (``audit verify``, ``sweep``,
+    ``db seed``): never on one it would create by opening it (SQLite makes an empty file), and
+    a database that cannot be used is one line on standard error, exit status 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    missing = _missing_database(settings)
+    if missing is not None:
+        print(f"gate: {missing}", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "audit":
+            return asyncio.run(_verify_audit(settings))
+        if args.command == "sweep":
+            counts = asyncio.run(_sweep(settings))
+            print(", ".join(f"{name}: {count}" for name, count in counts.items()))
+            return 0
         created = asyncio.run(_seed(settings))
         print(f"gates created: {', '.join(created) or 'none (all present)'}")
         return 0
-    return 2
+    except (SQLAlchemyError, OSError) as error:
+        print(f"gate: {_database_trouble(settings, error)}", file=sys.stderr)
+        return 1
+
+
+def _missing_database(settings: Settings) -> str | None:
+    """Why there is no database to work on, or None: an SQLite file that does not exist (a
+    PostgreSQL database is there or unreachable, which its connection says)."""
+    path = _sqlite_path(settings.database_url) if settings.is_sqlite else None
+    if path is None or path.is_file():
+        return None
+    return (
+        f"no database at {path}; set GATE_DATA_DIR to the platform's data folder (the one "
+        "`gate serve` printed) or GATE_DATABASE_URL to its database"
+    )
+
+
+def _database_trouble(settings: Settings, error: Exception) -> str:
+    """One line on why the database could not be used, with what to do where we know it."""
+    cause = getattr(error, "orig", None) or error
+    reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    hint = ""
+    if "no such table" in reason or reason.startswith('relation "'):
+        hint = "; is it the platform's? `gate db upgrade` creates the schema"
+    return f"cannot use the database at {_safe_url(settings.database_url)}: {reason}{hint}"
 
 
 def _make_data_dir(settings: Settings) -> Path:

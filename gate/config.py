@@ -18,32 +18,64 @@ def _bool(value: str) -> bool:
 def _positive(value: str) -> float:
     number = float(value)
     if not number > 0:
-        raise ValueError(f"expected a number of seconds above 0, got {value!r}")
+        raise ValueError("a number of seconds above 0")
     return number
 
 
-def _optional_int(value: str | None) -> int | None:
-    return int(value) if value and value.strip() else None
+def _port(value: str) -> int:
+    port = int(value) if value.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise ValueError("a port number from 0 to 65535")
+    return port
+
+
+class SettingError(ValueError):
+    """A ``GATE_`` variable whose value the platform cannot use; the message names the
+    variable, the value and what is expected, in one line (``gate`` prints it and exits)."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"{variable}={value!r}: expected {expected}")
+        self.variable = variable
+
+
+# What a parser expects, said to a person; other parsers say it in their ValueError.
+_EXPECTED: dict[Any, str] = {int: "a whole number", float: "a number"}
 
 
 def _given(
     env: dict[str, str], name: str, attribute: str, parse: Callable[[str], Any]
 ) -> dict[str, Any]:
     """``{attribute: parse(env[name])}`` when the variable is set, else nothing: the
-    dataclass default then applies, so that default is stated once."""
+    dataclass default then applies, so that default is stated once. SettingError naming
+    the variable when the value does not parse."""
     value = env.get(name, "").strip()
-    return {attribute: parse(value)} if value else {}
+    if not value:
+        return {}
+    try:
+        return {attribute: parse(value)}
+    except ValueError as error:
+        raise SettingError(name, value, _EXPECTED.get(parse) or str(error)) from error
+
+
+# The URLs the platform runs on, after normalise_database_url: its async drivers.
+DATABASE_SCHEMES = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
 
 
 def normalise_database_url(url: str) -> str:
-    """Accept the plain URLs people paste and pick the async drivers the platform runs on."""
+    """Accept the plain URLs people paste and pick the async drivers the platform runs on.
+    SettingError (GATE_DATABASE_URL) for any other kind of database."""
     for plain, driver in (
         ("postgres://", "postgresql+asyncpg://"),
         ("postgresql://", "postgresql+asyncpg://"),
         ("sqlite://", "sqlite+aiosqlite://"),
     ):
         if url.startswith(plain):
-            return driver + url[len(plain) :]
+            url = driver + url[len(plain) :]
+    if not url.startswith(DATABASE_SCHEMES):
+        scheme = url.split("://", 1)[0] + "://" if "://" in url else url
+        raise SettingError(
+            "GATE_DATABASE_URL", scheme, "postgresql://… or sqlite:///… (PostgreSQL or SQLite)"
+        )
     return url
 
 
@@ -155,21 +187,21 @@ class Settings:
             redis_namespace=env.get("GATE_REDIS_NAMESPACE", "gate"),
             admin_token=env.get("GATE_ADMIN_TOKEN") or None,
             host=env.get("GATE_HOST", "127.0.0.1"),
-            port=int(env.get("GATE_PORT", "8000")),
-            booking_horizon_days=int(env.get("GATE_BOOKING_HORIZON_DAYS", "14")),
+            **_given(env, "GATE_PORT", "port", _port),
+            **_given(env, "GATE_BOOKING_HORIZON_DAYS", "booking_horizon_days", int),
             seed=_bool(env.get("GATE_SEED", "true")),
             auto_migrate=_bool(env.get("GATE_AUTO_MIGRATE", "true")),
-            db_pool_size=int(env.get("GATE_DB_POOL_SIZE", "10")),
-            db_pool_overflow=int(env.get("GATE_DB_POOL_OVERFLOW", "20")),
-            db_pool_timeout_s=float(env.get("GATE_DB_POOL_TIMEOUT", "30")),
-            session_hours=int(env.get("GATE_SESSION_HOURS", "12")),
-            sweep_seconds=float(env.get("GATE_SWEEP_SECONDS", "30")),
+            **_given(env, "GATE_DB_POOL_SIZE", "db_pool_size", int),
+            **_given(env, "GATE_DB_POOL_OVERFLOW", "db_pool_overflow", int),
+            **_given(env, "GATE_DB_POOL_TIMEOUT", "db_pool_timeout_s", float),
+            **_given(env, "GATE_SESSION_HOURS", "session_hours", int),
+            **_given(env, "GATE_SWEEP_SECONDS", "sweep_seconds", float),
             ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),
             ws_implementation=env.get("GATE_WS_IMPLEMENTATION", "websockets"),
             secret_key=env.get("GATE_SECRET_KEY") or secrets.token_urlsafe(32),
-            boards_port=_optional_int(env.get("GATE_BOARDS_PORT")),
+            **_given(env, "GATE_BOARDS_PORT", "boards_port", _port),
             boards_url=env.get("GATE_BOARDS_URL") or None,
-            checkin_batch_ms=float(env.get("GATE_CHECKIN_BATCH_MS", "2")),
+            **_given(env, "GATE_CHECKIN_BATCH_MS", "checkin_batch_ms", float),
             secure_cookies=_bool(env.get("GATE_SECURE_COOKIES", "false")),
             **_given(
                 env,
