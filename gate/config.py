@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +20,21 @@ def _positive(value: str) -> float:
     if not number > 0:
         raise ValueError("a number of seconds above 0")
     return number
+
+
+# The parts a process can serve (services/app.py mounts those it is asked for): the REST API,
+# device check-ins, websockets and the polled board, the boards' broadcast server (on
+# GATE_BOARDS_PORT), the pages people use.
+PARTS = ("api", "checkin", "realtime", "boards", "pages")
+
+
+def parse_parts(value: str) -> tuple[str, ...]:
+    """``"checkin,realtime"`` as parts in PARTS order; ValueError naming an unknown one."""
+    named = {part.strip() for part in value.split(",") if part.strip()}
+    unknown = named - set(PARTS)
+    if unknown or not named:
+        raise ValueError(f"parts are some of {', '.join(PARTS)} joined by ','; got {value!r}")
+    return tuple(part for part in PARTS if part in named)
 
 
 def _port(value: str) -> int:
@@ -43,7 +58,7 @@ _EXPECTED: dict[Any, str] = {int: "a whole number", float: "a number"}
 
 
 def _given(
-    env: dict[str, str], name: str, attribute: str, parse: Callable[[str], Any]
+    env: Mapping[str, str], name: str, attribute: str, parse: Callable[[str], Any]
 ) -> dict[str, Any]:
     """``{attribute: parse(env[name])}`` when the variable is set, else nothing: the
     dataclass default then applies, so that default is stated once. SettingError naming
@@ -82,6 +97,8 @@ def normalise_database_url(url: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".gate")
+    # Empty: the embedded default, an SQLite file in data_dir. Plain URLs are given their
+    # async driver (normalise_database_url).
     database_url: str = ""
     redis_url: str | None = None
     # Prefix of every Redis key and channel, so several platforms can share one Redis.
@@ -129,7 +146,7 @@ class Settings:
     # and a key reused after a day is a new request.
     idempotency_key_retention_hours: float = 24
     # Device event_id: a week. A camera's backlog older than two days is refused anyway
-    # (services/checkin MAX_EVENT_AGE), so every retry the check-in still accepts finds its
+    # (services/checkins MAX_EVENT_AGE), so every retry the check-in still accepts finds its
     # record; keep this above two days or a late retry would be acted on twice.
     device_event_retention_hours: float = 7 * 24
     # Limits (docs/architecture.md, "Limits"). Rates are in the notation of the `limits`
@@ -161,7 +178,19 @@ class Settings:
     # revoked, account disabled, officer moved off the gate) when no event says so at once,
     # and the longest another process remembers a revoked API or device key.
     stream_recheck_s: float = 2.0
+    # An inherited listening socket to serve on instead of binding host:port (``gate serve
+    # --fd``): a supervisor, or a test, binds first and hands the bound socket on.
+    listen_fd: int | None = None
+    # The same for the boards' broadcast server instead of boards_port (one worker only).
+    boards_fd: int | None = None
+    # What this process serves (a process per part in production, all of them embedded).
+    parts: tuple[str, ...] = PARTS
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        url = self.database_url or f"sqlite+aiosqlite:///{self.data_dir}/gate.db"
+        # Frozen: the one place a field is completed after construction.
+        object.__setattr__(self, "database_url", normalise_database_url(url))
 
     @property
     def idempotency_key_retention(self) -> timedelta:
@@ -176,62 +205,57 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("GATE_DATA_DIR", ".gate"))
-        database_url = env.get("GATE_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/gate.db"
-        return cls(
-            data_dir=data_dir,
-            database_url=normalise_database_url(database_url),
-            redis_url=env.get("GATE_REDIS_URL") or None,
-            redis_namespace=env.get("GATE_REDIS_NAMESPACE", "gate"),
-            admin_token=env.get("GATE_ADMIN_TOKEN") or None,
-            host=env.get("GATE_HOST", "127.0.0.1"),
-            **_given(env, "GATE_PORT", "port", _port),
-            **_given(env, "GATE_BOOKING_HORIZON_DAYS", "booking_horizon_days", int),
-            seed=_bool(env.get("GATE_SEED", "true")),
-            auto_migrate=_bool(env.get("GATE_AUTO_MIGRATE", "true")),
-            **_given(env, "GATE_DB_POOL_SIZE", "db_pool_size", int),
-            **_given(env, "GATE_DB_POOL_OVERFLOW", "db_pool_overflow", int),
-            **_given(env, "GATE_DB_POOL_TIMEOUT", "db_pool_timeout_s", float),
-            **_given(env, "GATE_SESSION_HOURS", "session_hours", int),
-            **_given(env, "GATE_SWEEP_SECONDS", "sweep_seconds", float),
-            ws_compression=_bool(env.get("GATE_WS_COMPRESSION", "false")),
-            ws_implementation=env.get("GATE_WS_IMPLEMENTATION", "websockets"),
-            secret_key=env.get("GATE_SECRET_KEY") or secrets.token_urlsafe(32),
-            **_given(env, "GATE_BOARDS_PORT", "boards_port", _port),
-            boards_url=env.get("GATE_BOARDS_URL") or None,
-            **_given(env, "GATE_CHECKIN_BATCH_MS", "checkin_batch_ms", float),
-            secure_cookies=_bool(env.get("GATE_SECURE_COOKIES", "false")),
-            **_given(
-                env,
-                "GATE_IDEMPOTENCY_KEY_RETENTION_HOURS",
-                "idempotency_key_retention_hours",
-                float,
-            ),
-            **_given(env, "GATE_READY_TIMEOUT", "ready_timeout_s", float),
-            **_given(env, "GATE_BUS_PUBLISH_TIMEOUT", "bus_publish_timeout_s", float),
-            **_given(
-                env, "GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float
-            ),
-            **_limits(env),
-            **_given(env, "GATE_STREAM_RECHECK_S", "stream_recheck_s", _positive),
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings the ``GATE_`` variables of ``env`` (the process's environment when
+        None) give; an unset or empty variable leaves its field's default. SettingError (a
+        ValueError) naming the variable when a value does not parse."""
+        env = os.environ if env is None else env
+        given: dict[str, Any] = {}
+        for name, attribute, parse in VARIABLES:
+            given.update(_given(env, name, attribute, parse))
+        return cls(**given)
 
 
-def _limits(env: dict[str, str]) -> dict[str, Any]:
-    """The limit settings given in ``env`` (each unset one keeps its default)."""
-    given: dict[str, Any] = {}
-    for name, attribute, parse in (
-        ("GATE_SIGNIN_LIMIT_PER_ACCOUNT", "signin_limit_per_account", str),
-        ("GATE_SIGNIN_LIMIT_PER_ADDRESS", "signin_limit_per_address", str),
-        ("GATE_BOOKING_WRITE_LIMIT", "booking_write_limit", str),
-        ("GATE_WS_MAX_PER_ADDRESS", "ws_max_per_address", int),
-        ("GATE_BOARDS_MAX_PER_ADDRESS", "boards_max_per_address", int),
-        ("GATE_WS_MAX_MESSAGE_BYTES", "ws_max_message_bytes", int),
-        ("GATE_HEADER_TIMEOUT", "header_timeout_s", float),
-        ("GATE_BODY_TIMEOUT", "body_timeout_s", float),
-        ("GATE_MAX_CONNECTIONS", "max_connections", int),
-    ):
-        given.update(_given(env, name, attribute, parse))
-    return given
+# Every setting the environment gives: variable, field, parser. The default is the field's
+# (stated once, in Settings above); each variable has a row in the README's Configuration.
+VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
+    ("GATE_DATA_DIR", "data_dir", Path),
+    ("GATE_DATABASE_URL", "database_url", str),
+    ("GATE_REDIS_URL", "redis_url", str),
+    ("GATE_REDIS_NAMESPACE", "redis_namespace", str),
+    ("GATE_ADMIN_TOKEN", "admin_token", str),
+    ("GATE_HOST", "host", str),
+    ("GATE_PORT", "port", _port),
+    ("GATE_BOOKING_HORIZON_DAYS", "booking_horizon_days", int),
+    ("GATE_SEED", "seed", _bool),
+    ("GATE_AUTO_MIGRATE", "auto_migrate", _bool),
+    ("GATE_DB_POOL_SIZE", "db_pool_size", int),
+    ("GATE_DB_POOL_OVERFLOW", "db_pool_overflow", int),
+    ("GATE_DB_POOL_TIMEOUT", "db_pool_timeout_s", float),
+    ("GATE_READY_TIMEOUT", "ready_timeout_s", float),
+    ("GATE_BUS_PUBLISH_TIMEOUT", "bus_publish_timeout_s", float),
+    ("GATE_SESSION_HOURS", "session_hours", int),
+    ("GATE_SWEEP_SECONDS", "sweep_seconds", float),
+    ("GATE_WS_COMPRESSION", "ws_compression", _bool),
+    ("GATE_WS_IMPLEMENTATION", "ws_implementation", str),
+    ("GATE_BOARDS_PORT", "boards_port", _port),
+    ("GATE_BOARDS_URL", "boards_url", str),
+    ("GATE_CHECKIN_BATCH_MS", "checkin_batch_ms", float),
+    ("GATE_SECRET_KEY", "secret_key", str),
+    ("GATE_SECURE_COOKIES", "secure_cookies", _bool),
+    ("GATE_IDEMPOTENCY_KEY_RETENTION_HOURS", "idempotency_key_retention_hours", float),
+    ("GATE_DEVICE_EVENT_RETENTION_HOURS", "device_event_retention_hours", float),
+    ("GATE_SIGNIN_LIMIT_PER_ACCOUNT", "signin_limit_per_account", str),
+    ("GATE_SIGNIN_LIMIT_PER_ADDRESS", "signin_limit_per_address", str),
+    ("GATE_BOOKING_WRITE_LIMIT", "booking_write_limit", str),
+    ("GATE_WS_MAX_PER_ADDRESS", "ws_max_per_address", int),
+    ("GATE_BOARDS_MAX_PER_ADDRESS", "boards_max_per_address", int),
+    ("GATE_WS_MAX_MESSAGE_BYTES", "ws_max_message_bytes", int),
+    ("GATE_HEADER_TIMEOUT", "header_timeout_s", float),
+    ("GATE_BODY_TIMEOUT", "body_timeout_s", float),
+    ("GATE_MAX_CONNECTIONS", "max_connections", int),
+    ("GATE_STREAM_RECHECK_S", "stream_recheck_s", _positive),
+    ("GATE_PARTS", "parts", parse_parts),
+    ("GATE_LISTEN_FD", "listen_fd", int),
+    ("GATE_BOARDS_FD", "boards_fd", int),
+)

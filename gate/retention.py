@@ -3,7 +3,7 @@ GATE_IDEMPOTENCY_KEY_RETENTION_HOURS, device event records after
 GATE_DEVICE_EVENT_RETENTION_HOURS (gate/config.py says why each is as long as it is).
 
 Correctness does not wait for this purge: a claim takes an expired record over as new
-(``services/api/idempotency.py``, ``gate/checkins/service.py``). The purge only keeps the
+(``services/common/idempotency.py``, ``gate/checkins/service.py``). The purge only keeps the
 tables small. It deletes in chunks of ``CHUNK`` rows, each in a transaction of its own, so no
 purge holds many row locks or the SQLite write lock for long, and a busy gate's check-ins wait
 for one chunk at most; rows another transaction holds (a claim taking one over) are skipped

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
 from gate.config import Settings
 from gate.domain.time import utc_now
-from gate.queue.service import sweep_missed_calls
 from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.service import sweep_missed_calls
 
 log = logging.getLogger("gate.sweeps")
 

@@ -6,7 +6,8 @@ Rates are written in that package's notation (``"10/minute"``, several joined by
 seconds until the first spent one has room again (``TooManyRequests.retry_after``).
 
 Sign-in (docs/architecture.md, "Limits"): failed attempts are limited, per account (the
-e-mail, hashed: no address lands in Redis) and per client address, in moving windows.
+e-mail, hashed: no address lands in Redis) and per client address (an IPv6 client by its
+/64: ``gate.addresses``), in moving windows.
 Successful sign-ins do not count (an office behind one address signs in at shift change),
 and they give nothing back either: an attacker who signs into an account of his own
 between guesses gains no guess by it (a counter reset on success would give him one each
@@ -18,8 +19,9 @@ Booking writes: one sliding-window counter per enterprise (two numbers per key i
 where a moving window keeps one entry per write).
 
 Redis lost or slow: the call is bounded (``REDIS_TIMEOUT_S``) and the limit is counted in
-this process's memory meanwhile, so neither sign-in nor booking waits for Redis or fails
-with it (the database is the truth; Redis may go at any moment)."""
+this process's memory meanwhile (``SHARED_RETRY_S`` before Redis is tried again), so neither
+sign-in nor booking waits for Redis or fails with it (the database is the truth; Redis may go
+at any moment)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from limits.aio.strategies import (
 from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
 
+from gate.addresses import address_key
 from gate.config import Settings
 from gate.domain.errors import TooManyRequests
 
@@ -46,6 +49,8 @@ log = logging.getLogger("gate.throttling")
 
 # A limit check may not hold a request longer than this when Redis stalls (seconds).
 REDIS_TIMEOUT_S = 0.5
+# After a failed call, the limits are counted in memory this long before Redis is tried again.
+SHARED_RETRY_S = 2.0
 # Attempts (successes included) a failure window holds, per failure it allows.
 ATTEMPTS_PER_FAILURE = 20
 
@@ -63,22 +68,29 @@ def parse_rates(text: str, setting: str) -> list[RateLimitItem]:
 
 class _Limiters:
     """One strategy over the shared storage, with a twin in this process's memory that
-    counts while the shared storage fails (Redis lost or slow)."""
+    counts while the shared storage fails (Redis lost or slow). After a failure the twin
+    counts alone for ``SHARED_RETRY_S``: a stalled Redis costs one request a timeout each
+    period, not every request (a sign-in makes four calls, and each waited its 0.5 s)."""
 
     def __init__(self, strategy: type[RateLimiter], shared: Storage, local: Storage) -> None:
         self._shared = strategy(shared)
         self._local = strategy(local)
         self._shared_is_local = shared is local
+        self._shared_again_at = float("-inf")  # time.monotonic() after which Redis is tried
 
     async def run(self, name: str, action: Callable[[RateLimiter], Awaitable[None]]) -> None:
-        try:
+        if self._shared_is_local:
             await action(self._shared)
-        except StorageError:
-            if self._shared_is_local:
-                raise
-            # Counted here meanwhile: a lost Redis neither blocks requests nor lifts the limit.
-            log.warning("throttle.storage_unavailable", extra={"limit": name})
-            await action(self._local)
+            return
+        if time.monotonic() >= self._shared_again_at:
+            try:
+                await action(self._shared)
+                return
+            except StorageError:
+                self._shared_again_at = time.monotonic() + SHARED_RETRY_S
+                log.warning("throttle.storage_unavailable", extra={"limit": name})
+        # Counted here meanwhile: a lost Redis neither blocks requests nor lifts the limit.
+        await action(self._local)
 
 
 async def _refuse(
@@ -202,13 +214,13 @@ class Throttles:
         """Count a sign-in attempt before its password is checked; TooManyRequests when the
         address or the account has had its failures this window (the password is then not
         checked at all, so a throttled guess costs no password hashing either)."""
-        await self._address.attempt(address or "unknown")
+        await self._address.attempt(address_key(address))
         await self._account.attempt(_account_key(email))
 
     async def signed_in(self, email: str, address: str | None) -> None:
         """The attempt counted by ``sign_in_attempt`` succeeded: it is no failure, for the
         account nor for the address (it buys no further attempt either)."""
-        await self._address.succeeded(address or "unknown")
+        await self._address.succeeded(address_key(address))
         await self._account.succeeded(_account_key(email))
 
     async def booking_write(self, enterprise_id: str) -> None:

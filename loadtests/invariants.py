@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from gate.audit.log import verify
 from gate.config import Settings
 from gate.domain.bookings import BookingStatus
+from gate.store.audit import verify
 from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import AuditLogEntry, Booking, CheckinRecord, Device, Slot
 

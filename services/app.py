@@ -1,25 +1,32 @@
-"""The app factory: every service of the platform mounted in one process (the embedded
-default), or one of them per process in production."""
+"""The app factory: every part of the platform mounted in one process (the embedded
+default), or the parts a process is asked for (GATE_PARTS, ``gate serve --parts``).
+
+A part's module is imported only when the part is mounted (``_PART_ROUTERS``, imported by
+name), so a process started for check-ins alone loads nothing of the pages or the booking
+API; what every part needs is in ``services/common/``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+import importlib
+import os
+import socket
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from gate.accounts.access import Ending, Grant, ended
 from gate.accounts.memory import DEFAULT_TTL_S, KeyMemory
 from gate.bus.events import EventBus, create_event_bus
 from gate.checkins.batcher import CheckinBatcher
-from gate.config import Settings
+from gate.config import PARTS, Settings
 from gate.devices.keys import DeviceKeys
 from gate.live.guard import StreamGuard
 from gate.live.service import Live
@@ -28,21 +35,27 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
-from services.api import api_router
-from services.api.dependencies import DEPENDENCIES
-from services.api.health import live, ready
-from services.api.problems import EXCEPTION_HANDLERS, describe_problem_type
-from services.api.requests import check_request
-from services.boards.server import BoardServer
-from services.checkin import checkin_router
+from services.common.contract import describe_problem_type
+from services.common.dependencies import DEPENDENCIES
+from services.common.health import live, ready
+from services.common.problems import EXCEPTION_HANDLERS
+from services.common.requests import check_request
+from services.docs import SwaggerDocs
 from services.headers import add_security_headers
 from services.platform import Platform
-from services.realtime import realtime_router
 from services.retries import retry_transient_conflicts
 from services.sockets import AddressCap, cap_websockets
-from services.web import template_config, web_router
 
 MAX_BODY_BYTES = 64 * 1024
+
+# The router of each part that has routes: (module, name), imported only when mounted. The
+# boards' part is a server of its own (services/boards), started by the lifespan.
+_PART_ROUTERS = {
+    "api": ("services.api", "api_router"),
+    "checkin": ("services.checkins", "checkin_router"),
+    "realtime": ("services.live", "realtime_router"),
+    "pages": ("services.web", "web_router"),
+}
 
 
 def create_app(settings: Settings | None = None, bus: EventBus | None = None) -> Litestar:
@@ -51,7 +64,7 @@ def create_app(settings: Settings | None = None, bus: EventBus | None = None) ->
     settings = settings or Settings.from_env()
     # In each worker process too (``--workers N`` starts them afresh): request lines redacted.
     install_redaction()
-    return assemble_app(build_platform(settings, bus))
+    return assemble_app(build_platform(settings, bus), settings.parts)
 
 
 def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
@@ -113,14 +126,22 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
     if platform.streams is not None:
         platform.streams.start()
     boards = None
-    if settings.boards_port is not None:
+    wanted = settings.boards_port is not None or settings.boards_fd is not None
+    if wanted and "boards" in settings.parts:
+        from services.boards.server import BoardServer
+
         boards = BoardServer(
             platform.live,
             platform.gate_id,
             AddressCap(settings.boards_max_per_address),
             settings.ws_max_message_bytes,
         )
-        platform.boards_port = await boards.start(settings.host, settings.boards_port)
+        if settings.boards_fd is not None:
+            # A duplicate: the server closes its socket at shutdown, the inherited one stays.
+            listener = socket.socket(fileno=os.dup(settings.boards_fd))
+            platform.boards_port = await boards.start(sock=listener)
+        else:
+            platform.boards_port = await boards.start(settings.host, settings.boards_port)
     if platform.checkins is not None:
         platform.checkins.start()
     sweeper = None
@@ -145,21 +166,26 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
         await platform.engine.dispose()
 
 
-def assemble_app(platform: Platform) -> Litestar:
-    """The routing table, hooks, middleware and OpenAPI document around ``platform``. Nothing
-    here is built from settings: what a request needs at run time (settings included) it
-    reads from ``app.state.platform``, so one app object can serve one platform after
-    another (tests/apps.py)."""
+def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
+    """The routing table of ``parts`` (names from ``gate.config.PARTS``; health and the
+    problem types' documentation always), hooks, middleware and OpenAPI document around
+    ``platform``. Nothing else here is built from settings: what a request needs at run time
+    (settings included) it reads from ``app.state.platform``, so one app object can serve one
+    platform after another (tests/apps.py). ValueError for a part there is none of."""
+    mounted = set(parts)
+    unknown = mounted - set(PARTS)
+    if unknown:
+        raise ValueError(f"no such part: {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}")
+    routers: list[Router] = [
+        getattr(importlib.import_module(module), name)
+        for part, (module, name) in _PART_ROUTERS.items()
+        if part in mounted
+    ]
+    template_config = None
+    if "pages" in mounted:
+        template_config = importlib.import_module("services.web").template_config
     return Litestar(
-        route_handlers=[
-            api_router,
-            checkin_router,
-            realtime_router,
-            web_router,
-            live,
-            ready,
-            describe_problem_type,
-        ],
+        route_handlers=[*routers, live, ready, describe_problem_type],
         template_config=template_config,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -173,17 +199,24 @@ def assemble_app(platform: Platform) -> Litestar:
             title="Digital border-gate platform (Cửa khẩu số)",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Each handler's docstring is its operation's description, written for partners.
+            use_handler_docstrings=True,
+            render_plugins=[SwaggerDocs()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
                         type="http",
                         scheme="bearer",
-                        description="An API key (gk_…), a user session (gs_…) or the admin token",
+                        description=(
+                            "An enterprise's API key (gk_…), a user's or officer's session "
+                            "(gs_…), a gate device's key or the administrator's token; each "
+                            "operation names the kinds it takes"
+                        ),
                     )
                 }
             ),
-            security=[{"bearer": []}],
+            # No document-wide requirement: each operation that needs a credential says so
+            # (services/api/contract.py), so the public ones carry none.
         ),
         logging_config=None,
         debug=False,

@@ -15,6 +15,10 @@ files, Litestar's own 404 and 405) whatever produced it.
   public board's JSON, cacheable by anyone for ``PUBLIC_BOARD_MAX_AGE`` seconds: in a crisis
   its pollers are the crowd a proxy should absorb, and it changes at most twice a second.
 * ``Strict-Transport-Security`` when served over TLS.
+
+What a server answers without the app (a request head too slow or too large, a process full,
+the boards' server's 404 and 426) carries ``BARE_ANSWER_HEADERS``: the fixed ones, a CSP
+that allows nothing, ``no-store``.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from functools import lru_cache
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
+from services.common.session import SECURE_PREFIX, SESSION_COOKIE
 from services.platform import Platform
-from services.web.session import SECURE_PREFIX, SESSION_COOKIE
 
 PUBLIC_BOARD_MAX_AGE = 2
 _PUBLIC_BOARD = re.compile(r"^/api/v1/gates/[^/]+/board$")
@@ -37,6 +41,13 @@ FIXED = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
     "x-frame-options": "DENY",
+}
+# Answers written by a server itself, outside the app (services/server.py's 408, 431 and 503;
+# the boards' server's refusals): no page, so nothing to load and nothing to frame.
+BARE_ANSWER_HEADERS = {
+    **FIXED,
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "cache-control": "no-store",
 }
 
 
@@ -114,4 +125,4 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers["strict-transport-security"] = "max-age=31536000"
 
 
-__all__ = ["add_security_headers", "content_security_policy"]
+__all__ = ["BARE_ANSWER_HEADERS", "add_security_headers", "content_security_policy"]

@@ -14,7 +14,9 @@ and with httptools the head's size is not bounded either. ``GuardedHttpProtocol`
   while uvicorn itself paused reading (the application is slow to take the body) is the
   server's, not the client's, and does not count;
 * ``MAX_HEAD_BYTES`` of request line and headers: 431 and closed past it;
-* websocket upgrades held to ``limit_concurrency`` too (uvicorn checks plain requests only).
+* websocket upgrades held to ``limit_concurrency`` too (uvicorn checks plain requests only);
+* the security headers on every answer it writes itself (uvicorn's 503 included), which the
+  app's hook never sees (``services/headers.py``).
 
 Answers are problem details, like every other refusal of the platform; the connection is
 closed after them (the request was not read, so the connection cannot be reused)."""
@@ -27,10 +29,13 @@ from asyncio import TimerHandle
 from http import HTTPStatus
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallable, Scope
+from uvicorn.protocols.http.flow_control import service_unavailable
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from gate.config import Settings
-from services.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
+from services.common.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
+from services.headers import BARE_ANSWER_HEADERS
 
 # The head of an API request is a few hundred bytes; h11's own default bound is 16 KiB.
 MAX_HEAD_BYTES = 16 * 1024
@@ -44,16 +49,37 @@ def _timeouts() -> tuple[float, float]:
     return settings.header_timeout_s, settings.body_timeout_s
 
 
+def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of a problem answer the server writes itself (no app to add them)."""
+    headers = {
+        "content-type": PROBLEM_MEDIA_TYPE,
+        "content-length": str(len(body)),
+        "connection": "close",
+        **BARE_ANSWER_HEADERS,
+    }
+    return [(name.encode(), value.encode()) for name, value in headers.items()]
+
+
 def _answer(code: str, detail: str) -> bytes:
     kind = PROBLEM_TYPES[code]
     body = problem_body(code, detail, None)
-    head = (
-        f"HTTP/1.1 {kind.status} {HTTPStatus(kind.status).phrase}\r\n"
-        f"content-type: {PROBLEM_MEDIA_TYPE}\r\n"
-        f"content-length: {len(body)}\r\n"
-        "connection: close\r\n\r\n"
+    head = f"HTTP/1.1 {kind.status} {HTTPStatus(kind.status).phrase}\r\n".encode()
+    return (
+        head
+        + b"".join(name + b": " + value + b"\r\n" for name, value in _headers(body))
+        + (b"\r\n" + body)
     )
-    return head.encode() + body
+
+
+FULL = "the server holds all the connections it may"
+
+
+async def _server_full(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    """uvicorn's answer to a request past ``limit_concurrency`` (its own is plain text without
+    the security headers): a 503 problem like every other refusal of the platform."""
+    body = problem_body("service-unavailable", FULL, None)
+    await send({"type": "http.response.start", "status": 503, "headers": _headers(body)})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -65,7 +91,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._header_timeout, self._body_timeout = _timeouts()
         self._deadline: TimerHandle | None = None
         self._reading_head = False
+        # The next bytes start a request head (a new connection, or one whose last request
+        # is complete): the bound is checked before the parser sees them.
+        self._expect_head = True
         self._head_bytes = 0
+        self._head_tail = b""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -76,8 +106,16 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._reading_head:
+        if self._reading_head or self._expect_head:
+            # Checked before parsing: a head that arrives whole in one read is parsed, and its
+            # request started, within this call; a check after it never saw one.
+            if self._head_bytes + self._head_part(data) > MAX_HEAD_BYTES:
+                self._refuse(
+                    "request-header-fields-too-large", "the request's headers are too large"
+                )
+                return
             self._head_bytes += len(data)
+            self._head_tail = (self._head_tail + data)[-3:]
         super().data_received(data)
         if self._reading_head and self._head_bytes > MAX_HEAD_BYTES:
             self._refuse("request-header-fields-too-large", "the request's headers are too large")
@@ -88,11 +126,18 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._start_head()
 
     def on_headers_complete(self) -> None:
-        self._reading_head = False
+        self._reading_head = self._expect_head = False
         self._disarm()
+        # A request pipelined behind another in one read started mid-read, where the count
+        # before parsing could not tell its head from the request before: measured here from
+        # what uvicorn gathered (request target and headers, each with its separators).
+        head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if head > MAX_HEAD_BYTES:
+            self._refuse("request-header-fields-too-large", "the request's headers are too large")
+            return
         upgrade = self.parser.should_upgrade() and self._should_upgrade()
         if upgrade and self._over_connection_limit():
-            self._refuse("service-unavailable", "the server holds all the connections it may")
+            self._refuse("service-unavailable", FULL)
             return
         super().on_headers_complete()
         if not upgrade:
@@ -101,14 +146,30 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm()
         super().on_message_complete()
+        self._expect_head = True
+        self._head_bytes = 0
+        self._head_tail = b""
+
+    def _head_part(self, data: bytes) -> int:
+        """How many bytes of ``data`` belong to the request head: up to its blank line when
+        it ends in ``data`` (which may have begun in the last read), else all of them."""
+        window = self._head_tail + data
+        end = window.find(b"\r\n\r\n")
+        return len(data) if end < 0 else end + 4 - len(self._head_tail)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        # uvicorn picked its own 503 app for a request past the connection limit.
+        super()._start_asgi_task(cycle, _server_full if app is service_unavailable else app)
 
     def _over_connection_limit(self) -> bool:
         limit = self.limit_concurrency
         return limit is not None and len(self.connections) >= limit
 
     def _start_head(self) -> None:
+        if not self._expect_head:  # a pipelined request: its bytes were not counted before
+            self._head_bytes = 0
+            self._head_tail = b""
         self._reading_head = True
-        self._head_bytes = 0
         self._arm(self._header_timeout, self._head_too_slow)
 
     def _arm(self, seconds: float, callback: Any) -> None:
@@ -137,8 +198,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._disarm()
         if self.transport.is_closing():
             return
-        # A response already under way on this connection cannot be cut into: just close.
-        if self.cycle is None or not self.cycle.response_started:
+        # A response under way on this connection cannot be cut into: just close. (One
+        # complete is the last request's, on a kept-alive connection.)
+        cycle = self.cycle
+        if cycle is None or not cycle.response_started or cycle.response_complete:
             self.transport.write(_answer(code, detail))
         self.transport.close()
 

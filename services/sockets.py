@@ -19,6 +19,9 @@ from collections import Counter
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from gate.addresses import address_key
+from gate.live.messages import SUBPROTOCOL
+
 log = logging.getLogger("gate.sockets")
 
 CLOSE_TOO_MANY = 4429
@@ -26,7 +29,8 @@ TOO_MANY_REASON = "too many open connections from your address"
 
 
 class AddressCap:
-    """Open sockets per client address, at most ``cap`` each (0: no cap)."""
+    """Open sockets per client address (an IPv6 client by its /64, ``gate.addresses``), at
+    most ``cap`` each (0: no cap)."""
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
@@ -34,7 +38,7 @@ class AddressCap:
 
     def acquire(self, address: str | None) -> bool:
         """Count one more socket of ``address``; False (and nothing counted) over the cap."""
-        key = address or "unknown"
+        key = address_key(address)
         if self.cap and self._open[key] >= self.cap:
             log.warning("websocket.refused.too_many", extra={"cap": self.cap})
             return False
@@ -43,14 +47,14 @@ class AddressCap:
 
     def release(self, address: str | None) -> None:
         """One socket of ``address`` closed (after a successful ``acquire``)."""
-        key = address or "unknown"
+        key = address_key(address)
         self._open[key] -= 1
         if self._open[key] <= 0:
             del self._open[key]
 
     def open(self, address: str | None) -> int:
         """How many sockets ``address`` holds now."""
-        return self._open[address or "unknown"]
+        return self._open[address_key(address)]
 
 
 def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
@@ -80,7 +84,12 @@ def cap_websockets(app: ASGIApp) -> ASGIApp:
         address = client[0] if client else None
         if not cap.acquire(address):
             await receive()  # websocket.connect
-            await send({"type": "websocket.accept", "subprotocol": None, "headers": []})
+            # Our subprotocol when offered, as every endpoint selects it: a browser that
+            # offered it (signing in with ``bearer.<token>``) drops a connection that selects
+            # none, and its script would see a failed connection (1006), not 4429 and why.
+            offered = scope.get("subprotocols") or ()
+            chosen = SUBPROTOCOL if SUBPROTOCOL in offered else None
+            await send({"type": "websocket.accept", "subprotocol": chosen, "headers": []})
             await send(
                 {"type": "websocket.close", "code": CLOSE_TOO_MANY, "reason": TOO_MANY_REASON}
             )

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from gate.bookings.transitions import move
-from gate.checkins.judging import grace_of
 from gate.domain.bookings import BookingStatus
 from gate.domain.checkin import GraceWindow, no_show_deadline
 from gate.domain.events import SYSTEM, BookingLapsed
+from gate.gates.grace import grace_of
 from gate.gates.slots import release_place
 from gate.store.tables import Booking, Gate
 from gate.store.unit_of_work import UnitOfWork

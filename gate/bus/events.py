@@ -32,6 +32,8 @@ Unpublished = Callable[[Sequence[DomainEvent]], None]
 # a network partition that drops packets) would otherwise hold every answer for the client's
 # socket timeout and its retry (two seconds and more).
 PUBLISH_TIMEOUT_S = 0.25
+# The readiness probe's key lives this long (milliseconds): one key whatever the probing rate.
+READY_PROBE_TTL_MS = 10_000
 
 
 class EventBus(Protocol):
@@ -121,8 +123,13 @@ class RedisEventBus:
                     log.exception("bus.redis.fallback_failed")
 
     async def ping(self) -> bool:
+        """Whether Redis answers and takes writes: a key of the bus's own, set to expire in
+        a few seconds. A PING alone said "up" for a Redis that refuses every write (out of
+        memory under ``noeviction``; a master demoted to a replica by a failover, READONLY)
+        while no event reached another process and no board moved."""
         try:
-            return bool(await self._client.ping())
+            key = f"{self.stream}:ready"
+            return bool(await self._client.set(key, b"1", px=READY_PROBE_TTL_MS))
         except (TimeoutError, redis_asyncio.RedisError, OSError):
             return False
 

@@ -12,7 +12,7 @@ Which booking a plate read names (either plate of the truck, a misread resolved)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
@@ -22,7 +22,6 @@ from gate.domain import bookings as booking_rules
 from gate.domain.bookings import BookingStatus
 from gate.domain.checkin import (
     CheckinOutcome,
-    GraceWindow,
     RefusalReason,
     judge_arrival,
     no_show_deadline,
@@ -40,6 +39,7 @@ from gate.domain.plate_reads import fold, readings
 from gate.domain.plates import mask_plate, parse_plate
 from gate.domain.queue import QueueClass
 from gate.domain.time import as_local
+from gate.gates.grace import grace_of
 from gate.store.tables import Booking, Device, Gate
 from gate.store.types import new_id
 
@@ -87,13 +87,6 @@ class CheckinAnswer(msgspec.Struct, omit_defaults=False):
     queue_position: int | None = None
     detail: str | None = None
     corrected_from: str | None = None
-
-
-def grace_of(gate: Gate) -> GraceWindow:
-    return GraceWindow(
-        early=timedelta(minutes=gate.grace_early_minutes),
-        late=timedelta(minutes=gate.grace_late_minutes),
-    )
 
 
 @dataclass(eq=False)

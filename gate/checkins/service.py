@@ -35,10 +35,10 @@ from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
 from gate.domain.plate_reads import CONFUSABLE, fold
 from gate.domain.time import utc_now
-from gate.queue.places import places_in_queue, predicted_call, service_rates
 from gate.store.tables import Booking, CheckinRecord, Device, Enterprise, Gate, PendingRead
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.places import places_in_queue, predicted_call, service_rates
 
 __all__ = [
     "Answered",

@@ -37,7 +37,6 @@ class RefusalReason(StrEnum):
     UNKNOWN_BOOKING_CODE = "unknown_booking_code"
     BOOKING_NOT_ACTIVE = "booking_not_active"
     NO_DIRECTION_FOR_WALK_IN = "no_direction_for_walk_in"
-    ALREADY_DONE = "already_done"
     UNREADABLE_PLATE = "unreadable_plate"
     # A trailer's plate read alone, with no booking behind it: a trailer is not a truck, so it
     # never becomes a walk-in of its own (the camera missed the tractor; read it again).

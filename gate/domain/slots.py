@@ -123,14 +123,6 @@ def remaining_places(capacity: int, booked: int) -> int:
     return max(0, capacity - booked)
 
 
-def ensure_has_room(capacity: int, booked: int, closed_reason: str | None) -> None:
-    """Raise when the slot cannot take one more vehicle (the store enforces the same atomically)."""
-    if closed_reason is not None and capacity == 0:
-        raise SlotClosed(f"the gate is closed in that slot: {closed_reason}")
-    if booked >= capacity:
-        raise SlotFull("the slot has no free place", capacity=capacity)
-
-
 def booking_refusal(
     slot_start: datetime,
     now: datetime,
@@ -143,12 +135,16 @@ def booking_refusal(
     (InvalidSlot, SlotClosed or SlotFull), or None when a place would be taken.
 
     The very rules booking applies (``check_bookable_start``, then the room the store's
-    conditional update enforces, ``ensure_has_room``), so that availability, which marks each
-    hour with this, never offers an hour that booking would refuse.
+    conditional update enforces atomically), so that availability, which marks each hour with
+    this, never offers an hour that booking would refuse. A closure answers SlotClosed with its
+    reason; an hour overridden to capacity 0 without one is full.
     """
     try:
         check_bookable_start(slot_start, now, horizon)
-        ensure_has_room(capacity, booked, closed_reason)
-    except (InvalidSlot, SlotClosed, SlotFull) as refusal:
+    except InvalidSlot as refusal:
         return refusal
+    if closed_reason is not None and capacity == 0:
+        return SlotClosed(f"the gate is closed in that slot: {closed_reason}")
+    if booked >= capacity:
+        return SlotFull("the slot has no free place", capacity=capacity)
     return None

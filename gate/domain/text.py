@@ -2,8 +2,8 @@
 
 Text arrives in request bodies, query and path values, form fields and the headers the
 platform reads (``Idempotency-Key``, bearer tokens). Every such value is held to one rule,
-checked where the input is decoded (``services/api/schemas.py::Input``, the request hook in
-``services/api/requests.py``), never in each handler:
+checked where the input is decoded (``services/common/schemas.py::Input``, the request hook in
+``services/common/requests.py``), never in each handler:
 
 * **NUL (U+0000) is refused everywhere.** PostgreSQL's text types cannot hold it (the driver
   fails with ``invalid byte sequence for encoding "UTF8": 0x00``, which was a 500), SQLite

@@ -91,7 +91,6 @@ class RedisLiveBackend:
     lease so that one process at a time projects (any process takes over within a lease)."""
 
     def __init__(self, url: str, namespace: str = "gate") -> None:
-        self._url = url
         self._prefix = f"{namespace}:live:"
         # Channels some process has viewers for, scored by when it last said so.
         self._wanted_key = self._prefix + "wanted"

@@ -12,6 +12,19 @@ import msgspec
 # never selected, so never echoed.
 SUBPROTOCOL = "gate.v1"
 BEARER_SUBPROTOCOL = "bearer."
+# A sequence number is milliseconds since the epoch (13 digits until the year 2286); 19 digits
+# still fit a signed 64-bit integer, and bound what ``int`` is asked to convert.
+_MAX_SEQ_DIGITS = 19
+
+
+def parse_since(value: str | None) -> int | None:
+    """The ``since`` a viewer sent (``?since=SEQ``) as a sequence number, or None (a fresh
+    snapshot) for anything that is not one: not ASCII digits (``str.isdigit`` takes "²",
+    which ``int`` refuses), or longer than any sequence number (``int`` refuses strings past
+    4,300 digits). Either ended the socket with an internal error before."""
+    if not value or len(value) > _MAX_SEQ_DIGITS or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 class Notice(msgspec.Struct):

@@ -40,11 +40,11 @@ from gate.live.messages import (
     PublicBoard,
     YardEntry,
 )
-from gate.queue.places import order_in_class, place_in_order, places_in_queue
-from gate.queue.service import cursor_position
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane
 from gate.store.tables import Notice as NoticeRow
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.places import order_in_class, place_in_order, places_in_queue
+from gate.yard.service import cursor_position
 
 FREE_PLACES_AHEAD = 6  # hours of free places shown on the board
 ACCURACY_SAMPLES = 50

@@ -58,6 +58,7 @@ def _create_postgres_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,  # a database that restarted is found out here, not in a handler
         pool_recycle=1800,
         pool_timeout=settings.db_pool_timeout_s,
+        hide_parameters=True,  # see _create_sqlite_engine
     )
 
 
@@ -67,6 +68,9 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_overflow,
+        # A database error's message names its statement, not the values it was given
+        # (plates, e-mails, names): a traceback in the logs must carry no personal data.
+        hide_parameters=True,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

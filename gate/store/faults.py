@@ -2,7 +2,7 @@
 that knows PostgreSQL's SQLSTATEs, SQLite's result codes and the socket errors in between.
 
 Every kind here is a condition of the database, not of the request: nothing was committed, and
-the same request may succeed once the condition goes (services/api/problems.py answers each
+the same request may succeed once the condition goes (services/common/problems.py answers each
 503 with a message that names it). The kinds and their sources:
 
 * ``starting-up``: SQLSTATE 57P03 ``cannot_connect_now`` while the server starts or recovers
@@ -20,12 +20,16 @@ the same request may succeed once the condition goes (services/api/problems.py a
   opened: a removed disk, a folder made unreadable).
 * ``busy``: no connection free in time (the pool's timeout, PostgreSQL's 53300
   ``too_many_connections``) or SQLite's write lock not granted within its busy timeout.
+* ``cancelled``: 57014 ``query_canceled`` and 55P03 ``lock_not_available``: the server gave up
+  on the statement (a ``statement_timeout`` or ``lock_timeout`` set on the role or database,
+  or an operator's ``pg_cancel_backend``); the connection stays good.
 * ``unreachable``: connection refused, reset or lost (SQLSTATE class 08, socket errors,
   timeouts while connecting, a connection SQLAlchemy found dead).
 * ``no-answer``: the readiness probe's bound passed without an answer (a stalled server, or
   SQLite's write lock held that long).
-* ``unavailable``: any other ``OperationalError`` of the driver; kept as a 503 because
-  drivers raise it for conditions of the server, not of the statement.
+* ``unavailable``: any other ``OperationalError`` of the driver, and PostgreSQL's other
+  class 53 ``insufficient_resources`` states (out of memory, a configuration limit); kept as
+  a 503 because they are conditions of the server, not of the statement.
 
 SQLSTATEs: PostgreSQL 15 documentation, appendix A "PostgreSQL Error Codes"; SQLite result
 codes: https://www.sqlite.org/rescode.html (the primary code is the low byte).
@@ -51,6 +55,7 @@ class Unavailable(StrEnum):
     DISK_FULL = "disk-full"
     IO_ERROR = "io-error"
     BUSY = "busy"
+    CANCELLED = "cancelled"
     UNREACHABLE = "unreachable"
     NO_ANSWER = "no-answer"
     UNAVAILABLE = "unavailable"
@@ -68,6 +73,7 @@ class Unavailable(StrEnum):
         opened while it could not be written."""
         return self not in {
             Unavailable.BUSY,
+            Unavailable.CANCELLED,
             Unavailable.DISK_FULL,
             Unavailable.NO_ANSWER,
             Unavailable.UNAVAILABLE,
@@ -83,6 +89,8 @@ _DESCRIPTIONS = {
     Unavailable.DISK_FULL: "the database's disk is full",
     Unavailable.IO_ERROR: "the database file cannot be read or opened",
     Unavailable.BUSY: "the database has no connection free just now",
+    Unavailable.CANCELLED: "the database cancelled the statement (a statement or lock timeout, "
+    "or an operator)",
     Unavailable.UNREACHABLE: "the database cannot be reached",
     Unavailable.NO_ANSWER: "the database did not answer in time",
     Unavailable.UNAVAILABLE: "the database is unavailable",
@@ -94,6 +102,8 @@ _BY_SQLSTATE = {
     "25006": Unavailable.READ_ONLY,
     "53100": Unavailable.DISK_FULL,
     "53300": Unavailable.BUSY,
+    "57014": Unavailable.CANCELLED,
+    "55P03": Unavailable.CANCELLED,
 }
 
 _BY_SQLITE_CODE = {
@@ -153,6 +163,8 @@ def _by_sqlstate(error: BaseException) -> Unavailable | None:
         return _BY_SQLSTATE[state]
     if state.startswith("08"):
         return Unavailable.UNREACHABLE
+    if state.startswith("53"):
+        return Unavailable.UNAVAILABLE
     return None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -21,11 +20,6 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema to ``revision``; blocking, so call it outside a running event loop."""
     command.upgrade(alembic_config(database_url), revision)
-
-
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
-    # Alembic's env runs its own event loop, so it gets a thread of its own.
-    await asyncio.to_thread(upgrade, database_url, revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:

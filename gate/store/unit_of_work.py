@@ -3,19 +3,26 @@ publishes the events recorded during it only after the commit succeeded."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gate.audit.log import append as append_to_audit_log
-from gate.bus.events import EventBus
 from gate.domain.events import BookingEvent, DomainEvent, VehicleEvent
+from gate.store.audit import append as append_to_audit_log
+
+
+class Publisher(Protocol):
+    """Where committed events go: any ``gate.bus`` event bus. Named here, not imported, so
+    the store (a floor below the use cases) and the bus (beside it) stay independent."""
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None: ...
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], bus: EventBus) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], bus: Publisher) -> None:
         self._session_factory = session_factory
         self._bus = bus
         self._events: list[DomainEvent] = []
@@ -38,9 +45,9 @@ class UnitOfWork:
 
     async def __aexit__(
         self,
-        exc_type: type[BaseException] | None,
+        _exc_type: type[BaseException] | None,
         exc: BaseException | None,
-        tb: TracebackType | None,
+        _tb: TracebackType | None,
     ) -> None:
         try:
             await self.session.rollback()

@@ -16,8 +16,10 @@ buffer has drained: the same promise the hub makes to its queued viewers."""
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
@@ -26,13 +28,16 @@ from websockets.typing import Subprotocol
 
 from gate.live.channels import board_channel
 from gate.live.hub import ChannelState
-from gate.live.messages import SUBPROTOCOL
+from gate.live.messages import SUBPROTOCOL, parse_since
 from gate.live.service import Live
 from gate.logs import install_redaction
+from gate.store.faults import unavailability
+from services.headers import BARE_ANSWER_HEADERS
 from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client_address
 
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
 CLOSE_NOT_FOUND = 4404  # as the API's websocket endpoints
+CLOSE_TRY_AGAIN = 1013  # RFC 6455's "Try Again Later", as the API's: the database is away
 SLOW_VIEWER_BYTES = 256 * 1024
 LISTEN_BACKLOG = 4096  # a crowd opens its boards at once; asyncio's default of 100 drops SYNs
 PING_INTERVAL_S = 20  # a vanished phone is noticed within a minute and its socket freed
@@ -61,24 +66,29 @@ class BoardServer:
         self._server: Server | None = None
         live.hub.broadcast = self._broadcast
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen on ``host:port`` (port 0: any free one); returns the port. Several
-        processes may listen on one port (the kernel spreads the viewers)."""
+    async def start(
+        self, host: str | None = None, port: int | None = None, sock: socket.socket | None = None
+    ) -> int:
+        """Listen on ``host:port`` (port 0: any free one), or on ``sock``, a socket already
+        bound (inherited: GATE_BOARDS_FD); returns the port. Several processes may listen on
+        one port (the kernel spreads the viewers), or share one inherited socket."""
         install_redaction()  # its log lines never carry a query string's secrets
+        where: dict[str, Any] = (
+            {"sock": sock} if sock is not None else {"host": host, "port": port, "reuse_port": True}
+        )
         self._server = await serve(
             self._serve,
-            host,
-            port,
+            **where,
             process_request=self._check_path,
+            process_response=_secure,
             select_subprotocol=_select_subprotocol,
             compression=None,  # boards are small; deflate per viewer would cost the CPU
-            reuse_port=True,
             backlog=LISTEN_BACKLOG,
             ping_interval=PING_INTERVAL_S,
             max_size=self._max_message_bytes,  # viewers send nothing but control frames
         )
-        socket = next(iter(self._server.sockets))
-        return int(socket.getsockname()[1])
+        listening = next(iter(self._server.sockets))
+        return int(listening.getsockname()[1])
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -108,7 +118,16 @@ class BoardServer:
             self._cap.release(address)
 
     async def _view(self, connection: ServerConnection, code: str, query: str) -> None:
-        if await self._gate_id_of(code) is None:
+        try:
+            known = await self._gate_id_of(code) is not None
+        except Exception as error:
+            # A gate this process has not seen yet is looked up: the database may be away.
+            kind = unavailability(error)
+            if kind is None:
+                raise
+            await connection.close(CLOSE_TRY_AGAIN, kind.description)
+            return
+        if not known:
             await connection.close(CLOSE_NOT_FOUND, "no such gate")
             return
         channel = board_channel(code)
@@ -142,9 +161,17 @@ class BoardServer:
         broadcast(ready, text)
 
 
+def _secure(_: ServerConnection, __: Request, response: Response) -> None:
+    """The security headers on every HTTP answer of this server that is not the switch to a
+    websocket (a 404 for what is no board, a 426 for a plain browser visit)."""
+    if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
+        for name, value in BARE_ANSWER_HEADERS.items():
+            response.headers[name] = value
+
+
 def _since(query: str) -> int | None:
     for pair in query.split("&"):
         name, _, value = pair.partition("=")
-        if name == "since" and value.isdigit():
-            return int(value)
+        if name == "since":
+            return parse_since(value)
     return None

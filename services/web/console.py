@@ -27,9 +27,9 @@ from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code, parse_direction
 from gate.live.projections import gate_state, officer_board
 from gate.notices import service as notices
-from gate.queue import service as queue
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard import service as queue
 from services.api.gates.schemas import CapacityOverride
 from services.api.yard.schemas import (
     DecisionCreate,

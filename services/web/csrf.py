@@ -30,8 +30,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.utils.scope.state import ScopeState
 
 from gate.domain.errors import Forbidden
+from services.common.session import Connection, browser_cookie, read_cookie, session_token
 from services.platform import Platform
-from services.web.session import Connection, browser_cookie, read_cookie, session_token
 
 PRESESSION_COOKIE = "gate_presession"
 FIELD = "_csrf_token"

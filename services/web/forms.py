@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from gate.domain.errors import ValidationFailed
-from services.api.schemas import Input
+from services.common.schemas import Input
 
 T = TypeVar("T", bound=Input)
 

@@ -18,7 +18,6 @@ from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
-from gate.audit.log import history
 from gate.bookings import service as bookings
 from gate.domain.errors import DomainError
 from gate.domain.plates import format_plate
@@ -33,6 +32,7 @@ from gate.fleet import grants
 from gate.fleet import service as fleet
 from gate.gates import service as gates
 from gate.gates.calendar import parse_direction
+from gate.store.audit import history
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.schemas import (
     BookingCancel,

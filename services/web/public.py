@@ -22,16 +22,16 @@ from gate.live.channels import board_channel
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.api.throttle import client_address, throttled_sign_in
-from services.platform import Platform
-from services.web.i18n import LANG_COOKIE, LANGUAGES
-from services.web.render import page, safe_next, translator
-from services.web.session import (
+from services.common.session import (
     browser_cookie,
     browser_principal,
     forget_session,
     session_cookie,
     session_token,
 )
+from services.platform import Platform
+from services.web.i18n import LANG_COOKIE, LANGUAGES
+from services.web.render import page, safe_next, translator
 
 
 @get("/", include_in_schema=False)

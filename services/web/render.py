@@ -11,9 +11,9 @@ from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, allowed
 from gate.accounts.principal import Principal
+from services.common.session import read_cookie
 from services.web.csrf import token_for_page
 from services.web.i18n import LANG_COOKIE, Translator, pick_language
-from services.web.session import read_cookie
 
 
 def translator(request: Request[Any, Any, Any]) -> Translator:

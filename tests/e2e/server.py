@@ -1,4 +1,9 @@
-"""Running the platform as a real process for end-to-end tests."""
+"""Running the platform as a real process for end-to-end tests.
+
+Ports are never picked and then bound later by the server (another process may take the
+port in between, which happens on a busy machine): the test binds a socket first, with
+``listening()``, and the server process inherits it (GATE_LISTEN_FD, GATE_BOARDS_FD).
+"""
 
 from __future__ import annotations
 
@@ -17,23 +22,45 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def listening() -> socket.socket:
+    """A socket bound to a port of 127.0.0.1 the kernel chose, listening: connections wait in
+    its backlog until the server that inherits it accepts them."""
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def port_of(listener: socket.socket) -> int:
+    return int(listener.getsockname()[1])
 
 
 @contextmanager
 def running_platform(
     command: list[str],
     env: dict[str, str],
-    port: int,
+    listener: socket.socket,
     ready_within: float = 180,
     output: Path | None = None,
+    boards: socket.socket | None = None,
 ) -> Iterator[str]:
-    """Start ``command``, wait until /health/ready answers 200 on ``port``, yield the base URL,
-    and stop the whole process group afterwards. Its stdout and stderr go to ``output`` when
-    given (complete once the context has exited), else to a temporary file."""
+    """Start ``command`` (``gate serve`` or what execs it) serving on ``listener`` (and the
+    boards' server on ``boards``, when given), wait until /health/ready answers 200, yield
+    the base URL, and stop the whole process group afterwards. The process takes
+    ``listener`` over: this one closes its copy once the process started, so the port is
+    refused again when the process has gone; ``boards`` stays the caller's (several
+    processes may share it). Its stdout and stderr go to ``output`` when given (complete once
+    the context has exited), else to a temporary file."""
+    env = {**env, "GATE_LISTEN_FD": str(listener.fileno())}
+    handed = [listener.fileno()]
+    if boards is not None:
+        env["GATE_BOARDS_FD"] = str(boards.fileno())
+        handed.append(boards.fileno())
+    port = port_of(listener)
     # Output goes to a file, not a pipe: a busy server would fill a pipe nobody reads and
     # block on its own log lines.
     log = (  # closed in the finally below
@@ -47,7 +74,9 @@ def running_platform(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        pass_fds=handed,  # at the same numbers in the process
     )
+    listener.close()
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + ready_within

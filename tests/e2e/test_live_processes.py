@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.e2e.server import ROOT, free_port, running_platform
+from tests.e2e.server import ROOT, listening, port_of, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day, read, this_hour
 from tests.live import Viewer, eventually
 from tests.services import POSTGRES_URL, outside_loop, worker
@@ -60,17 +60,18 @@ def two_processes(
     )
     for command in (["db", "upgrade"], ["db", "seed"]):
         subprocess.run([GATE_BIN, *command], env=env, cwd=ROOT, check=True, timeout=120)
-    ports = free_port(), free_port()
-    boards_port = free_port()
-    env["GATE_BOARDS_PORT"] = str(boards_port)
+    boards = listening()  # both processes accept the boards' viewers on this one socket
     with ExitStack() as stack:
+        stack.enter_context(boards)
         bases = [
             stack.enter_context(
-                running_platform([GATE_BIN, "serve", "--port", str(p)], env, p, ready_within=60)
+                running_platform(
+                    [GATE_BIN, "serve"], env, listening(), ready_within=60, boards=boards
+                )
             )
-            for p in ports
+            for _ in range(2)
         ]
-        yield bases[0], bases[1], f"ws://127.0.0.1:{boards_port}"
+        yield bases[0], bases[1], f"ws://127.0.0.1:{port_of(boards)}"
 
 
 async def test_a_check_in_on_one_process_reaches_a_board_viewer_of_another(
@@ -133,14 +134,14 @@ async def _waiting(viewer: Viewer, count: int) -> bool:
     return state is not None and state["directions"][0]["waiting_total"] == count
 
 
-def _start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
+def _start_redis(path: Path, directory: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
             "redis-server",
             "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
+            "0",  # no TCP: its own socket file, which no other process can take
+            "--unixsocket",
+            str(path),
             "--save",
             "",
             "--appendonly",
@@ -154,7 +155,7 @@ def _start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         probe = subprocess.run(
-            ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True
+            ["redis-cli", "-s", str(path), "ping"], capture_output=True, text=True
         )
         if probe.stdout.strip() == "PONG":
             return process
@@ -166,11 +167,11 @@ def _start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
 @pytest.fixture
 def own_redis(
     tmp_path: Path, redis_url: str
-) -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
-    """A redis-server of this test's own on a free port (never the machine's shared one)."""
-    port = free_port()
-    processes = [_start_redis(port, tmp_path)]
-    yield port, processes
+) -> Iterator[tuple[Path, list[subprocess.Popen[bytes]]]]:
+    """A redis-server of this test's own on a socket file (never the machine's shared one)."""
+    path = tmp_path / "redis.sock"
+    processes = [_start_redis(path, tmp_path)]
+    yield path, processes
     for process in processes:
         if process.poll() is None:
             process.kill()
@@ -178,15 +179,14 @@ def own_redis(
 
 
 async def test_boards_recover_within_seconds_after_a_redis_outage_and_check_ins_go_on(
-    own_redis: tuple[int, list[subprocess.Popen[bytes]]], tmp_path: Path
+    own_redis: tuple[Path, list[subprocess.Popen[bytes]]], tmp_path: Path
 ):
-    port, processes = own_redis
-    app_port = free_port()
+    path, processes = own_redis
     env = _env(
         GATE_DATA_DIR=str(tmp_path / "data"),
-        GATE_REDIS_URL=f"redis://127.0.0.1:{port}/0",
+        GATE_REDIS_URL=f"unix://{path}?db=0",
     )
-    with running_platform([GATE_BIN, "serve", "--port", str(app_port)], env, app_port) as base:
+    with running_platform([GATE_BIN, "serve"], env, listening()) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             api = Api(client)
             await open_all_day(api)
@@ -214,7 +214,7 @@ async def test_boards_recover_within_seconds_after_a_redis_outage_and_check_ins_
             assert ready.status_code == 503 and ready.json()["bus"] == "down"
             await asyncio.sleep(max(0.0, 10 - (time.monotonic() - outage_started)))
 
-            processes.append(_start_redis(port, tmp_path))  # back, empty, on the same port
+            processes.append(_start_redis(path, tmp_path))  # back, empty, at the same place
             took = await eventually(all_true, within=5)
             assert (await truth())["directions"][0]["waiting_total"] == 6
             assert (await client.get("/health/ready")).status_code == 200
@@ -229,9 +229,10 @@ async def _check_in(client: httpx.AsyncClient, camera: dict[str, str], plate: st
 
 
 def test_gate_watch_prints_the_live_board_in_the_terminal(tmp_path: Path):
-    port = free_port()
+    listener = listening()
+    port = port_of(listener)
     env = _env(GATE_DATA_DIR=str(tmp_path / "data"))
-    with running_platform([GATE_BIN, "serve", "--port", str(port)], env, port):
+    with running_platform([GATE_BIN, "serve"], env, listener):
         watched = subprocess.run(
             [GATE_BIN, "watch", "tan-thanh", "--url", f"http://127.0.0.1:{port}", "--once"],
             env=env,
@@ -246,9 +247,10 @@ def test_gate_watch_prints_the_live_board_in_the_terminal(tmp_path: Path):
 
 
 def test_gate_watch_says_it_is_reconnecting_while_the_platform_is_away(tmp_path: Path):
-    port = free_port()
+    listener = listening()
+    port = port_of(listener)
     env = _env(GATE_DATA_DIR=str(tmp_path / "data"))
-    with running_platform([GATE_BIN, "serve", "--port", str(port)], env, port):
+    with running_platform([GATE_BIN, "serve"], env, listener):
         watcher = subprocess.Popen(
             [GATE_BIN, "watch", "tan-thanh", "--url", f"http://127.0.0.1:{port}"],
             env=env,

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from loadtests.invariants import check_boards, check_database
-from tests.e2e.server import ROOT, free_port, running_platform
+from tests.e2e.server import ROOT, listening, port_of, running_platform
 from tests.services import outside_loop
 
 GATE_BIN = str(Path(sys.executable).with_name("gate"))
@@ -27,11 +27,11 @@ def _env(data_dir: Path) -> dict[str, str]:
 def test_the_locust_mix_runs_and_every_invariant_holds(tmp_path: Path):
     import subprocess
 
-    port, boards_port = free_port(), free_port()
+    listener, boards = listening(), listening()  # the viewers watch the boards' server
+    boards_port = port_of(boards)
     env = _env(tmp_path / "data")
-    env["GATE_BOARDS_PORT"] = str(boards_port)  # the viewers watch the boards' server
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'gate.db'}"
-    with running_platform([GATE_BIN, "serve", "--port", str(port)], env, port) as base:
+    with boards, running_platform([GATE_BIN, "serve"], env, listener, boards=boards) as base:
         run = subprocess.run(
             [
                 LOCUST,

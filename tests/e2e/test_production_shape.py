@@ -17,7 +17,7 @@ import msgspec
 import pytest
 import redis
 
-from tests.e2e.server import ROOT, free_port, running_platform
+from tests.e2e.server import ROOT, listening, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, tomorrow_at
 from tests.services import POSTGRES_URL, outside_loop, worker
 
@@ -48,7 +48,6 @@ def production(
     outside_loop(asyncio.run, recreate())
     stream_db = redis_url.rsplit("/", 1)[0] + "/14"
     namespace = f"e2e-{name}-{uuid.uuid4().hex[:8]}"
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATABASE_URL=f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}",
@@ -61,8 +60,11 @@ def production(
     )
     for command in (["db", "upgrade"], ["db", "seed"]):
         subprocess.run([GATE, *command], env=env, cwd=ROOT, check=True, timeout=120)
-    command = [GATE, "serve", "--port", str(port), "--workers", "2"]
-    with running_platform(command, env, port, ready_within=60, output=production_output) as base:
+    command = [GATE, "serve", "--workers", "2"]
+    listener = listening()  # uvicorn hands the inherited socket to both workers
+    with running_platform(
+        command, env, listener, ready_within=60, output=production_output
+    ) as base:
         yield base, stream_db, namespace
 
 

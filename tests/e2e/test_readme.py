@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.server import ROOT, free_port, running_platform
+from tests.e2e.server import ROOT, listening, running_platform
 
 README = (ROOT / "README.md").read_text()
 FLEET = "== the fleet tour"
@@ -29,16 +29,17 @@ def _commands() -> list[str]:
 
 @pytest.fixture(scope="module")
 def served_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The README's first command, as written, on a free port and an empty data folder."""
-    port = free_port()
+    """The README's first command, as written, on a socket bound for it (GATE_LISTEN_FD)
+    and an empty data folder."""
     data_dir = tmp_path_factory.mktemp("gate-data")
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("GATE_") and key != "PYTEST_XDIST_WORKER"
     }
-    env.update(GATE_PORT=str(port), GATE_DATA_DIR=str(data_dir))
-    with running_platform(["bash", "-c", f"exec {_commands()[0]}"], env, port) as base:
+    env.update(GATE_DATA_DIR=str(data_dir))
+    command = ["bash", "-c", f"exec {_commands()[0]}"]
+    with running_platform(command, env, listening()) as base:
         yield base, data_dir
 
 

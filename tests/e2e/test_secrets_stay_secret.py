@@ -17,28 +17,26 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gate.live.client import subprotocols
-from tests.e2e.server import free_port, running_platform
+from tests.e2e.server import listening, port_of, running_platform
 from tests.helpers import ADMIN_TOKEN, Api, device, officer, open_all_day, read, unique_plate
 
 GATE = str(Path(sys.executable).with_name("gate"))
 ENV_ADMIN_TOKEN = ADMIN_TOKEN  # the one the helpers sign in with
 
 
-def _env(data_dir: Path, port: int, boards_port: int, **extra: str) -> dict[str, str]:
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATA_DIR=str(data_dir),
-        GATE_PORT=str(port),
-        GATE_BOARDS_PORT=str(boards_port),
         GATE_SWEEP_SECONDS="0",
         **extra,
     )
     return env
 
 
-def _serve(port: int) -> list[str]:
+def _serve() -> list[str]:
     # A permissive umask: the platform's files must be private by how they are created.
-    return ["bash", "-c", f"umask 000 && exec {GATE} serve --port {port}"]
+    return ["bash", "-c", f"umask 000 && exec {GATE} serve"]
 
 
 def _mode(path: Path) -> int:
@@ -153,11 +151,12 @@ async def _enterprise_user_session(
 def test_no_secret_reaches_the_server_output_and_the_banner_only_says_the_env_token_is_set(
     tmp_path: Path,
 ):
-    port, boards_port = free_port(), free_port()
+    listener, boards = listening(), listening()
+    boards_port = port_of(boards)
     data_dir = tmp_path / "fresh" / "data"
     output = tmp_path / "server.log"
-    env = _env(data_dir, port, boards_port, GATE_ADMIN_TOKEN=ENV_ADMIN_TOKEN)
-    with running_platform(_serve(port), env, port, output=output) as base:
+    env = _env(data_dir, GATE_ADMIN_TOKEN=ENV_ADMIN_TOKEN)
+    with boards, running_platform(_serve(), env, listener, output=output, boards=boards) as base:
         secrets, plate = asyncio.run(
             _traffic(base, f"ws://127.0.0.1:{boards_port}", ENV_ADMIN_TOKEN)
         )
@@ -178,10 +177,12 @@ def test_no_secret_reaches_the_server_output_and_the_banner_only_says_the_env_to
 def test_a_generated_admin_token_is_kept_owner_only_and_the_banner_names_its_file(
     tmp_path: Path,
 ):
-    port = free_port()
+    listener, boards = listening(), listening()
+    port = port_of(listener)
     data_dir = tmp_path / "fresh" / "data"
     output = tmp_path / "server.log"
-    with running_platform(_serve(port), _env(data_dir, port, free_port()), port, output=output):
+    env = _env(data_dir)
+    with boards, running_platform(_serve(), env, listener, output=output, boards=boards):
         token = (data_dir / "admin-token").read_text().strip()
         answer = httpx.put(
             f"http://127.0.0.1:{port}/api/v1/gates/tan-thanh/schedules/export",

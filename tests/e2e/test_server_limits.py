@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.e2e.server import free_port, running_platform
+from tests.e2e.server import listening, port_of, running_platform
 
 GATE = str(Path(sys.executable).with_name("gate"))
 HEADER_TIMEOUT_S = 1.0
@@ -37,12 +37,10 @@ class Served(NamedTuple):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    port, boards_port = free_port(), free_port()
+    listener, boards = listening(), listening()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATA_DIR=str(tmp_path_factory.mktemp("limits") / "data"),
-        GATE_PORT=str(port),
-        GATE_BOARDS_PORT=str(boards_port),
         GATE_SWEEP_SECONDS="0",
         GATE_HEADER_TIMEOUT=str(HEADER_TIMEOUT_S),
         GATE_BODY_TIMEOUT=str(BODY_TIMEOUT_S),
@@ -51,7 +49,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         GATE_WS_MAX_MESSAGE_BYTES=str(MAX_MESSAGE),
         GATE_MAX_CONNECTIONS=str(MAX_CONNECTIONS),
     )
-    with running_platform([GATE, "serve"], env, port):
+    port, boards_port = port_of(listener), port_of(boards)
+    with boards, running_platform([GATE, "serve"], env, listener, boards=boards):
         yield Served(port, boards_port)
 
 
@@ -78,6 +77,7 @@ def test_a_client_sending_its_headers_a_byte_at_a_time_is_cut_off(served: Served
     )
     assert answer.startswith(b"HTTP/1.1 408 "), answer
     assert b"/problems/request-timeout" in answer
+    _assert_secured(answer)
     assert HEADER_TIMEOUT_S * 0.9 <= took < HEADER_TIMEOUT_S + 3
 
 
@@ -96,6 +96,58 @@ def test_a_request_head_past_its_bound_is_refused(served: Served):
         client.sendall(b"GET /health/live HTTP/1.1\r\nHost: gate\r\nX-Big: " + b"a" * 40_000)
         answer = client.recv(4096)
     assert answer.startswith(b"HTTP/1.1 431 "), answer
+
+
+def _assert_secured(answer: bytes) -> None:
+    """An answer the server wrote itself carries the security headers all answers carry."""
+    head = answer.partition(b"\r\n\r\n")[0].lower()
+    for header in (
+        b"x-content-type-options: nosniff",
+        b"x-frame-options: deny",
+        b"content-security-policy: default-src 'none'; frame-ancestors 'none'",
+    ):
+        assert header in head, (header, head)
+
+
+def _answer(client: socket.socket) -> bytes:
+    """One answer's head and (small) body, read until its Content-Length is in."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < int(
+        data.lower().partition(b"content-length: ")[2].partition(b"\r\n")[0] or 0
+    ):
+        chunk = client.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_whole_request_head_past_its_bound_is_refused_also_on_a_kept_alive_connection(
+    served: Served,
+):
+    """A head sent whole, in one write, reaches the server in one read: it was parsed and
+    served before the bound was looked at. So too the second request of a connection, and a
+    request pipelined behind another in one write."""
+    big = b"GET /health/live HTTP/1.1\r\nHost: gate\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
+        client.sendall(big)
+        refused = _answer(client)
+        assert refused.startswith(b"HTTP/1.1 431 ")
+        _assert_secured(refused)
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
+        client.sendall(b"GET /health/live HTTP/1.1\r\nHost: gate\r\n\r\n")
+        assert _answer(client).startswith(b"HTTP/1.1 200 ")
+        client.sendall(big)
+        assert _answer(client).startswith(b"HTTP/1.1 431 ")
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
+        # Pipelined: the big head behind a small request, in the same write.
+        client.sendall(b"GET /health/live HTTP/1.1\r\nHost: gate\r\n\r\n" + big)
+        answers = b""
+        while chunk := client.recv(65536):  # until the server closes, after its 431
+            answers += chunk
+        # The small one may be answered first; the big one is not served.
+        assert answers.count(b"HTTP/1.1 ") == answers.count(b"HTTP/1.1 200 ") + 1, answers
+        assert b"HTTP/1.1 431 " in answers, answers
 
 
 async def _close_code(socket_: ClientConnection) -> int | None:
@@ -176,7 +228,10 @@ async def test_connections_past_the_process_limit_are_answered_503(served: Serve
         held.append(viewer)
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            assert (await client.get("/health/live")).status_code == 503
+            full = await client.get("/health/live")
+        assert full.status_code == 503
+        assert full.headers["content-type"] == "application/problem+json"
+        assert full.headers["x-content-type-options"] == "nosniff"
         with pytest.raises(InvalidStatus) as refused:
             await connect(url, open_timeout=10, local_addr=("127.0.2.1", 0))
         assert refused.value.response.status_code == 503

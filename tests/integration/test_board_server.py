@@ -55,6 +55,26 @@ async def test_only_boards_of_known_gates_are_served(boards: tuple[Api, str]):
         assert refused.value.response.status_code == 404
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the server's answers, not the database
+async def test_the_boards_servers_http_answers_carry_the_security_headers(
+    boards: tuple[Api, str],
+):
+    """What it answers over plain HTTP (a 404 for what is no board, a 426 to a browser that
+    visits a board's URL) is no page: nothing may load in it, nothing may frame it."""
+    _, ws = boards
+    base = ws.replace("ws://", "http://")
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        answers = [await client.get("/nowhere"), await client.get("/ws/v1/gates/tan-thanh/board")]
+    assert [a.status_code for a in answers] == [404, 426]
+    for answer in answers:
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert (
+            answer.headers["content-security-policy"]
+            == "default-src 'none'; frame-ancestors 'none'"
+        )
+
+
 async def test_a_viewer_that_cannot_keep_up_is_skipped_then_sent_the_whole_board(
     boards: tuple[Api, str], monkeypatch: pytest.MonkeyPatch
 ):

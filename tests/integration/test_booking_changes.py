@@ -191,7 +191,7 @@ def test_a_deadlock_that_still_happens_is_answered_503_with_retry_after_not_500(
 
     from sqlalchemy.exc import DBAPIError
 
-    from services.api.problems import on_unexpected_error
+    from services.common.problems import on_unexpected_error
 
     class Deadlock(Exception):
         sqlstate = "40P01"

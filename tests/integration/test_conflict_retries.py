@@ -15,7 +15,7 @@ from litestar.params import JSONBody
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from services.api.problems import EXCEPTION_HANDLERS
+from services.common.problems import EXCEPTION_HANDLERS
 from services.retries import ATTEMPTS, retry_transient_conflicts
 
 FAIL = "DO $$ BEGIN RAISE EXCEPTION 'lost a race' USING ERRCODE = '{code}'; END $$"

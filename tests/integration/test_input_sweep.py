@@ -30,8 +30,8 @@ from sqlalchemy import text
 from gate.config import Settings
 from gate.store.tables.base import Base
 from gate.store.unit_of_work import UnitOfWork
-from services.api.requests import body_kind
 from services.app import create_app
+from services.common.requests import body_kind
 from tests.helpers import Api, admin, browser, device, enterprise_user, officer, tomorrow_at
 from tests.openapi import AnyName, Example, Pointer, kind_of, with_value
 

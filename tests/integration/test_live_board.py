@@ -6,6 +6,7 @@ server (services/boards)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import json
@@ -98,6 +99,18 @@ async def test_a_board_starts_with_a_snapshot_then_follows_with_sequenced_deltas
     seqs = [m.seq for m in messages]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert all(m.prev == before.seq for before, m in itertools.pairwise(messages))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the socket's protocol, not the database
+async def test_a_since_that_is_no_sequence_number_gets_the_snapshot(board: tuple[Api, str]):
+    """A superscript two (a digit to ``str.isdigit``, not to ``int``), 5,000 digits (past
+    what ``int`` converts), a negative number and an exponent: the viewer gets the board as
+    one that sent no ``since``, not an internal error."""
+    _, url = board
+    for since in ("%C2%B2", "9" * 5000, "-1", "1e9"):
+        async with websockets.connect(f"{url}?since={since}", open_timeout=10) as viewer:
+            first = json.loads(await asyncio.wait_for(viewer.recv(), 10))
+        assert first["kind"] == "snapshot", since[:10]
 
 
 async def _has_state(viewer: Viewer) -> bool:

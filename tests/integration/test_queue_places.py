@@ -16,11 +16,11 @@ from gate.config import Settings
 from gate.domain.queue import QueueClass, ServiceCycle, queue_positions
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
-from gate.queue.places import places_in_queue
-from gate.queue.service import entry_of
 from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import Booking, Gate
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.places import places_in_queue
+from gate.yard.service import entry_of
 from tests.helpers import Api, device, open_all_day, read
 
 CHECKINS = "/api/v1/gates/tan-thanh/checkins"

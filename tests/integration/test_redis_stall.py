@@ -18,11 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as redis_asyncio
 
+import gate.throttling
 from gate.bus.events import RedisEventBus
 from gate.config import Settings
 from gate.domain.events import BookingEvent
 from gate.domain.time import utc_now
+from gate.throttling import REDIS_TIMEOUT_S, Throttles
 from services.app import create_app
 from tests.asgi import served
 from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day
@@ -144,3 +147,39 @@ async def test_events_a_stalled_redis_did_not_take_are_handed_to_the_fallback_wi
         assert took < PUBLISH_BOUND_S + 0.2
     finally:
         await bus.close()
+
+
+async def test_a_stalled_redis_costs_the_limits_one_timeout_then_none_until_it_is_tried_again(
+    own_redis: OwnRedis, monkeypatch: pytest.MonkeyPatch
+):
+    """Every booking write and sign-in is counted against Redis; stalled, each call waited
+    its timeout (a sign-in makes four). Now the first call's timeout sends the rest to the
+    process's own count, and Redis is used again once it answers."""
+    monkeypatch.setattr(gate.throttling, "SHARED_RETRY_S", 0.2)
+    namespace = f"stall-{uuid.uuid4().hex[:8]}"
+    throttles = Throttles(Settings(redis_url=own_redis.url, redis_namespace=namespace))
+    control = redis_asyncio.Redis.from_url(own_redis.url)
+    try:
+        await throttles.booking_write("enterprise-1")  # connected, counted in Redis
+        own_redis.freeze()
+        try:
+            started = time.monotonic()
+            for _ in range(10):
+                await throttles.booking_write("enterprise-1")
+            await throttles.sign_in_attempt("nv@xnk.vn", "203.0.113.7")
+            await throttles.signed_in("nv@xnk.vn", "203.0.113.7")
+            stalled = time.monotonic() - started
+        finally:
+            own_redis.thaw()
+
+        async def counted_in_redis() -> bool:
+            await throttles.booking_write("enterprise-2")
+            return bool([k async for k in control.scan_iter(f"{namespace}:*enterprise-2*")])
+
+        await eventually(counted_in_redis, within=10)
+    finally:
+        await control.aclose()
+        await throttles.close()
+    # One timeout for the booking limiter and one for the sign-in limiters, no more (it was
+    # 12 calls' worth, 6 s); slack for a machine shared with other test runs.
+    assert stalled < 4 * REDIS_TIMEOUT_S, stalled

@@ -104,3 +104,25 @@ def _assert_no_inline_code(html: str, path: str) -> None:
 async def test_the_public_pages_run_no_inline_script_or_style(api: Api):
     for path in ("/", "/board/tan-thanh", "/board/tan-thanh?layout=wall", "/sign-in"):
         _assert_no_inline_code((await api.client.get(path)).text, path)
+
+
+_ASSET = re.compile(r"""\s(?:src|href)="([^"]*)\"""")
+
+
+async def test_the_api_docs_pages_run_no_inline_code_and_load_only_the_platforms_files(api: Api):
+    for path in ("/schema", "/schema/swagger"):
+        page = await api.client.get(path)
+        assert page.status_code == 200, path
+        _assert_secured(page)
+        _assert_no_inline_code(page.text, path)
+        assert "<style" not in page.text, path
+        assets = _ASSET.findall(page.text)
+        assert {a.rsplit("/", 1)[1] for a in assets} >= {"swagger-ui-bundle.js", "docs.js"}
+        for asset in assets:
+            # A path on this origin ("//cdn…" would be another), served by the platform.
+            assert asset.startswith("/") and not asset.startswith("//"), (path, asset)
+            assert (await api.client.get(asset)).status_code == 200, asset
+        spec = re.search(r'data-spec-url="([^"]+)"', page.text)
+        assert spec and spec[1] == "/schema/openapi.json"
+    document = await api.client.get("/schema/openapi.json")
+    assert "createBooking" in document.text

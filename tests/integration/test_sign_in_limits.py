@@ -124,6 +124,22 @@ async def test_the_11th_wrong_password_from_one_address_within_a_minute_gets_429
         assert (await _sign_in(owner, email, PASSWORD)).status_code == 201
 
 
+async def test_an_ipv6_client_is_one_address_whichever_address_of_its_64_it_sends_from(
+    api: Api, app: Litestar
+):
+    """A host picks its own addresses in its /64: a sprayer sending each guess from another
+    one is still one address; a neighbour in another /64 is not affected."""
+    email = await _user(api)
+    n = next(_addresses)
+    for i in range(10):
+        async with _from(app, f"2001:db8:{n:x}:1::{i + 1:x}") as client:
+            assert (await _sign_in(client, f"ai-do-{i}@xnk.vn", "123456")).status_code == 401
+    async with _from(app, f"2001:db8:{n:x}:1:ffff:ffff:ffff:fffe") as client:
+        _assert_throttled(await _sign_in(client, email, PASSWORD))
+    async with _from(app, f"2001:db8:{n:x}:2::1") as neighbour:
+        assert (await _sign_in(neighbour, email, PASSWORD)).status_code == 201
+
+
 async def test_a_burst_of_parallel_guesses_gets_no_more_checks_than_the_limit(
     api: Api, app: Litestar
 ):

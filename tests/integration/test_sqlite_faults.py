@@ -39,8 +39,6 @@ from services.app import create_app
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api, Enterprise
 
-AT_ONCE = 30  # writes sent together: more than the pool holds, so new connections are opened
-
 
 @contextmanager
 def read_only(folder: Path, database: Path) -> Iterator[None]:

@@ -347,7 +347,7 @@ async def test_a_truck_checked_in_by_hand_is_judged_like_a_camera_s_read(api: Ap
 
 
 async def _console_session(api: Api, agency: str) -> None:
-    from services.web.session import SESSION_COOKIE
+    from services.common.session import SESSION_COOKIE
 
     token = (await officer(api, agency))["Authorization"].removeprefix("Bearer ")
     api.client.cookies.set(SESSION_COOKIE, token)

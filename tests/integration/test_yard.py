@@ -11,8 +11,8 @@ import pytest
 from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
 from gate.config import Settings
 from gate.domain.time import utc_now
-from gate.queue.service import sweep_missed_calls
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.service import sweep_missed_calls
 from tests.helpers import Api, admin, book_as_of, device, officer, open_all_day, read, this_hour
 
 GATE = "/api/v1/gates/tan-thanh"

@@ -62,6 +62,10 @@ def _sqlite_error(make: str) -> sqlite3.Error:
         (_at_query(pg.ReadOnlySQLTransactionError("cannot execute INSERT")), "read-only"),
         (_at_query(pg.DiskFullError("could not extend file")), "disk-full"),
         (_at_query(pg.TooManyConnectionsError("sorry, too many clients")), "busy"),
+        # A statement_timeout or lock_timeout set on the role, or pg_cancel_backend.
+        (_at_query(pg.QueryCanceledError("canceling statement due to timeout")), "cancelled"),
+        (_at_query(pg.LockNotAvailableError("canceling statement due to lock")), "cancelled"),
+        (_at_query(pg.OutOfMemoryError("out of memory")), "unavailable"),
         (_at_query(pg.ConnectionDoesNotExistError("connection was closed")), "unreachable"),
         (ConnectionRefusedError(111, "Connection refused"), "unreachable"),
         (FileNotFoundError(2, "No such file or directory"), "unreachable"),
@@ -90,5 +94,5 @@ def test_faults_that_outlive_their_cause_on_a_connection_make_the_pool_drop_it()
     for kind in ("shutting-down", "starting-up", "read-only", "read-only-file", "unreachable"):
         assert Unavailable(kind).sticks_to_connection
     # A pool that was full, or a full disk, leaves the connection as good as it was.
-    for kind in ("busy", "disk-full"):
+    for kind in ("busy", "cancelled", "disk-full"):
         assert not Unavailable(kind).sticks_to_connection

@@ -13,8 +13,8 @@ import msgspec.inspect as mi
 from litestar.routes import HTTPRoute
 
 from gate.config import Settings
-from services.api.schemas import Input
 from services.app import create_app
+from services.common.schemas import Input
 
 
 def _body_types(tmp_path: Path) -> Iterator[tuple[str, Any]]:

@@ -1,5 +1,5 @@
 """The nesting bound of JSON bodies, counted on the bytes before decoding
-(services/api/requests.py::json_too_deep)."""
+(services/common/requests.py::json_too_deep)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.api.requests import MAX_JSON_DEPTH, json_too_deep
+from services.common.requests import MAX_JSON_DEPTH, json_too_deep
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from gate.config import Settings
+from gate.config import VARIABLES, Settings
 from gate.store.database import create_engine
 
 
@@ -54,3 +56,36 @@ def test_streams_are_rechecked_every_two_seconds_unless_configured():
     for wrong in ("0", "-1"):
         with pytest.raises(ValueError, match="above 0"):
             Settings.from_env({"GATE_STREAM_RECHECK_S": wrong})
+
+
+def test_an_empty_environment_gives_every_default_the_settings_state():
+    """Each default is stated once, on its field: the environment adds nothing of its own.
+    The CSRF key is a fresh random secret each time, so it is compared by its shape."""
+    from_env, defaults = Settings.from_env({}), Settings()
+    for each in dataclasses.fields(Settings):
+        if each.name == "secret_key":
+            continue
+        assert getattr(from_env, each.name) == getattr(defaults, each.name), each.name
+    assert defaults.database_url == "sqlite+aiosqlite:///.gate/gate.db"
+    assert len(from_env.secret_key) >= 32
+
+
+def test_an_empty_variable_leaves_the_default():
+    blank = {name: "" for name, _, _ in VARIABLES}
+    assert Settings.from_env(blank).host == Settings().host
+    assert Settings.from_env(blank).redis_namespace == "gate"
+
+
+def test_the_database_follows_the_data_folder_unless_given():
+    assert Settings.from_env({"GATE_DATA_DIR": "/srv/gate"}).database_url == (
+        "sqlite+aiosqlite:////srv/gate/gate.db"
+    )
+    given = Settings.from_env({"GATE_DATABASE_URL": "postgres://u@db/gate"})
+    assert given.database_url == "postgresql+asyncpg://u@db/gate"
+
+
+def test_every_variable_has_a_row_in_the_readme():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name, _, _ in VARIABLES if f"`{name}`" not in configuration]
+    assert missing == []

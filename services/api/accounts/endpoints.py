@@ -25,9 +25,10 @@ from services.api.accounts.schemas import (
     UserCreate,
     UserView,
 )
-from services.api.dependencies import Caller, bearer_token
-from services.api.schemas import local
 from services.api.throttle import client_address, throttled_sign_in
+from services.common.contract import ADMIN, ANY, MANAGER, documented
+from services.common.dependencies import Caller, bearer_token
+from services.common.schemas import local
 from services.platform import Platform
 
 
@@ -35,36 +36,50 @@ class EnterpriseController(Controller):
     path = "/enterprises"
     tags = ["enterprises"]
 
-    @post(operation_id="createEnterprise")
+    @post(
+        operation_id="createEnterprise",
+        **documented("Register an enterprise", credentials=[ADMIN], problems=["already-exists"]),
+    )
     async def create_enterprise(
         self,
         data: JSONBody[EnterpriseCreate],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> EnterpriseView:
-        """Register an enterprise (administrator)."""
+        """Register an enterprise (exporter, importer, forwarder) by its tax code; then issue it
+        an API key (``issueApiKey``). 409 when the tax code is registered already."""
         require(principal, Action.MANAGE_ENTERPRISES)
         new = service.NewEnterprise(data.name, data.tax_code, data.is_aeo, data.contact_email)
         return EnterpriseView.of(await service.create_enterprise(uow, new))
 
-    @get(operation_id="listEnterprises")
+    @get(operation_id="listEnterprises", **documented("List enterprises", credentials=[ADMIN]))
     async def list_enterprises(
         self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[EnterpriseView]:
+        """Every enterprise registered on the platform."""
         require(principal, Action.MANAGE_ENTERPRISES)
         return [EnterpriseView.of(e) for e in await service.list_enterprises(uow)]
 
-    @get("/{enterprise_id:str}", operation_id="getEnterprise")
+    @get(
+        "/{enterprise_id:str}",
+        operation_id="getEnterprise",
+        **documented("Read an enterprise", credentials=[MANAGER], problems=["not-found"]),
+    )
     async def get_enterprise(
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> EnterpriseView:
+        """One enterprise: its name, tax code, AEO status and contact."""
         require(principal, Action.READ_ENTERPRISE, of_enterprise(enterprise_id))
         return EnterpriseView.of(await service.get_enterprise(uow, enterprise_id))
 
-    @post("/{enterprise_id:str}/api-keys", operation_id="issueApiKey")
+    @post(
+        "/{enterprise_id:str}/api-keys",
+        operation_id="issueApiKey",
+        **documented("Issue an API key", credentials=[MANAGER], problems=["not-found"]),
+    )
     async def issue_key(
         self,
         enterprise_id: FromPath[str],
@@ -78,17 +93,26 @@ class EnterpriseController(Controller):
         key, token = await service.issue_api_key(uow, enterprise_id, data.name, data.scope)
         return IssuedApiKey(key.id, key.name, data.scope, token, local(key.created_at))
 
-    @get("/{enterprise_id:str}/api-keys", operation_id="listApiKeys")
+    @get(
+        "/{enterprise_id:str}/api-keys",
+        operation_id="listApiKeys",
+        **documented("List the enterprise's API keys", credentials=[MANAGER]),
+    )
     async def list_keys(
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> list[ApiKeyView]:
+        """The enterprise's API keys, revoked ones included; never their tokens."""
         require(principal, Action.MANAGE_KEYS, of_enterprise(enterprise_id))
         return [ApiKeyView.of(k) for k in await service.list_api_keys(uow, enterprise_id)]
 
-    @delete("/{enterprise_id:str}/api-keys/{key_id:str}", operation_id="revokeApiKey")
+    @delete(
+        "/{enterprise_id:str}/api-keys/{key_id:str}",
+        operation_id="revokeApiKey",
+        **documented("Revoke an API key", credentials=[MANAGER], problems=["not-found"]),
+    )
     async def revoke_key(
         self,
         enterprise_id: FromPath[str],
@@ -97,6 +121,9 @@ class EnterpriseController(Controller):
         principal: Caller,
         platform: NamedDependency[Platform],
     ) -> None:
+        """Revoke one of the enterprise's API keys: it stops working at once on this
+        process and within seconds on the others (GATE_STREAM_RECHECK_S), its open streams
+        closed."""
         require(principal, Action.MANAGE_KEYS, of_enterprise(enterprise_id))
         await service.revoke_api_key(uow, enterprise_id, key_id)
         # Committed before this process forgets the key, so that no request in between can
@@ -104,7 +131,15 @@ class EnterpriseController(Controller):
         await uow.commit()
         platform.api_keys.forget(key_id)
 
-    @post("/{enterprise_id:str}/users", operation_id="registerUser")
+    @post(
+        "/{enterprise_id:str}/users",
+        operation_id="registerUser",
+        **documented(
+            "Register a user of the enterprise",
+            credentials=[MANAGER],
+            problems=["not-found", "already-exists"],
+        ),
+    )
     async def register_user(
         self,
         enterprise_id: FromPath[str],
@@ -121,13 +156,18 @@ class EnterpriseController(Controller):
         new = service.NewUser(data.email, data.full_name, data.password, data.role)
         return UserView.of(await service.register_user(uow, enterprise_id, new))
 
-    @get("/{enterprise_id:str}/users", operation_id="listUsers")
+    @get(
+        "/{enterprise_id:str}/users",
+        operation_id="listUsers",
+        **documented("List the enterprise's users", credentials=[MANAGER]),
+    )
     async def list_users(
         self,
         enterprise_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> list[UserView]:
+        """The enterprise's users, with their roles; never their passwords."""
         require(principal, Action.MANAGE_USERS, of_enterprise(enterprise_id))
         return [UserView.of(u) for u in await service.list_users(uow, enterprise_id)]
 
@@ -135,6 +175,7 @@ class EnterpriseController(Controller):
         "/{enterprise_id:str}/users/{user_id:str}/disable",
         operation_id="disableUser",
         status_code=200,
+        **documented("Disable a user", credentials=[MANAGER], problems=["not-found"]),
     )
     async def disable_user(
         self,
@@ -153,7 +194,11 @@ class SessionController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/sessions", operation_id="signIn")
+    @post(
+        "/sessions",
+        operation_id="signIn",
+        **documented("Sign in", problems=["unauthorised", "too-many-requests"]),
+    )
     async def sign_in(
         self,
         request: Request[Any, Any, Any],
@@ -161,30 +206,35 @@ class SessionController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> SessionView:
-        """Sign an enterprise user in; the token is used as 'Authorization: Bearer'. 429 with
-        Retry-After past GATE_SIGNIN_LIMIT_PER_ACCOUNT or _PER_ADDRESS attempts."""
+        """Sign an enterprise user or an officer in with e-mail and password; the answer's
+        token is sent as ``Authorization: Bearer`` until it expires. A wrong e-mail or
+        password is 401; past the sign-in limits (GATE_SIGNIN_LIMIT_PER_ACCOUNT,
+        GATE_SIGNIN_LIMIT_PER_ADDRESS) 429 with ``Retry-After``, even for the right password."""
         lifetime = timedelta(hours=platform.settings.session_hours)
         user_session, token = await throttled_sign_in(
             uow, platform, client_address(request), data.email, data.password, lifetime
         )
         return SessionView(token, local(user_session.expires_at))
 
-    @delete("/sessions/current", operation_id="signOut")
+    @delete(
+        "/sessions/current", operation_id="signOut", **documented("Sign out", credentials=[ANY])
+    )
     async def sign_out(
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> None:
-        """End this session on the server."""
+        """End the session whose token is sent, on the server: it stops working at once and
+        its open streams close. Any other credential is accepted and nothing happens."""
         token = bearer_token(request)
         if token is not None:
             await service.sign_out(uow, token)
 
-    @get("/me", operation_id="whoAmI")
+    @get("/me", operation_id="whoAmI", **documented("Who am I", credentials=[ANY]))
     async def me(self, principal: Caller) -> Me:
-        """Who this token is: its kind, and for an enterprise's user or key the enterprise,
-        the user and the role it acts with."""
+        """What the credential sent is: its kind (``admin``, ``enterprise``, ``officer``,
+        ``device``), and for an enterprise its id, user and role. Useful to check a key."""
         match principal:
             case EnterpriseUser():
                 role = principal.role.value

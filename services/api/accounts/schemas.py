@@ -7,7 +7,7 @@ import msgspec
 
 from gate.accounts.principal import EnterpriseRole, KeyScope
 from gate.store.tables import ApiKey, Enterprise, EnterpriseUser
-from services.api.schemas import Email, Input, Output, Password, ShortText, local, local_or_none
+from services.common.schemas import Email, Input, Output, Password, ShortText, local, local_or_none
 
 # Mã số thuế: 10 digits, or 13 with a branch suffix.
 TaxCode = Annotated[str, msgspec.Meta(pattern=r"^\d{10}(-?\d{3})?$")]

@@ -8,16 +8,15 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from gate.accounts.permissions import Action, acting_enterprise
-from gate.audit.log import history as audit_history
 from gate.bookings import service
 from gate.domain.bookings import BookingStatus
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.service import gate_codes
+from gate.store.audit import history as audit_history
 from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.schemas import (
@@ -28,22 +27,32 @@ from services.api.bookings.schemas import (
     BookingView,
     HistoryEntry,
 )
-from services.api.dependencies import Caller
-from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.problems import problem_specs
-from services.api.schemas import local
 from services.api.throttle import booking_write
+from services.common.contract import ENTERPRISE, documented
+from services.common.dependencies import Caller
+from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.schemas import local
 from services.platform import Platform
 
-# A client-chosen key that makes a write safe to retry (see services/api/idempotency.py).
+# A client-chosen key that makes a write safe to retry (see services/common/idempotency.py).
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(name="Idempotency-Key", required=False, min_length=1, max_length=200),
 ]
 
 
-def _booking_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(BookingView, description=description, generate_examples=False)
+# What a booking write's rules can refuse (besides validation): stored and replayed alike.
+WRITE_PROBLEMS = [
+    "not-found",
+    "invalid-slot",
+    "invalid-plate",
+    "idempotency-key-reused",
+    "slot-full",
+    "slot-closed",
+    "plate-already-booked",
+    "too-many-requests",
+]
+CHANGE_PROBLEMS = [*WRITE_PROBLEMS, "version-conflict", "invalid-transition"]
 
 
 async def _view(uow: NamedDependency[UnitOfWork], booking: Booking) -> BookingView:
@@ -57,10 +66,12 @@ class BookingController(Controller):
 
     @post(
         operation_id="createBooking",
-        responses={
-            201: _booking_spec("The new booking"),
-            **problem_specs(400, 401, 403, 404, 409, 422, 429),
-        },
+        **documented(
+            "Book a crossing slot",
+            credentials=[ENTERPRISE],
+            answer=(201, BookingView, "The new booking (a replay: the first answer)"),
+            problems=WRITE_PROBLEMS,
+        ),
     )
     async def create_booking(
         self,
@@ -71,8 +82,13 @@ class BookingController(Controller):
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
-        """Book a vehicle into a slot. 409 slot-full, slot-closed or plate-already-booked;
-        429 past the enterprise's GATE_BOOKING_WRITE_LIMIT."""
+        """Book one of the enterprise's vehicles (or one granted to it) with a driver and its
+        cargo into a gate's hour (``slot_start`` on the hour, within the booking horizon).
+        409 ``slot-full``, ``slot-closed`` or ``plate-already-booked`` (one active booking per
+        truck); 429 past the enterprise's booking write limit. Send an ``Idempotency-Key`` to
+        retry safely: a retry gets the first answer (refusals included) with
+        ``Idempotent-Replayed: true``; the key with another request is 422
+        ``idempotency-key-reused``."""
         enterprise_id = acting_enterprise(principal, Action.BOOK)
         await booking_write(platform, enterprise_id)
         new = data.new_booking()
@@ -91,7 +107,10 @@ class BookingController(Controller):
             retention=platform.settings.idempotency_key_retention,
         )
 
-    @get(operation_id="listBookings")
+    @get(
+        operation_id="listBookings",
+        **documented("List the enterprise's bookings", credentials=[ENTERPRISE]),
+    )
     async def list_bookings(
         self,
         uow: NamedDependency[UnitOfWork],
@@ -105,7 +124,9 @@ class BookingController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=service.MAX_PAGE)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> BookingPage:
-        """The enterprise's own bookings in slot order, a page at a time (``next_cursor``)."""
+        """The enterprise's own bookings in slot order, filtered by status, gate, direction,
+        plate and slot range, a page at a time: send the answer's ``next_cursor`` as
+        ``cursor`` for the next page (none: the last page)."""
         enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
         where = service.BookingFilter(
             status, gate, direction, plate, slot_from, slot_to, limit, cursor
@@ -114,17 +135,28 @@ class BookingController(Controller):
         codes = await gate_codes(uow)
         return BookingPage([BookingView.of(b, codes[b.gate_id]) for b in rows], next_cursor)
 
-    @get("/{booking_id:str}", operation_id="getBooking")
+    @get(
+        "/{booking_id:str}",
+        operation_id="getBooking",
+        **documented("Read a booking", credentials=[ENTERPRISE], problems=["not-found"]),
+    )
     async def get_booking(
         self,
         booking_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> BookingView:
+        """One of the enterprise's bookings: status, slot, vehicle, queue place, version."""
         enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
         return await _view(uow, await service.get_booking(uow, enterprise_id, booking_id))
 
-    @get("/{booking_id:str}/history", operation_id="getBookingHistory")
+    @get(
+        "/{booking_id:str}/history",
+        operation_id="getBookingHistory",
+        **documented(
+            "Read a booking's audited history", credentials=[ENTERPRISE], problems=["not-found"]
+        ),
+    )
     async def get_history(
         self,
         booking_id: FromPath[str],
@@ -154,10 +186,12 @@ class BookingController(Controller):
         "/{booking_id:str}/reschedule",
         operation_id="rescheduleBooking",
         status_code=200,
-        responses={
-            200: _booking_spec("The moved booking"),
-            **problem_specs(400, 401, 403, 404, 409, 422, 429),
-        },
+        **documented(
+            "Move a booking to another slot",
+            credentials=[ENTERPRISE],
+            answer=(200, BookingView, "The moved booking (a replay: the first answer)"),
+            problems=CHANGE_PROBLEMS,
+        ),
     )
     async def reschedule(
         self,
@@ -169,7 +203,9 @@ class BookingController(Controller):
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
-        """Move to another slot; ``version`` must be the version last read (409 otherwise)."""
+        """Move the booking to another hour of its gate and direction, giving its place back;
+        ``version`` must be the version last read (409 ``version-conflict`` otherwise).
+        Idempotent with an ``Idempotency-Key``, as ``createBooking``."""
         enterprise_id = acting_enterprise(principal, Action.RESCHEDULE)
         await booking_write(platform, enterprise_id)
         rules = service.BookingRules(utc_now(), platform.horizon)
@@ -199,10 +235,12 @@ class BookingController(Controller):
         "/{booking_id:str}/cancel",
         operation_id="cancelBooking",
         status_code=200,
-        responses={
-            200: _booking_spec("The cancelled booking"),
-            **problem_specs(400, 401, 403, 404, 409, 422, 429),
-        },
+        **documented(
+            "Cancel a booking",
+            credentials=[ENTERPRISE],
+            answer=(200, BookingView, "The cancelled booking (a replay: the first answer)"),
+            problems=CHANGE_PROBLEMS,
+        ),
     )
     async def cancel(
         self,
@@ -214,7 +252,8 @@ class BookingController(Controller):
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[bytes]:
-        """Cancel; the place is free for others at once."""
+        """Cancel the booking with a reason; its place is free for others at once. ``version``
+        as for a reschedule; idempotent with an ``Idempotency-Key``, as ``createBooking``."""
         enterprise_id = acting_enterprise(principal, Action.CANCEL)
         await booking_write(platform, enterprise_id)
 

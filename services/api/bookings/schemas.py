@@ -10,7 +10,7 @@ from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
 from gate.store.tables import Booking
-from services.api.schemas import (
+from services.common.schemas import (
     Identifier,
     Input,
     LongText,

@@ -14,8 +14,9 @@ from gate.devices.service import DeviceKind
 from gate.domain.slots import Direction
 from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
-from services.api.dependencies import Caller
-from services.api.schemas import Input, Output, ShortText, local, local_or_none
+from services.common.contract import ADMIN, documented
+from services.common.dependencies import Caller
+from services.common.schemas import Input, Output, ShortText, local, local_or_none
 from services.platform import Platform
 
 
@@ -56,7 +57,10 @@ class DeviceController(Controller):
     path = "/gates/{code:str}/devices"
     tags = ["devices"]
 
-    @post(operation_id="registerDevice")
+    @post(
+        operation_id="registerDevice",
+        **documented("Register a gate device", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def register_device(
         self,
         code: FromPath[str],
@@ -64,22 +68,32 @@ class DeviceController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> IssuedDevice:
+        """Register a camera or kiosk at a gate; its key (in this answer only) signs its
+        check-ins."""
         require(principal, Action.ISSUE_DEVICE_KEYS)
         new = service.NewDevice(data.name, data.kind, data.direction)
         device, token = await service.register_device(uow, code, new)
         return IssuedDevice(DeviceView.of(device), token)
 
-    @get(operation_id="listDevices")
+    @get(
+        operation_id="listDevices",
+        **documented("List a gate's devices", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def list_devices(
         self,
         code: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> list[DeviceView]:
+        """The gate's devices, revoked ones included; never their keys."""
         require(principal, Action.ISSUE_DEVICE_KEYS)
         return [DeviceView.of(d) for d in await service.list_devices(uow, code)]
 
-    @delete("/{device_id:str}", operation_id="revokeDevice")
+    @delete(
+        "/{device_id:str}",
+        operation_id="revokeDevice",
+        **documented("Revoke a device", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def revoke_device(
         self,
         code: FromPath[str],
@@ -88,6 +102,7 @@ class DeviceController(Controller):
         principal: Caller,
         platform: NamedDependency[Platform],
     ) -> None:
+        """Revoke a device's key: its check-ins are refused from now on."""
         require(principal, Action.ISSUE_DEVICE_KEYS)
         await service.revoke_device(uow, code, device_id)
         # Committed before this process forgets the key, so that no check-in in between can

@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from gate.accounts.permissions import Action, acting_enterprise, require
 from gate.domain.time import utc_now
-from gate.fleet import grants, transfers
+from gate.fleet import grants
 from gate.store.unit_of_work import UnitOfWork
-from services.api.dependencies import Caller
+from gate.transfers import service as transfers
 from services.api.fleet.schemas import (
     GrantCreate,
     GrantGivenView,
@@ -22,8 +21,9 @@ from services.api.fleet.schemas import (
     TransferCreate,
     TransferView,
 )
-from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.problems import problem_specs
+from services.common.contract import ADMIN, ENTERPRISE, documented
+from services.common.dependencies import Caller
+from services.common.idempotency import answer_idempotently, fingerprint
 from services.platform import Platform
 
 IdempotencyKey = Annotated[
@@ -38,10 +38,12 @@ class GrantController(Controller):
 
     @post(
         operation_id="createVehicleGrant",
-        responses={
-            201: ResponseSpec(GrantGivenView, description="The grant", generate_examples=False),
-            **problem_specs(401, 403, 404, 409, 422),
-        },
+        **documented(
+            "Let a shipper book one of your vehicles",
+            credentials=[ENTERPRISE],
+            answer=(201, GrantGivenView, "The grant (a replay: the first answer)"),
+            problems=["not-found", "already-exists", "idempotency-key-reused"],
+        ),
     )
     async def create(
         self,
@@ -71,7 +73,11 @@ class GrantController(Controller):
             retention=platform.settings.idempotency_key_retention,
         )
 
-    @get("/given", operation_id="listGivenVehicleGrants")
+    @get(
+        "/given",
+        operation_id="listGivenVehicleGrants",
+        **documented("List the grants you gave", credentials=[ENTERPRISE]),
+    )
     async def list_given(
         self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[GrantGivenView]:
@@ -80,7 +86,11 @@ class GrantController(Controller):
         now = utc_now()
         return [GrantGivenView.of(r, now) for r in await grants.list_given(uow, holder_id)]
 
-    @get("/received", operation_id="listReceivedVehicleGrants")
+    @get(
+        "/received",
+        operation_id="listReceivedVehicleGrants",
+        **documented("List the grants you received", credentials=[ENTERPRISE]),
+    )
     async def list_received(
         self, uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> list[GrantReceivedView]:
@@ -89,7 +99,12 @@ class GrantController(Controller):
         now = utc_now()
         return [GrantReceivedView.of(r, now) for r in await grants.list_received(uow, grantee_id)]
 
-    @post("/{grant_id:str}/revoke", operation_id="revokeVehicleGrant", status_code=200)
+    @post(
+        "/{grant_id:str}/revoke",
+        operation_id="revokeVehicleGrant",
+        status_code=200,
+        **documented("Revoke a grant you gave", credentials=[ENTERPRISE], problems=["not-found"]),
+    )
     async def revoke(
         self,
         grant_id: FromPath[str],
@@ -109,10 +124,18 @@ class TransferController(Controller):
 
     @post(
         operation_id="transferVehicle",
-        responses={
-            201: ResponseSpec(TransferView, description="The transfer", generate_examples=False),
-            **problem_specs(401, 403, 404, 409, 422),
-        },
+        **documented(
+            "Transfer a vehicle to another holder",
+            credentials=[ADMIN],
+            answer=(201, TransferView, "The transfer (a replay: the first answer)"),
+            problems=[
+                "not-found",
+                "conflict",
+                "registration-mismatch",
+                "invalid-plate",
+                "idempotency-key-reused",
+            ],
+        ),
     )
     async def transfer(
         self,

@@ -8,10 +8,10 @@ import msgspec
 from gate.domain.holders import MAX_REGISTRATION_INPUT
 from gate.domain.plates import format_plate
 from gate.fleet.grants import GrantRow
-from gate.fleet.transfers import TransferDone
 from gate.store.tables import Driver, Vehicle
+from gate.transfers.service import TransferDone
 from services.api.accounts.schemas import TaxCode
-from services.api.schemas import (
+from services.common.schemas import (
     CountryCode,
     Identifier,
     Input,

@@ -15,7 +15,6 @@ from gate.domain.time import LOCAL_TZ, utc_now
 from gate.gates import service
 from gate.gates.calendar import gate_by_code
 from gate.store.unit_of_work import UnitOfWork
-from services.api.dependencies import Caller
 from services.api.gates.schemas import (
     Availability,
     CapacityOverride,
@@ -31,6 +30,8 @@ from services.api.gates.schemas import (
     SlotView,
     YardRulesView,
 )
+from services.common.contract import ADMIN, documented
+from services.common.dependencies import Caller
 from services.platform import Platform
 
 
@@ -38,12 +39,17 @@ class GateController(Controller):
     path = "/gates"
     tags = ["gates"]
 
-    @get(operation_id="listGates", security=[])
+    @get(operation_id="listGates", **documented("List the gates"))
     async def list_gates(self, uow: NamedDependency[UnitOfWork]) -> list[GateSummary]:
-        """All gates (public)."""
+        """Every gate of the platform, with its code, names and counterpart across the border
+        (public)."""
         return [GateSummary.of(g) for g in await service.list_gates(uow)]
 
-    @get("/{code:str}", operation_id="getGate", security=[])
+    @get(
+        "/{code:str}",
+        operation_id="getGate",
+        **documented("Read a gate", problems=["not-found"]),
+    )
     async def get_gate(self, code: FromPath[str], uow: NamedDependency[UnitOfWork]) -> GateDetail:
         """A gate with its schedules and lanes (public)."""
         gate, directions, lanes = await service.gate_details(uow, code)
@@ -61,7 +67,11 @@ class GateController(Controller):
             lanes=[LaneView.of(lane) for lane in lanes],
         )
 
-    @get("/{code:str}/availability", operation_id="getAvailability", security=[])
+    @get(
+        "/{code:str}/availability",
+        operation_id="getAvailability",
+        **documented("Free places per hour", problems=["not-found"]),
+    )
     async def availability(
         self,
         code: FromPath[str],
@@ -81,13 +91,18 @@ class GateController(Controller):
         )
         return Availability(code, [SlotView.of(s) for s in slots])
 
-    @post(operation_id="createGate")
+    @post(
+        operation_id="createGate",
+        **documented("Add a gate", credentials=[ADMIN], problems=["already-exists"]),
+    )
     async def create_gate(
         self,
         data: JSONBody[GateCreate],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> GateSummary:
+        """Add a border gate (or port gate) with its opening hours and hourly capacity per
+        direction. 409 when the code is taken."""
         require(principal, Action.MANAGE_GATES)
         new = service.NewGate(
             data.code,
@@ -103,7 +118,13 @@ class GateController(Controller):
         )
         return GateSummary.of(await service.create_gate(uow, new))
 
-    @put("/{code:str}/schedules/{direction:str}", operation_id="setSchedule")
+    @put(
+        "/{code:str}/schedules/{direction:str}",
+        operation_id="setSchedule",
+        **documented(
+            "Set a direction's hours and capacity", credentials=[ADMIN], problems=["not-found"]
+        ),
+    )
     async def set_schedule(
         self,
         code: FromPath[str],
@@ -113,7 +134,8 @@ class GateController(Controller):
         principal: Caller,
         platform: NamedDependency[Platform],
     ) -> ScheduleView:
-        """Change a direction's opening hours and hourly capacity; future slots follow."""
+        """Change a direction's opening hours and hourly capacity; future slots follow (the
+        bookings already made stand)."""
         require(principal, Action.SET_SCHEDULES)
         row = await service.set_schedule(
             uow,
@@ -127,7 +149,11 @@ class GateController(Controller):
         )
         return ScheduleView.of(row)
 
-    @put("/{code:str}/yard-rules", operation_id="setYardRules")
+    @put(
+        "/{code:str}/yard-rules",
+        operation_id="setYardRules",
+        **documented("Set a gate's yard rules", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def set_yard_rules(
         self,
         code: FromPath[str],
@@ -152,7 +178,12 @@ class GateController(Controller):
             gate.call_timeout_minutes,
         )
 
-    @post("/{code:str}/capacity-overrides", operation_id="overrideSlotCapacity", status_code=204)
+    @post(
+        "/{code:str}/capacity-overrides",
+        operation_id="overrideSlotCapacity",
+        status_code=204,
+        **documented("Override one hour's capacity", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def override_capacity(
         self,
         code: FromPath[str],
@@ -160,14 +191,17 @@ class GateController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> None:
-        """One hour's capacity, departing from the schedule (the gate's operators and the
-        administrator: a lane team missing, the other side slowing down); ``null`` returns
-        the hour to the schedule."""
+        """Give one hour of a direction another capacity than its schedule's (on the hour);
+        the bookings already made stand."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.OVERRIDE_CAPACITY, at_gate(gate.id))
         await service.set_slot_capacity(uow, code, data.direction, data.starts_at, data.capacity)
 
-    @post("/{code:str}/lanes", operation_id="addLane")
+    @post(
+        "/{code:str}/lanes",
+        operation_id="addLane",
+        **documented("Add a lane", credentials=[ADMIN], problems=["not-found", "already-exists"]),
+    )
     async def add_lane(
         self,
         code: FromPath[str],
@@ -175,17 +209,26 @@ class GateController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> LaneView:
+        """Add a lane for one direction; it starts closed. 409 when the code is taken."""
         require(principal, Action.MANAGE_GATES)
         return LaneView.of(await service.add_lane(uow, code, data.code, data.direction))
 
-    @get("/{code:str}/closures", operation_id="listClosures", security=[])
+    @get(
+        "/{code:str}/closures",
+        operation_id="listClosures",
+        **documented("List a gate's closures", problems=["not-found"]),
+    )
     async def list_closures(
         self, code: FromPath[str], uow: NamedDependency[UnitOfWork]
     ) -> list[ClosureView]:
         """Closures now and ahead (public: drivers plan around them)."""
         return [ClosureView.of(c) for c in await service.list_closures(uow, code, utc_now())]
 
-    @post("/{code:str}/closures", operation_id="addClosure")
+    @post(
+        "/{code:str}/closures",
+        operation_id="addClosure",
+        **documented("Close a gate for a time", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def add_closure(
         self,
         code: FromPath[str],
@@ -193,13 +236,19 @@ class GateController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> ClosureView:
+        """Close a gate (one direction or both) from ``starts_at`` to ``ends_at`` with a
+        reason shown to the public (a holiday, the other side's closure)."""
         require(principal, Action.CLOSE_HOURS)
         closure = await service.add_closure(
             uow, code, data.direction, data.starts_at, data.ends_at, data.reason
         )
         return ClosureView.of(closure)
 
-    @delete("/{code:str}/closures/{closure_id:str}", operation_id="removeClosure")
+    @delete(
+        "/{code:str}/closures/{closure_id:str}",
+        operation_id="removeClosure",
+        **documented("Remove a closure", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def remove_closure(
         self,
         code: FromPath[str],
@@ -207,5 +256,6 @@ class GateController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> None:
+        """Remove a closure: its hours take bookings again."""
         require(principal, Action.CLOSE_HOURS)
         await service.remove_closure(uow, code, closure_id)

@@ -9,7 +9,7 @@ from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
 from gate.gates.service import SlotAvailability
 from gate.store.tables import Closure, Gate, GateDirection, Lane
-from services.api.schemas import Capacity, Hour, Input, Output, Reason, ShortText, local
+from services.common.schemas import Capacity, Hour, Input, Output, Reason, ShortText, local
 
 GateCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 LaneCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9-]{1,40}$")]

@@ -15,8 +15,9 @@ from gate.domain.clearance import Agency
 from gate.officers import service
 from gate.store.tables import Officer
 from gate.store.unit_of_work import UnitOfWork
-from services.api.dependencies import Caller
-from services.api.schemas import (
+from services.common.contract import ADMIN, documented
+from services.common.dependencies import Caller
+from services.common.schemas import (
     Email,
     Input,
     Output,
@@ -69,13 +70,22 @@ class OfficerController(Controller):
     path = "/officers"
     tags = ["officers"]
 
-    @post(operation_id="createOfficer")
+    @post(
+        operation_id="createOfficer",
+        **documented(
+            "Create an officer's account",
+            credentials=[ADMIN],
+            problems=["not-found", "already-exists"],
+        ),
+    )
     async def create_officer(
         self,
         data: JSONBody[OfficerCreate],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> OfficerView:
+        """An officer of an agency (border guard, customs, quarantine, gate operator) with the
+        gates they serve and a first password; they sign in with ``signIn``."""
         require(principal, Action.MANAGE_OFFICERS)
         new = service.NewOfficer(
             data.email, data.full_name, data.agency, data.password, tuple(data.gates)
@@ -83,7 +93,14 @@ class OfficerController(Controller):
         officer, gates = await service.create_officer(uow, new)
         return OfficerView.of(officer, gates)
 
-    @get(operation_id="listOfficers")
+    @get(
+        operation_id="listOfficers",
+        **documented(
+            "List the officers, to find an officer's id",
+            credentials=[ADMIN],
+            problems=["not-found"],
+        ),
+    )
     async def list_officers(
         self,
         uow: NamedDependency[UnitOfWork],
@@ -99,7 +116,13 @@ class OfficerController(Controller):
         require(principal, Action.READ_OFFICERS)
         return [OfficerView.of(o, gates) for o, gates in await service.list_officers(uow, gate)]
 
-    @put("/{officer_id:str}/gates", operation_id="setOfficerGates")
+    @put(
+        "/{officer_id:str}/gates",
+        operation_id="setOfficerGates",
+        **documented(
+            "Set the gates an officer serves", credentials=[ADMIN], problems=["not-found"]
+        ),
+    )
     async def set_gates(
         self,
         officer_id: FromPath[str],
@@ -107,10 +130,17 @@ class OfficerController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> list[str]:
+        """Replace the gates an officer serves; answers their codes. Streams of a gate taken
+        away close (4403)."""
         require(principal, Action.MANAGE_OFFICERS)
         return await service.set_officer_gates(uow, officer_id, tuple(data.gates))
 
-    @post("/{officer_id:str}/disable", operation_id="disableOfficer", status_code=204)
+    @post(
+        "/{officer_id:str}/disable",
+        operation_id="disableOfficer",
+        status_code=204,
+        **documented("Disable an officer", credentials=[ADMIN], problems=["not-found"]),
+    )
     async def disable(
         self,
         officer_id: FromPath[str],

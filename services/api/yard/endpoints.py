@@ -27,14 +27,11 @@ from gate.gates.calendar import gate_by_code
 from gate.live.messages import PendingReadEntry
 from gate.live.projections import pending_read_entries
 from gate.notices import service as notices
-from gate.queue import service as queue
 from gate.store.tables import Booking, Lane
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard import service as queue
 from services.api.bookings.endpoints import IdempotencyKey
-from services.api.dependencies import Caller
 from services.api.gates.schemas import LaneView
-from services.api.idempotency import answer_idempotently, fingerprint
-from services.api.schemas import local, local_or_none
 from services.api.yard.schemas import (
     CallResult,
     DecisionCreate,
@@ -48,6 +45,10 @@ from services.api.yard.schemas import (
     YardVehicle,
     YardView,
 )
+from services.common.contract import OFFICER, documented
+from services.common.dependencies import Caller
+from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.schemas import local, local_or_none
 from services.platform import Platform
 
 
@@ -60,7 +61,11 @@ class YardController(Controller):
     path = "/gates/{code:str}"
     tags = ["yard"]
 
-    @get("/queue", operation_id="getQueue")
+    @get(
+        "/queue",
+        operation_id="getQueue",
+        **documented("The yard queue", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def get_queue(
         self,
         code: FromPath[str],
@@ -93,7 +98,11 @@ class YardController(Controller):
             at_lanes=[YardVehicle.of(b, lanes) for b in at_lanes],
         )
 
-    @get("/pending-reads", operation_id="listPendingReads")
+    @get(
+        "/pending-reads",
+        operation_id="listPendingReads",
+        **documented("Camera reads to settle", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def list_pending_reads(
         self,
         code: FromPath[str],
@@ -106,7 +115,17 @@ class YardController(Controller):
         require(principal, Action.READ_YARD, at_gate(gate.id))
         return await pending_read_entries(uow, gate)
 
-    @post("/manual-checkins", operation_id="checkInByHand", status_code=200)
+    @post(
+        "/manual-checkins",
+        operation_id="checkInByHand",
+        status_code=200,
+        **documented(
+            "Check a truck in by hand",
+            credentials=[OFFICER],
+            answer=(200, CheckinAnswer, "How the truck was judged (a replay: the first answer)"),
+            problems=["not-found", "conflict", "invalid-plate", "idempotency-key-reused"],
+        ),
+    )
     async def check_in_by_hand(
         self,
         request: Request[Any, Any, Any],
@@ -144,7 +163,12 @@ class YardController(Controller):
             retention=platform.settings.idempotency_key_retention,
         )
 
-    @post("/lanes/{lane:str}/open", operation_id="openLane", status_code=200)
+    @post(
+        "/lanes/{lane:str}/open",
+        operation_id="openLane",
+        status_code=200,
+        **documented("Open a lane", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def open_lane(
         self,
         code: FromPath[str],
@@ -152,9 +176,15 @@ class YardController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> LaneView:
+        """Open a lane of the gate: vehicles can be called to it (gate operators)."""
         return await self._set_lane(uow, principal, code, lane, is_open=True)
 
-    @post("/lanes/{lane:str}/close", operation_id="closeLane", status_code=200)
+    @post(
+        "/lanes/{lane:str}/close",
+        operation_id="closeLane",
+        status_code=200,
+        **documented("Close a lane", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def close_lane(
         self,
         code: FromPath[str],
@@ -162,6 +192,7 @@ class YardController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> LaneView:
+        """Close a lane of the gate: no vehicle is called to it (gate operators)."""
         return await self._set_lane(uow, principal, code, lane, is_open=False)
 
     @staticmethod
@@ -173,7 +204,17 @@ class YardController(Controller):
         lane = await queue.lane_of_gate(uow, gate, lane_code)
         return LaneView.of(await queue.set_lane_open(uow, gate, lane, is_open))
 
-    @post("/lanes/{lane:str}/call-next", operation_id="callNext", status_code=200)
+    @post(
+        "/lanes/{lane:str}/call-next",
+        operation_id="callNext",
+        status_code=200,
+        **documented(
+            "Call the next vehicle to a lane",
+            credentials=[OFFICER],
+            answer=(200, CallResult, "The vehicle called, or none (a replay: the first answer)"),
+            problems=["not-found", "conflict", "idempotency-key-reused"],
+        ),
+    )
     async def call_next(
         self,
         request: Request[Any, Any, Any],
@@ -204,7 +245,11 @@ class YardController(Controller):
             retention=platform.settings.idempotency_key_retention,
         )
 
-    @post("/notices", operation_id="postNotice")
+    @post(
+        "/notices",
+        operation_id="postNotice",
+        **documented("Post a notice on the board", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def post_notice(
         self,
         code: FromPath[str],
@@ -222,7 +267,11 @@ class YardController(Controller):
             notice.id, notice.text, local(notice.created_at), local_or_none(notice.expires_at)
         )
 
-    @delete("/notices/{notice_id:str}", operation_id="withdrawNotice")
+    @delete(
+        "/notices/{notice_id:str}",
+        operation_id="withdrawNotice",
+        **documented("Withdraw a notice", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def withdraw_notice(
         self,
         code: FromPath[str],
@@ -230,11 +279,17 @@ class YardController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> None:
+        """Take a notice off the gate's public board (gate operators)."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.POST_NOTICES, at_gate(gate.id))
         await notices.withdraw_notice(uow, gate, notice_id, utc_now())
 
-    @post("/pause", operation_id="pauseGate", status_code=204)
+    @post(
+        "/pause",
+        operation_id="pauseGate",
+        status_code=204,
+        **documented("Pause or resume the gate", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def pause(
         self,
         code: FromPath[str],
@@ -247,7 +302,11 @@ class YardController(Controller):
         require(principal, Action.PAUSE_GATE, at_gate(gate.id))
         await notices.set_paused(uow, gate, data.paused, data.reason)
 
-    @get("/vehicles/{booking_id:str}", operation_id="getYardVehicle")
+    @get(
+        "/vehicles/{booking_id:str}",
+        operation_id="getYardVehicle",
+        **documented("Read a vehicle at the gate", credentials=[OFFICER], problems=["not-found"]),
+    )
     async def get_vehicle(
         self,
         code: FromPath[str],
@@ -255,6 +314,8 @@ class YardController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> VehicleDetail:
+        """A booked vehicle of this gate with the agencies it needs and their decisions (any
+        officer at the gate)."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.READ_YARD, at_gate(gate.id))
         booking = await uow.session.get(Booking, booking_id)
@@ -262,7 +323,16 @@ class YardController(Controller):
             raise NotFound("no such vehicle at this gate")
         return await self._detail(uow, booking)
 
-    @post("/vehicles/{booking_id:str}/inspection", operation_id="startInspection", status_code=200)
+    @post(
+        "/vehicles/{booking_id:str}/inspection",
+        operation_id="startInspection",
+        status_code=200,
+        **documented(
+            "Start a vehicle's inspection",
+            credentials=[OFFICER],
+            problems=["not-found", "invalid-transition"],
+        ),
+    )
     async def start_inspection(
         self,
         code: FromPath[str],
@@ -278,7 +348,17 @@ class YardController(Controller):
         )
         return await self._detail(uow, booking)
 
-    @post("/vehicles/{booking_id:str}/decisions", operation_id="recordDecision", status_code=200)
+    @post(
+        "/vehicles/{booking_id:str}/decisions",
+        operation_id="recordDecision",
+        status_code=200,
+        **documented(
+            "Record an agency's decision",
+            credentials=[OFFICER],
+            answer=(200, VehicleDetail, "The vehicle after it (a replay: the first answer)"),
+            problems=["not-found", "conflict", "invalid-transition", "idempotency-key-reused"],
+        ),
+    )
     async def record_decision(
         self,
         request: Request[Any, Any, Any],
@@ -318,7 +398,16 @@ class YardController(Controller):
             retention=platform.settings.idempotency_key_retention,
         )
 
-    @post("/vehicles/{booking_id:str}/exit", operation_id="recordExit", status_code=200)
+    @post(
+        "/vehicles/{booking_id:str}/exit",
+        operation_id="recordExit",
+        status_code=200,
+        **documented(
+            "Let a cleared vehicle cross",
+            credentials=[OFFICER],
+            problems=["not-found", "conflict", "invalid-transition"],
+        ),
+    )
     async def record_exit(
         self,
         code: FromPath[str],

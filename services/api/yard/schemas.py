@@ -9,7 +9,7 @@ from gate.domain.clearance import CustomsChannel, Decision
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.store.tables import Booking, ClearanceDecisionRow
-from services.api.schemas import (
+from services.common.schemas import (
     Input,
     LongText,
     Output,

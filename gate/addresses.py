@@ -1,0 +1,31 @@
+"""Whose address a per-address limit counts (sign-in failures, websockets per client).
+
+One IPv4 address is one client. An IPv6 address is not: a /64 is the smallest subnet an
+end site is given (hosts make up their own addresses in it, RFC 4862; privacy addresses
+change by the hour, RFC 8981; RFC 6177 advises giving sites more), so a client can send each
+request from a new address of its /64. Counted by /128, the per-address sign-in limit and
+socket cap were no limit over IPv6; an IPv6 client is counted by its /64. An IPv4 address
+written as IPv6 (``::ffff:203.0.113.7``, from a dual-stack socket) is the IPv4 address."""
+
+from __future__ import annotations
+
+import ipaddress
+
+IPV6_PREFIX = 64
+
+
+def address_key(address: str | None) -> str:
+    """The key a per-address limit counts ``address`` under: the IPv4 address itself, the
+    /64 network of an IPv6 address (``2001:db8:1:2::/64``), ``unknown`` for none, and anything
+    that is no IP address (a Unix socket's peer) as it is."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
+    return str(ip)

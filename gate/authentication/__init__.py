@@ -1,0 +1,1 @@
+"""Recognising bearer tokens (xác thực): who is calling."""

@@ -1,0 +1,221 @@
+"""The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``, ``gate audit
+verify``, ``gate sweep``, ``gate watch``; the database commands are in ``gate.cli.database``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from gate.cli.database import run_on_database, safe_url, seed, sqlite_path
+from gate.config import PARTS, SettingError, Settings, parse_parts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gate", description="Digital border-gate platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the platform (migrates and seeds first)")
+    serve.add_argument("--host", default=None, help="default GATE_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default GATE_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--parts",
+        default=None,
+        help=f"what this process serves, some of {','.join(PARTS)} (default GATE_PARTS or all)",
+    )
+    serve.add_argument(
+        "--fd",
+        type=int,
+        default=None,
+        help="serve on this inherited listening socket, not --host/--port (default GATE_LISTEN_FD)",
+    )
+
+    db = commands.add_parser("db", help="database schema and seed data")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the Alembic migrations")
+    db_commands.add_parser("seed", help="create Lạng Sơn's gates where missing")
+
+    audit = commands.add_parser("audit", help="the hash-chained audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="check every chain; name the first broken entry")
+
+    commands.add_parser("sweep", help="run the no-show and missed-call sweeps once")
+
+    watch = commands.add_parser("watch", help="a gate's live board in the terminal")
+    watch.add_argument("gate", help="gate code, e.g. tan-thanh")
+    watch.add_argument("--url", default=None, help="the platform, default http://GATE_HOST:PORT")
+    watch.add_argument("--once", action="store_true", help="print the board once and exit")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        # Through the environment, as each worker process's app factory reads its settings.
+        if args.parts is not None:
+            try:
+                os.environ["GATE_PARTS"] = ",".join(parse_parts(args.parts))
+            except ValueError as error:
+                parser.error(str(error))
+        if args.fd is not None:
+            os.environ["GATE_LISTEN_FD"] = str(args.fd)
+    try:
+        settings = Settings.from_env()
+    except SettingError as error:
+        # One line naming the variable, not a traceback through the dataclass.
+        print(f"gate: {error}", file=sys.stderr)
+        return 2
+    if args.command in ("audit", "sweep") or getattr(args, "db_command", None) == "seed":
+        return run_on_database(settings, args.command)
+    if args.command == "serve":
+        if settings.boards_fd is not None and args.workers > 1:
+            # Worker processes are spawned afresh and inherit no descriptor but uvicorn's own.
+            parser.error("GATE_BOARDS_FD serves the boards from one process: use --workers 1")
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "watch":
+        from gate.live.terminal import watch as watch_board
+
+        url = args.url or f"http://{settings.host}:{settings.port}"
+        try:
+            return asyncio.run(watch_board(url, args.gate, once=args.once))
+        except KeyboardInterrupt:
+            return 0
+    if args.db_command == "upgrade":
+        _prepare_data_dir(settings)
+        _upgrade(settings)
+        print(f"schema is up to date on {safe_url(settings.database_url)}")
+        return 0
+    return 2
+
+
+def _make_data_dir(settings: Settings) -> Path:
+    """The data folder, created readable by its owner only (0700; parents as the umask says)."""
+    path = Path(settings.data_dir)
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode goes through the umask; 0700 only narrows it
+    return path
+
+
+def _create_private(path: Path) -> bool:
+    """Create ``path`` empty and owner-only (0600) from its first instant, never 0666 and
+    chmod later; False when it already exists."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    os.close(descriptor)
+    return True
+
+
+def _prepare_data_dir(settings: Settings) -> None:
+    if settings.is_sqlite:
+        _make_data_dir(settings)
+        database = sqlite_path(settings.database_url)
+        if database is not None:
+            # SQLite would create it 0644; its journal and WAL files take the file's mode.
+            database.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(database)
+
+
+def _upgrade(settings: Settings) -> None:
+    from gate.store.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+def _kept_secret(settings: Settings, name: str) -> str:
+    """A random secret made once and kept in the data folder (owner-readable only)."""
+    path = _make_data_dir(settings) / name
+    if _create_private(path):
+        with path.open("w") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()
+
+
+def _admin_token(settings: Settings) -> tuple[str | None, str]:
+    """The bootstrap secret, and what the banner says of it (never the secret itself):
+    GATE_ADMIN_TOKEN, or for the embedded default one made once and kept in the data folder
+    (readable by its owner only)."""
+    if settings.admin_token:
+        return settings.admin_token, "set (from GATE_ADMIN_TOKEN)"
+    if not settings.is_sqlite:
+        return None, "not set: administrator endpoints refuse every request"
+    token = _kept_secret(settings, "admin-token")
+    return token, f"in {Path(settings.data_dir) / 'admin-token'} (readable by you only)"
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
+    import uvicorn
+
+    from gate.limits import allow_many_connections
+    from gate.logs import configure_logging, logging_config
+    from services.server import server_options
+
+    _prepare_data_dir(settings)
+    host = host or settings.host
+    port = port or settings.port
+    if settings.listen_fd is not None:
+        host, port = _bound_address(settings.listen_fd)
+    if settings.auto_migrate:
+        _upgrade(settings)
+    if settings.seed:
+        asyncio.run(seed(settings))
+    token, where = _admin_token(settings)
+    if token:
+        os.environ["GATE_ADMIN_TOKEN"] = token
+    if "GATE_SECRET_KEY" not in os.environ:
+        os.environ["GATE_SECRET_KEY"] = _kept_secret(settings, "secret-key")
+    base = f"http://{host}:{port}"
+    bus = "Redis" if settings.redis_url else "in-memory event bus"
+    boards_port = (
+        _bound_address(settings.boards_fd)[1]
+        if settings.boards_fd is not None
+        else settings.boards_port
+    )
+    boards = (
+        f"  Public boards: ws://{host}:{boards_port}/ws/v1/gates/<gate>/board\n"
+        if boards_port and "boards" in settings.parts
+        else ""
+    )
+    print(
+        f"\nDigital border-gate platform on {safe_url(settings.database_url)} with {bus}\n"
+        f"  API docs:      {base}/schema\n"
+        f"  Gates:         {base}/api/v1/gates\n"
+        f"{boards}"
+        f"  Admin token:   {where}\n",
+        flush=True,
+    )
+    configure_logging()
+    allow_many_connections()
+    # An inherited socket (GATE_LISTEN_FD) is already bound, so nothing can take its port
+    # between a supervisor's (or a test's) choice and this process's start.
+    listen: dict[str, Any] = (
+        {"fd": settings.listen_fd}
+        if settings.listen_fd is not None
+        else {"host": host, "port": port}
+    )
+    uvicorn.run(
+        "services.app:create_app",
+        factory=True,
+        **listen,
+        workers=workers,
+        # Applied again by each worker uvicorn spawns (a fresh process): JSON there too.
+        log_config=logging_config(),
+        ws_per_message_deflate=settings.ws_compression,
+        ws=settings.ws_implementation,
+        proxy_headers=True,
+        **server_options(settings),
+    )
+    return 0
+
+
+def _bound_address(fd: int) -> tuple[str, int]:
+    """The host and port the inherited listening socket ``fd`` is bound to."""
+    with socket.socket(fileno=os.dup(fd)) as bound:
+        host, port = bound.getsockname()[:2]
+    return str(host), int(port)

@@ -1,0 +1,260 @@
+"""Places in the yard queue and the forecast of each vehicle's call, for many vehicles at once.
+
+Both run on every check-in, for a whole batch of check-ins, so each is one statement: the
+counts and the vehicles ahead come from one snapshot while other devices check vehicles in,
+and a batch of sixty trucks costs one round trip, not sixty. The statements are built once
+per size (rounded up to a power of two) with bound parameters, and reused: building a
+statement of sixty sub-queries afresh for every batch cost more than running it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, case, func, literal, select, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+
+from gate.domain.bookings import BookingStatus
+from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
+from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts
+from gate.domain.slots import Direction
+from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
+from gate.store.types import UtcDateTime
+from gate.store.unit_of_work import UnitOfWork
+from gate.yard.service import entry_of
+
+_DIRECTIONS = tuple(Direction)
+# A filler row for the unused places of a statement's size: it counts nothing of interest.
+_NOBODY = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def order_in_class() -> Any:
+    """The order within a class in SQL: the same as ``QueueEntry.sort_key`` (on time before
+    behind, then slot, arrival and id), and the column order of ``ix_bookings_queue_order``."""
+    return tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+
+
+def place_in_order(entry: QueueEntry) -> Any:
+    """Where ``entry`` stands in :func:`order_in_class`, for comparing rows with it."""
+    return tuple_(
+        literal(entry.behind),
+        literal(entry.slot_start, UtcDateTime()),
+        literal(entry.arrived_at, UtcDateTime()),
+        literal(entry.id),
+    )
+
+
+def _bucket(count: int) -> int:
+    size = 1
+    while size < count:
+        size *= 2
+    return size
+
+
+@cache
+def _places_statement(size: int) -> Select[Any]:
+    """One pass over a gate's waiting vehicles, for ``size`` vehicles sorted by direction,
+    class and place in class: each waiting vehicle falls in the bucket of the first of them
+    it is ahead of (the CASE stops at the first match, so most vehicles cost one comparison),
+    and the buckets are counted. A crisis yard holds thousands of trucks: one scan for the
+    whole batch, not one per vehicle. Each direction's position in the cycle comes too."""
+    key = order_in_class()
+    whens = []
+    for n in range(size):
+        mine = tuple_(
+            bindparam(f"p_behind_{n}"),
+            bindparam(f"p_slot_{n}", type_=UtcDateTime()),
+            bindparam(f"p_arrived_{n}", type_=UtcDateTime()),
+            bindparam(f"p_id_{n}"),
+        )
+        ahead_of_it = and_(
+            Booking.direction == bindparam(f"p_direction_{n}"),
+            Booking.queue_class == bindparam(f"p_class_{n}"),
+            key < mine,
+        )
+        whens.append((ahead_of_it, n))
+    waiting = (
+        select(
+            Booking.direction,
+            Booking.queue_class,
+            case(*whens, else_=size).label("bucket"),
+        )
+        .where(
+            Booking.gate_id == bindparam("p_gate"),
+            Booking.status == BookingStatus.ARRIVED.value,
+        )
+        .subquery()
+    )
+    cursors = [
+        select(func.coalesce(func.max(QueueCursor.position), 0))
+        .where(QueueCursor.gate_id == bindparam("p_gate"), QueueCursor.direction == d.value)
+        .scalar_subquery()
+        for d in _DIRECTIONS
+    ]
+    return select(
+        waiting.c.direction, waiting.c.queue_class, waiting.c.bucket, func.count(), *cursors
+    ).group_by(waiting.c.direction, waiting.c.queue_class, waiting.c.bucket)
+
+
+async def places_in_queue(
+    uow: UnitOfWork,
+    gate: Gate,
+    asked: Sequence[tuple[Booking, int]],
+    joined: Sequence[tuple[Booking, int]] = (),
+) -> list[int | None]:
+    """The 1-based place of each asked vehicle (None once called or gone), counted in the
+    database rather than computed by loading the queue. Vehicles come with the order in
+    which they were read in their batch, and ``joined`` says at which order each vehicle of
+    the batch joined the queue: those that joined after a vehicle was read are in the
+    database now but were not there yet, so its place is as it was when it was read."""
+    waiting = {
+        booking.id: booking
+        for booking, _ in asked
+        if booking.status == BookingStatus.ARRIVED.value and booking.queue_class is not None
+    }
+    if not waiting:
+        return [None] * len(asked)
+    size = _bucket(len(waiting))
+    params: dict[str, Any] = {"p_gate": gate.id}
+    vehicles = sorted(
+        waiting.values(), key=lambda b: (b.direction, b.queue_class, entry_of(b).sort_key())
+    )
+    for n in range(size):
+        booking = vehicles[n] if n < len(vehicles) else None
+        params[f"p_behind_{n}"] = booking.queue_behind if booking else False
+        params[f"p_slot_{n}"] = booking.slot_start if booking else _NOBODY
+        params[f"p_arrived_{n}"] = booking.arrived_at if booking else _NOBODY
+        params[f"p_id_{n}"] = booking.id if booking else ""
+        params[f"p_direction_{n}"] = booking.direction if booking else ""
+        params[f"p_class_{n}"] = booking.queue_class if booking else ""
+    rows = (await uow.session.execute(_places_statement(size), params)).all()
+    counts: dict[str, dict[QueueClass, int]] = {
+        d.value: dict.fromkeys(QueueClass, 0) for d in _DIRECTIONS
+    }
+    cursors: dict[str, int] = {}
+    in_bucket = [0] * (size + 1)
+    for direction, queue_class, bucket, count, *positions in rows:
+        counts[direction][QueueClass(queue_class or QueueClass.REGULAR)] += int(count)
+        in_bucket[int(bucket)] += int(count)
+        cursors = {d.value: int(c or 0) for d, c in zip(_DIRECTIONS, positions, strict=True)}
+    # A vehicle's bucket holds those of its class just ahead of it; the buckets of the ones
+    # before it in its class (sorted above) hold the rest of those ahead.
+    ahead: dict[str, int] = {}
+    running, group = 0, None
+    for n, booking in enumerate(vehicles):
+        if (booking.direction, booking.queue_class) != group:
+            running, group = 0, (booking.direction, booking.queue_class)
+        running += in_bucket[n]
+        ahead[booking.id] = running
+    cycle = ServiceCycle.parse(gate.service_cycle)
+    places: list[int | None] = [None] * len(asked)
+    # From the last read back to the first, taking in those that joined after each read:
+    # sorted keys per class make "how many of them are ahead of me" a bisection.
+    joined_late = sorted(joined, key=lambda pair: pair[1], reverse=True)
+    later_in_class: collections.Counter[tuple[str, str]] = collections.Counter()
+    later_keys: dict[tuple[str, str], list[tuple[bool, datetime, datetime, str]]] = {}
+    taken = 0
+    for index in sorted(range(len(asked)), key=lambda i: asked[i][1], reverse=True):
+        booking, order = asked[index]
+        while taken < len(joined_late) and joined_late[taken][1] > order:
+            other = joined_late[taken][0]
+            taken += 1
+            if other.queue_class is not None and other.arrived_at is not None:
+                group = (other.direction, other.queue_class)
+                later_in_class[group] += 1
+                bisect.insort(later_keys.setdefault(group, []), entry_of(other).sort_key())
+        if booking.id not in waiting or booking.queue_class is None:
+            continue
+        then = {
+            c: counts[booking.direction][c] - later_in_class[booking.direction, c.value]
+            for c in QueueClass
+        }
+        group = (booking.direction, booking.queue_class)
+        before = ahead[booking.id] - bisect.bisect_left(
+            later_keys.get(group, []), entry_of(booking).sort_key()
+        )
+        places[index] = place_by_counts(
+            then, QueueClass(booking.queue_class), before, cycle, cursors[booking.direction]
+        )
+    return places
+
+
+@cache
+def _rates_statement(size: int) -> Select[Any]:
+    """Calls made in the SERVICE_WINDOW before each of ``size`` moments, then each
+    direction's open lanes and planned hourly capacity."""
+    columns: list[ColumnElement[Any]] = []
+    for n in range(size):
+        columns.append(
+            select(func.count())
+            .where(
+                Booking.gate_id == bindparam("p_gate"),
+                Booking.direction == bindparam(f"p_direction_{n}"),
+                Booking.called_at >= bindparam(f"p_since_{n}", type_=UtcDateTime()),
+                Booking.called_at <= bindparam(f"p_until_{n}", type_=UtcDateTime()),
+            )
+            .scalar_subquery()
+        )
+    for direction in _DIRECTIONS:
+        columns.append(
+            select(func.count())
+            .where(
+                Lane.gate_id == bindparam("p_gate"),
+                Lane.direction == direction.value,
+                Lane.is_open.is_(True),
+            )
+            .scalar_subquery()
+        )
+        columns.append(
+            select(GateDirection.hourly_capacity)
+            .where(
+                GateDirection.gate_id == bindparam("p_gate"),
+                GateDirection.direction == direction.value,
+            )
+            .scalar_subquery()
+        )
+    return select(*columns)
+
+
+async def service_rates(
+    uow: UnitOfWork, gate: Gate, moments: Sequence[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], ServiceRate]:
+    """Each direction's measured service rate as it was at each moment: vehicles called in
+    the SERVICE_WINDOW before it, with the planned capacity standing in for thin history.
+    Moments are taken to the next whole minute, so that a batch of trucks observed within
+    the same minute costs one count, not one each."""
+    wanted = sorted({(direction, _next_minute(moment)) for direction, moment in moments})
+    if not wanted:
+        return {}
+    size = _bucket(len(wanted))
+    params: dict[str, Any] = {"p_gate": gate.id}
+    for n in range(size):
+        direction, until = wanted[n] if n < len(wanted) else ("", _NOBODY)
+        params[f"p_direction_{n}"] = direction
+        params[f"p_since_{n}"], params[f"p_until_{n}"] = until - SERVICE_WINDOW, until
+    row = list((await uow.session.execute(_rates_statement(size), params)).one())
+    calls, rest = row[: len(wanted)], row[size:]
+    lanes = {d.value: int(rest[2 * i] or 0) for i, d in enumerate(_DIRECTIONS)}
+    planned = {d.value: int(rest[2 * i + 1] or 0) for i, d in enumerate(_DIRECTIONS)}
+    rates = {
+        (direction, moment): rate_from_count(int(count or 0), planned[direction], lanes[direction])
+        for (direction, moment), count in zip(wanted, calls, strict=True)
+    }
+    return {(d, moment): rates[d, _next_minute(moment)] for d, moment in moments}
+
+
+def _next_minute(moment: datetime) -> datetime:
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)
+
+
+def predicted_call(arrived_at: datetime, place: int, rate: ServiceRate) -> datetime | None:
+    """When the vehicle at ``place`` should be called at ``rate``; recorded at check-in so the
+    forecast's error can be measured against the real call."""
+    minutes = rate.minutes_for(place - 1)
+    return None if minutes is None else arrived_at + timedelta(minutes=minutes)

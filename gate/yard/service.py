@@ -1,0 +1,189 @@
+"""Reading the yard queue of a gate and direction, and calling its next vehicle to a lane."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from gate.bookings.transitions import move
+from gate.domain.bookings import BookingStatus
+from gate.domain.errors import Conflict, NotFound
+from gate.domain.events import (
+    SYSTEM,
+    Actor,
+    BookingLapsed,
+    LaneChanged,
+    VehicleCalled,
+    VehicleRequeued,
+)
+from gate.domain.queue import (
+    QueueClass,
+    QueueEntry,
+    ServiceCycle,
+    next_turn,
+    service_order,
+)
+from gate.domain.slots import Direction
+from gate.store.database import conflict_insert
+from gate.store.tables import Booking, Gate, Lane, QueueCursor
+from gate.store.unit_of_work import UnitOfWork
+
+# A called vehicle that misses its call a second time is a no-show.
+MAX_MISSED_CALLS = 1
+
+
+def entry_of(booking: Booking) -> QueueEntry:
+    assert booking.arrived_at is not None and booking.queue_class is not None
+    return QueueEntry(
+        id=booking.id,
+        queue_class=QueueClass(booking.queue_class),
+        behind=booking.queue_behind,
+        slot_start=booking.slot_start,
+        arrived_at=booking.arrived_at,
+    )
+
+
+async def waiting(uow: UnitOfWork, gate: Gate, direction: Direction) -> list[Booking]:
+    """Vehicles checked in and not yet called, in no particular order."""
+    query = select(Booking).where(
+        Booking.gate_id == gate.id,
+        Booking.direction == direction.value,
+        Booking.status == BookingStatus.ARRIVED.value,
+    )
+    return list(await uow.session.scalars(query))
+
+
+async def cursor_position(uow: UnitOfWork, gate: Gate, direction: Direction, lock: bool) -> int:
+    """Whose turn it is in the cycle; with ``lock`` the row is held until commit, so two
+    operators calling at once take turns instead of both taking the same vehicle."""
+    insert = conflict_insert(uow.session)
+    if lock:
+        await uow.session.execute(
+            insert(QueueCursor)
+            .values(gate_id=gate.id, direction=direction.value, position=0)
+            .on_conflict_do_nothing(index_elements=["gate_id", "direction"])
+        )
+    query = select(QueueCursor.position).where(
+        QueueCursor.gate_id == gate.id, QueueCursor.direction == direction.value
+    )
+    if lock:
+        query = query.with_for_update()
+    return int(await uow.session.scalar(query) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """The queue in service order and the cycle's position."""
+
+    bookings: list[Booking]
+    position: int
+
+
+async def ordered_queue(uow: UnitOfWork, gate: Gate, direction: Direction) -> QueueView:
+    rows = {b.id: b for b in await waiting(uow, gate, direction)}
+    position = await cursor_position(uow, gate, direction, lock=False)
+    cycle = ServiceCycle.parse(gate.service_cycle)
+    order = service_order([entry_of(b) for b in rows.values()], cycle, position)
+    return QueueView([rows[e.id] for e in order], position)
+
+
+async def lane_of_gate(uow: UnitOfWork, gate: Gate, lane_code: str) -> Lane:
+    lane = await uow.session.scalar(
+        select(Lane).where(Lane.gate_id == gate.id, Lane.code == lane_code)
+    )
+    if lane is None:
+        raise NotFound(f"no lane {lane_code!r} at {gate.code}")
+    return lane
+
+
+async def set_lane_open(uow: UnitOfWork, gate: Gate, lane: Lane, is_open: bool) -> Lane:
+    """Open or close a lane; the boards learn of it at once."""
+    if lane.is_open != is_open:
+        lane.is_open = is_open
+        await uow.session.flush()
+        uow.record(
+            LaneChanged(gate=gate.code, lane=lane.code, direction=lane.direction, is_open=is_open)
+        )
+    return lane
+
+
+async def call_next(
+    uow: UnitOfWork, gate: Gate, lane: Lane, actor: Actor, now: datetime
+) -> Booking | None:
+    """Call the vehicle whose turn it is to ``lane``; None when nobody waits."""
+    if not lane.is_open:
+        raise Conflict(f"lane {lane.code} is closed")
+    direction = Direction(lane.direction)
+    position = await cursor_position(uow, gate, direction, lock=True)
+    rows = {b.id: b for b in await waiting(uow, gate, direction)}
+    turn = next_turn(
+        [entry_of(b) for b in rows.values()], ServiceCycle.parse(gate.service_cycle), position
+    )
+    if turn is None:
+        return None
+    entry, new_position = turn
+    booking = rows[entry.id]
+    booking.called_at = now
+    booking.lane_id = lane.id
+    move(
+        uow,
+        booking,
+        gate,
+        BookingStatus.CALLED,
+        VehicleCalled,
+        actor,
+        facts={"lane": lane.code, "queue_class": entry.queue_class.value},
+    )
+    await uow.session.execute(
+        update(QueueCursor)
+        .where(QueueCursor.gate_id == gate.id, QueueCursor.direction == direction.value)
+        .values(position=new_position)
+    )
+    await uow.session.flush()
+    return booking
+
+
+async def sweep_missed_calls(uow: UnitOfWork, now: datetime) -> int:
+    """Called vehicles that did not reach their lane in time: re-queued behind the on-time
+    vehicles once, marked no-show the next time. Returns how many were swept."""
+    called = await uow.session.scalars(
+        select(Booking)
+        .where(Booking.status == BookingStatus.CALLED.value)
+        .with_for_update(skip_locked=True)
+    )
+    gates: dict[str, Gate] = {}
+    swept = 0
+    for booking in list(called):
+        gate = gates.get(booking.gate_id) or await uow.session.get(Gate, booking.gate_id)
+        assert gate is not None and booking.called_at is not None
+        gates[gate.id] = gate
+        if booking.called_at + timedelta(minutes=gate.call_timeout_minutes) > now:
+            continue
+        if booking.missed_calls < MAX_MISSED_CALLS:
+            booking.missed_calls += 1
+            booking.queue_behind = True
+            booking.lane_id = None
+            move(
+                uow,
+                booking,
+                gate,
+                BookingStatus.ARRIVED,
+                VehicleRequeued,
+                SYSTEM,
+                reason="did not reach the lane in time",
+            )
+        else:
+            move(
+                uow,
+                booking,
+                gate,
+                BookingStatus.NO_SHOW,
+                BookingLapsed,
+                SYSTEM,
+                reason="missed a second call",
+            )
+        swept += 1
+    await uow.session.flush()
+    return swept

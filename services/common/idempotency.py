@@ -1,0 +1,138 @@
+"""Idempotent writes: the first answer to an ``Idempotency-Key`` is stored in the transaction
+that made it, and every retry (concurrent ones too) gets that answer and changes nothing.
+
+Keys belong to the caller (an enterprise, or the administrator), so two enterprises never
+collide. The same key with another request is refused with 422 (IETF
+draft-ietf-httpapi-idempotency-key-header-06, "Error Scenarios"); "another request" is judged
+by the fingerprint below, in which one instant written with two offsets is the same.
+
+A key is remembered for GATE_IDEMPOTENCY_KEY_RETENTION_HOURS (a day, as Stripe keeps them;
+the draft's "Idempotency Key Validity and Expiry" leaves the window to the server). Past it
+the key is new: the claim takes the old record over in the same statement, so that holds
+whether or not the sweep (``gate.retention``) has deleted it yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from sqlalchemy import select, update
+
+from gate.domain.errors import DomainError, IdempotencyKeyReused, ValidationFailed
+from gate.domain.time import utc_now
+from gate.store.database import conflict_insert
+from gate.store.tables import IdempotencyRecord
+from gate.store.unit_of_work import UnitOfWork
+from services.common.problems import PROBLEM_MEDIA_TYPE, domain_error_answer
+
+MAX_KEY_LENGTH = 200
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def fingerprint(request: Request[Any, Any, Any], data: Any) -> str:
+    """What makes two requests "the same": method, path and the decoded body, with every
+    datetime in it (at any depth) taken to UTC, so ``2026-12-01T08:00:00Z`` and
+    ``2026-12-01T15:00:00+07:00`` are one request. SHA-256, 64 hex characters."""
+    decoded = msgspec.to_builtins(data, builtin_types=(datetime,))
+    body = msgspec.json.encode(_in_utc(decoded), order="sorted")
+    raw = f"{request.method} {request.url.path}\n".encode() + body
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _in_utc(value: Any) -> Any:
+    """``value`` with each aware datetime moved to UTC (msgspec then writes it with ``Z``, as
+    it wrote UTC times before, so the fingerprints of such requests did not change). A naive
+    one names no instant and is left as it is."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.utcoffset() is not None else value
+    if isinstance(value, dict):
+        return {key: _in_utc(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_in_utc(item) for item in value]
+    return value
+
+
+async def answer_idempotently(
+    uow: UnitOfWork,
+    owner: str,
+    key: str | None,
+    request_fingerprint: str,
+    produce: Callable[[], Awaitable[tuple[int, Any]]],
+    *,
+    retention: timedelta,
+) -> Response[bytes]:
+    """Run ``produce`` once per key (remembered for ``retention``); ``produce`` returns a
+    status and a msgspec-encodable body. Raises IdempotencyKeyReused (422) when the key
+    came with another fingerprint, ValidationFailed when the key is too long."""
+    if key is None:
+        status, body = await produce()
+        return Response(
+            msgspec.json.encode(body), status_code=status, media_type="application/json"
+        )
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise ValidationFailed(f"Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters")
+
+    if not await _claim(uow, owner, key, request_fingerprint, utc_now() - retention):
+        stored = await uow.session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.owner_id == owner, IdempotencyRecord.key == key
+            )
+        )
+        assert stored is not None
+        if stored.fingerprint != request_fingerprint:
+            raise IdempotencyKeyReused("that Idempotency-Key was used with another request")
+        return _stored_response(stored.status_code, stored.body, replayed=True)
+
+    try:
+        async with uow.savepoint():
+            status, body = await produce()
+            encoded = msgspec.json.encode(body)
+    except DomainError as error:
+        # A refusal is an answer too: a retry must get it again, not a second attempt.
+        status, encoded = domain_error_answer(error)
+    await uow.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.owner_id == owner, IdempotencyRecord.key == key)
+        .values(status_code=status, body=encoded)
+    )
+    return _stored_response(status, encoded, replayed=False)
+
+
+async def _claim(
+    uow: UnitOfWork, owner: str, key: str, request_fingerprint: str, expired_before: datetime
+) -> bool:
+    """Insert the key's row, or take over one created before ``expired_before`` (the key is
+    new again); False when a live one exists. On PostgreSQL a concurrent claim of the same key
+    waits here until the first transaction ends (the conflicting row is locked even when it is
+    not taken over), then reads its committed answer; SQLite serialises writers anyway."""
+    insert = conflict_insert(uow.session)(IdempotencyRecord).values(
+        owner_id=owner,
+        key=key,
+        fingerprint=request_fingerprint,
+        status_code=0,
+        body=b"",
+        created_at=utc_now(),
+    )
+    fresh = insert.excluded
+    statement = insert.on_conflict_do_update(
+        index_elements=["owner_id", "key"],
+        set_={
+            "fingerprint": fresh.fingerprint,
+            "status_code": fresh.status_code,
+            "body": fresh.body,
+            "created_at": fresh.created_at,
+        },
+        where=IdempotencyRecord.created_at < expired_before,
+    ).returning(IdempotencyRecord.key)
+    return (await uow.session.execute(statement)).first() is not None
+
+
+def _stored_response(status: int, body: bytes, *, replayed: bool) -> Response[bytes]:
+    media_type = PROBLEM_MEDIA_TYPE if status >= 400 else "application/json"
+    headers = {REPLAY_HEADER: "true"} if replayed else None
+    return Response(body, status_code=status, media_type=media_type, headers=headers)

@@ -1,0 +1,62 @@
+"""Names vulture (scripts/test) cannot see used, because a framework or the wire reads them
+by name. Functions registered by a decorator (Litestar handlers, pytest fixtures, Locust tasks
+and listeners, SQLAlchemy events) are skipped by ``[tool.vulture] ignore_decorators`` in
+pyproject.toml instead. Add a name here only with the reason it is read; a name that is not
+read anywhere is dead code and goes.
+
+Vulture's format: each line reads the name as an attribute of ``_``; nothing runs this file.
+"""
+
+# Litestar reads a controller's class attributes: OpenAPI tags, pages kept out of the schema.
+_.tags
+_.include_in_schema
+# Litestar's templates read the CSRF token from the scope state (their csrf_token()).
+_.csrf_token
+
+# Fields that are written to the wire or the database and read by clients, not by our code.
+_.queue_position  # a check-in's answer (gate/checkins/judging.py)
+_.previous_slot_start  # an event's payload (gate/domain/events.py)
+_.posted_at  # boards' notices, officers' notices
+_.service_rate_per_hour  # public board (gate/live/messages.py)
+_.rate_measured
+_.estimated_wait_minutes
+_.free_places
+_.estimated_call_at  # enterprise and officer streams
+_.estimated_exit_at
+_.slot_end  # a booking (services/api/bookings/schemas.py)
+_.plate_normalised  # a vehicle (services/api/fleet/schemas.py)
+_.schedules  # a gate (services/api/gates/schemas.py)
+_.posted_by  # a notice's column: who posted it, kept for the record
+
+# Enum members reached by value (``DeviceKind("kiosk")``, ``CustomsChannel("red")``).
+_.LPR_CAMERA
+_.KIOSK
+_.GREEN
+_.YELLOW
+_.RED
+
+# Alembic reads each migration module's revision variables.
+_.branch_labels
+_.depends_on
+
+# SQLAlchemy: the declarative base's type map, a TypeDecorator's hooks, the attributes an
+# engine event sets on its context or connection.
+_.type_annotation_map
+_.impl
+_.cache_ok
+_.process_bind_param
+_.process_result_value
+_.is_disconnect
+_.isolation_level
+
+# logging.config.dictConfig calls the formatter factory named in a string (gate/logs.py).
+_.json_formatter
+
+# Locust calls these on every user class; it reads its environment's exit code at the end.
+_.wait_time
+_.on_start
+_.on_stop
+_.process_exit_code
+
+# uvicorn's Server stops when its should_exit turns true (tests/asgi.py).
+_.should_exit
