@@ -18,7 +18,7 @@ def _bool(value: str) -> bool:
 def _positive(value: str) -> float:
     number = float(value)
     if not number > 0:
-        raise ValueError(f"expected a number of seconds above 0, got {value!r}")
+        raise ValueError("a number of seconds above 0")
     return number
 
 
@@ -37,24 +37,60 @@ def parse_parts(value: str) -> tuple[str, ...]:
     return tuple(part for part in PARTS if part in named)
 
 
+def _port(value: str) -> int:
+    port = int(value) if value.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise ValueError("a port number from 0 to 65535")
+    return port
+
+
+class SettingError(ValueError):
+    """A ``GATE_`` variable whose value the platform cannot use; the message names the
+    variable, the value and what is expected, in one line (``gate`` prints it and exits)."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"{variable}={value!r}: expected {expected}")
+        self.variable = variable
+
+
+# What a parser expects, said to a person; other parsers say it in their ValueError.
+_EXPECTED: dict[Any, str] = {int: "a whole number", float: "a number"}
+
+
 def _given(
     env: Mapping[str, str], name: str, attribute: str, parse: Callable[[str], Any]
 ) -> dict[str, Any]:
     """``{attribute: parse(env[name])}`` when the variable is set, else nothing: the
-    dataclass default then applies, so that default is stated once."""
+    dataclass default then applies, so that default is stated once. SettingError naming
+    the variable when the value does not parse."""
     value = env.get(name, "").strip()
-    return {attribute: parse(value)} if value else {}
+    if not value:
+        return {}
+    try:
+        return {attribute: parse(value)}
+    except ValueError as error:
+        raise SettingError(name, value, _EXPECTED.get(parse) or str(error)) from error
+
+
+# The URLs the platform runs on, after normalise_database_url: its async drivers.
+DATABASE_SCHEMES = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
 
 
 def normalise_database_url(url: str) -> str:
-    """Accept the plain URLs people paste and pick the async drivers the platform runs on."""
+    """Accept the plain URLs people paste and pick the async drivers the platform runs on.
+    SettingError (GATE_DATABASE_URL) for any other kind of database."""
     for plain, driver in (
         ("postgres://", "postgresql+asyncpg://"),
         ("postgresql://", "postgresql+asyncpg://"),
         ("sqlite://", "sqlite+aiosqlite://"),
     ):
         if url.startswith(plain):
-            return driver + url[len(plain) :]
+            url = driver + url[len(plain) :]
+    if not url.startswith(DATABASE_SCHEMES):
+        scheme = url.split("://", 1)[0] + "://" if "://" in url else url
+        raise SettingError(
+            "GATE_DATABASE_URL", scheme, "postgresql://… or sqlite:///… (PostgreSQL or SQLite)"
+        )
     return url
 
 
@@ -115,9 +151,11 @@ class Settings:
     device_event_retention_hours: float = 7 * 24
     # Limits (docs/architecture.md, "Limits"). Rates are in the notation of the `limits`
     # package: "10/minute", several joined by ";" ("30/second;1200/minute").
-    # Wrong passwords per e-mail and per client address: the 11th within a minute is 429.
+    # Wrong passwords per e-mail: the 11th within a minute is 429. Per client address three
+    # times that: an office behind one NAT shares it, and one person mistyping must not lock
+    # out the colleagues (docs/architecture.md, "Limits").
     signin_limit_per_account: str = "10/minute"
-    signin_limit_per_address: str = "10/minute"
+    signin_limit_per_address: str = "30/minute"
     # Booking writes (create, reschedule, cancel) per enterprise: an ERP booking its whole
     # fleet when a slot opens fits; a runaway loop does not take the platform's CPU.
     booking_write_limit: str = "60/second;1200/minute"
@@ -169,8 +207,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """The settings the ``GATE_`` variables of ``env`` (the process's environment when
-        None) give; an unset or empty variable leaves its field's default. ValueError when a
-        value does not parse."""
+        None) give; an unset or empty variable leaves its field's default. SettingError (a
+        ValueError) naming the variable when a value does not parse."""
         env = os.environ if env is None else env
         given: dict[str, Any] = {}
         for name, attribute, parse in VARIABLES:
@@ -187,7 +225,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_REDIS_NAMESPACE", "redis_namespace", str),
     ("GATE_ADMIN_TOKEN", "admin_token", str),
     ("GATE_HOST", "host", str),
-    ("GATE_PORT", "port", int),
+    ("GATE_PORT", "port", _port),
     ("GATE_BOOKING_HORIZON_DAYS", "booking_horizon_days", int),
     ("GATE_SEED", "seed", _bool),
     ("GATE_AUTO_MIGRATE", "auto_migrate", _bool),
@@ -200,7 +238,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_SWEEP_SECONDS", "sweep_seconds", float),
     ("GATE_WS_COMPRESSION", "ws_compression", _bool),
     ("GATE_WS_IMPLEMENTATION", "ws_implementation", str),
-    ("GATE_BOARDS_PORT", "boards_port", int),
+    ("GATE_BOARDS_PORT", "boards_port", _port),
     ("GATE_BOARDS_URL", "boards_url", str),
     ("GATE_CHECKIN_BATCH_MS", "checkin_batch_ms", float),
     ("GATE_SECRET_KEY", "secret_key", str),

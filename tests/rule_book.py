@@ -46,6 +46,7 @@ _HERE = {OPERATOR, BORDER_GUARD, CUSTOMS, QUARANTINE}
 EXPECTED: dict[str, set[str]] = {
     "manage-enterprises": _ADMINISTRATION,
     "manage-officers": _ADMINISTRATION,
+    "read-officers": _ADMINISTRATION,
     "manage-gates": _ADMINISTRATION,
     "issue-device-keys": _ADMINISTRATION,
     "set-schedules": _ADMINISTRATION,

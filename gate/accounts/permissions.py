@@ -50,6 +50,7 @@ class Action(StrEnum):
     # The administration.
     MANAGE_ENTERPRISES = "manage-enterprises"
     MANAGE_OFFICERS = "manage-officers"
+    READ_OFFICERS = "read-officers"  # the list, to find an officer's id
     MANAGE_GATES = "manage-gates"  # a gate, its lanes and yard rules
     ISSUE_DEVICE_KEYS = "issue-device-keys"
     SET_SCHEDULES = "set-schedules"
@@ -162,6 +163,7 @@ DEVICES = Who("the gate's own devices", _device)
 RULES: dict[Action, tuple[Who, ...]] = {
     Action.MANAGE_ENTERPRISES: (ADMINISTRATOR,),
     Action.MANAGE_OFFICERS: (ADMINISTRATOR,),
+    Action.READ_OFFICERS: (ADMINISTRATOR,),
     Action.MANAGE_GATES: (ADMINISTRATOR,),
     Action.ISSUE_DEVICE_KEYS: (ADMINISTRATOR,),
     Action.SET_SCHEDULES: (ADMINISTRATOR,),

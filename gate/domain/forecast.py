@@ -29,6 +29,15 @@ class ServiceRate:
         return vehicles_ahead / self.per_hour * 60
 
 
+def to_the_minute(moment: datetime) -> datetime:
+    """``moment`` rounded to the nearest minute (half a minute up), as forecast instants are
+    published. A forecast is "now plus the wait", and now moves: unrounded, every rebuild
+    of a live channel (every 2 s) moved it by microseconds and sent a delta to every viewer
+    of an idle yard. Rounded, it changes at most once a minute when nothing happens, and a
+    forecast's own error (minutes, ``ForecastAccuracy``) dwarfs the half minute it loses."""
+    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)
+
+
 def service_rate(
     call_times: Sequence[datetime], now: datetime, planned_per_hour: float, lanes_open: int
 ) -> ServiceRate:

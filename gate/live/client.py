@@ -38,6 +38,9 @@ class Follower:
         self.messages: list[ChannelMessage] = []
         # Set when the server ended the stream for good: (close code, reason).
         self.ended: tuple[int, str] | None = None
+        # Why the last attempt to connect failed (refused, timed out, not a websocket);
+        # None once connected.
+        self.unreachable: str | None = None
 
     def apply(self, raw: str | bytes) -> bool:
         """Apply one message; False when it does not follow what we have (resync needed)."""
@@ -63,10 +66,11 @@ async def follow(
     token: str | None = None,
 ) -> None:
     """Follow ``url`` forever (or until ``stop``), reconnecting with ``?since=`` after any
-    break: a network blip, a server restart, a gap in the sequence. ``token`` signs in through
-    the ``bearer.`` subprotocol. A close that a reconnect cannot mend (FINAL_CLOSE_CODES:
-    signed out, key revoked, not allowed, no such channel) ends following, with
-    ``follower.ended`` set."""
+    break: a network blip, a server restart, a gap in the sequence (waiting 0.2 s, doubled
+    after each failed attempt up to 5 s; ``follower.unreachable`` says why it failed).
+    ``token`` signs in through the ``bearer.`` subprotocol. A close that a reconnect cannot
+    mend (FINAL_CLOSE_CODES: signed out, key revoked, not allowed, no such channel) ends
+    following, with ``follower.ended`` set."""
     stop = stop or asyncio.Event()
     backoff = 0.2
     while not stop.is_set() and follower.ended is None:
@@ -86,6 +90,7 @@ async def follow(
                 ping_timeout=10,
             ) as socket:
                 backoff = 0.2
+                follower.unreachable = None
                 async for raw in _until(socket, stop):
                     if not follower.apply(raw):
                         break  # a gap: reconnect and catch up
@@ -94,8 +99,10 @@ async def follow(
         except websockets.exceptions.ConnectionClosed as closed:
             if closed.rcvd is not None and closed.rcvd.code in FINAL_CLOSE_CODES:
                 follower.ended = (closed.rcvd.code, closed.rcvd.reason)
-        except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
-            pass
+        except TimeoutError:
+            follower.unreachable = "no answer within 5 s"
+        except (OSError, websockets.exceptions.WebSocketException) as error:
+            follower.unreachable = str(error) or type(error).__name__
         if not stop.is_set() and on_disconnect is not None:
             on_disconnect(follower)
         if not stop.is_set() and follower.ended is None:

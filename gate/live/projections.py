@@ -19,6 +19,7 @@ from gate.domain.forecast import (
     forecast_accuracy,
     mean_minutes,
     service_rate,
+    to_the_minute,
 )
 from gate.domain.plates import format_plate, mask_plate
 from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts, service_order
@@ -304,8 +305,8 @@ def yard_entry(
         slot_start=as_local(booking.slot_start),
         arrived_at=as_local(booking.arrived_at) if booking.arrived_at else None,
         lane=lane_codes.get(booking.lane_id or ""),
-        estimated_call_at=as_local(eta) if eta else None,
-        estimated_exit_at=as_local(exit_at) if exit_at else None,
+        estimated_call_at=as_local(to_the_minute(eta)) if eta else None,
+        estimated_exit_at=as_local(to_the_minute(exit_at)) if exit_at else None,
         trailer_plate=format_plate(booking.trailer_plate) if booking.trailer_plate else None,
         arrived_trailer_plate=(
             format_plate(booking.arrived_trailer_plate) if booking.arrived_trailer_plate else None

@@ -56,13 +56,31 @@ def render(board: dict[str, Any], seq: int | None, connected: bool) -> str:
 
 
 async def watch(base_url: str, gate: str, once: bool = False, out: TextIO = sys.stdout) -> int:
+    """Draw gate ``gate``'s board from the platform at ``base_url`` on ``out`` until
+    interrupted, or once with ``once``. Exit status 1 when the server ended the stream (an
+    unknown gate) or, with ``once``, when the platform could not be reached. A platform that
+    cannot be reached is said at once and tried again (every 5 s at most) without ``once``."""
     url = base_url.rstrip("/").replace("http://", "ws://").replace("https://", "wss://")
     url = f"{url}/ws/v1/gates/{gate}/board"
     follower = Follower()
     stop = asyncio.Event()
+    said: list[str] = []  # the last failure written, so that each is said once
+
+    def unreachable(current: Follower) -> None:
+        reason = current.unreachable
+        if reason is None or said[-1:] == [reason]:
+            return
+        said.append(reason)
+        again = "" if once else "; trying again every few seconds (Ctrl-C to stop)"
+        out.write(f"cannot connect to {url}: {reason}{again}\n")
+        out.flush()
+        if once:
+            stop.set()
 
     def draw(current: Follower, connected: bool) -> None:
         if current.state is None:
+            if not connected:
+                unreachable(current)
             return
         if not once:
             out.write("\x1b[2J\x1b[H")  # clear the screen, cursor home

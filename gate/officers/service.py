@@ -12,7 +12,7 @@ from gate.domain.errors import AlreadyExists, NotFound
 from gate.domain.events import AccessChange, AccessChanged
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
-from gate.store.tables import EnterpriseUser, Officer, OfficerGate
+from gate.store.tables import EnterpriseUser, Gate, Officer, OfficerGate
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -82,6 +82,30 @@ async def disable_officer(uow: UnitOfWork, officer_id: str) -> Officer:
         await uow.session.flush()
         uow.record(AccessChanged(kind=AccessChange.OFFICER_DISABLED, subject_id=officer.id))
     return officer
+
+
+async def list_officers(
+    uow: UnitOfWork, gate_code: str | None = None
+) -> list[tuple[Officer, list[str]]]:
+    """Every officer (disabled ones too, with ``disabled_at``) by e-mail, each with the codes
+    of the gates they serve; only those serving ``gate_code`` when given (NotFound for an
+    unknown gate)."""
+    query = select(Officer).order_by(Officer.email)
+    if gate_code is not None:
+        gate = await gate_by_code(uow, gate_code)
+        serving = select(OfficerGate.officer_id).where(OfficerGate.gate_id == gate.id)
+        query = query.where(Officer.id.in_(serving))
+    officers = list(await uow.session.scalars(query))
+    served = await uow.session.execute(
+        select(OfficerGate.officer_id, Gate.code)
+        .join(Gate, Gate.id == OfficerGate.gate_id)
+        .where(OfficerGate.officer_id.in_([o.id for o in officers]))
+        .order_by(Gate.code)
+    )
+    codes: dict[str, list[str]] = {o.id: [] for o in officers}
+    for officer_id, code in served:
+        codes[officer_id].append(code)
+    return [(officer, codes[officer.id]) for officer in officers]
 
 
 async def gates_of(uow: UnitOfWork, officer_id: str) -> frozenset[str]:

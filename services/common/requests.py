@@ -18,6 +18,9 @@ check-in, pages), so a route added later is covered without a line of its own.
   are checked field by field as they are decoded (``services.common.schemas.Input``). Bearer
   tokens are checked by their own grammar (``gate.accounts.credentials.split_token``).
 * **Times** in query parameters and headers: ``services.common.instants``.
+* **A missing JSON body** (422 ``validation``): a route that needs one and got none says so,
+  naming the fields it reads, before Litestar's decoder answers ``'data'`` (the name of the
+  handler's argument, which means nothing to a client).
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.enums import ParamType, RequestEncodingType
 from litestar.exceptions import ClientException, HTTPException
 from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.types import RouteHandlerType
 
+from gate.domain.errors import ValidationFailed
 from gate.domain.text import accepted_text
 from services.common.instants import check_time_parameters
 
@@ -63,10 +68,12 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What one route reads: its body's kind (None: no body) and the headers it declares."""
+    """What one route reads: its body's kind (None: no body), the headers it declares, and
+    when the body is required, what to say to a request that sent none."""
 
     body: str | None
     headers: tuple[str, ...]
+    body_needed: str | None = None
 
 
 _plans: dict[Any, _Plan] = {}
@@ -76,16 +83,34 @@ def _plan(handler: RouteHandlerType) -> _Plan:
     # Keyed by the handler's function: one signature, whichever app mounts it.
     found = _plans.get(handler.fn)
     if found is None:
-        body, headers = None, []
+        body, headers, needed = None, [], None
         for name, field in handler.parsed_fn_signature.parameters.items():
             kwarg = field.kwarg_definition
             if name == "data":
                 media = kwarg.media_type if isinstance(kwarg, BodyKwarg) else None
                 body = RequestEncodingType(media or RequestEncodingType.JSON).value
+                if body == RequestEncodingType.JSON and field.is_required:
+                    needed = _json_body_needed(field.annotation)
             elif isinstance(kwarg, ParameterKwarg) and kwarg.param_type is ParamType.HEADER:
                 headers.append(kwarg.name or kwarg.header or name)
-        found = _plans[handler.fn] = _Plan(body, tuple(headers))
+        found = _plans[handler.fn] = _Plan(body, tuple(headers), needed)
     return found
+
+
+def _json_body_needed(body_type: Any) -> str:
+    """What a route whose JSON body is missing answers: that it needs one, and the fields of
+    its type when it is an object (required ones first)."""
+    if not (isinstance(body_type, type) and issubclass(body_type, msgspec.Struct)):
+        return "this route needs a JSON body"
+    fields = msgspec.structs.fields(body_type)
+    required = [f.encode_name for f in fields if f.required]
+    optional = [f.encode_name for f in fields if not f.required]
+    needs = "this route needs a JSON body: an object with"
+    if not required:
+        return f"{needs} any of {', '.join(optional)} ({{}} for none)"
+    return f"{needs} {', '.join(required)}" + (
+        f"; optionally {', '.join(optional)}" if optional else ""
+    )
 
 
 def body_kind(handler: RouteHandlerType) -> str | None:
@@ -125,6 +150,10 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     for name in plan.headers:
         for value in request.headers.getall(name, []):
             accepted_text(value, name)
+    if plan.body_needed is not None and not await request.body():
+        raise ValidationFailed(
+            plan.body_needed, errors=[{"message": plan.body_needed, "source": "body"}]
+        )
     if plan.body is not None and await request.body():
         _check_media_type(request, plan.body)
         if plan.body == RequestEncodingType.JSON:

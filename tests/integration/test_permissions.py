@@ -132,6 +132,10 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
             ("PUT", f"/api/v1/officers/{v['officer']}/gates", {"gates": ["chi-ma"]}),
             ("POST", f"/api/v1/officers/{v['officer']}/disable", None),
         ],
+        "read-officers": [
+            ("GET", "/api/v1/officers", None),
+            ("GET", "/api/v1/officers?gate=tan-thanh", None),
+        ],
         "manage-gates": [
             ("POST", f"{gate}/lanes", {"code": "Q9", "direction": "export"}),
             (

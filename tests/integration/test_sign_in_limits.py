@@ -1,6 +1,7 @@
-"""Sign-in is throttled per account and per client address: the 11th wrong password within
-a minute is answered 429 with Retry-After, on the API and on the pages' form, in one process
-(counted in memory) and across processes (counted in Redis).
+"""Sign-in is throttled per account and per client address: past the rate (set by each test;
+the defaults are 10 a minute per account and 30 per address) a wrong password is answered
+429 with Retry-After, on the API and on the pages' form, in one process (counted in memory)
+and across processes (counted in Redis).
 
 The limits are counted in memory or Redis, never in the database, so these tests run on
 SQLite only; and with cheap argon2 parameters: the default ones cost most of a second a
@@ -72,6 +73,18 @@ def _assert_throttled(answer: httpx.Response) -> None:
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["type"] == "/problems/too-many-requests"
     assert 1 <= int(answer.headers["retry-after"]) <= 60
+
+
+@pytest.fixture
+def limits() -> dict[str, str]:
+    """The rates these tests are about, set here rather than taken from the defaults; a test
+    of the defaults themselves parametrizes this with ``{}``."""
+    return {"signin_limit_per_account": "10/minute", "signin_limit_per_address": "10/minute"}
+
+
+@pytest.fixture
+def settings(settings: Settings, limits: dict[str, str]) -> Settings:
+    return replace(settings, **limits)
 
 
 @pytest.fixture
@@ -170,6 +183,25 @@ async def test_an_office_behind_one_address_signs_in_at_shift_change(api: Api, a
         for email in colleagues[:10]:
             assert (await _sign_in(client, email, "gõ-nhầm")).status_code == 401
         _assert_throttled(await _sign_in(client, colleagues[10], PASSWORD))
+
+
+@pytest.mark.parametrize("limits", [{}], ids=["default-limits"])
+async def test_one_person_mistyping_behind_an_office_address_locks_out_only_themselves(
+    api: Api, app: Litestar
+):
+    """By default an address may fail three times as often as an account: a clerk who
+    mistypes ten times behind the office's NAT locks their own account for the minute, and
+    the colleagues behind the same address still sign in (with both limits at ten they were
+    all refused)."""
+    office = _address()
+    clerk = await _user(api)
+    colleagues = [await _user(api) for _ in range(3)]
+    async with _from(app, office) as client:
+        for _ in range(10):
+            assert (await _sign_in(client, clerk, "gõ-nhầm")).status_code == 401
+        _assert_throttled(await _sign_in(client, clerk, PASSWORD))
+        for email in colleagues:
+            assert (await _sign_in(client, email, PASSWORD)).status_code == 201
 
 
 async def test_the_sign_in_form_says_how_long_to_wait_after_10_wrong_passwords(

@@ -16,6 +16,7 @@ from gate.domain.forecast import (
     forecast_accuracy,
     mean_minutes,
     service_rate,
+    to_the_minute,
 )
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -261,3 +262,10 @@ def test_swapping_forecast_and_reality_flips_the_bias_but_keeps_the_absolute_err
     assert backward.mean_absolute_error_minutes == forward.mean_absolute_error_minutes
     assert forward.mean_error_minutes is not None
     assert backward.mean_error_minutes == -forward.mean_error_minutes
+
+
+def test_forecast_instants_are_rounded_to_the_nearest_minute() -> None:
+    at = datetime(2026, 12, 1, 3, 4, tzinfo=UTC)
+    assert to_the_minute(at + timedelta(seconds=29, microseconds=999_999)) == at
+    assert to_the_minute(at + timedelta(seconds=30)) == at + timedelta(minutes=1)
+    assert to_the_minute(at - timedelta(microseconds=1)) == at

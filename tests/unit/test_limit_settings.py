@@ -13,7 +13,7 @@ from services.server import server_options
 def test_the_limits_have_their_documented_defaults():
     default = Settings.from_env({})
     assert default.signin_limit_per_account == "10/minute"
-    assert default.signin_limit_per_address == "10/minute"
+    assert default.signin_limit_per_address == "30/minute"  # an office behind one NAT
     assert default.booking_write_limit == "60/second;1200/minute"
     assert (default.ws_max_per_address, default.boards_max_per_address) == (50, 1000)
     assert default.ws_max_message_bytes == 4096

@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 
-from gate.cli import _safe_url
+from gate.cli.database import safe_url as _safe_url
 from gate.logs import REDACTED, JsonFormatter, RedactSecrets
 
 SESSION = "gs_0123456789abcdef_s3cr3t-v4lue-of-a-session"

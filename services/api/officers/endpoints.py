@@ -6,17 +6,26 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from gate.accounts.permissions import Action, require
 from gate.domain.clearance import Agency
 from gate.officers import service
+from gate.store.tables import Officer
 from gate.store.unit_of_work import UnitOfWork
 from services.common.contract import ADMIN, documented
 from services.common.dependencies import Caller
-from services.common.schemas import Email, Input, Output, Password, ShortText, local
+from services.common.schemas import (
+    Email,
+    Input,
+    Output,
+    Password,
+    ShortText,
+    local,
+    local_or_none,
+)
 
 GateCodes = Annotated[
     list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=50)
@@ -40,8 +49,21 @@ class OfficerView(Output):
     email: str
     full_name: str
     agency: str
-    gates: list[str]
+    gates: list[str]  # codes of the gates the officer serves
     created_at: datetime
+    disabled_at: datetime | None = None  # set once the account is disabled
+
+    @classmethod
+    def of(cls, officer: Officer, gates: list[str]) -> OfficerView:
+        return cls(
+            officer.id,
+            officer.email,
+            officer.full_name,
+            officer.agency,
+            gates,
+            local(officer.created_at),
+            local_or_none(officer.disabled_at),
+        )
 
 
 class OfficerController(Controller):
@@ -69,14 +91,30 @@ class OfficerController(Controller):
             data.email, data.full_name, data.agency, data.password, tuple(data.gates)
         )
         officer, gates = await service.create_officer(uow, new)
-        return OfficerView(
-            officer.id,
-            officer.email,
-            officer.full_name,
-            officer.agency,
-            gates,
-            local(officer.created_at),
-        )
+        return OfficerView.of(officer, gates)
+
+    @get(
+        operation_id="listOfficers",
+        **documented(
+            "List the officers, to find an officer's id",
+            credentials=[ADMIN],
+            problems=["not-found"],
+        ),
+    )
+    async def list_officers(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        principal: Caller,
+        gate: Annotated[
+            str | None,
+            QueryParameter(max_length=64, description="only the officers serving this gate"),
+        ] = None,
+    ) -> list[OfficerView]:
+        """Every officer account, disabled ones included, by e-mail (administrator): the
+        ``id`` that changing an officer's gates or disabling the account takes. With ``gate``
+        (a gate's code), only the officers serving that gate; an unknown gate is 404."""
+        require(principal, Action.READ_OFFICERS)
+        return [OfficerView.of(o, gates) for o, gates in await service.list_officers(uow, gate)]
 
     @put(
         "/{officer_id:str}/gates",

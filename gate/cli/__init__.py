@@ -1,4 +1,5 @@
-"""The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``."""
+"""The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``, ``gate audit
+verify``, ``gate sweep``, ``gate watch``; the database commands are in ``gate.cli.database``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gate.config import PARTS, Settings, parse_parts
+from gate.cli.database import run_on_database, safe_url, seed, sqlite_path
+from gate.config import PARTS, SettingError, Settings, parse_parts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +62,14 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(str(error))
         if args.fd is not None:
             os.environ["GATE_LISTEN_FD"] = str(args.fd)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingError as error:
+        # One line naming the variable, not a traceback through the dataclass.
+        print(f"gate: {error}", file=sys.stderr)
+        return 2
+    if args.command in ("audit", "sweep") or getattr(args, "db_command", None) == "seed":
+        return run_on_database(settings, args.command)
     if args.command == "serve":
         if settings.boards_fd is not None and args.workers > 1:
             # Worker processes are spawned afresh and inherit no descriptor but uvicorn's own.
@@ -74,20 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(watch_board(url, args.gate, once=args.once))
         except KeyboardInterrupt:
             return 0
-    if args.command == "audit":
-        return asyncio.run(_verify_audit(settings))
-    if args.command == "sweep":
-        counts = asyncio.run(_sweep(settings))
-        print(", ".join(f"{name}: {count}" for name, count in counts.items()))
-        return 0
     if args.db_command == "upgrade":
         _prepare_data_dir(settings)
         _upgrade(settings)
-        print(f"schema is up to date on {_safe_url(settings.database_url)}")
-        return 0
-    if args.db_command == "seed":
-        created = asyncio.run(_seed(settings))
-        print(f"gates created: {', '.join(created) or 'none (all present)'}")
+        print(f"schema is up to date on {safe_url(settings.database_url)}")
         return 0
     return 2
 
@@ -113,16 +112,10 @@ def _create_private(path: Path) -> bool:
     return True
 
 
-def _sqlite_path(database_url: str) -> Path | None:
-    """The file of an SQLite database URL (``sqlite+aiosqlite:///path``), None in memory."""
-    path = database_url.split("://", 1)[-1].removeprefix("/").split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
-
-
 def _prepare_data_dir(settings: Settings) -> None:
     if settings.is_sqlite:
         _make_data_dir(settings)
-        database = _sqlite_path(settings.database_url)
+        database = sqlite_path(settings.database_url)
         if database is not None:
             # SQLite would create it 0644; its journal and WAL files take the file's mode.
             database.parent.mkdir(parents=True, exist_ok=True)
@@ -133,58 +126,6 @@ def _upgrade(settings: Settings) -> None:
     from gate.store.migrate import upgrade
 
     upgrade(settings.database_url)
-
-
-async def _seed(settings: Settings) -> list[str]:
-    from gate.bus.events import InMemoryEventBus
-    from gate.gates.seed import seed_lang_son
-    from gate.store.database import create_engine, create_session_factory
-    from gate.store.unit_of_work import UnitOfWork
-
-    engine = create_engine(settings)
-    try:
-        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
-            created = await seed_lang_son(uow)
-            await uow.commit()
-        return created
-    finally:
-        await engine.dispose()
-
-
-async def _verify_audit(settings: Settings) -> int:
-    from gate.store.audit import verify
-    from gate.store.database import create_engine, create_session_factory
-
-    engine = create_engine(settings)
-    try:
-        async with create_session_factory(engine, read_only=True)() as session:
-            breaks, checked = await verify(session)
-    finally:
-        await engine.dispose()
-    if not breaks:
-        print(f"audit log verified: {checked} entries, every chain intact")
-        return 0
-    for each in breaks:
-        print(f"BROKEN chain {each.chain} at entry {each.seq}: {each.reason}")
-    return 1
-
-
-async def _sweep(settings: Settings) -> dict[str, int]:
-    from gate.bus.events import create_event_bus
-    from gate.store.database import create_engine, create_session_factory
-    from gate.store.unit_of_work import UnitOfWork
-    from gate.sweeps import run_sweeps_once
-
-    engine = create_engine(settings)
-    bus = create_event_bus(
-        settings.redis_url, settings.redis_namespace, settings.bus_publish_timeout_s
-    )
-    factory = create_session_factory(engine)
-    try:
-        return await run_sweeps_once(lambda: UnitOfWork(factory, bus), settings)
-    finally:
-        await bus.close()
-        await engine.dispose()
 
 
 def _kept_secret(settings: Settings, name: str) -> str:
@@ -223,7 +164,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     if settings.auto_migrate:
         _upgrade(settings)
     if settings.seed:
-        asyncio.run(_seed(settings))
+        asyncio.run(seed(settings))
     token, where = _admin_token(settings)
     if token:
         os.environ["GATE_ADMIN_TOKEN"] = token
@@ -242,7 +183,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         else ""
     )
     print(
-        f"\nDigital border-gate platform on {_safe_url(settings.database_url)} with {bus}\n"
+        f"\nDigital border-gate platform on {safe_url(settings.database_url)} with {bus}\n"
         f"  API docs:      {base}/schema\n"
         f"  Gates:         {base}/api/v1/gates\n"
         f"{boards}"
@@ -278,21 +219,3 @@ def _bound_address(fd: int) -> tuple[str, int]:
     with socket.socket(fileno=os.dup(fd)) as bound:
         host, port = bound.getsockname()[:2]
     return str(host), int(port)
-
-
-def _safe_url(url: str) -> str:
-    """The database URL without its password, for printing: neither the one before the host
-    nor one in the query (``?password=``, which asyncpg takes too; the query goes whole)."""
-    from gate.logs import redact
-
-    url = redact(url)
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
-
-
-if __name__ == "__main__":
-    sys.exit(main())
