@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -47,6 +49,7 @@ from services.retries import retry_transient_conflicts
 from services.sockets import AddressCap, cap_websockets
 
 MAX_BODY_BYTES = 64 * 1024
+log = logging.getLogger("gate.app")
 
 # The router of each part that has routes: (module, name), imported only when mounted. The
 # boards' part is a server of its own (services/boards), started by the lifespan.
@@ -150,20 +153,46 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-        if platform.checkins is not None:
-            await platform.checkins.stop()
-        if boards is not None:
-            await boards.stop()
-        if platform.streams is not None:
-            await platform.streams.stop()
-        await platform.live.stop()
-        await platform.throttles.close()
-        await platform.bus.close()
-        await platform.engine.dispose()
+        await _stop(platform, sweeper, boards)
+
+
+# How long one step of the shutdown may take before the next goes on without it. A worker
+# that never finishes its shutdown is never replaced by its supervisor and holds the port:
+# seen once under load, a worker of `gate serve --workers 2` stayed in "Waiting for
+# application shutdown" for good after a wrk run; the log now names the step that hung.
+STOP_STEP_S = 10.0
+
+
+async def _stop(platform: Platform, sweeper: asyncio.Task[None] | None, boards: Any) -> None:
+    """Stop the platform's parts in order, each within ``STOP_STEP_S``."""
+
+    async def cancelled(task: asyncio.Task[None]) -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    steps: list[tuple[str, Any]] = []
+    if sweeper is not None:
+        steps.append(("sweeps", cancelled(sweeper)))
+    if platform.checkins is not None:
+        steps.append(("check-in batcher", platform.checkins.stop()))
+    if boards is not None:
+        steps.append(("boards' server", boards.stop()))
+    if platform.streams is not None:
+        steps.append(("stream guard", platform.streams.stop()))
+    steps += [
+        ("live boards", platform.live.stop()),
+        ("rate limits", platform.throttles.close()),
+        ("event bus", platform.bus.close()),
+        ("database pool", platform.engine.dispose()),
+    ]
+    for name, step in steps:
+        try:
+            await asyncio.wait_for(step, STOP_STEP_S)
+        except TimeoutError:
+            log.error("platform.stop.step_timed_out", extra={"step": name, "bound_s": STOP_STEP_S})
+        except Exception:  # one part failing to stop must not keep the others' resources
+            log.exception("platform.stop.step_failed", extra={"step": name})
 
 
 def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:

@@ -1,0 +1,89 @@
+"""Walk-in check-ins at saturation for two working trees of the project, side by side in one
+run: an older commit (checked out with ``git worktree add --detach DIR COMMIT``) and this one,
+alternately, each `gate serve --workers 2` on a fresh scratch database, wrk with 32
+connections for 10 s.
+
+    .venv/bin/python loadtests/compare_checkins.py --before /path/to/older/tree --rounds 3
+
+Prints, per run, requests per second and the CPU the server's processes spent per admitted
+check-in (user + system, from /proc). On a shared machine the second moves far less with
+what else runs than the first, so it is the figure to compare; the medians of both go into
+docs/benchmarks.md. Traffic to 127.0.0.1 only, bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from loadtests.harness import camera, open_gate, platform
+from loadtests.machine import ROOT, free_port, scratch_database, wrk
+
+TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) spent so far by process ``root`` and its descendants."""
+    parents: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        parents[int(entry)] = int(fields[1])
+        spent[int(entry)] = (int(fields[11]) + int(fields[12])) / TICKS_PER_S
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += spent.get(pid, 0.0)
+        todo += [child for child, parent in parents.items() if parent == pid]
+    return total
+
+
+def one_run(checkout: Path) -> tuple[int, float]:
+    """Requests per second and CPU milliseconds per admitted check-in, for ``checkout``."""
+    database = scratch_database("gate_compare_checkins")
+    namespace = f"compare-{uuid.uuid4().hex[:6]}"
+    with platform(database, free_port(), namespace, workers=2, checkout=checkout) as (base, pid):
+        open_gate(base, gate="tan-thanh")
+        cameras = {
+            "TOKEN": camera(base, "tan-thanh", "export"),
+            "TOKEN2": camera(base, "tan-thanh", "import"),
+            "GATE": "tan-thanh",
+            "SERIES": "H",
+        }
+        script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
+        start = tree_cpu_s(pid)
+        result = wrk(f"{base}/api/v1/gates/tan-thanh/checkins", 10, 32, script, cameras)
+        spent = tree_cpu_s(pid) - start
+    return int(result["rps"]), 1000 * spent / max(int(result.get("admitted", 0)), 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", type=Path, required=True, help="the older working tree")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    figures: dict[str, list[tuple[int, float]]] = {"before": [], "after": []}
+    for n in range(args.rounds):
+        for name, checkout in (("before", args.before), ("after", ROOT)):
+            rps, cpu_ms = one_run(checkout)
+            figures[name].append((rps, cpu_ms))
+            print(f"round {n} {name}: {rps}/s, {cpu_ms:.2f} ms CPU per check-in", flush=True)
+    for name, runs in figures.items():
+        rps = statistics.median(r for r, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(f"median {name}: {rps}/s, {cpu:.2f} ms CPU per check-in", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
