@@ -41,14 +41,13 @@ from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
 from services.common.problems import EXCEPTION_HANDLERS
-from services.common.requests import check_request
+from services.common.requests import MAX_BODY_BYTES, check_request
+from services.common.retries import retry_transient_conflicts
 from services.docs import SwaggerDocs
 from services.headers import add_security_headers
 from services.platform import Platform
-from services.retries import retry_transient_conflicts
 from services.sockets import AddressCap, cap_websockets
 
-MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger("gate.app")
 
 # The router of each part that has routes: (module, name), imported only when mounted. The

@@ -16,7 +16,7 @@ from litestar.types import ExceptionHandlersMap
 from gate.domain import errors
 from gate.store.database import is_transient_conflict
 from gate.store.faults import Unavailable, unavailability
-from services.retries import mark_transient_conflict
+from services.common.retries import mark_transient_conflict
 
 log = logging.getLogger("gate.api")
 
@@ -225,7 +225,7 @@ def on_unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Re
         # A deadlock or serialization failure the lock-order rule did not prevent: the
         # transaction was rolled back whole, so the client may safely send it again.
         log.warning("api.transient_conflict", extra={"path": request.url.path})
-        mark_transient_conflict(request.scope)  # services/retries.py runs it again
+        mark_transient_conflict(request.scope)  # services/common/retries.py runs it again
         return problem_response(
             "service-unavailable",
             "a concurrent change got in the way; the request changed nothing, retry it",

@@ -42,6 +42,9 @@ from gate.domain.text import accepted_text
 from services.common.instants import check_time_parameters
 
 MAX_JSON_DEPTH = 16
+# The largest request body the app reads (413 past it): the API's bodies are a booking or a
+# batch of check-ins, far below; services/common/retries.py buffers up to the same bound.
+MAX_BODY_BYTES = 64 * 1024
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

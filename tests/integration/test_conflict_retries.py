@@ -1,5 +1,5 @@
 """A request whose transaction loses a deadlock or a serialisation failure is run again by the
-server (services/retries.py) and its client hears only the answer of the attempt that got
+server (services/common/retries.py) and its client hears only the answer of the attempt that got
 through; after three lost attempts, the 503 with Retry-After. The failures are PostgreSQL's
 own (``RAISE ... USING ERRCODE``), through asyncpg and SQLAlchemy as a real one arrives."""
 
@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.common.problems import EXCEPTION_HANDLERS
-from services.retries import ATTEMPTS, retry_transient_conflicts
+from services.common.retries import ATTEMPTS, retry_transient_conflicts
 
 FAIL = "DO $$ BEGIN RAISE EXCEPTION 'lost a race' USING ERRCODE = '{code}'; END $$"
 

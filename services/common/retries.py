@@ -28,13 +28,14 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
+from services.common.requests import MAX_BODY_BYTES
+
 log = logging.getLogger("gate.retries")
 
 ATTEMPTS = 3
 # Pause before attempt n (n = 1, 2): up to PAUSE_S * n, jittered so that the two sides of a
 # deadlock do not meet again in step.
 PAUSE_S = 0.05
-MAX_BODY_BYTES = 64 * 1024
 _MARK = "gate.transient_conflict"
 
 
