@@ -17,6 +17,17 @@ from gate.store.tables.gates import (
     SlotOverride,
 )
 from gate.store.tables.officers import Officer, OfficerGate
+from gate.store.tables.yards import (
+    DispatchOrder,
+    DispatchRule,
+    DriverLink,
+    TruckPosition,
+    Yard,
+    YardCheckinRecord,
+    YardDevice,
+    YardGate,
+    YardVisit,
+)
 
 __all__ = [
     "ApiKey",
@@ -28,7 +39,10 @@ __all__ = [
     "ClearanceDecisionRow",
     "Closure",
     "Device",
+    "DispatchOrder",
+    "DispatchRule",
     "Driver",
+    "DriverLink",
     "Enterprise",
     "EnterpriseUser",
     "Gate",
@@ -42,7 +56,13 @@ __all__ = [
     "QueueCursor",
     "Slot",
     "SlotOverride",
+    "TruckPosition",
     "UserSession",
     "Vehicle",
     "VehicleGrant",
+    "Yard",
+    "YardCheckinRecord",
+    "YardDevice",
+    "YardGate",
+    "YardVisit",
 ]

@@ -18,6 +18,9 @@ class Enterprise(IdMixin, CreatedMixin, Base):
     # Authorised Economic Operator: a trusted enterprise served in its own priority class.
     is_aeo: Mapped[bool] = mapped_column(default=False)
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # "carrier": books crossings for its trucks (shippers, forwarders, carriers); "yard": runs
+    # waiting yards (bến bãi). One account table, two kinds: the rule book tells them apart.
+    kind: Mapped[str] = mapped_column(String(10), default="carrier", server_default="carrier")
 
 
 class ApiKey(IdMixin, CreatedMixin, Base):

@@ -34,6 +34,9 @@ class Gate(IdMixin, CreatedMixin, Base):
         default="perishable:1,aeo:1,regular:5",
         server_default="perishable:1,aeo:1,regular:5",
     )
+    # Where the control yard is (WGS 84 degrees): the driver's page estimates arrival from it.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
 
 
 class GateDirection(Base):
