@@ -27,6 +27,7 @@ _.slot_end  # a booking (services/api/bookings/schemas.py)
 _.plate_normalised  # a vehicle (services/api/fleet/schemas.py)
 _.schedules  # a gate (services/api/gates/schemas.py)
 _.posted_by  # a notice's column: who posted it, kept for the record
+_.minutes_left  # a dispatch order (services/api/dispatch/schemas.py)
 
 # Enum members reached by value (``DeviceKind("kiosk")``, ``CustomsChannel("red")``).
 _.LPR_CAMERA

@@ -1,5 +1,6 @@
-"""Periodic sweeps that move time-driven states on (no-shows and missed calls) and forget retry
-keys past their retention window (``gate/retention.py``). Each runs in its own short
+"""Periodic sweeps that move time-driven states on (no-shows, missed calls, missed dispatch
+orders), keep the control yards fed from the waiting yards (``gate/dispatch/sweeps.py``) and
+forget retry keys past their retention window (``gate/retention.py``). Each runs in its own short
 transactions; several processes may run them at once."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 
 from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
 from gate.config import Settings
+from gate.dispatch.sweeps import dispatch_all, sweep_missed_orders
 from gate.domain.time import utc_now
 from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.store.unit_of_work import UnitOfWork
@@ -25,11 +27,14 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings)
         ("no_shows", sweep_no_shows),
         ("missed_calls", sweep_missed_calls),
         ("expired_queue_entries", sweep_expired_queue_entries),
+        ("missed_dispatch_orders", sweep_missed_orders),
     )
     for name, sweep in sweeps:
         async with new_uow() as uow:
             counts[name] = await sweep(uow, utc_now())
             await uow.commit()
+    # After the missed orders and the queue's moves: the counts it reads are the fresh ones.
+    counts["dispatch_orders"] = await dispatch_all(new_uow, utc_now())
     now = utc_now()
     counts["idempotency_records"] = await purge_idempotency_records(
         new_uow, now - settings.idempotency_key_retention

@@ -75,4 +75,9 @@ EXPECTED: dict[str, set[str]] = {
     "check-in-by-hand": {OPERATOR, BORDER_GUARD},
     "record-exit": {OPERATOR, BORDER_GUARD},
     "check-in": {DEVICE},
+    # Dispatch from the waiting yards (issue 14): the gate's officers and the administrator
+    # read it, its operators and the administrator set its rules, its operators dispatch.
+    "read-dispatch": {ADMIN, *_HERE},
+    "set-dispatch-rules": {ADMIN, OPERATOR},
+    "dispatch-by-hand": {OPERATOR},
 }

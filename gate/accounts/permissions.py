@@ -17,7 +17,12 @@ Who is who (PRODUCT.md, "Who uses it"):
   day (lanes, calls, notices, pause, an hour's capacity), border guards, customs and
   quarantine decide, gate operators and border guards run the entrance (check-in by hand)
   and the exit; any officer of the gate reads its yard and starts an inspection;
-* a device checks trucks in at its own gate.
+* a device checks trucks in at its own gate;
+* dispatch from the waiting yards: every officer of the gate and the administrator read its
+  rules and orders; the gate's operators and the administrator set the rules (target,
+  deadline, pause); the operators, who run the gate's day and its calls, dispatch a truck by
+  hand and withdraw an order (as they call the next vehicle: border guards run the entrance,
+  not the flow to it).
 
 **An hour's capacity** is the gate operators' (of that gate) and the administrator's, in the
 API and in the console alike: the operators run a gate's daily capacity (a lane team
@@ -79,6 +84,10 @@ class Action(StrEnum):
     CHECK_IN_BY_HAND = "check-in-by-hand"
     RECORD_EXIT = "record-exit"
     CHECK_IN = "check-in"  # a device's read
+    # The road from the waiting yards to the gate.
+    READ_DISPATCH = "read-dispatch"  # the rules and the orders of a gate
+    SET_DISPATCH_RULES = "set-dispatch-rules"  # target, deadline, pause and resume
+    DISPATCH_BY_HAND = "dispatch-by-hand"  # send one waiting truck, withdraw an order
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +199,9 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.CHECK_IN_BY_HAND: (ENTRANCE,),
     Action.RECORD_EXIT: (ENTRANCE,),
     Action.CHECK_IN: (DEVICES,),
+    Action.READ_DISPATCH: (ADMINISTRATOR, OFFICERS),
+    Action.SET_DISPATCH_RULES: (ADMINISTRATOR, OPERATORS),
+    Action.DISPATCH_BY_HAND: (OPERATORS,),
 }
 
 

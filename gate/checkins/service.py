@@ -26,7 +26,15 @@ from gate.checkins.places import move_places
 from gate.checkins.reads import DeviceEvent, Reader
 from gate.checkins.records import Key, Read, claim, reused, stored_answers
 from gate.checkins.standing import queue_places
-from gate.checkins.verdicts import Final, Judged, NeedsConfirmation, booking_of, settle
+from gate.checkins.verdicts import (
+    Final,
+    Judged,
+    NeedsConfirmation,
+    booking_of,
+    joined_queue,
+    settle,
+)
+from gate.dispatch.arrivals import Arrival, reached_gate
 from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
 from gate.domain.time import utc_now
@@ -157,11 +165,23 @@ async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[
     finals = settle(judged, walk_ins.finals)
     await _leave_for_officers(uow, gate, judged)
     _record(uow, moves, walk_ins.events)
+    await reached_gate(uow, gate, _arrivals(judged, finals), utc_now())
     places = await queue_places(uow, gate, finals)
     return [
         Decided(item, final, answer(item, final, place), booking_of(final))
         for item, final, place in zip(judged, finals, places, strict=True)
     ]
+
+
+def _arrivals(judged: Sequence[Judged], finals: Sequence[Final]) -> list[Arrival]:
+    """The trucks this batch checked in, with who read each: a truck that came from a waiting
+    yard ends its visit and meets its dispatch order there (gate/dispatch/arrivals.py)."""
+    arrivals = []
+    for item, final in zip(judged, finals, strict=True):
+        booking = booking_of(final)
+        if joined_queue(final) and booking is not None:
+            arrivals.append(Arrival(booking, item.reader.actor))
+    return arrivals
 
 
 async def _leave_for_officers(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> None:

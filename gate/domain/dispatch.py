@@ -13,10 +13,25 @@ deadline pass goes back to waiting, behind the others of its class (as a truck r
 missed call in the control yard); at its ``MISSES_BEFORE_LAPSE``-th missed order its visit
 lapses, and a booking it came with is marked no-show, so that one truck that never comes does
 not block the yards' order forever.
+
+The missed-order rule, exactly (the sweep ``gate/dispatch/sweeps.py``, every
+``GATE_SWEEP_SECONDS``): an open order whose ``deadline_at`` has passed becomes ``missed``, and
+its visit's ``missed_orders`` goes up by one. Below ``MISSES_BEFORE_LAPSE`` (2) the visit waits
+again with ``behind`` set: it comes after every truck of its class that never missed, whatever
+its slot. At ``MISSES_BEFORE_LAPSE`` the visit lapses (ended, its plate free to enter a yard
+again) and its booking, if still ``booked``, becomes ``no_show`` and gives its place back, as
+the no-show sweep would. An order an officer withdraws, or whose booking was cancelled, is
+``cancelled``: the truck waits again where it was, and no miss is counted. A truck that checks
+in at the gate ends its order (``arrived``) and its visit, whether it came under an order or
+not.
+
+Dispatch is decided per gate and direction under a lock of its rule row, so two processes never
+dispatch one truck twice; an order's ``active_visit_id`` is unique as the last guard.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -34,6 +49,10 @@ MAX_DEADLINE_MINUTES = 24 * 60
 DEFAULT_TARGET = 10
 DEFAULT_DEADLINE_MINUTES = 60
 
+# An order's code is read aloud and typed at a kiosk: no 0/O, 1/I/L.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ORDER_CODE_LENGTH = 8
+
 
 class OrderStatus(StrEnum):
     OPEN = "open"  # issued; the truck is in its yard or on its way
@@ -46,12 +65,14 @@ class DispatchPaused(Conflict):
     """Dispatch is paused for this gate and direction (by its operators)."""
 
     code = "dispatch-paused"
+    title = "Dispatch is paused at this gate"
 
 
 class NotWaitingInYard(Conflict):
     """Only a truck waiting in a yard (no open order) can be dispatched."""
 
     code = "not-waiting-in-yard"
+    title = "The truck is not waiting in a yard"
 
 
 def shortfall(
@@ -79,3 +100,8 @@ def after_miss(missed_orders: int) -> tuple[int, bool]:
     """The visit's count of missed orders after one more, and whether the visit lapses."""
     missed = missed_orders + 1
     return missed, missed >= MISSES_BEFORE_LAPSE
+
+
+def new_order_code() -> str:
+    """A short random code for an order (``D`` and 8 characters), unique by its index."""
+    return "D" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(ORDER_CODE_LENGTH))

@@ -123,6 +123,68 @@ class BookingLapsed(BookingEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DispatchEvent(DomainEvent):
+    """A change on the road from a waiting yard to a gate: a dispatch order issued, missed,
+    met or withdrawn (``subject_id`` the order's id), a truck reaching the gate from a yard
+    without an order (the visit's id), or a gate direction's dispatch rule changed (the
+    gate's id). Audited in the gate's hash chain, as its bookings are. Carries no plate and
+    no names: ``enterprise_id`` (the booking's enterprise, when the truck has one) only tells
+    that enterprise's stream to look again."""
+
+    name: ClassVar[str] = "dispatch.changed"
+    subject_id: str
+    gate: str
+    gate_id: str
+    direction: str
+    enterprise_id: str | None = None
+    order_code: str | None = None
+    visit_id: str | None = None
+    booking_id: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: Actor = SYSTEM
+    reason: str | None = None
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchIssued(DispatchEvent):
+    """An order sends a waiting truck to the gate (facts: yard_id, queue_class, deadline_at)."""
+
+    name: ClassVar[str] = "dispatch.issued"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchMissed(DispatchEvent):
+    """The deadline passed first (facts: missed_orders, lapsed)."""
+
+    name: ClassVar[str] = "dispatch.missed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchArrived(DispatchEvent):
+    """The truck of an open order, or one waiting in a yard without one (``order_code``
+    None), checked in at the gate: its visit ends."""
+
+    name: ClassVar[str] = "dispatch.arrived"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchCancelled(DispatchEvent):
+    """An officer withdrew the order, or the truck's booking ended: the truck waits again,
+    not counted as a miss."""
+
+    name: ClassVar[str] = "dispatch.cancelled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchRuleChanged(DispatchEvent):
+    """A gate direction's target, deadline or pause changed (facts: the rule after it)."""
+
+    name: ClassVar[str] = "dispatch.rule_changed"
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReadNeedsConfirmation(DomainEvent):
     """A camera read that fits several expected trucks waits for an officer (published, not
     chained: no booking changed; the officer's check-in by hand is the audited change)."""

@@ -1,6 +1,7 @@
 """Appending audited events to their hash chains, inside the transaction that made them, and
-reading the chains back to verify them. A booking's events go to its gate's chain; a vehicle's
-(grants, transfers) to the vehicle's own chain, keyed by the vehicle's id."""
+reading the chains back to verify them. A booking's events go to its gate's chain, and so do a
+gate's dispatch orders and rules; a vehicle's (grants, transfers) to the vehicle's own chain,
+keyed by the vehicle's id."""
 
 from __future__ import annotations
 
@@ -20,17 +21,19 @@ from gate.domain.audit import (
     chain_entry,
     verify_chains,
 )
-from gate.domain.events import BookingEvent, VehicleEvent
+from gate.domain.events import BookingEvent, DispatchEvent, VehicleEvent
 from gate.store.database import conflict_insert
 from gate.store.tables import AuditHead, AuditLogEntry
 from gate.store.tables.base import table_of
 
-AuditedEvent = BookingEvent | VehicleEvent
+AuditedEvent = BookingEvent | VehicleEvent | DispatchEvent
+# For isinstance: the events the unit of work appends at commit.
+AUDITED = (BookingEvent, VehicleEvent, DispatchEvent)
 
 
 def chain_of(event: AuditedEvent) -> str:
     """The chain an event is appended to: its gate's, or its vehicle's."""
-    return event.gate_id if isinstance(event, BookingEvent) else event.vehicle_id
+    return event.vehicle_id if isinstance(event, VehicleEvent) else event.gate_id
 
 
 def record_of(event: AuditedEvent) -> AuditRecord:
@@ -47,6 +50,8 @@ def record_of(event: AuditedEvent) -> AuditRecord:
             reason=event.reason,
             data={**event.facts, "holder_id": event.enterprise_id},
         )
+    if isinstance(event, DispatchEvent):
+        return _dispatch_record(event)
     facts = dict(event.facts)
     facts["gate"] = event.gate
     facts["direction"] = event.direction
@@ -62,6 +67,27 @@ def record_of(event: AuditedEvent) -> AuditRecord:
         to_status=event.to_status,
         reason=event.reason,
         data=facts,
+    )
+
+
+def _dispatch_record(event: DispatchEvent) -> AuditRecord:
+    data: dict[str, Any] = dict(event.facts)
+    data["gate"] = event.gate
+    data["direction"] = event.direction
+    for name in ("order_code", "visit_id", "booking_id"):
+        if (value := getattr(event, name)) is not None:
+            data[name] = value
+    return AuditRecord(
+        occurred_at=event.occurred_at,
+        event=event.name,
+        subject_id=event.subject_id,
+        actor_kind=event.actor.kind,
+        actor_id=event.actor.id,
+        role=event.actor.role,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        reason=event.reason,
+        data=data,
     )
 
 

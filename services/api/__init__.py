@@ -1,10 +1,12 @@
-"""The REST API under /api/v1: enterprises, gates and slots, fleet, bookings."""
+"""The REST API under /api/v1: enterprises, gates and slots, fleet, bookings, the yard,
+dispatch."""
 
 from litestar import Router
 
 from services.api.accounts.endpoints import EnterpriseController, SessionController
 from services.api.bookings.endpoints import BookingController
 from services.api.devices.endpoints import DeviceController
+from services.api.dispatch.endpoints import DispatchController
 from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
@@ -25,6 +27,7 @@ api_router = Router(
         DeviceController,
         OfficerController,
         YardController,
+        DispatchController,
     ],
 )
 
