@@ -28,6 +28,9 @@ _.plate_normalised  # a vehicle (services/api/fleet/schemas.py)
 _.schedules  # a gate (services/api/gates/schemas.py)
 _.posted_by  # a notice's column: who posted it, kept for the record
 _.minutes_left  # a dispatch order (services/api/dispatch/schemas.py)
+_.order_code  # a dispatch event's payload and audit data (gate/domain/events.py)
+_.ended_at  # a yard visit's end, written by dispatch, read with the yard's visits
+_.end_reason
 
 # Enum members reached by value (``DeviceKind("kiosk")``, ``CustomsChannel("red")``).
 _.LPR_CAMERA

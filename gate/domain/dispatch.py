@@ -61,13 +61,6 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"  # withdrawn by an officer, or the truck's booking ended
 
 
-class DispatchPaused(Conflict):
-    """Dispatch is paused for this gate and direction (by its operators)."""
-
-    code = "dispatch-paused"
-    title = "Dispatch is paused at this gate"
-
-
 class NotWaitingInYard(Conflict):
     """Only a truck waiting in a yard (no open order) can be dispatched."""
 

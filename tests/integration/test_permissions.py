@@ -253,6 +253,17 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
         ],
         "record-exit": [("POST", f"{gate}/vehicles/{missing}/exit", None)],
         "check-in": [("POST", f"{gate}/checkins", "a camera's read")],
+        "read-dispatch": [
+            ("GET", f"{gate}/dispatch/export", None),
+            ("GET", f"{gate}/dispatch-orders?status=open", None),
+        ],
+        "set-dispatch-rules": [
+            ("PUT", f"{gate}/dispatch/import", {"target": 10, "deadline_minutes": 60}),
+        ],
+        "dispatch-by-hand": [
+            ("POST", f"{gate}/dispatch-orders", {"visit_id": missing}),
+            ("POST", f"{gate}/dispatch-orders/{missing}/cancel", {}),
+        ],
     }
 
 
