@@ -21,6 +21,10 @@ _.service_rate_per_hour  # public board (gate/live/messages.py)
 _.rate_measured
 _.estimated_wait_minutes
 _.free_places
+_.order_code  # officer board's dispatched trucks (gate/live/messages.py), read by the console
+_.yard_name
+_.left_yard
+_.dispatch  # officer board: each direction's dispatch rule
 _.estimated_call_at  # enterprise and officer streams
 _.estimated_exit_at
 _.slot_end  # a booking (services/api/bookings/schemas.py)

@@ -77,6 +77,9 @@ async def check_database(database_url: str, acknowledged: dict[tuple[str, str], 
 
 
 def check_boards(base: str, gate: str, final_states: list[dict[str, Any]]) -> list[str]:
+    """Every viewer's final board equal to the one computed from the database now: all of it,
+    the queue and also the waiting yards' occupancy and the trucks on the way (issue 14), so a
+    field added to the board is compared without a line here."""
     truth = httpx.get(f"{base}/api/v1/gates/{gate}/board", timeout=30).json()
     differing = sum(1 for state in final_states if state != truth)
     if differing:

@@ -55,9 +55,24 @@ function render() {
       el("p", {}, `${t("lanes_open")}: ${d.lanes_open}/${d.lanes.length} `, ...lanes),
       el("h3", {}, t("free_places")), el("ul", { class: "free" }, ...free));
   }));
+  renderRoad();
   const accuracy = state.forecast_accuracy;
   document.getElementById("accuracy").textContent = accuracy.samples
     ? `${t("forecast_error")}: ±${accuracy.mean_absolute_error_minutes} ${t("minutes")} (${accuracy.samples})` : "";
+}
+
+// The waiting yards that serve the gate and the trucks on their way: counts only.
+function renderRoad() {
+  const yards = state.yards || [];
+  document.getElementById("road").hidden = yards.length === 0 && !state.on_the_way;
+  document.getElementById("yards").replaceChildren(...yards.map((y) => el("li", { class: "yard", "data-yard": y.code },
+    el("span", { class: "yard-name" }, y.name),
+    el("b", { class: "occupancy" }, `${y.in_yard}/${y.capacity}`),
+    el("meter", { min: "0", max: String(Math.max(y.capacity, 1)), value: String(y.in_yard),
+      high: String(Math.max(y.capacity, 1) * 0.9) }),
+    y.dispatched ? el("span", { class: "muted" }, `${t("dispatched")}: ${y.dispatched}`) : "",
+    y.open ? "" : el("span", { class: "badge paused" }, t("closed")))));
+  document.getElementById("on-the-way").textContent = String(state.on_the_way || 0);
 }
 
 function apply(message) {

@@ -13,6 +13,16 @@ async function refresh() {
   if (response.ok) yard.innerHTML = await response.text();
 }
 
+// Minutes left on each dispatch order, counted down between refreshes; "late" once past.
+function countDown() {
+  for (const cell of yard.querySelectorAll("[data-deadline]")) {
+    const left = Math.ceil((Date.parse(cell.dataset.deadline) - Date.now()) / 60000);
+    cell.textContent = left > 0 ? String(left) : cell.dataset.lateWord;
+    cell.parentElement.classList.toggle("late", left <= 0);
+  }
+}
+setInterval(countDown, 15000);
+
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws/v1/gates/${gate}/officer`);

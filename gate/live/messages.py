@@ -71,8 +71,21 @@ class Accuracy(msgspec.Struct):
     mean_error_minutes: float | None
 
 
+class YardOccupancy(msgspec.Struct):
+    """A waiting yard (bến bãi) that serves the gate, as the public sees it: counts only."""
+
+    code: str
+    name: str
+    in_yard: int  # trucks in the yard now: waiting, and dispatched but not yet gone
+    capacity: int
+    dispatched: int  # of those in the yard, the ones with an open dispatch order
+    open: bool  # in service and within its opening hours now (the gates' clock)
+
+
 class PublicBoard(msgspec.Struct):
-    """The live queue board of a gate (bảng trạng thái công khai)."""
+    """The live queue board of a gate (bảng trạng thái công khai). ``yards``: the waiting
+    yards that serve the gate, by code; ``on_the_way``: trucks on their way to the gate (open
+    dispatch orders, and trucks sharing a fresh position that are in no yard yet)."""
 
     gate: str
     name: str
@@ -82,6 +95,8 @@ class PublicBoard(msgspec.Struct):
     notices: list[Notice]
     directions: list[DirectionBoard]
     forecast_accuracy: Accuracy
+    yards: list[YardOccupancy] = []
+    on_the_way: int = 0
 
 
 class YardEntry(msgspec.Struct):
@@ -128,6 +143,32 @@ class PendingReadEntry(msgspec.Struct):
     candidates: list[Candidate]
 
 
+class DispatchedTruck(msgspec.Struct):
+    """A truck with an open dispatch order to this gate (officers only: the full plate)."""
+
+    order_code: str
+    booking_code: str | None  # None for a walk-in waiting in a yard
+    plate: str
+    direction: str
+    queue_class: str
+    yard: str  # the yard's code
+    yard_name: str
+    left_yard: bool  # on the road (en route) rather than still in the yard
+    issued_at: datetime
+    deadline_at: datetime
+    late: bool  # the deadline has passed and the order is still open
+
+
+class DispatchState(msgspec.Struct):
+    """A direction's dispatch rule as its operators set it (the defaults when never set)."""
+
+    direction: str
+    target: int
+    deadline_minutes: int
+    paused: bool
+    paused_reason: str | None
+
+
 class OfficerBoard(msgspec.Struct):
     gate: str
     paused: bool
@@ -136,6 +177,8 @@ class OfficerBoard(msgspec.Struct):
     at_lanes: list[YardEntry]
     agency_minutes: dict[str, float | None]  # mean time from inspection start to decision
     pending_reads: list[PendingReadEntry] = []  # reads an officer must confirm
+    dispatched: list[DispatchedTruck] = []  # open orders to this gate, soonest deadline first
+    dispatch: list[DispatchState] = []  # per direction
 
 
 class EnterpriseVehicles(msgspec.Struct):

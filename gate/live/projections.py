@@ -40,6 +40,7 @@ from gate.live.messages import (
     PublicBoard,
     YardEntry,
 )
+from gate.live.waiting_yards import dispatch_states, dispatched_trucks, on_the_way, yards_of_gate
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane
 from gate.store.tables import Notice as NoticeRow
 from gate.store.unit_of_work import UnitOfWork
@@ -268,6 +269,8 @@ async def public_board(uow: UnitOfWork, state: GateState, now: datetime) -> Publ
         notices=await _notices(uow.session, gate, now),
         directions=[_direction_board(s, state.lane_codes) for s in state.directions],
         forecast_accuracy=await _accuracy(uow.session, gate),
+        yards=await yards_of_gate(uow.session, gate, now),
+        on_the_way=await on_the_way(uow.session, gate, now),
     )
 
 
@@ -331,6 +334,8 @@ async def officer_board(uow: UnitOfWork, state: GateState, now: datetime) -> Off
         at_lanes=at_lanes,
         agency_minutes=state.agency_minutes,
         pending_reads=await pending_read_entries(uow, state.gate),
+        dispatched=await dispatched_trucks(uow.session, state.gate, now),
+        dispatch=await dispatch_states(uow.session, state.gate),
     )
 
 

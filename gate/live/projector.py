@@ -29,6 +29,7 @@ from gate.live.projections import (
     officer_board,
     public_board,
 )
+from gate.live.waiting_yards import gates_of_yards
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 
@@ -69,16 +70,38 @@ class Projector:
         self._stopping = asyncio.Event()
         self._woken = asyncio.Event()
         self._gate_codes: list[str] = []
+        self._code_of_gate: dict[str, str] = {}  # gate id -> code, as of the last rebuild
+        self._gates_of_yard: dict[str, list[str]] = {}  # yard id -> codes of the gates served
         self._wanted: list[str] = []
         self._wanted_at = float("-inf")
 
     def on_event(self, payload: dict[str, Any]) -> None:
-        """A domain event happened somewhere: mark the channels it touches."""
-        if gate := payload.get("gate"):
+        """A domain event happened somewhere: mark the channels it touches. A gate's boards
+        are named by its code (``gate``), its id (``gate_id``), several ids (``gate_ids``) or
+        a waiting yard (``yard_id``: every gate the yard serves, since its occupancy is on
+        each of their boards). An id this projector has not met yet (a gate or yard made since
+        its last rebuild) marks every gate: rare, and cheaper than a lookup here."""
+        for gate in self._gates_named(payload):
             self.mark(board_channel(gate))
             self.mark(officer_channel(gate))
         if enterprise := payload.get("enterprise_id"):
             self.mark(enterprise_channel(enterprise))
+
+    def _gates_named(self, payload: dict[str, Any]) -> set[str]:
+        codes: set[str] = set()
+        if gate := payload.get("gate"):
+            codes.add(gate)
+        ids = [payload.get("gate_id"), *(payload.get("gate_ids") or ())]
+        unknown = False
+        for gate_id in filter(None, ids):
+            known = self._code_of_gate.get(gate_id)
+            codes.update([known] if known else ())
+            unknown |= known is None
+        if yard_id := payload.get("yard_id"):
+            served = self._gates_of_yard.get(yard_id)
+            codes.update(served or ())
+            unknown |= served is None
+        return codes | set(self._gate_codes) if unknown else codes
 
     def mark(self, channel: str) -> None:
         if channel not in self._dirty:
@@ -166,6 +189,8 @@ class Projector:
         async with self._new_uow() as uow:
             gates = list(await uow.session.scalars(select(Gate).order_by(Gate.code)))
             self._gate_codes = [g.code for g in gates]
+            self._code_of_gate = {g.id: g.code for g in gates}
+            self._gates_of_yard = await gates_of_yards(uow.session)
             due_gates = [
                 g
                 for g in gates

@@ -5,6 +5,7 @@ officer channel."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -123,6 +124,12 @@ class ConsoleController(Controller):
             pending_reads=[
                 r for r in board.pending_reads if r.direction in (None, direction.value)
             ],
+            dispatched=[
+                (order, minutes_left(order.deadline_at, now))
+                for order in board.dispatched
+                if order.direction == direction.value
+            ],
+            dispatch=next(d for d in board.dispatch if d.direction == direction.value),
         )
 
     async def _act(
@@ -303,6 +310,12 @@ def _here(code: str, form: Mapping[str, str]) -> str:
     """The yard page a form came from, in the direction it showed (a direction the page does
     not know is answered there, with 422, as a query value)."""
     return f"/console/{code}?" + urlencode({"direction": form.get("direction") or "export"})
+
+
+def minutes_left(deadline_at: datetime, now: datetime) -> int:
+    """Whole minutes until ``deadline_at``, rounded up (a truck with 30 s left has 1 minute);
+    0 or less once it passed (the order is then late)."""
+    return math.ceil((deadline_at - now).total_seconds() / 60)
 
 
 def _next_hours(now: datetime) -> list[datetime]:
