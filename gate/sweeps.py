@@ -11,6 +11,7 @@ from collections.abc import Callable
 from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
 from gate.config import Settings
 from gate.domain.time import utc_now
+from gate.driver_page.positions import sweep_positions
 from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.service import sweep_missed_calls
@@ -25,6 +26,9 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings)
         ("no_shows", sweep_no_shows),
         ("missed_calls", sweep_missed_calls),
         ("expired_queue_entries", sweep_expired_queue_entries),
+        # Positions are personal data: gone POSITION_RETENTION after they were shared, and
+        # as soon as the truck is at its gate.
+        ("truck_positions", sweep_positions),
     )
     for name, sweep in sweeps:
         async with new_uow() as uow:

@@ -5,6 +5,7 @@ from litestar import Router
 from services.api.accounts.endpoints import EnterpriseController, SessionController
 from services.api.bookings.endpoints import BookingController
 from services.api.devices.endpoints import DeviceController
+from services.api.driver.endpoints import DriverLinkController
 from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
@@ -22,6 +23,7 @@ api_router = Router(
         GrantController,
         TransferController,
         BookingController,
+        DriverLinkController,
         DeviceController,
         OfficerController,
         YardController,

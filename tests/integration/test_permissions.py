@@ -225,6 +225,11 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
             ("GET", "/api/v1/bookings", None),
             ("GET", f"/api/v1/bookings/{missing}", None),
         ],
+        "manage-driver-links": [
+            ("POST", f"/api/v1/bookings/{missing}/driver-links", None),
+            ("GET", f"/api/v1/bookings/{missing}/driver-links", None),
+            ("POST", f"/api/v1/bookings/{missing}/driver-links/{missing}/revoke", None),
+        ],
         "override-capacity": [
             (
                 "POST",
