@@ -137,7 +137,7 @@ class BookingController(Controller):
         codes = await gate_codes(uow)
         on_road = await roads(uow, [b.id for b in rows], utc_now())
         return BookingPage(
-            [BookingView.of(b, codes[b.gate_id], RoadView.of(on_road[b.id])) for b in rows],
+            [BookingView.of(b, codes[b.gate_id], RoadView.of_any(on_road[b.id])) for b in rows],
             next_cursor,
         )
 
@@ -159,7 +159,7 @@ class BookingController(Controller):
         booking = await service.get_booking(uow, enterprise_id, booking_id)
         on_road = await roads(uow, [booking.id], utc_now())
         gate = await service.gate_of(uow, booking)
-        return BookingView.of(booking, gate.code, RoadView.of(on_road[booking.id]))
+        return BookingView.of(booking, gate.code, RoadView.of_any(on_road[booking.id]))
 
     @get(
         "/{booking_id:str}/history",

@@ -108,7 +108,8 @@ class BookingView(Output):
     # The trailer read at check-in when it was not the declared one (the officers see it).
     arrived_trailer_plate: str | None = None
     # On the road to the gate: the waiting yard, dispatch order and arrival estimate (read
-    # and list answers; null in the answers of writes).
+    # and list answers, when the truck has any of them; null otherwise and in the answers
+    # of writes).
     road: RoadView | None = None
 
     @classmethod

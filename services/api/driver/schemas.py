@@ -81,6 +81,14 @@ class RoadView(Output):
     arrival: ArrivalEstimate | None
 
     @classmethod
+    def of_any(cls, road: Road) -> RoadView | None:
+        """The view of a road with something on it; None for a truck with no yard, order or
+        fresh position (so the booking's answer reads as it did before it had a road)."""
+        if road.yard is None and road.order is None and road.arrival is None:
+            return None
+        return cls.of(road)
+
+    @classmethod
     def of(cls, road: Road) -> RoadView:
         yard, order, arrival = road.yard, road.order, road.arrival
         return cls(
