@@ -13,6 +13,7 @@ from litestar.template import TemplateConfig
 from services.web.console import ConsoleController
 from services.web.csrf import check_csrf
 from services.web.driver import driver_router
+from services.web.driver_links import DriverLinkPages
 from services.web.keys import KeysController
 from services.web.portal import PortalController
 from services.web.public import (
@@ -39,6 +40,7 @@ _pages = Router(
         sign_out,
         PortalController,
         KeysController,
+        DriverLinkPages,
         ConsoleController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],

@@ -293,6 +293,10 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
             )
         ],
         "cancel": [("POST", f"/portal/bookings/{missing}/cancel", {"reason": "thử"})],
+        "manage-driver-links": [
+            ("POST", f"/portal/bookings/{missing}/driver-links", {}),
+            ("POST", f"/portal/bookings/{missing}/driver-links/{missing}/revoke", {}),
+        ],
         "manage-keys": [
             ("GET", "/portal/keys/", None),
             ("POST", f"/portal/keys/{missing}/revoke", {}),
