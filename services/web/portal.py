@@ -96,12 +96,14 @@ class PortalController(Controller):
             uow, enterprise_id, bookings.BookingFilter(slot_from=since, limit=200)
         )
         codes = await gates.gate_codes(uow)
+        on_road = await roads(uow, [b.id for b in rows], utc_now())
         items = [
             {
                 "row": b,
                 "gate": codes[b.gate_id],
                 "plate": format_plate(b.plate),
                 "slot": as_local(b.slot_start),
+                "road": RoadView.of_any(on_road[b.id]),
             }
             for b in rows
         ]

@@ -6,6 +6,7 @@ them, limited per link, turned into an estimate the enterprise reads, and forgot
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from gate.store.audit import history
 from gate.store.tables import DriverLink, Gate, TruckPosition
 from gate.store.unit_of_work import UnitOfWork
 from tests.driver_rows import FAR_YARD, LANG_SON_CITY, NEAR_YARD, TAN_THANH, Rows
-from tests.helpers import Api, Enterprise, open_all_day, this_hour
+from tests.helpers import Api, Enterprise, browser, enterprise_user, open_all_day, this_hour
 
 
 @pytest.fixture
@@ -293,3 +294,28 @@ async def test_no_position_or_plate_reaches_the_public_board_or_the_front_page(a
         assert answer.status_code == 200
         for secret in (booking["plate"], booking["code"], "21.876", "106.765"):
             assert secret not in answer.text, (path, secret)
+
+
+async def test_the_portal_shows_a_new_link_and_its_qr_code_once_and_the_trucks_road(
+    api: Api, rows: Rows
+):
+    enterprise, booking = await _booked(api)
+    csrf = await browser(api, await enterprise_user(api, enterprise))
+    yard = await rows.yard("Bãi chờ Km5", "tan-thanh", NEAR_YARD)
+    code, _ = await rows.order(await rows.visit(booking["id"], yard))
+
+    made = await api.client.post(
+        f"/portal/bookings/{booking['id']}/driver-links", data={}, headers=csrf
+    )
+
+    assert made.status_code == 200, made.text
+    url = re.search(r'id="driver-link-url">([^<]+)<', made.text)
+    assert url is not None and "/d/" in url.group(1)
+    assert made.text.count("<svg") == 2  # the booking's QR code and the link's
+    opened = await api.client.get(url.group(1).split("/d/", 1)[1].join(["/d/", ""]))
+    assert opened.status_code == 200
+    again = await api.client.get(f"/portal/bookings/{booking['id']}")
+    assert url.group(1) not in again.text
+    assert "Bãi chờ Km5" in again.text and code in again.text
+    listed = await api.client.get("/portal/")
+    assert code in listed.text
