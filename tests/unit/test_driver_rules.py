@@ -74,3 +74,12 @@ def test_every_step_is_said_in_vietnamese_chinese_and_english():
     for language in LANGUAGES:
         missing = [step.value for step in Step if step.value not in messages(language)]
         assert missing == [], language
+
+
+def test_a_driver_links_secret_never_reaches_a_request_line_in_the_logs():
+    from gate.logs import redact
+
+    secret = "Zx9_" + "a" * 39
+    line = f'127.0.0.1:5000 - "GET /d/{secret}/state?lang=zh HTTP/1.1" 304'
+    assert secret not in redact(line)
+    assert "/d/[redacted]/state" in redact(line)
