@@ -16,7 +16,7 @@ from gate.domain.errors import NotFound
 from gate.domain.time import utc_now
 from gate.driver_page import links
 from gate.store.unit_of_work import UnitOfWork
-from services.api.driver.endpoints import page_url
+from services.api.driver.schemas import page_url
 from services.platform import Platform
 from services.web.portal import booking_view, qr_svg
 from services.web.public import require_browser

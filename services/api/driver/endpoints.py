@@ -14,14 +14,9 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.domain.time import utc_now
 from gate.driver_page import links
 from gate.store.unit_of_work import UnitOfWork
-from services.api.driver.schemas import DriverLinkView, NewDriverLink
+from services.api.driver.schemas import DriverLinkView, NewDriverLink, page_url
 from services.common.contract import ENTERPRISE, documented
 from services.common.dependencies import Caller
-
-
-def page_url(request: Request[Any, Any, Any], token: str) -> str:
-    """The driver's page of a link, on the host the request came to."""
-    return f"{str(request.base_url).rstrip('/')}/d/{token}"
 
 
 class DriverLinkController(Controller):

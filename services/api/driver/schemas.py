@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from litestar import Request
 
 from gate.driver_page.road import Road
 from gate.store.tables import DriverLink
@@ -123,3 +126,8 @@ class PositionInput(Input):
     latitude: float
     longitude: float
     accuracy_m: float | None = None
+
+
+def page_url(request: Request[Any, Any, Any], token: str) -> str:
+    """The driver's page of a link, on the host the request came to."""
+    return f"{str(request.base_url).rstrip('/')}/d/{token}"
