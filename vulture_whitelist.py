@@ -27,6 +27,9 @@ _.left_yard
 _.dispatch  # officer board: each direction's dispatch rule
 _.estimated_call_at  # enterprise and officer streams
 _.estimated_exit_at
+_.position_at  # a booking's road (services/api/driver/schemas.py)
+_.dispatch_order
+_.created_by  # who made a driver link, kept on its row for the enterprise's own records
 _.slot_end  # a booking (services/api/bookings/schemas.py)
 _.plate_normalised  # a vehicle (services/api/fleet/schemas.py)
 _.schedules  # a gate (services/api/gates/schemas.py)

@@ -159,6 +159,9 @@ class Settings:
     # Booking writes (create, reschedule, cancel) per enterprise: an ERP booking its whole
     # fleet when a slot opens fits; a runaway loop does not take the platform's CPU.
     booking_write_limit: str = "60/second;1200/minute"
+    # Positions posted through one driver's link: the page sends at most one every 30 s; a
+    # second tab or a reconnect's burst fits, a script hammering the link does not.
+    driver_position_limit: str = "6/minute"
     # Open websockets per client address on the API (officer, enterprise and, without the
     # boards' server, public boards); 0: no cap.
     ws_max_per_address: int = 50
@@ -248,6 +251,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_SIGNIN_LIMIT_PER_ACCOUNT", "signin_limit_per_account", str),
     ("GATE_SIGNIN_LIMIT_PER_ADDRESS", "signin_limit_per_address", str),
     ("GATE_BOOKING_WRITE_LIMIT", "booking_write_limit", str),
+    ("GATE_DRIVER_POSITION_LIMIT", "driver_position_limit", str),
     ("GATE_WS_MAX_PER_ADDRESS", "ws_max_per_address", int),
     ("GATE_BOARDS_MAX_PER_ADDRESS", "boards_max_per_address", int),
     ("GATE_WS_MAX_MESSAGE_BYTES", "ws_max_message_bytes", int),

@@ -33,6 +33,9 @@ SHOWN_PARAMETERS = frozenset(
 )
 _QUERY_PARAMETER = re.compile(r"(?P<lead>[?&;](?P<name>[^=&;#\s\"'?]+)=)(?P<value>[^&;#\s\"']*)")
 REDACTED = "[redacted]"
+# The driver's page carries its link's secret in the path (/d/{secret}/state): a request line
+# must not hand the page, the truck's plate and its position to whoever reads the log.
+_DRIVER_LINK = re.compile(r"(?<=/d/)[A-Za-z0-9_-]{8,}")
 # The loggers that print request lines: uvicorn's access log (HTTP), its error log (websocket
 # handshakes: ``"WebSocket /ws/...?token=..." [accepted]``), and the boards' websockets server.
 REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error", "websockets.server", "websockets")
@@ -41,7 +44,10 @@ REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error", "websockets.server", "webs
 def redact(text: str) -> str:
     """``text`` with the value of every query parameter not in ``SHOWN_PARAMETERS`` replaced:
     ``/ws?token=abc&since=3`` becomes ``/ws?token=[redacted]&since=3``, and
-    ``/api/v1/bookings?plate=29C12345`` becomes ``/api/v1/bookings?plate=[redacted]``."""
+    ``/api/v1/bookings?plate=29C12345`` becomes ``/api/v1/bookings?plate=[redacted]``; the
+    secret of a driver's link too: ``/d/[redacted]/state``."""
+    if "/d/" in text:
+        text = _DRIVER_LINK.sub(REDACTED, text)
     if "=" not in text:
         return text
     return _QUERY_PARAMETER.sub(_hide, text)

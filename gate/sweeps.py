@@ -13,6 +13,7 @@ from gate.bookings.sweeps import sweep_expired_queue_entries, sweep_no_shows
 from gate.config import Settings
 from gate.dispatch.sweeps import dispatch_all, sweep_missed_orders
 from gate.domain.time import utc_now
+from gate.driver_page.positions import sweep_positions
 from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.service import sweep_missed_calls
@@ -28,6 +29,9 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings)
         ("missed_calls", sweep_missed_calls),
         ("expired_queue_entries", sweep_expired_queue_entries),
         ("missed_dispatch_orders", sweep_missed_orders),
+        # Positions are personal data: gone POSITION_RETENTION after they were shared, and
+        # as soon as the truck is at its gate.
+        ("truck_positions", sweep_positions),
     )
     for name, sweep in sweeps:
         async with new_uow() as uow:

@@ -209,6 +209,11 @@ class Throttles:
             parse_rates(settings.booking_write_limit, "GATE_BOOKING_WRITE_LIMIT"),
             _Limiters(SlidingWindowCounterRateLimiter, shared, self._local),
         )
+        self._positions = _Requests(
+            "positions shared through this link",
+            parse_rates(settings.driver_position_limit, "GATE_DRIVER_POSITION_LIMIT"),
+            _Limiters(SlidingWindowCounterRateLimiter, shared, self._local),
+        )
 
     async def sign_in_attempt(self, email: str, address: str | None) -> None:
         """Count a sign-in attempt before its password is checked; TooManyRequests when the
@@ -227,6 +232,11 @@ class Throttles:
         """Count a booking write (create, reschedule, cancel) of ``enterprise_id``;
         TooManyRequests when the enterprise has spent a rate."""
         await self._bookings.take(enterprise_id)
+
+    async def driver_position(self, link_key: str) -> None:
+        """Count a position posted through one driver's link (``link_key``: the link's hash,
+        never its secret); TooManyRequests past GATE_DRIVER_POSITION_LIMIT."""
+        await self._positions.take(link_key)
 
     async def close(self) -> None:
         """Close the connections to Redis (the memory storage holds none)."""

@@ -61,6 +61,8 @@ EXPECTED: dict[str, set[str]] = {
     "cancel": _ENTERPRISES,
     "read-own-bookings": _ENTERPRISES,
     "watch-enterprise-stream": _ENTERPRISES,
+    # Whoever may book (users of every role, booking and manager keys) links a driver to it.
+    "manage-driver-links": _ENTERPRISES,
     # The decision of issue 12: the gate's operators run its daily capacity, as the
     # administrator may; on the API and in the console alike.
     "override-capacity": {ADMIN, OPERATOR},

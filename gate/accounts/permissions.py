@@ -71,6 +71,8 @@ class Action(StrEnum):
     CANCEL = "cancel"
     READ_OWN_BOOKINGS = "read-own-bookings"
     WATCH_ENTERPRISE_STREAM = "watch-enterprise-stream"
+    # Links to the driver's page of one of its bookings: make, list, revoke.
+    MANAGE_DRIVER_LINKS = "manage-driver-links"
     # A gate's yard.
     OVERRIDE_CAPACITY = "override-capacity"
     READ_YARD = "read-yard"  # queue, pending reads, a vehicle's detail, the console
@@ -187,6 +189,7 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.CANCEL: (MEMBERS,),
     Action.READ_OWN_BOOKINGS: (MEMBERS,),
     Action.WATCH_ENTERPRISE_STREAM: (MEMBERS,),
+    Action.MANAGE_DRIVER_LINKS: (MEMBERS,),
     Action.OVERRIDE_CAPACITY: (ADMINISTRATOR, OPERATORS),
     Action.READ_YARD: (OFFICERS,),
     Action.WATCH_OFFICER_STREAM: (OFFICERS,),

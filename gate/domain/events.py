@@ -185,6 +185,21 @@ class DispatchRuleChanged(DispatchEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DriverLinkMade(BookingEvent):
+    """The booking's enterprise made a link to the driver's page (facts: link_id,
+    expires_at). The secret is never in the event: it is answered once, to its maker."""
+
+    name: ClassVar[str] = "driver_link.made"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriverLinkRevoked(BookingEvent):
+    """A link to the driver's page was revoked (facts: link_id): it reaches nothing now."""
+
+    name: ClassVar[str] = "driver_link.revoked"
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReadNeedsConfirmation(DomainEvent):
     """A camera read that fits several expected trucks waits for an officer (published, not
     chained: no booking changed; the officer's check-in by hand is the audited change)."""

@@ -12,6 +12,8 @@ outside towns is 60-70 km/h, hills and villages bring the average down).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gate.domain.errors import ValidationFailed
@@ -58,3 +60,57 @@ def estimated_arrival(
     hours = distance_km(lat, lon, to_lat, to_lon) * ROAD_FACTOR / AVERAGE_SPEED_KMH
     minutes = math.ceil(hours * 60)
     return recorded_at.replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a truck is heading: ``kind`` "yard" or "gate", the row's id and name, and its
+    coordinates (None when the administration has not placed it on the map)."""
+
+    kind: str
+    id: str
+    name: str
+    latitude: float | None
+    longitude: float | None
+
+    def distance_from(self, lat: float, lon: float) -> float | None:
+        """Great-circle km from (``lat``, ``lon``); None without coordinates."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return distance_km(lat, lon, self.latitude, self.longitude)
+
+
+def choose_destination(
+    lat: float,
+    lon: float,
+    gate: Destination,
+    *,
+    has_open_order: bool,
+    in_yard: Destination | None,
+    open_yards: Sequence[Destination],
+) -> Destination:
+    """Where a truck at (``lat``, ``lon``) is heading (issue 14, the driver's page):
+
+    * the gate, when it holds an open dispatch order (it has been sent on);
+    * the yard it waits in, when it has an open visit without an order;
+    * else the nearest of ``open_yards`` (those open now and serving the booking's gate) that
+      has coordinates, by great-circle distance (ties: the first given);
+    * else the gate: no yard to go to.
+    """
+    if has_open_order:
+        return gate
+    if in_yard is not None:
+        return in_yard
+    placed = [(d, y) for y in open_yards if (d := y.distance_from(lat, lon)) is not None]
+    if not placed:
+        return gate
+    return min(placed, key=lambda pair: pair[0])[1]
+
+
+def arrival_at(
+    recorded_at: datetime, lat: float, lon: float, destination: Destination
+) -> datetime | None:
+    """``estimated_arrival`` at ``destination``; None when it has no coordinates."""
+    if destination.latitude is None or destination.longitude is None:
+        return None
+    return estimated_arrival(recorded_at, lat, lon, destination.latitude, destination.longitude)

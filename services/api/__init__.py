@@ -7,6 +7,7 @@ from services.api.accounts.endpoints import EnterpriseController, SessionControl
 from services.api.bookings.endpoints import BookingController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
+from services.api.driver.endpoints import DriverLinkController
 from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
@@ -24,6 +25,7 @@ api_router = Router(
         GrantController,
         TransferController,
         BookingController,
+        DriverLinkController,
         DeviceController,
         OfficerController,
         YardController,

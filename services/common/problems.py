@@ -14,6 +14,7 @@ from litestar.params import ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
 from gate.domain import dispatch, errors
+from gate.domain.driver import LinkGone
 from gate.store.database import is_transient_conflict
 from gate.store.faults import Unavailable, unavailability
 from services.common.retries import mark_transient_conflict
@@ -89,6 +90,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(dispatch.NotWaitingInYard, 409),
         _problem(errors.Unauthorised, 401),
         _problem(errors.Forbidden, 403),
+        _problem(LinkGone, 410),
         ProblemType("bad-request", 400, "The request could not be read"),
         ProblemType("method-not-allowed", 405, "Method not allowed"),
         ProblemType("request-timeout", 408, "The request was not received in time"),

@@ -12,6 +12,8 @@ from litestar.template import TemplateConfig
 
 from services.web.console import ConsoleController
 from services.web.csrf import check_csrf
+from services.web.driver import driver_router
+from services.web.driver_links import DriverLinkPages
 from services.web.keys import KeysController
 from services.web.portal import PortalController
 from services.web.public import (
@@ -27,7 +29,7 @@ from services.web.public import (
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 
-web_router = Router(
+_pages = Router(
     path="/",
     route_handlers=[
         gates_page,
@@ -38,6 +40,7 @@ web_router = Router(
         sign_out,
         PortalController,
         KeysController,
+        DriverLinkPages,
         ConsoleController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
@@ -46,6 +49,10 @@ web_router = Router(
     # Every form post to a page carries this browser's session-bound token (services/web/csrf.py).
     guards=[check_csrf],
 )
+
+# The driver's page takes its link as its only credential, never a cookie: outside the
+# pages' CSRF guard (services/web/driver.py says why).
+web_router = Router(path="/", route_handlers=[_pages, driver_router], include_in_schema=False)
 
 template_config = TemplateConfig(directory=FRONTEND / "templates", engine=JinjaTemplateEngine)
 

@@ -28,6 +28,8 @@ from gate.domain.time import (
     floor_to_slot,
     utc_now,
 )
+from gate.driver_page import links as driver_links
+from gate.driver_page.road import roads
 from gate.fleet import grants
 from gate.fleet import service as fleet
 from gate.gates import service as gates
@@ -40,6 +42,7 @@ from services.api.bookings.schemas import (
     BookingReschedule,
     CargoInput,
 )
+from services.api.driver.schemas import DriverLinkView, RoadView
 from services.api.fleet.schemas import DriverCreate, GrantCreate, VehicleCreate
 from services.api.throttle import booking_write
 from services.platform import Platform
@@ -93,12 +96,14 @@ class PortalController(Controller):
             uow, enterprise_id, bookings.BookingFilter(slot_from=since, limit=200)
         )
         codes = await gates.gate_codes(uow)
+        on_road = await roads(uow, [b.id for b in rows], utc_now())
         items = [
             {
                 "row": b,
                 "gate": codes[b.gate_id],
                 "plate": format_plate(b.plate),
                 "slot": as_local(b.slot_start),
+                "road": RoadView.of_any(on_road[b.id]),
             }
             for b in rows
         ]
@@ -309,28 +314,7 @@ class PortalController(Controller):
     ) -> Template:
         """One of the enterprise's own bookings; another enterprise's answers 404."""
         who, enterprise_id = await self._who(request, platform, Action.READ_OWN_BOOKINGS)
-        try:
-            booking = await bookings.get_booking(uow, enterprise_id, booking_id)
-        except DomainError:
-            return page(request, "portal/not_found.html", who, status_code=404)
-        gate = await bookings.gate_of(uow, booking)
-        steps = await history(uow.session, booking.id)
-        hours = [
-            as_local(utc_now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=h))
-            for h in range(1, 24 * 3)
-        ]
-        return page(
-            request,
-            "portal/booking.html",
-            who,
-            booking=booking,
-            gate=gate,
-            plate=format_plate(booking.plate),
-            slot=as_local(booking.slot_start),
-            qr=qr_svg(booking.code),
-            history=[{"at": as_local(h.occurred_at), "row": h} for h in steps],
-            hours=hours,
-        )
+        return await booking_view(request, uow, who, enterprise_id, booking_id)
 
     @post("/bookings/{booking_id:str}/reschedule")
     async def reschedule(
@@ -386,3 +370,43 @@ class PortalController(Controller):
         except DomainError as error:
             return back_to(here, error=error.detail)
         return back_to(here)
+
+
+async def booking_view(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    who: EnterpriseUser,
+    enterprise_id: str,
+    booking_id: str,
+    **extra: Any,
+) -> Template:
+    """The booking's page (404 for another enterprise's), with its road to the gate and its
+    drivers' links; ``extra`` for the template (a link just made, shown once)."""
+    try:
+        booking = await bookings.get_booking(uow, enterprise_id, booking_id)
+    except DomainError:
+        return page(request, "portal/not_found.html", who, status_code=404)
+    gate = await bookings.gate_of(uow, booking)
+    steps = await history(uow.session, booking.id)
+    now = utc_now()
+    hours = [
+        as_local(now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=h))
+        for h in range(1, 24 * 3)
+    ]
+    on_road = (await roads(uow, [booking.id], now))[booking.id]
+    made = await driver_links.list_links(uow, enterprise_id, booking.id)
+    return page(
+        request,
+        "portal/booking.html",
+        who,
+        booking=booking,
+        gate=gate,
+        plate=format_plate(booking.plate),
+        slot=as_local(booking.slot_start),
+        qr=qr_svg(booking.code),
+        history=[{"at": as_local(h.occurred_at), "row": h} for h in steps],
+        hours=hours,
+        road=RoadView.of_any(on_road),
+        links=[DriverLinkView.of(row, now) for row in made],
+        **extra,
+    )

@@ -14,6 +14,9 @@ BOOKING_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/bookings/{id}/history", None),
     ("POST", "/api/v1/bookings/{id}/reschedule", {"slot_start": "{slot}", "version": 1}),
     ("POST", "/api/v1/bookings/{id}/cancel", {"reason": "not mine"}),
+    ("POST", "/api/v1/bookings/{id}/driver-links", None),
+    ("GET", "/api/v1/bookings/{id}/driver-links", None),
+    ("POST", "/api/v1/bookings/{id}/driver-links/{link}/revoke", None),
 ]
 
 
@@ -23,7 +26,7 @@ def test_the_table_covers_every_booking_route():
 
     app = create_app(Settings(database_url="sqlite+aiosqlite:///unused-routes-only.db"))
     routes = {
-        (method, route.path.replace("{booking_id:str}", "{id}"))
+        (method, route.path.replace("{booking_id:str}", "{id}").replace("{link_id:str}", "{link}"))
         for route in app.routes
         if route.path.startswith("/api/v1/bookings/{booking_id")
         for method in getattr(route, "methods", set()) - {"OPTIONS", "HEAD"}
@@ -37,7 +40,10 @@ async def test_another_enterprises_booking_answers_404_and_stays_as_it_was(
 ):
     owner, stranger = await api.enterprise(), await api.enterprise()
     booking = (await owner.book(tomorrow_at(9))).json()
-    url = path.format(id=booking["id"])
+    made = await api.client.post(
+        f"/api/v1/bookings/{booking['id']}/driver-links", headers=owner.headers
+    )
+    url = path.format(id=booking["id"], link=made.json()["id"])
     if body is not None:
         body = {
             k: v.format(slot=tomorrow_at(10).isoformat()) if isinstance(v, str) else v

@@ -225,6 +225,11 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
             ("GET", "/api/v1/bookings", None),
             ("GET", f"/api/v1/bookings/{missing}", None),
         ],
+        "manage-driver-links": [
+            ("POST", f"/api/v1/bookings/{missing}/driver-links", None),
+            ("GET", f"/api/v1/bookings/{missing}/driver-links", None),
+            ("POST", f"/api/v1/bookings/{missing}/driver-links/{missing}/revoke", None),
+        ],
         "override-capacity": [
             (
                 "POST",
@@ -299,6 +304,10 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
             )
         ],
         "cancel": [("POST", f"/portal/bookings/{missing}/cancel", {"reason": "thử"})],
+        "manage-driver-links": [
+            ("POST", f"/portal/bookings/{missing}/driver-links", {}),
+            ("POST", f"/portal/bookings/{missing}/driver-links/{missing}/revoke", {}),
+        ],
         "manage-keys": [
             ("GET", "/portal/keys/", None),
             ("POST", f"/portal/keys/{missing}/revoke", {}),

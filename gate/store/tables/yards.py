@@ -199,3 +199,5 @@ class TruckPosition(Base):
     # once dispatched) and the destination's kind, "yard" or "gate".
     destination: Mapped[str] = mapped_column(String(10))
     estimated_arrival_at: Mapped[datetime | None]
+    # The yard heading to, when ``destination`` is "yard" (None: the booking's gate).
+    destination_yard_id: Mapped[str | None] = mapped_column(ForeignKey("yards.id"))

@@ -15,6 +15,7 @@ from gate.bookings import service
 from gate.domain.bookings import BookingStatus
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
+from gate.driver_page.road import roads
 from gate.gates.service import gate_codes
 from gate.store.audit import history as audit_history
 from gate.store.tables import Booking
@@ -27,6 +28,7 @@ from services.api.bookings.schemas import (
     BookingView,
     HistoryEntry,
 )
+from services.api.driver.schemas import RoadView
 from services.api.throttle import booking_write
 from services.common.contract import ENTERPRISE, documented
 from services.common.dependencies import Caller
@@ -133,7 +135,11 @@ class BookingController(Controller):
         )
         rows, next_cursor = await service.list_bookings(uow, enterprise_id, where)
         codes = await gate_codes(uow)
-        return BookingPage([BookingView.of(b, codes[b.gate_id]) for b in rows], next_cursor)
+        on_road = await roads(uow, [b.id for b in rows], utc_now())
+        return BookingPage(
+            [BookingView.of(b, codes[b.gate_id], RoadView.of_any(on_road[b.id])) for b in rows],
+            next_cursor,
+        )
 
     @get(
         "/{booking_id:str}",
@@ -146,9 +152,14 @@ class BookingController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> BookingView:
-        """One of the enterprise's bookings: status, slot, vehicle, queue place, version."""
+        """One of the enterprise's bookings: status, slot, vehicle, queue place, version, and
+        ``road``: the waiting yard its truck is in, its latest dispatch order and the arrival
+        estimate from a position its driver shared (each null when there is none)."""
         enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
-        return await _view(uow, await service.get_booking(uow, enterprise_id, booking_id))
+        booking = await service.get_booking(uow, enterprise_id, booking_id)
+        on_road = await roads(uow, [booking.id], utc_now())
+        gate = await service.gate_of(uow, booking)
+        return BookingView.of(booking, gate.code, RoadView.of_any(on_road[booking.id]))
 
     @get(
         "/{booking_id:str}/history",

@@ -10,6 +10,7 @@ from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
 from gate.store.tables import Booking
+from services.api.driver.schemas import RoadView
 from services.common.schemas import (
     Identifier,
     Input,
@@ -106,9 +107,13 @@ class BookingView(Output):
     trailer_plate: str | None = None  # declared with the vehicle, or read with a walk-in
     # The trailer read at check-in when it was not the declared one (the officers see it).
     arrived_trailer_plate: str | None = None
+    # On the road to the gate: the waiting yard, dispatch order and arrival estimate (read
+    # and list answers, when the truck has any of them; null otherwise and in the answers
+    # of writes).
+    road: RoadView | None = None
 
     @classmethod
-    def of(cls, row: Booking, gate_code: str) -> BookingView:
+    def of(cls, row: Booking, gate_code: str, road: RoadView | None = None) -> BookingView:
         return cls(
             id=row.id,
             code=row.code,
@@ -143,6 +148,7 @@ class BookingView(Output):
             cancel_reason=row.cancel_reason,
             trailer_plate=_display(row.trailer_plate),
             arrived_trailer_plate=_display(row.arrived_trailer_plate),
+            road=road,
         )
 
 

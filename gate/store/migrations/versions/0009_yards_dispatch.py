@@ -137,8 +137,14 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("destination", sa.String(length=10), nullable=False),
         sa.Column("estimated_arrival_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("destination_yard_id", sa.String(length=36), nullable=True),
         sa.ForeignKeyConstraint(
             ["booking_id"], ["bookings.id"], name=op.f("fk_truck_positions_booking_id_bookings")
+        ),
+        sa.ForeignKeyConstraint(
+            ["destination_yard_id"],
+            ["yards.id"],
+            name=op.f("fk_truck_positions_destination_yard_id_yards"),
         ),
         sa.ForeignKeyConstraint(
             ["gate_id"], ["gates.id"], name=op.f("fk_truck_positions_gate_id_gates")

@@ -1,0 +1,142 @@
+// The driver's page: polls its state with If-None-Match (a 304 costs no body), backs off
+// when the network fails, says when it last heard from the platform; shares the position
+// only after the driver presses the button, at most once every 30 s, while the page is open.
+const root = document.getElementById("truck");
+const words = JSON.parse(document.getElementById("words").textContent);
+const word = (key) => words[key] || key;
+const $ = (id) => document.getElementById(id);
+
+const EVERY_MS = 5000;
+const AT_MOST_MS = 60000;
+const POSITION_EVERY_MS = 30000;
+let etag = null;
+let delay = EVERY_MS;
+
+const hm = (iso) => (iso ? iso.slice(11, 16) : "—");
+const day = (iso) => (iso ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}` : "");
+
+function show(id, visible) {
+  $(id).hidden = !visible;
+}
+
+function render(s) {
+  const order = s.road.dispatch_order;
+  const open = order && order.status === "open";
+  show("order", open);
+  if (order) {
+    $("order-code").textContent = order.code;
+    $("order-gate").textContent = order.gate_name;
+    $("order-deadline").textContent = `${hm(order.deadline_at)} ${day(order.deadline_at)}`;
+  }
+  $("step").textContent = word(s.step);
+  $("step").dataset.step = s.step;
+  $("status").textContent = word(s.status);
+  $("status").dataset.status = s.status;
+  $("slot").textContent = `${hm(s.slot_start)}–${hm(s.slot_end)} ${day(s.slot_start)}`;
+  show("yard-line", Boolean(s.road.yard));
+  if (s.road.yard) $("yard").textContent = s.road.yard.name;
+  show("queue-line", s.place !== null);
+  $("place").textContent = s.place ?? "";
+  $("call").textContent = hm(s.estimated_call_at);
+  const arrival = s.road.arrival;
+  show("arrival-line", Boolean(arrival));
+  if (arrival) {
+    const heading = word(arrival.destination === "yard" ? "heading_yard" : "heading_gate");
+    $("arrival-where").textContent = `${heading} ${arrival.destination_name}`;
+    $("arrival").textContent = hm(arrival.estimated_at);
+  }
+}
+
+function heard() {
+  const now = new Date();
+  const time = now.toTimeString().slice(0, 8);
+  $("updated").textContent = `${word("updated_at")} ${time}`;
+  $("updated").dataset.state = "live";
+}
+
+async function poll() {
+  try {
+    const headers = etag ? { "If-None-Match": etag } : {};
+    const answer = await fetch(root.dataset.stateUrl, { headers, cache: "no-store" });
+    if (answer.status === 404 || answer.status === 410) {
+      window.location.reload(); // the link opens nothing now: the server says so in words
+      return;
+    }
+    if (answer.status === 200) {
+      etag = answer.headers.get("ETag");
+      render(await answer.json());
+    } else if (answer.status !== 304) {
+      throw new Error(`status ${answer.status}`);
+    }
+    heard();
+    delay = EVERY_MS;
+  } catch {
+    delay = Math.min(delay * 2, AT_MOST_MS);
+    $("updated").dataset.state = "retrying";
+    $("updated").textContent = `${word("offline_retrying")} (${Math.round(delay / 1000)} s)`;
+  }
+  window.truckPoll = setTimeout(poll, delay);
+}
+
+// Sharing the position: opt-in, stops with the button, the page, or the truck at its gate.
+let watch = null;
+let lastSent = 0;
+
+function stopSharing(message) {
+  if (watch !== null) navigator.geolocation.clearWatch(watch);
+  watch = null;
+  show("share", true);
+  show("stop", false);
+  $("share-status").textContent = message || word("sharing_off");
+}
+
+async function send(position) {
+  const now = Date.now();
+  if (now - lastSent < POSITION_EVERY_MS) return;
+  lastSent = now;
+  const { latitude, longitude, accuracy } = position.coords;
+  try {
+    const answer = await fetch(root.dataset.positionUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ latitude, longitude, accuracy_m: accuracy ?? null }),
+    });
+    if (answer.ok) {
+      const result = await answer.json();
+      if (!result.stored) {
+        stopSharing();
+        return;
+      }
+      $("share-status").textContent = `${word("sharing_on")} ${hm(result.estimated_arrival_at)}`;
+      $("share-status").dataset.sent = String(Number($("share-status").dataset.sent || 0) + 1);
+      poll.now?.();
+    } else if (answer.status === 404 || answer.status === 410) {
+      stopSharing();
+    } else {
+      lastSent = 0; // refused or throttled: the next position from the watch tries again
+    }
+  } catch {
+    lastSent = 0; // offline: the next position tries again
+  }
+}
+
+$("share").addEventListener("click", () => {
+  if (!("geolocation" in navigator)) {
+    $("share-status").textContent = word("sharing_unsupported");
+    return;
+  }
+  show("share", false);
+  show("stop", true);
+  $("share-status").textContent = word("sharing_on");
+  watch = navigator.geolocation.watchPosition(send, () => stopSharing(word("sharing_denied")), {
+    enableHighAccuracy: false,
+    maximumAge: 30000,
+  });
+});
+$("stop").addEventListener("click", () => stopSharing());
+
+poll.now = () => {
+  clearTimeout(window.truckPoll);
+  poll();
+};
+window.truckPoll = setTimeout(poll, 0);
