@@ -10,7 +10,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gate.domain.events import BookingEvent, DomainEvent, VehicleEvent
+from gate.domain.events import DomainEvent
+from gate.store.audit import AUDITED
 from gate.store.audit import append as append_to_audit_log
 
 
@@ -59,7 +60,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         # The audit log is written in the same transaction as the changes it records, at the
         # very end, so a chain's head stays locked for as short a time as possible.
-        audited = [e for e in self._events if isinstance(e, BookingEvent | VehicleEvent)]
+        audited = [e for e in self._events if isinstance(e, AUDITED)]
         if audited:
             await append_to_audit_log(self.session, audited)
         await self.session.commit()
