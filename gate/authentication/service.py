@@ -44,7 +44,7 @@ async def authenticate(
             )
         ).first()
         if key_row is not None:
-            key, enterprise_kind = key_row.tuple()
+            key, enterprise_kind = key_row
         if (
             key_row is not None
             and key.revoked_at is None
@@ -76,7 +76,7 @@ async def authenticate(
                 )
             ).first()
             if user_row is not None and user_row[0].disabled_at is None:
-                user, kind = user_row.tuple()
+                user, kind = user_row
                 return who.EnterpriseUser(
                     user.enterprise_id,
                     user.id,

@@ -27,7 +27,8 @@ YARD_DEVICE_KEY_PREFIX = "yd"
 @dataclass(frozen=True, slots=True)
 class NewYardDevice:
     """A device to register: what it is, what it ``watches`` (entry or exit), and where a
-    walk-in it reads is heading (``gate_code`` and ``direction``, both or neither)."""
+    walk-in it reads is heading: ``gate_code`` with its ``direction``, or ``direction`` alone
+    at a yard serving one gate, or neither (walk-ins are then refused at that device)."""
 
     name: str
     kind: DeviceKind
@@ -40,10 +41,10 @@ async def register_yard_device(
     uow: UnitOfWork, yard: Yard, new: NewYardDevice
 ) -> tuple[YardDevice, str]:
     """A device of ``yard`` and its key (returned once, stored hashed). ValidationFailed
-    (422) for a gate without a direction or the other way round, or a gate the yard does not
+    (422) for a gate without a direction, or a gate the yard does not
     serve."""
-    if (new.gate_code is None) != (new.direction is None):
-        raise ValidationFailed("give both gate and direction, or neither", field="gate")
+    if new.gate_code is not None and new.direction is None:
+        raise ValidationFailed("a gate needs its direction (export or import)", field="direction")
     gate_id = None
     if new.gate_code is not None:
         gate_id = await uow.session.scalar(select(Gate.id).where(Gate.code == new.gate_code))

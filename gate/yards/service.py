@@ -178,16 +178,13 @@ async def list_yards(uow: UnitOfWork) -> list[YardOf]:
         select(YardGate.yard_id, Gate.code).join(Gate, Gate.id == YardGate.gate_id)
     ):
         served.setdefault(yard_id, []).append(gate_code)
-    counts = dict(
-        (
-            await uow.session.execute(
-                select(YardVisit.yard_id, func.count())
-                .where(YardVisit.status.in_([s.value for s in IN_YARD]))
-                .group_by(YardVisit.yard_id)
-            )
-        ).tuples()
+    in_yards = (
+        select(YardVisit.yard_id, func.count())
+        .where(YardVisit.status.in_([s.value for s in IN_YARD]))
+        .group_by(YardVisit.yard_id)
     )
-    return [YardOf(y, tuple(sorted(served.get(y.id, []))), int(counts.get(y.id, 0))) for y in yards]
+    counts = {yard_id: int(n) for yard_id, n in await uow.session.execute(in_yards)}
+    return [YardOf(y, tuple(sorted(served.get(y.id, []))), counts.get(y.id, 0)) for y in yards]
 
 
 async def yard_of(uow: UnitOfWork, yard: Yard) -> YardOf:

@@ -1,4 +1,4 @@
-"""The REST API under /api/v1: enterprises, gates and slots, fleet, bookings."""
+"""The REST API under /api/v1: enterprises, gates and slots, fleet, bookings, waiting yards."""
 
 from litestar import Router
 
@@ -10,6 +10,11 @@ from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
 from services.api.officers.endpoints import OfficerController
 from services.api.yard.endpoints import YardController
+from services.api.yards.endpoints import (
+    YardDevicesController,
+    YardsController,
+    YardVisitsController,
+)
 
 api_router = Router(
     path="/api/v1",
@@ -25,6 +30,9 @@ api_router = Router(
         DeviceController,
         OfficerController,
         YardController,
+        YardsController,
+        YardDevicesController,
+        YardVisitsController,
     ],
 )
 

@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
-from gate.domain import errors
+from gate.domain import errors, yards
 from gate.store.database import is_transient_conflict
 from gate.store.faults import Unavailable, unavailability
 from services.common.retries import mark_transient_conflict
@@ -86,6 +86,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.VersionConflict, 409),
         _problem(errors.InvalidTransition, 409),
         _problem(errors.AlreadyExists, 409),
+        _problem(yards.YardFull, 409),
+        _problem(yards.YardClosed, 409),
+        _problem(yards.AlreadyInYard, 409),
         _problem(errors.Unauthorised, 401),
         _problem(errors.Forbidden, 403),
         ProblemType("bad-request", 400, "The request could not be read"),
