@@ -4,6 +4,8 @@ audited in the yard's hash chain and published after commit. On SQLite and Postg
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -229,3 +231,32 @@ async def test_the_yards_staff_check_trucks_in_and_out_by_hand_under_their_own_n
     ).all()
     me = await api.client.get("/api/v1/auth/me", headers=staff)
     assert actors == [me.json()["user_id"]] * 2
+
+
+CAPACITY = 4
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_burst_of_entries_at_once_never_puts_more_trucks_in_a_yard_than_it_holds(
+    api: Api, uow: UnitOfWork, backend: str
+):
+    code = await yard(api, await yard_enterprise(api), capacity=CAPACITY)
+    # Each read from its own device, so no two share a key in the idempotency records.
+    cameras = [await yard_device(api, code) for _ in range(5 * CAPACITY)]
+
+    answers = await asyncio.gather(
+        *(
+            api.client.post(
+                f"/api/v1/yards/{code}/checkins", json=yard_read(unique_plate()), headers=camera
+            )
+            for camera in cameras
+        )
+    )
+
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(200) == CAPACITY, statuses
+    assert {a.json()["type"] for a in answers if a.status_code != 200} == {"/problems/yard-full"}
+    in_yard = (
+        await uow.session.scalars(select(YardVisit).where(YardVisit.status == "waiting"))
+    ).all()
+    assert len(in_yard) == CAPACITY
