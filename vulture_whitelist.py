@@ -27,10 +27,12 @@ _.slot_end  # a booking (services/api/bookings/schemas.py)
 _.plate_normalised  # a vehicle (services/api/fleet/schemas.py)
 _.schedules  # a gate (services/api/gates/schemas.py)
 _.posted_by  # a notice's column: who posted it, kept for the record
+_.in_service  # a waiting yard (services/api/yards/schemas.py)
 
 # Enum members reached by value (``DeviceKind("kiosk")``, ``CustomsChannel("red")``).
 _.LPR_CAMERA
 _.KIOSK
+_.EXIT  # YardWatch("exit"), a yard device's
 _.GREEN
 _.YELLOW
 _.RED

@@ -169,6 +169,7 @@ class VisitView(Output):
     entered_at: datetime
     departed_at: datetime | None
     ended_at: datetime | None
+    end_reason: str | None
 
     @classmethod
     def of(cls, row: YardVisit, gate_code: str) -> VisitView:
@@ -186,4 +187,5 @@ class VisitView(Output):
             local(row.entered_at),
             local_or_none(row.departed_at),
             local_or_none(row.ended_at),
+            row.end_reason,
         )
