@@ -38,10 +38,12 @@ _.minutes_left  # a dispatch order (services/api/dispatch/schemas.py)
 _.order_code  # a dispatch event's payload and audit data (gate/domain/events.py)
 _.ended_at  # a yard visit's end, written by dispatch, read with the yard's visits
 _.end_reason
+_.in_service  # a waiting yard (services/api/yards/schemas.py)
 
 # Enum members reached by value (``DeviceKind("kiosk")``, ``CustomsChannel("red")``).
 _.LPR_CAMERA
 _.KIOSK
+_.EXIT  # YardWatch("exit"), a yard device's
 _.GREEN
 _.YELLOW
 _.RED

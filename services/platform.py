@@ -47,8 +47,8 @@ class Platform:
         if payload.get("event") != AccessChanged.name:
             return
         kind, subject = payload.get("kind"), str(payload.get("subject_id"))
-        if kind == AccessChange.API_KEY_REVOKED:
-            self.api_keys.forget(subject)
+        if kind in (AccessChange.API_KEY_REVOKED, AccessChange.YARD_DEVICE_REVOKED):
+            self.api_keys.forget(subject)  # yard device keys are remembered with the API keys
         elif kind == AccessChange.DEVICE_REVOKED:
             self.device_keys.forget(subject)
         if self.streams is not None:

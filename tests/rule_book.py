@@ -5,8 +5,10 @@ the book to it, and the integration test the API, the streams and the pages.
 The callers: enterprise A's manager key, booking key, manager and clerk (users); enterprise
 B's manager key (acting on A's users and keys, or on its own affairs); the four agencies'
 officers at Tân Thanh and a gate operator and a customs officer of Hữu Nghị; a device of Tân
-Thanh and one of Hữu Nghị; the administrator. Gate actions are taken at Tân Thanh, the
-enterprise's administration on enterprise A.
+Thanh and one of Hữu Nghị; the administrator; yard enterprise Y's manager and staff (a
+clerk), yard enterprise Z's manager key, a device of Y's yard and one of Z's. Gate actions are
+taken at Tân Thanh, the enterprise's administration on enterprise A, the yard actions at Y's
+yard, which serves Tân Thanh.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ OPERATOR_ELSEWHERE = "gate operator of another gate"
 CUSTOMS_ELSEWHERE = "customs officer of another gate"
 DEVICE = "device"
 DEVICE_ELSEWHERE = "device of another gate"
+YARD_MANAGER = "Y's manager"
+YARD_STAFF = "Y's staff"
+OTHER_YARD_MANAGER_KEY = "Z's manager key"
+YARD_DEVICE = "yard device"
+YARD_DEVICE_ELSEWHERE = "device of another yard"
 
 ENTERPRISE_A = (MANAGER_KEY, BOOKING_KEY, MANAGER, CLERK)
 OFFICERS = (OPERATOR, BORDER_GUARD, CUSTOMS, QUARANTINE, OPERATOR_ELSEWHERE, CUSTOMS_ELSEWHERE)
@@ -35,12 +42,19 @@ EVERYONE = (
     *OFFICERS,
     DEVICE,
     DEVICE_ELSEWHERE,
+    YARD_MANAGER,
+    YARD_STAFF,
+    OTHER_YARD_MANAGER_KEY,
+    YARD_DEVICE,
+    YARD_DEVICE_ELSEWHERE,
 )
 
 _ADMINISTRATION = {ADMIN}
 _A_AND_ITS_MANAGERS = {ADMIN, MANAGER_KEY, MANAGER}
 # Each enterprise acts for itself: B's key books B's trucks (the API then says 404 for A's).
+# A yard enterprise is no carrier: it books nothing and holds no fleet.
 _ENTERPRISES = {*ENTERPRISE_A, OTHER_MANAGER_KEY}
+_YARD_Y = {YARD_MANAGER, YARD_STAFF}
 _HERE = {OPERATOR, BORDER_GUARD, CUSTOMS, QUARANTINE}
 
 EXPECTED: dict[str, set[str]] = {
@@ -82,4 +96,12 @@ EXPECTED: dict[str, set[str]] = {
     "read-dispatch": {ADMIN, *_HERE},
     "set-dispatch-rules": {ADMIN, OPERATOR},
     "dispatch-by-hand": {OPERATOR},
+    # Waiting yards (issue 14): Z's manager runs Z's yards, not Y's; a carrier runs none.
+    "manage-yards": _ADMINISTRATION,
+    "set-yard-hours": {ADMIN, YARD_MANAGER},
+    "issue-yard-device-keys": {ADMIN, YARD_MANAGER},
+    "list-yards": set(EVERYONE),
+    "read-yard-visits": {ADMIN, *_YARD_Y, *_HERE},
+    "run-yard": _YARD_Y,
+    "yard-check-in": {YARD_DEVICE},
 }

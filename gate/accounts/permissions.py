@@ -23,6 +23,13 @@ Who is who (PRODUCT.md, "Who uses it"):
   deadline, pause); the operators, who run the gate's day and its calls, dispatch a truck by
   hand and withdraw an order (as they call the next vehicle: border guards run the entrance,
   not the flow to it).
+* waiting yards (issue 14): the administrator creates, changes and takes them out of service;
+  a yard enterprise's managers set their own yards' capacity and hours and issue their
+  devices' keys (as the administrator may); its users and keys (the yard's staff) check
+  trucks in and out by hand; the trucks in a yard are read by its staff, the administrator
+  and the officers of any gate it serves; anyone signed in lists the yards; a yard device
+  checks trucks in and out at its own yard. A yard enterprise books nothing, holds no fleet
+  and watches no vehicle stream (carrier actions); a carrier runs no yard.
 
 **An hour's capacity** is the gate operators' (of that gate) and the administrator's, in the
 API and in the console alike: the operators run a gate's daily capacity (a lane team
@@ -40,10 +47,12 @@ from gate.accounts.principal import (
     Administrator,
     Device,
     EnterpriseKey,
+    EnterpriseKind,
     EnterpriseRole,
     EnterpriseUser,
     Officer,
     Principal,
+    YardDevice,
 )
 from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import Forbidden
@@ -90,15 +99,27 @@ class Action(StrEnum):
     READ_DISPATCH = "read-dispatch"  # the rules and the orders of a gate
     SET_DISPATCH_RULES = "set-dispatch-rules"  # target, deadline, pause and resume
     DISPATCH_BY_HAND = "dispatch-by-hand"  # send one waiting truck, withdraw an order
+    # Waiting yards (bến bãi).
+    MANAGE_YARDS = "manage-yards"  # create a yard, change it, take it out of service
+    SET_YARD_HOURS = "set-yard-hours"  # a yard's capacity and opening hours
+    ISSUE_YARD_DEVICE_KEYS = "issue-yard-device-keys"
+    LIST_YARDS = "list-yards"
+    READ_YARD_VISITS = "read-yard-visits"  # the trucks in a yard
+    RUN_YARD = "run-yard"  # check a truck into or out of a yard by hand
+    YARD_CHECK_IN = "yard-check-in"  # a yard device's read
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
     """What an action is taken on: ``enterprise_id`` the enterprise acted for (None: the
-    caller's own), ``gate_id`` the gate acted at (yard and device actions need it)."""
+    caller's own), ``gate_id`` the gate acted at (yard and device actions need it);
+    ``yard_id`` the waiting yard acted at, with ``yard_gate_ids`` the gates it serves (its
+    ``enterprise_id`` is the yard enterprise running it)."""
 
     enterprise_id: str | None = None
     gate_id: str | None = None
+    yard_id: str | None = None
+    yard_gate_ids: frozenset[str] = frozenset()
 
 
 OWN = Context()
@@ -110,6 +131,11 @@ def at_gate(gate_id: str) -> Context:
 
 def of_enterprise(enterprise_id: str) -> Context:
     return Context(enterprise_id=enterprise_id)
+
+
+def at_yard(yard_id: str, enterprise_id: str, gate_ids: frozenset[str]) -> Context:
+    """A waiting yard ``yard_id``, run by ``enterprise_id``, serving ``gate_ids``."""
+    return Context(enterprise_id=enterprise_id, yard_id=yard_id, yard_gate_ids=gate_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +159,52 @@ def _member(principal: Principal, context: Context) -> bool:
     )
 
 
+def _carrier(principal: Principal, context: Context) -> bool:
+    """A user or key of a carrier, acting for its own enterprise (or the one it acts for)."""
+    return (
+        isinstance(principal, EnterpriseUser | EnterpriseKey)
+        and principal.enterprise_kind is EnterpriseKind.CARRIER
+        and _member(principal, context)
+    )
+
+
 def _manager(principal: Principal, context: Context) -> bool:
     return (
         isinstance(principal, EnterpriseUser | EnterpriseKey)
         and _member(principal, context)
         and principal.role is EnterpriseRole.MANAGER
     )
+
+
+def _yard_staff(principal: Principal, context: Context) -> bool:
+    """A user or key of the yard enterprise running the yard acted at."""
+    return (
+        isinstance(principal, EnterpriseUser | EnterpriseKey)
+        and principal.enterprise_kind is EnterpriseKind.YARD
+        and context.yard_id is not None
+        and principal.enterprise_id == context.enterprise_id
+    )
+
+
+def _yard_manager(principal: Principal, context: Context) -> bool:
+    return (
+        isinstance(principal, EnterpriseUser | EnterpriseKey)
+        and _yard_staff(principal, context)
+        and principal.role is EnterpriseRole.MANAGER
+    )
+
+
+def _yard_officers(principal: Principal, context: Context) -> bool:
+    """Officers serving any gate the yard acted at serves."""
+    return isinstance(principal, Officer) and bool(principal.gate_ids & context.yard_gate_ids)
+
+
+def _yard_device(principal: Principal, context: Context) -> bool:
+    return isinstance(principal, YardDevice) and principal.yard_id == context.yard_id
+
+
+def _signed_in(principal: Principal, context: Context) -> bool:
+    return True
 
 
 def _officers(*agencies: Agency) -> Callable[[Principal, Context], bool]:
@@ -159,7 +225,7 @@ def _device(principal: Principal, context: Context) -> bool:
 
 
 ADMINISTRATOR = Who("the administrator", _administrator)
-MEMBERS = Who("the enterprise's users and API keys", _member)
+MEMBERS = Who("the carrier's users and API keys", _carrier)
 MANAGERS = Who("the enterprise's managers", _manager)
 OFFICERS = Who("the gate's officers", _officers(*Agency))
 OPERATORS = Who("the gate's operators", _officers(Agency.GATE_OPERATOR))
@@ -170,6 +236,11 @@ ENTRANCE = Who(
     "the gate's operators and border guards", _officers(Agency.GATE_OPERATOR, Agency.BORDER_GUARD)
 )
 DEVICES = Who("the gate's own devices", _device)
+YARD_STAFF = Who("the yard enterprise's users and API keys", _yard_staff)
+YARD_MANAGERS = Who("the yard enterprise's managers", _yard_manager)
+YARD_OFFICERS = Who("the officers of a gate the yard serves", _yard_officers)
+YARD_DEVICES = Who("the yard's own devices", _yard_device)
+SIGNED_IN = Who("anyone signed in", _signed_in)
 
 RULES: dict[Action, tuple[Who, ...]] = {
     Action.MANAGE_ENTERPRISES: (ADMINISTRATOR,),
@@ -205,6 +276,13 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.READ_DISPATCH: (ADMINISTRATOR, OFFICERS),
     Action.SET_DISPATCH_RULES: (ADMINISTRATOR, OPERATORS),
     Action.DISPATCH_BY_HAND: (OPERATORS,),
+    Action.MANAGE_YARDS: (ADMINISTRATOR,),
+    Action.SET_YARD_HOURS: (ADMINISTRATOR, YARD_MANAGERS),
+    Action.ISSUE_YARD_DEVICE_KEYS: (ADMINISTRATOR, YARD_MANAGERS),
+    Action.LIST_YARDS: (SIGNED_IN,),
+    Action.READ_YARD_VISITS: (ADMINISTRATOR, YARD_STAFF, YARD_OFFICERS),
+    Action.RUN_YARD: (YARD_STAFF,),
+    Action.YARD_CHECK_IN: (YARD_DEVICES,),
 }
 
 
@@ -230,11 +308,27 @@ def refusal(principal: Principal, action: Action, context: Context = OWN) -> str
     ):
         return "this device is registered at another gate"
     if (
+        isinstance(principal, YardDevice)
+        and context.yard_id is not None
+        and allowed(replace(principal, yard_id=context.yard_id), action, context)
+    ):
+        return "this device is registered at another yard"
+    if (
+        isinstance(principal, EnterpriseUser | EnterpriseKey)
+        and principal.enterprise_kind is not EnterpriseKind.CARRIER
+        and allowed(replace(principal, enterprise_kind=EnterpriseKind.CARRIER), action, context)
+    ):
+        return f"{action.value} is a carrier's; a yard enterprise does not book or hold trucks"
+    if (
         isinstance(principal, EnterpriseUser | EnterpriseKey)
         and context.enterprise_id
         and allowed(principal, action, replace(context, enterprise_id=principal.enterprise_id))
     ):
         return "that is another enterprise's"
+    if isinstance(principal, Officer) and context.yard_id is not None:
+        posted = replace(principal, gate_ids=principal.gate_ids | context.yard_gate_ids)
+        if allowed(posted, action, context):
+            return "you serve at none of the gates this yard serves"
     who = " or ".join(w.describe for w in RULES[action])
     return f"{action.value} is for {who}"
 

@@ -1,4 +1,4 @@
-"""Who is asking: one of five small types, each carrying exactly what that kind of caller has.
+"""Who is asking: one of six small types, each carrying exactly what that kind of caller has.
 
 * ``Administrator``: the platform's administrator (the admin token); nothing else to know.
 * ``EnterpriseUser``: a person of an enterprise signed in (API session or the portal), with
@@ -6,6 +6,14 @@
 * ``EnterpriseKey``: an enterprise's integration calling with an API key of a scope.
 * ``Officer``: an officer of one agency signed in, with the gates they serve.
 * ``Device``: a camera or kiosk of one gate, calling with its device key.
+* ``YardDevice``: a camera or kiosk of one waiting yard, calling with its yard device key.
+
+An enterprise is a carrier (it books) or runs waiting yards (``EnterpriseKind``): its users and
+keys are the same two types either way, carrying the kind as ``enterprise_kind``. They sign in
+the same way and manage their users and keys the same way; only the rule book tells the kinds
+apart (a yard enterprise books nothing, a carrier runs no yard). A type of their own would
+have doubled every ``EnterpriseUser | EnterpriseKey`` check (streams, pages, access) for no
+field that differs.
 
 ``Principal`` is their union: code that needs a field of one kind narrows with ``isinstance``
 (or ``match``), so no field is optional "because it is set for that kind". What each may do
@@ -27,6 +35,15 @@ class EnterpriseRole(StrEnum):
 
     MANAGER = "manager"
     CLERK = "clerk"
+
+
+class EnterpriseKind(StrEnum):
+    """What an enterprise is (``enterprises.kind``), set when it is created and never changed,
+    so a remembered key's kind cannot go stale: a carrier books trucks; a yard enterprise runs
+    waiting yards (bến bãi)."""
+
+    CARRIER = "carrier"
+    YARD = "yard"
 
 
 class KeyScope(StrEnum):
@@ -66,6 +83,7 @@ class EnterpriseUser:
     user_id: str
     role: EnterpriseRole
     session_id: str
+    enterprise_kind: EnterpriseKind = EnterpriseKind.CARRIER
     kind: ClassVar[str] = "enterprise"
 
     @property
@@ -81,6 +99,7 @@ class EnterpriseKey:
     enterprise_id: str
     key_id: str
     scope: KeyScope
+    enterprise_kind: EnterpriseKind = EnterpriseKind.CARRIER
     kind: ClassVar[str] = "enterprise"
 
     @property
@@ -120,7 +139,20 @@ class Device:
         return Actor("device", self.device_id)
 
 
+@dataclass(frozen=True, slots=True)
+class YardDevice:
+    """A waiting yard's device (LPR camera or kiosk) registered at yard ``yard_id``."""
+
+    device_id: str
+    yard_id: str
+    kind: ClassVar[str] = "yard-device"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("device", self.device_id, "yard")
+
+
 Enterprise = EnterpriseUser | EnterpriseKey
-Principal = Administrator | EnterpriseUser | EnterpriseKey | Officer | Device
+Principal = Administrator | EnterpriseUser | EnterpriseKey | Officer | Device | YardDevice
 
 ADMIN = Administrator()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gate.accounts import credentials
-from gate.accounts.principal import EnterpriseRole, KeyScope
+from gate.accounts.principal import EnterpriseKind, EnterpriseRole, KeyScope
 from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
 from gate.domain.events import AccessChange, AccessChanged
 from gate.domain.time import utc_now
@@ -27,6 +27,7 @@ class NewEnterprise:
     tax_code: str
     is_aeo: bool = False
     contact_email: str | None = None
+    kind: EnterpriseKind = EnterpriseKind.CARRIER
 
 
 async def create_enterprise(uow: UnitOfWork, new: NewEnterprise) -> Enterprise:
@@ -34,7 +35,11 @@ async def create_enterprise(uow: UnitOfWork, new: NewEnterprise) -> Enterprise:
     if await session.scalar(select(Enterprise.id).where(Enterprise.tax_code == new.tax_code)):
         raise AlreadyExists(f"an enterprise with tax code {new.tax_code} exists")
     enterprise = Enterprise(
-        name=new.name, tax_code=new.tax_code, is_aeo=new.is_aeo, contact_email=new.contact_email
+        name=new.name,
+        tax_code=new.tax_code,
+        is_aeo=new.is_aeo,
+        contact_email=new.contact_email,
+        kind=new.kind.value,
     )
     session.add(enterprise)
     try:

@@ -11,14 +11,15 @@ from sqlalchemy import select
 from gate.accounts import credentials
 from gate.accounts import principal as who
 from gate.accounts.memory import KeyMemory
-from gate.accounts.principal import ADMIN, EnterpriseRole, KeyScope, Principal
+from gate.accounts.principal import ADMIN, EnterpriseKind, EnterpriseRole, KeyScope, Principal
 from gate.devices.service import device_for_token
 from gate.domain.clearance import Agency
 from gate.domain.errors import Unauthorised
 from gate.domain.time import utc_now
 from gate.officers.service import gates_of
-from gate.store.tables import ApiKey, EnterpriseUser, Officer, UserSession
+from gate.store.tables import ApiKey, Enterprise, EnterpriseUser, Officer, UserSession
 from gate.store.unit_of_work import UnitOfWork
+from gate.yards.devices import YARD_DEVICE_KEY_PREFIX, yard_device_for_token
 
 
 async def authenticate(
@@ -28,17 +29,32 @@ async def authenticate(
     api_keys: KeyMemory[Principal] | None = None,
 ) -> Principal:
     """Who a bearer token belongs to; Unauthorised for anything not valid right now. API keys
-    recognised in the last seconds come from ``api_keys`` without a query."""
+    and yard device keys recognised in the last seconds come from ``api_keys`` without a
+    query; an enterprise's kind comes with its key or user in the same query."""
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return ADMIN
     if parts := credentials.split_token(token, credentials.API_KEY_PREFIX):
         if api_keys is not None and (remembered := api_keys.recall(token)) is not None:
             return remembered
-        key = await uow.session.scalar(select(ApiKey).where(ApiKey.lookup == parts[0]))
-        if key and key.revoked_at is None and credentials.secret_matches(parts[1], key.secret_hash):
+        key_row = (
+            await uow.session.execute(
+                select(ApiKey, Enterprise.kind)
+                .join(Enterprise, Enterprise.id == ApiKey.enterprise_id)
+                .where(ApiKey.lookup == parts[0])
+            )
+        ).first()
+        if key_row is not None:
+            key, enterprise_kind = key_row
+        if (
+            key_row is not None
+            and key.revoked_at is None
+            and credentials.secret_matches(parts[1], key.secret_hash)
+        ):
             # An enterprise's API key acts for the whole enterprise, as its integration, with
             # the rights of its scope: a booking key is a clerk, not a manager.
-            principal = who.EnterpriseKey(key.enterprise_id, key.id, KeyScope(key.scope))
+            principal = who.EnterpriseKey(
+                key.enterprise_id, key.id, KeyScope(key.scope), EnterpriseKind(enterprise_kind)
+            )
             if api_keys is not None:
                 api_keys.remember(token, key.id, principal)
             return principal
@@ -52,11 +68,30 @@ async def authenticate(
         ):
             if user_session.officer_id is not None:
                 return await _officer_principal(uow, user_session.officer_id, user_session.id)
-            user = await uow.session.get(EnterpriseUser, user_session.user_id)
-            if user is not None and user.disabled_at is None:
-                return who.EnterpriseUser(
-                    user.enterprise_id, user.id, EnterpriseRole(user.role), user_session.id
+            user_row = (
+                await uow.session.execute(
+                    select(EnterpriseUser, Enterprise.kind)
+                    .join(Enterprise, Enterprise.id == EnterpriseUser.enterprise_id)
+                    .where(EnterpriseUser.id == user_session.user_id)
                 )
+            ).first()
+            if user_row is not None and user_row[0].disabled_at is None:
+                user, kind = user_row
+                return who.EnterpriseUser(
+                    user.enterprise_id,
+                    user.id,
+                    EnterpriseRole(user.role),
+                    user_session.id,
+                    EnterpriseKind(kind),
+                )
+    elif credentials.split_token(token, YARD_DEVICE_KEY_PREFIX):
+        if api_keys is not None and (remembered := api_keys.recall(token)) is not None:
+            return remembered
+        if yard_device := await yard_device_for_token(uow, token):
+            known = who.YardDevice(yard_device.id, yard_device.yard_id)
+            if api_keys is not None:
+                api_keys.remember(token, yard_device.id, known)
+            return known
     elif device := await device_for_token(uow, token):
         return who.Device(device.id, device.gate_id)
     raise Unauthorised("the credentials are not valid")

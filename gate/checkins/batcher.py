@@ -5,7 +5,7 @@ turn of a slot's or an audit chain's row lock) then serves many check-ins, which
 a busy gate's cameras go faster than one transaction per truck allows.
 
 Each event's result is its own: an event whose event_id its device used before for another
-event (``EventIdReused``, see ``gate.checkins.fingerprint``) is handed back to its request
+event (``EventIdReused``, see ``gate.devices.fingerprint``) is handed back to its request
 as that refusal, while the rest of the batch is acted on and committed as usual."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gate.checkins.matching import Known, SoFar, masked_read, match_read, read_trailer
-from gate.checkins.reads import DeviceEvent, Reader, normalise_code
+from gate.checkins.reads import DeviceEvent, Reader
 from gate.checkins.verdicts import (
     AlreadyInYard,
     Arrives,
@@ -27,7 +27,7 @@ from gate.checkins.verdicts import (
     WalkIn,
 )
 from gate.domain import bookings as booking_rules
-from gate.domain.bookings import BookingStatus
+from gate.domain.bookings import BookingStatus, normalise_code
 from gate.domain.checkin import (
     RefusalReason,
     judge_arrival,
@@ -36,7 +36,7 @@ from gate.domain.checkin import (
 )
 from gate.domain.plate_reads import fold
 from gate.domain.plates import mask_plate, parse_plate
-from gate.domain.queue import QueueClass
+from gate.domain.queue import queue_class_of
 from gate.gates.grace import grace_of
 from gate.store.tables import Booking, Gate
 
@@ -139,11 +139,9 @@ def _arrival(gate: Gate, event: DeviceEvent, booking: Booking, known: Known) -> 
         # Another trailer than declared (or one where none was): admitted, and the officers
         # see it. A read that only confused characters of the declared one is no mismatch.
         other = trailer
-    queue_class = QueueClass.REGULAR
-    if booking.perishable:
-        queue_class = QueueClass.PERISHABLE
-    elif booking.enterprise_id in known.aeo_enterprises:
-        queue_class = QueueClass.AEO
+    queue_class = queue_class_of(
+        perishable=booking.perishable, aeo=booking.enterprise_id in known.aeo_enterprises
+    )
     return Arrives(booking, judgement.outcome, queue_class, other)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gate.domain.bookings import normalise_code
 from gate.domain.events import Actor
 from gate.domain.plate_reads import readings
 from gate.store.tables import Device
@@ -38,11 +39,6 @@ class Reader:
     def of(cls, device: Device) -> Reader:
         """The reader a registered device is."""
         return cls(device.id, device.direction, Actor("device", device.id, device.kind))
-
-
-def normalise_code(code: str) -> str:
-    """A booking code as it is looked up: upper case, no surrounding blanks."""
-    return code.strip().upper()
 
 
 def wanted_plates_and_codes(events: list[DeviceEvent]) -> tuple[set[str], set[str]]:

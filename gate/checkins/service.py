@@ -17,7 +17,6 @@ import msgspec
 from sqlalchemy import bindparam, update
 
 from gate.checkins.answers import CheckinAnswer, answer
-from gate.checkins.fingerprint import event_fingerprint
 from gate.checkins.judging import judge_batch
 from gate.checkins.loading import load
 from gate.checkins.matching import read_of as normalise_read
@@ -34,6 +33,7 @@ from gate.checkins.verdicts import (
     joined_queue,
     settle,
 )
+from gate.devices.fingerprint import event_fingerprint
 from gate.dispatch.arrivals import Arrival, reached_gate
 from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
@@ -78,7 +78,7 @@ async def check_in_many(
     answers only after that.
 
     An event is keyed by (device, event_id) and fingerprinted by its payload
-    (``gate.checkins.fingerprint``). A key seen with the same fingerprint replays the first
+    (``gate.devices.fingerprint``). A key seen with the same fingerprint replays the first
     answer byte for byte; seen with another (stored earlier, or earlier in ``reads``), the
     event gets ``EventIdReused`` in its place and changes nothing. A record received more
     than ``retention`` ago counts as absent: its key is new again."""

@@ -59,6 +59,11 @@ def new_booking_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(BOOKING_CODE_LENGTH))
 
 
+def normalise_code(code: str) -> str:
+    """A booking code as it is looked up: upper case, no surrounding blanks."""
+    return code.strip().upper()
+
+
 def is_active(status: BookingStatus) -> bool:
     return status in ACTIVE_STATUSES
 

@@ -249,6 +249,43 @@ class VehicleTransferred(VehicleEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class YardVisitEvent(DomainEvent):
+    """A truck's visit to a waiting yard changed (gate/domain/yards.py, VisitStatus). Audited
+    in the yard's own hash chain (its id is the chain key); published after commit, so the
+    boards can count a yard's trucks. No plate: ``visit_id`` and ``booking_id`` name the
+    truck to those allowed to look it up. ``queue_class`` and ``gate`` are where it goes."""
+
+    name: ClassVar[str] = "yard.visit_changed"
+    visit_id: str
+    yard: str
+    yard_id: str
+    gate: str
+    direction: str
+    booking_id: str | None
+    queue_class: str
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: Actor = SYSTEM
+    reason: str | None = None
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TruckEnteredYard(YardVisitEvent):
+    """A truck checked into a waiting yard: its visit begins, waiting."""
+
+    name: ClassVar[str] = "yard.truck_entered"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TruckLeftYard(YardVisitEvent):
+    """A truck went out of a waiting yard: without an order (the visit ends, ``left``) or on
+    its way to the gate under one (``en_route``)."""
+
+    name: ClassVar[str] = "yard.truck_left"
+
+
+@dataclass(frozen=True, kw_only=True)
 class LaneChanged(DomainEvent):
     """A lane opened or closed (not a booking change; published, not chained)."""
 
@@ -281,6 +318,7 @@ class AccessChange(StrEnum):
     SESSION_ENDED = "session_ended"
     API_KEY_REVOKED = "api_key_revoked"
     DEVICE_REVOKED = "device_revoked"
+    YARD_DEVICE_REVOKED = "yard_device_revoked"
     OFFICER_DISABLED = "officer_disabled"
     USER_DISABLED = "user_disabled"
     OFFICER_GATES_CHANGED = "officer_gates_changed"

@@ -28,6 +28,16 @@ class QueueClass(StrEnum):
     REGULAR = "regular"
 
 
+def queue_class_of(*, perishable: bool, aeo: bool) -> QueueClass:
+    """The class a truck queues in: perishable cargo first (luồng xanh), then an AEO's
+    truck, then regular. One rule for the control yard's check-in and the waiting yards."""
+    if perishable:
+        return QueueClass.PERISHABLE
+    if aeo:
+        return QueueClass.AEO
+    return QueueClass.REGULAR
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceCycle:
     """How many vehicles of each class are called per round, in order.

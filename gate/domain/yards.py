@@ -55,18 +55,21 @@ class YardFull(Conflict):
     """The yard holds as many trucks as its capacity: the truck is not admitted."""
 
     code = "yard-full"
+    title = "The waiting yard is full"
 
 
 class YardClosed(Conflict):
     """The yard is outside its opening hours, or out of service."""
 
     code = "yard-closed"
+    title = "The waiting yard is closed"
 
 
 class AlreadyInYard(Conflict):
     """The truck already has an open visit (in this or another yard)."""
 
     code = "already-in-yard"
+    title = "The truck is already in a waiting yard"
 
 
 def check_visit_move(current: VisitStatus, target: VisitStatus) -> None:

@@ -3,6 +3,11 @@
 Capacities follow the published daily figures: Hữu Nghị's freight route (markers 1119–1120)
 handles about 800 vehicles a day, Tân Thanh (route 1088/2–1089, the main fruit gate) about 400;
 Cốc Nam and Chi Ma are smaller. Administrators change them through the API.
+
+Coordinates are approximate WGS 84 degrees of each gate's control yard, to about a kilometre
+(two decimals), read off public maps: enough for the driver's page's arrival estimates and a
+waiting yard's distance, not for surveying. A gate seeded before they were known gets them on
+the next start.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ LANG_SON_GATES = [
             import_capacity=22,
             opens_at=6,
             closes_at=22,
+            latitude=21.97,
+            longitude=106.7,
         ),
         export_lanes=3,
         import_lanes=2,
@@ -53,6 +60,8 @@ LANG_SON_GATES = [
             import_capacity=10,
             opens_at=6,
             closes_at=22,
+            latitude=21.95,
+            longitude=106.58,
         ),
         export_lanes=2,
         import_lanes=1,
@@ -69,6 +78,8 @@ LANG_SON_GATES = [
             import_capacity=6,
             opens_at=7,
             closes_at=19,
+            latitude=21.91,
+            longitude=106.63,
         ),
         export_lanes=1,
         import_lanes=1,
@@ -85,6 +96,8 @@ LANG_SON_GATES = [
             import_capacity=6,
             opens_at=7,
             closes_at=19,
+            latitude=21.77,
+            longitude=107.02,
         ),
         export_lanes=1,
         import_lanes=1,
@@ -96,7 +109,11 @@ async def seed_lang_son(uow: UnitOfWork) -> list[str]:
     """Create the gates that are missing; returns the codes created. Safe to run every start."""
     created = []
     for seed in LANG_SON_GATES:
-        if await uow.session.scalar(select(Gate.id).where(Gate.code == seed.gate.code)):
+        existing = await uow.session.scalar(select(Gate).where(Gate.code == seed.gate.code))
+        if existing is not None:
+            if existing.latitude is None and existing.longitude is None:
+                existing.latitude, existing.longitude = seed.gate.latitude, seed.gate.longitude
+                await uow.session.flush()
             continue
         await create_gate(uow, seed.gate)
         for direction, count, prefix in (

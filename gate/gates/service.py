@@ -137,6 +137,10 @@ class NewGate:
     import_capacity: int
     opens_at: int = 0
     closes_at: int = 24
+    # WGS 84 degrees of the gate's control yard, when known (the driver's page estimates
+    # arrival from them).
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
@@ -151,6 +155,8 @@ async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
         counterpart=new.counterpart,
         province=new.province,
         kind=new.kind,
+        latitude=new.latitude,
+        longitude=new.longitude,
     )
     uow.session.add(gate)
     await uow.session.flush()

@@ -1,7 +1,7 @@
 """Appending audited events to their hash chains, inside the transaction that made them, and
 reading the chains back to verify them. A booking's events go to its gate's chain, and so do a
 gate's dispatch orders and rules; a vehicle's (grants, transfers) to the vehicle's own chain,
-keyed by the vehicle's id."""
+keyed by the vehicle's id; a waiting yard's visits to the yard's chain, keyed by the yard's id."""
 
 from __future__ import annotations
 
@@ -21,22 +21,44 @@ from gate.domain.audit import (
     chain_entry,
     verify_chains,
 )
-from gate.domain.events import BookingEvent, DispatchEvent, VehicleEvent
+from gate.domain.events import BookingEvent, DispatchEvent, VehicleEvent, YardVisitEvent
 from gate.store.database import conflict_insert
 from gate.store.tables import AuditHead, AuditLogEntry
 from gate.store.tables.base import table_of
 
-AuditedEvent = BookingEvent | VehicleEvent | DispatchEvent
+AuditedEvent = BookingEvent | VehicleEvent | DispatchEvent | YardVisitEvent
 # For isinstance: the events the unit of work appends at commit.
-AUDITED = (BookingEvent, VehicleEvent, DispatchEvent)
+AUDITED = (BookingEvent, VehicleEvent, DispatchEvent, YardVisitEvent)
 
 
 def chain_of(event: AuditedEvent) -> str:
-    """The chain an event is appended to: its gate's, or its vehicle's."""
+    """The chain an event is appended to: its gate's, its vehicle's, or its yard's."""
+    if isinstance(event, YardVisitEvent):
+        return event.yard_id
     return event.vehicle_id if isinstance(event, VehicleEvent) else event.gate_id
 
 
 def record_of(event: AuditedEvent) -> AuditRecord:
+    if isinstance(event, YardVisitEvent):
+        return AuditRecord(
+            occurred_at=event.occurred_at,
+            event=event.name,
+            subject_id=event.visit_id,
+            actor_kind=event.actor.kind,
+            actor_id=event.actor.id,
+            role=event.actor.role,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            reason=event.reason,
+            data={
+                **event.facts,
+                "yard": event.yard,
+                "gate": event.gate,
+                "direction": event.direction,
+                "booking_id": event.booking_id,
+                "queue_class": event.queue_class,
+            },
+        )
     if isinstance(event, VehicleEvent):
         return AuditRecord(
             occurred_at=event.occurred_at,

@@ -1,5 +1,5 @@
 """The REST API under /api/v1: enterprises, gates and slots, fleet, bookings, the yard,
-dispatch."""
+waiting yards, dispatch."""
 
 from litestar import Router
 
@@ -13,6 +13,11 @@ from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
 from services.api.officers.endpoints import OfficerController
 from services.api.yard.endpoints import YardController
+from services.api.yards.endpoints import (
+    YardDevicesController,
+    YardsController,
+    YardVisitsController,
+)
 
 api_router = Router(
     path="/api/v1",
@@ -30,6 +35,9 @@ api_router = Router(
         OfficerController,
         YardController,
         DispatchController,
+        YardsController,
+        YardDevicesController,
+        YardVisitsController,
     ],
 )
 

@@ -2,7 +2,7 @@
 
 A device's ``event_id`` is its retry key, remembered for GATE_DEVICE_EVENT_RETENTION_HOURS
 (a week). Sent again with the same event (the same plate or code, the same instant however
-its offset is written, the same other fields: ``gate.checkins.fingerprint``), it gets the
+its offset is written, the same other fields: ``gate.devices.fingerprint``), it gets the
 first answer byte for byte with ``Idempotent-Replayed: true``. Sent again with another event
 (a camera whose counter restarted), it is refused, changes nothing, and never gets the other
 truck's answer:

@@ -55,7 +55,20 @@ ENTERPRISE = (
 )
 OFFICER = "an officer's session (`gs_…`), of an officer serving this gate"
 DEVICE = "a gate device's key, of a device registered at this gate"
-ANY = "any credential: the administrator's token, an API key, a session or a device key"
+YARD_MANAGER = (
+    "a manager's credential of the yard enterprise running this yard (an API key of scope "
+    "`manager` or a manager user's session); or the administrator's token"
+)
+YARD_STAFF = "a credential of the yard enterprise running this yard (an API key or a session)"
+YARD_READER = (
+    f"{YARD_STAFF}; an officer's session, of an officer serving a gate this yard serves; "
+    "or the administrator's token"
+)
+YARD_DEVICE = "a yard device's key (`yd_…`), of a device registered at this yard"
+ANY = (
+    "any credential: the administrator's token, an API key, a session, a device key or a "
+    "yard device key"
+)
 
 # Problems every operation with a JSON body can answer, before its handler runs.
 BODY_PROBLEMS = ("bad-request", "payload-too-large", "unsupported-media-type")
@@ -72,7 +85,8 @@ def documented(
     """Keyword arguments for a route decorator (``@post(..., **documented(...))``).
 
     ``summary``: one line for a partner's developer. ``credentials``: the kinds it takes
-    (``ADMIN``, ``MANAGER``, ``ENTERPRISE``, ``OFFICER``, ``DEVICE``, ``ANY``); none makes the
+    (``ADMIN``, ``MANAGER``, ``ENTERPRISE``, ``OFFICER``, ``DEVICE``, ``ANY``, the yards'
+    ``YARD_MANAGER``, ``YARD_STAFF``, ``YARD_READER``, ``YARD_DEVICE``); none makes the
     operation public. ``answer``: ``(status, type, description)`` of the success answer when
     the handler returns stored bytes. ``problems``: the problem ``type`` codes its rules can
     answer beyond those the module's docstring adds (e.g. ``not-found``, ``slot-full``).

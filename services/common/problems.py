@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
-from gate.domain import dispatch, errors
+from gate.domain import dispatch, errors, yards
 from gate.domain.driver import LinkGone
 from gate.store.database import is_transient_conflict
 from gate.store.faults import Unavailable, unavailability
@@ -88,6 +88,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.InvalidTransition, 409),
         _problem(errors.AlreadyExists, 409),
         _problem(dispatch.NotWaitingInYard, 409),
+        _problem(yards.YardFull, 409),
+        _problem(yards.YardClosed, 409),
+        _problem(yards.AlreadyInYard, 409),
         _problem(errors.Unauthorised, 401),
         _problem(errors.Forbidden, 403),
         _problem(LinkGone, 410),

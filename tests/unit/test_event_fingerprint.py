@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from gate.checkins.fingerprint import event_fingerprint
 from gate.checkins.reads import DeviceEvent
+from gate.devices.fingerprint import event_fingerprint
 
 SEEN = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

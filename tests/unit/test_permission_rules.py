@@ -13,6 +13,7 @@ from gate.accounts.permissions import (
     acting_enterprise,
     acting_officer,
     allowed,
+    at_yard,
     require,
 )
 from gate.domain.clearance import Agency
@@ -21,6 +22,9 @@ from tests import rule_book as book
 
 HERE, ELSEWHERE = "gate-tan-thanh", "gate-huu-nghi"
 A, B = "enterprise-a", "enterprise-b"
+Y, Z = "yard-enterprise-y", "yard-enterprise-z"
+YARD, OTHER_YARD = "yard-of-y", "yard-of-z"
+YARD_KIND = who.EnterpriseKind.YARD
 
 CALLERS: dict[str, who.Principal] = {
     book.ADMIN: who.ADMIN,
@@ -37,14 +41,31 @@ CALLERS: dict[str, who.Principal] = {
     book.CUSTOMS_ELSEWHERE: who.Officer("o-6", Agency.CUSTOMS, frozenset({ELSEWHERE}), "s-7"),
     book.DEVICE: who.Device("d-1", HERE),
     book.DEVICE_ELSEWHERE: who.Device("d-2", ELSEWHERE),
+    book.YARD_MANAGER: who.EnterpriseUser(Y, "u-3", who.EnterpriseRole.MANAGER, "s-8", YARD_KIND),
+    book.YARD_STAFF: who.EnterpriseUser(Y, "u-4", who.EnterpriseRole.CLERK, "s-9", YARD_KIND),
+    book.OTHER_YARD_MANAGER_KEY: who.EnterpriseKey(Z, "key-4", who.KeyScope.MANAGER, YARD_KIND),
+    book.YARD_DEVICE: who.YardDevice("yd-1", YARD),
+    book.YARD_DEVICE_ELSEWHERE: who.YardDevice("yd-2", OTHER_YARD),
 }
 
 # Enterprise administration is asked about enterprise A; the rest about the caller's own
 # enterprise and the gate here.
 ON_A = {Action.READ_ENTERPRISE, Action.MANAGE_USERS, Action.MANAGE_KEYS}
+# The yards' actions are asked about Y's yard, which serves the gate here.
+AT_YARD = {
+    Action.MANAGE_YARDS,
+    Action.SET_YARD_HOURS,
+    Action.ISSUE_YARD_DEVICE_KEYS,
+    Action.LIST_YARDS,
+    Action.READ_YARD_VISITS,
+    Action.RUN_YARD,
+    Action.YARD_CHECK_IN,
+}
 
 
 def _context(action: Action) -> Context:
+    if action in AT_YARD:
+        return at_yard(YARD, Y, frozenset({HERE}))
     return Context(enterprise_id=A) if action in ON_A else Context(gate_id=HERE)
 
 
@@ -85,3 +106,16 @@ def test_the_narrowed_caller_comes_back_only_once_the_book_said_yes():
     assert officer.agency is Agency.CUSTOMS
     with pytest.raises(Forbidden):
         acting_officer(CALLERS[book.OPERATOR], Action.RECORD_DECISION, HERE)
+
+
+def test_a_yard_enterprise_is_told_it_books_nothing_and_a_yard_device_its_yard_is_another():
+    with pytest.raises(Forbidden, match="a yard enterprise does not book"):
+        require(CALLERS[book.YARD_MANAGER], Action.BOOK)
+    with pytest.raises(Forbidden, match="registered at another yard"):
+        require(
+            CALLERS[book.YARD_DEVICE_ELSEWHERE], Action.YARD_CHECK_IN, _context(Action.RUN_YARD)
+        )
+    with pytest.raises(Forbidden, match="another enterprise's"):
+        require(CALLERS[book.OTHER_YARD_MANAGER_KEY], Action.RUN_YARD, _context(Action.RUN_YARD))
+    with pytest.raises(Forbidden, match="none of the gates this yard serves"):
+        require(CALLERS[book.CUSTOMS_ELSEWHERE], Action.READ_YARD_VISITS, _context(Action.RUN_YARD))

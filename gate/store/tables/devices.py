@@ -38,7 +38,7 @@ class CheckinRecord(Base):
     observed_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
     answer: Mapped[bytes] = mapped_column(LargeBinary)
-    # SHA-256 (hex) of the event's canonical payload (gate/checkins/fingerprint.py): a retry
+    # SHA-256 (hex) of the event's canonical payload (gate/devices/fingerprint.py): a retry
     # must match it. NULL on records made before migration 0007: those replay as before.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
 

@@ -49,7 +49,9 @@ class EnterpriseController(Controller):
         """Register an enterprise (exporter, importer, forwarder) by its tax code; then issue it
         an API key (``issueApiKey``). 409 when the tax code is registered already."""
         require(principal, Action.MANAGE_ENTERPRISES)
-        new = service.NewEnterprise(data.name, data.tax_code, data.is_aeo, data.contact_email)
+        new = service.NewEnterprise(
+            data.name, data.tax_code, data.is_aeo, data.contact_email, data.kind
+        )
         return EnterpriseView.of(await service.create_enterprise(uow, new))
 
     @get(operation_id="listEnterprises", **documented("List enterprises", credentials=[ADMIN]))

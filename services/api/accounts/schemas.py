@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from gate.accounts.principal import EnterpriseRole, KeyScope
+from gate.accounts.principal import EnterpriseKind, EnterpriseRole, KeyScope
 from gate.store.tables import ApiKey, Enterprise, EnterpriseUser
 from services.common.schemas import Email, Input, Output, Password, ShortText, local, local_or_none
 
@@ -18,6 +18,8 @@ class EnterpriseCreate(Input):
     tax_code: TaxCode
     is_aeo: bool = False
     contact_email: Email | None = None
+    # ``carrier`` (books trucks) or ``yard`` (runs waiting yards); set once, never changed.
+    kind: EnterpriseKind = EnterpriseKind.CARRIER
 
 
 class EnterpriseView(Output):
@@ -27,11 +29,18 @@ class EnterpriseView(Output):
     is_aeo: bool
     contact_email: str | None
     created_at: datetime
+    kind: str
 
     @classmethod
     def of(cls, row: Enterprise) -> EnterpriseView:
         return cls(
-            row.id, row.name, row.tax_code, row.is_aeo, row.contact_email, local(row.created_at)
+            row.id,
+            row.name,
+            row.tax_code,
+            row.is_aeo,
+            row.contact_email,
+            local(row.created_at),
+            row.kind,
         )
 
 

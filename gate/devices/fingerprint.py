@@ -1,4 +1,6 @@
 """What makes two device events with one ``event_id`` the same event: their fingerprint.
+A gate device's check-in (``gate.checkins``) and a waiting yard's (``gate.yards``) both use it,
+so it lives with the devices, below both.
 
 A device retries an event it got no answer for, with the same ``event_id``; that retry gets
 the first answer. A device that sends an ``event_id`` again for another truck (a camera whose
@@ -7,7 +9,8 @@ and refuses it (``event-id-reused``). The rule is that of an HTTP Idempotency-Ke
 device's event_id as the key (IETF draft-ietf-httpapi-idempotency-key-header-06, "Idempotency
 Fingerprint" and "Error Scenarios": the same key with another payload is answered 422).
 
-The canonical form, built from every field of ``DeviceEvent`` except ``event_id``:
+The canonical form, built from every field of the event (a dataclass: ``DeviceEvent``, a yard's
+``YardRead``) except ``event_id``:
 
 * a field whose name ends in ``plate`` (``plate``, ``trailer_plate``, …): the normalised plate
   (``12C-123.45`` and ``12c12345`` are one truck);
@@ -15,7 +18,7 @@ The canonical form, built from every field of ``DeviceEvent`` except ``event_id`
 * a datetime: the instant in UTC, so ``…T08:00:00Z`` and ``…T15:00:00+07:00`` are one time;
 * anything else: its value as msgspec encodes it.
 
-A field added to ``DeviceEvent`` joins the fingerprint by itself. The canonical form is
+A field added to the event joins the fingerprint by itself. The canonical form is
 stored (as its SHA-256) for up to the retention window: changing how a field is canonicalised
 makes retries that straddle the deploy answer ``event-id-reused``, so change it with care.
 """
@@ -29,14 +32,14 @@ from typing import Any
 
 import msgspec
 
-from gate.checkins.reads import DeviceEvent, normalise_code
+from gate.domain.bookings import normalise_code
 from gate.domain.plates import normalise_plate
 from gate.domain.time import as_utc
 
 _encoder = msgspec.json.Encoder(order="sorted")
 
 
-def event_fingerprint(event: DeviceEvent) -> str:
+def event_fingerprint(event: Any) -> str:
     """SHA-256 (64 hex characters) of the event's canonical payload, ``event_id`` left out."""
     canonical = {
         field.name: _canonical(field.name, getattr(event, field.name))

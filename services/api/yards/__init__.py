@@ -1,0 +1,1 @@
+"""Waiting yards (bến bãi): the yards, their devices, and the trucks in them."""
