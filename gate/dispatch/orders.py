@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from gate.dispatch.rules import lock_rule
+from gate.domain.bookings import BookingStatus
 from gate.domain.dispatch import NotWaitingInYard, OrderStatus, deadline, new_order_code
 from gate.domain.errors import InvalidTransition, NotFound
 from gate.domain.events import Actor, DispatchCancelled, DispatchEvent, DispatchIssued
@@ -38,6 +39,14 @@ def order_event(
         booking_id=order.booking_id,
         **fields,
     )
+
+
+def to_be_used() -> ColumnElement[bool]:
+    """The visits a dispatch order may send: walk-ins, and trucks whose booking is still to be
+    used (``booked``). A truck whose booking was cancelled, lapsed or already used waits in
+    its yard until it leaves: no order sends it to the gate for nothing."""
+    booked = select(Booking.id).where(Booking.status == BookingStatus.BOOKED.value)
+    return or_(YardVisit.booking_id.is_(None), YardVisit.booking_id.in_(booked))
 
 
 async def enterprise_of(uow: UnitOfWork, booking_id: str | None) -> str | None:
@@ -108,7 +117,8 @@ async def dispatch_by_hand(
 ) -> DispatchOrder:
     """An officer sends one waiting truck to the gate, also while dispatch is paused (the
     pause stops the automatic dispatch only). NotFound for a visit of another gate,
-    NotWaitingInYard (409) for a truck that is not waiting (already dispatched, gone)."""
+    NotWaitingInYard (409) for a truck that is not waiting (already dispatched, gone) or
+    whose booking is no longer to be used (``to_be_used``)."""
     visit = await uow.session.get(YardVisit, visit_id)
     if visit is None or visit.gate_id != gate.id:
         raise NotFound("no such truck waiting for this gate")
@@ -116,6 +126,10 @@ async def dispatch_by_hand(
     await uow.session.refresh(visit, with_for_update=True)
     if visit.status != VisitStatus.WAITING.value:
         raise NotWaitingInYard(f"the truck is {visit.status}, not waiting in a yard")
+    if not await uow.session.scalar(
+        select(YardVisit.id).where(YardVisit.id == visit.id, to_be_used())
+    ):
+        raise NotWaitingInYard("the truck's booking is no longer to be used: nothing to send it to")
     order = await issue(uow, gate, rule, visit, actor, now)
     if order is None:
         raise NotWaitingInYard("the truck is no longer waiting in a yard")

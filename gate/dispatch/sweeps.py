@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from gate.bookings.transitions import move
-from gate.dispatch.orders import enterprise_of, issue, order_event, withdraw
+from gate.dispatch.orders import enterprise_of, issue, order_event, to_be_used, withdraw
 from gate.dispatch.rules import lock_rule
 from gate.domain.bookings import BookingStatus
 from gate.domain.dispatch import OrderStatus, after_miss, shortfall
@@ -72,8 +72,9 @@ async def dispatch_gate(uow: UnitOfWork, gate_id: str, direction: str, now: date
     """Issue the orders one gate direction needs now; how many. Under the rule row's lock,
     so the counts cannot change under it by another dispatcher: per class, the target less
     the trucks waiting in the control yard (bookings ``arrived``) and those with an open
-    order; then the trucks waiting in the yards serving the gate, in the gate's service
-    order, each taken while its class still falls short. Nothing while paused."""
+    order; then the trucks waiting in the yards serving the gate (walk-ins, and those whose
+    booking is still to be used: ``to_be_used``), in the gate's service order, each taken
+    while its class still falls short. Nothing while paused."""
     rule = await lock_rule(uow, gate_id, direction)
     if rule.paused:
         return 0
@@ -111,6 +112,7 @@ async def dispatch_gate(uow: UnitOfWork, gate_id: str, direction: str, now: date
                 YardVisit.direction == direction,
                 YardVisit.status == VisitStatus.WAITING.value,
                 YardVisit.yard_id.in_(serving),
+                to_be_used(),
             )
         )
     }

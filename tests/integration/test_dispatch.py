@@ -344,3 +344,40 @@ async def test_rules_are_read_with_defaults_and_refused_out_of_bounds(api: Api):
         f"{GATE}/dispatch/import", json={"target": -1, "deadline_minutes": 0}, headers=admin()
     )
     assert bad.status_code == 422
+
+
+async def test_a_truck_whose_booking_was_cancelled_is_never_dispatched_again(
+    api: Api, settings: Settings, rows: Rows
+):
+    operator = await officer(api, "gate_operator")
+    await _rule(api, operator, target=1)
+    enterprise = await api.enterprise()
+    booking = (await enterprise.book(this_hour(3))).json()
+    yard = await rows.yard()
+    visit_id = await rows.visit(
+        yard,
+        booking["plate"],
+        slot_start=this_hour(3),
+        entered_at=utc_now(),
+        booking_id=booking["id"],
+    )
+    assert await dispatch_all(rows.new_uow, utc_now()) == 1
+    cancel = await api.client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel",
+        json={"reason": "Hủy"},
+        headers=enterprise.headers,
+    )
+    assert cancel.status_code == 200, cancel.text
+    async with rows.new_uow() as uow:
+        assert await sweep_missed_orders(uow, utc_now()) == 1
+        await uow.commit()
+
+    # The truck stays in the yard (it may leave), but no order sends it to the gate again.
+    assert await dispatch_all(rows.new_uow, utc_now()) == 0
+    by_hand = await api.client.post(
+        f"{GATE}/dispatch-orders", json={"visit_id": visit_id}, headers=operator
+    )
+    assert by_hand.status_code == 409, by_hand.text
+    assert by_hand.json()["type"].endswith("not-waiting-in-yard")
+    assert (await rows.visit_row(visit_id)).status == "waiting"
+    assert await _orders(api, operator) == []
