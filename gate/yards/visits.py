@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from gate.domain.bookings import BookingStatus, normalise_code
+from gate.domain.bookings import BookingStatus, is_active, normalise_code
 from gate.domain.errors import Conflict, NotFound, ValidationFailed
 from gate.domain.events import Actor, TruckEnteredYard, TruckLeftYard
 from gate.domain.plates import check_truck, parse_plate
@@ -81,21 +81,27 @@ class WalkInTo:
 
 async def _booking_of(uow: UnitOfWork, truck: Truck) -> Booking | None:
     """The truck's booking still to be used (status booked): by its code, else by the
-    tractor's or the trailer's plate."""
-    booked = select(Booking).where(Booking.status == BookingStatus.BOOKED.value)
+    booking holding the tractor's or the trailer's plate (``active_plate``). Conflict (409)
+    for a truck whose booking is past ``booked`` but still holds its plates: it is in the
+    gate's control yard (or at a lane) already, and cannot wait in a yard too."""
+    found: Booking | None = None
     if truck.booking_code is not None:
-        found = await uow.session.scalar(booked.where(Booking.code == truck.booking_code))
+        found = await uow.session.scalar(select(Booking).where(Booking.code == truck.booking_code))
+        if found is not None and not is_active(BookingStatus(found.status)):
+            found = None  # cancelled, lapsed or done: the code names nothing to wait for
         if found is None and truck.plate is None:
             raise NotFound("no booking still to be used has that code")
-        if found is not None:
-            return found
-    plates = [p for p in (truck.plate,) if p is not None]
-    trailers = [p for p in (truck.trailer_plate,) if p is not None]
-    if not plates and not trailers:
-        return None
-    return await uow.session.scalar(
-        booked.where(or_(Booking.plate.in_(plates), Booking.trailer_plate.in_(trailers)))
-    )
+    held = [Booking.active_plate == truck.plate] if truck.plate is not None else []
+    if truck.trailer_plate is not None:
+        held.append(Booking.active_trailer_plate == truck.trailer_plate)
+    if found is None and held:
+        found = await uow.session.scalar(select(Booking).where(or_(*held)))
+    if found is not None and found.status != BookingStatus.BOOKED.value:
+        raise Conflict(
+            "the truck is checked in at its gate already (in the control yard): it cannot "
+            "wait in a yard too"
+        )
+    return found
 
 
 async def _walk_in_gate(uow: UnitOfWork, yard: Yard, to: WalkInTo) -> tuple[str, str]:
@@ -139,7 +145,8 @@ async def enter(
     walk-in waits for ``to`` (or the yard's only gate), regular and behind, ordered by its
     arrival. Refused: YardClosed, AlreadyInYard (an open visit anywhere), YardFull (409);
     NotFound (404) for an unknown booking code; ValidationFailed (422) for a walk-in without
-    its gate or direction; Conflict (409) for a booking at a gate the yard does not serve."""
+    its gate or direction; Conflict (409) for a booking at a gate the yard does not serve,
+    or a truck already in the gate's control yard (``_booking_of``)."""
     check_open(yard, at)
     booking = await _booking_of(uow, truck)
     plate = booking.plate if booking is not None else truck.plate

@@ -13,7 +13,17 @@ from gate.bus.events import InMemoryEventBus
 from gate.store.audit import verify
 from gate.store.tables import AuditLogEntry, YardVisit
 from gate.store.unit_of_work import UnitOfWork
-from tests.helpers import Api, admin, bearer, enterprise_user, open_all_day, this_hour, unique_plate
+from tests.helpers import (
+    Api,
+    admin,
+    bearer,
+    device,
+    enterprise_user,
+    open_all_day,
+    read,
+    this_hour,
+    unique_plate,
+)
 from tests.yards import yard, yard_device, yard_enterprise, yard_read
 
 
@@ -260,3 +270,40 @@ async def test_a_burst_of_entries_at_once_never_puts_more_trucks_in_a_yard_than_
         await uow.session.scalars(select(YardVisit).where(YardVisit.status == "waiting"))
     ).all()
     assert len(in_yard) == CAPACITY
+
+
+async def test_a_truck_already_checked_in_at_its_gate_is_refused_at_a_yard_by_plate_or_code(
+    api: Api, uow: UnitOfWork
+):
+    await open_all_day(api)
+    carrier = await api.enterprise()
+    booking = (await carrier.book(this_hour())).json()
+    at_gate = await api.client.post(
+        "/api/v1/gates/tan-thanh/checkins", json=read(booking["plate"]), headers=await device(api)
+    )
+    assert at_gate.json()["outcome"] in ("on_time", "late"), at_gate.text
+    owner = await yard_enterprise(api)
+    code = await yard(api, owner)
+    entry = await yard_device(api, code)
+    staff = bearer(await enterprise_user(api, owner))
+
+    by_plate = await api.client.post(
+        f"/api/v1/yards/{code}/checkins", json=yard_read(booking["plate"]), headers=entry
+    )
+    by_code = await api.client.post(
+        f"/api/v1/yards/{code}/checkins",
+        json=yard_read(booking_code=booking["code"]),
+        headers=entry,
+    )
+    by_hand = await api.client.post(
+        f"/api/v1/yards/{code}/visits",
+        json={"plate": booking["plate"], "direction": "export"},
+        headers=staff,
+    )
+
+    for refused in (by_plate, by_code, by_hand):
+        assert (refused.status_code, refused.json()["type"]) == (409, "/problems/conflict"), (
+            refused.text
+        )
+        assert "control yard" in refused.json()["detail"]
+    assert (await uow.session.scalars(select(YardVisit))).all() == []
