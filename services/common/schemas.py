@@ -76,6 +76,8 @@ class Output(msgspec.Struct):
 
 
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# A gate's or yard's device name: stored in 100 characters (devices.name, yard_devices.name).
+DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 # What a person writes in sentences: free text (tab and line breaks allowed).
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=500), FREE_TEXT]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=300), FREE_TEXT]

@@ -104,3 +104,21 @@ async def test_the_four_lang_son_gates_are_seeded_with_their_coordinates(uow: Un
     }
     assert gates["huu-nghi"] == (21.97, 106.70)
     assert all(lat is not None and 21 < lat < 23 and 106 < lon < 108 for lat, lon in gates.values())
+
+
+async def test_a_devices_name_longer_than_it_is_stored_is_refused_not_a_server_error(
+    api: Api,
+):
+    code = await yard(api, await yard_enterprise(api))
+    for length, status in ((101, 422), (100, 201)):
+        body = {"name": "c" * length, "kind": "lpr_camera"}
+        at_yard = await api.client.post(
+            f"/api/v1/yards/{code}/devices", json={**body, "watches": "entry"}, headers=admin()
+        )
+        at_gate = await api.client.post(
+            "/api/v1/gates/tan-thanh/devices", json=body, headers=admin()
+        )
+        assert (at_yard.status_code, at_gate.status_code) == (status, status), (
+            at_yard.text,
+            at_gate.text,
+        )

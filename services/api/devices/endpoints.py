@@ -16,12 +16,12 @@ from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
 from services.common.contract import ADMIN, documented
 from services.common.dependencies import Caller
-from services.common.schemas import Input, Output, ShortText, local, local_or_none
+from services.common.schemas import DeviceName, Input, Output, local, local_or_none
 from services.platform import Platform
 
 
 class DeviceCreate(Input):
-    name: ShortText
+    name: DeviceName
     kind: DeviceKind
     direction: Direction | None = None
 

@@ -14,7 +14,7 @@ from gate.domain.yards import YardWatch
 from gate.store.tables import YardDevice, YardVisit
 from gate.yards.service import YardOf
 from services.api.gates.schemas import GateCode
-from services.common.schemas import Input, Output, ShortText, local, local_or_none
+from services.common.schemas import DeviceName, Input, Output, ShortText, local, local_or_none
 
 YardCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 Hour = Annotated[int, msgspec.Meta(ge=0, le=24)]
@@ -94,7 +94,7 @@ class YardDeviceCreate(Input):
     ``gate`` and ``direction`` (both or neither; ``direction`` alone for a yard serving one
     gate) say where a walk-in it reads is heading."""
 
-    name: ShortText
+    name: DeviceName
     kind: DeviceKind
     watches: YardWatch
     gate: GateCode | None = None
