@@ -26,7 +26,8 @@ async def yard(
     gates: tuple[str, ...] = ("tan-thanh",),
     **extra: Any,
 ) -> str:
-    """A new yard of ``owner``, open round the clock; its code."""
+    """A new yard of ``owner``, open round the clock; its code (``code`` in ``extra`` names
+    it)."""
     code = f"bai-{next(_ids)}"
     body = {
         "code": code,
@@ -40,7 +41,7 @@ async def yard(
     }
     answer = await api.client.post("/api/v1/yards", json=body, headers=admin())
     assert answer.status_code == 201, answer.text
-    return code
+    return str(body["code"])
 
 
 async def yard_device(
