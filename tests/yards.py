@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from gate.domain.time import utc_now
-from tests.helpers import Api, Enterprise, admin, bearer
+from tests.helpers import Api, Enterprise, admin, bearer, officer
 
 _ids = itertools.count(1)
 
@@ -26,7 +26,8 @@ async def yard(
     gates: tuple[str, ...] = ("tan-thanh",),
     **extra: Any,
 ) -> str:
-    """A new yard of ``owner``, open round the clock; its code."""
+    """A new yard of ``owner``, open round the clock; its code (``code`` in ``extra`` names
+    it)."""
     code = f"bai-{next(_ids)}"
     body = {
         "code": code,
@@ -40,7 +41,7 @@ async def yard(
     }
     answer = await api.client.post("/api/v1/yards", json=body, headers=admin())
     assert answer.status_code == 201, answer.text
-    return code
+    return str(body["code"])
 
 
 async def yard_device(
@@ -71,3 +72,30 @@ def yard_read(
     if plate is not None:
         body["plate"] = plate
     return body
+
+
+async def enters_yard(
+    api: Api, code: str, plate: str, entry: dict[str, str] | None = None, **extra: Any
+) -> str:
+    """The truck read by the yard's entry camera (a new one unless ``entry`` is given): it
+    waits in the yard; its visit's id."""
+    headers = entry or await yard_device(api, code, "entry")
+    answer = await api.client.post(
+        f"/api/v1/yards/{code}/checkins", json=yard_read(plate, **extra), headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "entered", answer.text
+    return str(answer.json()["visit_id"])
+
+
+async def dispatched_by_hand(
+    api: Api, visit_id: str, operator: dict[str, str] | None = None, gate: str = "tan-thanh"
+) -> dict[str, Any]:
+    """A dispatch order for the waiting truck of ``visit_id``, issued by the gate's operator
+    (a new one unless ``operator`` is given) through the API; the order."""
+    headers = operator or await officer(api, "gate_operator", (gate,))
+    answer = await api.client.post(
+        f"/api/v1/gates/{gate}/dispatch-orders", json={"visit_id": visit_id}, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())

@@ -1,7 +1,8 @@
-"""Waiting yards, trucks in them, dispatch orders, driver links and shared positions, written
-straight into the store through a UnitOfWork, for the tests of what the boards and the
-console show of them. The use cases that make these rows (yard check-ins, dispatch, the
-driver's page) are not the boards' to call; the rows are what those use cases leave behind.
+"""Waiting yards, trucks in them, dispatch orders and shared positions, written straight into
+the store through a UnitOfWork, for the tests of what the boards and the console show of them
+in states the API reaches only slowly (every visit status at once, orders past their
+deadline, positions gone stale). The rows are what the use cases (yard check-ins, dispatch,
+the driver's page) leave behind; tests that need no such state use the API (tests/yards.py).
 
     async with yard_rows(settings, bus) as rows:
         yard = await rows.yard("bai-tan-thanh", ["tan-thanh"], capacity=40)
@@ -12,9 +13,7 @@ driver's page) are not the boards' to call; the rows are what those use cases le
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import (
     DispatchOrder,
     DispatchRule,
-    DriverLink,
     Enterprise,
     Gate,
     TruckPosition,
@@ -199,19 +197,6 @@ class Rows:
             )
         )
         await self.uow.session.flush()
-
-    async def driver_link(self, booking_id: str) -> str:
-        """A link's secret for the driver's page of ``booking_id`` (only its hash is stored)."""
-        token = secrets.token_urlsafe(24)
-        self.uow.session.add(
-            DriverLink(
-                booking_id=booking_id,
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                expires_at=utc_now() + timedelta(days=2),
-            )
-        )
-        await self.uow.session.flush()
-        return token
 
     def announce(
         self, event: str, *, gate_id: str | None = None, yard_id: str | None = None

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
 from gate.domain.checkin import GraceWindow, no_show_deadline
 from gate.domain.events import SYSTEM, BookingLapsed
+from gate.domain.yards import OPEN
 from gate.gates.grace import grace_of
 from gate.gates.slots import release_place
-from gate.store.tables import Booking, Gate
+from gate.store.tables import Booking, Gate, YardVisit
 from gate.store.unit_of_work import UnitOfWork
 
 BATCH = 500
@@ -24,14 +25,23 @@ QUEUE_ENTRY_LIFETIME = timedelta(hours=24)
 
 async def sweep_no_shows(uow: UnitOfWork, now: datetime) -> int:
     """Mark booked vehicles past their no-show deadline as no-shows and release their places.
-    Safe to run in several processes at once: rows another sweeper holds are skipped."""
+    Safe to run in several processes at once: rows another sweeper holds are skipped.
+
+    A booking whose truck has an open visit in a waiting yard is present, not a no-show: the
+    platform holds it there until dispatch sends it on, and its lapse is dispatch's, at the
+    second missed order (gate/domain/checkin.py::judge_held_arrival, gate/domain/dispatch.py)."""
     # The earliest any gate's deadline can fall: grace windows are never negative.
     earliest = no_show_deadline(now, GraceWindow(late=now - now)) - now
+    in_yard = exists().where(
+        YardVisit.booking_id == Booking.id,
+        YardVisit.status.in_(sorted(status.value for status in OPEN)),
+    )
     candidates = await uow.session.scalars(
         select(Booking)
         .where(
             Booking.status == BookingStatus.BOOKED.value,
             Booking.slot_start < now - earliest,
+            ~in_yard,
         )
         .order_by(Booking.slot_start)
         .limit(BATCH)

@@ -29,8 +29,10 @@ from gate.checkins.verdicts import (
 from gate.domain import bookings as booking_rules
 from gate.domain.bookings import BookingStatus, normalise_code
 from gate.domain.checkin import (
+    ArrivalJudgement,
     RefusalReason,
     judge_arrival,
+    judge_held_arrival,
     no_show_deadline,
     walk_in_slot,
 )
@@ -114,8 +116,15 @@ def _booked(
         return Refused(RefusalReason.WRONG_DIRECTION, f"booked for {booking.direction}")
     status = _status(booking, so_far)
     if status is BookingStatus.BOOKED:
-        if event.observed_at < no_show_deadline(booking.slot_start, grace_of(gate)):
-            return _arrival(gate, event, booking, known)
+        grace = grace_of(gate)
+        if (entered := known.entered_yard(booking)) is not None:
+            # Held in a waiting yard by dispatch: judged by when it entered the yard, never
+            # too early nor too late (judge_held_arrival).
+            held = judge_held_arrival(entered, booking.slot_start, grace)
+            return _arrival(event, booking, known, held)
+        if event.observed_at < no_show_deadline(booking.slot_start, grace):
+            judgement = judge_arrival(event.observed_at, booking.slot_start, grace)
+            return _arrival(event, booking, known, judgement)
         # Too late for its booking: the place goes back, and it may come in as walk-in.
         if event.booking_code is not None:
             reason = "the booking is no longer active"
@@ -127,9 +136,11 @@ def _booked(
     return Refused(RefusalReason.BOOKING_NOT_ACTIVE, f"the booking is {status.value}")
 
 
-def _arrival(gate: Gate, event: DeviceEvent, booking: Booking, known: Known) -> Verdict:
-    """A booked truck in time for its booking (``judge_arrival``), or too early to admit."""
-    judgement = judge_arrival(event.observed_at, booking.slot_start, grace_of(gate))
+def _arrival(
+    event: DeviceEvent, booking: Booking, known: Known, judgement: ArrivalJudgement
+) -> Verdict:
+    """A booked truck in time for its booking (``judgement``: by ``judge_arrival``, or by
+    ``judge_held_arrival`` for one held in a waiting yard), or too early to admit."""
     if not judgement.admitted:
         return TooEarly(booking)  # judge_arrival refuses nothing else
     trailer = read_trailer(event)

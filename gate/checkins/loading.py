@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from gate.checkins.matching import Known, fuzzy_key
 from gate.checkins.reads import DeviceEvent, Reader, wanted_plates_and_codes
+from gate.dispatch.arrivals import open_visits
 from gate.domain.plate_reads import CONFUSABLE, fold
 from gate.store.tables import Booking, Enterprise, Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -18,7 +19,8 @@ async def load(uow: UnitOfWork, gate: Gate, reads: Sequence[tuple[Reader, Device
     """Every booking the events name by either plate or code, locked in id order: two
     devices reading one truck at once take turns (PostgreSQL; SQLite serialises writers
     anyway). Then, only for reads that named none, the gate's active bookings whose plates
-    fold to the same key (one more statement, and none on the hot path)."""
+    fold to the same key (one more statement, and none on the hot path). Last, the open yard
+    visits of every truck those can be (one statement)."""
     plates, codes = wanted_plates_and_codes([event for _, event in reads])
     found: list[Booking] = []
     if plates or codes:
@@ -76,7 +78,11 @@ async def load(uow: UnitOfWork, gate: Gate, reads: Sequence[tuple[Reader, Device
                 )
             )
         )
-    return Known({b.code: b for b in found}, by_plate, aeo, by_fold)
+    # The trucks held in a waiting yard are judged by when they entered it: their visits are
+    # looked up (and locked, after the bookings) here, once, and the arrival at the end of
+    # the batch acts on them (gate/dispatch/arrivals.py).
+    in_yards = await open_visits(uow, plates | {b.plate for b in [*found, *expected]})
+    return Known({b.code: b for b in found}, by_plate, aeo, by_fold, in_yards)
 
 
 def _folded(column: InstrumentedAttribute[str | None]) -> ColumnElement[str | None]:

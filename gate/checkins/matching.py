@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gate.dispatch.arrivals import OpenVisit
 from gate.domain.plate_reads import fold, readings
 from gate.domain.plates import MAX_PLATE_INPUT, mask_plate, normalise_plate, parse_plate
 from gate.store.tables import Booking
@@ -43,6 +45,16 @@ class Known:
     # Active bookings of this gate by the folded keys of their plates: only for the reads
     # that named no booking exactly.
     by_fold: Mapping[str, list[Booking]] = field(default_factory=dict)
+    # The open yard visits of the trucks the reads can name, by plate (locked with them).
+    in_yards: Mapping[str, OpenVisit] = field(default_factory=dict)
+
+    def entered_yard(self, booking: Booking) -> datetime | None:
+        """When the booking's truck entered the waiting yard it is held in, or None when it
+        is in no yard with this booking (gate/domain/checkin.py::judge_held_arrival)."""
+        visit = self.in_yards.get(booking.plate)
+        if visit is None or visit.booking_id != booking.id:
+            return None
+        return visit.entered_at
 
 
 @dataclass

@@ -165,7 +165,7 @@ async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[
     finals = settle(judged, walk_ins.finals)
     await _leave_for_officers(uow, gate, judged)
     _record(uow, moves, walk_ins.events)
-    await reached_gate(uow, gate, _arrivals(judged, finals), utc_now())
+    await reached_gate(uow, gate, _arrivals(judged, finals), known.in_yards, utc_now())
     places = await queue_places(uow, gate, finals)
     return [
         Decided(item, final, answer(item, final, place), booking_of(final))

@@ -2,18 +2,21 @@
 order, if it had one, is met. Called by the gate's check-in (the cameras' batches and the
 officers' check-in by hand) for the trucks a batch checked in.
 
-The check-in is the hot path: this costs one statement per batch when none of its trucks came
-from a yard (the usual case), two when some did, whatever the batch's size. Lock order as
-everywhere (docs/architecture.md): the batch holds its bookings already; visits, then orders.
+The check-in is the hot path: ``open_visits`` is one statement per batch, made while the batch
+loads its bookings (judging needs it: a truck held in a yard is judged by when it entered the
+yard, gate/domain/checkin.py::judge_held_arrival), and ``reached_gate`` acts on what it found:
+no statement when none of the batch's trucks came from a yard (the usual case), two when some
+did, whatever the batch's size. Lock order as everywhere (docs/architecture.md): the batch
+holds its bookings already; visits, then orders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from gate.domain.dispatch import OrderStatus
 from gate.domain.events import Actor, DispatchArrived
@@ -21,6 +24,33 @@ from gate.domain.yards import OPEN, VisitStatus
 from gate.store.tables import Booking, DispatchOrder, Gate, YardVisit
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class OpenVisit:
+    """A truck's open visit in a waiting yard (waiting, dispatched or en route), as the
+    gate's check-in needs it: which booking it came with (None for a yard walk-in) and when it
+    entered the yard."""
+
+    id: str
+    plate: str
+    booking_id: str | None
+    entered_at: datetime
+
+
+async def open_visits(uow: UnitOfWork, plates: Collection[str]) -> dict[str, OpenVisit]:
+    """The open yard visits of the trucks with these (normalised, tractor) plates, by plate,
+    locked (in id order) until the check-in's transaction ends: one statement, whatever the
+    number of plates. A truck has at most one open visit (``active_plate`` is unique)."""
+    if not plates:
+        return {}
+    rows = await uow.session.execute(
+        select(YardVisit.id, YardVisit.plate, YardVisit.booking_id, YardVisit.entered_at)
+        .where(YardVisit.active_plate.in_(sorted(plates)))
+        .order_by(YardVisit.id)
+        .with_for_update()
+    )
+    return {row.plate: OpenVisit(row.id, row.plate, row.booking_id, row.entered_at) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,20 +62,25 @@ class Arrival:
 
 
 async def reached_gate(
-    uow: UnitOfWork, gate: Gate, arrivals: Sequence[Arrival], now: datetime
+    uow: UnitOfWork,
+    gate: Gate,
+    arrivals: Sequence[Arrival],
+    in_yards: Mapping[str, OpenVisit],
+    now: datetime,
 ) -> int:
     """End the open yard visits of the trucks in ``arrivals`` (matched by plate: a walk-in
-    visit has no booking) and meet their open orders; an event per visit. How many visits
-    ended."""
-    if not arrivals:
+    visit has no booking) and meet their open orders; an event per visit. ``in_yards`` is what
+    ``open_visits`` found for the batch (its rows are locked); no statement when none of the
+    arrivals is among them. How many visits ended."""
+    by_plate = {a.booking.plate: a for a in arrivals if a.booking.plate in in_yards}
+    if not by_plate:
         return 0
-    by_plate = {a.booking.plate: a for a in arrivals}
     visits = table_of(YardVisit)
     ended = list(
         await uow.session.execute(
             update(visits)
             .where(
-                visits.c.active_plate.in_(sorted(by_plate)),
+                visits.c.id.in_(sorted(in_yards[plate].id for plate in by_plate)),
                 visits.c.status.in_(sorted(s.value for s in OPEN)),
             )
             .values(

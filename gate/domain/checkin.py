@@ -86,6 +86,27 @@ def judge_arrival(
     return ArrivalJudgement(CheckinOutcome.LATE)
 
 
+def judge_held_arrival(
+    entered_yard_at: datetime, slot_start: datetime, grace: GraceWindow
+) -> ArrivalJudgement:
+    """A booked truck that reaches the gate from a waiting yard, judged by when it entered
+    the yard: on time if that was before ``slot_start + grace.late``, late otherwise; never
+    refused as too early, and never lapsed as too late, whenever the gate's camera saw it.
+
+    The rule (issue 14): a booking whose truck has an open yard visit (waiting, dispatched
+    or en route; ``gate.domain.yards.OPEN``) is present. The platform holds it there until a
+    dispatch order sends it on (gate/domain/dispatch.py), so the time it reaches the gate is
+    the platform's doing, not the truck's: a truck sent well before its slot is not too
+    early, and one held past its slot's grace is not late. What the truck did is when it
+    came into the yard, judged against the same on-time window as at the gate (early counts
+    as on time: it waited where it was told to). The no-show sweep skips such a booking
+    (gate/bookings/sweeps.py); its lapse is dispatch's, at the second missed order
+    (``gate.domain.dispatch.MISSES_BEFORE_LAPSE``)."""
+    if entered_yard_at < slot_start + grace.late:
+        return ArrivalJudgement(CheckinOutcome.ON_TIME)
+    return ArrivalJudgement(CheckinOutcome.LATE)
+
+
 def walk_in_slot(observed_at: datetime) -> datetime:
     """A walk-in takes a place in the hour it arrived in."""
     return floor_to_slot(observed_at)

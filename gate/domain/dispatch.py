@@ -25,6 +25,11 @@ the no-show sweep would. An order an officer withdraws, or whose booking was can
 in at the gate ends its order (``arrived``) and its visit, whether it came under an order or
 not.
 
+While its visit is open, a booked truck is present: the platform holds it, so the no-show
+sweep passes its booking by (the second missed order above is its only lapse), and the gate
+judges it by when it entered the yard, never as too early or too late
+(``gate.domain.checkin.judge_held_arrival``).
+
 Dispatch is decided per gate and direction under a lock of its rule row, so two processes never
 dispatch one truck twice; an order's ``active_visit_id`` is unique as the last guard.
 """

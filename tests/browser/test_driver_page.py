@@ -1,5 +1,6 @@
 """The driver's page on a phone, in a real browser: opened from the link the enterprise made
-through the API, it shows the dispatch order the moment one is issued (no reload), shares the
+through the API for a truck the yard's entry camera checked in, it shows the dispatch order
+the moment the gate's operator issues one through the API (no reload), shares the
 truck's position when the driver asks, the enterprise then reads the arrival estimate, and a
 revoked link stops working on the open page."""
 
@@ -11,7 +12,8 @@ from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from tests.browser.conftest import screenshot_path
 from tests.driver_rows import LANG_SON_CITY, NEAR_YARD, TAN_THANH, Rows
-from tests.helpers import Api, this_hour
+from tests.helpers import Api, officer, this_hour
+from tests.yards import yard, yard_device, yard_enterprise, yard_read
 
 PHONE = {"width": 390, "height": 844}
 LIVE = 20_000  # ms: a few polls of the page (every 5 s)
@@ -28,8 +30,25 @@ async def test_a_driver_follows_the_dispatch_order_and_shares_the_position_from_
         assert booked.status_code == 201, booked.text
         booking = booked.json()
         await rows.place_gate("tan-thanh", TAN_THANH)
-        yard = await rows.yard("Bãi chờ Km3", "tan-thanh", NEAR_YARD)
-        visit = await rows.visit(booking["id"], yard)
+        # The yard and its entry camera, made by the administrator; the truck drives in.
+        owner = await yard_enterprise(api)
+        yard_code = await yard(
+            api, owner, name="Bãi chờ Km3", latitude=NEAR_YARD[0], longitude=NEAR_YARD[1]
+        )
+        entered = await api.client.post(
+            f"/api/v1/yards/{yard_code}/checkins",
+            json=yard_read(booking["plate"]),
+            headers=await yard_device(api, yard_code, "entry"),
+        )
+        assert entered.status_code == 200, entered.text
+        # The gate's operator pauses the automatic dispatch: the order comes by hand, below.
+        operator = await officer(api, "gate_operator")
+        paused = await api.client.put(
+            "/api/v1/gates/tan-thanh/dispatch/export",
+            json={"target": 5, "deadline_minutes": 60, "paused": True, "reason": "Chờ lệnh"},
+            headers=operator,
+        )
+        assert paused.status_code == 200, paused.text
         made = await api.client.post(
             f"/api/v1/bookings/{booking['id']}/driver-links", headers=enterprise.headers
         )
@@ -53,7 +72,13 @@ async def test_a_driver_follows_the_dispatch_order_and_shares_the_position_from_
         await expect(page.locator("#order")).to_be_hidden()
         await expect(page.locator("#updated")).to_contain_text("Cập nhật lúc", timeout=LIVE)
 
-        code, _ = await rows.order(visit)
+        dispatched = await api.client.post(
+            "/api/v1/gates/tan-thanh/dispatch-orders",
+            json={"visit_id": entered.json()["visit_id"]},
+            headers=operator,
+        )
+        assert dispatched.status_code == 201, dispatched.text
+        code = dispatched.json()["code"]
 
         await expect(page.locator("#order")).to_be_visible(timeout=LIVE)
         await expect(page.locator("#order-code")).to_have_text(code)

@@ -18,6 +18,7 @@ from gate.domain.time import utc_now
 from gate.store.tables import AuditLogEntry, DispatchOrder
 from gate.sweeps import run_sweeps_once
 from tests.helpers import Api, admin, device, officer, open_all_day, read, this_hour
+from tests.yards import enters_yard, yard, yard_device, yard_enterprise
 from tests.yards_rows import Rows, rows_of, truck_plate
 
 GATE = "/api/v1/gates/tan-thanh"
@@ -47,6 +48,15 @@ async def _orders(api: Api, headers: dict[str, str], status: str = "open") -> li
     )
     assert answer.status_code == 200, answer.text
     return list(answer.json())
+
+
+async def _in_a_yard(api: Api, *plates: str) -> list[str]:
+    """The trucks read by the entry camera of a new yard serving Tân Thanh (made by the
+    administrator through the API): each waits there, a booked one for its booking, a walk-in
+    behind; their visits' ids, in order."""
+    code = await yard(api, await yard_enterprise(api), capacity=50)
+    entry = await yard_device(api, code, "entry")
+    return [await enters_yard(api, code, plate, entry) for plate in plates]
 
 
 async def _audited(rows: Rows, event: str) -> list[dict[str, Any]]:
@@ -133,9 +143,7 @@ async def test_nothing_is_dispatched_while_paused_but_an_operator_dispatches_by_
     operator = await officer(api, "gate_operator")
     paused = await _rule(api, operator, target=5, paused=True, reason="Phía bạn tạm dừng")
     assert paused["paused"] and paused["reason"] == "Phía bạn tạm dừng"
-    yard = await rows.yard()
-    first = await rows.visit(yard, truck_plate(), slot_start=this_hour(), entered_at=utc_now())
-    second = await rows.visit(yard, truck_plate(), slot_start=this_hour(), entered_at=utc_now())
+    first, second = await _in_a_yard(api, truck_plate(), truck_plate())
     assert await dispatch_all(rows.new_uow, utc_now()) == 0
     assert await _orders(api, operator) == []
 
@@ -237,16 +245,10 @@ async def test_a_dispatched_truck_checking_in_at_the_gate_meets_its_order_by_cam
     await _rule(api, operator, target=5)
     enterprise = await api.enterprise()
     by_camera, by_hand = [(await enterprise.book(this_hour())).json() for _ in range(2)]
-    yard = await rows.yard()
-    visits = {
-        b["id"]: await rows.visit(
-            yard, b["plate"], slot_start=this_hour(), entered_at=utc_now(), booking_id=b["id"]
-        )
-        for b in (by_camera, by_hand)
-    }
-    never_dispatched = await rows.visit(
-        yard, truck_plate(), slot_start=this_hour(), entered_at=utc_now()
+    *booked, never_dispatched = await _in_a_yard(
+        api, by_camera["plate"], by_hand["plate"], truck_plate()
     )
+    visits = dict(zip((by_camera["id"], by_hand["id"]), booked, strict=True))
     assert await dispatch_all(rows.new_uow, utc_now()) == 3
 
     camera = await api.client.post(
@@ -274,8 +276,8 @@ async def test_a_withdrawn_order_puts_the_truck_back_without_a_miss(
 ):
     operator = await officer(api, "gate_operator")
     await _rule(api, operator, target=1, paused=True)
-    yard = await rows.yard()
-    visit_id = await rows.visit(yard, truck_plate(), slot_start=this_hour(), entered_at=utc_now())
+    booking = (await (await api.enterprise()).book(this_hour(1))).json()
+    (visit_id,) = await _in_a_yard(api, booking["plate"])
     order = (
         await api.client.post(
             f"{GATE}/dispatch-orders", json={"visit_id": visit_id}, headers=operator
@@ -300,14 +302,7 @@ async def test_an_order_whose_booking_is_cancelled_is_withdrawn_by_the_sweep(
     await _rule(api, operator, target=1)
     enterprise = await api.enterprise()
     booking = (await enterprise.book(this_hour(3))).json()
-    yard = await rows.yard()
-    visit_id = await rows.visit(
-        yard,
-        booking["plate"],
-        slot_start=this_hour(3),
-        entered_at=utc_now(),
-        booking_id=booking["id"],
-    )
+    (visit_id,) = await _in_a_yard(api, booking["plate"])
     assert await dispatch_all(rows.new_uow, utc_now()) == 1
     cancel = await api.client.post(
         f"/api/v1/bookings/{booking['id']}/cancel",

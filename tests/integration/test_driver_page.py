@@ -23,7 +23,18 @@ from gate.store.audit import history
 from gate.store.tables import DriverLink, Gate, TruckPosition
 from gate.store.unit_of_work import UnitOfWork
 from tests.driver_rows import FAR_YARD, LANG_SON_CITY, NEAR_YARD, TAN_THANH, Rows
-from tests.helpers import Api, Enterprise, browser, enterprise_user, open_all_day, this_hour
+from tests.helpers import (
+    Api,
+    Enterprise,
+    admin,
+    browser,
+    device,
+    enterprise_user,
+    open_all_day,
+    read,
+    this_hour,
+)
+from tests.yards import dispatched_by_hand, enters_yard, yard, yard_enterprise
 
 
 @pytest.fixture
@@ -47,6 +58,12 @@ async def _link(api: Api, enterprise: Enterprise, booking: dict[str, Any]) -> di
     )
     assert made.status_code == 201, made.text
     return dict(made.json())
+
+
+async def _yard(api: Api, name: str, at: tuple[float, float] | None) -> str:
+    """A waiting yard serving Tân Thanh, made by the administrator through the API; its code."""
+    where = {"latitude": at[0], "longitude": at[1]} if at else {"latitude": None, "longitude": None}
+    return await yard(api, await yard_enterprise(api), name=name, **where)
 
 
 def _path(link: dict[str, Any]) -> str:
@@ -141,11 +158,11 @@ async def test_an_expired_link_and_an_unknown_one_open_nothing(api: Api, rows: R
     assert (await api.client.get("/d/short/state")).status_code == 404
 
 
-async def test_the_state_answers_304_until_a_dispatch_order_changes_it(api: Api, rows: Rows):
+async def test_the_state_answers_304_until_a_dispatch_order_changes_it(api: Api):
     enterprise, booking = await _booked(api)
     link = await _link(api, enterprise, booking)
-    yard = await rows.yard("Bãi chờ Tân Thanh 1", "tan-thanh", NEAR_YARD)
-    visit = await rows.visit(booking["id"], yard)
+    yard_code = await _yard(api, "Bãi chờ Tân Thanh 1", NEAR_YARD)
+    visit = await enters_yard(api, yard_code, booking["plate"])
 
     first = await api.client.get(_path(link) + "/state")
     assert first.status_code == 200
@@ -155,7 +172,7 @@ async def test_the_state_answers_304_until_a_dispatch_order_changes_it(api: Api,
     same = await api.client.get(_path(link) + "/state", headers={"If-None-Match": etag})
     assert same.status_code == 304 and same.content == b""
 
-    code, _ = await rows.order(visit)
+    code = (await dispatched_by_hand(api, visit))["code"]
 
     changed = await api.client.get(_path(link) + "/state", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
@@ -209,10 +226,12 @@ async def test_a_shared_position_heads_for_the_nearest_open_yard_and_the_enterpr
     enterprise, booking = await _booked(api)
     link = await _link(api, enterprise, booking)
     await rows.place_gate("tan-thanh", TAN_THANH)
-    await rows.yard("Bãi xa", "tan-thanh", FAR_YARD)
-    near = await rows.yard("Bãi gần", "tan-thanh", NEAR_YARD)
-    await rows.yard("Bãi đóng cửa", "tan-thanh", LANG_SON_CITY, closed_at=utc_now())
-    await rows.yard("Bãi không có toạ độ", "tan-thanh", None)
+    await _yard(api, "Bãi xa", FAR_YARD)
+    near = await _yard(api, "Bãi gần", NEAR_YARD)
+    shut = await _yard(api, "Bãi đóng cửa", LANG_SON_CITY)
+    closed = await api.client.post(f"/api/v1/yards/{shut}/out-of-service", headers=admin())
+    assert closed.status_code == 200, closed.text
+    await _yard(api, "Bãi không có toạ độ", None)
     # A truck up at the border, past the far yard: the near one is nearer.
     body = {"latitude": 21.94, "longitude": 106.715, "accuracy_m": 30}
 
@@ -229,8 +248,7 @@ async def test_a_shared_position_heads_for_the_nearest_open_yard_and_the_enterpr
     assert listed.json()["items"][0]["road"]["arrival"] == arrival
 
     # Once the truck holds an open order it heads for the gate.
-    visit = await rows.visit(booking["id"], near)
-    await rows.order(visit)
+    await dispatched_by_hand(api, await enters_yard(api, near, booking["plate"]))
     await api.client.post(_path(link) + "/position", json=body)
     seen = await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=enterprise.headers)
     road = seen.json()["road"]
@@ -250,7 +268,10 @@ async def test_positions_are_swept_after_their_retention_and_once_the_truck_is_a
     async with rows.unit_of_work() as uow:
         assert await sweep_positions(uow, utc_now()) == 0
         await uow.commit()
-    await rows.set_booking_status(second["id"], "arrived")
+    at_gate = await api.client.post(
+        "/api/v1/gates/tan-thanh/checkins", json=read(second["plate"]), headers=await device(api)
+    )
+    assert at_gate.json()["outcome"] in ("early", "on_time"), at_gate.text
     async with rows.unit_of_work() as uow:
         assert await sweep_positions(uow, utc_now()) == 1
         await uow.commit()
@@ -262,18 +283,19 @@ async def test_positions_are_swept_after_their_retention_and_once_the_truck_is_a
 
 
 async def test_trucks_on_the_way_count_orders_and_fresh_positions_once_each(
-    api: Api, rows: Rows, uow: UnitOfWork
+    api: Api, uow: UnitOfWork
 ):
     enterprise, driving = await _booked(api)
     ordered = (await enterprise.book(this_hour(2))).json()
     waiting = (await enterprise.book(this_hour(2))).json()
-    yard = await rows.yard("Bãi chờ", "tan-thanh", NEAR_YARD)
+    yard_code = await _yard(api, "Bãi chờ", NEAR_YARD)
     body = {"latitude": LANG_SON_CITY[0], "longitude": LANG_SON_CITY[1]}
     for booking in (driving, ordered, waiting):
         link = await _link(api, enterprise, booking)
         assert (await api.client.post(_path(link) + "/position", json=body)).status_code == 200
-    await rows.visit(waiting["id"], yard)  # in a yard: not on the way
-    await rows.order(await rows.visit(ordered["id"], yard))  # counted once, by its order
+    await enters_yard(api, yard_code, waiting["plate"])  # in a yard: not on the way
+    # Counted once, by its order.
+    await dispatched_by_hand(api, await enters_yard(api, yard_code, ordered["plate"]))
 
     gate_id = await uow.session.scalar(select(Gate.id).where(Gate.code == "tan-thanh"))
     assert gate_id is not None
@@ -296,13 +318,12 @@ async def test_no_position_or_plate_reaches_the_public_board_or_the_front_page(a
             assert secret not in answer.text, (path, secret)
 
 
-async def test_the_portal_shows_a_new_link_and_its_qr_code_once_and_the_trucks_road(
-    api: Api, rows: Rows
-):
+async def test_the_portal_shows_a_new_link_and_its_qr_code_once_and_the_trucks_road(api: Api):
     enterprise, booking = await _booked(api)
     csrf = await browser(api, await enterprise_user(api, enterprise))
-    yard = await rows.yard("Bãi chờ Km5", "tan-thanh", NEAR_YARD)
-    code, _ = await rows.order(await rows.visit(booking["id"], yard))
+    yard_code = await _yard(api, "Bãi chờ Km5", NEAR_YARD)
+    order = await dispatched_by_hand(api, await enters_yard(api, yard_code, booking["plate"]))
+    code = order["code"]
 
     made = await api.client.post(
         f"/portal/bookings/{booking['id']}/driver-links", data={}, headers=csrf

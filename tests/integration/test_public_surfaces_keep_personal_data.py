@@ -16,7 +16,6 @@ import itertools
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,15 +23,16 @@ import pytest
 import websockets
 from litestar import Litestar
 from litestar.routes import HTTPRoute, WebSocketRoute
+from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from gate.domain.time import utc_now
-from gate.domain.yards import VisitStatus
+from gate.store.tables import Yard
 from services.app import create_app
 from tests.asgi import served
 from tests.helpers import Api, open_all_day, tomorrow_at
 from tests.live import Viewer, eventually
+from tests.yards import dispatched_by_hand, enters_yard, yard, yard_device, yard_enterprise
 from tests.yards_board_rows import yard_rows
 
 PLATE, PLATE_NORMAL = "12C-987.65", "12C98765"
@@ -131,23 +131,33 @@ async def test_no_public_page_route_or_message_carries_a_plate_a_name_a_phone_or
         assert booked.status_code == 201, booked.text
         bookings.append(booked.json())
     driving, waiting = bookings
-    async with yard_rows(settings, bus) as rows:
-        yard = await rows.yard("bai-bao-mat", ["tan-thanh"], capacity=30)
-        visit = await rows.visit(
-            yard, "tan-thanh", OTHER_NORMAL, VisitStatus.DISPATCHED, booking_id=waiting["id"]
+    # Through the API, as the product makes them: the yard, its camera's reads (the waiting
+    # truck and a walk-in), the operator's order, the driver links and the positions shared.
+    yard_code = await yard(api, await yard_enterprise(api), capacity=30, code="bai-bao-mat")
+    entry = await yard_device(api, yard_code, "entry")
+    visit_id = await enters_yard(api, yard_code, OTHER_PLATE, entry)
+    await enters_yard(api, yard_code, WALK_IN, entry)
+    order = await dispatched_by_hand(api, visit_id)
+    tokens = []
+    for booking, (latitude, longitude) in zip(bookings, (WHERE, OTHER_WHERE), strict=True):
+        link = await api.client.post(
+            f"/api/v1/bookings/{booking['id']}/driver-links", headers=enterprise.headers
         )
-        await rows.visit(yard, "tan-thanh", WALK_IN)
-        order = await rows.order(visit, utc_now() + timedelta(minutes=40))
-        await rows.position(driving["id"], "tan-thanh", *WHERE)
-        await rows.position(waiting["id"], "tan-thanh", *OTHER_WHERE)
-        tokens = [await rows.driver_link(b["id"]) for b in bookings]
-        rows.announce("dispatch.issued", yard_id=yard.id)
+        assert link.status_code == 201, link.text
+        tokens.append(link.json()["url"].rsplit("/d/", 1)[1])
+        shared = await api.client.post(
+            f"/d/{tokens[-1]}/position", json={"latitude": latitude, "longitude": longitude}
+        )
+        assert shared.status_code == 200, shared.text
+    async with yard_rows(settings, bus) as rows:  # read only: the yard's id, for the routes
+        yard_id = await rows.uow.session.scalar(select(Yard.id).where(Yard.code == yard_code))
+    assert yard_id is not None
     for viewer in viewers:
         await eventually(_counted(viewer), within=15)
 
     known = {
-        "codes": ["tan-thanh", yard.code, order.code, driving["code"]],
-        "ids": [driving["id"], waiting["id"], visit.id, order.id, yard.id, enterprise.id],
+        "codes": ["tan-thanh", yard_code, order["code"], driving["code"]],
+        "ids": [driving["id"], waiting["id"], visit_id, order["id"], yard_id, enterprise.id],
     }
     pages, frames = await _anonymous_answers(app, str(api.client.base_url), ws, known)
     frames[f"{boards} (first frame)"] = await _first_frame(f"{boards}/ws/v1/gates/tan-thanh/board")

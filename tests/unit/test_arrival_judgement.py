@@ -15,6 +15,7 @@ from gate.domain.checkin import (
     GraceWindow,
     RefusalReason,
     judge_arrival,
+    judge_held_arrival,
     no_show_deadline,
     walk_in_slot,
 )
@@ -245,3 +246,26 @@ def test_a_walk_in_slot_is_the_start_of_the_hour_holding_the_arrival(observed: d
     assert slot.minute == slot.second == slot.microsecond == 0
     assert slot <= observed < slot + SLOT_LENGTH
     assert slot.astimezone(UTC).minute == 0
+
+
+@given(
+    grace=graces,
+    entered=st.timedeltas(min_value=timedelta(days=-2), max_value=timedelta(days=2)),
+)
+def test_a_truck_held_in_a_yard_is_on_time_if_it_entered_before_the_late_edge_and_never_refused(
+    grace: GraceWindow, entered: timedelta
+) -> None:
+    held = judge_held_arrival(SLOT + entered, SLOT, grace)
+
+    assert held.admitted
+    assert held.outcome is (CheckinOutcome.ON_TIME if entered < grace.late else CheckinOutcome.LATE)
+
+
+def test_a_held_truck_is_judged_at_the_late_edge_by_its_entry_into_the_yard() -> None:
+    edge = SLOT + DEFAULT.late
+    assert judge_held_arrival(edge - TICK, SLOT, DEFAULT).outcome is CheckinOutcome.ON_TIME
+    assert judge_held_arrival(edge, SLOT, DEFAULT).outcome is CheckinOutcome.LATE
+    # Hours before its slot: where judge_arrival refuses a truck that came alone.
+    long_before = SLOT - DEFAULT.early - MAX_EARLY_ADMISSION - timedelta(hours=1)
+    assert judge_arrival(long_before, SLOT, DEFAULT).refusal is RefusalReason.TOO_EARLY
+    assert judge_held_arrival(long_before, SLOT, DEFAULT).outcome is CheckinOutcome.ON_TIME
