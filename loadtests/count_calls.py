@@ -143,7 +143,10 @@ def profile_tree(
         hold_projector(namespace)
     with platform(database, free_port(), namespace, checkout=tree, profile_to=out) as (base, pid):
         open_gate(base, gate="tan-thanh")
-        tokens = {"export": camera(base, direction="export"), "import": camera(base, direction="import")}
+        tokens = {
+            "export": camera(base, direction="export"),
+            "import": camera(base, direction="import"),
+        }
         asyncio.run(send(base, tokens, 900_000, warmup, clients))
         os.kill(pid, signal.SIGUSR1)
         time.sleep(0.5)
@@ -158,8 +161,11 @@ def profile_tree(
         else:
             raise RuntimeError(f"{tree}: no profile written")
         stopping = time.monotonic()
-    print(f"{tree} ({name}): answers {answers}, {checkins / seconds:.0f}/s under the profiler, "
-          f"stopped in {time.monotonic() - stopping:.1f} s", flush=True)
+    print(
+        f"{tree} ({name}): answers {answers}, {checkins / seconds:.0f}/s under the profiler, "
+        f"stopped in {time.monotonic() - stopping:.1f} s",
+        flush=True,
+    )
     if answers.get("admitted") != checkins:
         print(f"  warning: {checkins} sent, {answers.get('admitted', 0)} admitted", flush=True)
     out.with_suffix(".json").write_text(json.dumps({"checkins": checkins, "answers": answers}))
@@ -213,13 +219,20 @@ def main() -> int:
         parser.error("one tree, or two to compare")
     measured: list[tuple[str, Counts, int]] = []
     for tree in trees:
-        profile = tree if tree.is_file() else profile_tree(
-            tree.resolve(), args.checkins, args.warmup, args.concurrency, args.projector
+        profile = (
+            tree
+            if tree.is_file()
+            else profile_tree(
+                tree.resolve(), args.checkins, args.warmup, args.concurrency, args.projector
+            )
         )
         calls, checkins = counts_of(profile)
         measured.append((profile.stem.removeprefix("calls-"), calls, checkins))
-        print(f"{profile.stem}: {sum(calls.values()) / checkins:,.0f} calls per check-in "
-              f"({checkins} check-ins)", flush=True)
+        print(
+            f"{profile.stem}: {sum(calls.values()) / checkins:,.0f} calls per check-in "
+            f"({checkins} check-ins)",
+            flush=True,
+        )
     if len(measured) == 1:
         name, calls, checkins = measured[0]
         print(f"\nmost called per check-in ({name}):")
@@ -232,8 +245,10 @@ def main() -> int:
         for label in calls_a.keys() | calls_b.keys()
     }
     total_a, total_b = sum(calls_a.values()) / n_a, sum(calls_b.values()) / n_b
-    print(f"\ncalls per check-in: {a} {total_a:,.1f}, {b} {total_b:,.1f} "
-          f"({total_b - total_a:+,.1f}, {100 * (total_b - total_a) / total_a:+.1f}%)")
+    print(
+        f"\ncalls per check-in: {a} {total_a:,.1f}, {b} {total_b:,.1f} "
+        f"({total_b - total_a:+,.1f}, {100 * (total_b - total_a) / total_a:+.1f}%)"
+    )
     print(f"\nmost changed per check-in ({a} -> {b}):")
     if args.only:
         diff = {label: pair for label, pair in diff.items() if re.search(args.only, label)}

@@ -16,11 +16,11 @@ import sys
 # module that cProfile imports: out of the path before anything else is imported.
 sys.path.pop(0)
 
-import cProfile  # noqa: E402
-import os  # noqa: E402
-import runpy  # noqa: E402
-import signal  # noqa: E402
-from typing import Any  # noqa: E402
+import cProfile
+import os
+import runpy
+import signal
+from typing import Any
 
 PROFILE = cProfile.Profile()
 OUT = os.environ["COUNT_CALLS_PROFILE"]
