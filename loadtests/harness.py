@@ -22,11 +22,18 @@ ADMIN = "bench-admin-token"
 
 @contextmanager
 def platform(
-    database_url: str, port: int, namespace: str, workers: int = 1, checkout: Path = ROOT
+    database_url: str,
+    port: int,
+    namespace: str,
+    workers: int = 1,
+    checkout: Path = ROOT,
+    profile_to: Path | None = None,
 ) -> Any:
     """``gate serve`` on ``database_url`` until the block ends: the base URL and its pid.
     ``checkout`` runs another working tree of the project (an older commit, to compare) with
-    this one's virtual environment: its folder comes first on PYTHONPATH."""
+    this one's virtual environment: its folder comes first on PYTHONPATH. ``profile_to``
+    serves it through ``loadtests/profiled_serve.py`` (one worker only): cProfile, started
+    and written to that file on signals (see there)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATABASE_URL=database_url,
@@ -49,8 +56,14 @@ def platform(
     log = open(kept, "wb") if kept else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     if checkout != ROOT:
         env["PYTHONPATH"] = str(checkout)
+    command = [str(BIN / "python"), "-m", "gate.cli"]
+    if profile_to is not None:
+        if workers != 1:
+            raise ValueError("a profile is of one process: workers=1")
+        env["COUNT_CALLS_PROFILE"] = str(profile_to)
+        command = [str(BIN / "python"), str(ROOT / "loadtests" / "profiled_serve.py")]
     process = subprocess.Popen(
-        [str(BIN / "python"), "-m", "gate.cli", "serve", "--workers", str(workers)],
+        [*command, "serve", "--workers", str(workers)],
         env=env,
         cwd=checkout,
         stdout=log,

@@ -96,6 +96,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._expect_head = True
         self._head_bytes = 0
         self._head_tail = b""
+        # A request completed within the read being parsed: the next one starts mid-read,
+        # where the count before parsing could not tell its head from the request before.
+        self._completed_in_read = False
+        self._head_counted = True  # this request's head was counted from its first byte
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -116,12 +120,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 return
             self._head_bytes += len(data)
             self._head_tail = (self._head_tail + data)[-3:]
+        self._completed_in_read = False
         super().data_received(data)
         if self._reading_head and self._head_bytes > MAX_HEAD_BYTES:
             self._refuse("request-header-fields-too-large", "the request's headers are too large")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._head_counted = not self._completed_in_read
         if not self._reading_head:
             self._start_head()
 
@@ -130,9 +136,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._disarm()
         # A request pipelined behind another in one read started mid-read, where the count
         # before parsing could not tell its head from the request before: measured here from
-        # what uvicorn gathered (request target and headers, each with its separators).
-        head = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if head > MAX_HEAD_BYTES:
+        # what uvicorn gathered (request target and headers, each with its separators). Any
+        # other request's head was counted before it was parsed: not again (every request
+        # paid for this sum, issue 12's check-in benchmark).
+        if not self._head_counted and self._pipelined_head() > MAX_HEAD_BYTES:
             self._refuse("request-header-fields-too-large", "the request's headers are too large")
             return
         upgrade = self.parser.should_upgrade() and self._should_upgrade()
@@ -146,9 +153,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm()
         super().on_message_complete()
+        self._completed_in_read = True
         self._expect_head = True
         self._head_bytes = 0
         self._head_tail = b""
+
+    def _pipelined_head(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def _head_part(self, data: bytes) -> int:
         """How many bytes of ``data`` belong to the request head: up to its blank line when

@@ -31,12 +31,13 @@ class KeyMemory(Generic[T]):
         self._known: dict[bytes, tuple[str, T, float]] = {}
 
     @staticmethod
-    def _key(token: str) -> bytes:
+    def digest(token: str) -> bytes:
+        """What the memory holds of ``token``: its SHA-256."""
         return hashlib.sha256(token.encode()).digest()
 
     def recall(self, token: str) -> T | None:
         """What ``token`` was recognised as, while that is recent enough to trust."""
-        remembered = self._known.get(self._key(token))
+        remembered = self._known.get(self.digest(token))
         if remembered is None or remembered[2] <= self._clock():
             return None
         return remembered[1]
@@ -45,10 +46,10 @@ class KeyMemory(Generic[T]):
         """``token`` (of key or device ``subject``) was just recognised as ``value``."""
         if len(self._known) >= MAX_KEYS:
             self._known.clear()
-        self._known[self._key(token)] = (subject, value, self._clock() + self.ttl)
+        self._known[self.digest(token)] = (subject, value, self._clock() + self.ttl)
 
     def drop(self, token: str) -> None:
-        self._known.pop(self._key(token), None)
+        self._known.pop(self.digest(token), None)
 
     def forget(self, subject: str) -> None:
         """``subject`` was revoked: none of its keys is recognised from memory any more."""

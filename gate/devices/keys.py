@@ -2,10 +2,16 @@
 
 A busy gate's cameras send hundreds of check-ins a minute with the same few keys: a check-in
 request recognises its device from memory (gate/accounts/memory.py) and needs no connection.
+
+When a key's memory runs out (every few seconds), the camera's requests in flight all miss at
+once; one of them looks the key up and the others wait for its answer. Each asked on its own:
+a connection and a query apiece, past the pool's size at a busy gate (a connection opened for
+the burst and closed after it, its prepared statements with it), every few seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,15 +36,37 @@ class KnownDevice:
 class DeviceKeys:
     def __init__(self, memory: KeyMemory[KnownDevice] | None = None) -> None:
         self.memory = memory or KeyMemory()
+        # Lookups under way, by the key's digest (as the memory holds it): the lock and how
+        # many requests hold or wait for it.
+        self._lookups: dict[bytes, tuple[asyncio.Lock, int]] = {}
 
     async def recognise(self, token: str, reading: Callable[[], UnitOfWork]) -> KnownDevice | None:
         """The live device ``token`` belongs to, or None; ``reading`` opens a read-only unit
-        of work for when the key is not remembered."""
+        of work for when the key is not remembered (one lookup per key at a time)."""
         if credentials.split_token(token, DEVICE_KEY_PREFIX) is None:
             return None
         remembered = self.memory.recall(token)
         if remembered is not None:
             return remembered
+        digest = KeyMemory.digest(token)
+        lock, holders = self._lookups.get(digest) or (asyncio.Lock(), 0)
+        self._lookups[digest] = (lock, holders + 1)
+        try:
+            async with lock:
+                # Looked up by the request this one waited for (unless it found no device,
+                # or failed: then this one asks again).
+                remembered = self.memory.recall(token)
+                if remembered is not None:
+                    return remembered
+                return await self._look_up(token, reading)
+        finally:
+            lock, holders = self._lookups[digest]
+            if holders == 1:
+                del self._lookups[digest]
+            else:
+                self._lookups[digest] = (lock, holders - 1)
+
+    async def _look_up(self, token: str, reading: Callable[[], UnitOfWork]) -> KnownDevice | None:
         async with reading() as uow:
             device = await device_for_token(uow, token)
             if device is None:

@@ -20,6 +20,7 @@ truck's answer:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -30,13 +31,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from gate.accounts import principal as who
-from gate.accounts.permissions import Action, at_gate, require
+from gate.accounts.permissions import Action, at_gate, refusal, require
 from gate.authentication.service import authenticate
 from gate.checkins.answers import CheckinAnswer
 from gate.checkins.service import DeviceEvent, check_in, check_in_many
 from gate.devices.keys import KnownDevice
 from gate.domain.checkin import check_observed_at
-from gate.domain.errors import EventIdReused, Unauthorised, ValidationFailed
+from gate.domain.errors import EventIdReused, Forbidden, Unauthorised, ValidationFailed
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import Device, Gate
@@ -91,6 +92,14 @@ def _device_event(data: CheckinEvent, now: datetime) -> DeviceEvent:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _check_in_refusal(device_id: str, device_gate_id: str, gate_id: str) -> str | None:
+    """The rule book's answer to a device checking in at a gate (None: allowed). It depends
+    on these ids only (a revoked key is not recognised in the first place), so a process
+    asks it once per camera and gate, not on every read."""
+    return refusal(who.Device(device_id, device_gate_id), Action.CHECK_IN, at_gate(gate_id))
+
+
 async def device_at_gate(
     request: Request[Any, Any, Any], platform: Platform, code: str
 ) -> KnownDevice:
@@ -104,8 +113,9 @@ async def device_at_gate(
     )
     # The rule book decides in both paths; a remembered key and gate cost no query.
     if known is not None and (gate_id := await platform.gate_id(code)) is not None:
-        device = who.Device(known.device_id, known.gate_id)
-        require(device, Action.CHECK_IN, at_gate(gate_id))  # another gate's device: 403
+        reason = _check_in_refusal(known.device_id, known.gate_id, gate_id)
+        if reason is not None:
+            raise Forbidden(reason)  # another gate's device: 403
         return known
     async with platform.unit_of_work(read_only=True) as uow:
         here = at_gate((await gate_by_code(uow, code)).id)  # an unknown gate: 404, for anyone

@@ -18,6 +18,11 @@ check-in, pages), so a route added later is covered without a line of its own.
   are checked field by field as they are decoded (``services.common.schemas.Input``). Bearer
   tokens are checked by their own grammar (``gate.accounts.credentials.split_token``).
 * **Times** in query parameters and headers: ``services.common.instants``.
+* **JSON types as declared** (422 ``validation`` naming the field): a JSON body is decoded
+  strictly into the route's type first, so a value of another JSON type than the schema's is
+  refused. Litestar converts bodies leniently (msgspec ``strict=False``, which query strings
+  need): it took ``0`` for a time (the Unix epoch), ``"5"`` for a number and ``"true"`` for a
+  boolean, none of which the API documents.
 * **A missing JSON body** (422 ``validation``): a route that needs one and got none says so,
   naming the fields it reads, before Litestar's decoder answers ``'data'`` (the name of the
   handler's argument, which means nothing to a client).
@@ -33,7 +38,7 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.enums import ParamType, RequestEncodingType
-from litestar.exceptions import ClientException, HTTPException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.types import RouteHandlerType
 
@@ -77,6 +82,7 @@ class _Plan:
     body: str | None
     headers: tuple[str, ...]
     body_needed: str | None = None
+    strict: msgspec.json.Decoder[Any] | None = None
 
 
 _plans: dict[Any, _Plan] = {}
@@ -86,18 +92,29 @@ def _plan(handler: RouteHandlerType) -> _Plan:
     # Keyed by the handler's function: one signature, whichever app mounts it.
     found = _plans.get(handler.fn)
     if found is None:
-        body, headers, needed = None, [], None
+        body, headers, needed, strict = None, [], None, None
         for name, field in handler.parsed_fn_signature.parameters.items():
             kwarg = field.kwarg_definition
             if name == "data":
                 media = kwarg.media_type if isinstance(kwarg, BodyKwarg) else None
                 body = RequestEncodingType(media or RequestEncodingType.JSON).value
-                if body == RequestEncodingType.JSON and field.is_required:
-                    needed = _json_body_needed(field.annotation)
+                if body == RequestEncodingType.JSON:
+                    strict = _strict_decoder(field.annotation)
+                    if field.is_required:
+                        needed = _json_body_needed(field.annotation)
             elif isinstance(kwarg, ParameterKwarg) and kwarg.param_type is ParamType.HEADER:
                 headers.append(kwarg.name or kwarg.header or name)
-        found = _plans[handler.fn] = _Plan(body, tuple(headers), needed)
+        found = _plans[handler.fn] = _Plan(body, tuple(headers), needed, strict)
     return found
+
+
+def _strict_decoder(body_type: Any) -> msgspec.json.Decoder[Any] | None:
+    """A strict decoder of ``body_type``; None for a type msgspec cannot decode (Litestar's
+    own conversion then stands alone)."""
+    try:
+        return msgspec.json.Decoder(body_type, strict=True)
+    except TypeError:
+        return None
 
 
 def _json_body_needed(body_type: Any) -> str:
@@ -142,6 +159,29 @@ def _check_media_type(request: Request[Any, Any, Any], body: str) -> None:
     )
 
 
+# msgspec's message: "Expected `str`, got `int` - at `$.starts_at`" (the path as sent).
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<key>[^`]*)`)?$", re.DOTALL)
+
+
+def _decode_strictly(decoder: msgspec.json.Decoder[Any], body: bytes) -> None:
+    """Refuse a JSON body whose values are not of the types its schema declares, as Litestar
+    refuses one that does not match at all (ValidationException: 422 ``validation``, the
+    field named as sent). Text that is not JSON is left to Litestar's own decoder (400)."""
+    try:
+        decoder.decode(body)
+    except msgspec.ValidationError as error:
+        found = _AT.match(str(error))
+        assert found is not None  # the pattern matches any text
+        detail = {"message": found["message"], "source": "body"}
+        if found["key"]:
+            detail["key"] = found["key"]
+        raise ValidationException(
+            detail="the request does not match the schema", extra=[detail]
+        ) from None
+    except msgspec.DecodeError:
+        return
+
+
 async def check_request(request: Request[Any, Any, Any]) -> None:
     """Before-request hook: refuse what the module's docstring lists, with a 4xx problem."""
     plan = _plan(request.route_handler)
@@ -164,6 +204,8 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
                 raise ClientException(
                     f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
                 )
+            if plan.strict is not None:
+                _decode_strictly(plan.strict, await request.body())
         else:
             for name, value in (await request.form()).multi_items():
                 if isinstance(value, str):

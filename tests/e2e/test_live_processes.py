@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -250,18 +251,44 @@ def test_gate_watch_says_it_is_reconnecting_while_the_platform_is_away(tmp_path:
     listener = listening()
     port = port_of(listener)
     env = _env(GATE_DATA_DIR=str(tmp_path / "data"))
+    # Unbuffered, so that each board the watcher draws reaches the pipe as it is drawn.
+    watcher_env = {**env, "PYTHONUNBUFFERED": "1"}
     with running_platform([GATE_BIN, "serve"], env, listener):
         watcher = subprocess.Popen(
             [GATE_BIN, "watch", "tan-thanh", "--url", f"http://127.0.0.1:{port}"],
-            env=env,
+            env=watcher_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        time.sleep(3)
+        output = _Output(watcher)
+        # Waited for, not slept on: on a busy machine the watcher takes seconds to start.
+        output.wait_for("trực tuyến / live")
     # The platform stopped; the watcher stays and shows that it is reconnecting.
-    time.sleep(2)
+    output.wait_for("đang kết nối lại / reconnecting")
     watcher.send_signal(signal.SIGINT)
-    output, _ = watcher.communicate(timeout=20)
-    assert "trực tuyến / live" in output
-    assert "đang kết nối lại / reconnecting" in output
+    watcher.wait(timeout=20)
+
+
+class _Output:
+    """What a child process writes, read by a thread as it comes, to wait on a line."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.text = ""
+        self._changed = threading.Condition()
+        self._process = process
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            with self._changed:
+                self.text += line
+                self._changed.notify_all()
+
+    def wait_for(self, wanted: str, timeout: float = 60) -> None:
+        with self._changed:
+            found = self._changed.wait_for(lambda: wanted in self.text, timeout=timeout)
+        if not found:
+            self._process.kill()
+            raise AssertionError(f"{wanted!r} never came; the process wrote:\n{self.text}")

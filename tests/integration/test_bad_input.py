@@ -112,6 +112,37 @@ async def test_a_spoiled_booking_gets_4xx_problem_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        # Each is what Litestar's lenient conversion took: the Unix time of the very hour
+        # booked (so nothing else about it is wrong), a number and a boolean in strings.
+        (("slot_start",), "epoch"),
+        (("cargo", "weight_kg"), "20000"),
+        (("cargo", "perishable"), "true"),
+    ],
+)
+async def test_a_value_of_another_json_type_than_declared_is_a_422_naming_the_field(
+    api: Api, uow: UnitOfWork, enterprise: Enterprise, pointer: tuple[str, ...], value: str
+):
+    slot = tomorrow_at(9)
+    body = enterprise.booking_body(await enterprise.vehicle(), await enterprise.driver(), slot)
+    spoiled: Any = int(slot.timestamp()) if value == "epoch" else value
+    inner = body
+    for name in pointer[:-1]:
+        inner = inner[name]
+    inner[pointer[-1]] = spoiled
+    before = await _snapshot(uow)
+
+    answer = await api.client.post("/api/v1/bookings", json=body, headers=enterprise.headers)
+
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["type"] == "/problems/validation"
+    assert [e.get("key") for e in problem["errors"]] == [".".join(pointer)], problem
+    assert await _snapshot(uow) == before
+
+
+@pytest.mark.parametrize(
     "plate", ["ABC", "12C-ABC.DE", "1C-123.45", "12C-1234567", "美F12345", "12R-012.34", "x" * 300]
 )
 async def test_a_wrong_plate_is_refused_with_422(

@@ -3,6 +3,8 @@ key lookup; a key revoked by another process stops working when that memory runs
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import update
 
 from gate.accounts.memory import KeyMemory
@@ -40,5 +42,31 @@ async def test_a_key_revoked_elsewhere_is_refused_once_the_memory_of_it_runs_out
         assert await keys.recognise(token, reading) is None
         assert await keys.recognise(token.replace("gd_", "gk_"), reading) is None
         assert await keys.recognise(token[:-3] + "xyz", reading) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_requests_in_flight_when_the_memory_runs_out_share_one_lookup(
+    api: Api, settings: Settings
+):
+    token = (await device(api))["Authorization"].removeprefix("Bearer ")
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+    keys = DeviceKeys(KeyMemory(ttl=5))
+    opened = 0
+    try:
+
+        def reading() -> UnitOfWork:
+            nonlocal opened
+            opened += 1
+            return UnitOfWork(factory, InMemoryEventBus())
+
+        found = await asyncio.gather(*(keys.recognise(token, reading) for _ in range(16)))
+        assert opened == 1  # a camera's burst: one connection, one query, not sixteen
+        assert len(set(found)) == 1 and found[0] is not None
+        assert keys._lookups == {}  # nothing held once they are answered
+        bad = token[:-3] + "xyz"
+        assert await asyncio.gather(*(keys.recognise(bad, reading) for _ in range(3))) == [None] * 3
+        assert opened == 4  # a key found to be no device's is asked again by each request
     finally:
         await engine.dispose()
