@@ -12,6 +12,7 @@ from litestar.template import TemplateConfig
 
 from gate.domain.errors import Forbidden
 from services.web.console import ConsoleController
+from services.web.console_dispatch import ConsoleDispatchController
 from services.web.csrf import check_csrf
 from services.web.driver import driver_router
 from services.web.driver_links import DriverLinkPages
@@ -47,6 +48,7 @@ _pages = Router(
         KeysController,
         DriverLinkPages,
         ConsoleController,
+        ConsoleDispatchController,
         YardConsoleController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
