@@ -20,7 +20,11 @@ from gate.domain.errors import DomainError, NotFound
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code, parse_direction
 from gate.store.unit_of_work import UnitOfWork
-from services.api.dispatch.schemas import DispatchOrderCancel, DispatchRuleUpdate
+from services.api.dispatch.schemas import (
+    DispatchOrderCancel,
+    DispatchOrderCreate,
+    DispatchRuleUpdate,
+)
 from services.platform import Platform
 from services.web.console import console_officer, here_of
 from services.web.forms import decode_form
@@ -47,9 +51,10 @@ class ConsoleDispatchController(Controller):
         officer = acting_officer(who, Action.DISPATCH_BY_HAND, gate.id)
         here = here_of(code, data)
         try:
+            form = decode_form(data, DispatchOrderCreate)
             async with uow.savepoint():
                 order = await orders.dispatch_by_hand(
-                    uow, gate, data.get("visit_id", ""), officer.actor, utc_now()
+                    uow, gate, form.visit_id, officer.actor, utc_now()
                 )
         except DomainError as error:
             return back_to(here, error=error.detail)
