@@ -8,7 +8,11 @@ let pending = null;
 
 async function refresh() {
   if (document.activeElement && yard.contains(document.activeElement) &&
-      ["INPUT", "SELECT"].includes(document.activeElement.tagName)) return; // don't eat typing
+      ["INPUT", "SELECT", "BUTTON", "TEXTAREA"].includes(document.activeElement.tagName)) {
+    // Someone is typing or about to press a button in the part (dispatch, withdraw): keep
+    // it as it is and try again shortly, so no keystroke or focus is lost to a redraw.
+    clearTimeout(pending); pending = setTimeout(refresh, 2000); return;
+  }
   const response = await fetch(`/console/${gate}?direction=${direction}&partial=yard`, { credentials: "same-origin" });
   if (response.ok) yard.innerHTML = await response.text();
 }

@@ -17,31 +17,20 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from gate.bookings.transitions import move
-from gate.dispatch.orders import enterprise_of, issue, order_event, to_be_used, withdraw
+from gate.dispatch.orders import enterprise_of, issue, order_event, withdraw
 from gate.dispatch.rules import lock_rule
+from gate.dispatch.waiting import waiting_in_service_order
 from gate.domain.bookings import BookingStatus
 from gate.domain.dispatch import OrderStatus, after_miss, shortfall
 from gate.domain.events import SYSTEM, BookingLapsed, DispatchMissed
-from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, service_order
+from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
 from gate.domain.yards import VisitStatus, check_visit_move
 from gate.gates.slots import release_place
-from gate.store.tables import Booking, DispatchOrder, Gate, YardGate, YardVisit
+from gate.store.tables import Booking, DispatchOrder, Gate, YardVisit
 from gate.store.unit_of_work import UnitOfWork
-from gate.yard.service import cursor_position
 
 BATCH = 500
-
-
-def entry_of(visit: YardVisit) -> QueueEntry:
-    """A waiting truck as the gate's service order sees it."""
-    return QueueEntry(
-        id=visit.id,
-        queue_class=QueueClass(visit.queue_class),
-        behind=visit.behind,
-        slot_start=visit.slot_start,
-        arrived_at=visit.entered_at,
-    )
 
 
 async def dispatch_all(new_uow: Callable[[], UnitOfWork], now: datetime) -> int:
@@ -103,27 +92,12 @@ async def dispatch_gate(uow: UnitOfWork, gate_id: str, direction: str, now: date
     wanted = shortfall(rule.target, in_control_yard, on_the_way)
     if not any(wanted.values()):
         return 0
-    serving = select(YardGate.yard_id).where(YardGate.gate_id == gate_id)
-    visits = {
-        v.id: v
-        for v in await uow.session.scalars(
-            select(YardVisit).where(
-                YardVisit.gate_id == gate_id,
-                YardVisit.direction == direction,
-                YardVisit.status == VisitStatus.WAITING.value,
-                YardVisit.yard_id.in_(serving),
-                to_be_used(),
-            )
-        )
-    }
-    position = await cursor_position(uow, gate, Direction(direction), lock=False)
-    cycle = ServiceCycle.parse(gate.service_cycle)
     issued = 0
-    for entry in service_order([entry_of(v) for v in visits.values()], cycle, position):
-        if wanted[entry.queue_class] <= 0:
+    for visit in await waiting_in_service_order(uow, gate, Direction(direction)):
+        if wanted[QueueClass(visit.queue_class)] <= 0:
             continue
-        if await issue(uow, gate, rule, visits[entry.id], SYSTEM, now) is not None:
-            wanted[entry.queue_class] -= 1
+        if await issue(uow, gate, rule, visit, SYSTEM, now) is not None:
+            wanted[QueueClass(visit.queue_class)] -= 1
             issued += 1
         if not any(wanted.values()):
             break

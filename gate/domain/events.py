@@ -253,7 +253,9 @@ class YardVisitEvent(DomainEvent):
     """A truck's visit to a waiting yard changed (gate/domain/yards.py, VisitStatus). Audited
     in the yard's own hash chain (its id is the chain key); published after commit, so the
     boards can count a yard's trucks. No plate: ``visit_id`` and ``booking_id`` name the
-    truck to those allowed to look it up. ``queue_class`` and ``gate`` are where it goes."""
+    truck to those allowed to look it up. ``queue_class`` and ``gate`` are where it goes.
+    ``enterprise_id`` is the booking's enterprise (None for a walk-in): published only, to
+    wake that enterprise's live stream; the chain does not record it (the booking does)."""
 
     name: ClassVar[str] = "yard.visit_changed"
     visit_id: str
@@ -262,6 +264,7 @@ class YardVisitEvent(DomainEvent):
     gate: str
     direction: str
     booking_id: str | None
+    enterprise_id: str | None = None
     queue_class: str
     from_status: str | None = None
     to_status: str | None = None
@@ -283,6 +286,17 @@ class TruckLeftYard(YardVisitEvent):
     its way to the gate under one (``en_route``)."""
 
     name: ClassVar[str] = "yard.truck_left"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PositionShared(DomainEvent):
+    """A driver shared the truck's position (published, not chained: a position is personal
+    data and kept hours, not years). Carries no position: only whose stream shows the new
+    arrival estimate (``enterprise_id``) and the booking it is about."""
+
+    name: ClassVar[str] = "driver.position_shared"
+    enterprise_id: str | None
+    booking_id: str
 
 
 @dataclass(frozen=True, kw_only=True)

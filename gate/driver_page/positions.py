@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, or_, select
 
 from gate.domain.bookings import BookingStatus
 from gate.domain.dispatch import OrderStatus
+from gate.domain.events import PositionShared
 from gate.domain.geo import (
     POSITION_FRESH,
     POSITION_RETENTION,
@@ -148,6 +149,9 @@ async def share_position(
             set_={k: statement.excluded[k] for k in values if k != "booking_id"},
         )
     )
+    # Its enterprise's live stream shows the new estimate (the boards' count of trucks on
+    # the way follows on their own refresh).
+    uow.record(PositionShared(enterprise_id=booking.enterprise_id, booking_id=booking.id))
     return Shared(True, destination, estimate)
 
 

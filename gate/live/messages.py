@@ -181,11 +181,58 @@ class OfficerBoard(msgspec.Struct):
     dispatch: list[DispatchState] = []  # per direction
 
 
+class RoadYard(msgspec.Struct):
+    """The waiting yard a truck is in (or has left under an order): its code and name, the
+    visit's status (waiting, dispatched, en_route) and when it entered."""
+
+    code: str
+    name: str
+    status: str
+    entered_at: datetime
+
+
+class RoadOrder(msgspec.Struct):
+    """A truck's latest dispatch order: status (open, arrived, missed, cancelled), the gate
+    it goes to and the deadline to reach it."""
+
+    code: str
+    status: str
+    gate: str
+    gate_name: str
+    issued_at: datetime
+    deadline_at: datetime
+
+
+class RoadArrival(msgspec.Struct):
+    """The estimate from the truck's last fresh position: where it is heading ("yard" or
+    "gate") and when it should be there (None: the place is not on the map)."""
+
+    destination: str
+    destination_name: str
+    estimated_at: datetime | None
+    recorded_at: datetime
+
+
+class Road(msgspec.Struct):
+    """The road to the gate, as the booking API's ``road`` shows it; each part None when
+    the truck has none."""
+
+    yard: RoadYard | None
+    dispatch_order: RoadOrder | None
+    arrival: RoadArrival | None
+
+
+class EnterpriseVehicle(YardEntry):
+    """A vehicle of the enterprise's own, with its road to the gate (None: nothing on it)."""
+
+    road: Road | None = None
+
+
 class EnterpriseVehicles(msgspec.Struct):
     """An enterprise's own vehicles that are booked or in a yard today."""
 
     enterprise_id: str
-    vehicles: list[YardEntry]
+    vehicles: list[EnterpriseVehicle]
 
 
 class ChannelMessage(msgspec.Struct, omit_defaults=True):

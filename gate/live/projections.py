@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from msgspec import structs
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,12 +26,14 @@ from gate.domain.plates import format_plate, mask_plate
 from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts, service_order
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH, as_local, floor_to_slot
+from gate.driver_page.road import roads
 from gate.gates.service import judged_hours
 from gate.live.messages import (
     Accuracy,
     CalledVehicle,
     Candidate,
     DirectionBoard,
+    EnterpriseVehicle,
     EnterpriseVehicles,
     FreePlaces,
     LaneState,
@@ -40,6 +43,7 @@ from gate.live.messages import (
     PublicBoard,
     YardEntry,
 )
+from gate.live.roads import road_of
 from gate.live.waiting_yards import dispatch_states, dispatched_trucks, on_the_way, yards_of_gate
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane
 from gate.store.tables import Notice as NoticeRow
@@ -402,6 +406,7 @@ async def enterprise_vehicles(
     )
     bookings = list(rows)
     beyond_head = await _places_beyond_head(uow, bookings, states)
+    on_road = await roads(uow, [b.id for b in bookings], now)
     vehicles = []
     for booking in bookings:
         state = states.get(booking.gate_id)
@@ -412,7 +417,10 @@ async def enterprise_vehicles(
             position = direction.places.get(booking.id) or beyond_head.get(booking.id)
         lane_codes = state.lane_codes if state else {}
         minutes = state.agency_minutes if state else None
-        vehicles.append(yard_entry(booking, direction, lane_codes, now, position, minutes))
+        entry = yard_entry(booking, direction, lane_codes, now, position, minutes)
+        vehicles.append(
+            EnterpriseVehicle(**structs.asdict(entry), road=road_of(on_road[booking.id]))
+        )
     return EnterpriseVehicles(enterprise_id, vehicles)
 
 

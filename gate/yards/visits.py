@@ -253,9 +253,15 @@ async def _record(
 ) -> None:
     gate_code = await uow.session.scalar(select(Gate.code).where(Gate.id == visit.gate_id))
     assert gate_code is not None
+    enterprise_id = None
+    if visit.booking_id is not None:
+        enterprise_id = await uow.session.scalar(
+            select(Booking.enterprise_id).where(Booking.id == visit.booking_id)
+        )
     uow.record(
         kind(
             visit_id=visit.id,
+            enterprise_id=enterprise_id,
             yard=yard.code,
             yard_id=yard.id,
             gate=gate_code,

@@ -10,7 +10,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from gate.domain.errors import Forbidden
 from services.web.console import ConsoleController
+from services.web.console_dispatch import ConsoleDispatchController
 from services.web.csrf import check_csrf
 from services.web.driver import driver_router
 from services.web.driver_links import DriverLinkPages
@@ -21,11 +23,14 @@ from services.web.public import (
     board_page,
     choose_language,
     gates_page,
+    home,
+    refused_page,
     sign_in,
     sign_in_page,
     sign_out,
     to_sign_in,
 )
+from services.web.yards import YardConsoleController
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 
@@ -33,6 +38,7 @@ _pages = Router(
     path="/",
     route_handlers=[
         gates_page,
+        home,
         board_page,
         choose_language,
         sign_in_page,
@@ -42,10 +48,12 @@ _pages = Router(
         KeysController,
         DriverLinkPages,
         ConsoleController,
+        ConsoleDispatchController,
+        YardConsoleController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
     include_in_schema=False,
-    exception_handlers={SignInRequired: to_sign_in},
+    exception_handlers={SignInRequired: to_sign_in, Forbidden: refused_page},
     # Every form post to a page carries this browser's session-bound token (services/web/csrf.py).
     guards=[check_csrf],
 )

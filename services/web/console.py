@@ -20,9 +20,11 @@ from gate.accounts.permissions import Action, acting_officer, allowed, at_gate, 
 from gate.accounts.principal import Officer
 from gate.checkins.manual import ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
+from gate.dispatch.waiting import waiting_trucks
 from gate.domain.checkin import CheckinOutcome
 from gate.domain.clearance import CustomsChannel
 from gate.domain.errors import DomainError, ValidationFailed
+from gate.domain.plates import format_plate
 from gate.domain.time import LOCAL_TZ, as_local, utc_now
 from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code, parse_direction
@@ -62,7 +64,7 @@ class ConsoleController(Controller):
     include_in_schema = False
 
     async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Officer:
-        return await require_browser(request, platform, Officer, "/console")
+        return await console_officer(request, platform)
 
     @get("/")
     async def home(
@@ -130,6 +132,12 @@ class ConsoleController(Controller):
                 if order.direction == direction.value
             ],
             dispatch=next(d for d in board.dispatch if d.direction == direction.value),
+            # The trucks the dispatch would send next: its list to dispatch one by hand.
+            plate=format_plate,
+            local=as_local,
+            waiting_for_dispatch=await waiting_trucks(uow, gate, direction)
+            if allowed(who, Action.READ_DISPATCH, here)
+            else [],
         )
 
     async def _act(
@@ -159,7 +167,7 @@ class ConsoleController(Controller):
     ) -> Redirect:
         needed = LANE_ACTIONS.get(action, Action.READ_YARD)
         who, gate = await self._act(request, platform, uow, code, needed)
-        here = _here(code, data)
+        here = here_of(code, data)
         lane_row = await queue.lane_of_gate(uow, gate, lane)
         try:
             async with uow.savepoint():
@@ -186,7 +194,7 @@ class ConsoleController(Controller):
     ) -> Redirect:
         needed = VEHICLE_ACTIONS.get(action, Action.READ_YARD)
         who, gate = await self._act(request, platform, uow, code, needed)
-        here = _here(code, data)
+        here = here_of(code, data)
         now = utc_now()
         try:
             async with uow.savepoint():
@@ -218,7 +226,7 @@ class ConsoleController(Controller):
         """Check a truck in by hand: a pending read's candidate, or a plate as the officer
         reads it (gate operators and border guards); judged like a camera's read."""
         who, gate = await self._act(request, platform, uow, code, Action.CHECK_IN_BY_HAND)
-        here = _here(code, data)
+        here = here_of(code, data)
         try:
             form = decode_form(
                 data,
@@ -254,7 +262,7 @@ class ConsoleController(Controller):
         """Change one hour's capacity (gate operators: a lane team missing, the other side
         slowing down; the API's overrideSlotCapacity, by the same rule)."""
         await self._act(request, platform, uow, code, Action.OVERRIDE_CAPACITY)
-        here = _here(code, data)
+        here = here_of(code, data)
         try:
             form = decode_form(data, CapacityOverride, direction=data.get("direction") or "export")
             if form.capacity is None:  # the API's null: the console's form always sets one
@@ -278,7 +286,7 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         who, gate = await self._act(request, platform, uow, code, Action.POST_NOTICES)
-        here = _here(code, data)
+        here = here_of(code, data)
         try:
             form = decode_form(data, NoticeCreate, text=(data.get("text") or "").strip() or None)
         except DomainError as error:
@@ -296,7 +304,7 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         _, gate = await self._act(request, platform, uow, code, Action.PAUSE_GATE)
-        here = _here(code, data)
+        here = here_of(code, data)
         try:
             form = decode_form(data, PauseUpdate, paused=data.get("paused") == "true")
             async with uow.savepoint():
@@ -306,7 +314,12 @@ class ConsoleController(Controller):
         return back_to(here)
 
 
-def _here(code: str, form: Mapping[str, str]) -> str:
+async def console_officer(request: Request[Any, Any, Any], platform: Platform) -> Officer:
+    """The officer signed in at the console (else to sign in, SignInRequired)."""
+    return await require_browser(request, platform, Officer, "/console")
+
+
+def here_of(code: str, form: Mapping[str, str]) -> str:
     """The yard page a form came from, in the direction it showed (a direction the page does
     not know is answered there, with 422, as a query value)."""
     return f"/console/{code}?" + urlencode({"direction": form.get("direction") or "export"})

@@ -13,8 +13,8 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts import service as accounts
-from gate.accounts.principal import EnterpriseUser, Officer
-from gate.domain.errors import DomainError, TooManyRequests
+from gate.accounts.principal import EnterpriseKind, EnterpriseUser, Officer, Principal
+from gate.domain.errors import DomainError, Forbidden, TooManyRequests
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.gates.service import list_gates
@@ -22,6 +22,7 @@ from gate.live.channels import board_channel
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.api.throttle import client_address, throttled_sign_in
+from services.common.problems import on_domain_error
 from services.common.session import (
     browser_cookie,
     browser_principal,
@@ -92,11 +93,47 @@ async def choose_language(
     return response
 
 
+HOME = "/home"
+
+
+def area_of(target: str) -> str:
+    """The area a sign-in leads to, named on the sign-in page (an i18n key)."""
+    if target.startswith("/console"):
+        return "console"
+    if target.startswith("/yards"):
+        return "yard_console"
+    return "portal"
+
+
+def home_of(principal: Principal | None) -> str:
+    """Where a person lands: officers on the console, a yard enterprise's staff on their
+    yards' console, a carrier's users on the portal; nobody signed in on the sign-in page."""
+    if isinstance(principal, Officer):
+        return "/console"
+    if isinstance(principal, EnterpriseUser):
+        return "/yards" if principal.enterprise_kind is EnterpriseKind.YARD else "/portal"
+    return "/sign-in"
+
+
+@get(HOME, include_in_schema=False)
+async def home(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Redirect:
+    """Each person to their own pages (the sign-in's default destination)."""
+    return Redirect(path=home_of(await browser_principal(request, platform)), status_code=303)
+
+
+def refused_page(request: Request[Any, Any, Any], error: Forbidden) -> Response[Any]:
+    """A refusal on a page: for a browser, a page saying so with a link to the person's own
+    pages (a carrier's user on the yard console, a yard's staff on the portal); for any other
+    client the problem details as before."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return on_domain_error(request, error)
+    return page(request, "forbidden.html", detail=error.detail, status_code=403)
+
+
 @get("/sign-in", include_in_schema=False)
 async def sign_in_page(request: Request[Any, Any, Any]) -> Template:
-    target = safe_next(request.query_params.get("next"), "/portal")
-    area = "console" if target.startswith("/console") else "portal"
-    return page(request, "sign_in.html", next=target, area=area)
+    target = safe_next(request.query_params.get("next"), HOME)
+    return page(request, "sign_in.html", next=target, area=area_of(target))
 
 
 @post("/sign-in", include_in_schema=False)
@@ -110,7 +147,7 @@ async def sign_in(
     wait (429, Retry-After), not a bare error page."""
     lifetime = timedelta(hours=platform.settings.session_hours)
     try:
-        user_session, token = await throttled_sign_in(
+        _, token = await throttled_sign_in(
             uow,
             platform,
             client_address(request),
@@ -120,8 +157,8 @@ async def sign_in(
         )
     except DomainError as error:
         t = translator(request)
-        target = safe_next(data.get("next"), "/portal")
-        area = "console" if target.startswith("/console") else "portal"
+        target = safe_next(data.get("next"), HOME)
+        area = area_of(target)
         if isinstance(error, TooManyRequests):
             wait = str(error.retry_after)
             answer = page(
@@ -137,8 +174,7 @@ async def sign_in(
         return page(
             request, "sign_in.html", next=target, area=area, error=t("wrong_login"), status_code=401
         )
-    default = "/console" if user_session.officer_id else "/portal"
-    response: Response[Any] = Redirect(path=safe_next(data.get("next"), default), status_code=303)
+    response: Response[Any] = Redirect(path=safe_next(data.get("next"), HOME), status_code=303)
     response.set_cookie(session_cookie(request, token, lifetime))
     return response
 

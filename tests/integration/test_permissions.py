@@ -377,6 +377,23 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
         ],
         "check-in-by-hand": [("POST", f"{console}/checkins", {"plate": "12C-999.98"})],
         "record-exit": [("POST", f"{console}/vehicles/{missing}/exit", {})],
+        "set-dispatch-rules": [
+            (
+                "POST",
+                f"{console}/dispatch-rule",
+                {"direction": "export", "target": "4", "deadline_minutes": "30"},
+            )
+        ],
+        "dispatch-by-hand": [
+            ("POST", f"{console}/dispatch", {"visit_id": missing}),
+            ("POST", f"{console}/dispatch-orders/LDT-MISSING/cancel", {}),
+        ],
+        # The yard console (services/web/yards.py).
+        "read-yard-visits": [("GET", f"/yards/{v['yard']}", None)],
+        "run-yard": [
+            ("POST", f"/yards/{v['yard']}/visits", {"plate": "12C-999.94", "direction": "export"}),
+            ("POST", f"/yards/{v['yard']}/visits/{missing}/exit", {}),
+        ],
     }
 
 

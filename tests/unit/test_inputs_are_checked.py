@@ -33,7 +33,8 @@ def test_every_json_body_a_route_reads_is_an_api_input(tmp_path: Path) -> None:
     assert "/api/v1/bookings" in found
     for path, kind in found.items():
         if kind == dict[str, str]:  # a page's form, decoded into an Input by the page
-            assert path.startswith(("/portal", "/console", "/language", "/sign-in")), path
+            pages = ("/portal", "/console", "/yards", "/language", "/sign-in")
+            assert path.startswith(pages), path
             continue
         assert isinstance(kind, type) and issubclass(kind, Input), (path, kind)
 
