@@ -72,6 +72,14 @@ class AlreadyInYard(Conflict):
     title = "The truck is already in a waiting yard"
 
 
+class AlreadyAtGate(Conflict):
+    """The truck is checked in at its gate already (its booking is past ``booked``: in the
+    control yard or at a lane): it cannot wait in a waiting yard too."""
+
+    code = "already-at-gate"
+    title = "The truck is already at its gate"
+
+
 def check_visit_move(current: VisitStatus, target: VisitStatus) -> None:
     """Refuse a move the life of a visit does not have; InvalidTransition (409) names both."""
     if target not in TRANSITIONS[current]:

@@ -20,6 +20,7 @@ from gate.domain.slots import Direction
 from gate.domain.time import as_local
 from gate.domain.yards import (
     IN_YARD,
+    AlreadyAtGate,
     AlreadyInYard,
     VisitStatus,
     YardClosed,
@@ -81,8 +82,8 @@ class WalkInTo:
 
 async def _booking_of(uow: UnitOfWork, truck: Truck) -> Booking | None:
     """The truck's booking still to be used (status booked): by its code, else by the
-    booking holding the tractor's or the trailer's plate (``active_plate``). Conflict (409)
-    for a truck whose booking is past ``booked`` but still holds its plates: it is in the
+    booking holding the tractor's or the trailer's plate (``active_plate``). AlreadyAtGate
+    (409) for a truck whose booking is past ``booked`` but still holds its plates: it is in the
     gate's control yard (or at a lane) already, and cannot wait in a yard too."""
     found: Booking | None = None
     if truck.booking_code is not None:
@@ -97,7 +98,7 @@ async def _booking_of(uow: UnitOfWork, truck: Truck) -> Booking | None:
     if found is None and held:
         found = await uow.session.scalar(select(Booking).where(or_(*held)))
     if found is not None and found.status != BookingStatus.BOOKED.value:
-        raise Conflict(
+        raise AlreadyAtGate(
             "the truck is checked in at its gate already (in the control yard): it cannot "
             "wait in a yard too"
         )
@@ -145,8 +146,8 @@ async def enter(
     walk-in waits for ``to`` (or the yard's only gate), regular and behind, ordered by its
     arrival. Refused: YardClosed, AlreadyInYard (an open visit anywhere), YardFull (409);
     NotFound (404) for an unknown booking code; ValidationFailed (422) for a walk-in without
-    its gate or direction; Conflict (409) for a booking at a gate the yard does not serve,
-    or a truck already in the gate's control yard (``_booking_of``)."""
+    its gate or direction; Conflict (409) for a booking at a gate the yard does not serve;
+    AlreadyAtGate (409) for a truck already in the gate's control yard (``_booking_of``)."""
     check_open(yard, at)
     booking = await _booking_of(uow, truck)
     plate = booking.plate if booking is not None else truck.plate

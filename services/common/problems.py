@@ -91,6 +91,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(yards.YardFull, 409),
         _problem(yards.YardClosed, 409),
         _problem(yards.AlreadyInYard, 409),
+        _problem(yards.AlreadyAtGate, 409),
         _problem(errors.Unauthorised, 401),
         _problem(errors.Forbidden, 403),
         _problem(LinkGone, 410),

@@ -295,6 +295,32 @@ async def test_a_withdrawn_order_puts_the_truck_back_without_a_miss(
     assert [c["to"] for c in await _audited(rows, "dispatch.cancelled")] == ["cancelled"]
 
 
+async def test_an_order_is_withdrawn_with_no_body_at_all_as_with_an_empty_one(
+    api: Api, settings: Settings, rows: Rows
+):
+    operator = await officer(api, "gate_operator")
+    await _rule(api, operator, target=1, paused=True)
+    booking = (await (await api.enterprise()).book(this_hour(1))).json()
+    (visit_id,) = await _in_a_yard(api, booking["plate"])
+    order = (
+        await api.client.post(
+            f"{GATE}/dispatch-orders", json={"visit_id": visit_id}, headers=operator
+        )
+    ).json()
+
+    cancelled = await api.client.post(
+        f"{GATE}/dispatch-orders/{order['id']}/cancel", headers=operator
+    )
+
+    assert cancelled.status_code == 200, cancelled.text
+    # No reason given: the order records the default one, as for a body of {}.
+    assert (cancelled.json()["status"], cancelled.json()["reason"]) == (
+        "cancelled",
+        "withdrawn by an officer",
+    )
+    assert (await rows.visit_row(visit_id)).status == "waiting"
+
+
 async def test_an_order_whose_booking_is_cancelled_is_withdrawn_by_the_sweep(
     api: Api, settings: Settings, rows: Rows
 ):

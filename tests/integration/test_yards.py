@@ -302,8 +302,9 @@ async def test_a_truck_already_checked_in_at_its_gate_is_refused_at_a_yard_by_pl
     )
 
     for refused in (by_plate, by_code, by_hand):
-        assert (refused.status_code, refused.json()["type"]) == (409, "/problems/conflict"), (
-            refused.text
-        )
+        assert (refused.status_code, refused.json()["type"]) == (
+            409,
+            "/problems/already-at-gate",
+        ), refused.text
         assert "control yard" in refused.json()["detail"]
     assert (await uow.session.scalars(select(YardVisit))).all() == []

@@ -167,15 +167,17 @@ class DispatchController(Controller):
         self,
         code: FromPath[str],
         order_id: FromPath[str],
-        data: JSONBody[DispatchOrderCancel],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
+        data: JSONBody[DispatchOrderCancel | None] = None,
     ) -> DispatchOrderView:
         """Withdraw an open order (the gate's operators): the truck waits in its yard again,
-        in its place, and no miss is counted. 409 ``invalid-transition`` for an order
-        already closed. Audited with the officer."""
+        in its place, and no miss is counted. The body is optional: none (or ``{}``) records
+        "withdrawn by an officer", ``{"reason": …}`` that reason. 409 ``invalid-transition``
+        for an order already closed. Audited with the officer."""
         gate = await gate_by_code(uow, code)
         officer = acting_officer(principal, Action.DISPATCH_BY_HAND, gate.id)
         now = utc_now()
-        order = await orders.cancel(uow, gate, order_id, officer.actor, now, data.reason)
+        reason = data.reason if data is not None else None
+        order = await orders.cancel(uow, gate, order_id, officer.actor, now, reason)
         return DispatchOrderView.of(await orders.listed(uow, order), now)

@@ -45,7 +45,14 @@ from services.common.dependencies import Caller
 from services.common.idempotency import REPLAY_HEADER
 from services.platform import Platform
 
-_YARD_REFUSALS = ["not-found", "yard-full", "yard-closed", "already-in-yard", "conflict"]
+_YARD_REFUSALS = [
+    "not-found",
+    "yard-full",
+    "yard-closed",
+    "already-in-yard",
+    "already-at-gate",
+    "conflict",
+]
 
 
 async def _yard(uow: UnitOfWork, code: str, *, lock: bool = False) -> tuple[Yard, Context]:
@@ -267,7 +274,8 @@ class YardVisitsController(Controller):
     ) -> Response[bytes]:
         """A device at the entrance checks the truck in: for its booking's gate, or as a
         walk-in for the device's gate; refused when the yard is full (409 ``yard-full``),
-        closed (``yard-closed``) or the truck is in a yard already (``already-in-yard``). A
+        closed (``yard-closed``), the truck is in a yard already (``already-in-yard``) or checked
+        in at its gate already (``already-at-gate``). A
         device at the exit checks it out. Replaying an event_id returns the first answer and
         changes nothing; the event_id with another event is refused (422
         ``event-id-reused``)."""
