@@ -15,6 +15,7 @@ from tests.e2e.server import ROOT, listening, running_platform
 
 README = (ROOT / "README.md").read_text()
 FLEET = "== the fleet tour"
+ROAD = "== the road tour"
 
 
 def _block(marker: str) -> str:
@@ -55,9 +56,16 @@ def test_the_first_command_serves_the_api_docs_and_the_seeded_gates(
 
 def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tuple[str, Path]):
     base, data_dir = served_platform
-    # The fleet's tour goes on from the first's variables, so both run in one shell.
+    # The fleet's and the road's tours go on from the first's variables: all run in one shell.
     script = "\n".join(
-        ["set -euo pipefail", _block("tour"), f"echo '{FLEET}'", _block("tour-fleet")]
+        [
+            "set -euo pipefail",
+            _block("tour"),
+            f"echo '{FLEET}'",
+            _block("tour-fleet"),
+            f"echo '{ROAD}'",
+            _block("tour-road"),
+        ]
     )
     result = subprocess.run(
         ["bash", "-c", script],
@@ -68,7 +76,8 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    tour, fleet = result.stdout.split(FLEET + "\n")
+    tour, rest = result.stdout.split(FLEET + "\n")
+    fleet, road = rest.split(ROAD + "\n")
     lines = tour.splitlines()
     assert lines.pop(2) == "403"  # the ERP's booking key manages no keys
     assert lines[2:6] == ["booked", "/problems/plate-already-booked", lines[4], "cancelled"]
@@ -110,6 +119,19 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
         "422",
         "opens_at and closes_at are both 0: write 0 to 24 for round the clock; close a "
         "direction with hourly_capacity 0 or a closure",
+    ]
+    assert road.splitlines() == [
+        "0",  # the new yard holds no truck
+        "True",  # the operator paused the automatic dispatch
+        "14C-246.80 waiting tan-thanh",  # the yard's clerk sees the truck the camera read
+        "step_wait_in_yard",  # ... and so does the driver's page
+        "cancelled",  # the order by hand withdrawn, with no body
+        "step_go_to_gate open",  # dispatched again: the driver's page shows the order
+        "en_route",  # out of the yard's exit
+        "bai-dong-dang 0 50 0 True on the way 1",
+        "on_time",  # at the gate, judged by its entry into the yard
+        "['14C-246.80']",  # the order met
+        "bai-dong-dang 0 50 0 True on the way 0",
     ]
 
 
