@@ -42,7 +42,9 @@ async def test_a_dispatched_trucks_estimate_is_its_distance_at_speed_not_the_dea
         after = utc_now().replace(second=0, microsecond=0)
         assert shared.status_code == 200, shared.text
         assert shared.json()["destination"] == "gate"
-        minutes = math.ceil(distance_km(lat, lon, *TAN_THANH) * ROAD_FACTOR / AVERAGE_SPEED_KMH * 60)
+        minutes = math.ceil(
+            distance_km(lat, lon, *TAN_THANH) * ROAD_FACTOR / AVERAGE_SPEED_KMH * 60
+        )
         estimate = datetime.fromisoformat(shared.json()["estimated_arrival_at"])
         assert before + timedelta(minutes=minutes) <= estimate <= after + timedelta(minutes=minutes)
         answers[name] = estimate

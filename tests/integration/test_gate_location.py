@@ -96,7 +96,9 @@ async def test_a_dispatched_trucks_estimate_follows_the_gates_place(api: Api):
     await dispatched_by_hand(api, await enters_yard(api, code, booking["plate"]))
     at = {"latitude": LANG_SON_CITY[0], "longitude": LANG_SON_CITY[1]}
     await api.client.put(
-        "/api/v1/gates/tan-thanh/location", json={"latitude": None, "longitude": None}, headers=admin()
+        "/api/v1/gates/tan-thanh/location",
+        json={"latitude": None, "longitude": None},
+        headers=admin(),
     )
 
     unplaced = (await api.client.post(path + "/position", json=at)).json()
