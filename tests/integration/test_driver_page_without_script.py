@@ -83,7 +83,7 @@ async def test_a_truck_in_a_yard_reads_its_yard_and_next_step_without_script(api
     # No order yet, no place in the control yard, no position: none of their labels.
     for absent in ("Dispatch order", "Drive to", "Before", "Place in the control yard"):
         assert absent not in text, absent
-    assert "Expected call" not in page.text and "To the gate" not in page.text
+    assert "Expected call" not in text and "To the gate" not in text
 
 
 async def test_a_dispatched_truck_reads_its_order_in_its_language_without_script(api: Api):

@@ -66,9 +66,9 @@ async def test_a_gate_is_placed_with_both_coordinates_in_range(api: Api):
 
 async def test_a_new_gate_can_be_created_on_the_map(api: Api):
     body = {
-        "code": "coc-nam",
-        "name": "Cốc Nam",
-        "name_en": "Coc Nam",
+        "code": "na-hinh",
+        "name": "Na Hình",
+        "name_en": "Na Hinh",
         "counterpart": "Lũng Nghịu",
         "province": "Lạng Sơn",
         "kind": "secondary",
