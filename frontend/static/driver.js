@@ -19,31 +19,67 @@ function show(id, visible) {
   $(id).hidden = !visible;
 }
 
+// Builds an element with an id and text: the server renders the same nodes (driver.html),
+// and a line whose value is absent is emptied, so no bare label is left behind.
+function node(tag, id, text) {
+  const made = document.createElement(tag);
+  if (id) made.id = id;
+  made.textContent = text;
+  return made;
+}
+
+function para(className, ...parts) {
+  const made = document.createElement("p");
+  made.className = className;
+  made.append(...parts);
+  return made;
+}
+
+function fill(id, parts) {
+  $(id).replaceChildren(...(parts || []));
+  show(id, Boolean(parts));
+}
+
 function render(s) {
   const order = s.road.dispatch_order;
-  const open = order && order.status === "open";
-  show("order", open);
-  if (order) {
-    $("order-code").textContent = order.code;
-    $("order-gate").textContent = order.gate_name;
-    $("order-deadline").textContent = `${hm(order.deadline_at)} ${day(order.deadline_at)}`;
-  }
+  fill(
+    "order",
+    order && order.status === "open"
+      ? [
+          para("label", `${word("dispatch_order")} `, node("b", "order-code", order.code)),
+          para("big", `${word("go_to_gate")} `, node("span", "order-gate", order.gate_name)),
+          para(
+            "big",
+            `${word("before")} `,
+            node("time", "order-deadline", `${hm(order.deadline_at)} ${day(order.deadline_at)}`),
+          ),
+        ]
+      : null,
+  );
   $("step").textContent = word(s.step);
   $("step").dataset.step = s.step;
   $("status").textContent = word(s.status);
   $("status").dataset.status = s.status;
   $("slot").textContent = `${hm(s.slot_start)}–${hm(s.slot_end)} ${day(s.slot_start)}`;
-  show("yard-line", Boolean(s.road.yard));
-  if (s.road.yard) $("yard").textContent = s.road.yard.name;
-  show("queue-line", s.place !== null);
-  $("place").textContent = s.place ?? "";
-  $("call").textContent = hm(s.estimated_call_at);
+  const yard = s.road.yard;
+  fill("yard-line", yard ? [`${word("waiting_yard")}: `, node("b", "yard", yard.name)] : null);
+  const call = s.estimated_call_at
+    ? [` · ${word("estimated_call")}: `, node("b", "call", hm(s.estimated_call_at))]
+    : [];
+  fill(
+    "queue-line",
+    s.place !== null
+      ? [`${word("control_yard_place")}: `, node("b", "place", String(s.place)), ...call]
+      : null,
+  );
   const arrival = s.road.arrival;
-  show("arrival-line", Boolean(arrival));
   if (arrival) {
     const heading = word(arrival.destination === "yard" ? "heading_yard" : "heading_gate");
-    $("arrival-where").textContent = `${heading} ${arrival.destination_name}`;
-    $("arrival").textContent = hm(arrival.estimated_at);
+    const where = node("span", "arrival-where", `${heading} ${arrival.destination_name}`);
+    const at = arrival.estimated_at ? [": ", node("b", "arrival", hm(arrival.estimated_at))] : [];
+    fill("arrival-line", [where, ...at]);
+  } else {
+    fill("arrival-line", null);
   }
 }
 

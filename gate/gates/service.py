@@ -144,8 +144,10 @@ class NewGate:
 
 
 async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
-    """A new gate with both directions on the same ordinary day (``check_opening_hours``)."""
+    """A new gate with both directions on the same ordinary day (``check_opening_hours``);
+    ValidationFailed (422) for a latitude without a longitude or the reverse."""
     check_opening_hours(new.opens_at, new.closes_at)
+    _check_location(new.latitude, new.longitude)
     if await uow.session.scalar(select(Gate.id).where(Gate.code == new.code)):
         raise AlreadyExists(f"gate {new.code!r} exists")
     gate = Gate(
@@ -315,5 +317,27 @@ async def set_yard_rules(uow: UnitOfWork, code: str, rules: YardRules) -> Gate:
     gate.grace_early_minutes = rules.grace_early_minutes
     gate.grace_late_minutes = rules.grace_late_minutes
     gate.call_timeout_minutes = rules.call_timeout_minutes
+    await uow.session.flush()
+    return gate
+
+
+def _check_location(latitude: float | None, longitude: float | None) -> None:
+    # A point needs both; one alone would place the gate nowhere the estimate could use.
+    if (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        raise ValidationFailed("latitude and longitude are given together", field=missing)
+
+
+async def set_location(
+    uow: UnitOfWork, code: str, latitude: float | None, longitude: float | None
+) -> Gate:
+    """Place gate ``code``'s control yard at (``latitude``, ``longitude``), WGS 84 degrees
+    (ranges checked by the API's input), or take it off the map with both None. The driver's
+    page estimates arrival at the gate from it (gate/domain/geo.py). NotFound (404) for an
+    unknown gate; ValidationFailed (422) for one coordinate without the other."""
+    _check_location(latitude, longitude)
+    gate = await gate_by_code(uow, code)
+    gate.latitude = latitude
+    gate.longitude = longitude
     await uow.session.flush()
     return gate

@@ -60,7 +60,7 @@ _pages = Router(
 
 # The driver's page takes its link as its only credential, never a cookie: outside the
 # pages' CSRF guard (services/web/driver.py says why).
-web_router = Router(path="/", route_handlers=[_pages, driver_router], include_in_schema=False)
+web_router = Router(path="/", route_handlers=[_pages, driver_router])
 
 template_config = TemplateConfig(directory=FRONTEND / "templates", engine=JinjaTemplateEngine)
 

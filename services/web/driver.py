@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 
@@ -31,10 +32,11 @@ from gate.driver_page.page import TruckPage, truck_page
 from gate.driver_page.positions import share_position
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import PositionInput, RoadView
+from services.common.contract import documented
 from services.platform import Platform
 from services.web.i18n import LANGUAGES, Translator, pick_language
 
-# The words the page's script needs (the rest are rendered by the template).
+# The words the page's script needs to redraw what the template rendered.
 SCRIPT_WORDS = (
     "updated_at",
     "offline_retrying",
@@ -44,6 +46,12 @@ SCRIPT_WORDS = (
     "sharing_unsupported",
     "heading_yard",
     "heading_gate",
+    "dispatch_order",
+    "go_to_gate",
+    "before",
+    "waiting_yard",
+    "control_yard_place",
+    "estimated_call",
 )
 
 
@@ -141,7 +149,34 @@ async def driver_page(
     )
 
 
-@get("/{token:str}/state", include_in_schema=False)
+# The page's two JSON routes are in the API docs (their own tag): the secret in the path is
+# their only credential, so they carry no ``security``.
+_TAGS = ["driver's page"]
+_LINK = (
+    " The secret in the path (the link's, `/d/{token}`) is the only credential: no account, "
+    "no cookie."
+)
+
+
+_STATE_DOC = documented(
+    "Read the driver's page's state",
+    answer=(200, TruckState, "The truck's state"),
+    problems=["not-found", "link-gone"],
+)
+_STATE_DOC["responses"][304] = ResponseSpec(
+    None, description="Not modified: the state If-None-Match names (no body)"
+)
+
+
+@get(
+    "/{token:str}/state",
+    include_in_schema=True,
+    tags=_TAGS,
+    operation_id="getDriverPageState",
+    description="The truck's page as JSON, with an ETag; 304 with no body when If-None-Match "
+    "names it; 404 for an unknown link, 410 for a revoked or expired one." + _LINK,
+    **_STATE_DOC,
+)
 async def driver_state(
     request: Request[Any, Any, Any],
     token: FromPath[str],
@@ -158,7 +193,19 @@ async def driver_state(
     return Response(body, media_type="application/json", headers=headers)
 
 
-@post("/{token:str}/position", include_in_schema=False, status_code=200)
+@post(
+    "/{token:str}/position",
+    include_in_schema=True,
+    status_code=200,
+    tags=_TAGS,
+    operation_id="shareDriverPosition",
+    description="Share the truck's position (degrees WGS 84, accuracy in metres); the last one "
+    "is kept with its destination and arrival estimate. 429 past GATE_DRIVER_POSITION_LIMIT "
+    "for this link." + _LINK,
+    **documented(
+        "Share the truck's position", problems=["not-found", "link-gone", "too-many-requests"]
+    ),
+)
 async def driver_position(
     token: FromPath[str],
     data: JSONBody[PositionInput],
@@ -184,5 +231,4 @@ async def driver_position(
 driver_router = Router(
     path="/d",
     route_handlers=[driver_page, driver_state, driver_position],
-    include_in_schema=False,
 )

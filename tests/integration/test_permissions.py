@@ -158,6 +158,7 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
         ],
         "manage-gates": [
             ("POST", f"{gate}/lanes", {"code": "Q9", "direction": "export"}),
+            ("PUT", f"{gate}/location", {"latitude": 21.959, "longitude": 106.723}),
             (
                 "PUT",
                 f"{gate}/yard-rules",

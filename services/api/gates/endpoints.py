@@ -22,6 +22,7 @@ from services.api.gates.schemas import (
     ClosureView,
     GateCreate,
     GateDetail,
+    GateLocation,
     GateSummary,
     LaneCreate,
     LaneView,
@@ -60,6 +61,8 @@ class GateController(Controller):
             counterpart=gate.counterpart,
             province=gate.province,
             kind=gate.kind,
+            latitude=gate.latitude,
+            longitude=gate.longitude,
             timezone=str(LOCAL_TZ),
             grace_early_minutes=gate.grace_early_minutes,
             grace_late_minutes=gate.grace_late_minutes,
@@ -115,8 +118,29 @@ class GateController(Controller):
             data.import_capacity,
             data.opens_at,
             data.closes_at,
+            data.latitude,
+            data.longitude,
         )
         return GateSummary.of(await service.create_gate(uow, new))
+
+    @put(
+        "/{code:str}/location",
+        operation_id="setGateLocation",
+        **documented("Place a gate on the map", credentials=[ADMIN], problems=["not-found"]),
+    )
+    async def set_location(
+        self,
+        code: FromPath[str],
+        data: JSONBody[GateLocation],
+        uow: NamedDependency[UnitOfWork],
+        principal: Caller,
+    ) -> GateLocation:
+        """Where the gate's control yard is (WGS 84 degrees), from which the driver's page
+        estimates a dispatched truck's arrival; both null take the gate off the map (no
+        estimate then). 422 for one without the other (administrator)."""
+        require(principal, Action.MANAGE_GATES)
+        gate = await service.set_location(uow, code, data.latitude, data.longitude)
+        return GateLocation(gate.latitude, gate.longitude)
 
     @put(
         "/{code:str}/schedules/{direction:str}",

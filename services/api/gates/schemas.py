@@ -13,19 +13,35 @@ from services.common.schemas import Capacity, Hour, Input, Output, Reason, Short
 
 GateCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 LaneCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9-]{1,40}$")]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 
 
 class GateSummary(Output):
+    """A gate; ``latitude``/``longitude`` (WGS 84 degrees) place its control yard on the map,
+    null until the administrator sets them (the driver's page estimates arrival from them)."""
+
     code: str
     name: str
     name_en: str
     counterpart: str
     province: str
     kind: str
+    latitude: float | None
+    longitude: float | None
 
     @classmethod
     def of(cls, gate: Gate) -> GateSummary:
-        return cls(gate.code, gate.name, gate.name_en, gate.counterpart, gate.province, gate.kind)
+        return cls(
+            gate.code,
+            gate.name,
+            gate.name_en,
+            gate.counterpart,
+            gate.province,
+            gate.kind,
+            gate.latitude,
+            gate.longitude,
+        )
 
 
 class ScheduleView(Output):
@@ -51,12 +67,16 @@ class LaneView(Output):
 
 
 class GateDetail(Output):
+    """A gate with its hours, lanes and place on the map (WGS 84 degrees, null if unset)."""
+
     code: str
     name: str
     name_en: str
     counterpart: str
     province: str
     kind: str
+    latitude: float | None
+    longitude: float | None
     timezone: str
     grace_early_minutes: int
     grace_late_minutes: int
@@ -107,6 +127,16 @@ class GateCreate(Input):
     import_capacity: Capacity
     opens_at: Hour = 0
     closes_at: Hour = 24
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+
+class GateLocation(Input):
+    """Where a gate's control yard is, in WGS 84 degrees; both null take it off the map. The
+    body of PUT and its answer."""
+
+    latitude: Latitude | None
+    longitude: Longitude | None
 
 
 class ScheduleUpdate(Input):

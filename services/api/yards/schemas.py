@@ -13,14 +13,12 @@ from gate.domain.slots import Direction
 from gate.domain.yards import YardWatch
 from gate.store.tables import YardDevice, YardVisit
 from gate.yards.service import YardOf
-from services.api.gates.schemas import GateCode
+from services.api.gates.schemas import GateCode, Latitude, Longitude
 from services.common.schemas import DeviceName, Input, Output, ShortText, local, local_or_none
 
 YardCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 Hour = Annotated[int, msgspec.Meta(ge=0, le=24)]
 Capacity = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
-Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
-Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 GateCodes = Annotated[list[GateCode], msgspec.Meta(min_length=1, max_length=20)]
 PlateText = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
 BookingCode = Annotated[str, msgspec.Meta(min_length=4, max_length=16)]
