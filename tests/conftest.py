@@ -18,6 +18,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
@@ -40,6 +42,17 @@ from tests.services import (
     seed_database,
     worker,
 )
+
+# Property tests judge inputs, never time: the suite runs on two shared cores, where a draw or
+# an example may take seconds while another process runs. Hypothesis's per-example deadline and
+# its "too slow" and "large base example" health checks measure the machine, so they are off
+# for every property test (speed is measured in the benchmarks, docs/benchmarks.md).
+hypothesis_settings.register_profile(
+    "shared-machine",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
+hypothesis_settings.load_profile("shared-machine")
 
 
 @pytest.fixture(scope="session")
