@@ -73,3 +73,9 @@ _.process_exit_code
 
 # uvicorn's Server stops when its should_exit turns true (tests/asgi.py).
 _.should_exit
+
+# html.parser.HTMLParser calls its handlers by name
+# (tests/integration/test_driver_page_without_script.py).
+_.handle_starttag
+_.handle_endtag
+_.handle_data

@@ -233,6 +233,11 @@ PUBLIC = {
 }
 
 
+# The driver's page's JSON: no account and no bearer; the secret in the link's path is the
+# credential (a capability URL), which the operation's description must say.
+BY_LINK = {"getDriverPageState", "shareDriverPosition"}
+
+
 def _operations(world: World) -> list[tuple[str, str, dict[str, Any]]]:
     document = world.schema.raw_schema
     return [
@@ -250,6 +255,9 @@ def test_public_operations_carry_no_security_and_the_others_name_their_credentia
     for _, _, operation in _operations(world):
         if operation["operationId"] in PUBLIC:
             assert not operation.get("security"), operation["operationId"]
+        elif operation["operationId"] in BY_LINK:
+            assert not operation.get("security"), operation["operationId"]
+            assert "only credential" in operation.get("description", ""), operation["operationId"]
         else:
             assert operation.get("security") == [{"bearer": []}], operation["operationId"]
             assert "**Credential**" in operation.get("description", ""), operation["operationId"]
