@@ -48,8 +48,9 @@ async def test_a_change_is_published_without_waiting_for_a_tick(slow_ticking: tu
         plate = (await enterprise.book(this_hour())).json()["plate"]
         answer = await api.client.post(f"{GATE}/checkins", json=read(plate), headers=camera)
         assert answer.status_code == 200
-        # Far sooner than the tick: the check-in's event woke the projector.
-        await eventually(lambda expected=expected: _waiting(viewer, expected), within=10)
+        # Far sooner than the tick (120 s): the check-in's event woke the projector. The bound
+        # leaves room for a busy machine (10 s was missed once with the suite on two cores).
+        await eventually(lambda expected=expected: _waiting(viewer, expected), within=30)
     await viewer.close()
 
 
@@ -67,7 +68,7 @@ async def test_a_burst_of_changes_makes_at_most_one_message_per_interval(
     started = time.monotonic()
     for plate in plates:
         await api.client.post(f"{GATE}/checkins", json=read(plate), headers=camera)
-    await eventually(lambda: _waiting(viewer, len(plates)), within=10)
+    await eventually(lambda: _waiting(viewer, len(plates)), within=30)
     took = time.monotonic() - started
     await viewer.close()
     messages = len(viewer.follower.messages) - before
