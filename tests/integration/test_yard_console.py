@@ -96,6 +96,9 @@ async def test_yard_staff_sign_in_onto_their_yard_and_check_trucks_in_and_out_by
     assert other is not None
     out = await api.client.post(f"/yards/{code}/visits/{other.group(1)}/exit", headers=csrf)
     assert out.status_code == 303 and "error" not in out.headers["location"]
+    # The exit form sent twice: the second is said on the page (303), not a raw error.
+    twice = await api.client.post(f"/yards/{code}/visits/{other.group(1)}/exit", headers=csrf)
+    assert twice.status_code == 303 and "error=" in twice.headers["location"]
     assert "data-occupancy>0<" in (await api.client.get(f"/yards/{code}")).text
 
     # The visits went through the yards' use cases: the API lists what the page showed.

@@ -4,12 +4,15 @@ yard. Who may do each is the rule book's (gate/accounts/permissions.py, ``at_yar
 
 from __future__ import annotations
 
-from litestar import Controller, Response, delete, get, patch, post, put
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
 from gate.accounts.permissions import Action, Context, at_yard, require
+from gate.accounts.principal import EnterpriseKey, EnterpriseUser, Principal
 from gate.accounts.principal import YardDevice as YardDevicePrincipal
 from gate.domain.checkin import check_observed_at
 from gate.domain.errors import Forbidden
@@ -20,6 +23,7 @@ from gate.yards import devices, service
 from gate.yards.checkins import YardCheckinAnswer, YardRead, yard_check_in
 from gate.yards.visits import WalkInTo, check_truck_read, enter, leave, visit_in_yard
 from gate.yards.visits import visits_in_yard as trucks_in_yard
+from services.api.bookings.endpoints import IdempotencyKey
 from services.api.yards.schemas import (
     IssuedYardDevice,
     VisitCreate,
@@ -42,7 +46,7 @@ from services.common.contract import (
     documented,
 )
 from services.common.dependencies import Caller
-from services.common.idempotency import REPLAY_HEADER
+from services.common.idempotency import REPLAY_HEADER, answer_idempotently, fingerprint
 from services.platform import Platform
 
 _YARD_REFUSALS = [
@@ -68,6 +72,13 @@ async def _gate_id(uow: UnitOfWork, code: str | None) -> str | None:
         return None
     gate_id = await uow.session.scalar(select(Gate.id).where(Gate.code == code))
     return gate_id or ""  # an unknown gate is one the yard does not serve: refused there
+
+
+def _key_owner(principal: Principal) -> str:
+    """Whose Idempotency-Keys a by-hand visit's are: the yard enterprise's (its users and
+    keys share them, as a carrier's do for bookings). Only yard staff get this far (RUN_YARD)."""
+    assert isinstance(principal, EnterpriseUser | EnterpriseKey)
+    return principal.enterprise_id
 
 
 async def _visit_view(uow: UnitOfWork, visit: YardVisit) -> VisitView:
@@ -313,24 +324,42 @@ class YardVisitsController(Controller):
         **documented(
             "Check a truck into a yard by hand",
             credentials=[YARD_STAFF],
-            problems=[*_YARD_REFUSALS, "invalid-plate"],
+            answer=(201, VisitView, "The visit (a replay: the first answer)"),
+            problems=[*_YARD_REFUSALS, "invalid-plate", "idempotency-key-reused"],
         ),
     )
     async def check_in_by_hand(
         self,
+        request: Request[Any, Any, Any],
         code: FromPath[str],
         data: JSONBody[VisitCreate],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
-    ) -> VisitView:
+        platform: NamedDependency[Platform],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[bytes]:
         """The yard's staff check a truck in, as a device would; a walk-in goes to the
-        ``gate`` and ``direction`` given (or the yard's only gate). Audited with their name."""
+        ``gate`` and ``direction`` given (or the yard's only gate). Audited with their name.
+        Send an Idempotency-Key: a retry gets the first answer (refusals included) with
+        ``Idempotent-Replayed: true``; the key with another request is 422
+        ``idempotency-key-reused``."""
         yard, context = await _yard(uow, code, lock=True)
         require(principal, Action.RUN_YARD, context)
-        truck = check_truck_read(data.plate, data.booking_code, data.trailer_plate)
-        to = WalkInTo(await _gate_id(uow, data.gate), data.direction)
-        visit = await enter(uow, yard, truck, at=utc_now(), actor=principal.actor, to=to)
-        return await _visit_view(uow, visit)
+
+        async def check_in() -> tuple[int, VisitView]:
+            truck = check_truck_read(data.plate, data.booking_code, data.trailer_plate)
+            to = WalkInTo(await _gate_id(uow, data.gate), data.direction)
+            visit = await enter(uow, yard, truck, at=utc_now(), actor=principal.actor, to=to)
+            return 201, await _visit_view(uow, visit)
+
+        return await answer_idempotently(
+            uow,
+            _key_owner(principal),
+            idempotency_key,
+            fingerprint(request, data),
+            check_in,
+            retention=platform.settings.idempotency_key_retention,
+        )
 
     @post(
         "/visits/{visit_id:str}/exit",
@@ -339,20 +368,37 @@ class YardVisitsController(Controller):
         **documented(
             "Check a truck out of a yard by hand",
             credentials=[YARD_STAFF],
-            problems=["not-found", "invalid-transition"],
+            answer=(200, VisitView, "The visit (a replay: the first answer)"),
+            problems=["not-found", "invalid-transition", "idempotency-key-reused"],
         ),
     )
     async def check_out_by_hand(
         self,
+        request: Request[Any, Any, Any],
         code: FromPath[str],
         visit_id: FromPath[str],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
-    ) -> VisitView:
+        platform: NamedDependency[Platform],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[bytes]:
         """The truck went out: waiting, its visit ends (``left``); dispatched, it is on its
-        way to the gate (``en_route``). Audited with the staff member's name."""
+        way to the gate (``en_route``). Audited with the staff member's name. Idempotent with
+        an Idempotency-Key, as ``checkInAtYardByHand``: a retry gets the first answer, not
+        409 ``invalid-transition``."""
         yard, context = await _yard(uow, code)
         require(principal, Action.RUN_YARD, context)
-        visit = await visit_in_yard(uow, yard, visit_id)
-        visit = await leave(uow, yard, visit, at=utc_now(), actor=principal.actor)
-        return await _visit_view(uow, visit)
+
+        async def check_out() -> tuple[int, VisitView]:
+            visit = await visit_in_yard(uow, yard, visit_id)
+            visit = await leave(uow, yard, visit, at=utc_now(), actor=principal.actor)
+            return 200, await _visit_view(uow, visit)
+
+        return await answer_idempotently(
+            uow,
+            _key_owner(principal),
+            idempotency_key,
+            fingerprint(request, None),
+            check_out,
+            retention=platform.settings.idempotency_key_retention,
+        )
