@@ -67,8 +67,9 @@ async def test_a_key_revoked_through_one_process_is_refused_by_another_within_se
     two_processes: tuple[Api, Api, str],
 ):
     """The second process remembers a key it recognised for a few seconds (no query per
-    request); revoked through the first, it is refused there within 2 s, before that memory
-    would run out on its own (5 s)."""
+    request); revoked through the first, it is refused there before that memory would run
+    out on its own (5 s): waited for up to 4 s, since on a busy machine the event's way
+    through Redis has taken more than 2 s."""
     first, second, _ = two_processes
     key = await api_key(first)
     assert (
@@ -80,7 +81,7 @@ async def test_a_key_revoked_through_one_process_is_refused_by_another_within_se
         answer = await second.client.get("/api/v1/auth/me", headers=bearer(key.token))
         return answer.status_code == 401
 
-    await eventually(refused, within=2)
+    await eventually(refused, within=4)
 
 
 async def test_a_device_revoked_through_one_process_is_refused_by_another_within_seconds(
@@ -110,4 +111,4 @@ async def test_a_device_revoked_through_one_process_is_refused_by_another_within
     async def refused() -> bool:
         return await check_in() == 401
 
-    await eventually(refused, within=2)
+    await eventually(refused, within=4)
