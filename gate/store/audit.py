@@ -21,7 +21,13 @@ from gate.domain.audit import (
     chain_entry,
     verify_chains,
 )
-from gate.domain.events import BookingEvent, DispatchEvent, VehicleEvent, YardVisitEvent
+from gate.domain.events import (
+    BookingEvent,
+    DispatchEvent,
+    Fact,
+    VehicleEvent,
+    YardVisitEvent,
+)
 from gate.store.database import conflict_insert
 from gate.store.tables import AuditHead, AuditLogEntry
 from gate.store.tables.base import table_of
@@ -39,77 +45,56 @@ def chain_of(event: AuditedEvent) -> str:
 
 
 def record_of(event: AuditedEvent) -> AuditRecord:
+    """The record an event is chained as: its shared fields, its subject (the visit, the
+    vehicle, the dispatch order or the booking) and its facts with the event's own fields over
+    them. What goes in is the stored form of every chain written: it must not change."""
     if isinstance(event, YardVisitEvent):
-        return AuditRecord(
-            occurred_at=event.occurred_at,
-            event=event.name,
-            subject_id=event.visit_id,
-            actor_kind=event.actor.kind,
-            actor_id=event.actor.id,
-            role=event.actor.role,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            reason=event.reason,
-            data={
-                **event.facts,
-                "yard": event.yard,
-                "gate": event.gate,
-                "direction": event.direction,
-                "booking_id": event.booking_id,
-                "queue_class": event.queue_class,
-            },
+        return _record(
+            event,
+            event.visit_id,
+            yard=event.yard,
+            gate=event.gate,
+            direction=event.direction,
+            booking_id=event.booking_id,
+            queue_class=event.queue_class,
         )
     if isinstance(event, VehicleEvent):
-        return AuditRecord(
-            occurred_at=event.occurred_at,
-            event=event.name,
-            subject_id=event.vehicle_id,
-            actor_kind=event.actor.kind,
-            actor_id=event.actor.id,
-            role=event.actor.role,
-            from_status=None,
-            to_status=None,
-            reason=event.reason,
-            data={**event.facts, "holder_id": event.enterprise_id},
-        )
+        return _record(event, event.vehicle_id, holder_id=event.enterprise_id)
     if isinstance(event, DispatchEvent):
-        return _dispatch_record(event)
-    facts = dict(event.facts)
-    facts["gate"] = event.gate
-    facts["direction"] = event.direction
-    facts["slot_start"] = event.slot_start
-    return AuditRecord(
-        occurred_at=event.occurred_at,
-        event=event.name,
-        subject_id=event.booking_id,
-        actor_kind=event.actor.kind,
-        actor_id=event.actor.id,
-        role=event.actor.role,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        reason=event.reason,
-        data=facts,
+        # An order's code, visit and booking only when the event has them (a rule change
+        # has none).
+        named = {
+            name: value
+            for name in ("order_code", "visit_id", "booking_id")
+            if (value := getattr(event, name)) is not None
+        }
+        return _record(event, event.subject_id, gate=event.gate, direction=event.direction, **named)
+    return _record(
+        event,
+        event.booking_id,
+        gate=event.gate,
+        direction=event.direction,
+        slot_start=event.slot_start,
     )
 
 
-def _dispatch_record(event: DispatchEvent) -> AuditRecord:
-    data: dict[str, Any] = dict(event.facts)
-    data["gate"] = event.gate
-    data["direction"] = event.direction
-    for name in ("order_code", "visit_id", "booking_id"):
-        if (value := getattr(event, name)) is not None:
-            data[name] = value
+def _record(event: AuditedEvent, subject_id: str, **fields: Fact) -> AuditRecord:
+    """The record of ``event`` about ``subject_id``: its time, name, actor, reason and (but a
+    vehicle's event, which has none) statuses; its facts, with ``fields`` over them."""
+    statuses = (
+        (None, None) if isinstance(event, VehicleEvent) else (event.from_status, event.to_status)
+    )
     return AuditRecord(
         occurred_at=event.occurred_at,
         event=event.name,
-        subject_id=event.subject_id,
+        subject_id=subject_id,
         actor_kind=event.actor.kind,
         actor_id=event.actor.id,
         role=event.actor.role,
-        from_status=event.from_status,
-        to_status=event.to_status,
+        from_status=statuses[0],
+        to_status=statuses[1],
         reason=event.reason,
-        data=data,
+        data={**event.facts, **fields},
     )
 
 
@@ -136,7 +121,7 @@ async def append(session: AsyncSession, events: Sequence[AuditedEvent]) -> None:
         rows = []
         for event in by_chain[chain]:
             entry = chain_entry(chain, previous, record_of(event))
-            rows.append(_values(entry))
+            rows.append(stored_row(entry))
             previous = (entry.seq, entry.entry_hash)
         assert previous is not None
         # Core executemany: a batch of check-ins appends dozens of entries at once.
@@ -148,7 +133,9 @@ async def append(session: AsyncSession, events: Sequence[AuditedEvent]) -> None:
         )
 
 
-def _values(entry: AuditEntry) -> dict[str, Any]:
+def stored_row(entry: AuditEntry) -> dict[str, Any]:
+    """The audit_log row of ``entry``: its columns by name, the data as canonical JSON (keys
+    sorted, no spaces), which is what `gate audit verify` reads back."""
     record = entry.record
     return dict(
         chain=entry.chain,
