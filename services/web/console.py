@@ -23,7 +23,7 @@ from gate.clearance import service as clearance
 from gate.dispatch.waiting import waiting_trucks
 from gate.domain.checkin import CheckinOutcome
 from gate.domain.clearance import CustomsChannel
-from gate.domain.errors import DomainError, ValidationFailed
+from gate.domain.errors import ValidationFailed
 from gate.domain.plates import format_plate
 from gate.domain.time import LOCAL_TZ, as_local, utc_now
 from gate.gates import service as gates
@@ -41,9 +41,9 @@ from services.api.yard.schemas import (
     PauseUpdate,
 )
 from services.platform import Platform
-from services.web.forms import decode_form
+from services.web.forms import Refused, decode_form, run_form
 from services.web.public import require_browser
-from services.web.render import back_to, page
+from services.web.render import page
 
 # The rule book's action behind each of the console's forms named in its path; an action the
 # console does not know still needs an officer of the gate before it is told so.
@@ -63,9 +63,6 @@ class ConsoleController(Controller):
     path = "/console"
     include_in_schema = False
 
-    async def _who(self, request: Request[Any, Any, Any], platform: Platform) -> Officer:
-        return await console_officer(request, platform)
-
     @get("/")
     async def home(
         self,
@@ -73,7 +70,7 @@ class ConsoleController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Template | Redirect:
-        who = await self._who(request, platform)
+        who = await console_officer(request, platform)
         served = [
             g for g in await gates.list_gates(uow) if allowed(who, Action.READ_YARD, at_gate(g.id))
         ]
@@ -89,7 +86,7 @@ class ConsoleController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Template | Redirect:
-        who = await self._who(request, platform)
+        who = await console_officer(request, platform)
         gate = await gate_by_code(uow, code)
         here = at_gate(gate.id)
         require(who, Action.READ_YARD, here)
@@ -140,20 +137,6 @@ class ConsoleController(Controller):
             else [],
         )
 
-    async def _act(
-        self,
-        request: Request[Any, Any, Any],
-        platform: Platform,
-        uow: UnitOfWork,
-        code: str,
-        action: Action,
-    ) -> tuple[Officer, Gate]:
-        """The signed-in officer (else to sign in) and the gate, once the rule book lets
-        them take ``action`` there (Forbidden, 403, otherwise)."""
-        who = await self._who(request, platform)
-        gate = await gate_by_code(uow, code)
-        return acting_officer(who, action, gate.id), gate
-
     @post("/{code:str}/lanes/{lane:str}/{action:str}")
     async def lane_action(
         self,
@@ -166,20 +149,19 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         needed = LANE_ACTIONS.get(action, Action.READ_YARD)
-        who, gate = await self._act(request, platform, uow, code, needed)
-        here = here_of(code, data)
+        who, gate = await officer_at_gate(request, platform, uow, code, needed)
         lane_row = await queue.lane_of_gate(uow, gate, lane)
-        try:
-            async with uow.savepoint():
-                if action == "call":
-                    called = await queue.call_next(uow, gate, lane_row, who.actor, utc_now())
-                    return back_to(here, message=called.code if called else "—")
-                if action in {"open", "close"}:
-                    await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
-                    return back_to(here)
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here, error="unknown action")
+
+        async def act() -> str | Refused | None:
+            if action == "call":
+                called = await queue.call_next(uow, gate, lane_row, who.actor, utc_now())
+                return called.code if called else "—"
+            if action in {"open", "close"}:
+                await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
+                return None
+            return Refused("unknown action")
+
+        return await run_form(uow, here_of(code, data), act)
 
     @post("/{code:str}/vehicles/{booking_id:str}/{action:str}")
     async def vehicle_action(
@@ -193,26 +175,25 @@ class ConsoleController(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         needed = VEHICLE_ACTIONS.get(action, Action.READ_YARD)
-        who, gate = await self._act(request, platform, uow, code, needed)
-        here = here_of(code, data)
+        who, gate = await officer_at_gate(request, platform, uow, code, needed)
         now = utc_now()
-        try:
-            async with uow.savepoint():
-                if action == "inspection":
-                    await clearance.start_inspection(uow, gate, booking_id, who.actor, now)
-                elif action == "decision":
-                    form = decode_form(data, DecisionCreate)
-                    decided = clearance.DecisionInput(form.decision, form.reason, form.channel)
-                    await clearance.record_decision(
-                        uow, gate, booking_id, who.agency, decided, who.officer_id, who.actor, now
-                    )
-                elif action == "exit":
-                    await clearance.record_exit(uow, gate, booking_id, who.actor, now)
-                else:
-                    return back_to(here, error="unknown action")
-        except (DomainError, ValueError) as error:
-            return back_to(here, error=getattr(error, "detail", str(error)))
-        return back_to(here, message=action)
+
+        async def act() -> str | Refused | None:
+            if action == "inspection":
+                await clearance.start_inspection(uow, gate, booking_id, who.actor, now)
+            elif action == "decision":
+                form = decode_form(data, DecisionCreate)
+                decided = clearance.DecisionInput(form.decision, form.reason, form.channel)
+                await clearance.record_decision(
+                    uow, gate, booking_id, who.agency, decided, who.officer_id, who.actor, now
+                )
+            elif action == "exit":
+                await clearance.record_exit(uow, gate, booking_id, who.actor, now)
+            else:
+                return Refused("unknown action")
+            return action
+
+        return await run_form(uow, here_of(code, data), act)
 
     @post("/{code:str}/checkins")
     async def check_in(
@@ -225,9 +206,9 @@ class ConsoleController(Controller):
     ) -> Redirect:
         """Check a truck in by hand: a pending read's candidate, or a plate as the officer
         reads it (gate operators and border guards); judged like a camera's read."""
-        who, gate = await self._act(request, platform, uow, code, Action.CHECK_IN_BY_HAND)
-        here = here_of(code, data)
-        try:
+        who, gate = await officer_at_gate(request, platform, uow, code, Action.CHECK_IN_BY_HAND)
+
+        async def act() -> str | Refused | None:
             form = decode_form(
                 data,
                 ManualCheckinCreate,
@@ -242,13 +223,12 @@ class ConsoleController(Controller):
                 trailer_plate=form.trailer_plate,
                 pending_read_id=form.pending_read_id,
             )
-            async with uow.savepoint():
-                answer = await check_in_by_hand(uow, gate, wanted, who.actor, utc_now())
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        if answer.outcome is CheckinOutcome.REFUSED:
-            return back_to(here, error=answer.detail or str(answer.refusal))
-        return back_to(here, message=f"{answer.booking_code or ''} {answer.outcome.value}")
+            answer = await check_in_by_hand(uow, gate, wanted, who.actor, utc_now())
+            if answer.outcome is CheckinOutcome.REFUSED:
+                return Refused(answer.detail or str(answer.refusal))
+            return f"{answer.booking_code or ''} {answer.outcome.value}"
+
+        return await run_form(uow, here_of(code, data), act)
 
     @post("/{code:str}/capacity")
     async def capacity(
@@ -261,20 +241,16 @@ class ConsoleController(Controller):
     ) -> Redirect:
         """Change one hour's capacity (gate operators: a lane team missing, the other side
         slowing down; the API's overrideSlotCapacity, by the same rule)."""
-        await self._act(request, platform, uow, code, Action.OVERRIDE_CAPACITY)
-        here = here_of(code, data)
-        try:
+        await officer_at_gate(request, platform, uow, code, Action.OVERRIDE_CAPACITY)
+
+        async def act() -> str | Refused | None:
             form = decode_form(data, CapacityOverride, direction=data.get("direction") or "export")
             if form.capacity is None:  # the API's null: the console's form always sets one
                 raise ValidationFailed("capacity is required", field="capacity")
-            async with uow.savepoint():
-                await gates.set_slot_capacity(
-                    uow, code, form.direction, form.starts_at, form.capacity
-                )
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        starts = as_local(form.starts_at).strftime("%H:%M")
-        return back_to(here, message=f"{starts} → {form.capacity}")
+            await gates.set_slot_capacity(uow, code, form.direction, form.starts_at, form.capacity)
+            return f"{as_local(form.starts_at).strftime('%H:%M')} → {form.capacity}"
+
+        return await run_form(uow, here_of(code, data), act)
 
     @post("/{code:str}/notices")
     async def notice(
@@ -285,14 +261,14 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        who, gate = await self._act(request, platform, uow, code, Action.POST_NOTICES)
-        here = here_of(code, data)
-        try:
+        who, gate = await officer_at_gate(request, platform, uow, code, Action.POST_NOTICES)
+
+        async def act() -> str | Refused | None:
             form = decode_form(data, NoticeCreate, text=(data.get("text") or "").strip() or None)
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        await notices.post_notice(uow, gate, form.text, form.expires_at, who.actor, utc_now())
-        return back_to(here, message=form.text)
+            await notices.post_notice(uow, gate, form.text, form.expires_at, who.actor, utc_now())
+            return form.text
+
+        return await run_form(uow, here_of(code, data), act)
 
     @post("/{code:str}/pause")
     async def pause(
@@ -303,20 +279,29 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
-        _, gate = await self._act(request, platform, uow, code, Action.PAUSE_GATE)
-        here = here_of(code, data)
-        try:
+        _, gate = await officer_at_gate(request, platform, uow, code, Action.PAUSE_GATE)
+
+        async def act() -> str | Refused | None:
             form = decode_form(data, PauseUpdate, paused=data.get("paused") == "true")
-            async with uow.savepoint():
-                await notices.set_paused(uow, gate, form.paused, form.reason)
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here)
+            await notices.set_paused(uow, gate, form.paused, form.reason)
+            return None
+
+        return await run_form(uow, here_of(code, data), act)
 
 
 async def console_officer(request: Request[Any, Any, Any], platform: Platform) -> Officer:
     """The officer signed in at the console (else to sign in, SignInRequired)."""
     return await require_browser(request, platform, Officer, "/console")
+
+
+async def officer_at_gate(
+    request: Request[Any, Any, Any], platform: Platform, uow: UnitOfWork, code: str, action: Action
+) -> tuple[Officer, Gate]:
+    """The signed-in officer (else to sign in) and the gate of ``code`` (NotFound, 404), once
+    the rule book lets them take ``action`` there (Forbidden, 403, otherwise)."""
+    who = await console_officer(request, platform)
+    gate = await gate_by_code(uow, code)
+    return acting_officer(who, action, gate.id), gate
 
 
 def here_of(code: str, form: Mapping[str, str]) -> str:

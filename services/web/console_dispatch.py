@@ -12,13 +12,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect
 
-from gate.accounts.permissions import Action, acting_officer, at_gate, require
+from gate.accounts.permissions import Action
 from gate.dispatch import orders
 from gate.dispatch.rules import RuleSetting, set_rule
 from gate.domain.dispatch import OrderStatus
-from gate.domain.errors import DomainError, NotFound
+from gate.domain.errors import NotFound
 from gate.domain.time import utc_now
-from gate.gates.calendar import gate_by_code, parse_direction
+from gate.gates.calendar import parse_direction
 from gate.store.unit_of_work import UnitOfWork
 from services.api.dispatch.schemas import (
     DispatchOrderCancel,
@@ -26,9 +26,8 @@ from services.api.dispatch.schemas import (
     DispatchRuleUpdate,
 )
 from services.platform import Platform
-from services.web.console import console_officer, here_of
-from services.web.forms import decode_form
-from services.web.render import back_to
+from services.web.console import here_of, officer_at_gate
+from services.web.forms import decode_form, run_form
 
 
 class ConsoleDispatchController(Controller):
@@ -46,19 +45,14 @@ class ConsoleDispatchController(Controller):
     ) -> Redirect:
         """Send one waiting truck to the gate now (the API's dispatchByHand), also while the
         automatic dispatch is paused."""
-        who = await console_officer(request, platform)
-        gate = await gate_by_code(uow, code)
-        officer = acting_officer(who, Action.DISPATCH_BY_HAND, gate.id)
-        here = here_of(code, data)
-        try:
+        who, gate = await officer_at_gate(request, platform, uow, code, Action.DISPATCH_BY_HAND)
+
+        async def act() -> str:
             form = decode_form(data, DispatchOrderCreate)
-            async with uow.savepoint():
-                order = await orders.dispatch_by_hand(
-                    uow, gate, form.visit_id, officer.actor, utc_now()
-                )
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here, message=order.code)
+            order = await orders.dispatch_by_hand(uow, gate, form.visit_id, who.actor, utc_now())
+            return order.code
+
+        return await run_form(uow, here_of(code, data), act)
 
     @post("/{code:str}/dispatch-orders/{order_code:str}/cancel")
     async def withdraw(
@@ -72,11 +66,9 @@ class ConsoleDispatchController(Controller):
     ) -> Redirect:
         """Withdraw an open order by its code (the API's cancelDispatchOrder): the truck
         waits in its yard again, in its place, no miss counted."""
-        who = await console_officer(request, platform)
-        gate = await gate_by_code(uow, code)
-        officer = acting_officer(who, Action.DISPATCH_BY_HAND, gate.id)
-        here = here_of(code, data)
-        try:
+        who, gate = await officer_at_gate(request, platform, uow, code, Action.DISPATCH_BY_HAND)
+
+        async def act() -> str:
             form = decode_form(data, DispatchOrderCancel)
             found = [
                 listed.order
@@ -85,11 +77,10 @@ class ConsoleDispatchController(Controller):
             ]
             if not found:
                 raise NotFound("no such open dispatch order at this gate")
-            async with uow.savepoint():
-                await orders.cancel(uow, gate, found[0].id, officer.actor, utc_now(), form.reason)
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here, message=order_code)
+            await orders.cancel(uow, gate, found[0].id, who.actor, utc_now(), form.reason)
+            return order_code
+
+        return await run_form(uow, here_of(code, data), act)
 
     @post("/{code:str}/dispatch-rule")
     async def rule(
@@ -102,16 +93,12 @@ class ConsoleDispatchController(Controller):
     ) -> Redirect:
         """Set the direction's target and deadline, and pause (with a reason) or resume the
         automatic dispatch (the API's setDispatchRule, by the same rule)."""
-        who = await console_officer(request, platform)
-        gate = await gate_by_code(uow, code)
-        require(who, Action.SET_DISPATCH_RULES, at_gate(gate.id))
-        here = here_of(code, data)
-        try:
+        who, gate = await officer_at_gate(request, platform, uow, code, Action.SET_DISPATCH_RULES)
+
+        async def act() -> None:
             direction = parse_direction(data.get("direction") or "export")
             form = decode_form(data, DispatchRuleUpdate, paused=data.get("paused") == "true")
             setting = RuleSetting(form.target, form.deadline_minutes, form.paused, form.reason)
-            async with uow.savepoint():
-                await set_rule(uow, gate, direction, setting, who.actor)
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here)
+            await set_rule(uow, gate, direction, setting, who.actor)
+
+        return await run_form(uow, here_of(code, data), act)

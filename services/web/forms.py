@@ -5,13 +5,17 @@ sends the user back to it with the reason (post, redirect, get), and nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
+from litestar.response import Redirect
 
-from gate.domain.errors import ValidationFailed
+from gate.domain.errors import DomainError, ValidationFailed
+from gate.store.unit_of_work import UnitOfWork
 from services.common.schemas import Input
+from services.web.render import back_to
 
 T = TypeVar("T", bound=Input)
 
@@ -34,3 +38,32 @@ def decode_form(form: Mapping[str, str], into: type[T], **fields: Any) -> T:
         return msgspec.convert(values, into, strict=False)
     except msgspec.ValidationError as error:
         raise ValidationFailed(str(error)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A use case's answer the page shows as its error though nothing was raised, so what the
+    use case wrote stays (a check-in by hand that is refused is recorded as one)."""
+
+    detail: str
+
+
+async def run_form(
+    uow: UnitOfWork, here: str, act: Callable[[], Awaitable[str | Refused | None]]
+) -> Redirect:
+    """Run a use case from a form and come back to the page at ``here`` (post, redirect, get).
+
+    ``act`` decodes the form and calls the use case, in a savepoint: a DomainError it raises
+    (the form refused by decode_form, a rule of the use case) undoes what it wrote and comes
+    back as the page's ``error``, the error's detail. Otherwise its answer comes back: a
+    message (a booking's code, a count), None for none, or Refused with the error to show.
+    Who may post, and the page's own record (its gate, its yard), are found before: a missing
+    one or a refusal of the rule book is a 4xx answer, not a message on a page."""
+    try:
+        async with uow.savepoint():
+            answer = await act()
+    except DomainError as error:
+        return back_to(here, error=error.detail)
+    if isinstance(answer, Refused):
+        return back_to(here, error=answer.detail)
+    return back_to(here, message=answer)

@@ -4,6 +4,8 @@ accepted window shows today's calendar."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.helpers import Api, browser, enterprise_user, officer, tomorrow_at
@@ -55,3 +57,19 @@ async def test_the_consoles_capacity_form_sends_an_unrepresentable_hour_back(api
         headers=csrf,
     )
     assert answer.status_code == 303 and "error=" in answer.headers["location"], answer.text
+
+
+async def test_the_consoles_notice_form_sends_an_expiry_already_past_back_with_the_reason(
+    api: Api,
+):
+    """The use case's own rule (not the form's decoding) refuses it: back to the page too."""
+    operator = await officer(api, "gate_operator")
+    csrf = await browser(api, operator["Authorization"].split()[1])
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    answer = await api.client.post(
+        "/console/tan-thanh/notices",
+        data={"direction": "export", "text": "Đóng cửa sớm", "expires_at": past},
+        headers=csrf,
+    )
+    assert answer.status_code == 303, answer.text
+    assert "error=expires_at%20is%20in%20the%20past" in answer.headers["location"]
