@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from gate.accounts.permissions import Context, at_yard
 from gate.accounts.principal import EnterpriseKind
 from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
 from gate.domain.slots import check_opening_hours
@@ -63,6 +64,16 @@ async def yard_by_code(uow: UnitOfWork, code: str, *, lock: bool = False) -> Yar
     if yard is None:
         raise NotFound(f"no yard {code!r}")
     return yard
+
+
+async def yard_in_context(
+    uow: UnitOfWork, code: str, *, lock: bool = False
+) -> tuple[Yard, Context]:
+    """The yard ``code`` (NotFound, 404, for anyone when there is none; ``lock`` as
+    yard_by_code) and the context the rule book judges its actions in: its enterprise and
+    the gates it serves."""
+    yard = await yard_by_code(uow, code, lock=lock)
+    return yard, at_yard(yard.id, yard.enterprise_id, await gate_ids_of(uow, yard.id))
 
 
 async def gate_ids_of(uow: UnitOfWork, yard_id: str) -> frozenset[str]:

@@ -13,11 +13,9 @@ from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
 from services.api.officers.endpoints import OfficerController
 from services.api.yard.endpoints import YardController
-from services.api.yards.endpoints import (
-    YardDevicesController,
-    YardsController,
-    YardVisitsController,
-)
+from services.api.yards.devices import YardDevicesController
+from services.api.yards.endpoints import YardsController
+from services.api.yards.visits import YardVisitsController
 
 api_router = Router(
     path="/api/v1",

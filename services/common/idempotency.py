@@ -17,12 +17,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.params import HeaderParameter
 from sqlalchemy import select, update
 
+from gate.config import Settings
 from gate.domain.errors import DomainError, IdempotencyKeyReused, ValidationFailed
 from gate.domain.time import utc_now
 from gate.store.database import conflict_insert
@@ -32,6 +34,15 @@ from services.common.problems import PROBLEM_MEDIA_TYPE, domain_error_answer
 
 MAX_KEY_LENGTH = 200
 REPLAY_HEADER = "Idempotent-Replayed"
+
+# A client-chosen key that makes a write safe to retry (None when the client sent none: the
+# write is then done each time it is sent).
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key", required=False, min_length=1, max_length=MAX_KEY_LENGTH
+    ),
+]
 
 
 def fingerprint(request: Request[Any, Any, Any], data: Any) -> str:
@@ -101,6 +112,30 @@ async def answer_idempotently(
         .values(status_code=status, body=encoded)
     )
     return _stored_response(status, encoded, replayed=False)
+
+
+async def answer_once(
+    request: Request[Any, Any, Any],
+    data: Any,
+    produce: Callable[[], Awaitable[tuple[int, Any]]],
+    *,
+    uow: UnitOfWork,
+    owner: str,
+    key: str | None,
+    settings: Settings,
+) -> Response[bytes]:
+    """A route's write answered once per ``owner``'s Idempotency-Key ``key``: what
+    answer_idempotently does, for this request with its decoded body ``data`` (None for a
+    route without one) and the keys remembered for GATE_IDEMPOTENCY_KEY_RETENTION_HOURS.
+    Raises as answer_idempotently does (422 for a key reused with another request)."""
+    return await answer_idempotently(
+        uow,
+        owner,
+        key,
+        fingerprint(request, data),
+        produce,
+        retention=settings.idempotency_key_retention,
+    )
 
 
 async def _claim(

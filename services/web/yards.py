@@ -14,9 +14,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from gate.accounts.permissions import Action, Context, allowed, at_yard, require
+from gate.accounts.permissions import Action, allowed, at_yard, require
 from gate.accounts.principal import EnterpriseUser, Officer
-from gate.domain.errors import DomainError
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import as_local, utc_now
@@ -29,9 +28,9 @@ from gate.yards.visits import WalkInTo, check_truck_read, enter, leave, visit_in
 from services.api.yards.schemas import VisitCreate
 from services.common.session import browser_principal
 from services.platform import Platform
-from services.web.forms import decode_form
+from services.web.forms import decode_form, run_form
 from services.web.public import SignInRequired
-from services.web.render import back_to, page
+from services.web.render import page
 
 AREA = "/yards"
 
@@ -43,11 +42,6 @@ async def _person(request: Request[Any, Any, Any], platform: Platform) -> Enterp
     if not isinstance(principal, EnterpriseUser | Officer):
         raise SignInRequired(AREA)
     return principal
-
-
-async def _yard(uow: UnitOfWork, code: str, *, lock: bool = False) -> tuple[Yard, Context]:
-    yard = await service.yard_by_code(uow, code, lock=lock)
-    return yard, at_yard(yard.id, yard.enterprise_id, await service.gate_ids_of(uow, yard.id))
 
 
 class YardConsoleController(Controller):
@@ -83,7 +77,7 @@ class YardConsoleController(Controller):
     ) -> Template:
         """One yard: occupancy and capacity, its trucks and their orders, the forms."""
         who = await _person(request, platform)
-        yard, here = await _yard(uow, code)
+        yard, here = await service.yard_in_context(uow, code)
         require(who, Action.READ_YARD_VISITS, here)
         found = await service.yard_of(uow, yard)
         trucks = await trucks_of_yard(uow, yard)
@@ -110,7 +104,7 @@ class YardConsoleController(Controller):
         """The signed-in person and the yard (locked), once the rule book lets them run it
         (Forbidden, 403, otherwise)."""
         who = await _person(request, platform)
-        yard, here = await _yard(uow, code, lock=True)
+        yard, here = await service.yard_in_context(uow, code, lock=True)
         require(who, Action.RUN_YARD, here)
         return who, yard
 
@@ -127,8 +121,8 @@ class YardConsoleController(Controller):
         plate (its booking found by it) or a booking code, an optional trailer, and for a
         walk-in the gate and direction it is heading to."""
         who, yard = await self._act(request, platform, uow, code)
-        here = f"{AREA}/{yard.code}"
-        try:
+
+        async def act() -> str:
             form = decode_form(
                 data,
                 VisitCreate,
@@ -138,18 +132,11 @@ class YardConsoleController(Controller):
             )
             truck = check_truck_read(form.plate, form.booking_code, form.trailer_plate)
             gate_id = (await gate_by_code(uow, form.gate)).id if form.gate else None
-            async with uow.savepoint():
-                visit = await enter(
-                    uow,
-                    yard,
-                    truck,
-                    at=utc_now(),
-                    actor=who.actor,
-                    to=WalkInTo(gate_id, form.direction),
-                )
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here, message=f"{format_plate(visit.plate)} {visit.status}")
+            to = WalkInTo(gate_id, form.direction)
+            visit = await enter(uow, yard, truck, at=utc_now(), actor=who.actor, to=to)
+            return f"{format_plate(visit.plate)} {visit.status}"
+
+        return await run_form(uow, f"{AREA}/{yard.code}", act)
 
     @post("/{code:str}/visits/{visit_id:str}/exit")
     async def check_out(
@@ -163,11 +150,10 @@ class YardConsoleController(Controller):
         """The truck went out of the yard: waiting, its visit ends; dispatched, it is on its
         way to the gate (the API's checkOutOfYardByHand)."""
         who, yard = await self._act(request, platform, uow, code)
-        here = f"{AREA}/{yard.code}"
-        try:
-            async with uow.savepoint():
-                visit = await visit_in_yard(uow, yard, visit_id)
-                visit = await leave(uow, yard, visit, at=utc_now(), actor=who.actor)
-        except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here, message=f"{format_plate(visit.plate)} {visit.status}")
+
+        async def act() -> str:
+            visit = await visit_in_yard(uow, yard, visit_id)
+            visit = await leave(uow, yard, visit, at=utc_now(), actor=who.actor)
+            return f"{format_plate(visit.plate)} {visit.status}"
+
+        return await run_form(uow, f"{AREA}/{yard.code}", act)

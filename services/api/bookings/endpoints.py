@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.bookings import service
@@ -32,16 +32,9 @@ from services.api.driver.schemas import RoadView
 from services.api.throttle import booking_write
 from services.common.contract import ENTERPRISE, documented
 from services.common.dependencies import Caller
-from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.idempotency import IdempotencyKey, answer_idempotently, fingerprint
 from services.common.schemas import local
 from services.platform import Platform
-
-# A client-chosen key that makes a write safe to retry (see services/common/idempotency.py).
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(name="Idempotency-Key", required=False, min_length=1, max_length=200),
-]
-
 
 # What a booking write's rules can refuse (besides validation): stored and replayed alike.
 WRITE_PROBLEMS = [

@@ -23,7 +23,6 @@ from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.store.unit_of_work import UnitOfWork
-from services.api.bookings.endpoints import IdempotencyKey
 from services.api.dispatch.schemas import (
     DispatchOrderCancel,
     DispatchOrderCreate,
@@ -33,7 +32,7 @@ from services.api.dispatch.schemas import (
 )
 from services.common.contract import ADMIN, OFFICER, documented
 from services.common.dependencies import Caller
-from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.idempotency import IdempotencyKey, answer_idempotently, fingerprint
 from services.platform import Platform
 
 

@@ -30,7 +30,6 @@ from gate.notices import service as notices
 from gate.store.tables import Booking, Lane
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard import service as queue
-from services.api.bookings.endpoints import IdempotencyKey
 from services.api.gates.schemas import LaneView
 from services.api.yard.schemas import (
     CallResult,
@@ -47,7 +46,7 @@ from services.api.yard.schemas import (
 )
 from services.common.contract import OFFICER, documented
 from services.common.dependencies import Caller
-from services.common.idempotency import answer_idempotently, fingerprint
+from services.common.idempotency import IdempotencyKey, answer_once
 from services.common.schemas import local, local_or_none
 from services.platform import Platform
 
@@ -154,13 +153,14 @@ class YardController(Controller):
             answer = await check_in_by_hand(uow, gate, wanted, officer.actor, utc_now())
             return 200, answer
 
-        return await answer_idempotently(
-            uow,
-            officer.officer_id,
-            idempotency_key,
-            fingerprint(request, data),
+        return await answer_once(
+            request,
+            data,
             check_in,
-            retention=platform.settings.idempotency_key_retention,
+            uow=uow,
+            owner=officer.officer_id,
+            key=idempotency_key,
+            settings=platform.settings,
         )
 
     @post(
@@ -236,13 +236,14 @@ class YardController(Controller):
             lanes = {lane_row.id: lane_row.code}
             return 200, CallResult(YardVehicle.of(called, lanes) if called else None)
 
-        return await answer_idempotently(
-            uow,
-            officer.officer_id,
-            idempotency_key,
-            fingerprint(request, None),
+        return await answer_once(
+            request,
+            None,
             call,
-            retention=platform.settings.idempotency_key_retention,
+            uow=uow,
+            owner=officer.officer_id,
+            key=idempotency_key,
+            settings=platform.settings,
         )
 
     @post(
@@ -389,13 +390,14 @@ class YardController(Controller):
             )
             return 200, await self._detail(uow, booking)
 
-        return await answer_idempotently(
-            uow,
-            officer.officer_id,
-            idempotency_key,
-            fingerprint(request, data),
+        return await answer_once(
+            request,
+            data,
             decide,
-            retention=platform.settings.idempotency_key_retention,
+            uow=uow,
+            owner=officer.officer_id,
+            key=idempotency_key,
+            settings=platform.settings,
         )
 
     @post(
