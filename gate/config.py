@@ -197,6 +197,9 @@ class Settings:
     outbox_poll_s: float = 1.0
     # Waits before each retry of a failed delivery, full jitter (gate/domain/outbox.py).
     outbox_retry_schedule: tuple[float, ...] = parse_schedule(DEFAULT_RETRY_SCHEDULE)
+    # Webhooks to private, loopback and link-local addresses (and plain http to them): off,
+    # so that an endpoint cannot reach inside the platform's network (SSRF); tests turn it on.
+    webhook_allow_private: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -274,4 +277,5 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_OUTBOX", "outbox", _bool),
     ("GATE_OUTBOX_POLL_S", "outbox_poll_s", _positive),
     ("GATE_OUTBOX_RETRY_SCHEDULE", "outbox_retry_schedule", parse_schedule),
+    ("GATE_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private", _bool),
 )

@@ -22,6 +22,10 @@ from gate.live.service import Live
 from gate.outbox.dispatcher import OutboxDispatcher
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
+from gate.webhooks.expander import CHANNEL as WEBHOOK
+from gate.webhooks.expander import WebhookExpander
+from gate.webhooks.failures import disable_failing_endpoint
+from gate.webhooks.sender import WebhookSender
 from services.sockets import AddressCap
 
 
@@ -92,8 +96,14 @@ def build_outbox(platform: Platform) -> OutboxDispatcher:
     settings = platform.settings
     return OutboxDispatcher(
         platform.unit_of_work,
-        expanders=[],
-        senders={},
+        expanders=[WebhookExpander()],
+        senders={
+            WEBHOOK: WebhookSender(
+                lambda: platform.unit_of_work(read_only=True),
+                allow_private=settings.webhook_allow_private,
+            )
+        },
         schedule=settings.outbox_retry_schedule,
         poll_s=settings.outbox_poll_s,
+        given_up={WEBHOOK: disable_failing_endpoint},
     )

@@ -31,6 +31,7 @@ from gate.domain.events import (
     VehicleArrived,
     VehicleCalled,
     VehicleExited,
+    WebhookEndpointDisabled,
 )
 
 # Each outboxed event class and the type name a webhook carries for it (Standard Webhooks'
@@ -51,8 +52,9 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
 
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction
 # that records them. Exact classes, not isinstance: a subclass is a different event and is
-# outboxed only when listed (a set lookup per event: check-in batches are hot).
-OUTBOXED: frozenset[type[DomainEvent]] = frozenset(WEBHOOK_TYPES)
+# outboxed only when listed (a set lookup per event: check-in batches are hot). An endpoint
+# disabled is told to its owner (messages), never sent as a webhook.
+OUTBOXED: frozenset[type[DomainEvent]] = frozenset({*WEBHOOK_TYPES, WebhookEndpointDisabled})
 
 # The public types by internal event name (the name is what an outbox row stores).
 WEBHOOK_TYPE_OF_NAME: dict[str, str] = {cls.name: public for cls, public in WEBHOOK_TYPES.items()}
