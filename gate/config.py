@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from gate.domain.outbox import DEFAULT_RETRY_SCHEDULE, parse_schedule
+
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -188,6 +190,16 @@ class Settings:
     boards_fd: int | None = None
     # What this process serves (a process per part in production, all of them embedded).
     parts: tuple[str, ...] = PARTS
+    # The outbox's dispatcher (webhooks, messages) in this process; off, events are still
+    # written and another process delivers them (docs/architecture.md, "The outbox").
+    outbox: bool = True
+    # The longest the idle dispatcher sleeps (seconds); a commit in this process wakes it.
+    outbox_poll_s: float = 1.0
+    # Waits before each retry of a failed delivery, full jitter (gate/domain/outbox.py).
+    outbox_retry_schedule: tuple[float, ...] = parse_schedule(DEFAULT_RETRY_SCHEDULE)
+    # Webhooks to private, loopback and link-local addresses (and plain http to them): off,
+    # so that an endpoint cannot reach inside the platform's network (SSRF); tests turn it on.
+    webhook_allow_private: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -262,4 +274,8 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_PARTS", "parts", parse_parts),
     ("GATE_LISTEN_FD", "listen_fd", int),
     ("GATE_BOARDS_FD", "boards_fd", int),
+    ("GATE_OUTBOX", "outbox", _bool),
+    ("GATE_OUTBOX_POLL_S", "outbox_poll_s", _positive),
+    ("GATE_OUTBOX_RETRY_SCHEDULE", "outbox_retry_schedule", parse_schedule),
+    ("GATE_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private", _bool),
 )

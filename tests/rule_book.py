@@ -77,6 +77,14 @@ EXPECTED: dict[str, set[str]] = {
     "watch-enterprise-stream": _ENTERPRISES,
     # Whoever may book (users of every role, booking and manager keys) links a driver to it.
     "manage-driver-links": _ENTERPRISES,
+    # Webhooks (issue 15): each enterprise's managers, for their own enterprise.
+    "manage-webhooks": {
+        MANAGER_KEY,
+        MANAGER,
+        OTHER_MANAGER_KEY,
+        YARD_MANAGER,
+        OTHER_YARD_MANAGER_KEY,
+    },
     # The decision of issue 12: the gate's operators run its daily capacity, as the
     # administrator may; on the API and in the console alike.
     "override-capacity": {ADMIN, OPERATOR},

@@ -82,6 +82,8 @@ class Action(StrEnum):
     WATCH_ENTERPRISE_STREAM = "watch-enterprise-stream"
     # Links to the driver's page of one of its bookings: make, list, revoke.
     MANAGE_DRIVER_LINKS = "manage-driver-links"
+    # Webhook endpoints, their secrets and delivery log (issue 15): the enterprise's managers.
+    MANAGE_WEBHOOKS = "manage-webhooks"
     # A gate's yard.
     OVERRIDE_CAPACITY = "override-capacity"
     READ_YARD = "read-yard"  # queue, pending reads, a vehicle's detail, the console
@@ -261,6 +263,7 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.READ_OWN_BOOKINGS: (MEMBERS,),
     Action.WATCH_ENTERPRISE_STREAM: (MEMBERS,),
     Action.MANAGE_DRIVER_LINKS: (MEMBERS,),
+    Action.MANAGE_WEBHOOKS: (MANAGERS,),
     Action.OVERRIDE_CAPACITY: (ADMINISTRATOR, OPERATORS),
     Action.READ_YARD: (OFFICERS,),
     Action.WATCH_OFFICER_STREAM: (OFFICERS,),

@@ -326,6 +326,19 @@ class GateCalendarChanged(DomainEvent):
     gate: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class WebhookEndpointDisabled(DomainEvent):
+    """An enterprise's webhook endpoint was disabled by the platform: its receiver answered
+    410 Gone, or a delivery failed through the whole retry schedule (``reason`` says which).
+    Outboxed, so that the enterprise is told (the messages' expander e-mails it); the portal's
+    webhooks page shows it too. Carries no URL: the endpoint's id names it to its owner."""
+
+    name: ClassVar[str] = "webhook.endpoint_disabled"
+    enterprise_id: str
+    endpoint_id: str
+    reason: str
+
+
 class AccessChange(StrEnum):
     """How a credential ended, or what it allows shrank."""
 

@@ -12,6 +12,7 @@ from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
 from services.api.officers.endpoints import OfficerController
+from services.api.webhooks.endpoints import WebhookController
 from services.api.yard.endpoints import YardController
 from services.api.yards.devices import YardDevicesController
 from services.api.yards.endpoints import YardsController
@@ -36,6 +37,7 @@ api_router = Router(
         YardsController,
         YardDevicesController,
         YardVisitsController,
+        WebhookController,
     ],
 )
 

@@ -246,6 +246,11 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
             ("GET", "/api/v1/bookings", None),
             ("GET", f"/api/v1/bookings/{missing}", None),
         ],
+        "manage-webhooks": [
+            ("GET", "/api/v1/webhooks/endpoints", None),
+            ("GET", f"/api/v1/webhooks/endpoints/{missing}/deliveries", None),
+            ("POST", f"/api/v1/webhooks/deliveries/{missing}/send-again", None),
+        ],
         "manage-driver-links": [
             ("POST", f"/api/v1/bookings/{missing}/driver-links", None),
             ("GET", f"/api/v1/bookings/{missing}/driver-links", None),

@@ -17,6 +17,7 @@ from gate.store.tables.gates import (
     SlotOverride,
 )
 from gate.store.tables.officers import Officer, OfficerGate
+from gate.store.tables.outbox import Delivery, DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from gate.store.tables.yards import (
     DispatchOrder,
     DispatchRule,
@@ -38,6 +39,8 @@ __all__ = [
     "CheckinRecord",
     "ClearanceDecisionRow",
     "Closure",
+    "Delivery",
+    "DeliveryAttempt",
     "Device",
     "DispatchOrder",
     "DispatchRule",
@@ -52,6 +55,7 @@ __all__ = [
     "Notice",
     "Officer",
     "OfficerGate",
+    "OutboxEvent",
     "PendingRead",
     "QueueCursor",
     "Slot",
@@ -60,6 +64,7 @@ __all__ = [
     "UserSession",
     "Vehicle",
     "VehicleGrant",
+    "WebhookEndpoint",
     "Yard",
     "YardCheckinRecord",
     "YardDevice",

@@ -1,0 +1,79 @@
+"""The ``webhook`` channel's expander: one delivery per enabled endpoint of the event's
+enterprise subscribed to its type, the Standard Webhooks body built once for all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gate.domain.outbox import WEBHOOK_TYPE_OF_NAME
+from gate.domain.plates import format_plate
+from gate.outbox.protocols import NewDelivery
+from gate.store.tables import Booking, OutboxEvent, WebhookEndpoint
+
+CHANNEL = "webhook"
+
+# What each type adds to the booking's fields, from the event's facts (and fields).
+_ADDED: dict[str, tuple[str, ...]] = {
+    "booking.rescheduled": ("previous_slot_start",),
+    "booking.cancelled": ("reason",),
+    "booking.lapsed": ("reason",),
+    "truck.called": ("lane",),
+    "truck.clearance_decided": ("agency", "decision", "channel", "reason"),
+    "truck.dispatched": ("order_code", "deadline_at", "queue_class"),
+}
+
+
+def webhook_data(kind: str, payload: dict[str, Any], booking: Booking | None) -> dict[str, Any]:
+    """The ``data`` of a webhook of type ``kind`` from its event's ``payload``: the booking's
+    id and code, gate, direction, slot, status and plate (the enterprise's own data), and what
+    the type adds (the lane called to, the agency and outcome of a decision, the dispatch
+    order's code and deadline). Nothing of another enterprise: the event is its booking's."""
+    facts = payload.get("facts") or {}
+    data: dict[str, Any] = {
+        "booking_id": payload.get("booking_id"),
+        "booking_code": booking.code if booking is not None else None,
+        "gate": payload.get("gate"),
+        "direction": payload.get("direction"),
+        "slot_start": payload.get("slot_start")
+        or (booking.slot_start.isoformat() if booking else None),
+        "status": payload.get("to_status") or (booking.status if booking else None),
+        "plate": format_plate(booking.plate) if booking is not None else None,
+    }
+    for name in _ADDED.get(kind, ()):
+        value = facts.get(name, payload.get(name))
+        if value is not None:
+            data[name] = value
+    return data
+
+
+class WebhookExpander:
+    """Expands the outboxed events of an enterprise's bookings into its webhooks."""
+
+    async def expand(self, session: AsyncSession, event: OutboxEvent) -> list[NewDelivery]:
+        kind = WEBHOOK_TYPE_OF_NAME.get(event.name)
+        if kind is None or event.enterprise_id is None:
+            return []
+        endpoints = (
+            await session.scalars(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.enterprise_id == event.enterprise_id,
+                    WebhookEndpoint.enabled.is_(True),
+                )
+            )
+        ).all()
+        subscribed = [each for each in endpoints if kind in each.event_types]
+        if not subscribed:
+            return []
+        booking = await session.get(Booking, event.booking_id) if event.booking_id else None
+        body = {
+            "type": kind,
+            "timestamp": event.occurred_at.isoformat(),
+            "data": webhook_data(kind, event.payload, booking),
+        }
+        return [
+            NewDelivery(channel=CHANNEL, endpoint_id=endpoint.id, payload=body)
+            for endpoint in subscribed
+        ]

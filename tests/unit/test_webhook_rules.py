@@ -1,0 +1,50 @@
+"""Which URLs a webhook endpoint may have (gate/domain/webhooks.py): https to a public host;
+private, loopback and link-local addresses only when GATE_WEBHOOK_ALLOW_PRIVATE is on."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.domain.errors import ValidationFailed
+from gate.domain.webhooks import endpoint_url, is_public_address
+
+
+@pytest.mark.parametrize("url", ["https://erp.example.vn/hooks", "https://8.8.8.8:8443/hooks"])
+def test_https_to_a_public_host_is_taken(url: str):
+    assert endpoint_url(url, allow_private=False) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://erp.example.vn/hooks",  # not https
+        "https://127.0.0.1/hooks",
+        "https://localhost/hooks",
+        "https://10.1.2.3/hooks",
+        "https://169.254.169.254/latest/meta-data",  # the cloud's metadata service
+        "https://[::1]/hooks",
+        "https://[::ffff:127.0.0.1]/hooks",
+        "https://user:password@erp.example.vn/hooks",
+        "ftp://erp.example.vn/hooks",
+        "https:///hooks",
+        "https://erp.example.vn:99999/hooks",
+    ],
+)
+def test_a_url_inside_or_not_https_is_refused(url: str):
+    with pytest.raises(ValidationFailed) as refused:
+        endpoint_url(url, allow_private=False)
+    assert refused.value.extensions == {"field": "url"}
+
+
+def test_private_receivers_only_when_allowed():
+    assert endpoint_url("http://127.0.0.1:8080/hooks", allow_private=True)
+    with pytest.raises(ValidationFailed):
+        endpoint_url("http://erp.example.vn/hooks", allow_private=True)  # public: https
+
+
+def test_addresses_a_name_resolves_to_are_judged_alike():
+    assert is_public_address("8.8.8.8")
+    for inside in ("127.0.0.1", "10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "fe80::1"):
+        assert not is_public_address(inside)
+    with pytest.raises(ValueError):
+        is_public_address("erp.example.vn")
