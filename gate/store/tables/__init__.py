@@ -16,6 +16,7 @@ from gate.store.tables.gates import (
     Slot,
     SlotOverride,
 )
+from gate.store.tables.messages import DriverMessagePreference, UserMessagePreference
 from gate.store.tables.officers import Officer, OfficerGate
 from gate.store.tables.yards import (
     DispatchOrder,
@@ -43,6 +44,7 @@ __all__ = [
     "DispatchRule",
     "Driver",
     "DriverLink",
+    "DriverMessagePreference",
     "Enterprise",
     "EnterpriseUser",
     "Gate",
@@ -57,6 +59,7 @@ __all__ = [
     "Slot",
     "SlotOverride",
     "TruckPosition",
+    "UserMessagePreference",
     "UserSession",
     "Vehicle",
     "VehicleGrant",
