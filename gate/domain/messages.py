@@ -64,9 +64,9 @@ USER_TOPICS: dict[str, str] = {
     "truck.exited": "vehicle.exited",
     "capacity.changed": "gate.calendar_changed",
 }
-# Sent to every admin of the enterprise whatever they chose.
+# Sent to every admin (manager) of the enterprise whatever they chose.
 ADMIN_TOPIC = "webhook.disabled"
-ADMIN_ROLE = "admin"
+ADMIN_ROLE = "manager"  # gate.accounts.principal.EnterpriseRole.MANAGER: the admins
 TOPIC_OF_EVENT = {event: topic for topic, event in USER_TOPICS.items()}
 
 
@@ -235,3 +235,18 @@ def sms_segments(text: str) -> int:
     if units <= single:
         return 1
     return -(-units // part)
+
+
+def international_phone(phone: str) -> str:
+    """A phone number as providers take it: digits only, with the country code and no ``+``
+    (``0912 345 678`` -> ``84912345678``, ``+86 138 0000 0000`` -> ``8613800000000``). A
+    number without ``+`` that starts with one 0 is Vietnamese (the national format); with
+    ``00`` it is international already."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if phone.strip().startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    if digits.startswith("0"):
+        return "84" + digits[1:]
+    return digits

@@ -16,6 +16,7 @@ from gate.domain.messages import (
     check_topics,
     due_at,
     fits,
+    international_phone,
     language_of_nationality,
     parse_quiet_hours,
     rate_limited,
@@ -142,3 +143,10 @@ def test_sms_segments_count_gsm7_and_ucs2():
     assert sms_segments("ệ" * 71) == 2
     assert sms_segments("车" * 134) == 2
     assert sms_segments("车" * 135) == 3
+
+
+def test_phones_are_given_to_providers_with_their_country_code():
+    assert international_phone("0912 345 678") == "84912345678"
+    assert international_phone("+86 138 0000 0000") == "8613800000000"
+    assert international_phone("0086 138 0000 0000") == "8613800000000"
+    assert international_phone("84912345678") == "84912345678"
