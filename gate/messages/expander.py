@@ -230,7 +230,12 @@ class MessageExpander:
 
 
 def _fields(
-    payload: dict[str, Any], booking: Booking | None, gate: Gate | None, language: str, *, plate: bool
+    payload: dict[str, Any],
+    booking: Booking | None,
+    gate: Gate | None,
+    language: str,
+    *,
+    plate: bool,
 ) -> dict[str, str]:
     """The ``{field}``s of a text (gate/messages/texts.py) from the event and its booking;
     the plate only for the driver's own messages."""

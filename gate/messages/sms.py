@@ -42,12 +42,12 @@ def outcome_of_status(status: int) -> Outcome:
 
 
 async def post_json(
-    url: str, body: dict[str, object], headers: dict[str, str], timeout: float
+    url: str, body: dict[str, object], headers: dict[str, str], seconds: float
 ) -> Outcome | httpx.Response:
     """POST ``body``; the answer, or a retry Outcome for a timeout or a failed connection
     (named by kind only: an exception's text may hold the URL and its token)."""
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=seconds) as client:
             return await client.post(url, json=body, headers=headers)
     except httpx.TimeoutException:
         return Outcome.retry(None, "timeout")

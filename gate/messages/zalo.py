@@ -26,6 +26,7 @@ from gate.messages.sms import outcome_of_status, post_json
 from gate.outbox.protocols import Outcome
 from gate.store.tables import Delivery
 
+
 def template_of(settings: Settings, kind: str) -> str | None:
     """The ZNS template id of the message ``kind`` (a key of TEXTS), None when not set."""
     return {
@@ -33,6 +34,7 @@ def template_of(settings: Settings, kind: str) -> str | None:
         "driver.called": settings.zalo_template_called,
         "driver.exited": settings.zalo_template_exited,
     }.get(kind, settings.zalo_template_notice)
+
 
 class ZaloSender:
     """Sends message deliveries of the ``zalo`` channel (module docstring). The payload
@@ -70,4 +72,3 @@ class ZaloSender:
         if code == 0:
             return outcome
         return Outcome.permanent(200, f"zalo error {code}")
-
