@@ -4,7 +4,7 @@ choices are 422 and change nothing; each answer says which channels the platform
 
 from __future__ import annotations
 
-from tests.helpers import Api, bearer, enterprise_user
+from tests.helpers import Api, bearer, enterprise_user, open_all_day, this_hour
 
 
 async def test_an_enterprise_sets_its_drivers_choices_and_nobody_elses(api: Api):
@@ -94,3 +94,41 @@ async def test_a_user_sets_their_own_choices_and_an_api_key_has_none(api: Api):
 
     key = await api.client.get("/api/v1/me/notifications", headers=enterprise.headers)
     assert key.status_code == 403
+
+
+async def test_the_driver_chooses_channel_and_language_on_their_page(api: Api):
+    await open_all_day(api)
+    enterprise = await api.enterprise()
+    booked = await enterprise.book(this_hour(2))
+    assert booked.status_code == 201, booked.text
+    booking = booked.json()
+    made = await api.client.post(
+        f"/api/v1/bookings/{booking['id']}/driver-links", headers=enterprise.headers
+    )
+    page = "/d/" + made.json()["url"].rsplit("/d/", 1)[1]
+    choices = f"/api/v1/drivers/{booking['driver_id']}/notifications"
+
+    html = (await api.client.get(page + "?lang=zh")).text
+    assert f'action="{page}/messages"' in html and 'value="sms" checked' in html
+
+    refused = await api.client.post(page + "/messages", data={"channel": "email", "language": "zh"})
+    assert refused.status_code == 303
+    assert "messages=refused" in refused.headers["location"]
+    assert (await api.client.get(choices, headers=enterprise.headers)).json()["channels"] == ["sms"]
+
+    saved = await api.client.post(
+        page + "/messages",
+        data={"channel": "email", "language": "zh", "email": "si-ji@example.cn"},
+    )
+    assert saved.status_code == 303 and "messages=saved" in saved.headers["location"]
+    stored = (await api.client.get(choices, headers=enterprise.headers)).json()
+    assert (stored["channels"], stored["language"], stored["email"]) == (
+        ["email"],
+        "zh",
+        "si-ji@example.cn",
+    )
+    shown = (await api.client.get(saved.headers["location"])).text
+    assert "已保存" in shown and 'value="email" checked' in shown
+
+    gone = await api.client.post("/d/" + "x" * 43 + "/messages", data={"channel": "sms"})
+    assert gone.status_code == 404
