@@ -27,9 +27,10 @@ def email_of(delivery: Delivery, sender: str) -> EmailMessage:
     message["Subject"] = payload["subject"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "gate.invalid"
     message["Message-ID"] = f"<{delivery.id}@{domain}>"
+    message.set_content(payload["text"])
+    # After set_content, which drops every Content- header set before it.
     if delivery.language:
         message["Content-Language"] = delivery.language
-    message.set_content(payload["text"])
     return message
 
 

@@ -98,9 +98,8 @@ class MessageExpander:
         if event.name in DRIVER_EVENTS and booking is not None and booking.driver_id:
             driver = await session.get(Driver, booking.driver_id)
             if driver is not None:
-                person = Person(
-                    "driver", driver.id, await driver_choices(session, driver), driver.phone, None
-                )
+                chosen = await driver_choices(session, driver)
+                person = Person("driver", driver.id, chosen, driver.phone, chosen.address)
                 fields = _fields(payload, booking, gate, person.choices.language, plate=True)
                 urgent = event.name in URGENT_FOR_DRIVERS
                 made += await self._deliveries(
