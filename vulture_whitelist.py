@@ -79,3 +79,15 @@ _.should_exit
 _.handle_starttag
 _.handle_endtag
 _.handle_data
+
+# The outbox's columns (gate/store/tables/outbox.py) the dispatcher writes by name in an
+# UPDATE's values, and the webhook endpoints' and attempts' columns the delivery log and the
+# webhooks' pages read (docs/architecture.md, "The outbox").
+_.event_types
+_.enabled
+_.disabled_reason
+_.previous_secret
+_.previous_secret_until
+_.last_status
+_.delivered_at
+_.delivery_id

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from gate.domain.outbox import DEFAULT_RETRY_SCHEDULE, parse_schedule
+
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
@@ -223,6 +225,13 @@ class Settings:
     zalo_template_called: str | None = None
     zalo_template_exited: str | None = None
     zalo_template_notice: str | None = None
+    # The outbox's dispatcher (webhooks, messages) in this process; off, events are still
+    # written and another process delivers them (docs/architecture.md, "The outbox").
+    outbox: bool = True
+    # The longest the idle dispatcher sleeps (seconds); a commit in this process wakes it.
+    outbox_poll_s: float = 1.0
+    # Waits before each retry of a failed delivery, full jitter (gate/domain/outbox.py).
+    outbox_retry_schedule: tuple[float, ...] = parse_schedule(DEFAULT_RETRY_SCHEDULE)
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -314,4 +323,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_ZALO_TEMPLATE_CALLED", "zalo_template_called", str),
     ("GATE_ZALO_TEMPLATE_EXITED", "zalo_template_exited", str),
     ("GATE_ZALO_TEMPLATE_NOTICE", "zalo_template_notice", str),
+    ("GATE_OUTBOX", "outbox", _bool),
+    ("GATE_OUTBOX_POLL_S", "outbox_poll_s", _positive),
+    ("GATE_OUTBOX_RETRY_SCHEDULE", "outbox_retry_schedule", parse_schedule),
 )

@@ -45,7 +45,7 @@ from services.common.requests import MAX_BODY_BYTES, check_request
 from services.common.retries import retry_transient_conflicts
 from services.docs import SwaggerDocs
 from services.headers import add_security_headers
-from services.platform import Platform
+from services.platform import Platform, build_outbox
 from services.sockets import AddressCap, cap_websockets
 
 log = logging.getLogger("gate.app")
@@ -108,6 +108,7 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
             return await ended(uow, grants)
 
     platform.streams = StreamGuard(check_grants, settings.stream_recheck_s)
+    platform.outbox = build_outbox(platform)
     platform.live.listen(platform.access_changed)
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
@@ -146,6 +147,8 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
             platform.boards_port = await boards.start(settings.host, settings.boards_port)
     if platform.checkins is not None:
         platform.checkins.start()
+    if settings.outbox and platform.outbox is not None:
+        platform.outbox.start()
     sweeper = None
     if settings.sweep_seconds > 0:
         sweeper = asyncio.create_task(sweep_forever(platform.unit_of_work, settings))
@@ -171,6 +174,9 @@ async def _stop(platform: Platform, sweeper: asyncio.Task[None] | None, boards: 
             await task
 
     steps: list[tuple[str, Any]] = []
+    if platform.outbox is not None:
+        # First: its round under way records its attempts while the database is there.
+        steps.append(("outbox dispatcher", platform.outbox.stop()))
     if sweeper is not None:
         steps.append(("sweeps", cancelled(sweeper)))
     if platform.checkins is not None:

@@ -19,6 +19,8 @@ from gate.domain.events import AccessChange, AccessChanged
 from gate.gates.calendar import gate_by_code
 from gate.live.guard import StreamGuard
 from gate.live.service import Live
+from gate.messages.channels import message_expander, message_senders
+from gate.outbox.dispatcher import OutboxDispatcher
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
 from services.sockets import AddressCap
@@ -40,6 +42,7 @@ class Platform:
     gate_ids: dict[str, str] = field(default_factory=dict)  # gate code -> id, once seen
     boards_port: int | None = None  # where the public boards' server listens, when it runs
     streams: StreamGuard | None = None  # the open authenticated websockets, ended with their grant
+    outbox: OutboxDispatcher | None = None  # webhooks and messages (build_outbox below)
 
     def access_changed(self, payload: dict[str, Any]) -> None:
         """An event from any process: a revoked key is forgotten here too, and the open
@@ -71,8 +74,27 @@ class Platform:
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         factory = self.read_session_factory if read_only else self.session_factory
-        return UnitOfWork(factory, self.bus)
+        return UnitOfWork(factory, self.bus, None if read_only else self._outboxed)
+
+    def _outboxed(self) -> None:
+        """A commit here wrote outbox events: this process's dispatcher looks at once."""
+        if self.outbox is not None:
+            self.outbox.wake()
 
     @property
     def horizon(self) -> timedelta:
         return timedelta(days=self.settings.booking_horizon_days)
+
+
+def build_outbox(platform: Platform) -> OutboxDispatcher:
+    """The process's outbox dispatcher, with every channel's expander and sender (the
+    concrete ones live above gate/outbox/, so they are handed in here). Started by the app's
+    lifespan unless GATE_OUTBOX is off."""
+    settings = platform.settings
+    return OutboxDispatcher(
+        platform.unit_of_work,
+        expanders=[message_expander(settings)],
+        senders={**message_senders(settings)},
+        schedule=settings.outbox_retry_schedule,
+        poll_s=settings.outbox_poll_s,
+    )

@@ -121,6 +121,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         db_pool_size=10,
         db_pool_overflow=40,
         sweep_seconds=0,  # tests run the sweeps themselves, at the times they choose
+        # The outbox's dispatcher runs only in the tests about it (replace(settings,
+        # outbox=True)): elsewhere its rounds would hold SQLite's write lock while a test
+        # blocks its event loop (a subprocess.run beside an in-process app).
+        outbox=False,
     )
 
 

@@ -31,6 +31,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from gate.domain.errors import ValidationFailed
+from gate.domain.outbox import WEBHOOK_TYPES
 from gate.domain.time import LOCAL_TZ
 
 
@@ -50,20 +51,9 @@ DEFAULT_LANGUAGE = "vi"
 DRIVER_EVENTS = ("dispatch.issued", "vehicle.called", "vehicle.exited")
 URGENT_FOR_DRIVERS = frozenset({"dispatch.issued", "vehicle.called"})
 
-# What an enterprise user may choose: topic (the word in the API and the settings page) ->
-# the domain event it stands for. A topic is the webhook type name where one exists.
-USER_TOPICS: dict[str, str] = {
-    "booking.created": "booking.created",
-    "booking.rescheduled": "booking.rescheduled",
-    "booking.cancelled": "booking.cancelled",
-    "booking.lapsed": "booking.lapsed",
-    "truck.checked_in": "vehicle.arrived",
-    "truck.dispatched": "dispatch.issued",
-    "truck.called": "vehicle.called",
-    "truck.clearance_decided": "vehicle.clearance_decided",
-    "truck.exited": "vehicle.exited",
-    "capacity.changed": "gate.calendar_changed",
-}
+# What an enterprise user may choose: topic (the word in the API and the settings page, the
+# webhook's public type, gate/domain/outbox.py) -> the domain event it stands for.
+USER_TOPICS: dict[str, str] = {public: event.name for event, public in WEBHOOK_TYPES.items()}
 # Sent to every admin (manager) of the enterprise whatever they chose.
 ADMIN_TOPIC = "webhook.disabled"
 ADMIN_ROLE = "manager"  # gate.accounts.principal.EnterpriseRole.MANAGER: the admins

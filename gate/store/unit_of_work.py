@@ -3,7 +3,7 @@ publishes the events recorded during it only after the commit succeeded."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Protocol
@@ -11,8 +11,10 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gate.domain.events import DomainEvent
+from gate.domain.outbox import OUTBOXED
 from gate.store.audit import AUDITED
 from gate.store.audit import append as append_to_audit_log
+from gate.store.outbox import write_outbox_events
 
 
 class Publisher(Protocol):
@@ -23,9 +25,19 @@ class Publisher(Protocol):
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], bus: Publisher) -> None:
+    """One transaction. ``outboxed``, when given, is called after a commit that wrote
+    outbox events (gate/domain/outbox.py): the process's dispatcher wakes at once instead
+    of at its next poll."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        bus: Publisher,
+        outboxed: Callable[[], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._bus = bus
+        self._outboxed = outboxed
         self._events: list[DomainEvent] = []
         self._session: AsyncSession | None = None
 
@@ -63,8 +75,15 @@ class UnitOfWork:
         audited = [e for e in self._events if isinstance(e, AUDITED)]
         if audited:
             await append_to_audit_log(self.session, audited)
+        # After the audit append, in the same transaction: an event leaves the platform only
+        # if the change that caused it committed (docs/architecture.md, "The outbox").
+        outboxed = [e for e in self._events if type(e) in OUTBOXED]
+        if outboxed:
+            await write_outbox_events(self.session, outboxed)
         await self.session.commit()
         events, self._events = self._events, []
+        if outboxed and self._outboxed is not None:
+            self._outboxed()
         await self._bus.publish(events)
 
     async def rollback(self) -> None:

@@ -18,6 +18,7 @@ from gate.store.tables.gates import (
 )
 from gate.store.tables.messages import DriverMessagePreference, UserMessagePreference
 from gate.store.tables.officers import Officer, OfficerGate
+from gate.store.tables.outbox import Delivery, DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from gate.store.tables.yards import (
     DispatchOrder,
     DispatchRule,
@@ -39,6 +40,8 @@ __all__ = [
     "CheckinRecord",
     "ClearanceDecisionRow",
     "Closure",
+    "Delivery",
+    "DeliveryAttempt",
     "Device",
     "DispatchOrder",
     "DispatchRule",
@@ -54,6 +57,7 @@ __all__ = [
     "Notice",
     "Officer",
     "OfficerGate",
+    "OutboxEvent",
     "PendingRead",
     "QueueCursor",
     "Slot",
@@ -63,6 +67,7 @@ __all__ = [
     "UserSession",
     "Vehicle",
     "VehicleGrant",
+    "WebhookEndpoint",
     "Yard",
     "YardCheckinRecord",
     "YardDevice",

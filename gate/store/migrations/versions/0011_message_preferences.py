@@ -1,11 +1,12 @@
 """what people chose about their messages
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 10:00:00
 
 Messages to people (issue 15): a driver's and an enterprise user's channels, language, quiet
-hours and (users) chosen topics, one row each. No row: the defaults (a driver by SMS in the
+hours and (users) chosen topics, one row each, and an index on deliveries by recipient and
+channel (the rate limit counts a person's messages on a channel at each expansion). No row: the defaults (a driver by SMS in the
 language of their nationality; a user told nothing but what goes to admins). Nothing existing
 is changed; a downgrade drops the two tables.
 """
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -59,6 +60,15 @@ def upgrade() -> None:
     )
 
 
+    op.create_index(
+        "ix_deliveries_recipient",
+        "deliveries",
+        ["recipient_kind", "recipient_id", "channel"],
+        unique=False,
+    )
+
+
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_recipient", table_name="deliveries")
     op.drop_table("user_message_preferences")
     op.drop_table("driver_message_preferences")

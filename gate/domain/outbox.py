@@ -1,0 +1,107 @@
+"""The outbox's rules: which domain events leave the platform (webhooks to enterprises,
+messages to people), their public webhook type names, and when a failed delivery is tried
+again.
+
+Pure: the stored rows, the claiming and the sending are in ``gate/outbox/``.
+
+The retry schedule follows Standard Webhooks (as Svix sends): after a failed attempt the
+next waits the schedule's next step, with *full jitter* (a uniform draw between 0 and the
+step, AWS's "full jitter"), so that receivers coming back after an outage are not hit by
+every sender at the same instant. After the last step's attempt fails the delivery is given
+up (``failed``). The default, ``5s,5m,30m,2h,5h,10h,10h``: eight attempts over at most about
+27.6 hours (the sum of the steps; with the jitter, half of that on average). Tests use a
+schedule of a few hundredths of a second through ``GATE_OUTBOX_RETRY_SCHEDULE``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+
+from gate.domain.events import (
+    BookingCancelled,
+    BookingCreated,
+    BookingLapsed,
+    BookingRescheduled,
+    ClearanceDecided,
+    DispatchIssued,
+    DomainEvent,
+    GateCalendarChanged,
+    VehicleArrived,
+    VehicleCalled,
+    VehicleExited,
+)
+
+# Each outboxed event class and the type name a webhook carries for it (Standard Webhooks'
+# "type": dotted, the field's words, stable once published: enterprises' systems switch on
+# it). The internal event names (``vehicle.arrived``) stay internal.
+WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
+    BookingCreated: "booking.created",
+    BookingRescheduled: "booking.rescheduled",
+    BookingCancelled: "booking.cancelled",
+    BookingLapsed: "booking.lapsed",
+    VehicleArrived: "truck.checked_in",
+    DispatchIssued: "truck.dispatched",
+    VehicleCalled: "truck.called",
+    ClearanceDecided: "truck.clearance_decided",
+    VehicleExited: "truck.exited",
+    GateCalendarChanged: "capacity.changed",
+}
+
+# The classes whose events the unit of work writes to ``outbox_events`` in the transaction
+# that records them. Exact classes, not isinstance: a subclass is a different event and is
+# outboxed only when listed (a set lookup per event: check-in batches are hot).
+OUTBOXED: frozenset[type[DomainEvent]] = frozenset(WEBHOOK_TYPES)
+
+# The public types by internal event name (the name is what an outbox row stores).
+WEBHOOK_TYPE_OF_NAME: dict[str, str] = {cls.name: public for cls, public in WEBHOOK_TYPES.items()}
+
+# Every public type an endpoint may subscribe to, in the order a form lists them.
+WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(WEBHOOK_TYPES.values())
+
+
+def is_outboxed(event: DomainEvent) -> bool:
+    """Whether ``event`` is written to the outbox when its transaction commits."""
+    return type(event) in OUTBOXED
+
+
+DEFAULT_RETRY_SCHEDULE = "5s,5m,30m,2h,5h,10h,10h"
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_STEP = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+
+
+def parse_schedule(text: str) -> tuple[float, ...]:
+    """``"5s,5m,30m,2h"`` as the waits in seconds before each retry: ``(5.0, 300.0, ...)``.
+    A step is a number with an optional unit (ms, s, m, h; seconds when none). ValueError
+    (saying what is expected) for an empty schedule, a negative or unparsable step, or more
+    than 20 steps."""
+    steps = [part.strip() for part in text.split(",") if part.strip()]
+    if not steps or len(steps) > 20:
+        raise ValueError("1 to 20 waits joined by ',' such as 5s,5m,30m,2h (units ms, s, m, h)")
+    waits = []
+    for step in steps:
+        match = _STEP.match(step)
+        if match is None:
+            raise ValueError(f"a wait such as 5s, 5m or 2h, not {step!r}")
+        waits.append(float(match.group(1)) * _UNITS[match.group(2) or "s"])
+    return tuple(waits)
+
+
+def attempts_allowed(schedule: Sequence[float]) -> int:
+    """How many attempts a delivery gets: the first, then one after each step."""
+    return len(schedule) + 1
+
+
+def retry_delay(
+    attempts: int, schedule: Sequence[float], draw: Callable[[], float] = random.random
+) -> float | None:
+    """Seconds to wait before the next attempt, after ``attempts`` (>= 1) attempts failed;
+    None when the schedule is exhausted (give up). Full jitter: the step scaled by ``draw()``
+    in [0, 1), so the wait is in [0, step). ValueError when ``attempts`` < 1."""
+    if attempts < 1:
+        raise ValueError("a retry follows at least one attempt")
+    if attempts > len(schedule):
+        return None
+    return schedule[attempts - 1] * draw()

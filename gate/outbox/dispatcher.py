@@ -1,0 +1,248 @@
+"""The dispatcher: one per process, a loop that expands outbox events into deliveries and
+attempts the due deliveries, waking on a short poll and at once when this process committed
+an outboxed event (docs/architecture.md, "The outbox")."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from gate.domain.outbox import retry_delay
+from gate.domain.time import utc_now
+from gate.outbox.claims import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    claim_deliveries,
+    claim_events,
+    mark_expanded,
+)
+from gate.outbox.protocols import Expander, GivenUp, NewDelivery, Outcome, Result, Sender
+from gate.store.tables import Delivery, DeliveryAttempt, OutboxEvent
+from gate.store.tables.base import table_of
+from gate.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gate.outbox")
+
+# How long a claim holds: longer than any one attempt takes (a webhook's is bounded at 15 s),
+# so a live dispatcher never loses a claim mid-attempt; a dead one's claims pass to another
+# process after it.
+LEASE = timedelta(seconds=60)
+# Events expanded and deliveries attempted per round; a round's attempts run side by side.
+BATCH = 50
+
+
+def lease_owner_name() -> str:
+    """This dispatcher's name on its leases: host, process and a random part (two
+    dispatchers in one process are two owners)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class OutboxDispatcher:
+    """Expands outbox events with ``expanders`` and attempts deliveries with ``senders``
+    (by channel), each in short transactions of ``new_uow``; ``given_up`` hooks (by channel)
+    hear of a delivery that failed for good. ``schedule``: the waits before each retry
+    (gate/domain/outbox.py); ``poll_s``: the longest the loop sleeps when idle."""
+
+    def __init__(
+        self,
+        new_uow: Callable[[], UnitOfWork],
+        expanders: Sequence[Expander],
+        senders: Mapping[str, Sender],
+        *,
+        schedule: Sequence[float],
+        poll_s: float,
+        given_up: Mapping[str, GivenUp] | None = None,
+    ) -> None:
+        self._new_uow = new_uow
+        self.expanders = list(expanders)
+        self.senders = dict(senders)
+        self.given_up = dict(given_up or {})
+        self.schedule = tuple(schedule)
+        self.poll_s = poll_s
+        self.owner = lease_owner_name()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Run a round now (an outboxed event was committed in this process)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        """Let the round under way finish (its attempts recorded, its claims released), then
+        end the loop."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                busy = await self.run_once()
+            except Exception:
+                log.exception("outbox.round_failed")
+                busy = False
+            if not busy and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+
+    async def run_once(self) -> bool:
+        """One round: expand, then attempt what is due. Whether it found any work."""
+        expanded = await self.expand_once()
+        attempted = await self.deliver_once()
+        return bool(expanded or attempted)
+
+    async def expand_once(self, now: datetime | None = None) -> int:
+        """Claim up to BATCH unexpanded events and expand them, in one transaction; how many
+        were expanded. An event an expander fails on stays claimed until its lease ends, then
+        is tried again (logged); the others are expanded."""
+        now = now or utc_now()
+        async with self._new_uow() as uow:
+            seqs = await claim_events(uow.session, self.owner, now, LEASE, BATCH)
+            await uow.commit()
+        if not seqs:
+            return 0
+        async with self._new_uow() as uow:
+            events = (
+                await uow.session.scalars(
+                    select(OutboxEvent).where(OutboxEvent.seq.in_(seqs)).order_by(OutboxEvent.seq)
+                )
+            ).all()
+            done: list[int] = []
+            for event in events:
+                try:
+                    async with uow.session.begin_nested():
+                        wanted = [
+                            each
+                            for expander in self.expanders
+                            for each in await expander.expand(uow.session, event)
+                        ]
+                        await _insert_deliveries(uow, event, wanted, now)
+                except Exception:
+                    log.exception("outbox.expand_failed", extra={"seq": event.seq})
+                    continue
+                done.append(event.seq)
+            if await mark_expanded(uow.session, self.owner, done, now) != len(done):
+                # Our lease ran out and another dispatcher took some: it expands them.
+                log.warning("outbox.expansion_lease_lost", extra={"events": len(done)})
+                return 0
+            await uow.commit()
+        return len(done)
+
+    async def deliver_once(self, now: datetime | None = None) -> int:
+        """Claim up to BATCH due deliveries and attempt them side by side; how many."""
+        now = now or utc_now()
+        async with self._new_uow() as uow:
+            ids = await claim_deliveries(uow.session, self.owner, now, LEASE, BATCH, self.senders)
+            claimed = (
+                (await uow.session.scalars(select(Delivery).where(Delivery.id.in_(ids)))).all()
+                if ids
+                else []
+            )
+            await uow.commit()
+        await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
+        return len(claimed)
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        started = time.monotonic()
+        try:
+            outcome = await self.senders[delivery.channel].send(delivery)
+        except Exception as error:
+            log.exception("outbox.sender_failed", extra={"channel": delivery.channel})
+            outcome = Outcome.retry(None, f"internal error: {type(error).__name__}")
+        duration_ms = int((time.monotonic() - started) * 1000)
+        try:
+            await self._record(delivery, outcome, duration_ms)
+        except Exception:
+            # The claim runs out and the delivery is attempted again: a duplicate the
+            # receiver drops by its id, never a loss.
+            log.exception("outbox.record_failed", extra={"delivery": delivery.id})
+
+    async def _record(self, delivery: Delivery, outcome: Outcome, duration_ms: int) -> None:
+        now = utc_now()
+        attempts = delivery.attempts + 1
+        values: dict[str, object] = {
+            "attempts": attempts,
+            "last_status": outcome.status,
+            "last_error": outcome.error,
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        wait = None if outcome.result is Result.PERMANENT else retry_delay(attempts, self.schedule)
+        if outcome.result is Result.DELIVERED:
+            values.update(status=DELIVERED, delivered_at=now)
+        elif wait is None:
+            values.update(status=FAILED)
+        else:
+            values.update(status=PENDING, next_attempt_at=now + timedelta(seconds=wait))
+        async with self._new_uow() as uow:
+            await uow.session.execute(
+                insert(table_of(DeliveryAttempt)).values(
+                    delivery_id=delivery.id,
+                    at=now,
+                    status_code=outcome.status,
+                    error=outcome.error,
+                    duration_ms=duration_ms,
+                )
+            )
+            held = await uow.session.execute(
+                update(table_of(Delivery))
+                .where(Delivery.id == delivery.id, Delivery.lease_owner == self.owner)
+                .values(**values)
+            )
+            if held.rowcount == 0:  # type: ignore[attr-defined]
+                log.warning("outbox.delivery_lease_lost", extra={"delivery": delivery.id})
+                return
+            hook = self.given_up.get(delivery.channel)
+            if values["status"] == FAILED and hook is not None:
+                await hook(uow, delivery, outcome)
+            await uow.commit()
+
+
+async def _insert_deliveries(
+    uow: UnitOfWork, event: OutboxEvent, wanted: Sequence[NewDelivery], now: datetime
+) -> None:
+    if not wanted:
+        return
+    default_key = event.booking_id or event.event_id
+    await uow.session.execute(
+        insert(table_of(Delivery)).values(
+            [
+                {
+                    "id": each.id,
+                    "event_seq": event.seq,
+                    "channel": each.channel,
+                    "endpoint_id": each.endpoint_id,
+                    "recipient_kind": each.recipient_kind,
+                    "recipient_id": each.recipient_id,
+                    "ordering_key": each.ordering_key or default_key,
+                    "language": each.language,
+                    "payload": each.payload,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": each.next_attempt_at or now,
+                    "created_at": now,
+                }
+                for each in wanted
+            ]
+        )
+    )
