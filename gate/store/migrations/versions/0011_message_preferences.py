@@ -5,10 +5,10 @@ Revises: 0010
 Create Date: 2026-12-02 10:00:00
 
 Messages to people (issue 15): a driver's and an enterprise user's channels, language, quiet
-hours and (users) chosen topics, one row each, and an index on deliveries by recipient and
-channel (the rate limit counts a person's messages on a channel at each expansion). No row: the defaults (a driver by SMS in the
-language of their nationality; a user told nothing but what goes to admins). Nothing existing
-is changed; a downgrade drops the two tables.
+hours and (users) chosen topics, one row each (no row: the defaults, a driver by SMS in the
+language of their nationality, a user told nothing but what goes to admins); and an index on
+deliveries by recipient and channel, since the rate limit counts a person's messages on a
+channel at each expansion. Nothing existing is changed; a downgrade drops what was added.
 """
 
 from __future__ import annotations
