@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.config import Settings
@@ -142,7 +142,7 @@ class MessageExpander:
                 Booking.slot_start >= now,
                 Booking.enterprise_id.is_not(None),
             )
-            where = EnterpriseUser.enterprise_id.in_(touched)
+            where: ColumnElement[bool] = EnterpriseUser.enterprise_id.in_(touched)
         elif event.enterprise_id:
             where = EnterpriseUser.enterprise_id == event.enterprise_id
         else:

@@ -59,7 +59,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_message_preferences")),
     )
 
-
     op.create_index(
         "ix_deliveries_recipient",
         "deliveries",
