@@ -39,6 +39,12 @@ def parse_parts(value: str) -> tuple[str, ...]:
     return tuple(part for part in PARTS if part in named)
 
 
+def _smtp_security(value: str) -> str:
+    if value not in ("starttls", "tls", "none"):
+        raise ValueError("starttls, tls or none")
+    return value
+
+
 def _port(value: str) -> int:
     port = int(value) if value.isdigit() else -1
     if not 0 <= port <= 65535:
@@ -190,6 +196,35 @@ class Settings:
     boards_fd: int | None = None
     # What this process serves (a process per part in production, all of them embedded).
     parts: tuple[str, ...] = PARTS
+    # Messages to people (gate/messages, docs/architecture.md "Messages to people"). A channel
+    # without its settings is off: no delivery is made on it, and the preferences say so.
+    # At most this many messages per person and channel within an hour; the excess waits
+    # for room, never dropped (gate/domain/messages.py). 0: no limit.
+    message_rate_limit: int = 10
+    # Seconds one attempt (an SMTP conversation, an HTTP request to a provider) may take.
+    message_timeout_s: float = 10
+    # E-mail through SMTP: the relay, its port, the credentials (the password is never
+    # logged), the sender's address, and how the connection is secured: "starttls" (upgrade
+    # on port 587), "tls" (implicit, port 465) or "none" (a relay on the same host).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+    smtp_security: str = "starttls"
+    # SMS through a provider's HTTP API: a JSON POST with a bearer token (gate/messages/sms.py
+    # says how a Vietnamese provider maps onto it); the brand name (sender id) if it needs one.
+    sms_url: str | None = None
+    sms_token: str | None = None
+    sms_sender: str | None = None
+    # Zalo ZNS (Zalo Notification Service): the API's URL, the official account's access
+    # token, and the id of the approved template of each message (none: not sent by Zalo).
+    zalo_url: str = "https://business.openapi.zalo.me/message/template"
+    zalo_access_token: str | None = None
+    zalo_template_dispatch: str | None = None
+    zalo_template_called: str | None = None
+    zalo_template_exited: str | None = None
+    zalo_template_notice: str | None = None
     # The outbox's dispatcher (webhooks, messages) in this process; off, events are still
     # written and another process delivers them (docs/architecture.md, "The outbox").
     outbox: bool = True
@@ -274,6 +309,23 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_PARTS", "parts", parse_parts),
     ("GATE_LISTEN_FD", "listen_fd", int),
     ("GATE_BOARDS_FD", "boards_fd", int),
+    ("GATE_MESSAGE_RATE_LIMIT", "message_rate_limit", int),
+    ("GATE_MESSAGE_TIMEOUT", "message_timeout_s", _positive),
+    ("GATE_SMTP_HOST", "smtp_host", str),
+    ("GATE_SMTP_PORT", "smtp_port", _port),
+    ("GATE_SMTP_USERNAME", "smtp_username", str),
+    ("GATE_SMTP_PASSWORD", "smtp_password", str),
+    ("GATE_SMTP_FROM", "smtp_from", str),
+    ("GATE_SMTP_SECURITY", "smtp_security", _smtp_security),
+    ("GATE_SMS_URL", "sms_url", str),
+    ("GATE_SMS_TOKEN", "sms_token", str),
+    ("GATE_SMS_SENDER", "sms_sender", str),
+    ("GATE_ZALO_URL", "zalo_url", str),
+    ("GATE_ZALO_ACCESS_TOKEN", "zalo_access_token", str),
+    ("GATE_ZALO_TEMPLATE_DISPATCH", "zalo_template_dispatch", str),
+    ("GATE_ZALO_TEMPLATE_CALLED", "zalo_template_called", str),
+    ("GATE_ZALO_TEMPLATE_EXITED", "zalo_template_exited", str),
+    ("GATE_ZALO_TEMPLATE_NOTICE", "zalo_template_notice", str),
     ("GATE_OUTBOX", "outbox", _bool),
     ("GATE_OUTBOX_POLL_S", "outbox_poll_s", _positive),
     ("GATE_OUTBOX_RETRY_SCHEDULE", "outbox_retry_schedule", parse_schedule),

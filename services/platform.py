@@ -19,6 +19,7 @@ from gate.domain.events import AccessChange, AccessChanged
 from gate.gates.calendar import gate_by_code
 from gate.live.guard import StreamGuard
 from gate.live.service import Live
+from gate.messages.channels import message_expander, message_senders
 from gate.outbox.dispatcher import OutboxDispatcher
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
@@ -96,12 +97,13 @@ def build_outbox(platform: Platform) -> OutboxDispatcher:
     settings = platform.settings
     return OutboxDispatcher(
         platform.unit_of_work,
-        expanders=[WebhookExpander()],
+        expanders=[WebhookExpander(), message_expander(settings)],
         senders={
             WEBHOOK: WebhookSender(
                 lambda: platform.unit_of_work(read_only=True),
                 allow_private=settings.webhook_allow_private,
-            )
+            ),
+            **message_senders(settings),
         },
         schedule=settings.outbox_retry_schedule,
         poll_s=settings.outbox_poll_s,

@@ -11,6 +11,10 @@ from services.api.driver.endpoints import DriverLinkController
 from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
+from services.api.messages.endpoints import (
+    DriverNotificationsController,
+    MyNotificationsController,
+)
 from services.api.officers.endpoints import OfficerController
 from services.api.webhooks.endpoints import WebhookController
 from services.api.yard.endpoints import YardController
@@ -26,6 +30,8 @@ api_router = Router(
         GateController,
         VehicleController,
         DriverController,
+        DriverNotificationsController,
+        MyNotificationsController,
         GrantController,
         TransferController,
         BookingController,

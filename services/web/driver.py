@@ -30,10 +30,12 @@ from gate.domain.time import SLOT_LENGTH, as_local, utc_now
 from gate.driver_page.links import booking_of_link, token_hash
 from gate.driver_page.page import TruckPage, truck_page
 from gate.driver_page.positions import share_position
+from gate.messages.preferences import driver_choices
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import PositionInput, RoadView
 from services.common.contract import documented
 from services.platform import Platform
+from services.web.driver_messages import driver_messages, driver_of
 from services.web.i18n import LANGUAGES, Translator, pick_language
 
 # The words the page's script needs to redraw what the template rendered.
@@ -133,6 +135,8 @@ async def driver_page(
     except (NotFound, LinkGone) as error:
         return _gone(t, error)
     state = state_of(await truck_page(uow, booking, utc_now()))
+    driver = await driver_of(uow, booking)
+    messages = await driver_choices(uow.session, driver) if driver else None
     keys = (*SCRIPT_WORDS, *(s.value for s in Step), *(s.value for s in BookingStatus))
     words = {key: t(key) for key in keys}
     return Template(
@@ -145,6 +149,8 @@ async def driver_page(
             "words": words,
             "languages": (("vi", "Tiếng Việt"), ("zh", "中文"), ("en", "English")),
             "local": as_local,
+            "messages": messages,
+            "messages_outcome": request.query_params.get("messages"),
         },
     )
 
@@ -230,5 +236,5 @@ async def driver_position(
 
 driver_router = Router(
     path="/d",
-    route_handlers=[driver_page, driver_state, driver_position],
+    route_handlers=[driver_page, driver_state, driver_position, driver_messages],
 )

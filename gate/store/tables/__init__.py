@@ -16,6 +16,7 @@ from gate.store.tables.gates import (
     Slot,
     SlotOverride,
 )
+from gate.store.tables.messages import DriverMessagePreference, UserMessagePreference
 from gate.store.tables.officers import Officer, OfficerGate
 from gate.store.tables.outbox import Delivery, DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from gate.store.tables.yards import (
@@ -46,6 +47,7 @@ __all__ = [
     "DispatchRule",
     "Driver",
     "DriverLink",
+    "DriverMessagePreference",
     "Enterprise",
     "EnterpriseUser",
     "Gate",
@@ -61,6 +63,7 @@ __all__ = [
     "Slot",
     "SlotOverride",
     "TruckPosition",
+    "UserMessagePreference",
     "UserSession",
     "Vehicle",
     "VehicleGrant",

@@ -73,6 +73,8 @@ class Delivery(Base):
         Index("ix_deliveries_status_due", "status", "next_attempt_at"),
         Index("ix_deliveries_ordering", "ordering_key", "event_seq"),
         Index("ix_deliveries_endpoint_created", "endpoint_id", "created_at"),
+        # A person's messages on a channel, counted by the rate limit (migration 0011).
+        Index("ix_deliveries_recipient", "recipient_kind", "recipient_id", "channel"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -1,0 +1,127 @@
+"""The words of the messages to people, in Vietnamese, Chinese and English (the languages of
+the pages, services/web/i18n.py; the pages' words live in frontend/i18n because templates
+read them, these here because the dispatcher renders them, with no web in the process).
+
+Each message is a subject (an e-mail's) and a text (an SMS, a Zalo message, an e-mail's
+body). **Length:** a driver's texts are SMS first and must fit two segments, 134 UCS-2
+characters (any Vietnamese or Chinese letter makes a text UCS-2: 70 characters alone, 67 per
+segment of a longer one; an English text of GSM-7 letters gets 160/153):
+tests/unit/test_message_texts.py renders each with the longest seeded gate name, an order
+code and a plate and counts the segments (gate.domain.messages.sms_segments). A user's texts
+name the booking by its code, never the truck's plate, nor the driver: the plate is the
+driver's own business and those of the enterprise's people who look it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gate.domain.messages import DEFAULT_LANGUAGE, LANGUAGES
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message in one language: ``subject`` (an e-mail's) and ``text``."""
+
+    subject: str
+    text: str
+
+
+DIRECTIONS = {
+    "vi": {"export": "xuất", "import": "nhập"},
+    "zh": {"export": "出口", "import": "进口"},
+    "en": {"export": "export", "import": "import"},
+}
+
+# kind -> language -> (subject, text). Fields: {gate} (the gate's name in the language),
+# {direction}, {code} (the booking's), {slot} and {previous_slot} (local "dd/mm HH:MM"),
+# {order} and {deadline} (local HH:MM), {lane}, {plate} (drivers only), {endpoint}.
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    # To the driver.
+    "driver.dispatch": {
+        "vi": ("Lệnh điều tiết {order}", "Lệnh {order}: xe {plate} đến {gate} ({direction}) trước {deadline}."),
+        "zh": ("调度令 {order}", "调度令{order}：车辆{plate}请于{deadline}前到达{gate}（{direction}）。"),
+        "en": ("Dispatch order {order}", "Order {order}: truck {plate} to {gate} ({direction}) before {deadline}."),
+    },
+    "driver.called": {
+        "vi": ("Mời vào làn {lane}", "Xe {plate}: mời vào làn {lane}, {gate}."),
+        "zh": ("请进入{lane}号车道", "车辆{plate}：请进入{gate}{lane}号车道。"),
+        "en": ("Go to lane {lane}", "Truck {plate}: go to lane {lane}, {gate}."),
+    },
+    "driver.exited": {
+        "vi": ("Đã qua cửa khẩu", "Xe {plate} đã qua {gate}. Thượng lộ bình an."),
+        "zh": ("已通关出闸", "车辆{plate}已通过{gate}。一路平安。"),
+        "en": ("Crossed the gate", "Truck {plate} has left {gate}. Safe journey."),
+    },
+    # To the enterprise's users who chose the topic.
+    "booking.created": {
+        "vi": ("Đặt chỗ {code}", "Đặt chỗ {code}: {gate} ({direction}), {slot}."),
+        "zh": ("预约 {code}", "预约{code}：{gate}（{direction}），{slot}。"),
+        "en": ("Booking {code}", "Booking {code}: {gate} ({direction}), {slot}."),
+    },
+    "booking.rescheduled": {
+        "vi": ("Đổi giờ {code}", "Đặt chỗ {code} đổi từ {previous_slot} sang {slot}, {gate}."),
+        "zh": ("改期 {code}", "预约{code}已从{previous_slot}改至{slot}，{gate}。"),
+        "en": ("Rescheduled {code}", "Booking {code} moved from {previous_slot} to {slot}, {gate}."),
+    },
+    "booking.cancelled": {
+        "vi": ("Hủy đặt chỗ {code}", "Đặt chỗ {code} ({gate}, {slot}) đã bị hủy."),
+        "zh": ("预约取消 {code}", "预约{code}（{gate}，{slot}）已取消。"),
+        "en": ("Booking cancelled {code}", "Booking {code} ({gate}, {slot}) was cancelled."),
+    },
+    "booking.lapsed": {
+        "vi": ("Đặt chỗ hết hiệu lực {code}", "Đặt chỗ {code} ({gate}, {slot}) đã hết hiệu lực: xe không đến."),
+        "zh": ("预约失效 {code}", "预约{code}（{gate}，{slot}）已失效：车辆未到。"),
+        "en": ("Booking lapsed {code}", "Booking {code} ({gate}, {slot}) lapsed: the truck did not come."),
+    },
+    "truck.checked_in": {
+        "vi": ("Xe đã vào bãi {code}", "Đặt chỗ {code}: xe đã vào bãi kiểm soát {gate}."),
+        "zh": ("车辆已入场 {code}", "预约{code}：车辆已进入{gate}监管场。"),
+        "en": ("Truck checked in {code}", "Booking {code}: the truck checked in at {gate}."),
+    },
+    "truck.dispatched": {
+        "vi": ("Lệnh điều tiết {code}", "Đặt chỗ {code}: lệnh {order}, đến {gate} trước {deadline}."),
+        "zh": ("调度令 {code}", "预约{code}：调度令{order}，{deadline}前到达{gate}。"),
+        "en": ("Dispatched {code}", "Booking {code}: order {order}, to {gate} before {deadline}."),
+    },
+    "truck.called": {
+        "vi": ("Xe được gọi {code}", "Đặt chỗ {code}: xe được gọi vào làn {lane}, {gate}."),
+        "zh": ("车辆叫号 {code}", "预约{code}：车辆被叫至{gate}{lane}号车道。"),
+        "en": ("Truck called {code}", "Booking {code}: the truck is called to lane {lane}, {gate}."),
+    },
+    "truck.clearance_decided": {
+        "vi": ("Quyết định thông quan {code}", "Đặt chỗ {code}: có quyết định kiểm tra tại {gate}."),
+        "zh": ("查验决定 {code}", "预约{code}：{gate}已作出查验决定。"),
+        "en": ("Clearance decision {code}", "Booking {code}: a clearance decision was recorded at {gate}."),
+    },
+    "truck.exited": {
+        "vi": ("Xe đã qua {code}", "Đặt chỗ {code}: xe đã qua {gate}."),
+        "zh": ("车辆已通关 {code}", "预约{code}：车辆已通过{gate}。"),
+        "en": ("Truck exited {code}", "Booking {code}: the truck has left {gate}."),
+    },
+    "capacity.changed": {
+        "vi": ("Thay đổi năng lực {gate}", "{gate} thay đổi giờ mở hoặc năng lực: hãy xem lại các đặt chỗ."),
+        "zh": ("{gate}通行能力变更", "{gate}的开放时间或通行能力已变更，请核对您的预约。"),
+        "en": ("Capacity changed at {gate}", "{gate} changed its hours or capacity: please check your bookings."),
+    },
+    "webhook.disabled": {
+        "vi": ("Webhook bị tắt", "Điểm nhận webhook {endpoint} đã bị tắt vì lỗi liên tục."),
+        "zh": ("Webhook已停用", "Webhook接收端{endpoint}因持续失败已被停用。"),
+        "en": ("Webhook disabled", "Webhook endpoint {endpoint} was disabled after failing again and again."),
+    },
+}  # fmt: skip
+
+
+def direction_word(direction: str, language: str) -> str:
+    """``export``/``import`` in ``language``; the value itself when unknown."""
+    return DIRECTIONS.get(language, DIRECTIONS["en"]).get(direction, direction)
+
+
+def render(kind: str, language: str, fields: Mapping[str, str]) -> Rendered:
+    """The message ``kind`` (a key of TEXTS) in ``language`` (Vietnamese for an unknown
+    one), its ``{field}``s filled from ``fields``. KeyError for an unknown kind or a field
+    the text needs and ``fields`` lacks (a bug, not input)."""
+    words = TEXTS[kind]
+    subject, text = words[language if language in LANGUAGES else DEFAULT_LANGUAGE]
+    return Rendered(subject.format_map(fields), text.format_map(fields))

@@ -1,0 +1,62 @@
+"""The messages' words (gate/messages/texts.py): every message in every language, a driver's
+within two SMS segments, a user's without the truck's plate."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gate.domain.messages import LANGUAGES, sms_segments
+from gate.messages.texts import TEXTS, direction_word, render
+
+# The longest seeded gate name in each language (gate/gates/seed.py), a plate, an order.
+FIELDS = {
+    "vi": "Cửa khẩu quốc tế Hữu Nghị",
+    "zh": "Huu Nghi International Border Gate",
+    "en": "Huu Nghi International Border Gate",
+}
+PLATE = "29C-123.45"
+
+
+def fields_for(language: str) -> dict[str, str]:
+    return {
+        "gate": FIELDS[language],
+        "direction": direction_word("export", language),
+        "code": "BK7Q2M4X9P",
+        "slot": "01/12 14:00",
+        "previous_slot": "01/12 09:00",
+        "order": "D7Q2M4X9P",
+        "deadline": "14:30",
+        "lane": "X2",
+        "plate": PLATE,
+        "endpoint": "https://erp.example.vn/hooks/gate",
+    }
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", sorted(TEXTS))
+def test_every_message_renders_in_every_language(kind: str, language: str) -> None:
+    message = render(kind, language, fields_for(language))
+    assert message.subject and message.text
+    assert not re.search(r"[{}]", message.subject + message.text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", [k for k in TEXTS if k.startswith("driver.")])
+def test_a_drivers_message_fits_two_sms_segments(kind: str, language: str) -> None:
+    assert sms_segments(render(kind, language, fields_for(language)).text) <= 2
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", [k for k in TEXTS if not k.startswith("driver.")])
+def test_a_users_message_never_names_the_plate(kind: str, language: str) -> None:
+    message = render(kind, language, fields_for(language))
+    assert PLATE not in message.subject + message.text
+
+
+def test_the_languages_differ_and_an_unknown_one_falls_back_to_vietnamese() -> None:
+    texts = {render("driver.dispatch", lang, fields_for(lang)).text for lang in LANGUAGES}
+    assert len(texts) == 3
+    vi = render("driver.dispatch", "vi", fields_for("vi"))
+    assert render("driver.dispatch", "fr", fields_for("vi")) == vi
