@@ -16,6 +16,7 @@ from tests.e2e.server import ROOT, listening, running_platform
 README = (ROOT / "README.md").read_text()
 FLEET = "== the fleet tour"
 ROAD = "== the road tour"
+WEBHOOKS = "== the webhooks tour"
 
 
 def _block(marker: str) -> str:
@@ -65,6 +66,8 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
             _block("tour-fleet"),
             f"echo '{ROAD}'",
             _block("tour-road"),
+            f"echo '{WEBHOOKS}'",
+            _block("tour-webhooks"),
         ]
     )
     result = subprocess.run(
@@ -77,7 +80,8 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
     )
     assert result.returncode == 0, result.stdout + result.stderr
     tour, rest = result.stdout.split(FLEET + "\n")
-    fleet, road = rest.split(ROAD + "\n")
+    fleet, rest = rest.split(ROAD + "\n")
+    road, webhooks = rest.split(WEBHOOKS + "\n")
     lines = tour.splitlines()
     assert lines.pop(2) == "403"  # the ERP's booking key manages no keys
     assert lines[2:6] == ["booked", "/problems/plate-already-booked", lines[4], "cancelled"]
@@ -132,6 +136,13 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
         "on_time",  # at the gate, judged by its entry into the yard
         "['14C-246.80']",  # the order met
         "bai-dong-dang 0 50 0 True on the way 0",
+    ]
+    assert webhooks.splitlines() == [
+        "whsec_",  # the secret, shown once
+        "None",  # ... and never again
+        "booked",
+        "booking.created",  # in the endpoint's delivery log, from the outbox
+        "[]",  # no channel for messages without SMTP, SMS or Zalo settings
     ]
 
 
