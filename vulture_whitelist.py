@@ -93,7 +93,8 @@ _.delivered_at
 _.delivery_id
 
 # Wire fields of the message choices' answers (services/api/messages/schemas.py), read by
-# the clients, and aiosmtpd's handler hook the SMTP server calls by name
+# the clients, and aiosmtpd's handler hooks the SMTP server calls by name
 # (tests/message_receivers.py).
 _.available_events
 _.handle_DATA
+_.handle_RCPT

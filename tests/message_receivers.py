@@ -6,6 +6,7 @@ lets a test wait for a condition on it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,11 +35,31 @@ class Inbox:
             await self.changed.wait_for(lambda: condition(self.items))
 
 
+@dataclass
+class SmtpAnswers:
+    """What the SMTP server answers a recipient (RCPT) and the message (DATA); None: accept.
+    Settable while the server runs (``"450 4.2.0 greylisted, try later"``)."""
+
+    rcpt: str | None = None
+    data: str | None = None
+
+
 class _Handler:
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, answers: SmtpAnswers) -> None:
         self.inbox = inbox
+        self.answers = answers
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.answers.rcpt:
+            return self.answers.rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.answers.data:
+            return self.answers.data
         content = envelope.original_content or b""
         mail = message_from_bytes(content, policy=policy.default)
         assert isinstance(mail, EmailMessage)
@@ -47,13 +68,14 @@ class _Handler:
 
 
 @asynccontextmanager
-async def smtp_server() -> AsyncIterator[tuple[int, Inbox]]:
-    """An SMTP server on 127.0.0.1 (no TLS, no AUTH); its port and the mails it took, as
-    (recipients, EmailMessage)."""
+async def smtp_server(answers: SmtpAnswers | None = None) -> AsyncIterator[tuple[int, Inbox]]:
+    """An SMTP server on 127.0.0.1 (no TLS, no AUTH) answering as ``answers`` say (else
+    accepting every mail); its port and the mails it took, as (recipients, EmailMessage)."""
     inbox = Inbox()
+    handler = _Handler(inbox, answers or SmtpAnswers())
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(_Handler(inbox), hostname="gate-test"), host="127.0.0.1", port=0
+        lambda: SMTP(handler, hostname="gate-test"), host="127.0.0.1", port=0
     )
     try:
         yield server.sockets[0].getsockname()[1], inbox
@@ -64,12 +86,16 @@ async def smtp_server() -> AsyncIterator[tuple[int, Inbox]]:
 
 @dataclass
 class Provider:
-    """A provider's fake HTTP API: answers each POST with ``status`` (settable) and keeps
-    (path, headers, JSON body) of each."""
+    """A provider's fake HTTP API: answers each POST with ``status`` and ``answer`` (both
+    settable; JSON, or bytes sent as they are), keeps (path, headers, JSON body) of each it
+    took (a 2xx) in ``inbox`` and of every one in ``tried``. While ``hold`` is set it answers
+    nothing until the event is set (a provider that does not answer in time)."""
 
     inbox: Inbox
+    tried: Inbox = field(default_factory=Inbox)
     status: int = 200
-    answer: dict[str, Any] = field(default_factory=lambda: {"error": 0})
+    answer: Any = field(default_factory=lambda: {"error": 0})
+    hold: asyncio.Event | None = None
 
 
 @asynccontextmanager
@@ -86,16 +112,22 @@ async def http_provider() -> AsyncIterator[tuple[int, Provider]]:
                 for name, _, value in (line.partition(":") for line in head[1:] if line)
             }
             body = await reader.readexactly(int(headers.get("content-length", "0")))
+            await provider.tried.add((path, headers, json.loads(body)))
+            if provider.hold is not None:
+                await provider.hold.wait()
             status = provider.status
             if 200 <= status < 300:
                 await provider.inbox.add((path, headers, json.loads(body)))
-            answer = json.dumps(provider.answer).encode()
+            said = provider.answer
+            answer = said if isinstance(said, bytes) else json.dumps(said).encode()
             writer.write(
                 f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
                 f"content-length: {len(answer)}\r\nconnection: close\r\n\r\n".encode()
                 + answer
             )
-            await writer.drain()
+            # A held answer may find its client gone (it timed out): nothing to tell.
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
         finally:
             writer.close()
 
@@ -103,5 +135,7 @@ async def http_provider() -> AsyncIterator[tuple[int, Provider]]:
     try:
         yield server.sockets[0].getsockname()[1], provider
     finally:
+        if provider.hold is not None:
+            provider.hold.set()  # the held connections answer and close
         server.close()
         await server.wait_closed()

@@ -36,8 +36,9 @@ def email_of(delivery: Delivery, sender: str) -> EmailMessage:
 
 class EmailSender:
     """Sends message deliveries of the ``email`` channel. A 5xx answer from the relay (an
-    address refused, the message rejected) gives up; a 4xx (try later), a refused or dropped
-    connection or a timeout retries. The error kept names the SMTP code or the exception's
+    address refused, the message rejected) gives up; a 4xx (try later: greylisting, a full
+    mailbox, the relay busy), at any step, a refused or dropped connection or a timeout
+    retries. The error kept names the SMTP code or the exception's
     class: never the address, nor the relay's text (it may quote the address)."""
 
     def __init__(self, settings: Settings) -> None:
@@ -60,8 +61,12 @@ class EmailSender:
                 timeout=s.message_timeout_s,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
+            # A 4xx for the recipient (greylisting, a full mailbox, a relay busy) is "later".
             codes = sorted({each.code for each in error.recipients})
-            return Outcome.permanent(codes[0] if codes else None, "smtp: recipient refused")
+            code = codes[-1] if codes else None
+            if code is not None and 400 <= code < 500:
+                return Outcome.retry(code, f"smtp {code}: recipient deferred")
+            return Outcome.permanent(code, f"smtp {code}: recipient refused")
         except aiosmtplib.SMTPResponseException as error:
             said = f"smtp {error.code}"
             if 500 <= error.code < 600:

@@ -8,9 +8,11 @@ beforehand by Zalo, sent to a phone number that has a Zalo account,
 ``tracking_id`` is the delivery's stable id. ZNS answers HTTP 200 with ``{"error": 0, ...}``
 when it took the message and with another ``error`` code when it did not (no Zalo account,
 a template not approved, a quota used up): those are given up with the code in the delivery
-log, since sending the same again gets the same answer. HTTP 5xx, 408, 429, a timeout or a
-failed connection are tried again. The access token lives about a day: the operator (or a
-job beside the platform) refreshes it and restarts with the new one.
+log, since sending the same again gets the same answer, except -100 ("unknown error, try
+again later"), tried again, as is an answer without a code. HTTP 5xx, 408, 429, a timeout
+or a failed connection are tried again; another 4xx gives up. The access token lives about
+a day: the operator (or a job beside the platform) refreshes it and restarts with the new
+one.
 
 Templates (``GATE_ZALO_TEMPLATE_*``): a driver's dispatch order, lane call and exit each
 have their own, with the parameters of their text (gate/messages/texts.py); every message to
@@ -20,11 +22,18 @@ message whose template is not configured is not made on Zalo.
 
 from __future__ import annotations
 
+import httpx
+
 from gate.config import Settings
 from gate.domain.messages import international_phone
 from gate.messages.sms import outcome_of_status, post_json
 from gate.outbox.protocols import Outcome
 from gate.store.tables import Delivery
+
+# ZNS's codes worth another try (zalo.cloud/zns/guidelines/handle-error-code): -100, an
+# unknown error, "try again later". The others name a fault that sending the same again
+# meets again (no Zalo account, a template not approved, the balance used up).
+ZNS_RETRY = frozenset({-100})
 
 
 def template_of(settings: Settings, kind: str) -> str | None:
@@ -62,13 +71,26 @@ class ZaloSender:
         )
         if isinstance(answer, Outcome):
             return answer
-        outcome = outcome_of_status(answer.status_code)
-        if answer.status_code != 200:
-            return outcome
-        try:
-            code = answer.json().get("error")
-        except (ValueError, AttributeError):
-            return Outcome.retry(200, "zalo: an answer that is not JSON")
-        if code == 0:
-            return outcome
-        return Outcome.permanent(200, f"zalo error {code}")
+        if not 200 <= answer.status_code < 300:
+            return outcome_of_status(answer.status_code)
+        return outcome_of_zns(answer)
+
+
+def outcome_of_zns(answer: httpx.Response) -> Outcome:
+    """How a 2xx answer of ZNS ends an attempt: by its ``error`` code, never by the HTTP
+    status alone (ZNS refuses with HTTP 200). 0 is delivered; a code in ``ZNS_RETRY`` is
+    tried again; any other gives up, the code in the delivery log. An answer without a code
+    is tried again: nothing says ZNS took the message."""
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    code = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(code, int) or isinstance(code, bool):
+        return Outcome.retry(answer.status_code, "zalo: an answer without an error code")
+    if code == 0:
+        return Outcome.delivered(answer.status_code)
+    said = f"zalo error {code}"
+    if code in ZNS_RETRY:
+        return Outcome.retry(answer.status_code, said)
+    return Outcome.permanent(answer.status_code, said)

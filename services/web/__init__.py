@@ -17,6 +17,7 @@ from services.web.csrf import check_csrf
 from services.web.driver import driver_router
 from services.web.driver_links import DriverLinkPages
 from services.web.keys import KeysController
+from services.web.notifications import DriverMessagesController, MyMessagesController
 from services.web.portal import PortalController
 from services.web.public import (
     SignInRequired,
@@ -46,6 +47,8 @@ _pages = Router(
         sign_out,
         PortalController,
         KeysController,
+        MyMessagesController,
+        DriverMessagesController,
         DriverLinkPages,
         ConsoleController,
         ConsoleDispatchController,

@@ -357,6 +357,7 @@ BAD_PAGES = {
         "/portal/book?gate=atlantis",
         "/portal/book?gate=tan%00thanh",
         "/portal/bookings/a%01b",
+        "/portal/drivers/a%01b/messages",
         "/board/atlantis",
     ],
     "console": ["/console/tan-thanh?direction=sideways", "/console/tan%0Athanh", "/console/x%00"],

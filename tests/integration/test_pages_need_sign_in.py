@@ -13,6 +13,8 @@ from tests.helpers import Api
         ("/portal", "/portal"),
         ("/portal/fleet", "/portal"),
         ("/portal/book", "/portal"),
+        ("/portal/messages", "/portal"),
+        ("/portal/drivers/00000000000000000000000000/messages", "/portal"),
         ("/console", "/console"),
         ("/console/tan-thanh", "/console"),
     ],

@@ -344,6 +344,8 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
                 "/portal/drivers",
                 {"full_name": "Lê Văn Tài", "id_number": "001299000111", "phone": "0912345678"},
             ),
+            ("GET", f"/portal/drivers/{missing}/messages", None),
+            ("POST", f"/portal/drivers/{missing}/messages", {"channels": "sms", "language": "vi"}),
         ],
         "book": [
             ("GET", "/portal/book", None),

@@ -81,6 +81,8 @@ async def test_the_portals_pages_are_no_store_and_run_no_inline_script(api: Api)
         "/portal/book",
         "/portal/fleet",
         f"/portal/bookings/{booked.json()['id']}",
+        "/portal/messages",
+        f"/portal/drivers/{(await enterprise.driver())['id']}/messages",
     ):
         page = await api.client.get(path)
         assert page.status_code == 200, path
