@@ -64,9 +64,11 @@ def is_private_host(host: str) -> bool:
 def is_public_address(address: str) -> bool:
     """Whether the IP ``address`` is one a webhook may be sent to without
     GATE_WEBHOOK_ALLOW_PRIVATE: globally routable (not private, loopback, link-local - the
-    cloud metadata service at 169.254.169.254 -, shared, reserved, multicast). ValueError
-    when it is no IP address."""
+    cloud metadata service at 169.254.169.254 -, shared, reserved, multicast). An IPv6
+    address that carries an IPv4 one is judged by it (IPv4-mapped, 6to4); the forms under
+    ::/8 (IPv4-compatible, IPv4-translated, NAT64's 64:ff9b::) are reserved and refused,
+    though Python before 3.12 calls them global. ValueError when it is no IP address."""
     ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved

@@ -24,6 +24,14 @@ def test_https_to_a_public_host_is_taken(url: str):
         "https://169.254.169.254/latest/meta-data",  # the cloud's metadata service
         "https://[::1]/hooks",
         "https://[::ffff:127.0.0.1]/hooks",
+        # IPv6 forms that carry an IPv4 address inside: IPv4-compatible, IPv4-translated
+        # (SIIT), NAT64 (well-known and local-use prefixes) and 6to4 of a private address.
+        "https://[::127.0.0.1]/hooks",
+        "https://[::ffff:0:7f00:1]/hooks",
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "https://[64:ff9b:1::a00:1]/hooks",
+        "https://[2002:7f00:1::]/hooks",
+        "https://[2002:a9fe:a9fe::1]/hooks",
         "https://user:password@erp.example.vn/hooks",
         "ftp://erp.example.vn/hooks",
         "https:///hooks",
@@ -46,5 +54,8 @@ def test_addresses_a_name_resolves_to_are_judged_alike():
     assert is_public_address("8.8.8.8")
     for inside in ("127.0.0.1", "10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "fe80::1"):
         assert not is_public_address(inside)
+    for inside in ("::7f00:1", "64:ff9b::7f00:1", "2002:c0a8:101::1", "::ffff:0:a00:1"):
+        assert not is_public_address(inside)  # an IPv4 inside an IPv6 address
+    assert is_public_address("2002:808:808::1")  # 6to4 of a public address
     with pytest.raises(ValueError):
         is_public_address("erp.example.vn")
