@@ -9,7 +9,16 @@ from gate.domain.errors import ValidationFailed
 from gate.domain.webhooks import endpoint_url, is_public_address
 
 
-@pytest.mark.parametrize("url", ["https://erp.example.vn/hooks", "https://8.8.8.8:8443/hooks"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://erp.example.vn/hooks",
+        "https://8.8.8.8:8443/hooks",
+        "https://[2001:4860:4860::8888]/hooks",
+        "https://xuất-nhập-khẩu.vn/hooks",  # an IDN
+        "https://erp.example.vn./hooks",
+    ],
+)
 def test_https_to_a_public_host_is_taken(url: str):
     assert endpoint_url(url, allow_private=False) == url
 
@@ -36,6 +45,22 @@ def test_https_to_a_public_host_is_taken(url: str):
         "ftp://erp.example.vn/hooks",
         "https:///hooks",
         "https://erp.example.vn:99999/hooks",
+        # The resolver's other spellings of 127.0.0.1 and of 0.0.0.0.
+        "https://127.1/hooks",
+        "https://2130706433/hooks",
+        "https://0x7f000001/hooks",
+        "https://017700000001/hooks",
+        "https://0/hooks",
+        # Hosts no request could reach (they were taken, then failed for a day): brackets
+        # without an IPv6 address (a 500 before), a space, an empty label after IDNA, a
+        # label over 63 characters, an escape.
+        "https://[::1/hooks",
+        "https://[1:2:3:4:5:6:7:8:9]/hooks",
+        "https://[v1.erp]/hooks",
+        "https://erp example.vn/hooks",
+        "https://\u2488.example.vn/hooks",
+        "https://" + "a" * 64 + ".example.vn/hooks",
+        "https://erp%41.example.vn/hooks",
     ],
 )
 def test_a_url_inside_or_not_https_is_refused(url: str):
