@@ -9,6 +9,8 @@ signatures, which is how a rotated endpoint's old and new secrets both sign for 
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -24,15 +26,22 @@ MAX_URL_LENGTH = 2000
 def endpoint_url(url: str, *, allow_private: bool) -> str:
     """``url`` as an endpoint may hold it: https (http only for a private or loopback host,
     and only when ``allow_private``), a host, no user name or password in it, at most 2000
-    characters. A host written as an IP address must be public unless ``allow_private``
-    (names are resolved and held to the same rule when sending). ValidationFailed (field
-    ``url``) saying which rule it breaks."""
+    characters. A host written as an IP address (in any form the resolver takes: 127.1,
+    2130706433, 0x7f000001) must be public unless ``allow_private``; any other host must be
+    a DNS name (names are resolved and held to the same rule when sending). ValidationFailed
+    (field ``url``) saying which rule it breaks."""
     if len(url) > MAX_URL_LENGTH:
         raise ValidationFailed(f"a URL of at most {MAX_URL_LENGTH} characters", field="url")
-    parts = urlsplit(url)
-    host = parts.hostname
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as error:  # brackets that hold no IPv6 address
+        raise ValidationFailed("a URL with a valid host", field="url") from error
     if parts.scheme not in ("https", "http") or not host:
         raise ValidationFailed("an https:// URL with a host", field="url")
+    if not (_address(host) or _dns_name(host)) or ("[" in parts.netloc and ":" not in host):
+        # Sending to it could never succeed: refused now rather than disabled in a day.
+        raise ValidationFailed("a URL whose host is a DNS name or an IP address", field="url")
     if parts.username or parts.password:
         raise ValidationFailed("a URL without a user name or password in it", field="url")
     try:
@@ -55,18 +64,49 @@ def is_private_host(host: str) -> bool:
     here (it is resolved at send time: ``is_public_address``)."""
     if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
         return True
+    address = _address(host)
+    return address is not None and not is_public_address(address)
+
+
+def _address(host: str) -> str | None:
+    """The IP address ``host`` is written as, also in the forms the resolver reads as IPv4
+    (``127.1``, ``2130706433``, ``0x7f000001``, octal parts); None for a name."""
     try:
-        return not is_public_address(host)
+        return str(ipaddress.ip_address(host.strip("[]").split("%")[0]))
     except ValueError:
-        return False  # a name
+        pass
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def _dns_name(host: str) -> bool:
+    """Whether ``host`` is a name DNS can hold: labels of letters, digits and hyphens (after
+    IDNA), each 1 to 63 long, 253 in all, not all digits at the end (that is an address)."""
+    try:
+        name = host.encode("idna").decode("ascii").lower().removesuffix(".")
+    except UnicodeError:
+        return False
+    labels = name.split(".")
+    return (
+        len(name) <= 253
+        and all(_LABEL.match(label) for label in labels)
+        and not labels[-1].isdigit()
+    )
 
 
 def is_public_address(address: str) -> bool:
     """Whether the IP ``address`` is one a webhook may be sent to without
     GATE_WEBHOOK_ALLOW_PRIVATE: globally routable (not private, loopback, link-local - the
-    cloud metadata service at 169.254.169.254 -, shared, reserved, multicast). ValueError
-    when it is no IP address."""
+    cloud metadata service at 169.254.169.254 -, shared, reserved, multicast). An IPv6
+    address that carries an IPv4 one is judged by it (IPv4-mapped, 6to4); the forms under
+    ::/8 (IPv4-compatible, IPv4-translated, NAT64's 64:ff9b::) are reserved and refused,
+    though Python before 3.12 calls them global. ValueError when it is no IP address."""
     ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved

@@ -52,6 +52,9 @@ class EmailSender:
         try:
             await aiosmtplib.send(
                 email_of(delivery, s.smtp_from),
+                # The envelope names the chosen address alone: read from the To header, an
+                # address with a comma would become two recipients.
+                recipients=[delivery.payload["to"]],
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_username,

@@ -37,6 +37,10 @@ log = logging.getLogger("gate.outbox")
 # so a live dispatcher never loses a claim mid-attempt; a dead one's claims pass to another
 # process after it.
 LEASE = timedelta(seconds=60)
+# The longest one attempt may take, whatever its sender's own timeouts (an SMTP relay or a
+# provider trickling its answer resets a per-read timeout): half the lease, so the claim
+# never runs out mid-attempt and another process never sends the same delivery beside it.
+ATTEMPT_LIMIT_S = LEASE.total_seconds() / 2
 # Events expanded and deliveries attempted per round; a round's attempts run side by side.
 BATCH = 50
 
@@ -51,7 +55,9 @@ class OutboxDispatcher:
     """Expands outbox events with ``expanders`` and attempts deliveries with ``senders``
     (by channel), each in short transactions of ``new_uow``; ``given_up`` hooks (by channel)
     hear of a delivery that failed for good. ``schedule``: the waits before each retry
-    (gate/domain/outbox.py); ``poll_s``: the longest the loop sleeps when idle."""
+    (gate/domain/outbox.py); ``poll_s``: the longest the loop sleeps when idle;
+    ``attempt_limit_s``: the longest an attempt may take before it counts as failed (at
+    most ATTEMPT_LIMIT_S)."""
 
     def __init__(
         self,
@@ -62,7 +68,9 @@ class OutboxDispatcher:
         schedule: Sequence[float],
         poll_s: float,
         given_up: Mapping[str, GivenUp] | None = None,
+        attempt_limit_s: float = ATTEMPT_LIMIT_S,
     ) -> None:
+        self.attempt_limit_s = min(attempt_limit_s, ATTEMPT_LIMIT_S)
         self._new_uow = new_uow
         self.expanders = list(expanders)
         self.senders = dict(senders)
@@ -165,7 +173,10 @@ class OutboxDispatcher:
     async def _attempt(self, delivery: Delivery) -> None:
         started = time.monotonic()
         try:
-            outcome = await self.senders[delivery.channel].send(delivery)
+            async with asyncio.timeout(self.attempt_limit_s):
+                outcome = await self.senders[delivery.channel].send(delivery)
+        except TimeoutError:
+            outcome = Outcome.retry(None, "no answer within the attempt's time limit")
         except Exception as error:
             log.exception("outbox.sender_failed", extra={"channel": delivery.channel})
             outcome = Outcome.retry(None, f"internal error: {type(error).__name__}")

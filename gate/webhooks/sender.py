@@ -1,7 +1,8 @@
 """The ``webhook`` channel's sender: a POST of the Standard Webhooks body, signed by the
 specification's own library (``standardwebhooks``), through httpx: connect within 5 s,
-answered within 15 s in all, redirects not followed. 2xx: delivered; 410 Gone: given up at
-once (the endpoint is then disabled); anything else, or no answer: tried again."""
+answered within 15 s in all, redirects not followed, the answer's body never read. 2xx:
+delivered; 410 Gone: given up at once (the endpoint is then disabled); anything else, or no
+answer: tried again."""
 
 from __future__ import annotations
 
@@ -78,14 +79,16 @@ class WebhookSender:
         headers = signed_headers(delivery.id, body, keys, now)
         timeout = httpx.Timeout(TOTAL_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
         try:
+            # Streamed and never read: the status decides, and a receiver's body (huge, or
+            # without end) neither fills the memory nor holds the attempt.
             async with (
                 asyncio.timeout(TOTAL_TIMEOUT_S),
                 httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client,
+                client.stream("POST", url, content=body.encode(), headers=headers) as response,
             ):
-                response = await client.post(url, content=body.encode(), headers=headers)
+                status = response.status_code
         except (httpx.HTTPError, TimeoutError, OSError) as error:
             return Outcome.retry(None, f"no answer: {type(error).__name__}")
-        status = response.status_code
         if 200 <= status < 300:
             return Outcome.delivered(status)
         if status == 410:

@@ -10,6 +10,9 @@ from typing import Any
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.domain.plates import format_plate
+from gate.messages.email import EmailSender
+from gate.outbox.protocols import Result
+from gate.store.tables import Delivery
 from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api, Enterprise, open_all_day, this_hour
@@ -97,3 +100,30 @@ async def test_a_dispatch_order_reaches_a_chinese_driver_by_email_and_sms_in_chi
     assert body["to"] == "8613800138000"
     assert body["id"].startswith("msg_") and body["id"] != mail["Message-ID"][1:].split("@")[0]
     assert body["text"].startswith(f"调度令{order['code']}") and plate in body["text"]
+
+
+async def test_an_email_goes_to_the_one_address_chosen_whatever_its_header_reads(
+    tmp_path: Path,
+):
+    # An address the choices' pattern lets through but a mail header reads as a list: the
+    # envelope must carry the chosen address alone, never a second recipient parsed from
+    # the To header (the relay would deliver the person's message to it).
+    async with smtp_server() as (smtp_port, mails):
+        settings = message_settings(
+            "sqlite+aiosqlite://",
+            tmp_path,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            smtp_from="gate@example.vn",
+            smtp_security="none",
+        )
+        chosen = "wang@example.cn,boss"
+        delivery = Delivery(
+            id="msg_" + "1" * 32,
+            language="en",
+            payload={"to": chosen, "subject": "Dispatch order", "text": "Go to the gate."},
+        )
+        outcome = await EmailSender(settings).send(delivery)
+    assert outcome.result is Result.DELIVERED
+    [(recipients, _)] = mails.items
+    assert len(recipients) == 1 and "boss" not in recipients  # one RCPT TO, the chosen one

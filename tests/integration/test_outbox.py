@@ -195,3 +195,42 @@ async def test_a_commit_in_the_process_wakes_its_dispatcher_at_once(settings: Se
     finally:
         await platform.outbox.stop()
         await platform.engine.dispose()
+
+
+class _HangsOnce:
+    """A sender whose first attempt never ends (a receiver or relay that holds the
+    connection and trickles nothing); later attempts deliver."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.delivered = asyncio.Event()
+
+    async def send(self, delivery: Delivery) -> Outcome:
+        self.calls += 1
+        if self.calls == 1:
+            await asyncio.Event().wait()
+        self.delivered.set()
+        return Outcome.delivered(200)
+
+
+async def test_an_attempt_that_never_ends_is_cut_and_tried_again_within_its_lease(engine):
+    sender = _HangsOnce()
+    await record_bookings(_uow(engine), ["booking-1"], per_booking=1)
+    dispatcher = OutboxDispatcher(
+        _uow(engine),
+        [EveryEvent()],
+        {CHANNEL: sender},
+        schedule=SHORT,
+        poll_s=0.01,
+        attempt_limit_s=0.05,
+    )
+    dispatcher.start()
+    try:
+        async with asyncio.timeout(30):
+            await sender.delivered.wait()
+    finally:
+        await dispatcher.stop()
+    [delivery] = await _rows(engine, Delivery)
+    assert (delivery.status, delivery.attempts, sender.calls) == ("delivered", 2, 2)
+    attempts = sorted(await _rows(engine, DeliveryAttempt), key=lambda a: a.id)
+    assert [a.error for a in attempts] == ["no answer within the attempt's time limit", None]

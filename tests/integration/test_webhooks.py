@@ -19,8 +19,11 @@ from standardwebhooks import Webhook
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from gate.store.tables import OutboxEvent
+from gate.outbox.protocols import Outcome
+from gate.store.database import create_engine, create_session_factory
+from gate.store.tables import Delivery, OutboxEvent
 from gate.store.unit_of_work import UnitOfWork
+from gate.webhooks.sender import WebhookSender
 from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import Api, Enterprise, open_all_day, this_hour
@@ -190,3 +193,44 @@ async def test_a_failing_endpoint_is_disabled_after_its_attempts_and_its_owner_t
         (enterprise.id, endpoint["id"])
     ]
     assert json.dumps(told[0].payload).find(receiver.url) == -1  # no URL in the event
+
+
+async def test_an_answer_whose_body_never_ends_is_judged_by_its_status_alone(
+    api: Api, settings: Settings
+):
+    # A receiver that answers 200 at once and then streams a body without end: the status
+    # decides the attempt, the body is never read (a huge one would fill the memory, an
+    # endless one would hold the attempt until its timeout and count a delivered webhook
+    # as failed).
+    answered = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        try:
+            while not writer.is_closing():
+                writer.write(b"10000\r\n" + b"x" * 0x10000 + b"\r\n")
+                await writer.drain()
+                answered.set()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        enterprise = await api.enterprise(key_scope="manager")
+        endpoint = await _endpoint(enterprise, f"http://127.0.0.1:{port}/", "booking.created")
+        engine = create_engine(settings)
+        factory = create_session_factory(engine, read_only=True)
+        sender = WebhookSender(lambda: UnitOfWork(factory, InMemoryEventBus()), allow_private=True)
+        delivery = Delivery(id="msg_" + "0" * 32, endpoint_id=endpoint["id"], payload={"a": 1})
+        try:
+            outcome = await sender.send(delivery)
+        finally:
+            await engine.dispose()
+    finally:
+        server.close()
+    assert answered.is_set()
+    assert outcome == Outcome.delivered(200)
