@@ -30,6 +30,7 @@ from services.web.public import (
     sign_out,
     to_sign_in,
 )
+from services.web.webhooks import WebhookPages
 from services.web.yards import YardConsoleController
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
@@ -46,6 +47,7 @@ _pages = Router(
         sign_out,
         PortalController,
         KeysController,
+        WebhookPages,
         DriverLinkPages,
         ConsoleController,
         ConsoleDispatchController,
