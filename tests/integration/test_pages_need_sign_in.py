@@ -13,6 +13,7 @@ from tests.helpers import Api
         ("/portal", "/portal"),
         ("/portal/fleet", "/portal"),
         ("/portal/book", "/portal"),
+        ("/portal/webhooks", "/portal/webhooks"),
         ("/console", "/console"),
         ("/console/tan-thanh", "/console"),
     ],
