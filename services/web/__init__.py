@@ -31,6 +31,7 @@ from services.web.public import (
     sign_out,
     to_sign_in,
 )
+from services.web.webhooks import WebhookPages
 from services.web.yards import YardConsoleController
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
@@ -49,6 +50,7 @@ _pages = Router(
         KeysController,
         MyMessagesController,
         DriverMessagesController,
+        WebhookPages,
         DriverLinkPages,
         ConsoleController,
         ConsoleDispatchController,

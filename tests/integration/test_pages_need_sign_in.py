@@ -15,6 +15,7 @@ from tests.helpers import Api
         ("/portal/book", "/portal"),
         ("/portal/messages", "/portal"),
         ("/portal/drivers/00000000000000000000000000/messages", "/portal"),
+        ("/portal/webhooks", "/portal/webhooks"),
         ("/console", "/console"),
         ("/console/tan-thanh", "/console"),
     ],

@@ -367,6 +367,15 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
             ("GET", "/portal/keys/", None),
             ("POST", f"/portal/keys/{missing}/revoke", {}),
         ],
+        # The portal's webhooks page (services/web/webhooks.py).
+        "manage-webhooks": [
+            ("GET", "/portal/webhooks", None),
+            ("GET", f"/portal/webhooks/{missing}", None),
+            ("POST", f"/portal/webhooks/{missing}/rotate", {}),
+            ("POST", f"/portal/webhooks/{missing}/enabled", {"enabled": "off"}),
+            ("POST", f"/portal/webhooks/{missing}/delete", {}),
+            ("POST", f"/portal/webhooks/deliveries/{missing}/send-again", {}),
+        ],
         "read-yard": [("GET", console, None)],
         "override-capacity": [
             (

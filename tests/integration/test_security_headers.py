@@ -65,8 +65,14 @@ async def test_answers_with_personal_data_are_no_store_and_the_public_board_brie
 
 
 async def test_the_portals_pages_are_no_store_and_run_no_inline_script(api: Api):
-    enterprise = await api.enterprise()
-    body = {"email": "f@xnk.vn", "full_name": "Nhân viên", "password": "một-mật-khẩu-dài"}
+    # A manager: the webhooks pages are the managers' (the rule book's manage-webhooks).
+    enterprise = await api.enterprise(key_scope="manager")
+    body = {
+        "email": "f@xnk.vn",
+        "full_name": "Nhân viên",
+        "password": "một-mật-khẩu-dài",
+        "role": "manager",
+    }
     await api.client.post(f"/api/v1/enterprises/{enterprise.id}/users", json=body, headers=admin())
     sign_in = await api.client.get("/sign-in")
     signed_in = await api.client.post(
@@ -76,6 +82,12 @@ async def test_the_portals_pages_are_no_store_and_run_no_inline_script(api: Api)
     )
     assert signed_in.status_code == 303, signed_in.text
     booked = await enterprise.book(tomorrow_at(9))
+    hook = await api.client.post(
+        "/api/v1/webhooks/endpoints",
+        json={"url": "https://erp.example.vn/hooks", "event_types": ["booking.created"]},
+        headers=enterprise.headers,
+    )
+    assert hook.status_code == 201, hook.text
     for path in (
         "/portal",
         "/portal/book",
@@ -83,6 +95,9 @@ async def test_the_portals_pages_are_no_store_and_run_no_inline_script(api: Api)
         f"/portal/bookings/{booked.json()['id']}",
         "/portal/messages",
         f"/portal/drivers/{(await enterprise.driver())['id']}/messages",
+        "/portal/webhooks",
+        f"/portal/webhooks/{hook.json()['id']}",
+        f"/portal/webhooks/{hook.json()['id']}/delete",
     ):
         page = await api.client.get(path)
         assert page.status_code == 200, path

@@ -1,0 +1,85 @@
+"""The webhooks page's words: what the platform keeps in English (a refused URL's reason, why
+an endpoint was disabled, an attempt's error) said in the page's language. The texts come
+from gate/domain/webhooks.py, gate/webhooks/ and gate/outbox/dispatcher.py; one that is not
+known here is shown as kept, never hidden (tests/unit/test_webhook_words.py holds every
+reason those modules give to a translation)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from gate.domain.errors import DomainError
+
+Words = Callable[[str], str]
+
+# A refused form's reason (gate/domain/webhooks.py's endpoint_url, gate/webhooks/endpoints.py,
+# gate/webhooks/log.py), by the start of its English text.
+_REFUSALS: tuple[tuple[str, str], ...] = (
+    ("a URL of at most", "webhook_refused_url_length"),
+    ("an https:// URL with a host", "webhook_refused_url_form"),
+    ("a URL without a user name", "webhook_refused_url_credentials"),
+    ("a URL with a valid port", "webhook_refused_url_port"),
+    ("a public host", "webhook_refused_url_private"),
+    ("an https:// URL (http only", "webhook_refused_url_https"),
+    ("at least one event type", "webhook_refused_no_types"),
+    ("unknown event types", "webhook_refused_no_types"),
+    ("the endpoint is disabled: enable it", "webhook_refused_disabled"),
+    ("no such", "webhook_not_found"),
+    # The form's fields are held to the API's input type (services/web/forms.py).
+    ("Expected `str` of length", "webhook_refused_too_long"),
+)
+
+# An attempt's error (gate/webhooks/sender.py, gate/outbox/dispatcher.py).
+_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^answered \d+$"), "webhook_error_answered"),
+    (re.compile(r"^410 Gone"), "webhook_error_gone"),
+    (re.compile(r"^no answer: "), "webhook_error_no_answer"),
+    (re.compile(r"^the host did not resolve"), "webhook_error_no_host"),
+    (re.compile(r"^refused: "), "webhook_error_refused"),
+    (re.compile(r"^the endpoint is disabled or deleted"), "webhook_error_endpoint_off"),
+    (re.compile(r"^internal error: "), "webhook_error_internal"),
+)
+
+_FAILED = re.compile(r"^a delivery failed (\d+) times; last: (.*)$", re.S)
+BY_THE_ENTERPRISE = "disabled by the enterprise"  # gate/webhooks/endpoints.py
+
+
+def refusal(error: DomainError, t: Words) -> str:
+    """Why a form was refused, in the page's language (the kept text when none is known)."""
+    for start, key in _REFUSALS:
+        if error.detail.startswith(start):
+            return t(key)
+    return error.detail
+
+
+def attempt_error(error: str | None, t: Words) -> str:
+    """An attempt's error in the page's language; "" for none."""
+    if not error:
+        return ""
+    for pattern, key in _ERRORS:
+        if pattern.search(error):
+            return t(key)
+    return error
+
+
+def disabled_by_platform(reason: str | None) -> bool:
+    """Whether the platform disabled the endpoint (it kept failing, or answered 410), not
+    its enterprise: the page then says so prominently."""
+    return reason is not None and reason != BY_THE_ENTERPRISE
+
+
+def disabled_reason(reason: str | None, t: Words) -> str:
+    """Why an endpoint is disabled, in the page's language: by the enterprise; after N failed
+    attempts and the last one's error; the receiver's 410 Gone."""
+    if reason is None:
+        return ""
+    if reason == BY_THE_ENTERPRISE:
+        return t("webhook_disabled_by_you")
+    if reason.startswith("the receiver answered 410"):
+        return t("webhook_disabled_gone")
+    failed = _FAILED.match(reason)
+    if failed is not None:
+        attempts, last = failed.groups()
+        return t("webhook_disabled_failing").format(attempts=attempts, last=attempt_error(last, t))
+    return reason
