@@ -97,3 +97,8 @@ _.delivery_id
 # (tests/message_receivers.py).
 _.available_events
 _.handle_DATA
+
+# The console's outbox panel's figures, read by its template
+# (frontend/templates/console/outbox_panel.html).
+_.oldest_minutes
+_.endpoints_disabled
