@@ -98,3 +98,8 @@ _.delivery_id
 _.available_events
 _.handle_DATA
 _.handle_RCPT
+
+# The console's outbox panel's figures, read by its template
+# (frontend/templates/console/outbox_panel.html).
+_.oldest_minutes
+_.endpoints_disabled

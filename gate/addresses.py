@@ -29,3 +29,18 @@ def address_key(address: str | None) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
     return str(ip)
+
+
+def is_internal(address: str | None) -> bool:
+    """Whether ``address`` is loopback or private (RFC 1918, unique local fc00::/7,
+    link-local: a network of the operator's own), an IPv4 address written as IPv6 judged as
+    IPv4. False for none and for anything that is no IP address."""
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or ip.is_private

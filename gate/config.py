@@ -232,6 +232,13 @@ class Settings:
     outbox_poll_s: float = 1.0
     # Waits before each retry of a failed delivery, full jitter (gate/domain/outbox.py).
     outbox_retry_schedule: tuple[float, ...] = parse_schedule(DEFAULT_RETRY_SCHEDULE)
+    # Finished deliveries (with their attempts) and expanded events are deleted this many days
+    # after the last attempt was due (gate/outbox/retention.py): a month of delivery log for
+    # an enterprise to look back on, beyond the retry schedule's 27.6 hours.
+    outbox_retention_days: float = 30
+    # Who may read /metrics besides loopback and private addresses: a bearer token; when it
+    # is set, every scrape must carry it (services/common/metrics.py).
+    metrics_token: str | None = None
     # Webhooks to private, loopback and link-local addresses (and plain http to them): off,
     # so that an endpoint cannot reach inside the platform's network (SSRF); tests turn it on.
     webhook_allow_private: bool = False
@@ -249,6 +256,10 @@ class Settings:
     @property
     def device_event_retention(self) -> timedelta:
         return timedelta(hours=self.device_event_retention_hours)
+
+    @property
+    def outbox_retention(self) -> timedelta:
+        return timedelta(days=self.outbox_retention_days)
 
     @property
     def is_sqlite(self) -> bool:
@@ -330,4 +341,6 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_OUTBOX_POLL_S", "outbox_poll_s", _positive),
     ("GATE_OUTBOX_RETRY_SCHEDULE", "outbox_retry_schedule", parse_schedule),
     ("GATE_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private", _bool),
+    ("GATE_OUTBOX_RETENTION_DAYS", "outbox_retention_days", _positive),
+    ("GATE_METRICS_TOKEN", "metrics_token", str),
 )

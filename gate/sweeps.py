@@ -1,6 +1,7 @@
 """Periodic sweeps that move time-driven states on (no-shows, missed calls, missed dispatch
 orders), keep the control yards fed from the waiting yards (``gate/dispatch/sweeps.py``) and
-forget retry keys past their retention window (``gate/retention.py``). Each runs in its own short
+forget retry keys past their retention window (``gate/retention.py``) and finished outbox
+deliveries and events past theirs (``gate/outbox/retention.py``). Each runs in its own short
 transactions; several processes may run them at once."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from gate.config import Settings
 from gate.dispatch.sweeps import dispatch_all, sweep_missed_orders
 from gate.domain.time import utc_now
 from gate.driver_page.positions import sweep_positions
+from gate.outbox.retention import purge_outbox
 from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.service import sweep_missed_calls
@@ -46,6 +48,7 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings)
     counts["checkin_records"] = await purge_checkin_records(
         new_uow, now - settings.device_event_retention
     )
+    counts["outbox"] = await purge_outbox(new_uow, now - settings.outbox_retention)
     return counts
 
 

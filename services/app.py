@@ -40,6 +40,7 @@ from gate.throttling import Throttles
 from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
+from services.common.metrics import metrics
 from services.common.problems import EXCEPTION_HANDLERS
 from services.common.requests import MAX_BODY_BYTES, check_request
 from services.common.retries import retry_transient_conflicts
@@ -201,11 +202,12 @@ async def _stop(platform: Platform, sweeper: asyncio.Task[None] | None, boards: 
 
 
 def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
-    """The routing table of ``parts`` (names from ``gate.config.PARTS``; health and the
-    problem types' documentation always), hooks, middleware and OpenAPI document around
-    ``platform``. Nothing else here is built from settings: what a request needs at run time
-    (settings included) it reads from ``app.state.platform``, so one app object can serve one
-    platform after another (tests/apps.py). ValueError for a part there is none of."""
+    """The routing table of ``parts`` (names from ``gate.config.PARTS``; health, the
+    metrics and the problem types' documentation always), hooks, middleware and OpenAPI
+    document around ``platform``. Nothing else here is built from settings: what a request
+    needs at run time (settings included) it reads from ``app.state.platform``, so one app
+    object can serve one platform after another (tests/apps.py). ValueError for a part
+    there is none of."""
     mounted = set(parts)
     unknown = mounted - set(PARTS)
     if unknown:
@@ -219,7 +221,7 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
     if "pages" in mounted:
         template_config = importlib.import_module("services.web").template_config
     return Litestar(
-        route_handlers=[*routers, live, ready, describe_problem_type],
+        route_handlers=[*routers, live, ready, metrics, describe_problem_type],
         template_config=template_config,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

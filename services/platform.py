@@ -20,6 +20,7 @@ from gate.gates.calendar import gate_by_code
 from gate.live.guard import StreamGuard
 from gate.live.service import Live
 from gate.messages.channels import message_expander, message_senders
+from gate.messages.forget import message_forget
 from gate.outbox.dispatcher import OutboxDispatcher
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
@@ -108,4 +109,5 @@ def build_outbox(platform: Platform) -> OutboxDispatcher:
         schedule=settings.outbox_retry_schedule,
         poll_s=settings.outbox_poll_s,
         given_up={WEBHOOK: disable_failing_endpoint},
+        forget=message_forget(),
     )

@@ -26,7 +26,22 @@ from gate.outbox.claims import (
     claim_events,
     mark_expanded,
 )
-from gate.outbox.protocols import Expander, GivenUp, NewDelivery, Outcome, Result, Sender
+from gate.outbox.poison import (
+    FailedExpansion,
+    expand_error,
+    failed_at,
+    record_expand_failure,
+)
+from gate.outbox.protocols import (
+    Expander,
+    Forget,
+    GivenUp,
+    NewDelivery,
+    Outcome,
+    Result,
+    Sender,
+)
+from gate.outbox.tally import RETRIED, Tally
 from gate.store.tables import Delivery, DeliveryAttempt, OutboxEvent
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
@@ -54,7 +69,9 @@ def lease_owner_name() -> str:
 class OutboxDispatcher:
     """Expands outbox events with ``expanders`` and attempts deliveries with ``senders``
     (by channel), each in short transactions of ``new_uow``; ``given_up`` hooks (by channel)
-    hear of a delivery that failed for good. ``schedule``: the waits before each retry
+    hear of a delivery that failed for good; ``forget`` (by channel) gives what a delivery's
+    payload keeps once it is delivered or given up (a message's address and text are
+    personal data, kept no longer than needed). ``schedule``: the waits before each retry
     (gate/domain/outbox.py); ``poll_s``: the longest the loop sleeps when idle;
     ``attempt_limit_s``: the longest an attempt may take before it counts as failed (at
     most ATTEMPT_LIMIT_S)."""
@@ -69,15 +86,18 @@ class OutboxDispatcher:
         poll_s: float,
         given_up: Mapping[str, GivenUp] | None = None,
         attempt_limit_s: float = ATTEMPT_LIMIT_S,
+        forget: Mapping[str, Forget] | None = None,
     ) -> None:
         self.attempt_limit_s = min(attempt_limit_s, ATTEMPT_LIMIT_S)
         self._new_uow = new_uow
         self.expanders = list(expanders)
         self.senders = dict(senders)
         self.given_up = dict(given_up or {})
+        self.forget = dict(forget or {})
         self.schedule = tuple(schedule)
         self.poll_s = poll_s
         self.owner = lease_owner_name()
+        self.tally = Tally()  # what this process did, for the metrics
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -121,8 +141,9 @@ class OutboxDispatcher:
 
     async def expand_once(self, now: datetime | None = None) -> int:
         """Claim up to BATCH unexpanded events and expand them, in one transaction; how many
-        were expanded. An event an expander fails on stays claimed until its lease ends, then
-        is tried again (logged); the others are expanded."""
+        were expanded or set aside. An event an expander fails on stays claimed until its
+        lease ends, then is tried again (logged); after EXPAND_TRIES failures it is set aside
+        (gate/outbox/poison.py); the others are expanded."""
         now = now or utc_now()
         async with self._new_uow() as uow:
             seqs = await claim_events(uow.session, self.owner, now, LEASE, BATCH)
@@ -136,25 +157,41 @@ class OutboxDispatcher:
                 )
             ).all()
             done: list[int] = []
+            failed: list[FailedExpansion] = []
             for event in events:
+                # Read before the savepoint: its rollback expires the row.
+                seq, name, tries = event.seq, event.name, event.expand_attempts
+                step: object = "insert"
                 try:
                     async with uow.session.begin_nested():
-                        wanted = [
-                            each
-                            for expander in self.expanders
-                            for each in await expander.expand(uow.session, event)
-                        ]
+                        wanted: list[NewDelivery] = []
+                        for expander in self.expanders:
+                            step = expander
+                            wanted += await expander.expand(uow.session, event)
+                        step = "insert"
                         await _insert_deliveries(uow, event, wanted, now)
-                except Exception:
-                    log.exception("outbox.expand_failed", extra={"seq": event.seq})
+                except Exception as error:
+                    kept = expand_error(step, error)
+                    # Without the exception's message (it may quote personal data).
+                    log.error(
+                        "outbox.expand_failed",
+                        extra={"seq": seq, "error": kept, "at": failed_at(error)},
+                    )
+                    failed.append(FailedExpansion(seq, name, tries, kept))
                     continue
-                done.append(event.seq)
+                done.append(seq)
             if await mark_expanded(uow.session, self.owner, done, now) != len(done):
                 # Our lease ran out and another dispatcher took some: it expands them.
                 log.warning("outbox.expansion_lease_lost", extra={"events": len(done)})
                 return 0
+            set_aside = [
+                each
+                for each in failed
+                if await record_expand_failure(uow.session, self.owner, each, now)
+            ]
             await uow.commit()
-        return len(done)
+        self.tally.events_set_aside += len(set_aside)
+        return len(done) + len(set_aside)
 
     async def deliver_once(self, now: datetime | None = None) -> int:
         """Claim up to BATCH due deliveries and attempt them side by side; how many."""
@@ -205,6 +242,9 @@ class OutboxDispatcher:
             values.update(status=FAILED)
         else:
             values.update(status=PENDING, next_attempt_at=now + timedelta(seconds=wait))
+        forget = self.forget.get(delivery.channel)
+        if forget is not None and values["status"] != PENDING:
+            values["payload"] = forget(delivery.payload)
         async with self._new_uow() as uow:
             await uow.session.execute(
                 insert(table_of(DeliveryAttempt)).values(
@@ -227,6 +267,8 @@ class OutboxDispatcher:
             if values["status"] == FAILED and hook is not None:
                 await hook(uow, delivery, outcome)
             await uow.commit()
+        result = RETRIED if values["status"] == PENDING else str(values["status"])
+        self.tally.attempts[(delivery.channel, result)] += 1
 
 
 async def _insert_deliveries(

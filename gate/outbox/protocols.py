@@ -92,3 +92,8 @@ class Sender(Protocol):
 # permanent outcome), with the last outcome: the webhooks disable the endpoint and record
 # that its owner is to be told. Events recorded on the unit of work are outboxed with it.
 GivenUp = Callable[[UnitOfWork, Delivery, Outcome], Awaitable[None]]
+
+
+# What a delivery's payload of a channel keeps once it is delivered or given up (its
+# personal data dropped): the messages' channels drop the address and the rendered text.
+Forget = Callable[[dict[str, Any]], dict[str, Any]]

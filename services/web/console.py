@@ -41,6 +41,7 @@ from services.api.yard.schemas import (
     PauseUpdate,
 )
 from services.platform import Platform
+from services.web.console_outbox import outbox_panel
 from services.web.forms import Refused, decode_form, run_form
 from services.web.public import require_browser
 from services.web.render import page
@@ -100,9 +101,8 @@ class ConsoleController(Controller):
             d.waiting_total for d in board.directions if d.direction == direction.value
         )
         at_lanes = [v for v in board.at_lanes if v.direction == direction.value]
-        template = (
-            "console/yard_part.html" if request.query_params.get("partial") else "console/yard.html"
-        )
+        partial = bool(request.query_params.get("partial"))
+        template = "console/yard_part.html" if partial else "console/yard.html"
         return page(
             request,
             template,
@@ -135,6 +135,8 @@ class ConsoleController(Controller):
             waiting_for_dispatch=await waiting_trucks(uow, gate, direction)
             if allowed(who, Action.READ_DISPATCH, here)
             else [],
+            # The whole page only: the live refresh redraws the yard part.
+            outbox=None if partial else await outbox_panel(uow, gate.id, now),
         )
 
     @post("/{code:str}/lanes/{lane:str}/{action:str}")

@@ -103,7 +103,7 @@ async def test_each_part_mounts_only_its_own_routes(tmp_path: Path):
         return {route.path for route in app.routes if not route.path.startswith("/schema")}
 
     try:
-        common = {"/health/live", "/health/ready", "/problems/{code:str}"}
+        common = {"/health/live", "/health/ready", "/metrics", "/problems/{code:str}"}
         checkin = paths("checkin")
         assert "/api/v1/gates/{code:str}/checkins" in checkin
         assert not any(p.startswith(("/api/v1/bookings", "/portal", "/ws/")) for p in checkin)

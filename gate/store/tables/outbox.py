@@ -21,8 +21,8 @@ class OutboxEvent(Base):
     """One outboxed domain event (gate/domain/outbox.py, OUTBOXED), written by the unit of
     work's commit. ``seq`` is the order of commits per booking (a booking's changes lock its
     row, so the later change's row is inserted after the earlier one committed);
-    ``expanded_at`` NULL: not yet turned into deliveries. ``lease_*``: the dispatcher that
-    is expanding it, until when."""
+    ``expanded_at`` NULL: not yet turned into deliveries (set with ``expand_error`` too when
+    the event was set aside). ``lease_*``: the dispatcher that is expanding it, until when."""
 
     __tablename__ = "outbox_events"
     __table_args__ = (Index("ix_outbox_events_expanded_seq", "expanded_at", "seq"),)
@@ -38,6 +38,10 @@ class OutboxEvent(Base):
     expanded_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(60))
     lease_until: Mapped[datetime | None]
+    # Failed expansions, and the last one's error (class names only); after EXPAND_TRIES the
+    # event is set aside: expanded with its error (gate/outbox/poison.py, migration 0012).
+    expand_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    expand_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class WebhookEndpoint(IdMixin, CreatedMixin, Base):
