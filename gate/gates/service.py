@@ -192,6 +192,39 @@ async def add_lane(uow: UnitOfWork, code: str, lane_code: str, direction: Direct
     return lane
 
 
+def _changed(
+    gate: Gate,
+    change: str,
+    directions: list[Direction],
+    start: datetime,
+    end: datetime,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    reason: str | None = None,
+) -> GateCalendarChanged:
+    """The event of a calendar change that touched ``directions`` over ``[start, end)``."""
+    return GateCalendarChanged(
+        gate=gate.code,
+        gate_id=gate.id,
+        change=change,
+        directions=tuple(d.value for d in directions),
+        starts_at=as_utc(start).isoformat(),
+        ends_at=as_utc(end).isoformat(),
+        capacity_before=before,
+        capacity_after=after,
+        reason=reason,
+    )
+
+
+async def _capacity_of_hour(
+    uow: UnitOfWork, gate: Gate, direction: Direction, hour: datetime
+) -> int:
+    """The places the calendar gives ``hour`` of ``direction`` now."""
+    calendar = await load_calendar(uow, gate, direction, hour, hour + SLOT_LENGTH)
+    return calendar.capacity(hour).capacity
+
+
 def _future_span(now: datetime, horizon: timedelta) -> tuple[datetime, datetime]:
     # Slots already past keep the capacity they had: history is not rewritten.
     start = floor_to_slot(now)
@@ -216,10 +249,12 @@ async def set_schedule(
     if row is None:
         row = GateDirection(gate_id=gate.id, direction=direction.value)
         uow.session.add(row)
+    before = row.hourly_capacity
     row.hourly_capacity, row.opens_at, row.closes_at = hourly_capacity, opens_at, closes_at
     await uow.session.flush()
-    await refresh_slot_capacities(uow, gate, [direction], *_future_span(now, horizon))
-    uow.record(GateCalendarChanged(gate=gate.code))
+    span = _future_span(now, horizon)
+    await refresh_slot_capacities(uow, gate, [direction], *span)
+    uow.record(_changed(gate, "schedule", [direction], *span, before=before, after=hourly_capacity))
     return row
 
 
@@ -232,6 +267,7 @@ async def set_slot_capacity(
     if start != floor_to_slot(start):
         raise ValidationFailed("a slot starts on the hour", field="starts_at")
     key = (gate.id, direction.value, start)
+    before = await _capacity_of_hour(uow, gate, direction, start)
     existing = await uow.session.get(SlotOverride, key)
     if capacity is None:
         if existing is not None:
@@ -245,8 +281,10 @@ async def set_slot_capacity(
     else:
         existing.capacity = capacity
     await uow.session.flush()
-    await refresh_slot_capacities(uow, gate, [direction], start, start + SLOT_LENGTH)
-    uow.record(GateCalendarChanged(gate=gate.code))
+    end = start + SLOT_LENGTH
+    await refresh_slot_capacities(uow, gate, [direction], start, end)
+    after = await _capacity_of_hour(uow, gate, direction, start)
+    uow.record(_changed(gate, "hour", [direction], start, end, before=before, after=after))
 
 
 async def add_closure(
@@ -272,7 +310,9 @@ async def add_closure(
     await uow.session.flush()
     affected = [direction] if direction else list(Direction)
     await refresh_slot_capacities(uow, gate, affected, floor_to_slot(start), end)
-    uow.record(GateCalendarChanged(gate=gate.code))
+    uow.record(
+        _changed(gate, "closure_added", affected, floor_to_slot(start), end, after=0, reason=reason)
+    )
     return closure
 
 
@@ -289,9 +329,10 @@ async def remove_closure(uow: UnitOfWork, code: str, closure_id: str) -> None:
         raise NotFound("no such closure")
     span = (floor_to_slot(closure.starts_at), closure.ends_at)
     affected = [Direction(closure.direction)] if closure.direction else list(Direction)
+    reason = closure.reason
     await uow.session.execute(delete(Closure).where(Closure.id == closure_id))
     await refresh_slot_capacities(uow, gate, affected, *span)
-    uow.record(GateCalendarChanged(gate=gate.code))
+    uow.record(_changed(gate, "closure_removed", affected, *span, reason=reason))
 
 
 async def gate_codes(uow: UnitOfWork) -> dict[str, str]:
