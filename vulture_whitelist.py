@@ -36,6 +36,8 @@ _.schedules  # a gate (services/api/gates/schemas.py)
 _.posted_by  # a notice's column: who posted it, kept for the record
 _.minutes_left  # a dispatch order (services/api/dispatch/schemas.py)
 _.order_code  # a dispatch event's payload and audit data (gate/domain/events.py)
+_.capacity_before  # a calendar change's payload, read by the capacity.changed webhook
+_.capacity_after  # (gate/domain/events.py, gate/webhooks/capacity.py)
 _.ended_at  # a yard visit's end, written by dispatch, read with the yard's visits
 _.end_reason
 _.in_service  # a waiting yard (services/api/yards/schemas.py)

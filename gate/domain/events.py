@@ -320,10 +320,29 @@ class GateNoticeChanged(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class GateCalendarChanged(DomainEvent):
-    """A schedule, an hour's capacity or a closure changed: the free places on the boards."""
+    """A schedule, an hour's capacity or a closure changed: the free places on the boards,
+    and the bookings still to come in the hours it touched (outboxed as capacity.changed:
+    their enterprises are told, each of its own bookings only).
+
+    ``change``: ``schedule`` (a direction's ordinary day), ``hour`` (one hour's capacity),
+    ``closure_added`` or ``closure_removed``. ``directions``: the directions touched
+    (``export``, ``import``). ``starts_at``, ``ends_at``: the hours touched, ``[starts_at,
+    ends_at)``, ISO 8601 in UTC, ``starts_at`` on the hour (a schedule: from the change's
+    hour to the booking horizon's end). ``capacity_before``, ``capacity_after``: places per
+    hour where one number says it (a schedule's ordinary hour, the one hour overridden; a
+    closure added: after 0), else None. ``reason``: a closure's, shown on the public board
+    too. No booking, enterprise or personal data: the event is the gate's."""
 
     name: ClassVar[str] = "gate.calendar_changed"
     gate: str
+    gate_id: str
+    change: str
+    directions: tuple[str, ...]
+    starts_at: str
+    ends_at: str
+    capacity_before: int | None = None
+    capacity_after: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from gate.domain.errors import AlreadyExists, NotFound, ValidationFailed
-from gate.domain.events import GateCalendarChanged
+from gate.domain.errors import AlreadyExists, ValidationFailed
 from gate.domain.queue import ServiceCycle
 from gate.domain.slots import (
     Direction,
@@ -16,9 +15,9 @@ from gate.domain.slots import (
     check_opening_hours,
     remaining_places,
 )
-from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
-from gate.gates.calendar import gate_by_code, hours_between, load_calendar, refresh_slot_capacities
-from gate.store.tables import Closure, Gate, GateDirection, Lane, Slot, SlotOverride
+from gate.domain.time import SLOT_LENGTH, floor_to_slot
+from gate.gates.calendar import gate_by_code, hours_between, load_calendar
+from gate.store.tables import Gate, GateDirection, Lane, Slot
 from gate.store.unit_of_work import UnitOfWork
 
 MAX_AVAILABILITY_HOURS = 24 * 31
@@ -190,108 +189,6 @@ async def add_lane(uow: UnitOfWork, code: str, lane_code: str, direction: Direct
     uow.session.add(lane)
     await uow.session.flush()
     return lane
-
-
-def _future_span(now: datetime, horizon: timedelta) -> tuple[datetime, datetime]:
-    # Slots already past keep the capacity they had: history is not rewritten.
-    start = floor_to_slot(now)
-    return start, start + horizon + timedelta(days=1)
-
-
-async def set_schedule(
-    uow: UnitOfWork,
-    code: str,
-    direction: Direction,
-    hourly_capacity: int,
-    opens_at: int,
-    closes_at: int,
-    now: datetime,
-    horizon: timedelta,
-) -> GateDirection:
-    """Change a direction's ordinary day; materialised future slots follow. A day that
-    opens and closes at the same hour is refused (``check_opening_hours``)."""
-    check_opening_hours(opens_at, closes_at)
-    gate = await gate_by_code(uow, code)
-    row = await uow.session.get(GateDirection, (gate.id, direction.value))
-    if row is None:
-        row = GateDirection(gate_id=gate.id, direction=direction.value)
-        uow.session.add(row)
-    row.hourly_capacity, row.opens_at, row.closes_at = hourly_capacity, opens_at, closes_at
-    await uow.session.flush()
-    await refresh_slot_capacities(uow, gate, [direction], *_future_span(now, horizon))
-    uow.record(GateCalendarChanged(gate=gate.code))
-    return row
-
-
-async def set_slot_capacity(
-    uow: UnitOfWork, code: str, direction: Direction, starts_at: datetime, capacity: int | None
-) -> None:
-    """Override one hour's capacity (None returns it to the ordinary day)."""
-    gate = await gate_by_code(uow, code)
-    start = as_utc(starts_at)
-    if start != floor_to_slot(start):
-        raise ValidationFailed("a slot starts on the hour", field="starts_at")
-    key = (gate.id, direction.value, start)
-    existing = await uow.session.get(SlotOverride, key)
-    if capacity is None:
-        if existing is not None:
-            await uow.session.delete(existing)
-    elif existing is None:
-        uow.session.add(
-            SlotOverride(
-                gate_id=gate.id, direction=direction.value, starts_at=start, capacity=capacity
-            )
-        )
-    else:
-        existing.capacity = capacity
-    await uow.session.flush()
-    await refresh_slot_capacities(uow, gate, [direction], start, start + SLOT_LENGTH)
-    uow.record(GateCalendarChanged(gate=gate.code))
-
-
-async def add_closure(
-    uow: UnitOfWork,
-    code: str,
-    direction: Direction | None,
-    starts_at: datetime,
-    ends_at: datetime,
-    reason: str,
-) -> Closure:
-    gate = await gate_by_code(uow, code)
-    start, end = as_utc(starts_at), as_utc(ends_at)
-    if end <= start:
-        raise ValidationFailed("a closure ends after it starts", field="ends_at")
-    closure = Closure(
-        gate_id=gate.id,
-        direction=direction.value if direction else None,
-        starts_at=start,
-        ends_at=end,
-        reason=reason,
-    )
-    uow.session.add(closure)
-    await uow.session.flush()
-    affected = [direction] if direction else list(Direction)
-    await refresh_slot_capacities(uow, gate, affected, floor_to_slot(start), end)
-    uow.record(GateCalendarChanged(gate=gate.code))
-    return closure
-
-
-async def list_closures(uow: UnitOfWork, code: str, since: datetime) -> list[Closure]:
-    gate = await gate_by_code(uow, code)
-    query = select(Closure).where(Closure.gate_id == gate.id, Closure.ends_at > since)
-    return list(await uow.session.scalars(query.order_by(Closure.starts_at)))
-
-
-async def remove_closure(uow: UnitOfWork, code: str, closure_id: str) -> None:
-    gate = await gate_by_code(uow, code)
-    closure = await uow.session.get(Closure, closure_id)
-    if closure is None or closure.gate_id != gate.id:
-        raise NotFound("no such closure")
-    span = (floor_to_slot(closure.starts_at), closure.ends_at)
-    affected = [Direction(closure.direction)] if closure.direction else list(Direction)
-    await uow.session.execute(delete(Closure).where(Closure.id == closure_id))
-    await refresh_slot_capacities(uow, gate, affected, *span)
-    uow.record(GateCalendarChanged(gate=gate.code))
 
 
 async def gate_codes(uow: UnitOfWork) -> dict[str, str]:

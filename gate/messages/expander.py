@@ -5,7 +5,8 @@ rendered in their language and its due time after quiet hours and the rate limit
 
 * the booking's driver (``bookings.driver_id``) of a dispatch order, a lane call, an exit;
 * the users of the booking's enterprise who chose the event's topic; for a capacity change,
-  those of every enterprise with a booking still to come at the gate;
+  those of every enterprise with a booking still to come in the hours and directions it
+  touched;
 * every manager of the enterprise when one of its webhook endpoints was disabled.
 
 Reads only; the dispatcher inserts the deliveries in the transaction that marks the event
@@ -23,7 +24,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.config import Settings
-from gate.domain.bookings import BookingStatus
 from gate.domain.messages import (
     ADMIN_EVENT,
     ADMIN_ROLE,
@@ -36,6 +36,7 @@ from gate.domain.messages import (
 )
 from gate.domain.plates import format_plate
 from gate.domain.time import as_local, utc_now
+from gate.gates.touched import Touched
 from gate.messages.preferences import Choices, driver_choices, offered_channels, users_choices
 from gate.messages.texts import direction_word, render
 from gate.messages.zalo import template_of
@@ -115,7 +116,7 @@ class MessageExpander:
                 )
         topic = topic_of(event.name)
         if topic is not None:
-            for person in await self._users(session, event, topic, gate, now):
+            for person in await self._users(session, event, topic, gate):
                 fields = _fields(payload, booking, gate, person.choices.language, plate=False)
                 made += await self._deliveries(session, person, topic, fields, False, offered, now)
         return made
@@ -138,19 +139,18 @@ class MessageExpander:
         event: OutboxEventRow,
         topic: str,
         gate: Gate | None,
-        now: datetime,
     ) -> list[Person]:
         """The enterprise users told of ``topic``, with their choices."""
         if topic == "capacity.changed":
             if gate is None:
                 return []
-            touched = select(Booking.enterprise_id).where(
-                Booking.gate_id == gate.id,
-                Booking.status == BookingStatus.BOOKED.value,
-                Booking.slot_start >= now,
-                Booking.enterprise_id.is_not(None),
+            # The enterprises with a booking still to come in the hours and directions the
+            # change touched (gate/gates/touched.py), as of the change.
+            touched = Touched.of(event.payload, gate.id).bookings(event.occurred_at)
+            enterprises = select(Booking.enterprise_id).where(
+                touched, Booking.enterprise_id.is_not(None)
             )
-            where: ColumnElement[bool] = EnterpriseUser.enterprise_id.in_(touched)
+            where: ColumnElement[bool] = EnterpriseUser.enterprise_id.in_(enterprises)
         elif event.enterprise_id:
             where = EnterpriseUser.enterprise_id == event.enterprise_id
         else:

@@ -1,5 +1,6 @@
 """The ``webhook`` channel's expander: one delivery per enabled endpoint of the event's
-enterprise subscribed to its type, the Standard Webhooks body built once for all of them."""
+enterprise subscribed to its type, the Standard Webhooks body built once for all of them; a
+capacity change, the gate's event, to each enterprise it touched (gate/webhooks/capacity.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gate.domain.outbox import WEBHOOK_TYPE_OF_NAME
 from gate.domain.plates import format_plate
 from gate.outbox.protocols import NewDelivery
 from gate.store.tables import Booking, OutboxEvent, WebhookEndpoint
+from gate.webhooks.capacity import KIND, capacity_deliveries
 
 CHANNEL = "webhook"
 
@@ -54,6 +56,8 @@ class WebhookExpander:
 
     async def expand(self, session: AsyncSession, event: OutboxEvent) -> list[NewDelivery]:
         kind = WEBHOOK_TYPE_OF_NAME.get(event.name)
+        if kind == KIND:  # the gate's event: each touched enterprise its own
+            return await capacity_deliveries(session, event, CHANNEL)
         if kind is None or event.enterprise_id is None:
             return []
         endpoints = (

@@ -28,6 +28,7 @@ from gate.domain.plates import format_plate
 from gate.domain.time import LOCAL_TZ, as_local, utc_now
 from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code, parse_direction
+from gate.gates.changes import set_slot_capacity
 from gate.live.projections import gate_state, officer_board
 from gate.notices import service as notices
 from gate.store.tables import Gate
@@ -249,7 +250,7 @@ class ConsoleController(Controller):
             form = decode_form(data, CapacityOverride, direction=data.get("direction") or "export")
             if form.capacity is None:  # the API's null: the console's form always sets one
                 raise ValidationFailed("capacity is required", field="capacity")
-            await gates.set_slot_capacity(uow, code, form.direction, form.starts_at, form.capacity)
+            await set_slot_capacity(uow, code, form.direction, form.starts_at, form.capacity)
             return f"{as_local(form.starts_at).strftime('%H:%M')} → {form.capacity}"
 
         return await run_form(uow, here_of(code, data), act)

@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from gate.accounts.permissions import Action, at_gate, require
 from gate.domain.slots import Direction
 from gate.domain.time import LOCAL_TZ, utc_now
-from gate.gates import service
+from gate.gates import changes, service
 from gate.gates.calendar import gate_by_code
 from gate.store.unit_of_work import UnitOfWork
 from services.api.gates.schemas import (
@@ -161,7 +161,7 @@ class GateController(Controller):
         """Change a direction's opening hours and hourly capacity; future slots follow (the
         bookings already made stand)."""
         require(principal, Action.SET_SCHEDULES)
-        row = await service.set_schedule(
+        row = await changes.set_schedule(
             uow,
             code,
             direction,
@@ -219,7 +219,7 @@ class GateController(Controller):
         the bookings already made stand."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.OVERRIDE_CAPACITY, at_gate(gate.id))
-        await service.set_slot_capacity(uow, code, data.direction, data.starts_at, data.capacity)
+        await changes.set_slot_capacity(uow, code, data.direction, data.starts_at, data.capacity)
 
     @post(
         "/{code:str}/lanes",
@@ -246,7 +246,7 @@ class GateController(Controller):
         self, code: FromPath[str], uow: NamedDependency[UnitOfWork]
     ) -> list[ClosureView]:
         """Closures now and ahead (public: drivers plan around them)."""
-        return [ClosureView.of(c) for c in await service.list_closures(uow, code, utc_now())]
+        return [ClosureView.of(c) for c in await changes.list_closures(uow, code, utc_now())]
 
     @post(
         "/{code:str}/closures",
@@ -263,7 +263,7 @@ class GateController(Controller):
         """Close a gate (one direction or both) from ``starts_at`` to ``ends_at`` with a
         reason shown to the public (a holiday, the other side's closure)."""
         require(principal, Action.CLOSE_HOURS)
-        closure = await service.add_closure(
+        closure = await changes.add_closure(
             uow, code, data.direction, data.starts_at, data.ends_at, data.reason
         )
         return ClosureView.of(closure)
@@ -282,4 +282,4 @@ class GateController(Controller):
     ) -> None:
         """Remove a closure: its hours take bookings again."""
         require(principal, Action.CLOSE_HOURS)
-        await service.remove_closure(uow, code, closure_id)
+        await changes.remove_closure(uow, code, closure_id)
