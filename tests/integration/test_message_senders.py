@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -38,11 +40,13 @@ def zalo_delivery() -> Delivery:
     )
 
 
-def free_port() -> int:
-    """A port nothing listens on: bound, read, then closed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port that refuses connections for as long as the block runs: bound and held, never
+    listening (closing it would let another process take the port meanwhile)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 def assert_clean(outcome: Outcome, *secrets: str) -> None:
@@ -159,8 +163,9 @@ async def test_an_sms_provider_that_does_not_answer_in_time_is_tried_again():
 
 
 async def test_an_sms_provider_that_is_down_is_tried_again():
-    settings = Settings(sms_url=f"http://127.0.0.1:{free_port()}/v1/sms", sms_token=SMS_TOKEN)
-    outcome = await SmsSender(settings).send(delivery("sms", to="0912345678", text="x"))
+    with refusing_port() as port:
+        settings = Settings(sms_url=f"http://127.0.0.1:{port}/v1/sms", sms_token=SMS_TOKEN)
+        outcome = await SmsSender(settings).send(delivery("sms", to="0912345678", text="x"))
     assert outcome.result == Result.RETRY and outcome.status is None
     assert outcome.error is not None and outcome.error.startswith("network: ")
     assert_clean(outcome, SMS_TOKEN)
@@ -209,6 +214,7 @@ async def test_an_smtp_servers_answer_ends_the_attempt_by_its_class(
 
 
 async def test_an_smtp_server_that_is_down_is_tried_again():
-    outcome = await EmailSender(smtp_settings(free_port())).send(mail())
+    with refusing_port() as port:
+        outcome = await EmailSender(smtp_settings(port)).send(mail())
     assert outcome.result == Result.RETRY and outcome.status is None, outcome
     assert outcome.error is not None and outcome.error.startswith("smtp: ")
