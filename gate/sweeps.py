@@ -1,7 +1,8 @@
 """Periodic sweeps that move time-driven states on (no-shows, missed calls, missed dispatch
 orders), keep the control yards fed from the waiting yards (``gate/dispatch/sweeps.py``) and
 forget retry keys past their retention window (``gate/retention.py``) and finished outbox
-deliveries and events past theirs (``gate/outbox/retention.py``). Each runs in its own short
+deliveries and events past theirs (``gate/outbox/retention.py``), and fold what changed
+into the statistics' rollups (``gate/statistics/update.py``). Each runs in its own short
 transactions; several processes may run them at once."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gate.domain.time import utc_now
 from gate.driver_page.positions import sweep_positions
 from gate.outbox.retention import purge_outbox
 from gate.retention import purge_checkin_records, purge_idempotency_records
+from gate.statistics.update import update_statistics
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.service import sweep_missed_calls
 
@@ -49,6 +51,8 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings)
         new_uow, now - settings.device_event_retention
     )
     counts["outbox"] = await purge_outbox(new_uow, now - settings.outbox_retention)
+    # Last: the sweeps' own moves (no-shows, missed calls) are in the rollups this round.
+    counts["statistics"] = await update_statistics(new_uow)
     return counts
 
 

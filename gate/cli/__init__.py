@@ -1,5 +1,6 @@
 """The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``, ``gate audit
-verify``, ``gate sweep``, ``gate watch``; the database commands are in ``gate.cli.database``."""
+verify``, ``gate sweep``, ``gate statistics update|rebuild``, ``gate watch``; the database
+commands are in ``gate.cli.database``."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("sweep", help="run the no-show and missed-call sweeps once")
 
+    statistics = commands.add_parser("statistics", help="the statistics' rollups")
+    statistics_commands = statistics.add_subparsers(dest="statistics_command", required=True)
+    statistics_commands.add_parser("update", help="fold in what changed since the last update")
+    statistics_commands.add_parser("rebuild", help="recompute every rollup from the bookings")
+
     watch = commands.add_parser("watch", help="a gate's live board in the terminal")
     watch.add_argument("gate", help="gate code, e.g. tan-thanh")
     watch.add_argument("--url", default=None, help="the platform, default http://GATE_HOST:PORT")
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         # One line naming the variable, not a traceback through the dataclass.
         print(f"gate: {error}", file=sys.stderr)
         return 2
+    if args.command == "statistics":
+        return run_on_database(settings, f"statistics {args.statistics_command}")
     if args.command in ("audit", "sweep") or getattr(args, "db_command", None) == "seed":
         return run_on_database(settings, args.command)
     if args.command == "serve":

@@ -1,6 +1,6 @@
-"""What the ``gate`` command does on the platform's database: ``audit verify``, ``sweep`` and
-``db seed`` on one that exists (never one they would create by opening it), and saying in one
-line why a database cannot be used."""
+"""What the ``gate`` command does on the platform's database: ``audit verify``, ``sweep``,
+``statistics update|rebuild`` and ``db seed`` on one that exists (never one they would create
+by opening it), and saying in one line why a database cannot be used."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from gate.config import Settings
 
 def run_on_database(settings: Settings, command: str) -> int:
     """Run a command that works on the platform's database (``audit verify``, ``sweep``,
-    ``db seed``): never on one it would create by opening it (SQLite makes an empty file), and
+    ``statistics update``, ``statistics rebuild``, ``db seed``): never on one it would create
+    by opening it (SQLite makes an empty file), and
     a database that cannot be used is one line on standard error, exit status 1."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +25,9 @@ def run_on_database(settings: Settings, command: str) -> int:
     try:
         if command == "audit":
             return asyncio.run(verify_audit(settings))
+        if command.startswith("statistics "):
+            print(asyncio.run(statistics(settings, command.split()[1])))
+            return 0
         if command == "sweep":
             counts = asyncio.run(sweep(settings))
             print(", ".join(f"{name}: {count}" for name, count in counts.items()))
@@ -93,6 +97,29 @@ async def sweep(settings: Settings) -> dict[str, int]:
         return await run_sweeps_once(lambda: UnitOfWork(factory, bus), settings)
     finally:
         await bus.close()
+        await engine.dispose()
+
+
+async def statistics(settings: Settings, action: str) -> str:
+    """``gate statistics update`` (fold in what the audit chains say changed) or ``rebuild``
+    (recompute every rollup from the bookings); one line on what was done."""
+    from gate.bus.events import InMemoryEventBus
+    from gate.statistics.rebuild import rebuild_statistics
+    from gate.statistics.update import update_statistics
+    from gate.store.database import create_engine, create_session_factory
+    from gate.store.unit_of_work import UnitOfWork
+
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+    try:
+        if action == "update":
+            read = await update_statistics(lambda: UnitOfWork(factory, InMemoryEventBus()))
+            return f"statistics updated: {read} audit entries read"
+        async with UnitOfWork(factory, InMemoryEventBus()) as uow:
+            counted = await rebuild_statistics(uow)
+            await uow.commit()
+        return f"statistics rebuilt from {counted} bookings"
+    finally:
         await engine.dispose()
 
 

@@ -19,6 +19,12 @@ from gate.store.tables.gates import (
 from gate.store.tables.messages import DriverMessagePreference, UserMessagePreference
 from gate.store.tables.officers import Officer, OfficerGate
 from gate.store.tables.outbox import Delivery, DeliveryAttempt, OutboxEvent, WebhookEndpoint
+from gate.store.tables.statistics import (
+    StatisticsBooking,
+    StatisticsHour,
+    StatisticsMark,
+    StatisticsTime,
+)
 from gate.store.tables.yards import (
     DispatchOrder,
     DispatchRule,
@@ -62,6 +68,10 @@ __all__ = [
     "QueueCursor",
     "Slot",
     "SlotOverride",
+    "StatisticsBooking",
+    "StatisticsHour",
+    "StatisticsMark",
+    "StatisticsTime",
     "TruckPosition",
     "UserMessagePreference",
     "UserSession",

@@ -1,0 +1,287 @@
+"""What a booking adds to the statistics (thống kê): its counts and its times, per hour.
+
+The rollups are a sum over bookings of :func:`contributions`, a pure function of one
+booking's own row and its agencies' decisions. So the incremental job and a rebuild agree
+by construction: the job takes a changed booking's last contributions away and adds its new
+ones, a rebuild sums every booking's afresh.
+
+**Keys.** A contribution is keyed by gate, direction, hour (the UTC hour it starts, on the
+hour) and class. The class is the queue class the truck was served in
+(:class:`gate.domain.queue.QueueClass`: perishable, aeo, regular), set at check-in. A booking
+that never reached the yard (cancelled, lapsed, still booked) has none yet: it counts by its
+cargo alone, ``perishable`` or ``regular``. An AEO's standing is judged at check-in from the
+enterprise as it is then; read later it could have changed, and the rollup must be a function
+of the booking's row to be rebuildable. So ``aeo`` counts only trucks that checked in.
+
+**Which hour each count belongs to**, chosen for what leaders compare:
+
+* made, cancelled, lapsed (no-shows) and walk-ins: the slot's hour (the booking's current
+  slot: a reschedule moves it). A leader sets them beside the hour's capacity offered and
+  held, and reads the share of an hour's bookings that never came; the creation hour would
+  say when enterprises use the portal, which nobody asked.
+* checked in, called, exited: the hour it happened (``arrived_at``, ``called_at``,
+  ``exited_at``): the trucks the yard and the lanes handled in that hour.
+* each time is counted in the hour it began, so "typical wait by hour" reads as a driver
+  asks it ("if I check in at 14:00, how long do I wait"): the wait for a call in the hour of
+  check-in, call to exit in the hour of the call, an agency's time in the hour the truck
+  reached the lane, the forecast's error in the hour of check-in (when it was made).
+
+A time that has not ended (a truck still waiting) is not counted until it ends. A truck
+re-queued after a missed call keeps its first call's time until it is called again
+(``called_at`` is overwritten then): the rollups follow the booking's row as it stands.
+
+**Times** are whole seconds (rounded down), so sums are exact integers on both databases.
+Each distribution is counts per bucket plus the sum of the values in each bucket; means and
+percentiles are read from them (:class:`Distribution`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from gate.domain.time import as_utc
+
+# Counted per key: the columns of the hourly counts, in this order.
+COUNTS = ("made", "cancelled", "lapsed", "walk_ins", "checked_in", "called", "exited")
+
+# Waits, in minutes: the upper bounds of the buckets (a value v falls in the first bucket
+# whose bound is above v; the last bucket, past 1440, has no bound). Fine where trucks
+# usually wait (minutes to two hours), coarse for the long holds of quarantine.
+WAIT_BOUNDS_MINUTES = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 1440)
+# The forecast's error, signed (called minus predicted; above zero: called later than told).
+ERROR_BOUNDS_MINUTES = (-120, -60, -30, -15, -5, 0, 5, 15, 30, 60, 120)
+
+
+class Measure(StrEnum):
+    """What a distribution measures; an agency's time is ``agency:<agency>``."""
+
+    WAIT_FOR_CALL = "wait_for_call"  # check-in to call
+    CALL_TO_EXIT = "call_to_exit"
+    FORECAST_ERROR = "forecast_error"  # called_at - predicted_call_at, signed
+
+
+AGENCY_PREFIX = "agency:"
+
+
+def agency_measure(agency: str) -> str:
+    """The measure of an agency's time from the truck's arrival at the lane to its decision."""
+    return AGENCY_PREFIX + agency
+
+
+def bounds_of(measure: str) -> tuple[int, ...]:
+    """The bucket bounds (minutes) of a measure."""
+    return ERROR_BOUNDS_MINUTES if measure == Measure.FORECAST_ERROR else WAIT_BOUNDS_MINUTES
+
+
+def bucket_of(measure: str, seconds: int) -> int:
+    """The index of the bucket ``seconds`` falls in: 0 below the first bound, len(bounds)
+    at or past the last. A negative wait (two clocks a little apart) falls in bucket 0."""
+    return bisect_right([bound * 60 for bound in bounds_of(measure)], seconds)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Key:
+    """Where a contribution is counted: gate id, direction, UTC hour start, class."""
+
+    gate_id: str
+    direction: str
+    hour: datetime
+    queue_class: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyTime:
+    """The decision of an agency that counts (its latest) and when it was made."""
+
+    agency: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFacts:
+    """What of a booking the statistics read (times aware, any zone)."""
+
+    gate_id: str
+    direction: str
+    slot_start: datetime
+    status: str
+    perishable: bool
+    queue_class: str | None
+    walk_in: bool
+    arrived_at: datetime | None = None
+    called_at: datetime | None = None
+    inspection_started_at: datetime | None = None
+    exited_at: datetime | None = None
+    predicted_call_at: datetime | None = None
+    decisions: tuple[AgencyTime, ...] = ()
+
+
+@dataclass(slots=True)
+class Contributions:
+    """One booking's (or many summed): counts per key and column, and per key, measure and
+    bucket a pair ``(count, sum of seconds)``."""
+
+    counts: dict[tuple[Key, str], int] = field(default_factory=dict)
+    times: dict[tuple[Key, str, int], tuple[int, int]] = field(default_factory=dict)
+
+    def count(self, key: Key, column: str, amount: int = 1) -> None:
+        self.counts[key, column] = self.counts.get((key, column), 0) + amount
+
+    def time(self, key: Key, measure: str, seconds: int) -> None:
+        slot = (key, measure, bucket_of(measure, seconds))
+        count, total = self.times.get(slot, (0, 0))
+        self.times[slot] = (count + 1, total + seconds)
+
+    def add(self, other: Contributions, sign: int = 1) -> None:
+        """Add ``other`` (``sign`` -1: take it away); entries that reach zero are dropped."""
+        for slot, amount in other.counts.items():
+            value = self.counts.get(slot, 0) + sign * amount
+            if value:
+                self.counts[slot] = value
+            else:
+                self.counts.pop(slot, None)
+        for bucket, (count, total) in other.times.items():
+            old_count, old_total = self.times.get(bucket, (0, 0))
+            new = (old_count + sign * count, old_total + sign * total)
+            if new != (0, 0):
+                self.times[bucket] = new
+            else:
+                self.times.pop(bucket, None)
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The UTC hour ``moment`` falls in, as its start."""
+    return as_utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def seconds_between(start: datetime, end: datetime) -> int:
+    """Whole seconds from ``start`` to ``end`` (rounded down; negative when end is first)."""
+    return int((as_utc(end) - as_utc(start)) // timedelta(seconds=1))
+
+
+def class_of(facts: BookingFacts) -> str:
+    """The queue class it was served in, or before check-in its cargo's (see the module)."""
+    if facts.queue_class:
+        return facts.queue_class
+    return "perishable" if facts.perishable else "regular"
+
+
+def contributions(facts: BookingFacts) -> Contributions:
+    """What one booking adds to the rollups (the module's docstring says which hour)."""
+    out = Contributions()
+    queue_class = class_of(facts)
+
+    def key(moment: datetime) -> Key:
+        return Key(facts.gate_id, facts.direction, hour_of(moment), queue_class)
+
+    slot = key(facts.slot_start)
+    out.count(slot, "made")
+    if facts.status == "cancelled":
+        out.count(slot, "cancelled")
+    if facts.status == "no_show":
+        out.count(slot, "lapsed")
+    if facts.walk_in:
+        out.count(slot, "walk_ins")
+    if facts.arrived_at is not None:
+        out.count(key(facts.arrived_at), "checked_in")
+    if facts.called_at is not None:
+        out.count(key(facts.called_at), "called")
+    if facts.exited_at is not None:
+        out.count(key(facts.exited_at), "exited")
+    if facts.arrived_at is not None and facts.called_at is not None:
+        waited = seconds_between(facts.arrived_at, facts.called_at)
+        out.time(key(facts.arrived_at), Measure.WAIT_FOR_CALL, waited)
+    if facts.called_at is not None and facts.exited_at is not None:
+        out.time(
+            key(facts.called_at),
+            Measure.CALL_TO_EXIT,
+            seconds_between(facts.called_at, facts.exited_at),
+        )
+    if None not in (facts.arrived_at, facts.called_at, facts.predicted_call_at):
+        assert facts.arrived_at and facts.called_at and facts.predicted_call_at
+        error = seconds_between(facts.predicted_call_at, facts.called_at)
+        out.time(key(facts.arrived_at), Measure.FORECAST_ERROR, error)
+    if facts.inspection_started_at is not None:
+        lane = key(facts.inspection_started_at)
+        for decision in latest_decisions(facts.decisions):
+            taken = seconds_between(facts.inspection_started_at, decision.decided_at)
+            out.time(lane, agency_measure(decision.agency), taken)
+    return out
+
+
+def latest_decisions(decisions: Iterable[AgencyTime]) -> list[AgencyTime]:
+    """Each agency's latest decision (the one that counts, gate/domain/clearance.py), by
+    agency; of two at the same instant the later in ``decisions``' order."""
+    latest: dict[str, AgencyTime] = {}
+    for decision in decisions:
+        held = latest.get(decision.agency)
+        if held is None or as_utc(decision.decided_at) >= as_utc(held.decided_at):
+            latest[decision.agency] = decision
+    return [latest[agency] for agency in sorted(latest)]
+
+
+def total(parts: Iterable[Contributions]) -> Contributions:
+    """The sum of many bookings' contributions."""
+    out = Contributions()
+    for part in parts:
+        out.add(part)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A distribution of one measure read from its buckets: ``buckets`` maps a bucket index
+    to (count, sum of seconds). Percentiles interpolate linearly within a bucket; the open
+    ends use the bucket's own mean as their far edge, which is exact for a bucket of one."""
+
+    measure: str
+    buckets: Mapping[int, tuple[int, int]]
+
+    @property
+    def count(self) -> int:
+        return sum(count for count, _ in self.buckets.values())
+
+    @property
+    def mean_minutes(self) -> float | None:
+        """The mean in minutes, exact (from the sums); None when empty."""
+        count = self.count
+        if not count:
+            return None
+        return sum(seconds for _, seconds in self.buckets.values()) / count / 60
+
+    def percentile_minutes(self, share: float) -> float | None:
+        """The ``share`` (0 to 1) percentile in minutes, estimated from the buckets."""
+        count = self.count
+        if not count:
+            return None
+        bounds = bounds_of(self.measure)
+        rank = share * count
+        seen = 0
+        for index in sorted(self.buckets):
+            in_bucket, seconds = self.buckets[index]
+            if not in_bucket:
+                continue
+            if seen + in_bucket >= rank:
+                mean = seconds / in_bucket / 60
+                # The first bucket's floor: 0 for a wait, the bucket's mean for the error.
+                floor = min(mean, 0 if self.measure != Measure.FORECAST_ERROR else bounds[0])
+                low = bounds[index - 1] if index > 0 else floor
+                high = bounds[index] if index < len(bounds) else max(mean, bounds[-1])
+                if in_bucket == 1:
+                    return mean
+                return low + (high - low) * max(0.0, rank - seen) / in_bucket
+            seen += in_bucket
+        return None
+
+
+def merged(measure: str, rows: Sequence[tuple[int, int, int]]) -> Distribution:
+    """A distribution from rows of (bucket, count, sum of seconds), buckets repeated."""
+    buckets: dict[int, tuple[int, int]] = {}
+    for bucket, count, seconds in rows:
+        old = buckets.get(bucket, (0, 0))
+        buckets[bucket] = (old[0] + count, old[1] + seconds)
+    return Distribution(measure, buckets)

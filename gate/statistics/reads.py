@@ -1,0 +1,197 @@
+"""What the statistics page, the public page and the history API read: all from the rollups
+(and capacity from ``slots``), never from the bookings.
+
+Every function takes a half-open window ``[since, until)`` of aware instants (read as UTC
+hours: an hour counts when its start is inside) and optional filters (a gate's id, a
+direction, a class; None: all). Days are the gates' days, Asia/Ho_Chi_Minh (UTC+7, no summer
+time), so a period is its local midnight as an aware time in that zone; an hour is its UTC
+start. Each answer is one aggregate statement, grouped by hour in SQL and into periods here:
+a month of one gate is some 720 hours.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gate.domain.statistics import (
+    AGENCY_PREFIX,
+    COUNTS,
+    Distribution,
+    Measure,
+    merged,
+)
+from gate.domain.time import LOCAL_TZ, as_utc
+from gate.store.tables import Slot, StatisticsHour, StatisticsTime
+
+
+class Grain(StrEnum):
+    """How the hours of a window are grouped."""
+
+    HOUR = "hour"
+    DAY = "day"  # the gates' local day
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which rollups: a window ``[since, until)`` and filters (None: all)."""
+
+    since: datetime
+    until: datetime
+    gate_id: str | None = None
+    direction: str | None = None
+    queue_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """The counts of one period (``gate/domain/statistics.py`` says which hour each is in)."""
+
+    period: datetime
+    made: int
+    cancelled: int
+    lapsed: int
+    walk_ins: int
+    checked_in: int
+    called: int
+    exited: int
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """Places offered and held in one period, from the slot rows (hours nobody booked have
+    no row: they count nothing, offered included)."""
+
+    period: datetime
+    offered: int
+    held: int
+
+    @property
+    def use(self) -> float | None:
+        """Held over offered, 0 to 1; None when nothing was offered."""
+        return self.held / self.offered if self.offered else None
+
+
+def period_of(hour: datetime, grain: Grain) -> datetime:
+    """The start of the period ``hour`` falls in: itself (UTC), or its local midnight."""
+    hour = as_utc(hour)
+    if grain is Grain.HOUR:
+        return hour
+    return hour.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _where(table: Any, scope: Scope, *, with_class: bool = True) -> list[ColumnElement[bool]]:
+    conditions = [table.hour >= as_utc(scope.since), table.hour < as_utc(scope.until)]
+    if scope.gate_id is not None:
+        conditions.append(table.gate_id == scope.gate_id)
+    if scope.direction is not None:
+        conditions.append(table.direction == scope.direction)
+    if with_class and scope.queue_class is not None:
+        conditions.append(table.queue_class == scope.queue_class)
+    return conditions
+
+
+async def counts(session: AsyncSession, scope: Scope, grain: Grain) -> list[Counts]:
+    """The counts per period, oldest first; periods with no row are left out."""
+    hours = StatisticsHour
+    columns = [func.sum(getattr(hours, column)) for column in COUNTS]
+    query = select(hours.hour, *columns).where(*_where(hours, scope)).group_by(hours.hour)
+    per: dict[datetime, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
+    for hour, *sums in await session.execute(query):
+        totals = per[period_of(hour, grain)]
+        for index, value in enumerate(sums):
+            totals[index] += int(value or 0)
+    return [Counts(period, *per[period]) for period in sorted(per)]
+
+
+async def _buckets(
+    session: AsyncSession, scope: Scope, measures: Sequence[str] | None, by_hour: bool
+) -> list[tuple[Any, ...]]:
+    """Rows of (measure, [hour,] bucket, count, seconds), summed over what the scope leaves
+    open; ``measures`` None: every agency's."""
+    times = StatisticsTime
+    chosen = (
+        times.measure.in_(measures)
+        if measures is not None
+        else times.measure.startswith(AGENCY_PREFIX)
+    )
+    keys = [times.measure, *([times.hour] if by_hour else []), times.bucket]
+    query = (
+        select(*keys, func.sum(times.count), func.sum(times.seconds))
+        .where(chosen, *_where(times, scope))
+        .group_by(*keys)
+    )
+    return [tuple(row) for row in await session.execute(query)]
+
+
+async def distributions(
+    session: AsyncSession, measure: str, scope: Scope, grain: Grain
+) -> list[tuple[datetime, Distribution]]:
+    """One measure's distribution per period, oldest first (empty periods left out): the
+    waits (``Measure.WAIT_FOR_CALL``, ``CALL_TO_EXIT``), an agency's time
+    (``agency_measure(agency)``) or the forecast's error (``Measure.FORECAST_ERROR``)."""
+    per: dict[datetime, list[tuple[int, int, int]]] = defaultdict(list)
+    for _, hour, bucket, count, seconds in await _buckets(session, scope, [measure], True):
+        per[period_of(hour, grain)].append((bucket, int(count), int(seconds)))
+    return [(period, merged(measure, per[period])) for period in sorted(per)]
+
+
+async def forecast_accuracy(
+    session: AsyncSession, scope: Scope, grain: Grain
+) -> list[tuple[datetime, Distribution]]:
+    """The forecast's signed error per period (minutes; above 0: called later than told)."""
+    return await distributions(session, Measure.FORECAST_ERROR, scope, grain)
+
+
+async def typical_waits(
+    session: AsyncSession, scope: Scope, measure: str = Measure.WAIT_FOR_CALL
+) -> dict[tuple[int, int], Distribution]:
+    """CBP's "typical wait": the distribution per (local weekday, local hour of check-in),
+    Monday 0, hours 0 to 23; combinations with no truck are left out."""
+    per: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    for _, hour, bucket, count, seconds in await _buckets(session, scope, [measure], True):
+        local = as_utc(hour).astimezone(LOCAL_TZ)
+        per[local.weekday(), local.hour].append((bucket, int(count), int(seconds)))
+    return {slot: merged(measure, rows) for slot, rows in sorted(per.items())}
+
+
+async def agency_times(session: AsyncSession, scope: Scope) -> dict[str, Distribution]:
+    """Each agency's time from the truck's arrival at the lane to its decision, over the
+    whole window: ``percentile_minutes(0.5)`` the median, ``(0.9)`` the 90th percentile."""
+    per: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for measure, bucket, count, seconds in await _buckets(session, scope, None, False):
+        per[measure].append((bucket, int(count), int(seconds)))
+    return {
+        measure.removeprefix(AGENCY_PREFIX): merged(measure, rows)
+        for measure, rows in sorted(per.items())
+    }
+
+
+async def capacity_use(session: AsyncSession, scope: Scope, grain: Grain) -> list[Capacity]:
+    """Places offered (the slots' capacity) and held (their bookings) per period. The slot
+    rows are already one per gate, direction and hour and change with every booking and
+    every calendar change (which the audit chains do not record), so they are read, not
+    copied. ``scope.queue_class`` does not apply: an hour's places are not per class."""
+    conditions = [Slot.starts_at >= as_utc(scope.since), Slot.starts_at < as_utc(scope.until)]
+    if scope.gate_id is not None:
+        conditions.append(Slot.gate_id == scope.gate_id)
+    if scope.direction is not None:
+        conditions.append(Slot.direction == scope.direction)
+    query = (
+        select(Slot.starts_at, func.sum(Slot.capacity), func.sum(Slot.booked))
+        .where(*conditions)
+        .group_by(Slot.starts_at)
+    )
+    per: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    for hour, offered, held in await session.execute(query):
+        totals = per[period_of(hour, grain)]
+        totals[0] += int(offered or 0)
+        totals[1] += int(held or 0)
+    return [Capacity(period, *per[period]) for period in sorted(per)]

@@ -1,0 +1,63 @@
+"""``gate statistics rebuild``: the rollups recomputed from the database's own rows.
+
+The bookings and their agencies' decisions are read in chunks by id; every booking's
+contributions are summed in memory (the rollups are small: a row per gate, direction, hour
+and class) and written once, each booking's own kept for the job that follows. All in one
+transaction holding the ``*`` mark alone, so no fold runs beside it. Each gate's mark is set
+to its chain's head, read before the bookings: a change committed between the two is read
+again by the next fold, which finds the booking as the rebuild counted it or newer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, select
+
+from gate.domain.statistics import Contributions, contributions
+from gate.statistics.rows import CHUNK, add_to_rollups, encode, facts_of
+from gate.statistics.update import ALL_CHAINS, lock_mark
+from gate.store.tables import (
+    AuditHead,
+    Booking,
+    Gate,
+    StatisticsBooking,
+    StatisticsHour,
+    StatisticsMark,
+    StatisticsTime,
+)
+from gate.store.tables.base import table_of
+from gate.store.unit_of_work import UnitOfWork
+
+
+async def rebuild_statistics(uow: UnitOfWork) -> int:
+    """Recompute every rollup from the bookings (the caller commits); how many bookings."""
+    session = uow.session
+    await lock_mark(session, ALL_CHAINS)
+    query = select(Gate.id, AuditHead.seq).outerjoin(AuditHead, AuditHead.chain == Gate.id)
+    heads = {gate_id: seq for gate_id, seq in await session.execute(query)}
+    for table in (StatisticsTime, StatisticsHour, StatisticsBooking):
+        await session.execute(delete(table))
+    await session.execute(delete(StatisticsMark).where(StatisticsMark.chain != ALL_CHAINS))
+    summed = Contributions()
+    counted = 0
+    after = ""
+    while True:
+        ids = list(
+            await session.scalars(
+                select(Booking.id).where(Booking.id > after).order_by(Booking.id).limit(CHUNK)
+            )
+        )
+        if not ids:
+            break
+        after = ids[-1]
+        ledger = []
+        for booking_id, facts in (await facts_of(session, ids)).items():
+            part = contributions(facts)
+            summed.add(part)
+            ledger.append({"booking_id": booking_id, "folded": encode(part)})
+        await session.execute(insert(table_of(StatisticsBooking)), ledger)
+        counted += len(ledger)
+    await add_to_rollups(session, summed)
+    marks = [{"chain": gate_id, "seq": seq or 0} for gate_id, seq in sorted(heads.items())]
+    if marks:
+        await session.execute(insert(table_of(StatisticsMark)), marks)
+    return counted
