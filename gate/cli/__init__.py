@@ -1,5 +1,6 @@
 """The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``, ``gate audit
-verify``, ``gate sweep``, ``gate watch``; the database commands are in ``gate.cli.database``."""
+verify``, ``gate sweep``, ``gate watch``, ``gate simulate``; the database commands are in
+``gate.cli.database``, the capacity planner's in ``gate.cli.simulate``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gate.cli import simulate
 from gate.cli.database import run_on_database, safe_url, seed, sqlite_path
 from gate.config import PARTS, SettingError, Settings, parse_parts
 
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--url", default=None, help="the platform, default http://GATE_HOST:PORT")
     watch.add_argument("--once", action="store_true", help="print the board once and exit")
 
+    simulate.add_parser(commands)
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         # Through the environment, as each worker process's app factory reads its settings.
@@ -68,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         # One line naming the variable, not a traceback through the dataclass.
         print(f"gate: {error}", file=sys.stderr)
         return 2
+    if args.command == "simulate":
+        return simulate.run(settings, args)
     if args.command in ("audit", "sweep") or getattr(args, "db_command", None) == "seed":
         return run_on_database(settings, args.command)
     if args.command == "serve":
