@@ -32,11 +32,13 @@ from gate.planning.model import Arrival, DayPlan, LaneHours, ServiceTimes
 
 @dataclass(slots=True)
 class Run:
-    """What one replication measured: each truck's (arrival minute, wait in minutes), whether
-    it was called (False: still waiting at the end, its wait counted up to then), the time
-    integral of the queue's length per hour of the day (truck-minutes), and calls per hour."""
+    """What one replication measured: each truck's (arrival minute, wait in minutes) and, in
+    the same order, its class; how many were never called (still waiting at the end, their
+    wait counted up to then), the time integral of the queue's length per hour of the day
+    (truck-minutes), and calls per hour."""
 
     waits: list[tuple[float, float]] = field(default_factory=list)
+    classes: list[QueueClass] = field(default_factory=list)
     uncalled: int = 0
     queue_minutes: list[float] = field(default_factory=list)
     calls: list[int] = field(default_factory=list)
@@ -107,6 +109,7 @@ class _Yard:
         if hour < self.plan.hours:
             self.run.calls[hour] += 1
         self.run.waits.append((truck.minute, self.env.now - truck.minute))
+        self.run.classes.append(truck.queue_class)
         self.end_if_empty()
         return truck
 
@@ -120,6 +123,7 @@ class _Yard:
         for queue in self.waiting.values():
             for truck in queue:
                 self.run.waits.append((truck.minute, self.env.now - truck.minute))
+                self.run.classes.append(truck.queue_class)
                 self.run.uncalled += 1
 
 
