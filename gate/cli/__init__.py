@@ -1,6 +1,7 @@
 """The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``, ``gate audit
-verify``, ``gate sweep``, ``gate statistics update|rebuild``, ``gate watch``; the database
-commands are in ``gate.cli.database``."""
+verify``, ``gate sweep``, ``gate statistics update|rebuild``, ``gate watch``, ``gate
+simulate``; the database commands are in ``gate.cli.database``, the capacity planner's in
+``gate.cli.simulate``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gate.cli import simulate
 from gate.cli.database import run_on_database, safe_url, seed, sqlite_path
 from gate.config import PARTS, SettingError, Settings, parse_parts
 
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--url", default=None, help="the platform, default http://GATE_HOST:PORT")
     watch.add_argument("--once", action="store_true", help="print the board once and exit")
 
+    simulate.add_parser(commands)
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         # Through the environment, as each worker process's app factory reads its settings.
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "statistics":
         return run_on_database(settings, f"statistics {args.statistics_command}")
+    if args.command == "simulate":
+        return simulate.run(settings, args)
     if args.command in ("audit", "sweep") or getattr(args, "db_command", None) == "seed":
         return run_on_database(settings, args.command)
     if args.command == "serve":

@@ -1,0 +1,156 @@
+"""What the simulator takes and what it answers: plain shapes, filled from the database's rows
+(gate/planning/measured.py), from the statistics' rollups, or by hand (the theory check).
+
+Time is in minutes from the start of the simulated day (local midnight, Asia/Ho_Chi_Minh);
+the day is ``hours`` long, 24 for a real day and longer for a steady-state experiment.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gate.domain.errors import ValidationFailed
+from gate.domain.queue import DEFAULT_CYCLE, QueueClass, ServiceCycle
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One truck that arrives at the control yard ``minute`` minutes into the day."""
+
+    minute: float
+    queue_class: QueueClass = QueueClass.REGULAR
+
+
+@dataclass(frozen=True, slots=True)
+class LaneHours:
+    """A lane and when it is open: ``[start, end)`` intervals in minutes into the day. A lane
+    that closes finishes the truck it is serving first."""
+
+    code: str
+    open: tuple[tuple[float, float], ...]
+
+    def __post_init__(self) -> None:
+        for start, end in self.open:
+            if not 0 <= start < end:
+                raise ValidationFailed(
+                    f"lane {self.code} opens at minute {start} and closes at {end}", field="lanes"
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTimes:
+    """How long a lane holds a truck, call to exit, in minutes.
+
+    With ``samples`` (measured times) each truck's time is drawn from them with replacement:
+    the measured shape (a long tail of physical inspections) is kept and no distribution is
+    assumed. With ``exponential_mean`` and no samples it is exponential with that mean (the
+    theory check, and a plan with nothing measured yet). ValidationFailed when neither is
+    given or a time is negative."""
+
+    samples: tuple[float, ...] = ()
+    exponential_mean: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.samples and not (self.exponential_mean and self.exponential_mean > 0):
+            raise ValidationFailed(
+                "service times need measured samples or a positive mean", field="service"
+            )
+        if any(sample < 0 for sample in self.samples):
+            raise ValidationFailed("a service time is never negative", field="service")
+
+    def draw(self, rng: random.Random) -> float:
+        """One truck's time at the lane, in minutes."""
+        if self.samples:
+            return rng.choice(self.samples)
+        assert self.exponential_mean is not None  # checked when made
+        return rng.expovariate(1 / self.exponential_mean)
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """The simulator's input for one direction of one gate over ``hours`` hours.
+
+    * ``arrivals_per_hour``: expected trucks per hour for each class (``hours`` numbers each);
+      within an hour they come as a Poisson process at that rate, so each replication draws
+      its own day around the measured pattern.
+    * ``arrivals``: trucks that come at exactly these times in every replication (a past day
+      replayed); both kinds may be given.
+    * ``lanes`` and their hours; ``service`` per lane code, ``service_pooled`` for a lane
+      with none of its own (a lane a scenario opens).
+    * ``crossings_per_hour``: how many trucks the other side takes each hour (None: no limit);
+      a lane calls nobody in an hour whose crossings are used up.
+    * ``cycle``: the queue's priority cycle between classes.
+    """
+
+    hours: int
+    lanes: tuple[LaneHours, ...]
+    service_pooled: ServiceTimes
+    service: Mapping[str, ServiceTimes] = field(default_factory=dict)
+    arrivals_per_hour: Mapping[QueueClass, tuple[float, ...]] = field(default_factory=dict)
+    arrivals: tuple[Arrival, ...] = ()
+    crossings_per_hour: tuple[int | None, ...] = ()
+    cycle: ServiceCycle = DEFAULT_CYCLE
+
+    def __post_init__(self) -> None:
+        if self.hours < 1:
+            raise ValidationFailed("a plan covers at least one hour", field="hours")
+        for queue_class, counts in self.arrivals_per_hour.items():
+            if len(counts) != self.hours or any(count < 0 for count in counts):
+                raise ValidationFailed(
+                    f"{queue_class.value} arrivals need {self.hours} counts, none negative",
+                    field="arrivals_per_hour",
+                )
+        if self.crossings_per_hour and len(self.crossings_per_hour) != self.hours:
+            raise ValidationFailed(
+                f"crossings per hour need {self.hours} values", field="crossings_per_hour"
+            )
+        end = self.hours * 60
+        if any(not 0 <= arrival.minute < end for arrival in self.arrivals):
+            raise ValidationFailed("an arrival lies outside the day", field="arrivals")
+
+    def service_of(self, lane: str) -> ServiceTimes:
+        """The service times of ``lane``: its own when measured, else the pooled ones."""
+        return self.service.get(lane, self.service_pooled)
+
+    def crossings_in(self, hour: int) -> int | None:
+        """The other side's limit in ``hour`` of the day (taken modulo the day's length, as
+        the day's pattern repeats while the last trucks are served); None: no limit."""
+        if not self.crossings_per_hour:
+            return None
+        return self.crossings_per_hour[hour % self.hours]
+
+
+@dataclass(frozen=True, slots=True)
+class HourForecast:
+    """One hour of the day, over all replications: trucks arriving in it (mean per
+    replication), their wait from arrival to call in minutes (mean, the 95% confidence
+    interval's half width across replications, 90th percentile), the trucks waiting in the
+    queue (time average over the hour) and the trucks called in it (mean per replication)."""
+
+    hour: int
+    arrivals: float
+    mean_wait: float | None
+    wait_half_width: float | None
+    p90_wait: float | None
+    mean_queue: float
+    calls: float
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """The simulated day: per hour, and over the day (waits in minutes, the half width of the
+    95% confidence interval of the mean across replications). ``still_waiting`` is the mean
+    number per replication of trucks no lane called before the end of the run (the day and
+    then as long again with its lanes and limits, without new arrivals); their waits count
+    up to that end, so the figures are a lower bound when it is not zero."""
+
+    hours: tuple[HourForecast, ...]
+    trucks: float
+    mean_wait: float | None
+    wait_half_width: float | None
+    p90_wait: float | None
+    still_waiting: float
+    replications: int
+    seed: int

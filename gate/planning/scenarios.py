@@ -1,0 +1,190 @@
+"""Scenarios ("what if"): small changes to a day's plan, written as the command line and the
+page take them: ``+1@14:00`` (one more lane from 14:00; ``-1@16:00`` one fewer),
+capacity ``0.5`` (the other side takes half as many trucks each hour), ``300:perishable``
+(300 more trucks of that class over the day)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from gate.domain.errors import ValidationFailed
+from gate.domain.queue import QueueClass
+from gate.planning.model import DayPlan, LaneHours
+
+_LANES = re.compile(r"([+-])([0-9]{1,2})@([0-9]{1,2}):([0-9]{2})")
+_EXTRA = re.compile(r"([0-9]{1,5}):([a-z]+)")
+MAX_CAPACITY_FACTOR = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class LaneChange:
+    """``count`` lanes more (negative: fewer) from ``minute`` into the day."""
+
+    count: int
+    minute: float
+
+    @classmethod
+    def parse(cls, text: str) -> LaneChange:
+        """Read ``+1@14:00`` or ``-2@16:30``; ValidationFailed on ``lanes`` otherwise."""
+        found = _LANES.fullmatch(text.strip())
+        if found is None or int(found[3]) > 23 or int(found[4]) > 59 or int(found[2]) == 0:
+            raise ValidationFailed(
+                f"write a lane change as +1@14:00 or -1@16:00, not {text.strip()!r}",
+                field="lanes",
+            )
+        sign = 1 if found[1] == "+" else -1
+        return cls(sign * int(found[2]), int(found[3]) * 60 + int(found[4]))
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraTrucks:
+    """``count`` more trucks of ``queue_class`` over the day."""
+
+    count: int
+    queue_class: QueueClass
+
+    @classmethod
+    def parse(cls, text: str) -> ExtraTrucks:
+        """Read ``300:perishable``; ValidationFailed on ``extra`` otherwise."""
+        found = _EXTRA.fullmatch(text.strip().lower())
+        known = ", ".join(member.value for member in QueueClass)
+        if found is None or found[2] not in set(QueueClass):
+            raise ValidationFailed(
+                f"write extra trucks as 300:perishable (classes: {known}), not {text.strip()!r}",
+                field="extra",
+            )
+        return cls(int(found[1]), QueueClass(found[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """Changes to a day: lanes opened or closed, the other side's hourly capacity times
+    ``capacity``, extra trucks. The empty scenario is the day as measured."""
+
+    lanes: tuple[LaneChange, ...] = ()
+    capacity: float = 1.0
+    extra: tuple[ExtraTrucks, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.capacity <= MAX_CAPACITY_FACTOR:
+            raise ValidationFailed(
+                f"capacity is a factor from 0 to {MAX_CAPACITY_FACTOR:g}, e.g. 0.5 for half",
+                field="capacity",
+            )
+
+    @classmethod
+    def parse(
+        cls,
+        lanes: list[str] | None = None,
+        capacity: str | None = None,
+        extra: list[str] | None = None,
+    ) -> Scenario:
+        """A scenario from its written parts (the command line's options, the page's fields)."""
+        factor = 1.0
+        if capacity is not None and capacity.strip():
+            try:
+                factor = float(capacity)
+            except ValueError:
+                raise ValidationFailed(
+                    f"capacity is a number such as 0.5, not {capacity.strip()!r}", field="capacity"
+                ) from None
+            if factor != factor:  # NaN
+                raise ValidationFailed("capacity is a number such as 0.5", field="capacity")
+        return cls(
+            lanes=tuple(LaneChange.parse(text) for text in lanes or () if text.strip()),
+            capacity=factor,
+            extra=tuple(ExtraTrucks.parse(text) for text in extra or () if text.strip()),
+        )
+
+    def __str__(self) -> str:
+        parts = [f"lanes {change.count:+d}@{_clock(change.minute)}" for change in self.lanes]
+        if self.capacity != 1.0:
+            parts.append(f"capacity x{self.capacity:g}")
+        parts += [f"+{more.count} {more.queue_class.value}" for more in self.extra]
+        return ", ".join(parts) or "as measured"
+
+
+def _clock(minute: float) -> str:
+    return f"{int(minute // 60):02d}:{int(minute % 60):02d}"
+
+
+def apply(plan: DayPlan, scenario: Scenario) -> DayPlan:
+    """``plan`` changed by ``scenario``.
+
+    A lane opened at a time stays open to the latest closing of the day's lanes after that
+    time (the day's end when none is open then), with the pooled service times. A lane closed
+    at a time is the last one (by code) open then: it finishes its truck and calls no more.
+    Extra trucks come spread over the day in proportion to the day's arrivals per hour (so
+    when trucks come anyway), evenly over the lanes' open hours when the day has none; their
+    counts are expected numbers, drawn as Poisson arrivals in each replication."""
+    lanes = list(plan.lanes)
+    for change in sorted(scenario.lanes, key=lambda c: c.minute):
+        lanes = _open(lanes, change, plan.hours) if change.count > 0 else _close(lanes, change)
+    crossings = tuple(
+        None if limit is None else round(limit * scenario.capacity)
+        for limit in plan.crossings_per_hour
+    )
+    arrivals = dict(plan.arrivals_per_hour)
+    shape = _shape(plan)
+    for more in scenario.extra:
+        before = arrivals.get(more.queue_class, (0.0,) * plan.hours)
+        arrivals[more.queue_class] = tuple(
+            count + more.count * share for count, share in zip(before, shape, strict=True)
+        )
+    return replace(
+        plan, lanes=tuple(lanes), crossings_per_hour=crossings, arrivals_per_hour=arrivals
+    )
+
+
+def _open(lanes: list[LaneHours], change: LaneChange, hours: int) -> list[LaneHours]:
+    closes = [end for lane in lanes for _, end in lane.open if end > change.minute]
+    until = max(closes, default=hours * 60)
+    taken = {lane.code for lane in lanes}
+    added: list[LaneHours] = []
+    number = 1
+    while len(added) < change.count:
+        code = f"+{number}"
+        if code not in taken:
+            added.append(LaneHours(code, ((change.minute, until),)))
+        number += 1
+    return lanes + added
+
+
+def _close(lanes: list[LaneHours], change: LaneChange) -> list[LaneHours]:
+    at = change.minute
+    open_then = sorted(
+        (lane for lane in lanes if any(start <= at < end for start, end in lane.open)),
+        key=lambda lane: lane.code,
+    )
+    closing = {lane.code for lane in open_then[len(open_then) + change.count :]}
+    return [
+        LaneHours(
+            lane.code,
+            tuple((start, min(end, at)) for start, end in lane.open if start < at),
+        )
+        if lane.code in closing
+        else lane
+        for lane in lanes
+    ]
+
+
+def _shape(plan: DayPlan) -> tuple[float, ...]:
+    """Each hour's share of the day's trucks (summing to 1)."""
+    counts = [0.0] * plan.hours
+    for per_hour in plan.arrivals_per_hour.values():
+        for hour, count in enumerate(per_hour):
+            counts[hour] += count
+    for arrival in plan.arrivals:
+        counts[int(arrival.minute // 60)] += 1
+    if not sum(counts):
+        counts = [
+            1.0
+            if any(s < (h + 1) * 60 and h * 60 < e for lane in plan.lanes for s, e in lane.open)
+            else 0.0
+            for h in range(plan.hours)
+        ]
+    if not sum(counts):
+        counts = [1.0] * plan.hours
+    total = sum(counts)
+    return tuple(count / total for count in counts)

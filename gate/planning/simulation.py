@@ -1,0 +1,209 @@
+"""The simulation of one gate direction's day with SimPy, replicated with seeded randomness.
+
+What is modelled: trucks arrive (the plan's hourly pattern as a Poisson process per hour and
+class, and the plan's fixed arrivals); they wait in the control yard's queue, one FIFO per
+class, and a free lane calls the next truck by the gate's priority cycle between classes (the
+same rule as gate/domain/queue.py's ``next_turn``: the turn's class, else the next class of
+the cycle with someone waiting, else a class outside the cycle); an open lane holds the truck
+for its service time (call to exit); a lane calls nobody while it is closed or while the
+hour's crossings to the other side are used up, and then waits for the next opening or hour.
+
+What is left out: the order within a class by slot and lateness (on-time trucks before those
+behind), missed calls and trucks skipped, holds and rejections (they are in the measured
+service times only as far as they ended in an exit), the agencies' separate steps, and trucks
+that give up. After the day ends its lanes and limits repeat, without new arrivals, until the
+queue is empty or another day has passed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from math import floor
+from typing import Any
+
+import simpy
+
+from gate.domain.queue import QueueClass
+from gate.planning.model import Arrival, DayPlan, LaneHours, ServiceTimes
+
+
+@dataclass(slots=True)
+class Run:
+    """What one replication measured: each truck's (arrival minute, wait in minutes) and, in
+    the same order, its class; how many were never called (still waiting at the end, their
+    wait counted up to then), the time integral of the queue's length per hour of the day
+    (truck-minutes), and calls per hour."""
+
+    waits: list[tuple[float, float]] = field(default_factory=list)
+    classes: list[QueueClass] = field(default_factory=list)
+    uncalled: int = 0
+    queue_minutes: list[float] = field(default_factory=list)
+    calls: list[int] = field(default_factory=list)
+
+
+class _Yard:
+    """The control yard's queue: one FIFO per class, called by the priority cycle."""
+
+    def __init__(self, env: simpy.Environment, plan: DayPlan, run: Run) -> None:
+        self.env = env
+        self.plan = plan
+        self.run = run
+        self.waiting: dict[QueueClass, deque[Arrival]] = {c: deque() for c in QueueClass}
+        self.length = 0
+        self.position = 0
+        self.turns = plan.cycle.turns
+        self.outside = plan.cycle.classes_outside()
+        self.crossed: dict[int, int] = {}
+        self.wake = env.event()
+        # Succeeds once every truck has arrived and none is left waiting: the run can end.
+        self.done = env.event()
+        self.all_arrived = False
+        self._since = 0.0
+
+    def _tally(self) -> None:
+        """Add the queue's length over the time since the last change to the hours it spans."""
+        now, start, day_end = self.env.now, self._since, self.plan.hours * 60
+        while start < now and start < day_end:
+            hour = int(start // 60)
+            upto = min(now, (hour + 1) * 60, day_end)
+            self.run.queue_minutes[hour] += self.length * (upto - start)
+            start = upto
+        self._since = now
+
+    def arrive(self, truck: Arrival) -> None:
+        self._tally()
+        self.waiting[truck.queue_class].append(truck)
+        self.length += 1
+        woken, self.wake = self.wake, self.env.event()
+        woken.succeed()
+
+    def limit_wait(self) -> float:
+        """Minutes until the next hour when this hour's crossings are used up, else 0."""
+        hour = floor(self.env.now / 60)
+        limit = self.plan.crossings_in(hour)
+        if limit is None or self.crossed.get(hour, 0) < limit:
+            return 0.0
+        return (hour + 1) * 60 - self.env.now
+
+    def call(self) -> Arrival | None:
+        """The next truck by the cycle, taken off the queue; None when nobody waits."""
+        chosen: QueueClass | None = None
+        start = self.position % len(self.turns)
+        for step in range(len(self.turns)):
+            index = (start + step) % len(self.turns)
+            if self.waiting[self.turns[index]]:
+                chosen, self.position = self.turns[index], (index + 1) % len(self.turns)
+                break
+        else:
+            chosen = next((c for c in self.outside if self.waiting[c]), None)
+        if chosen is None:
+            return None
+        self._tally()
+        truck = self.waiting[chosen].popleft()
+        self.length -= 1
+        hour = floor(self.env.now / 60)
+        self.crossed[hour] = self.crossed.get(hour, 0) + 1
+        if hour < self.plan.hours:
+            self.run.calls[hour] += 1
+        self.run.waits.append((truck.minute, self.env.now - truck.minute))
+        self.run.classes.append(truck.queue_class)
+        self.end_if_empty()
+        return truck
+
+    def end_if_empty(self) -> None:
+        if self.all_arrived and not self.length and not self.done.triggered:
+            self.done.succeed()
+
+    def close(self) -> None:
+        """End of the run: who still waits counts with the wait so far."""
+        self._tally()
+        for queue in self.waiting.values():
+            for truck in queue:
+                self.run.waits.append((truck.minute, self.env.now - truck.minute))
+                self.run.classes.append(truck.queue_class)
+                self.run.uncalled += 1
+
+
+def _next_opening(lane: LaneHours, now: float, period: float) -> float | None:
+    """The first minute from ``now`` on when the lane is open (the day's hours repeating
+    every ``period`` minutes); None for a lane never open."""
+    if not lane.open:
+        return None
+    cycle = floor(now / period)
+    offset = now - cycle * period
+    for start, end in sorted(lane.open):
+        if start <= offset < end:
+            return now
+        if offset < start:
+            return cycle * period + start
+    return (cycle + 1) * period + min(start for start, _ in lane.open)
+
+
+def _lane(
+    yard: _Yard, lane: LaneHours, service: ServiceTimes, rng: random.Random
+) -> Generator[simpy.Event, Any, None]:
+    env, period = yard.env, yard.plan.hours * 60
+    while True:
+        opening = _next_opening(lane, env.now, period)
+        if opening is None:
+            return
+        if opening > env.now:
+            yield env.timeout(opening - env.now)
+            continue
+        limit = yard.limit_wait()
+        if limit:
+            yield env.timeout(limit)
+            continue
+        truck = yard.call()
+        if truck is None:
+            yield yard.wake
+            continue
+        yield env.timeout(service.draw(rng))
+
+
+def _arrivals(plan: DayPlan, rng: random.Random) -> list[Arrival]:
+    """The plan's fixed arrivals and, per hour and class, a Poisson process at its rate."""
+    trucks = list(plan.arrivals)
+    for queue_class, per_hour in plan.arrivals_per_hour.items():
+        for hour, rate in enumerate(per_hour):
+            if rate <= 0:
+                continue
+            minute = hour * 60 + rng.expovariate(rate / 60)
+            while minute < (hour + 1) * 60:
+                trucks.append(Arrival(minute, queue_class))
+                minute += rng.expovariate(rate / 60)
+    trucks.sort(key=lambda truck: truck.minute)
+    return trucks
+
+
+def _arrive(yard: _Yard, trucks: list[Arrival]) -> Generator[simpy.Event, Any, None]:
+    for truck in trucks:
+        if truck.minute > yard.env.now:
+            yield yard.env.timeout(truck.minute - yard.env.now)
+        yard.arrive(truck)
+    yard.all_arrived = True
+    yard.end_if_empty()
+
+
+def replicate(plan: DayPlan, rng: random.Random) -> Run:
+    """One replication of the day with the random numbers of ``rng``."""
+    env = simpy.Environment()
+    run = Run(queue_minutes=[0.0] * plan.hours, calls=[0] * plan.hours)
+    yard = _Yard(env, plan, run)
+    env.process(_arrive(yard, _arrivals(plan, rng)))
+    for lane in plan.lanes:
+        env.process(_lane(yard, lane, plan.service_of(lane.code), rng))
+    env.run(until=env.any_of([yard.done, env.timeout(2 * plan.hours * 60)]))
+    yard.close()
+    return run
+
+
+def replications(plan: DayPlan, count: int, seed: int) -> Iterator[Run]:
+    """``count`` replications, the i-th seeded from ``seed`` and i: the same seed gives the
+    same runs, and adding replications keeps the first ones."""
+    for index in range(count):
+        # Reproducible by design (a simulation, not a secret): a seeded PRNG is what is wanted.
+        yield replicate(plan, random.Random(seed * 1_000_003 + index))  # noqa: S311
