@@ -31,17 +31,11 @@ from tests.streams import (
     ENTERPRISE_STREAM,
     OFFICER_STREAM,
     api_key,
-    cheap_password_hashing,
     closed_within,
     end_every_kind,
     officer,
     open_stream,
 )
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
 
 
 @pytest.fixture
