@@ -18,7 +18,7 @@ from websockets.asyncio.client import ClientConnection
 import services.boards.server as board_server
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, device, open_all_day, read, this_hour
 
@@ -27,7 +27,7 @@ GATE = "/api/v1/gates/tan-thanh"
 
 @pytest.fixture
 async def boards(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
-    app = create_app(dataclasses.replace(settings, boards_port=0), bus=bus)
+    app = app_for(dataclasses.replace(settings, boards_port=0), bus)
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         api = Api(client)
         await open_all_day(api)
