@@ -8,7 +8,8 @@ from typing import Annotated
 
 import msgspec
 
-from gate.store.tables import Delivery, DeliveryAttempt, WebhookEndpoint
+from gate.store.tables import DeliveryAttempt, WebhookEndpoint
+from gate.webhooks.log import LoggedDelivery
 from services.common.schemas import Input, Output, ShortText, local, local_or_none
 
 Url = Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
@@ -85,7 +86,11 @@ class AttemptView(Output):
 
 
 class DeliveryView(Output):
-    """One delivery (its ``id`` is the ``webhook-id`` header) and its attempts."""
+    """One delivery (its ``id`` is the ``webhook-id`` header) and its attempts. A pending one
+    is attempted at ``next_attempt_at``, or, when ``waiting_for`` names an earlier delivery
+    of the same booking, after that one is delivered or given up (a booking's webhooks
+    arrive in order): its due time may then be past. ``delivered_at``: when it was
+    delivered, only while it is."""
 
     id: str
     type: str
@@ -94,17 +99,20 @@ class DeliveryView(Output):
     next_attempt_at: datetime | None
     created_at: datetime
     delivered_at: datetime | None
+    waiting_for: str | None
 
     @classmethod
-    def of(cls, row: Delivery, attempts: list[DeliveryAttempt]) -> DeliveryView:
+    def of(cls, logged: LoggedDelivery) -> DeliveryView:
+        row = logged.delivery
         return cls(
             row.id,
             str(row.payload.get("type", "")),
             row.status,
-            [AttemptView.of(a) for a in attempts],
+            [AttemptView.of(a) for a in logged.attempts],
             local(row.next_attempt_at) if row.status == "pending" else None,
             local(row.created_at),
-            local_or_none(row.delivered_at),
+            local_or_none(row.delivered_at) if row.status == "delivered" else None,
+            logged.waiting_for,
         )
 
 
