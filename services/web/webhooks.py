@@ -17,10 +17,11 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.domain.errors import DomainError, NotFound
 from gate.domain.outbox import WEBHOOK_EVENT_TYPES
-from gate.domain.time import as_local
+from gate.domain.time import as_local, utc_now
 from gate.store.tables import Delivery, WebhookEndpoint
 from gate.store.unit_of_work import UnitOfWork
 from gate.webhooks import endpoints as service
+from gate.webhooks.endpoints import grace_ends
 from gate.webhooks.log import LoggedDelivery, delivery_log, send_again
 from services.api.webhooks.schemas import EndpointCreate
 from services.platform import Platform
@@ -215,8 +216,8 @@ class WebhookPages(Controller):
             row = await service.rotate_secret(uow, enterprise_id, endpoint_id)
         except NotFound:
             return page(request, "portal/not_found.html", who, status_code=404)
-        # Set by the rotation just made: the old secret signs until then.
-        until = as_local(row.previous_secret_until or row.updated_at).strftime(TIME)
+        # Set by the rotation just made: the secret it replaced signs until then.
+        until = as_local(grace_ends(row, utc_now()) or row.updated_at).strftime(TIME)
         rotated = {"secret": row.secret, "old_until": until}
         return await self._endpoint_page(
             request, uow, who, enterprise_id, endpoint_id, rotated=rotated

@@ -134,7 +134,9 @@ class WebhookController(Controller):
         self, endpoint_id: FromPath[str], uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> EndpointWithSecret:
         """A new signing secret, in this answer only. For 24 hours the old secret signs beside
-        it (``webhook-signature`` carries both), so the receiver can switch without a gap."""
+        it (``webhook-signature`` carries both), so the receiver can switch without a gap; a
+        secret rotated out before keeps its own 24 hours (at most five sign beside the new
+        one). ``previous_secret_until``: the latest of those ends."""
         enterprise_id = acting_enterprise(principal, Action.MANAGE_WEBHOOKS)
         endpoint = await service.rotate_secret(uow, enterprise_id, endpoint_id)
         return EndpointWithSecret.with_secret(endpoint)

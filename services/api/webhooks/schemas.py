@@ -8,7 +8,9 @@ from typing import Annotated
 
 import msgspec
 
+from gate.domain.time import utc_now
 from gate.store.tables import DeliveryAttempt, WebhookEndpoint
+from gate.webhooks.endpoints import grace_ends
 from gate.webhooks.log import LoggedDelivery
 from services.common.schemas import Input, Output, ShortText, local, local_or_none
 
@@ -45,7 +47,8 @@ class EndpointView(Output):
     disabled_at: datetime | None
     disabled_reason: str | None
     created_at: datetime
-    # Until when the secret a rotation replaced still signs beside the new one.
+    # Until when a secret a rotation replaced still signs beside the new one (each one
+    # rotated out signs until its own grace ends: this is the latest end).
     previous_secret_until: datetime | None
 
     @classmethod
@@ -59,7 +62,7 @@ class EndpointView(Output):
             local_or_none(row.disabled_at),
             row.disabled_reason,
             local(row.created_at),
-            local_or_none(row.previous_secret_until),
+            local_or_none(grace_ends(row, utc_now())),
         )
 
 
