@@ -48,7 +48,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "driver.called": {
         "vi": ("Mời vào làn {lane}", "Xe {plate}: mời vào làn {lane}, {gate}."),
-        "zh": ("请进入{lane}号车道", "车辆{plate}：请进入{gate}{lane}号车道。"),
+        "zh": ("请进入{lane}号车道", "车辆{plate}：请进入{lane}号车道，{gate}。"),
         "en": ("Go to lane {lane}", "Truck {plate}: go to lane {lane}, {gate}."),
     },
     "driver.exited": {
@@ -89,7 +89,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "truck.called": {
         "vi": ("Xe được gọi {code}", "Đặt chỗ {code}: xe được gọi vào làn {lane}, {gate}."),
-        "zh": ("车辆叫号 {code}", "预约{code}：车辆被叫至{gate}{lane}号车道。"),
+        "zh": ("车辆叫号 {code}", "预约{code}：车辆被叫至{lane}号车道，{gate}。"),
         "en": ("Truck called {code}", "Booking {code}: the truck is called to lane {lane}, {gate}."),
     },
     "truck.clearance_decided": {

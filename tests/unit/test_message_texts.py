@@ -90,3 +90,38 @@ def test_a_disabled_endpoints_managers_are_told_why_and_how_to_turn_it_on(
 
 def test_a_reason_the_platform_never_gives_is_shown_as_kept() -> None:
     assert disabled_reason("something new", "zh") == "something new"
+
+
+def _runs_together(text: str) -> list[str]:
+    """Each ``{field}`` of a text written against another field or a Latin letter or digit:
+    rendered, the two values run into one ("Tan Thanh Border GateX1"). A field beside a
+    Chinese character is separated by the change of script, as Chinese is written."""
+    faults = []
+    for field in re.finditer(r"\{(\w+)\}", text):
+        before = text[field.start() - 1] if field.start() > 0 else " "
+        after = text[field.end()] if field.end() < len(text) else " "
+        for neighbour in (before, after):
+            if neighbour in "{}" or (neighbour.isalnum() and ord(neighbour) < 0x2E80):
+                faults.append(f"{field.group(0)} beside {neighbour!r}")
+    return faults
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", sorted(TEXTS))
+def test_every_field_is_set_apart_from_the_next(kind: str, language: str) -> None:
+    subject, text = TEXTS[kind][language]
+    assert _runs_together(subject) == [] and _runs_together(text) == []
+    # Rendered: each field's value stands apart (the gate's name never runs into the lane).
+    fields = fields_for(language)
+    rendered = render(kind, language, fields).text
+    for name in ("gate", "lane", "code", "plate", "order"):
+        value = fields[name]
+        for found in re.finditer(re.escape(value), rendered):
+            after = rendered[found.end() : found.end() + 1]
+            assert not (after.isalnum() and ord(after) < 0x2E80), (name, rendered)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_reasons_words_set_their_fields_apart(language: str) -> None:
+    for words in REASONS[language].values():
+        assert _runs_together(words) == []
