@@ -37,6 +37,7 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
+from services.api.webhooks.openapi import webhooks_section
 from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
@@ -238,6 +239,8 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
             # Each handler's docstring is its operation's description, written for partners.
             use_handler_docstrings=True,
             render_plugins=[SwaggerDocs()],
+            # What an enterprise's endpoints receive (OpenAPI 3.1's top-level webhooks).
+            webhooks=webhooks_section(),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
