@@ -88,7 +88,8 @@ _.handle_data
 _.event_types
 _.enabled
 _.disabled_reason
-_.previous_secret
+_.rotated_secrets
+# A wire field of the webhooks API's endpoint view (services/api/webhooks/schemas.py).
 _.previous_secret_until
 _.last_status
 _.delivered_at

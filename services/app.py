@@ -238,6 +238,14 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
             # Each handler's docstring is its operation's description, written for partners.
             use_handler_docstrings=True,
             render_plugins=[SwaggerDocs()],
+            # What an enterprise's endpoints receive (OpenAPI 3.1's top-level webhooks),
+            # documented where the webhooks API is mounted; imported only then, so a
+            # check-in process loads nothing of the API (tests/integration/test_parts.py).
+            webhooks=(
+                importlib.import_module("services.api.webhooks.openapi").webhooks_section()
+                if "api" in mounted
+                else None
+            ),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(

@@ -18,9 +18,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from gate.accounts import credentials
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.store.database import create_engine, create_session_factory
@@ -53,6 +55,25 @@ hypothesis_settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
 )
 hypothesis_settings.load_profile("shared-machine")
+
+# Passwords are hashed with argon2id at its smallest cost in the tests: the library's
+# recommended parameters (64 MiB, 3 passes, 4 lanes) cost 0.3 to 0.5 s a hash or a check on a
+# loaded core, and a test that signs in four officers spent seconds on them. What the tests
+# check is who is let in, not the hash's cost; tests/unit/test_password_hashing.py (marked
+# real_password_hashing) checks that the platform itself hashes with the recommended ones.
+# Processes the tests start (e2e) hash with those too.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("not a real password")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its smallest cost for this test, unless it is marked real_password_hashing.
+    The unknown e-mail's stand-in hash is one of the same cost, so that a sign-in with an
+    unknown e-mail costs what one with a known e-mail does, as in production."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(credentials, "_hasher", CHEAP_HASHER)
+        monkeypatch.setattr(credentials, "DUMMY_PASSWORD_HASH", CHEAP_DUMMY_HASH)
 
 
 @pytest.fixture(scope="session")

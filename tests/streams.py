@@ -8,12 +8,9 @@ import itertools
 import time
 from dataclasses import dataclass
 
-import pytest
-from argon2 import PasswordHasher
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from gate.accounts import credentials
 from gate.live.client import subprotocols
 from tests.helpers import Api, admin, bearer
 
@@ -21,13 +18,6 @@ OFFICER_STREAM = "/ws/v1/gates/tan-thanh/officer"
 ENTERPRISE_STREAM = "/ws/v1/enterprise/vehicles"
 PASSWORD = "một-mật-khẩu-dài"
 _counter = itertools.count(1)
-
-
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests sign many people in and are about streams, not passwords: argon2id with
-    its smallest cost instead of about half a second a hash on a loaded machine."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(credentials, "_hasher", cheap)
 
 
 @dataclass

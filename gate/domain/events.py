@@ -349,7 +349,8 @@ class GateCalendarChanged(DomainEvent):
 class WebhookEndpointDisabled(DomainEvent):
     """An enterprise's webhook endpoint was disabled by the platform: its receiver answered
     410 Gone, or a delivery failed through the whole retry schedule (``reason`` says which).
-    Outboxed, so that the enterprise is told (the messages' expander e-mails it); the portal's
+    Outboxed, so that the enterprise's managers are told (the messages' expander, by the
+    channels each chose: e-mail by default, the reason in their language); the portal's
     webhooks page shows it too. Carries no URL: the endpoint's id names it to its owner."""
 
     name: ClassVar[str] = "webhook.endpoint_disabled"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from gate.domain.errors import ValidationFailed
@@ -20,7 +21,33 @@ from gate.domain.errors import ValidationFailed
 # enough for an enterprise to deploy its receiver with the new secret.
 ROTATION_GRACE = timedelta(hours=24)
 
+# At most this many rotated-out secrets sign beside the current one. Every secret in its
+# grace signs every webhook (one more HMAC and about 50 more bytes of webhook-signature
+# each), so rotations in a loop (a script gone wrong) must not grow that without bound;
+# five covers a day's honest rotations (a secret rotated again after a deploy that went
+# wrong). Past five, the oldest stops signing before its grace ends.
+MAX_ROTATED_SECRETS = 5
+
 MAX_URL_LENGTH = 2000
+
+
+def secrets_in_grace(
+    rotated: Sequence[tuple[str, datetime]], now: datetime
+) -> list[tuple[str, datetime]]:
+    """The rotated-out secrets (each with the end of its grace) that still sign at ``now``,
+    oldest first."""
+    return [(secret, until) for secret, until in rotated if until > now]
+
+
+def after_rotation(
+    rotated: Sequence[tuple[str, datetime]], replaced: str, now: datetime
+) -> list[tuple[str, datetime]]:
+    """The rotated-out secrets once ``replaced`` is rotated out at ``now``: those still in
+    their grace, each keeping its own end, and ``replaced`` until ``now`` + ROTATION_GRACE;
+    the newest MAX_ROTATED_SECRETS of them. A receiver still on a secret rotated out twice
+    ago verifies until that secret's own grace ends."""
+    kept = [*secrets_in_grace(rotated, now), (replaced, now + ROTATION_GRACE)]
+    return kept[-MAX_ROTATED_SECRETS:]
 
 
 def endpoint_url(url: str, *, allow_private: bool) -> str:

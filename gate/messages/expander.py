@@ -38,7 +38,7 @@ from gate.domain.plates import format_plate
 from gate.domain.time import as_local, utc_now
 from gate.gates.touched import Touched
 from gate.messages.preferences import Choices, driver_choices, offered_channels, users_choices
-from gate.messages.texts import direction_word, render
+from gate.messages.texts import direction_word, disabled_reason, render
 from gate.messages.zalo import template_of
 from gate.outbox.protocols import NewDelivery, OutboxEventRow
 from gate.store.tables import Booking, Delivery, Driver, EnterpriseUser, Gate, WebhookEndpoint
@@ -99,7 +99,7 @@ class MessageExpander:
             url = await session.scalar(
                 select(WebhookEndpoint.url).where(WebhookEndpoint.id == payload.get("endpoint_id"))
             )
-            payload = {**payload, "url": url}
+            payload = {**payload, "url": url, "disabled_reason": payload.get("reason")}
         booking = await session.get(Booking, event.booking_id) if event.booking_id else None
         gate = await self._gate(session, event, booking, payload)
         now = self.clock()
@@ -258,6 +258,8 @@ def _fields(
         "deadline": _hm(facts.get("deadline_at")),
         "lane": str(facts.get("lane") or ""),
         "endpoint": str(payload.get("url") or payload.get("endpoint_id") or ""),
+        "endpoint_id": str(payload.get("endpoint_id") or ""),
+        "reason": disabled_reason(str(payload.get("disabled_reason") or ""), language),
         "plate": "",
     }
     if plate and booking is not None:

@@ -30,7 +30,8 @@ from gate.store.tables import UserMessagePreference as UserRow
 
 def offered_channels(settings: Settings) -> tuple[Channel, ...]:
     """The channels this platform can send on: those whose settings are given (README,
-    Configuration). A channel chosen but not offered is kept and simply not used."""
+    Configuration). A channel chosen but no longer offered is kept and simply not used; a
+    new choice of one is refused (check_offered)."""
     on = {
         Channel.EMAIL: bool(settings.smtp_host and settings.smtp_from),
         Channel.SMS: bool(settings.sms_url and settings.sms_token),
@@ -73,6 +74,21 @@ def choices(
     )
 
 
+def check_offered(new: Choices, current: Choices, offered: Iterable[Channel]) -> None:
+    """ValidationFailed (field ``channels``, listing the offered ones) when ``new`` chooses a
+    channel this platform does not offer that ``current`` (stored, or the default) did not
+    already hold: the person would silently get nothing on it. One already held is kept (the
+    platform may have turned it off for a while: its settings come back, so do the messages)."""
+    offered = tuple(offered)
+    unknown = [c.value for c in new.channels if c not in offered and c not in current.channels]
+    if unknown:
+        listed = ", ".join(c.value for c in offered) or "none"
+        raise ValidationFailed(
+            f"channels {', '.join(unknown)} not offered by this platform; offered: {listed}",
+            field="channels",
+        )
+
+
 def _quiet(row: DriverMessagePreference | UserRow) -> QuietHours | None:
     return parse_quiet_hours(row.quiet_start, row.quiet_end)
 
@@ -103,9 +119,13 @@ async def driver_choices(session: AsyncSession, driver: Driver) -> Choices:
     return Choices(check_channels(row.channels), row.language, _quiet(row), row.email)
 
 
-async def set_driver_choices(session: AsyncSession, driver: Driver, new: Choices) -> Choices:
+async def set_driver_choices(
+    session: AsyncSession, driver: Driver, new: Choices, offered: Iterable[Channel]
+) -> Choices:
     """Store the driver's choices (``address``: their e-mail). ValidationFailed (field
+    ``channels``) for a newly chosen channel not ``offered`` (check_offered), (field
     ``email``) for the e-mail channel without an address."""
+    check_offered(new, await driver_choices(session, driver), offered)
     if Channel.EMAIL in new.channels and not new.address:
         raise ValidationFailed("the email channel needs an email address", field="email")
     row = await session.get(DriverMessagePreference, driver.id)
@@ -131,9 +151,13 @@ async def user_choices(session: AsyncSession, user: EnterpriseUser) -> Choices:
     )
 
 
-async def set_user_choices(session: AsyncSession, user: EnterpriseUser, new: Choices) -> Choices:
+async def set_user_choices(
+    session: AsyncSession, user: EnterpriseUser, new: Choices, offered: Iterable[Channel]
+) -> Choices:
     """Store the user's choices (``address``: their phone). ValidationFailed (field
+    ``channels``) for a newly chosen channel not ``offered`` (check_offered), (field
     ``phone``) for SMS or Zalo without a phone."""
+    check_offered(new, await user_choices(session, user), offered)
     if {Channel.SMS, Channel.ZALO} & set(new.channels) and not new.address:
         raise ValidationFailed("the sms and zalo channels need a phone number", field="phone")
     row = await session.get(UserRow, user.id)

@@ -14,6 +14,7 @@ driver's own business and those of the enterprise's people who look it up.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -36,7 +37,8 @@ DIRECTIONS = {
 
 # kind -> language -> (subject, text). Fields: {gate} (the gate's name in the language),
 # {direction}, {code} (the booking's), {slot} and {previous_slot} (local "dd/mm HH:MM"),
-# {order} and {deadline} (local HH:MM), {lane}, {plate} (drivers only), {endpoint}.
+# {order} and {deadline} (local HH:MM), {lane}, {plate} (drivers only), {endpoint} (a
+# webhook endpoint's URL), {endpoint_id}, {reason} (why it was disabled: disabled_reason).
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     # To the driver.
     "driver.dispatch": {
@@ -46,7 +48,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "driver.called": {
         "vi": ("Mời vào làn {lane}", "Xe {plate}: mời vào làn {lane}, {gate}."),
-        "zh": ("请进入{lane}号车道", "车辆{plate}：请进入{gate}{lane}号车道。"),
+        "zh": ("请进入{lane}号车道", "车辆{plate}：请进入{lane}号车道，{gate}。"),
         "en": ("Go to lane {lane}", "Truck {plate}: go to lane {lane}, {gate}."),
     },
     "driver.exited": {
@@ -87,7 +89,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "truck.called": {
         "vi": ("Xe được gọi {code}", "Đặt chỗ {code}: xe được gọi vào làn {lane}, {gate}."),
-        "zh": ("车辆叫号 {code}", "预约{code}：车辆被叫至{gate}{lane}号车道。"),
+        "zh": ("车辆叫号 {code}", "预约{code}：车辆被叫至{lane}号车道，{gate}。"),
         "en": ("Truck called {code}", "Booking {code}: the truck is called to lane {lane}, {gate}."),
     },
     "truck.clearance_decided": {
@@ -106,11 +108,61 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Capacity changed at {gate}", "{gate} changed its hours or capacity: please check your bookings."),
     },
     "webhook.disabled": {
-        "vi": ("Webhook bị tắt", "Điểm nhận webhook {endpoint} đã bị tắt vì lỗi liên tục."),
-        "zh": ("Webhook已停用", "Webhook接收端{endpoint}因持续失败已被停用。"),
-        "en": ("Webhook disabled", "Webhook endpoint {endpoint} was disabled after failing again and again."),
+        "vi": ("Webhook bị tắt", "Điểm nhận webhook {endpoint} (mã {endpoint_id}) đã bị tắt: {reason}. Không gửi gì đến đó cho đến khi một quản lý bật lại: trang Webhook của cổng doanh nghiệp, hoặc PATCH /api/v1/webhooks/endpoints/{endpoint_id} với \"enabled\": true."),
+        "zh": ("Webhook已停用", "Webhook接收端 {endpoint}（编号 {endpoint_id}）已停用：{reason}。在管理员重新启用之前不会向其发送任何内容：企业门户的 Webhooks 页面，或 PATCH /api/v1/webhooks/endpoints/{endpoint_id}，内容 \"enabled\": true。"),
+        "en": ("Webhook disabled", "Webhook endpoint {endpoint} (id {endpoint_id}) was disabled: {reason}. Nothing is sent to it until a manager turns it on again: the portal's Webhooks page, or PATCH /api/v1/webhooks/endpoints/{endpoint_id} with \"enabled\": true."),
     },
 }  # fmt: skip
+
+
+# Why the platform disabled a webhook endpoint (gate/webhooks/failures.py keeps it in
+# English on the endpoint and the event), said in the person's language: the receiver's
+# 410 Gone, or a delivery that failed every attempt of the retry schedule, with its last
+# answer (an HTTP status, no answer at all, or a host that did not resolve).
+REASONS = {
+    "vi": {
+        "gone": "máy nhận trả lời 410 Gone (không muốn nhận nữa)",
+        "failing": "một webhook gửi thất bại cả {attempts} lần thử (lần cuối: {last})",
+        "status": "trả lời HTTP {status}",
+        "no_answer": "không có trả lời",
+        "no_host": "không tìm thấy máy chủ",
+    },
+    "zh": {
+        "gone": "接收端返回 410 Gone（不再接收）",
+        "failing": "一条 webhook 的 {attempts} 次尝试全部失败（最后一次：{last}）",
+        "status": "返回 HTTP {status}",
+        "no_answer": "无应答",
+        "no_host": "找不到主机",
+    },
+    "en": {
+        "gone": "the receiver answered 410 Gone (it wants no more)",
+        "failing": "a webhook failed all {attempts} attempts (last: {last})",
+        "status": "answered HTTP {status}",
+        "no_answer": "no answer",
+        "no_host": "the host was not found",
+    },
+}
+_FAILING = re.compile(r"^a delivery failed (\d+) times; last: (.*)$", re.S)
+
+
+def disabled_reason(reason: str, language: str) -> str:
+    """Why an endpoint was disabled (its kept English ``reason``) in ``language``; the kept
+    text itself when it is none the platform gives (never hidden)."""
+    words = REASONS.get(language, REASONS[DEFAULT_LANGUAGE])
+    if reason.startswith("the receiver answered 410"):
+        return words["gone"]
+    failing = _FAILING.match(reason)
+    if failing is None:
+        return reason
+    attempts, last = failing.groups()
+    answered = re.fullmatch(r"answered (\d+)", last)
+    if answered is not None:
+        last = words["status"].format(status=answered.group(1))
+    elif last.startswith("no answer"):
+        last = words["no_answer"]
+    elif last.startswith("the host did not resolve"):
+        last = words["no_host"]
+    return words["failing"].format(attempts=attempts, last=last)
 
 
 def direction_word(direction: str, language: str) -> str:

@@ -7,13 +7,14 @@ import base64
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
 from gate.domain.errors import NotFound, ValidationFailed
 from gate.domain.outbox import WEBHOOK_EVENT_TYPES
 from gate.domain.time import utc_now
-from gate.domain.webhooks import ROTATION_GRACE, endpoint_url
+from gate.domain.webhooks import after_rotation, endpoint_url, secrets_in_grace
 from gate.outbox.claims import CANCELLED, PENDING
 from gate.store.tables import Delivery, DeliveryAttempt, WebhookEndpoint
 from gate.store.unit_of_work import UnitOfWork
@@ -68,6 +69,7 @@ async def create_endpoint(
         description=description,
         enabled=True,
         secret=new_secret(),
+        rotated_secrets=[],
         created_at=now,
         updated_at=now,
     )
@@ -123,13 +125,34 @@ async def change_endpoint(
     return endpoint
 
 
+def rotated_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[tuple[str, datetime]]:
+    """The secrets rotations replaced that still sign at ``now``, each with the end of its
+    grace, oldest first (stored as ``[{"secret", "until"}]``)."""
+    stored = [
+        (each["secret"], datetime.fromisoformat(each["until"]))
+        for each in endpoint.rotated_secrets or []
+    ]
+    return secrets_in_grace(stored, now)
+
+
+def grace_ends(endpoint: WebhookEndpoint, now: datetime) -> datetime | None:
+    """Until when a secret a rotation replaced still signs (the latest grace's end); None
+    when none does."""
+    ends = [until for _, until in rotated_secrets(endpoint, now)]
+    return max(ends) if ends else None
+
+
 async def rotate_secret(uow: UnitOfWork, enterprise_id: str, endpoint_id: str) -> WebhookEndpoint:
-    """A new secret, answered once; the old one signs beside it for ROTATION_GRACE (a
-    delivery then carries both signatures)."""
+    """A new secret, answered once; the one it replaces signs beside it for ROTATION_GRACE,
+    and so does each one rotated out before whose grace lasts (gate/domain/webhooks.py's
+    after_rotation: a delivery then carries a signature per secret)."""
     endpoint = await get_endpoint(uow, enterprise_id, endpoint_id)
     now = utc_now()
-    endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_until = now + ROTATION_GRACE
+    kept = after_rotation(rotated_secrets(endpoint, now), endpoint.secret, now)
+    # A new list, not the old one changed in place: the JSON column sees the assignment.
+    endpoint.rotated_secrets = [
+        {"secret": secret, "until": until.isoformat()} for secret, until in kept
+    ]
     endpoint.secret = new_secret()
     endpoint.updated_at = now
     await uow.session.flush()

@@ -18,7 +18,7 @@ from gate.webhooks.capacity import KIND, capacity_deliveries
 CHANNEL = "webhook"
 
 # What each type adds to the booking's fields, from the event's facts (and fields).
-_ADDED: dict[str, tuple[str, ...]] = {
+ADDED_FIELDS: dict[str, tuple[str, ...]] = {
     "booking.rescheduled": ("previous_slot_start",),
     "booking.cancelled": ("reason",),
     "booking.lapsed": ("reason",),
@@ -44,7 +44,7 @@ def webhook_data(kind: str, payload: dict[str, Any], booking: Booking | None) ->
         "status": payload.get("to_status") or (booking.status if booking else None),
         "plate": format_plate(booking.plate) if booking is not None else None,
     }
-    for name in _ADDED.get(kind, ()):
+    for name in ADDED_FIELDS.get(kind, ()):
         value = facts.get(name, payload.get(name))
         if value is not None:
             data[name] = value

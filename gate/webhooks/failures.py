@@ -13,8 +13,8 @@ from gate.webhooks.endpoints import cancel_pending
 
 async def disable_failing_endpoint(uow: UnitOfWork, delivery: Delivery, outcome: Outcome) -> None:
     """Disable the delivery's endpoint (still enabled), cancel its pending deliveries and
-    record ``WebhookEndpointDisabled`` (outboxed: the enterprise is e-mailed; the portal
-    shows the reason). The reason names the status, never the URL."""
+    record ``WebhookEndpointDisabled`` (outboxed: its managers are told by the channels each
+    chose; the portal shows the reason). The reason names the status, never the URL."""
     if delivery.endpoint_id is None:
         return
     endpoint = await uow.session.get(WebhookEndpoint, delivery.endpoint_id)

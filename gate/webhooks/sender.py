@@ -22,19 +22,16 @@ from gate.domain.webhooks import endpoint_url, is_public_address
 from gate.outbox.protocols import Outcome
 from gate.store.tables import Delivery, WebhookEndpoint
 from gate.store.unit_of_work import UnitOfWork
+from gate.webhooks.endpoints import rotated_secrets
 
 CONNECT_TIMEOUT_S = 5.0
 TOTAL_TIMEOUT_S = 15.0
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
-    """The secrets that sign now: the endpoint's, and the one a rotation replaced while its
-    grace lasts."""
-    keys = [endpoint.secret]
-    until = endpoint.previous_secret_until
-    if endpoint.previous_secret and until is not None and until > now:
-        keys.append(endpoint.previous_secret)
-    return keys
+    """The secrets that sign now: the endpoint's, and each one a rotation replaced while its
+    own grace lasts."""
+    return [endpoint.secret, *(secret for secret, _ in rotated_secrets(endpoint, now))]
 
 
 def signed_headers(delivery_id: str, body: str, keys: list[str], now: datetime) -> dict[str, str]:

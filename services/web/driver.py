@@ -30,12 +30,12 @@ from gate.domain.time import SLOT_LENGTH, as_local, utc_now
 from gate.driver_page.links import booking_of_link, token_hash
 from gate.driver_page.page import TruckPage, truck_page
 from gate.driver_page.positions import share_position
-from gate.messages.preferences import driver_choices
+from gate.messages.preferences import driver_choices, offered_channels
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import PositionInput, RoadView
 from services.common.contract import documented
 from services.platform import Platform
-from services.web.driver_messages import driver_messages, driver_of
+from services.web.driver_messages import channels_shown, driver_messages, driver_of
 from services.web.i18n import LANGUAGES, Translator, pick_language
 
 # The words the page's script needs to redraw what the template rendered.
@@ -126,9 +126,11 @@ async def driver_page(
     request: Request[Any, Any, Any],
     token: FromPath[str],
     uow: NamedDependency[UnitOfWork],
+    platform: NamedDependency[Platform],
 ) -> Template:
     """The page; a revoked or expired link answers 410, an unknown one 404, saying only
-    that (nothing about any truck)."""
+    that (nothing about any truck). Its message form lists the channels this platform
+    offers (and the driver's own one, kept while it is not)."""
     t = Translator(_language(request))
     try:
         booking = await booking_of_link(uow, token, utc_now())
@@ -150,6 +152,9 @@ async def driver_page(
             "languages": (("vi", "Tiếng Việt"), ("zh", "中文"), ("en", "English")),
             "local": as_local,
             "messages": messages,
+            "messages_channels": (
+                channels_shown(messages, offered_channels(platform.settings)) if messages else []
+            ),
             "messages_outcome": request.query_params.get("messages"),
         },
     )

@@ -18,11 +18,17 @@ from gate.domain.errors import NotFound, ValidationFailed
 from gate.domain.messages import Channel
 from gate.domain.time import utc_now
 from gate.driver_page.links import booking_of_link
-from gate.messages.preferences import Choices, driver_choices, set_driver_choices
+from gate.messages.preferences import (
+    Choices,
+    driver_choices,
+    offered_channels,
+    set_driver_choices,
+)
 from gate.store.tables import Booking, Driver
 from gate.store.unit_of_work import UnitOfWork
 from services.api.messages.schemas import ChannelName, Language
 from services.common.schemas import Email, Input
+from services.platform import Platform
 from services.web.forms import decode_form
 
 
@@ -32,6 +38,12 @@ class DriverMessagesForm(Input):
     channel: ChannelName
     language: Language
     email: Email | None = None
+
+
+def channels_shown(current: Choices, offered: tuple[Channel, ...]) -> list[str]:
+    """The channels the page's form offers: those this platform offers, and the driver's
+    own one while it is not (kept: the platform may turn it on again)."""
+    return [c.value for c in offered] + [c.value for c in current.channels if c not in offered]
 
 
 async def driver_of(uow: UnitOfWork, booking: Booking) -> Driver | None:
@@ -46,10 +58,13 @@ async def driver_messages(
     request: Request[Any, Any, Any],
     token: FromPath[str],
     uow: NamedDependency[UnitOfWork],
+    platform: NamedDependency[Platform],
 ) -> Redirect:
     """Keep the driver's choice and go back to the page with ``messages=saved``, or with
-    ``messages=refused`` when the form was wrong (an e-mail channel without an address).
-    404 or 410 for a link that opens nothing, 404 for a booking without a driver."""
+    ``messages=refused`` when the form was wrong (an e-mail channel without an address), or
+    ``messages=refused_channel`` for a channel this platform does not offer (one the driver
+    had already is kept). 404 or 410 for a link that opens nothing, 404 for a booking
+    without a driver."""
     booking = await booking_of_link(uow, token, utc_now())
     driver = await driver_of(uow, booking)
     if driver is None:
@@ -61,9 +76,9 @@ async def driver_messages(
         language = data.language
         current = await driver_choices(uow.session, driver)
         chosen = Choices((Channel(data.channel),), data.language, current.quiet, data.email)
-        await set_driver_choices(uow.session, driver, chosen)
+        await set_driver_choices(uow.session, driver, chosen, offered_channels(platform.settings))
         outcome = "saved"
-    except ValidationFailed:
-        outcome = "refused"
+    except ValidationFailed as error:
+        outcome = "refused_channel" if error.extensions.get("field") == "channels" else "refused"
     query = {"messages": outcome, **({"lang": language} if language in ("vi", "zh", "en") else {})}
     return Redirect(path=f"/d/{token}?{urlencode(query)}#messages", status_code=303)

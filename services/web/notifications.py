@@ -155,7 +155,7 @@ class MyMessagesController(Controller):
         try:
             data = decode_form(fields, UserNotificationsInput, channels=channels, events=events)
             async with uow.savepoint():
-                await preferences.set_user_choices(uow.session, user, data.choices())
+                await preferences.set_user_choices(uow.session, user, data.choices(), offered)
         except ValidationFailed as error:
             shown = {**fields, "channels": channels, "events": events}
             return self._page(request, who, platform, shown, refused=reason_of(error))
@@ -249,7 +249,7 @@ class DriverMessagesController(Controller):
                 quiet_end=quiet.end.strftime("%H:%M") if quiet else None,
             )
             async with uow.savepoint():
-                await preferences.set_driver_choices(uow.session, driver, data.choices())
+                await preferences.set_driver_choices(uow.session, driver, data.choices(), offered)
         except ValidationFailed as error:
             shown = {**fields, "channels": channels}
             return self._page(request, who, platform, driver, shown, refused=reason_of(error))

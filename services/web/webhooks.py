@@ -17,11 +17,12 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.domain.errors import DomainError, NotFound
 from gate.domain.outbox import WEBHOOK_EVENT_TYPES
-from gate.domain.time import as_local
-from gate.store.tables import Delivery, DeliveryAttempt, WebhookEndpoint
+from gate.domain.time import as_local, utc_now
+from gate.store.tables import Delivery, WebhookEndpoint
 from gate.store.unit_of_work import UnitOfWork
 from gate.webhooks import endpoints as service
-from gate.webhooks.log import delivery_log, send_again
+from gate.webhooks.endpoints import grace_ends
+from gate.webhooks.log import LoggedDelivery, delivery_log, send_again
 from services.api.webhooks.schemas import EndpointCreate
 from services.platform import Platform
 from services.web.forms import decode_form
@@ -59,14 +60,18 @@ def endpoint_view(row: WebhookEndpoint, t: Any) -> dict[str, Any]:
     }
 
 
-def delivery_view(row: Delivery, attempts: list[DeliveryAttempt], t: Any) -> dict[str, Any]:
-    """One line of the delivery log: its type and status in words, each attempt."""
+def delivery_view(logged: LoggedDelivery, t: Any) -> dict[str, Any]:
+    """One line of the delivery log: its type and status in words, each attempt; a pending
+    one's next attempt, or the earlier webhook of the same booking it waits for."""
+    row = logged.delivery
     return {
         "id": row.id,
         "type": t(type_key(str(row.payload.get("type", "")))),
         "status": row.status,
         "status_words": t("delivery_" + row.status),
         "created_at": as_local(row.created_at).strftime(TIME),
+        "next_attempt_at": as_local(row.next_attempt_at).strftime(TIME),
+        "waiting_for": logged.waiting_for,
         "attempts": [
             {
                 "at": as_local(a.at).strftime("%d/%m/%Y %H:%M:%S"),
@@ -74,7 +79,7 @@ def delivery_view(row: Delivery, attempts: list[DeliveryAttempt], t: Any) -> dic
                 "error": attempt_error(a.error, t),
                 "duration_ms": a.duration_ms,
             }
-            for a in attempts
+            for a in logged.attempts
         ],
     }
 
@@ -135,7 +140,7 @@ class WebhookPages(Controller):
             template,
             who,
             endpoint=endpoint_view(row, t),
-            deliveries=[delivery_view(d, attempts, t) for d, attempts in log],
+            deliveries=[delivery_view(each, t) for each in log],
             **extra,
         )
 
@@ -211,8 +216,8 @@ class WebhookPages(Controller):
             row = await service.rotate_secret(uow, enterprise_id, endpoint_id)
         except NotFound:
             return page(request, "portal/not_found.html", who, status_code=404)
-        # Set by the rotation just made: the old secret signs until then.
-        until = as_local(row.previous_secret_until or row.updated_at).strftime(TIME)
+        # Set by the rotation just made: the secret it replaced signs until then.
+        until = as_local(grace_ends(row, utc_now()) or row.updated_at).strftime(TIME)
         rotated = {"secret": row.secret, "old_until": until}
         return await self._endpoint_page(
             request, uow, who, enterprise_id, endpoint_id, rotated=rotated
@@ -282,12 +287,13 @@ class WebhookPages(Controller):
         platform: NamedDependency[Platform],
     ) -> Template | Redirect:
         """One more attempt of the same webhook (same ``webhook-id``), at once; back to its
-        endpoint's page. Committed before the dispatcher is woken, as the API does."""
+        endpoint's page, saying so, or which earlier webhook of the same booking it still
+        waits for. Committed before the dispatcher is woken, as the API does."""
         who, enterprise_id = await self._manager(request, platform)
         t = translator(request)
         try:
             async with uow.savepoint():
-                delivery = await send_again(uow, enterprise_id, delivery_id)
+                logged = await send_again(uow, enterprise_id, delivery_id)
         except NotFound:
             return page(request, "portal/not_found.html", who, status_code=404)
         except DomainError as error:
@@ -296,7 +302,11 @@ class WebhookPages(Controller):
         await uow.commit()
         if platform.outbox is not None:
             platform.outbox.wake()
-        return back_to(f"{HOME}/{delivery.endpoint_id}", message=t("webhook_sent_again"))
+        here = f"{HOME}/{logged.delivery.endpoint_id}"
+        if logged.waiting_for is not None:
+            said = t("webhook_sent_again_waiting").format(earlier=logged.waiting_for)
+            return back_to(here, message=said)
+        return back_to(here, message=t("webhook_sent_again"))
 
 
 async def _endpoint_of(uow: UnitOfWork, delivery_id: str) -> str:

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, async_
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, open_all_day
 from tests.services import require_service
@@ -40,7 +40,7 @@ def backend() -> str:
 @pytest.fixture
 async def site(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[str, Api]]:
     # As in production: the public boards come from the boards' broadcast server.
-    app = create_app(dataclasses.replace(settings, boards_port=0), bus=bus)
+    app = app_for(dataclasses.replace(settings, boards_port=0), bus)
     async with (
         served(app) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as client,

@@ -99,6 +99,12 @@ async def test_every_line_each_worker_writes_is_json_with_the_same_fields(
     production: tuple[str, str, str], production_output: Path
 ):
     base, _, _ = production
+    # The server listens once its first worker is up; on a busy machine the second may
+    # still be starting: wait (bounded) until both have logged their start-up.
+    deadline = asyncio.get_running_loop().time() + 90
+    while production_output.read_text().count("Application startup complete.") < 2:
+        assert asyncio.get_running_loop().time() < deadline, "the second worker never started"
+        await asyncio.sleep(0.2)
     # New connections, so that both workers (the kernel picks one per connection) answer.
     for _ in range(8):
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:

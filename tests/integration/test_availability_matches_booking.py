@@ -14,7 +14,7 @@ from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.domain.time import floor_to_slot, utc_now
 from gate.live.channels import board_channel
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import Api, Enterprise, open_all_day
 from tests.live import eventually
@@ -100,7 +100,7 @@ async def test_the_boards_free_places_are_the_places_availability_offers_under_a
 ):
     """The live board's "free places ahead" judge each hour by booking's own rule: with a
     horizon of 0 days (only the running hour bookable) it offered open hours booking refuses."""
-    app = create_app(dataclasses.replace(settings, booking_horizon_days=horizon_days), bus=bus)
+    app = app_for(dataclasses.replace(settings, booking_horizon_days=horizon_days), bus)
     async with in_process_client(app) as client:
         api = Api(client)
         await open_all_day(api, capacity=3)

@@ -13,6 +13,7 @@ import pytest
 
 from gate.config import Settings
 from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import Api, tomorrow_at
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.fixture
 async def limited(settings: Settings) -> AsyncIterator[Api]:
     """The platform with three booking writes a minute per enterprise."""
-    app = create_app(replace(settings, booking_write_limit="3/minute"))
+    app = app_for(replace(settings, booking_write_limit="3/minute"))
     async with in_process_client(app) as client:
         yield Api(client)
 

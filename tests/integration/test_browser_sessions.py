@@ -13,7 +13,7 @@ import websockets
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client, served
 from tests.helpers import Api, admin, page_csrf
 
@@ -99,7 +99,7 @@ async def test_the_sign_in_form_is_bound_to_a_pre_session_that_ends_at_sign_in(a
 @pytest.fixture
 async def secure_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The platform behind TLS terminated by a proxy: GATE_SECURE_COOKIES=true."""
-    app = create_app(dataclasses.replace(settings, secure_cookies=True), bus=InMemoryEventBus())
+    app = app_for(dataclasses.replace(settings, secure_cookies=True), InMemoryEventBus())
     async with in_process_client(app) as http:
         yield http
 
@@ -156,7 +156,7 @@ async def test_the_websocket_reads_the_session_cookie_by_the_secure_name(
 ):
     enterprise = await api.enterprise()
     token = await _user(api, enterprise.id, "e@xnk.vn")
-    app = create_app(dataclasses.replace(settings, secure_cookies=True), bus=InMemoryEventBus())
+    app = app_for(dataclasses.replace(settings, secure_cookies=True), InMemoryEventBus())
     async with served(app) as base:
         url = base.replace("http://", "ws://") + "/ws/v1/enterprise/vehicles"
         origin = {"Origin": base}

@@ -12,7 +12,7 @@ import pytest
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api, tomorrow_at
 from tests.integration.tcp_proxy import TcpProxy
@@ -28,7 +28,7 @@ async def proxied(postgres_database: str, tmp_path: Path) -> AsyncIterator[tuple
     await proxy.start()
     url = postgres_database.replace(address.netloc, f"{address.username}@127.0.0.1:{proxy.port}")
     settings = Settings(data_dir=tmp_path, database_url=url, admin_token=ADMIN_TOKEN)
-    app = create_app(settings, bus=InMemoryEventBus())
+    app = app_for(settings, InMemoryEventBus())
     async with in_process_client(app, timeout=30) as client:
         yield Api(client), proxy
     await proxy.cut()

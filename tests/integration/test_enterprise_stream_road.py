@@ -6,7 +6,6 @@ is put off for the test, so nothing else could bring it."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, officer, open_all_day, this_hour
 from tests.live import Viewer, eventually
@@ -24,7 +23,7 @@ from tests.yards import yard, yard_enterprise
 
 @pytest.fixture
 async def live(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
-    app = create_app(dataclasses.replace(settings), bus=bus)
+    app = app_for(settings, bus)
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         # Only events mark a channel now: no rebuild "because time passed".
         app.state.platform.live.projector.refresh = 3600.0

@@ -13,14 +13,14 @@ import redis.asyncio as redis_asyncio
 
 from gate.bus.events import RedisEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import Api, tomorrow_at
 from tests.own_services import OwnRedis
 
 
 async def _client(settings: Settings, bus: RedisEventBus) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process_client(create_app(settings, bus=bus)) as client:
+    async with in_process_client(app_for(settings, bus)) as client:
         yield client
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import Api, device, open_all_day, read, this_hour
 from tests.live import eventually
@@ -46,7 +46,7 @@ async def test_a_board_page_opens_its_live_board_where_the_platform_serves_it(
 ):
     """Without the boards' server the page follows this host's endpoint (no URL, no port);
     with GATE_BOARDS_URL it follows that address."""
-    app = create_app(dataclasses.replace(settings, boards_url=boards_url), bus=bus)
+    app = app_for(dataclasses.replace(settings, boards_url=boards_url), bus)
     async with in_process_client(app) as client:
         html = (await client.get("/board/tan-thanh")).text
     assert f'data-live-url="{live_url}"' in html

@@ -21,7 +21,7 @@ from sqlalchemy import event
 import gate.live.hub
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, book_as_of, device, officer, open_all_day, read, this_hour
 from tests.live import Viewer, eventually
@@ -44,7 +44,7 @@ async def platform(
 ) -> AsyncIterator[tuple[Api, str, str]]:
     """The platform with its boards' server on a free port: the API, the API's websocket
     base, the boards' server's base."""
-    app = create_app(dataclasses.replace(settings, boards_port=0), bus=bus)
+    app = app_for(dataclasses.replace(settings, boards_port=0), bus)
     async with (
         served(app) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as client,
@@ -294,7 +294,7 @@ async def test_board_viewers_of_a_known_gate_cost_no_gate_lookup_and_unknown_gat
 ):
     """A crisis brings thousands of viewers to one board: after the first, opening it reads
     nothing from the database to find the gate. A gate that does not exist is refused."""
-    app = create_app(settings, bus=bus)
+    app = app_for(settings, bus)
     async with served(app) as base:
         ws = base.replace("http://", "ws://")
         platform = app.state.platform

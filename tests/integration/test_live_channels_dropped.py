@@ -24,7 +24,7 @@ from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.live.channels import enterprise_channel
 from gate.live.service import Live
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, Enterprise, device, open_all_day, read, this_hour
 from tests.live import Viewer, eventually
@@ -73,7 +73,7 @@ async def platform(
     monkeypatch.setattr(gate.live.projector, "enterprise_vehicles", counted_enterprise)
     monkeypatch.setattr(gate.live.projector, "public_board", counted_board)
     # 150 enterprises' sockets from one test client: past the per-address cap.
-    app = create_app(replace(settings, ws_max_per_address=0), bus=bus)
+    app = app_for(replace(settings, ws_max_per_address=0), bus)
     live: Live = app.state.platform.live
     live.projector.refresh = PERIOD_S
     live.projector.min_interval = live.projector.tick_seconds = 0.05

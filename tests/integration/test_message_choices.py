@@ -1,10 +1,34 @@
 """People's message choices over the API, on both databases: an enterprise sets its own
 drivers' (never another's), a signed-in user their own (an API key is no person); wrong
-choices are 422 and change nothing; each answer says which channels the platform offers."""
+choices are 422 and change nothing; each answer says which channels the platform offers.
+A channel the platform does not offer is refused when newly chosen (the person would get
+nothing), kept when chosen before. E-mail and SMS are offered here, Zalo is not."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from gate.config import Settings
+from gate.domain.messages import Channel
+from gate.messages.preferences import Choices, set_driver_choices
+from gate.store.tables import Driver
+from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, bearer, enterprise_user, open_all_day, this_hour
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """E-mail and SMS offered (nothing is sent: the outbox's dispatcher is off), Zalo not."""
+    return replace(
+        settings,
+        outbox=False,
+        smtp_host="127.0.0.1",
+        smtp_from="gate@example.vn",
+        sms_url="http://127.0.0.1:9/sms",
+        sms_token="sms-token",
+    )
 
 
 async def test_an_enterprise_sets_its_drivers_choices_and_nobody_elses(api: Api):
@@ -17,10 +41,10 @@ async def test_an_enterprise_sets_its_drivers_choices_and_nobody_elses(api: Api)
     assert default.status_code == 200, default.text
     assert default.json()["channels"] == ["sms"]
     assert default.json()["language"] == "vi"  # the driver is Vietnamese
-    assert default.json()["offered"] == []  # no channel is configured in the tests' settings
+    assert default.json()["offered"] == ["email", "sms"]
 
     chosen = {
-        "channels": ["email", "zalo"],
+        "channels": ["email", "sms"],
         "language": "zh",
         "quiet_start": "22:00",
         "quiet_end": "06:00",
@@ -110,6 +134,17 @@ async def test_the_driver_chooses_channel_and_language_on_their_page(api: Api):
 
     html = (await api.client.get(page + "?lang=zh")).text
     assert f'action="{page}/messages"' in html and 'value="sms" checked' in html
+    assert 'value="email"' in html and 'value="zalo"' not in html  # the offered ones only
+
+    not_offered = await api.client.post(
+        page + "/messages", data={"channel": "zalo", "language": "zh"}
+    )
+    assert not_offered.status_code == 303
+    assert "messages=refused_channel" in not_offered.headers["location"]
+    assert (
+        "未保存：包含平台未开通的渠道"
+        in (await api.client.get(not_offered.headers["location"])).text
+    )
 
     refused = await api.client.post(page + "/messages", data={"channel": "email", "language": "zh"})
     assert refused.status_code == 303
@@ -132,3 +167,34 @@ async def test_the_driver_chooses_channel_and_language_on_their_page(api: Api):
 
     gone = await api.client.post("/d/" + "x" * 43 + "/messages", data={"channel": "sms"})
     assert gone.status_code == 404
+
+
+async def test_a_channel_not_offered_is_refused_when_new_and_kept_when_chosen_before(
+    api: Api, uow: UnitOfWork
+):
+    enterprise = await api.enterprise()
+    driver = await enterprise.driver()
+    path = f"/api/v1/drivers/{driver['id']}/notifications"
+    before = (await api.client.get(path, headers=enterprise.headers)).json()
+
+    body = {"channels": ["sms", "zalo"], "language": "vi"}
+    refused = await api.client.put(path, json=body, headers=enterprise.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "channels"
+    assert "zalo" in refused.json()["detail"] and "offered: email, sms" in refused.json()["detail"]
+    assert (await api.client.get(path, headers=enterprise.headers)).json() == before
+
+    headers = bearer(await enterprise_user(api, enterprise))
+    mine = {"channels": ["zalo"], "language": "en", "phone": "+84 912 345 678"}
+    refused = await api.client.put("/api/v1/me/notifications", json=mine, headers=headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "channels"
+
+    # Zalo chosen while the platform offered it (its settings since taken away): kept.
+    row = await uow.session.get(Driver, driver["id"])
+    assert row is not None
+    chosen = Choices((Channel.ZALO,), "vi", None, None)
+    await set_driver_choices(uow.session, row, chosen, offered=tuple(Channel))
+    await uow.commit()
+    kept = await api.client.put(path, json=body, headers=enterprise.headers)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["channels"] == ["sms", "zalo"]

@@ -2,7 +2,8 @@
 through the form and read the same over the API; a refused form comes back filled, with
 the reason in the page's language, and stores nothing; nobody sees another user's choices;
 an enterprise sets its own drivers' channels (never another's). E-mail and SMS are offered
-(their settings are given), Zalo is not."""
+(their settings are given), Zalo is not: a new choice of it is refused, one made before is
+kept."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from gate.config import Settings
-from gate.domain.messages import USER_TOPICS
+from gate.domain.messages import USER_TOPICS, Channel
+from gate.messages.preferences import Choices, set_user_choices
+from gate.store.tables import EnterpriseUser
+from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import ADMIN_TOKEN, Api, Enterprise, bearer, enterprise_user, page_csrf
 
 ME = "/api/v1/me/notifications"
@@ -137,11 +142,25 @@ async def test_nobody_sees_or_changes_another_users_choices(api: Api):
     assert (await api.client.get(ME, headers=first)).json() == theirs
 
 
-async def test_a_channel_chosen_but_not_offered_is_kept_by_the_form(api: Api):
+async def test_a_channel_chosen_but_not_offered_is_kept_by_the_form(api: Api, uow: UnitOfWork):
     enterprise = await api.enterprise()
     headers = await signed_in(api, enterprise)
     chosen = {"channels": ["zalo"], "language": "vi", "phone": "0912345678"}
-    assert (await api.client.put(ME, json=chosen, headers=headers)).status_code == 200
+    # A new choice of a channel not offered is refused, by the API and by the form.
+    refused = await api.client.put(ME, json=chosen, headers=headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "channels"
+    html = (await api.client.get(PAGE)).text
+    crafted = await api.client.post(PAGE, data=chosen, headers=page_csrf(html))
+    assert crafted.status_code == 422
+    assert "Not saved: a channel this platform does not offer." in crafted.text
+    # Chosen while the platform offered it (its settings since taken away): kept.
+    user = await uow.session.scalar(
+        select(EnterpriseUser).where(EnterpriseUser.enterprise_id == enterprise.id)
+    )
+    assert user is not None  # the one user of this new enterprise
+    stored = Choices((Channel.ZALO,), "vi", None, "0912345678")
+    await set_user_choices(uow.session, user, stored, offered=tuple(Channel))
+    await uow.commit()
     html = (await api.client.get(PAGE)).text
     assert "Chosen but not offered here, kept: Zalo" in html
     form = {"channels": ["email"], "language": "vi", "phone": "0912345678"}

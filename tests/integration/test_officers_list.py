@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.helpers import Api, admin
-from tests.streams import PASSWORD, cheap_password_hashing
+from tests.streams import PASSWORD
 
 
 async def _create(api: Api, email: str, agency: str, gates: list[str]) -> dict[str, Any]:
@@ -24,10 +22,7 @@ async def _create(api: Api, email: str, agency: str, gates: list[str]) -> dict[s
     return dict(created.json())
 
 
-async def test_the_administrator_lists_officers_with_their_ids_gates_and_state(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-):
-    cheap_password_hashing(monkeypatch)
+async def test_the_administrator_lists_officers_with_their_ids_gates_and_state(api: Api):
     customs = await _create(api, "hai-quan@tan-thanh.gov.vn", "customs", ["tan-thanh"])
     operator = await _create(
         api, "dieu-hanh@lang-son.gov.vn", "gate_operator", ["tan-thanh", "huu-nghi"]

@@ -20,7 +20,7 @@ from litestar import Litestar
 
 from tests import rule_book as book
 from tests.helpers import Api, admin, bearer, page_csrf, this_hour
-from tests.streams import PASSWORD, cheap_password_hashing
+from tests.streams import PASSWORD
 from tests.yards import yard, yard_device, yard_enterprise
 
 NOBODY = "nobody"
@@ -461,9 +461,8 @@ def _api_verdict(status: int, refused: bool, anonymous: bool) -> bool:
 
 
 async def test_every_action_answers_every_kind_of_caller_as_the_rule_book_says(
-    api: Api, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    api: Api, client: httpx.AsyncClient
 ):
-    cheap_password_hashing(monkeypatch)
     tokens, values = await _callers(api)
     app: Litestar = client._transport.app  # type: ignore[attr-defined]
     wrong: list[str] = []

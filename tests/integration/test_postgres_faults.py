@@ -23,7 +23,7 @@ from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.domain.time import utc_now
 from gate.store.migrate import upgrade
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api, admin, device, open_all_day, tomorrow_at
 from tests.own_services import OwnPostgres
@@ -67,7 +67,7 @@ async def api(own_postgres: OwnPostgres, tmp_path: Path) -> AsyncIterator[Api]:
         sweep_seconds=0,
         db_pool_timeout_s=5,  # bounded: a request never waits out the drill for a connection
     )
-    async with in_process_client(create_app(settings, bus=InMemoryEventBus())) as client:
+    async with in_process_client(app_for(settings, InMemoryEventBus())) as client:
         yield Api(client)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, device, open_all_day, read, this_hour
 from tests.live import Viewer, eventually
@@ -23,7 +23,7 @@ SLOW_TICK_S = 120.0  # the periodic paths alone would take this long
 
 @pytest.fixture
 async def slow_ticking(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
-    app = create_app(settings, bus=bus)
+    app = app_for(settings, bus)
     projector = app.state.platform.live.projector
     projector.tick_seconds = projector.refresh = SLOW_TICK_S
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:

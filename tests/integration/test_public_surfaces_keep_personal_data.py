@@ -28,7 +28,7 @@ from sqlalchemy import select
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.store.tables import Yard
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, open_all_day, tomorrow_at
 from tests.live import Viewer, eventually
@@ -51,7 +51,7 @@ async def platform(
 ) -> AsyncIterator[tuple[Litestar, Api, str, str]]:
     """The app served with its boards' server: the app, the API, the app's websocket base and
     the boards' server's base."""
-    app = create_app(dataclasses.replace(settings, boards_port=0), bus=bus)
+    app = app_for(dataclasses.replace(settings, boards_port=0), bus)
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         boards = f"ws://127.0.0.1:{app.state.platform.boards_port}"
         yield app, Api(client), base.replace("http://", "ws://"), boards

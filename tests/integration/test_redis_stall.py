@@ -26,7 +26,7 @@ from gate.config import Settings
 from gate.domain.events import BookingEvent
 from gate.domain.time import utc_now
 from gate.throttling import REDIS_TIMEOUT_S, Throttles
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day
 from tests.live import Viewer, eventually
@@ -78,7 +78,7 @@ async def test_a_stalled_redis_holds_no_check_in_and_the_boards_converge_after_i
         bus_publish_timeout_s=PUBLISH_BOUND_S,
     )
     async with (
-        served(create_app(settings)) as base,
+        served(app_for(settings)) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as client,
     ):
         api = Api(client)

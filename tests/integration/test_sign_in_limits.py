@@ -4,8 +4,8 @@ the defaults are 10 a minute per account and 30 per address) a wrong password is
 and across processes (counted in Redis).
 
 The limits are counted in memory or Redis, never in the database, so these tests run on
-SQLite only; and with cheap argon2 parameters: the default ones cost most of a second a
-password on a loaded machine, and what is tested here is how often a password is checked."""
+SQLite only; with the tests' cheap argon2 parameters (tests/conftest.py): what is tested
+here is how often a password is checked."""
 
 from __future__ import annotations
 
@@ -18,10 +18,8 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from litestar import Litestar
 
-from gate.accounts import credentials
 from gate.config import Settings
 from services.app import create_app
 from tests.asgi import in_process_client
@@ -30,13 +28,6 @@ from tests.helpers import Api, admin, page_csrf
 PASSWORD = "một-mật-khẩu-dài"
 _addresses = itertools.count(1)
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(credentials, "_hasher", cheap)
-    monkeypatch.setattr(credentials, "DUMMY_PASSWORD_HASH", cheap.hash("not a real password"))
 
 
 def _address() -> str:

@@ -35,7 +35,7 @@ import pytest
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import in_process_client
 from tests.helpers import ADMIN_TOKEN, Api, Enterprise
 
@@ -73,7 +73,7 @@ async def embedded(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[tuple
         db_pool_size=5,
         db_pool_overflow=40,
     )
-    async with in_process_client(create_app(settings, bus=InMemoryEventBus())) as client:
+    async with in_process_client(app_for(settings, InMemoryEventBus())) as client:
         yield Api(client), database
 
 

@@ -24,14 +24,13 @@ from gate.domain.time import utc_now
 from gate.live.terminal import watch
 from gate.store.database import create_engine
 from gate.store.tables import UserSession
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api
 from tests.streams import (
     ENTERPRISE_STREAM,
     OFFICER_STREAM,
     api_key,
-    cheap_password_hashing,
     closed_within,
     end_every_kind,
     officer,
@@ -39,16 +38,11 @@ from tests.streams import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
-
-
 @pytest.fixture
 async def live(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
     """One process, re-checking its streams only once a minute: what closes them within
     seconds is the event the ending records."""
-    app = create_app(dataclasses.replace(settings, stream_recheck_s=60), bus=bus)
+    app = app_for(dataclasses.replace(settings, stream_recheck_s=60), bus)
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         yield Api(client), base.replace("http://", "ws://")
 
@@ -118,7 +112,7 @@ async def test_a_stream_closes_when_its_session_expires_with_no_event_to_say_so(
     settings: Settings, bus: InMemoryEventBus
 ):
     """Nothing announces an expiry: the periodic re-check (here every 0.2 s) finds it."""
-    app = create_app(dataclasses.replace(settings, stream_recheck_s=0.2), bus=bus)
+    app = app_for(dataclasses.replace(settings, stream_recheck_s=0.2), bus)
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         holder = await officer(Api(client))
         socket = await open_stream(base.replace("http://", "ws://"), holder)

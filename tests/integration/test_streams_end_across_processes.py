@@ -19,12 +19,7 @@ from services.app import create_app
 from tests.asgi import served
 from tests.helpers import Api, admin, bearer, read, unique_plate
 from tests.live import eventually
-from tests.streams import api_key, cheap_password_hashing, end_every_kind, revoke
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
+from tests.streams import api_key, end_every_kind, revoke
 
 
 @pytest.fixture

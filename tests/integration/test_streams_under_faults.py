@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.live.client import subprotocols
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import ADMIN_TOKEN, Api, officer
 from tests.integration.tcp_proxy import TcpProxy
@@ -43,7 +43,7 @@ async def proxied(
         sweep_seconds=0,
         boards_port=0,
     )
-    app = create_app(settings, bus=InMemoryEventBus())
+    app = app_for(settings, InMemoryEventBus())
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
         boards = f"ws://127.0.0.1:{app.state.platform.boards_port}"
         yield Api(client), base.replace("http://", "ws://"), boards, proxy

@@ -73,6 +73,11 @@ async def test_a_failing_endpoint_is_disabled_and_its_managers_emailed_and_the_p
     assert recipients == [manager]
     assert mail["Subject"] == "Webhook bị tắt"  # a user's language by default: Vietnamese
     assert receiver.url in mail.get_content()
+    # Why, in the manager's language, and how to turn it on again.
+    assert (
+        "một webhook gửi thất bại cả 3 lần thử (lần cuối: trả lời HTTP 500)" in mail.get_content()
+    )
+    assert f"PATCH /api/v1/webhooks/endpoints/{found.group(1)}" in mail.get_content()
     for shown in (page, listed):
         assert 'data-state="disabled-by-platform"' in shown
         assert "Nền tảng đã tắt điểm nhận này" in shown

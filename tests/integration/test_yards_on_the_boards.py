@@ -18,7 +18,7 @@ from gate.domain.dispatch import OrderStatus
 from gate.domain.geo import POSITION_FRESH
 from gate.domain.time import utc_now
 from gate.domain.yards import VisitStatus
-from services.app import create_app
+from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, Enterprise, device, open_all_day, read, this_hour, tomorrow_at
 from tests.live import Viewer, eventually
@@ -153,7 +153,7 @@ async def test_the_gates_page_shows_each_yards_occupancy_and_the_trucks_on_the_w
 async def slow_ticking(settings: Settings, bus: InMemoryEventBus) -> AsyncIterator[tuple[Api, str]]:
     """A served platform whose projector rebuilds only when an event marks a board: its
     periodic rebuild would take two minutes."""
-    app = create_app(settings, bus=bus)
+    app = app_for(settings, bus)
     projector = app.state.platform.live.projector
     projector.tick_seconds = projector.refresh = 120.0
     async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:

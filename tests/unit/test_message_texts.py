@@ -8,7 +8,7 @@ import re
 import pytest
 
 from gate.domain.messages import LANGUAGES, sms_segments
-from gate.messages.texts import TEXTS, direction_word, render
+from gate.messages.texts import REASONS, TEXTS, direction_word, disabled_reason, render
 
 # The longest seeded gate name in each language (gate/gates/seed.py), a plate, an order.
 FIELDS = {
@@ -31,6 +31,8 @@ def fields_for(language: str) -> dict[str, str]:
         "lane": "X2",
         "plate": PLATE,
         "endpoint": "https://erp.example.vn/hooks/gate",
+        "endpoint_id": "0b9d6c1e-5f7a-4c2e-9a51-3f0e2b7d8c41",
+        "reason": disabled_reason("the receiver answered 410 Gone", language),
     }
 
 
@@ -60,3 +62,66 @@ def test_the_languages_differ_and_an_unknown_one_falls_back_to_vietnamese() -> N
     assert len(texts) == 3
     vi = render("driver.dispatch", "vi", fields_for("vi"))
     assert render("driver.dispatch", "fr", fields_for("vi")) == vi
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("the receiver answered 410 Gone", "gone"),
+        ("a delivery failed 8 times; last: answered 500", "failing"),
+        ("a delivery failed 8 times; last: no answer: ConnectError", "failing"),
+        ("a delivery failed 8 times; last: the host did not resolve: gaierror", "failing"),
+    ],
+)
+def test_a_disabled_endpoints_managers_are_told_why_and_how_to_turn_it_on(
+    reason: str, words: str, language: str
+) -> None:
+    fields = {**fields_for(language), "reason": disabled_reason(reason, language)}
+    text = render("webhook.disabled", language, fields).text
+    said = REASONS[language][words].split("{")[0]
+    assert said in text and "again and again" not in text
+    if words == "failing":
+        assert "8" in text and "answered 500" not in text and "ConnectError" not in text
+    # How to turn it on again: the portal's page, or the API's PATCH of this endpoint.
+    assert "Webhook" in text and "PATCH /api/v1/webhooks/endpoints/" + fields["endpoint_id"] in text
+    assert '"enabled": true' in text
+
+
+def test_a_reason_the_platform_never_gives_is_shown_as_kept() -> None:
+    assert disabled_reason("something new", "zh") == "something new"
+
+
+def _runs_together(text: str) -> list[str]:
+    """Each ``{field}`` of a text written against another field or a Latin letter or digit:
+    rendered, the two values run into one ("Tan Thanh Border GateX1"). A field beside a
+    Chinese character is separated by the change of script, as Chinese is written."""
+    faults = []
+    for field in re.finditer(r"\{(\w+)\}", text):
+        before = text[field.start() - 1] if field.start() > 0 else " "
+        after = text[field.end()] if field.end() < len(text) else " "
+        for neighbour in (before, after):
+            if neighbour in "{}" or (neighbour.isalnum() and ord(neighbour) < 0x2E80):
+                faults.append(f"{field.group(0)} beside {neighbour!r}")
+    return faults
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", sorted(TEXTS))
+def test_every_field_is_set_apart_from_the_next(kind: str, language: str) -> None:
+    subject, text = TEXTS[kind][language]
+    assert _runs_together(subject) == [] and _runs_together(text) == []
+    # Rendered: each field's value stands apart (the gate's name never runs into the lane).
+    fields = fields_for(language)
+    rendered = render(kind, language, fields).text
+    for name in ("gate", "lane", "code", "plate", "order"):
+        value = fields[name]
+        for found in re.finditer(re.escape(value), rendered):
+            after = rendered[found.end() : found.end() + 1]
+            assert not (after.isalnum() and ord(after) < 0x2E80), (name, rendered)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_reasons_words_set_their_fields_apart(language: str) -> None:
+    for words in REASONS[language].values():
+        assert _runs_together(words) == []

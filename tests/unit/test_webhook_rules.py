@@ -1,12 +1,22 @@
 """Which URLs a webhook endpoint may have (gate/domain/webhooks.py): https to a public host;
-private, loopback and link-local addresses only when GATE_WEBHOOK_ALLOW_PRIVATE is on."""
+private, loopback and link-local addresses only when GATE_WEBHOOK_ALLOW_PRIVATE is on. Which
+secrets a rotation leaves signing: each rotated out for its own grace, the newest few."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from gate.domain.errors import ValidationFailed
-from gate.domain.webhooks import endpoint_url, is_public_address
+from gate.domain.webhooks import (
+    MAX_ROTATED_SECRETS,
+    ROTATION_GRACE,
+    after_rotation,
+    endpoint_url,
+    is_public_address,
+    secrets_in_grace,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,3 +94,29 @@ def test_addresses_a_name_resolves_to_are_judged_alike():
     assert is_public_address("2002:808:808::1")  # 6to4 of a public address
     with pytest.raises(ValueError):
         is_public_address("erp.example.vn")
+
+
+def test_each_secret_rotated_out_signs_until_its_own_grace_ends():
+    start = datetime(2026, 12, 1, 1, tzinfo=UTC)
+    first = after_rotation([], "whsec_first", start)
+    second = after_rotation(first, "whsec_second", start + timedelta(hours=2))
+    assert second == [
+        ("whsec_first", start + ROTATION_GRACE),
+        ("whsec_second", start + timedelta(hours=2) + ROTATION_GRACE),
+    ]
+    # The first one's grace ends before the second one's.
+    later = start + ROTATION_GRACE + timedelta(minutes=1)
+    assert secrets_in_grace(second, later) == second[1:]
+    # A rotation drops what no longer signs.
+    assert [s for s, _ in after_rotation(second, "whsec_third", later)] == [
+        "whsec_second",
+        "whsec_third",
+    ]
+
+
+def test_rotations_in_a_loop_keep_the_newest_few_secrets():
+    now = datetime(2026, 12, 1, 1, tzinfo=UTC)
+    kept: list[tuple[str, datetime]] = []
+    for n in range(MAX_ROTATED_SECRETS + 3):
+        kept = after_rotation(kept, f"whsec_{n}", now + timedelta(seconds=n))
+    assert [s for s, _ in kept] == [f"whsec_{n}" for n in range(3, MAX_ROTATED_SECRETS + 3)]

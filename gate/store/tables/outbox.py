@@ -47,8 +47,9 @@ class OutboxEvent(Base):
 class WebhookEndpoint(IdMixin, CreatedMixin, Base):
     """Where an enterprise wants its events (Standard Webhooks). ``secret`` (whsec_…) must be
     kept to sign: it is shown once, when made or rotated, and never returned or logged
-    again. ``previous_secret`` signs beside it until ``previous_secret_until`` after a
-    rotation, so receivers can switch over."""
+    again. ``rotated_secrets``: the secrets rotations replaced, each signing beside it until
+    its own grace ends (``[{"secret", "until"}]``, ``until`` in ISO 8601, UTC; at most
+    gate/domain/webhooks.py's MAX_ROTATED_SECRETS), so receivers can switch over."""
 
     __tablename__ = "webhook_endpoints"
 
@@ -61,8 +62,7 @@ class WebhookEndpoint(IdMixin, CreatedMixin, Base):
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     secret: Mapped[str] = mapped_column(String(100))
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
-    previous_secret_until: Mapped[datetime | None]
+    rotated_secrets: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

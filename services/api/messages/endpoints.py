@@ -67,9 +67,12 @@ class DriverNotificationsController(Controller):
         platform: NamedDependency[Platform],
     ) -> DriverNotificationsView:
         """Replace the driver's choices (the driver may also set them on their page). 422
-        for the email channel without ``email``, or half of the quiet hours."""
+        for a channel this platform does not offer (``offered`` lists those it does; one
+        chosen before is kept), the email channel without ``email``, or half of the quiet
+        hours."""
         driver = await get_driver(uow, acting_enterprise(principal, Action.MANAGE_FLEET), driver_id)
-        found = await preferences.set_driver_choices(uow.session, driver, data.choices())
+        offered = preferences.offered_channels(platform.settings)
+        found = await preferences.set_driver_choices(uow.session, driver, data.choices(), offered)
         return DriverNotificationsView.of(found, platform.settings)
 
 
@@ -115,8 +118,11 @@ class MyNotificationsController(Controller):
         principal: Caller,
         platform: NamedDependency[Platform],
     ) -> UserNotificationsView:
-        """Replace your choices. 422 for an unknown event, SMS or Zalo without ``phone``, or
-        half of the quiet hours; 403 for any credential but a user's session."""
+        """Replace your choices. 422 for a channel this platform does not offer (``offered``
+        lists those it does; one chosen before is kept), an unknown event, SMS or Zalo
+        without ``phone``, or half of the quiet hours; 403 for any credential but a user's
+        session."""
         user = await _signed_in_user(uow, principal)
-        found = await preferences.set_user_choices(uow.session, user, data.choices())
+        offered = preferences.offered_channels(platform.settings)
+        found = await preferences.set_user_choices(uow.session, user, data.choices(), offered)
         return UserNotificationsView.of(found, platform.settings)

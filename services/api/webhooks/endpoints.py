@@ -134,7 +134,9 @@ class WebhookController(Controller):
         self, endpoint_id: FromPath[str], uow: NamedDependency[UnitOfWork], principal: Caller
     ) -> EndpointWithSecret:
         """A new signing secret, in this answer only. For 24 hours the old secret signs beside
-        it (``webhook-signature`` carries both), so the receiver can switch without a gap."""
+        it (``webhook-signature`` carries both), so the receiver can switch without a gap; a
+        secret rotated out before keeps its own 24 hours (at most five sign beside the new
+        one). ``previous_secret_until``: the latest of those ends."""
         enterprise_id = acting_enterprise(principal, Action.MANAGE_WEBHOOKS)
         endpoint = await service.rotate_secret(uow, enterprise_id, endpoint_id)
         return EndpointWithSecret.with_secret(endpoint)
@@ -164,8 +166,9 @@ class WebhookController(Controller):
         """The endpoint's last 100 webhooks, newest first, each with every attempt: when, the
         answer's status (none: no answer), the error, how long it took."""
         enterprise_id = acting_enterprise(principal, Action.MANAGE_WEBHOOKS)
-        log = await delivery_log(uow, enterprise_id, endpoint_id)
-        return [DeliveryView.of(delivery, attempts) for delivery, attempts in log]
+        return [
+            DeliveryView.of(each) for each in await delivery_log(uow, enterprise_id, endpoint_id)
+        ]
 
     @post(
         "/deliveries/{delivery_id:str}/send-again",
@@ -182,11 +185,14 @@ class WebhookController(Controller):
         principal: Caller,
         platform: NamedDependency[Platform],
     ) -> DeliveryView:
-        """One more attempt of the same webhook (same ``webhook-id``), at once. Sending again
-        what is pending already changes nothing. 409 while the endpoint is disabled."""
+        """One more attempt of the same webhook (same ``webhook-id``), at once: a delivered,
+        failed or cancelled one is pending again, a pending one waiting for its next retry is
+        due now. One held behind an earlier webhook of the same booking still waits for it
+        (``waiting_for`` names it: send that one again). Answered as the delivery log shows
+        it. 409 while the endpoint is disabled."""
         enterprise_id = acting_enterprise(principal, Action.MANAGE_WEBHOOKS)
-        delivery = await send_again(uow, enterprise_id, delivery_id)
+        logged = await send_again(uow, enterprise_id, delivery_id)
         await uow.commit()
         if platform.outbox is not None:
             platform.outbox.wake()
-        return DeliveryView.of(delivery, [])
+        return DeliveryView.of(logged)

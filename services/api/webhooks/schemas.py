@@ -8,7 +8,10 @@ from typing import Annotated
 
 import msgspec
 
-from gate.store.tables import Delivery, DeliveryAttempt, WebhookEndpoint
+from gate.domain.time import utc_now
+from gate.store.tables import DeliveryAttempt, WebhookEndpoint
+from gate.webhooks.endpoints import grace_ends
+from gate.webhooks.log import LoggedDelivery
 from services.common.schemas import Input, Output, ShortText, local, local_or_none
 
 Url = Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
@@ -44,7 +47,8 @@ class EndpointView(Output):
     disabled_at: datetime | None
     disabled_reason: str | None
     created_at: datetime
-    # Until when the secret a rotation replaced still signs beside the new one.
+    # Until when a secret a rotation replaced still signs beside the new one (each one
+    # rotated out signs until its own grace ends: this is the latest end).
     previous_secret_until: datetime | None
 
     @classmethod
@@ -58,7 +62,7 @@ class EndpointView(Output):
             local_or_none(row.disabled_at),
             row.disabled_reason,
             local(row.created_at),
-            local_or_none(row.previous_secret_until),
+            local_or_none(grace_ends(row, utc_now())),
         )
 
 
@@ -85,7 +89,11 @@ class AttemptView(Output):
 
 
 class DeliveryView(Output):
-    """One delivery (its ``id`` is the ``webhook-id`` header) and its attempts."""
+    """One delivery (its ``id`` is the ``webhook-id`` header) and its attempts. A pending one
+    is attempted at ``next_attempt_at``, or, when ``waiting_for`` names an earlier delivery
+    of the same booking, after that one is delivered or given up (a booking's webhooks
+    arrive in order): its due time may then be past. ``delivered_at``: when it was
+    delivered, only while it is."""
 
     id: str
     type: str
@@ -94,17 +102,20 @@ class DeliveryView(Output):
     next_attempt_at: datetime | None
     created_at: datetime
     delivered_at: datetime | None
+    waiting_for: str | None
 
     @classmethod
-    def of(cls, row: Delivery, attempts: list[DeliveryAttempt]) -> DeliveryView:
+    def of(cls, logged: LoggedDelivery) -> DeliveryView:
+        row = logged.delivery
         return cls(
             row.id,
             str(row.payload.get("type", "")),
             row.status,
-            [AttemptView.of(a) for a in attempts],
+            [AttemptView.of(a) for a in logged.attempts],
             local(row.next_attempt_at) if row.status == "pending" else None,
             local(row.created_at),
-            local_or_none(row.delivered_at),
+            local_or_none(row.delivered_at) if row.status == "delivered" else None,
+            logged.waiting_for,
         )
 
 
