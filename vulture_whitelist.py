@@ -106,3 +106,12 @@ _.handle_RCPT
 # (frontend/templates/console/outbox_panel.html).
 _.oldest_minutes
 _.endpoints_disabled
+
+# The statistics' open data (services/api/statistics/schemas.py): wire fields read by clients.
+_.bookings_made
+_.trucks_checked_in
+_.trucks_exited
+_.wait_for_call
+_.places_offered
+_.places_held
+_.min_trucks

@@ -56,6 +56,7 @@ function render() {
       el("h3", {}, t("free_places")), el("ul", { class: "free" }, ...free));
   }));
   renderRoad();
+  renderWaits();
   const accuracy = state.forecast_accuracy;
   document.getElementById("accuracy").textContent = accuracy.samples
     ? `${t("forecast_error")}: ±${accuracy.mean_absolute_error_minutes} ${t("minutes")} (${accuracy.samples})` : "";
@@ -73,6 +74,46 @@ function renderRoad() {
     y.dispatched ? el("span", { class: "muted" }, `${t("dispatched")}: ${y.dispatched}`) : "",
     y.open ? "" : el("span", { class: "badge paused" }, t("closed")))));
   document.getElementById("on-the-way").textContent = String(state.on_the_way || 0);
+}
+
+// The wait over the last hours, per direction: one bar per hour, its height the median wait
+// (from the statistics' rollups, sent with the board); a grey stub where too few trucks
+// were called to publish a figure, nothing where none were.
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  for (const child of children) node.append(child);
+  return node;
+}
+const hourOf = (iso) => new Date(iso).toLocaleTimeString("en-GB",
+  { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+
+function renderWaits() {
+  const charts = (state.recent_waits || []).filter((c) => c.hours.some((h) => h.trucks));
+  document.getElementById("wait-chart").hidden = charts.length === 0;
+  document.getElementById("wait-charts").replaceChildren(...charts.map((chart) => {
+    const top = Math.max(30, ...chart.hours.map((h) => h.median_minutes || 0));
+    const width = 20;
+    const bars = chart.hours.map((h, n) => {
+      if (!h.trucks) return "";
+      const height = h.median_minutes === null ? 4 : Math.max(2, (h.median_minutes / top) * 40);
+      const label = h.median_minutes === null ? "—" : String(Math.round(h.median_minutes));
+      return svg("g", { "data-hour": h.hour },
+        svg("rect", { x: n * width + 2, y: 50 - height, width: width - 4, height,
+          class: h.median_minutes === null ? "few" : "" }, svg("title", {}, `${hourOf(h.hour)}: ${label}`)),
+        svg("text", { x: n * width + width / 2, y: 48 - height, "text-anchor": "middle" }, label));
+    });
+    const hours = chart.hours;
+    const axis = hours.length ? [
+      svg("text", { x: 0, y: 62 }, hourOf(hours[0].hour)),
+      svg("text", { x: hours.length * width, y: 62, "text-anchor": "end" }, hourOf(hours[hours.length - 1].hour)),
+    ] : [];
+    return el("figure", { "data-direction": chart.direction },
+      el("figcaption", {}, t(chart.direction)),
+      svg("svg", { viewBox: `0 0 ${hours.length * width} 64`, role: "img",
+        "aria-label": `${t("recent_wait")}: ${t(chart.direction)}` }, ...bars, ...axis));
+  }));
 }
 
 function apply(message) {

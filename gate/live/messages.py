@@ -82,6 +82,23 @@ class YardOccupancy(msgspec.Struct):
     open: bool  # in service and within its opening hours now (the gates' clock)
 
 
+class WaitHour(msgspec.Struct):
+    """One hour of the board's wait chart: the trucks checked in in the hour (UTC start)
+    that have been called, and their median wait for the call in minutes (None from fewer
+    than gate/statistics/public.py's MIN_TRUCKS trucks)."""
+
+    hour: datetime
+    trucks: int
+    median_minutes: float | None
+
+
+class WaitChart(msgspec.Struct):
+    """A direction's wait over the last hours, oldest first, from the statistics' rollups."""
+
+    direction: str
+    hours: list[WaitHour]
+
+
 class PublicBoard(msgspec.Struct):
     """The live queue board of a gate (bảng trạng thái công khai). ``yards``: the waiting
     yards that serve the gate, by code; ``on_the_way``: trucks on their way to the gate (open
@@ -97,6 +114,7 @@ class PublicBoard(msgspec.Struct):
     forecast_accuracy: Accuracy
     yards: list[YardOccupancy] = []
     on_the_way: int = 0
+    recent_waits: list[WaitChart] = []
 
 
 class YardEntry(msgspec.Struct):

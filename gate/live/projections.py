@@ -41,9 +41,11 @@ from gate.live.messages import (
     OfficerBoard,
     PendingReadEntry,
     PublicBoard,
+    WaitChart,
     YardEntry,
 )
 from gate.live.roads import road_of
+from gate.live.wait_chart import wait_chart
 from gate.live.waiting_yards import dispatch_states, dispatched_trucks, on_the_way, yards_of_gate
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane
 from gate.store.tables import Notice as NoticeRow
@@ -262,8 +264,14 @@ async def gate_state(uow: UnitOfWork, gate: Gate, now: datetime, horizon: timede
     return GateState(gate, states, lane_codes, await _agency_minutes(session, gate))
 
 
-async def public_board(uow: UnitOfWork, state: GateState, now: datetime) -> PublicBoard:
+async def public_board(
+    uow: UnitOfWork, state: GateState, now: datetime, waits: list[WaitChart] | None = None
+) -> PublicBoard:
+    """The public board; ``waits``: its wait chart as the projector holds it (None: read now,
+    for a page or a request that builds a board the projector does not hold)."""
     gate = state.gate
+    if waits is None:
+        waits = await wait_chart(uow.session, gate.id, now)
     return PublicBoard(
         gate=gate.code,
         name=gate.name,
@@ -275,6 +283,7 @@ async def public_board(uow: UnitOfWork, state: GateState, now: datetime) -> Publ
         forecast_accuracy=await _accuracy(uow.session, gate),
         yards=await yards_of_gate(uow.session, gate, now),
         on_the_way=await on_the_way(uow.session, gate, now),
+        recent_waits=waits,
     )
 
 

@@ -29,6 +29,7 @@ from gate.live.projections import (
     officer_board,
     public_board,
 )
+from gate.live.wait_chart import WaitCharts
 from gate.live.waiting_yards import gates_of_yards
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -74,6 +75,7 @@ class Projector:
         self._gates_of_yard: dict[str, list[str]] = {}  # yard id -> codes of the gates served
         self._wanted: list[str] = []
         self._wanted_at = float("-inf")
+        self.wait_charts = WaitCharts()  # the boards' wait charts, read once a minute
 
     def on_event(self, payload: dict[str, Any]) -> None:
         """A domain event happened somewhere: mark the channels it touches. A gate's boards
@@ -224,7 +226,9 @@ class Projector:
         }
         for gate in due_gates:
             state = states[gate.id]
-            await self._publish(board_channel(gate.code), await public_board(uow, state, moment))
+            waits = await self.wait_charts.of(uow.session, gate.id, moment)
+            board = await public_board(uow, state, moment, waits)
+            await self._publish(board_channel(gate.code), board)
             await self._publish(officer_channel(gate.code), await officer_board(uow, state, moment))
         for channel in due_enterprises:
             enterprise_id = channel.split(":", 1)[1]

@@ -174,6 +174,24 @@ async def agency_times(session: AsyncSession, scope: Scope) -> dict[str, Distrib
     }
 
 
+async def agency_distributions(
+    session: AsyncSession, scope: Scope, grain: Grain
+) -> dict[str, list[tuple[datetime, Distribution]]]:
+    """Every agency's time per period in one statement: agency -> [(period, distribution)],
+    oldest first (what ``distributions(agency_measure(agency), ...)`` gives for each)."""
+    per: dict[str, dict[datetime, list[tuple[int, int, int]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for measure, hour, bucket, count, seconds in await _buckets(session, scope, None, True):
+        per[measure][period_of(hour, grain)].append((bucket, int(count), int(seconds)))
+    return {
+        measure.removeprefix(AGENCY_PREFIX): [
+            (period, merged(measure, rows)) for period, rows in sorted(periods.items())
+        ]
+        for measure, periods in sorted(per.items())
+    }
+
+
 async def capacity_use(session: AsyncSession, scope: Scope, grain: Grain) -> list[Capacity]:
     """Places offered (the slots' capacity) and held (their bookings) per period. The slot
     rows are already one per gate, direction and hour and change with every booking and

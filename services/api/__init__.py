@@ -1,5 +1,6 @@
 """The REST API under /api/v1: enterprises, gates and slots, fleet, bookings, the yard,
-waiting yards, dispatch."""
+waiting yards, dispatch,
+the statistics' open data."""
 
 from litestar import Router
 
@@ -16,6 +17,7 @@ from services.api.messages.endpoints import (
     MyNotificationsController,
 )
 from services.api.officers.endpoints import OfficerController
+from services.api.statistics.endpoints import StatisticsController
 from services.api.webhooks.endpoints import WebhookController
 from services.api.yard.endpoints import YardController
 from services.api.yards.devices import YardDevicesController
@@ -44,6 +46,7 @@ api_router = Router(
         YardDevicesController,
         YardVisitsController,
         WebhookController,
+        StatisticsController,
     ],
 )
 

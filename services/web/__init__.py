@@ -31,6 +31,7 @@ from services.web.public import (
     sign_out,
     to_sign_in,
 )
+from services.web.transparency import transparency_gates, transparency_page
 from services.web.webhooks import WebhookPages
 from services.web.yards import YardConsoleController
 
@@ -42,6 +43,8 @@ _pages = Router(
         gates_page,
         home,
         board_page,
+        transparency_gates,
+        transparency_page,
         choose_language,
         sign_in_page,
         sign_in,

@@ -230,6 +230,8 @@ PUBLIC = {
     "live",
     "ready",
     "describeProblemType",
+    "listGateDays",  # the statistics' open data (issue 17)
+    "getGateTypicalWaits",
 }
 
 

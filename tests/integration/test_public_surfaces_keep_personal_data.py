@@ -3,6 +3,9 @@ order, driver links and shared positions all made with distinctive values, every
 anonymous caller can get is scanned for them: every GET route of the app (pages, the API, the
 docs), filled with every identifier the test knows (an id is no credential), every websocket
 route of the app, and the boards' broadcast server, followed live while the rows change.
+The statistics' rollups are brought up to date first, and the transparency page and the
+open-data API are asked for the days the bookings are in, with the enterprise's name and tax
+code among what must not show.
 
 Generic on purpose: the routes are read from the app itself, so a route added later is
 scanned without a line here; the OpenAPI document's public GET routes (those with no
@@ -16,6 +19,7 @@ import itertools
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -27,7 +31,11 @@ from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
+from gate.statistics.public import local_day
+from gate.statistics.update import update_statistics
+from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import Yard
+from gate.store.unit_of_work import UnitOfWork
 from tests.apps import app_for
 from tests.asgi import served
 from tests.helpers import Api, open_all_day, tomorrow_at
@@ -43,6 +51,7 @@ DRIVER = {"full_name": "Hoàng Thị Bảo Mật", "id_number": "001299887766", 
 WHERE = (21.987123, 106.741852)
 OTHER_WHERE = (21.876543, 106.615243)
 COORDINATE_TEXTS = {"21.987123", "106.741852", "987123", "741852", "876543", "615243"}
+ENTERPRISE = {"name": "Công ty TNHH Sầu Riêng Kín Đáo", "tax_code": "4977123401"}
 
 
 @pytest.fixture
@@ -120,7 +129,7 @@ async def test_no_public_page_route_or_message_carries_a_plate_a_name_a_phone_or
     app, api, ws, boards = platform
     await open_all_day(api)
     viewers = [Viewer(f"{base}/ws/v1/gates/tan-thanh/board") for base in (ws, boards)]
-    enterprise = await api.enterprise()
+    enterprise = await api.enterprise(**ENTERPRISE)
     driver = await api.client.post("/api/v1/drivers", json=DRIVER, headers=enterprise.headers)
     assert driver.status_code == 201, driver.text
     bookings = []
@@ -159,7 +168,20 @@ async def test_no_public_page_route_or_message_carries_a_plate_a_name_a_phone_or
         "codes": ["tan-thanh", yard_code, order["code"], driving["code"]],
         "ids": [driving["id"], waiting["id"], visit_id, order["id"], yard_id, enterprise.id],
     }
+    engine = create_engine(settings)
+    try:  # the rollups hold the bookings now: the statistics' pages have them to show
+        await update_statistics(lambda: UnitOfWork(create_session_factory(engine), bus))
+    finally:
+        await engine.dispose()
     pages, frames = await _anonymous_answers(app, str(api.client.base_url), ws, known)
+    slot_day = local_day(tomorrow_at(10))
+    window = f"from={slot_day - timedelta(days=2)}&to={slot_day + timedelta(days=1)}"
+    for url in (
+        f"/api/v1/statistics/gates/tan-thanh/days?{window}",
+        f"/api/v1/statistics/gates/tan-thanh/typical-waits?to={slot_day}",
+        "/transparency",
+    ):
+        pages[url] = (await api.client.get(url)).text
     frames[f"{boards} (first frame)"] = await _first_frame(f"{boards}/ws/v1/gates/tan-thanh/board")
     for viewer in viewers:
         await viewer.close()
@@ -170,7 +192,7 @@ async def test_no_public_page_route_or_message_carries_a_plate_a_name_a_phone_or
     }
 
     secrets = {PLATE, PLATE_NORMAL, OTHER_PLATE, OTHER_NORMAL, WALK_IN, *DRIVER.values()}
-    secrets |= {"29H-555.44", *tokens, *COORDINATE_TEXTS}
+    secrets |= {"29H-555.44", *tokens, *COORDINATE_TEXTS, *ENTERPRISE.values()}
     scanned = {**pages, **frames, **followed}
     leaks = [(where, s) for where, text in scanned.items() for s in secrets if s in text]
     assert leaks == []
@@ -181,6 +203,9 @@ async def test_no_public_page_route_or_message_carries_a_plate_a_name_a_phone_or
     assert "bai-bao-mat" in frames["/ws/v1/gates/tan-thanh/board"]
     assert "bai-bao-mat" in frames[f"{boards} (first frame)"]
     assert all(viewer.follower.messages for viewer in viewers)
+    statistics = json.loads(pages[f"/api/v1/statistics/gates/tan-thanh/days?{window}"])
+    assert sum(day["bookings_made"] for day in statistics["days"]) == 2
+    assert 'class="heat"' in pages["/transparency/tan-thanh"]
     document = json.loads(pages["/schema/openapi.json"])
     public = {
         re.sub(r"\{(\w+)\}", r"{\1:str}", path)

@@ -1,0 +1,58 @@
+"""The public board's wait chart: each direction's median wait for a call over the last
+hours, read from the statistics' rollups (gate/statistics/public.py).
+
+The board is rebuilt up to twice a second, and every viewer shares what the projector
+builds; the rollups change only when the statistics job runs (each sweep round). So the
+chart is read at most once per ``REFRESH_SECONDS`` per gate (:class:`WaitCharts`, held by
+the projector), not at every rebuild and never per viewer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gate.domain.slots import Direction
+from gate.live.messages import WaitChart, WaitHour
+from gate.statistics.public import recent_waits
+
+HOURS = 12  # the chart's hours, the current one last
+REFRESH_SECONDS = 60.0  # about a sweep round: the rollups move no faster
+
+
+async def wait_chart(session: AsyncSession, gate_id: str, now: datetime) -> list[WaitChart]:
+    """Each direction's last ``HOURS`` hours (one statement per direction)."""
+    charts = []
+    for direction in Direction:
+        hours = await recent_waits(session, gate_id, direction.value, now, HOURS)
+        charts.append(
+            WaitChart(
+                direction.value,
+                [WaitHour(h.hour, h.wait.trucks, h.wait.median_minutes) for h in hours],
+            )
+        )
+    return charts
+
+
+class WaitCharts:
+    """The charts of the gates one projector builds, each read again once it is
+    ``refresh`` seconds old (``clock``: monotonic seconds, a test's own)."""
+
+    def __init__(
+        self, refresh: float = REFRESH_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.refresh = refresh
+        self._clock = clock
+        self._held: dict[str, tuple[float, list[WaitChart]]] = {}
+
+    async def of(self, session: AsyncSession, gate_id: str, now: datetime) -> list[WaitChart]:
+        """The gate's charts: those held while fresh, else read now and held."""
+        moment = self._clock()
+        held = self._held.get(gate_id)
+        if held is not None and moment - held[0] < self.refresh:
+            return held[1]
+        charts = await wait_chart(session, gate_id, now)
+        self._held[gate_id] = (moment, charts)
+        return charts

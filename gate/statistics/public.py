@@ -1,0 +1,229 @@
+"""What the public sees of the statistics (issue 17): the figures of the transparency page,
+the open-data history API and the board's wait chart, all from the reads of the rollups
+(``reads.py``), which hold counts and times per gate, direction, hour and class and nothing
+else: no plate, no name, no enterprise.
+
+**Few trucks, no figure.** A time figure (a median, a 90th percentile, the forecast's share
+on time) drawn from fewer than ``MIN_TRUCKS`` trucks is withheld (None, shown as such): with
+one truck in an hour its "median" is that truck's own time (``Distribution`` returns a bucket
+of one's exact value), which anyone who saw the truck at the gate could read back; five is the
+smallest group in which no single truck's time can be read from the median and the 90th
+percentile together with the count. Counts (trucks, bookings, places) are published as
+they are: a count of one says that a truck came, which the gate's public board said live.
+
+Days are the gates' local days (``reads.Grain.DAY``); a day with nothing counted is still a
+day (zeros, no times), so a window's days are all there and a page of them has no gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gate.domain.statistics import ERROR_BOUNDS_MINUTES, Distribution, Measure
+from gate.domain.time import LOCAL_TZ, as_utc
+from gate.statistics.reads import (
+    Grain,
+    Scope,
+    agency_distributions,
+    agency_times,
+    capacity_use,
+    counts,
+    distributions,
+    forecast_accuracy,
+    typical_waits,
+)
+
+MIN_TRUCKS = 5  # a time figure from fewer trucks is withheld (the module's docstring)
+ON_TIME_MINUTES = 15  # the forecast is "on time" when the call came within this of it
+# The error buckets that lie within ±ON_TIME_MINUTES: from the one starting at -15 to the one
+# ending at +15 (both are bucket bounds, so the share is exact, not estimated).
+_ON_TIME = range(
+    ERROR_BOUNDS_MINUTES.index(-ON_TIME_MINUTES) + 1,
+    ERROR_BOUNDS_MINUTES.index(ON_TIME_MINUTES) + 1,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Times:
+    """A time's public figures: how many trucks it is drawn from, its median and 90th
+    percentile in minutes (one decimal), both None below ``MIN_TRUCKS`` trucks."""
+
+    trucks: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+def times_of(distribution: Distribution | None) -> Times:
+    """The public figures of a distribution (None: nothing counted)."""
+    if distribution is None or distribution.count == 0:
+        return Times(0, None, None)
+    trucks = distribution.count
+    if trucks < MIN_TRUCKS:
+        return Times(trucks, None, None)
+    return Times(
+        trucks,
+        _rounded(distribution.percentile_minutes(0.5)),
+        _rounded(distribution.percentile_minutes(0.9)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """The forecast's accuracy: of ``trucks`` called, the share (0 to 1, two decimals) called
+    within ``ON_TIME_MINUTES`` of the time they were told; None below ``MIN_TRUCKS``."""
+
+    trucks: int
+    on_time_share: float | None
+
+
+def forecast_of(distribution: Distribution | None) -> Forecast:
+    """The forecast's public figure from its error's distribution (None: nothing counted)."""
+    trucks = distribution.count if distribution is not None else 0
+    if distribution is None or trucks < MIN_TRUCKS:
+        return Forecast(trucks, None)
+    on_time = sum(distribution.buckets.get(index, (0, 0))[0] for index in _ON_TIME)
+    return Forecast(trucks, round(on_time / trucks, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """One local day of a gate: bookings made for it, cancelled, no-shows, walk-ins; trucks
+    checked in and out; the wait for a call and the time from call to exit; each agency's
+    time; places offered and held; the forecast's accuracy."""
+
+    day: date
+    made: int = 0
+    cancelled: int = 0
+    no_shows: int = 0
+    walk_ins: int = 0
+    checked_in: int = 0
+    exited: int = 0
+    wait: Times = Times(0, None, None)
+    call_to_exit: Times = Times(0, None, None)
+    agencies: dict[str, Times] = field(default_factory=dict)
+    offered: int = 0
+    held: int = 0
+    forecast: Forecast = Forecast(0, None)
+
+    @property
+    def use(self) -> float | None:
+        """Places held over offered, two decimals; None when none were offered."""
+        return round(self.held / self.offered, 2) if self.offered else None
+
+
+def midnight(day: date) -> datetime:
+    """The start of a gates' local day, as an aware instant."""
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ)
+
+
+def local_day(moment: datetime) -> date:
+    """The gates' local day of an instant."""
+    return as_utc(moment).astimezone(LOCAL_TZ).date()
+
+
+async def day_figures(
+    session: AsyncSession, gate_id: str, first: date, last: date, direction: str | None = None
+) -> list[DayFigures]:
+    """Every day from ``first`` to ``last`` (both included) in order, empty days as zeros:
+    six statements whatever the number of days."""
+    scope = Scope(midnight(first), midnight(last + timedelta(days=1)), gate_id, direction)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    by_day: dict[date, dict[str, object]] = {day: {} for day in days}
+    for row in await counts(session, scope, Grain.DAY):
+        by_day[row.period.date()].update(
+            made=row.made,
+            cancelled=row.cancelled,
+            no_shows=row.lapsed,
+            walk_ins=row.walk_ins,
+            checked_in=row.checked_in,
+            exited=row.exited,
+        )
+    for name, measure in (("wait", Measure.WAIT_FOR_CALL), ("call_to_exit", Measure.CALL_TO_EXIT)):
+        for period, distribution in await distributions(session, measure, scope, Grain.DAY):
+            by_day[period.date()][name] = times_of(distribution)
+    for period, distribution in await forecast_accuracy(session, scope, Grain.DAY):
+        by_day[period.date()]["forecast"] = forecast_of(distribution)
+    for agency, periods in (await agency_distributions(session, scope, Grain.DAY)).items():
+        for period, distribution in periods:
+            agencies = by_day[period.date()].setdefault("agencies", {})
+            assert isinstance(agencies, dict)
+            agencies[agency] = times_of(distribution)
+    for capacity in await capacity_use(session, scope, Grain.DAY):
+        by_day[capacity.period.date()].update(offered=capacity.offered, held=capacity.held)
+    return [DayFigures(day, **by_day[day]) for day in days]  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class TypicalWait:
+    """The wait for a call of trucks checked in on a weekday (Monday 0) at a local hour."""
+
+    weekday: int
+    hour: int
+    wait: Times
+
+
+async def typical_week(
+    session: AsyncSession, gate_id: str, since: datetime, until: datetime, direction: str | None
+) -> list[TypicalWait]:
+    """All 7 × 24 weekday-hours, Monday 0:00 first, over ``[since, until)`` (CBP's typical
+    wait): empty ones with no truck and no figure."""
+    scope = Scope(since, until, gate_id, direction)
+    found = await typical_waits(session, scope)
+    return [
+        TypicalWait(weekday, hour, times_of(found.get((weekday, hour))))
+        for weekday in range(7)
+        for hour in range(24)
+    ]
+
+
+async def agency_summary(
+    session: AsyncSession, gate_id: str, since: datetime, until: datetime, direction: str | None
+) -> dict[str, Times]:
+    """Each agency's time over the whole window, by agency."""
+    found = await agency_times(session, Scope(since, until, gate_id, direction))
+    return {agency: times_of(distribution) for agency, distribution in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class RecentWait:
+    """The wait for a call of the trucks checked in in one UTC hour (the board's chart)."""
+
+    hour: datetime
+    wait: Times
+
+
+async def recent_waits(
+    session: AsyncSession, gate_id: str, direction: str, now: datetime, hours: int
+) -> list[RecentWait]:
+    """The last ``hours`` hours up to the one ``now`` is in, oldest first, every hour present
+    (one statement)."""
+    current = as_utc(now).replace(minute=0, second=0, microsecond=0)
+    since = current - timedelta(hours=hours - 1)
+    scope = Scope(since, current + timedelta(hours=1), gate_id, direction)
+    found = dict(await distributions(session, Measure.WAIT_FOR_CALL, scope, Grain.HOUR))
+    return [
+        RecentWait(hour, times_of(found.get(hour)))
+        for hour in (since + timedelta(hours=n) for n in range(hours))
+    ]
+
+
+def _rounded(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes, 1)
+
+
+__all__: Sequence[str] = (
+    "MIN_TRUCKS",
+    "DayFigures",
+    "Forecast",
+    "RecentWait",
+    "Times",
+    "TypicalWait",
+    "agency_summary",
+    "day_figures",
+    "recent_waits",
+    "typical_week",
+)

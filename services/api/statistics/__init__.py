@@ -1,0 +1,1 @@
+"""The open-data history API of the gates' statistics (public, issue 17)."""
