@@ -5,8 +5,11 @@ Every function takes a half-open window ``[since, until)`` of aware instants (re
 hours: an hour counts when its start is inside) and optional filters (a gate's id, a
 direction, a class; None: all). Days are the gates' days, Asia/Ho_Chi_Minh (UTC+7, no summer
 time), so a period is its local midnight as an aware time in that zone; an hour is its UTC
-start. Each answer is one aggregate statement, grouped by hour in SQL and into periods here:
-a month of one gate is some 720 hours.
+start. Each answer is one aggregate statement grouped in SQL by the period itself (a local
+day, or a local weekday and hour for the typical waits), so a year of all gates comes back as
+365 rows per bucket, not 8,760 hours of them (docs/benchmarks.md, "Statistics over a year").
+The local day is computed by the database: PostgreSQL from the zone's name, SQLite by the
+zone's fixed offset (Asia/Ho_Chi_Minh has kept UTC+7 since 1975, no summer time).
 """
 
 from __future__ import annotations
@@ -18,7 +21,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    cast,
+    extract,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.statistics import (
@@ -30,6 +42,11 @@ from gate.domain.statistics import (
 )
 from gate.domain.time import LOCAL_TZ, as_utc
 from gate.store.tables import Slot, StatisticsHour, StatisticsTime
+from gate.store.types import UtcDateTime
+
+# SQLite has no zones: the local day and hour are UTC shifted by the zone's one offset.
+_SQLITE_SHIFT = f"{int(LOCAL_TZ.utcoffset(datetime(2026, 1, 1)).total_seconds() // 3600):+d} hours"  # type: ignore[union-attr]
+_ZONE = str(LOCAL_TZ)
 
 
 class Grain(StrEnum):
@@ -87,6 +104,51 @@ def period_of(hour: datetime, grain: Grain) -> datetime:
     return hour.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _on_postgresql(session: AsyncSession) -> bool:
+    return bool(session.get_bind().dialect.name == "postgresql")
+
+
+def _constant(text: str) -> Any:
+    """One of this module's constant strings written into the statement, not bound: the
+    same expression in SELECT and GROUP BY must be the same text for PostgreSQL to accept
+    it, and two bound parameters are two placeholders."""
+    assert "'" not in text
+    return literal_column(f"'{text}'")
+
+
+def _period(session: AsyncSession, hour: Any, grain: Grain) -> Any:
+    """The period of a UTC hour column as an SQL expression: the hour itself, or the start
+    of its local day (as an instant, read back as an aware UTC datetime)."""
+    if grain is Grain.HOUR:
+        return hour
+    if _on_postgresql(session):
+        day = func.date_trunc(_constant("day"), hour, _constant(_ZONE))
+    else:
+        day = func.datetime(
+            hour,
+            _constant(_SQLITE_SHIFT),
+            _constant("start of day"),
+            _constant(_negated(_SQLITE_SHIFT)),
+        )
+    return type_coerce(day, UtcDateTime())
+
+
+def _negated(shift: str) -> str:
+    return ("-" if shift.startswith("+") else "+") + shift[1:]
+
+
+def _weekday_and_hour(session: AsyncSession, hour: Any) -> tuple[Any, Any]:
+    """The local weekday (Monday 0) and hour (0 to 23) of a UTC hour column, in SQL."""
+    if _on_postgresql(session):
+        local = func.timezone(_constant(_ZONE), hour)
+        weekday = cast(extract("isodow", local), Integer) - literal_column("1")
+        return weekday, cast(extract("hour", local), Integer)
+    shift = _constant(_SQLITE_SHIFT)
+    sunday_first = cast(func.strftime(_constant("%w"), hour, shift), Integer)
+    weekday = (sunday_first + literal_column("6")) % literal_column("7")
+    return weekday, cast(func.strftime(_constant("%H"), hour, shift), Integer)
+
+
 def _where(table: Any, scope: Scope, *, with_class: bool = True) -> list[ColumnElement[bool]]:
     conditions = [table.hour >= as_utc(scope.since), table.hour < as_utc(scope.until)]
     if scope.gate_id is not None:
@@ -102,7 +164,8 @@ async def counts(session: AsyncSession, scope: Scope, grain: Grain) -> list[Coun
     """The counts per period, oldest first; periods with no row are left out."""
     hours = StatisticsHour
     columns = [func.sum(getattr(hours, column)) for column in COUNTS]
-    query = select(hours.hour, *columns).where(*_where(hours, scope)).group_by(hours.hour)
+    period = _period(session, hours.hour, grain).label("period")
+    query = select(period, *columns).where(*_where(hours, scope)).group_by(period)
     per: dict[datetime, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
     for hour, *sums in await session.execute(query):
         totals = per[period_of(hour, grain)]
@@ -112,17 +175,21 @@ async def counts(session: AsyncSession, scope: Scope, grain: Grain) -> list[Coun
 
 
 async def _buckets(
-    session: AsyncSession, scope: Scope, measures: Sequence[str] | None, by_hour: bool
+    session: AsyncSession,
+    scope: Scope,
+    measures: Sequence[str] | None,
+    groups: Sequence[Any] = (),
 ) -> list[tuple[Any, ...]]:
-    """Rows of (measure, [hour,] bucket, count, seconds), summed over what the scope leaves
-    open; ``measures`` None: every agency's."""
+    """Rows of (measure, *groups, bucket, count, seconds), summed over what the scope and
+    ``groups`` (expressions of ``StatisticsTime``) leave open; ``measures`` None: every
+    agency's."""
     times = StatisticsTime
     chosen = (
         times.measure.in_(measures)
         if measures is not None
         else times.measure.startswith(AGENCY_PREFIX)
     )
-    keys = [times.measure, *([times.hour] if by_hour else []), times.bucket]
+    keys = [times.measure, *groups, times.bucket]
     query = (
         select(*keys, func.sum(times.count), func.sum(times.seconds))
         .where(chosen, *_where(times, scope))
@@ -138,8 +205,9 @@ async def distributions(
     waits (``Measure.WAIT_FOR_CALL``, ``CALL_TO_EXIT``), an agency's time
     (``agency_measure(agency)``) or the forecast's error (``Measure.FORECAST_ERROR``)."""
     per: dict[datetime, list[tuple[int, int, int]]] = defaultdict(list)
-    for _, hour, bucket, count, seconds in await _buckets(session, scope, [measure], True):
-        per[period_of(hour, grain)].append((bucket, int(count), int(seconds)))
+    period = _period(session, StatisticsTime.hour, grain).label("period")
+    for _, start, bucket, count, seconds in await _buckets(session, scope, [measure], [period]):
+        per[period_of(start, grain)].append((bucket, int(count), int(seconds)))
     return [(period, merged(measure, per[period])) for period in sorted(per)]
 
 
@@ -156,9 +224,10 @@ async def typical_waits(
     """CBP's "typical wait": the distribution per (local weekday, local hour of check-in),
     Monday 0, hours 0 to 23; combinations with no truck are left out."""
     per: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    for _, hour, bucket, count, seconds in await _buckets(session, scope, [measure], True):
-        local = as_utc(hour).astimezone(LOCAL_TZ)
-        per[local.weekday(), local.hour].append((bucket, int(count), int(seconds)))
+    weekday, hour = _weekday_and_hour(session, StatisticsTime.hour)
+    groups = [weekday.label("weekday"), hour.label("local_hour")]
+    for _, day, at, bucket, count, seconds in await _buckets(session, scope, [measure], groups):
+        per[int(day), int(at)].append((bucket, int(count), int(seconds)))
     return {slot: merged(measure, rows) for slot, rows in sorted(per.items())}
 
 
@@ -166,7 +235,7 @@ async def agency_times(session: AsyncSession, scope: Scope) -> dict[str, Distrib
     """Each agency's time from the truck's arrival at the lane to its decision, over the
     whole window: ``percentile_minutes(0.5)`` the median, ``(0.9)`` the 90th percentile."""
     per: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for measure, bucket, count, seconds in await _buckets(session, scope, None, False):
+    for measure, bucket, count, seconds in await _buckets(session, scope, None):
         per[measure].append((bucket, int(count), int(seconds)))
     return {
         measure.removeprefix(AGENCY_PREFIX): merged(measure, rows)
@@ -202,10 +271,11 @@ async def capacity_use(session: AsyncSession, scope: Scope, grain: Grain) -> lis
         conditions.append(Slot.gate_id == scope.gate_id)
     if scope.direction is not None:
         conditions.append(Slot.direction == scope.direction)
+    period = _period(session, Slot.starts_at, grain).label("period")
     query = (
-        select(Slot.starts_at, func.sum(Slot.capacity), func.sum(Slot.booked))
+        select(period, func.sum(Slot.capacity), func.sum(Slot.booked))
         .where(*conditions)
-        .group_by(Slot.starts_at)
+        .group_by(period)
     )
     per: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     for hour, offered, held in await session.execute(query):
