@@ -251,8 +251,9 @@ async def agency_distributions(
     per: dict[str, dict[datetime, list[tuple[int, int, int]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for measure, hour, bucket, count, seconds in await _buckets(session, scope, None, True):
-        per[measure][period_of(hour, grain)].append((bucket, int(count), int(seconds)))
+    period = _period(session, StatisticsTime.hour, grain).label("period")
+    for measure, start, bucket, count, seconds in await _buckets(session, scope, None, [period]):
+        per[measure][period_of(start, grain)].append((bucket, int(count), int(seconds)))
     return {
         measure.removeprefix(AGENCY_PREFIX): [
             (period, merged(measure, rows)) for period, rows in sorted(periods.items())
