@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 
 from openpyxl import Workbook
@@ -15,6 +16,8 @@ from services.web.statistics_view import Cell, Table
 # Excel opens a CSV as UTF-8 only when it starts with the byte order mark; without it the
 # Vietnamese and Chinese headers come out garbled.
 BOM = "\ufeff"
+# Excel refuses these in a sheet's name (openpyxl raises ValueError); a title may hold one.
+_NOT_IN_SHEET_NAMES = re.compile(r"[\\/*?:\[\]]")
 
 
 def _row(table: Table, cells: tuple[Cell, ...], t: Callable[[str], str]) -> list[Cell]:
@@ -37,12 +40,14 @@ def as_csv(table: Table, t: Callable[[str], str]) -> str:
 
 def as_xlsx(tables: tuple[Table, ...], t: Callable[[str], str]) -> bytes:
     """The tables as an Excel workbook, a sheet each (named by the table's title in the
-    language of ``t``, cut to Excel's 31 characters), numbers as numbers."""
+    language of ``t``, without the characters Excel refuses, cut to its 31), numbers as
+    numbers."""
     book = Workbook()
     for empty in list(book.worksheets):  # a new workbook comes with one empty sheet
         book.remove(empty)
     for table in tables:
-        sheet = book.create_sheet(title=t(f"stats_table_{table.name}")[:31])
+        title = _NOT_IN_SHEET_NAMES.sub(" ", t(f"stats_table_{table.name}"))
+        sheet = book.create_sheet(title=" ".join(title.split())[:31])
         sheet.append([t(column) for column in table.columns])
         for cells in table.rows:
             sheet.append(_row(table, cells, t))

@@ -36,6 +36,7 @@ class Span(StrEnum):
 
 
 DAYS = {Span.DAY: 1, Span.WEEK: 7, Span.MONTH: 30}
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +70,17 @@ def parse_span(value: str | None) -> Span:
 
 
 def parse_day(value: str | None) -> date:
-    """A local day ``YYYY-MM-DD`` (default today at the gates); ValidationFailed on ``day``."""
+    """A local day ``YYYY-MM-DD`` from 2000 to 2100 (default today at the gates; the bounds
+    keep a window's instants representable); ValidationFailed on ``day``."""
     if not value:
         return as_local(utc_now()).date()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed("day is a date written YYYY-MM-DD", field="day") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed("day is a date from 2000 to 2100", field="day")
+    return day
 
 
 @dataclass(frozen=True, slots=True)

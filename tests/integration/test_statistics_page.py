@@ -164,6 +164,12 @@ async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_header
         rows = [[cell or "–" for cell in row] for row in csv.reader(io.StringIO(text))]
         assert rows == shown[name], name
     assert (await api.client.get(f"{PAGE}/csv/nope?{query}")).status_code == 404
+    # Every language's titles make sheet names Excel takes (Vietnamese's has a colon).
+    for language in ("vi", "zh"):
+        api.client.cookies.set("gate_lang", language)
+        workbook = await api.client.get(f"{PAGE}/xlsx?{query}")
+        assert workbook.status_code == 200, language
+        assert len(openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames) == 5
 
 
 async def test_the_officers_of_the_gate_see_it_and_nobody_else(api: Api):
@@ -187,7 +193,10 @@ async def test_the_officers_of_the_gate_see_it_and_nobody_else(api: Api):
     assert (
         'href="/statistics/tan-thanh"' in home.text and 'href="/statistics/huu-nghi"' in home.text
     )
-    for wrong in ("span=year", "day=2026-13-01", "direction=sideways"):
+    wrongs = ("span=year", "day=2026-13-01", "day=9999-12-31", "direction=sideways",
+              "direction=export&lane_at=25:00", "direction=export&extra_count=1&extra_class=x",
+              "direction=export&capacity=inf", "direction=export&extra_count=-3")  # fmt: skip
+    for wrong in wrongs:
         assert (await api.client.get(f"{PAGE}?{wrong}")).status_code == 422, wrong
     assert (await api.client.get("/statistics/nowhere")).status_code == 404
 
