@@ -15,6 +15,9 @@ import pytest
 from gate.config import Settings
 from gate.domain.statistics import Distribution, Measure
 from gate.domain.time import LOCAL_TZ, as_utc
+from gate.planning.forecast import forecast
+from gate.planning.measured import measure_day
+from gate.planning.scenarios import Scenario, apply
 from gate.statistics.reads import (
     Grain,
     Scope,
@@ -201,7 +204,9 @@ async def test_the_officers_of_the_gate_see_it_and_nobody_else(api: Api):
     assert (await api.client.get("/statistics/nowhere")).status_code == 404
 
 
-async def test_the_planner_answers_beside_the_base_day(api: Api, settings: Settings):
+async def test_the_planner_answers_beside_the_base_day(
+    api: Api, settings: Settings, uow: UnitOfWork
+):
     await open_all_day(api)
     await write_day(settings, api)
     await _sign_in_officer(api, "gate_operator")
@@ -209,7 +214,18 @@ async def test_the_planner_answers_beside_the_base_day(api: Api, settings: Setti
     answer = await api.client.get(f"{PAGE}?{query}&lane_at=08:30&capacity=1.5&extra_count=40")
     assert answer.status_code == 200, answer.text
     planned = page_tables(answer.text)["planner"]
-    assert len(planned) > 1 and len(planned[0]) == 5
+    # The planner's own answer, asked directly: the day as measured and as changed.
+    measured = (await measure_day(uow, "tan-thanh", "export", DAY)).pattern()
+    scenario = Scenario.parse(["+1@08:30"], "1.5", ["40:regular"])
+    base, changed = forecast(measured, 20, 17), forecast(apply(measured, scenario), 20, 17)
+    expected = [
+        [f"{b.hour:02d}:00", f"{b.mean_queue:.1f}", f"{c.mean_queue:.1f}",
+         "–" if b.mean_wait is None else f"{b.mean_wait:.1f}",
+         "–" if c.mean_wait is None else f"{c.mean_wait:.1f}"]
+        for b, c in zip(base.hours, changed.hours, strict=True)
+        if b.arrivals or c.arrivals or b.mean_queue or c.mean_queue
+    ]  # fmt: skip
+    assert len(expected) > 1 and planned[1:] == expected
     assert 'data-chart="planner"' in answer.text
     wrong = await api.client.get(f"{PAGE}?{query}&capacity=lots")
     assert wrong.status_code == 422
