@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, allowed, at_gate, require
 from gate.accounts.principal import Officer
+from gate.domain.clearance import Agency
 from gate.domain.errors import NotFound, ValidationFailed
 from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
@@ -37,6 +38,7 @@ from services.web.statistics_view import (
     Span,
     Window,
     chart_data,
+    parse_agency,
     parse_day,
     parse_span,
     tables,
@@ -66,6 +68,7 @@ async def _window(
         day=parse_day(query.get("day")),
         gate_id=gate.id,
         direction=None if direction is None else parse_direction(direction).value,
+        agency=parse_agency(query.get("agency")),
     )
     return who, gate, window
 
@@ -75,6 +78,8 @@ def _scope_query(window: Window) -> str:
     chosen = {"span": window.span.value, "day": window.day.isoformat()}
     if window.direction:
         chosen["direction"] = window.direction
+    if window.agency:
+        chosen["agency"] = window.agency
     return urlencode(chosen)
 
 
@@ -163,6 +168,7 @@ class StatisticsController(Controller):
             window=window,
             spans=[s.value for s in Span],
             directions=[d.value for d in Direction],
+            agencies=[a.value for a in Agency],
             classes=[c.value for c in QueueClass],
             tables=found,
             charts=_json_block(chart_data(found, t.table()) + _planner_chart(planned, t)),

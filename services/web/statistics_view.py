@@ -11,8 +11,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gate.domain.clearance import Agency
 from gate.domain.errors import ValidationFailed
-from gate.domain.statistics import Distribution, Measure
+from gate.domain.statistics import Distribution, Measure, agency_measure
 from gate.domain.time import LOCAL_TZ, as_local, as_utc, utc_now
 from gate.statistics.reads import (
     Grain,
@@ -42,12 +43,14 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 @dataclass(frozen=True, slots=True)
 class Window:
     """The page's choice: a span of local days ending with ``day``, one gate, a direction
-    (None: both)."""
+    (None: both), an agency whose time to follow period by period (None: every agency's over
+    the whole span)."""
 
     span: Span
     day: date
     gate_id: str
     direction: str | None
+    agency: str | None = None
 
     @property
     def grain(self) -> Grain:
@@ -81,6 +84,17 @@ def parse_day(value: str | None) -> date:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationFailed("day is a date from 2000 to 2100", field="day")
     return day
+
+
+def parse_agency(value: str | None) -> str | None:
+    """An agency (``customs``…) or None for all; ValidationFailed on ``agency``."""
+    if not value:
+        return None
+    try:
+        return Agency(value).value
+    except ValueError:
+        known = ", ".join(a.value for a in Agency)
+        raise ValidationFailed(f"agency is one of {known}", field="agency") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +151,23 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
             for period, found in await distributions(session, Measure.WAIT_FOR_CALL, scope, grain)
         ),
     )
-    agencies: Mapping[str, Distribution] = await agency_times(session, scope)
-    agency_table = Table(
-        "agencies",
-        ("stats_agency", "stats_decisions", "stats_median", "stats_p90"),
-        tuple((agency, *_spread(found)) for agency, found in agencies.items()),
-    )
+    if window.agency is None:
+        agencies: Mapping[str, Distribution] = await agency_times(session, scope)
+        agency_table = Table(
+            "agencies",
+            ("stats_agency", "stats_decisions", "stats_median", "stats_p90"),
+            tuple((agency, *_spread(found)) for agency, found in agencies.items()),
+        )
+    else:
+        measure = agency_measure(window.agency)
+        agency_table = Table(
+            "agencies",
+            ("stats_period", "stats_decisions", "stats_median", "stats_p90"),
+            tuple(
+                (label(period), *_spread(found))
+                for period, found in await distributions(session, measure, scope, grain)
+            ),
+        )
     capacity = Table(
         "capacity",
         ("stats_period", "stats_offered", "stats_held", "stats_use"),

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import openpyxl
 import pytest
 
 from gate.config import Settings
-from gate.domain.statistics import Distribution, Measure
+from gate.domain.statistics import Distribution, Measure, agency_measure
 from gate.domain.time import LOCAL_TZ, as_utc
 from gate.planning.forecast import forecast
 from gate.planning.measured import measure_day
@@ -60,8 +60,11 @@ def _label(period: datetime, grain: Grain) -> str:
     return local.strftime("%H:00") if grain is Grain.HOUR else local.date().isoformat()
 
 
-async def _expected(uow: UnitOfWork, scope: Scope, grain: Grain) -> dict[str, list[list[str]]]:
-    """The five tables' rows straight from the reads."""
+async def _expected(
+    uow: UnitOfWork, scope: Scope, grain: Grain, agency: str | None
+) -> dict[str, list[list[str]]]:
+    """The five tables' rows straight from the reads; an agency's time per period when the
+    page follows one agency, every agency's over the span otherwise."""
     session = uow.session
     label = lambda period: _label(period, grain)  # noqa: E731
     return {
@@ -79,6 +82,11 @@ async def _expected(uow: UnitOfWork, scope: Scope, grain: Grain) -> dict[str, li
         "agencies": [
             [agency, *_spread(found)]
             for agency, found in (await agency_times(session, scope)).items()
+        ]
+        if agency is None
+        else [
+            [label(period), *_spread(found)]
+            for period, found in await distributions(session, agency_measure(agency), scope, grain)
         ],
         "capacity": [
             [
@@ -96,8 +104,10 @@ async def _expected(uow: UnitOfWork, scope: Scope, grain: Grain) -> dict[str, li
     }
 
 
-def _day_scope(gate_id: str, days: int, direction: str | None) -> Scope:
-    end = as_utc(datetime(2026, 11, 3, tzinfo=LOCAL_TZ))
+def _day_scope(gate_id: str, days: int, direction: str | None, query: str) -> Scope:
+    """The window up to the local day named in ``query`` (its ``day=``) and ``days`` long."""
+    last = date.fromisoformat(query.split("day=")[1][:10])
+    end = as_utc(datetime.combine(last + timedelta(days=1), time(0), LOCAL_TZ))
     return Scope(end - timedelta(days=days), end, gate_id=gate_id, direction=direction)
 
 
@@ -107,15 +117,23 @@ async def _sign_in_officer(api: Api, agency: str, gates: tuple[str, ...] = ("tan
 
 
 @pytest.mark.parametrize(
-    ("query", "days", "direction", "grain"),
+    ("query", "days", "direction", "grain", "agency"),
     [
-        ("span=day&day=2026-11-02", 1, None, Grain.HOUR),
-        ("span=week&day=2026-11-02&direction=export", 7, "export", Grain.DAY),
+        ("span=day&day=2026-11-02", 1, None, Grain.HOUR, None),
+        ("span=week&day=2026-11-02&direction=export", 7, "export", Grain.DAY, None),
+        (
+            "span=day&day=2026-11-02&direction=import&agency=customs",
+            1,
+            "import",
+            Grain.HOUR,
+            "customs",
+        ),
+        ("span=month&day=2026-11-20&agency=border_guard", 30, None, Grain.DAY, "border_guard"),
     ],
 )
 async def test_the_pages_tables_hold_the_reads_numbers(
     api: Api, settings: Settings, uow: UnitOfWork, query: str, days: int, direction: str | None,
-    grain: Grain,
+    grain: Grain, agency: str | None,
 ):  # fmt: skip
     await open_all_day(api)
     gate_id = await write_day(settings, api)
@@ -124,16 +142,19 @@ async def test_the_pages_tables_hold_the_reads_numbers(
     assert answer.status_code == 200, answer.text
     assert answer.headers["cache-control"] == "no-store"
     shown = page_tables(answer.text)
-    expected = await _expected(uow, _day_scope(gate_id, days, direction), grain)
-    # The agencies are named in the page's language (Vietnamese by default) in its table.
-    shown_agencies = [row[1:] for row in shown["agencies"][1:]]
-    assert shown_agencies == [row[1:] for row in expected.pop("agencies")]
+    expected = await _expected(uow, _day_scope(gate_id, days, direction, query), grain, agency)
+    if agency is None:
+        # Agencies are named in the page's language (Vietnamese by default) in its table.
+        shown_agencies = [row[1:] for row in shown["agencies"][1:]]
+        assert shown_agencies == [row[1:] for row in expected.pop("agencies")]
+    assert expected["trucks"] and expected["waits"]
     for name, rows in expected.items():
-        assert rows, name  # the day has something in every table
-        assert shown[name][1:] == rows, name
+        # An empty table is not drawn (the import side of the day has no slot booked).
+        assert shown.get(name, [[]])[1:] == rows, name
     # Charts have their data beside the tables, in a JSON block the static script reads.
     assert '<script type="application/json" id="stats-charts">' in answer.text
-    assert answer.text.count("<canvas data-chart=") == 5
+    drawn = sum(1 for rows in expected.values() if rows) + (agency is None)  # agencies popped
+    assert answer.text.count("<canvas data-chart=") == drawn
 
 
 async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_headers(
@@ -196,7 +217,8 @@ async def test_the_officers_of_the_gate_see_it_and_nobody_else(api: Api):
     assert (
         'href="/statistics/tan-thanh"' in home.text and 'href="/statistics/huu-nghi"' in home.text
     )
-    wrongs = ("span=year", "day=2026-13-01", "day=9999-12-31", "direction=sideways",
+    wrongs = ("span=year", "agency=police", "day=2026-13-01", "day=9999-12-31",
+              "direction=sideways",
               "direction=export&lane_at=25:00", "direction=export&extra_count=1&extra_class=x",
               "direction=export&capacity=inf", "direction=export&extra_count=-3")  # fmt: skip
     for wrong in wrongs:
