@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -48,6 +49,9 @@ class Platform:
     boards_port: int | None = None  # where the public boards' server listens, when it runs
     streams: StreamGuard | None = None  # the open authenticated websockets, ended with their grant
     outbox: OutboxDispatcher | None = None  # webhooks and messages (build_outbox below)
+    # The statistics page's planner: one simulation at a time per process, in a worker thread
+    # (services/web/statistics_planner.py), so visitors' questions cannot take every core.
+    planner: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     def access_changed(self, payload: dict[str, Any]) -> None:
         """An event from any process: a revoked key is forgotten here too, and the open

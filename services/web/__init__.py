@@ -31,6 +31,7 @@ from services.web.public import (
     sign_out,
     to_sign_in,
 )
+from services.web.statistics import StatisticsController
 from services.web.transparency import transparency_gates, transparency_page
 from services.web.webhooks import WebhookPages
 from services.web.yards import YardConsoleController
@@ -58,6 +59,7 @@ _pages = Router(
         ConsoleController,
         ConsoleDispatchController,
         YardConsoleController,
+        StatisticsController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
     include_in_schema=False,

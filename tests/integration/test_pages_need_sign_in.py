@@ -18,6 +18,9 @@ from tests.helpers import Api
         ("/portal/webhooks", "/portal/webhooks"),
         ("/console", "/console"),
         ("/console/tan-thanh", "/console"),
+        ("/statistics", "/statistics"),
+        ("/statistics/tan-thanh", "/statistics"),
+        ("/statistics/tan-thanh/xlsx", "/statistics"),
     ],
 )
 async def test_a_page_without_a_session_redirects_to_sign_in(api: Api, path: str, area: str):

@@ -376,7 +376,13 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
             ("POST", f"/portal/webhooks/{missing}/delete", {}),
             ("POST", f"/portal/webhooks/deliveries/{missing}/send-again", {}),
         ],
-        "read-yard": [("GET", console, None)],
+        # The console, and the gate's statistics page and its exports (services/web/statistics.py).
+        "read-yard": [
+            ("GET", console, None),
+            ("GET", "/statistics/tan-thanh", None),
+            ("GET", "/statistics/tan-thanh/xlsx", None),
+            ("GET", "/statistics/tan-thanh/csv/trucks", None),
+        ],
         "override-capacity": [
             (
                 "POST",

@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.helpers import Api, admin, page_csrf, tomorrow_at
+from tests.helpers import Api, admin, browser, officer, open_all_day, page_csrf, tomorrow_at
 
 FIXED = {
     "x-content-type-options": "nosniff",
@@ -103,6 +103,27 @@ async def test_the_portals_pages_are_no_store_and_run_no_inline_script(api: Api)
         assert page.status_code == 200, path
         assert page.headers["cache-control"] == "no-store"
         _assert_no_inline_code(page.text, path)
+
+
+async def test_the_statistics_pages_are_no_store_and_run_no_inline_script(api: Api):
+    # An officer of the gate (the statistics are the gate's officers'); the planner's answer
+    # and its chart too, and the exports (numbers of a gate's day: not for a shared cache).
+    await open_all_day(api)
+    token = (await officer(api, "customs"))["Authorization"].removeprefix("Bearer ")
+    await browser(api, token)
+    for path in (
+        "/statistics/tan-thanh",
+        "/statistics/tan-thanh?span=month&direction=import",
+        "/statistics/tan-thanh?direction=export&lane_at=14:00&capacity=0.5&extra_count=30",
+        "/statistics/tan-thanh/xlsx",
+        "/statistics/tan-thanh/csv/waits",
+    ):
+        page = await api.client.get(path)
+        assert page.status_code == 200, path
+        _assert_secured(page)
+        assert page.headers["cache-control"] == "no-store", path
+        if page.headers["content-type"].startswith("text/html"):
+            _assert_no_inline_code(page.text, path)
 
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)

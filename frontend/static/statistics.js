@@ -1,0 +1,44 @@
+// The statistics page's charts, drawn with the vendored Chart.js from the JSON block the
+// server wrote (#stats-charts): no inline script under the pages' CSP. The tables beside
+// each chart hold the same numbers for those who cannot see it.
+(function () {
+  "use strict";
+  const block = document.getElementById("stats-charts");
+  if (!block || typeof Chart === "undefined") return;
+  const charts = JSON.parse(block.textContent);
+  const colours = ["#1f6f8b", "#e07a1f", "#3c9d5d", "#b23a48", "#7a5ea8", "#8c8c8c"];
+  window.statisticsCharts = {};
+  for (const spec of charts) {
+    const canvas = document.querySelector(`canvas[data-chart="${spec.id}"]`);
+    if (!canvas) continue;
+    const datasets = spec.series.map((series, index) => ({
+      label: series.label,
+      data: series.data,
+      backgroundColor: colours[index % colours.length],
+      borderColor: colours[index % colours.length],
+      spanGaps: true,
+      tension: 0.2,
+    }));
+    window.statisticsCharts[spec.id] = new Chart(canvas, {
+      type: spec.kind,
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: "index", intersect: false },
+        plugins: { legend: { position: "bottom" } },
+        scales: { y: { beginAtZero: spec.id !== "forecast" } },
+      },
+    });
+  }
+  // The gate chooser sends the same window to the other gate's page.
+  const gate = document.querySelector("[data-gate-switch]");
+  if (gate) {
+    gate.addEventListener("change", () => {
+      gate.form.action = `/statistics/${encodeURIComponent(gate.value)}`;
+      gate.disabled = true; // not a query field of the page
+      gate.form.submit();
+    });
+  }
+})();

@@ -1,0 +1,217 @@
+"""The statistics page's numbers, once: which window a request asks for and the tables read
+for it from the rollups (gate/statistics/reads.py). The page's tables, its charts' data and
+the CSV and Excel exports are all drawn from these same tables, so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gate.domain.clearance import Agency
+from gate.domain.errors import ValidationFailed
+from gate.domain.statistics import Distribution, Measure, agency_measure
+from gate.domain.time import LOCAL_TZ, as_local, as_utc, utc_now
+from gate.statistics.reads import (
+    Grain,
+    Scope,
+    agency_times,
+    capacity_use,
+    counts,
+    distributions,
+    forecast_accuracy,
+)
+
+Cell = str | int | float | None
+
+
+class Span(StrEnum):
+    """How long a window the page shows, ending with its chosen local day."""
+
+    DAY = "day"  # the day, hour by hour
+    WEEK = "week"  # the 7 days ending with it, day by day
+    MONTH = "month"  # the 30 days ending with it, day by day
+
+
+DAYS = {Span.DAY: 1, Span.WEEK: 7, Span.MONTH: 30}
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The page's choice: a span of local days ending with ``day``, one gate, a direction
+    (None: both), an agency whose time to follow period by period (None: every agency's over
+    the whole span)."""
+
+    span: Span
+    day: date
+    gate_id: str
+    direction: str | None
+    agency: str | None = None
+
+    @property
+    def grain(self) -> Grain:
+        return Grain.HOUR if self.span is Span.DAY else Grain.DAY
+
+    def scope(self) -> Scope:
+        """The half-open window of UTC instants from the first day's local midnight to the
+        midnight after ``day``."""
+        end = as_utc(datetime.combine(self.day + timedelta(days=1), datetime.min.time(), LOCAL_TZ))
+        start = end - timedelta(days=DAYS[self.span])
+        return Scope(start, end, gate_id=self.gate_id, direction=self.direction)
+
+
+def parse_span(value: str | None) -> Span:
+    """``day``, ``week`` or ``month`` (default ``day``); ValidationFailed on ``span``."""
+    try:
+        return Span(value or Span.DAY)
+    except ValueError:
+        raise ValidationFailed("span is day, week or month", field="span") from None
+
+
+def parse_day(value: str | None) -> date:
+    """A local day ``YYYY-MM-DD`` from 2000 to 2100 (default today at the gates; the bounds
+    keep a window's instants representable); ValidationFailed on ``day``."""
+    if not value:
+        return as_local(utc_now()).date()
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed("day is a date written YYYY-MM-DD", field="day") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed("day is a date from 2000 to 2100", field="day")
+    return day
+
+
+def parse_agency(value: str | None) -> str | None:
+    """An agency (``customs``…) or None for all; ValidationFailed on ``agency``."""
+    if not value:
+        return None
+    try:
+        return Agency(value).value
+    except ValueError:
+        known = ", ".join(a.value for a in Agency)
+        raise ValidationFailed(f"agency is one of {known}", field="agency") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One table of the page: ``name`` its id (and the export's sheet), ``columns`` the
+    i18n keys of its headers, ``rows`` its cells (minutes rounded to 0.1, a share in %)."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _spread(found: Distribution) -> tuple[Cell, ...]:
+    """A distribution's trucks, median and 90th percentile (minutes)."""
+    return (
+        found.count,
+        _minutes(found.percentile_minutes(0.5)),
+        _minutes(found.percentile_minutes(0.9)),
+    )
+
+
+def period_label(period: datetime, grain: Grain) -> str:
+    """An hour as its local ``HH:00`` (the day is the page's), a day as ``YYYY-MM-DD``."""
+    local = as_local(period)
+    return local.strftime("%H:00") if grain is Grain.HOUR else local.date().isoformat()
+
+
+async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
+    """The page's five tables for ``window``: trucks, waits, each agency's time, capacity,
+    the forecast's error. Periods with nothing in them are left out, as the reads leave them."""
+    scope, grain = window.scope(), window.grain
+
+    def label(period: datetime) -> str:
+        return period_label(period, grain)
+
+    trucks = Table(
+        "trucks",
+        ("stats_period", "stats_made", "stats_checked_in", "exited", "stats_no_shows",
+         "stats_walk_ins", "cancelled"),
+        tuple(
+            (label(c.period), c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)
+            for c in await counts(session, scope, grain)
+        ),
+    )  # fmt: skip
+    waits = Table(
+        "waits",
+        ("stats_period", "stats_trucks", "stats_median", "stats_p90"),
+        tuple(
+            (label(period), *_spread(found))
+            for period, found in await distributions(session, Measure.WAIT_FOR_CALL, scope, grain)
+        ),
+    )
+    if window.agency is None:
+        agencies: Mapping[str, Distribution] = await agency_times(session, scope)
+        agency_table = Table(
+            "agencies",
+            ("stats_agency", "stats_decisions", "stats_median", "stats_p90"),
+            tuple((agency, *_spread(found)) for agency, found in agencies.items()),
+        )
+    else:
+        measure = agency_measure(window.agency)
+        agency_table = Table(
+            "agencies",
+            ("stats_period", "stats_decisions", "stats_median", "stats_p90"),
+            tuple(
+                (label(period), *_spread(found))
+                for period, found in await distributions(session, measure, scope, grain)
+            ),
+        )
+    capacity = Table(
+        "capacity",
+        ("stats_period", "stats_offered", "stats_held", "stats_use"),
+        tuple(
+            (
+                label(c.period),
+                c.offered,
+                c.held,
+                None if c.use is None else round(c.use * 100, 1),
+            )
+            for c in await capacity_use(session, scope, grain)
+        ),
+    )
+    errors = Table(
+        "forecast",
+        ("stats_period", "stats_trucks", "stats_mean_error", "stats_median", "stats_p90"),
+        tuple(
+            (label(period), found.count, _minutes(found.mean_minutes), *_spread(found)[1:])
+            for period, found in await forecast_accuracy(session, scope, grain)
+        ),
+    )
+    return trucks, waits, agency_table, capacity, errors
+
+
+# Which columns each chart draws (by index into its table) and how.
+CHARTS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "trucks": ("bar", (1, 2, 3, 4, 5)),
+    "waits": ("line", (2, 3)),
+    "agencies": ("bar", (2, 3)),
+    "capacity": ("bar", (1, 2)),
+    "forecast": ("line", (2, 3, 4)),
+}
+
+
+def chart_data(found: tuple[Table, ...], words: Mapping[str, str]) -> list[dict[str, object]]:
+    """What frontend/static/statistics.js draws: per table, its labels (the first column)
+    and a series per charted column, headed in the page's language (``words``)."""
+    charts: list[dict[str, object]] = []
+    for table in found:
+        kind, columns = CHARTS[table.name]
+        labels = [words.get(str(row[0]), str(row[0])) for row in table.rows]
+        series = [
+            {"label": words[table.columns[i]], "data": [row[i] for row in table.rows]}
+            for i in columns
+        ]
+        charts.append({"id": table.name, "kind": kind, "labels": labels, "series": series})
+    return charts

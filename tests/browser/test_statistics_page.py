@@ -1,0 +1,100 @@
+"""The statistics page in a real browser: an officer signs in, the vendored Chart.js draws the
+five charts from the page's JSON block under the CSP (the browser fixture fails a test whose
+page the policy blocked), the planner's answer draws its own, and on a phone the page fits
+the screen's width. Screenshots for the README (scripts/screenshots)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Browser, Page, expect
+
+from gate.config import Settings
+from tests.browser.conftest import screenshot_path
+from tests.helpers import Api, admin
+from tests.statistics_day import DAY, write_day
+
+PASSWORD = "mật-khẩu-thật-dài"
+CHARTS = ("trucks", "waits", "agencies", "capacity", "forecast")
+
+
+async def _drawn(page: Page, chart: str) -> bool:
+    """Whether Chart.js made the chart and painted its canvas (some pixel not blank)."""
+    return bool(
+        await page.evaluate(
+            """(id) => {
+                const chart = window.statisticsCharts && window.statisticsCharts[id];
+                if (!chart) return false;
+                const canvas = chart.canvas;
+                const pixels = canvas.getContext("2d")
+                    .getImageData(0, 0, canvas.width, canvas.height).data;
+                return canvas.width > 0 && pixels.some((value) => value !== 0);
+            }""",
+            chart,
+        )
+    )
+
+
+async def test_an_officer_sees_the_charts_and_asks_the_planner(
+    site: tuple[str, Api], browser: Browser, settings: Settings
+):
+    base, api = site
+    await write_day(settings, api)
+    email = f"lanh-dao.{id(api) % 10000}@tan-thanh.gov.vn"
+    created = await api.client.post(
+        "/api/v1/officers",
+        json={
+            "email": email,
+            "full_name": "Lãnh đạo cửa khẩu",
+            "agency": "gate_operator",
+            "password": PASSWORD,
+            "gates": ["tan-thanh"],
+        },
+        headers=admin(),
+    )
+    assert created.status_code == 201, created.text
+
+    context = await browser.new_context(base_url=base, locale="vi-VN")
+    page = await context.new_page()
+    await page.goto("/sign-in?next=/statistics")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form.card button")
+    await page.wait_for_url(re.compile("/statistics/tan-thanh$"))
+    await page.goto(f"/statistics/tan-thanh?span=day&day={DAY.isoformat()}&direction=export")
+    for chart in CHARTS:
+        assert await _drawn(page, chart), chart
+    await expect(page.locator("table[data-table=trucks] tbody tr")).to_have_count(3)
+    await page.screenshot(path=screenshot_path("statistics"), full_page=True)
+
+    form = page.locator("#planner-form")
+    await form.locator("input[name=lane_at]").fill("08:30")
+    await form.locator("input[name=extra_count]").fill("40")
+    await form.locator("button").click()
+    await expect(page.locator("#planner-answer")).to_be_visible()
+    assert await _drawn(page, "planner")
+    await expect(page.locator("table[data-table=planner] tbody tr").first).to_be_visible()
+    cookies = await context_cookies(page, base)
+    await context.close()
+
+    phone = await browser.new_context(
+        base_url=base, locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    await phone.add_cookies(cookies)  # type: ignore[arg-type]
+    small = await phone.new_page()
+    await small.goto(f"/statistics/tan-thanh?span=day&day={DAY.isoformat()}")
+    assert await _drawn(small, "waits")
+    # Nothing wider than the screen: the tables scroll inside their own box.
+    width = await small.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    await small.screenshot(path=screenshot_path("statistics-phone"), full_page=False)
+    await phone.close()
+
+
+async def context_cookies(page: Page, base: str) -> list[dict[str, str]]:
+    """The signed-in browser's cookies, to sign a second (phone) browser in as the same."""
+    return [
+        {"name": c["name"], "value": c["value"], "url": base}
+        for c in await page.context.cookies()
+        if "name" in c and "value" in c
+    ]

@@ -1,0 +1,256 @@
+"""The statistics page (services/web/statistics.py) on SQLite and PostgreSQL: its tables hold
+the reads' numbers (gate/statistics/reads.py, called here directly), its CSV and Excel
+exports hold the page's numbers under the page's headers, the officers of a gate see it and
+nobody else does, and the planner answers its form."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+
+import openpyxl
+import pytest
+
+from gate.config import Settings
+from gate.domain.statistics import Distribution, Measure, agency_measure
+from gate.domain.time import LOCAL_TZ, as_utc
+from gate.planning.forecast import forecast
+from gate.planning.measured import measure_day
+from gate.planning.scenarios import Scenario, apply
+from gate.statistics.reads import (
+    Grain,
+    Scope,
+    agency_times,
+    capacity_use,
+    counts,
+    distributions,
+    forecast_accuracy,
+)
+from gate.store.unit_of_work import UnitOfWork
+from tests.helpers import Api, browser, enterprise_user, officer, open_all_day
+from tests.statistics_day import DAY, page_tables, write_day
+
+PAGE = "/statistics/tan-thanh"
+
+
+def _shown(value: float | int | None) -> str:
+    """A figure as the page writes it: minutes to a tenth, a dash for none."""
+    return "–" if value is None else str(round(value, 1) if isinstance(value, float) else value)
+
+
+def _number(cell: str) -> str | float:
+    """A cell of the page as a number when it is one."""
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
+
+
+def _spread(found: Distribution) -> list[str]:
+    return [
+        str(found.count),
+        _shown(found.percentile_minutes(0.5)),
+        _shown(found.percentile_minutes(0.9)),
+    ]
+
+
+def _label(period: datetime, grain: Grain) -> str:
+    local = period.astimezone(LOCAL_TZ)
+    return local.strftime("%H:00") if grain is Grain.HOUR else local.date().isoformat()
+
+
+async def _expected(
+    uow: UnitOfWork, scope: Scope, grain: Grain, agency: str | None
+) -> dict[str, list[list[str]]]:
+    """The five tables' rows straight from the reads; an agency's time per period when the
+    page follows one agency, every agency's over the span otherwise."""
+    session = uow.session
+    label = lambda period: _label(period, grain)  # noqa: E731
+    return {
+        "trucks": [
+            [
+                label(c.period),
+                *map(str, (c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)),
+            ]
+            for c in await counts(session, scope, grain)
+        ],
+        "waits": [
+            [label(period), *_spread(found)]
+            for period, found in await distributions(session, Measure.WAIT_FOR_CALL, scope, grain)
+        ],
+        "agencies": [
+            [agency, *_spread(found)]
+            for agency, found in (await agency_times(session, scope)).items()
+        ]
+        if agency is None
+        else [
+            [label(period), *_spread(found)]
+            for period, found in await distributions(session, agency_measure(agency), scope, grain)
+        ],
+        "capacity": [
+            [
+                label(c.period),
+                str(c.offered),
+                str(c.held),
+                _shown(None if c.use is None else c.use * 100),
+            ]
+            for c in await capacity_use(session, scope, grain)
+        ],
+        "forecast": [
+            [label(period), str(found.count), _shown(found.mean_minutes), *_spread(found)[1:]]
+            for period, found in await forecast_accuracy(session, scope, grain)
+        ],
+    }
+
+
+def _day_scope(gate_id: str, days: int, direction: str | None, query: str) -> Scope:
+    """The window up to the local day named in ``query`` (its ``day=``) and ``days`` long."""
+    last = date.fromisoformat(query.split("day=")[1][:10])
+    end = as_utc(datetime.combine(last + timedelta(days=1), time(0), LOCAL_TZ))
+    return Scope(end - timedelta(days=days), end, gate_id=gate_id, direction=direction)
+
+
+async def _sign_in_officer(api: Api, agency: str, gates: tuple[str, ...] = ("tan-thanh",)) -> None:
+    token = (await officer(api, agency, gates))["Authorization"].removeprefix("Bearer ")
+    await browser(api, token)
+
+
+@pytest.mark.parametrize(
+    ("query", "days", "direction", "grain", "agency"),
+    [
+        ("span=day&day=2026-11-02", 1, None, Grain.HOUR, None),
+        ("span=week&day=2026-11-02&direction=export", 7, "export", Grain.DAY, None),
+        (
+            "span=day&day=2026-11-02&direction=import&agency=customs",
+            1,
+            "import",
+            Grain.HOUR,
+            "customs",
+        ),
+        ("span=month&day=2026-11-20&agency=border_guard", 30, None, Grain.DAY, "border_guard"),
+    ],
+)
+async def test_the_pages_tables_hold_the_reads_numbers(
+    api: Api, settings: Settings, uow: UnitOfWork, query: str, days: int, direction: str | None,
+    grain: Grain, agency: str | None,
+):  # fmt: skip
+    await open_all_day(api)
+    gate_id = await write_day(settings, api)
+    await _sign_in_officer(api, "quarantine")
+    answer = await api.client.get(f"{PAGE}?{query}")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    shown = page_tables(answer.text)
+    expected = await _expected(uow, _day_scope(gate_id, days, direction, query), grain, agency)
+    if agency is None:
+        # Agencies are named in the page's language (Vietnamese by default) in its table.
+        shown_agencies = [row[1:] for row in shown["agencies"][1:]]
+        assert shown_agencies == [row[1:] for row in expected.pop("agencies")]
+    assert expected["trucks"] and expected["waits"]
+    for name, rows in expected.items():
+        # An empty table is not drawn (the import side of the day has no slot booked).
+        assert shown.get(name, [[]])[1:] == rows, name
+    # Charts have their data beside the tables, in a JSON block the static script reads.
+    assert '<script type="application/json" id="stats-charts">' in answer.text
+    drawn = sum(1 for rows in expected.values() if rows) + (agency is None)  # agencies popped
+    assert answer.text.count("<canvas data-chart=") == drawn
+
+
+async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_headers(
+    api: Api, settings: Settings
+):
+    await open_all_day(api)
+    await write_day(settings, api)
+    await _sign_in_officer(api, "customs")
+    api.client.cookies.set("gate_lang", "en")
+    query = f"span=day&day={DAY.isoformat()}&direction=export"
+    shown = page_tables((await api.client.get(f"{PAGE}?{query}")).text)
+    assert list(shown) == ["trucks", "waits", "agencies", "capacity", "forecast"]
+    assert shown["trucks"][0][:2] == ["Period", "Booked"]
+    assert shown["agencies"][1][0] == "Border guard"
+
+    workbook = await api.client.get(f"{PAGE}/xlsx?{query}")
+    assert workbook.status_code == 200
+    assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(workbook.content), read_only=True)
+    assert book.sheetnames == ["Trucks", "Waits for the call", "Each agency's time",
+                               "Capacity offered and used", "Forecast error"]  # fmt: skip
+    for name, sheet in zip(shown, book.worksheets, strict=True):
+        # Numbers stay numbers in the workbook (9.0 reads back as 9): compared as numbers.
+        rows = [["–" if cell is None else cell for cell in row] for row in sheet.values]
+        assert rows == [[_number(cell) for cell in row] for row in shown[name]], name
+
+        exported = await api.client.get(f"{PAGE}/csv/{name}?{query}")
+        assert exported.status_code == 200
+        assert exported.headers["content-type"].startswith("text/csv")
+        text = exported.content.decode("utf-8-sig")
+        rows = [[cell or "–" for cell in row] for row in csv.reader(io.StringIO(text))]
+        assert rows == shown[name], name
+    assert (await api.client.get(f"{PAGE}/csv/nope?{query}")).status_code == 404
+    # Every language's titles make sheet names Excel takes (Vietnamese's has a colon).
+    for language in ("vi", "zh"):
+        api.client.cookies.set("gate_lang", language)
+        workbook = await api.client.get(f"{PAGE}/xlsx?{query}")
+        assert workbook.status_code == 200, language
+        assert len(openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames) == 5
+
+
+async def test_the_officers_of_the_gate_see_it_and_nobody_else(api: Api):
+    assert (await api.client.get("/statistics")).headers["location"] == "/sign-in?next=/statistics"
+    assert (await api.client.get(f"{PAGE}/xlsx")).status_code == 303
+    # An enterprise's user signs in to this area as someone else.
+    await browser(api, await enterprise_user(api, await api.enterprise()))
+    assert (await api.client.get(PAGE)).headers["location"] == "/sign-in?next=/statistics"
+    # An officer of another gate: refused here, their own gate listed.
+    await _sign_in_officer(api, "customs", ("huu-nghi",))
+    for path in (PAGE, f"{PAGE}/xlsx", f"{PAGE}/csv/trucks"):
+        assert (await api.client.get(path)).status_code == 403, path
+    assert (await api.client.get("/statistics")).headers["location"] == "/statistics/huu-nghi"
+    # Every agency's officers of the gate, whatever their role.
+    for agency in ("gate_operator", "border_guard", "customs", "quarantine"):
+        await _sign_in_officer(api, agency)
+        assert (await api.client.get(PAGE)).status_code == 200, agency
+    await _sign_in_officer(api, "customs", ("tan-thanh", "huu-nghi"))
+    home = await api.client.get("/statistics")
+    assert home.status_code == 200
+    assert (
+        'href="/statistics/tan-thanh"' in home.text and 'href="/statistics/huu-nghi"' in home.text
+    )
+    wrongs = ("span=year", "agency=police", "day=2026-13-01", "day=9999-12-31",
+              "direction=sideways",
+              "direction=export&lane_at=25:00", "direction=export&extra_count=1&extra_class=x",
+              "direction=export&capacity=inf", "direction=export&extra_count=-3")  # fmt: skip
+    for wrong in wrongs:
+        assert (await api.client.get(f"{PAGE}?{wrong}")).status_code == 422, wrong
+    assert (await api.client.get("/statistics/nowhere")).status_code == 404
+
+
+async def test_the_planner_answers_beside_the_base_day(
+    api: Api, settings: Settings, uow: UnitOfWork
+):
+    await open_all_day(api)
+    await write_day(settings, api)
+    await _sign_in_officer(api, "gate_operator")
+    query = f"day={DAY.isoformat()}&direction=export"
+    answer = await api.client.get(f"{PAGE}?{query}&lane_at=08:30&capacity=1.5&extra_count=40")
+    assert answer.status_code == 200, answer.text
+    planned = page_tables(answer.text)["planner"]
+    # The planner's own answer, asked directly: the day as measured and as changed.
+    measured = (await measure_day(uow, "tan-thanh", "export", DAY)).pattern()
+    scenario = Scenario.parse(["+1@08:30"], "1.5", ["40:regular"])
+    base, changed = forecast(measured, 20, 17), forecast(apply(measured, scenario), 20, 17)
+    expected = [
+        [f"{b.hour:02d}:00", f"{b.mean_queue:.1f}", f"{c.mean_queue:.1f}",
+         "–" if b.mean_wait is None else f"{b.mean_wait:.1f}",
+         "–" if c.mean_wait is None else f"{c.mean_wait:.1f}"]
+        for b, c in zip(base.hours, changed.hours, strict=True)
+        if b.arrivals or c.arrivals or b.mean_queue or c.mean_queue
+    ]  # fmt: skip
+    assert len(expected) > 1 and planned[1:] == expected
+    assert 'data-chart="planner"' in answer.text
+    wrong = await api.client.get(f"{PAGE}?{query}&capacity=lots")
+    assert wrong.status_code == 422
+    assert 'id="planner-error"' in wrong.text and "capacity" in wrong.text
+    both = await api.client.get(f"{PAGE}?day={DAY.isoformat()}&lane_at=08:30")
+    assert both.status_code == 422 and 'id="planner-error"' in both.text
