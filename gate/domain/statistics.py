@@ -253,8 +253,12 @@ class Distribution:
             return None
         return sum(seconds for _, seconds in self.buckets.values()) / count / 60
 
-    def percentile_minutes(self, share: float) -> float | None:
-        """The ``share`` (0 to 1) percentile in minutes, estimated from the buckets."""
+    def percentile_minutes(self, share: float, *, within_bounds: bool = False) -> float | None:
+        """The ``share`` (0 to 1) percentile in minutes, estimated from the buckets: within
+        its bucket by the rank, or the exact mean of a bucket holding one truck. With
+        ``within_bounds`` (for what is published), never a bucket's mean: always a point
+        between its bounds (the open last bucket: its lower bound), so no figure is one
+        truck's own time."""
         count = self.count
         if not count:
             return None
@@ -267,6 +271,12 @@ class Distribution:
                 continue
             if seen + in_bucket >= rank:
                 mean = seconds / in_bucket / 60
+                if within_bounds:
+                    low = bounds[index - 1] if index > 0 else min(0, bounds[0])
+                    if index >= len(bounds):
+                        return float(bounds[-1])  # open above: its floor, not its trucks
+                    high = bounds[index]
+                    return low + (high - low) * max(0.0, rank - seen) / in_bucket
                 # The first bucket's floor: 0 for a wait, the bucket's mean for the error.
                 floor = min(mean, 0 if self.measure != Measure.FORECAST_ERROR else bounds[0])
                 low = bounds[index - 1] if index > 0 else floor

@@ -5,11 +5,12 @@ else: no plate, no name, no enterprise.
 
 **Few trucks, no figure.** A time figure (a median, a 90th percentile, the forecast's share
 on time) drawn from fewer than ``MIN_TRUCKS`` trucks is withheld (None, shown as such): with
-one truck in an hour its "median" is that truck's own time (``Distribution`` returns a bucket
-of one's exact value), which anyone who saw the truck at the gate could read back; five is the
-smallest group in which no single truck's time can be read from the median and the 90th
-percentile together with the count. Counts (trucks, bookings, places) are published as
-they are: a count of one says that a truck came, which the gate's public board said live.
+one truck in an hour its "median" is that truck's own time, which anyone who saw the truck at
+the gate could read back. Published times are estimated between the buckets' bounds, never a
+bucket's mean (a median in a bucket of one truck would be that truck's time), and the 90th
+percentile is withheld below ``P90_MIN_TRUCKS`` (it lies in the slowest truck's bucket).
+Counts (trucks, bookings, places) are published as they are: a count of one says that a
+truck came, which the gate's public board said live.
 
 Days are the gates' local days (``reads.Grain.DAY``); a day with nothing counted is still a
 day (zeros, no times), so a window's days are all there and a page of them has no gap.
@@ -38,6 +39,8 @@ from gate.statistics.reads import (
 )
 
 MIN_TRUCKS = 5  # a time figure from fewer trucks is withheld (the module's docstring)
+# Below ten trucks the 90th percentile lies in the slowest truck's bucket: withheld.
+P90_MIN_TRUCKS = 10
 ON_TIME_MINUTES = 15  # the forecast is "on time" when the call came within this of it
 # The error buckets that lie within ±ON_TIME_MINUTES: from the one starting at -15 to the one
 # ending at +15 (both are bucket bounds, so the share is exact, not estimated).
@@ -64,10 +67,14 @@ def times_of(distribution: Distribution | None) -> Times:
     trucks = distribution.count
     if trucks < MIN_TRUCKS:
         return Times(trucks, None, None)
+    # Between the buckets' bounds, never a bucket's mean: a median or 90th percentile that
+    # falls in a bucket of one truck would otherwise be that truck's own time. Below
+    # P90_MIN_TRUCKS the 90th percentile is the slowest truck's bucket: withheld.
+    p90 = distribution.percentile_minutes(0.9, within_bounds=True)
     return Times(
         trucks,
-        _rounded(distribution.percentile_minutes(0.5)),
-        _rounded(distribution.percentile_minutes(0.9)),
+        _rounded(distribution.percentile_minutes(0.5, within_bounds=True)),
+        _rounded(p90) if trucks >= P90_MIN_TRUCKS else None,
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from gate.domain.statistics import Measure, agency_measure
 from gate.live.wait_chart import WaitCharts
-from gate.statistics.public import MIN_TRUCKS, midnight
+from gate.statistics.public import MIN_TRUCKS, P90_MIN_TRUCKS, midnight
 from gate.statistics.reads import (
     Grain,
     Scope,
@@ -110,10 +110,11 @@ def _times(distribution: Any) -> dict[str, Any]:
     trucks = distribution.count
     if trucks < MIN_TRUCKS:
         return {"trucks": trucks, "median_minutes": None, "p90_minutes": None}
+    p90 = distribution.percentile_minutes(0.9, within_bounds=True)
     return {
         "trucks": trucks,
-        "median_minutes": round(distribution.percentile_minutes(0.5), 1),
-        "p90_minutes": round(distribution.percentile_minutes(0.9), 1),
+        "median_minutes": round(distribution.percentile_minutes(0.5, within_bounds=True), 1),
+        "p90_minutes": round(p90, 1) if trucks >= P90_MIN_TRUCKS else None,
     }
 
 

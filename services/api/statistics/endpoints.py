@@ -34,6 +34,9 @@ MAX_DAYS = 366  # the longest window of days one may ask for (page through it)
 MAX_PAGE = 100  # days per page
 DEFAULT_DAYS = 28
 MAX_WEEKS = 52
+# At least four weeks: a cell of one week is one day's one hour, often one or two trucks
+# that a passer-by could name; four puts four days in every cell.
+MIN_WEEKS = 4
 # The days the statistics can hold: before the platform there is nothing, and a date far out
 # would overflow the instants the window is made of.
 FIRST_DAY = date(2000, 1, 1)
@@ -151,12 +154,13 @@ class StatisticsController(Controller):
         uow: NamedDependency[UnitOfWork],
         direction: FromQuery[Direction | None] = None,
         to: FromQuery[date | None] = None,
-        weeks: Annotated[int, QueryParameter(ge=1, le=MAX_WEEKS)] = 8,
+        weeks: Annotated[int, QueryParameter(ge=MIN_WEEKS, le=MAX_WEEKS)] = 8,
     ) -> Response[bytes]:
         """The wait from check-in to call of trucks checked in on each weekday (Monday 0) at
-        each local hour, over the ``weeks`` weeks (default 8, at most 52) ending with ``to``
-        (a local day, included; default today): its median and 90th percentile, null from
-        fewer than ``min_trucks`` trucks. 404 for an unknown gate (public)."""
+        each local hour, over the ``weeks`` weeks (default 8, at least 4, at most 52) ending
+        with ``to`` (a local day, included; default today): its median and 90th percentile,
+        null from fewer than ``min_trucks`` trucks (the 90th percentile: fewer than ten).
+        404 for an unknown gate (public)."""
         last = _in_range(to or local_day(utc_now()), "to")
         first = last - timedelta(days=7 * weeks - 1)
         gate = await gate_by_code(uow, code)
