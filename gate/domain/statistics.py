@@ -272,11 +272,11 @@ class Distribution:
             if seen + in_bucket >= rank:
                 mean = seconds / in_bucket / 60
                 if within_bounds:
-                    low = bounds[index - 1] if index > 0 else min(0, bounds[0])
                     if index >= len(bounds):
                         return float(bounds[-1])  # open above: its floor, not its trucks
-                    high = bounds[index]
-                    return low + (high - low) * max(0.0, rank - seen) / in_bucket
+                    start = float(bounds[index - 1] if index > 0 else min(0, bounds[0]))
+                    end = float(bounds[index])
+                    return start + (end - start) * max(0.0, rank - seen) / in_bucket
                 # The first bucket's floor: 0 for a wait, the bucket's mean for the error.
                 floor = min(mean, 0 if self.measure != Measure.FORECAST_ERROR else bounds[0])
                 low = bounds[index - 1] if index > 0 else floor

@@ -15,6 +15,10 @@ from gate.planning.model import DayPlan, LaneHours
 _LANES = re.compile(r"([+-])([0-9]{1,2})@([0-9]{1,2}):([0-9]{2})")
 _EXTRA = re.compile(r"([0-9]{1,5}):([a-z]+)")
 MAX_CAPACITY_FACTOR = 10.0
+# The most extra trucks a scenario adds: a what-if about a day, several busy days' worth of
+# one direction, and a bound on the CPU one question costs (about a second per thousand
+# trucks at 20 replications on the 2-core machine of docs/benchmarks.md).
+MAX_EXTRA_TRUCKS = 3000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,10 @@ class ExtraTrucks:
             raise ValidationFailed(
                 f"write extra trucks as 300:perishable (classes: {known}), not {text.strip()!r}",
                 field="extra",
+            )
+        if int(found[1]) > MAX_EXTRA_TRUCKS:
+            raise ValidationFailed(
+                f"at most {MAX_EXTRA_TRUCKS} extra trucks, not {found[1]}", field="extra"
             )
         return cls(int(found[1]), QueueClass(found[2]))
 

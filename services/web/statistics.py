@@ -22,7 +22,7 @@ from litestar.response import Redirect, Template
 from gate.accounts.permissions import Action, allowed, at_gate, require
 from gate.accounts.principal import Officer
 from gate.domain.clearance import Agency
-from gate.domain.errors import NotFound, ValidationFailed
+from gate.domain.errors import NotFound, TooManyRequests, ValidationFailed
 from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
 from gate.gates import service as gates
@@ -144,6 +144,7 @@ class StatisticsController(Controller):
         t = translator(request)
         planned: Planned | None = None
         problem: str | None = None
+        busy = False
         query = request.query_params
         if asked(query):
             try:
@@ -155,6 +156,8 @@ class StatisticsController(Controller):
                 )
             except (ValidationFailed, NotFound) as error:
                 problem = str(error)
+            except TooManyRequests as error:
+                problem, busy = str(error), True
         served = [
             g for g in await gates.list_gates(uow) if allowed(who, Action.READ_YARD, at_gate(g.id))
         ]
@@ -162,7 +165,7 @@ class StatisticsController(Controller):
             request,
             "statistics/gate.html",
             who,
-            status_code=422 if problem else 200,
+            status_code=429 if busy else 422 if problem else 200,
             gate=gate,
             gates=served,
             window=window,

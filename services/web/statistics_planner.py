@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from gate.domain.errors import ValidationFailed
+from gate.domain.errors import TooManyRequests, ValidationFailed
 from gate.planning.forecast import forecast
 from gate.planning.measured import measure_day
 from gate.planning.model import Forecast
@@ -22,6 +22,11 @@ from gate.store.unit_of_work import UnitOfWork
 REPLICATIONS = 20
 SEED = 17
 FIELDS = ("lane_at", "capacity", "extra_count", "extra_class")
+# The scenario's names for what the page's form calls otherwise.
+_FORM_FIELD = {"lanes": "lane_at", "extra": "extra_count"}
+# How long a question waits for the process's one simulation slot before it is told to ask
+# again: a queue of them would hold requests (and their connections) for minutes.
+WAIT_FOR_SLOT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +65,13 @@ def scenario_of(query: Mapping[str, str]) -> Scenario:
     extra = f"{count}:{(query.get('extra_class') or 'regular').strip()}" if count else ""
     if count and not count.isdigit():
         raise ValidationFailed("extra trucks is a whole number", field="extra_count")
-    return Scenario.parse(
-        [f"+1@{lane_at}"] if lane_at else [], query.get("capacity"), [extra] if extra else []
-    )
+    try:
+        return Scenario.parse(
+            [f"+1@{lane_at}"] if lane_at else [], query.get("capacity"), [extra] if extra else []
+        )
+    except ValidationFailed as error:
+        field = str(error.extensions.get("field") or "")
+        raise ValidationFailed(error.detail, field=_FORM_FIELD.get(field, field)) from error
 
 
 async def plan(
@@ -70,8 +79,12 @@ async def plan(
     scenario: Scenario,
 ) -> Planned:  # fmt: skip
     """Simulate ``day`` of the gate's ``direction`` as measured and under ``scenario``.
-    NotFound or ValidationFailed from reading the day (gate/planning/measured.py)."""
+    NotFound or ValidationFailed from reading the day (gate/planning/measured.py);
+    TooManyRequests when the process's simulation slot stays taken ``WAIT_FOR_SLOT_S``."""
     measured = await measure_day(uow, gate_code, direction, day)
+    # The day is read: end the read's transaction, so that waiting for the slot and the
+    # simulation hold no connection of the pool.
+    await uow.session.rollback()
 
     def run() -> tuple[Forecast, Forecast]:
         pattern = measured.pattern()
@@ -80,6 +93,14 @@ async def plan(
             forecast(apply(pattern, scenario), REPLICATIONS, SEED),
         )
 
-    async with slots:
+    try:
+        await asyncio.wait_for(slots.acquire(), WAIT_FOR_SLOT_S)
+    except TimeoutError:
+        raise TooManyRequests(
+            "the planner is answering another question; ask again in a minute", retry_after=60
+        ) from None
+    try:
         base, changed = await asyncio.to_thread(run)
+    finally:
+        slots.release()
     return Planned(scenario, base, changed, measured.notes)

@@ -28,6 +28,7 @@ from gate.statistics.reads import (
     forecast_accuracy,
 )
 from gate.store.unit_of_work import UnitOfWork
+from services.web import statistics_planner
 from tests.helpers import Api, browser, enterprise_user, officer, open_all_day
 from tests.statistics_day import DAY, page_tables, write_day
 
@@ -254,3 +255,31 @@ async def test_the_planner_answers_beside_the_base_day(
     assert 'id="planner-error"' in wrong.text and "capacity" in wrong.text
     both = await api.client.get(f"{PAGE}?day={DAY.isoformat()}&lane_at=08:30")
     assert both.status_code == 422 and 'id="planner-error"' in both.text
+
+
+async def test_the_planner_bounds_its_questions_and_says_when_it_is_busy(
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    await open_all_day(api)
+    await write_day(settings, api)
+    await _sign_in_officer(api, "gate_operator")
+    query = f"{PAGE}?day={DAY.isoformat()}&direction=export"
+    # A day's worth of trucks many times over is refused, naming the form's own field.
+    huge = await api.client.get(f"{query}&extra_count=99999")
+    assert huge.status_code == 422
+    assert 'id="planner-error"' in huge.text and "3000" in huge.text
+    late = await api.client.get(f"{query}&lane_at=25:00")
+    assert late.status_code == 422 and 'id="planner-error"' in late.text
+    # The process's one simulation slot taken: the question is told to come back (429),
+    # not queued behind it holding a connection.
+    monkeypatch.setattr(statistics_planner, "WAIT_FOR_SLOT_S", 0.05)
+    platform = api.client._transport.app.state.platform
+    await platform.planner.acquire()
+    try:
+        busy = await api.client.get(f"{query}&extra_count=10")
+    finally:
+        platform.planner.release()
+    assert busy.status_code == 429
+    assert 'id="planner-error"' in busy.text
+    again = await api.client.get(f"{query}&extra_count=10")
+    assert again.status_code == 200, again.text
