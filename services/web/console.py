@@ -61,6 +61,12 @@ VEHICLE_ACTIONS = {
 }
 
 
+async def served_gates(uow: UnitOfWork, who: Officer) -> list[Gate]:
+    """The gates whose yard ``who`` may read (the rule book's read-yard), in the gates'
+    order: the console's and the statistics page's choice of gates."""
+    return [g for g in await gates.list_gates(uow) if allowed(who, Action.READ_YARD, at_gate(g.id))]
+
+
 class ConsoleController(Controller):
     path = "/console"
     include_in_schema = False
@@ -73,9 +79,7 @@ class ConsoleController(Controller):
         platform: NamedDependency[Platform],
     ) -> Template | Redirect:
         who = await console_officer(request, platform)
-        served = [
-            g for g in await gates.list_gates(uow) if allowed(who, Action.READ_YARD, at_gate(g.id))
-        ]
+        served = await served_gates(uow, who)
         if len(served) == 1:
             return Redirect(path=f"/console/{served[0].code}", status_code=303)
         return page(request, "console/home.html", who, gates=served)

@@ -19,17 +19,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from gate.accounts.permissions import Action, allowed, at_gate, require
+from gate.accounts.permissions import Action, at_gate, require
 from gate.accounts.principal import Officer
 from gate.domain.clearance import Agency
 from gate.domain.errors import NotFound, TooManyRequests, ValidationFailed
 from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
-from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code, parse_direction
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
+from services.web.console import served_gates
 from services.web.public import require_browser
 from services.web.render import page, translator
 from services.web.statistics_export import as_csv, as_xlsx
@@ -122,9 +122,7 @@ class StatisticsController(Controller):
     ) -> Template | Redirect:
         """The gates this officer serves; straight to the gate when there is one."""
         who = await _officer(request, platform)
-        served = [
-            g for g in await gates.list_gates(uow) if allowed(who, Action.READ_YARD, at_gate(g.id))
-        ]
+        served = await served_gates(uow, who)
         if len(served) == 1:
             return Redirect(path=f"{AREA}/{served[0].code}", status_code=303)
         return page(request, "statistics/home.html", who, gates=served)
@@ -158,9 +156,7 @@ class StatisticsController(Controller):
                 problem = str(error)
             except TooManyRequests as error:
                 problem, busy = str(error), True
-        served = [
-            g for g in await gates.list_gates(uow) if allowed(who, Action.READ_YARD, at_gate(g.id))
-        ]
+        served = await served_gates(uow, who)
         return page(
             request,
             "statistics/gate.html",
