@@ -1,6 +1,8 @@
-"""``gate simulate``: the capacity planner on the command line. A gate direction's day as the
-database measured it (or booked it), changed by a scenario, simulated and printed as a table
-per hour (or JSON); ``--compare`` sets a past day's simulation beside what happened."""
+"""``gate simulate``: the capacity planner on the command line. A gate direction's day read
+from the database, changed by a scenario, simulated and printed as a table per hour (or
+JSON). A day that is over is shown as measured beside its simulation as it was (its own
+arrivals replayed) and as changed, with the simulation's error; today and days to come are
+forecasts, and say so. ``--compare`` prints only a past day's measured and simulated waits."""
 
 from __future__ import annotations
 
@@ -75,10 +77,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _simulate(settings: Settings, args: argparse.Namespace, day: date, scenario: Any) -> str:
     from gate.bus.events import InMemoryEventBus
-    from gate.planning.compare import compare
+    from gate.planning.compare import compare, compare_with
     from gate.planning.forecast import forecast
-    from gate.planning.measured import measure_day
-    from gate.planning.scenarios import apply
+    from gate.planning.measured import DayKind, measure_day
+    from gate.planning.notes import note
+    from gate.planning.rows import HISTORY_DAYS
+    from gate.planning.scenarios import apply, spread
     from gate.store.database import create_engine, create_session_factory
     from gate.store.unit_of_work import UnitOfWork
 
@@ -90,48 +94,87 @@ async def _simulate(settings: Settings, args: argparse.Namespace, day: date, sce
     finally:
         await engine.dispose()
     title = f"{args.gate} {args.direction} {day.isoformat()}"
+    notes = [n.english() for n in measured.notes]
     if args.compare:
         compared = compare(measured, args.replications, args.seed)
         if args.json:
-            return json.dumps({"day": title, "notes": measured.notes, **asdict(compared)})
-        return render_comparison(title, measured.notes, compared)
-    planned = forecast(apply(measured.pattern(), scenario), args.replications, args.seed)
+            return json.dumps({"day": title, "notes": notes, **asdict(compared)})
+        return render_comparison(title, notes, compared)
+    for more in scenario.extra:
+        _, why = spread(measured.plan, more.queue_class, measured.usual)
+        notes.append(note(why, days=HISTORY_DAYS).english())
+    base = forecast(measured.plan, args.replications, args.seed)
+    days: list[tuple[str, Any]] = []
+    if measured.observed is not None:
+        days.append(("measured", measured.observed))
+    days.append(("simulated" if measured.kind is DayKind.PAST else "forecast", base))
+    if scenario.lanes or scenario.extra or scenario.capacity != 1.0:
+        changed = apply(measured.plan, scenario, measured.usual)
+        days.append(("changed", forecast(changed, args.replications, args.seed)))
+    judged = None if measured.observed is None else compare_with(measured.observed, base)
     if args.json:
         return json.dumps(
-            {"day": title, "scenario": str(scenario), "notes": measured.notes, **asdict(planned)}
+            {
+                "day": title,
+                "kind": measured.kind.value,
+                "scenario": str(scenario),
+                "notes": notes,
+                **{name: asdict(figures) for name, figures in days},
+                "mean_absolute_error": judged and judged.mean_absolute_error,
+            }
         )
-    return render_forecast(f"{title}, {scenario}", measured.notes, planned)
+    heading = f"{title} ({_KINDS[measured.kind.value]}), {scenario}"
+    return render_days(heading, notes, days, judged)
+
+
+_KINDS = {
+    "past": "over: measured, and simulated as it was",
+    "today": "under way: a forecast",
+    "future": "to come: a forecast",
+}
 
 
 def _minutes(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def render_forecast(title: str, notes: tuple[str, ...], planned: Any) -> str:
-    """The forecast as a table: one row per hour with trucks, its mean wait (± the 95%
-    interval's half width) and p90 in minutes, and the mean queue."""
+def render_days(title: str, notes: list[str], days: list[tuple[str, Any]], compared: Any) -> str:
+    """The day's columns side by side: per hour and column the mean queue and the mean wait
+    in minutes of the trucks called (and the simulation's error against the measured wait
+    for a past day); then each column's day: trucks, mean wait (± the 95% interval's half
+    width), p90, and the trucks still waiting at closing with their waits so far."""
     lines = [title, *(f"  {note}" for note in notes)]
-    lines.append(
-        f"{'hour':<6}{'trucks':>8}{'called':>8}{'queue':>8}{'wait':>8}{'±95%':>7}{'p90':>8}"
-    )
-    for hour in planned.hours:
-        if not (hour.arrivals or hour.calls or hour.mean_queue):
+    header = f"{'hour':<6}" + "".join(f"{name[:9] + ' q':>12}{'wait':>7}" for name, _ in days)
+    lines.append(header + (f"{'error':>8}" if compared else ""))
+    for hour in range(24):
+        figures = [figures.hours[hour] for _, figures in days]
+        if not any(each.arrivals or each.calls or each.mean_queue for each in figures):
             continue
-        lines.append(
-            f"{hour.hour:02d}:00{hour.arrivals:>8.1f}{hour.calls:>8.1f}{hour.mean_queue:>8.1f}"
-            f"{_minutes(hour.mean_wait):>8}{_minutes(hour.wait_half_width):>7}"
-            f"{_minutes(hour.p90_wait):>8}"
+        row = f"{hour:02d}:00" + "".join(
+            f"{each.mean_queue:>12.1f}{_minutes(each.mean_wait):>7}" for each in figures
         )
-    lines.append(
-        f"day: {planned.trucks:.1f} trucks, mean wait {_minutes(planned.mean_wait)} "
-        f"± {_minutes(planned.wait_half_width)} min, p90 {_minutes(planned.p90_wait)} min, "
-        f"still waiting at the end {planned.still_waiting:.1f} "
-        f"({planned.replications} replications, seed {planned.seed})"
-    )
+        lines.append(row + (f"{_minutes(compared.hours[hour].error):>8}" if compared else ""))
+    for name, figures in days:
+        lines.append(
+            f"{name}: {figures.trucks:.1f} trucks, mean wait {_minutes(figures.mean_wait)}"
+            + (f" ± {_minutes(figures.wait_half_width)}" if figures.seed is not None else "")
+            + f" min, p90 {_minutes(figures.p90_wait)} min, still waiting at closing "
+            f"{figures.still_waiting:.1f} (waited so far {_minutes(figures.censored_wait)} min)"
+            + (
+                f" ({figures.replications} replications, seed {figures.seed})"
+                if figures.seed is not None
+                else ""
+            )
+        )
+    if compared is not None:
+        lines.append(
+            f"mean absolute error of the simulation {_minutes(compared.mean_absolute_error)} "
+            "min per hour"
+        )
     return "\n".join(lines)
 
 
-def render_comparison(title: str, notes: tuple[str, ...], compared: Any) -> str:
+def render_comparison(title: str, notes: list[str], compared: Any) -> str:
     """A past day: per hour the measured and simulated mean wait (minutes) and the error."""
     lines = [f"{title}, the simulation against what happened", *(f"  {n}" for n in notes)]
     lines.append(f"{'hour':<6}{'measured':>10}{'simulated':>11}{'error':>8}")
@@ -144,6 +187,6 @@ def render_comparison(title: str, notes: tuple[str, ...], compared: Any) -> str:
         )
     lines.append(
         f"mean absolute error {_minutes(compared.mean_absolute_error)} min per hour "
-        f"({compared.forecast.replications} replications, seed {compared.forecast.seed})"
+        f"({compared.simulated.replications} replications, seed {compared.simulated.seed})"
     )
     return "\n".join(lines)

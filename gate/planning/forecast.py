@@ -45,40 +45,52 @@ def forecast(
     """Run ``count`` seeded replications of ``plan`` and sum them up per hour and over the
     day. A truck's wait counts in the hour it arrived."""
     runs = list(replications(plan, count, seed))
-    return summarise(plan, runs, seed)
+    return summarise(plan.hours, runs, seed)
 
 
-def summarise(plan: DayPlan, runs: list[Run], seed: int) -> Forecast:
-    """The forecast of the replications ``runs`` of ``plan``."""
+def summarise(hours: int, runs: list[Run], seed: int | None) -> Forecast:
+    """The forecast of the replications ``runs`` of a day of ``hours`` hours (``seed`` None:
+    the measured day, one run). Waits are the called trucks'; those still waiting at closing
+    are counted per hour of arrival and their waits so far averaged apart (censored)."""
     count = len(runs)
-    hours: list[HourForecast] = []
-    by_hour: list[list[list[float]]] = [[[] for _ in runs] for _ in range(plan.hours)]
+    by_hour: list[list[list[float]]] = [[[] for _ in runs] for _ in range(hours)]
+    left: list[int] = [0] * hours
     for index, run in enumerate(runs):
         for minute, wait in run.waits:
-            by_hour[min(int(minute // 60), plan.hours - 1)][index].append(wait)
+            by_hour[_hour(minute, hours)][index].append(wait)
+        for minute, _ in run.censored:
+            left[_hour(minute, hours)] += 1
+    found: list[HourForecast] = []
     for hour, per_run in enumerate(by_hour):
         pooled = [wait for waits in per_run for wait in waits]
         means = [fmean(waits) for waits in per_run if waits]
-        hours.append(
+        found.append(
             HourForecast(
                 hour=hour,
-                arrivals=len(pooled) / count,
+                arrivals=(len(pooled) + left[hour]) / count,
                 mean_wait=fmean(pooled) if pooled else None,
                 wait_half_width=half_width(means),
                 p90_wait=percentile(pooled, 0.9),
                 mean_queue=fmean(run.queue_minutes[hour] / 60 for run in runs),
                 calls=fmean(run.calls[hour] for run in runs),
+                still_waiting=left[hour] / count,
             )
         )
     every = [wait for run in runs for _, wait in run.waits]
+    censored = [wait for run in runs for _, wait in run.censored]
     day_means = [fmean(wait for _, wait in run.waits) for run in runs if run.waits]
     return Forecast(
-        hours=tuple(hours),
-        trucks=len(every) / count,
+        hours=tuple(found),
+        trucks=(len(every) + len(censored)) / count,
         mean_wait=fmean(every) if every else None,
         wait_half_width=half_width(day_means),
         p90_wait=percentile(every, 0.9),
-        still_waiting=fmean(run.uncalled for run in runs),
+        still_waiting=len(censored) / count,
+        censored_wait=fmean(censored) if censored else None,
         replications=count,
         seed=seed,
     )
+
+
+def _hour(minute: float, hours: int) -> int:
+    return min(int(minute // 60), hours - 1)

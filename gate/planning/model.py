@@ -125,9 +125,11 @@ class DayPlan:
 @dataclass(frozen=True, slots=True)
 class HourForecast:
     """One hour of the day, over all replications: trucks arriving in it (mean per
-    replication), their wait from arrival to call in minutes (mean, the 95% confidence
-    interval's half width across replications, 90th percentile), the trucks waiting in the
-    queue (time average over the hour) and the trucks called in it (mean per replication)."""
+    replication), the wait from arrival to call in minutes of those of them called before
+    closing (mean, the 95% confidence interval's half width across replications, 90th
+    percentile), those of them still waiting at closing (mean per replication), the trucks
+    waiting in the queue (time average over the hour) and the trucks called in it (mean per
+    replication)."""
 
     hour: int
     arrivals: float
@@ -136,15 +138,20 @@ class HourForecast:
     p90_wait: float | None
     mean_queue: float
     calls: float
+    still_waiting: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    """The simulated day: per hour, and over the day (waits in minutes, the half width of the
-    95% confidence interval of the mean across replications). ``still_waiting`` is the mean
-    number per replication of trucks no lane called before the end of the run (the day and
-    then as long again with its lanes and limits, without new arrivals); their waits count
-    up to that end, so the figures are a lower bound when it is not zero."""
+    """The day summed up: per hour, and over the day (waits in minutes, the half width of
+    the 95% confidence interval of the mean across replications).
+
+    The waits are those of the trucks called before closing (the day's end: no lane works
+    past its hours, gate/planning/simulation.py). ``still_waiting`` is the mean number per
+    replication of trucks left waiting at closing, and ``censored_wait`` the mean wait they
+    had reached by then (minutes, None without any): a lower bound of their waits, which are
+    not in ``mean_wait`` nor ``p90_wait``. The measured day is summed up in the same shape
+    (gate/planning/actual.py): one "replication", ``seed`` None."""
 
     hours: tuple[HourForecast, ...]
     trucks: float
@@ -152,5 +159,6 @@ class Forecast:
     wait_half_width: float | None
     p90_wait: float | None
     still_waiting: float
+    censored_wait: float | None
     replications: int
-    seed: int
+    seed: int | None

@@ -6,6 +6,7 @@ capacity ``0.5`` (the other side takes half as many trucks each hour), ``300:per
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gate.domain.errors import ValidationFailed
@@ -117,15 +118,18 @@ def _clock(minute: float) -> str:
     return f"{int(minute // 60):02d}:{int(minute % 60):02d}"
 
 
-def apply(plan: DayPlan, scenario: Scenario) -> DayPlan:
+def apply(
+    plan: DayPlan, scenario: Scenario, usual: Mapping[QueueClass, Sequence[float]] | None = None
+) -> DayPlan:
     """``plan`` changed by ``scenario``.
 
     A lane opened at a time stays open to the latest closing of the day's lanes after that
     time (the day's end when none is open then), with the pooled service times. A lane closed
     at a time is the last one (by code) open then: it finishes its truck and calls no more.
-    Extra trucks come spread over the day in proportion to the day's arrivals per hour (so
-    when trucks come anyway), evenly over the lanes' open hours when the day has none; their
-    counts are expected numbers, drawn as Poisson arrivals in each replication."""
+    Extra trucks come spread over the day by ``spread``: the hours in which trucks of their
+    class usually arrive (``usual``: per class, trucks per hour of the day over the days
+    measured; the plan's own arrivals when not given); their counts are expected numbers,
+    drawn as Poisson arrivals in each replication."""
     lanes = list(plan.lanes)
     for change in sorted(scenario.lanes, key=lambda c: c.minute):
         lanes = _open(lanes, change, plan.hours) if change.count > 0 else _close(lanes, change)
@@ -134,8 +138,8 @@ def apply(plan: DayPlan, scenario: Scenario) -> DayPlan:
         for limit in plan.crossings_per_hour
     )
     arrivals = dict(plan.arrivals_per_hour)
-    shape = _shape(plan)
     for more in scenario.extra:
+        shape, _ = spread(plan, more.queue_class, usual)
         before = arrivals.get(more.queue_class, (0.0,) * plan.hours)
         arrivals[more.queue_class] = tuple(
             count + more.count * share for count, share in zip(before, shape, strict=True)
@@ -143,6 +147,45 @@ def apply(plan: DayPlan, scenario: Scenario) -> DayPlan:
     return replace(
         plan, lanes=tuple(lanes), crossings_per_hour=crossings, arrivals_per_hour=arrivals
     )
+
+
+def spread(
+    plan: DayPlan, queue_class: QueueClass, usual: Mapping[QueueClass, Sequence[float]] | None
+) -> tuple[tuple[float, ...], str]:
+    """Each hour's share of extra trucks of ``queue_class`` (summing to 1), and the note
+    saying why (gate/planning/notes.py): the class's own measured arrivals per hour
+    (``extra_class``); else, when the class has none, every class's together
+    (``extra_direction``); else evenly over the hours some lane is open (``extra_even``,
+    every hour when none is)."""
+    pattern = _own_arrivals(plan) if usual is None else usual
+    own = list(pattern.get(queue_class, ()))
+    if sum(own):
+        return _shares(own), "extra_class"
+    every = [sum(counts[hour] for counts in pattern.values()) for hour in range(plan.hours)]
+    if sum(every):
+        return _shares(every), "extra_direction"
+    open_hours = [
+        1.0 if any(s < (h + 1) * 60 and h * 60 < e for lane in plan.lanes for s, e in lane.open)
+        else 0.0
+        for h in range(plan.hours)
+    ]  # fmt: skip
+    return _shares(open_hours if sum(open_hours) else [1.0] * plan.hours), "extra_even"
+
+
+def _shares(counts: Sequence[float]) -> tuple[float, ...]:
+    total = sum(counts)
+    return tuple(count / total for count in counts)
+
+
+def _own_arrivals(plan: DayPlan) -> dict[QueueClass, list[float]]:
+    """The plan's arrivals per class and hour, fixed and expected together."""
+    counts: dict[QueueClass, list[float]] = {}
+    for queue_class, per_hour in plan.arrivals_per_hour.items():
+        counts[queue_class] = list(per_hour)
+    for arrival in plan.arrivals:
+        per_class = counts.setdefault(arrival.queue_class, [0.0] * plan.hours)
+        per_class[int(arrival.minute // 60)] += 1
+    return counts
 
 
 def _open(lanes: list[LaneHours], change: LaneChange, hours: int) -> list[LaneHours]:
@@ -175,24 +218,3 @@ def _close(lanes: list[LaneHours], change: LaneChange) -> list[LaneHours]:
         else lane
         for lane in lanes
     ]
-
-
-def _shape(plan: DayPlan) -> tuple[float, ...]:
-    """Each hour's share of the day's trucks (summing to 1)."""
-    counts = [0.0] * plan.hours
-    for per_hour in plan.arrivals_per_hour.values():
-        for hour, count in enumerate(per_hour):
-            counts[hour] += count
-    for arrival in plan.arrivals:
-        counts[int(arrival.minute // 60)] += 1
-    if not sum(counts):
-        counts = [
-            1.0
-            if any(s < (h + 1) * 60 and h * 60 < e for lane in plan.lanes for s, e in lane.open)
-            else 0.0
-            for h in range(plan.hours)
-        ]
-    if not sum(counts):
-        counts = [1.0] * plan.hours
-    total = sum(counts)
-    return tuple(count / total for count in counts)

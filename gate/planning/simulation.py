@@ -8,11 +8,19 @@ the cycle with someone waiting, else a class outside the cycle); an open lane ho
 for its service time (call to exit); a lane calls nobody while it is closed or while the
 hour's crossings to the other side are used up, and then waits for the next opening or hour.
 
+After the lanes' hours: a lane calls nobody outside its hours, and the run ends with the
+simulated day (its ``hours``). Trucks still waiting then are not served in some imagined
+overtime nor the next morning: they are "still waiting at closing", counted apart
+(``Run.censored``), each with the wait it had reached by then, which is a lower bound of its
+wait (censored). Their waits are left out of the mean and percentile waits, which are of
+the trucks called, and reported beside them; the measured day is cut the same way
+(gate/planning/actual.py), so the two compare. The day starts with an empty yard: trucks
+left over from the day before are not modelled.
+
 What is left out: the order within a class by slot and lateness (on-time trucks before those
 behind), missed calls and trucks skipped, holds and rejections (they are in the measured
 service times only as far as they ended in an exit), the agencies' separate steps, and trucks
-that give up. After the day ends its lanes and limits repeat, without new arrivals, until the
-queue is empty or another day has passed.
+that give up.
 """
 
 from __future__ import annotations
@@ -32,16 +40,21 @@ from gate.planning.model import Arrival, DayPlan, LaneHours, ServiceTimes
 
 @dataclass(slots=True)
 class Run:
-    """What one replication measured: each truck's (arrival minute, wait in minutes) and, in
-    the same order, its class; how many were never called (still waiting at the end, their
-    wait counted up to then), the time integral of the queue's length per hour of the day
-    (truck-minutes), and calls per hour."""
+    """What one replication (or the measured day) saw: each called truck's (arrival minute,
+    wait in minutes) and, in the same order, its class; each truck still waiting at closing
+    as (arrival minute, wait until closing: a lower bound); the time integral of the queue's
+    length per hour of the day (truck-minutes), and calls per hour."""
 
     waits: list[tuple[float, float]] = field(default_factory=list)
     classes: list[QueueClass] = field(default_factory=list)
-    uncalled: int = 0
+    censored: list[tuple[float, float]] = field(default_factory=list)
     queue_minutes: list[float] = field(default_factory=list)
     calls: list[int] = field(default_factory=list)
+
+    @property
+    def uncalled(self) -> int:
+        """How many trucks were still waiting at closing."""
+        return len(self.censored)
 
 
 class _Yard:
@@ -58,9 +71,6 @@ class _Yard:
         self.outside = plan.cycle.classes_outside()
         self.crossed: dict[int, int] = {}
         self.wake = env.event()
-        # Succeeds once every truck has arrived and none is left waiting: the run can end.
-        self.done = env.event()
-        self.all_arrived = False
         self._since = 0.0
 
     def _tally(self) -> None:
@@ -106,48 +116,37 @@ class _Yard:
         self.length -= 1
         hour = floor(self.env.now / 60)
         self.crossed[hour] = self.crossed.get(hour, 0) + 1
-        if hour < self.plan.hours:
+        if hour < self.plan.hours:  # an event at the closing instant itself
             self.run.calls[hour] += 1
         self.run.waits.append((truck.minute, self.env.now - truck.minute))
         self.run.classes.append(truck.queue_class)
-        self.end_if_empty()
         return truck
 
-    def end_if_empty(self) -> None:
-        if self.all_arrived and not self.length and not self.done.triggered:
-            self.done.succeed()
-
     def close(self) -> None:
-        """End of the run: who still waits counts with the wait so far."""
+        """Closing: who still waits is counted apart, with the wait reached so far."""
         self._tally()
         for queue in self.waiting.values():
             for truck in queue:
-                self.run.waits.append((truck.minute, self.env.now - truck.minute))
-                self.run.classes.append(truck.queue_class)
-                self.run.uncalled += 1
+                self.run.censored.append((truck.minute, self.env.now - truck.minute))
 
 
-def _next_opening(lane: LaneHours, now: float, period: float) -> float | None:
-    """The first minute from ``now`` on when the lane is open (the day's hours repeating
-    every ``period`` minutes); None for a lane never open."""
-    if not lane.open:
-        return None
-    cycle = floor(now / period)
-    offset = now - cycle * period
+def _next_opening(lane: LaneHours, now: float) -> float | None:
+    """The first minute from ``now`` on when the lane is open; None when it opens no more
+    that day."""
     for start, end in sorted(lane.open):
-        if start <= offset < end:
+        if start <= now < end:
             return now
-        if offset < start:
-            return cycle * period + start
-    return (cycle + 1) * period + min(start for start, _ in lane.open)
+        if now < start:
+            return start
+    return None
 
 
 def _lane(
     yard: _Yard, lane: LaneHours, service: ServiceTimes, rng: random.Random
 ) -> Generator[simpy.Event, Any, None]:
-    env, period = yard.env, yard.plan.hours * 60
+    env = yard.env
     while True:
-        opening = _next_opening(lane, env.now, period)
+        opening = _next_opening(lane, env.now)
         if opening is None:
             return
         if opening > env.now:
@@ -184,8 +183,6 @@ def _arrive(yard: _Yard, trucks: list[Arrival]) -> Generator[simpy.Event, Any, N
         if truck.minute > yard.env.now:
             yield yard.env.timeout(truck.minute - yard.env.now)
         yard.arrive(truck)
-    yard.all_arrived = True
-    yard.end_if_empty()
 
 
 def replicate(plan: DayPlan, rng: random.Random) -> Run:
@@ -196,7 +193,9 @@ def replicate(plan: DayPlan, rng: random.Random) -> Run:
     env.process(_arrive(yard, _arrivals(plan, rng)))
     for lane in plan.lanes:
         env.process(_lane(yard, lane, plan.service_of(lane.code), rng))
-    env.run(until=env.any_of([yard.done, env.timeout(2 * plan.hours * 60)]))
+    # Closing: the day's end. A lane serving a truck then finishes it, but it is not called
+    # again and nobody else is (the run stops).
+    env.run(until=plan.hours * 60)
     yard.close()
     return run
 

@@ -22,18 +22,18 @@ from litestar.response import Redirect, Template
 from gate.accounts.permissions import Action, at_gate, require
 from gate.accounts.principal import Officer
 from gate.domain.clearance import Agency
-from gate.domain.errors import NotFound, TooManyRequests, ValidationFailed
+from gate.domain.errors import NotFound
 from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
 from gate.gates.calendar import gate_by_code, parse_direction
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
+from services.web import statistics_planner as planner
 from services.web.console import served_gates
 from services.web.public import require_browser
 from services.web.render import page, translator
 from services.web.statistics_export import as_csv, as_xlsx
-from services.web.statistics_planner import Planned, asked, plan, scenario_of
 from services.web.statistics_view import (
     Span,
     Window,
@@ -89,26 +89,6 @@ def _json_block(data: object) -> str:
     return json.dumps(data).replace("<", "\\u003c")
 
 
-def _planner_chart(planned: Planned | None, t: Any) -> list[dict[str, object]]:
-    """The planner's answer as a chart (the same rows as its table), when there is one."""
-    if planned is None:
-        return []
-    rows = planned.rows()
-    series = [
-        {"label": t(key), "data": [_tenths(row[i]) for row in rows]}
-        for i, key in enumerate(
-            ("stats_queue_base", "stats_queue_changed", "stats_wait_base", "stats_wait_changed"),
-            start=1,
-        )
-    ]
-    labels = [f"{row[0]:02d}:00" for row in rows]
-    return [{"id": "planner", "kind": "line", "labels": labels, "series": series}]
-
-
-def _tenths(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
 class StatisticsController(Controller):
     path = AREA
     include_in_schema = False
@@ -140,28 +120,23 @@ class StatisticsController(Controller):
         who, gate, window = await _window(request, platform, uow, code)
         found = await tables(uow.session, window)
         t = translator(request)
-        planned: Planned | None = None
-        problem: str | None = None
-        busy = False
+        planned: planner.Planned | None = None
+        refused: planner.Refused | None = None
         query = request.query_params
-        if asked(query):
+        if planner.asked(query):
             try:
-                if window.direction is None:
-                    raise ValidationFailed("choose a direction to plan", field="direction")
-                scenario = scenario_of(query)
-                planned = await plan(
+                scenario = planner.scenario_of(query)
+                planned = await planner.plan(
                     uow, platform.planner, gate.code, window.direction, window.day, scenario
                 )
-            except (ValidationFailed, NotFound) as error:
-                problem = str(error)
-            except TooManyRequests as error:
-                problem, busy = str(error), True
+            except planner.Refused as refusal:
+                refused = refusal
         served = await served_gates(uow, who)
         return page(
             request,
             "statistics/gate.html",
             who,
-            status_code=429 if busy else 422 if problem else 200,
+            status_code=refused.status if refused else 200,
             gate=gate,
             gates=served,
             window=window,
@@ -170,11 +145,12 @@ class StatisticsController(Controller):
             agencies=[a.value for a in Agency],
             classes=[c.value for c in QueueClass],
             tables=found,
-            charts=_json_block(chart_data(found, t.table()) + _planner_chart(planned, t)),
+            charts=_json_block(chart_data(found, t.table()) + planner.chart(planned, t)),
             scope_query=_scope_query(window),
             query=query,
             planned=planned,
-            plan_error=problem,
+            plan_error=refused.words(t) if refused else None,
+            planner_limits=planner.LIMITS,
         )
 
     @get("/{code:str}/csv/{table:str}")

@@ -21,7 +21,7 @@ from gate.cli import main
 from gate.config import Settings
 from gate.domain.time import LOCAL_TZ, as_utc
 from gate.planning.compare import compare
-from gate.planning.measured import measure_day
+from gate.planning.measured import DayKind, measure_day
 from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import Booking, Gate, Lane, Slot
 from gate.store.unit_of_work import UnitOfWork
@@ -108,6 +108,8 @@ async def test_a_past_day_replayed_is_compared_with_what_happened(settings: Sett
     assert day.plan.lanes[0].open == ((480, 780),)
     assert sorted(set(day.plan.service_of("X1").samples)) == list(SERVICE)
     assert day.plan.crossings_in(9) == 15 and day.plan.crossings_in(23) == 0  # open 06 to 22
+    assert day.kind is DayKind.PAST
+    assert day.observed is not None and day.observed.trucks == 60
     compared = compare(day)
     for hour in range(24):
         measured = compared.hours[hour].measured
@@ -119,7 +121,7 @@ async def test_a_past_day_replayed_is_compared_with_what_happened(settings: Sett
     assert compared.mean_absolute_error is not None
     # Resampled service times around the same mean: the replay is near what happened.
     assert compared.mean_absolute_error < 5
-    assert compared.forecast.still_waiting == 0
+    assert compared.simulated.still_waiting == 0
 
 
 def _gate(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
@@ -142,12 +144,20 @@ async def test_gate_simulate_prints_the_table_of_a_scenario_and_of_a_comparison(
     code, table, _ = _gate(settings, monkeypatch, *where, "--lanes", "+1@10:00")
     assert code == 0, table
     lines = table.splitlines()
-    assert lines[0] == "tan-thanh export 2026-11-20, lanes +1@10:00"
-    assert "the 60 trucks that arrived that day" in table
+    assert lines[0] == (
+        "tan-thanh export 2026-11-20 (over: measured, and simulated as it was), lanes +1@10:00"
+    )
+    assert "the 60 trucks that arrived that day, replayed" in table
     header = next(line for line in lines if line.startswith("hour"))
-    assert header.split() == ["hour", "trucks", "called", "queue", "wait", "±95%", "p90"]
+    assert header.split() == [
+        "hour", "measured", "q", "wait", "simulated", "q", "wait", "changed", "q", "wait", "error"
+    ]  # fmt: skip
     assert any(line.startswith("08:00") for line in lines)
-    assert lines[-1].startswith("day: ") and "20 replications, seed 17" in lines[-1]
+    # The measured day as measured (no interval: it is not a simulation), then the two runs.
+    assert lines[-4].startswith("measured: 60.0 trucks, mean wait ") and "±" not in lines[-4]
+    assert lines[-3].startswith("simulated: ") and "20 replications, seed 17" in lines[-3]
+    assert lines[-2].startswith("changed: ")
+    assert lines[-1].startswith("mean absolute error of the simulation ")
 
     code, table, _ = _gate(settings, monkeypatch, *where, "--compare")
     assert code == 0, table
@@ -157,7 +167,10 @@ async def test_gate_simulate_prints_the_table_of_a_scenario_and_of_a_comparison(
     code, text, _ = _gate(settings, monkeypatch, *where, "--capacity", "0.5", "--json")
     assert code == 0, text
     answer = json.loads(text)
-    assert answer["scenario"] == "capacity x0.5" and len(answer["hours"]) == 24
+    assert answer["scenario"] == "capacity x0.5" and answer["kind"] == "past"
+    assert answer["measured"]["trucks"] == 60 and answer["measured"]["seed"] is None
+    assert len(answer["simulated"]["hours"]) == len(answer["changed"]["hours"]) == 24
+    assert answer["mean_absolute_error"] is not None
 
     code, _, error = _gate(settings, monkeypatch, *where, "--lanes", "one more")
     assert code == 2 and "write a lane change as +1@14:00" in error

@@ -6,7 +6,8 @@ hour (12 minutes), c = 3 lanes: utilisation λ/(cμ) = 0.8, an M/M/c queue whose
 the queue is Erlang C's Wq = C(c, λ/μ) / (cμ − λ), 12.9 minutes. 20 replications of 300 hours
 (about 72,000 trucks), the first 20 hours of each left out as warm-up (the yard starts empty).
 Tolerance: the simulated mean within 10% of Wq, and Wq inside the 95% confidence interval of
-the replications' means (its half width is about 8% here). The seed is fixed, so the run is
+the replications' means (its half width is about 8% here). The trucks still waiting when the
+run closes (a handful) are left out, their waits censored. The seed is fixed, so the run is
 the same every time; it takes about 2.5 s on one core."""
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def test_a_steady_mmc_yard_waits_as_erlang_c_says():
     for run in replications(plan, 20, seed=17):
         steady = [wait for minute, wait in run.waits if minute >= WARM_UP_HOURS * 60]
         means.append(fmean(steady))
-        assert run.uncalled == 0  # the yard drains after the last arrival
+        # The run ends at closing: the last few trucks (of about 3,600) are still waiting.
+        assert run.uncalled < 20
     simulated, width = fmean(means), half_width(means)
     theory = 60 * erlang_c_wait(arrival_rate, service_rate, lanes)
     assert theory == pytest.approx(12.94, abs=0.01)
