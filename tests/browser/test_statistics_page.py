@@ -1,7 +1,8 @@
 """The statistics page in a real browser: an officer signs in, the vendored Chart.js draws the
 five charts from the page's JSON block under the CSP (the browser fixture fails a test whose
 page the policy blocked), the planner's answer draws its own, and on a phone the page fits
-the screen's width. Screenshots for the README (scripts/screenshots)."""
+the screen's width. The planner's answer sets the day as measured beside its simulation and
+the change, its fields explained by hints. Screenshots for the README (scripts/screenshots)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,14 @@ async def test_an_officer_sees_the_charts_and_asks_the_planner(
     await expect(page.locator("#planner-answer")).to_be_visible()
     assert await _drawn(page, "planner")
     await expect(page.locator("table[data-table=planner] tbody tr").first).to_be_visible()
+    # A day that is over: as measured, as simulated, with the change; and where each came from.
+    await expect(page.locator("table[data-table=planner-day] tbody tr")).to_have_count(3)
+    await expect(page.locator("#planner-notes li").first).to_be_visible()
+    hint = page.locator("#hint-extra_count")
+    await expect(hint).to_be_visible()
+    assert await form.locator("input[name=extra_count]").get_attribute("aria-describedby") == (
+        "hint-extra_count"
+    )
     cookies = await context_cookies(page, base)
     await context.close()
 

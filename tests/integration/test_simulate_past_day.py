@@ -1,120 +1,58 @@
-"""The capacity planner on a day built in the database (SQLite and PostgreSQL): the day is read
-from the bookings' own rows, replayed by the simulation and compared with what happened hour
-by hour, and ``gate simulate`` prints the table.
-
-The day: 60 trucks arrive at Tân Thanh's export yard every 4 minutes from 08:00 (15 an hour),
-two lanes call them first come first served and hold each 8, 10 or 12 minutes in turn (12 an
-hour together), so the queue grows until noon and drains after."""
+"""The capacity planner on a day built in the database (SQLite and PostgreSQL,
+tests/planner_day.py): a past day is read from the bookings' own rows, shown as measured,
+replayed by the simulation and compared with what happened hour by hour; its places are the
+ones its slots recorded, not today's schedule; today and days to come are forecasts; and
+``gate simulate`` prints the table."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from statistics import fmean
 
 import pytest
-from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
 from gate.cli import main
 from gate.config import Settings
-from gate.domain.time import LOCAL_TZ, as_utc
+from gate.domain.errors import ValidationFailed
+from gate.domain.queue import QueueClass
+from gate.domain.slots import Direction
+from gate.domain.time import utc_now
+from gate.gates.changes import set_schedule
 from gate.planning.compare import compare
-from gate.planning.measured import DayKind, measure_day
+from gate.planning.measured import DayKind, MeasuredDay, measure_day
 from gate.store.database import create_engine, create_session_factory
-from gate.store.tables import Booking, Gate, Lane, Slot
 from gate.store.unit_of_work import UnitOfWork
+from tests.planner_day import DAY, SERVICE, build_day, build_uncalled, happened
 from tests.services import outside_loop
 
-DAY = date(2026, 11, 20)
-SERVICE = (8.0, 10.0, 12.0)
 
-
-def _happened() -> list[tuple[float, float, float, str]]:
-    """Each truck's (arrival, call, exit) in minutes into the day and its lane, FIFO on two."""
-    free = {"X1": 0.0, "X2": 0.0}
-    trucks = []
-    for number in range(60):
-        arrival = 480 + 4 * number
-        lane = min(free, key=lambda code: (free[code], code))
-        called = max(arrival, free[lane])
-        free[lane] = called + SERVICE[number % 3]
-        trucks.append((arrival, called, free[lane], lane))
-    return trucks
-
-
-async def _build_day(settings: Settings) -> dict[int, float]:
-    """Write the day's rows; the mean wait of each hour's arrivals as it happened."""
-    engine = create_engine(settings)
-    start = as_utc(datetime(2026, 11, 20, tzinfo=LOCAL_TZ))
-    waits: dict[int, list[float]] = {}
-    try:
-        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
-            gate = await uow.session.scalar(select(Gate).where(Gate.code == "tan-thanh"))
-            assert gate is not None
-            found = await uow.session.execute(
-                select(Lane.code, Lane.id).where(Lane.gate_id == gate.id)
-            )
-            lanes: dict[str, str] = {code: lane_id for code, lane_id in found.all()}
-            slots: dict[int, Slot] = {}
-            for number, (arrival, called, exited, lane) in enumerate(_happened()):
-                hour = int(arrival // 60)
-                if hour not in slots:
-                    slots[hour] = Slot(
-                        gate_id=gate.id,
-                        direction="export",
-                        starts_at=start + timedelta(hours=hour),
-                        capacity=15,
-                        booked=0,
-                    )
-                    uow.session.add(slots[hour])
-                    await uow.session.flush()
-                uow.session.add(
-                    Booking(
-                        code=f"SIM{number:05d}",
-                        gate_id=gate.id,
-                        direction="export",
-                        slot_id=slots[hour].id,
-                        slot_start=slots[hour].starts_at,
-                        plate=f"12C{number:05d}",
-                        status="exited",
-                        queue_class="regular",
-                        arrived_at=start + timedelta(minutes=arrival),
-                        called_at=start + timedelta(minutes=called),
-                        exited_at=start + timedelta(minutes=exited),
-                        lane_id=lanes[lane],
-                    )
-                )
-                waits.setdefault(hour, []).append(called - arrival)
-            await uow.commit()
-    finally:
-        await engine.dispose()
-    return {hour: sum(each) / len(each) for hour, each in waits.items()}
-
-
-async def test_a_past_day_replayed_is_compared_with_what_happened(settings: Settings):
-    happened = await _build_day(settings)
+async def _measure(settings: Settings, day: date = DAY, today: date | None = None) -> MeasuredDay:
     engine = create_engine(settings)
     try:
         factory = create_session_factory(engine, read_only=True)
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:
-            day = await measure_day(uow, "tan-thanh", "export", DAY)
+            return await measure_day(uow, "tan-thanh", "export", day, today)
     finally:
         await engine.dispose()
+
+
+async def test_a_past_day_replayed_is_compared_with_what_happened(settings: Settings):
+    waits = await build_day(settings)
+    day = await _measure(settings)
     assert len(day.plan.arrivals) == 60
     assert [lane.code for lane in day.plan.lanes] == ["X1", "X2"]
     # From the hour of the first call (08:00) to the end of the hour of the last exit (12:58).
     assert day.plan.lanes[0].open == ((480, 780),)
     assert sorted(set(day.plan.service_of("X1").samples)) == list(SERVICE)
-    assert day.plan.crossings_in(9) == 15 and day.plan.crossings_in(23) == 0  # open 06 to 22
-    assert day.kind is DayKind.PAST
-    assert day.observed is not None and day.observed.trucks == 60
     compared = compare(day)
     for hour in range(24):
         measured = compared.hours[hour].measured
-        if hour in happened:
-            assert measured == pytest.approx(happened[hour])
+        if hour in waits:
+            assert measured == pytest.approx(waits[hour])
             assert compared.hours[hour].error is not None
         else:
             assert measured is None
@@ -122,6 +60,68 @@ async def test_a_past_day_replayed_is_compared_with_what_happened(settings: Sett
     # Resampled service times around the same mean: the replay is near what happened.
     assert compared.mean_absolute_error < 5
     assert compared.simulated.still_waiting == 0
+
+
+async def test_a_past_day_is_shown_as_measured_from_its_rows(settings: Settings):
+    await build_day(settings)
+    # Two more trucks, at 23:00 and 23:30, never called: still waiting at closing.
+    await build_uncalled(settings, DAY, [1380.0, 1410.0])
+    day = await _measure(settings)
+    assert day.kind is DayKind.PAST and day.observed is not None
+    trucks = happened()
+    assert day.observed.trucks == 62 and day.observed.replications == 1
+    assert day.observed.mean_wait == pytest.approx(fmean(c - a for a, c, _, _ in trucks))
+    assert day.observed.still_waiting == 2 and day.observed.censored_wait == pytest.approx(45)
+    # The queue as it was: in hour 9, each truck's minutes waiting within the hour.
+    in_nine = sum(max(0.0, min(c, 600) - max(a, 540)) for a, c, _, _ in trucks) / 60
+    assert day.observed.hours[9].mean_queue == pytest.approx(in_nine)
+    assert day.observed.hours[9].calls == sum(1 for _, c, _, _ in trucks if 540 <= c < 600)
+    # The class's usual arrivals: the day's own (it is over), 15 an hour from 08:00.
+    assert day.usual[QueueClass.REGULAR][8] == 15
+    assert day.usual[QueueClass.PERISHABLE][23] == 2
+
+
+async def test_today_and_days_to_come_are_forecasts_with_nothing_to_compare(settings: Settings):
+    await build_day(settings)
+    ahead = await _measure(settings, today=DAY - timedelta(days=1))
+    assert ahead.kind is DayKind.FUTURE and ahead.observed is None
+    assert ahead.plan.arrivals == ()
+    assert any(note.key == "arrivals_booked" for note in ahead.notes)
+    with pytest.raises(ValidationFailed):
+        compare(ahead)
+    # Seen from that very day, its own arrivals are not yet a pattern of past days.
+    today = await _measure(settings, today=DAY)
+    assert today.kind is DayKind.TODAY and today.usual == {}
+
+
+async def test_a_past_day_takes_the_places_its_slots_recorded_not_todays_schedule(
+    settings: Settings,
+):
+    await build_day(settings)
+    second = DAY + timedelta(days=1)
+    await build_uncalled(settings, second, [545.0, 550.0, 560.0])
+    # Since then the ordinary day changed: 5 places an hour, open 10:00 to 12:00 only.
+    engine = create_engine(settings)
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            await set_schedule(
+                uow, "tan-thanh", Direction.EXPORT, 5, 10, 12, utc_now(), timedelta(days=30)
+            )
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    day = await _measure(settings)
+    # 08:00 to 11:00 had slots recording 15 places: those held, not today's 0 or 5.
+    assert [day.plan.crossings_in(hour) for hour in (8, 9, 10, 11)] == [15, 15, 15, 15]
+    # An hour without a slot falls back on the calendar as it is now (the documented limit).
+    assert day.plan.crossings_in(13) == 0
+    assert any(n.key == "places_recorded" and dict(n.values) == {"recorded": 4, "other": 20}
+               for n in day.notes)  # fmt: skip
+    # A past day when no lane called anybody: the lanes set open now, over the hours that
+    # day offered places (its slot at 09:00, and 10:00 to 12:00 from the calendar now).
+    quiet = await _measure(settings, day=second)
+    assert quiet.plan.lanes and all(lane.open == ((540, 720),) for lane in quiet.plan.lanes)
+    assert any(note.key == "lanes_unrecorded" for note in quiet.notes)
 
 
 def _gate(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
@@ -139,7 +139,7 @@ def _gate(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tu
 async def test_gate_simulate_prints_the_table_of_a_scenario_and_of_a_comparison(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
-    await _build_day(settings)
+    await build_day(settings)
     where = ("simulate", "--gate", "tan-thanh", "--direction", "export", "--day", "2026-11-20")
     code, table, _ = _gate(settings, monkeypatch, *where, "--lanes", "+1@10:00")
     assert code == 0, table

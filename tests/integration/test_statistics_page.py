@@ -1,7 +1,7 @@
 """The statistics page (services/web/statistics.py) on SQLite and PostgreSQL: its tables hold
 the reads' numbers (gate/statistics/reads.py, called here directly), its CSV and Excel
 exports hold the page's numbers under the page's headers, the officers of a gate see it and
-nobody else does, and the planner answers its form."""
+nobody else does. The planner's part: tests/integration/test_planner_page.py."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ import pytest
 from gate.config import Settings
 from gate.domain.statistics import Distribution, Measure, agency_measure
 from gate.domain.time import LOCAL_TZ, as_utc
-from gate.planning.forecast import forecast
-from gate.planning.measured import measure_day
-from gate.planning.scenarios import Scenario, apply
 from gate.statistics.reads import (
     Grain,
     Scope,
@@ -28,7 +25,6 @@ from gate.statistics.reads import (
     forecast_accuracy,
 )
 from gate.store.unit_of_work import UnitOfWork
-from services.web import statistics_planner
 from tests.helpers import Api, browser, enterprise_user, officer, open_all_day
 from tests.statistics_day import DAY, page_tables, write_day
 
@@ -225,61 +221,3 @@ async def test_the_officers_of_the_gate_see_it_and_nobody_else(api: Api):
     for wrong in wrongs:
         assert (await api.client.get(f"{PAGE}?{wrong}")).status_code == 422, wrong
     assert (await api.client.get("/statistics/nowhere")).status_code == 404
-
-
-async def test_the_planner_answers_beside_the_base_day(
-    api: Api, settings: Settings, uow: UnitOfWork
-):
-    await open_all_day(api)
-    await write_day(settings, api)
-    await _sign_in_officer(api, "gate_operator")
-    query = f"day={DAY.isoformat()}&direction=export"
-    answer = await api.client.get(f"{PAGE}?{query}&lane_at=08:30&capacity=1.5&extra_count=40")
-    assert answer.status_code == 200, answer.text
-    planned = page_tables(answer.text)["planner"]
-    # The planner's own answer, asked directly: the day as measured and as changed.
-    measured = (await measure_day(uow, "tan-thanh", "export", DAY)).pattern()
-    scenario = Scenario.parse(["+1@08:30"], "1.5", ["40:regular"])
-    base, changed = forecast(measured, 20, 17), forecast(apply(measured, scenario), 20, 17)
-    expected = [
-        [f"{b.hour:02d}:00", f"{b.mean_queue:.1f}", f"{c.mean_queue:.1f}",
-         "–" if b.mean_wait is None else f"{b.mean_wait:.1f}",
-         "–" if c.mean_wait is None else f"{c.mean_wait:.1f}"]
-        for b, c in zip(base.hours, changed.hours, strict=True)
-        if b.arrivals or c.arrivals or b.mean_queue or c.mean_queue
-    ]  # fmt: skip
-    assert len(expected) > 1 and planned[1:] == expected
-    assert 'data-chart="planner"' in answer.text
-    wrong = await api.client.get(f"{PAGE}?{query}&capacity=lots")
-    assert wrong.status_code == 422
-    assert 'id="planner-error"' in wrong.text and "capacity" in wrong.text
-    both = await api.client.get(f"{PAGE}?day={DAY.isoformat()}&lane_at=08:30")
-    assert both.status_code == 422 and 'id="planner-error"' in both.text
-
-
-async def test_the_planner_bounds_its_questions_and_says_when_it_is_busy(
-    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
-):
-    await open_all_day(api)
-    await write_day(settings, api)
-    await _sign_in_officer(api, "gate_operator")
-    query = f"{PAGE}?day={DAY.isoformat()}&direction=export"
-    # A day's worth of trucks many times over is refused, naming the form's own field.
-    huge = await api.client.get(f"{query}&extra_count=99999")
-    assert huge.status_code == 422
-    assert 'id="planner-error"' in huge.text and "3000" in huge.text
-    late = await api.client.get(f"{query}&lane_at=25:00")
-    assert late.status_code == 422 and 'id="planner-error"' in late.text
-    # The process's one simulation slot taken: the question is told to come back (429),
-    # not queued behind it holding a connection.
-    monkeypatch.setattr(statistics_planner, "WAIT_FOR_SLOT_S", 0.05)
-    platform = api.client._transport.app.state.platform
-    await platform.planner.acquire()
-    try:
-        busy = await api.client.get(f"{query}&extra_count=10")
-    finally:
-        platform.planner.release()
-    assert busy.status_code == 429
-    assert 'id="planner-error"' in busy.text
-    again = await api.client.get(f"{query}&extra_count=10")
-    assert again.status_code == 200, again.text

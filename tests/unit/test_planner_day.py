@@ -80,10 +80,9 @@ def _busy_day() -> DayPlan:
 def test_extra_trucks_arrive_as_their_class_usually_arrives():
     # Durian (perishable) usually comes in the afternoon, 3 in 4 of it between 14:00 and 15:00;
     # regular trucks in the morning. The day itself has only regular trucks.
-    usual = {
-        QueueClass.PERISHABLE: tuple(30.0 if h == 14 else 10.0 if h == 15 else 0.0 for h in range(24)),
-        QueueClass.REGULAR: tuple(50.0 if 8 <= h < 11 else 0.0 for h in range(24)),
-    }  # fmt: skip
+    durian = tuple(30.0 if h == 14 else 10.0 if h == 15 else 0.0 for h in range(24))
+    regular = tuple(50.0 if 8 <= h < 11 else 0.0 for h in range(24))
+    usual = {QueueClass.PERISHABLE: durian, QueueClass.REGULAR: regular}
     day = _busy_day()
     more = apply(day, Scenario.parse(extra=["300:perishable"]), usual)
     expected = [300 * 0.75 if h == 14 else 300 * 0.25 if h == 15 else 0.0 for h in range(24)]
@@ -92,7 +91,8 @@ def test_extra_trucks_arrive_as_their_class_usually_arrives():
     # The simulated arrivals follow: the same regular trucks (the same seed), and the extra
     # ones in the two afternoon hours only, 225 and 75 on average over the replications.
     base, planned = forecast(day), forecast(more)
-    added = [after.arrivals - before.arrivals for before, after in zip(base.hours, planned.hours)]
+    pairs = zip(base.hours, planned.hours, strict=True)
+    added = [after.arrivals - before.arrivals for before, after in pairs]
     assert added[14] == pytest.approx(225, abs=15) and added[15] == pytest.approx(75, abs=10)
     assert all(added[hour] == 0 for hour in range(24) if hour not in (14, 15))
 
