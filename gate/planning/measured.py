@@ -106,9 +106,10 @@ async def measure_day(
     if kind is DayKind.PAST:
         notes.append(note("arrivals_measured", count=len(arrivals)))
     elif kind is DayKind.TODAY:
-        now = as_local(utc_now()).replace(minute=0, second=0, microsecond=0)
-        arrivals = [a for a in arrivals if a.minute < minutes_into(now, start)]
-        pattern = await booked(uow, gate, way.value, start, now, STILL_COMING)
+        # Every arrival so far is replayed; the bookings not arrived yet come by their
+        # slots' hours from this hour on (those of hours gone by are late or lapsing).
+        hour = as_local(utc_now()).replace(minute=0, second=0, microsecond=0)
+        pattern = await booked(uow, gate, way.value, start, hour, STILL_COMING)
         coming = round(sum(sum(counts) for counts in pattern.values()))
         notes.append(note("arrivals_today", count=len(arrivals), booked=coming))
     else:

@@ -51,7 +51,8 @@ LIMITS = {
     "extra_min": 0,
     "extra_max": MAX_EXTRA_TRUCKS,
 }
-_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+# A time input sends HH:MM, and HH:MM:SS when its step is under a minute.
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::[0-9]{2})?")
 
 Translate = Callable[[str], str]
 

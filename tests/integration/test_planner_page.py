@@ -134,6 +134,9 @@ async def test_every_word_of_the_planner_is_the_pages_language(
             low=0, high=MAX_EXTRA_TRUCKS
         ),
         "extra_count=5&extra_class=durian": words["planner_refused_extra_class"],
+        "lane_at=14:00:00&extra_count=x": words["planner_refused_extra_count"].format(
+            low=0, high=MAX_EXTRA_TRUCKS
+        ),
     }
     for asked, said in refusals.items():
         refused = await api.client.get(f"{PAST}&{asked}")

@@ -91,7 +91,12 @@ async def test_today_and_days_to_come_are_forecasts_with_nothing_to_compare(sett
         compare(ahead)
     # Seen from that very day, its own arrivals are not yet a pattern of past days.
     today = await _measure(settings, today=DAY)
-    assert today.kind is DayKind.TODAY and today.usual == {}
+    assert today.kind is DayKind.TODAY and today.usual == {} and today.observed is None
+    # Every truck arrived so far is replayed (here the whole day: it is long gone by now).
+    assert len(today.plan.arrivals) == 60
+    assert any(n.key == "arrivals_today" and dict(n.values)["count"] == 60 for n in today.notes)
+    # Today's lanes are the ones set open, over the direction's opening hours.
+    assert any(note.key == "lanes_configured" for note in today.notes)
 
 
 async def test_a_past_day_takes_the_places_its_slots_recorded_not_todays_schedule(
