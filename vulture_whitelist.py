@@ -7,9 +7,11 @@ read anywhere is dead code and goes.
 Vulture's format: each line reads the name as an attribute of ``_``; nothing runs this file.
 """
 
-# Litestar reads a controller's class attributes: OpenAPI tags, pages kept out of the schema.
+# Litestar reads a controller's class attributes: OpenAPI tags, pages kept out of the schema,
+# its own exception handlers (the statistics pages' refusals as pages).
 _.tags
 _.include_in_schema
+_.exception_handlers
 # Litestar's templates read the CSRF token from the scope state (their csrf_token()).
 _.csrf_token
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -100,6 +101,8 @@ def area_of(target: str) -> str:
     """The area a sign-in leads to, named on the sign-in page (an i18n key)."""
     if target.startswith("/console"):
         return "console"
+    if target.startswith("/statistics"):
+        return "statistics"
     if target.startswith("/yards"):
         return "yard_console"
     return "portal"
@@ -202,9 +205,17 @@ class SignInRequired(Exception):
         self.area = area
 
 
-def to_sign_in(_: Request[Any, Any, Any], error: SignInRequired) -> Response[Any]:
-    """Every page that needs a session sends the browser to sign in, then back."""
-    return Redirect(path=f"/sign-in?next={error.area}", status_code=303)
+def to_sign_in(request: Request[Any, Any, Any], error: SignInRequired) -> Response[Any]:
+    """Every page that needs a session sends the browser to sign in, then back: to the very
+    page asked for, its query too (a gate's statistics for a chosen week), when it was a
+    page to read; to the area's first page after a form's post, which cannot be repeated
+    by a redirect."""
+    target = error.area
+    if request.method in ("GET", "HEAD"):
+        query = request.url.query
+        target = safe_next(f"{request.url.path}?{query}" if query else request.url.path, target)
+    # Quoted whole but its slashes, so that its own query stays inside ``next``.
+    return Redirect(path=f"/sign-in?next={quote(target, safe='/')}", status_code=303)
 
 
 SignedIn = TypeVar("SignedIn", EnterpriseUser, Officer)

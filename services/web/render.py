@@ -4,7 +4,7 @@ and its forms' CSRF token, besides what the handler gives it."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Request
 from litestar.response import Redirect, Template
@@ -62,7 +62,16 @@ def back_to(path: str, message: str | None = None, error: str | None = None) -> 
 
 
 def safe_next(value: str | None, default: str) -> str:
-    """Only our own paths: a sign-in must not redirect to another site."""
-    if value and value.startswith("/") and not value.startswith("//"):
-        return value
-    return default
+    """``value`` when it is a path of this site (with its query), else ``default``: a
+    sign-in must not redirect to another site. Refused besides another scheme or host
+    (``https://…``, ``//evil.example``): a backslash (browsers read ``/\\evil.example`` as
+    ``//evil.example``) and any space or control character (browsers drop a tab or a line
+    break from a URL, so ``/<tab>/evil.example`` is ``//evil.example`` too)."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return default
+    if "\\" in value or any(c.isspace() or not c.isprintable() for c in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value

@@ -21,10 +21,10 @@ from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, at_gate, require
 from gate.accounts.principal import Officer
-from gate.domain.clearance import Agency
-from gate.domain.errors import NotFound
+from gate.domain.errors import DomainError, Forbidden, NotFound
 from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
+from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code, parse_direction
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -33,8 +33,10 @@ from services.web import statistics_planner as planner
 from services.web.console import served_gates
 from services.web.public import require_browser
 from services.web.render import page, translator
-from services.web.statistics_export import as_csv, as_xlsx
+from services.web.statistics_errors import statistics_problem
+from services.web.statistics_export import as_csv, as_xlsx, scope_of
 from services.web.statistics_view import (
+    AGENCIES,
     Span,
     Window,
     chart_data,
@@ -92,6 +94,9 @@ def _json_block(data: object) -> str:
 class StatisticsController(Controller):
     path = AREA
     include_in_schema = False
+    # Pages answer with pages: a refusal here is a page too (Forbidden named to take it from
+    # the pages' router, whose refusal page a plain client does not get).
+    exception_handlers = {DomainError: statistics_problem, Forbidden: statistics_problem}
 
     @get("/")
     async def home(
@@ -142,7 +147,7 @@ class StatisticsController(Controller):
             window=window,
             spans=[s.value for s in Span],
             directions=[d.value for d in Direction],
-            agencies=[a.value for a in Agency],
+            agencies=AGENCIES,
             classes=[c.value for c in QueueClass],
             tables=found,
             charts=_json_block(chart_data(found, t.table()) + planner.chart(planned, t)),
@@ -162,16 +167,19 @@ class StatisticsController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Response[str]:
-        """One of the page's tables as CSV (UTF-8 with its mark), headed in the page's
-        language; NotFound for a table the page has not."""
+        """One of the page's tables as CSV (UTF-8 with its mark), its scope first, headed in
+        the page's language; NotFound for a table the page has not."""
         _, gate, window = await _window(request, platform, uow, code)
         chosen = [found for found in await tables(uow.session, window) if found.name == table]
         if not chosen:
             raise NotFound(f"the statistics have no table {table!r}")
         name = f"{gate.code}-{table}-{window.span.value}-{window.day.isoformat()}.csv"
+        t = translator(request)
         return Response(
-            as_csv(chosen[0], translator(request)),
-            media_type="text/csv; charset=utf-8",
+            as_csv(chosen[0], t, scope_of(gate.name, window, t, utc_now())),
+            # Litestar adds "; charset=utf-8" to a text/ type itself: naming it here too
+            # sent it twice.
+            media_type="text/csv",
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
 
@@ -183,12 +191,13 @@ class StatisticsController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Response[bytes]:
-        """The page's tables as an Excel workbook, a sheet each."""
+        """The page's tables as an Excel workbook, a sheet each, each with its scope first."""
         _, gate, window = await _window(request, platform, uow, code)
         found = await tables(uow.session, window)
         name = f"{gate.code}-{window.span.value}-{window.day.isoformat()}.xlsx"
+        t = translator(request)
         return Response(
-            as_xlsx(found, translator(request)),
+            as_xlsx(found, t, scope_of(gate.name, window, t, utc_now())),
             media_type=XLSX,
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gate.domain.clearance import Agency
+from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import ValidationFailed
 from gate.domain.statistics import Distribution, Measure, agency_measure
 from gate.domain.time import LOCAL_TZ, as_local, as_utc, utc_now
 from gate.statistics.reads import (
+    Capacity,
+    Counts,
     Grain,
     Scope,
     agency_times,
@@ -56,6 +58,23 @@ class Window:
     def grain(self) -> Grain:
         return Grain.HOUR if self.span is Span.DAY else Grain.DAY
 
+    @property
+    def first_day(self) -> date:
+        """The window's first local day."""
+        return self.day - timedelta(days=DAYS[self.span] - 1)
+
+    def periods(self) -> tuple[datetime, ...]:
+        """Every period of the window, oldest first, as the reads key them
+        (gate/statistics/reads.py ``period_of``): a day's 24 UTC hours, or each day's local
+        midnight. The page lists them all, a period with nothing in it as zeros."""
+        if self.grain is Grain.HOUR:
+            start = self.scope().since
+            return tuple(start + timedelta(hours=h) for h in range(24))
+        return tuple(
+            datetime.combine(self.first_day + timedelta(days=d), time(0), LOCAL_TZ)
+            for d in range(DAYS[self.span])
+        )
+
     def scope(self) -> Scope:
         """The half-open window of UTC instants from the first day's local midnight to the
         midnight after ``day``."""
@@ -86,15 +105,21 @@ def parse_day(value: str | None) -> date:
     return day
 
 
+# The agencies whose time the page follows: those that decide on a truck, in the rule
+# book's order (gate/domain/clearance.py: the gate operator runs the lanes, decides nothing,
+# so it has no time from a truck's arrival at the lane to its decision).
+AGENCIES = tuple(a.value for a in Agency if a in DECIDING_AGENCIES)
+
+
 def parse_agency(value: str | None) -> str | None:
-    """An agency (``customs``…) or None for all; ValidationFailed on ``agency``."""
+    """A deciding agency (``border_guard``, ``customs``, ``quarantine``) or None for all;
+    ValidationFailed on ``agency`` (the gate operator too: it decides nothing)."""
     if not value:
         return None
-    try:
-        return Agency(value).value
-    except ValueError:
-        known = ", ".join(a.value for a in Agency)
-        raise ValidationFailed(f"agency is one of {known}", field="agency") from None
+    if value not in AGENCIES:
+        known = ", ".join(AGENCIES)
+        raise ValidationFailed(f"agency is one of {known}", field="agency")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,21 +151,40 @@ def period_label(period: datetime, grain: Grain) -> str:
     return local.strftime("%H:00") if grain is Grain.HOUR else local.date().isoformat()
 
 
+def exited_key(direction: str | None) -> str:
+    """The i18n key of the trucks' "exited" column: through the gate out of the country on
+    export, into it on import (an import truck's exit from the gate is its entry)."""
+    return f"stats_exited_{direction or 'both'}"
+
+
+def _filled(
+    window: Window, found: list[tuple[datetime, Distribution]], measure: str
+) -> list[tuple[datetime, Distribution]]:
+    """Every period of the window with its distribution; an empty one where nothing was."""
+    per = dict(found)
+    return [(p, per.get(p) or Distribution(measure, {})) for p in window.periods()]
+
+
 async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
     """The page's five tables for ``window``: trucks, waits, each agency's time, capacity,
-    the forecast's error. Periods with nothing in them are left out, as the reads leave them."""
+    the forecast's error. Every period of the window is a row (``Window.periods``), one with
+    nothing in it as zero trucks and no time, so the tables, charts and exports of a quiet
+    day still show its every hour."""
     scope, grain = window.scope(), window.grain
+    periods = window.periods()
 
     def label(period: datetime) -> str:
         return period_label(period, grain)
 
+    counted = {c.period: c for c in await counts(session, scope, grain)}
+    nothing = (0,) * 7
     trucks = Table(
         "trucks",
-        ("stats_period", "stats_made", "stats_checked_in", "exited", "stats_no_shows",
-         "stats_walk_ins", "cancelled"),
+        ("stats_period", "stats_made", "stats_checked_in", exited_key(window.direction),
+         "stats_no_shows", "stats_walk_ins", "cancelled"),
         tuple(
             (label(c.period), c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)
-            for c in await counts(session, scope, grain)
+            for c in (counted.get(p) or Counts(p, *nothing) for p in periods)
         ),
     )  # fmt: skip
     waits = Table(
@@ -148,7 +192,11 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
         ("stats_period", "stats_trucks", "stats_median", "stats_p90"),
         tuple(
             (label(period), *_spread(found))
-            for period, found in await distributions(session, Measure.WAIT_FOR_CALL, scope, grain)
+            for period, found in _filled(
+                window,
+                await distributions(session, Measure.WAIT_FOR_CALL, scope, grain),
+                Measure.WAIT_FOR_CALL,
+            )
         ),
     )
     if window.agency is None:
@@ -165,9 +213,12 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
             ("stats_period", "stats_decisions", "stats_median", "stats_p90"),
             tuple(
                 (label(period), *_spread(found))
-                for period, found in await distributions(session, measure, scope, grain)
+                for period, found in _filled(
+                    window, await distributions(session, measure, scope, grain), measure
+                )
             ),
         )
+    held = {c.period: c for c in await capacity_use(session, scope, grain)}
     capacity = Table(
         "capacity",
         ("stats_period", "stats_offered", "stats_held", "stats_use"),
@@ -178,7 +229,7 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
                 c.held,
                 None if c.use is None else round(c.use * 100, 1),
             )
-            for c in await capacity_use(session, scope, grain)
+            for c in (held.get(p) or Capacity(p, 0, 0) for p in periods)
         ),
     )
     errors = Table(
@@ -186,7 +237,9 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
         ("stats_period", "stats_trucks", "stats_mean_error", "stats_median", "stats_p90"),
         tuple(
             (label(period), found.count, _minutes(found.mean_minutes), *_spread(found)[1:])
-            for period, found in await forecast_accuracy(session, scope, grain)
+            for period, found in _filled(
+                window, await forecast_accuracy(session, scope, grain), Measure.FORECAST_ERROR
+            )
         ),
     )
     return trucks, waits, agency_table, capacity, errors
@@ -194,7 +247,7 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
 
 # Which columns each chart draws (by index into its table) and how.
 CHARTS: dict[str, tuple[str, tuple[int, ...]]] = {
-    "trucks": ("bar", (1, 2, 3, 4, 5)),
+    "trucks": ("bar", (1, 2, 3, 4, 5, 6)),  # every count of the table, cancelled too
     "waits": ("line", (2, 3)),
     "agencies": ("bar", (2, 3)),
     "capacity": ("bar", (1, 2)),

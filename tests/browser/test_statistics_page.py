@@ -1,12 +1,15 @@
 """The statistics page in a real browser: an officer signs in, the vendored Chart.js draws the
 five charts from the page's JSON block under the CSP (the browser fixture fails a test whose
 page the policy blocked), the planner's answer draws its own, and on a phone the page fits
-the screen's width. The planner's answer sets the day as measured beside its simulation and
-the change, its fields explained by hints. Screenshots for the README (scripts/screenshots)."""
+the screen's width; every table fits its card at 1024 and 1280 px, and on a phone fits or
+scrolls inside its card, showing that it does. The planner's answer sets the day as measured
+beside its simulation and the change, its fields explained by hints. Screenshots for the README
+(scripts/screenshots)."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from playwright.async_api import Browser, Page, expect
 
@@ -65,7 +68,7 @@ async def test_an_officer_sees_the_charts_and_asks_the_planner(
     await page.goto(f"/statistics/tan-thanh?span=day&day={DAY.isoformat()}&direction=export")
     for chart in CHARTS:
         assert await _drawn(page, chart), chart
-    await expect(page.locator("table[data-table=trucks] tbody tr")).to_have_count(3)
+    await expect(page.locator("table[data-table=trucks] tbody tr")).to_have_count(24)  # every hour
     await page.screenshot(path=screenshot_path("statistics"), full_page=True)
 
     form = page.locator("#planner-form")
@@ -98,6 +101,91 @@ async def test_an_officer_sees_the_charts_and_asks_the_planner(
     assert width <= 390, width
     await small.screenshot(path=screenshot_path("statistics-phone"), full_page=False)
     await phone.close()
+
+
+# What is wider than its card, on the statistics page with every table's numbers open: a
+# card whose content runs past its edge (cut, or pushing the page wider), an element that
+# reaches outside the card other than through a box that scrolls sideways, a table wider
+# than its box (``scrolls``: allowed when the box scrolls and shows it does: a scrollbar
+# drawn, which takes the box's height, or, where a phone draws none until one scrolls, the
+# box's edge shadows, with the table's own background clear of them).
+OUTSIDE_THEIR_CARDS = """(scrolls) => {
+    document.querySelectorAll("details").forEach((d) => { d.open = true; });
+    const wrong = [];
+    for (const card of document.querySelectorAll("section.card")) {
+        const edge = card.getBoundingClientRect();
+        if (card.scrollWidth > card.clientWidth + 1) {
+            wrong.push(`${card.id}: ${card.scrollWidth} wide in ${card.clientWidth}`);
+        }
+        for (const el of card.querySelectorAll("*")) {
+            const scroller = el.parentElement && el.parentElement.closest(".table-scroll");
+            const seen = (scroller || el).getBoundingClientRect();
+            if (seen.width && (seen.right > edge.right + 1 || seen.left < edge.left - 1)) {
+                wrong.push(`${card.id}: ${el.tagName} ${seen.left}..${seen.right}`
+                    + ` outside ${edge.left}..${edge.right}`);
+            }
+        }
+        for (const box of card.querySelectorAll(".table-scroll")) {
+            if (box.scrollWidth <= box.clientWidth) continue;
+            const scrolling = ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+            const drawn = box.offsetHeight - box.clientHeight > 0;
+            const shadows = getComputedStyle(box).backgroundAttachment.includes("local")
+                && getComputedStyle(box.querySelector("table")).backgroundColor
+                    === "rgba(0, 0, 0, 0)";
+            if (!scrolls || !scrolling || !(drawn || shadows)) {
+                wrong.push(`${card.id}: a table ${box.scrollWidth} wide in ${box.clientWidth}`
+                    + (scrolling && (drawn || shadows) ? "" : " cut"));
+            }
+        }
+    }
+    if (document.documentElement.scrollWidth > window.innerWidth) {
+        wrong.push(`the page: ${document.documentElement.scrollWidth} wide`);
+    }
+    return wrong;
+}"""
+
+
+async def test_every_table_fits_its_card_or_scrolls_inside_it(
+    site: tuple[str, Api], browser: Browser, settings: Settings
+):
+    base, api = site
+    await write_day(settings, api)
+    email = f"lanh-dao.{id(api) % 10000}@tan-thanh.gov.vn"
+    created = await api.client.post(
+        "/api/v1/officers",
+        json={"email": email, "full_name": "Lãnh đạo", "agency": "customs",
+              "password": PASSWORD, "gates": ["tan-thanh"]},
+        headers=admin(),
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    # The words that made the widest tables: Vietnamese's headers, a month's days, one
+    # agency followed, the planner's answer open.
+    asked = (f"/statistics/tan-thanh?span=day&day={DAY.isoformat()}&direction=export"
+             "&lane_at=08:30&extra_count=40")  # fmt: skip
+    # A desktop shows every table whole; a phone may scroll one inside its card.
+    for width, height, mobile in ((1280, 800, False), (1024, 768, False), (390, 844, True)):
+        for language in ("vi", "en", "zh"):
+            context = await browser.new_context(
+                base_url=base,
+                viewport={"width": width, "height": height},
+                is_mobile=mobile,
+                locale="vi-VN",
+            )
+            await context.add_cookies([{"name": "gate_lang", "value": language, "url": base}])
+            page = await context.new_page()
+            await page.goto(f"/sign-in?next={quote(asked, safe='/')}")
+            await page.fill("input[name=email]", email)
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("form.card button")
+            # Signed in, back on the page asked for, its query and the planner's answer too.
+            await page.wait_for_url(re.compile(re.escape(asked) + "$"))
+            await expect(page.locator("#planner-answer")).to_be_visible()
+            for query in ("", "?span=month&day=2026-11-20&agency=customs"):
+                if query:
+                    await page.goto(f"/statistics/tan-thanh{query}")
+                wrong = await page.evaluate(OUTSIDE_THEIR_CARDS, mobile)
+                assert wrong == [], (width, language, query)
+            await context.close()
 
 
 async def context_cookies(page: Page, base: str) -> list[dict[str, str]]:
