@@ -13,18 +13,37 @@ cargo alone, ``perishable`` or ``regular``. An AEO's standing is judged at check
 enterprise as it is then; read later it could have changed, and the rollup must be a function
 of the booking's row to be rebuildable. So ``aeo`` counts only trucks that checked in.
 
-**Which hour each count belongs to**, chosen for what leaders compare:
+**What each count is** (``COUNTS``), and which hour it belongs to, chosen for what leaders
+compare:
 
-* made, cancelled, lapsed (no-shows) and walk-ins: the slot's hour (the booking's current
+* ``made``: every booking of the hour, whatever became of it, walk-ins (booked at the gate
+  on arrival) and cancelled ones included: the demand for the hour's places. ``cancelled``,
+  ``lapsed`` (no-shows: never checked in; or called and never came to the lane) and
+  ``walk_ins`` are parts of it. All four count in the slot's hour (the booking's current
   slot: a reschedule moves it). A leader sets them beside the hour's capacity offered and
   held, and reads the share of an hour's bookings that never came; the creation hour would
   say when enterprises use the portal, which nobody asked.
-* checked in, called, exited: the hour it happened (``arrived_at``, ``called_at``,
-  ``exited_at``): the trucks the yard and the lanes handled in that hour.
-* each time is counted in the hour it began, so "typical wait by hour" reads as a driver
-  asks it ("if I check in at 14:00, how long do I wait"): the wait for a call in the hour of
-  check-in, call to exit in the hour of the call, an agency's time in the hour the truck
-  reached the lane, the forecast's error in the hour of check-in (when it was made).
+* ``checked_in``, ``called``, ``exited``: the hour it happened (``arrived_at``,
+  ``called_at``, ``exited_at``): the trucks the yard and the lanes handled in that hour.
+* ``turned_back``: trucks an agency refused (status ``rejected``; they never exit), in the
+  hour of the refusing decision (the call's hour when none is on record).
+* ``expired``: trucks that checked in and were never called, let go by the queue after
+  ``QUEUE_ENTRY_LIFETIME`` (gate/bookings/sweeps.py), in the hour that lifetime ran out
+  (the sweep marks them within a round of it; its own time is not on the row).
+
+**Times**, each counted in the hour it began, so "typical wait by hour" reads as a driver
+asks it ("if I check in at 14:00, how long do I wait"):
+
+* ``wait_for_call``: check-in to call, in the hour of check-in. A truck that expired counts
+  too, with the queue's lifetime as its wait (it waited at least that long: the open bucket
+  past 24 h): leaving them out made the waits look shorter the worse the day was.
+* ``wait_ended``: the very same waits, in the hour each ended (the call, or the expiry). The
+  board's chart reads this one: keyed by check-in, the latest hours hold only the trucks
+  called quickly, and a jam drew a falling line (gate/live/wait_chart.py).
+* ``call_to_exit``: call to exit, in the hour of the call; ``call_to_turn_back``: call to the
+  refusal of a truck turned back, in the hour of the call (a truck turned back has no exit).
+* an agency's time in the hour the truck reached the lane; the forecast's error in the hour
+  of check-in (when it was made).
 
 A time that has not ended (a truck still waiting) is not counted until it ends. A truck
 re-queued after a missed call keeps its first call's time until it is called again
@@ -32,7 +51,9 @@ re-queued after a missed call keeps its first call's time until it is called aga
 
 **Times** are whole seconds (rounded down), so sums are exact integers on both databases.
 Each distribution is counts per bucket plus the sum of the values in each bucket; means and
-percentiles are read from them (:class:`Distribution`).
+percentiles are read from them (:class:`Distribution`). A time published is read from its
+bucket, so it is honest only as its band (:meth:`Distribution.band`): "under 5 min", not
+2.5 min.
 """
 
 from __future__ import annotations
@@ -43,10 +64,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from gate.domain.bookings import QUEUE_ENTRY_LIFETIME
 from gate.domain.time import as_utc
 
 # Counted per key: the columns of the hourly counts, in this order.
-COUNTS = ("made", "cancelled", "lapsed", "walk_ins", "checked_in", "called", "exited")
+COUNTS = (
+    "made",
+    "cancelled",
+    "lapsed",
+    "walk_ins",
+    "checked_in",
+    "called",
+    "exited",
+    "turned_back",
+    "expired",
+)
 
 # Waits, in minutes: the upper bounds of the buckets (a value v falls in the first bucket
 # whose bound is above v; the last bucket, past 1440, has no bound). Fine where trucks
@@ -59,8 +91,10 @@ ERROR_BOUNDS_MINUTES = (-120, -60, -30, -15, -5, 0, 5, 15, 30, 60, 120)
 class Measure(StrEnum):
     """What a distribution measures; an agency's time is ``agency:<agency>``."""
 
-    WAIT_FOR_CALL = "wait_for_call"  # check-in to call
+    WAIT_FOR_CALL = "wait_for_call"  # check-in to call (or expiry), in the check-in's hour
+    WAIT_ENDED = "wait_ended"  # the same waits, in the hour each ended (the board's chart)
     CALL_TO_EXIT = "call_to_exit"
+    CALL_TO_TURN_BACK = "call_to_turn_back"  # call to the refusal of a truck turned back
     FORECAST_ERROR = "forecast_error"  # called_at - predicted_call_at, signed
 
 
@@ -83,6 +117,24 @@ def bucket_of(measure: str, seconds: int) -> int:
     return bisect_right([bound * 60 for bound in bounds_of(measure)], seconds)
 
 
+@dataclass(frozen=True, slots=True)
+class Band:
+    """One bucket's span in minutes, ``low`` included and ``high`` not; None is open (below
+    the forecast error's first bound; past any measure's last). A wait's first band starts
+    at 0 (a wait a little below 0, two clocks apart, is counted there too)."""
+
+    low: int | None
+    high: int | None
+
+
+def band_of(measure: str, bucket: int) -> Band:
+    """The span of bucket ``bucket`` of ``measure``."""
+    bounds = bounds_of(measure)
+    floor = None if measure == Measure.FORECAST_ERROR else 0
+    low = bounds[bucket - 1] if bucket > 0 else floor
+    return Band(low, bounds[bucket] if bucket < len(bounds) else None)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Key:
     """Where a contribution is counted: gate id, direction, UTC hour start, class."""
@@ -95,10 +147,11 @@ class Key:
 
 @dataclass(frozen=True, slots=True)
 class AgencyTime:
-    """The decision of an agency that counts (its latest) and when it was made."""
+    """A decision of an agency, when it was made, and whether it turned the truck back."""
 
     agency: str
     decided_at: datetime
+    rejected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +245,25 @@ def contributions(facts: BookingFacts) -> Contributions:
         out.count(key(facts.called_at), "called")
     if facts.exited_at is not None:
         out.count(key(facts.exited_at), "exited")
-    if facts.arrived_at is not None and facts.called_at is not None:
-        waited = seconds_between(facts.arrived_at, facts.called_at)
+    left_queue = queue_left_at(facts)
+    if facts.arrived_at is not None and left_queue is not None:
+        waited = seconds_between(facts.arrived_at, left_queue)
         out.time(key(facts.arrived_at), Measure.WAIT_FOR_CALL, waited)
+        out.time(key(left_queue), Measure.WAIT_ENDED, waited)
+        if facts.status == "expired":
+            out.count(key(left_queue), "expired")
     if facts.called_at is not None and facts.exited_at is not None:
         out.time(
             key(facts.called_at),
             Measure.CALL_TO_EXIT,
             seconds_between(facts.called_at, facts.exited_at),
         )
+    if facts.status == "rejected":
+        refused = turned_back_at(facts)
+        out.count(key(refused or facts.called_at or facts.slot_start), "turned_back")
+        if refused is not None and facts.called_at is not None:
+            taken = seconds_between(facts.called_at, refused)
+            out.time(key(facts.called_at), Measure.CALL_TO_TURN_BACK, taken)
     if None not in (facts.arrived_at, facts.called_at, facts.predicted_call_at):
         assert facts.arrived_at and facts.called_at and facts.predicted_call_at
         error = seconds_between(facts.predicted_call_at, facts.called_at)
@@ -211,6 +274,24 @@ def contributions(facts: BookingFacts) -> Contributions:
             taken = seconds_between(facts.inspection_started_at, decision.decided_at)
             out.time(lane, agency_measure(decision.agency), taken)
     return out
+
+
+def queue_left_at(facts: BookingFacts) -> datetime | None:
+    """When the truck's wait for a call ended: its call, or for a truck the queue let go
+    uncalled (``expired``) the end of ``QUEUE_ENTRY_LIFETIME`` after check-in; None while
+    it waits (or never checked in)."""
+    if facts.called_at is not None:
+        return facts.called_at
+    if facts.status == "expired" and facts.arrived_at is not None:
+        return as_utc(facts.arrived_at) + QUEUE_ENTRY_LIFETIME
+    return None
+
+
+def turned_back_at(facts: BookingFacts) -> datetime | None:
+    """When an agency turned the truck back: its first refusing decision (a refusal is
+    final, gate/domain/clearance.py); None when none is on record."""
+    refusals = [as_utc(d.decided_at) for d in facts.decisions if d.rejected]
+    return min(refusals) if refusals else None
 
 
 def latest_decisions(decisions: Iterable[AgencyTime]) -> list[AgencyTime]:
@@ -252,6 +333,19 @@ class Distribution:
         if not count:
             return None
         return sum(seconds for _, seconds in self.buckets.values()) / count / 60
+
+    def band(self, share: float) -> Band | None:
+        """The band (bucket) the ``share`` (0 to 1) percentile falls in: all the buckets can
+        say of it; None when empty. "The median is under 5 min" where the estimate within the
+        band (:meth:`percentile_minutes`) would say 2.5 min, a figure nobody measured."""
+        rank = share * self.count
+        seen = 0
+        for index in sorted(self.buckets):
+            in_bucket = self.buckets[index][0]
+            if in_bucket and seen + in_bucket >= rank:
+                return band_of(self.measure, index)
+            seen += in_bucket
+        return None
 
     def percentile_minutes(self, share: float, *, within_bounds: bool = False) -> float | None:
         """The ``share`` (0 to 1) percentile in minutes, estimated from the buckets: within

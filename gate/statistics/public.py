@@ -26,12 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.statistics import ERROR_BOUNDS_MINUTES, Distribution, Measure
 from gate.domain.time import LOCAL_TZ, as_utc
+from gate.statistics.capacity import capacity_use
 from gate.statistics.reads import (
     Grain,
     Scope,
     agency_distributions,
     agency_times,
-    capacity_use,
     counts,
     distributions,
     forecast_accuracy,

@@ -15,11 +15,11 @@ from gate.domain.clearance import Agency
 from gate.domain.errors import ValidationFailed
 from gate.domain.statistics import Distribution, Measure, agency_measure
 from gate.domain.time import LOCAL_TZ, as_local, as_utc, utc_now
+from gate.statistics.capacity import capacity_use
 from gate.statistics.reads import (
     Grain,
     Scope,
     agency_times,
-    capacity_use,
     counts,
     distributions,
     forecast_accuracy,

@@ -18,11 +18,11 @@ from gate.domain.time import LOCAL_TZ, as_utc
 from gate.planning.forecast import forecast
 from gate.planning.measured import measure_day
 from gate.planning.scenarios import Scenario, apply
+from gate.statistics.capacity import capacity_use
 from gate.statistics.reads import (
     Grain,
     Scope,
     agency_times,
-    capacity_use,
     counts,
     distributions,
     forecast_accuracy,

@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from gate.domain.statistics import Measure, agency_measure
 from gate.live.wait_chart import WaitCharts
+from gate.statistics.capacity import capacity_use
 from gate.statistics.public import MIN_TRUCKS, P90_MIN_TRUCKS, midnight
 from gate.statistics.reads import (
     Grain,
     Scope,
-    capacity_use,
     counts,
     distributions,
     typical_waits,

@@ -36,6 +36,8 @@ class StatisticsHour(Base):
     checked_in: Mapped[int] = mapped_column(default=0)
     called: Mapped[int] = mapped_column(default=0)
     exited: Mapped[int] = mapped_column(default=0)
+    turned_back: Mapped[int] = mapped_column(default=0, server_default="0")
+    expired: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class StatisticsTime(Base):
