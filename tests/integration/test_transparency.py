@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from gate.domain.statistics import Measure, agency_measure
+from gate.domain.statistics import WAIT_BOUNDS_MINUTES, Measure, agency_measure
 from gate.live.wait_chart import WaitCharts
 from gate.statistics.capacity import capacity_use
 from gate.statistics.public import MIN_TRUCKS, P90_MIN_TRUCKS, midnight
@@ -37,6 +37,7 @@ DAYS_URL = "/api/v1/statistics/gates/tan-thanh/days"
 MEASURES = (
     Measure.WAIT_FOR_CALL,
     Measure.CALL_TO_EXIT,
+    Measure.CALL_TO_TURN_BACK,
     Measure.FORECAST_ERROR,
     agency_measure("customs"),
     agency_measure("quarantine"),
@@ -74,6 +75,7 @@ async def _seed(uow: UnitOfWork, seed: int = 17) -> str:
                 values = {c: rng.randint(0, 6) for c in ("made", "cancelled", "lapsed")}
                 values |= {c: rng.randint(0, 6) for c in ("walk_ins", "checked_in")}
                 values |= {c: rng.randint(0, 6) for c in ("called", "exited")}
+                values |= {c: rng.randint(0, 2) for c in ("turned_back", "expired")}
                 uow.session.add(
                     StatisticsHour(
                         gate_id=gate_id,
@@ -103,18 +105,36 @@ async def _seed(uow: UnitOfWork, seed: int = 17) -> str:
     return gate_id
 
 
+NONE = {"median_minutes": None, "p90_minutes": None, "median_band": None, "p90_band": None}
+
+
+def _band(distribution: Any, share: float) -> dict[str, int | None]:
+    """The bucket the share's rank falls in, as its bounds (waits: the first from 0, the
+    last open)."""
+    rank, seen = share * distribution.count, 0
+    for bucket in sorted(distribution.buckets):
+        seen += distribution.buckets[bucket][0]
+        if seen >= rank and distribution.buckets[bucket][0]:
+            bounds = (0, *WAIT_BOUNDS_MINUTES, None)
+            return {"from_minutes": bounds[bucket], "to_minutes": bounds[bucket + 1]}
+    raise AssertionError("no bucket")
+
+
 def _times(distribution: Any) -> dict[str, Any]:
     """What the API shows of a distribution, computed from the reads' own."""
     if distribution is None:
-        return {"trucks": 0, "median_minutes": None, "p90_minutes": None}
+        return {"trucks": 0} | NONE
     trucks = distribution.count
     if trucks < MIN_TRUCKS:
-        return {"trucks": trucks, "median_minutes": None, "p90_minutes": None}
+        return {"trucks": trucks} | NONE
     p90 = distribution.percentile_minutes(0.9, within_bounds=True)
+    enough = trucks >= P90_MIN_TRUCKS
     return {
         "trucks": trucks,
         "median_minutes": round(distribution.percentile_minutes(0.5, within_bounds=True), 1),
-        "p90_minutes": round(p90, 1) if trucks >= P90_MIN_TRUCKS else None,
+        "p90_minutes": round(p90, 1) if enough else None,
+        "median_band": _band(distribution, 0.5),
+        "p90_band": _band(distribution, 0.9) if enough else None,
     }
 
 
@@ -147,6 +167,7 @@ async def test_the_days_page_through_a_long_window_and_equal_the_reads(api: Api,
     counted = {c.period.date(): c for c in await counts(uow.session, scope, Grain.DAY)}
     waits = dict(await distributions(uow.session, Measure.WAIT_FOR_CALL, scope, Grain.DAY))
     exits = dict(await distributions(uow.session, Measure.CALL_TO_EXIT, scope, Grain.DAY))
+    refusals = dict(await distributions(uow.session, Measure.CALL_TO_TURN_BACK, scope, Grain.DAY))
     customs = dict(await distributions(uow.session, agency_measure("customs"), scope, Grain.DAY))
     places = {c.period.date(): c for c in await capacity_use(uow.session, scope, Grain.DAY)}
     empty = 0
@@ -158,6 +179,9 @@ async def test_the_days_page_through_a_long_window_and_equal_the_reads(api: Api,
         assert day["no_shows"] == (row.lapsed if row else 0)
         assert day["trucks_checked_in"] == (row.checked_in if row else 0)
         assert day["trucks_exited"] == (row.exited if row else 0)
+        assert day["turned_back"] == (row.turned_back if row else 0)
+        assert day["expired"] == (row.expired if row else 0)
+        assert day["call_to_turn_back"] == _times(refusals.get(period))
         assert day["wait_for_call"] == _times(waits.get(period))
         assert day["call_to_exit"] == _times(exits.get(period))
         assert day["agencies"].get("customs", _times(None)) == _times(customs.get(period))
@@ -215,7 +239,7 @@ async def test_a_single_trucks_time_is_never_shown(api: Api, uow: UnitOfWork):
         "/api/v1/statistics/gates/tan-thanh/typical-waits", params={"to": "2026-04-12"}
     )
     cells = {(c["weekday"], c["hour"]): c["wait_for_call"] for c in answer.json()["hours"]}
-    assert cells[0, 10] == {"trucks": 1, "median_minutes": None, "p90_minutes": None}
+    assert cells[0, 10] == {"trucks": 1} | NONE
     assert cells[0, 11]["median_minutes"] is not None
     html = (await api.client.get("/transparency/tan-thanh")).text
     assert "45.2" not in answer.text and "45.2" not in html
@@ -266,7 +290,7 @@ async def test_the_board_chart_is_read_from_the_rollups_once_per_refresh(uow: Un
             direction="import",
             hour=datetime(2026, 4, 6, 7, tzinfo=UTC),
             queue_class="regular",
-            measure=Measure.WAIT_FOR_CALL,
+            measure=Measure.WAIT_ENDED,
             bucket=3,
             count=MIN_TRUCKS,
             seconds=MIN_TRUCKS * 1000,
