@@ -48,11 +48,21 @@ def _number(cell: str) -> str | float:
         return cell
 
 
+def _band(found: Distribution) -> str:
+    """The median's band as the page writes it, from the bucket the median falls in."""
+    band = found.band(0.5)
+    assert band is not None and band.low is not None
+    if band.high is None:
+        return f"≥{band.low}"
+    return f"<{band.high}" if band.low == 0 else f"{band.low}–{band.high}"
+
+
 def _spread(found: Distribution) -> list[str]:
     return [
         str(found.count),
         _shown(found.percentile_minutes(0.5)),
         _shown(found.percentile_minutes(0.9)),
+        _band(found),
     ]
 
 
@@ -73,6 +83,7 @@ async def _expected(
             [
                 label(c.period),
                 *map(str, (c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)),
+                *map(str, (c.turned_back, c.expired)),
             ]
             for c in await counts(session, scope, grain)
         ],
@@ -99,7 +110,7 @@ async def _expected(
             for c in await capacity_use(session, scope, grain)
         ],
         "forecast": [
-            [label(period), str(found.count), _shown(found.mean_minutes), *_spread(found)[1:]]
+            [label(period), str(found.count), _shown(found.mean_minutes), *_spread(found)[1:3]]
             for period, found in await forecast_accuracy(session, scope, grain)
         ],
     }

@@ -16,9 +16,10 @@ import httpx
 from sqlalchemy import select
 
 from gate.domain.statistics import WAIT_BOUNDS_MINUTES, Measure, agency_measure
-from gate.live.wait_chart import WaitCharts
+from gate.domain.time import utc_now
+from gate.live.wait_chart import WaitCharts, wait_chart
 from gate.statistics.capacity import capacity_use
-from gate.statistics.public import MIN_TRUCKS, P90_MIN_TRUCKS, midnight
+from gate.statistics.public import MIN_TRUCKS, P90_MIN_TRUCKS, local_day, midnight
 from gate.statistics.reads import (
     Grain,
     Scope,
@@ -311,3 +312,59 @@ async def test_the_board_chart_is_read_from_the_rollups_once_per_refresh(uow: Un
     clock[0] = 61
     again = await charts.of(uow.session, gate_id, now)
     assert all(h.trucks == 0 for c in again for h in c.hours)
+
+
+async def test_short_waits_read_as_their_band_and_the_pages_say_so(api: Api, uow: UnitOfWork):
+    """Ten trucks each called within a minute (bucket 0 to 5 min): the median estimated
+    inside the band is 2.5 min, a wait nobody had; the API gives the band beside it, and the
+    transparency page, the board and the statistics page show the band and say times are
+    read from bands (in vi, zh and en)."""
+    gate_id = await _gate_id(uow)
+    today = local_day(utc_now())
+    monday = today - timedelta(days=today.weekday() + 7)  # inside the page's eight weeks
+    hour = midnight(monday).astimezone(UTC) + timedelta(hours=10)  # Monday, 10:00
+    for measure in (Measure.WAIT_FOR_CALL, Measure.WAIT_ENDED):
+        uow.session.add(
+            StatisticsTime(
+                gate_id=gate_id,
+                direction="export",
+                hour=hour,
+                queue_class="regular",
+                measure=measure,
+                bucket=0,
+                count=10,
+                seconds=10 * 40,
+            )
+        )
+    await uow.commit()
+    answer = await api.client.get(
+        "/api/v1/statistics/gates/tan-thanh/typical-waits",
+        params={"to": str(monday + timedelta(days=6))},
+    )
+    cells = {(c["weekday"], c["hour"]): c["wait_for_call"] for c in answer.json()["hours"]}
+    assert cells[0, 10]["median_minutes"] == 2.5
+    assert cells[0, 10]["median_band"] == {"from_minutes": 0, "to_minutes": 5}
+    assert cells[0, 10]["p90_band"] == {"from_minutes": 0, "to_minutes": 5}
+    schema = (await api.client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    assert {"median_band", "p90_band"} <= set(schema["TimesView"]["properties"])
+
+    (export, *_) = [
+        c
+        for c in await wait_chart(uow.session, gate_id, hour + timedelta(minutes=30))
+        if c.direction == "export"
+    ]
+    last = export.hours[-1]
+    assert (last.median_from, last.median_to, last.complete) == (0, 5, False)
+
+    notes = {"en": "bands of minutes", "vi": "khoảng phút", "zh": "分钟区间"}
+    for lang, words in notes.items():
+        api.client.cookies.set("gate_lang", lang)
+        html = (await api.client.get("/transparency/tan-thanh")).text
+        assert words in html.split('id="bands-note"')[1].split("</p>")[0]
+    api.client.cookies.set("gate_lang", "en")
+    html = (await api.client.get("/transparency/tan-thanh")).text
+    assert 'data-cell="0-10">&lt;5</td>' in html
+    # The days' table counts trucks turned back and let go uncalled, and says what each is.
+    assert "<th>Turned back</th><th>Let go uncalled</th>" in html
+    assert "walk-ins and cancelled ones included" in html.split('id="counts-note"')[1]
+    assert "2.5" not in html.split('class="heat"')[1].split("</table>")[0]
