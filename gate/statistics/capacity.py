@@ -4,25 +4,24 @@ window, whether or not anyone booked it, and the places bookings held.
 **Offered** is the calendar's capacity of each hour as booking computes it
 (``gate/domain/slots.py::capacity_of_slot``: a closure wins, then an administrator's override
 of the hour, then the direction's hourly capacity within its opening hours), for every hour
-of every direction a gate takes (``gate_directions``). An hour someone booked has a slot row
-(``slots``), whose capacity is what booking enforced in that hour, kept in line with the
-calendar by every calendar change (``gate/gates/calendar.py::refresh_slot_capacities``): that
-row's capacity is taken. Before, only hours with a slot row were counted, so a day that
-offered 360 places with 15 of them booked in one hour read 12/15 used, not 12/360.
+of every direction a gate takes (``gate_directions``). Before, only hours with a slot row
+(``slots``, materialised by a first booking) were counted, so a day that offered 360 places
+with one hour booked read 12/15 used, not 12/360. A slot row's capacity is the calendar's
+too (every calendar change refreshes the rows it touches:
+``gate/gates/calendar.py::refresh_slot_capacities``), so it is not read.
 
-**Held** is the slot rows' ``booked``: the places taken by bookings that kept them (a
-cancelled booking or a no-show gives its place back; walk-ins take one), in the hour's
-period. Hours nobody booked hold nothing.
+**Held** is the slot rows' ``booked``, summed per period in SQL: the places taken by
+bookings that kept them (a cancelled booking or a no-show gives its place back; walk-ins
+take one). Hours nobody booked hold nothing.
 
-**A limit:** the calendar keeps no history. An hour nobody booked is counted with the
-schedule and overrides as they are now, so changing a direction's hours today changes what
-past unbooked hours are said to have offered; booked hours keep what their rows say.
+**A limit:** the calendar keeps no history. A past hour is counted with the schedule,
+overrides and closures as they are now, so changing a direction's hours today changes what
+past hours are said to have offered.
 
-The hours of a period are counted in Python from a few rows (the directions, the window's
-overrides, closures and slot rows): a year of one gate is about 17,500 hours, each a few
-integer operations; only hours with a row of their own go through ``capacity_of_slot``.
-Local hours are UTC shifted by the zone's one offset (Asia/Ho_Chi_Minh, no summer time),
-as ``reads.py`` does on SQLite.
+The hours are counted in Python from a few rows (the directions, the window's overrides and
+closures): a year of one direction is 8,760 hours of a few integer operations each; only
+hours with an override go through ``capacity_of_slot``. Local hours are UTC shifted by the
+zone's one offset (Asia/Ho_Chi_Minh, no summer time), as ``reads.py`` does on SQLite.
 """
 
 from __future__ import annotations
@@ -31,13 +30,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.slots import Closure as ClosureRule
 from gate.domain.slots import Direction, DirectionSchedule, capacity_of_slot
 from gate.domain.time import LOCAL_TZ, SLOT_LENGTH, as_utc, floor_to_slot
-from gate.statistics.reads import Grain, Scope, period_of
+from gate.statistics.reads import Grain, Scope, period_of, period_sql
 from gate.store.tables import Closure, GateDirection, Slot, SlotOverride
 
 
@@ -68,7 +67,7 @@ def _hours(scope: Scope) -> tuple[datetime, int]:
 async def capacity_use(session: AsyncSession, scope: Scope, grain: Grain) -> list[Capacity]:
     """Places offered and held per period, oldest first; a period with nothing offered and
     nothing held is left out. ``scope.queue_class`` does not apply: an hour's places are not
-    per class. Four statements whatever the window."""
+    per class. Four statements whatever the window (the places held summed in SQL)."""
     first, count = _hours(scope)
     if count == 0:
         return []
@@ -99,20 +98,20 @@ async def capacity_use(session: AsyncSession, scope: Scope, grain: Grain) -> lis
         closures[c.gate_id].append(
             ClosureRule(as_utc(c.starts_at), as_utc(c.ends_at), c.reason, side)
         )
-    rows: dict[tuple[str, str], dict[datetime, int]] = defaultdict(dict)
     per: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
-    for gate_id, direction, starts_at, capacity, booked in await session.execute(
-        select(Slot.gate_id, Slot.direction, Slot.starts_at, Slot.capacity, Slot.booked)
+    period = period_sql(session, Slot.starts_at, grain).label("period")
+    held = (
+        select(period, func.sum(Slot.booked))
         .where(*chosen(Slot), Slot.starts_at >= first, Slot.starts_at < end)
-    ):  # fmt: skip
-        rows[gate_id, direction][as_utc(starts_at)] = capacity
-        per[period_of(starts_at, grain)][1] += booked
+        .group_by(period)
+    )
+    for start, booked in await session.execute(held):
+        per[period_of(start, grain)][1] += int(booked or 0)
     for row in directions:
         way = (row.gate_id, row.direction)
-        rules = (overrides[way], closures[row.gate_id], rows[way])
-        offered = _offered(row, first, count, *rules, grain)
-        for period, places in offered.items():
-            per[period][0] += places
+        offered = _offered(row, first, count, overrides[way], closures[row.gate_id], grain)
+        for moment, places in offered.items():
+            per[moment][0] += places
     return [Capacity(p, *per[p]) for p in sorted(per) if per[p] != [0, 0]]
 
 
@@ -122,13 +121,12 @@ def _offered(
     count: int,
     overrides: dict[datetime, int],
     closures: list[ClosureRule],
-    slot_rows: dict[datetime, int],
     grain: Grain,
 ) -> dict[datetime, int]:
     """One direction's places offered per period over ``count`` hours from ``first``."""
     direction = Direction(row.direction)
     schedule = DirectionSchedule(row.hourly_capacity, row.opens_at, row.closes_at)
-    # The ordinary day, per local hour; the hours with a rule or a row of their own apart.
+    # The ordinary day, per local hour; the hours with a rule of their own apart.
     ordinary = [schedule.hourly_capacity if schedule.is_open_at(h) else 0 for h in range(24)]
     special: dict[int, int] = {}
     for closure in closures:
@@ -140,24 +138,28 @@ def _offered(
             start += SLOT_LENGTH
     for moment in overrides:
         index = (moment - first) // SLOT_LENGTH
+        if not 0 <= index < count:
+            continue
         calendar = capacity_of_slot(moment, direction, schedule, overrides[moment], closures)
         special.setdefault(index, calendar.capacity)
-    for moment, capacity in slot_rows.items():
-        special[(moment - first) // SLOT_LENGTH] = capacity
     offset = LOCAL_TZ.utcoffset(first)
     assert offset is not None
-    local_first = first + offset
-    shift = local_first.hour  # the local hour of ``first``
-    out: dict[datetime, int] = defaultdict(int)
+    shift = (first + offset).hour  # the local hour of ``first``
     if grain is Grain.HOUR:
-        for index in range(count):
-            places = special.get(index, ordinary[(shift + index) % 24])
-            out[first + index * SLOT_LENGTH] += places
-        return out
-    # Days: hour ``index`` falls in the local day ``(shift + index) // 24`` after first's.
+        hourly = [ordinary[(shift + index) % 24] for index in range(count)]
+        for index, places in special.items():
+            hourly[index] = places
+        return {first + n * SLOT_LENGTH: places for n, places in enumerate(hourly) if places}
+    # Days: hour ``index`` falls in local day ``(shift + index) // 24`` counted from first's;
+    # a whole day offers the ordinary day's sum, the hours with a rule their difference.
+    days = [0] * ((shift + count - 1) // 24 + 1)
+    for day in range(len(days)):
+        low, high = max(0, day * 24 - shift), min(count, (day + 1) * 24 - shift)
+        if high - low == 24:
+            days[day] = sum(ordinary)
+        else:
+            days[day] = sum(ordinary[(shift + index) % 24] for index in range(low, high))
+    for index, places in special.items():
+        days[(shift + index) // 24] += places - ordinary[(shift + index) % 24]
     midnight = period_of(first, Grain.DAY)
-    for index in range(count):
-        places = special.get(index, ordinary[(shift + index) % 24])
-        if places:
-            out[midnight + timedelta(days=(shift + index) // 24)] += places
-    return out
+    return {midnight + timedelta(days=day): places for day, places in enumerate(days) if places}

@@ -120,6 +120,12 @@ def _period(session: AsyncSession, hour: Any, grain: Grain) -> Any:
     return type_coerce(day, UtcDateTime())
 
 
+def period_sql(session: AsyncSession, hour: Any, grain: Grain) -> Any:
+    """The period of a UTC hour column of any table, as this module groups it (for
+    ``capacity.py``'s slot rows)."""
+    return _period(session, hour, grain)
+
+
 def _negated(shift: str) -> str:
     return ("-" if shift.startswith("+") else "+") + shift[1:]
 

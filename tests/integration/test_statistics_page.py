@@ -179,7 +179,14 @@ async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_header
     query = f"span=day&day={DAY.isoformat()}&direction=export"
     shown = page_tables((await api.client.get(f"{PAGE}?{query}")).text)
     assert list(shown) == ["trucks", "waits", "agencies", "capacity", "forecast"]
-    assert shown["trucks"][0][:2] == ["Period", "Booked"]
+    # "Bookings" says what it counts: walk-ins and cancelled bookings are in it (issue 17).
+    assert shown["trucks"][0][:2] == ["Period", "Bookings (all: walk-ins and cancelled included)"]
+    assert shown["trucks"][0][-2:] == ["Turned back", "Let go uncalled"]
+    for lang, words in (("vi", ("vãng lai", "đã hủy")), ("zh", ("临时到场", "已取消"))):
+        api.client.cookies.set("gate_lang", lang)
+        header = page_tables((await api.client.get(f"{PAGE}?{query}")).text)["trucks"][0][1]
+        assert all(word in header for word in words), header
+    api.client.cookies.set("gate_lang", "en")
     assert shown["agencies"][1][0] == "Border guard"
 
     workbook = await api.client.get(f"{PAGE}/xlsx?{query}")
