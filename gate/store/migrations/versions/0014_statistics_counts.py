@@ -12,7 +12,9 @@ time to a refusal), so every gate's mark goes back to 0: the next fold (each swe
 ``gate statistics update``) reads every chain from its start and folds each booking named
 again, taking its last contributions away (``statistics_bookings``) and adding its new ones.
 ``gate statistics rebuild`` does the same at once. A downgrade drops the two columns and
-resets the marks the same way (the older code then folds the older contributions back).
+empties the rollups and each booking's last contributions (which name the new columns, which
+the older code could not take away), and resets the marks: the older code folds every
+booking afresh.
 Named for itself: another revision 0014 may be renumbered when branches meet.
 """
 
@@ -44,6 +46,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM statistics_bookings")
+    op.execute("DELETE FROM statistics_times")
+    op.execute("DELETE FROM statistics_hours")
     with op.batch_alter_table("statistics_hours") as table:
         for name in reversed(_COLUMNS):
             table.drop_column(name)
