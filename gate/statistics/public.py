@@ -9,6 +9,8 @@ one truck in an hour its "median" is that truck's own time, which anyone who saw
 the gate could read back. Published times are estimated between the buckets' bounds, never a
 bucket's mean (a median in a bucket of one truck would be that truck's time), and the 90th
 percentile is withheld below ``P90_MIN_TRUCKS`` (it lies in the slowest truck's bucket).
+Each published time carries its band of minutes (``Times.median_band``): the buckets know
+no more, and the pages show the band ("under 5 min"), not the estimate inside it.
 Counts (trucks, bookings, places) are published as they are: a count of one says that a
 truck came, which the gate's public board said live.
 
