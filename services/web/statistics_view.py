@@ -206,7 +206,7 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
 
 # Which columns each chart draws (by index into its table) and how.
 CHARTS: dict[str, tuple[str, tuple[int, ...]]] = {
-    "trucks": ("bar", (1, 2, 3, 4, 5)),
+    "trucks": ("bar", (1, 2, 3, 4, 5, 7, 8)),
     "waits": ("line", (2, 3)),
     "agencies": ("bar", (2, 3)),
     "capacity": ("bar", (1, 2)),

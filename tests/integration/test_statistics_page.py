@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime, time, timedelta
 
 import openpyxl
@@ -167,6 +168,11 @@ async def test_the_pages_tables_hold_the_reads_numbers(
     assert '<script type="application/json" id="stats-charts">' in answer.text
     drawn = sum(1 for rows in expected.values() if rows) + (agency is None)  # agencies popped
     assert answer.text.count("<canvas data-chart=") == drawn
+    # The trucks chart draws the trucks turned back and let go uncalled, as its table does.
+    block = answer.text.split('id="stats-charts">')[1].split("</script>")[0]
+    trucks = next(c for c in json.loads(block) if c["id"] == "trucks")
+    header = shown["trucks"][0]
+    assert [s["label"] for s in trucks["series"]][-2:] == header[-2:]
 
 
 async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_headers(
