@@ -6,6 +6,9 @@ waited since check-in. A driver reads the latest bar as "the trucks called now w
 long", and in a jam it rises with the queue. Keyed by the hour of check-in, as the typical
 week is, the latest hours held only the trucks already called, the quick ones, so the line
 fell just as the queue grew. The hour running now is marked ``complete: false`` (so far).
+Left as it is: in a stall where nobody is called at all, the latest hours have no bar (no
+wait has ended); the board's queue counts beside the chart show the stall. Trucks still
+waiting are not charted by their age so far: one truck's age would be its own time.
 
 The board is rebuilt up to twice a second, and every viewer shares what the projector
 builds; the rollups change only when the statistics job runs (each sweep round). So the
