@@ -117,3 +117,9 @@ _.wait_for_call
 _.places_offered
 _.places_held
 _.min_trucks
+# A band of minutes (open data) and the board's wait chart's band (gate/live/messages.py),
+# read by clients and frontend/static/board.js.
+_.from_minutes
+_.to_minutes
+_.median_from
+_.median_to

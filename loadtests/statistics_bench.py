@@ -163,6 +163,7 @@ def _calls(reads: Any, scope: Any, grain: Any) -> dict[str, Callable[[Any], Awai
     """Each read as the statistics page calls it (the waits' distribution per period), and
     the six one after another in one session: what the page's request costs."""
     from gate.domain.statistics import Measure
+    from gate.statistics.capacity import capacity_use
 
     calls: dict[str, Callable[[Any], Awaitable[Any]]] = {
         "counts": lambda s: reads.counts(s, scope, grain),
@@ -170,7 +171,7 @@ def _calls(reads: Any, scope: Any, grain: Any) -> dict[str, Callable[[Any], Awai
         "forecast_accuracy": lambda s: reads.forecast_accuracy(s, scope, grain),
         "typical_waits": lambda s: reads.typical_waits(s, scope),
         "agency_times": lambda s: reads.agency_times(s, scope),
-        "capacity_use": lambda s: reads.capacity_use(s, scope, grain),
+        "capacity_use": lambda s: capacity_use(s, scope, grain),
     }
     page = list(calls.values())
 

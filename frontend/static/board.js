@@ -89,6 +89,14 @@ function svg(tag, attrs = {}, ...children) {
 const hourOf = (iso) => new Date(iso).toLocaleTimeString("en-GB",
   { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
 
+// A median is known only as the band of minutes it lies in (gate/statistics/public.py):
+// "<5", "5–10", "≥1440"; its minutes (an estimate inside the band) size the bar.
+function band(h) {
+  if (h.median_from === null || h.median_from === undefined) return "—";
+  if (h.median_to === null) return `≥${h.median_from}`;
+  return h.median_from === 0 ? `<${h.median_to}` : `${h.median_from}–${h.median_to}`;
+}
+
 function renderWaits() {
   const charts = (state.recent_waits || []).filter((c) => c.hours.some((h) => h.trucks));
   document.getElementById("wait-chart").hidden = charts.length === 0;
@@ -98,10 +106,12 @@ function renderWaits() {
     const bars = chart.hours.map((h, n) => {
       if (!h.trucks) return "";
       const height = h.median_minutes === null ? 4 : Math.max(2, (h.median_minutes / top) * 40);
-      const label = h.median_minutes === null ? "—" : String(Math.round(h.median_minutes));
+      const label = band(h);
+      const soFar = h.complete === false ? ` (${t("so_far")})` : "";
+      const kind = [h.median_minutes === null ? "few" : "", h.complete === false ? "so-far" : ""];
       return svg("g", { "data-hour": h.hour },
         svg("rect", { x: n * width + 2, y: 50 - height, width: width - 4, height,
-          class: h.median_minutes === null ? "few" : "" }, svg("title", {}, `${hourOf(h.hour)}: ${label}`)),
+          class: kind.join(" ").trim() }, svg("title", {}, `${hourOf(h.hour)}: ${label}${soFar}`)),
         svg("text", { x: n * width + width / 2, y: 48 - height, "text-anchor": "middle" }, label));
     });
     const hours = chart.hours;

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import exists, select
 
 from gate.bookings.transitions import move
-from gate.domain.bookings import BookingStatus
+from gate.domain.bookings import QUEUE_ENTRY_LIFETIME, BookingStatus
 from gate.domain.checkin import GraceWindow, no_show_deadline
 from gate.domain.events import SYSTEM, BookingLapsed
 from gate.domain.yards import OPEN
@@ -18,9 +18,6 @@ from gate.store.tables import Booking, Gate, YardVisit
 from gate.store.unit_of_work import UnitOfWork
 
 BATCH = 500
-# A vehicle checked in but never called within this long has left the yard in practice: its
-# queue entry expires so the board and the forecasts stop counting it.
-QUEUE_ENTRY_LIFETIME = timedelta(hours=24)
 
 
 async def sweep_no_shows(uow: UnitOfWork, now: datetime) -> int:

@@ -8,6 +8,7 @@ enterprise book, reschedule and cancel; the check-in and clearance flows drive t
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from enum import StrEnum
 
 from gate.domain.errors import InvalidTransition, VersionConflict
@@ -38,6 +39,11 @@ ACTIVE_STATUSES = frozenset(
         BookingStatus.CLEARED,
     }
 )
+
+# A vehicle checked in but never called within this long has left the yard in practice: its
+# queue entry expires (the sweep, gate/bookings/sweeps.py) so the board and the forecasts stop
+# counting it; the statistics count its wait as this long at least (gate/domain/statistics.py).
+QUEUE_ENTRY_LIFETIME = timedelta(hours=24)
 
 # In the control yard: checked in and not yet gone, and of those, the ones at a lane.
 IN_YARD_STATUSES = (

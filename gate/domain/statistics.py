@@ -13,18 +13,37 @@ cargo alone, ``perishable`` or ``regular``. An AEO's standing is judged at check
 enterprise as it is then; read later it could have changed, and the rollup must be a function
 of the booking's row to be rebuildable. So ``aeo`` counts only trucks that checked in.
 
-**Which hour each count belongs to**, chosen for what leaders compare:
+**What each count is** (``COUNTS``), and which hour it belongs to, chosen for what leaders
+compare:
 
-* made, cancelled, lapsed (no-shows) and walk-ins: the slot's hour (the booking's current
+* ``made``: every booking of the hour, whatever became of it, walk-ins (booked at the gate
+  on arrival) and cancelled ones included: the demand for the hour's places. ``cancelled``,
+  ``lapsed`` (no-shows: never checked in; or called and never came to the lane) and
+  ``walk_ins`` are parts of it. All four count in the slot's hour (the booking's current
   slot: a reschedule moves it). A leader sets them beside the hour's capacity offered and
   held, and reads the share of an hour's bookings that never came; the creation hour would
   say when enterprises use the portal, which nobody asked.
-* checked in, called, exited: the hour it happened (``arrived_at``, ``called_at``,
-  ``exited_at``): the trucks the yard and the lanes handled in that hour.
-* each time is counted in the hour it began, so "typical wait by hour" reads as a driver
-  asks it ("if I check in at 14:00, how long do I wait"): the wait for a call in the hour of
-  check-in, call to exit in the hour of the call, an agency's time in the hour the truck
-  reached the lane, the forecast's error in the hour of check-in (when it was made).
+* ``checked_in``, ``called``, ``exited``: the hour it happened (``arrived_at``,
+  ``called_at``, ``exited_at``): the trucks the yard and the lanes handled in that hour.
+* ``turned_back``: trucks an agency refused (status ``rejected``; they never exit), in the
+  hour of the refusing decision (the call's hour when none is on record).
+* ``expired``: trucks that checked in and were never called, let go by the queue after
+  ``QUEUE_ENTRY_LIFETIME`` (gate/bookings/sweeps.py), in the hour that lifetime ran out
+  (the sweep marks them within a round of it; its own time is not on the row).
+
+**Times**, each counted in the hour it began, so "typical wait by hour" reads as a driver
+asks it ("if I check in at 14:00, how long do I wait"):
+
+* ``wait_for_call``: check-in to call, in the hour of check-in. A truck that expired counts
+  too, with the queue's lifetime as its wait (it waited at least that long: the open bucket
+  past 24 h): leaving them out made the waits look shorter the worse the day was.
+* ``wait_ended``: the very same waits, in the hour each ended (the call, or the expiry). The
+  board's chart reads this one: keyed by check-in, the latest hours hold only the trucks
+  called quickly, and a jam drew a falling line (gate/live/wait_chart.py).
+* ``call_to_exit``: call to exit, in the hour of the call; ``call_to_turn_back``: call to the
+  refusal of a truck turned back, in the hour of the call (a truck turned back has no exit).
+* an agency's time in the hour the truck reached the lane; the forecast's error in the hour
+  of check-in (when it was made).
 
 A time that has not ended (a truck still waiting) is not counted until it ends. A truck
 re-queued after a missed call keeps its first call's time until it is called again
@@ -32,55 +51,73 @@ re-queued after a missed call keeps its first call's time until it is called aga
 
 **Times** are whole seconds (rounded down), so sums are exact integers on both databases.
 Each distribution is counts per bucket plus the sum of the values in each bucket; means and
-percentiles are read from them (:class:`Distribution`).
+percentiles are read from them (:class:`Distribution`). A time published is read from its
+bucket, so it is honest only as its band (:meth:`Distribution.band`): "under 5 min", not
+2.5 min.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from gate.domain.bookings import QUEUE_ENTRY_LIFETIME
+from gate.domain.distributions import (
+    AGENCY_PREFIX,
+    ERROR_BOUNDS_MINUTES,
+    WAIT_BOUNDS_MINUTES,
+    Band,
+    Distribution,
+    Measure,
+    agency_measure,
+    band_of,
+    bounds_of,
+    bucket_of,
+    merged,
+)
 from gate.domain.time import as_utc
 
+# The distributions' names are this module's too: callers read the statistics from one place.
+__all__ = [
+    "AGENCY_PREFIX",
+    "COUNTS",
+    "ERROR_BOUNDS_MINUTES",
+    "WAIT_BOUNDS_MINUTES",
+    "AgencyTime",
+    "Band",
+    "BookingFacts",
+    "Contributions",
+    "Distribution",
+    "Key",
+    "Measure",
+    "agency_measure",
+    "band_of",
+    "bounds_of",
+    "bucket_of",
+    "class_of",
+    "contributions",
+    "hour_of",
+    "latest_decisions",
+    "merged",
+    "queue_left_at",
+    "seconds_between",
+    "total",
+    "turned_back_at",
+]
+
 # Counted per key: the columns of the hourly counts, in this order.
-COUNTS = ("made", "cancelled", "lapsed", "walk_ins", "checked_in", "called", "exited")
-
-# Waits, in minutes: the upper bounds of the buckets (a value v falls in the first bucket
-# whose bound is above v; the last bucket, past 1440, has no bound). Fine where trucks
-# usually wait (minutes to two hours), coarse for the long holds of quarantine.
-WAIT_BOUNDS_MINUTES = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 1440)
-# The forecast's error, signed (called minus predicted; above zero: called later than told).
-ERROR_BOUNDS_MINUTES = (-120, -60, -30, -15, -5, 0, 5, 15, 30, 60, 120)
-
-
-class Measure(StrEnum):
-    """What a distribution measures; an agency's time is ``agency:<agency>``."""
-
-    WAIT_FOR_CALL = "wait_for_call"  # check-in to call
-    CALL_TO_EXIT = "call_to_exit"
-    FORECAST_ERROR = "forecast_error"  # called_at - predicted_call_at, signed
-
-
-AGENCY_PREFIX = "agency:"
-
-
-def agency_measure(agency: str) -> str:
-    """The measure of an agency's time from the truck's arrival at the lane to its decision."""
-    return AGENCY_PREFIX + agency
-
-
-def bounds_of(measure: str) -> tuple[int, ...]:
-    """The bucket bounds (minutes) of a measure."""
-    return ERROR_BOUNDS_MINUTES if measure == Measure.FORECAST_ERROR else WAIT_BOUNDS_MINUTES
-
-
-def bucket_of(measure: str, seconds: int) -> int:
-    """The index of the bucket ``seconds`` falls in: 0 below the first bound, len(bounds)
-    at or past the last. A negative wait (two clocks a little apart) falls in bucket 0."""
-    return bisect_right([bound * 60 for bound in bounds_of(measure)], seconds)
+COUNTS = (
+    "made",
+    "cancelled",
+    "lapsed",
+    "walk_ins",
+    "checked_in",
+    "called",
+    "exited",
+    "turned_back",
+    "expired",
+)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -95,10 +132,11 @@ class Key:
 
 @dataclass(frozen=True, slots=True)
 class AgencyTime:
-    """The decision of an agency that counts (its latest) and when it was made."""
+    """A decision of an agency, when it was made, and whether it turned the truck back."""
 
     agency: str
     decided_at: datetime
+    rejected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +230,25 @@ def contributions(facts: BookingFacts) -> Contributions:
         out.count(key(facts.called_at), "called")
     if facts.exited_at is not None:
         out.count(key(facts.exited_at), "exited")
-    if facts.arrived_at is not None and facts.called_at is not None:
-        waited = seconds_between(facts.arrived_at, facts.called_at)
+    left_queue = queue_left_at(facts)
+    if facts.arrived_at is not None and left_queue is not None:
+        waited = seconds_between(facts.arrived_at, left_queue)
         out.time(key(facts.arrived_at), Measure.WAIT_FOR_CALL, waited)
+        out.time(key(left_queue), Measure.WAIT_ENDED, waited)
+        if facts.status == "expired":
+            out.count(key(left_queue), "expired")
     if facts.called_at is not None and facts.exited_at is not None:
         out.time(
             key(facts.called_at),
             Measure.CALL_TO_EXIT,
             seconds_between(facts.called_at, facts.exited_at),
         )
+    if facts.status == "rejected":
+        refused = turned_back_at(facts)
+        out.count(key(refused or facts.called_at or facts.slot_start), "turned_back")
+        if refused is not None and facts.called_at is not None:
+            taken = seconds_between(facts.called_at, refused)
+            out.time(key(facts.called_at), Measure.CALL_TO_TURN_BACK, taken)
     if None not in (facts.arrived_at, facts.called_at, facts.predicted_call_at):
         assert facts.arrived_at and facts.called_at and facts.predicted_call_at
         error = seconds_between(facts.predicted_call_at, facts.called_at)
@@ -211,6 +259,24 @@ def contributions(facts: BookingFacts) -> Contributions:
             taken = seconds_between(facts.inspection_started_at, decision.decided_at)
             out.time(lane, agency_measure(decision.agency), taken)
     return out
+
+
+def queue_left_at(facts: BookingFacts) -> datetime | None:
+    """When the truck's wait for a call ended: its call, or for a truck the queue let go
+    uncalled (``expired``) the end of ``QUEUE_ENTRY_LIFETIME`` after check-in; None while
+    it waits (or never checked in)."""
+    if facts.called_at is not None:
+        return facts.called_at
+    if facts.status == "expired" and facts.arrived_at is not None:
+        return as_utc(facts.arrived_at) + QUEUE_ENTRY_LIFETIME
+    return None
+
+
+def turned_back_at(facts: BookingFacts) -> datetime | None:
+    """When an agency turned the truck back: its first refusing decision (a refusal is
+    final, gate/domain/clearance.py); None when none is on record."""
+    refusals = [as_utc(d.decided_at) for d in facts.decisions if d.rejected]
+    return min(refusals) if refusals else None
 
 
 def latest_decisions(decisions: Iterable[AgencyTime]) -> list[AgencyTime]:
@@ -230,68 +296,3 @@ def total(parts: Iterable[Contributions]) -> Contributions:
     for part in parts:
         out.add(part)
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class Distribution:
-    """A distribution of one measure read from its buckets: ``buckets`` maps a bucket index
-    to (count, sum of seconds). Percentiles interpolate linearly within a bucket; the open
-    ends use the bucket's own mean as their far edge, which is exact for a bucket of one."""
-
-    measure: str
-    buckets: Mapping[int, tuple[int, int]]
-
-    @property
-    def count(self) -> int:
-        return sum(count for count, _ in self.buckets.values())
-
-    @property
-    def mean_minutes(self) -> float | None:
-        """The mean in minutes, exact (from the sums); None when empty."""
-        count = self.count
-        if not count:
-            return None
-        return sum(seconds for _, seconds in self.buckets.values()) / count / 60
-
-    def percentile_minutes(self, share: float, *, within_bounds: bool = False) -> float | None:
-        """The ``share`` (0 to 1) percentile in minutes, estimated from the buckets: within
-        its bucket by the rank, or the exact mean of a bucket holding one truck. With
-        ``within_bounds`` (for what is published), never a bucket's mean: always a point
-        between its bounds (the open last bucket: its lower bound), so no figure is one
-        truck's own time."""
-        count = self.count
-        if not count:
-            return None
-        bounds = bounds_of(self.measure)
-        rank = share * count
-        seen = 0
-        for index in sorted(self.buckets):
-            in_bucket, seconds = self.buckets[index]
-            if not in_bucket:
-                continue
-            if seen + in_bucket >= rank:
-                mean = seconds / in_bucket / 60
-                if within_bounds:
-                    if index >= len(bounds):
-                        return float(bounds[-1])  # open above: its floor, not its trucks
-                    start = float(bounds[index - 1] if index > 0 else min(0, bounds[0]))
-                    end = float(bounds[index])
-                    return start + (end - start) * max(0.0, rank - seen) / in_bucket
-                # The first bucket's floor: 0 for a wait, the bucket's mean for the error.
-                floor = min(mean, 0 if self.measure != Measure.FORECAST_ERROR else bounds[0])
-                low = bounds[index - 1] if index > 0 else floor
-                high = bounds[index] if index < len(bounds) else max(mean, bounds[-1])
-                if in_bucket == 1:
-                    return mean
-                return low + (high - low) * max(0.0, rank - seen) / in_bucket
-            seen += in_bucket
-        return None
-
-
-def merged(measure: str, rows: Sequence[tuple[int, int, int]]) -> Distribution:
-    """A distribution from rows of (bucket, count, sum of seconds), buckets repeated."""
-    buckets: dict[int, tuple[int, int]] = {}
-    for bucket, count, seconds in rows:
-        old = buckets.get(bucket, (0, 0))
-        buckets[bucket] = (old[0] + count, old[1] + seconds)
-    return Distribution(measure, buckets)

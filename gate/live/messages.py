@@ -83,13 +83,19 @@ class YardOccupancy(msgspec.Struct):
 
 
 class WaitHour(msgspec.Struct):
-    """One hour of the board's wait chart: the trucks checked in in the hour (UTC start)
-    that have been called, and their median wait for the call in minutes (None from fewer
-    than gate/statistics/public.py's MIN_TRUCKS trucks)."""
+    """One hour of the board's wait chart: the trucks called in the hour (UTC start), with
+    those the queue let go uncalled in it, and how long they had waited since check-in: the
+    median in minutes, estimated within its band, and the band it lies in (``median_from``
+    to ``median_to`` minutes, ``median_to`` None past the last bound); all None from fewer
+    than gate/statistics/public.py's MIN_TRUCKS trucks. ``complete`` is False for the hour
+    running now (its figure is so far)."""
 
     hour: datetime
     trucks: int
     median_minutes: float | None
+    median_from: int | None = None
+    median_to: int | None = None
+    complete: bool = True
 
 
 class WaitChart(msgspec.Struct):

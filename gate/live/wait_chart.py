@@ -1,6 +1,15 @@
 """The public board's wait chart: each direction's median wait for a call over the last
 hours, read from the statistics' rollups (gate/statistics/public.py).
 
+Each bar is the hour the trucks were called (or let go uncalled), showing how long they had
+waited since check-in. A driver reads the latest bar as "the trucks called now waited this
+long", and in a jam it rises with the queue. Keyed by the hour of check-in, as the typical
+week is, the latest hours held only the trucks already called, the quick ones, so the line
+fell just as the queue grew. The hour running now is marked ``complete: false`` (so far).
+Left as it is: in a stall where nobody is called at all, the latest hours have no bar (no
+wait has ended); the board's queue counts beside the chart show the stall. Trucks still
+waiting are not charted by their age so far: one truck's age would be its own time.
+
 The board is rebuilt up to twice a second, and every viewer shares what the projector
 builds; the rollups change only when the statistics job runs (each sweep round). So the
 chart is read at most once per ``REFRESH_SECONDS`` per gate (:class:`WaitCharts`, held by
@@ -16,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.slots import Direction
 from gate.live.messages import WaitChart, WaitHour
-from gate.statistics.public import recent_waits
+from gate.statistics.public import RecentWait, recent_waits
 
 HOURS = 12  # the chart's hours, the current one last
 REFRESH_SECONDS = 60.0  # about a sweep round: the rollups move no faster
@@ -30,10 +39,22 @@ async def wait_chart(session: AsyncSession, gate_id: str, now: datetime) -> list
         charts.append(
             WaitChart(
                 direction.value,
-                [WaitHour(h.hour, h.wait.trucks, h.wait.median_minutes) for h in hours],
+                [_hour(h) for h in hours],
             )
         )
     return charts
+
+
+def _hour(recent: RecentWait) -> WaitHour:
+    band = recent.wait.median_band
+    return WaitHour(
+        recent.hour,
+        recent.wait.trucks,
+        recent.wait.median_minutes,
+        band.low if band else None,
+        band.high if band else None,
+        recent.complete,
+    )
 
 
 class WaitCharts:

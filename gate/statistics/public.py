@@ -9,6 +9,8 @@ one truck in an hour its "median" is that truck's own time, which anyone who saw
 the gate could read back. Published times are estimated between the buckets' bounds, never a
 bucket's mean (a median in a bucket of one truck would be that truck's time), and the 90th
 percentile is withheld below ``P90_MIN_TRUCKS`` (it lies in the slowest truck's bucket).
+Each published time carries its band of minutes (``Times.median_band``): the buckets know
+no more, and the pages show the band ("under 5 min"), not the estimate inside it.
 Counts (trucks, bookings, places) are published as they are: a count of one says that a
 truck came, which the gate's public board said live.
 
@@ -24,14 +26,14 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gate.domain.statistics import ERROR_BOUNDS_MINUTES, Distribution, Measure
+from gate.domain.statistics import ERROR_BOUNDS_MINUTES, Band, Distribution, Measure
 from gate.domain.time import LOCAL_TZ, as_utc
+from gate.statistics.capacity import capacity_use
 from gate.statistics.reads import (
     Grain,
     Scope,
     agency_distributions,
     agency_times,
-    capacity_use,
     counts,
     distributions,
     forecast_accuracy,
@@ -53,11 +55,16 @@ _ON_TIME = range(
 @dataclass(frozen=True, slots=True)
 class Times:
     """A time's public figures: how many trucks it is drawn from, its median and 90th
-    percentile in minutes (one decimal), both None below ``MIN_TRUCKS`` trucks."""
+    percentile in minutes (one decimal), both None below ``MIN_TRUCKS`` trucks (the 90th
+    below ``P90_MIN_TRUCKS``), and the band of minutes each lies in (``Band``: all the
+    buckets can say; the minutes are an estimate inside it, by rank). Pages show the band
+    ("under 5 min"): a median of 2.5 min read from a bucket of 0 to 5 is nobody's wait."""
 
     trucks: int
     median_minutes: float | None
     p90_minutes: float | None
+    median_band: Band | None = None
+    p90_band: Band | None = None
 
 
 def times_of(distribution: Distribution | None) -> Times:
@@ -71,10 +78,13 @@ def times_of(distribution: Distribution | None) -> Times:
     # falls in a bucket of one truck would otherwise be that truck's own time. Below
     # P90_MIN_TRUCKS the 90th percentile is the slowest truck's bucket: withheld.
     p90 = distribution.percentile_minutes(0.9, within_bounds=True)
+    enough = trucks >= P90_MIN_TRUCKS
     return Times(
         trucks,
         _rounded(distribution.percentile_minutes(0.5, within_bounds=True)),
-        _rounded(p90) if trucks >= P90_MIN_TRUCKS else None,
+        _rounded(p90) if enough else None,
+        distribution.band(0.5),
+        distribution.band(0.9) if enough else None,
     )
 
 
@@ -98,9 +108,11 @@ def forecast_of(distribution: Distribution | None) -> Forecast:
 
 @dataclass(frozen=True, slots=True)
 class DayFigures:
-    """One local day of a gate: bookings made for it, cancelled, no-shows, walk-ins; trucks
-    checked in and out; the wait for a call and the time from call to exit; each agency's
-    time; places offered and held; the forecast's accuracy."""
+    """One local day of a gate: bookings for its hours (``made``: all of them, walk-ins and
+    cancelled ones included), of which cancelled, no-shows and walk-ins; trucks checked in,
+    exited, turned back by an agency, and let go uncalled (``expired``); the wait for a call
+    (expired trucks' included, at least a day each), the time from call to exit, and from
+    call to a refusal; each agency's time; places offered and held; the forecast's accuracy."""
 
     day: date
     made: int = 0
@@ -109,8 +121,11 @@ class DayFigures:
     walk_ins: int = 0
     checked_in: int = 0
     exited: int = 0
+    turned_back: int = 0
+    expired: int = 0
     wait: Times = Times(0, None, None)
     call_to_exit: Times = Times(0, None, None)
+    call_to_turn_back: Times = Times(0, None, None)
     agencies: dict[str, Times] = field(default_factory=dict)
     offered: int = 0
     held: int = 0
@@ -136,7 +151,7 @@ async def day_figures(
     session: AsyncSession, gate_id: str, first: date, last: date, direction: str | None = None
 ) -> list[DayFigures]:
     """Every day from ``first`` to ``last`` (both included) in order, empty days as zeros:
-    six statements whatever the number of days."""
+    eleven statements whatever the number of days."""
     scope = Scope(midnight(first), midnight(last + timedelta(days=1)), gate_id, direction)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     by_day: dict[date, dict[str, object]] = {day: {} for day in days}
@@ -148,8 +163,14 @@ async def day_figures(
             walk_ins=row.walk_ins,
             checked_in=row.checked_in,
             exited=row.exited,
+            turned_back=row.turned_back,
+            expired=row.expired,
         )
-    for name, measure in (("wait", Measure.WAIT_FOR_CALL), ("call_to_exit", Measure.CALL_TO_EXIT)):
+    for name, measure in (
+        ("wait", Measure.WAIT_FOR_CALL),
+        ("call_to_exit", Measure.CALL_TO_EXIT),
+        ("call_to_turn_back", Measure.CALL_TO_TURN_BACK),
+    ):
         for period, distribution in await distributions(session, measure, scope, Grain.DAY):
             by_day[period.date()][name] = times_of(distribution)
     for period, distribution in await forecast_accuracy(session, scope, Grain.DAY):
@@ -197,23 +218,29 @@ async def agency_summary(
 
 @dataclass(frozen=True, slots=True)
 class RecentWait:
-    """The wait for a call of the trucks checked in in one UTC hour (the board's chart)."""
+    """How long the trucks called in one UTC hour had waited since check-in (with those the
+    queue let go uncalled in it: the board's chart); ``complete`` False for the hour running
+    now, whose figure is so far."""
 
     hour: datetime
     wait: Times
+    complete: bool = True
 
 
 async def recent_waits(
     session: AsyncSession, gate_id: str, direction: str, now: datetime, hours: int
 ) -> list[RecentWait]:
     """The last ``hours`` hours up to the one ``now`` is in, oldest first, every hour present
-    (one statement)."""
+    (one statement). Keyed by the hour each wait ended (``Measure.WAIT_ENDED``), not the
+    hour of check-in: by check-in, the latest hours hold only the trucks already called,
+    the quick ones, and a jam drew a falling line; by the call, the latest bar says how long
+    the trucks called now waited, which rises with the queue."""
     current = as_utc(now).replace(minute=0, second=0, microsecond=0)
     since = current - timedelta(hours=hours - 1)
     scope = Scope(since, current + timedelta(hours=1), gate_id, direction)
-    found = dict(await distributions(session, Measure.WAIT_FOR_CALL, scope, Grain.HOUR))
+    found = dict(await distributions(session, Measure.WAIT_ENDED, scope, Grain.HOUR))
     return [
-        RecentWait(hour, times_of(found.get(hour)))
+        RecentWait(hour, times_of(found.get(hour)), hour != current)
         for hour in (since + timedelta(hours=n) for n in range(hours))
     ]
 

@@ -1,5 +1,5 @@
-"""What the statistics page, the public page and the history API read: all from the rollups
-(and capacity from ``slots``), never from the bookings.
+"""What the statistics page, the public page and the history API read: all from the rollups,
+never from the bookings (capacity offered and held: ``capacity.py``).
 
 Every function takes a half-open window ``[since, until)`` of aware instants (read as UTC
 hours: an hour counts when its start is inside) and optional filters (a gate's id, a
@@ -41,7 +41,7 @@ from gate.domain.statistics import (
     merged,
 )
 from gate.domain.time import LOCAL_TZ, as_utc
-from gate.store.tables import Slot, StatisticsHour, StatisticsTime
+from gate.store.tables import StatisticsHour, StatisticsTime
 from gate.store.types import UtcDateTime
 
 # SQLite has no zones: the local day and hour are UTC shifted by the zone's one offset.
@@ -79,21 +79,8 @@ class Counts:
     checked_in: int
     called: int
     exited: int
-
-
-@dataclass(frozen=True, slots=True)
-class Capacity:
-    """Places offered and held in one period, from the slot rows (hours nobody booked have
-    no row: they count nothing, offered included)."""
-
-    period: datetime
-    offered: int
-    held: int
-
-    @property
-    def use(self) -> float | None:
-        """Held over offered, 0 to 1; None when nothing was offered."""
-        return self.held / self.offered if self.offered else None
+    turned_back: int
+    expired: int
 
 
 def period_of(hour: datetime, grain: Grain) -> datetime:
@@ -131,6 +118,12 @@ def _period(session: AsyncSession, hour: Any, grain: Grain) -> Any:
             _constant(_negated(_SQLITE_SHIFT)),
         )
     return type_coerce(day, UtcDateTime())
+
+
+def period_sql(session: AsyncSession, hour: Any, grain: Grain) -> Any:
+    """The period of a UTC hour column of any table, as this module groups it (for
+    ``capacity.py``'s slot rows)."""
+    return _period(session, hour, grain)
 
 
 def _negated(shift: str) -> str:
@@ -260,27 +253,3 @@ async def agency_distributions(
         ]
         for measure, periods in sorted(per.items())
     }
-
-
-async def capacity_use(session: AsyncSession, scope: Scope, grain: Grain) -> list[Capacity]:
-    """Places offered (the slots' capacity) and held (their bookings) per period. The slot
-    rows are already one per gate, direction and hour and change with every booking and
-    every calendar change (which the audit chains do not record), so they are read, not
-    copied. ``scope.queue_class`` does not apply: an hour's places are not per class."""
-    conditions = [Slot.starts_at >= as_utc(scope.since), Slot.starts_at < as_utc(scope.until)]
-    if scope.gate_id is not None:
-        conditions.append(Slot.gate_id == scope.gate_id)
-    if scope.direction is not None:
-        conditions.append(Slot.direction == scope.direction)
-    period = _period(session, Slot.starts_at, grain).label("period")
-    query = (
-        select(period, func.sum(Slot.capacity), func.sum(Slot.booked))
-        .where(*conditions)
-        .group_by(period)
-    )
-    per: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
-    for hour, offered, held in await session.execute(query):
-        totals = per[period_of(hour, grain)]
-        totals[0] += int(offered or 0)
-        totals[1] += int(held or 0)
-    return [Capacity(period, *per[period]) for period in sorted(per)]

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gate.domain.clearance import Decision
 from gate.domain.statistics import (
     COUNTS,
     AgencyTime,
@@ -30,6 +31,7 @@ from gate.store.tables import (
 )
 from gate.store.tables.base import table_of
 
+REJECTED = Decision.REJECTED.value
 # Ids per IN (...): well under SQLite's 32,766 bound parameters, and short statements.
 CHUNK = 500
 
@@ -65,12 +67,13 @@ async def facts_of(session: AsyncSession, ids: Sequence[str]) -> dict[str, Booki
             ClearanceDecisionRow.booking_id,
             ClearanceDecisionRow.agency,
             ClearanceDecisionRow.decided_at,
+            ClearanceDecisionRow.decision,
         )
         .where(ClearanceDecisionRow.booking_id.in_([row.id for row in rows]))
         .order_by(ClearanceDecisionRow.decided_at, ClearanceDecisionRow.id)
     )
-    for booking_id, agency, decided_at in await session.execute(query):
-        decisions[booking_id].append(AgencyTime(agency, decided_at))
+    for booking_id, agency, decided_at, decision in await session.execute(query):
+        decisions[booking_id].append(AgencyTime(agency, decided_at, decision == REJECTED))
     return {
         row.id: BookingFacts(
             gate_id=row.gate_id,

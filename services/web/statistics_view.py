@@ -13,15 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import ValidationFailed
-from gate.domain.statistics import Distribution, Measure, agency_measure
+from gate.domain.statistics import COUNTS, Band, Distribution, Measure, agency_measure
 from gate.domain.time import LOCAL_TZ, as_local, as_utc, utc_now
+from gate.statistics.capacity import Capacity, capacity_use
 from gate.statistics.reads import (
-    Capacity,
     Counts,
     Grain,
     Scope,
     agency_times,
-    capacity_use,
     counts,
     distributions,
     forecast_accuracy,
@@ -136,12 +135,23 @@ def _minutes(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def band_text(band: Band | None) -> str | None:
+    """A band of minutes as the page writes it: ``<5``, ``5–10``, ``≥1440``."""
+    if band is None:
+        return None
+    if band.high is None:
+        return f"≥{band.low}"
+    return f"<{band.high}" if band.low == 0 else f"{band.low}–{band.high}"
+
+
 def _spread(found: Distribution) -> tuple[Cell, ...]:
-    """A distribution's trucks, median and 90th percentile (minutes)."""
+    """A distribution's trucks, median and 90th percentile (minutes, estimated inside their
+    bands), and the median's band: what the buckets know of it."""
     return (
         found.count,
         _minutes(found.percentile_minutes(0.5)),
         _minutes(found.percentile_minutes(0.9)),
+        band_text(found.band(0.5)),
     )
 
 
@@ -177,19 +187,20 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
         return period_label(period, grain)
 
     counted = {c.period: c for c in await counts(session, scope, grain)}
-    nothing = (0,) * 7
+    nothing = (0,) * len(COUNTS)
     trucks = Table(
         "trucks",
         ("stats_period", "stats_made", "stats_checked_in", exited_key(window.direction),
-         "stats_no_shows", "stats_walk_ins", "cancelled"),
+         "stats_no_shows", "stats_walk_ins", "cancelled", "stats_turned_back", "stats_expired"),
         tuple(
-            (label(c.period), c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)
+            (label(c.period), c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled,
+             c.turned_back, c.expired)
             for c in (counted.get(p) or Counts(p, *nothing) for p in periods)
         ),
     )  # fmt: skip
     waits = Table(
         "waits",
-        ("stats_period", "stats_trucks", "stats_median", "stats_p90"),
+        ("stats_period", "stats_trucks", "stats_median", "stats_p90", "stats_median_band"),
         tuple(
             (label(period), *_spread(found))
             for period, found in _filled(
@@ -203,14 +214,14 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
         agencies: Mapping[str, Distribution] = await agency_times(session, scope)
         agency_table = Table(
             "agencies",
-            ("stats_agency", "stats_decisions", "stats_median", "stats_p90"),
+            ("stats_agency", "stats_decisions", "stats_median", "stats_p90", "stats_median_band"),
             tuple((agency, *_spread(found)) for agency, found in agencies.items()),
         )
     else:
         measure = agency_measure(window.agency)
         agency_table = Table(
             "agencies",
-            ("stats_period", "stats_decisions", "stats_median", "stats_p90"),
+            ("stats_period", "stats_decisions", "stats_median", "stats_p90", "stats_median_band"),
             tuple(
                 (label(period), *_spread(found))
                 for period, found in _filled(
@@ -236,7 +247,7 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
         "forecast",
         ("stats_period", "stats_trucks", "stats_mean_error", "stats_median", "stats_p90"),
         tuple(
-            (label(period), found.count, _minutes(found.mean_minutes), *_spread(found)[1:])
+            (label(period), found.count, _minutes(found.mean_minutes), *_spread(found)[1:3])
             for period, found in _filled(
                 window, await forecast_accuracy(session, scope, grain), Measure.FORECAST_ERROR
             )
@@ -247,7 +258,7 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
 
 # Which columns each chart draws (by index into its table) and how.
 CHARTS: dict[str, tuple[str, tuple[int, ...]]] = {
-    "trucks": ("bar", (1, 2, 3, 4, 5, 6)),  # every count of the table, cancelled too
+    "trucks": ("bar", (1, 2, 3, 4, 5, 6, 7, 8)),  # every count of the table, cancelled too
     "waits": ("line", (2, 3)),
     "agencies": ("bar", (2, 3)),
     "capacity": ("bar", (1, 2)),

@@ -1,7 +1,9 @@
 """The public transparency page (công khai, minh bạch; issue 17): per gate, the typical wait
-by weekday and hour (CBP's idea), trucks and places per day, each agency's median and 90th
-percentile, the forecast's accuracy. No sign-in; counts and times only, from the rollups
-(gate/statistics/public.py withholds a time from fewer than MIN_TRUCKS trucks). The same
+by weekday and hour (CBP's idea), trucks (turned back and let go uncalled among them) and
+places per day, each agency's median and 90th percentile, the forecast's accuracy. Times
+are shown as the band of minutes they lie in, and the page says so. No sign-in; counts and
+times only, from the rollups (gate/statistics/public.py withholds a time from fewer than
+MIN_TRUCKS trucks). The same
 numbers are open data at /api/v1/statistics/gates/{code}/... (services/api/statistics/)."""
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime, time, timedelta
 
 import openpyxl
@@ -15,11 +16,11 @@ import pytest
 from gate.config import Settings
 from gate.domain.statistics import Distribution, Measure, agency_measure
 from gate.domain.time import LOCAL_TZ, as_utc
+from gate.statistics.capacity import capacity_use
 from gate.statistics.reads import (
     Grain,
     Scope,
     agency_times,
-    capacity_use,
     counts,
     distributions,
     forecast_accuracy,
@@ -46,11 +47,21 @@ def _number(cell: str) -> str | float:
         return cell
 
 
+def _band(found: Distribution) -> str:
+    """The median's band as the page writes it, from the bucket the median falls in."""
+    band = found.band(0.5)
+    assert band is not None and band.low is not None
+    if band.high is None:
+        return f"≥{band.low}"
+    return f"<{band.high}" if band.low == 0 else f"{band.low}–{band.high}"
+
+
 def _spread(found: Distribution) -> list[str]:
     return [
         str(found.count),
         _shown(found.percentile_minutes(0.5)),
         _shown(found.percentile_minutes(0.9)),
+        _band(found),
     ]
 
 
@@ -105,6 +116,7 @@ async def _read(
             [
                 label(c.period),
                 *map(str, (c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)),
+                *map(str, (c.turned_back, c.expired)),
             ]
             for c in await counts(session, scope, grain)
         ],
@@ -131,7 +143,7 @@ async def _read(
             for c in await capacity_use(session, scope, grain)
         ],
         "forecast": [
-            [label(period), str(found.count), _shown(found.mean_minutes), *_spread(found)[1:]]
+            [label(period), str(found.count), _shown(found.mean_minutes), *_spread(found)[1:3]]
             for period, found in await forecast_accuracy(session, scope, grain)
         ],
     }
@@ -187,6 +199,11 @@ async def test_the_pages_tables_hold_the_reads_numbers(
     # Charts have their data beside the tables, in a JSON block the static script reads.
     assert '<script type="application/json" id="stats-charts">' in answer.text
     assert answer.text.count("<canvas data-chart=") == 5
+    # The trucks chart draws the trucks turned back and let go uncalled, as its table does.
+    block = answer.text.split('id="stats-charts">')[1].split("</script>")[0]
+    trucks = next(c for c in json.loads(block) if c["id"] == "trucks")
+    header = shown["trucks"][0]
+    assert [s["label"] for s in trucks["series"]][-2:] == header[-2:]
 
 
 async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_headers(
@@ -199,7 +216,14 @@ async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_header
     query = f"span=day&day={DAY.isoformat()}&direction=export"
     shown = page_tables((await api.client.get(f"{PAGE}?{query}")).text)
     assert list(shown) == ["trucks", "waits", "agencies", "capacity", "forecast"]
-    assert shown["trucks"][0][:2] == ["Period", "Booked"]
+    # "Bookings" says what it counts: walk-ins and cancelled bookings are in it (issue 17).
+    assert shown["trucks"][0][:2] == ["Period", "Bookings (all: walk-ins and cancelled included)"]
+    assert shown["trucks"][0][-2:] == ["Turned back", "Let go uncalled"]
+    for lang, words in (("vi", ("vãng lai", "đã hủy")), ("zh", ("临时到场", "已取消"))):
+        api.client.cookies.set("gate_lang", lang)
+        header = page_tables((await api.client.get(f"{PAGE}?{query}")).text)["trucks"][0][1]
+        assert all(word in header for word in words), header
+    api.client.cookies.set("gate_lang", "en")
     assert shown["agencies"][1][0] == "Border guard"
 
     workbook = await api.client.get(f"{PAGE}/xlsx?{query}")

@@ -13,21 +13,21 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from gate.config import Settings
+from gate.domain.slots import Direction, DirectionSchedule, capacity_of_slot
 from gate.domain.statistics import COUNTS, Measure, merged
 from gate.domain.time import LOCAL_TZ
+from gate.statistics.capacity import Capacity, capacity_use
 from gate.statistics.reads import (
-    Capacity,
     Counts,
     Grain,
     Scope,
     agency_times,
-    capacity_use,
     counts,
     distributions,
     typical_waits,
 )
 from gate.store.database import create_engine, create_session_factory
-from gate.store.tables import Gate, Slot, StatisticsHour, StatisticsTime
+from gate.store.tables import Gate, GateDirection, Slot, StatisticsHour, StatisticsTime
 from gate.store.tables.base import table_of
 
 BASE = datetime(2026, 11, 1, 0, tzinfo=UTC)  # Sunday, 07:00 in Lạng Sơn
@@ -80,6 +80,12 @@ async def test_the_reads_group_by_local_day_and_hour_as_python_does(settings: Se
                 insert(table_of(Slot)), [s | {"id": str(i)} for i, s in enumerate(slots)]
             )
             await session.commit()
+            calendars = {
+                (d.gate_id, d.direction): DirectionSchedule(
+                    d.hourly_capacity, d.opens_at, d.closes_at
+                )
+                for d in await session.scalars(select(GateDirection))
+            }
         for gate_id in (gate_ids[0], None):
             scope = Scope(*WINDOW, gate_id=gate_id)
             async with create_session_factory(engine)() as session:
@@ -100,12 +106,22 @@ async def test_the_reads_group_by_local_day_and_hour_as_python_does(settings: Se
                     assert await distributions(session, Measure.WAIT_FOR_CALL, scope, grain) == [
                         (p, merged(Measure.WAIT_FOR_CALL, waits[p])) for p in sorted(waits)
                     ]
+                    # Offered: every hour of the window, the calendar's capacity as booking
+                    # computes it, booked or not; held: the slot rows' bookings.
                     places: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
-                    for row in filter(lambda r: inside(r, gate_id, "starts_at"), slots):
-                        places[period(row["starts_at"])][0] += row["capacity"]
-                        places[period(row["starts_at"])][1] += row["booked"]
+                    booked = {(r["gate_id"], r["direction"], r["starts_at"]): r for r in slots}
+                    hour = WINDOW[0]
+                    while hour < WINDOW[1]:
+                        for (gate, way), schedule in calendars.items():
+                            if gate_id not in (None, gate):
+                                continue
+                            offered = capacity_of_slot(hour, Direction(way), schedule, None, [])
+                            places[period(hour)][0] += offered.capacity
+                            if (row := booked.get((gate, way, hour))) is not None:
+                                places[period(hour)][1] += row["booked"]
+                        hour += timedelta(hours=1)
                     assert await capacity_use(session, scope, grain) == [
-                        Capacity(p, *places[p]) for p in sorted(places)
+                        Capacity(p, *places[p]) for p in sorted(places) if places[p] != [0, 0]
                     ]
                 typical: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
                 agencies: dict[str, list[tuple[int, int, int]]] = defaultdict(list)

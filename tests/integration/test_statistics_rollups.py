@@ -41,11 +41,11 @@ from gate.domain.events import (
     VehicleExited,
 )
 from gate.domain.statistics import ERROR_BOUNDS_MINUTES, WAIT_BOUNDS_MINUTES
+from gate.statistics.capacity import capacity_use
 from gate.statistics.reads import (
     Grain,
     Scope,
     agency_times,
-    capacity_use,
     counts,
     forecast_accuracy,
     typical_waits,
@@ -79,7 +79,7 @@ class Plan:
     moved_to: int | None  # a reschedule before anything else, to this hour
     perishable: bool
     walk_in: bool
-    fate: str  # booked, cancelled, lapsed, arrived, called, inspected, exited
+    fate: str  # one of FATES
     queue_class: str
     arrive: int
     wait: int
@@ -90,6 +90,9 @@ class Plan:
 
 
 FATES = ("booked", "cancelled", "lapsed", "arrived", "called", "inspected", "exited")
+# The fates that end a truck's story early: the one they follow, and the step that ends it
+# (the queue lets an uncalled truck go after a day; an agency turns a truck back).
+ENDINGS = {"expired": ("arrived", "expire"), "turned_back": ("inspected", "turn_back")}
 plans = st.builds(
     Plan,
     gate=st.integers(0, 1),
@@ -98,7 +101,7 @@ plans = st.builds(
     moved_to=st.none() | st.integers(0, 24 * 8),
     perishable=st.booleans(),
     walk_in=st.booleans(),
-    fate=st.sampled_from(FATES),
+    fate=st.sampled_from((*FATES, *ENDINGS)),
     queue_class=st.sampled_from(["perishable", "aeo", "regular"]),
     arrive=st.integers(-30, 59),
     wait=st.integers(0, 60 * 30),
@@ -113,18 +116,19 @@ plans = st.builds(
 
 def steps_of(plan: Plan) -> list[str]:
     """The changes of one truck, in order; each is one transaction."""
+    fate, end = ENDINGS.get(plan.fate, (plan.fate, None))
     if plan.walk_in:
         start = ["walk_in"]
-        later = FATES.index(plan.fate) if plan.fate in FATES[3:] else 3
+        later = FATES.index(fate) if fate in FATES[3:] else 3
     else:
         start = ["book"] + (["reschedule"] if plan.moved_to is not None else [])
-        if plan.fate in ("booked", "cancelled", "lapsed"):
-            return start + ([] if plan.fate == "booked" else [plan.fate])
+        if fate in ("booked", "cancelled", "lapsed"):
+            return start + ([] if fate == "booked" else [fate])
         start.append("arrive")
-        later = FATES.index(plan.fate)
+        later = FATES.index(fate)
     rest = ["call", "inspect", *(["decide"] * len(plan.decisions)), "exit"]
     wanted = {3: 0, 4: 1, 5: 2 + len(plan.decisions), 6: 3 + len(plan.decisions)}[later]
-    return start + rest[:wanted]
+    return start + rest[:wanted] + ([end] if end else [])
 
 
 class Writer:
@@ -213,6 +217,20 @@ class Writer:
                         actor=SYSTEM,
                     )
                 )
+            elif step == "expire":
+                move(uow, booking, gate, BookingStatus.EXPIRED, BookingLapsed, SYSTEM)
+            elif step == "turn_back":
+                uow.session.add(
+                    ClearanceDecisionRow(
+                        booking_id=booking.id,
+                        agency=AGENCIES[index % 3],
+                        decision="rejected",
+                        reason="papers",
+                        officer_id=self.officer,
+                        decided_at=lane + timedelta(minutes=plan.exit_after, seconds=13),
+                    )
+                )
+                move(uow, booking, gate, BookingStatus.REJECTED, ClearanceDecided, SYSTEM)
             elif step == "exit":
                 move(uow, booking, gate, BookingStatus.CLEARED, ClearanceDecided, SYSTEM)
                 booking.exited_at = called + timedelta(minutes=plan.exit_after, seconds=5)
@@ -273,15 +291,25 @@ async def direct(uow: UnitOfWork) -> tuple[dict[Any, int], dict[Any, tuple[int, 
             counts[gate_id, direction, _hour(start), queue_class, column] += int(number)
     times: dict[Any, tuple[int, int]] = {}
 
-    def time(key: tuple[Any, ...], measure: str, start: datetime, end: datetime) -> None:
+    def time(
+        key: tuple[Any, ...], measure: str, start: datetime, end: datetime, at: Any = None
+    ) -> None:
         seconds = int((end - start).total_seconds() // 1)
         bounds = ERROR_BOUNDS_MINUTES if measure == "forecast_error" else WAIT_BOUNDS_MINUTES
-        slot = (*key[:2], _hour(start if measure != "forecast_error" else key[2]), key[3])
+        at = at or (start if measure != "forecast_error" else key[2])
+        slot = (*key[:2], _hour(at), key[3])
         slot = (*slot, measure, _bucket(bounds, seconds))
         old = times.get(slot, (0, 0))
         times[slot] = (old[0] + 1, old[1] + seconds)
 
     decisions: dict[str, dict[str, datetime]] = defaultdict(dict)
+    refused: dict[str, datetime] = {}
+    for booking_id, decided_at in await session.execute(
+        select(ClearanceDecisionRow.booking_id, func.min(ClearanceDecisionRow.decided_at))
+        .where(ClearanceDecisionRow.decision == "rejected")
+        .group_by(ClearanceDecisionRow.booking_id)
+    ):
+        refused[booking_id] = decided_at
     for booking_id, agency, decided_at in await session.execute(
         select(
             ClearanceDecisionRow.booking_id,
@@ -297,8 +325,17 @@ async def direct(uow: UnitOfWork) -> tuple[dict[Any, int], dict[Any, tuple[int, 
         if b.called_at:
             counts[b.gate_id, b.direction, _hour(b.called_at), b.queue_class, "called"] += 1
             time(key, "wait_for_call", b.arrived_at, b.called_at)
-            if b.predicted_call_at:
-                time(key, "forecast_error", b.predicted_call_at, b.called_at)
+            time(key, "wait_ended", b.arrived_at, b.called_at, at=b.called_at)
+        elif b.status == "expired":  # let go after a day uncalled: waited a day at least
+            gone = b.arrived_at + timedelta(hours=24)
+            counts[b.gate_id, b.direction, _hour(gone), b.queue_class, "expired"] += 1
+            time(key, "wait_for_call", b.arrived_at, gone)
+            time(key, "wait_ended", b.arrived_at, gone, at=gone)
+        if b.status == "rejected":
+            counts[b.gate_id, b.direction, _hour(refused[b.id]), b.queue_class, "turned_back"] += 1
+            time(key, "call_to_turn_back", b.called_at, refused[b.id])
+        if b.called_at and b.predicted_call_at:
+            time(key, "forecast_error", b.predicted_call_at, b.called_at)
         if b.exited_at:
             counts[b.gate_id, b.direction, _hour(b.exited_at), b.queue_class, "exited"] += 1
             time(key, "call_to_exit", b.called_at, b.exited_at)
@@ -310,7 +347,10 @@ async def direct(uow: UnitOfWork) -> tuple[dict[Any, int], dict[Any, tuple[int, 
 async def rollups(uow: UnitOfWork) -> tuple[dict[Any, int], dict[Any, tuple[int, int]]]:
     counts: dict[Any, int] = {}
     for row in (await uow.session.scalars(select(StatisticsHour))).all():
-        for column in ("made", "cancelled", "lapsed", "walk_ins", "checked_in", "called", "exited"):
+        for column in (
+            "made", "cancelled", "lapsed", "walk_ins", "checked_in", "called", "exited",
+            "turned_back", "expired",
+        ):  # fmt: skip
             if value := getattr(row, column):
                 counts[row.gate_id, row.direction, row.hour, row.queue_class, column] = value
     times = {
@@ -429,8 +469,10 @@ async def test_the_reads_answer_from_the_rollups(settings: Settings):
             assert agencies["customs"].percentile_minutes(0.5) == 2471 / 60
             ((_, error),) = await forecast_accuracy(uow.session, week, Grain.HOUR)
             assert error.mean_minutes == (605 - 720) / 60
-            (capacity,) = await capacity_use(uow.session, week, Grain.DAY)
-            assert (capacity.offered, capacity.held, capacity.use) == (1000, 0, 0.0)
+            # Every day of the week offers the calendar's places, booked or not.
+            monday, *rest = await capacity_use(uow.session, week, Grain.DAY)
+            assert len(rest) >= 6 and monday.held == 0
+            assert monday.offered > 0 and monday.use == 0.0
             other_gate = Scope(BASE, BASE + timedelta(days=7), gate_id=gates[1].id)
             assert await counts(uow.session, other_gate, Grain.HOUR) == []
     finally:

@@ -15,13 +15,14 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from gate.domain.statistics import Measure, agency_measure
-from gate.live.wait_chart import WaitCharts
-from gate.statistics.public import MIN_TRUCKS, P90_MIN_TRUCKS, midnight
+from gate.domain.statistics import WAIT_BOUNDS_MINUTES, Measure, agency_measure
+from gate.domain.time import utc_now
+from gate.live.wait_chart import WaitCharts, wait_chart
+from gate.statistics.capacity import capacity_use
+from gate.statistics.public import MIN_TRUCKS, P90_MIN_TRUCKS, local_day, midnight
 from gate.statistics.reads import (
     Grain,
     Scope,
-    capacity_use,
     counts,
     distributions,
     typical_waits,
@@ -37,6 +38,7 @@ DAYS_URL = "/api/v1/statistics/gates/tan-thanh/days"
 MEASURES = (
     Measure.WAIT_FOR_CALL,
     Measure.CALL_TO_EXIT,
+    Measure.CALL_TO_TURN_BACK,
     Measure.FORECAST_ERROR,
     agency_measure("customs"),
     agency_measure("quarantine"),
@@ -74,6 +76,7 @@ async def _seed(uow: UnitOfWork, seed: int = 17) -> str:
                 values = {c: rng.randint(0, 6) for c in ("made", "cancelled", "lapsed")}
                 values |= {c: rng.randint(0, 6) for c in ("walk_ins", "checked_in")}
                 values |= {c: rng.randint(0, 6) for c in ("called", "exited")}
+                values |= {c: rng.randint(0, 2) for c in ("turned_back", "expired")}
                 uow.session.add(
                     StatisticsHour(
                         gate_id=gate_id,
@@ -103,18 +106,36 @@ async def _seed(uow: UnitOfWork, seed: int = 17) -> str:
     return gate_id
 
 
+NONE = {"median_minutes": None, "p90_minutes": None, "median_band": None, "p90_band": None}
+
+
+def _band(distribution: Any, share: float) -> dict[str, int | None]:
+    """The bucket the share's rank falls in, as its bounds (waits: the first from 0, the
+    last open)."""
+    rank, seen = share * distribution.count, 0
+    for bucket in sorted(distribution.buckets):
+        seen += distribution.buckets[bucket][0]
+        if seen >= rank and distribution.buckets[bucket][0]:
+            bounds = (0, *WAIT_BOUNDS_MINUTES, None)
+            return {"from_minutes": bounds[bucket], "to_minutes": bounds[bucket + 1]}
+    raise AssertionError("no bucket")
+
+
 def _times(distribution: Any) -> dict[str, Any]:
     """What the API shows of a distribution, computed from the reads' own."""
     if distribution is None:
-        return {"trucks": 0, "median_minutes": None, "p90_minutes": None}
+        return {"trucks": 0} | NONE
     trucks = distribution.count
     if trucks < MIN_TRUCKS:
-        return {"trucks": trucks, "median_minutes": None, "p90_minutes": None}
+        return {"trucks": trucks} | NONE
     p90 = distribution.percentile_minutes(0.9, within_bounds=True)
+    enough = trucks >= P90_MIN_TRUCKS
     return {
         "trucks": trucks,
         "median_minutes": round(distribution.percentile_minutes(0.5, within_bounds=True), 1),
-        "p90_minutes": round(p90, 1) if trucks >= P90_MIN_TRUCKS else None,
+        "p90_minutes": round(p90, 1) if enough else None,
+        "median_band": _band(distribution, 0.5),
+        "p90_band": _band(distribution, 0.9) if enough else None,
     }
 
 
@@ -147,6 +168,7 @@ async def test_the_days_page_through_a_long_window_and_equal_the_reads(api: Api,
     counted = {c.period.date(): c for c in await counts(uow.session, scope, Grain.DAY)}
     waits = dict(await distributions(uow.session, Measure.WAIT_FOR_CALL, scope, Grain.DAY))
     exits = dict(await distributions(uow.session, Measure.CALL_TO_EXIT, scope, Grain.DAY))
+    refusals = dict(await distributions(uow.session, Measure.CALL_TO_TURN_BACK, scope, Grain.DAY))
     customs = dict(await distributions(uow.session, agency_measure("customs"), scope, Grain.DAY))
     places = {c.period.date(): c for c in await capacity_use(uow.session, scope, Grain.DAY)}
     empty = 0
@@ -158,6 +180,9 @@ async def test_the_days_page_through_a_long_window_and_equal_the_reads(api: Api,
         assert day["no_shows"] == (row.lapsed if row else 0)
         assert day["trucks_checked_in"] == (row.checked_in if row else 0)
         assert day["trucks_exited"] == (row.exited if row else 0)
+        assert day["turned_back"] == (row.turned_back if row else 0)
+        assert day["expired"] == (row.expired if row else 0)
+        assert day["call_to_turn_back"] == _times(refusals.get(period))
         assert day["wait_for_call"] == _times(waits.get(period))
         assert day["call_to_exit"] == _times(exits.get(period))
         assert day["agencies"].get("customs", _times(None)) == _times(customs.get(period))
@@ -215,7 +240,7 @@ async def test_a_single_trucks_time_is_never_shown(api: Api, uow: UnitOfWork):
         "/api/v1/statistics/gates/tan-thanh/typical-waits", params={"to": "2026-04-12"}
     )
     cells = {(c["weekday"], c["hour"]): c["wait_for_call"] for c in answer.json()["hours"]}
-    assert cells[0, 10] == {"trucks": 1, "median_minutes": None, "p90_minutes": None}
+    assert cells[0, 10] == {"trucks": 1} | NONE
     assert cells[0, 11]["median_minutes"] is not None
     html = (await api.client.get("/transparency/tan-thanh")).text
     assert "45.2" not in answer.text and "45.2" not in html
@@ -266,7 +291,7 @@ async def test_the_board_chart_is_read_from_the_rollups_once_per_refresh(uow: Un
             direction="import",
             hour=datetime(2026, 4, 6, 7, tzinfo=UTC),
             queue_class="regular",
-            measure=Measure.WAIT_FOR_CALL,
+            measure=Measure.WAIT_ENDED,
             bucket=3,
             count=MIN_TRUCKS,
             seconds=MIN_TRUCKS * 1000,
@@ -287,3 +312,59 @@ async def test_the_board_chart_is_read_from_the_rollups_once_per_refresh(uow: Un
     clock[0] = 61
     again = await charts.of(uow.session, gate_id, now)
     assert all(h.trucks == 0 for c in again for h in c.hours)
+
+
+async def test_short_waits_read_as_their_band_and_the_pages_say_so(api: Api, uow: UnitOfWork):
+    """Ten trucks each called within a minute (bucket 0 to 5 min): the median estimated
+    inside the band is 2.5 min, a wait nobody had; the API gives the band beside it, and the
+    transparency page, the board and the statistics page show the band and say times are
+    read from bands (in vi, zh and en)."""
+    gate_id = await _gate_id(uow)
+    today = local_day(utc_now())
+    monday = today - timedelta(days=today.weekday() + 7)  # inside the page's eight weeks
+    hour = midnight(monday).astimezone(UTC) + timedelta(hours=10)  # Monday, 10:00
+    for measure in (Measure.WAIT_FOR_CALL, Measure.WAIT_ENDED):
+        uow.session.add(
+            StatisticsTime(
+                gate_id=gate_id,
+                direction="export",
+                hour=hour,
+                queue_class="regular",
+                measure=measure,
+                bucket=0,
+                count=10,
+                seconds=10 * 40,
+            )
+        )
+    await uow.commit()
+    answer = await api.client.get(
+        "/api/v1/statistics/gates/tan-thanh/typical-waits",
+        params={"to": str(monday + timedelta(days=6))},
+    )
+    cells = {(c["weekday"], c["hour"]): c["wait_for_call"] for c in answer.json()["hours"]}
+    assert cells[0, 10]["median_minutes"] == 2.5
+    assert cells[0, 10]["median_band"] == {"from_minutes": 0, "to_minutes": 5}
+    assert cells[0, 10]["p90_band"] == {"from_minutes": 0, "to_minutes": 5}
+    schema = (await api.client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    assert {"median_band", "p90_band"} <= set(schema["TimesView"]["properties"])
+
+    (export, *_) = [
+        c
+        for c in await wait_chart(uow.session, gate_id, hour + timedelta(minutes=30))
+        if c.direction == "export"
+    ]
+    last = export.hours[-1]
+    assert (last.median_from, last.median_to, last.complete) == (0, 5, False)
+
+    notes = {"en": "bands of minutes", "vi": "khoảng phút", "zh": "分钟区间"}
+    for lang, words in notes.items():
+        api.client.cookies.set("gate_lang", lang)
+        html = (await api.client.get("/transparency/tan-thanh")).text
+        assert words in html.split('id="bands-note"')[1].split("</p>")[0]
+    api.client.cookies.set("gate_lang", "en")
+    html = (await api.client.get("/transparency/tan-thanh")).text
+    assert 'data-cell="0-10">&lt;5</td>' in html
+    # The days' table counts trucks turned back and let go uncalled, and says what each is.
+    assert "<th>Turned back</th><th>Let go uncalled</th>" in html
+    assert "walk-ins and cancelled ones included" in html.split('id="counts-note"')[1]
+    assert "2.5" not in html.split('class="heat"')[1].split("</table>")[0]

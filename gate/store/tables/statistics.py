@@ -4,7 +4,7 @@ direction and class, kept current by ``gate/statistics/`` from the audit chains.
 What each count and time means, and which hour it belongs to, is
 ``gate/domain/statistics.py``'s docstring. Capacity offered and held per hour is not copied
 here: ``slots`` is already one row per gate, direction and hour (see
-``gate/statistics/reads.py::capacity_use``)."""
+``gate/statistics/capacity.py``, which counts the calendar's places in every hour)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ class StatisticsHour(Base):
     checked_in: Mapped[int] = mapped_column(default=0)
     called: Mapped[int] = mapped_column(default=0)
     exited: Mapped[int] = mapped_column(default=0)
+    turned_back: Mapped[int] = mapped_column(default=0, server_default="0")
+    expired: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class StatisticsTime(Base):

@@ -91,7 +91,7 @@ class StatisticsController(Controller):
         "/{code:str}/days",
         operation_id="listGateDays",
         **documented(
-            "A gate's days: trucks, waits, agencies' times, places, no-shows",
+            "A gate's days: bookings, trucks, waits, agencies' times, places, no-shows",
             answer=(200, GateDays, "A page of days, oldest first (ETag; 304 when unchanged)"),
             problems=["not-found"],
         ),
@@ -108,12 +108,15 @@ class StatisticsController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> Response[bytes]:
         """Per local day (Asia/Ho_Chi_Minh) from ``from`` to ``to``, both included (default:
-        the last 28 days to today; at most 366 days): bookings, no-shows, trucks, the
-        waits' and each agency's median and 90th percentile, places offered and held, the
-        forecast's accuracy. Every day of the window is there, empty ones as zeros; send
-        ``next_cursor`` as ``cursor`` for the next page. A time from fewer than
-        ``min_trucks`` trucks is null. 422 for a window backwards, too long or out of
-        range, or a cursor outside it; 404 for an unknown gate (public)."""
+        the last 28 days to today; at most 366 days): bookings (every booking of the day's
+        hours: walk-ins and cancelled ones included, each also counted apart), no-shows,
+        trucks checked in, exited, turned back and expired uncalled, the waits' and each
+        agency's median and 90th percentile (times are counted in bands of minutes: each
+        figure's band is given, its minutes are an estimate inside it), places offered in
+        every hour and held, the forecast's accuracy. Every day of the window is there,
+        empty ones as zeros; send ``next_cursor`` as ``cursor`` for the next page. A time
+        from fewer than ``min_trucks`` trucks is null. 422 for a window backwards, too
+        long or out of range, or a cursor outside it; 404 for an unknown gate (public)."""
         last = _in_range(to or local_day(utc_now()), "to")
         first = _in_range(from_ or last - timedelta(days=DEFAULT_DAYS - 1), "from")
         if first > last:
@@ -158,8 +161,10 @@ class StatisticsController(Controller):
     ) -> Response[bytes]:
         """The wait from check-in to call of trucks checked in on each weekday (Monday 0) at
         each local hour, over the ``weeks`` weeks (default 8, at least 4, at most 52) ending
-        with ``to`` (a local day, included; default today): its median and 90th percentile,
-        null from fewer than ``min_trucks`` trucks (the 90th percentile: fewer than ten).
+        with ``to`` (a local day, included; default today): its median and 90th percentile
+        with their bands (trucks the queue let go uncalled count with a day's wait, at
+        least), null from fewer than ``min_trucks`` trucks (the 90th percentile: fewer than
+        ten).
         404 for an unknown gate (public)."""
         last = _in_range(to or local_day(utc_now()), "to")
         first = last - timedelta(days=7 * weeks - 1)

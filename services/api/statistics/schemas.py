@@ -7,21 +7,48 @@ from datetime import date
 
 import msgspec
 
+from gate.domain.statistics import Band
 from gate.statistics.public import DayFigures, Forecast, Times, TypicalWait
 from services.common.schemas import Output
 
 
+class BandView(Output):
+    """A band of minutes, ``from_minutes`` included, ``to_minutes`` not (null: open, past
+    the last bound). Times are counted in bands (0-5, 5-10, 10-15, 15-20, 20-30, 30-45,
+    45-60, 60-90, 90-120, 120-180, 180-240, 240-360, 360-480, 480-720, 720-1440 and 1440
+    minutes or more): a percentile is known only to lie in its band."""
+
+    from_minutes: int | None
+    to_minutes: int | None
+
+    @classmethod
+    def of(cls, band: Band | None) -> BandView | None:
+        return None if band is None else cls(band.low, band.high)
+
+
 class TimesView(Output):
-    """A time: the trucks it is drawn from, its median and 90th percentile in minutes (null
-    when fewer than ``min_trucks`` trucks: withheld so that no truck's own time shows)."""
+    """A time: the trucks it is drawn from, its median and 90th percentile. Times are
+    counted in bands of minutes, so ``median_band`` and ``p90_band`` are what is known: the
+    band each lies in. ``median_minutes`` and ``p90_minutes`` are estimates inside the band,
+    by rank (a median of 2.5 is "under 5", not a measured 2.5 minutes). All null when fewer
+    than ``min_trucks`` trucks (the 90th percentile: fewer than ten), withheld so that no
+    truck's own time shows."""
 
     trucks: int
     median_minutes: float | None
     p90_minutes: float | None
+    median_band: BandView | None
+    p90_band: BandView | None
 
     @classmethod
     def of(cls, times: Times) -> TimesView:
-        return cls(times.trucks, times.median_minutes, times.p90_minutes)
+        return cls(
+            times.trucks,
+            times.median_minutes,
+            times.p90_minutes,
+            BandView.of(times.median_band),
+            BandView.of(times.p90_band),
+        )
 
 
 class ForecastView(Output):
@@ -37,10 +64,17 @@ class ForecastView(Output):
 
 
 class DayView(Output):
-    """One local day (Asia/Ho_Chi_Minh) of a gate: bookings made for its hours, cancelled,
-    no-shows and walk-ins; trucks checked in and exited; the wait from check-in to call and
-    from call to exit; each agency's time from the truck's arrival at the lane to its
-    decision; places offered and held (``use`` held over offered); the forecast's accuracy."""
+    """One local day (Asia/Ho_Chi_Minh) of a gate. ``bookings_made``: every booking for the
+    day's hours, walk-ins (booked at the gate on arrival) and bookings later cancelled
+    included; ``cancelled``, ``no_shows`` and ``walk_ins`` are parts of it (so bookings made
+    ahead and kept are ``bookings_made - walk_ins - cancelled - no_shows``). Trucks checked
+    in, exited, ``turned_back`` (refused by an agency; they never exit) and ``expired``
+    (checked in, never called, let go by the queue after a day). ``wait_for_call``: check-in
+    to call, the expired trucks' waits included (a day each, at least); ``call_to_exit``;
+    ``call_to_turn_back``: call to the refusal of a truck turned back. Each agency's time from
+    the truck's arrival at the lane to its decision; places offered (the calendar's, in
+    every hour, booked or not) and held by bookings (``use`` held over offered); the
+    forecast's accuracy."""
 
     day: date
     bookings_made: int
@@ -49,8 +83,11 @@ class DayView(Output):
     walk_ins: int
     trucks_checked_in: int
     trucks_exited: int
+    turned_back: int
+    expired: int
     wait_for_call: TimesView
     call_to_exit: TimesView
+    call_to_turn_back: TimesView
     agencies: dict[str, TimesView]
     places_offered: int
     places_held: int
@@ -67,8 +104,11 @@ class DayView(Output):
             figures.walk_ins,
             figures.checked_in,
             figures.exited,
+            figures.turned_back,
+            figures.expired,
             TimesView.of(figures.wait),
             TimesView.of(figures.call_to_exit),
+            TimesView.of(figures.call_to_turn_back),
             {agency: TimesView.of(times) for agency, times in figures.agencies.items()},
             figures.offered,
             figures.held,
