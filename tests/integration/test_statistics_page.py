@@ -72,9 +72,9 @@ def _label(period: datetime, grain: Grain) -> str:
 
 # A period the reads have nothing for, as the page lists it: no trucks, no time.
 _QUIET = {
-    "trucks": ["0"] * 6,
-    "waits": ["0", "–", "–"],
-    "agencies": ["0", "–", "–"],
+    "trucks": ["0"] * 8,
+    "waits": ["0", "–", "–", "–"],
+    "agencies": ["0", "–", "–", "–"],
     "capacity": ["0", "0", "–"],
     "forecast": ["0", "–", "–", "–"],
 }
