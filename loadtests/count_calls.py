@@ -5,6 +5,7 @@ does), to find which change added work to the check-in path.
     .venv/bin/python loadtests/count_calls.py                          # this tree
     .venv/bin/python loadtests/count_calls.py --tree /work/wt-before12 --tree .
     .venv/bin/python loadtests/count_calls.py --tree results/calls-c3d12d2.prof --tree .
+    .venv/bin/python loadtests/count_calls.py --tree . --tree .:GATE_OUTBOX=off
 
 Each tree is served as the benchmark serves it (``gate serve --workers 1`` on a scratch
 PostgreSQL database and Redis, its folder first on PYTHONPATH, this tree's virtual
@@ -130,18 +131,28 @@ def hold_projector(namespace: str) -> None:
 
 
 def profile_tree(
-    tree: Path, checkins: int, warmup: int, clients: int, projector: bool = False
+    tree: Path,
+    checkins: int,
+    warmup: int,
+    clients: int,
+    projector: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> Path:
-    """Serve ``tree``, send the check-ins under the profiler; the profile's file."""
+    """Serve ``tree`` (with the GATE_ ``settings`` on top of the benchmark's), send the
+    check-ins under the profiler; the profile's file."""
     RESULTS.mkdir(exist_ok=True)
     name = commit_of(tree) + ("-projector" if projector else "")
+    for key, value in sorted((settings or {}).items()):
+        name += f"-{key.removeprefix('GATE_').lower()}-{value}"
     out = RESULTS / f"calls-{name}.prof"
     out.unlink(missing_ok=True)
     database = scratch_database("gate_count_calls")
     namespace = f"calls-{uuid.uuid4().hex[:6]}"
     if not projector:
         hold_projector(namespace)
-    with platform(database, free_port(), namespace, checkout=tree, profile_to=out) as (base, pid):
+    with platform(
+        database, free_port(), namespace, checkout=tree, profile_to=out, settings=settings
+    ) as (base, pid):
         open_gate(base, gate="tan-thanh")
         tokens = {
             "export": camera(base, direction="export"),
@@ -202,9 +213,23 @@ def counts_of(profile: Path) -> tuple[Counts, int]:
     return dict(calls), checkins
 
 
+def tree_and_settings(text: str) -> tuple[Path, dict[str, str]]:
+    """``TREE`` or ``TREE:GATE_X=v,GATE_Y=w``: a tree and the settings to serve it with."""
+    path, _, rest = text.partition(":")
+    settings = dict(pair.split("=", 1) for pair in rest.split(",") if pair)
+    if any(not key.startswith("GATE_") for key in settings):
+        raise argparse.ArgumentTypeError(f"settings are GATE_ variables: {text!r}")
+    return Path(path), settings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tree", type=Path, action="append", help="a working tree or .prof")
+    parser.add_argument(
+        "--tree",
+        type=tree_and_settings,
+        action="append",
+        help="a working tree or .prof; a tree may carry settings: .:GATE_OUTBOX=off",
+    )
     parser.add_argument("--checkins", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -214,16 +239,21 @@ def main() -> int:
     )
     parser.add_argument("--only", help="compare only functions whose label matches this regex")
     args = parser.parse_args()
-    trees: list[Path] = args.tree or [ROOT]
+    trees: list[tuple[Path, dict[str, str]]] = args.tree or [(ROOT, {})]
     if len(trees) > 2:
         parser.error("one tree, or two to compare")
     measured: list[tuple[str, Counts, int]] = []
-    for tree in trees:
+    for tree, settings in trees:
         profile = (
             tree
             if tree.is_file()
             else profile_tree(
-                tree.resolve(), args.checkins, args.warmup, args.concurrency, args.projector
+                tree.resolve(),
+                args.checkins,
+                args.warmup,
+                args.concurrency,
+                args.projector,
+                settings,
             )
         )
         calls, checkins = counts_of(profile)
