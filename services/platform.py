@@ -88,7 +88,7 @@ class Platform:
     def _outboxed(self) -> None:
         """A commit here wrote outbox events: this process's dispatcher looks at once."""
         if self.outbox is not None:
-            self.outbox.wake()
+            self.outbox.events_written()
 
     @property
     def horizon(self) -> timedelta:
