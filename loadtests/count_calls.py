@@ -12,7 +12,8 @@ PostgreSQL database and Redis, its folder first on PYTHONPATH, this tree's virtu
 environment) through loadtests/profiled_serve.py. A gate is opened and two cameras made,
 ``--warmup`` check-ins are sent unprofiled (caches, compiled statements), then cProfile runs
 while exactly ``--checkins`` walk-in check-ins (the body of loadtests/wrk/checkin.lua, each a
-new plate) are sent by ``--concurrency`` clients; the profile is written, then the server is
+new plate; with ``--booked`` trucks booked into the current hour through the API first, as
+loadtests/bench.py books them) are sent by ``--concurrency`` clients; the profile is written, then the server is
 stopped as the benchmark stops it (SIGTERM). The live projector's lease is held by this
 script unless ``--projector`` (see ``hold_projector``). Prints total calls per check-in and, for two
 trees, the functions whose calls per check-in differ most (first tree first). Profiles are
@@ -38,6 +39,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,6 +48,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loadtests.harness import camera, open_gate, platform
 from loadtests.machine import REDIS, ROOT, free_port, scratch_database
+from loadtests.workloads import booked_trucks
 
 RESULTS = ROOT / "loadtests" / "results"
 ADMITTED = {"walk_in", "on_time", "early", "late"}
@@ -80,9 +83,17 @@ def _body(run: str, n: int, series: str = "H") -> dict[str, str]:
     }
 
 
-async def send(base: str, tokens: dict[str, str], first: int, count: int, clients: int) -> Counts:
+async def send(
+    base: str,
+    tokens: dict[str, str],
+    first: int,
+    count: int,
+    clients: int,
+    booked: Sequence[tuple[str, str]] = (),
+) -> Counts:
     """``count`` check-ins numbered from ``first`` by ``clients`` concurrent clients; how
-    they were answered (``admitted``, the other outcomes, ``http-<status>``)."""
+    they were answered (``admitted``, the other outcomes, ``http-<status>``). Walk-ins, or
+    with ``booked`` (direction, plate) the booked trucks from its ``first``-th on."""
     run = uuid.uuid4().hex[:6]
     answers: collections.Counter[str] = collections.Counter()
     numbers = iter(range(first, first + count))
@@ -90,9 +101,12 @@ async def send(base: str, tokens: dict[str, str], first: int, count: int, client
 
     async def client(http: httpx.AsyncClient) -> None:
         for n in numbers:
-            token = tokens["import" if n % 2 == 0 else "export"]
+            body = _body(run, n)
+            direction = "import" if n % 2 == 0 else "export"
+            if booked:
+                direction, body["plate"] = booked[n]
             answer = await http.post(
-                url, json=_body(run, n), headers={"Authorization": f"Bearer {token}"}
+                url, json=body, headers={"Authorization": f"Bearer {tokens[direction]}"}
             )
             if answer.status_code != 200:
                 answers[f"http-{answer.status_code}"] += 1
@@ -137,11 +151,13 @@ def profile_tree(
     clients: int,
     projector: bool = False,
     settings: dict[str, str] | None = None,
+    booked: bool = False,
 ) -> Path:
     """Serve ``tree`` (with the GATE_ ``settings`` on top of the benchmark's), send the
-    check-ins under the profiler; the profile's file."""
+    check-ins under the profiler (walk-ins, or ``booked`` trucks, booked through the API
+    before the warm-up); the profile's file."""
     RESULTS.mkdir(exist_ok=True)
-    name = commit_of(tree) + ("-projector" if projector else "")
+    name = commit_of(tree) + ("-projector" if projector else "") + ("-booked" if booked else "")
     for key, value in sorted((settings or {}).items()):
         name += f"-{key.removeprefix('GATE_').lower()}-{value}"
     out = RESULTS / f"calls-{name}.prof"
@@ -158,11 +174,16 @@ def profile_tree(
             "export": camera(base, direction="export"),
             "import": camera(base, direction="import"),
         }
-        asyncio.run(send(base, tokens, 900_000, warmup, clients))
+        trucks: list[tuple[str, str]] = []
+        if booked:
+            (plates,), _took = asyncio.run(booked_trucks(base, "tan-thanh", [warmup + checkins]))
+            lines = plates.read_text().split()
+            trucks = list(zip(lines[::2], lines[1::2], strict=True))
+        asyncio.run(send(base, tokens, checkins if booked else 900_000, warmup, clients, trucks))
         os.kill(pid, signal.SIGUSR1)
         time.sleep(0.5)
         started = time.monotonic()
-        answers = asyncio.run(send(base, tokens, 0, checkins, clients))
+        answers = asyncio.run(send(base, tokens, 0, checkins, clients, trucks))
         seconds = time.monotonic() - started
         os.kill(pid, signal.SIGUSR2)
         for _ in range(600):
@@ -238,6 +259,9 @@ def main() -> int:
         "--projector", action="store_true", help="let the server's live projector run"
     )
     parser.add_argument("--only", help="compare only functions whose label matches this regex")
+    parser.add_argument(
+        "--booked", action="store_true", help="booked trucks (booked first), not walk-ins"
+    )
     args = parser.parse_args()
     trees: list[tuple[Path, dict[str, str]]] = args.tree or [(ROOT, {})]
     if len(trees) > 2:
@@ -254,6 +278,7 @@ def main() -> int:
                 args.concurrency,
                 args.projector,
                 settings,
+                args.booked,
             )
         )
         calls, checkins = counts_of(profile)
