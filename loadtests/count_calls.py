@@ -12,13 +12,15 @@ PostgreSQL database and Redis, its folder first on PYTHONPATH, this tree's virtu
 environment) through loadtests/profiled_serve.py. A gate is opened and two cameras made,
 ``--warmup`` check-ins are sent unprofiled (caches, compiled statements), then cProfile runs
 while exactly ``--checkins`` walk-in check-ins (the body of loadtests/wrk/checkin.lua, each a
-new plate; with ``--booked`` trucks booked into the current hour through the API first, as
-loadtests/bench.py books them) are sent by ``--concurrency`` clients; the profile is written, then the server is
-stopped as the benchmark stops it (SIGTERM). The live projector's lease is held by this
-script unless ``--projector`` (see ``hold_projector``). Prints total calls per check-in and, for two
-trees, the functions whose calls per check-in differ most (first tree first). Profiles are
-kept in loadtests/results/calls-<tree's commit>.prof (with a .json of the count beside it);
-a --tree given as such a file is read instead of run.
+new plate; with ``--booked``, trucks booked into the current hour through the API first, as
+loadtests/bench.py books them) are sent by ``--concurrency`` clients; the profile is
+written, then the server is stopped as the benchmark stops it (SIGTERM). The live
+projector's lease is held by this script unless ``--projector`` (see ``hold_projector``).
+Prints total calls per check-in and, for two trees, the functions whose calls per check-in
+differ most (first tree first). Profiles are kept in
+loadtests/results/calls-<tree's commit>.prof (with a .json of the count beside it); a
+--tree given as such a file is read instead of run. A tree may carry GATE_ settings
+(``.:GATE_OUTBOX=off``), named in its profile's name.
 
 Calls by the group commit and the background tasks are shared among the check-ins of the run,
 so totals move a little between runs of one tree (batch sizes follow timing); a cost added
