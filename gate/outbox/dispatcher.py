@@ -32,24 +32,21 @@ from gate.outbox.claims import (
     claim_events,
     mark_expanded,
 )
-from gate.outbox.deliveries import insert_deliveries
+from gate.outbox.expansion import FirstFailure, expand_events, load_events
 from gate.outbox.poison import (
     FailedExpansion,
-    expand_error,
-    failed_at,
     record_expand_failure,
 )
 from gate.outbox.protocols import (
     Expander,
     Forget,
     GivenUp,
-    NewDelivery,
     Outcome,
     Result,
     Sender,
 )
 from gate.outbox.tally import RETRIED, Tally
-from gate.store.tables import Delivery, DeliveryAttempt, OutboxEvent
+from gate.store.tables import Delivery, DeliveryAttempt
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
 
@@ -172,48 +169,42 @@ class OutboxDispatcher:
             await uow.commit()
         if not seqs:
             return 0, 0
-        made = 0
+        known: FailedExpansion | None = None
         async with self._new_uow() as uow:
-            events = (
-                await uow.session.scalars(
-                    select(OutboxEvent).where(OutboxEvent.seq.in_(seqs)).order_by(OutboxEvent.seq)
-                )
-            ).all()
-            done: list[int] = []
-            failed: list[FailedExpansion] = []
-            for event in events:
-                # Read before the savepoint: its rollback expires the row.
-                seq, name, tries = event.seq, event.name, event.expand_attempts
-                step: object = "insert"
-                try:
-                    async with uow.session.begin_nested():
-                        wanted: list[NewDelivery] = []
-                        for expander in self.expanders:
-                            step = expander
-                            wanted += await expander.expand(uow.session, event)
-                        step = "insert"
-                        await insert_deliveries(uow.session, event, wanted, now)
-                        made += len(wanted)
-                except Exception as error:
-                    kept = expand_error(step, error)
-                    # Without the exception's message (it may quote personal data).
-                    log.error(
-                        "outbox.expand_failed",
-                        extra={"seq": seq, "error": kept, "at": failed_at(error)},
-                    )
-                    failed.append(FailedExpansion(seq, name, tries, kept))
-                    continue
-                done.append(seq)
-            if await mark_expanded(uow.session, self.owner, done, now) != len(done):
-                # Our lease ran out and another dispatcher took some: it expands them.
-                log.warning("outbox.expansion_lease_lost", extra={"events": len(done)})
-                return 0, 0
-            set_aside = [
-                each
-                for each in failed
-                if await record_expand_failure(uow.session, self.owner, each, now)
-            ]
-            await uow.commit()
+            events = await load_events(uow.session, seqs)
+            try:
+                # All in one go: a savepoint per event is two round trips each.
+                done, failed, made = await expand_events(uow.session, self.expanders, events, now)
+                return await self._finish(uow, done, failed, made, now)
+            except FirstFailure as first:
+                known = first.failure
+        # One failed: it is counted, and the others go on, each in a savepoint of its own.
+        async with self._new_uow() as uow:
+            events = await load_events(uow.session, seqs)
+            done, failed, made = await expand_events(
+                uow.session, self.expanders, events, now, isolated=True, known=known
+            )
+            return await self._finish(uow, done, failed, made, now)
+
+    async def _finish(
+        self,
+        uow: UnitOfWork,
+        done: list[int],
+        failed: list[FailedExpansion],
+        made: int,
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Mark ``done`` expanded and count ``failed``, and commit: ``_expand``'s answer."""
+        if await mark_expanded(uow.session, self.owner, done, now) != len(done):
+            # Our lease ran out and another dispatcher took some: it expands them.
+            log.warning("outbox.expansion_lease_lost", extra={"events": len(done)})
+            return 0, 0
+        set_aside = [
+            each
+            for each in failed
+            if await record_expand_failure(uow.session, self.owner, each, now)
+        ]
+        await uow.commit()
         self.tally.events_set_aside += len(set_aside)
         return len(done) + len(set_aside), made
 
