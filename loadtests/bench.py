@@ -96,7 +96,7 @@ def main() -> int:
         # Booked trucks, the common case, on a gate of their own: booked through the API
         # first (a run reads each plate once), then read at saturation and at a fixed rate.
         booked_seconds = min(args.seconds, 5)
-        per_s = (120, 55) if args.quick else (2400, 1100)  # trucks booked per second of run
+        per_s = (120, 220) if args.quick else (2400, 1100)  # trucks booked per second of run
         open_gate(base, gate="coc-nam")
         print("booking the trucks for the booked check-ins …", flush=True)
         (saturation_plates, rate_plates), took = asyncio.run(
