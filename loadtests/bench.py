@@ -30,7 +30,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loadtests.bench_document import write_document
 from loadtests.harness import camera, open_gate, platform
-from loadtests.machine import ROOT, free_port, pgbench, rss_kib, scratch_database, wrk
+from loadtests.machine import (
+    ROOT,
+    ceiling,
+    free_port,
+    pgbench,
+    rss_kib,
+    scratch_database,
+    wrk,
+)
 from loadtests.openloop import open_loop
 from loadtests.workloads import booked_trucks, booking_rush, run_fanout
 
@@ -64,6 +72,17 @@ def main() -> int:
     }
     print("pgbench -N …", flush=True)
     results["pgbench"] = pgbench(args.seconds)
+    print("ceilings on the same stack (loadtests/ceilings.py) …", flush=True)
+    results["ceilings"] = {
+        f"{mode}_{connections}": ceiling(mode, args.seconds, connections)
+        for mode, connections in (
+            ("decode", 32),
+            ("decode", 128),
+            ("insert", 32),
+            ("group", 32),
+            ("group", 128),
+        )
+    }
     database = scratch_database("gate_bench_platform")
     port = free_port()
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
@@ -153,6 +172,13 @@ def main() -> int:
             results["checkin_booked_fixed_rate"]["answered_per_s"] / pg, 3
         ),
         "rush_attempts_per_s_over_pgbench": _rush_ratio(results["booking_rush"], pg),
+        # The target at 32 connections: at least the 2 ms group commit's ceiling.
+        "checkin_saturation_over_group_commit": round(
+            results["checkin_saturation"]["rps"] / results["ceilings"]["group_32"]["rps"], 3
+        ),
+        "checkin_saturation_128_over_group_commit": round(
+            results["checkin_saturation_128"]["rps"] / results["ceilings"]["group_128"]["rps"], 3
+        ),
     }
     text = json.dumps(results, indent=2)
     print(text)
