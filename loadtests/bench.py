@@ -184,7 +184,9 @@ def main() -> int:
     print(text)
     out = ROOT / "loadtests" / "results"
     out.mkdir(exist_ok=True)
-    (out / f"bench-{results['date'][:10]}.json").write_text(text + "\n")
+    # A quick run is a smoke test, not a result to keep beside the real runs' (git-ignored).
+    name = f"{'quick' if args.quick else 'bench'}-{results['date'][:10]}.json"
+    (out / name).write_text(text + "\n")
     if not args.no_doc:
         write_document(results)
     return 0
