@@ -6,7 +6,9 @@ A round woken by a commit expands what was written; it claims deliveries only wh
 be some due: the expansion made some, the last claim found work (the next of a booking may
 follow), a delivery was made due by hand (``wake``), or a poll's time passed since the last
 claim (a retry's time came). A busy gate commits a batch every few milliseconds: claiming
-deliveries after each was most of the outbox's cost on the check-in path (issue 20)."""
+deliveries after each was most of the outbox's cost on the check-in path (issue 20). A round
+that made none but let another's delivery go (an earlier event of its booking expanded by
+another dispatcher, or set aside) leaves it to the next poll, at most ``poll_s`` later."""
 
 from __future__ import annotations
 
