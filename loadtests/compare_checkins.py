@@ -4,6 +4,10 @@ alternately, each `gate serve --workers 2` on a fresh scratch database, wrk with
 connections for 10 s.
 
     .venv/bin/python loadtests/compare_checkins.py --before /path/to/older/tree --rounds 3
+    .venv/bin/python loadtests/compare_checkins.py --tree .:GATE_OUTBOX=off --tree . --seconds 5
+
+``--tree`` (twice) compares any two trees, each with GATE_ settings of its own (as
+count_calls.py takes them).
 
 Prints, per run, requests per second and the CPU the server's processes spent per admitted
 check-in (user + system, from /proc). On a shared machine the second moves far less with
@@ -21,6 +25,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from loadtests.count_calls import tree_and_settings
 from loadtests.harness import camera, open_gate, platform
 from loadtests.machine import ROOT, free_port, scratch_database, wrk
 
@@ -48,11 +53,17 @@ def tree_cpu_s(root: int) -> float:
     return total
 
 
-def one_run(checkout: Path) -> tuple[int, float]:
-    """Requests per second and CPU milliseconds per admitted check-in, for ``checkout``."""
+def one_run(
+    checkout: Path, settings: dict[str, str] | None = None, seconds: int = 10
+) -> tuple[int, float]:
+    """Requests per second and CPU milliseconds per admitted check-in, for ``checkout``
+    served with the GATE_ ``settings``, wrk for ``seconds``."""
     database = scratch_database("gate_compare_checkins")
     namespace = f"compare-{uuid.uuid4().hex[:6]}"
-    with platform(database, free_port(), namespace, workers=2, checkout=checkout) as (base, pid):
+    served = platform(
+        database, free_port(), namespace, workers=2, checkout=checkout, settings=settings
+    )
+    with served as (base, pid):
         open_gate(base, gate="tan-thanh")
         cameras = {
             "TOKEN": camera(base, "tan-thanh", "export"),
@@ -62,20 +73,33 @@ def one_run(checkout: Path) -> tuple[int, float]:
         }
         script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
         start = tree_cpu_s(pid)
-        result = wrk(f"{base}/api/v1/gates/tan-thanh/checkins", 10, 32, script, cameras)
+        result = wrk(f"{base}/api/v1/gates/tan-thanh/checkins", seconds, 32, script, cameras)
         spent = tree_cpu_s(pid) - start
     return int(result["rps"]), 1000 * spent / max(int(result.get("admitted", 0)), 1)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", type=Path, required=True, help="the older working tree")
+    parser.add_argument("--before", type=Path, help="the older working tree (beside this one)")
+    parser.add_argument(
+        "--tree", type=tree_and_settings, action="append", help="TREE[:GATE_X=v,...], twice"
+    )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    figures: dict[str, list[tuple[int, float]]] = {"before": [], "after": []}
+    if args.before is not None:
+        trees = [("before", args.before, {}), ("after", ROOT, {})]
+    elif args.tree and len(args.tree) == 2:
+        trees = [
+            (f"{path}:{','.join(f'{k}={v}' for k, v in settings.items())}", path, settings)
+            for path, settings in args.tree
+        ]
+    else:
+        parser.error("--before TREE, or --tree twice")
+    figures: dict[str, list[tuple[int, float]]] = {name: [] for name, _, _ in trees}
     for n in range(args.rounds):
-        for name, checkout in (("before", args.before), ("after", ROOT)):
-            rps, cpu_ms = one_run(checkout)
+        for name, checkout, settings in trees:
+            rps, cpu_ms = one_run(checkout.resolve(), settings, args.seconds)
             figures[name].append((rps, cpu_ms))
             print(f"round {n} {name}: {rps}/s, {cpu_ms:.2f} ms CPU per check-in", flush=True)
     for name, runs in figures.items():

@@ -5,18 +5,22 @@ does), to find which change added work to the check-in path.
     .venv/bin/python loadtests/count_calls.py                          # this tree
     .venv/bin/python loadtests/count_calls.py --tree /work/wt-before12 --tree .
     .venv/bin/python loadtests/count_calls.py --tree results/calls-c3d12d2.prof --tree .
+    .venv/bin/python loadtests/count_calls.py --tree . --tree .:GATE_OUTBOX=off
 
 Each tree is served as the benchmark serves it (``gate serve --workers 1`` on a scratch
 PostgreSQL database and Redis, its folder first on PYTHONPATH, this tree's virtual
 environment) through loadtests/profiled_serve.py. A gate is opened and two cameras made,
 ``--warmup`` check-ins are sent unprofiled (caches, compiled statements), then cProfile runs
 while exactly ``--checkins`` walk-in check-ins (the body of loadtests/wrk/checkin.lua, each a
-new plate) are sent by ``--concurrency`` clients; the profile is written, then the server is
-stopped as the benchmark stops it (SIGTERM). The live projector's lease is held by this
-script unless ``--projector`` (see ``hold_projector``). Prints total calls per check-in and, for two
-trees, the functions whose calls per check-in differ most (first tree first). Profiles are
-kept in loadtests/results/calls-<tree's commit>.prof (with a .json of the count beside it);
-a --tree given as such a file is read instead of run.
+new plate; with ``--booked``, trucks booked into the current hour through the API first, as
+loadtests/bench.py books them) are sent by ``--concurrency`` clients; the profile is
+written, then the server is stopped as the benchmark stops it (SIGTERM). The live
+projector's lease is held by this script unless ``--projector`` (see ``hold_projector``).
+Prints total calls per check-in and, for two trees, the functions whose calls per check-in
+differ most (first tree first). Profiles are kept in
+loadtests/results/calls-<tree's commit>.prof (with a .json of the count beside it); a
+--tree given as such a file is read instead of run. A tree may carry GATE_ settings
+(``.:GATE_OUTBOX=off``), named in its profile's name.
 
 Calls by the group commit and the background tasks are shared among the check-ins of the run,
 so totals move a little between runs of one tree (batch sizes follow timing); a cost added
@@ -37,6 +41,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +50,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loadtests.harness import camera, open_gate, platform
 from loadtests.machine import REDIS, ROOT, free_port, scratch_database
+from loadtests.workloads import booked_trucks
 
 RESULTS = ROOT / "loadtests" / "results"
 ADMITTED = {"walk_in", "on_time", "early", "late"}
@@ -79,9 +85,17 @@ def _body(run: str, n: int, series: str = "H") -> dict[str, str]:
     }
 
 
-async def send(base: str, tokens: dict[str, str], first: int, count: int, clients: int) -> Counts:
+async def send(
+    base: str,
+    tokens: dict[str, str],
+    first: int,
+    count: int,
+    clients: int,
+    booked: Sequence[tuple[str, str]] = (),
+) -> Counts:
     """``count`` check-ins numbered from ``first`` by ``clients`` concurrent clients; how
-    they were answered (``admitted``, the other outcomes, ``http-<status>``)."""
+    they were answered (``admitted``, the other outcomes, ``http-<status>``). Walk-ins, or
+    with ``booked`` (direction, plate) the booked trucks from its ``first``-th on."""
     run = uuid.uuid4().hex[:6]
     answers: collections.Counter[str] = collections.Counter()
     numbers = iter(range(first, first + count))
@@ -89,9 +103,12 @@ async def send(base: str, tokens: dict[str, str], first: int, count: int, client
 
     async def client(http: httpx.AsyncClient) -> None:
         for n in numbers:
-            token = tokens["import" if n % 2 == 0 else "export"]
+            body = _body(run, n)
+            direction = "import" if n % 2 == 0 else "export"
+            if booked:
+                direction, body["plate"] = booked[n]
             answer = await http.post(
-                url, json=_body(run, n), headers={"Authorization": f"Bearer {token}"}
+                url, json=body, headers={"Authorization": f"Bearer {tokens[direction]}"}
             )
             if answer.status_code != 200:
                 answers[f"http-{answer.status_code}"] += 1
@@ -130,28 +147,45 @@ def hold_projector(namespace: str) -> None:
 
 
 def profile_tree(
-    tree: Path, checkins: int, warmup: int, clients: int, projector: bool = False
+    tree: Path,
+    checkins: int,
+    warmup: int,
+    clients: int,
+    projector: bool = False,
+    settings: dict[str, str] | None = None,
+    booked: bool = False,
 ) -> Path:
-    """Serve ``tree``, send the check-ins under the profiler; the profile's file."""
+    """Serve ``tree`` (with the GATE_ ``settings`` on top of the benchmark's), send the
+    check-ins under the profiler (walk-ins, or ``booked`` trucks, booked through the API
+    before the warm-up); the profile's file."""
     RESULTS.mkdir(exist_ok=True)
-    name = commit_of(tree) + ("-projector" if projector else "")
+    name = commit_of(tree) + ("-projector" if projector else "") + ("-booked" if booked else "")
+    for key, value in sorted((settings or {}).items()):
+        name += f"-{key.removeprefix('GATE_').lower()}-{value}"
     out = RESULTS / f"calls-{name}.prof"
     out.unlink(missing_ok=True)
     database = scratch_database("gate_count_calls")
     namespace = f"calls-{uuid.uuid4().hex[:6]}"
     if not projector:
         hold_projector(namespace)
-    with platform(database, free_port(), namespace, checkout=tree, profile_to=out) as (base, pid):
+    with platform(
+        database, free_port(), namespace, checkout=tree, profile_to=out, settings=settings
+    ) as (base, pid):
         open_gate(base, gate="tan-thanh")
         tokens = {
             "export": camera(base, direction="export"),
             "import": camera(base, direction="import"),
         }
-        asyncio.run(send(base, tokens, 900_000, warmup, clients))
+        trucks: list[tuple[str, str]] = []
+        if booked:
+            (plates,), _took = asyncio.run(booked_trucks(base, "tan-thanh", [warmup + checkins]))
+            lines = plates.read_text().split()
+            trucks = list(zip(lines[::2], lines[1::2], strict=True))
+        asyncio.run(send(base, tokens, checkins if booked else 900_000, warmup, clients, trucks))
         os.kill(pid, signal.SIGUSR1)
         time.sleep(0.5)
         started = time.monotonic()
-        answers = asyncio.run(send(base, tokens, 0, checkins, clients))
+        answers = asyncio.run(send(base, tokens, 0, checkins, clients, trucks))
         seconds = time.monotonic() - started
         os.kill(pid, signal.SIGUSR2)
         for _ in range(600):
@@ -202,9 +236,23 @@ def counts_of(profile: Path) -> tuple[Counts, int]:
     return dict(calls), checkins
 
 
+def tree_and_settings(text: str) -> tuple[Path, dict[str, str]]:
+    """``TREE`` or ``TREE:GATE_X=v,GATE_Y=w``: a tree and the settings to serve it with."""
+    path, _, rest = text.partition(":")
+    settings = dict(pair.split("=", 1) for pair in rest.split(",") if pair)
+    if any(not key.startswith("GATE_") for key in settings):
+        raise argparse.ArgumentTypeError(f"settings are GATE_ variables: {text!r}")
+    return Path(path), settings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tree", type=Path, action="append", help="a working tree or .prof")
+    parser.add_argument(
+        "--tree",
+        type=tree_and_settings,
+        action="append",
+        help="a working tree or .prof; a tree may carry settings: .:GATE_OUTBOX=off",
+    )
     parser.add_argument("--checkins", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -213,17 +261,26 @@ def main() -> int:
         "--projector", action="store_true", help="let the server's live projector run"
     )
     parser.add_argument("--only", help="compare only functions whose label matches this regex")
+    parser.add_argument(
+        "--booked", action="store_true", help="booked trucks (booked first), not walk-ins"
+    )
     args = parser.parse_args()
-    trees: list[Path] = args.tree or [ROOT]
+    trees: list[tuple[Path, dict[str, str]]] = args.tree or [(ROOT, {})]
     if len(trees) > 2:
         parser.error("one tree, or two to compare")
     measured: list[tuple[str, Counts, int]] = []
-    for tree in trees:
+    for tree, settings in trees:
         profile = (
             tree
             if tree.is_file()
             else profile_tree(
-                tree.resolve(), args.checkins, args.warmup, args.concurrency, args.projector
+                tree.resolve(),
+                args.checkins,
+                args.warmup,
+                args.concurrency,
+                args.projector,
+                settings,
+                args.booked,
             )
         )
         calls, checkins = counts_of(profile)

@@ -28,12 +28,15 @@ def platform(
     workers: int = 1,
     checkout: Path = ROOT,
     profile_to: Path | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Any:
     """``gate serve`` on ``database_url`` until the block ends: the base URL and its pid.
     ``checkout`` runs another working tree of the project (an older commit, to compare) with
     this one's virtual environment: its folder comes first on PYTHONPATH. ``profile_to``
     serves it through ``loadtests/profiled_serve.py`` (one worker only): cProfile, started
-    and written to that file on signals (see there)."""
+    and written to that file on signals (see there). ``settings``: GATE_ variables set on top
+    of the benchmark's own (``{"GATE_OUTBOX": "off"}``: the same run without the outbox's
+    dispatcher)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATABASE_URL=database_url,
@@ -51,6 +54,7 @@ def platform(
         GATE_WS_MAX_PER_ADDRESS="0",
         GATE_BOARDS_MAX_PER_ADDRESS="0",
     )
+    env.update(settings or {})
     # GATE_BENCH_SERVER_LOG keeps the platform's log (to see what a 5xx was), else it goes.
     kept = os.environ.get("GATE_BENCH_SERVER_LOG")
     log = open(kept, "wb") if kept else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)

@@ -110,3 +110,46 @@ def rss_kib(pid: int) -> int:
         except FileNotFoundError:
             continue
     return total
+
+
+def ceiling(mode: str, seconds: int, connections: int, workers: int = 2) -> dict[str, float]:
+    """wrk with the check-in script against loadtests/ceilings.py in ``mode`` (decode,
+    insert, group), served as the platform is (uvicorn, httptools, uvloop, ``workers``
+    processes) on a scratch database of its own; wrk's figures."""
+    import signal
+    import time
+
+    import httpx
+
+    database = scratch_database("gate_bench_ceiling")
+    sh(
+        pg_tool("psql"),
+        database,
+        "-q",
+        "-c",
+        "CREATE TABLE ceiling_reads (event_id text, observed_at timestamptz, plate text)",
+    )
+    port = free_port()
+    env = {
+        **os.environ,
+        "CEILING_MODE": mode,
+        "CEILING_DATABASE": database,
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [str(BIN / "uvicorn"), "loadtests.ceilings:app", "--port", str(port)]
+    command += ["--workers", str(workers), "--http", "httptools", "--loop", "uvloop"]
+    command += ["--no-access-log", "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api/v1/gates/ceiling/checkins"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
+        return wrk(url, seconds, connections, script, {"TOKEN": "-", "GATE": "ceiling"})
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)

@@ -5,9 +5,7 @@ websocket fan-out (loadtests/fanout.py in a process of its own)."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,68 +18,8 @@ from typing import Any
 import httpx
 
 from loadtests.harness import admin, enterprise_with_driver
-from loadtests.machine import BIN, REDIS, ROOT, scratch_database
+from loadtests.machine import REDIS, ROOT, scratch_database
 from loadtests.rawhttp import RawConnection
-
-
-def fixed_rate(
-    base: str,
-    tokens: list[str],
-    rate: int,
-    seconds: int,
-    gate: str = "chi-ma",
-    plates: Path | None = None,
-) -> dict[str, Any]:
-    """Check-ins offered at a fixed rate by Locust (constant throughput), latency percentiles;
-    a check-in that is not admitted counts as a failure. Walk-ins, or with ``plates`` the
-    booked trucks listed there (``tokens``: the export camera, then the import one)."""
-    out = Path(tempfile.mkdtemp(prefix="gate-bench-locust-"))
-    # Many users each sending a few a second: a user waits for its answer before its next
-    # request, so 50 users at 20/s could offer only 500/s once answers took 100 ms.
-    per_user = 2
-    users = max(1, rate // per_user)
-    env = {
-        **os.environ,
-        "BENCH_TOKENS": ",".join(tokens),
-        "BENCH_GATE": gate,
-        "BENCH_RATE_PER_USER": str(per_user),
-    }
-    if plates is not None:
-        env["BENCH_PLATES"] = str(plates)
-    subprocess.run(
-        [
-            str(BIN / "locust"),
-            "-f",
-            str(ROOT / "loadtests" / "fixed_rate.py"),
-            "--host",
-            base,
-            "--headless",
-            "-u",
-            str(users),
-            "-r",
-            str(users * 10),  # every camera at once: a ramp would count as missed rate
-            "-t",
-            f"{seconds}s",
-            "--only-summary",
-            "--csv",
-            str(out / "run"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=seconds + 120,
-        check=False,
-    )
-    with (out / "run_stats.csv").open() as handle:
-        rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    row = rows["Aggregated"]
-    return {
-        "offered_per_s": rate,
-        "achieved_per_s": round(float(row["Requests/s"])),
-        "p50_ms": float(row["50%"]),
-        "p99_ms": float(row["99%"]),
-        "failures": int(row["Failure Count"]),
-    }
 
 
 async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any]:

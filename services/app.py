@@ -111,10 +111,12 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
     platform.streams = StreamGuard(check_grants, settings.stream_recheck_s)
     platform.outbox = build_outbox(platform)
     platform.live.listen(platform.access_changed)
+    platform.live.listen(platform.gate_changed)
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
             platform.unit_of_work,
             max_wait=settings.checkin_batch_ms / 1000,
+            gates=platform.gates,
             retention=settings.device_event_retention,
         )
     return platform

@@ -18,6 +18,7 @@ from gate.devices.keys import DeviceKeys
 from gate.domain.errors import DomainError
 from gate.domain.events import AccessChange, AccessChanged
 from gate.gates.calendar import gate_by_code
+from gate.gates.memory import GATE_CHANGES, GateMemory
 from gate.live.guard import StreamGuard
 from gate.live.service import Live
 from gate.messages.channels import message_expander, message_senders
@@ -46,6 +47,7 @@ class Platform:
     device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered
     api_keys: KeyMemory[Principal] = field(default_factory=KeyMemory)
     gate_ids: dict[str, str] = field(default_factory=dict)  # gate code -> id, once seen
+    gates: GateMemory = field(default_factory=GateMemory)  # gate rows for the hot paths
     boards_port: int | None = None  # where the public boards' server listens, when it runs
     streams: StreamGuard | None = None  # the open authenticated websockets, ended with their grant
     outbox: OutboxDispatcher | None = None  # webhooks and messages (build_outbox below)
@@ -65,6 +67,11 @@ class Platform:
             self.device_keys.forget(subject)
         if self.streams is not None:
             self.streams.wake()
+
+    def gate_changed(self, payload: dict[str, Any]) -> None:
+        """An event from any process: a gate whose row changed is read afresh here next."""
+        if payload.get("event") in GATE_CHANGES and isinstance(gate := payload.get("gate"), str):
+            self.gates.forget(gate)
 
     async def gate_id(self, code: str) -> str | None:
         """The id of the gate with ``code``, None if there is none. Gates are never deleted and
@@ -88,7 +95,7 @@ class Platform:
     def _outboxed(self) -> None:
         """A commit here wrote outbox events: this process's dispatcher looks at once."""
         if self.outbox is not None:
-            self.outbox.wake()
+            self.outbox.events_written()
 
     @property
     def horizon(self) -> timedelta:

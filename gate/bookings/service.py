@@ -28,6 +28,7 @@ from gate.domain.time import accepted_instant, as_utc
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
 from gate.gates.calendar import gate_by_code
+from gate.gates.memory import GateMemory
 from gate.gates.slots import ensure_slot, lock_slots, release_place, take_place
 from gate.store.tables import Booking, Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -59,14 +60,21 @@ class BookingRules:
 
 
 async def create_booking(
-    uow: UnitOfWork, enterprise_id: str, new: NewBooking, at: BookingRules, actor: Actor
+    uow: UnitOfWork,
+    enterprise_id: str,
+    new: NewBooking,
+    at: BookingRules,
+    actor: Actor,
+    *,
+    gates: GateMemory | None = None,
 ) -> Booking:
     """Book a vehicle into a slot: refused when the slot is full or closed, when the plate
     already has an active booking, or when the slot is past or beyond the horizon. The vehicle
     is one the enterprise holds or has a live grant for at ``at.now`` (gate/fleet/grants.py);
-    the driver is always the booking enterprise's own."""
+    the driver is always the booking enterprise's own. ``gates``: the process's remembered
+    gate rows (gate/gates/memory.py), else the gate is read."""
     start = check_bookable_start(new.slot_start, at.now, at.horizon)
-    gate = await gate_by_code(uow, new.gate)
+    gate = await (gates.by_code(uow, new.gate) if gates else gate_by_code(uow, new.gate))
     vehicle = await bookable_vehicle(uow, enterprise_id, new.vehicle_id, at.now)
     driver = await get_driver(uow, enterprise_id, new.driver_id)
     cargo = new.cargo

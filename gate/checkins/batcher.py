@@ -20,8 +20,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gate.checkins.service import DeviceEvent, Result, check_in_many
+from gate.gates.memory import GateMemory
 from gate.store.database import is_outage
-from gate.store.tables import Device, Gate
+from gate.store.tables import Device
 from gate.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gate.checkins")
@@ -48,9 +49,12 @@ class CheckinBatcher:
         max_wait: float = 0.002,
         *,
         retention: timedelta,
+        gates: GateMemory | None = None,
     ) -> None:
-        """``retention``: how long a device event_id is remembered (see gate/config.py)."""
+        """``retention``: how long a device event_id is remembered (see gate/config.py);
+        ``gates``: the process's remembered gate rows (else each batch reads its gate's)."""
         self._new_uow = new_uow
+        self._gates = gates or GateMemory(ttl_s=0)
         self.retention = retention
         self.max_batch = max_batch
         self.max_wait = max_wait
@@ -129,8 +133,7 @@ class CheckinBatcher:
         committed; the answers in the batch's order."""
         (gate_id,) = {pending.gate_id for pending in batch}
         async with self._new_uow() as uow:
-            gate = await uow.session.get(Gate, gate_id)
-            assert gate is not None
+            gate = await self._gates.by_id(uow, gate_id)
             named = {pending.device_id for pending in batch}
             devices = {
                 device.id: device

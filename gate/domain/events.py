@@ -319,6 +319,16 @@ class GateNoticeChanged(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GateRulesChanged(DomainEvent):
+    """A gate's yard rules (service cycle, grace windows, call timeout) or its place changed
+    (published, not chained): processes that remember the gate's row forget it
+    (gate/gates/memory.py)."""
+
+    name: ClassVar[str] = "gate.rules_changed"
+    gate: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class GateCalendarChanged(DomainEvent):
     """A schedule, an hour's capacity or a closure changed: the free places on the boards,
     and the bookings still to come in the hours it touched (outboxed as capacity.changed:

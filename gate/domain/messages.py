@@ -31,7 +31,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from gate.domain.errors import ValidationFailed
-from gate.domain.outbox import WEBHOOK_TYPES
+from gate.domain.outbox import TOLD_TO_DRIVERS, WEBHOOK_TYPES
 from gate.domain.time import LOCAL_TZ
 
 
@@ -48,7 +48,7 @@ DEFAULT_LANGUAGE = "vi"
 
 # The events a driver is told of (domain event names), and the two among them that ignore
 # quiet hours and the rate limit (see the module's docstring).
-DRIVER_EVENTS = ("dispatch.issued", "vehicle.called", "vehicle.exited")
+DRIVER_EVENTS = tuple(event.name for event in TOLD_TO_DRIVERS)  # dispatch, call, exit
 URGENT_FOR_DRIVERS = frozenset({"dispatch.issued", "vehicle.called"})
 
 # What an enterprise user may choose: topic (the word in the API and the settings page, the

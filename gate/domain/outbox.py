@@ -63,9 +63,26 @@ WEBHOOK_TYPE_OF_NAME: dict[str, str] = {cls.name: public for cls, public in WEBH
 WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(WEBHOOK_TYPES.values())
 
 
+# The events the messages tell a booking's driver of (gate/domain/messages.py), whoever booked:
+# the driver is found from the booking when the event is expanded.
+TOLD_TO_DRIVERS: tuple[type[DomainEvent], ...] = (DispatchIssued, VehicleCalled, VehicleExited)
+# The gate's own events, whose audience the expanders find from what they touched.
+GATE_WIDE: frozenset[type[DomainEvent]] = frozenset({GateCalendarChanged})
+_ANYONE_MAY_HEAR = frozenset({*TOLD_TO_DRIVERS, *GATE_WIDE})
+
+
 def is_outboxed(event: DomainEvent) -> bool:
-    """Whether ``event`` is written to the outbox when its transaction commits."""
-    return type(event) in OUTBOXED
+    """Whether ``event`` is written to the outbox when its transaction commits: its class is
+    in ``OUTBOXED`` and somebody could be told of it. The expanders (gate/webhooks/expander.py,
+    gate/messages/expander.py) tell an event's enterprise (its webhooks, its users), a
+    booking's driver of ``TOLD_TO_DRIVERS``, and those a ``GATE_WIDE`` event touched; an
+    event of no enterprise that is neither (a walk-in's booking made and its arrival, the
+    hot path's events) has nobody, so it is not written at all: no row, no expansion, no
+    wake of the dispatcher (issue 20)."""
+    cls = type(event)
+    if cls not in OUTBOXED:
+        return False
+    return cls in _ANYONE_MAY_HEAR or getattr(event, "enterprise_id", None) is not None
 
 
 DEFAULT_RETRY_SCHEDULE = "5s,5m,30m,2h,5h,10h,10h"

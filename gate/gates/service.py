@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from gate.domain.errors import AlreadyExists, ValidationFailed
+from gate.domain.events import GateRulesChanged
 from gate.domain.queue import ServiceCycle
 from gate.domain.slots import (
     Direction,
@@ -215,6 +216,7 @@ async def set_yard_rules(uow: UnitOfWork, code: str, rules: YardRules) -> Gate:
     gate.grace_late_minutes = rules.grace_late_minutes
     gate.call_timeout_minutes = rules.call_timeout_minutes
     await uow.session.flush()
+    uow.record(GateRulesChanged(gate=gate.code))
     return gate
 
 
@@ -237,4 +239,5 @@ async def set_location(
     gate.latitude = latitude
     gate.longitude = longitude
     await uow.session.flush()
+    uow.record(GateRulesChanged(gate=gate.code))
     return gate

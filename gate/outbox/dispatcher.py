@@ -1,6 +1,14 @@
 """The dispatcher: one per process, a loop that expands outbox events into deliveries and
 attempts the due deliveries, waking on a short poll and at once when this process committed
-an outboxed event (docs/architecture.md, "The outbox")."""
+an outboxed event (docs/architecture.md, "The outbox").
+
+A round woken by a commit expands what was written; it claims deliveries only when there may
+be some due: the expansion made some, the last claim found work (the next of a booking may
+follow), a delivery was made due by hand (``wake``), or a poll's time passed since the last
+claim (a retry's time came). A busy gate commits a batch every few milliseconds: claiming
+deliveries after each was most of the outbox's cost on the check-in path (issue 20). A round
+that made none but let another's delivery go (an earlier event of its booking expanded by
+another dispatcher, or set aside) leaves it to the next poll, at most ``poll_s`` later."""
 
 from __future__ import annotations
 
@@ -26,23 +34,21 @@ from gate.outbox.claims import (
     claim_events,
     mark_expanded,
 )
+from gate.outbox.expansion import FirstFailure, expand_events, load_events
 from gate.outbox.poison import (
     FailedExpansion,
-    expand_error,
-    failed_at,
     record_expand_failure,
 )
 from gate.outbox.protocols import (
     Expander,
     Forget,
     GivenUp,
-    NewDelivery,
     Outcome,
     Result,
     Sender,
 )
 from gate.outbox.tally import RETRIED, Tally
-from gate.store.tables import Delivery, DeliveryAttempt, OutboxEvent
+from gate.store.tables import Delivery, DeliveryAttempt
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
 
@@ -99,11 +105,19 @@ class OutboxDispatcher:
         self.owner = lease_owner_name()
         self.tally = Tally()  # what this process did, for the metrics
         self._wake = asyncio.Event()
+        self._deliveries_due = True  # a round claims deliveries (see the module's docstring)
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
-        """Run a round now (an outboxed event was committed in this process)."""
+        """Run a round now, claiming deliveries too (one was made due in this process: sent
+        again by hand, or its endpoint enabled)."""
+        self._deliveries_due = True
+        self._wake.set()
+
+    def events_written(self) -> None:
+        """Run a round now: a commit of this process wrote outbox events. Wakes that come
+        while a round runs make one more round, not one each."""
         self._wake.set()
 
     def start(self) -> None:
@@ -122,10 +136,18 @@ class OutboxDispatcher:
             await task
 
     async def _loop(self) -> None:
+        next_claim = time.monotonic()
         while not self._stopping:
             self._wake.clear()
             try:
-                busy = await self.run_once()
+                expanded, made = await self._expand()
+                if made or self._deliveries_due or time.monotonic() >= next_claim:
+                    self._deliveries_due = False
+                    next_claim = time.monotonic() + self.poll_s
+                    # Work found: the next of its booking may be due at once.
+                    found = await self.deliver_once()
+                    self._deliveries_due = self._deliveries_due or found > 0
+                busy = bool(expanded) or self._deliveries_due
             except Exception:
                 log.exception("outbox.round_failed")
                 busy = False
@@ -133,65 +155,60 @@ class OutboxDispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
 
-    async def run_once(self) -> bool:
-        """One round: expand, then attempt what is due. Whether it found any work."""
-        expanded = await self.expand_once()
-        attempted = await self.deliver_once()
-        return bool(expanded or attempted)
-
     async def expand_once(self, now: datetime | None = None) -> int:
         """Claim up to BATCH unexpanded events and expand them, in one transaction; how many
         were expanded or set aside. An event an expander fails on stays claimed until its
         lease ends, then is tried again (logged); after EXPAND_TRIES failures it is set aside
         (gate/outbox/poison.py); the others are expanded."""
+        return (await self._expand(now))[0]
+
+    async def _expand(self, now: datetime | None = None) -> tuple[int, int]:
+        """``expand_once``: how many events were expanded or set aside, and how many
+        deliveries they made."""
         now = now or utc_now()
         async with self._new_uow() as uow:
             seqs = await claim_events(uow.session, self.owner, now, LEASE, BATCH)
             await uow.commit()
         if not seqs:
-            return 0
+            return 0, 0
+        known: FailedExpansion | None = None
         async with self._new_uow() as uow:
-            events = (
-                await uow.session.scalars(
-                    select(OutboxEvent).where(OutboxEvent.seq.in_(seqs)).order_by(OutboxEvent.seq)
-                )
-            ).all()
-            done: list[int] = []
-            failed: list[FailedExpansion] = []
-            for event in events:
-                # Read before the savepoint: its rollback expires the row.
-                seq, name, tries = event.seq, event.name, event.expand_attempts
-                step: object = "insert"
-                try:
-                    async with uow.session.begin_nested():
-                        wanted: list[NewDelivery] = []
-                        for expander in self.expanders:
-                            step = expander
-                            wanted += await expander.expand(uow.session, event)
-                        step = "insert"
-                        await _insert_deliveries(uow, event, wanted, now)
-                except Exception as error:
-                    kept = expand_error(step, error)
-                    # Without the exception's message (it may quote personal data).
-                    log.error(
-                        "outbox.expand_failed",
-                        extra={"seq": seq, "error": kept, "at": failed_at(error)},
-                    )
-                    failed.append(FailedExpansion(seq, name, tries, kept))
-                    continue
-                done.append(seq)
-            if await mark_expanded(uow.session, self.owner, done, now) != len(done):
-                # Our lease ran out and another dispatcher took some: it expands them.
-                log.warning("outbox.expansion_lease_lost", extra={"events": len(done)})
-                return 0
-            set_aside = [
-                each
-                for each in failed
-                if await record_expand_failure(uow.session, self.owner, each, now)
-            ]
-            await uow.commit()
+            events = await load_events(uow.session, seqs)
+            try:
+                # All in one go: a savepoint per event is two round trips each.
+                done, failed, made = await expand_events(uow.session, self.expanders, events, now)
+                return await self._finish(uow, done, failed, made, now)
+            except FirstFailure as first:
+                known = first.failure
+        # One failed: it is counted, and the others go on, each in a savepoint of its own.
+        async with self._new_uow() as uow:
+            events = await load_events(uow.session, seqs)
+            done, failed, made = await expand_events(
+                uow.session, self.expanders, events, now, isolated=True, known=known
+            )
+            return await self._finish(uow, done, failed, made, now)
+
+    async def _finish(
+        self,
+        uow: UnitOfWork,
+        done: list[int],
+        failed: list[FailedExpansion],
+        made: int,
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Mark ``done`` expanded and count ``failed``, and commit: ``_expand``'s answer."""
+        if await mark_expanded(uow.session, self.owner, done, now) != len(done):
+            # Our lease ran out and another dispatcher took some: it expands them.
+            log.warning("outbox.expansion_lease_lost", extra={"events": len(done)})
+            return 0, 0
+        set_aside = [
+            each
+            for each in failed
+            if await record_expand_failure(uow.session, self.owner, each, now)
+        ]
+        await uow.commit()
         self.tally.events_set_aside += len(set_aside)
-        return len(done) + len(set_aside)
+        return len(done) + len(set_aside), made
 
     async def deliver_once(self, now: datetime | None = None) -> int:
         """Claim up to BATCH due deliveries and attempt them side by side; how many."""
@@ -269,33 +286,3 @@ class OutboxDispatcher:
             await uow.commit()
         result = RETRIED if values["status"] == PENDING else str(values["status"])
         self.tally.attempts[(delivery.channel, result)] += 1
-
-
-async def _insert_deliveries(
-    uow: UnitOfWork, event: OutboxEvent, wanted: Sequence[NewDelivery], now: datetime
-) -> None:
-    if not wanted:
-        return
-    default_key = event.booking_id or event.event_id
-    await uow.session.execute(
-        insert(table_of(Delivery)).values(
-            [
-                {
-                    "id": each.id,
-                    "event_seq": event.seq,
-                    "channel": each.channel,
-                    "endpoint_id": each.endpoint_id,
-                    "recipient_kind": each.recipient_kind,
-                    "recipient_id": each.recipient_id,
-                    "ordering_key": each.ordering_key or default_key,
-                    "language": each.language,
-                    "payload": each.payload,
-                    "status": PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": each.next_attempt_at or now,
-                    "created_at": now,
-                }
-                for each in wanted
-            ]
-        )
-    )

@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gate.domain.events import DomainEvent
-from gate.domain.outbox import OUTBOXED
+from gate.domain.outbox import is_outboxed
 from gate.store.audit import AUDITED
 from gate.store.audit import append as append_to_audit_log
 from gate.store.outbox import write_outbox_events
@@ -77,7 +77,7 @@ class UnitOfWork:
             await append_to_audit_log(self.session, audited)
         # After the audit append, in the same transaction: an event leaves the platform only
         # if the change that caused it committed (docs/architecture.md, "The outbox").
-        outboxed = [e for e in self._events if type(e) in OUTBOXED]
+        outboxed = [e for e in self._events if is_outboxed(e)]
         if outboxed:
             await write_outbox_events(self.session, outboxed)
         await self.session.commit()

@@ -16,6 +16,7 @@ from gate.store.tables import Booking, OutboxEvent, WebhookEndpoint
 from gate.webhooks.capacity import KIND, capacity_deliveries
 
 CHANNEL = "webhook"
+_MEMO = "webhook_endpoints"  # the session.info key of _enabled_endpoints' memory
 
 # What each type adds to the booking's fields, from the event's facts (and fields).
 ADDED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -60,15 +61,8 @@ class WebhookExpander:
             return await capacity_deliveries(session, event, CHANNEL)
         if kind is None or event.enterprise_id is None:
             return []
-        endpoints = (
-            await session.scalars(
-                select(WebhookEndpoint).where(
-                    WebhookEndpoint.enterprise_id == event.enterprise_id,
-                    WebhookEndpoint.enabled.is_(True),
-                )
-            )
-        ).all()
-        subscribed = [each for each in endpoints if kind in each.event_types]
+        endpoints = await _enabled_endpoints(session, event.enterprise_id)
+        subscribed = [endpoint_id for endpoint_id, types in endpoints if kind in types]
         if not subscribed:
             return []
         booking = await session.get(Booking, event.booking_id) if event.booking_id else None
@@ -78,6 +72,29 @@ class WebhookExpander:
             "data": webhook_data(kind, event.payload, booking),
         }
         return [
-            NewDelivery(channel=CHANNEL, endpoint_id=endpoint.id, payload=body)
-            for endpoint in subscribed
+            NewDelivery(channel=CHANNEL, endpoint_id=endpoint_id, payload=body)
+            for endpoint_id in subscribed
         ]
+
+
+async def _enabled_endpoints(
+    session: AsyncSession, enterprise_id: str
+) -> list[tuple[str, frozenset[str]]]:
+    """The enterprise's enabled endpoints (id, the types each takes), read once per
+    transaction: a round expands up to 50 events, on a busy gate mostly of a few enterprises
+    (a query each, not one per event). Kept on the session for its transaction only."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(_MEMO)
+    if held is None or held[0] is not transaction:
+        held = session.info[_MEMO] = (transaction, {})
+    memo: dict[str, list[tuple[str, frozenset[str]]]] = held[1]
+    found = memo.get(enterprise_id)
+    if found is None:
+        rows = await session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+                WebhookEndpoint.enterprise_id == enterprise_id,
+                WebhookEndpoint.enabled.is_(True),
+            )
+        )
+        found = memo[enterprise_id] = [(each, frozenset(types)) for each, types in rows]
+    return found

@@ -299,7 +299,9 @@ class PortalController(Controller):
         try:
             await booking_write(platform, enterprise_id)
             async with uow.savepoint():
-                booking = await bookings.create_booking(uow, enterprise_id, new, rules, who.actor)
+                booking = await bookings.create_booking(
+                    uow, enterprise_id, new, rules, who.actor, gates=platform.gates
+                )
         except DomainError as error:
             return back_to(back, error=error.detail)
         return back_to(f"/portal/bookings/{booking.id}", message=booking.code)

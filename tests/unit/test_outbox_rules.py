@@ -11,10 +11,15 @@ from gate.config import Settings
 from gate.domain.events import (
     BookingCreated,
     BookingEvent,
+    ClearanceDecided,
+    GateCalendarChanged,
     GateNoticeChanged,
     VehicleArrived,
+    VehicleCalled,
+    VehicleExited,
     VehicleRequeued,
 )
+from gate.domain.messages import DRIVER_EVENTS
 from gate.domain.outbox import (
     DEFAULT_RETRY_SCHEDULE,
     OUTBOXED,
@@ -27,10 +32,10 @@ from gate.domain.outbox import (
 )
 
 
-def _booking_event(cls: type[BookingEvent]) -> BookingEvent:
+def _booking_event(cls: type[BookingEvent], enterprise_id: str | None = "e") -> BookingEvent:
     return cls(
         booking_id="b",
-        enterprise_id="e",
+        enterprise_id=enterprise_id,
         gate="tan-thanh",
         gate_id="g",
         direction="export",
@@ -59,6 +64,28 @@ def test_the_events_that_matter_to_the_outside_are_outboxed_under_public_names()
     }
     # And an endpoint disabled, told to its owner by message, not sent as a webhook.
     assert len(OUTBOXED) == len(WEBHOOK_EVENT_TYPES) + 1
+
+
+def test_an_event_nobody_could_be_told_of_is_not_outboxed():
+    # A walk-in's booking and arrival: no enterprise, so no webhook and no user; and no
+    # driver is told of either. The check-in hot path writes nothing to the outbox for them.
+    assert not is_outboxed(_booking_event(BookingCreated, enterprise_id=None))
+    assert not is_outboxed(_booking_event(VehicleArrived, enterprise_id=None))
+    assert not is_outboxed(_booking_event(ClearanceDecided, enterprise_id=None))
+    # A driver is told of a call or an exit whoever booked (the driver is the booking's).
+    assert is_outboxed(_booking_event(VehicleCalled, enterprise_id=None))
+    assert is_outboxed(_booking_event(VehicleExited, enterprise_id=None))
+    assert set(DRIVER_EVENTS) == {"dispatch.issued", "vehicle.called", "vehicle.exited"}
+    # The gate's own event reaches the enterprises whose bookings it touched.
+    change = GateCalendarChanged(
+        gate="tan-thanh",
+        gate_id="g",
+        change="hour",
+        directions=("export",),
+        starts_at="2026-12-01T01:00:00+00:00",
+        ends_at="2026-12-01T02:00:00+00:00",
+    )
+    assert is_outboxed(change)
 
 
 def test_the_default_schedule_is_standard_webhooks_and_settings_change_it():

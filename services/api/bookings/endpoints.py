@@ -90,7 +90,9 @@ class BookingController(Controller):
         rules = service.BookingRules(utc_now(), platform.horizon)
 
         async def book() -> tuple[int, BookingView]:
-            booking = await service.create_booking(uow, enterprise_id, new, rules, principal.actor)
+            booking = await service.create_booking(
+                uow, enterprise_id, new, rules, principal.actor, gates=platform.gates
+            )
             return 201, await _view(uow, booking)
 
         return await answer_idempotently(
