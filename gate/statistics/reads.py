@@ -15,7 +15,7 @@ zone's fixed offset (Asia/Ho_Chi_Minh has kept UTC+7 since 1975, no summer time)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -41,7 +41,8 @@ from gate.domain.statistics import (
     merged,
 )
 from gate.domain.time import LOCAL_TZ, as_utc
-from gate.store.tables import Slot, StatisticsHour, StatisticsTime
+from gate.statistics.tiers import Ranges, Tier, by_period, by_weekday_hour, within
+from gate.store.tables import Slot
 from gate.store.types import UtcDateTime
 
 # SQLite has no zones: the local day and hour are UTC shifted by the zone's one offset.
@@ -149,28 +150,39 @@ def _weekday_and_hour(session: AsyncSession, hour: Any) -> tuple[Any, Any]:
     return weekday, cast(func.strftime(_constant("%H"), hour, shift), Integer)
 
 
-def _where(table: Any, scope: Scope, *, with_class: bool = True) -> list[ColumnElement[bool]]:
-    conditions = [table.hour >= as_utc(scope.since), table.hour < as_utc(scope.until)]
+def _where(
+    table: Any, column: Any, ranges: Ranges, scope: Scope, *, with_class: bool = True
+) -> list[ColumnElement[bool]]:
+    conditions = [within(column, ranges)]
     if scope.gate_id is not None:
-        conditions.append(table.gate_id == scope.gate_id)
+        conditions.append(table.c.gate_id == scope.gate_id)
     if scope.direction is not None:
-        conditions.append(table.direction == scope.direction)
+        conditions.append(table.c.direction == scope.direction)
     if with_class and scope.queue_class is not None:
-        conditions.append(table.queue_class == scope.queue_class)
+        conditions.append(table.c.queue_class == scope.queue_class)
     return conditions
+
+
+def _period_of_tier(session: AsyncSession, tier: Tier, table: Any, grain: Grain) -> Any:
+    """The period of a tier's rows: a daily row's day is its period already."""
+    column = tier.column(table)
+    return _period(session, column, grain) if tier.hourly else column
 
 
 async def counts(session: AsyncSession, scope: Scope, grain: Grain) -> list[Counts]:
     """The counts per period, oldest first; periods with no row are left out."""
-    hours = StatisticsHour
-    columns = [func.sum(getattr(hours, column)) for column in COUNTS]
-    period = _period(session, hours.hour, grain).label("period")
-    query = select(period, *columns).where(*_where(hours, scope)).group_by(period)
     per: dict[datetime, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
-    for hour, *sums in await session.execute(query):
-        totals = per[period_of(hour, grain)]
-        for index, value in enumerate(sums):
-            totals[index] += int(value or 0)
+    for tier, ranges in by_period(scope.since, scope.until, hours=grain is Grain.HOUR):
+        table = tier.counts
+        assert table is not None
+        columns = [func.sum(table.c[column]) for column in COUNTS]
+        period = _period_of_tier(session, tier, table, grain).label("period")
+        where = _where(table, tier.column(table), ranges, scope)
+        query = select(period, *columns).where(*where).group_by(period)
+        for hour, *sums in await session.execute(query):
+            totals = per[period_of(hour, grain)]
+            for index, value in enumerate(sums):
+                totals[index] += int(value or 0)
     return [Counts(period, *per[period]) for period in sorted(per)]
 
 
@@ -178,24 +190,32 @@ async def _buckets(
     session: AsyncSession,
     scope: Scope,
     measures: Sequence[str] | None,
-    groups: Sequence[Any] = (),
+    parts: Sequence[tuple[Tier, Ranges]],
+    groups: Callable[[Tier, Any], Sequence[Any]] = lambda tier, table: (),
 ) -> list[tuple[Any, ...]]:
     """Rows of (measure, *groups, bucket, count, seconds), summed over what the scope and
-    ``groups`` (expressions of ``StatisticsTime``) leave open; ``measures`` None: every
-    agency's."""
-    times = StatisticsTime
-    chosen = (
-        times.measure.in_(measures)
-        if measures is not None
-        else times.measure.startswith(AGENCY_PREFIX)
-    )
-    keys = [times.measure, *groups, times.bucket]
-    query = (
-        select(*keys, func.sum(times.count), func.sum(times.seconds))
-        .where(chosen, *_where(times, scope))
-        .group_by(*keys)
-    )
-    return [tuple(row) for row in await session.execute(query)]
+    ``groups`` (expressions of a tier's times table) leave open, one statement per tier of
+    ``parts``; ``measures`` None: every agency's."""
+    found: list[tuple[Any, ...]] = []
+    for tier, ranges in parts:
+        times = tier.times
+        chosen = (
+            times.c.measure.in_(measures)
+            if measures is not None
+            else times.c.measure.startswith(AGENCY_PREFIX)
+        )
+        keys = [times.c.measure, *groups(tier, times), times.c.bucket]
+        query = (
+            select(*keys, func.sum(times.c.count), func.sum(times.c.seconds))
+            .where(chosen, *_where(times, tier.column(times), ranges, scope))
+            .group_by(*keys)
+        )
+        found.extend(tuple(row) for row in await session.execute(query))
+    return found
+
+
+def _per_period(session: AsyncSession, grain: Grain) -> Callable[[Tier, Any], Sequence[Any]]:
+    return lambda tier, table: [_period_of_tier(session, tier, table, grain).label("period")]
 
 
 async def distributions(
@@ -205,8 +225,9 @@ async def distributions(
     waits (``Measure.WAIT_FOR_CALL``, ``CALL_TO_EXIT``), an agency's time
     (``agency_measure(agency)``) or the forecast's error (``Measure.FORECAST_ERROR``)."""
     per: dict[datetime, list[tuple[int, int, int]]] = defaultdict(list)
-    period = _period(session, StatisticsTime.hour, grain).label("period")
-    for _, start, bucket, count, seconds in await _buckets(session, scope, [measure], [period]):
+    parts = by_period(scope.since, scope.until, hours=grain is Grain.HOUR)
+    rows = await _buckets(session, scope, [measure], parts, _per_period(session, grain))
+    for _, start, bucket, count, seconds in rows:
         per[period_of(start, grain)].append((bucket, int(count), int(seconds)))
     return [(period, merged(measure, per[period])) for period in sorted(per)]
 
@@ -223,10 +244,19 @@ async def typical_waits(
 ) -> dict[tuple[int, int], Distribution]:
     """CBP's "typical wait": the distribution per (local weekday, local hour of check-in),
     Monday 0, hours 0 to 23; combinations with no truck are left out."""
+
+    def groups(tier: Tier, table: Any) -> Sequence[Any]:
+        if tier.hourly:
+            weekday, hour = _weekday_and_hour(session, tier.column(table))
+        else:
+            weekday, hour = table.c.weekday, table.c.local_hour
+        return [weekday.label("weekday"), hour.label("local_hour")]
+
     per: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    weekday, hour = _weekday_and_hour(session, StatisticsTime.hour)
-    groups = [weekday.label("weekday"), hour.label("local_hour")]
-    for _, day, at, bucket, count, seconds in await _buckets(session, scope, [measure], groups):
+    parts = by_weekday_hour(scope.since, scope.until)
+    for _, day, at, bucket, count, seconds in await _buckets(
+        session, scope, [measure], parts, groups
+    ):
         per[int(day), int(at)].append((bucket, int(count), int(seconds)))
     return {slot: merged(measure, rows) for slot, rows in sorted(per.items())}
 
@@ -235,7 +265,8 @@ async def agency_times(session: AsyncSession, scope: Scope) -> dict[str, Distrib
     """Each agency's time from the truck's arrival at the lane to its decision, over the
     whole window: ``percentile_minutes(0.5)`` the median, ``(0.9)`` the 90th percentile."""
     per: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for measure, bucket, count, seconds in await _buckets(session, scope, None):
+    parts = by_period(scope.since, scope.until, hours=False)
+    for measure, bucket, count, seconds in await _buckets(session, scope, None, parts):
         per[measure].append((bucket, int(count), int(seconds)))
     return {
         measure.removeprefix(AGENCY_PREFIX): merged(measure, rows)
@@ -246,13 +277,15 @@ async def agency_times(session: AsyncSession, scope: Scope) -> dict[str, Distrib
 async def agency_distributions(
     session: AsyncSession, scope: Scope, grain: Grain
 ) -> dict[str, list[tuple[datetime, Distribution]]]:
-    """Every agency's time per period in one statement: agency -> [(period, distribution)],
-    oldest first (what ``distributions(agency_measure(agency), ...)`` gives for each)."""
+    """Every agency's time per period in one statement per tier: agency -> [(period,
+    distribution)], oldest first (what ``distributions(agency_measure(agency), ...)`` gives
+    for each)."""
     per: dict[str, dict[datetime, list[tuple[int, int, int]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    period = _period(session, StatisticsTime.hour, grain).label("period")
-    for measure, start, bucket, count, seconds in await _buckets(session, scope, None, [period]):
+    parts = by_period(scope.since, scope.until, hours=grain is Grain.HOUR)
+    rows = await _buckets(session, scope, None, parts, _per_period(session, grain))
+    for measure, start, bucket, count, seconds in rows:
         per[measure][period_of(start, grain)].append((bucket, int(count), int(seconds)))
     return {
         measure.removeprefix(AGENCY_PREFIX): [
