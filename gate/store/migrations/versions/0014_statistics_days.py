@@ -48,7 +48,6 @@ def _sums() -> list[sa.Column[object]]:
     ]
 
 
-
 def upgrade() -> None:
     op.create_table(
         "statistics_days",
