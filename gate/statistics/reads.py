@@ -5,13 +5,13 @@ Every function takes a half-open window ``[since, until)`` of aware instants (re
 hours: an hour counts when its start is inside) and optional filters (a gate's id, a
 direction, a class; None: all). Days are the gates' days, Asia/Ho_Chi_Minh (UTC+7, no summer
 time), so a period is its local midnight as an aware time in that zone; an hour is its UTC
-start. Each answer is one aggregate statement grouped in SQL by the period itself (a local
-day, or a local weekday and hour for the typical waits), so a year of all gates comes back as
-365 rows per bucket, not 8,760 hours of them (docs/benchmarks.md, "Statistics over a year").
-The local day is computed by the database: PostgreSQL from the zone's name, SQLite by the
-zone's fixed offset (Asia/Ho_Chi_Minh has kept UTC+7 since 1975, no summer time).
+start. Each answer is one aggregate statement per tier of rollups grouped in SQL by the
+period itself (a local day, or a local weekday and hour for the typical waits). The tiers
+(``tiers.py``): three or more whole local days are read from the daily rows, the typical
+week's whole local months from the month's weekday-hours, the rest of a window from the
+hourly rows, whose local day and hour the database computes (``zone_sql.py``); the answer
+is the same whichever (docs/benchmarks.md, "Statistics over a year", says what it saves).
 """
-
 from __future__ import annotations
 
 from collections import defaultdict
@@ -23,13 +23,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
-    cast,
-    extract,
     func,
-    literal_column,
     select,
-    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,12 +37,8 @@ from gate.domain.statistics import (
 )
 from gate.domain.time import LOCAL_TZ, as_utc
 from gate.statistics.tiers import Ranges, Tier, by_period, by_weekday_hour, within
+from gate.statistics.zone_sql import local_day, local_weekday_and_hour
 from gate.store.tables import Slot
-from gate.store.types import UtcDateTime
-
-# SQLite has no zones: the local day and hour are UTC shifted by the zone's one offset.
-_SQLITE_SHIFT = f"{int(LOCAL_TZ.utcoffset(datetime(2026, 1, 1)).total_seconds() // 3600):+d} hours"  # type: ignore[union-attr]
-_ZONE = str(LOCAL_TZ)
 
 
 class Grain(StrEnum):
@@ -105,49 +96,10 @@ def period_of(hour: datetime, grain: Grain) -> datetime:
     return hour.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _on_postgresql(session: AsyncSession) -> bool:
-    return bool(session.get_bind().dialect.name == "postgresql")
-
-
-def _constant(text: str) -> Any:
-    """One of this module's constant strings written into the statement, not bound: the
-    same expression in SELECT and GROUP BY must be the same text for PostgreSQL to accept
-    it, and two bound parameters are two placeholders."""
-    assert "'" not in text
-    return literal_column(f"'{text}'")
-
-
 def _period(session: AsyncSession, hour: Any, grain: Grain) -> Any:
     """The period of a UTC hour column as an SQL expression: the hour itself, or the start
     of its local day (as an instant, read back as an aware UTC datetime)."""
-    if grain is Grain.HOUR:
-        return hour
-    if _on_postgresql(session):
-        day = func.date_trunc(_constant("day"), hour, _constant(_ZONE))
-    else:
-        day = func.datetime(
-            hour,
-            _constant(_SQLITE_SHIFT),
-            _constant("start of day"),
-            _constant(_negated(_SQLITE_SHIFT)),
-        )
-    return type_coerce(day, UtcDateTime())
-
-
-def _negated(shift: str) -> str:
-    return ("-" if shift.startswith("+") else "+") + shift[1:]
-
-
-def _weekday_and_hour(session: AsyncSession, hour: Any) -> tuple[Any, Any]:
-    """The local weekday (Monday 0) and hour (0 to 23) of a UTC hour column, in SQL."""
-    if _on_postgresql(session):
-        local = func.timezone(_constant(_ZONE), hour)
-        weekday = cast(extract("isodow", local), Integer) - literal_column("1")
-        return weekday, cast(extract("hour", local), Integer)
-    shift = _constant(_SQLITE_SHIFT)
-    sunday_first = cast(func.strftime(_constant("%w"), hour, shift), Integer)
-    weekday = (sunday_first + literal_column("6")) % literal_column("7")
-    return weekday, cast(func.strftime(_constant("%H"), hour, shift), Integer)
+    return hour if grain is Grain.HOUR else local_day(session, hour)
 
 
 def _where(
@@ -247,7 +199,7 @@ async def typical_waits(
 
     def groups(tier: Tier, table: Any) -> Sequence[Any]:
         if tier.hourly:
-            weekday, hour = _weekday_and_hour(session, tier.column(table))
+            weekday, hour = local_weekday_and_hour(session, tier.column(table))
         else:
             weekday, hour = table.c.weekday, table.c.local_hour
         return [weekday.label("weekday"), hour.label("local_hour")]
