@@ -21,7 +21,7 @@ from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
@@ -265,5 +265,39 @@ async def test_every_tier_reads_as_the_hours_alone(
                     chosen = await answers(session, scope)
                     with hours_only():
                         assert chosen == await answers(session, scope), (since, until, scope)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_rebuild_leaves_the_rollups_vacuumed_and_analysed(settings: Settings):
+    """``gate statistics rebuild`` ends with VACUUM (ANALYZE) of every rollup on PostgreSQL
+    (the rebuild's flushes leave dead rows; docs/benchmarks.md); SQLite has neither."""
+    from gate.cli.database import statistics as command
+
+    assert await command(settings, "rebuild") == "statistics rebuilt from 0 bookings"
+    if not settings.database_url.startswith("postgresql"):
+        return
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            seen = await connection.execute(
+                text(
+                    "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL"
+                    " FROM pg_stat_user_tables WHERE relname LIKE 'statistics%'"
+                    " AND relname NOT IN ('statistics_bookings', 'statistics_marks')"
+                )
+            )
+            assert sorted(seen) == [
+                (name, True, True)
+                for name in sorted(
+                    [
+                        "statistics_day_times",
+                        "statistics_days",
+                        "statistics_hours",
+                        "statistics_times",
+                        "statistics_weekday_hours",
+                    ]
+                )
+            ]
     finally:
         await engine.dispose()
