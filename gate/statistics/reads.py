@@ -12,6 +12,7 @@ week's whole local months from the month's weekday-hours, the rest of a window f
 hourly rows, whose local day and hour the database computes (``zone_sql.py``); the answer
 is the same whichever (docs/benchmarks.md, "Statistics over a year", says what it saves).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
