@@ -206,7 +206,7 @@ async def typical_waits(
         return [weekday.label("weekday"), hour.label("local_hour")]
 
     per: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    parts = by_weekday_hour(scope.since, scope.until)
+    parts = by_weekday_hour(scope.since, scope.until, by_class=scope.queue_class is not None)
     for _, day, at, bucket, count, seconds in await _buckets(
         session, scope, [measure], parts, groups
     ):

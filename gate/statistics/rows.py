@@ -157,8 +157,8 @@ async def add_to_rollups(session: AsyncSession, delta: Contributions) -> None:
     """Add ``delta`` to the rollups with upserts (executemany): a key seen first is
     inserted, a key there is added to. The hourly rows, and the same sums re-keyed by the
     hour's local day (``statistics_days``, ``statistics_day_times``) and by its local month,
-    weekday and hour of day (``statistics_weekday_hours``): every tier is a sum of the same
-    contributions, so reading any of them gives the same answer (``reads.py``)."""
+    weekday and hour of day, not by class (``statistics_weekday_hours``): every tier is a
+    sum of the same contributions, so reading any gives the same answer (``reads.py``)."""
     by_hour: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     by_day: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     for (key, column), n in delta.counts.items():
@@ -172,17 +172,18 @@ async def add_to_rollups(session: AsyncSession, delta: Contributions) -> None:
         for into, slot in (
             (hour_times, (*_at(key, key.hour), measure, bucket)),
             (day_times, (*_at(key, day_of(key.hour)), measure, bucket)),
-            (week_times, (*_at(key, month_of(key.hour)), measure, weekday, local_hour, bucket)),
+            (week_times, (*_at(key, month_of(key.hour))[:3], measure, weekday, local_hour, bucket)),
         ):
             into[slot][0] += n
             into[slot][1] += s
     hours, times = table_of(StatisticsHour), table_of(StatisticsTime)
     await _upsert_counts(session, hours, "hour", by_hour)
     await _upsert_counts(session, statistics_days, "day", by_day)
-    await _upsert_times(session, times, ("hour", "measure", "bucket"), hour_times)
-    await _upsert_times(session, statistics_day_times, ("day", "measure", "bucket"), day_times)
-    week_key = ("month", "measure", "weekday", "local_hour", "bucket")
-    await _upsert_times(session, statistics_weekday_hours, week_key, week_times)
+    by_class = ("gate_id", "direction", "{}", "queue_class", "measure", "bucket")
+    await _upsert_times(session, times, by_class, "hour", hour_times)
+    await _upsert_times(session, statistics_day_times, by_class, "day", day_times)
+    week = ("gate_id", "direction", "{}", "measure", "weekday", "local_hour", "bucket")
+    await _upsert_times(session, statistics_weekday_hours, week, "month", week_times)
 
 
 async def _upsert_counts(
@@ -207,14 +208,15 @@ async def _upsert_times(
     session: AsyncSession,
     table: Table,
     names: tuple[str, ...],
+    period: str,
     sums: dict[tuple[Any, ...], list[int]],
 ) -> None:
-    """Rows keyed ``(gate_id, direction, period, queue_class, *rest)``, ``names`` the
-    period's column and the rest's; sums of nothing are not written (see above)."""
+    """Rows keyed by the columns ``names`` (``{}`` standing for ``period``'s) in the slots'
+    order; sums of nothing are not written (see above)."""
     sums = {slot: pair for slot, pair in sums.items() if pair != [0, 0]}
     if not sums:
         return
-    columns = ("gate_id", "direction", names[0], "queue_class", *names[1:])
+    columns = tuple(period if name == "{}" else name for name in names)
     statement = conflict_insert(session)(table)
     await session.execute(
         statement.on_conflict_do_update(

@@ -75,11 +75,14 @@ def by_period(since: datetime, until: datetime, *, hours: bool) -> list[tuple[Ti
     return _split(DAYS, since, until, first, end)
 
 
-def by_weekday_hour(since: datetime, until: datetime) -> list[tuple[Tier, Ranges]]:
+def by_weekday_hour(
+    since: datetime, until: datetime, *, by_class: bool = False
+) -> list[tuple[Tier, Ranges]]:
     """Where the rows of ``[since, until)`` are read for the typical week: its whole local
-    months from the month's weekday-hours, the rest from the hours."""
+    months from the month's weekday-hours, the rest from the hours; all from the hours for
+    one class (``by_class``: the month's rows are not per class)."""
     first, end = whole_months(since, until)
-    if end <= first:
+    if by_class or end <= first:
         return [(HOURS, [(as_utc(since), as_utc(until))])]
     return _split(WEEKDAY_HOURS, since, until, first, end)
 

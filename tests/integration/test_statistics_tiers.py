@@ -159,9 +159,13 @@ async def tiers_from_hours(session: Any) -> tuple[dict[Any, Any], ...]:
     for row in await session.execute(select(table_of(StatisticsTime))):
         local = _local(row.hour)
         key = (row.gate_id, row.direction, row.queue_class, row.measure)
+        no_class = (row.gate_id, row.direction, row.measure)
         for into, slot in (
             (day_times, (*key, local.replace(hour=0), row.bucket)),
-            (week, (*key, local.replace(day=1, hour=0), local.weekday(), local.hour, row.bucket)),
+            (
+                week,
+                (*no_class, local.replace(day=1, hour=0), local.weekday(), local.hour, row.bucket),
+            ),
         ):
             into[slot][0] += row.count
             into[slot][1] += row.seconds
@@ -187,8 +191,8 @@ async def tiers_held(session: Any) -> tuple[dict[Any, Any], ...]:
         if r.count or r.seconds
     }
     week = {
-        (r.gate_id, r.direction, r.queue_class, r.measure, _local(r.month), r.weekday,
-         r.local_hour, r.bucket): (r.count, r.seconds)
+        (r.gate_id, r.direction, r.measure, _local(r.month), r.weekday, r.local_hour,
+         r.bucket): (r.count, r.seconds)
         for r in await session.execute(select(statistics_weekday_hours))
         if r.count or r.seconds
     }  # fmt: skip
@@ -202,6 +206,8 @@ def test_long_windows_of_whole_days_and_months_read_the_longer_rows():
     assert [tier for tier, _ in by_weekday_hour(*november)] == [WEEKDAY_HOURS]
     assert [tier for tier, _ in by_period(*WHOLE[0], hours=False)] == [DAYS]
     assert [tier for tier, _ in by_weekday_hour(*WHOLE[0])] == [WEEKDAY_HOURS, HOURS]
+    # The month's rows are not per class: a read of one class takes the hours.
+    assert [tier for tier, _ in by_weekday_hour(*november, by_class=True)] == [HOURS]
     ragged = (BASE + timedelta(hours=5), BASE + timedelta(days=9, hours=3))
     assert [tier for tier, _ in by_period(*ragged, hours=False)] == [DAYS, HOURS]
     assert [tier for tier, _ in by_period(*ragged, hours=True)] == [HOURS]

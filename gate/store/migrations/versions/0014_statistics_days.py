@@ -9,9 +9,9 @@ Issue 17, its benchmark: a year read from the hourly rollups is 125,000 to 300,0
 rows per measure (docs/benchmarks.md, "Statistics over a year"). ``statistics_days`` (the
 hourly counts summed per local day), ``statistics_day_times`` (the time buckets per local
 day) and ``statistics_weekday_hours`` (the time buckets per local month, weekday and hour of
-day: the typical week). Created empty: ``gate statistics rebuild`` fills them (as it does
-the hourly ones) on a database that already has statistics; until then the reads over long
-windows find nothing, so run it after upgrading. A downgrade drops them.
+day, not per class: the typical week). Created empty: ``gate statistics rebuild`` fills them
+(as it does the hourly ones) on a database that already has statistics; until then the reads
+over long windows find nothing, so run it after upgrading. A downgrade drops them.
 
 The count columns are those of ``statistics_hours`` at 0013; a migration that adds a count
 there adds it to ``statistics_days`` too (the model builds both from ``COUNTS``).
@@ -32,13 +32,15 @@ depends_on: str | Sequence[str] | None = None
 COUNTS = ("made", "cancelled", "lapsed", "walk_ins", "checked_in", "called", "exited")
 
 
-def _key(period: str) -> list[sa.Column[object]]:
-    return [
+def _key(period: str, *, by_class: bool = True) -> list[sa.Column[object]]:
+    key: list[sa.Column[object]] = [
         sa.Column("gate_id", sa.String(length=36), nullable=False),
         sa.Column("direction", sa.String(length=10), nullable=False),
         sa.Column(period, sa.DateTime(timezone=True), nullable=False),
-        sa.Column("queue_class", sa.String(length=12), nullable=False),
     ]
+    if by_class:
+        key.append(sa.Column("queue_class", sa.String(length=12), nullable=False))
+    return key
 
 
 def _sums() -> list[sa.Column[object]]:
@@ -82,7 +84,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "statistics_weekday_hours",
-        *_key("month"),
+        *_key("month", by_class=False),
         sa.Column("measure", sa.String(length=40), nullable=False),
         sa.Column("weekday", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("local_hour", sa.SmallInteger(), autoincrement=False, nullable=False),
@@ -92,7 +94,6 @@ def upgrade() -> None:
             "gate_id",
             "direction",
             "month",
-            "queue_class",
             "measure",
             "weekday",
             "local_hour",
@@ -106,7 +107,6 @@ def upgrade() -> None:
         ["measure", "gate_id", "month"],
         postgresql_include=[
             "direction",
-            "queue_class",
             "weekday",
             "local_hour",
             "bucket",
