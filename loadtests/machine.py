@@ -40,9 +40,10 @@ def scratch_database(name: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
-def pgbench(seconds: int) -> dict[str, float]:
-    """The machine's write ceiling: pgbench's simple-update transactions, 8 clients."""
-    url = scratch_database("gate_bench_pgbench")
+def pgbench(seconds: int, database: str = "gate_bench_pgbench") -> dict[str, float]:
+    """The machine's write ceiling: pgbench's simple-update transactions, 8 clients, in a
+    scratch ``database`` (a name of its own when other benchmarks may run beside)."""
+    url = scratch_database(database)
     tool = pg_tool("pgbench")
     sh(tool, "-i", "-q", "-s", "10", url)
     out = sh(tool, "-N", "-c", "8", "-j", "2", "-T", str(seconds), url)

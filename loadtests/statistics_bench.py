@@ -2,10 +2,14 @@
 history (``statistics_year.py``), the rollups rebuilt and a day's changes folded by the job
 (each a ``gate`` command, timed, its peak memory read), then every read of
 ``gate/statistics/reads.py`` timed over a day, a week, a month and a year, for one gate and
-for all, beside pgbench's figure taken in the same run. Prints the figures as JSON and as the
-table of docs/benchmarks.md's "Statistics over a year"; drops the database at the end.
+for all, beside pgbench's figure taken in the same run, and the open data's two history
+routes over HTTP (``gate serve`` on the database). Prints the figures as JSON and as the
+tables of docs/benchmarks.md's "Statistics over a year"; drops the database at the end
+unless ``--keep``.
 
     nice -n 10 .venv/bin/python loadtests/statistics_bench.py --repeat 20
+    # generated once and kept, then measured again (rebuilt, or reads only):
+    nice -n 10 .venv/bin/python loadtests/statistics_bench.py --keep --reuse [--no-rebuild]
 """
 
 from __future__ import annotations
@@ -26,11 +30,28 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loadtests.machine import BIN, PG_ADMIN, pg_tool, pgbench, scratch_database, sh
+from loadtests.harness import platform
+from loadtests.machine import BIN, PG_ADMIN, free_port, pg_tool, pgbench, scratch_database, sh
 from loadtests.statistics_year import generate, local_midnight
 
 DATABASE = "gate_statistics_year"
 RANGES = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+async def last_day_ids(url: str, end: datetime) -> list[str]:
+    """The bookings of the year's last local day (a database kept from an earlier run)."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT id FROM bookings WHERE slot_start >= $1 AND slot_start < $2",
+            end - timedelta(days=1),
+            end,
+        )
+        return [row["id"] for row in rows]
+    finally:
+        await connection.close()
 
 
 def timed_command(*args: str, url: str) -> dict[str, Any]:
@@ -144,15 +165,8 @@ async def measure_reads(
                             await call(session)
                             if attempt:
                                 times.append((time.perf_counter() - started) * 1000)
-                    times.sort()
                     results.append(
-                        {
-                            "read": read,
-                            "range": name,
-                            "scope": scope_name,
-                            "p50_ms": round(statistics.median(times), 1),
-                            "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)], 1),
-                        }
+                        {"read": read, "range": name, "scope": scope_name, **_percentiles(times)}
                     )
     finally:
         await engine.dispose()
@@ -183,6 +197,60 @@ def _calls(reads: Any, scope: Any, grain: Any) -> dict[str, Callable[[Any], Awai
     return calls
 
 
+def _percentiles(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)], 1),
+    }
+
+
+def http_routes(end: datetime) -> dict[str, str]:
+    """The open data's history routes as a client asks them, at Hữu Nghị: the default
+    window, a page of a year's days (100, the most a page holds), the year per direction,
+    and the typical week over the default 8 weeks and the most, 52."""
+    last = (end - timedelta(days=1)).date()
+    year = f"from={last - timedelta(days=364)}&to={last}&limit=100"
+    base = "/api/v1/statistics/gates/huu-nghi"
+    return {
+        "days (28, default)": f"{base}/days?to={last}&limit=28",
+        "days (year, a page of 100)": f"{base}/days?{year}",
+        "days (year, export, a page of 100)": f"{base}/days?{year}&direction=export",
+        "typical-waits (8 weeks)": f"{base}/typical-waits?to={last}",
+        "typical-waits (52 weeks)": f"{base}/typical-waits?to={last}&weeks=52",
+        "typical-waits (52 weeks, import)": (
+            f"{base}/typical-waits?to={last}&weeks=52&direction=import"
+        ),
+    }
+
+
+def measure_http(url: str, end: datetime, repeat: int) -> list[dict[str, Any]]:
+    """p50 and p95 (ms) of each history route over HTTP, one client, one request at a time,
+    after one to warm up (``gate serve --workers 1`` on the database; no If-None-Match, so
+    every answer is computed)."""
+    import uuid
+
+    import httpx
+
+    results = []
+    with (
+        platform(url, free_port(), f"statbench-{uuid.uuid4().hex[:6]}") as (base, _),
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        for name, path in http_routes(end).items():
+            times = []
+            for attempt in range(repeat + 1):
+                started = time.perf_counter()
+                answer = client.get(path)
+                elapsed = (time.perf_counter() - started) * 1000
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
+                if attempt:
+                    times.append(elapsed)
+            results.append({"route": name, "bytes": len(answer.content), **_percentiles(times)})
+    return results
+
+
 def table(results: list[dict[str, Any]]) -> str:
     """Markdown: a row per read and scope, a column per range (p50 / p95 ms)."""
     lines = ["| read | scope | " + " | ".join(RANGES) + " |", "|---|---|" + "---|" * len(RANGES)]
@@ -202,16 +270,19 @@ def main() -> None:
     parser.add_argument("--end", default="2026-11-29", help="the local day after the year")
     parser.add_argument("--repeat", type=int, default=20, help="timed calls per read")
     parser.add_argument("--keep", action="store_true", help="leave the database for EXPLAIN")
-    parser.add_argument("--reuse", action="store_true", help="read a database kept before")
+    parser.add_argument("--reuse", action="store_true", help="a database kept before")
+    parser.add_argument("--no-rebuild", action="store_true", help="measure the reads only")
+    parser.add_argument("--database", default=DATABASE, help="the scratch database's name")
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--reads", help="measure this file's reads instead (a version before)")
     args = parser.parse_args()
     end = local_midnight(args.end)
     report: dict[str, Any] = {"end": args.end}
-    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{DATABASE}"
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{args.database}"
+    pgbench_database = f"{args.database}_pgbench"
     try:
         if not args.reuse:
-            url = scratch_database(DATABASE)
+            url = scratch_database(args.database)
             sh(str(BIN / "gate"), "db", "upgrade", env={**os.environ, "GATE_DATABASE_URL": url})
             sh(str(BIN / "gate"), "db", "seed", env={**os.environ, "GATE_DATABASE_URL": url})
             started = time.perf_counter()
@@ -223,9 +294,11 @@ def main() -> None:
                 "seconds": round(time.perf_counter() - started, 1),
             }
             print(json.dumps(report), flush=True)
+        if not args.no_rebuild:
             report["rebuild"] = timed_command("statistics", "rebuild", url=url)
             print(json.dumps(report), flush=True)
-            report["day_entries"] = asyncio.run(change_a_day(url, year.last_day_ids))
+            ids = asyncio.run(last_day_ids(url, end))
+            report["day_entries"] = asyncio.run(change_a_day(url, ids))
             report["update"] = timed_command("statistics", "update", url=url)
             report["update_again"] = timed_command("statistics", "update", url=url)
             print(json.dumps(report), flush=True)
@@ -239,27 +312,20 @@ def main() -> None:
             " FROM pg_stat_user_tables WHERE relname LIKE 'statistics%' OR relname IN"
             " ('bookings', 'slots', 'clearance_decisions') ORDER BY relname",
         ).splitlines()
-        report["pgbench"] = pgbench(args.pgbench_seconds)
+        report["pgbench"] = pgbench(args.pgbench_seconds, pgbench_database)
         report["reads"] = asyncio.run(measure_reads(url, end, args.repeat, args.reads))
-        report["pgbench_after"] = pgbench(args.pgbench_seconds)
+        print(table(report["reads"]), flush=True)
+        report["http"] = measure_http(url, end, args.repeat)
+        report["pgbench_after"] = pgbench(args.pgbench_seconds, pgbench_database)
     finally:
-        if not args.keep:
-            sh(
-                pg_tool("psql"),
-                PG_ADMIN,
-                "-q",
-                "-c",
-                f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)',
-            )
-            sh(
-                pg_tool("psql"),
-                PG_ADMIN,
-                "-q",
-                "-c",
-                'DROP DATABASE IF EXISTS "gate_bench_pgbench" WITH (FORCE)',
-            )
+        for name in (pgbench_database, *(() if args.keep else (args.database,))):
+            drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            sh(pg_tool("psql"), PG_ADMIN, "-q", "-c", drop)
     print(json.dumps(report, indent=1))
     print(table(report["reads"]))
+    print("| route (Hữu Nghị) | p50 / p95 ms | bytes |\n|---|---|---|")
+    for row in report["http"]:
+        print(f"| {row['route']} | {row['p50_ms']} / {row['p95_ms']} | {row['bytes']:,} |")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import asyncpg  # type: ignore[import-untyped]
 from gate.domain.time import LOCAL_TZ
 from gate.gates.seed import LANG_SON_GATES
 
-SCALE = 2  # the seeded hourly capacities times this: about a million bookings a year
+SCALE = 3  # the seeded hourly capacities times this: about a million bookings a year
 DAYS = 365
 OFFICER_AGENCIES = ("border_guard", "customs", "quarantine")
 

@@ -1,5 +1,6 @@
 """A day of statistics for the statistics page's tests: rollup rows written as the job
-(gate/statistics/update.py) would leave them, for Monday 2026-11-02 at Tân Thanh, both
+(gate/statistics/update.py) would leave them (through its ``add_to_rollups``, so the daily
+rows are there beside the hourly ones), for Monday 2026-11-02 at Tân Thanh, both
 directions and two classes, and two bookings made as of that day's 08:00 and 09:00 (local)
 so that its slots hold capacity. The page reads the rollups only, so the job need not run;
 the rollups' own tests show the job fills them right."""
@@ -13,9 +14,10 @@ from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
-from gate.domain.statistics import Measure, agency_measure
+from gate.domain.statistics import Contributions, Key, Measure, agency_measure
+from gate.statistics.rows import add_to_rollups
 from gate.store.database import create_engine, create_session_factory
-from gate.store.tables import Gate, StatisticsHour, StatisticsTime
+from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, book_as_of
 
@@ -35,18 +37,17 @@ async def write_day(settings: Settings, api: Api) -> str:
         async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
             gate = await uow.session.scalar(select(Gate).where(Gate.code == "tan-thanh"))
             assert gate is not None
+            delta = Contributions()
             for n, hour in enumerate(HOURS):
                 for direction in ("export", "import"):
                     for queue_class in ("regular", "perishable"):
                         k = n + 1 + (direction == "import") * 3 + (queue_class == "perishable")
-                        uow.session.add(
-                            StatisticsHour(
-                                gate_id=gate.id, direction=direction, hour=hour,
-                                queue_class=queue_class, made=4 * k, cancelled=k % 2,
-                                lapsed=k % 3, walk_ins=k % 4, checked_in=3 * k, called=2 * k,
-                                exited=2 * k - 1,
-                            )
-                        )  # fmt: skip
+                        key = Key(gate.id, direction, hour, queue_class)
+                        for column, n_counted in dict(
+                            made=4 * k, cancelled=k % 2, lapsed=k % 3, walk_ins=k % 4,
+                            checked_in=3 * k, called=2 * k, exited=2 * k - 1,
+                        ).items():  # fmt: skip
+                            delta.count(key, column, n_counted)
                         for measure, bucket, count, minutes in (
                             (Measure.WAIT_FOR_CALL, 1, k, 7),
                             (Measure.WAIT_FOR_CALL, 3, n + 1, 17),
@@ -56,13 +57,9 @@ async def write_day(settings: Settings, api: Api) -> str:
                             (Measure.FORECAST_ERROR, 5, k, 2),
                             (Measure.FORECAST_ERROR, 3, 1, -9),
                         ):
-                            uow.session.add(
-                                StatisticsTime(
-                                    gate_id=gate.id, direction=direction, hour=hour,
-                                    queue_class=queue_class, measure=measure, bucket=bucket,
-                                    count=count, seconds=count * minutes * 60 + 11 * k,
-                                )
-                            )  # fmt: skip
+                            seconds = count * minutes * 60 + 11 * k
+                            delta.times[key, measure, bucket] = (count, seconds)
+            await add_to_rollups(uow.session, delta)
             gate_id = gate.id
             await uow.commit()
     finally:

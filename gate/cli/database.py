@@ -104,7 +104,7 @@ async def statistics(settings: Settings, action: str) -> str:
     """``gate statistics update`` (fold in what the audit chains say changed) or ``rebuild``
     (recompute every rollup from the bookings); one line on what was done."""
     from gate.bus.events import InMemoryEventBus
-    from gate.statistics.rebuild import rebuild_statistics
+    from gate.statistics.rebuild import rebuild_statistics, vacuum_rollups
     from gate.statistics.update import update_statistics
     from gate.store.database import create_engine, create_session_factory
     from gate.store.unit_of_work import UnitOfWork
@@ -118,6 +118,7 @@ async def statistics(settings: Settings, action: str) -> str:
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:
             counted = await rebuild_statistics(uow)
             await uow.commit()
+        await vacuum_rollups(engine)
         return f"statistics rebuilt from {counted} bookings"
     finally:
         await engine.dispose()

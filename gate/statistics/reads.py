@@ -5,17 +5,18 @@ Every function takes a half-open window ``[since, until)`` of aware instants (re
 hours: an hour counts when its start is inside) and optional filters (a gate's id, a
 direction, a class; None: all). Days are the gates' days, Asia/Ho_Chi_Minh (UTC+7, no summer
 time), so a period is its local midnight as an aware time in that zone; an hour is its UTC
-start. Each answer is one aggregate statement grouped in SQL by the period itself (a local
-day, or a local weekday and hour for the typical waits), so a year of all gates comes back as
-365 rows per bucket, not 8,760 hours of them (docs/benchmarks.md, "Statistics over a year").
-The local day is computed by the database: PostgreSQL from the zone's name, SQLite by the
-zone's fixed offset (Asia/Ho_Chi_Minh has kept UTC+7 since 1975, no summer time).
+start. Each answer is one aggregate statement per tier of rollups grouped in SQL by the
+period itself (a local day, or a local weekday and hour for the typical waits). The tiers
+(``tiers.py``): three or more whole local days are read from the daily rows, the typical
+week's whole local months from the month's weekday-hours, the rest of a window from the
+hourly rows, whose local day and hour the database computes (``zone_sql.py``); the answer
+is the same whichever (docs/benchmarks.md, "Statistics over a year", says what it saves).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -23,13 +24,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
-    cast,
-    extract,
     func,
-    literal_column,
     select,
-    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,12 +37,8 @@ from gate.domain.statistics import (
     merged,
 )
 from gate.domain.time import LOCAL_TZ, as_utc
-from gate.store.tables import StatisticsHour, StatisticsTime
-from gate.store.types import UtcDateTime
-
-# SQLite has no zones: the local day and hour are UTC shifted by the zone's one offset.
-_SQLITE_SHIFT = f"{int(LOCAL_TZ.utcoffset(datetime(2026, 1, 1)).total_seconds() // 3600):+d} hours"  # type: ignore[union-attr]
-_ZONE = str(LOCAL_TZ)
+from gate.statistics.tiers import Ranges, Tier, by_period, by_weekday_hour, within
+from gate.statistics.zone_sql import local_day, local_weekday_and_hour
 
 
 class Grain(StrEnum):
@@ -91,33 +83,10 @@ def period_of(hour: datetime, grain: Grain) -> datetime:
     return hour.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _on_postgresql(session: AsyncSession) -> bool:
-    return bool(session.get_bind().dialect.name == "postgresql")
-
-
-def _constant(text: str) -> Any:
-    """One of this module's constant strings written into the statement, not bound: the
-    same expression in SELECT and GROUP BY must be the same text for PostgreSQL to accept
-    it, and two bound parameters are two placeholders."""
-    assert "'" not in text
-    return literal_column(f"'{text}'")
-
-
 def _period(session: AsyncSession, hour: Any, grain: Grain) -> Any:
     """The period of a UTC hour column as an SQL expression: the hour itself, or the start
     of its local day (as an instant, read back as an aware UTC datetime)."""
-    if grain is Grain.HOUR:
-        return hour
-    if _on_postgresql(session):
-        day = func.date_trunc(_constant("day"), hour, _constant(_ZONE))
-    else:
-        day = func.datetime(
-            hour,
-            _constant(_SQLITE_SHIFT),
-            _constant("start of day"),
-            _constant(_negated(_SQLITE_SHIFT)),
-        )
-    return type_coerce(day, UtcDateTime())
+    return hour if grain is Grain.HOUR else local_day(session, hour)
 
 
 def period_sql(session: AsyncSession, hour: Any, grain: Grain) -> Any:
@@ -126,44 +95,39 @@ def period_sql(session: AsyncSession, hour: Any, grain: Grain) -> Any:
     return _period(session, hour, grain)
 
 
-def _negated(shift: str) -> str:
-    return ("-" if shift.startswith("+") else "+") + shift[1:]
-
-
-def _weekday_and_hour(session: AsyncSession, hour: Any) -> tuple[Any, Any]:
-    """The local weekday (Monday 0) and hour (0 to 23) of a UTC hour column, in SQL."""
-    if _on_postgresql(session):
-        local = func.timezone(_constant(_ZONE), hour)
-        weekday = cast(extract("isodow", local), Integer) - literal_column("1")
-        return weekday, cast(extract("hour", local), Integer)
-    shift = _constant(_SQLITE_SHIFT)
-    sunday_first = cast(func.strftime(_constant("%w"), hour, shift), Integer)
-    weekday = (sunday_first + literal_column("6")) % literal_column("7")
-    return weekday, cast(func.strftime(_constant("%H"), hour, shift), Integer)
-
-
-def _where(table: Any, scope: Scope, *, with_class: bool = True) -> list[ColumnElement[bool]]:
-    conditions = [table.hour >= as_utc(scope.since), table.hour < as_utc(scope.until)]
+def _where(
+    table: Any, column: Any, ranges: Ranges, scope: Scope, *, with_class: bool = True
+) -> list[ColumnElement[bool]]:
+    conditions = [within(column, ranges)]
     if scope.gate_id is not None:
-        conditions.append(table.gate_id == scope.gate_id)
+        conditions.append(table.c.gate_id == scope.gate_id)
     if scope.direction is not None:
-        conditions.append(table.direction == scope.direction)
+        conditions.append(table.c.direction == scope.direction)
     if with_class and scope.queue_class is not None:
-        conditions.append(table.queue_class == scope.queue_class)
+        conditions.append(table.c.queue_class == scope.queue_class)
     return conditions
+
+
+def _period_of_tier(session: AsyncSession, tier: Tier, table: Any, grain: Grain) -> Any:
+    """The period of a tier's rows: a daily row's day is its period already."""
+    column = tier.column(table)
+    return _period(session, column, grain) if tier.hourly else column
 
 
 async def counts(session: AsyncSession, scope: Scope, grain: Grain) -> list[Counts]:
     """The counts per period, oldest first; periods with no row are left out."""
-    hours = StatisticsHour
-    columns = [func.sum(getattr(hours, column)) for column in COUNTS]
-    period = _period(session, hours.hour, grain).label("period")
-    query = select(period, *columns).where(*_where(hours, scope)).group_by(period)
     per: dict[datetime, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
-    for hour, *sums in await session.execute(query):
-        totals = per[period_of(hour, grain)]
-        for index, value in enumerate(sums):
-            totals[index] += int(value or 0)
+    for tier, ranges in by_period(scope.since, scope.until, hours=grain is Grain.HOUR):
+        table = tier.counts
+        assert table is not None
+        columns = [func.sum(table.c[column]) for column in COUNTS]
+        period = _period_of_tier(session, tier, table, grain).label("period")
+        where = _where(table, tier.column(table), ranges, scope)
+        query = select(period, *columns).where(*where).group_by(period)
+        for hour, *sums in await session.execute(query):
+            totals = per[period_of(hour, grain)]
+            for index, value in enumerate(sums):
+                totals[index] += int(value or 0)
     return [Counts(period, *per[period]) for period in sorted(per)]
 
 
@@ -171,24 +135,32 @@ async def _buckets(
     session: AsyncSession,
     scope: Scope,
     measures: Sequence[str] | None,
-    groups: Sequence[Any] = (),
+    parts: Sequence[tuple[Tier, Ranges]],
+    groups: Callable[[Tier, Any], Sequence[Any]] = lambda tier, table: (),
 ) -> list[tuple[Any, ...]]:
     """Rows of (measure, *groups, bucket, count, seconds), summed over what the scope and
-    ``groups`` (expressions of ``StatisticsTime``) leave open; ``measures`` None: every
-    agency's."""
-    times = StatisticsTime
-    chosen = (
-        times.measure.in_(measures)
-        if measures is not None
-        else times.measure.startswith(AGENCY_PREFIX)
-    )
-    keys = [times.measure, *groups, times.bucket]
-    query = (
-        select(*keys, func.sum(times.count), func.sum(times.seconds))
-        .where(chosen, *_where(times, scope))
-        .group_by(*keys)
-    )
-    return [tuple(row) for row in await session.execute(query)]
+    ``groups`` (expressions of a tier's times table) leave open, one statement per tier of
+    ``parts``; ``measures`` None: every agency's."""
+    found: list[tuple[Any, ...]] = []
+    for tier, ranges in parts:
+        times = tier.times
+        chosen = (
+            times.c.measure.in_(measures)
+            if measures is not None
+            else times.c.measure.startswith(AGENCY_PREFIX)
+        )
+        keys = [times.c.measure, *groups(tier, times), times.c.bucket]
+        query = (
+            select(*keys, func.sum(times.c.count), func.sum(times.c.seconds))
+            .where(chosen, *_where(times, tier.column(times), ranges, scope))
+            .group_by(*keys)
+        )
+        found.extend(tuple(row) for row in await session.execute(query))
+    return found
+
+
+def _per_period(session: AsyncSession, grain: Grain) -> Callable[[Tier, Any], Sequence[Any]]:
+    return lambda tier, table: [_period_of_tier(session, tier, table, grain).label("period")]
 
 
 async def distributions(
@@ -198,8 +170,9 @@ async def distributions(
     waits (``Measure.WAIT_FOR_CALL``, ``CALL_TO_EXIT``), an agency's time
     (``agency_measure(agency)``) or the forecast's error (``Measure.FORECAST_ERROR``)."""
     per: dict[datetime, list[tuple[int, int, int]]] = defaultdict(list)
-    period = _period(session, StatisticsTime.hour, grain).label("period")
-    for _, start, bucket, count, seconds in await _buckets(session, scope, [measure], [period]):
+    parts = by_period(scope.since, scope.until, hours=grain is Grain.HOUR)
+    rows = await _buckets(session, scope, [measure], parts, _per_period(session, grain))
+    for _, start, bucket, count, seconds in rows:
         per[period_of(start, grain)].append((bucket, int(count), int(seconds)))
     return [(period, merged(measure, per[period])) for period in sorted(per)]
 
@@ -216,10 +189,19 @@ async def typical_waits(
 ) -> dict[tuple[int, int], Distribution]:
     """CBP's "typical wait": the distribution per (local weekday, local hour of check-in),
     Monday 0, hours 0 to 23; combinations with no truck are left out."""
+
+    def groups(tier: Tier, table: Any) -> Sequence[Any]:
+        if tier.hourly:
+            weekday, hour = local_weekday_and_hour(session, tier.column(table))
+        else:
+            weekday, hour = table.c.weekday, table.c.local_hour
+        return [weekday.label("weekday"), hour.label("local_hour")]
+
     per: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    weekday, hour = _weekday_and_hour(session, StatisticsTime.hour)
-    groups = [weekday.label("weekday"), hour.label("local_hour")]
-    for _, day, at, bucket, count, seconds in await _buckets(session, scope, [measure], groups):
+    parts = by_weekday_hour(scope.since, scope.until, by_class=scope.queue_class is not None)
+    for _, day, at, bucket, count, seconds in await _buckets(
+        session, scope, [measure], parts, groups
+    ):
         per[int(day), int(at)].append((bucket, int(count), int(seconds)))
     return {slot: merged(measure, rows) for slot, rows in sorted(per.items())}
 
@@ -228,7 +210,8 @@ async def agency_times(session: AsyncSession, scope: Scope) -> dict[str, Distrib
     """Each agency's time from the truck's arrival at the lane to its decision, over the
     whole window: ``percentile_minutes(0.5)`` the median, ``(0.9)`` the 90th percentile."""
     per: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for measure, bucket, count, seconds in await _buckets(session, scope, None):
+    parts = by_period(scope.since, scope.until, hours=False)
+    for measure, bucket, count, seconds in await _buckets(session, scope, None, parts):
         per[measure].append((bucket, int(count), int(seconds)))
     return {
         measure.removeprefix(AGENCY_PREFIX): merged(measure, rows)
@@ -239,13 +222,15 @@ async def agency_times(session: AsyncSession, scope: Scope) -> dict[str, Distrib
 async def agency_distributions(
     session: AsyncSession, scope: Scope, grain: Grain
 ) -> dict[str, list[tuple[datetime, Distribution]]]:
-    """Every agency's time per period in one statement: agency -> [(period, distribution)],
-    oldest first (what ``distributions(agency_measure(agency), ...)`` gives for each)."""
+    """Every agency's time per period in one statement per tier: agency -> [(period,
+    distribution)], oldest first (what ``distributions(agency_measure(agency), ...)`` gives
+    for each)."""
     per: dict[str, dict[datetime, list[tuple[int, int, int]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    period = _period(session, StatisticsTime.hour, grain).label("period")
-    for measure, start, bucket, count, seconds in await _buckets(session, scope, None, [period]):
+    parts = by_period(scope.since, scope.until, hours=grain is Grain.HOUR)
+    rows = await _buckets(session, scope, None, parts, _per_period(session, grain))
+    for measure, start, bucket, count, seconds in rows:
         per[measure][period_of(start, grain)].append((bucket, int(count), int(seconds)))
     return {
         measure.removeprefix(AGENCY_PREFIX): [

@@ -2,17 +2,19 @@
 
 The bookings and their agencies' decisions are read in chunks by id; the contributions of
 every ``flush`` bookings (``FLUSH``) are summed in memory and added to the rollups (upserts
-that add), so memory holds a part of the year, not the year (docs/benchmarks.md,
-"Statistics over a year", measures both); each booking's own is kept for the job that
-follows. All in one transaction holding the ``*`` mark alone, so no fold runs beside it.
-Each gate's mark is set to its chain's head, read before the bookings: a change committed
-between the two is read again by the next fold, which finds the booking as the rebuild
-counted it or newer.
+that add: hourly, daily and per month's weekday-hours), so memory holds a part of the year,
+not the year (docs/benchmarks.md, "Statistics over a year", measures both); each booking's
+own is kept for the job that follows. The rollups are analysed at the end (PostgreSQL).
+All in one transaction holding the ``*`` mark alone, so no fold runs beside it. Each gate's
+mark is set to its chain's head, read before the bookings: a change committed between the
+two is read again by the next fold, which finds the booking as the rebuild counted it or
+newer.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gate.domain.statistics import Contributions, contributions
 from gate.statistics.rows import CHUNK, add_to_rollups, encode, facts_of
@@ -25,6 +27,9 @@ from gate.store.tables import (
     StatisticsHour,
     StatisticsMark,
     StatisticsTime,
+    statistics_day_times,
+    statistics_days,
+    statistics_weekday_hours,
 )
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
@@ -40,7 +45,14 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
     await lock_mark(session, ALL_CHAINS)
     query = select(Gate.id, AuditHead.seq).outerjoin(AuditHead, AuditHead.chain == Gate.id)
     heads = {gate_id: seq for gate_id, seq in await session.execute(query)}
-    for table in (StatisticsTime, StatisticsHour, StatisticsBooking):
+    for table in (
+        table_of(StatisticsTime),
+        table_of(StatisticsHour),
+        table_of(StatisticsBooking),
+        statistics_days,
+        statistics_day_times,
+        statistics_weekday_hours,
+    ):
         await session.execute(delete(table))
     await session.execute(delete(StatisticsMark).where(StatisticsMark.chain != ALL_CHAINS))
     summed = Contributions()
@@ -74,4 +86,34 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
     marks = [{"chain": gate_id, "seq": seq or 0} for gate_id, seq in sorted(heads.items())]
     if marks:
         await session.execute(insert(table_of(StatisticsMark)), marks)
+    if session.get_bind().dialect.name == "postgresql":
+        # Every row of the rollups is new: without fresh statistics the planner takes a
+        # year's rollups for a few rows (docs/benchmarks.md, "Statistics over a year").
+        # ANALYZE counts the rows this transaction wrote, so it runs before the commit.
+        for name in _ROLLUPS:
+            await session.execute(text(f"ANALYZE {name}"))
     return counted
+
+
+async def vacuum_rollups(engine: AsyncEngine) -> None:
+    """``VACUUM (ANALYZE)`` the rollups after a rebuild's commit (PostgreSQL; nothing on
+    SQLite). The rebuild adds to rows already written at every flush, so it leaves as many
+    dead rows as live ones (a year: 2.6 million dead beside 0.8 million in
+    ``statistics_weekday_hours``) and no visibility map: the reads over a year then wade
+    through them and fetch every row from the heap until autovacuum comes round
+    (docs/benchmarks.md, "Statistics over a year"). VACUUM cannot run in a transaction."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for name in _ROLLUPS:
+            await autocommit.execute(text(f"VACUUM (ANALYZE) {name}"))
+
+
+_ROLLUPS = (
+    "statistics_hours",
+    "statistics_times",
+    "statistics_days",
+    "statistics_day_times",
+    "statistics_weekday_hours",
+)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.clearance import Decision
@@ -21,6 +21,7 @@ from gate.domain.statistics import (
     Key,
     contributions,
 )
+from gate.statistics.periods import day_of, month_of, weekday_and_hour
 from gate.store.database import conflict_insert
 from gate.store.tables import (
     Booking,
@@ -28,6 +29,9 @@ from gate.store.tables import (
     StatisticsBooking,
     StatisticsHour,
     StatisticsTime,
+    statistics_day_times,
+    statistics_days,
+    statistics_weekday_hours,
 )
 from gate.store.tables.base import table_of
 
@@ -154,40 +158,90 @@ async def refold(session: AsyncSession, ids: Sequence[str]) -> int:
 
 async def add_to_rollups(session: AsyncSession, delta: Contributions) -> None:
     """Add ``delta`` to the rollups with upserts (executemany): a key seen first is
-    inserted, a key there is added to."""
-    insert = conflict_insert(session)
-    by_key: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    inserted, a key there is added to. The hourly rows, and the same sums re-keyed by the
+    hour's local day (``statistics_days``, ``statistics_day_times``) and by its local month,
+    weekday and hour of day, not by class (``statistics_weekday_hours``): every tier is a
+    sum of the same contributions, so reading any gives the same answer (``reads.py``)."""
+    by_hour: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    by_day: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     for (key, column), n in delta.counts.items():
-        by_key[key][column] += n
-    if by_key:
-        hours = table_of(StatisticsHour)
-        statement = insert(hours)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["gate_id", "direction", "hour", "queue_class"],
-                set_={c: hours.c[c] + statement.excluded[c] for c in COUNTS},
-            ),
-            [_row(key) | counts for key, counts in sorted(by_key.items())],
-        )
-    if delta.times:
-        times = table_of(StatisticsTime)
-        statement = insert(times)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["gate_id", "direction", "hour", "queue_class", "measure", "bucket"],
-                set_={c: times.c[c] + statement.excluded[c] for c in ("count", "seconds")},
-            ),
-            [
-                _row(key) | {"measure": measure, "bucket": bucket, "count": n, "seconds": s}
-                for (key, measure, bucket), (n, s) in sorted(delta.times.items())
-            ],
-        )
+        by_hour[key][column] += n
+        by_day[Key(key.gate_id, key.direction, day_of(key.hour), key.queue_class)][column] += n
+    hour_times: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    day_times: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    week_times: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for (key, measure, bucket), (n, s) in delta.times.items():
+        weekday, local_hour = weekday_and_hour(key.hour)
+        for into, slot in (
+            (hour_times, (*_at(key, key.hour), measure, bucket)),
+            (day_times, (*_at(key, day_of(key.hour)), measure, bucket)),
+            (week_times, (*_at(key, month_of(key.hour))[:3], measure, weekday, local_hour, bucket)),
+        ):
+            into[slot][0] += n
+            into[slot][1] += s
+    hours, times = table_of(StatisticsHour), table_of(StatisticsTime)
+    await _upsert_counts(session, hours, "hour", by_hour)
+    await _upsert_counts(session, statistics_days, "day", by_day)
+    by_class = ("gate_id", "direction", "{}", "queue_class", "measure", "bucket")
+    await _upsert_times(session, times, by_class, "hour", hour_times)
+    await _upsert_times(session, statistics_day_times, by_class, "day", day_times)
+    week = ("gate_id", "direction", "{}", "measure", "weekday", "local_hour", "bucket")
+    await _upsert_times(session, statistics_weekday_hours, week, "month", week_times)
 
 
-def _row(key: Key) -> dict[str, Any]:
+async def _upsert_counts(
+    session: AsyncSession, table: Table, period: str, by_key: dict[Key, dict[str, int]]
+) -> None:
+    # A delta that sums to nothing in a period (a booking moved within one day) is not
+    # written: its row is there already, made when the period was first counted in.
+    by_key = {key: counts for key, counts in by_key.items() if any(counts.values())}
+    if not by_key:
+        return
+    statement = conflict_insert(session)(table)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["gate_id", "direction", period, "queue_class"],
+            set_={c: table.c[c] + statement.excluded[c] for c in COUNTS},
+        ),
+        [_row(key, period) | counts for key, counts in sorted(by_key.items())],
+    )
+
+
+async def _upsert_times(
+    session: AsyncSession,
+    table: Table,
+    names: tuple[str, ...],
+    period: str,
+    sums: dict[tuple[Any, ...], list[int]],
+) -> None:
+    """Rows keyed by the columns ``names`` (``{}`` standing for ``period``'s) in the slots'
+    order; sums of nothing are not written (see above)."""
+    sums = {slot: pair for slot, pair in sums.items() if pair != [0, 0]}
+    if not sums:
+        return
+    columns = tuple(period if name == "{}" else name for name in names)
+    statement = conflict_insert(session)(table)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(columns),
+            set_={c: table.c[c] + statement.excluded[c] for c in ("count", "seconds")},
+        ),
+        [
+            dict(zip(columns, slot, strict=True)) | {"count": n, "seconds": s}
+            for slot, (n, s) in sorted(sums.items())
+        ],
+    )
+
+
+def _at(key: Key, period: datetime) -> tuple[str, str, datetime, str]:
+    """A key's columns in the rollups' order, its hour replaced by ``period``."""
+    return (key.gate_id, key.direction, period, key.queue_class)
+
+
+def _row(key: Key, period: str) -> dict[str, Any]:
     return {
         "gate_id": key.gate_id,
         "direction": key.direction,
-        "hour": key.hour,
+        period: key.hour,
         "queue_class": key.queue_class,
     }

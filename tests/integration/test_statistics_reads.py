@@ -2,7 +2,8 @@
 comes back as days, not hours): their answers must equal the same grouping done here, in
 Python, from the rows as written, across local midnight (17:00 UTC) and over a window that
 does not start or end on a local day. On SQLite (a fixed UTC+7 shift) and PostgreSQL (the
-zone by name)."""
+zone by name). The window holds seven whole local days, read from the daily rows, and
+ragged ends read from the hours."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import insert, select
 
 from gate.config import Settings
 from gate.domain.slots import Direction, DirectionSchedule, capacity_of_slot
-from gate.domain.statistics import COUNTS, Measure, merged
+from gate.domain.statistics import COUNTS, Contributions, Key, Measure, merged
 from gate.domain.time import LOCAL_TZ
 from gate.statistics.capacity import Capacity, capacity_use
 from gate.statistics.reads import (
@@ -26,8 +27,9 @@ from gate.statistics.reads import (
     distributions,
     typical_waits,
 )
+from gate.statistics.rows import add_to_rollups
 from gate.store.database import create_engine, create_session_factory
-from gate.store.tables import Gate, GateDirection, Slot, StatisticsHour, StatisticsTime
+from gate.store.tables import Gate, GateDirection, Slot
 from gate.store.tables.base import table_of
 
 BASE = datetime(2026, 11, 1, 0, tzinfo=UTC)  # Sunday, 07:00 in Lạng Sơn
@@ -63,6 +65,22 @@ def rows(gate_ids: list[str]) -> tuple[list[dict[str, Any]], ...]:
     return hours, times, slots
 
 
+def as_contributions(hours: list[dict[str, Any]], times: list[dict[str, Any]]) -> Contributions:
+    """The rows as the job adds them (``add_to_rollups`` writes the daily rows beside)."""
+    delta = Contributions()
+
+    def key(row: dict[str, Any]) -> Key:
+        return Key(row["gate_id"], row["direction"], row["hour"], row["queue_class"])
+
+    for row in hours:
+        for column in COUNTS:
+            if row[column]:
+                delta.count(key(row), column, row[column])
+    for row in times:
+        delta.times[key(row), row["measure"], row["bucket"]] = (row["count"], row["seconds"])
+    return delta
+
+
 def inside(row: dict[str, Any], gate_id: str | None, column: str = "hour") -> bool:
     chosen = gate_id is None or row["gate_id"] == gate_id
     return chosen and WINDOW[0] <= row[column] < WINDOW[1]
@@ -74,8 +92,7 @@ async def test_the_reads_group_by_local_day_and_hour_as_python_does(settings: Se
         async with create_session_factory(engine)() as session:
             gate_ids = list(await session.scalars(select(Gate.id).order_by(Gate.code).limit(2)))
             hours, times, slots = rows(gate_ids)
-            await session.execute(insert(table_of(StatisticsHour)), hours)
-            await session.execute(insert(table_of(StatisticsTime)), times)
+            await add_to_rollups(session, as_contributions(hours, times))
             await session.execute(
                 insert(table_of(Slot)), [s | {"id": str(i)} for i, s in enumerate(slots)]
             )

@@ -64,6 +64,7 @@ from gate.store.tables import (
 )
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
+from tests.integration.test_statistics_tiers import tiers_from_hours, tiers_held
 
 BASE = datetime(2026, 11, 2, tzinfo=UTC)
 AGENCIES = ("border_guard", "customs", "quarantine")
@@ -407,6 +408,8 @@ async def test_rollups_equal_a_direct_computation_and_a_rebuild(
         async with UnitOfWork(read, InMemoryEventBus()) as uow:
             expected = await direct(uow)
             assert await rollups(uow) == expected
+            # The daily and weekday-hour rows are the hourly ones summed (issue 17's speed).
+            assert await tiers_held(uow.session) == await tiers_from_hours(uow.session)
         # Nothing changed: a second run folds nothing in and changes nothing.
         assert await update_statistics(new_uow) == 0
         async with new_uow() as uow:
@@ -415,6 +418,8 @@ async def test_rollups_equal_a_direct_computation_and_a_rebuild(
             await uow.commit()
         async with UnitOfWork(read, InMemoryEventBus()) as uow:
             assert await rollups(uow) == expected
+            # The daily and weekday-hour rows are the hourly ones summed (issue 17's speed).
+            assert await tiers_held(uow.session) == await tiers_from_hours(uow.session)
         # After a rebuild the job goes on from the chains' heads.
         assert await update_statistics(new_uow) == 0
     finally:

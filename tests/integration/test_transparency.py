@@ -3,8 +3,9 @@ equal the statistics' reads, paging walks a long window without a gap or a repea
 from fewer than MIN_TRUCKS trucks is withheld, wrong input is a 4xx problem, answers carry
 an ETag, and the board's wait chart comes from the rollups, read once per refresh.
 
-The rollups are written directly here (rows of ``statistics_hours``, ``statistics_times``
-and ``slots``, seeded at random): what puts them there is ``test_statistics_rollups.py``'s."""
+The rollups are written directly here (hourly counts and times seeded at random, added with
+the job's ``add_to_rollups`` so that the daily rows are there too, and ``slots``): what puts
+them there from the bookings is ``test_statistics_rollups.py``'s."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from gate.domain.statistics import WAIT_BOUNDS_MINUTES, Measure, agency_measure
+from gate.domain.statistics import WAIT_BOUNDS_MINUTES, Contributions, Key, Measure, agency_measure
 from gate.domain.time import utc_now
 from gate.live.wait_chart import WaitCharts, wait_chart
 from gate.statistics.capacity import capacity_use
@@ -27,7 +28,8 @@ from gate.statistics.reads import (
     distributions,
     typical_waits,
 )
-from gate.store.tables import Gate, Slot, StatisticsHour, StatisticsTime
+from gate.statistics.rows import add_to_rollups
+from gate.store.tables import Gate, Slot, StatisticsTime
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api
@@ -57,6 +59,7 @@ async def _seed(uow: UnitOfWork, seed: int = 17) -> str:
     rng = random.Random(seed)
     gate_id = await _gate_id(uow)
     start = midnight(FIRST).astimezone(UTC)
+    delta = Contributions()
     for n in range(((LAST - FIRST).days + 1) * 24):
         hour = start + timedelta(hours=n)
         if rng.random() < 0.7 or n // 24 % 10 == 3:  # most hours empty, every tenth day
@@ -77,31 +80,17 @@ async def _seed(uow: UnitOfWork, seed: int = 17) -> str:
                 values |= {c: rng.randint(0, 6) for c in ("walk_ins", "checked_in")}
                 values |= {c: rng.randint(0, 6) for c in ("called", "exited")}
                 values |= {c: rng.randint(0, 2) for c in ("turned_back", "expired")}
-                uow.session.add(
-                    StatisticsHour(
-                        gate_id=gate_id,
-                        direction=direction,
-                        hour=hour,
-                        queue_class=queue_class,
-                        **values,
-                    )
-                )
+                key = Key(gate_id, direction, hour, queue_class)
+                for column, value in values.items():
+                    if value:
+                        delta.count(key, column, value)
                 for measure in MEASURES:
                     for bucket in rng.sample(range(12), rng.randint(0, 3)):
                         count = rng.randint(1, 4)
                         low = (bucket * 10 - 60) * 60 if measure == Measure.FORECAST_ERROR else 0
-                        uow.session.add(
-                            StatisticsTime(
-                                gate_id=gate_id,
-                                direction=direction,
-                                hour=hour,
-                                queue_class=queue_class,
-                                measure=measure,
-                                bucket=bucket,
-                                count=count,
-                                seconds=count * (low + rng.randint(0, 3600)),
-                            )
-                        )
+                        seconds = count * (low + rng.randint(0, 3600))
+                        delta.times[key, measure, bucket] = (count, seconds)
+    await add_to_rollups(uow.session, delta)
     await uow.commit()
     return gate_id
 
@@ -222,19 +211,11 @@ async def test_the_typical_wait_equals_the_reads_and_withholds_few_trucks(
 async def test_a_single_trucks_time_is_never_shown(api: Api, uow: UnitOfWork):
     gate_id = await _gate_id(uow)
     hour = midnight(date(2026, 4, 6)).astimezone(UTC) + timedelta(hours=10)  # a Monday, 10:00
+    delta = Contributions()
     for count, offset in ((1, 0), (MIN_TRUCKS, 1)):
-        uow.session.add(
-            StatisticsTime(
-                gate_id=gate_id,
-                direction="export",
-                hour=hour + timedelta(hours=offset),
-                queue_class="regular",
-                measure=Measure.WAIT_FOR_CALL,
-                bucket=5,
-                count=count,
-                seconds=count * 2711,  # 45 min 11 s each
-            )
-        )
+        key = Key(gate_id, "export", hour + timedelta(hours=offset), "regular")
+        delta.times[key, Measure.WAIT_FOR_CALL, 5] = (count, count * 2711)  # 45 min 11 s each
+    await add_to_rollups(uow.session, delta)
     await uow.commit()
     answer = await api.client.get(
         "/api/v1/statistics/gates/tan-thanh/typical-waits", params={"to": "2026-04-12"}

@@ -24,6 +24,9 @@ from gate.store.tables.statistics import (
     StatisticsHour,
     StatisticsMark,
     StatisticsTime,
+    statistics_day_times,
+    statistics_days,
+    statistics_weekday_hours,
 )
 from gate.store.tables.yards import (
     DispatchOrder,
@@ -83,4 +86,7 @@ __all__ = [
     "YardDevice",
     "YardGate",
     "YardVisit",
+    "statistics_day_times",
+    "statistics_days",
+    "statistics_weekday_hours",
 ]

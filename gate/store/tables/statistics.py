@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, SmallInteger, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gate.domain.statistics import COUNTS
 from gate.store.tables.base import Base
+from gate.store.types import UtcDateTime
 
 # Sums of seconds over a year of trucks pass 2**31 (a million waits of an hour).
 _BIG = BigInteger().with_variant(Integer(), "sqlite")
@@ -74,3 +76,86 @@ class StatisticsMark(Base):
 
     chain: Mapped[str] = mapped_column(String(36), primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
+
+
+# The same sums per local day and per local month (issue 17, docs/benchmarks.md "Statistics
+# over a year"): a year read from hourly rows is 125,000 to 300,000 bucket rows per measure,
+# from daily ones 24 times fewer. Written by the same code, in the same transaction, as the
+# hourly ones (``gate/statistics/rows.py::add_to_rollups``); Core tables built from
+# ``COUNTS``, so a column counted per hour is counted per day too (its migration adds both).
+# A day or month is the instant of its local midnight (Asia/Ho_Chi_Minh).
+
+
+def _period_key(name: str, *, by_class: bool = True) -> list[Column[object]]:
+    key: list[Column[object]] = [
+        Column("gate_id", String(36), primary_key=True),
+        Column("direction", String(10), primary_key=True),
+        Column(name, UtcDateTime(), primary_key=True),
+    ]
+    if by_class:
+        key.append(Column("queue_class", String(12), primary_key=True))
+    return key
+
+
+def _sums() -> list[Column[object]]:
+    return [
+        Column("count", Integer(), nullable=False, default=0),
+        Column("seconds", _BIG, nullable=False, default=0),
+    ]
+
+
+# Counts of one gate, direction, local day and class.
+statistics_days = Table(
+    "statistics_days",
+    Base.metadata,
+    *_period_key("day"),
+    *(Column(name, Integer(), nullable=False, default=0) for name in COUNTS),
+    Index("ix_statistics_days_day", "day"),
+)
+
+# One bucket of one measure's distribution per gate, direction, local day and class.
+statistics_day_times = Table(
+    "statistics_day_times",
+    Base.metadata,
+    *_period_key("day"),
+    Column("measure", String(40), primary_key=True),
+    Column("bucket", Integer(), primary_key=True, autoincrement=False),
+    *_sums(),
+    # A measure of a gate over a window read from the index alone (PostgreSQL's INCLUDE).
+    Index(
+        "ix_statistics_day_times_measure_gate_day",
+        "measure",
+        "gate_id",
+        "day",
+        postgresql_include=["direction", "queue_class", "bucket", "count", "seconds"],
+    ),
+)
+
+# The typical week's sums (a measure per local weekday and hour of day) per local month:
+# the weekday and hour are fixed per row, so a year is twelve months of 7 x 24 cells. Not per
+# class: no one asks the typical week per class (a read that does takes the hours), and the
+# class halves the rows a year's typical week reads (docs/benchmarks.md).
+statistics_weekday_hours = Table(
+    "statistics_weekday_hours",
+    Base.metadata,
+    *_period_key("month", by_class=False),
+    Column("measure", String(40), primary_key=True),
+    Column("weekday", SmallInteger(), primary_key=True, autoincrement=False),
+    Column("local_hour", SmallInteger(), primary_key=True, autoincrement=False),
+    Column("bucket", Integer(), primary_key=True, autoincrement=False),
+    *_sums(),
+    Index(
+        "ix_statistics_weekday_hours_measure_gate_month",
+        "measure",
+        "gate_id",
+        "month",
+        postgresql_include=[
+            "direction",
+            "weekday",
+            "local_hour",
+            "bucket",
+            "count",
+            "seconds",
+        ],
+    ),
+)
