@@ -50,8 +50,9 @@ COUNTS = (
 def _fold_afresh() -> None:
     # Every tier empty and every booking's last contributions forgotten, so the next fold adds
     # each booking whole to all of them; the "*" mark is the rebuild's lock, not a chain.
-    for table in ("statistics_bookings", "statistics_times", "statistics_hours"):
-        op.execute(f"DELETE FROM {table}")
+    op.execute("DELETE FROM statistics_bookings")
+    op.execute("DELETE FROM statistics_times")
+    op.execute("DELETE FROM statistics_hours")
     op.execute("UPDATE statistics_marks SET seq = 0 WHERE chain <> '*'")
 
 
