@@ -304,19 +304,10 @@ async def test_short_waits_read_as_their_band_and_the_pages_say_so(api: Api, uow
     today = local_day(utc_now())
     monday = today - timedelta(days=today.weekday() + 7)  # inside the page's eight weeks
     hour = midnight(monday).astimezone(UTC) + timedelta(hours=10)  # Monday, 10:00
+    delta = Contributions()
     for measure in (Measure.WAIT_FOR_CALL, Measure.WAIT_ENDED):
-        uow.session.add(
-            StatisticsTime(
-                gate_id=gate_id,
-                direction="export",
-                hour=hour,
-                queue_class="regular",
-                measure=measure,
-                bucket=0,
-                count=10,
-                seconds=10 * 40,
-            )
-        )
+        delta.times[Key(gate_id, "export", hour, "regular"), measure, 0] = (10, 10 * 40)
+    await add_to_rollups(uow.session, delta)
     await uow.commit()
     answer = await api.client.get(
         "/api/v1/statistics/gates/tan-thanh/typical-waits",
