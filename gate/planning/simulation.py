@@ -1,12 +1,13 @@
 """The simulation of one gate direction's day with SimPy, replicated with seeded randomness.
 
 What is modelled: trucks arrive (the plan's hourly pattern as a Poisson process per hour and
-class, the plan's fixed arrivals, and its drawn ones: exactly so many at random times); they wait in the control yard's queue, one FIFO per
-class, and a free lane calls the next truck by the gate's priority cycle between classes (the
-same rule as gate/domain/queue.py's ``next_turn``: the turn's class, else the next class of
-the cycle with someone waiting, else a class outside the cycle); an open lane holds the truck
-for its service time (call to exit); a lane calls nobody while it is closed or while the
-hour's crossings to the other side are used up, and then waits for the next opening or hour.
+class, the plan's fixed arrivals, and its drawn ones: exactly so many at random times); they
+wait in the control yard's queue, one FIFO per class, and a free lane calls the next truck
+by the gate's priority cycle between classes (the same rule as gate/domain/queue.py's
+``next_turn``: the turn's class, else the next class of the cycle with someone waiting, else
+a class outside the cycle); an open lane holds the truck for its service time (call to
+exit); a lane calls nobody while it is closed or while the hour's crossings to the other
+side are used up, and then waits for the next opening or hour.
 
 After the lanes' hours: a lane calls nobody outside its hours, and the run ends with the
 simulated day (its ``hours``). Trucks still waiting then are not served in some imagined
