@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     simulate.add_parser(commands)
 
-    args = parser.parse_args(argv)
+    args = parser.parse_args(simulate.lane_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":
         # Through the environment, as each worker process's app factory reads its settings.
         if args.parts is not None:

@@ -10,11 +10,16 @@ every conversion and every span the platform adds (days, at most weeks) stays fa
 those ends. The lower end is the Unix epoch because clients send it to mean "from the
 start" (and device clocks fall back to it); nothing the platform holds is older. The upper
 end is generations past any slot, closure or notice anyone could mean.
+
+The local days the platform reads figures of (the statistics page, the open data API, the
+capacity planner on the page and in ``gate simulate``) lie in ``[FIRST_DAY, LAST_DAY]``: one
+rule for every door. Before 2000 the platform holds nothing (it is younger), and the last
+day keeps a window of days and its instants far from the end of what Python can hold.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gate.domain.errors import ValidationFailed
@@ -24,6 +29,8 @@ SLOT_LENGTH = timedelta(hours=1)
 ACCEPTED_FROM = datetime(1970, 1, 1, tzinfo=UTC)
 ACCEPTED_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
 NEEDS_OFFSET = "times must carry a UTC offset, e.g. 2026-12-01T08:00:00+07:00"
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 
 def utc_now() -> datetime:
@@ -63,3 +70,18 @@ def as_local(moment: datetime) -> datetime:
 def floor_to_slot(moment: datetime) -> datetime:
     """Start of the one-hour slot holding ``moment`` (Vietnam has no DST: hours align with UTC)."""
     return as_utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def accepted_day(text: str, field: str = "day") -> date:
+    """The local day ``text`` written ``YYYY-MM-DD``, from ``FIRST_DAY`` to ``LAST_DAY`` (see
+    the module's docstring); ValidationFailed naming ``field`` otherwise."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed(f"{field} is a date written YYYY-MM-DD", field=field) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed(
+            f"{field} is a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",
+            field=field,
+        )
+    return day

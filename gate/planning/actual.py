@@ -8,7 +8,8 @@ at closing (the day's end): a truck called later (the next morning) counts as st
 at closing, its wait so far (to the day's end) censored, and is left out of the mean and
 percentile waits as the simulation leaves its own out. The queue is the trucks of the day
 that arrived and were not yet called, integrated over each hour (trucks left from the day
-before are not counted: the simulation starts with an empty yard too)."""
+before are not counted: the simulation of a day starts with an empty yard too). Today is
+cut now: what was measured so far, beside the forecast from now on."""
 
 from __future__ import annotations
 
@@ -18,11 +19,16 @@ from gate.domain.queue import QueueClass
 from gate.planning.simulation import Run
 
 
-def observed(trucks: Iterable[tuple[float, float | None, QueueClass]], hours: int = 24) -> Run:
+def observed(
+    trucks: Iterable[tuple[float, float | None, QueueClass]],
+    hours: int = 24,
+    cut: float | None = None,
+) -> Run:
     """The day of ``trucks`` (arrival minute, call minute or None, class) as one Run:
-    calls per hour of the call, waits per truck called before ``hours`` * 60 minutes, the
-    others censored at that instant, and the queue's truck-minutes per hour."""
-    closing = hours * 60.0
+    calls per hour of the call, waits per truck called before the cut (``cut`` minutes into
+    the day: now, for today's figures so far; by default ``hours`` * 60, closing), the others
+    censored at that instant, and the queue's truck-minutes per hour up to it."""
+    closing = hours * 60.0 if cut is None else cut
     run = Run(queue_minutes=[0.0] * hours, calls=[0] * hours)
     for arrived, called, queue_class in trucks:
         if called is not None and called < closing:

@@ -51,7 +51,8 @@ def forecast(
 def summarise(hours: int, runs: list[Run], seed: int | None) -> Forecast:
     """The forecast of the replications ``runs`` of a day of ``hours`` hours (``seed`` None:
     the measured day, one run). Waits are the called trucks'; those still waiting at closing
-    are counted per hour of arrival and their waits so far averaged apart (censored)."""
+    are counted per hour of arrival and their waits so far averaged apart (censored). A
+    truck that arrived before the day (today's queue) counts in its first hour."""
     count = len(runs)
     by_hour: list[list[list[float]]] = [[[] for _ in runs] for _ in range(hours)]
     left: list[int] = [0] * hours
@@ -93,4 +94,5 @@ def summarise(hours: int, runs: list[Run], seed: int | None) -> Forecast:
 
 
 def _hour(minute: float, hours: int) -> int:
-    return min(int(minute // 60), hours - 1)
+    # A truck waiting since before midnight (today's queue) counts in the day's first hour.
+    return max(0, min(int(minute // 60), hours - 1))

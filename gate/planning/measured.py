@@ -7,8 +7,11 @@ What a day is depends on when it is (``DayKind``):
   minutes; what happened summed up as the simulation sums up a replication
   (gate/planning/actual.py), so the page and ``gate simulate`` show it as measured beside
   the simulation of the same day, and the simulation's error;
-* today: the arrivals so far replayed, and the bookings still to come as an hourly pattern
-  by their slots' hours: a forecast;
+* today: a forecast from now on, started from the yard as it is now (the trucks checked in
+  and not yet called, with the time each has waited; the lanes finishing a truck; the
+  current hour's crossings already used), with the lanes still to work and the bookings
+  still to come as an hourly pattern by their slots' hours; beside it what was measured
+  so far (the day's arrivals up to now, cut now as a past day is cut at closing);
 * a day to come: its bookings (not cancelled nor lapsed) as an hourly pattern: a forecast.
 
 Lanes and service times: gate/planning/lanes.py. The other side's places per hour: for a
@@ -38,6 +41,7 @@ from gate.planning.forecast import summarise
 from gate.planning.lanes import lanes_and_service
 from gate.planning.model import Arrival, DayPlan, Forecast, ServiceTimes
 from gate.planning.notes import Note, note
+from gate.planning.now import YardNow, yard_now
 from gate.planning.rows import (
     KEPT,
     STILL_COMING,
@@ -56,7 +60,7 @@ class DayKind(StrEnum):
     """When the day is, seen from today: what its figures can be."""
 
     PAST = "past"  # over: measured figures, and the simulation of it compared with them
-    TODAY = "today"  # under way: a forecast, from the arrivals so far and the bookings
+    TODAY = "today"  # under way: measured so far, and a forecast from the yard now on
     FUTURE = "future"  # to come: a forecast, from its bookings
 
 
@@ -65,25 +69,28 @@ class MeasuredDay:
     """A day read from the rows. ``plan``: the simulator's input for the day as it was (a
     past day's arrivals replayed) or as it is booked (today, to come); ``kind``: when it is;
     ``observed``: a past day's figures as measured, in the simulation's shape (None for a
-    day not over); ``usual``: per class, the trucks arrived in each local hour of the
-    ``HISTORY_DAYS`` days up to the day (gate/planning/rows.py); ``notes``: where each part
-    came from."""
+    day not over); ``so_far``: today's figures measured up to now (``plan.start``), in the
+    same shape (None for another day); ``usual``: per class, the trucks arrived in each
+    local hour of the ``HISTORY_DAYS`` days up to the day (gate/planning/rows.py);
+    ``notes``: where each part came from."""
 
     plan: DayPlan
     kind: DayKind
     observed: Forecast | None
     usual: Mapping[QueueClass, tuple[float, ...]]
     notes: tuple[Note, ...]
+    so_far: Forecast | None = None
 
 
 async def measure_day(
-    uow: UnitOfWork, gate_code: str, direction: str, day: date, today: date | None = None
+    uow: UnitOfWork, gate_code: str, direction: str, day: date, now: datetime | None = None
 ) -> MeasuredDay:
     """The day ``day`` (local) of ``direction`` at the gate ``gate_code`` as the database
-    holds it, seen from ``today`` (default: the local date now). NotFound for an unknown
-    gate or a direction it does not take, ValidationFailed for a direction that is not
-    export or import."""
-    today = today or as_local(utc_now()).date()
+    holds it, seen at ``now`` (an aware instant, default the clock's; today is its local
+    date). NotFound for an unknown gate or a direction it does not take, ValidationFailed
+    for a direction that is not export or import."""
+    now = now or utc_now()
+    today = as_local(now).date()
     kind = DayKind.PAST if day < today else DayKind.TODAY if day == today else DayKind.FUTURE
     gate = await gate_by_code(uow, gate_code)
     way = parse_direction(direction)
@@ -100,18 +107,25 @@ async def measure_day(
         notes.append(note("places_recorded", recorded=len(recorded), other=24 - len(recorded)))
     else:
         notes.append(note("places_calendar"))
-    trucks = await _arrived(uow, gate.id, way.value, start, end)
+    trucks = await _arrived(uow, gate.id, way.value, start, min(end, now))
     arrivals = [Arrival(arrived, queue_class) for arrived, _, queue_class in trucks]
     pattern: dict[QueueClass, tuple[float, ...]] = {}
+    yard = YardNow()
     if kind is DayKind.PAST:
         notes.append(note("arrivals_measured", count=len(arrivals)))
     elif kind is DayKind.TODAY:
-        # Every arrival so far is replayed; the bookings not arrived yet come by their
+        # The simulation starts now from the yard as it is; the arrivals so far are what
+        # was measured so far, not replayed. The bookings not arrived yet come by their
         # slots' hours from this hour on (those of hours gone by are late or lapsing).
-        hour = as_local(utc_now()).replace(minute=0, second=0, microsecond=0)
+        yard = await yard_now(uow, gate, way.value, start, now)
+        hour = as_local(now).replace(minute=0, second=0, microsecond=0)
         pattern = await booked(uow, gate, way.value, start, hour, STILL_COMING)
         coming = round(sum(sum(counts) for counts in pattern.values()))
-        notes.append(note("arrivals_today", count=len(arrivals), booked=coming))
+        clock = {"hour": int(yard.start // 60), "minute": int(yard.start % 60)}
+        notes.append(note("measured_so_far", count=len(arrivals), **clock))
+        notes.append(note("arrivals_today", booked=coming, **clock))
+        notes.append(note("queue_now", **yard.counts(), **clock))
+        arrivals = []
     else:
         arrivals = []
         pattern = await booked(uow, gate, way.value, start, start, KEPT)
@@ -131,13 +145,21 @@ async def measure_day(
         arrivals=tuple(sorted(arrivals, key=lambda a: a.minute)),
         crossings_per_hour=tuple(places),
         cycle=ServiceCycle.parse(gate.service_cycle),
+        start=yard.start,
+        waiting=yard.waiting,
+        busy=yard.busy,
+        crossed=yard.crossed,
     )
+    so_far = None
+    if kind is DayKind.TODAY:
+        so_far = summarise(24, [observed(trucks, cut=yard.start)], None)
     return MeasuredDay(
         plan=plan,
         kind=kind,
         observed=summarise(24, [observed(trucks)], None) if kind is DayKind.PAST else None,
         usual=await usual_arrivals(uow, gate, way.value, day, today),
         notes=tuple(notes),
+        so_far=so_far,
     )
 
 

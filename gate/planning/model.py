@@ -67,6 +67,28 @@ class ServiceTimes:
         assert self.exponential_mean is not None  # checked when made
         return rng.expovariate(1 / self.exponential_mean)
 
+    def rest(self, elapsed: float, rng: random.Random) -> float:
+        """The minutes left of a truck at the lane for ``elapsed`` minutes already: a measured
+        time longer than ``elapsed``, drawn, less ``elapsed`` (0 when none is that long: the
+        truck is past every time measured and may leave any moment); exponential times
+        forget what has elapsed (a fresh draw)."""
+        if not self.samples:
+            return self.draw(rng)
+        longer = [sample - elapsed for sample in self.samples if sample > elapsed]
+        return rng.choice(longer) if longer else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnArrivals:
+    """Exactly ``count`` trucks of ``queue_class`` in every replication, each arriving at a
+    time drawn at random: an hour by ``shares`` (one per hour of the day, summing to 1),
+    then a minute uniformly within it (from the plan's ``start`` on). A scenario's extra
+    trucks: the number asked, not a random number around it."""
+
+    queue_class: QueueClass
+    count: int
+    shares: tuple[float, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class DayPlan:
@@ -82,6 +104,14 @@ class DayPlan:
     * ``crossings_per_hour``: how many trucks the other side takes each hour (None: no limit);
       a lane calls nobody in an hour whose crossings are used up.
     * ``cycle``: the queue's priority cycle between classes.
+    * ``drawn``: exactly so many trucks more, at random times (a scenario's extra trucks).
+    * ``start``: the minute the simulation starts (0, or now for today); then ``waiting``,
+      the trucks already in the queue with the minute each arrived (before ``start``,
+      before the day's midnight for a truck left from the day before), ``busy``, per lane
+      code the minutes its truck under way has already been at it, and ``crossed``, per
+      hour of the day the trucks already called in it (they count against ``crossings``).
+      Fixed arrivals come from ``start`` on; an hour's expected arrivals come in what is
+      left of it at ``start`` (none in the hours over).
     """
 
     hours: int
@@ -92,10 +122,33 @@ class DayPlan:
     arrivals: tuple[Arrival, ...] = ()
     crossings_per_hour: tuple[int | None, ...] = ()
     cycle: ServiceCycle = DEFAULT_CYCLE
+    drawn: tuple[DrawnArrivals, ...] = ()
+    start: float = 0.0
+    waiting: tuple[Arrival, ...] = ()
+    busy: Mapping[str, float] = field(default_factory=dict)
+    crossed: Mapping[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.hours < 1:
             raise ValidationFailed("a plan covers at least one hour", field="hours")
+        if not 0 <= self.start < self.hours * 60:
+            raise ValidationFailed("the simulation starts within the day", field="start")
+        if any(truck.minute > self.start for truck in self.waiting):
+            raise ValidationFailed(
+                "a truck waiting at the start arrived before it", field="waiting"
+            )
+        gone = int(self.start // 60)  # hours wholly before the start: no room for a truck
+        for more in self.drawn:
+            if (
+                len(more.shares) != self.hours
+                or any(share < 0 for share in more.shares)
+                or (more.count and (sum(more.shares) <= 0 or any(more.shares[:gone])))
+            ):
+                raise ValidationFailed(
+                    f"{more.queue_class.value} drawn arrivals need {self.hours} shares, none "
+                    "negative, none in an hour over",
+                    field="drawn",
+                )
         for queue_class, counts in self.arrivals_per_hour.items():
             if len(counts) != self.hours or any(count < 0 for count in counts):
                 raise ValidationFailed(
@@ -107,7 +160,7 @@ class DayPlan:
                 f"crossings per hour need {self.hours} values", field="crossings_per_hour"
             )
         end = self.hours * 60
-        if any(not 0 <= arrival.minute < end for arrival in self.arrivals):
+        if any(not self.start <= arrival.minute < end for arrival in self.arrivals):
             raise ValidationFailed("an arrival lies outside the day", field="arrivals")
 
     def service_of(self, lane: str) -> ServiceTimes:

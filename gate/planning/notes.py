@@ -10,8 +10,17 @@ from dataclasses import dataclass
 ENGLISH = {
     "arrivals_measured": "arrivals: the {count} trucks that arrived that day, replayed",
     "arrivals_today": (
-        "arrivals: the {count} trucks arrived so far today, replayed, and the {booked} still "
-        "booked for the hours to come"
+        "arrivals: from {hour:02d}:{minute:02d} on, the {booked} trucks still booked from this "
+        "hour on (those booked for hours gone by and not come are late: left out)"
+    ),
+    "queue_now": (
+        "the forecast starts at {hour:02d}:{minute:02d} from the yard as it is: {waiting} trucks "
+        "checked in and not yet called, with the time each has waited ({earlier} of them since "
+        "before midnight, counted in the hour 00:00), {busy} lanes finishing a truck"
+    ),
+    "measured_so_far": (
+        "measured so far: the {count} trucks arrived today up to {hour:02d}:{minute:02d}; "
+        "those not called by then are counted as still waiting, with their waits so far"
     ),
     "arrivals_booked": "arrivals: the {booked} trucks booked for that day",
     "lanes_measured": (
@@ -45,6 +54,10 @@ ENGLISH = {
         "as the direction's trucks arrived"
     ),
     "extra_even": "extra trucks: no arrival measured; spread evenly over the lanes' hours",
+    "extra_exact": (
+        "extra trucks: exactly {count} more in every replication, each arriving at a random "
+        "time by that spread, from {hour:02d}:{minute:02d} on"
+    ),
 }
 
 

@@ -1,7 +1,8 @@
 """Scenarios ("what if"): small changes to a day's plan, written as the command line and the
-page take them: ``+1@14:00`` (one more lane from 14:00; ``-1@16:00`` one fewer),
-capacity ``0.5`` (the other side takes half as many trucks each hour), ``300:perishable``
-(300 more trucks of that class over the day)."""
+page take them: ``+1@14:00`` (one more lane from 14:00; ``-1@16:00`` one fewer; a change
+closing more lanes than are open then is refused), capacity ``0.5`` (the other side takes
+half as many trucks each hour), ``300:perishable`` (exactly 300 more trucks of that class,
+at random times by the class's usual pattern; today from now on only)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from dataclasses import dataclass, replace
 
 from gate.domain.errors import ValidationFailed
 from gate.domain.queue import QueueClass
-from gate.planning.model import DayPlan, LaneHours
+from gate.planning.model import DayPlan, DrawnArrivals, LaneHours
+from gate.planning.notes import Note, note
 
 _LANES = re.compile(r"([+-])([0-9]{1,2})@([0-9]{1,2}):([0-9]{2})")
 _EXTRA = re.compile(r"([0-9]{1,5}):([a-z]+)")
@@ -125,11 +127,13 @@ def apply(
 
     A lane opened at a time stays open to the latest closing of the day's lanes after that
     time (the day's end when none is open then), with the pooled service times. A lane closed
-    at a time is the last one (by code) open then: it finishes its truck and calls no more.
-    Extra trucks come spread over the day by ``spread``: the hours in which trucks of their
-    class usually arrive (``usual``: per class, trucks per hour of the day over the days
-    measured; the plan's own arrivals when not given); their counts are expected numbers,
-    drawn as Poisson arrivals in each replication."""
+    at a time is the last one (by code) open then: it finishes its truck and calls no more;
+    closing more lanes than are open then is refused (ValidationFailed on ``lanes``, its
+    extensions ``lanes_open``, ``closing`` and ``minute`` for the page's words). Extra
+    trucks are exactly the number asked in every replication (``DrawnArrivals``), each at a
+    time drawn by ``spread``: the hours in which trucks of their class usually arrive
+    (``usual``: per class, trucks per hour of the day over the days measured; the plan's
+    own arrivals when not given), from the plan's start on (today: from now)."""
     lanes = list(plan.lanes)
     for change in sorted(scenario.lanes, key=lambda c: c.minute):
         lanes = _open(lanes, change, plan.hours) if change.count > 0 else _close(lanes, change)
@@ -137,16 +141,25 @@ def apply(
         None if limit is None else round(limit * scenario.capacity)
         for limit in plan.crossings_per_hour
     )
-    arrivals = dict(plan.arrivals_per_hour)
-    for more in scenario.extra:
-        shape, _ = spread(plan, more.queue_class, usual)
-        before = arrivals.get(more.queue_class, (0.0,) * plan.hours)
-        arrivals[more.queue_class] = tuple(
-            count + more.count * share for count, share in zip(before, shape, strict=True)
-        )
-    return replace(
-        plan, lanes=tuple(lanes), crossings_per_hour=crossings, arrivals_per_hour=arrivals
+    drawn = tuple(
+        DrawnArrivals(more.queue_class, more.count, spread(plan, more.queue_class, usual)[0])
+        for more in scenario.extra
     )
+    return replace(plan, lanes=tuple(lanes), crossings_per_hour=crossings, drawn=plan.drawn + drawn)
+
+
+def extra_notes(
+    plan: DayPlan, scenario: Scenario, usual: Mapping[QueueClass, Sequence[float]], days: int
+) -> list[Note]:
+    """The notes saying how ``scenario``'s extra trucks come (gate/planning/notes.py): by
+    which pattern (``spread``, over the ``days`` measured), and that they are exactly the
+    number asked, at random times from the plan's start (hour and minute) on."""
+    found: list[Note] = []
+    for more in scenario.extra:
+        found.append(note(spread(plan, more.queue_class, usual)[1], days=days))
+        start = int(plan.start)
+        found.append(note("extra_exact", count=more.count, hour=start // 60, minute=start % 60))
+    return found
 
 
 def spread(
@@ -156,20 +169,28 @@ def spread(
     saying why (gate/planning/notes.py): the class's own measured arrivals per hour
     (``extra_class``); else, when the class has none, every class's together
     (``extra_direction``); else evenly over the hours some lane is open (``extra_even``,
-    every hour when none is)."""
+    every hour when none is). Only the time from the plan's start on counts (today: from
+    now): each hour weighs by the part of it left, and a pattern with nothing left falls
+    to the next rule."""
+    left = [min(1.0, max(0.0, ((h + 1) * 60 - plan.start) / 60)) for h in range(plan.hours)]
     pattern = _own_arrivals(plan) if usual is None else usual
-    own = list(pattern.get(queue_class, ()))
+    own = _ahead(pattern.get(queue_class, ()), left)
     if sum(own):
         return _shares(own), "extra_class"
     every = [sum(counts[hour] for counts in pattern.values()) for hour in range(plan.hours)]
-    if sum(every):
-        return _shares(every), "extra_direction"
-    open_hours = [
+    if sum(_ahead(every, left)):
+        return _shares(_ahead(every, left)), "extra_direction"
+    open_hours = _ahead([
         1.0 if any(s < (h + 1) * 60 and h * 60 < e for lane in plan.lanes for s, e in lane.open)
         else 0.0
         for h in range(plan.hours)
-    ]  # fmt: skip
-    return _shares(open_hours if sum(open_hours) else [1.0] * plan.hours), "extra_even"
+    ], left)  # fmt: skip
+    return _shares(open_hours if sum(open_hours) else left), "extra_even"
+
+
+def _ahead(counts: Sequence[float], left: Sequence[float]) -> list[float]:
+    """``counts`` per hour, each times the part of its hour left (none for hours over)."""
+    return [count * part for count, part in zip(counts, left, strict=False)]
 
 
 def _shares(counts: Sequence[float]) -> tuple[float, ...]:
@@ -208,6 +229,15 @@ def _close(lanes: list[LaneHours], change: LaneChange) -> list[LaneHours]:
         (lane for lane in lanes if any(start <= at < end for start, end in lane.open)),
         key=lambda lane: lane.code,
     )
+    if -change.count > len(open_then):
+        raise ValidationFailed(
+            f"at {_clock(at)} {len(open_then)} lane(s) are open: {-change.count} cannot be "
+            "closed (a direction has no fewer than zero lanes)",
+            field="lanes",
+            lanes_open=len(open_then),
+            closing=-change.count,
+            minute=int(at),
+        )
     closing = {lane.code for lane in open_then[len(open_then) + change.count :]}
     return [
         LaneHours(

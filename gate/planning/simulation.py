@@ -1,12 +1,13 @@
 """The simulation of one gate direction's day with SimPy, replicated with seeded randomness.
 
 What is modelled: trucks arrive (the plan's hourly pattern as a Poisson process per hour and
-class, and the plan's fixed arrivals); they wait in the control yard's queue, one FIFO per
-class, and a free lane calls the next truck by the gate's priority cycle between classes (the
-same rule as gate/domain/queue.py's ``next_turn``: the turn's class, else the next class of
-the cycle with someone waiting, else a class outside the cycle); an open lane holds the truck
-for its service time (call to exit); a lane calls nobody while it is closed or while the
-hour's crossings to the other side are used up, and then waits for the next opening or hour.
+class, the plan's fixed arrivals, and its drawn ones: exactly so many at random times); they
+wait in the control yard's queue, one FIFO per class, and a free lane calls the next truck
+by the gate's priority cycle between classes (the same rule as gate/domain/queue.py's
+``next_turn``: the turn's class, else the next class of the cycle with someone waiting, else
+a class outside the cycle); an open lane holds the truck for its service time (call to
+exit); a lane calls nobody while it is closed or while the hour's crossings to the other
+side are used up, and then waits for the next opening or hour.
 
 After the lanes' hours: a lane calls nobody outside its hours, and the run ends with the
 simulated day (its ``hours``). Trucks still waiting then are not served in some imagined
@@ -14,8 +15,11 @@ overtime nor the next morning: they are "still waiting at closing", counted apar
 (``Run.censored``), each with the wait it had reached by then, which is a lower bound of its
 wait (censored). Their waits are left out of the mean and percentile waits, which are of
 the trucks called, and reported beside them; the measured day is cut the same way
-(gate/planning/actual.py), so the two compare. The day starts with an empty yard: trucks
-left over from the day before are not modelled.
+(gate/planning/actual.py), so the two compare. A day replayed or to come starts at
+midnight with an empty yard; today starts now (``DayPlan.start``) from the yard as it is: the
+trucks waiting, with the time each has already waited (those left from the day before too),
+the lanes finishing a truck (the rest of a service time longer than it has taken so far) and
+the current hour's crossings already used.
 
 What is left out: the order within a class by slot and lateness (on-time trucks before those
 behind), missed calls and trucks skipped, holds and rejections (they are in the measured
@@ -69,9 +73,9 @@ class _Yard:
         self.position = 0
         self.turns = plan.cycle.turns
         self.outside = plan.cycle.classes_outside()
-        self.crossed: dict[int, int] = {}
+        self.crossed: dict[int, int] = dict(plan.crossed)
         self.wake = env.event()
-        self._since = 0.0
+        self._since = env.now
 
     def _tally(self) -> None:
         """Add the queue's length over the time since the last change to the hours it spans."""
@@ -145,6 +149,9 @@ def _lane(
     yard: _Yard, lane: LaneHours, service: ServiceTimes, rng: random.Random
 ) -> Generator[simpy.Event, Any, None]:
     env = yard.env
+    elapsed = yard.plan.busy.get(lane.code)
+    if elapsed is not None:  # finishing the truck it is serving at the start
+        yield env.timeout(service.rest(elapsed, rng))
     while True:
         opening = _next_opening(lane, env.now)
         if opening is None:
@@ -164,16 +171,24 @@ def _lane(
 
 
 def _arrivals(plan: DayPlan, rng: random.Random) -> list[Arrival]:
-    """The plan's fixed arrivals and, per hour and class, a Poisson process at its rate."""
+    """The plan's fixed arrivals; per hour and class, a Poisson process bringing the hour's
+    expected count over what is left of the hour at the start; the drawn arrivals, each
+    in an hour drawn by its shares and at a uniform minute of what is left of it."""
     trucks = list(plan.arrivals)
     for queue_class, per_hour in plan.arrivals_per_hour.items():
-        for hour, rate in enumerate(per_hour):
-            if rate <= 0:
+        for hour, count in enumerate(per_hour):
+            begin, end = max(hour * 60.0, plan.start), (hour + 1) * 60.0
+            if count <= 0 or begin >= end:
                 continue
-            minute = hour * 60 + rng.expovariate(rate / 60)
-            while minute < (hour + 1) * 60:
+            rate = count / (end - begin)
+            minute = begin + rng.expovariate(rate)
+            while minute < end:
                 trucks.append(Arrival(minute, queue_class))
-                minute += rng.expovariate(rate / 60)
+                minute += rng.expovariate(rate)
+    for more in plan.drawn:
+        for hour in rng.choices(range(plan.hours), weights=more.shares, k=more.count):
+            begin, end = max(hour * 60.0, plan.start), (hour + 1) * 60.0
+            trucks.append(Arrival(begin + (end - begin) * rng.random(), more.queue_class))
     trucks.sort(key=lambda truck: truck.minute)
     return trucks
 
@@ -187,9 +202,11 @@ def _arrive(yard: _Yard, trucks: list[Arrival]) -> Generator[simpy.Event, Any, N
 
 def replicate(plan: DayPlan, rng: random.Random) -> Run:
     """One replication of the day with the random numbers of ``rng``."""
-    env = simpy.Environment()
+    env = simpy.Environment(initial_time=plan.start)
     run = Run(queue_minutes=[0.0] * plan.hours, calls=[0] * plan.hours)
     yard = _Yard(env, plan, run)
+    for truck in sorted(plan.waiting, key=lambda truck: truck.minute):
+        yard.arrive(truck)
     env.process(_arrive(yard, _arrivals(plan, rng)))
     for lane in plan.lanes:
         env.process(_lane(yard, lane, plan.service_of(lane.code), rng))

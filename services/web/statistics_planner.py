@@ -1,7 +1,8 @@
 """The statistics page's planner ("what if"): the page's fields made a scenario
 (gate/planning/scenarios.py), the chosen day simulated as it was (or forecast, for today and
 days to come) and as changed, side by side per hour; for a day that is over, what was
-measured beside them and the simulation's error against it.
+measured beside them and the simulation's error against it; for today, what was measured so
+far beside the forecast from the yard as it is now.
 
 The simulation is CPU work (under a second at 20 replications): it runs in a worker thread,
 one per process at a time (Platform.planner), never on the event loop. Every word shown is
@@ -23,7 +24,7 @@ from gate.planning.compare import Comparison, compare_with
 from gate.planning.forecast import forecast
 from gate.planning.measured import DayKind, measure_day
 from gate.planning.model import Forecast
-from gate.planning.notes import Note, note
+from gate.planning.notes import Note
 from gate.planning.rows import HISTORY_DAYS
 from gate.planning.scenarios import (
     MAX_CAPACITY_FACTOR,
@@ -32,7 +33,7 @@ from gate.planning.scenarios import (
     LaneChange,
     Scenario,
     apply,
-    spread,
+    extra_notes,
 )
 from gate.store.unit_of_work import UnitOfWork
 
@@ -41,6 +42,8 @@ from gate.store.unit_of_work import UnitOfWork
 REPLICATIONS = 20
 SEED = 17
 FIELDS = ("lane_at", "capacity", "extra_count", "extra_class")
+# The lane change the form offers from ``lane_at``: one lane more or one fewer.
+LANE_CHANGES = {"more": 1, "fewer": -1}
 # How long a question waits for the process's one simulation slot before it is told to ask
 # again: a queue of them would hold requests (and their connections) for minutes.
 WAIT_FOR_SLOT_S = 5.0
@@ -72,9 +75,10 @@ class Refused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """The answer: ``kind`` of day; ``measured`` (a past day's figures, else None); ``base``
-    (a past day simulated as it was, else the day's forecast) and ``changed`` (the same under
-    ``scenario``), same seed; ``comparison`` of ``base`` with ``measured`` for a past day."""
+    """The answer: ``kind`` of day; ``measured`` (a past day's figures, today's so far, else
+    None); ``base`` (a past day simulated as it was, else the day's forecast: today's from
+    now on) and ``changed`` (the same under ``scenario``), same seed; ``comparison`` of
+    ``base`` with ``measured`` for a past day."""
 
     kind: DayKind
     scenario: Scenario
@@ -86,9 +90,9 @@ class Planned:
 
     def rows(self) -> list[tuple[int, tuple[float | None, ...]]]:
         """Per hour with any truck or queue in any column: the hour and its figures, in the
-        table's order: queue and mean wait (minutes) measured (past days only), then the
-        same as simulated (or forecast), with the change, and the simulation's error in
-        minutes (past days only)."""
+        table's order: queue and mean wait (minutes) measured (past days; today so far),
+        then the same as simulated (or forecast), with the change, and the simulation's
+        error in minutes (past days only)."""
         found = []
         for hour, (before, after) in enumerate(
             zip(self.base.hours, self.changed.hours, strict=True)
@@ -109,7 +113,8 @@ class Planned:
     def days(self) -> list[tuple[str, Forecast]]:
         """The day's columns of the summary, labelled by catalogue key."""
         base = "planner_simulated" if self.kind is DayKind.PAST else "planner_forecast"
-        found = [] if self.measured is None else [("planner_measured", self.measured)]
+        measured = "planner_measured_so_far" if self.kind is DayKind.TODAY else "planner_measured"
+        found = [] if self.measured is None else [(measured, self.measured)]
         return [*found, (base, self.base), ("planner_changed", self.changed)]
 
     def scenario_words(self, t: Translate) -> str:
@@ -127,16 +132,20 @@ def asked(query: Mapping[str, str]) -> bool:
 
 
 def scenario_of(query: Mapping[str, str]) -> Scenario:
-    """The form's fields as a scenario: one more lane from ``lane_at`` (a time of day), the
-    other side's capacity times ``capacity``, ``extra_count`` more trucks of
-    ``extra_class``. Refused (422) naming the field, with the bounds of ``LIMITS``."""
+    """The form's fields as a scenario: one more lane (``lane_change`` ``more``, the
+    default) or one fewer (``fewer``) from ``lane_at`` (a time of day), the other side's
+    capacity times ``capacity``, exactly ``extra_count`` more trucks of ``extra_class``.
+    Refused (422) naming the field, with the bounds of ``LIMITS``."""
     lanes: tuple[LaneChange, ...] = ()
+    change = (query.get("lane_change") or "more").strip()
+    if change not in LANE_CHANGES:
+        raise Refused("lane_change")
     lane_at = (query.get("lane_at") or "").strip()
     if lane_at:
         clock = _CLOCK.fullmatch(lane_at)
         if clock is None or int(clock[1]) > 23 or int(clock[2]) > 59:
             raise Refused("lane_at")
-        lanes = (LaneChange(1, int(clock[1]) * 60 + int(clock[2])),)
+        lanes = (LaneChange(LANE_CHANGES[change], int(clock[1]) * 60 + int(clock[2])),)
     factor = 1.0
     capacity = (query.get("capacity") or "").strip()
     if capacity:
@@ -162,8 +171,8 @@ def scenario_of(query: Mapping[str, str]) -> Scenario:
 def scenario_words(scenario: Scenario, t: Translate) -> str:
     """The scenario in the page's language."""
     parts = [
-        t("planner_scenario_lane").format(
-            time=f"{int(c.minute // 60):02d}:{int(c.minute % 60):02d}"
+        t("planner_scenario_lane" if c.count > 0 else "planner_scenario_lane_fewer").format(
+            time=_clock(c.minute)
         )
         for c in scenario.lanes
     ]
@@ -190,8 +199,9 @@ async def plan(
     day: date, scenario: Scenario,
 ) -> Planned:  # fmt: skip
     """Simulate ``day`` of the gate's ``direction`` as it was (or forecast) and under
-    ``scenario``. Refused: no direction (422), a direction the gate does not take (422), the
-    process's simulation slot taken ``WAIT_FOR_SLOT_S`` (429)."""
+    ``scenario``. Refused: no direction (422), a direction the gate does not take (422), a
+    lane change closing more lanes than are open then (422), the process's simulation slot
+    taken ``WAIT_FOR_SLOT_S`` (429)."""
     if direction is None:
         raise Refused("direction")
     try:
@@ -201,13 +211,19 @@ async def plan(
     # The day is read: end the read's transaction, so that waiting for the slot and the
     # simulation hold no connection of the pool.
     await uow.session.rollback()
-    notes = list(measured.notes)
-    for more in scenario.extra:
-        _, why = spread(measured.plan, more.queue_class, measured.usual)
-        notes.append(note(why, days=HISTORY_DAYS))
+    try:
+        changed = apply(measured.plan, scenario, measured.usual)
+    except ValidationFailed as error:
+        found = error.extensions
+        if "lanes_open" not in found:
+            raise
+        raise Refused(
+            "lane_fewer", open=found["lanes_open"], count=found["closing"],
+            time=_clock(found["minute"]),
+        ) from None  # fmt: skip
+    notes = [*measured.notes, *extra_notes(measured.plan, scenario, measured.usual, HISTORY_DAYS)]
 
     def run() -> tuple[Forecast, Forecast]:
-        changed = apply(measured.plan, scenario, measured.usual)
         return (
             forecast(measured.plan, REPLICATIONS, SEED),
             forecast(changed, REPLICATIONS, SEED),
@@ -218,16 +234,16 @@ async def plan(
     except TimeoutError:
         raise Refused("busy", status=429) from None
     try:
-        base, changed = await asyncio.to_thread(run)
+        base, after = await asyncio.to_thread(run)
     finally:
         slots.release()
     observed = measured.observed
     return Planned(
         kind=measured.kind,
         scenario=scenario,
-        measured=observed,
+        measured=observed or measured.so_far,
         base=base,
-        changed=changed,
+        changed=after,
         comparison=None if observed is None else compare_with(observed, base),
         notes=tuple(notes),
     )

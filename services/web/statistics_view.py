@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gate.domain.clearance import DECIDING_AGENCIES, Agency
 from gate.domain.errors import ValidationFailed
 from gate.domain.statistics import COUNTS, Band, Distribution, Measure, agency_measure
-from gate.domain.time import LOCAL_TZ, as_local, as_utc, utc_now
+from gate.domain.time import LOCAL_TZ, accepted_day, as_local, as_utc, utc_now
 from gate.statistics.capacity import Capacity, capacity_use
 from gate.statistics.reads import (
     Counts,
@@ -38,7 +38,6 @@ class Span(StrEnum):
 
 
 DAYS = {Span.DAY: 1, Span.WEEK: 7, Span.MONTH: 30}
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,17 +90,10 @@ def parse_span(value: str | None) -> Span:
 
 
 def parse_day(value: str | None) -> date:
-    """A local day ``YYYY-MM-DD`` from 2000 to 2100 (default today at the gates; the bounds
-    keep a window's instants representable); ValidationFailed on ``day``."""
-    if not value:
-        return as_local(utc_now()).date()
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed("day is a date written YYYY-MM-DD", field="day") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationFailed("day is a date from 2000 to 2100", field="day")
-    return day
+    """A local day ``YYYY-MM-DD`` (default today at the gates) in the days the platform
+    reads figures of, the rule ``gate simulate`` and the open data API keep too
+    (gate/domain/time.py::accepted_day); ValidationFailed on ``day``."""
+    return accepted_day(value) if value else as_local(utc_now()).date()
 
 
 # The agencies whose time the page follows: those that decide on a truck, in the rule

@@ -20,11 +20,12 @@ from gate.planning.forecast import forecast
 from gate.planning.measured import measure_day
 from gate.planning.model import Forecast
 from gate.planning.notes import ENGLISH
+from gate.planning.rows import day_start
 from gate.planning.scenarios import MAX_CAPACITY_FACTOR, MAX_EXTRA_TRUCKS, Scenario, apply
 from gate.store.unit_of_work import UnitOfWork
 from services.web import statistics_planner
 from tests.helpers import Api, browser, officer, open_all_day
-from tests.planner_day import DAY, build_day
+from tests.planner_day import DAY, build_day, build_uncalled
 from tests.statistics_day import page_tables
 
 PAGE = "/statistics/tan-thanh"
@@ -103,18 +104,33 @@ async def test_a_past_day_shows_what_was_measured_beside_its_simulation_and_the_
     assert 'data-chart="planner"' in answer.text
 
 
-async def test_today_is_a_forecast_and_says_so(api: Api, settings: Settings):
+async def test_today_is_a_forecast_from_the_queue_now_beside_what_was_measured_so_far(
+    api: Api, settings: Settings
+):
     await open_all_day(api)
     await _sign_in(api)
     api.client.cookies.set("gate_lang", "en")
-    today = as_local(utc_now()).date().isoformat()
-    answer = await api.client.get(f"{PAGE}?day={today}&direction=export&capacity=0.5")
+    # Two trucks checked in 20 and 40 minutes ago, not yet called.
+    now = utc_now()
+    today = as_local(now).date()
+    minute = (now - day_start(today)).total_seconds() / 60
+    await build_uncalled(settings, today, [minute - 40, minute - 20])
+    answer = await api.client.get(f"{PAGE}?day={today.isoformat()}&direction=export&capacity=0.5")
     assert answer.status_code == 200, answer.text
     words = _words("en")
     assert words["planner_kind_today"] in html.unescape(answer.text)
-    labels = [row[0] for row in page_tables(answer.text)["planner-day"][1:]]
-    assert labels == ["Forecast", "With the change"]
-    assert "Measured" not in labels and 'id="planner-error-figure"' not in answer.text
+    rows = page_tables(answer.text)["planner-day"][1:]
+    assert [row[0] for row in rows] == ["Measured so far", "Forecast", "With the change"]
+    assert 'id="planner-error-figure"' not in answer.text
+    # So far: both still waiting (those of them that arrived today, after midnight).
+    arrived_today = sum(1 for ago in (40, 20) if minute - ago >= 0)
+    assert rows[0][1] == f"{arrived_today:.1f}" and rows[0][4] == f"{arrived_today:.1f}"
+    # The forecast starts from them: two trucks, each waiting at least what it has.
+    assert rows[1][1] == "2.0"
+    for figure in (rows[1][2].split(" ±")[0], rows[1][5].removeprefix("≥ ")):
+        assert figure == "–" or float(figure) >= 20
+    notes = html.unescape(_planner(answer.text))
+    assert words["planner_note_queue_now"].split("{")[0] in notes
 
 
 @pytest.mark.parametrize("language", ["vi", "zh"])
@@ -137,6 +153,11 @@ async def test_every_word_of_the_planner_is_the_pages_language(
         "lane_at=14:00:00&extra_count=x": words["planner_refused_extra_count"].format(
             low=0, high=MAX_EXTRA_TRUCKS
         ),
+        "lane_at=10:00&lane_change=sideways": words["planner_refused_lane_change"],
+        # No lane works at 05:00 that day: none to close.
+        "lane_at=05:00&lane_change=fewer": words["planner_refused_lane_fewer"].format(
+            open=0, count=1, time="05:00"
+        ),
     }
     for asked, said in refusals.items():
         refused = await api.client.get(f"{PAST}&{asked}")
@@ -153,6 +174,12 @@ async def test_every_word_of_the_planner_is_the_pages_language(
     section = html.unescape(_planner(answer.text))
     # The scenario, the labels and the notes in the page's language...
     assert words["planner_scenario_lane"].format(time="10:00") in section
+    assert words["planner_note_extra_exact"].format(count=40, hour=0, minute=0) in section
+    fewer = await api.client.get(f"{PAST}&lane_at=10:00&lane_change=fewer")
+    assert fewer.status_code == 200, fewer.text
+    fewer_section = html.unescape(_planner(fewer.text))
+    assert words["planner_scenario_lane_fewer"].format(time="10:00") in fewer_section
+    assert '<option value="fewer" selected>' in fewer.text  # the form keeps the choice
     assert words["planner_scenario_extra"].format(count=40, kind=words["regular"]) in section
     assert words["planner_kind_past"] in section and words["planner_measured"] in section
     assert words["planner_note_closing"] in section

@@ -6,16 +6,13 @@ ones its slots recorded, not today's schedule; today and days to come are foreca
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import fmean
 
 import pytest
 
 from gate.bus.events import InMemoryEventBus
-from gate.cli import main
 from gate.config import Settings
 from gate.domain.errors import ValidationFailed
 from gate.domain.queue import QueueClass
@@ -24,18 +21,18 @@ from gate.domain.time import utc_now
 from gate.gates.changes import set_schedule
 from gate.planning.compare import compare
 from gate.planning.measured import DayKind, MeasuredDay, measure_day
+from gate.planning.rows import day_start
 from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
-from tests.planner_day import DAY, SERVICE, build_day, build_uncalled, happened
-from tests.services import outside_loop
+from tests.planner_day import DAY, SERVICE, build_day, build_uncalled, gate_command, happened
 
 
-async def _measure(settings: Settings, day: date = DAY, today: date | None = None) -> MeasuredDay:
+async def _measure(settings: Settings, day: date = DAY, now: datetime | None = None) -> MeasuredDay:
     engine = create_engine(settings)
     try:
         factory = create_session_factory(engine, read_only=True)
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:
-            return await measure_day(uow, "tan-thanh", "export", day, today)
+            return await measure_day(uow, "tan-thanh", "export", day, now)
     finally:
         await engine.dispose()
 
@@ -83,18 +80,20 @@ async def test_a_past_day_is_shown_as_measured_from_its_rows(settings: Settings)
 
 async def test_today_and_days_to_come_are_forecasts_with_nothing_to_compare(settings: Settings):
     await build_day(settings)
-    ahead = await _measure(settings, today=DAY - timedelta(days=1))
+    ahead = await _measure(settings, now=day_start(DAY - timedelta(days=1)) + timedelta(hours=12))
     assert ahead.kind is DayKind.FUTURE and ahead.observed is None
     assert ahead.plan.arrivals == ()
     assert any(note.key == "arrivals_booked" for note in ahead.notes)
     with pytest.raises(ValidationFailed):
         compare(ahead)
     # Seen from that very day, its own arrivals are not yet a pattern of past days.
-    today = await _measure(settings, today=DAY)
+    today = await _measure(settings, now=day_start(DAY) + timedelta(hours=23))
     assert today.kind is DayKind.TODAY and today.usual == {} and today.observed is None
-    # Every truck arrived so far is replayed (here the whole day: it is long gone by now).
-    assert len(today.plan.arrivals) == 60
-    assert any(n.key == "arrivals_today" and dict(n.values)["count"] == 60 for n in today.notes)
+    # Every truck arrived so far is what was measured so far, not replayed: the forecast
+    # starts at 23:00 from the yard as it is (here empty: every truck has exited).
+    assert today.plan.arrivals == () and today.plan.waiting == () and today.plan.start == 1380
+    assert today.so_far is not None and today.so_far.trucks == 60
+    assert any(n.key == "measured_so_far" and dict(n.values)["count"] == 60 for n in today.notes)
     # Today's lanes are the ones set open, over the direction's opening hours.
     assert any(note.key == "lanes_configured" for note in today.notes)
 
@@ -129,24 +128,12 @@ async def test_a_past_day_takes_the_places_its_slots_recorded_not_todays_schedul
     assert any(note.key == "lanes_unrecorded" for note in quiet.notes)
 
 
-def _gate(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("GATE_DATABASE_URL", settings.database_url)
-    output, errors = io.StringIO(), io.StringIO()
-
-    def run() -> int:
-        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(errors):
-            return main(list(argv))
-
-    code = outside_loop(run)
-    return code, output.getvalue(), errors.getvalue()
-
-
 async def test_gate_simulate_prints_the_table_of_a_scenario_and_of_a_comparison(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
     await build_day(settings)
     where = ("simulate", "--gate", "tan-thanh", "--direction", "export", "--day", "2026-11-20")
-    code, table, _ = _gate(settings, monkeypatch, *where, "--lanes", "+1@10:00")
+    code, table, _ = gate_command(settings, monkeypatch, *where, "--lanes", "+1@10:00")
     assert code == 0, table
     lines = table.splitlines()
     assert lines[0] == (
@@ -164,22 +151,28 @@ async def test_gate_simulate_prints_the_table_of_a_scenario_and_of_a_comparison(
     assert lines[-2].startswith("changed: ")
     assert lines[-1].startswith("mean absolute error of the simulation ")
 
-    code, table, _ = _gate(settings, monkeypatch, *where, "--compare")
+    code, table, _ = gate_command(settings, monkeypatch, *where, "--compare")
     assert code == 0, table
     assert "the simulation against what happened" in table
     assert "mean absolute error" in table.splitlines()[-1]
 
-    code, text, _ = _gate(settings, monkeypatch, *where, "--capacity", "0.5", "--json")
+    code, text, _ = gate_command(settings, monkeypatch, *where, "--capacity", "0.5", "--json")
     assert code == 0, text
     answer = json.loads(text)
+    # The day as an ISO date, the gate and direction apart, the label for people.
+    assert (answer["day"], answer["gate"], answer["direction"]) == (
+        "2026-11-20", "tan-thanh", "export"
+    )  # fmt: skip
+    assert answer["label"] == "tan-thanh export 2026-11-20" and answer["from"] is None
+    assert date.fromisoformat(answer["day"]) == DAY
     assert answer["scenario"] == "capacity x0.5" and answer["kind"] == "past"
     assert answer["measured"]["trucks"] == 60 and answer["measured"]["seed"] is None
     assert len(answer["simulated"]["hours"]) == len(answer["changed"]["hours"]) == 24
     assert answer["mean_absolute_error"] is not None
 
-    code, _, error = _gate(settings, monkeypatch, *where, "--lanes", "one more")
+    code, _, error = gate_command(settings, monkeypatch, *where, "--lanes", "one more")
     assert code == 2 and "write a lane change as +1@14:00" in error
-    code, _, error = _gate(
+    code, _, error = gate_command(
         settings, monkeypatch, "simulate", "--gate", "nowhere", "--direction", "export"
     )
     assert code == 2 and "no gate 'nowhere'" in error

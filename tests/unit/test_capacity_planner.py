@@ -100,9 +100,9 @@ def test_the_other_side_halving_its_capacity_raises_the_wait_and_caps_the_calls(
 def test_three_hundred_more_perishable_trucks_come_over_the_day_and_go_first():
     day = _busy_day(lanes=4)
     more = apply(day, Scenario.parse(extra=["300:perishable"]))
-    assert sum(more.arrivals_per_hour[QueueClass.PERISHABLE]) == pytest.approx(300)
-    # Spread as the day's trucks come: ten hours of equal traffic, 30 an hour.
-    assert more.arrivals_per_hour[QueueClass.PERISHABLE][8] == pytest.approx(30)
+    assert more.drawn[0].count == 300
+    # Spread as the day's trucks come: ten hours of equal traffic, a tenth in each.
+    assert more.drawn[0].shares[8] == pytest.approx(0.1)
     base, planned = forecast(day), forecast(more)
     assert planned.trucks == pytest.approx(base.trucks + 300, abs=30)
     assert planned.mean_wait > base.mean_wait  # type: ignore[operator]

@@ -85,16 +85,21 @@ def test_extra_trucks_arrive_as_their_class_usually_arrives():
     usual = {QueueClass.PERISHABLE: durian, QueueClass.REGULAR: regular}
     day = _busy_day()
     more = apply(day, Scenario.parse(extra=["300:perishable"]), usual)
-    expected = [300 * 0.75 if h == 14 else 300 * 0.25 if h == 15 else 0.0 for h in range(24)]
-    assert more.arrivals_per_hour[QueueClass.PERISHABLE] == pytest.approx(expected)
+    expected = [0.75 if h == 14 else 0.25 if h == 15 else 0.0 for h in range(24)]
+    (drawn,) = more.drawn
+    assert (drawn.queue_class, drawn.count) == (QueueClass.PERISHABLE, 300)
+    assert drawn.shares == pytest.approx(expected)
+    assert more.arrivals_per_hour == day.arrivals_per_hour
     assert spread(day, QueueClass.PERISHABLE, usual)[1] == "extra_class"
     # The simulated arrivals follow: the same regular trucks (the same seed), and the extra
-    # ones in the two afternoon hours only, 225 and 75 on average over the replications.
+    # ones in the two afternoon hours only, 225 and 75 on average over the replications,
+    # exactly 300 in each.
     base, planned = forecast(day), forecast(more)
     pairs = zip(base.hours, planned.hours, strict=True)
     added = [after.arrivals - before.arrivals for before, after in pairs]
-    assert added[14] == pytest.approx(225, abs=15) and added[15] == pytest.approx(75, abs=10)
+    assert added[14] == pytest.approx(225, abs=15) and added[15] == pytest.approx(75, abs=15)
     assert all(added[hour] == 0 for hour in range(24) if hour not in (14, 15))
+    assert planned.trucks - base.trucks == pytest.approx(300)
 
 
 def test_extra_trucks_of_a_class_never_seen_follow_the_direction_else_the_lanes_hours():
@@ -110,5 +115,5 @@ def test_extra_trucks_of_a_class_never_seen_follow_the_direction_else_the_lanes_
 
 def test_without_a_measured_pattern_extra_trucks_follow_the_days_own_arrivals():
     more = apply(_busy_day(), Scenario.parse(extra=["100:regular"]))
-    assert more.arrivals_per_hour[QueueClass.REGULAR][8] == pytest.approx(35 + 10)
-    assert more.arrivals_per_hour[QueueClass.REGULAR][7] == 0
+    assert more.drawn[0].shares[8] == pytest.approx(0.1)
+    assert more.drawn[0].shares[7] == 0

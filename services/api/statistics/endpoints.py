@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from gate.domain.errors import ValidationFailed
 from gate.domain.slots import Direction
-from gate.domain.time import utc_now
+from gate.domain.time import FIRST_DAY, LAST_DAY, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.statistics.public import (
     MIN_TRUCKS,
@@ -37,10 +37,8 @@ MAX_WEEKS = 52
 # At least four weeks: a cell of one week is one day's one hour, often one or two trucks
 # that a passer-by could name; four puts four days in every cell.
 MIN_WEEKS = 4
-# The days the statistics can hold: before the platform there is nothing, and a date far out
-# would overflow the instants the window is made of.
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
+# The days the statistics hold, FIRST_DAY to LAST_DAY, are one rule with the page's and the
+# planner's (gate/domain/time.py gives its reasons).
 # Public data that changes at most with each sweep round: a few minutes old is fine, and a
 # crowd reading it costs the database one query per cache.
 PUBLIC_MAX_AGE = 300
