@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from gate.domain.errors import ValidationFailed
 from gate.domain.queue import QueueClass, ServiceCycle
 from gate.domain.slots import DirectionSchedule
 from gate.domain.time import as_local, utc_now
@@ -50,6 +51,11 @@ from gate.planning.rows import (
 )
 from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
+
+# The days a plan can be read for, as the statistics page's (services/web/statistics_view.py):
+# a day far out overflowed the instants of its history window (``gate simulate --day
+# 0001-01-01`` printed a traceback).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class DayKind(StrEnum):
@@ -82,7 +88,9 @@ async def measure_day(
     """The day ``day`` (local) of ``direction`` at the gate ``gate_code`` as the database
     holds it, seen from ``today`` (default: the local date now). NotFound for an unknown
     gate or a direction it does not take, ValidationFailed for a direction that is not
-    export or import."""
+    export or import or a day outside ``FIRST_DAY`` to ``LAST_DAY``."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed("day is a date from 2000 to 2100", field="day")
     today = today or as_local(utc_now()).date()
     kind = DayKind.PAST if day < today else DayKind.TODAY if day == today else DayKind.FUTURE
     gate = await gate_by_code(uow, gate_code)
