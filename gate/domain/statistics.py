@@ -47,7 +47,8 @@ asks it ("if I check in at 14:00, how long do I wait"):
 
 A time that has not ended (a truck still waiting) is not counted until it ends. A truck
 re-queued after a missed call keeps its first call's time until it is called again
-(``called_at`` is overwritten then): the rollups follow the booking's row as it stands.
+(``called_at`` is overwritten then): the rollups follow the booking's row as it stands. Let
+go uncalled after its re-queue, it counts as any expired truck (``queue_left_at``).
 
 **Times** are whole seconds (rounded down), so sums are exact integers on both databases.
 Each distribution is counts per bucket plus the sum of the values in each bucket; means and
@@ -262,14 +263,14 @@ def contributions(facts: BookingFacts) -> Contributions:
 
 
 def queue_left_at(facts: BookingFacts) -> datetime | None:
-    """When the truck's wait for a call ended: its call, or for a truck the queue let go
-    uncalled (``expired``) the end of ``QUEUE_ENTRY_LIFETIME`` after check-in; None while
-    it waits (or never checked in)."""
-    if facts.called_at is not None:
-        return facts.called_at
+    """When the truck's wait for a call ended: for a truck the queue let go uncalled
+    (``expired``) the end of ``QUEUE_ENTRY_LIFETIME`` after check-in, else its call; None
+    while it waits (or never checked in). Expiry first: a truck re-queued after a missed
+    call keeps that call's time (gate/yard/service.py::sweep_missed_calls), and let go
+    later it was counted expired in that call's hour with a wait of minutes."""
     if facts.status == "expired" and facts.arrived_at is not None:
         return as_utc(facts.arrived_at) + QUEUE_ENTRY_LIFETIME
-    return None
+    return facts.called_at
 
 
 def turned_back_at(facts: BookingFacts) -> datetime | None:

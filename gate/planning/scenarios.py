@@ -83,6 +83,12 @@ class Scenario:
                 f"capacity is a factor from 0 to {MAX_CAPACITY_FACTOR:g}, e.g. 0.5 for half",
                 field="capacity",
             )
+        # The bound is on the scenario, not each part: ``--extra`` repeated added 3000 a time.
+        added = sum(more.count for more in self.extra)
+        if added > MAX_EXTRA_TRUCKS:
+            raise ValidationFailed(
+                f"at most {MAX_EXTRA_TRUCKS} extra trucks in all, not {added}", field="extra"
+            )
 
     @classmethod
     def parse(

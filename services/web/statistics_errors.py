@@ -1,7 +1,9 @@
 """The statistics pages' refusals as pages: a gate the officer does not serve (403), a gate
 or table that is not there (404), a wrong span, day, direction or agency in the query (422)
 come back as an HTML page in the page's language with that status, a link back to the
-statistics, and the field's rule in words (issue 17: a leader met raw problem JSON).
+statistics, and the field's rule in words (issue 17: a leader met raw problem JSON). The
+public transparency page's refusals are the same page, its link back to the public figures
+(``transparency_problem``: a visitor sent to /statistics would meet a sign-in).
 
 The statistics routes are pages only (the same figures are open data under
 /api/v1/statistics/), so a page is the answer unless the client asks for JSON and not HTML;
@@ -31,6 +33,18 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 def statistics_problem(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     """A refusal of a statistics route: the page statistics/problem.html with the problem's
     status (403, 404, 422 or the catalogue's own), or problem details for a JSON client."""
+    return _problem_page(request, error, "/statistics", "stats_back")
+
+
+def transparency_problem(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    """A refusal of the public transparency page (404 unknown gate, 422 wrong direction):
+    the same page, its link back to /transparency; problem details for a JSON client."""
+    return _problem_page(request, error, "/transparency", "transparency_back")
+
+
+def _problem_page(
+    request: Request[Any, Any, Any], error: DomainError, back: str, back_words: str
+) -> Response[Any]:
     answer = on_domain_error(request, error)
     if wants_json(request):
         return answer
@@ -50,4 +64,6 @@ def statistics_problem(request: Request[Any, Any, Any], error: DomainError) -> R
         title=title,
         hint=hint,
         detail=error.detail,
+        back=back,
+        back_words=t(back_words),
     )

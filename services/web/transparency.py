@@ -4,7 +4,9 @@ places per day, each agency's median and 90th percentile, the forecast's accurac
 are shown as the band of minutes they lie in, and the page says so. No sign-in; counts and
 times only, from the rollups (gate/statistics/public.py withholds a time from fewer than
 MIN_TRUCKS trucks). The same
-numbers are open data at /api/v1/statistics/gates/{code}/... (services/api/statistics/)."""
+numbers are open data at /api/v1/statistics/gates/{code}/... (services/api/statistics/).
+A wrong direction or an unknown gate is a page too, in the visitor's language
+(services/web/statistics_errors.py::transparency_problem), not problem JSON."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from gate.domain.errors import DomainError
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
-from gate.gates.calendar import gate_by_code
+from gate.gates.calendar import gate_by_code, parse_direction
 from gate.gates.service import list_gates
 from gate.statistics.public import (
     MIN_TRUCKS,
@@ -30,6 +33,7 @@ from gate.statistics.public import (
 )
 from gate.store.unit_of_work import UnitOfWork
 from services.web.render import page
+from services.web.statistics_errors import transparency_problem
 
 DAYS = 28  # trucks per day over the last four weeks
 WEEKS = 8  # the typical wait over the last eight weeks
@@ -52,16 +56,22 @@ async def transparency_gates(
     return page(request, "transparency.html", gates=await list_gates(uow), gate=None)
 
 
-@get("/transparency/{code:str}", include_in_schema=False)
+@get(
+    "/transparency/{code:str}",
+    include_in_schema=False,
+    exception_handlers={DomainError: transparency_problem},
+)
 async def transparency_page(
     request: Request[Any, Any, Any],
     code: FromPath[str],
     uow: NamedDependency[UnitOfWork],
-    direction: FromQuery[Direction | None] = None,
+    direction: FromQuery[str | None] = None,
 ) -> Template:
-    """One gate's figures, both directions together or one (``?direction=``)."""
+    """One gate's figures, both directions together or one (``?direction=``). A wrong
+    direction (ValidationFailed, 422) or an unknown gate (NotFound, 404): a page saying so."""
+    # Read here, not by Litestar's enum: its refusal is problem JSON, never a page.
+    chosen = parse_direction(direction).value if direction else None
     gate = await gate_by_code(uow, code)
-    chosen = direction.value if direction else None
     today = local_day(utc_now())
     until = midnight(today + timedelta(days=1))
     days = await day_figures(uow.session, gate.id, today - timedelta(days=DAYS - 1), today, chosen)

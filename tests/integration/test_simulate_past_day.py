@@ -176,3 +176,21 @@ async def test_gate_simulate_prints_the_table_of_a_scenario_and_of_a_comparison(
         settings, monkeypatch, "simulate", "--gate", "nowhere", "--direction", "export"
     )
     assert code == 2 and "no gate 'nowhere'" in error
+
+
+async def test_gate_simulate_refuses_a_day_out_of_range_in_words(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    # Issue 17's hostile test: the first and last days Python knows overflowed the history
+    # window's instants and printed a traceback (OverflowError), not a refusal.
+    for day in ("0001-01-01", "9999-12-31", "1999-12-31", "2101-01-01"):
+        argv = ("simulate", "--gate", "tan-thanh", "--direction", "export", "--day", day)
+        code, _, error = gate_command(settings, monkeypatch, *argv)
+        assert code == 2, (day, error)
+        assert "day is a date from 2000-01-01 to 2100-12-31" in error, (day, error)
+        assert "Traceback" not in error
+    code, _, error = gate_command(
+        settings, monkeypatch, "simulate", "--gate", "tan-thanh", "--direction", "export",
+        "--day", "2000-01-01",
+    )  # fmt: skip
+    assert code == 0, error

@@ -39,6 +39,7 @@ from gate.domain.events import (
     VehicleArrived,
     VehicleCalled,
     VehicleExited,
+    VehicleRequeued,
 )
 from gate.domain.statistics import ERROR_BOUNDS_MINUTES, WAIT_BOUNDS_MINUTES
 from gate.statistics.capacity import capacity_use
@@ -91,9 +92,14 @@ class Plan:
 
 
 FATES = ("booked", "cancelled", "lapsed", "arrived", "called", "inspected", "exited")
-# The fates that end a truck's story early: the one they follow, and the step that ends it
-# (the queue lets an uncalled truck go after a day; an agency turns a truck back).
-ENDINGS = {"expired": ("arrived", "expire"), "turned_back": ("inspected", "turn_back")}
+# The fates that end a truck's story early: the one they follow, and the steps that end it
+# (the queue lets an uncalled truck go after a day; an agency turns a truck back; a truck
+# that missed its call is re-queued, keeping that call's time, and then let go).
+ENDINGS = {
+    "expired": ("arrived", ("expire",)),
+    "turned_back": ("inspected", ("turn_back",)),
+    "requeued_expired": ("called", ("requeue", "expire")),
+}
 plans = st.builds(
     Plan,
     gate=st.integers(0, 1),
@@ -117,7 +123,7 @@ plans = st.builds(
 
 def steps_of(plan: Plan) -> list[str]:
     """The changes of one truck, in order; each is one transaction."""
-    fate, end = ENDINGS.get(plan.fate, (plan.fate, None))
+    fate, end = ENDINGS.get(plan.fate, (plan.fate, ()))
     if plan.walk_in:
         start = ["walk_in"]
         later = FATES.index(fate) if fate in FATES[3:] else 3
@@ -129,7 +135,7 @@ def steps_of(plan: Plan) -> list[str]:
         later = FATES.index(fate)
     rest = ["call", "inspect", *(["decide"] * len(plan.decisions)), "exit"]
     wanted = {3: 0, 4: 1, 5: 2 + len(plan.decisions), 6: 3 + len(plan.decisions)}[later]
-    return start + rest[:wanted] + ([end] if end else [])
+    return start + rest[:wanted] + list(end)
 
 
 class Writer:
@@ -218,6 +224,10 @@ class Writer:
                         actor=SYSTEM,
                     )
                 )
+            elif step == "requeue":  # as gate/yard/service.py::sweep_missed_calls does
+                booking.missed_calls += 1
+                booking.queue_behind = True
+                move(uow, booking, gate, BookingStatus.ARRIVED, VehicleRequeued, SYSTEM)
             elif step == "expire":
                 move(uow, booking, gate, BookingStatus.EXPIRED, BookingLapsed, SYSTEM)
             elif step == "turn_back":
@@ -325,13 +335,14 @@ async def direct(uow: UnitOfWork) -> tuple[dict[Any, int], dict[Any, tuple[int, 
         counts[b.gate_id, b.direction, _hour(b.arrived_at), b.queue_class, "checked_in"] += 1
         if b.called_at:
             counts[b.gate_id, b.direction, _hour(b.called_at), b.queue_class, "called"] += 1
-            time(key, "wait_for_call", b.arrived_at, b.called_at)
-            time(key, "wait_ended", b.arrived_at, b.called_at, at=b.called_at)
-        elif b.status == "expired":  # let go after a day uncalled: waited a day at least
+        if b.status == "expired":  # let go after a day uncalled (re-queued too): a day at least
             gone = b.arrived_at + timedelta(hours=24)
             counts[b.gate_id, b.direction, _hour(gone), b.queue_class, "expired"] += 1
             time(key, "wait_for_call", b.arrived_at, gone)
             time(key, "wait_ended", b.arrived_at, gone, at=gone)
+        elif b.called_at:
+            time(key, "wait_for_call", b.arrived_at, b.called_at)
+            time(key, "wait_ended", b.arrived_at, b.called_at, at=b.called_at)
         if b.status == "rejected":
             counts[b.gate_id, b.direction, _hour(refused[b.id]), b.queue_class, "turned_back"] += 1
             time(key, "call_to_turn_back", b.called_at, refused[b.id])

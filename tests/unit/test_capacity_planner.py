@@ -133,6 +133,10 @@ def test_the_same_seed_gives_the_same_forecast_and_another_seed_another():
         ([], "-1", [], "capacity"),
         ([], None, ["300:durian"], "extra"),
         ([], None, ["many:perishable"], "extra"),
+        # Each within the bound, together past it: the bound is on the CPU of one question
+        # (issue 17's hostile test: ``--extra 3000:regular`` repeated was not bounded).
+        ([], None, ["3000:regular", "1:perishable"], "extra"),
+        ([], None, ["3000:regular"] * 100, "extra"),
     ],
 )
 def test_a_wrong_scenario_is_refused_naming_its_field(

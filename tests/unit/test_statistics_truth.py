@@ -48,6 +48,24 @@ def test_a_truck_the_queue_let_go_counts_as_expired_with_a_days_wait():
     assert part.times[_key(gone), Measure.WAIT_ENDED, open_bucket] == (1, day)
 
 
+def test_a_truck_re_queued_after_a_missed_call_then_let_go_counts_as_expired_a_day_on():
+    # Issue 17's hostile test: a truck called, missing its call, is re-queued keeping its
+    # first call's time (gate/yard/service.py::sweep_missed_calls); let go a day after its
+    # check-in, it was counted expired in the hour of that first call (a day early, often
+    # another day) with a wait of minutes: the survivorship the expired count mends.
+    first_call = ARRIVED + timedelta(minutes=40)
+    part = contributions(_facts("expired", called_at=first_call))
+    gone = ARRIVED + timedelta(hours=24)
+    assert part.counts[_key(gone), "expired"] == 1
+    assert (_key(first_call), "expired") not in part.counts
+    assert part.counts[_key(first_call), "called"] == 1  # it was called, once
+    day = 24 * 3600
+    open_bucket = bucket_of(Measure.WAIT_FOR_CALL, day)
+    assert part.times[_key(ARRIVED), Measure.WAIT_FOR_CALL, open_bucket] == (1, day)
+    assert part.times[_key(gone), Measure.WAIT_ENDED, open_bucket] == (1, day)
+    assert len([k for k in part.times if k[1] == Measure.WAIT_FOR_CALL]) == 1
+
+
 def test_a_truck_still_waiting_counts_no_wait_yet():
     part = contributions(_facts("arrived"))
     assert not part.times and (_key(ARRIVED), "expired") not in part.counts
