@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from gate.accounts import service as accounts
 from gate.accounts.principal import EnterpriseKind, EnterpriseUser, Officer, Principal
-from gate.domain.errors import DomainError, Forbidden, TooManyRequests
+from gate.domain.errors import DomainError, TooManyRequests
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.gates.service import list_gates
@@ -23,7 +23,6 @@ from gate.live.channels import board_channel
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.api.throttle import client_address, throttled_sign_in
-from services.common.problems import on_domain_error
 from services.common.session import (
     browser_cookie,
     browser_principal,
@@ -122,15 +121,6 @@ def home_of(principal: Principal | None) -> str:
 async def home(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Redirect:
     """Each person to their own pages (the sign-in's default destination)."""
     return Redirect(path=home_of(await browser_principal(request, platform)), status_code=303)
-
-
-def refused_page(request: Request[Any, Any, Any], error: Forbidden) -> Response[Any]:
-    """A refusal on a page: for a browser, a page saying so with a link to the person's own
-    pages (a carrier's user on the yard console, a yard's staff on the portal); for any other
-    client the problem details as before."""
-    if "text/html" not in request.headers.get("accept", ""):
-        return on_domain_error(request, error)
-    return page(request, "forbidden.html", detail=error.detail, status_code=403)
 
 
 @get("/sign-in", include_in_schema=False)
