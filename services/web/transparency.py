@@ -64,7 +64,8 @@ async def transparency_page(
     chosen = direction.value if direction else None
     today = local_day(utc_now())
     until = midnight(today + timedelta(days=1))
-    days = await day_figures(uow.session, gate.id, today - timedelta(days=DAYS - 1), today, chosen)
+    first = today - timedelta(days=DAYS - 1)
+    days = await day_figures(uow.session, gate.id, first, today, chosen, today=today)
     since_weeks = until - timedelta(weeks=WEEKS)
     week = await typical_week(uow.session, gate.id, since_weeks, until, chosen)
     since_days = midnight(today - timedelta(days=DAYS - 1))
