@@ -23,6 +23,7 @@ from services.web.public import (
     SignInRequired,
     board_page,
     choose_language,
+    favicon,
     gates_page,
     home,
     sign_in,
@@ -41,6 +42,7 @@ _pages = Router(
     path="/",
     route_handlers=[
         gates_page,
+        favicon,
         home,
         board_page,
         transparency_gates,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -77,6 +78,22 @@ async def board_page(
         i18n=t.table(),
         live_url=live_url,
         live_port=live_port,
+    )
+
+
+# The platform's icon (drawn by scripts/draw-favicon), read once: every page view's browser
+# asks for /favicon.ico, and a 404 there filled the logs.
+FAVICON = (Path(__file__).resolve().parents[2] / "frontend" / "static" / "favicon.ico").read_bytes()
+ICON_MAX_AGE = 86400  # a day: it changes with a release, if ever
+
+
+@get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response[bytes]:
+    """The icon, cacheable by anyone for a day."""
+    return Response(
+        FAVICON,
+        media_type="image/x-icon",
+        headers={"cache-control": f"public, max-age={ICON_MAX_AGE}"},
     )
 
 
