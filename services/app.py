@@ -220,13 +220,17 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
         if part in mounted
     ]
     template_config = None
+    exception_handlers = EXCEPTION_HANDLERS
     if "pages" in mounted:
-        template_config = importlib.import_module("services.web").template_config
+        pages = importlib.import_module("services.web")
+        template_config = pages.template_config
+        # An address that is no route answers a browser with a page (problem_pages.py).
+        exception_handlers = {**EXCEPTION_HANDLERS, **pages.APP_HANDLERS}
     return Litestar(
         route_handlers=[*routers, live, ready, metrics, describe_problem_type],
         template_config=template_config,
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers,
         before_request=check_request,
         middleware=[retry_transient_conflicts, cap_websockets],
         before_send=[add_security_headers],

@@ -54,6 +54,22 @@ class Capacity:
         """Held over offered, 0 to 1; None when nothing was offered."""
         return self.held / self.offered if self.offered else None
 
+    @property
+    def use_percent(self) -> float | None:
+        """Held over offered in percent, to a tenth (``use_per_mille``), as the pages show it."""
+        per_mille = use_per_mille(self.held, self.offered)
+        return None if per_mille is None else per_mille / 10
+
+
+def use_per_mille(held: int, offered: int) -> int | None:
+    """Places held over offered in tenths of a percent, rounded half up, in integers; None
+    when none were offered. The one rounding of the use: the open data's share (``/ 1000``:
+    0.042) and the pages' percent (``/ 10``: 4.2 %) are this number, so they cannot disagree
+    (rounding a float twice, 0.0125 read 0.013 as a share and 1.2 % as a percent)."""
+    if not offered:
+        return None
+    return (2000 * held + offered) // (2 * offered)
+
 
 def _hours(scope: Scope) -> tuple[datetime, int]:
     """The first hour starting inside the window and how many start inside it."""

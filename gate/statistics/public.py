@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.statistics import ERROR_BOUNDS_MINUTES, Band, Distribution, Measure
 from gate.domain.time import LOCAL_TZ, as_utc
-from gate.statistics.capacity import capacity_use
+from gate.statistics.capacity import capacity_use, use_per_mille
 from gate.statistics.reads import (
     Grain,
     Scope,
@@ -112,7 +112,9 @@ class DayFigures:
     cancelled ones included), of which cancelled, no-shows and walk-ins; trucks checked in,
     exited, turned back by an agency, and let go uncalled (``expired``); the wait for a call
     (expired trucks' included, at least a day each), the time from call to exit, and from
-    call to a refusal; each agency's time; places offered and held; the forecast's accuracy."""
+    call to a refusal; each agency's time; places offered and held; the forecast's accuracy.
+    ``complete`` is False for today (the gates' local day, not over yet): its figures are so
+    far, and the pages and the open data say so."""
 
     day: date
     made: int = 0
@@ -130,11 +132,20 @@ class DayFigures:
     offered: int = 0
     held: int = 0
     forecast: Forecast = Forecast(0, None)
+    complete: bool = True
 
     @property
     def use(self) -> float | None:
-        """Places held over offered, two decimals; None when none were offered."""
-        return round(self.held / self.offered, 2) if self.offered else None
+        """Places held over offered, 0 to 1 to three decimals (a tenth of a percent, the
+        pages' precision: ``capacity.use_per_mille``); None when none were offered."""
+        per_mille = use_per_mille(self.held, self.offered)
+        return None if per_mille is None else per_mille / 1000
+
+    @property
+    def use_percent(self) -> float | None:
+        """The same in percent, to a tenth, as the pages show it (4.2 for 0.042)."""
+        per_mille = use_per_mille(self.held, self.offered)
+        return None if per_mille is None else per_mille / 10
 
 
 def midnight(day: date) -> datetime:
@@ -148,10 +159,18 @@ def local_day(moment: datetime) -> date:
 
 
 async def day_figures(
-    session: AsyncSession, gate_id: str, first: date, last: date, direction: str | None = None
+    session: AsyncSession,
+    gate_id: str,
+    first: date,
+    last: date,
+    direction: str | None = None,
+    *,
+    today: date,
 ) -> list[DayFigures]:
     """Every day from ``first`` to ``last`` (both included) in order, empty days as zeros:
-    eleven statements whatever the number of days."""
+    eleven statements whatever the number of days. ``today`` (``local_day(now)``) and any
+    later day are ``complete=False``; the callers ask for no day after today (a day to come
+    is no history: the open data refuses it)."""
     scope = Scope(midnight(first), midnight(last + timedelta(days=1)), gate_id, direction)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     by_day: dict[date, dict[str, object]] = {day: {} for day in days}
@@ -182,6 +201,8 @@ async def day_figures(
             agencies[agency] = times_of(distribution)
     for capacity in await capacity_use(session, scope, Grain.DAY):
         by_day[capacity.period.date()].update(offered=capacity.offered, held=capacity.held)
+    for day in days:
+        by_day[day]["complete"] = day < today
     return [DayFigures(day, **by_day[day]) for day in days]  # type: ignore[arg-type]
 
 

@@ -10,7 +10,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from gate.domain.errors import Forbidden
 from services.web.console import ConsoleController
 from services.web.console_dispatch import ConsoleDispatchController
 from services.web.csrf import check_csrf
@@ -19,13 +18,14 @@ from services.web.driver_links import DriverLinkPages
 from services.web.keys import KeysController
 from services.web.notifications import DriverMessagesController, MyMessagesController
 from services.web.portal import PortalController
+from services.web.problem_pages import APP_HANDLERS, PAGE_HANDLERS
 from services.web.public import (
     SignInRequired,
     board_page,
     choose_language,
+    favicon,
     gates_page,
     home,
-    refused_page,
     sign_in,
     sign_in_page,
     sign_out,
@@ -42,6 +42,7 @@ _pages = Router(
     path="/",
     route_handlers=[
         gates_page,
+        favicon,
         home,
         board_page,
         transparency_gates,
@@ -63,7 +64,9 @@ _pages = Router(
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
     include_in_schema=False,
-    exception_handlers={SignInRequired: to_sign_in, Forbidden: refused_page},
+    # A refusal is a page for a browser, problem details for any other client
+    # (services/web/problem_pages.py).
+    exception_handlers={SignInRequired: to_sign_in, **PAGE_HANDLERS},
     # Every form post to a page carries this browser's session-bound token (services/web/csrf.py).
     guards=[check_csrf],
 )
@@ -75,4 +78,4 @@ web_router = Router(path="/", route_handlers=[_pages, driver_router])
 template_config = TemplateConfig(directory=FRONTEND / "templates", engine=JinjaTemplateEngine)
 
 
-__all__ = ["template_config", "web_router"]
+__all__ = ["APP_HANDLERS", "template_config", "web_router"]

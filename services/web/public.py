@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from gate.accounts import service as accounts
 from gate.accounts.principal import EnterpriseKind, EnterpriseUser, Officer, Principal
-from gate.domain.errors import DomainError, Forbidden, TooManyRequests
+from gate.domain.errors import DomainError, TooManyRequests
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
 from gate.gates.service import list_gates
@@ -23,7 +24,6 @@ from gate.live.channels import board_channel
 from gate.live.projections import gate_state, public_board
 from gate.store.unit_of_work import UnitOfWork
 from services.api.throttle import client_address, throttled_sign_in
-from services.common.problems import on_domain_error
 from services.common.session import (
     browser_cookie,
     browser_principal,
@@ -81,6 +81,22 @@ async def board_page(
     )
 
 
+# The platform's icon (drawn by scripts/draw-favicon), read once: every page view's browser
+# asks for /favicon.ico, and a 404 there filled the logs.
+FAVICON = (Path(__file__).resolve().parents[2] / "frontend" / "static" / "favicon.ico").read_bytes()
+ICON_MAX_AGE = 86400  # a day: it changes with a release, if ever
+
+
+@get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response[bytes]:
+    """The icon, cacheable by anyone for a day."""
+    return Response(
+        FAVICON,
+        media_type="image/x-icon",
+        headers={"cache-control": f"public, max-age={ICON_MAX_AGE}"},
+    )
+
+
 @post("/language", include_in_schema=False)
 async def choose_language(
     request: Request[Any, Any, Any],
@@ -122,15 +138,6 @@ def home_of(principal: Principal | None) -> str:
 async def home(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Redirect:
     """Each person to their own pages (the sign-in's default destination)."""
     return Redirect(path=home_of(await browser_principal(request, platform)), status_code=303)
-
-
-def refused_page(request: Request[Any, Any, Any], error: Forbidden) -> Response[Any]:
-    """A refusal on a page: for a browser, a page saying so with a link to the person's own
-    pages (a carrier's user on the yard console, a yard's staff on the portal); for any other
-    client the problem details as before."""
-    if "text/html" not in request.headers.get("accept", ""):
-        return on_domain_error(request, error)
-    return page(request, "forbidden.html", detail=error.detail, status_code=403)
 
 
 @get("/sign-in", include_in_schema=False)

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, at_gate, require
 from gate.accounts.principal import Officer
-from gate.domain.errors import DomainError, Forbidden, NotFound
+from gate.domain.errors import NotFound
 from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
@@ -33,7 +33,6 @@ from services.web import statistics_planner as planner
 from services.web.console import served_gates
 from services.web.public import require_browser
 from services.web.render import page, translator
-from services.web.statistics_errors import statistics_problem
 from services.web.statistics_export import as_csv, as_xlsx, scope_of
 from services.web.statistics_view import (
     AGENCIES,
@@ -94,9 +93,8 @@ def _json_block(data: object) -> str:
 class StatisticsController(Controller):
     path = AREA
     include_in_schema = False
-    # Pages answer with pages: a refusal here is a page too (Forbidden named to take it from
-    # the pages' router, whose refusal page a plain client does not get).
-    exception_handlers = {DomainError: statistics_problem, Forbidden: statistics_problem}
+    # A refusal here is a page for every client but one asking for JSON alone: the pages'
+    # router's handlers, with the statistics' words (services/web/problem_pages.py, STATISTICS).
 
     @get("/")
     async def home(

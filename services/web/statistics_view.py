@@ -230,7 +230,7 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
                 label(c.period),
                 c.offered,
                 c.held,
-                None if c.use is None else round(c.use * 100, 1),
+                c.use_percent,
             )
             for c in (held.get(p) or Capacity(p, 0, 0) for p in periods)
         ),

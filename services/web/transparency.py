@@ -6,7 +6,7 @@ times only, from the rollups (gate/statistics/public.py withholds a time from fe
 MIN_TRUCKS trucks). The same
 numbers are open data at /api/v1/statistics/gates/{code}/... (services/api/statistics/).
 A wrong direction or an unknown gate is a page too, in the visitor's language
-(services/web/statistics_errors.py::transparency_problem), not problem JSON."""
+(services/web/problem_pages.py), not problem JSON."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from gate.domain.errors import DomainError
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code, parse_direction
@@ -33,7 +32,6 @@ from gate.statistics.public import (
 )
 from gate.store.unit_of_work import UnitOfWork
 from services.web.render import page
-from services.web.statistics_errors import transparency_problem
 
 DAYS = 28  # trucks per day over the last four weeks
 WEEKS = 8  # the typical wait over the last eight weeks
@@ -56,11 +54,7 @@ async def transparency_gates(
     return page(request, "transparency.html", gates=await list_gates(uow), gate=None)
 
 
-@get(
-    "/transparency/{code:str}",
-    include_in_schema=False,
-    exception_handlers={DomainError: transparency_problem},
-)
+@get("/transparency/{code:str}", include_in_schema=False)
 async def transparency_page(
     request: Request[Any, Any, Any],
     code: FromPath[str],
@@ -74,7 +68,8 @@ async def transparency_page(
     gate = await gate_by_code(uow, code)
     today = local_day(utc_now())
     until = midnight(today + timedelta(days=1))
-    days = await day_figures(uow.session, gate.id, today - timedelta(days=DAYS - 1), today, chosen)
+    first = today - timedelta(days=DAYS - 1)
+    days = await day_figures(uow.session, gate.id, first, today, chosen, today=today)
     since_weeks = until - timedelta(weeks=WEEKS)
     week = await typical_week(uow.session, gate.id, since_weeks, until, chosen)
     since_days = midnight(today - timedelta(days=DAYS - 1))

@@ -138,7 +138,7 @@ async def _read(
                 label(c.period),
                 str(c.offered),
                 str(c.held),
-                _shown(None if c.use is None else c.use * 100),
+                _shown(c.use_percent),
             ]
             for c in await capacity_use(session, scope, grain)
         ],

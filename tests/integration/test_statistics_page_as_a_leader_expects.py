@@ -47,7 +47,7 @@ async def test_a_refusal_is_a_page_in_the_pages_language_with_its_status(
     await _sign_in_officer(api, "customs", ("huu-nghi",))
     for language in ("vi", "en", "zh"):
         t = messages(language)
-        wrong = t["stats_wrong_title"]
+        wrong = t["invalid_title"]
         api.client.cookies.set("gate_lang", language)
         cases = [
             (PAGE, 403, t["forbidden_title"], t["stats_forbidden_hint"]),
@@ -56,7 +56,7 @@ async def test_a_refusal_is_a_page_in_the_pages_language_with_its_status(
             ("/statistics/huu-nghi?span=year", 422, wrong, t["stats_wrong_span"]),
             ("/statistics/huu-nghi?day=2026-13-01", 422, wrong, t["stats_wrong_day"]),
             ("/statistics/huu-nghi/csv/trucks?direction=sideways", 422, wrong,
-             t["stats_wrong_direction"]),
+             t["wrong_direction"]),
             ("/statistics/huu-nghi/csv/nope", 404, t["not_found"], t["stats_not_found_hint"]),
         ]  # fmt: skip
         for path, status, title, hint in cases:

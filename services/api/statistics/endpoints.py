@@ -46,9 +46,17 @@ PUBLIC_MAX_AGE = 300
 _encoder = msgspec.json.Encoder()
 
 
-def _in_range(value: date, name: str) -> date:
+def _in_range(value: date, name: str, today: date) -> date:
+    """``value`` when it lies between FIRST_DAY and today; ValidationFailed (422, ``field``
+    ``name``) otherwise. A day after today (the gates' local day) is refused rather than
+    answered as zeros: it has no history yet, and zeros would read as a day with no truck."""
     if not FIRST_DAY <= value <= LAST_DAY:
         raise ValidationFailed(f"{name} is between {FIRST_DAY} and {LAST_DAY}", field=name)
+    if value > today:
+        raise ValidationFailed(
+            f"{name} is after today ({today}, Asia/Ho_Chi_Minh): days to come have no history",
+            field=name,
+        )
     return value
 
 
@@ -111,12 +119,17 @@ class StatisticsController(Controller):
         trucks checked in, exited, turned back and expired uncalled, the waits' and each
         agency's median and 90th percentile (times are counted in bands of minutes: each
         figure's band is given, its minutes are an estimate inside it), places offered in
-        every hour and held, the forecast's accuracy. Every day of the window is there,
-        empty ones as zeros; send ``next_cursor`` as ``cursor`` for the next page. A time
-        from fewer than ``min_trucks`` trucks is null. 422 for a window backwards, too
-        long or out of range, or a cursor outside it; 404 for an unknown gate (public)."""
-        last = _in_range(to or local_day(utc_now()), "to")
-        first = _in_range(from_ or last - timedelta(days=DEFAULT_DAYS - 1), "from")
+        every hour and held (``use``: held over offered, 0 to 1 to three decimals, a tenth
+        of a percent as the pages show it), the forecast's accuracy. Every day of the
+        window is there, empty ones as zeros; send ``next_cursor`` as ``cursor`` for the
+        next page. Today's figures are so far: its day has ``complete`` false. A time from
+        fewer than ``min_trucks`` trucks is null. 422 for a window backwards, too long or
+        out of range, a ``from`` or ``to`` after today (days to come have no history; today
+        is the gates' local day), or a cursor outside the window; 404 for an unknown gate
+        (public)."""
+        today = local_day(utc_now())
+        last = _in_range(to or today, "to", today)
+        first = _in_range(from_ or last - timedelta(days=DEFAULT_DAYS - 1), "from", today)
         if first > last:
             raise ValidationFailed("from is after to", field="from")
         if (last - first).days + 1 > MAX_DAYS:
@@ -125,7 +138,7 @@ class StatisticsController(Controller):
         end = min(start + timedelta(days=limit - 1), last)
         gate = await gate_by_code(uow, code)
         figures = await day_figures(
-            uow.session, gate.id, start, end, direction.value if direction else None
+            uow.session, gate.id, start, end, direction.value if direction else None, today=today
         )
         after = end + timedelta(days=1)
         answer = GateDays(
@@ -162,9 +175,10 @@ class StatisticsController(Controller):
         with ``to`` (a local day, included; default today): its median and 90th percentile
         with their bands (trucks the queue let go uncalled count with a day's wait, at
         least), null from fewer than ``min_trucks`` trucks (the 90th percentile: fewer than
-        ten).
-        404 for an unknown gate (public)."""
-        last = _in_range(to or local_day(utc_now()), "to")
+        ten). 422 for a ``to`` after today (the gates' local day: days to come have no
+        history); 404 for an unknown gate (public)."""
+        today = local_day(utc_now())
+        last = _in_range(to or today, "to", today)
         first = last - timedelta(days=7 * weeks - 1)
         gate = await gate_by_code(uow, code)
         hours = await typical_week(

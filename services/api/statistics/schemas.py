@@ -73,8 +73,10 @@ class DayView(Output):
     to call, the expired trucks' waits included (a day each, at least); ``call_to_exit``;
     ``call_to_turn_back``: call to the refusal of a truck turned back. Each agency's time from
     the truck's arrival at the lane to its decision; places offered (the calendar's, in
-    every hour, booked or not) and held by bookings (``use`` held over offered); the
-    forecast's accuracy."""
+    every hour, booked or not) and held by bookings (``use``: held over offered, 0 to 1 to
+    three decimals, a tenth of a percent as the pages show it: 0.042 is 4.2 %); the
+    forecast's accuracy. ``complete``: false for today (the gates' local day), whose
+    figures are so far and will grow."""
 
     day: date
     bookings_made: int
@@ -93,6 +95,7 @@ class DayView(Output):
     places_held: int
     use: float | None
     forecast: ForecastView
+    complete: bool
 
     @classmethod
     def of(cls, figures: DayFigures) -> DayView:
@@ -114,6 +117,7 @@ class DayView(Output):
             figures.held,
             figures.use,
             ForecastView.of(figures.forecast),
+            figures.complete,
         )
 
 
