@@ -12,6 +12,9 @@
   // checks that no chart has more series than colours).
   const colours = ["#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255",
     "#44AA99", "#999933", "#AA4499"];
+  // Numbers on the axes and in the tooltips as the page's language writes them (the tables
+  // are formatted by the server for the same language: vi 2,5; en and zh 2.5).
+  const locale = document.documentElement.lang || undefined;
   window.statisticsCharts = {};
   for (const spec of charts) {
     const canvas = document.querySelector(`canvas[data-chart="${spec.id}"]`);
@@ -28,6 +31,7 @@
       type: spec.kind,
       data: { labels: spec.labels, datasets: datasets },
       options: {
+        locale: locale,
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
