@@ -6,7 +6,15 @@
   const block = document.getElementById("stats-charts");
   if (!block || typeof Chart === "undefined") return;
   const charts = JSON.parse(block.textContent);
-  const colours = ["#1f6f8b", "#e07a1f", "#3c9d5d", "#b23a48", "#7a5ea8", "#8c8c8c"];
+  // Paul Tol's "muted" qualitative scheme (personal.sron.nl/~pault), in his order: nine
+  // colours told apart with every common colour-vision deficiency. Every series of a chart
+  // has its own (the trucks chart has eight; tests/unit/test_statistics_chart_colours.py
+  // checks that no chart has more series than colours).
+  const colours = ["#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255",
+    "#44AA99", "#999933", "#AA4499"];
+  // Numbers on the axes and in the tooltips as the page's language writes them (the tables
+  // are formatted by the server for the same language: vi 2,5; en and zh 2.5).
+  const locale = document.documentElement.lang || undefined;
   window.statisticsCharts = {};
   for (const spec of charts) {
     const canvas = document.querySelector(`canvas[data-chart="${spec.id}"]`);
@@ -14,8 +22,8 @@
     const datasets = spec.series.map((series, index) => ({
       label: series.label,
       data: series.data,
-      backgroundColor: colours[index % colours.length],
-      borderColor: colours[index % colours.length],
+      backgroundColor: colours[index],
+      borderColor: colours[index],
       spanGaps: true,
       tension: 0.2,
     }));
@@ -23,6 +31,7 @@
       type: spec.kind,
       data: { labels: spec.labels, datasets: datasets },
       options: {
+        locale: locale,
         responsive: true,
         maintainAspectRatio: false,
         animation: false,

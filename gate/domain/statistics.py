@@ -52,9 +52,9 @@ go uncalled after its re-queue, it counts as any expired truck (``queue_left_at`
 
 **Times** are whole seconds (rounded down), so sums are exact integers on both databases.
 Each distribution is counts per bucket plus the sum of the values in each bucket; means and
-percentiles are read from them (:class:`Distribution`). A time published is read from its
-bucket, so it is honest only as its band (:meth:`Distribution.band`): "under 5 min", not
-2.5 min.
+percentiles are read from them (:class:`Distribution`). A percentile is known for certain
+only as its band (:meth:`Distribution.band`): "under 5 min"; the minutes inside it are an
+estimate from the bucket's count and mean (gate/domain/distributions.py says the rule).
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ else: no plate, no name, no enterprise.
 **Few trucks, no figure.** A time figure (a median, a 90th percentile, the forecast's share
 on time) drawn from fewer than ``MIN_TRUCKS`` trucks is withheld (None, shown as such): with
 one truck in an hour its "median" is that truck's own time, which anyone who saw the truck at
-the gate could read back. Published times are estimated between the buckets' bounds, never a
-bucket's mean (a median in a bucket of one truck would be that truck's time), and the 90th
-percentile is withheld below ``P90_MIN_TRUCKS`` (it lies in the slowest truck's bucket).
-Each published time carries its band of minutes (``Times.median_band``): the buckets know
-no more, and the pages show the band ("under 5 min"), not the estimate inside it.
+the gate could read back. Published times are estimated inside their bucket by the rule of
+gate/domain/distributions.py, from a bucket's mean only where the bucket holds at least
+``MIN_TRUCKS`` trucks; a bucket of fewer is read from its bounds alone (a median in a bucket
+of one truck would otherwise be that truck's time). The 90th percentile is withheld below
+``P90_MIN_TRUCKS`` (it lies in the slowest truck's bucket). Each published time carries its
+band of minutes (``Times.median_band``): all the buckets know for certain; the pages show
+the band ("under 5 min"), the open data the estimate beside it.
 Counts (trucks, bookings, places) are published as they are: a count of one says that a
 truck came, which the gate's public board said live.
 
@@ -57,8 +59,9 @@ class Times:
     """A time's public figures: how many trucks it is drawn from, its median and 90th
     percentile in minutes (one decimal), both None below ``MIN_TRUCKS`` trucks (the 90th
     below ``P90_MIN_TRUCKS``), and the band of minutes each lies in (``Band``: all the
-    buckets can say; the minutes are an estimate inside it, by rank). Pages show the band
-    ("under 5 min"): a median of 2.5 min read from a bucket of 0 to 5 is nobody's wait."""
+    buckets say for certain; the minutes are an estimate inside it, from the bucket's mean
+    where it holds ``MIN_TRUCKS`` trucks or more, gate/domain/distributions.py). Pages show
+    the band ("under 5 min")."""
 
     trucks: int
     median_minutes: float | None
@@ -74,14 +77,14 @@ def times_of(distribution: Distribution | None) -> Times:
     trucks = distribution.count
     if trucks < MIN_TRUCKS:
         return Times(trucks, None, None)
-    # Between the buckets' bounds, never a bucket's mean: a median or 90th percentile that
-    # falls in a bucket of one truck would otherwise be that truck's own time. Below
+    # A bucket's mean is used only where MIN_TRUCKS trucks or more make it: a median or 90th
+    # percentile in a bucket of one truck would otherwise be that truck's own time. Below
     # P90_MIN_TRUCKS the 90th percentile is the slowest truck's bucket: withheld.
-    p90 = distribution.percentile_minutes(0.9, within_bounds=True)
+    p90 = distribution.percentile_minutes(0.9, mean_from=MIN_TRUCKS)
     enough = trucks >= P90_MIN_TRUCKS
     return Times(
         trucks,
-        _rounded(distribution.percentile_minutes(0.5, within_bounds=True)),
+        _rounded(distribution.percentile_minutes(0.5, mean_from=MIN_TRUCKS)),
         _rounded(p90) if enough else None,
         distribution.band(0.5),
         distribution.band(0.9) if enough else None,

@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
+
 LANGUAGES = ("vi", "en", "zh")
 DEFAULT = "vi"
 LANG_COOKIE = "gate_lang"
@@ -50,3 +52,13 @@ class Translator:
 
     def table(self) -> dict[str, Any]:
         return dict(self._table)
+
+    def number(self, value: float, decimals: int | None = 1) -> str:
+        """``value`` as the page's language writes numbers, by CLDR's data (Babel), as the
+        browser's Intl writes them on the charts' axes: vi ``1.234,5``, en and zh
+        ``1,234.5``. An int has no decimals; a float has ``decimals`` of them, or with None
+        as few as it needs (at most three: ``0,5``, ``1,25``)."""
+        if isinstance(value, int) or decimals is None:
+            return format_decimal(value, locale=self.language)
+        # -0.0 (a small negative rounded) reads 0.0: a sign on nothing says nothing.
+        return format_decimal(value or 0.0, format="#,##0." + "0" * decimals, locale=self.language)

@@ -36,6 +36,7 @@ from gate.planning.scenarios import (
     extra_notes,
 )
 from gate.store.unit_of_work import UnitOfWork
+from services.web.i18n import Translator
 
 # Fewer than the command line's default would widen the intervals; more would hold a worker
 # thread longer for every visitor's question.
@@ -117,8 +118,8 @@ class Planned:
         found = [] if self.measured is None else [(measured, self.measured)]
         return [*found, (base, self.base), ("planner_changed", self.changed)]
 
-    def scenario_words(self, t: Translate) -> str:
-        """The scenario in the page's language."""
+    def scenario_words(self, t: Translator) -> str:
+        """The scenario in the page's language (its numbers too)."""
         return scenario_words(self.scenario, t)
 
     def note_words(self, t: Translate) -> list[str]:
@@ -168,8 +169,9 @@ def scenario_of(query: Mapping[str, str]) -> Scenario:
     return Scenario(lanes=lanes, capacity=factor, extra=extra)
 
 
-def scenario_words(scenario: Scenario, t: Translate) -> str:
-    """The scenario in the page's language."""
+def scenario_words(scenario: Scenario, t: Translator) -> str:
+    """The scenario in the page's language: its numbers as the language writes them (vi
+    ``×0,5``), its parts joined by the language's separator (zh full-width ``；``)."""
     parts = [
         t("planner_scenario_lane" if c.count > 0 else "planner_scenario_lane_fewer").format(
             time=_clock(c.minute)
@@ -177,12 +179,14 @@ def scenario_words(scenario: Scenario, t: Translate) -> str:
         for c in scenario.lanes
     ]
     if scenario.capacity != 1.0:
-        parts.append(t("planner_scenario_capacity").format(factor=f"{scenario.capacity:g}"))
+        parts.append(
+            t("planner_scenario_capacity").format(factor=t.number(scenario.capacity, None))
+        )
     parts += [
         t("planner_scenario_extra").format(count=more.count, kind=t(more.queue_class.value))
         for more in scenario.extra
     ]
-    return "; ".join(parts) or t("planner_scenario_none")
+    return t("planner_list_separator").join(parts) or t("planner_scenario_none")
 
 
 def _clock(minute: float) -> str:

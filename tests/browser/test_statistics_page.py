@@ -68,6 +68,15 @@ async def test_an_officer_sees_the_charts_and_asks_the_planner(
     await page.goto(f"/statistics/tan-thanh?span=day&day={DAY.isoformat()}&direction=export")
     for chart in CHARTS:
         assert await _drawn(page, chart), chart
+    # Every series has a colour of its own (the trucks chart's eight too), and the axes and
+    # tooltips write numbers as the page's language does (vi: 4,5), as its tables do.
+    drawn = await page.evaluate(
+        """() => Object.values(window.statisticsCharts).map((chart) => [chart.options.locale,
+            new Set(chart.data.datasets.map((d) => d.borderColor)).size,
+            chart.data.datasets.length])"""
+    )
+    assert len(drawn) == len(CHARTS) and max(count for *_, count in drawn) == 8, drawn
+    assert all(locale == "vi" and own == count for locale, own, count in drawn), drawn
     await expect(page.locator("table[data-table=trucks] tbody tr")).to_have_count(24)  # every hour
     await page.screenshot(path=screenshot_path("statistics"), full_page=True)
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 import openpyxl
 import pytest
+from babel.numbers import format_decimal
 
 from gate.config import Settings
 from gate.domain.statistics import Distribution, Measure, agency_measure
@@ -35,14 +36,19 @@ _SCOPE_ROWS = 8
 
 
 def _shown(value: float | int | None) -> str:
-    """A figure as the page writes it: minutes to a tenth, a dash for none."""
-    return "–" if value is None else str(round(value, 1) if isinstance(value, float) else value)
+    """A figure as the page writes it in Vietnamese, its default (by CLDR's rules, which
+    Babel holds: 1.234 and 2,5): minutes to a tenth, a dash for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return format_decimal(value, locale="vi")
+    return format_decimal(round(value, 1) or 0.0, format="#,##0.0", locale="vi")
 
 
 def _number(cell: str) -> str | float:
-    """A cell of the page as a number when it is one."""
+    """A cell of the English page as a number when it is one."""
     try:
-        return float(cell)
+        return float(cell.replace(",", ""))
     except ValueError:
         return cell
 
@@ -58,7 +64,7 @@ def _band(found: Distribution) -> str:
 
 def _spread(found: Distribution) -> list[str]:
     return [
-        str(found.count),
+        _shown(found.count),
         _shown(found.percentile_minutes(0.5)),
         _shown(found.percentile_minutes(0.9)),
         _band(found),
@@ -115,8 +121,8 @@ async def _read(
         "trucks": [
             [
                 label(c.period),
-                *map(str, (c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)),
-                *map(str, (c.turned_back, c.expired)),
+                *map(_shown, (c.made, c.checked_in, c.exited, c.lapsed, c.walk_ins, c.cancelled)),
+                *map(_shown, (c.turned_back, c.expired)),
             ]
             for c in await counts(session, scope, grain)
         ],
@@ -136,14 +142,14 @@ async def _read(
         "capacity": [
             [
                 label(c.period),
-                str(c.offered),
-                str(c.held),
+                _shown(c.offered),
+                _shown(c.held),
                 _shown(c.use_percent),
             ]
             for c in await capacity_use(session, scope, grain)
         ],
         "forecast": [
-            [label(period), str(found.count), _shown(found.mean_minutes), *_spread(found)[1:3]]
+            [label(period), _shown(found.count), _shown(found.mean_minutes), *_spread(found)[1:3]]
             for period, found in await forecast_accuracy(session, scope, grain)
         ],
     }

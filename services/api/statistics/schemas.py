@@ -30,9 +30,10 @@ class TimesView(Output):
     """A time: the trucks it is drawn from, its median and 90th percentile. Times are
     counted in bands of minutes, so ``median_band`` and ``p90_band`` are what is known: the
     band each lies in. ``median_minutes`` and ``p90_minutes`` are estimates inside the band,
-    by rank (a median of 2.5 is "under 5", not a measured 2.5 minutes). All null when fewer
-    than ``min_trucks`` trucks (the 90th percentile: fewer than ten), withheld so that no
-    truck's own time shows."""
+    from the count and mean of its trucks where it holds ``min_trucks`` or more (else from
+    its bounds alone): waits of seconds read a fraction of a minute, not 2.5. All null when
+    fewer than ``min_trucks`` trucks (the 90th percentile: fewer than ten), withheld so that
+    no truck's own time shows."""
 
     trucks: int
     median_minutes: float | None
