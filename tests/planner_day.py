@@ -55,15 +55,7 @@ async def build_day(settings: Settings) -> dict[int, float]:
             for number, (arrival, called, exited, lane) in enumerate(happened()):
                 hour = int(arrival // 60)
                 if hour not in slots:
-                    slots[hour] = Slot(
-                        gate_id=gate.id,
-                        direction="export",
-                        starts_at=start + timedelta(hours=hour),
-                        capacity=15,
-                        booked=0,
-                    )
-                    uow.session.add(slots[hour])
-                    await uow.session.flush()
+                    slots[hour] = await _slot(uow, gate.id, start + timedelta(hours=hour))
                 uow.session.add(
                     Booking(
                         code=f"SIM{number:05d}",
@@ -87,6 +79,14 @@ async def build_day(settings: Settings) -> dict[int, float]:
     return {hour: sum(each) / len(each) for hour, each in waits.items()}
 
 
+async def _slot(uow: UnitOfWork, gate_id: str, starts_at: datetime) -> Slot:
+    """An export slot of the hour starting ``starts_at`` recording 15 places, flushed."""
+    slot = Slot(gate_id=gate_id, direction="export", starts_at=starts_at, capacity=15, booked=0)
+    uow.session.add(slot)
+    await uow.session.flush()
+    return slot
+
+
 async def build_uncalled(settings: Settings, day: date, arrivals: list[float]) -> None:
     """Write trucks that arrived on ``day`` at ``arrivals`` (minutes) and were never called,
     each in a slot of its hour recording 15 places."""
@@ -100,15 +100,7 @@ async def build_uncalled(settings: Settings, day: date, arrivals: list[float]) -
             for number, arrival in enumerate(arrivals):
                 hour = int(arrival // 60)
                 if hour not in slots:
-                    slots[hour] = Slot(
-                        gate_id=gate.id,
-                        direction="export",
-                        starts_at=start + timedelta(hours=hour),
-                        capacity=15,
-                        booked=0,
-                    )
-                    uow.session.add(slots[hour])
-                    await uow.session.flush()
+                    slots[hour] = await _slot(uow, gate.id, start + timedelta(hours=hour))
                 uow.session.add(
                     Booking(
                         code=f"WAIT{day.day:02d}{number:04d}",
