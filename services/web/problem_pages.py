@@ -27,7 +27,12 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
 from gate.domain.errors import DomainError
-from services.common.problems import TYPE_BASE, on_domain_error, on_http_error
+from services.common.problems import (
+    TYPE_BASE,
+    on_domain_error,
+    on_http_error,
+    on_unexpected_error,
+)
 from services.web.i18n import DEFAULT, Translator, messages
 from services.web.render import page, translator
 
@@ -67,6 +72,8 @@ TITLES = {
     413: "invalid_title",
     415: "invalid_title",
     422: "invalid_title",
+    500: "problem_title",
+    503: "unavailable_title",
 }
 # Prefixes whose addresses are never pages, found or not.
 NEVER_PAGES = ("/api/", "/ws/")
@@ -148,13 +155,17 @@ def as_page(request: Request[Any, Any, Any], answer: Response[bytes], area: Area
 def _answer(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
     if isinstance(error, DomainError):
         return on_domain_error(request, error)
-    assert isinstance(error, HTTPException)
-    return on_http_error(request, error)
+    if isinstance(error, HTTPException):
+        return on_http_error(request, error)
+    # A lost database (503 with its Retry-After), a transient conflict, anything unexpected
+    # (500, logged there): decided and logged as for the API, drawn as a page for a browser.
+    return on_unexpected_error(request, error)
 
 
 def problem_or_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """A page's refusal (a DomainError or an HTTPException raised on a page's route): the
-    page for a client that gets one (``wants_page``), else the problem details."""
+    """A page's refusal or failure (a DomainError, an HTTPException, or any other error: a
+    lost database is a 503) raised on a page's route: the page for a client that gets one
+    (``wants_page``), else the problem details."""
     answer = _answer(request, error)
     area = area_of(request.url.path)
     return as_page(request, answer, area) if wants_page(request, area) else answer
@@ -177,6 +188,7 @@ def unmatched_or_problem(request: Request[Any, Any, Any], error: Exception) -> R
 PAGE_HANDLERS: ExceptionHandlersMap = {
     DomainError: problem_or_page,
     HTTPException: problem_or_page,
+    Exception: problem_or_page,
 }
 # On the app, when the pages are mounted (services/app.py): addresses that are no route.
 APP_HANDLERS: ExceptionHandlersMap = {HTTPException: unmatched_or_problem}

@@ -58,3 +58,28 @@ async def test_a_lost_database_answers_503_and_recovers_when_it_returns(
     assert booked.status_code == 201, booked.text
     assert (await api.slot(tomorrow_at(9)))["booked"] == 1
     assert (await api.client.get("/health/ready")).status_code == 200
+
+
+async def test_a_page_opened_while_the_database_is_lost_is_a_page_saying_so(
+    proxied: tuple[Api, TcpProxy],
+):
+    """A browser opening a page while the database is lost gets a 503 page in its language
+    with the Retry-After, not the API's problem JSON; a script still gets the problem."""
+    api, proxy = proxied
+    await proxy.cut()
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    words = {"vi": "Hệ thống tạm thời chưa thể trả lời", "zh": "平台暂时无法响应"}
+    for language, title in words.items():
+        api.client.cookies.set("gate_lang", language)
+        for url in ("/", "/transparency/tan-thanh", "/board/tan-thanh"):
+            answer = await api.client.get(url, headers=browser)
+            assert answer.status_code == 503, (url, answer.text)
+            assert answer.headers["content-type"].startswith("text/html"), url
+            assert answer.headers["retry-after"] == "5", url
+            assert f'<html lang="{language}">' in answer.text, url
+            assert title in answer.text, url
+            assert "database" not in answer.text.lower(), url  # the developers' words stay out
+    script = await api.client.get("/transparency/tan-thanh", headers={"accept": "*/*"})
+    assert script.status_code == 503
+    assert script.headers["content-type"].startswith("application/problem+json")
+    await proxy.start()
