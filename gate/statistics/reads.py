@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -75,6 +76,11 @@ class Counts:
     expired: int
 
 
+# Remembered: a read's rows name a few hundred periods tens of thousands of times (a year's
+# bucket rows), and converting each to the local zone again was a quarter of the days route's
+# Python time over HTTP (py-spy, docs/benchmarks.md "Statistics over a year"). A pure function
+# of its arguments, so a remembered answer is never stale.
+@lru_cache(maxsize=4096)
 def period_of(hour: datetime, grain: Grain) -> datetime:
     """The start of the period ``hour`` falls in: itself (UTC), or its local midnight."""
     hour = as_utc(hour)

@@ -26,6 +26,10 @@ class Booking(IdMixin, CreatedMixin, Base):
             *("gate_id", "direction", "status", "queue_class"),
             *("queue_behind", "slot_start", "arrived_at", "id"),
         ),
+        # The boards' latest calls of a gate (forecast accuracy, the last hour's service
+        # rate), rebuilt every two seconds: without it each read scanned a year of bookings
+        # (docs/benchmarks.md, "Statistics over a year").
+        Index("ix_bookings_gate_called", "gate_id", "called_at"),
     )
 
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -86,6 +90,8 @@ class ClearanceDecisionRow(IdMixin, Base):
     """One agency's decision on one vehicle; the latest of each agency counts."""
 
     __tablename__ = "clearance_decisions"
+    # The boards' agency times read the latest decisions, newest first, every two seconds.
+    __table_args__ = (Index("ix_clearance_decisions_decided", "decided_at"),)
 
     booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), index=True)
     agency: Mapped[str] = mapped_column(String(20))
