@@ -184,6 +184,9 @@ async def _arrived(
         assert arrived_at is not None  # selected by it
         called = None if called_at is None else minutes_into(called_at, start)
         trucks.append((minutes_into(arrived_at, start), called, class_of(queue_class, perishable)))
+    # By arrival, not in the rows' order (which a database may change between two reads):
+    # the simulation replays them in this order, so one seed gives one answer.
+    trucks.sort(key=lambda truck: (truck[0], -1.0 if truck[1] is None else truck[1], truck[2]))
     return trucks
 
 

@@ -57,7 +57,9 @@ async def booked(
     for slot_start, queue_class, perishable, count in rows.all():
         hour = min(23, int(minutes_into(slot_start, start) // 60))
         counts[class_of(queue_class, perishable)][hour] += count
-    return {queue_class: tuple(per_hour) for queue_class, per_hour in counts.items()}
+    # In the classes' order, not the rows': the simulation draws in this order (one seed,
+    # one answer, whatever order the database returned the rows in).
+    return {queue_class: tuple(per_hour) for queue_class, per_hour in sorted(counts.items())}
 
 
 # A booking that will still come: booked and not cancelled, lapsed or arrived yet.
@@ -88,7 +90,9 @@ async def usual_arrivals(
     for arrived_at, queue_class, perishable in rows.all():
         assert arrived_at is not None  # selected by it
         counts[class_of(queue_class, perishable)][as_local(arrived_at).hour] += 1
-    return {queue_class: tuple(per_hour) for queue_class, per_hour in counts.items()}
+    # In the classes' order, not the rows': the simulation draws in this order (one seed,
+    # one answer, whatever order the database returned the rows in).
+    return {queue_class: tuple(per_hour) for queue_class, per_hour in sorted(counts.items())}
 
 
 async def recorded_places(
