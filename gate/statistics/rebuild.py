@@ -1,14 +1,15 @@
 """``gate statistics rebuild``: the rollups recomputed from the database's own rows.
 
 The bookings and their agencies' decisions are read in chunks by id; the contributions of
-every ``flush`` bookings (``FLUSH``) are summed in memory and added to the rollups (upserts
-that add: hourly, daily and per month's weekday-hours), so memory holds a part of the year,
-not the year (docs/benchmarks.md, "Statistics over a year", measures both); each booking's
-own is kept for the job that follows. The rollups are analysed at the end (PostgreSQL).
-All in one transaction holding the ``*`` mark alone, so no fold runs beside it. Each gate's
-mark is set to its chain's head, read before the bookings: a change committed between the
-two is read again by the next fold, which finds the booking as the rebuild counted it or
-newer.
+every ``flush`` bookings (``FLUSH``) are summed in memory and appended to temporary tables,
+so memory holds a part of the year, not the year; at the end every tier (hourly, daily and
+per month's weekday-hours) is summed from them in one statement, so each rollup row is
+written once (``staging.py``; docs/benchmarks.md, "Statistics over a year", measures both
+before and after); each booking's own is kept for the job that follows. The rollups are
+analysed at the end (PostgreSQL). All in one transaction holding the ``*`` mark alone, so
+no fold runs beside it. Each gate's mark is set to its chain's head, read before the
+bookings: a change committed between the two is read again by the next fold, which finds the
+booking as the rebuild counted it or newer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gate.domain.statistics import Contributions, contributions
-from gate.statistics.rows import CHUNK, add_to_rollups, encode, facts_of
+from gate.statistics.rows import CHUNK, encode, facts_of
+from gate.statistics.staging import append, open_scratch, write_rollups
 from gate.statistics.update import ALL_CHAINS, lock_mark
 from gate.store.tables import (
     AuditHead,
@@ -55,6 +57,7 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
     ):
         await session.execute(delete(table))
     await session.execute(delete(StatisticsMark).where(StatisticsMark.chain != ALL_CHAINS))
+    await open_scratch(session)
     summed = Contributions()
     counted = 0
     held = 0
@@ -80,9 +83,10 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
         counted += len(ledger)
         held += len(ledger)
         if held >= flush:
-            await add_to_rollups(session, summed)
+            await append(session, summed)
             summed, held = Contributions(), 0
-    await add_to_rollups(session, summed)
+    await append(session, summed)
+    await write_rollups(session)
     marks = [{"chain": gate_id, "seq": seq or 0} for gate_id, seq in sorted(heads.items())]
     if marks:
         await session.execute(insert(table_of(StatisticsMark)), marks)
@@ -97,11 +101,11 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
 
 async def vacuum_rollups(engine: AsyncEngine) -> None:
     """``VACUUM (ANALYZE)`` the rollups after a rebuild's commit (PostgreSQL; nothing on
-    SQLite). The rebuild adds to rows already written at every flush, so it leaves as many
-    dead rows as live ones (a year: 2.6 million dead beside 0.8 million in
-    ``statistics_weekday_hours``) and no visibility map: the reads over a year then wade
-    through them and fetch every row from the heap until autovacuum comes round
-    (docs/benchmarks.md, "Statistics over a year"). VACUUM cannot run in a transaction."""
+    SQLite). The rebuild writes each row once now (``staging.py``), but its rows are new, so
+    no page is in the visibility map yet: the reads over a year would fetch every row from
+    the heap (not the covering indexes alone) until autovacuum comes round; before, its
+    upserts also left 2 to 3 dead rows per live one (docs/benchmarks.md, "Statistics over a
+    year"). VACUUM cannot run in a transaction."""
     if engine.dialect.name != "postgresql":
         return
     async with engine.connect() as connection:
