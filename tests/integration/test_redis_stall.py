@@ -117,9 +117,10 @@ async def test_a_stalled_redis_holds_no_check_in_and_the_boards_converge_after_i
     # Held by the stall, every answer would wait for Redis's socket timeout and its retry
     # (two seconds and more) or for the whole stall: the median tells it; one slow answer
     # on a busy machine (another test run, the sweeps writing to the same SQLite file) does
-    # not, so the slowest is only held under the stall itself.
+    # not, so the slowest is only held under the stall itself (an answer held until Redis
+    # resumed would take the whole stall; one took 2.6 s in a CI run beside benchmarks).
     assert statistics.median(stalled) < ANSWER_BOUND_S, stalled
-    assert max(stalled) < STALL_S / 2, stalled
+    assert max(stalled) < STALL_S, stalled
     assert statistics.median(after) < ANSWER_BOUND_S, after
 
 
