@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,10 @@ async def _differences(url: str) -> list[Any]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+        yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+        return
     require_service("PostgreSQL", _in_thread(postgres_reachable))
     name = f"gate_migrations_{abs(hash(str(tmp_path))) % 10**8}"
     connection = await asyncpg.connect(POSTGRES_URL)
@@ -48,7 +50,13 @@ async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     await connection.execute(f'CREATE DATABASE "{name}"')
     await connection.close()
     base = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{name}"
+    yield f"{base}/{name}"
+    # Dropped after the test: each run left one database per test on the machine's server.
+    connection = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 async def test_migrations_build_the_schema_of_the_models_and_downgrade_cleanly(empty_database: str):
