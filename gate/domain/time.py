@@ -79,6 +79,12 @@ def accepted_day(text: str, field: str = "day") -> date:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationFailed(f"{field} is a date written YYYY-MM-DD", field=field) from None
+    return day_in_range(day, field)
+
+
+def day_in_range(day: date, field: str = "day") -> date:
+    """``day`` itself when it lies from ``FIRST_DAY`` to ``LAST_DAY``; ValidationFailed naming
+    ``field`` otherwise (a day already parsed: the planner's ``gate simulate --day``)."""
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationFailed(
             f"{field} is a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",

@@ -32,10 +32,9 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from gate.domain.errors import ValidationFailed
 from gate.domain.queue import QueueClass, ServiceCycle
 from gate.domain.slots import DirectionSchedule
-from gate.domain.time import FIRST_DAY, LAST_DAY, as_local, utc_now
+from gate.domain.time import as_local, day_in_range, utc_now
 from gate.gates.calendar import gate_by_code, load_calendar, parse_direction
 from gate.planning.actual import observed
 from gate.planning.forecast import summarise
@@ -91,10 +90,7 @@ async def measure_day(
     date). NotFound for an unknown gate or a direction it does not take, ValidationFailed
     for a direction that is not export or import or a day outside ``FIRST_DAY`` to
     ``LAST_DAY`` (``gate/domain/time.py``: the page's and the open data's bounds too)."""
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationFailed(
-            f"day is a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}", field="day"
-        )
+    day_in_range(day)
     now = now or utc_now()
     today = as_local(now).date()
     kind = DayKind.PAST if day < today else DayKind.TODAY if day == today else DayKind.FUTURE

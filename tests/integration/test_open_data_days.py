@@ -9,14 +9,14 @@ import re
 from datetime import UTC, date, timedelta
 
 import pytest
-from sqlalchemy import select, update
 
 from gate.statistics.public import midnight
-from gate.store.tables import Gate, GateDirection, Slot
+from gate.store.tables import Slot
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 from services.web.i18n import LANGUAGES, messages
 from tests.helpers import Api, browser, officer
+from tests.integration.test_statistics_capacity import _gate as open_round_the_clock
 from tests.statistics_day import page_tables
 
 DAYS = "/api/v1/statistics/gates/tan-thanh/days"
@@ -74,14 +74,7 @@ async def test_the_use_of_places_has_the_pages_precision_everywhere(api: Api, uo
     API (it said 0.03) and 3.3 % on the transparency page (it said 3 %), written as each
     language writes it."""
     yesterday = await _today(api) - timedelta(days=1)
-    gate_id = await uow.session.scalar(select(Gate.id).where(Gate.code == "tan-thanh"))
-    assert gate_id is not None
-    for direction, hourly in (("export", 15), ("import", 0)):
-        await uow.session.execute(
-            update(GateDirection)
-            .where(GateDirection.gate_id == gate_id, GateDirection.direction == direction)
-            .values(hourly_capacity=hourly, opens_at=0, closes_at=24)
-        )
+    gate_id = await open_round_the_clock(uow)  # 15 places an hour on export, none on import
     at = midnight(yesterday).astimezone(UTC) + timedelta(hours=8)
     uow.session.add(
         Slot(id=new_id(), gate_id=gate_id, direction="export", starts_at=at, capacity=15, booked=12)

@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from gate.domain.errors import ValidationFailed
 from gate.domain.slots import Direction
-from gate.domain.time import FIRST_DAY, LAST_DAY, utc_now
+from gate.domain.time import day_in_range, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.statistics.public import (
     MIN_TRUCKS,
@@ -50,8 +50,7 @@ def _in_range(value: date, name: str, today: date) -> date:
     """``value`` when it lies between FIRST_DAY and today; ValidationFailed (422, ``field``
     ``name``) otherwise. A day after today (the gates' local day) is refused rather than
     answered as zeros: it has no history yet, and zeros would read as a day with no truck."""
-    if not FIRST_DAY <= value <= LAST_DAY:
-        raise ValidationFailed(f"{name} is between {FIRST_DAY} and {LAST_DAY}", field=name)
+    day_in_range(value, name)
     if value > today:
         raise ValidationFailed(
             f"{name} is after today ({today}, Asia/Ho_Chi_Minh): days to come have no history",
