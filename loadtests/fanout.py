@@ -142,6 +142,7 @@ async def run(
     return {
         "viewers": args.viewers,
         "server": args.server,
+        "http_server": args.http_server,
         "workers": args.workers,
         "connected": connected,
         "connected_seconds": round(connected_after, 2),
@@ -235,12 +236,14 @@ def spawn_platform(
         GATE_BOARDS_MAX_PER_ADDRESS="0",
         GATE_MAX_CONNECTIONS=str(args.viewers + 1000),
     )
-    gate = str(Path(sys.executable).with_name("gate"))
+    command = [str(Path(sys.executable).with_name("gate"))]
+    if args.http_server == "granian":  # gate serve with granian in uvicorn's place
+        command = [sys.executable, str(ROOT / "loadtests" / "granian_serve.py")]
     # GATE_BENCH_SERVER_LOG keeps the platform's output, for when a run goes wrong.
     log_path = os.environ.get("GATE_BENCH_SERVER_LOG")
     output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     return subprocess.Popen(
-        [gate, "serve", "--workers", str(args.workers)],
+        [*command, "serve", "--workers", str(args.workers)],
         env=env,
         cwd=ROOT,
         stdout=output,
@@ -297,6 +300,12 @@ def main() -> int:
         choices=("boards", "api"),
         default="boards",
         help="watch the boards' broadcast server (default) or the API's websocket endpoint",
+    )
+    parser.add_argument(
+        "--http-server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="what serves the platform it starts (the boards' server runs inside it either way)",
     )
     parser.add_argument(
         "--workers",

@@ -29,6 +29,7 @@ def platform(
     checkout: Path = ROOT,
     profile_to: Path | None = None,
     settings: dict[str, str] | None = None,
+    server: str = "uvicorn",
 ) -> Any:
     """``gate serve`` on ``database_url`` until the block ends: the base URL and its pid.
     ``checkout`` runs another working tree of the project (an older commit, to compare) with
@@ -36,7 +37,8 @@ def platform(
     serves it through ``loadtests/profiled_serve.py`` (one worker only): cProfile, started
     and written to that file on signals (see there). ``settings``: GATE_ variables set on top
     of the benchmark's own (``{"GATE_OUTBOX": "off"}``: the same run without the outbox's
-    dispatcher)."""
+    dispatcher). ``server``: "uvicorn" (``gate serve`` as deployed) or "granian" (the same
+    command through loadtests/granian_serve.py, granian in uvicorn's place)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update(
         GATE_DATABASE_URL=database_url,
@@ -61,6 +63,10 @@ def platform(
     if checkout != ROOT:
         env["PYTHONPATH"] = str(checkout)
     command = [str(BIN / "python"), "-m", "gate.cli"]
+    if server == "granian":
+        command = [str(BIN / "python"), str(ROOT / "loadtests" / "granian_serve.py")]
+    elif server != "uvicorn":
+        raise ValueError(f"no server {server!r}: uvicorn or granian")
     if profile_to is not None:
         if workers != 1:
             raise ValueError("a profile is of one process: workers=1")

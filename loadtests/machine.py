@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,44 +117,92 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-def ceiling(mode: str, seconds: int, connections: int, workers: int = 2) -> dict[str, float]:
-    """wrk with the check-in script against loadtests/ceilings.py in ``mode`` (decode,
-    insert, group), served as the platform is (uvicorn, httptools, uvloop, ``workers``
-    processes) on a scratch database of its own; wrk's figures."""
-    import signal
-    import time
+# The ceilings' tables (loadtests/ceilings.py, loadtests/ceiling_batch.py), made afresh for
+# each measurement in its scratch database.
+CEILING_TABLES = """
+CREATE TABLE ceiling_reads (event_id text, observed_at timestamptz, plate text);
+CREATE TABLE ceiling_events (event_id text PRIMARY KEY);
+CREATE TABLE ceiling_slots (
+    gate text, direction text, starts_at timestamptz, taken int NOT NULL, capacity int NOT NULL,
+    PRIMARY KEY (gate, direction, starts_at)
+);
+CREATE TABLE ceiling_queue (gate text PRIMARY KEY, last int NOT NULL);
+CREATE TABLE ceiling_bookings (
+    event_id text NOT NULL, plate text PRIMARY KEY, position int, arrived_at timestamptz
+);
+CREATE TABLE ceiling_audit_head (chain text PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL);
+INSERT INTO ceiling_audit_head VALUES ('ceiling', 0, repeat('0', 64));
+CREATE TABLE ceiling_audit (
+    chain text, seq bigint, hash text NOT NULL, record text NOT NULL, PRIMARY KEY (chain, seq)
+);
+CREATE TABLE ceiling_rush_bookings (
+    id text PRIMARY KEY, vehicle_id text NOT NULL,
+    gate text NOT NULL, direction text NOT NULL, starts_at timestamptz NOT NULL
+);
+"""
+SERVERS = ("uvicorn", "granian")
 
+
+def server_command(server: str, target: str, port: int, workers: int) -> list[str]:
+    """The command serving the ASGI app ``target`` ("module:attribute") on 127.0.0.1:``port``
+    with ``workers`` processes, as the platform is served: uvicorn with httptools and uvloop,
+    or granian (HTTP/1, uvloop; the [bench] extra); no access log. ValueError for another
+    ``server``."""
+    if server == "uvicorn":
+        command = [str(BIN / "uvicorn"), target, "--port", str(port), "--workers", str(workers)]
+        command += ["--http", "httptools", "--loop", "uvloop", "--no-access-log"]
+        return [*command, "--log-level", "warning"]
+    if server == "granian":
+        command = [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", str(workers), "--loop", "uvloop"]
+        return [*command, "--http", "1", "--log-level", "warning", target]
+    raise ValueError(f"no server {server!r}: one of {', '.join(SERVERS)}")
+
+
+@contextmanager
+def ceiling_server(
+    mode: str, workers: int = 2, server: str = "uvicorn"
+) -> Iterator[tuple[str, str]]:
+    """loadtests/ceilings.py in ``mode`` served by ``server`` with ``workers`` processes on
+    a scratch database of its own with the ceilings' tables, until the block ends: its base
+    URL and the database's URL. RuntimeError if it did not start within 30 s."""
     import httpx
 
     database = scratch_database("gate_bench_ceiling")
-    sh(
-        pg_tool("psql"),
-        database,
-        "-q",
-        "-c",
-        "CREATE TABLE ceiling_reads (event_id text, observed_at timestamptz, plate text)",
-    )
+    sh(pg_tool("psql"), database, "-q", "-c", CEILING_TABLES)
     port = free_port()
     env = {
         **os.environ,
         "CEILING_MODE": mode,
         "CEILING_DATABASE": database,
+        "CEILING_REDIS": REDIS,
         "PYTHONPATH": str(ROOT),
     }
-    command = [str(BIN / "uvicorn"), "loadtests.ceilings:app", "--port", str(port)]
-    command += ["--workers", str(workers), "--http", "httptools", "--loop", "uvloop"]
-    command += ["--no-access-log", "--log-level", "warning"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api/v1/gates/ceiling/checkins"
+    command = server_command(server, "loadtests.ceilings:app", port, workers)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                httpx.get(f"{base}/", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
-        return wrk(url, seconds, connections, script, {"TOKEN": "-", "GATE": "ceiling"})
+        else:
+            raise RuntimeError(f"the ceiling did not start under {server}")
+        yield base, database
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def ceiling(
+    mode: str, seconds: int, connections: int, workers: int = 2, server: str = "uvicorn"
+) -> dict[str, float]:
+    """wrk with the check-in script against loadtests/ceilings.py in ``mode`` (decode,
+    insert, group, checkin), served as the platform is (``server``, ``workers`` processes);
+    wrk's figures."""
+    with ceiling_server(mode, workers, server) as (base, _):
+        script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
+        url = f"{base}/api/v1/gates/ceiling/checkins"
+        return wrk(url, seconds, connections, script, {"TOKEN": "-", "GATE": "ceiling"})

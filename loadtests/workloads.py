@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from loadtests.harness import admin, enterprise_with_driver
-from loadtests.machine import REDIS, ROOT, scratch_database
+from loadtests.machine import REDIS, ROOT, ceiling_server, pg_tool, scratch_database, sh
 from loadtests.rawhttp import RawConnection
 
 
@@ -64,28 +64,7 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
             }
             for v in vehicles
         ]
-        # The attempts go out on 200 bare keep-alive connections (loadtests/rawhttp.py):
-        # httpx cost about as much CPU per request as the platform, on the same cores.
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        for body in bodies:
-            queue.put_nowait(body)
-        statuses: list[int] = []
-
-        async def attempt_all(connection: RawConnection) -> None:
-            try:
-                while not queue.empty():
-                    body = queue.get_nowait()
-                    keyed = {**headers, "Idempotency-Key": uuid.uuid4().hex}
-                    status, _ = await connection.post(
-                        "/api/v1/bookings", json.dumps(body).encode(), keyed
-                    )
-                    statuses.append(status)
-            finally:
-                await connection.close()
-
-        started = time.monotonic()
-        await asyncio.gather(*(attempt_all(RawConnection(base)) for _ in range(200)))
-        took = time.monotonic() - started
+        took, statuses = await rush_attempts(base, bodies, headers)
         availability = (
             await client.get(
                 "/api/v1/gates/tan-thanh/availability",
@@ -100,6 +79,69 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
         "refused_409": statuses.count(409),
         "server_errors": sum(1 for s in statuses if s >= 500),
         "stored_booked": availability["booked"],
+    }
+
+
+async def rush_attempts(
+    base: str, bodies: list[dict[str, Any]], headers: dict[str, str]
+) -> tuple[float, list[int]]:
+    """``bodies`` POSTed to ``/api/v1/bookings`` all at once, each with ``headers`` and an
+    idempotency key of its own: how long until all were answered (s) and their statuses.
+
+    They go out on 200 bare keep-alive connections (loadtests/rawhttp.py): httpx cost about
+    as much CPU per request as the platform, on the same cores."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    statuses: list[int] = []
+
+    async def attempt_all(connection: RawConnection) -> None:
+        try:
+            while not queue.empty():
+                body = queue.get_nowait()
+                keyed = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+                status, _ = await connection.post(
+                    "/api/v1/bookings", json.dumps(body).encode(), keyed
+                )
+                statuses.append(status)
+        finally:
+            await connection.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(attempt_all(RawConnection(base)) for _ in range(200)))
+    return time.monotonic() - started, statuses
+
+
+def rush_ceiling(attempts: int, capacity: int, server: str = "uvicorn") -> dict[str, Any]:
+    """The rush's ceiling (loadtests/ceilings.py, ``rush``): ``attempts`` bookings of
+    distinct vehicles on one slot of ``capacity`` places, each decided in one statement, sent
+    by the platform's rush client (``rush_attempts``); booking_rush's figures."""
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start_iso = datetime.fromtimestamp(start.timestamp() + 4 * 3600, UTC).isoformat()
+    with ceiling_server("rush", server=server) as (base, database):
+        slot = f"('tan-thanh', 'export', '{start_iso}', 0, {capacity})"
+        sh(pg_tool("psql"), database, "-q", "-c", f"INSERT INTO ceiling_slots VALUES {slot}")
+        bodies = [
+            {
+                "gate": "tan-thanh",
+                "direction": "export",
+                "slot_start": start_iso,
+                "vehicle_id": str(uuid.uuid4()),
+                "driver_id": "rush-driver",
+                "cargo": {"description": "rush", "weight_kg": 1000},
+            }
+            for _ in range(attempts)
+        ]
+        took, statuses = asyncio.run(rush_attempts(base, bodies, {}))
+        stored = sh(pg_tool("psql"), database, "-Atc", "SELECT count(*) FROM ceiling_rush_bookings")
+    return {
+        "attempts": attempts,
+        "capacity": capacity,
+        "seconds_to_answer_all": round(took, 2),
+        "confirmed": statuses.count(201),
+        "refused_409": statuses.count(409),
+        "server_errors": sum(1 for s in statuses if s >= 500),
+        "stored_booked": int(stored),
     }
 
 
@@ -156,13 +198,22 @@ async def booked_trucks(base: str, gate: str, counts: list[int]) -> tuple[list[P
     return paths, took
 
 
-def run_fanout(viewers: int, seconds: int, attempts: int = 2) -> dict[str, Any]:
+def run_fanout(
+    viewers: int,
+    seconds: int,
+    attempts: int = 2,
+    http_server: str = "uvicorn",
+    watch: str = "boards",
+) -> dict[str, Any]:
     """The fan-out harness in a process of its own, with a platform of its own: two
     processes (one process may hold at most its open-file limit of viewers, 20,000 here)
     fed by one projector through Redis, as deployed. Run again once if it could not finish
-    (its platform failed to start, say), and its error shown if it fails twice."""
+    (its platform failed to start, say), and its error shown if it fails twice.
+    ``http_server``: what serves that platform, uvicorn or granian; ``watch``: the viewers
+    watch the boards' broadcast server ("boards") or the API's own endpoint ("api")."""
     command = [sys.executable, str(ROOT / "loadtests" / "fanout.py")]
     command += ["--viewers", str(viewers), "--seconds", str(seconds), "--workers", "2"]
+    command += ["--http-server", http_server, "--server", watch]
     command += ["--redis-url", REDIS, "--database-url", scratch_database("gate_bench_fanout")]
     for attempt in range(attempts):
         done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
