@@ -7,7 +7,8 @@ its own; only its call of ``uvicorn.run`` is answered by granian (ASGI, HTTP/1, 
 same app factory and workers; the [bench] extra installs it). The boards' broadcast server
 starts as under uvicorn, from the app's lifespan in each worker, on granian's event loop.
 
-What uvicorn carried that granian does not take here: services/server.py's guarded HTTP
+Both write a log line per request (the platform's logging, JSON, redacted). What uvicorn
+carried that granian does not take here: services/server.py's guarded HTTP
 protocol (header and body read timeouts, its own 503 with the security headers), the
 websocket message size limit and the proxy headers (the benchmark's clients are 127.0.0.1).
 uvicorn's ``limit_concurrency`` becomes granian's backpressure, both per worker.
@@ -33,16 +34,26 @@ def run_with_granian(
     port: int = 8000,
     workers: int = 1,
     limit_concurrency: int | None = None,
+    log_config: dict[str, Any] | None = None,
     **uvicorn_only: Any,
 ) -> None:
     """Serve ``app`` ("module:attribute") as ``uvicorn.run`` was asked to, with granian,
     until a signal stops it. ValueError for an inherited socket (``fd``), which granian's
-    API does not take."""
+    API does not take.
+
+    The platform's ``log_config`` (gate/logs.py) sends uvicorn's loggers, its access log
+    among them, through the root's JSON handler with the secrets redacted; granian's loggers
+    go the same way and its access log is on, so both servers write a line per request."""
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops
 
     if uvicorn_only.get("fd") is not None:
         raise ValueError("granian serves a host and port, not an inherited socket (fd)")
+    if log_config is not None:
+        log_config = {**log_config, "loggers": dict(log_config.get("loggers", {}))}
+        through_root = log_config["loggers"].get("uvicorn.access", {"propagate": True})
+        for name in ("_granian", "granian.access"):
+            log_config["loggers"][name] = through_root
     Granian(
         app,
         address=host,
@@ -53,7 +64,8 @@ def run_with_granian(
         http=HTTPModes.http1,
         factory=factory,
         backpressure=limit_concurrency,
-        log_access=False,
+        log_dictconfig=log_config,
+        log_access=log_config is not None,
     ).serve()
 
 
