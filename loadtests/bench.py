@@ -78,7 +78,7 @@ def main() -> int:
     if args.quick:
         args.seconds, args.rush, args.viewers, args.rate = 2, 200, 200, 200
     if args.rush_only:
-        return rush_only(args.rush if "--rush" in sys.argv else 10_000, args.seconds)
+        return rush_only(args.rush if "--rush" in sys.argv else 10_000, args.seconds, args.server)
     if args.servers:
         return compare_servers(args.seconds, args.viewers, args.workers, args.quick)
     server = args.server
@@ -235,22 +235,24 @@ def _rush_over_ceiling(rush: dict[str, Any], ceiling_rush: dict[str, Any]) -> fl
     return round(_attempts_per_s(rush) / max(_attempts_per_s(ceiling_rush), 1e-9), 3)
 
 
-def rush_only(attempts: int, seconds: int) -> int:
+def rush_only(attempts: int, seconds: int, server: str = "uvicorn") -> int:
     """pgbench -N, then ``attempts`` bookings on one slot of 100 places (the rush alone, as
     issue 20 measures it: 10,000 within 5 s is the target) beside its ceiling (one statement
-    per attempt, the same client); printed and kept as JSON."""
+    per attempt, the same client), both served by ``server``; printed and kept as JSON."""
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([".venv/bin/python", "loadtests/bench.py", *sys.argv[1:]]),
+        "server": server,
     }
     print("pgbench -N …", flush=True)
     results["pgbench"] = pgbench(seconds)
     database = scratch_database("gate_bench_rush")
-    with platform(database, free_port(), f"rush-{uuid.uuid4().hex[:6]}", workers=2) as (base, _):
+    namespace = f"rush-{uuid.uuid4().hex[:6]}"
+    with platform(database, free_port(), namespace, workers=2, server=server) as (base, _):
         print(f"booking rush of {attempts:,} attempts …", flush=True)
         results["booking_rush"] = asyncio.run(booking_rush(base, attempts, 100))
     print(f"the rush's ceiling, {attempts:,} attempts …", flush=True)
-    results["rush_ceiling"] = rush_ceiling(attempts, 100)
+    results["rush_ceiling"] = rush_ceiling(attempts, 100, server)
     rush, pg = results["booking_rush"], results["pgbench"]["tps"]
     results["rush_attempts_per_s_over_pgbench"] = round(_attempts_per_s(rush) / pg, 3)
     results["rush_over_its_ceiling"] = _rush_over_ceiling(rush, results["rush_ceiling"])
