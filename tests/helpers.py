@@ -217,9 +217,11 @@ async def book_as_of(
     hs_code: str | None = None,
     gate: str = "tan-thanh",
     direction: str = "export",
+    trailer_plate: str | None = None,
 ) -> dict[str, Any]:
     """A booking made as if at the slot's own start, so tests can have vehicles whose slot is
-    already past (late arrivals, no-shows) without waiting for the clock."""
+    already past (late arrivals, no-shows) without waiting for the clock; ``trailer_plate``
+    is the trailer declared with the vehicle."""
     from gate.bookings.service import BookingRules, Cargo, NewBooking, create_booking
     from gate.bus.events import InMemoryEventBus
     from gate.domain.events import Actor
@@ -227,7 +229,8 @@ async def book_as_of(
     from gate.store.database import create_engine, create_session_factory
     from gate.store.unit_of_work import UnitOfWork
 
-    vehicle = await enterprise.vehicle(plate)
+    trailer = {"trailer_plate": trailer_plate} if trailer_plate is not None else {}
+    vehicle = await enterprise.vehicle(plate, **trailer)
     driver = await enterprise.driver()
     engine = create_engine(settings)
     try:

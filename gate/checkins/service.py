@@ -25,6 +25,7 @@ from gate.checkins.places import move_places
 from gate.checkins.reads import DeviceEvent, Reader
 from gate.checkins.records import Key, Read, claim, reused, stored_answers
 from gate.checkins.standing import queue_places
+from gate.checkins.turns import first_out_of_turn
 from gate.checkins.verdicts import (
     Final,
     Judged,
@@ -159,12 +160,14 @@ async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[
     place in the queue; build the answers."""
     known = await load(uow, gate, reads)
     judged = judge_batch(gate, reads, known)
+    if (cut := first_out_of_turn(judged)) is not None:  # rare: see gate/checkins/turns.py
+        return [*await decide(uow, gate, reads[:cut]), *await decide(uow, gate, reads[cut:])]
     moves = move_bookings(gate, judged)
     await uow.session.flush()  # the booked vehicles' moves (rows locked), before the slots'
     walk_ins = await move_places(uow, gate, judged)
     finals = settle(judged, walk_ins.finals)
-    await _leave_for_officers(uow, gate, judged)
-    _record(uow, moves, walk_ins.events)
+    for_officers = await _leave_for_officers(uow, gate, judged)
+    _record(uow, moves, walk_ins.events, for_officers)
     await reached_gate(uow, gate, _arrivals(judged, finals), known.in_yards, utc_now())
     places = await queue_places(uow, gate, finals)
     return [
@@ -184,10 +187,14 @@ def _arrivals(judged: Sequence[Judged], finals: Sequence[Final]) -> list[Arrival
     return arrivals
 
 
-async def _leave_for_officers(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> None:
+async def _leave_for_officers(
+    uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]
+) -> dict[int, ReadNeedsConfirmation]:
     """Reads that fit several expected trucks wait for an officer: a pending read each, and an
-    event that tells the officers' board. An officer's own read never waits for an officer."""
-    for item in judged:
+    event (by batch index, recorded in the reads' order with the others) that tells the
+    officers' board. An officer's own read never waits for an officer."""
+    events: dict[int, ReadNeedsConfirmation] = {}
+    for index, item in enumerate(judged):
         verdict = item.verdict
         if not isinstance(verdict, NeedsConfirmation) or item.reader.by_hand:
             continue
@@ -202,16 +209,22 @@ async def _leave_for_officers(uow: UnitOfWork, gate: Gate, judged: Sequence[Judg
         )
         uow.session.add(pending)
         await uow.session.flush()
-        uow.record(
-            ReadNeedsConfirmation(
-                gate=gate.code, direction=item.reader.direction, pending_read_id=pending.id
-            )
+        events[index] = ReadNeedsConfirmation(
+            gate=gate.code, direction=item.reader.direction, pending_read_id=pending.id
         )
+    return events
 
 
-def _record(uow: UnitOfWork, moves: Sequence[Moves], walk_ins: dict[int, Moves]) -> None:
-    """Each read's events, in the batch's order: its booking's moves, then, for a walk-in
-    that got its place, the new booking's."""
+def _record(
+    uow: UnitOfWork,
+    moves: Sequence[Moves],
+    walk_ins: dict[int, Moves],
+    for_officers: dict[int, ReadNeedsConfirmation],
+) -> None:
+    """Each read's events, in the batch's order (as if the reads had come one by one): its
+    booking's moves, then, for a walk-in that got its place, the new booking's, or the event
+    of a read left for the officers."""
     for index, events in enumerate(moves):
-        for event in (*events, *walk_ins.get(index, ())):
+        pending = (for_officers[index],) if index in for_officers else ()
+        for event in (*events, *walk_ins.get(index, ()), *pending):
             uow.record(event)

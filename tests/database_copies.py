@@ -1,0 +1,93 @@
+"""A test database kept as it is at one moment and put back as often as a test needs: so that a
+property test sets a gate up once and runs each example twice or more from the same rows (the
+same booking ids and codes in each run, which makes the runs comparable row by row).
+
+SQLite: the file copied with SQLite's backup API (which reads through the write-ahead log);
+each run gets a fresh copy. PostgreSQL: every table's rows read once, and written back into the
+same database by COPY after its rows are deleted (as ``tests.services.reset_postgres`` does for
+the seed), the audit log's refusal to be changed off for that one session.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+Rows = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+
+
+class DatabaseCopy:
+    """The database at ``url`` as it was when ``keep`` ran; ``put_back`` returns the URL of a
+    database holding exactly those rows again (a new file on SQLite, the same database on
+    PostgreSQL). Nothing may be connected to it while ``keep`` or ``put_back`` runs but idle
+    pools."""
+
+    def __init__(self, url: str, workdir: Path) -> None:
+        self.url = url
+        self._workdir = workdir
+        self._copies = 0
+        self._rows: Rows = {}
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def _path(self, url: str) -> Path:
+        return Path(url.split("///", 1)[1])
+
+    async def keep(self) -> None:
+        """Remember the database's rows as they are now."""
+        if self._sqlite:
+            _backup(self._path(self.url), self._workdir / "kept.db")
+            return
+        connection = await asyncpg.connect(_plain(self.url))
+        try:
+            self._rows = {}
+            for table in await _tables(connection):
+                rows = await connection.fetch(f'SELECT * FROM "{table}"')
+                if rows:
+                    self._rows[table] = (list(rows[0].keys()), [tuple(r.values()) for r in rows])
+        finally:
+            await connection.close()
+
+    async def put_back(self) -> str:
+        """A database holding the kept rows and nothing else; its URL."""
+        if self._sqlite:
+            self._copies += 1
+            path = self._workdir / f"copy-{self._copies}.db"
+            _backup(self._workdir / "kept.db", path)
+            return f"sqlite+aiosqlite:///{path}"
+        connection = await asyncpg.connect(_plain(self.url))
+        try:
+            async with connection.transaction():
+                await connection.execute("SET LOCAL session_replication_role = replica")
+                for table in await _tables(connection):
+                    await connection.execute(f'DELETE FROM "{table}"')
+                for table, (columns, records) in self._rows.items():
+                    await connection.copy_records_to_table(table, records=records, columns=columns)
+        finally:
+            await connection.close()
+        return self.url
+
+
+def _backup(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(source) as reading, sqlite3.connect(target) as writing:
+        reading.backup(writing)
+    reading.close()
+    writing.close()
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _tables(connection: asyncpg.Connection) -> list[str]:
+    rows = await connection.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'alembic_version'"
+    )
+    return [row["tablename"] for row in rows]
