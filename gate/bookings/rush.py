@@ -126,6 +126,7 @@ class BookingBatcher:
             except IntegrityError:
                 # A truck of the batch was booked by a concurrent transaction: the others
                 # keep their places, that one gets its refusal.
+                log.info("bookings.batch_decided_again", extra={"attempts": len(batch)})
                 outcomes = await self._in_one_transaction(attempts, careful=True)
         except Exception as error:
             if len(batch) > 1 and not is_outage(error):

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event, func, select
 
+from gate.bookings import together
 from gate.bookings.full_slots import FullSlots
+from gate.bookings.rush import BookingBatcher
 from gate.bookings.service import BookingRules, Cargo, NewBooking
 from gate.bookings.together import Answer, Attempt, Decider, decide
 from gate.bus.events import InMemoryEventBus
@@ -206,3 +208,36 @@ async def test_a_full_slot_is_refused_without_its_row_until_a_cancellation_frees
         assert cancelled.status_code == 200
         assert full.capacity_if_full((gate_id, "export", slot)) is None
         assert (await enterprise.book(slot)).status_code == 201
+
+
+async def test_a_truck_booked_concurrently_is_refused_and_its_batch_keeps_the_places(
+    api: Api, settings: Settings, bus: InMemoryEventBus, monkeypatch: pytest.MonkeyPatch
+):
+    """The batch's insert meets the unique index of a truck booked since it read the busy
+    plates: the batch is decided again one by one, so that truck alone is refused."""
+    slot = tomorrow_at(7)
+    await api.set_capacity(slot, 5)
+    enterprise = await api.enterprise()
+    driver = (await enterprise.driver())["id"]
+    first, taken, last = [await enterprise.vehicle() for _ in range(3)]
+    assert (await enterprise.book(tomorrow_at(6), vehicle=taken)).status_code == 201
+
+    async def nothing_busy(*_: object) -> tuple[set[str], set[str]]:
+        return set(), set()  # as if that booking committed after the batch's read
+
+    monkeypatch.setattr(together, "_busy", nothing_busy)
+    how = Decider(GateMemory(), FullSlots(), BookingAnswers(), timedelta(hours=24))
+    engine = create_engine(settings)
+    batcher = BookingBatcher(lambda: UnitOfWork(create_session_factory(engine), bus), how)
+    batcher.start()
+    try:
+        outcomes = await asyncio.gather(
+            *(batcher.submit(_attempt(enterprise, v, driver, slot)) for v in (first, taken, last)),
+            return_exceptions=True,
+        )
+    finally:
+        await batcher.stop()
+        await engine.dispose()
+
+    assert [type(outcome) for outcome in outcomes] == [Answer, PlateAlreadyBooked, Answer]
+    assert (await api.slot(slot))["booked"] == 2
