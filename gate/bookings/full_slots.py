@@ -44,6 +44,7 @@ class FullSlots:
         self.ttl_s = ttl_s
         self.clock = clock
         self._full: dict[SlotKey, tuple[float, int]] = {}
+        self._heard: dict[str, int] = {}  # a gate's id -> freeing events heard so far
 
     def capacity_if_full(self, slot: SlotKey) -> int | None:
         """The slot's capacity when it is remembered full (0 when closed), else None."""
@@ -55,14 +56,25 @@ class FullSlots:
             return None
         return held[1]
 
-    def remember(self, slot: SlotKey, capacity: int) -> None:
-        """The slot was just seen with every one of its ``capacity`` places taken."""
-        self._full[slot] = (self.clock() + self.ttl_s, capacity)
+    def generation(self, gate_id: str) -> int:
+        """How many freeing events of the gate this process has heard: read before a slot's
+        row, handed to ``remember`` after the commit."""
+        return self._heard.get(gate_id, 0)
+
+    def remember(self, slot: SlotKey, capacity: int, generation: int) -> None:
+        """The slot was seen with every one of its ``capacity`` places taken, by a read made
+        at ``generation`` of its gate; unless a freeing event was heard since (a place may
+        have been freed after that read), it is remembered full."""
+        if self.generation(slot[0]) == generation:
+            self._full[slot] = (self.clock() + self.ttl_s, capacity)
 
     def heard(self, payload: dict[str, Any]) -> None:
         """An event from any process: a place of its gate may be free now."""
         if payload.get("event") not in FREEING:
             return
         gate_id = payload.get("gate_id")
+        if not isinstance(gate_id, str):
+            return
+        self._heard[gate_id] = self.generation(gate_id) + 1
         for slot in [slot for slot in self._full if slot[0] == gate_id]:
             del self._full[slot]

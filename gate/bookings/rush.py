@@ -152,6 +152,8 @@ class BookingBatcher:
         self, attempts: Sequence[Attempt], *, careful: bool
     ) -> list[Outcome]:
         async with self._new_uow() as uow:
-            outcomes = await decide(uow, attempts, self.decider, careful=careful)
+            decision = await decide(uow, attempts, self.decider, careful=careful)
             await uow.commit()
-        return outcomes
+        if decision.full is not None:
+            self.decider.full.remember(*decision.full)
+        return decision.outcomes

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from sqlalchemy import or_, select, update
 
-from gate.bookings.full_slots import FullSlots
+from gate.bookings.full_slots import FullSlots, SlotKey
 from gate.bookings.service import (
     BookingRules,
     Cargo,
@@ -81,6 +81,20 @@ class Answer:
 Outcome = Answer | DomainError
 
 
+# A slot found full: the slot, its capacity, the generation of its gate read before its row.
+Full = tuple[SlotKey, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A batch's outcomes in the order of its attempts, and the slot it found full with its
+    capacity (None: not found full): remembered once the batch committed, not before, since
+    a batch rolled back took no place."""
+
+    outcomes: list[Outcome]
+    full: Full | None = None
+
+
 class Answers(Protocol):
     """How the web floor encodes answers (the booking's view, a problem), handed in."""
 
@@ -102,7 +116,7 @@ class Decider:
 
 async def decide(
     uow: UnitOfWork, attempts: Sequence[Attempt], how: Decider, *, careful: bool = False
-) -> list[Outcome]:
+) -> Decision:
     """The answers of ``attempts`` (all on one gate, direction and hour), in their order,
     written with their keys; the caller commits. Raises what the database raises (an
     IntegrityError unless ``careful``: the caller decides again with ``careful``)."""
@@ -116,14 +130,19 @@ async def decide(
                 echoes[index] = first[owned]
             else:
                 first[owned] = index
-    claims = [Claim(o, k, attempts[i].fingerprint) for (o, k), i in first.items()]
+    # In one order (by key), so that two batches claiming the same keys cannot deadlock.
+    claims = [Claim(o, k, attempts[i].fingerprint) for (o, k), i in sorted(first.items())]
     claimed = await claim_keys(uow, claims, utc_now() - how.retention)
     stored = await stored_answers(uow, [owned for owned in first if owned not in claimed])
     for owned, record in stored.items():
         outcomes[first[owned]] = _replay(record, attempts[first[owned]].fingerprint)
 
     live = [i for i in range(len(attempts)) if outcomes[i] is None and i not in echoes]
-    decided = await (_one_by_one if careful else _together)(uow, attempts, live, how)
+    found_full: list[Full] = []
+    if careful:
+        decided = await _one_by_one(uow, attempts, live, how)
+    else:
+        decided = await _together(uow, attempts, live, how, found_full)
     keyed: dict[OwnedKey, tuple[int, bytes]] = {}
     for index in live:
         attempt, result = attempts[index], decided[index]
@@ -154,7 +173,7 @@ async def decide(
         )
     answered = [outcome for outcome in outcomes if outcome is not None]
     assert len(answered) == len(attempts)
-    return answered
+    return Decision(answered, found_full[0] if found_full else None)
 
 
 def _replay(record: Stored, fingerprint: str) -> Outcome:
@@ -197,7 +216,11 @@ class _Checked:
 
 
 async def _together(
-    uow: UnitOfWork, attempts: Sequence[Attempt], live: list[int], how: Decider
+    uow: UnitOfWork,
+    attempts: Sequence[Attempt],
+    live: list[int],
+    how: Decider,
+    found_full: list[Full],
 ) -> Decided:
     decided: Decided = {}
     if not live:
@@ -238,10 +261,11 @@ async def _together(
     if remembered is not None:
         capacity = remembered
     elif wanting:
+        generation = how.full.generation(gate.id)
         slot_id = await ensure_slot(uow, gate, new.direction, start)
         granted, capacity, full = await _take(uow, slot_id, len(wanting))
         if full:
-            how.full.remember(slot, capacity)
+            found_full.append((slot, capacity, generation))
     winners = wanting[:granted]
     for index in wanting[granted:]:
         decided[index] = _no_room(capacity)

@@ -155,7 +155,7 @@ async def test_a_batch_is_first_come_first_served_with_each_attempt_checked(
     engine = create_engine(settings)
     try:
         async with UnitOfWork(create_session_factory(engine), bus) as uow:
-            outcomes = await decide(uow, attempts, how, careful=careful)
+            outcomes = (await decide(uow, attempts, how, careful=careful)).outcomes
             await uow.commit()
     finally:
         await engine.dispose()
