@@ -144,6 +144,9 @@ class Settings:
     boards_url: str | None = None
     # Group commit of device check-ins: gather for this long (ms) into one transaction; 0: off.
     checkin_batch_ms: float = 2.0
+    # Group commit of booking attempts on one slot (gate/bookings/rush.py): gather for this
+    # long (ms) into one transaction; 0: off (each attempt in its request's transaction).
+    booking_batch_ms: float = 2.0
     # Signs the browser pages' CSRF tokens; every process of one platform needs the same one.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Mark cookies Secure (set it when the platform is served over TLS, e.g. behind a proxy).
@@ -302,6 +305,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_BOARDS_PORT", "boards_port", _port),
     ("GATE_BOARDS_URL", "boards_url", str),
     ("GATE_CHECKIN_BATCH_MS", "checkin_batch_ms", float),
+    ("GATE_BOOKING_BATCH_MS", "booking_batch_ms", float),
     ("GATE_SECRET_KEY", "secret_key", str),
     ("GATE_SECURE_COOKIES", "secure_cookies", _bool),
     ("GATE_IDEMPOTENCY_KEY_RETENTION_HOURS", "idempotency_key_retention_hours", float),

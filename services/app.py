@@ -26,6 +26,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from gate.accounts.access import Ending, Grant, ended
 from gate.accounts.memory import DEFAULT_TTL_S, KeyMemory
+from gate.bookings.full_slots import FullSlots
+from gate.bookings.rush import BookingBatcher
+from gate.bookings.together import Decider
 from gate.bus.events import EventBus, create_event_bus
 from gate.checkins.batcher import CheckinBatcher
 from gate.config import PARTS, Settings
@@ -37,6 +40,7 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
+from services.api.bookings.rush import BookingAnswers
 from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
@@ -119,6 +123,14 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
             gates=platform.gates,
             retention=settings.device_event_retention,
         )
+    if settings.booking_batch_ms > 0:
+        full = FullSlots()
+        platform.live.listen(full.heard)  # a place freed anywhere: the slot is read again
+        platform.bookings = BookingBatcher(
+            platform.unit_of_work,
+            Decider(platform.gates, full, BookingAnswers(), settings.idempotency_key_retention),
+            max_wait=settings.booking_batch_ms / 1000,
+        )
     return platform
 
 
@@ -150,6 +162,8 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
             platform.boards_port = await boards.start(settings.host, settings.boards_port)
     if platform.checkins is not None:
         platform.checkins.start()
+    if platform.bookings is not None:
+        platform.bookings.start()
     if settings.outbox and platform.outbox is not None:
         platform.outbox.start()
     sweeper = None
@@ -184,6 +198,8 @@ async def _stop(platform: Platform, sweeper: asyncio.Task[None] | None, boards: 
         steps.append(("sweeps", cancelled(sweeper)))
     if platform.checkins is not None:
         steps.append(("check-in batcher", platform.checkins.stop()))
+    if platform.bookings is not None:
+        steps.append(("booking batcher", platform.bookings.stop()))
     if boards is not None:
         steps.append(("boards' server", boards.stop()))
     if platform.streams is not None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gate.accounts.memory import KeyMemory
 from gate.accounts.principal import Principal
+from gate.bookings.rush import BookingBatcher
 from gate.bus.events import EventBus
 from gate.checkins.batcher import CheckinBatcher
 from gate.config import Settings
@@ -44,6 +45,7 @@ class Platform:
     throttles: Throttles  # sign-in and booking-write rate limits
     sockets: AddressCap  # the API's open websockets per client address
     checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
+    bookings: BookingBatcher | None = None  # booking attempts on one slot decided together
     device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered
     api_keys: KeyMemory[Principal] = field(default_factory=KeyMemory)
     gate_ids: dict[str, str] = field(default_factory=dict)  # gate code -> id, once seen

@@ -30,7 +30,7 @@ from gate.fleet.service import get_driver
 from gate.gates.calendar import gate_by_code
 from gate.gates.memory import GateMemory
 from gate.gates.slots import ensure_slot, lock_slots, release_place, take_place
-from gate.store.tables import Booking, Gate
+from gate.store.tables import Booking, Gate, Vehicle
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -77,38 +77,12 @@ async def create_booking(
     gate = await (gates.by_code(uow, new.gate) if gates else gate_by_code(uow, new.gate))
     vehicle = await bookable_vehicle(uow, enterprise_id, new.vehicle_id, at.now)
     driver = await get_driver(uow, enterprise_id, new.driver_id)
-    cargo = new.cargo
-    hs_code = check_hs_code(cargo.hs_code) if cargo.hs_code else None
-    declaration = (
-        check_declaration_number(cargo.declaration_number) if cargo.declaration_number else None
-    )
-    check_weight(cargo.weight_kg)
-    trailer = vehicle.trailer_plate
-    await _ensure_plate_free(uow, vehicle.plate, trailer)
+    cargo = checked_cargo(new.cargo)
+    await _ensure_plate_free(uow, vehicle.plate, vehicle.trailer_plate)
 
     slot_id = await ensure_slot(uow, gate, new.direction, start)
     await take_place(uow, slot_id)
-    booking = Booking(
-        code=rules.new_booking_code(),
-        enterprise_id=enterprise_id,
-        gate_id=gate.id,
-        direction=new.direction.value,
-        slot_id=slot_id,
-        slot_start=start,
-        vehicle_id=vehicle.id,
-        driver_id=driver.id,
-        plate=vehicle.plate,
-        active_plate=vehicle.plate,
-        trailer_plate=trailer,
-        active_trailer_plate=trailer,
-        cargo_description=cargo.description,
-        hs_code=hs_code,
-        weight_kg=cargo.weight_kg,
-        perishable=cargo.perishable,
-        declaration_number=declaration,
-        status=BookingStatus.BOOKED.value,
-        version=1,
-    )
+    booking = booking_row(enterprise_id, new, gate, slot_id, start, vehicle, driver.id, cargo)
     uow.session.add(booking)
     plate = vehicle.plate  # read now: after a failed flush the session reloads nothing
     try:
@@ -116,16 +90,65 @@ async def create_booking(
     except IntegrityError as error:
         # A unique index (active_plate, active_trailer_plate) caught a concurrent booking of
         # the same tractor or trailer.
-        raise _plate_taken(plate) from error
-    uow.record(
-        BookingCreated(
-            **event_fields(booking, gate),
-            to_status=BookingStatus.BOOKED.value,
-            actor=actor,
-            facts={"perishable": booking.perishable},
-        )
-    )
+        raise plate_taken(plate) from error
+    uow.record(created(booking, gate, actor))
     return booking
+
+
+def checked_cargo(cargo: Cargo) -> Cargo:
+    """The cargo with its HS code and declaration number normalised; ValidationFailed for
+    either when malformed, or for a weight outside the accepted range (gate/domain/cargo.py)."""
+    hs_code = check_hs_code(cargo.hs_code) if cargo.hs_code else None
+    declaration = (
+        check_declaration_number(cargo.declaration_number) if cargo.declaration_number else None
+    )
+    check_weight(cargo.weight_kg)
+    return Cargo(cargo.description, cargo.weight_kg, cargo.perishable, hs_code, declaration)
+
+
+def booking_row(
+    enterprise_id: str,
+    new: NewBooking,
+    gate: Gate,
+    slot_id: str,
+    start: datetime,
+    vehicle: Vehicle,
+    driver_id: str,
+    cargo: Cargo,
+) -> Booking:
+    """The new booking's row (not yet added to a session) for a place taken in ``slot_id``:
+    booked, version 1, holding the vehicle's plate and trailer (``checked_cargo``'s cargo)."""
+    return Booking(
+        code=rules.new_booking_code(),
+        enterprise_id=enterprise_id,
+        gate_id=gate.id,
+        direction=new.direction.value,
+        slot_id=slot_id,
+        slot_start=start,
+        vehicle_id=vehicle.id,
+        driver_id=driver_id,
+        plate=vehicle.plate,
+        active_plate=vehicle.plate,
+        trailer_plate=vehicle.trailer_plate,
+        active_trailer_plate=vehicle.trailer_plate,
+        cargo_description=cargo.description,
+        hs_code=cargo.hs_code,
+        weight_kg=cargo.weight_kg,
+        perishable=cargo.perishable,
+        declaration_number=cargo.declaration_number,
+        status=BookingStatus.BOOKED.value,
+        version=1,
+    )
+
+
+def created(booking: Booking, gate: Gate, actor: Actor) -> BookingCreated:
+    """The audited event of a new booking."""
+    return BookingCreated(
+        **event_fields(booking, gate),
+        to_status=BookingStatus.BOOKED.value,
+        actor=actor,
+        facts={"perishable": booking.perishable},
+    )
 
 
 async def get_booking(uow: UnitOfWork, enterprise_id: str, booking_id: str) -> Booking:
@@ -281,20 +304,26 @@ async def _ensure_plate_free(uow: UnitOfWork, plate: str, trailer: str | None) -
     """One active booking per plate, the trailer's included: a truck cannot be booked twice
     by booking its trailer behind another tractor."""
     if await uow.session.scalar(select(Booking.id).where(Booking.active_plate == plate)):
-        raise _plate_taken(plate)
+        raise plate_taken(plate)
     if trailer is not None and await uow.session.scalar(
         select(Booking.id).where(Booking.active_trailer_plate == trailer)
     ):
-        raise PlateAlreadyBooked(
-            f"trailer {format_plate(trailer)} already has an active booking "
-            "(behind another tractor); reschedule or cancel that booking first"
-        )
+        raise trailer_taken(trailer)
 
 
-def _plate_taken(plate: str) -> PlateAlreadyBooked:
+def plate_taken(plate: str) -> PlateAlreadyBooked:
+    """The refusal of a booking whose (normalised) tractor plate has an active booking."""
     return PlateAlreadyBooked(
         f"vehicle {format_plate(plate)} already has an active booking; "
         "reschedule or cancel it first"
+    )
+
+
+def trailer_taken(trailer: str) -> PlateAlreadyBooked:
+    """The refusal of a booking whose (normalised) trailer has an active booking."""
+    return PlateAlreadyBooked(
+        f"trailer {format_plate(trailer)} already has an active booking "
+        "(behind another tractor); reschedule or cancel that booking first"
     )
 
 

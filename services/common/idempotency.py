@@ -97,7 +97,7 @@ async def answer_idempotently(
         assert stored is not None
         if stored.fingerprint != request_fingerprint:
             raise IdempotencyKeyReused("that Idempotency-Key was used with another request")
-        return _stored_response(stored.status_code, stored.body, replayed=True)
+        return stored_response(stored.status_code, stored.body, replayed=True)
 
     try:
         async with uow.savepoint():
@@ -111,7 +111,7 @@ async def answer_idempotently(
         .where(IdempotencyRecord.owner_id == owner, IdempotencyRecord.key == key)
         .values(status_code=status, body=encoded)
     )
-    return _stored_response(status, encoded, replayed=False)
+    return stored_response(status, encoded, replayed=False)
 
 
 async def answer_once(
@@ -167,7 +167,8 @@ async def _claim(
     return (await uow.session.execute(statement)).first() is not None
 
 
-def _stored_response(status: int, body: bytes, *, replayed: bool) -> Response[bytes]:
+def stored_response(status: int, body: bytes, *, replayed: bool) -> Response[bytes]:
+    """An answer as stored (a problem's media type from 400 on), marked when replayed."""
     media_type = PROBLEM_MEDIA_TYPE if status >= 400 else "application/json"
     headers = {REPLAY_HEADER: "true"} if replayed else None
     return Response(body, status_code=status, media_type=media_type, headers=headers)

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.bookings import service
+from gate.bookings.together import Attempt
 from gate.domain.bookings import BookingStatus
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
@@ -20,6 +21,7 @@ from gate.gates.service import gate_codes
 from gate.store.audit import history as audit_history
 from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
+from services.api.bookings.rush import slot_of
 from services.api.bookings.schemas import (
     BookingCancel,
     BookingCreate,
@@ -32,7 +34,12 @@ from services.api.driver.schemas import RoadView
 from services.api.throttle import booking_write
 from services.common.contract import ENTERPRISE, documented
 from services.common.dependencies import Caller
-from services.common.idempotency import IdempotencyKey, answer_idempotently, fingerprint
+from services.common.idempotency import (
+    IdempotencyKey,
+    answer_idempotently,
+    fingerprint,
+    stored_response,
+)
 from services.common.schemas import local
 from services.platform import Platform
 
@@ -88,6 +95,24 @@ class BookingController(Controller):
         await booking_write(platform, enterprise_id)
         new = data.new_booking()
         rules = service.BookingRules(utc_now(), platform.horizon)
+        request_fingerprint = fingerprint(request, data)
+        start = slot_of(new, rules, idempotency_key)
+        if platform.bookings is not None and start is not None:
+            # Decided with the other attempts on its slot (gate/bookings/rush.py). This
+            # request's own transaction (the caller's key, when not remembered) ends first: on
+            # SQLite it holds the write lock the batch needs.
+            await uow.commit()
+            attempt = Attempt(
+                enterprise_id,
+                new,
+                rules,
+                principal.actor,
+                start,
+                idempotency_key,
+                request_fingerprint,
+            )
+            answer = await platform.bookings.submit(attempt)
+            return stored_response(answer.status, answer.body, replayed=answer.replayed)
 
         async def book() -> tuple[int, BookingView]:
             booking = await service.create_booking(
@@ -99,7 +124,7 @@ class BookingController(Controller):
             uow,
             enterprise_id,
             idempotency_key,
-            fingerprint(request, data),
+            request_fingerprint,
             book,
             retention=platform.settings.idempotency_key_retention,
         )
