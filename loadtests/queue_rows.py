@@ -6,6 +6,7 @@ machine runs.
 
     .venv/bin/python loadtests/queue_rows.py                  # yards of 100, 1,000, 10,000
     .venv/bin/python loadtests/queue_rows.py --yards 100 1000 --batch 20
+    .venv/bin/python loadtests/queue_rows.py --history 200000   # a year's bookings beside
 
 A scratch database (gate_bench_queue_rows) is migrated and seeded with Lạng Sơn's gates; for
 each yard size, that many trucks are made to wait at Tân Thanh (both directions, every class,
@@ -87,7 +88,20 @@ def truck(gate: Gate, slots: dict[Any, str], n: int, chance: random.Random, **fi
     return values
 
 
-async def fill_yard(engine: Any, factory: Any, size: int) -> None:
+# Bookings that left the yard long ago: a copy of one waiting truck per number, exited.
+HISTORY = text(
+    "INSERT INTO bookings (id, code, gate_id, direction, slot_id, slot_start, plate, status,"
+    " version, updated_at, created_at, walk_in, queue_class, queue_behind, arrived_at,"
+    " called_at, predicted_call_at, exited_at, perishable, missed_calls)"
+    " SELECT 'h' || n, 'H' || n, gate_id, direction, slot_id, slot_start - interval '30 days',"
+    " plate, 'exited', 1, updated_at, created_at, walk_in, queue_class, queue_behind,"
+    " arrived_at - interval '30 days', arrived_at - interval '30 days',"
+    " arrived_at - interval '30 days', arrived_at - interval '30 days', perishable, 0"
+    " FROM generate_series(1, :history) AS n, (SELECT * FROM bookings LIMIT 1) AS one"
+)
+
+
+async def fill_yard(engine: Any, factory: Any, size: int, history: int) -> None:
     chance = random.Random(size)
     async with UnitOfWork(factory, InMemoryEventBus()) as uow:
         gate = await gate_by_code(uow, "tan-thanh")
@@ -103,6 +117,8 @@ async def fill_yard(engine: Any, factory: Any, size: int) -> None:
         rows = [truck(gate, slots, n, chance) for n in range(size)]
         for start in range(0, size, 1000):
             await uow.session.execute(insert(Booking), rows[start : start + 1000])
+        if history:
+            await uow.session.execute(HISTORY, {"history": history})
         await uow.commit()
     # As autovacuum leaves it: the yard was written in one go, which the running platform
     # never does (the counts' rows would otherwise carry 10,000 dead versions).
@@ -147,7 +163,7 @@ async def measure(factory: Any, size: int, batch: int) -> tuple[float, int]:
     return per_checkin, per_projection
 
 
-async def main(yards: list[int], batch: int) -> None:
+async def main(yards: list[int], batch: int, history: int) -> None:
     url = scratch_database("gate_bench_queue_rows").replace(
         "postgresql://", "postgresql+asyncpg://"
     )
@@ -158,9 +174,12 @@ async def main(yards: list[int], batch: int) -> None:
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:
             await seed_lang_son(uow)
             await uow.commit()
-        print(f"{'waiting':>8} {'rows/check-in':>14} {'rows/projection':>16}  (batch of {batch})")
+        print(
+            f"{'waiting':>8} {'rows/check-in':>14} {'rows/projection':>16}"
+            f"  (batch of {batch}, {history} bookings of the past)"
+        )
         for size in yards:
-            await fill_yard(engine, factory, size)
+            await fill_yard(engine, factory, size, history)
             per_checkin, per_projection = await measure(factory, size, batch)
             print(f"{size:>8} {per_checkin:>14.1f} {per_projection:>16}")
     finally:
@@ -171,5 +190,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--yards", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--history", type=int, default=0, help="exited bookings beside the yard")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.yards, arguments.batch))
+    asyncio.run(main(arguments.yards, arguments.batch, arguments.history))
