@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from msgspec import structs
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.checkins.pending import pending_reads
@@ -50,7 +50,9 @@ from gate.live.waiting_yards import dispatch_states, dispatched_trucks, on_the_w
 from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection, Lane
 from gate.store.tables import Notice as NoticeRow
 from gate.store.unit_of_work import UnitOfWork
-from gate.yard.places import order_in_class, place_in_order, places_in_queue
+from gate.yard.counts import ahead_in_class, from_here_back, per_class
+from gate.yard.counts import of_gate as queue_counts
+from gate.yard.places import order_in_class, places_in_queue
 from gate.yard.service import cursor_position
 
 FREE_PLACES_AHEAD = 6  # hours of free places shown on the board
@@ -102,22 +104,23 @@ async def direction_state(
     lanes = [lane for lane in await _lanes(session, gate) if lane.direction == direction.value]
     here = (Booking.gate_id == gate.id, Booking.direction == direction.value)
     waiting = (*here, Booking.status == BookingStatus.ARRIVED.value)
-    # A newcomer: a regular vehicle on time for this hour, arriving now.
+    # A newcomer: a regular vehicle on time for this hour, arriving now. Those ahead of it
+    # are the regular ones on time less those from its place to the back of them (the
+    # early ones of later hours): counts kept by the database and one bounded range, not a
+    # pass over the yard every rebuild.
     newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
-    regular_ahead = and_(
-        Booking.queue_class == QueueClass.REGULAR.value,
-        order_in_class() < place_in_order(newcomer),
+    parts = await queue_counts(uow, gate)
+    counts = per_class(parts, direction.value)
+    regular = QueueClass.REGULAR.value
+    back = from_here_back(
+        direction.value, regular, False, newcomer.slot_start, newcomer.arrived_at, newcomer.id
     )
-    before_newcomer = case((regular_ahead, 1), else_=0)
-    counts = dict.fromkeys(QueueClass, 0)
-    ahead_of_newcomer = 0
-    for queue_class, count, before in await session.execute(
-        select(Booking.queue_class, func.count(), func.sum(before_newcomer))
-        .where(*waiting)
-        .group_by(Booking.queue_class)
-    ):
-        counts[QueueClass(queue_class or QueueClass.REGULAR)] += int(count)
-        ahead_of_newcomer += int(before or 0)
+    behind_newcomer = await session.scalar(
+        select(func.count()).where(Booking.gate_id == gate.id, back)
+    )
+    ahead_of_newcomer = ahead_in_class(
+        parts, direction.value, regular, False, int(behind_newcomer or 0)
+    )
     heads = [
         _entry(*row)
         for queue_class in QueueClass

@@ -16,16 +16,17 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, literal, select, tuple_
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from gate.domain.bookings import BookingStatus
 from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
-from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts
+from gate.domain.queue import QueueClass, ServiceCycle, place_by_counts
 from gate.domain.slots import Direction
-from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCursor
+from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCount, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.counts import NO_CLASS, Counts, ahead_in_class, from_here_back, per_class
 from gate.yard.service import entry_of
 
 _DIRECTIONS = tuple(Direction)
@@ -39,16 +40,6 @@ def order_in_class() -> Any:
     return tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
 
 
-def place_in_order(entry: QueueEntry) -> Any:
-    """Where ``entry`` stands in :func:`order_in_class`, for comparing rows with it."""
-    return tuple_(
-        literal(entry.behind),
-        literal(entry.slot_start, UtcDateTime()),
-        literal(entry.arrived_at, UtcDateTime()),
-        literal(entry.id),
-    )
-
-
 def _bucket(count: int) -> int:
     size = 1
     while size < count:
@@ -56,49 +47,50 @@ def _bucket(count: int) -> int:
     return size
 
 
+_PARTS = tuple(
+    (d.value, c, behind)
+    for d in _DIRECTIONS
+    for c in (*(q.value for q in QueueClass), NO_CLASS)
+    for behind in (False, True)
+)
+
+
 @cache
 def _places_statement(size: int) -> Select[Any]:
-    """One pass over a gate's waiting vehicles, for ``size`` vehicles sorted by direction,
-    class and place in class: each waiting vehicle falls in the bucket of the first of them
-    it is ahead of (the CASE stops at the first match, so most vehicles cost one comparison),
-    and the buckets are counted. A crisis yard holds thousands of trucks: one scan for the
-    whole batch, not one per vehicle. Each direction's position in the cycle comes too."""
-    key = order_in_class()
-    whens = []
+    """One row: the gate's queue counts (``queue_counts``, kept by the database), each
+    direction's position in the cycle, then for each of ``size`` vehicles how many of its
+    class and part (on time or behind) stand from it to the back, itself included: a range
+    of ``ix_bookings_queue_order`` that holds the trucks that joined with it or after it, not
+    the yard (a crisis yard holds thousands of trucks)."""
+    gate: BindParameter[str] = bindparam("p_gate")
+    columns: list[ColumnElement[Any]] = [
+        select(func.coalesce(func.sum(QueueCount.waiting), 0))
+        .where(
+            QueueCount.gate_id == gate,
+            QueueCount.direction == direction,
+            QueueCount.queue_class == queue_class,
+            QueueCount.behind == behind,
+        )
+        .scalar_subquery()
+        for direction, queue_class, behind in _PARTS
+    ]
+    columns += [
+        select(func.coalesce(func.max(QueueCursor.position), 0))
+        .where(QueueCursor.gate_id == gate, QueueCursor.direction == d.value)
+        .scalar_subquery()
+        for d in _DIRECTIONS
+    ]
     for n in range(size):
-        mine = tuple_(
+        back = from_here_back(
+            bindparam(f"p_direction_{n}"),
+            bindparam(f"p_class_{n}"),
             bindparam(f"p_behind_{n}"),
             bindparam(f"p_slot_{n}", type_=UtcDateTime()),
             bindparam(f"p_arrived_{n}", type_=UtcDateTime()),
             bindparam(f"p_id_{n}"),
         )
-        ahead_of_it = and_(
-            Booking.direction == bindparam(f"p_direction_{n}"),
-            Booking.queue_class == bindparam(f"p_class_{n}"),
-            key < mine,
-        )
-        whens.append((ahead_of_it, n))
-    waiting = (
-        select(
-            Booking.direction,
-            Booking.queue_class,
-            case(*whens, else_=size).label("bucket"),
-        )
-        .where(
-            Booking.gate_id == bindparam("p_gate"),
-            Booking.status == BookingStatus.ARRIVED.value,
-        )
-        .subquery()
-    )
-    cursors = [
-        select(func.coalesce(func.max(QueueCursor.position), 0))
-        .where(QueueCursor.gate_id == bindparam("p_gate"), QueueCursor.direction == d.value)
-        .scalar_subquery()
-        for d in _DIRECTIONS
-    ]
-    return select(
-        waiting.c.direction, waiting.c.queue_class, waiting.c.bucket, func.count(), *cursors
-    ).group_by(waiting.c.direction, waiting.c.queue_class, waiting.c.bucket)
+        columns.append(select(func.count()).where(Booking.gate_id == gate, back).scalar_subquery())
+    return select(*columns)
 
 
 async def places_in_queue(
@@ -107,11 +99,12 @@ async def places_in_queue(
     asked: Sequence[tuple[Booking, int]],
     joined: Sequence[tuple[Booking, int]] = (),
 ) -> list[int | None]:
-    """The 1-based place of each asked vehicle (None once called or gone), counted in the
-    database rather than computed by loading the queue. Vehicles come with the order in
-    which they were read in their batch, and ``joined`` says at which order each vehicle of
-    the batch joined the queue: those that joined after a vehicle was read are in the
-    database now but were not there yet, so its place is as it was when it was read."""
+    """The 1-based place of each asked vehicle (None once called or gone), from the queue's
+    counts and a bounded count per vehicle rather than by loading the queue. Vehicles come
+    with the order in which they were read in their batch, and ``joined`` says at which order
+    each vehicle of the batch joined the queue: those that joined after a vehicle was read
+    are in the database now but were not there yet, so its place is as it was when it was
+    read."""
     waiting = {
         booking.id: booking
         for booking, _ in asked
@@ -121,9 +114,7 @@ async def places_in_queue(
         return [None] * len(asked)
     size = _bucket(len(waiting))
     params: dict[str, Any] = {"p_gate": gate.id}
-    vehicles = sorted(
-        waiting.values(), key=lambda b: (b.direction, b.queue_class, entry_of(b).sort_key())
-    )
+    vehicles = list(waiting.values())
     for n in range(size):
         booking = vehicles[n] if n < len(vehicles) else None
         params[f"p_behind_{n}"] = booking.queue_behind if booking else False
@@ -132,25 +123,18 @@ async def places_in_queue(
         params[f"p_id_{n}"] = booking.id if booking else ""
         params[f"p_direction_{n}"] = booking.direction if booking else ""
         params[f"p_class_{n}"] = booking.queue_class if booking else ""
-    rows = (await uow.session.execute(_places_statement(size), params)).all()
-    counts: dict[str, dict[QueueClass, int]] = {
-        d.value: dict.fromkeys(QueueClass, 0) for d in _DIRECTIONS
+    row = list((await uow.session.execute(_places_statement(size), params)).one())
+    parts: Counts = {
+        part: int(count or 0) for part, count in zip(_PARTS, row[: len(_PARTS)], strict=True)
     }
-    cursors: dict[str, int] = {}
-    in_bucket = [0] * (size + 1)
-    for direction, queue_class, bucket, count, *positions in rows:
-        counts[direction][QueueClass(queue_class or QueueClass.REGULAR)] += int(count)
-        in_bucket[int(bucket)] += int(count)
-        cursors = {d.value: int(c or 0) for d, c in zip(_DIRECTIONS, positions, strict=True)}
-    # A vehicle's bucket holds those of its class just ahead of it; the buckets of the ones
-    # before it in its class (sorted above) hold the rest of those ahead.
+    positions = row[len(_PARTS) : len(_PARTS) + len(_DIRECTIONS)]
+    cursors = {d.value: int(c or 0) for d, c in zip(_DIRECTIONS, positions, strict=True)}
+    backs = row[len(_PARTS) + len(_DIRECTIONS) :]
+    counts = {d.value: per_class(parts, d.value) for d in _DIRECTIONS}
     ahead: dict[str, int] = {}
-    running, group = 0, None
-    for n, booking in enumerate(vehicles):
-        if (booking.direction, booking.queue_class) != group:
-            running, group = 0, (booking.direction, booking.queue_class)
-        running += in_bucket[n]
-        ahead[booking.id] = running
+    for booking, back in zip(vehicles, backs[: len(vehicles)], strict=True):
+        part = (booking.direction, booking.queue_class or NO_CLASS, booking.queue_behind)
+        ahead[booking.id] = ahead_in_class(parts, *part, int(back))
     cycle = ServiceCycle.parse(gate.service_cycle)
     places: list[int | None] = [None] * len(asked)
     # From the last read back to the first, taking in those that joined after each read:

@@ -118,6 +118,22 @@ class QueueCursor(Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
+class QueueCount(Base):
+    """How many vehicles wait in one part of a gate's yard queue: a direction, a class
+    (``queue_class``; '' for a vehicle without one) and on time or behind. Kept by triggers
+    on ``bookings`` (migration 0017) in the transaction of every change to a waiting
+    vehicle, whatever statement makes it, so a check-in's place and the boards' counts are
+    read from here instead of counted over the yard. ``gate.yard.counts.rebuild`` recounts."""
+
+    __tablename__ = "queue_counts"
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    queue_class: Mapped[str] = mapped_column(String(12), primary_key=True)
+    behind: Mapped[bool] = mapped_column(primary_key=True)
+    waiting: Mapped[int] = mapped_column(default=0)
+
+
 class Notice(IdMixin, CreatedMixin, Base):
     """A notice posted by a gate operator on the public board (thông báo)."""
 

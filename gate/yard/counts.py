@@ -1,0 +1,94 @@
+"""The yard queue's counts (``queue_counts``): how many vehicles wait per gate, direction,
+class and on time or behind, kept by the database's triggers on ``bookings`` (migration
+0017), so that a place or a board is answered without counting the yard.
+
+A vehicle's place needs how many of its class are ahead of it. Within its class the order
+is on time before behind, then slot, arrival and id (``order_in_class``); those ahead are
+the class's count (of on-time ones and, for a vehicle behind, of those behind too) less
+those from it to the back of its part, read from ``ix_bookings_queue_order`` as one bounded
+range: a truck that joins now is at or near the back, so the range holds the trucks that
+joined with it or after it, whatever the size of the yard.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, text, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+
+from gate.domain.bookings import BookingStatus
+from gate.domain.queue import QueueClass
+from gate.store.tables import Booking, Gate, QueueCount
+from gate.store.unit_of_work import UnitOfWork
+
+# A vehicle waiting without a class: counted as regular on the boards, ahead of no one.
+NO_CLASS = ""
+# (direction, class or NO_CLASS, behind) -> vehicles waiting
+Counts = dict[tuple[str, str, bool], int]
+
+
+def from_here_back(
+    direction: Any, queue_class: Any, behind: Any, slot_start: Any, arrived_at: Any, key: Any
+) -> ColumnElement[bool]:
+    """Waiting vehicles of a direction, class and part (on time or behind) from the given
+    place in ``order_in_class`` to the back, the place included: a range of the index."""
+    return and_(
+        Booking.direction == direction,
+        Booking.status == BookingStatus.ARRIVED.value,
+        Booking.queue_class == queue_class,
+        Booking.queue_behind == behind,
+        tuple_(Booking.slot_start, Booking.arrived_at, Booking.id)
+        >= tuple_(slot_start, arrived_at, key),
+    )
+
+
+def ahead_in_class(
+    counts: Counts, direction: str, queue_class: str, behind: bool, back: int
+) -> int:
+    """Vehicles of the class ahead of one that has ``back`` of its part from it to the back
+    (itself included): every on-time one for a vehicle behind, and the rest of its part."""
+    on_time_first = counts.get((direction, queue_class, False), 0) if behind else 0
+    return on_time_first + counts.get((direction, queue_class, behind), 0) - back
+
+
+def per_class(counts: Counts, direction: str) -> dict[QueueClass, int]:
+    """The waiting vehicles of a direction per class, the classless counted as regular (as
+    the boards always counted them)."""
+    waiting = dict.fromkeys(QueueClass, 0)
+    for (d, queue_class, _), count in counts.items():
+        if d == direction:
+            waiting[QueueClass(queue_class or QueueClass.REGULAR)] += count
+    return waiting
+
+
+async def of_gate(uow: UnitOfWork, gate: Gate) -> Counts:
+    """The counts of ``gate`` (a few rows by primary key)."""
+    rows = await uow.session.execute(
+        select(
+            QueueCount.direction, QueueCount.queue_class, QueueCount.behind, QueueCount.waiting
+        ).where(QueueCount.gate_id == gate.id)
+    )
+    return {(d, c, bool(b)): int(w) for d, c, b, w in rows}
+
+
+async def rebuild(uow: UnitOfWork) -> None:
+    """Recount every gate's counts from the bookings, should they ever differ (a migration's
+    data fix with triggers off, a restore of some tables only). On PostgreSQL writers to
+    ``bookings`` wait until the caller commits (SHARE lock), so none changes a count between
+    the recount and the commit; SQLite has one writer at a time anyway."""
+    session = uow.session
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("LOCK TABLE bookings IN SHARE MODE"))
+    await session.execute(delete(QueueCount))
+    queue_class = func.coalesce(Booking.queue_class, NO_CLASS)
+    recount = (
+        select(Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind, func.count())
+        .where(Booking.status == BookingStatus.ARRIVED.value)
+        .group_by(Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind)
+    )
+    await session.execute(
+        insert(QueueCount).from_select(
+            ["gate_id", "direction", "queue_class", "behind", "waiting"], recount
+        )
+    )
