@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Integer, String, bindparam, case, select, text, update
 
 from gate.domain.errors import SlotClosed, SlotFull
 from gate.domain.slots import Direction
@@ -91,10 +91,30 @@ async def release_place(uow: UnitOfWork, slot_id: str, count: int = 1) -> None:
     )
 
 
+# PostgreSQL: the row locked, the places counted and taken in one round trip. The CTE's
+# FOR UPDATE waits for the row and then reads its latest committed version, as the separate
+# SELECT ... FOR UPDATE did; a full hour is locked and left as it was (no row comes back).
+_TAKE_PLACES_ON_POSTGRES = text(
+    """
+    WITH held AS (SELECT id, booked, capacity FROM slots WHERE id = :slot_id FOR UPDATE)
+    UPDATE slots SET booked = held.booked + LEAST(:wanted, held.capacity - held.booked)
+    FROM held
+    WHERE slots.id = held.id AND held.booked < held.capacity
+    RETURNING LEAST(:wanted, held.capacity - held.booked)
+    """
+).bindparams(bindparam("slot_id", type_=String), bindparam("wanted", type_=Integer))
+
+
 async def take_places(uow: UnitOfWork, slot_id: str, wanted: int) -> int:
     """Book up to ``wanted`` places of one slot at once and say how many were free: a batch of
     walk-ins into one hour turns the slot's row lock once, not once per truck. The row stays
-    locked (PostgreSQL; SQLite serialises writers) from the read to the commit."""
+    locked (PostgreSQL; SQLite serialises writers) from the read to the commit. One round
+    trip on PostgreSQL, two on SQLite (whose RETURNING cannot see the row as it was)."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        taken = await uow.session.scalar(
+            _TAKE_PLACES_ON_POSTGRES, {"slot_id": slot_id, "wanted": wanted}
+        )
+        return int(taken or 0)
     row = (
         await uow.session.execute(
             select(Slot.booked, Slot.capacity).where(Slot.id == slot_id).with_for_update()
