@@ -16,7 +16,13 @@ from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn
 from gate.checkins.verdicts import no_room as no_room_for
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
-from gate.gates.slots import ensure_slot, release_place, release_places, take_places
+from gate.gates.slots import (
+    ensure_slot,
+    release_place,
+    release_places,
+    take_places,
+    take_places_at,
+)
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.base import table_of
@@ -60,7 +66,14 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
     # Materialising an hour's row locks nothing another transaction holds (ON CONFLICT DO
     # NOTHING), so it is done before the row locks, in a fixed order of its own.
     waiting_in: dict[str, list[int]] = {}
-    for (direction, start), waiting in sorted(by_hour.items()):
+    taken_in: dict[str, int] = {}
+    if len(by_hour) == 1 and not released:
+        # One hour's row and no other: found, locked and taken from at once when it exists.
+        (((direction, start), waiting),) = by_hour.items()
+        taken = await take_places_at(uow, gate, Direction(direction), start, len(waiting))
+        if taken is not None:
+            waiting_in[taken[0]], taken_in[taken[0]] = waiting, taken[1]
+    for (direction, start), waiting in sorted(by_hour.items()) if not taken_in else ():
         slot_id = await ensure_slot(uow, gate, Direction(direction), start)
         waiting_in.setdefault(slot_id, []).extend(waiting)
     finals: dict[int, Final] = {}
@@ -69,7 +82,10 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
         if released[slot_id]:
             await release_place(uow, slot_id, released[slot_id])
         waiting = waiting_in.get(slot_id, [])
-        granted = await take_places(uow, slot_id, len(waiting)) if waiting else 0
+        if slot_id in taken_in:
+            granted = taken_in[slot_id]
+        else:
+            granted = await take_places(uow, slot_id, len(waiting)) if waiting else 0
         for index in waiting[:granted]:
             admitted[index] = admit_walk_in(gate, judged[index], _walk_in(judged[index]), slot_id)
         for index in waiting[granted:]:

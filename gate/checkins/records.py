@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from gate.checkins.reads import DeviceEvent
 from gate.domain.errors import EventIdReused
 from gate.domain.time import utc_now
-from gate.store.database import conflict_insert
 from gate.store.tables import CheckinRecord, Device
 from gate.store.tables.base import table_of
+from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
 
 Key = tuple[str, str]  # (device id, event id)
@@ -61,17 +64,24 @@ async def claim(
         ),
         key=lambda row: (row["device_id"], row["event_id"]),
     )
-    table = table_of(CheckinRecord)
-    insert = conflict_insert(uow.session)(table)
     claimed = await uow.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["device_id", "event_id"],
-            set_={column: insert.excluded[column] for column in _TAKEN_OVER},
-            where=table.c.received_at < expired_before,
-        ).returning(table.c.device_id, table.c.event_id),
-        rows,
+        _claim_statement(uow.session.get_bind().dialect.name),
+        [{**row, "expired_before": expired_before} for row in rows],
     )
     return {(device_id, event_id) for device_id, event_id in claimed}
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    """The claim's INSERT ... ON CONFLICT of ``dialect``, built once (an executemany; every
+    row carries the same ``expired_before``)."""
+    table = table_of(CheckinRecord)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_update(
+        index_elements=["device_id", "event_id"],
+        set_={column: insert.excluded[column] for column in _TAKEN_OVER},
+        where=table.c.received_at < bindparam("expired_before", type_=UtcDateTime()),
+    ).returning(table.c.device_id, table.c.event_id)
 
 
 async def stored_answers(

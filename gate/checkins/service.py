@@ -118,21 +118,25 @@ class Decided:
     booking: Booking | None  # the one its record names (``booking_of(final)``)
 
 
+_records = table_of(CheckinRecord)
+# Built once: the same statement for every batch (an executemany of the batch's answers).
+_STORE_ANSWERS = (
+    update(_records)
+    .where(
+        _records.c.device_id == bindparam("record_device"),
+        _records.c.event_id == bindparam("record_event"),
+    )
+    .values(
+        outcome=bindparam("outcome"), booking_id=bindparam("booking_id"), answer=bindparam("body")
+    )
+)
+
+
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:
     decided = await decide(uow, gate, [(Reader.of(d), event) for d, event in reads])
     encoded = [_encoder.encode(item.answer) for item in decided]
-    records = table_of(CheckinRecord)
     await uow.session.execute(
-        update(records)
-        .where(
-            records.c.device_id == bindparam("record_device"),
-            records.c.event_id == bindparam("record_event"),
-        )
-        .values(
-            outcome=bindparam("outcome"),
-            booking_id=bindparam("booking_id"),
-            answer=bindparam("body"),
-        ),
+        _STORE_ANSWERS,
         [
             {
                 "record_device": item.judged.reader.id,

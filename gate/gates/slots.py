@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Integer, String, bindparam, case, select, text, update
 
 from gate.domain.errors import SlotClosed, SlotFull
 from gate.domain.slots import Direction
@@ -14,7 +14,7 @@ from gate.domain.time import SLOT_LENGTH
 from gate.gates.calendar import load_calendar
 from gate.store.database import conflict_insert
 from gate.store.tables import Gate, Slot
-from gate.store.types import new_id
+from gate.store.types import UtcDateTime, new_id
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -91,10 +91,69 @@ async def release_place(uow: UnitOfWork, slot_id: str, count: int = 1) -> None:
     )
 
 
+# PostgreSQL: the row locked, the places counted and taken in one round trip. The CTE's
+# FOR UPDATE waits for the row and then reads its latest committed version, as the separate
+# SELECT ... FOR UPDATE did; a full hour is locked and left as it was (no row comes back).
+_TAKE_PLACES_ON_POSTGRES = text(
+    """
+    WITH held AS (SELECT id, booked, capacity FROM slots WHERE id = :slot_id FOR UPDATE)
+    UPDATE slots SET booked = held.booked + LEAST(:wanted, held.capacity - held.booked)
+    FROM held
+    WHERE slots.id = held.id AND held.booked < held.capacity
+    RETURNING LEAST(:wanted, held.capacity - held.booked)
+    """
+).bindparams(bindparam("slot_id", type_=String), bindparam("wanted", type_=Integer))
+
+
+# PostgreSQL: an hour's row found by its key, locked, and its places taken in one round trip
+# (as _TAKE_PLACES_ON_POSTGRES; a full hour's row is written back as it was, so that its id
+# still comes back). No row: the hour has none yet.
+_TAKE_PLACES_AT_ON_POSTGRES = text(
+    """
+    WITH held AS (
+        SELECT id, booked, capacity FROM slots
+        WHERE gate_id = :gate_id AND direction = :direction AND starts_at = :starts_at
+        FOR UPDATE
+    )
+    UPDATE slots SET booked = held.booked + GREATEST(0, LEAST(:wanted, held.capacity - held.booked))
+    FROM held
+    WHERE slots.id = held.id
+    RETURNING slots.id, GREATEST(0, LEAST(:wanted, held.capacity - held.booked))
+    """
+).bindparams(
+    bindparam("gate_id", type_=String),
+    bindparam("direction", type_=String),
+    bindparam("starts_at", type_=UtcDateTime()),
+    bindparam("wanted", type_=Integer),
+)
+
+
+async def take_places_at(
+    uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, wanted: int
+) -> tuple[str, int] | None:
+    """``take_places`` for the hour's slot named by its key: its id and the places granted,
+    in one round trip on PostgreSQL. None when that is not possible (the hour has no row yet,
+    or SQLite): the caller takes ``ensure_slot`` and ``take_places`` instead. Only for a
+    transaction that locks no other slot row (the lock order is by id)."""
+    if uow.session.get_bind().dialect.name != "postgresql":
+        return None
+    params = {"gate_id": gate.id, "direction": direction.value, "starts_at": start}
+    row = (
+        await uow.session.execute(_TAKE_PLACES_AT_ON_POSTGRES, {**params, "wanted": wanted})
+    ).first()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
 async def take_places(uow: UnitOfWork, slot_id: str, wanted: int) -> int:
     """Book up to ``wanted`` places of one slot at once and say how many were free: a batch of
     walk-ins into one hour turns the slot's row lock once, not once per truck. The row stays
-    locked (PostgreSQL; SQLite serialises writers) from the read to the commit."""
+    locked (PostgreSQL; SQLite serialises writers) from the read to the commit. One round
+    trip on PostgreSQL, two on SQLite (whose RETURNING cannot see the row as it was)."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        taken = await uow.session.scalar(
+            _TAKE_PLACES_ON_POSTGRES, {"slot_id": slot_id, "wanted": wanted}
+        )
+        return int(taken or 0)
     row = (
         await uow.session.execute(
             select(Slot.booked, Slot.capacity).where(Slot.id == slot_id).with_for_update()

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.audit import (
@@ -98,39 +99,107 @@ def _record(event: AuditedEvent, subject_id: str, **fields: Fact) -> AuditRecord
     )
 
 
+# The heads of the chains a commit appends to, locked in chain order (PostgreSQL's LockRows
+# sits above the sort): one statement, however many chains.
+_HEADS = (
+    select(AuditHead.chain, AuditHead.seq, AuditHead.entry_hash)
+    .where(AuditHead.chain.in_(bindparam("chains", expanding=True)))
+    .order_by(AuditHead.chain)
+    .with_for_update()
+)
+# PostgreSQL: every entry written and every head moved in one statement of one shape, the
+# rows given as two JSON documents (a VALUES list would be a new statement, compiled and
+# prepared again, for each size of batch).
+_APPEND_ON_POSTGRES = text(
+    """
+    WITH written AS (
+        INSERT INTO audit_log (chain, seq, occurred_at, event, subject_id, actor_kind,
+            actor_id, role, from_status, to_status, reason, data, prev_hash, entry_hash)
+        SELECT *
+        FROM jsonb_to_recordset(CAST(CAST(:entries AS text) AS jsonb)) AS e(
+            chain varchar, seq integer, occurred_at timestamptz, event varchar,
+            subject_id varchar, actor_kind varchar, actor_id varchar, role varchar,
+            from_status varchar, to_status varchar, reason varchar, data text,
+            prev_hash varchar, entry_hash varchar)
+    )
+    UPDATE audit_heads AS h SET seq = n.seq, entry_hash = n.entry_hash
+    FROM jsonb_to_recordset(CAST(CAST(:heads AS text) AS jsonb))
+        AS n(chain varchar, seq integer, entry_hash varchar)
+    WHERE h.chain = n.chain
+    """
+)
+_MOVE_HEAD = (
+    update(table_of(AuditHead))
+    .where(table_of(AuditHead).c.chain == bindparam("head_chain"))
+    .values(seq=bindparam("head_seq"), entry_hash=bindparam("head_hash"))
+)
+
+
 async def append(session: AsyncSession, events: Sequence[AuditedEvent]) -> None:
-    """Write the events to their chains. The chain's head row is locked until commit, so
+    """Write the events to their chains. The chains' head rows are locked until commit, so
     appends to one gate's chain are serialised across every process; other gates don't wait.
-    Chains are locked in a fixed order so two transactions cannot deadlock on them."""
+    Heads are locked in chain order, those that exist first and then those created here, so
+    two transactions cannot deadlock on them. Two round trips on PostgreSQL whatever the
+    number of events and chains (the heads locked; the entries and heads written)."""
     by_chain: dict[str, list[AuditedEvent]] = defaultdict(list)
     for event in events:
         by_chain[chain_of(event)].append(event)
-    insert = conflict_insert(session)
-    for chain in sorted(by_chain):
-        locked = select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.chain == chain)
-        head = (await session.execute(locked.with_for_update())).first()
-        if head is None:
-            # The chain's first entry: create its head (two first writers may race here).
-            await session.execute(
-                insert(AuditHead)
-                .values(chain=chain, seq=0, entry_hash=GENESIS_HASH)
-                .on_conflict_do_nothing(index_elements=["chain"])
-            )
-            head = (await session.execute(locked.with_for_update())).one()
+    chains = sorted(by_chain)
+    heads = {row.chain: row for row in await session.execute(_HEADS, {"chains": chains})}
+    if len(heads) < len(chains):
+        # A chain's first entry: create its head (two first writers may race here).
+        await session.execute(
+            conflict_insert(session)(AuditHead).on_conflict_do_nothing(index_elements=["chain"]),
+            [
+                {"chain": chain, "seq": 0, "entry_hash": GENESIS_HASH}
+                for chain in chains
+                if chain not in heads
+            ],
+        )
+        new = [chain for chain in chains if chain not in heads]
+        heads |= {row.chain: row for row in await session.execute(_HEADS, {"chains": new})}
+    rows = []
+    moved = []
+    for chain in chains:
+        head = heads[chain]
         previous: tuple[int, str] | None = (head.seq, head.entry_hash) if head.seq else None
-        rows = []
         for event in by_chain[chain]:
             entry = chain_entry(chain, previous, record_of(event))
             rows.append(stored_row(entry))
             previous = (entry.seq, entry.entry_hash)
         assert previous is not None
-        # Core executemany: a batch of check-ins appends dozens of entries at once.
-        await session.execute(insert(table_of(AuditLogEntry)), rows)
+        moved.append({"head_chain": chain, "head_seq": previous[0], "head_hash": previous[1]})
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
-            update(AuditHead)
-            .where(AuditHead.chain == chain)
-            .values(seq=previous[0], entry_hash=previous[1])
+            _APPEND_ON_POSTGRES,
+            {"entries": _json_rows(rows), "heads": _json_rows(_head_rows(moved))},
         )
+        return
+    # Core executemany: a batch of check-ins appends dozens of entries at once.
+    await session.execute(insert(table_of(AuditLogEntry)), rows)
+    await session.execute(_MOVE_HEAD, moved)
+
+
+def _head_rows(moved: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"chain": m["head_chain"], "seq": m["head_seq"], "entry_hash": m["head_hash"]}
+        for m in moved
+    ]
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    """Rows as a JSON array for ``jsonb_to_recordset``: times in ISO 8601 with their offset
+    and microseconds, which timestamptz reads back exactly (the hash covers them)."""
+    return json.dumps(
+        [
+            {
+                key: value.isoformat() if isinstance(value, datetime) else value
+                for key, value in row.items()
+            }
+            for row in rows
+        ],
+        ensure_ascii=False,
+    )
 
 
 def stored_row(entry: AuditEntry) -> dict[str, Any]:
