@@ -6,9 +6,10 @@ in order; a walk-in truck read again in the batch follows its first read (``Same
 in the yard, or no room either). That equals one event at a time except in two cases, which
 the property test tests/integration/test_checkin_batches_as_one_by_one.py found:
 
-* a walk-in truck read again at a camera of another direction, at a kiosk, or in another
-  hour: alone, once its first read found no room, this read asks anew (a place in its own
-  hour, or a refusal for a kiosk), instead of inheriting "no room";
+* a walk-in truck read again at a camera of another direction, at a kiosk, in another hour,
+  or spelled otherwise than its plate (a misread that fits it among other plates): alone,
+  once its first read found no room, this read is judged anew (a place in its own hour, a
+  refusal for a kiosk, an unreadable plate), instead of inheriting "no room";
 * a read that gives back a place (its booking lapsed) in the hour an earlier walk-in of the
   batch asked for: alone, that walk-in found the hour full; in the batch it would take the
   place given back after it;
@@ -58,6 +59,7 @@ def first_out_of_turn(judged: Sequence[Judged]) -> int | None:
             first = judged[verdict.first].verdict
             assert isinstance(first, WalkIn)
             hour = as_utc(walk_in_slot(item.event.observed_at))
-            if (item.reader.direction, hour) != (first.direction, as_utc(first.hour)):
+            asks_the_same = (item.reader.direction, hour) == (first.direction, as_utc(first.hour))
+            if not asks_the_same or read_of(plate or "") != first.plate:
                 return index
     return None
