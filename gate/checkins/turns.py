@@ -20,7 +20,11 @@ the property test tests/integration/test_checkin_batches_as_one_by_one.py found:
 
 The batch is then decided in two parts in the same transaction, the second after the first
 (``first_out_of_turn`` says where); rare, so the batch's handful of statements is kept for the
-rest.
+rest. The bookings of the whole batch are loaded and locked before either part, so bookings
+are still locked before slots; but the second part's slot rows are locked after the first
+part's, so across the two parts they are not always in ascending id order: against a
+transaction that holds two of those slot rows, PostgreSQL may then find a deadlock and abort
+one of the two, which fails as any failed transaction does (nothing is committed or answered).
 """
 
 from __future__ import annotations
