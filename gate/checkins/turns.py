@@ -6,9 +6,10 @@ in order; a walk-in truck read again in the batch follows its first read (``Same
 in the yard, or no room either). That equals one event at a time except in two cases, which
 the property test tests/integration/test_checkin_batches_as_one_by_one.py found:
 
-* a walk-in truck read again at a camera of another direction, at a kiosk, or in another
-  hour: alone, once its first read found no room, this read asks anew (a place in its own
-  hour, or a refusal for a kiosk), instead of inheriting "no room";
+* a walk-in truck read again at a camera of another direction, at a kiosk, in another hour,
+  or spelled otherwise than its plate (a misread that fits it among other plates): alone,
+  once its first read found no room, this read is judged anew (a place in its own hour, a
+  refusal for a kiosk, an unreadable plate), instead of inheriting "no room";
 * a read that gives back a place (its booking lapsed) in the hour an earlier walk-in of the
   batch asked for: alone, that walk-in found the hour full; in the batch it would take the
   place given back after it;
@@ -19,7 +20,11 @@ the property test tests/integration/test_checkin_batches_as_one_by_one.py found:
 
 The batch is then decided in two parts in the same transaction, the second after the first
 (``first_out_of_turn`` says where); rare, so the batch's handful of statements is kept for the
-rest.
+rest. The bookings of the whole batch are loaded and locked before either part, so bookings
+are still locked before slots; but the second part's slot rows are locked after the first
+part's, so across the two parts they are not always in ascending id order: against a
+transaction that holds two of those slot rows, PostgreSQL may then find a deadlock and abort
+one of the two, which fails as any failed transaction does (nothing is committed or answered).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ def first_out_of_turn(judged: Sequence[Judged]) -> int | None:
             first = judged[verdict.first].verdict
             assert isinstance(first, WalkIn)
             hour = as_utc(walk_in_slot(item.event.observed_at))
-            if (item.reader.direction, hour) != (first.direction, as_utc(first.hour)):
+            asks_the_same = (item.reader.direction, hour) == (first.direction, as_utc(first.hour))
+            if not asks_the_same or read_of(plate or "") != first.plate:
                 return index
     return None

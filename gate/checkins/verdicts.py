@@ -138,7 +138,8 @@ def no_room(plate: str, lapsed: Booking | None = None) -> Refused:
 def settle(judged: Sequence[Judged], walk_ins: Mapping[int, Final]) -> list[Final]:
     """Each read's final verdict, given what became of the walk-ins (by batch index). A second
     read of a walk-in truck finds it in the yard, or, when the first found no room, no room
-    either; read at a camera of the other direction, it is refused as a booked truck would be.
+    either: it asks in the same direction and hour, since a batch where it would not is cut
+    before it and that read judged after the first was decided (gate/checkins/turns.py).
     """
     finals: list[Final] = []
     for index, item in enumerate(judged):

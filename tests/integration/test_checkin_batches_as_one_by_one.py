@@ -6,10 +6,11 @@ events.
 
 The gate is set up once per test (bookings are slow to make through the API): trucks on time,
 late, early, too early and long past their slot (their place lapses: a walk-in now), regular,
-an AEO's and perishable, some with trailers, one cancelled, two whose plates a camera can
-confuse with each other, in both directions, with a few walk-in places in the current and the
-last hour. Each example then draws a stream over them (tests/checkin_streams.py) and the runs
-start from a copy of that gate (tests/database_copies.py).
+an AEO's and perishable, some with trailers, one cancelled, one in the yard already, two
+whose plates a camera can confuse with each other, in both directions, with a few walk-in
+places in the current and the last hour. Each example then draws a stream over them
+(tests/checkin_streams.py) and the runs start from a copy of that gate
+(tests/database_copies.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from gate.store.unit_of_work import UnitOfWork
 from tests.checkin_runs import in_batches, one_by_one, through_the_batcher
 from tests.checkin_streams import Sent, Truck, cuts, streams
 from tests.database_copies import DatabaseCopy
-from tests.helpers import Api, Enterprise, book_as_of, device, open_all_day, this_hour
+from tests.helpers import Api, Enterprise, book_as_of, device, open_all_day, read, this_hour
 
 # Few examples, each three runs of up to 24 events: under a minute per database on a busy
 # machine. The fixture ``gate`` is shared by the examples on purpose: each run starts from its
@@ -66,11 +67,11 @@ async def _book(settings: Settings, enterprise: Enterprise, slot: datetime, **kw
 @pytest.fixture
 async def gate(api: Api, settings: Settings, database_url: str, tmp_path: Path) -> Gate:
     await open_all_day(api)
-    await api.set_capacity(this_hour(), 7)  # six booked, one cancelled: two walk-ins get in
+    await api.set_capacity(this_hour(), 8)  # seven booked, one cancelled: two walk-ins get in
     await api.set_capacity(this_hour(-1), 1)
     await api.set_capacity(this_hour(-9), 1)  # the lapsed truck's: full until it lapses
     await api.set_capacity(this_hour(), 2, direction="import")
-    await device(api)
+    camera = await device(api)
     await device(api, direction="import")
     await device(api, direction=None, kind="kiosk")
     regular, trusted = await api.enterprise(), await api.enterprise(is_aeo=True)
@@ -86,12 +87,17 @@ async def gate(api: Api, settings: Settings, database_url: str, tmp_path: Path) 
         await _book(settings, trusted, now, plate="15C-301.08", direction="import"),
         await _book(settings, regular, now, plate="桂A·128B5"),
         await _book(settings, regular, now, plate="桂A·12885"),
+        await _book(settings, trusted, now, plate="12C-301.10"),  # in the yard already
         await _book(settings, regular, now, plate="12C-301.09"),
     ]
     cancelled = await api.client.post(
         f"/api/v1/bookings/{trucks[-1].id}/cancel", json={}, headers=regular.headers
     )
     assert cancelled.status_code == 200, cancelled.text
+    arrived = await api.client.post(
+        "/api/v1/gates/tan-thanh/checkins", json=read("12C-301.10"), headers=camera
+    )
+    assert arrived.json()["outcome"] == "on_time", arrived.text
     engine = create_engine(settings)
     try:
         async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:

@@ -145,3 +145,22 @@ async def test_a_read_left_for_the_officers_is_published_in_the_reads_order(
     ]
     alone, _ = await _alone_and_together(settings, database_url, tmp_path, ids, stream)
     assert alone.state["published"] == ["vehicle.arrived", "checkin.needs_confirmation"]
+
+
+async def test_a_misread_that_fits_a_refused_walk_in_among_other_plates_is_unreadable(
+    api: Api, settings: Settings, database_url: str, tmp_path: Path
+):
+    """``29H-S55.O5`` reads as 29H55505 or 29HS5505: alone, with no truck of either plate
+    expected (the walk-in found no room), it names no plate."""
+    await api.set_capacity(this_hour(), 0)
+    ids = await _cameras(api, settings)
+    now = utc_now()
+    stream = [
+        _read("full", now - timedelta(seconds=2), "29H-555.05"),
+        _read("misread", now - timedelta(seconds=1), "29H-S55.O5"),
+    ]
+    alone, _ = await _alone_and_together(settings, database_url, tmp_path, ids, stream)
+    assert [a["refusal"] for a, _ in alone.answers] == [
+        "no_room_for_walk_in",
+        "unreadable_plate",
+    ]
