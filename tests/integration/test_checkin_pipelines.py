@@ -314,3 +314,41 @@ async def test_two_pipelines_under_load_with_handovers_lose_and_repeat_nothing(
     grown = Counter(after.booked) - Counter(before.booked)
     assert grown == Counter(slot for _, slot in new_bookings)
     assert breaks == [] and checked >= len(events)
+
+
+async def test_leases_are_renewed_while_held_and_forgotten_once_taken_over(
+    api: Api, settings: Settings
+):
+    _, gate = await _camera(api, settings)
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+
+    def new_uow() -> UnitOfWork:
+        return UnitOfWork(factory, InMemoryEventBus())
+
+    holder = Pipelines(new_uow, term=timedelta(seconds=0.6))
+    thief = Pipelines(new_uow, term=timedelta(minutes=5))
+    try:
+        taken = await holder.route(gate)
+        assert isinstance(taken, Lease)
+        async with _store(settings) as uow:
+            first = await seen(uow.session, gate)
+            assert first is not None
+            renewed = first
+            while renewed.expires_at == first.expires_at:  # a renewal every 0.2 s
+                await uow.session.rollback()
+                await asyncio.sleep(0.05)
+                renewed = await seen(uow.session, gate)
+                assert renewed is not None
+            await uow.session.rollback()
+        assert (renewed.holder, renewed.epoch) == (holder.holder, taken.epoch)
+        await thief.take_over(gate, renewed)
+        while holder.held(gate) is not None:  # the next renewal finds it gone
+            await asyncio.sleep(0.05)
+        # The holder now routes the gate to the thief, whose lease is not expired.
+        routed = await holder.route(gate)
+        assert not isinstance(routed, Lease) and routed.holder == thief.holder
+    finally:
+        await holder.release_all()
+        await thief.release_all()
+        await engine.dispose()
