@@ -112,9 +112,10 @@ class CheckinBatcher:
         self._running = True
 
     async def stop(self) -> None:
-        """Stop the loops and give the gates' leases back: other processes take them over at
-        their next batch. Batches forwarded here meanwhile are refused (NotOwner), so their
-        senders take the gate over and decide them."""
+        """Stop taking check-ins, let each loop act on what is queued (within ``stop_s``
+        seconds; what is left then is answered 503, PipelineStopped), and give the gates'
+        leases back: other processes take them over at their next batch. Batches forwarded
+        here from now on are refused (NotOwner), so their senders take the gate over."""
         self._running = False
         await self._relay.stop()
         for queue in self._queues.values():
