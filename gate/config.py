@@ -147,6 +147,11 @@ class Settings:
     # Group commit of booking attempts on one slot (gate/bookings/rush.py): gather for this
     # long (ms) into one transaction; 0: off (each attempt in its request's transaction).
     booking_batch_ms: float = 2.0
+    # One check-in pipeline per gate across processes (gate/checkins/pipelines.py): the host
+    # on which a process takes the batches others forward to the gates whose lease it holds
+    # (a free port; the address goes into the lease), "" for nowhere; and the lease's term.
+    pipeline_host: str = "127.0.0.1"
+    pipeline_lease_s: float = 10.0
     # Signs the browser pages' CSRF tokens; every process of one platform needs the same one.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Mark cookies Secure (set it when the platform is served over TLS, e.g. behind a proxy).
@@ -306,6 +311,8 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_BOARDS_URL", "boards_url", str),
     ("GATE_CHECKIN_BATCH_MS", "checkin_batch_ms", float),
     ("GATE_BOOKING_BATCH_MS", "booking_batch_ms", float),
+    ("GATE_PIPELINE_HOST", "pipeline_host", str),
+    ("GATE_PIPELINE_LEASE_S", "pipeline_lease_s", _positive),
     ("GATE_SECRET_KEY", "secret_key", str),
     ("GATE_SECURE_COOKIES", "secure_cookies", _bool),
     ("GATE_IDEMPOTENCY_KEY_RETENTION_HOURS", "idempotency_key_retention_hours", float),

@@ -7,7 +7,9 @@ connections for 10 s.
     .venv/bin/python loadtests/compare_checkins.py --tree .:GATE_OUTBOX=off --tree . --seconds 5
 
 ``--tree`` (twice) compares any two trees, each with GATE_ settings of its own (as
-count_calls.py takes them).
+count_calls.py takes them). ``--watch`` samples PostgreSQL's active sessions on the scratch
+database every 10 ms during wrk and prints what they waited for (``Lock:transactionid``: a row
+lock held by another transaction; ``CPU``: working, not waiting), as shares of the samples.
 
 Prints, per run, requests per second and the CPU the server's processes spent per admitted
 check-in (user + system, from /proc). On a shared machine the second moves far less with
@@ -18,11 +20,17 @@ docs/benchmarks.md. Traffic to 127.0.0.1 only, bounded in time.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import statistics
 import sys
+import threading
 import uuid
+from collections import Counter
 from pathlib import Path
+
+import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loadtests.count_calls import tree_and_settings
@@ -53,11 +61,52 @@ def tree_cpu_s(root: int) -> float:
     return total
 
 
+WAITS = (
+    "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity "
+    "WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()"
+)
+
+
+class WaitSampler:
+    """PostgreSQL's active sessions on one database, sampled every 10 ms in a thread of its
+    own until stopped: how many samples found a session waiting for what."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url, self._name = database_url, database_url.rsplit("/", 1)[1]
+        self.seen: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._sample()))
+
+    async def _sample(self) -> None:
+        connection = await asyncpg.connect(self._url)
+        try:
+            while not self._stop.is_set():
+                for (event,) in await connection.fetch(WAITS, self._name):
+                    self.seen[event] += 1
+                await asyncio.sleep(0.01)
+        finally:
+            await connection.close()
+
+    def __enter__(self) -> WaitSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def shares(self) -> str:
+        total = sum(self.seen.values()) or 1
+        common = self.seen.most_common(6)
+        return ", ".join(f"{event} {100 * n / total:.0f} %" for event, n in common)
+
+
 def one_run(
-    checkout: Path, settings: dict[str, str] | None = None, seconds: int = 10
+    checkout: Path, settings: dict[str, str] | None = None, seconds: int = 10, watch: bool = False
 ) -> tuple[int, float]:
     """Requests per second and CPU milliseconds per admitted check-in, for ``checkout``
-    served with the GATE_ ``settings``, wrk for ``seconds``."""
+    served with the GATE_ ``settings``, wrk for ``seconds``; ``watch``: print what the
+    database's active sessions waited for meanwhile (``WaitSampler``)."""
     database = scratch_database("gate_compare_checkins")
     namespace = f"compare-{uuid.uuid4().hex[:6]}"
     served = platform(
@@ -73,8 +122,13 @@ def one_run(
         }
         script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
         start = tree_cpu_s(pid)
-        result = wrk(f"{base}/api/v1/gates/tan-thanh/checkins", seconds, 32, script, cameras)
+        waits = WaitSampler(database) if watch else None
+        with waits or contextlib.nullcontext():
+            result = wrk(f"{base}/api/v1/gates/tan-thanh/checkins", seconds, 32, script, cameras)
         spent = tree_cpu_s(pid) - start
+        if waits is not None:
+            samples = sum(waits.seen.values())
+            print(f"  active sessions waited: {waits.shares()} ({samples} samples)")
     return int(result["rps"]), 1000 * spent / max(int(result.get("admitted", 0)), 1)
 
 
@@ -86,6 +140,7 @@ def main() -> int:
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--watch", action="store_true", help="sample PostgreSQL's wait events")
     args = parser.parse_args()
     if args.before is not None:
         trees = [("before", args.before, {}), ("after", ROOT, {})]
@@ -99,7 +154,7 @@ def main() -> int:
     figures: dict[str, list[tuple[int, float]]] = {name: [] for name, _, _ in trees}
     for n in range(args.rounds):
         for name, checkout, settings in trees:
-            rps, cpu_ms = one_run(checkout.resolve(), settings, args.seconds)
+            rps, cpu_ms = one_run(checkout.resolve(), settings, args.seconds, args.watch)
             figures[name].append((rps, cpu_ms))
             print(f"round {n} {name}: {rps}/s, {cpu_ms:.2f} ms CPU per check-in", flush=True)
     for name, runs in figures.items():

@@ -31,6 +31,7 @@ from gate.bookings.rush import BookingBatcher
 from gate.bookings.together import Decider
 from gate.bus.events import EventBus, create_event_bus
 from gate.checkins.batcher import CheckinBatcher
+from gate.checkins.pipelines import Pipelines
 from gate.config import PARTS, Settings
 from gate.devices.keys import DeviceKeys
 from gate.live.guard import StreamGuard
@@ -122,6 +123,9 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
             max_wait=settings.checkin_batch_ms / 1000,
             gates=platform.gates,
             retention=settings.device_event_retention,
+            pipelines=Pipelines(
+                platform.unit_of_work, term=timedelta(seconds=settings.pipeline_lease_s)
+            ),
         )
     if settings.booking_batch_ms > 0:
         full = FullSlots()
@@ -161,7 +165,9 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
         else:
             platform.boards_port = await boards.start(settings.host, settings.boards_port)
     if platform.checkins is not None:
-        platform.checkins.start()
+        # Other processes forward the check-ins of the gates whose lease this one holds.
+        taking = "checkin" in settings.parts and settings.pipeline_host
+        await platform.checkins.start(settings.pipeline_host if taking else None)
     if platform.bookings is not None:
         platform.bookings.start()
     if settings.outbox and platform.outbox is not None:

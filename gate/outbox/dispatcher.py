@@ -15,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -48,6 +45,7 @@ from gate.outbox.protocols import (
     Sender,
 )
 from gate.outbox.tally import RETRIED, Tally
+from gate.store.leases import lease_owner_name
 from gate.store.tables import Delivery, DeliveryAttempt
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
@@ -64,12 +62,6 @@ LEASE = timedelta(seconds=60)
 ATTEMPT_LIMIT_S = LEASE.total_seconds() / 2
 # Events expanded and deliveries attempted per round; a round's attempts run side by side.
 BATCH = 50
-
-
-def lease_owner_name() -> str:
-    """This dispatcher's name on its leases: host, process and a random part (two
-    dispatchers in one process are two owners)."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class OutboxDispatcher:

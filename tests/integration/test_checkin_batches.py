@@ -108,7 +108,7 @@ async def test_one_failing_event_does_not_cost_the_others_their_check_in(
         max_wait=0.2,
         retention=settings.device_event_retention,
     )
-    batcher.start()
+    await batcher.start()
     try:
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:
             camera = (await uow.session.scalars(select(Device))).all()[-1]

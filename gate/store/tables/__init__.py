@@ -20,6 +20,7 @@ from gate.store.tables.gates import (
 from gate.store.tables.messages import DriverMessagePreference, UserMessagePreference
 from gate.store.tables.officers import Officer, OfficerGate
 from gate.store.tables.outbox import Delivery, DeliveryAttempt, OutboxEvent, WebhookEndpoint
+from gate.store.tables.pipelines import CheckinPipeline
 from gate.store.tables.statistics import (
     StatisticsBooking,
     StatisticsHour,
@@ -47,6 +48,7 @@ __all__ = [
     "AuditLogEntry",
     "Base",
     "Booking",
+    "CheckinPipeline",
     "CheckinRecord",
     "ClearanceDecisionRow",
     "Closure",

@@ -1,0 +1,302 @@
+"""Forwarding gathered check-in batches to the process that owns their gate's pipeline, and
+taking the batches other processes forward: a small framed protocol over TCP (asyncio
+streams), one persistent connection per peer, requests multiplexed by id.
+
+A frame is a 4-byte big-endian length and that many bytes of MessagePack (msgspec): a
+``Forwarded`` batch one way, a ``Decided`` answer the other, matched by ``id``. Each event's
+``Outcome`` is its answer as stored (the bytes the owner's devices would get), a reuse of its
+event_id, or why it was not decided there: ``not-owner`` (the peer does not hold the gate's
+lease: the forwarder takes the lease over), ``unavailable`` (the database was, with its kind:
+answered 503 as if it had happened here) or ``failed`` (any other error: answered 500)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import struct
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from gate.checkins.reads import DeviceEvent
+from gate.checkins.records import reused
+from gate.domain.errors import EventIdReused
+from gate.store.faults import Unavailable, unavailability
+
+log = logging.getLogger("gate.checkins")
+
+_LENGTH = struct.Struct(">I")
+MAX_FRAME = 16 * 1024 * 1024  # a batch of a few hundred events is tens of KiB
+CONNECT_TIMEOUT_S = 2.0
+
+Kind = Literal["answer", "reused", "not-owner", "unavailable", "failed"]
+# What deciding an event came to: its answer and whether it replays an earlier one,
+# EventIdReused, or the error that kept it from being decided.
+Result = tuple[bytes, bool] | EventIdReused
+Decision = Result | BaseException
+
+
+class Event(msgspec.Struct, array_like=True, frozen=True):
+    """One device event on the wire; ``observed_at`` as its ISO text, so the offset the device
+    wrote travels unchanged (an answer may show it)."""
+
+    device_id: str
+    event_id: str
+    observed_at: str
+    plate: str | None
+    booking_code: str | None
+    trailer_plate: str | None
+
+    @classmethod
+    def of(cls, device_id: str, event: DeviceEvent) -> Event:
+        return cls(
+            device_id,
+            event.event_id,
+            event.observed_at.isoformat(),
+            event.plate,
+            event.booking_code,
+            event.trailer_plate,
+        )
+
+    def device_event(self) -> DeviceEvent:
+        return DeviceEvent(
+            self.event_id,
+            datetime.fromisoformat(self.observed_at),
+            self.plate,
+            self.booking_code,
+            trailer_plate=self.trailer_plate,
+        )
+
+
+class Forwarded(msgspec.Struct, array_like=True, frozen=True):
+    id: int
+    gate_id: str
+    events: list[Event]
+
+
+class Outcome(msgspec.Struct, array_like=True, frozen=True):
+    kind: Kind
+    body: bytes = b""
+    replayed: bool = False
+    detail: str = ""  # the database's Unavailable kind, or the error's text
+
+
+class Decided(msgspec.Struct, array_like=True, frozen=True):
+    id: int
+    outcomes: list[Outcome]
+
+
+class NotOwner(Exception):
+    """This process does not hold the gate's lease (any more): the event was not decided."""
+
+
+class PeerUnreachable(ConnectionError):
+    """The owner could not be reached, or the connection to it broke before it answered."""
+
+
+class RelayedUnavailable(Exception):
+    """The database was unavailable to the owner that acted for this process; ``unavailable``
+    is its kind (gate/store/faults.py reads it, so the device gets the same 503)."""
+
+    def __init__(self, unavailable: Unavailable) -> None:
+        super().__init__(unavailable.description)
+        self.unavailable = unavailable
+
+
+def outcome_of(decision: Decision) -> Outcome:
+    """How one event's decision travels back to the forwarder."""
+    if isinstance(decision, EventIdReused):
+        return Outcome("reused")
+    if isinstance(decision, NotOwner):
+        return Outcome("not-owner")
+    if isinstance(decision, BaseException):
+        kind = unavailability(decision)
+        if kind is not None:
+            return Outcome("unavailable", detail=kind.value)
+        return Outcome("failed", detail=repr(decision)[:500])
+    body, replayed = decision
+    return Outcome("answer", body, replayed)
+
+
+def decision_of(outcome: Outcome, event: DeviceEvent) -> Decision:
+    """The forwarder's side of ``outcome_of``: what the device's request gets."""
+    if outcome.kind == "answer":
+        return (outcome.body, outcome.replayed)
+    if outcome.kind == "reused":
+        return reused(event)
+    if outcome.kind == "not-owner":
+        return NotOwner()
+    if outcome.kind == "unavailable":
+        return RelayedUnavailable(Unavailable(outcome.detail))
+    return RuntimeError(f"the gate's pipeline failed to decide the event: {outcome.detail}")
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> bytes:
+    (length,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
+    if length > MAX_FRAME:
+        raise ConnectionError(f"a frame of {length} bytes is over the limit")
+    return await reader.readexactly(length)
+
+
+def _frame(body: bytes) -> bytes:
+    return _LENGTH.pack(len(body)) + body
+
+
+Decide = Callable[[str, Sequence[tuple[str, DeviceEvent]]], Awaitable[list[Decision]]]
+
+
+class RelayServer:
+    """Takes batches forwarded by other processes and has ``decide`` act on them (the
+    batcher: in the gate's own loop, with its lease checked)."""
+
+    def __init__(self, decide: Decide) -> None:
+        self._decide = decide
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._decoder = msgspec.msgpack.Decoder(Forwarded)
+        self._encoder = msgspec.msgpack.Encoder()
+
+    async def start(self, host: str) -> str:
+        """Listen on ``host`` at a free port; the address taken (``host:port``)."""
+        self._server = await asyncio.start_server(self._serve, host, 0)
+        bound = self._server.sockets[0].getsockname()
+        return f"{bound[0]}:{bound[1]}"
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        answering: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                request = self._decoder.decode(await _read_frame(reader))
+                each = asyncio.create_task(self._answer(request, writer))
+                answering.add(each)
+                each.add_done_callback(answering.discard)
+        except (asyncio.IncompleteReadError, ConnectionError, msgspec.DecodeError):
+            pass  # the peer went away, or spoke nonsense: its requests go with it
+        finally:
+            for each in answering:
+                each.cancel()
+            writer.close()
+            self._tasks.discard(task)
+
+    async def _answer(self, request: Forwarded, writer: asyncio.StreamWriter) -> None:
+        events = [(event.device_id, event.device_event()) for event in request.events]
+        decisions = await self._decide(request.gate_id, events)
+        reply = Decided(request.id, [outcome_of(d) for d in decisions])
+        writer.write(_frame(self._encoder.encode(reply)))
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+
+
+class _Connection:
+    """One persistent connection to a peer; requests in flight wait for their ``id``."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._waiting: dict[int, asyncio.Future[list[Outcome]]] = {}
+        self._ids = itertools.count(1)
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(Decided)
+        self.closed = False
+        self._reading = asyncio.create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                reply = self._decoder.decode(await _read_frame(reader))
+                waiting = self._waiting.pop(reply.id, None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(reply.outcomes)
+        except (asyncio.IncompleteReadError, ConnectionError, msgspec.DecodeError) as error:
+            self._fail(PeerUnreachable(f"the owner's connection broke: {error!r}"))
+        except asyncio.CancelledError:
+            self._fail(PeerUnreachable("the connection was closed"))
+            raise
+
+    def _fail(self, error: PeerUnreachable) -> None:
+        self.closed = True
+        self._writer.close()
+        waiting, self._waiting = self._waiting, {}
+        for future in waiting.values():
+            if not future.done():
+                future.set_exception(error)
+
+    async def ask(self, gate_id: str, events: list[Event]) -> list[Outcome]:
+        if self.closed:
+            raise PeerUnreachable("the connection was closed")
+        request_id = next(self._ids)
+        answer: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = answer
+        try:
+            self._writer.write(_frame(self._encoder.encode(Forwarded(request_id, gate_id, events))))
+            await self._writer.drain()
+        except ConnectionError as error:
+            self._fail(PeerUnreachable(repr(error)))
+        return await answer
+
+    async def close(self) -> None:
+        self._reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reading
+
+
+class Peers:
+    """The connections this process keeps to the owners it forwards to, one per address."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, _Connection] = {}
+        self._opening: dict[str, asyncio.Lock] = {}
+
+    async def forward(
+        self, address: str, gate_id: str, events: Sequence[tuple[str, DeviceEvent]]
+    ) -> list[Decision]:
+        """Have the owner at ``address`` decide ``events`` (device id, event) of ``gate_id``;
+        each event's decision, in order. PeerUnreachable if it cannot be asked or does not
+        answer (its connection broke)."""
+        connection = await self._connection(address)
+        outcomes = await connection.ask(gate_id, [Event.of(d, e) for d, e in events])
+        if len(outcomes) != len(events):
+            raise PeerUnreachable("the owner answered another number of events")
+        return [decision_of(o, e) for o, (_, e) in zip(outcomes, events, strict=True)]
+
+    async def _connection(self, address: str) -> _Connection:
+        known = self._connections.get(address)
+        if known is not None and not known.closed:
+            return known
+        async with self._opening.setdefault(address, asyncio.Lock()):
+            known = self._connections.get(address)
+            if known is not None and not known.closed:
+                return known
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit():
+                raise PeerUnreachable(f"no address to forward to: {address!r}")
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host, int(port)), CONNECT_TIMEOUT_S
+                )
+            except (OSError, TimeoutError) as error:
+                raise PeerUnreachable(f"{address}: {error!r}") from error
+            opened = self._connections[address] = _Connection(reader, writer)
+            return opened
+
+    async def close(self) -> None:
+        connections, self._connections = list(self._connections.values()), {}
+        for connection in connections:
+            await connection.close()
