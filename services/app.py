@@ -41,7 +41,6 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
-from services.api.bookings.rush import BookingAnswers
 from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
@@ -127,15 +126,25 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
                 platform.unit_of_work, term=timedelta(seconds=settings.pipeline_lease_s)
             ),
         )
-    if settings.booking_batch_ms > 0:
-        full = FullSlots()
-        platform.live.listen(full.heard)  # a place freed anywhere: the slot is read again
-        platform.bookings = BookingBatcher(
-            platform.unit_of_work,
-            Decider(platform.gates, full, BookingAnswers(), settings.idempotency_key_retention),
-            max_wait=settings.booking_batch_ms / 1000,
-        )
+    if settings.booking_batch_ms > 0 and "api" in settings.parts:
+        platform.bookings = _booking_batcher(platform)
     return platform
+
+
+def _booking_batcher(platform: Platform) -> BookingBatcher:
+    """The group commit of booking attempts, for a process that serves the API."""
+    # Imported here: a process without the API loads none of its modules (tests/integration/
+    # test_parts.py), and only the API books through the batcher.
+    from services.api.bookings.rush import BookingAnswers
+
+    settings = platform.settings
+    full = FullSlots()
+    platform.live.listen(full.heard)  # a place freed anywhere: the slot is read again
+    return BookingBatcher(
+        platform.unit_of_work,
+        Decider(platform.gates, full, BookingAnswers(), settings.idempotency_key_retention),
+        max_wait=settings.booking_batch_ms / 1000,
+    )
 
 
 @asynccontextmanager
