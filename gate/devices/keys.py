@@ -11,7 +11,6 @@ the burst and closed after it, its prepared statements with it), every few secon
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,9 +35,6 @@ class KnownDevice:
 class DeviceKeys:
     def __init__(self, memory: KeyMemory[KnownDevice] | None = None) -> None:
         self.memory = memory or KeyMemory()
-        # Lookups under way, by the key's digest (as the memory holds it): the lock and how
-        # many requests hold or wait for it.
-        self._lookups: dict[bytes, tuple[asyncio.Lock, int]] = {}
 
     async def recognise(self, token: str, reading: Callable[[], UnitOfWork]) -> KnownDevice | None:
         """The live device ``token`` belongs to, or None; ``reading`` opens a read-only unit
@@ -48,23 +44,13 @@ class DeviceKeys:
         remembered = self.memory.recall(token)
         if remembered is not None:
             return remembered
-        digest = KeyMemory.digest(token)
-        lock, holders = self._lookups.get(digest) or (asyncio.Lock(), 0)
-        self._lookups[digest] = (lock, holders + 1)
-        try:
-            async with lock:
-                # Looked up by the request this one waited for (unless it found no device,
-                # or failed: then this one asks again).
-                remembered = self.memory.recall(token)
-                if remembered is not None:
-                    return remembered
-                return await self._look_up(token, reading)
-        finally:
-            lock, holders = self._lookups[digest]
-            if holders == 1:
-                del self._lookups[digest]
-            else:
-                self._lookups[digest] = (lock, holders - 1)
+        async with self.memory.one_lookup(token):
+            # Looked up by the request this one waited for (unless it found no device, or
+            # failed: then this one asks again).
+            remembered = self.memory.recall(token)
+            if remembered is not None:
+                return remembered
+            return await self._look_up(token, reading)
 
     async def _look_up(self, token: str, reading: Callable[[], UnitOfWork]) -> KnownDevice | None:
         async with reading() as uow:

@@ -64,7 +64,7 @@ async def test_requests_in_flight_when_the_memory_runs_out_share_one_lookup(
         found = await asyncio.gather(*(keys.recognise(token, reading) for _ in range(16)))
         assert opened == 1  # a camera's burst: one connection, one query, not sixteen
         assert len(set(found)) == 1 and found[0] is not None
-        assert keys._lookups == {}  # nothing held once they are answered
+        assert keys.memory.lookups_in_flight() == 0  # nothing held once they are answered
         bad = token[:-3] + "xyz"
         assert await asyncio.gather(*(keys.recognise(bad, reading) for _ in range(3))) == [None] * 3
         assert opened == 4  # a key found to be no device's is asked again by each request
