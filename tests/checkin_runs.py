@@ -93,7 +93,7 @@ async def through_the_batcher(settings: Settings, device_ids: list[str], stream:
     batcher = CheckinBatcher(
         lambda: UnitOfWork(factory, bus), max_batch=7, max_wait=0.001, retention=RETENTION
     )
-    batcher.start()
+    await batcher.start()
     try:
         async with UnitOfWork(factory, bus) as uow:
             gate_id = (await gate_by_code(uow, GATE)).id

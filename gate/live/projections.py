@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from msgspec import structs
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.checkins.pending import pending_reads
@@ -51,7 +51,7 @@ from gate.store.tables import Booking, ClearanceDecisionRow, Gate, GateDirection
 from gate.store.tables import Notice as NoticeRow
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.counts import ahead_in_class, from_here_back, per_class
-from gate.yard.counts import of_gate as queue_counts
+from gate.yard.counts import of_gate_with as counts_with
 from gate.yard.places import order_in_class, places_in_queue
 from gate.yard.service import cursor_position
 
@@ -109,15 +109,12 @@ async def direction_state(
     # early ones of later hours): counts kept by the database and one bounded range, not a
     # pass over the yard every rebuild.
     newcomer = QueueEntry("~newcomer", QueueClass.REGULAR, False, floor_to_slot(now), now)
-    parts = await queue_counts(uow, gate)
-    counts = per_class(parts, direction.value)
     regular = QueueClass.REGULAR.value
     back = from_here_back(
         direction.value, regular, False, newcomer.slot_start, newcomer.arrived_at, newcomer.id
     )
-    behind_newcomer = await session.scalar(
-        select(func.count()).where(Booking.gate_id == gate.id, back)
-    )
+    parts, behind_newcomer = await counts_with(uow, gate, back)
+    counts = per_class(parts, direction.value)
     ahead_of_newcomer = ahead_in_class(
         parts, direction.value, regular, False, int(behind_newcomer or 0)
     )

@@ -14,7 +14,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, text, tuple_
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from gate.domain.bookings import BookingStatus
@@ -62,14 +75,37 @@ def per_class(counts: Counts, direction: str) -> dict[QueueClass, int]:
     return waiting
 
 
-async def of_gate(uow: UnitOfWork, gate: Gate) -> Counts:
-    """The counts of ``gate`` (a few rows by primary key)."""
-    rows = await uow.session.execute(
-        select(
-            QueueCount.direction, QueueCount.queue_class, QueueCount.behind, QueueCount.waiting
-        ).where(QueueCount.gate_id == gate.id)
+async def of_gate_with(
+    uow: UnitOfWork, gate: Gate, back: ColumnElement[bool]
+) -> tuple[Counts, int]:
+    """The counts of ``gate`` and how many of its vehicles ``back`` selects (a range of
+    :func:`from_here_back`), read by one statement: on PostgreSQL each statement of a
+    transaction reads a snapshot of its own, and a range read after the counts could hold a
+    vehicle that joined after them (a place below 1, which the live projector met)."""
+    counted = select(
+        QueueCount.direction,
+        QueueCount.queue_class,
+        QueueCount.behind,
+        QueueCount.waiting,
+        literal(None, Integer).label("in_range"),
+    ).where(QueueCount.gate_id == gate.id)
+    in_range = select(
+        literal(None, String),
+        literal(None, String),
+        literal(None, Boolean),
+        literal(None, Integer),
+        select(func.count()).where(Booking.gate_id == gate.id, back).scalar_subquery(),
     )
-    return {(d, c, bool(b)): int(w) for d, c, b, w in rows}
+    counts: Counts = {}
+    selected = 0
+    for direction, queue_class, behind, waiting, found in await uow.session.execute(
+        union_all(counted, in_range)
+    ):
+        if direction is None:
+            selected = int(found or 0)
+        else:
+            counts[direction, queue_class, bool(behind)] = int(waiting)
+    return counts, selected
 
 
 async def rebuild(uow: UnitOfWork) -> None:

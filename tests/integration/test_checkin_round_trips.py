@@ -40,7 +40,7 @@ async def _batches(settings: Settings, plates: Sequence[Sequence[str]]) -> list[
         retention=settings.device_event_retention,
         gates=GateMemory(),  # as the platform makes it (services/app.py)
     )
-    batcher.start()
+    await batcher.start()
     counted = []
     try:
         async with UnitOfWork(factory, InMemoryEventBus()) as uow:
