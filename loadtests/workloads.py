@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from loadtests.fanout import platform_workers
 from loadtests.harness import admin, enterprise_with_driver
 from loadtests.machine import REDIS, ROOT, scratch_database
 from loadtests.rawhttp import RawConnection
@@ -158,11 +159,14 @@ async def booked_trucks(base: str, gate: str, counts: list[int]) -> tuple[list[P
 
 def run_fanout(viewers: int, seconds: int, attempts: int = 2) -> dict[str, Any]:
     """The fan-out harness in a process of its own, with a platform of its own: two
-    processes (one process may hold at most its open-file limit of viewers, 20,000 here)
-    fed by one projector through Redis, as deployed. Run again once if it could not finish
-    (its platform failed to start, say), and its error shown if it fails twice."""
+    processes or more (one process may hold at most its open-file limit of viewers, 20,000
+    here: 3 for 50,000) fed by one projector through Redis, as deployed; the viewers come
+    from a source address per client process (loadtests/wsviewers.py). Run again once if
+    it could not finish (its platform failed to start, say), and its error shown if it
+    fails twice."""
+    workers = platform_workers(viewers, least=2)
     command = [sys.executable, str(ROOT / "loadtests" / "fanout.py")]
-    command += ["--viewers", str(viewers), "--seconds", str(seconds), "--workers", "2"]
+    command += ["--viewers", str(viewers), "--seconds", str(seconds), "--workers", str(workers)]
     command += ["--redis-url", REDIS, "--database-url", scratch_database("gate_bench_fanout")]
     for attempt in range(attempts):
         done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
