@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import re
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -122,18 +123,13 @@ class BoardServer:
         return None
 
     async def _serve(self, connection: ServerConnection) -> None:
-        assert connection.request is not None  # set by the handshake
-        path, _, query = connection.request.path.partition("?")
-        match = BOARD_PATH.match(path)
-        assert match is not None  # _check_path refused every other path
-        peer = connection.remote_address[0] if connection.remote_address else None
-        address = client_address(peer, connection.request.headers.get("X-Forwarded-For"))
-        _forget_headers(connection)
+        # This frame lives as long as the viewer: it keeps only what it needs.
+        code, query, address = _viewer(connection)
         if not self._cap.acquire(address):
             await connection.close(CLOSE_TOO_MANY, TOO_MANY_REASON)
             return
         try:
-            await self._view(connection, match["code"], query)
+            await self._view(connection, code, query)
         finally:
             self._cap.release(address)
 
@@ -150,12 +146,13 @@ class BoardServer:
         if not known:
             await connection.close(CLOSE_NOT_FOUND, "no such gate")
             return
-        channel = board_channel(code)
+        channel = sys.intern(board_channel(code))  # one string for all of a board's viewers
         first = await self._live.attach(channel, _since(query), connection)
         try:
             # Written before the next await: nothing broadcast meanwhile can come first.
             for text in first:
                 broadcast([connection], text)
+            del first  # held no longer than written: this frame lives as long as the viewer
             # Viewers send nothing we need; reading is how a closed connection is noticed.
             async for _ in connection:
                 pass
@@ -187,6 +184,19 @@ def _secure(_: ServerConnection, __: Request, response: Response) -> None:
     if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
         for name, value in BARE_ANSWER_HEADERS.items():
             response.headers[name] = value
+
+
+def _viewer(connection: ServerConnection) -> tuple[str, str, str | None]:
+    """The board's gate code, the query and the client's address of a viewer's handshake
+    (its path checked by _check_path already); its headers are let go once read."""
+    assert connection.request is not None  # set by the handshake
+    path, _, query = connection.request.path.partition("?")
+    match = BOARD_PATH.match(path)
+    assert match is not None  # _check_path refused every other path
+    peer = connection.remote_address[0] if connection.remote_address else None
+    address = client_address(peer, connection.request.headers.get("X-Forwarded-For"))
+    _forget_headers(connection)
+    return sys.intern(match["code"]), query, address
 
 
 def _forget_headers(connection: ServerConnection) -> None:
