@@ -120,6 +120,10 @@ async def run(
             triggers.append(time.monotonic())
             await check_in(client, args.gate, body, camera)
         await asyncio.sleep(3)
+        # Again at the end, the viewers still connected: pings have been answered by now
+        # if the run lasted longer than the server's ping interval (20 s).
+        rss_end = rss_kib(server_pid) if server_pid else 0
+        held_s = time.monotonic() - started - connected_after
         seen = await crowd.results()
 
         truth = (await client.get(f"/api/v1/gates/{args.gate}/board")).json()
@@ -163,6 +167,10 @@ async def run(
         "server_kib_per_viewer": (
             round((rss_connected - rss_before) / args.viewers, 1) if server_pid else None
         ),
+        "server_kib_per_viewer_at_end": (
+            round((rss_end - rss_before) / args.viewers, 1) if server_pid else None
+        ),
+        "viewers_held_s": round(held_s, 1),
     }
 
 

@@ -12,7 +12,7 @@ import pytest
 import websockets
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from services.boards.keepalive import BACKED_UP, Keepalive
+from services.boards.keepalive import BACKED_UP, Keepalive, unanswered
 from tests.live import eventually
 
 
@@ -63,7 +63,9 @@ async def test_a_viewer_that_answers_stays_and_one_that_does_not_is_dropped(serv
             return sum(1 for pong in first.values() if _done(pong)) == 1
 
         await eventually(alive_answered)
-        second = await keepalive.round(first)
+        remembered = unanswered(first)
+        assert len(remembered) == 1  # the silent one's: the answered ping is forgotten
+        second = await keepalive.round(remembered)
 
         async def only_alive_left() -> bool:
             return len(server.connections) == 1
@@ -91,6 +93,7 @@ async def test_a_viewer_backed_up_across_two_rounds_is_dropped_unpinged(
         monkeypatch.setattr(connection.transport, "get_write_buffer_size", lambda: 1)
         first = await keepalive.round({})
         assert first == {connection: BACKED_UP}
+        assert unanswered(first) == first  # still to be checked at the next round
         second = await keepalive.round(first)
         assert second == {}
 
