@@ -2,13 +2,14 @@
 
 ``websockets`` keeps a connection alive with a task of its own per connection (a coroutine,
 a sleep's timer and future, each time): about 1.6 KiB a viewer, measured as the server's RSS
-with 5,000 viewers, a sixth of what a viewer costs. A board server holds tens of thousands of
+with 5,000 viewers, an eighth of what a viewer cost. A board server holds tens of thousands of
 viewers who only listen, so one loop pings them all instead, every ``interval_s``: a
 viewer whose pong to the previous round's ping has not come is dropped (a vanished phone is
 noticed within two intervals, as websockets' own ping_interval + ping_timeout of 20 s each),
-and so is one whose socket stayed backed up across two rounds (nothing it was sent left
-this machine for a whole interval). The pings also keep proxies' idle timers from closing a
-quiet board's connections, which TCP keepalive would not."""
+and so is one whose socket stayed backed up across two rounds with no fewer bytes unsent
+(it took less than it was sent for a whole interval; a viewer past the server's slow-viewer
+bound is sent nothing more, so a live one drains). The pings also keep proxies' idle timers
+from closing a quiet board's connections, which TCP keepalive would not."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 PINGS_PER_PASS = 1000  # then the loop runs: a broadcast waits for at most this many pings
-BACKED_UP = None  # in a round's record: not pinged, its socket had unsent bytes
+
+# What a round records of a connection: the future of its ping's pong, or, for one left
+# unpinged because its socket was backed up, how many bytes were unsent then.
+Check = Awaitable[float] | int
 
 
 class Keepalive:
@@ -37,35 +41,36 @@ class Keepalive:
         only the pings still unanswered: a pong comes within milliseconds, and a future
         and a record entry kept for every viewer until the next round would be 0.2 KiB a
         viewer for nothing."""
-        previous: dict[ServerConnection, Awaitable[float] | None] = {}
+        previous: dict[ServerConnection, Check] = {}
         while True:
             await asyncio.sleep(self._interval_s / 2)
             previous = unanswered(previous)
             await asyncio.sleep(self._interval_s / 2)
             previous = await self.round(previous)
 
-    async def round(
-        self, previous: dict[ServerConnection, Awaitable[float] | None]
-    ) -> dict[ServerConnection, Awaitable[float] | None]:
+    async def round(self, previous: dict[ServerConnection, Check]) -> dict[ServerConnection, Check]:
         """One round: drops the connections that failed ``previous`` (the last round's
         record), pings the others; returns this round's record (a pong's future per
-        connection pinged, ``BACKED_UP`` for one left unpinged)."""
-        record: dict[ServerConnection, Awaitable[float] | None] = {}
+        connection pinged, the unsent bytes of one left unpinged)."""
+        record: dict[ServerConnection, Check] = {}
         for done, connection in enumerate(list(self._connections())):
             if done % PINGS_PER_PASS == PINGS_PER_PASS - 1:
                 await asyncio.sleep(0)
             if connection.state is not State.OPEN:
                 continue  # closing: ping() would wait for the close to finish
-            backed_up = connection.transport.get_write_buffer_size() > 0
+            unsent = connection.transport.get_write_buffer_size()
             if connection in previous:
-                pong = previous[connection]
-                failed = backed_up if pong is BACKED_UP else not _answered(pong)
+                check = previous[connection]
+                if isinstance(check, int):
+                    failed = unsent > 0 and unsent >= check
+                else:
+                    failed = not _answered(check)
                 if failed:
                     connection.transport.abort()  # a dead peer reads no close frame
                     continue
-            if backed_up:
+            if unsent > 0:
                 # ping() would wait for the socket to drain, and the whole round with it.
-                record[connection] = BACKED_UP
+                record[connection] = unsent
                 continue
             try:
                 record[connection] = await connection.ping()
@@ -75,13 +80,13 @@ class Keepalive:
 
 
 def unanswered(
-    record: dict[ServerConnection, Awaitable[float] | None],
-) -> dict[ServerConnection, Awaitable[float] | None]:
+    record: dict[ServerConnection, Check],
+) -> dict[ServerConnection, Check]:
     """What of a round's ``record`` the next round must still check: the pings not yet
     answered and the connections left unpinged as backed up (a connection absent from the
     record is pinged at the next round like a new one)."""
-    return {c: pong for c, pong in record.items() if pong is BACKED_UP or not _answered(pong)}
+    return {c: check for c, check in record.items() if not _answered(check)}
 
 
-def _answered(pong: Awaitable[float] | None) -> bool:
-    return isinstance(pong, asyncio.Future) and pong.done()
+def _answered(check: Check) -> bool:
+    return isinstance(check, asyncio.Future) and check.done()
