@@ -14,11 +14,14 @@ from closing a quiet board's connections, which TCP keepalive would not."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
+
+log = logging.getLogger("gate.boards")
 
 PINGS_PER_PASS = 1000  # then the loop runs: a broadcast waits for at most this many pings
 
@@ -46,7 +49,11 @@ class Keepalive:
             await asyncio.sleep(self._interval_s / 2)
             previous = unanswered(previous)
             await asyncio.sleep(self._interval_s / 2)
-            previous = await self.round(previous)
+            try:
+                previous = await self.round(previous)
+            except Exception:  # the next round must still come: no viewer is ever dropped
+                log.exception("boards.keepalive.round_failed")
+                previous = {}
 
     async def round(self, previous: dict[ServerConnection, Check]) -> dict[ServerConnection, Check]:
         """One round: drops the connections that failed ``previous`` (the last round's
