@@ -13,7 +13,7 @@ A viewer that cannot keep up (its socket's send buffer above ``SLOW_VIEWER_BYTES
 skipped instead of buffered without bound, and sent the board's current snapshot once its
 buffer has drained: the same promise the hub makes to its queued viewers.
 
-A viewer costs the server about 8 KiB of memory (issue 20's bound is 10 KiB, for 50,000
+A viewer costs the server about 9.5 KiB of memory (issue 20's bound is 10 KiB, for 50,000
 viewers over the platform's processes): its handshake's headers are let go once read and
 one keepalive loop pings every viewer (services/boards/keepalive.py); see _forget_headers and
 docs/benchmarks.md, "Websocket fan-out to 50,000 viewers"."""
