@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import signal
 import subprocess
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gate.limits import allow_many_connections
 from loadtests.harness import enterprise_with_driver
 from loadtests.machine import free_port, rss_kib
-from loadtests.wsviewers import ViewerCrowd, default_processes
+from loadtests.wsviewers import ViewerCrowd, default_processes, viewers_per_process
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "fanout-admin-token"
@@ -119,6 +120,10 @@ async def run(
             triggers.append(time.monotonic())
             await check_in(client, args.gate, body, camera)
         await asyncio.sleep(3)
+        # Again at the end, the viewers still connected: pings have been answered by now
+        # if the run lasted longer than the server's ping interval (20 s).
+        rss_end = rss_kib(server_pid) if server_pid else 0
+        held_s = time.monotonic() - started - connected_after
         seen = await crowd.results()
 
         truth = (await client.get(f"/api/v1/gates/{args.gate}/board")).json()
@@ -163,6 +168,10 @@ async def run(
         "server_kib_per_viewer": (
             round((rss_connected - rss_before) / args.viewers, 1) if server_pid else None
         ),
+        "server_kib_per_viewer_at_end": (
+            round((rss_end - rss_before) / args.viewers, 1) if server_pid else None
+        ),
+        "viewers_held_s": round(held_s, 1),
     }
 
 
@@ -213,6 +222,12 @@ async def probe(url: str, stop: asyncio.Event) -> None:
 
 def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def platform_workers(viewers: int, least: int = 1) -> int:
+    """Platform processes enough for ``viewers`` (at least ``least``): one holds at most its
+    open-file limit of viewers, less some spare (20,000 here: 50,000 viewers need 3)."""
+    return max(least, math.ceil(viewers / viewers_per_process()))
 
 
 def spawn_platform(
@@ -310,14 +325,16 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="platform processes (one process holds at most its open-file limit of viewers)",
+        default=0,
+        help="platform processes (default: as many as the viewers need; one process holds "
+        "at most its open-file limit of viewers)",
     )
     parser.add_argument("--redis-url", default=None, help="for --workers > 1: their live bus")
     parser.add_argument("--database-url", default=None, help="default: embedded SQLite")
     parser.add_argument("--processes", type=int, default=0, help="viewer processes (default: auto)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     args = parser.parse_args()
+    args.workers = args.workers or platform_workers(args.viewers)
     if args.workers > 1 and not args.redis_url:
         parser.error("--workers above 1 needs --redis-url: the projector of one process feeds all")
     results = asyncio.run(main_async(args))

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from loadtests.fanout import platform_workers
 from loadtests.harness import admin, enterprise_with_driver
 from loadtests.machine import REDIS, ROOT, ceiling_server, pg_tool, scratch_database, sh
 from loadtests.rawhttp import RawConnection
@@ -206,13 +207,16 @@ def run_fanout(
     watch: str = "boards",
 ) -> dict[str, Any]:
     """The fan-out harness in a process of its own, with a platform of its own: two
-    processes (one process may hold at most its open-file limit of viewers, 20,000 here)
-    fed by one projector through Redis, as deployed. Run again once if it could not finish
-    (its platform failed to start, say), and its error shown if it fails twice.
-    ``http_server``: what serves that platform, uvicorn or granian; ``watch``: the viewers
-    watch the boards' broadcast server ("boards") or the API's own endpoint ("api")."""
+    processes or more (one process may hold at most its open-file limit of viewers, 20,000
+    here: 3 for 50,000) fed by one projector through Redis, as deployed; the viewers come
+    from a source address per client process (loadtests/wsviewers.py). Run again once if
+    it could not finish (its platform failed to start, say), and its error shown if it
+    fails twice. ``http_server``: what serves that platform, uvicorn or granian; ``watch``:
+    the viewers watch the boards' broadcast server ("boards") or the API's own endpoint
+    ("api")."""
+    workers = platform_workers(viewers, least=2)
     command = [sys.executable, str(ROOT / "loadtests" / "fanout.py")]
-    command += ["--viewers", str(viewers), "--seconds", str(seconds), "--workers", "2"]
+    command += ["--viewers", str(viewers), "--seconds", str(seconds), "--workers", str(workers)]
     command += ["--http-server", http_server, "--server", watch]
     command += ["--redis-url", REDIS, "--database-url", scratch_database("gate_bench_fanout")]
     for attempt in range(attempts):

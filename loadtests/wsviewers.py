@@ -5,14 +5,23 @@ A full websocket client library costs the harness tens of microseconds a message
 the server it measures, on the same two cores. These viewers do only what a measurement needs:
 the opening handshake, reading the server's unmasked frames, noting when each ``seq`` arrived
 (``time.monotonic()``, one clock for every process of the machine), answering pings, and a
-close at the end. Every message's ``seq`` sits in its first bytes (see gate.live.messages)."""
+close at the end. Every message's ``seq`` sits in its first bytes (see gate.live.messages).
+
+Each worker process connects from a source address of its own (127.0.0.2, 127.0.0.3, ...:
+all of 127.0.0.0/8 is the loopback on Linux), as clients of a real crowd come from many: one
+source address has only the ephemeral port range's ports (28,232 here, see
+/proc/sys/net/ipv4/ip_local_port_range) towards one server port, fewer than 50,000 viewers.
+And a process holds at most its open-file limit of sockets (20,000 here), so a share never
+exceeds ``VIEWERS_PER_PROCESS``."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import math
 import multiprocessing
 import os
+import resource
 import struct
 import time
 from multiprocessing.connection import Connection
@@ -23,6 +32,8 @@ from gate.limits import allow_many_connections
 
 KEY = base64.b64encode(b"fan-out-harness!").decode()
 OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x8, 0x9, 0xA
+# Room left under a process's open-file limit for what is not a viewer (pipes, the loop's).
+SPARE_FILES = 2000
 
 
 def _client_frame(opcode: int, payload: bytes) -> bytes:
@@ -104,7 +115,7 @@ class BoardViewer(asyncio.Protocol):
             self.transport.close()
 
 
-async def _open(url: str, viewers: list[BoardViewer], count: int) -> None:
+async def _open(url: str, viewers: list[BoardViewer], count: int, source: str) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     request = (
@@ -118,7 +129,7 @@ async def _open(url: str, viewers: list[BoardViewer], count: int) -> None:
         viewer = BoardViewer(request, opened)
         viewers.append(viewer)
         try:
-            await loop.create_connection(lambda: viewer, host, port)
+            await loop.create_connection(lambda: viewer, host, port, local_addr=(source, 0))
             await asyncio.wait_for(opened, 60)
         except (OSError, TimeoutError) as error:
             viewer.failed = viewer.failed or type(error).__name__
@@ -128,7 +139,7 @@ async def _open(url: str, viewers: list[BoardViewer], count: int) -> None:
         await asyncio.gather(*(one() for _ in range(min(200, count - start))))
 
 
-def _worker(url: str, count: int, pipe: Connection) -> None:
+def _worker(url: str, count: int, source: str, pipe: Connection) -> None:
     """One process's viewers: open them, say so, hold them until told, send what they saw."""
     allow_many_connections()
     try:
@@ -140,7 +151,7 @@ def _worker(url: str, count: int, pipe: Connection) -> None:
 
     async def main() -> None:
         viewers: list[BoardViewer] = []
-        await _open(url, viewers, count)
+        await _open(url, viewers, count, source)
         pipe.send(("connected", sum(1 for v in viewers if v.failed is None)))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, pipe.recv)  # "stop"
@@ -152,18 +163,21 @@ def _worker(url: str, count: int, pipe: Connection) -> None:
 
 
 class ViewerCrowd:
-    """``viewers`` viewers of ``url`` over ``processes`` processes."""
+    """``viewers`` viewers of ``url`` over ``processes`` processes (more if a share would
+    exceed ``viewers_per_process()``), each from a source address of its own."""
 
     def __init__(self, url: str, viewers: int, processes: int) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipes: list[Connection] = []
         self._workers: list[Any] = []
+        processes = max(processes, math.ceil(viewers / viewers_per_process()))
         shares = [
             viewers // processes + (1 if n < viewers % processes else 0) for n in range(processes)
         ]
-        for share in shares:
+        for n, share in enumerate(shares):
             parent, child = context.Pipe()
-            worker = context.Process(target=_worker, args=(url, share, child), daemon=True)
+            source = source_address(n)
+            worker = context.Process(target=_worker, args=(url, share, source, child), daemon=True)
             worker.start()
             self._pipes.append(parent)
             self._workers.append(worker)
@@ -188,5 +202,22 @@ class ViewerCrowd:
         return seen
 
 
+def source_address(n: int) -> str:
+    """The n-th worker's source address: 127.0.0.2 onwards (127.0.0.1 stays the harness's
+    own, for its API calls and its probe)."""
+    return f"127.0.{(n + 2) // 256}.{(n + 2) % 256}"
+
+
+def viewers_per_process() -> int:
+    """How many viewers one process may hold: its hard open-file limit less some spare."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    limit = hard if hard != resource.RLIM_INFINITY else 1_000_000
+    return max(1000, limit - SPARE_FILES)
+
+
 def default_processes(viewers: int) -> int:
-    return max(1, min(os.cpu_count() or 1, viewers // 2000 + 1))
+    return max(
+        1,
+        min(os.cpu_count() or 1, viewers // 2000 + 1),
+        math.ceil(viewers / viewers_per_process()),
+    )

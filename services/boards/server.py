@@ -11,17 +11,26 @@ its own port (``GATE_BOARDS_PORT``), beside the API, on the hub the projector fe
 
 A viewer that cannot keep up (its socket's send buffer above ``SLOW_VIEWER_BYTES``) is
 skipped instead of buffered without bound, and sent the board's current snapshot once its
-buffer has drained: the same promise the hub makes to its queued viewers."""
+buffer has drained: the same promise the hub makes to its queued viewers.
+
+A viewer costs the server about 9.5 KiB of memory (issue 20's bound is 10 KiB, for 50,000
+viewers over the platform's processes): its handshake's headers are let go once read and
+one keepalive loop pings every viewer (services/boards/keepalive.py); see _forget_headers and
+docs/benchmarks.md, "Websocket fan-out to 50,000 viewers"."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
@@ -32,6 +41,7 @@ from gate.live.messages import SUBPROTOCOL, parse_since
 from gate.live.service import Live
 from gate.logs import install_redaction
 from gate.store.faults import unavailability
+from services.boards.keepalive import Keepalive
 from services.headers import BARE_ANSWER_HEADERS
 from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client_address
 
@@ -41,6 +51,8 @@ CLOSE_TRY_AGAIN = 1013  # RFC 6455's "Try Again Later", as the API's: the databa
 SLOW_VIEWER_BYTES = 256 * 1024
 LISTEN_BACKLOG = 4096  # a crowd opens its boards at once; asyncio's default of 100 drops SYNs
 PING_INTERVAL_S = 20  # a vanished phone is noticed within a minute and its socket freed
+# What a viewer's handshake headers become once read: one empty set shared by all.
+_NO_HEADERS = Headers()
 
 GateIdOf = Callable[[str], Awaitable[str | None]]
 
@@ -64,6 +76,7 @@ class BoardServer:
         self._max_message_bytes = max_message_bytes
         self._lagging: set[ServerConnection] = set()
         self._server: Server | None = None
+        self._keepalive: asyncio.Task[None] | None = None
         live.hub.broadcast = self._broadcast
 
     async def start(
@@ -84,13 +97,20 @@ class BoardServer:
             select_subprotocol=_select_subprotocol,
             compression=None,  # boards are small; deflate per viewer would cost the CPU
             backlog=LISTEN_BACKLOG,
-            ping_interval=PING_INTERVAL_S,
+            ping_interval=None,  # one Keepalive for all viewers instead of a task each
             max_size=self._max_message_bytes,  # viewers send nothing but control frames
         )
+        server = self._server
+        keepalive = Keepalive(lambda: server.connections, PING_INTERVAL_S)
+        self._keepalive = asyncio.create_task(keepalive.run())
         listening = next(iter(self._server.sockets))
         return int(listening.getsockname()[1])
 
     async def stop(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keepalive
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -103,17 +123,13 @@ class BoardServer:
         return None
 
     async def _serve(self, connection: ServerConnection) -> None:
-        assert connection.request is not None  # set by the handshake
-        path, _, query = connection.request.path.partition("?")
-        match = BOARD_PATH.match(path)
-        assert match is not None  # _check_path refused every other path
-        peer = connection.remote_address[0] if connection.remote_address else None
-        address = client_address(peer, connection.request.headers.get("X-Forwarded-For"))
+        # This frame lives as long as the viewer: it keeps only what it needs.
+        code, query, address = _viewer(connection)
         if not self._cap.acquire(address):
             await connection.close(CLOSE_TOO_MANY, TOO_MANY_REASON)
             return
         try:
-            await self._view(connection, match["code"], query)
+            await self._view(connection, code, query)
         finally:
             self._cap.release(address)
 
@@ -130,12 +146,13 @@ class BoardServer:
         if not known:
             await connection.close(CLOSE_NOT_FOUND, "no such gate")
             return
-        channel = board_channel(code)
+        channel = sys.intern(board_channel(code))  # one string for all of a board's viewers
         first = await self._live.attach(channel, _since(query), connection)
         try:
             # Written before the next await: nothing broadcast meanwhile can come first.
             for text in first:
                 broadcast([connection], text)
+            del first  # held no longer than written: this frame lives as long as the viewer
             # Viewers send nothing we need; reading is how a closed connection is noticed.
             async for _ in connection:
                 pass
@@ -167,6 +184,31 @@ def _secure(_: ServerConnection, __: Request, response: Response) -> None:
     if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
         for name, value in BARE_ANSWER_HEADERS.items():
             response.headers[name] = value
+
+
+def _viewer(connection: ServerConnection) -> tuple[str, str, str | None]:
+    """The board's gate code, the query and the client's address of a viewer's handshake
+    (its path checked by _check_path already); its headers are let go once read."""
+    assert connection.request is not None  # set by the handshake
+    path, _, query = connection.request.path.partition("?")
+    match = BOARD_PATH.match(path)
+    assert match is not None  # _check_path refused every other path
+    peer = connection.remote_address[0] if connection.remote_address else None
+    address = client_address(peer, connection.request.headers.get("X-Forwarded-For"))
+    _forget_headers(connection)
+    return sys.intern(match["code"]), query, address
+
+
+def _forget_headers(connection: ServerConnection) -> None:
+    """Let go of the handshake's headers, read by now: a viewer holds its connection for
+    hours, and its request's and response's headers (a browser's User-Agent, cookies,
+    languages; a dozen strings and two header maps) were a quarter of what it cost the
+    server. The request itself stays (websockets' parser keeps a reference to it), with its
+    path; its headers become one empty set shared by all. The response goes: nothing reads
+    it after the handshake."""
+    if connection.request is not None:
+        connection.request.headers = _NO_HEADERS
+    connection.response = None
 
 
 def _since(query: str) -> int | None:
