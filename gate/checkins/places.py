@@ -27,6 +27,7 @@ from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
+from gate.yard.counts import lock_counts
 
 # What a walk-in booking holds when it is stored (the rest stays NULL or its default).
 _WALK_IN_COLUMNS = (
@@ -65,6 +66,10 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
             by_hour.setdefault((verdict.direction, verdict.hour), []).append(index)
     # Materialising an hour's row locks nothing another transaction holds (ON CONFLICT DO
     # NOTHING), so it is done before the row locks, in a fixed order of its own.
+    if by_hour:
+        # The walk-ins join the queue after their slot rows are locked: the gate's counts
+        # first (bookings, counts, slots: gate/yard/counts.py::lock_counts).
+        await lock_counts(uow, gate)
     waiting_in: dict[str, list[int]] = {}
     taken_in: dict[str, int] = {}
     if len(by_hour) == 1 and not released:

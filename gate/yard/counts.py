@@ -75,6 +75,20 @@ def per_class(counts: Counts, direction: str) -> dict[QueueClass, int]:
     return waiting
 
 
+async def lock_counts(uow: UnitOfWork, gate: Gate) -> None:
+    """Take ``gate``'s queue-count lock now, as the triggers of migration 0017 take it at a
+    transaction's first change of a waiting vehicle (PostgreSQL's transaction-scoped advisory
+    lock; SQLite has one writer at a time anyway). The lock order is bookings, then the gate's
+    counts, then slot rows: a check-in batch whose walk-ins join the queue only after their
+    hour's slot row is locked takes it before that row, or it deadlocks with a batch that
+    moved a booked truck into the queue (counts) and then wanted the same slot row."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        await uow.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"queue_counts:{gate.id}"},
+        )
+
+
 async def of_gate_with(
     uow: UnitOfWork, gate: Gate, back: ColumnElement[bool]
 ) -> tuple[Counts, int]:

@@ -1,4 +1,4 @@
-"""Issue 20, hostile tests: the queue counts' per-gate lock (migration 0017's trigger takes
+"""Issue 20: the queue counts' per-gate lock (migration 0017's trigger takes
 ``pg_advisory_xact_lock`` of the gate whenever a waiting vehicle changes) against the lock
 order every path keeps, bookings before slots (docs/architecture.md, "Lock order").
 
@@ -7,7 +7,9 @@ the queue (bookings, before the slot rows) and when its walk-ins are stored (aft
 rows). Two transactions deciding check-ins of one gate (two processes' batches, or an
 officer's check-in by hand beside a camera's batch) then wait for each other: the first holds
 the counts lock and waits for the hour's slot row, the second holds that row and waits for
-the counts lock. Before migration 0017 the second stored its walk-in and committed."""
+the counts lock (a deadlock, found by the hostile tester). Now the walk-ins take the counts
+lock before their slot row (gate/yard/counts.py::lock_counts), so the order is bookings,
+counts, slots in both, and both commit."""
 
 from __future__ import annotations
 
