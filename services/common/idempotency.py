@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from gate.config import Settings
 from gate.domain.errors import DomainError, IdempotencyKeyReused, ValidationFailed
 from gate.domain.time import utc_now
-from gate.store.database import conflict_insert
+from gate.store.idempotency import Claim, claim_keys
 from gate.store.tables import IdempotencyRecord
 from gate.store.unit_of_work import UnitOfWork
 from services.common.problems import PROBLEM_MEDIA_TYPE, domain_error_answer
@@ -142,29 +142,13 @@ async def _claim(
     uow: UnitOfWork, owner: str, key: str, request_fingerprint: str, expired_before: datetime
 ) -> bool:
     """Insert the key's row, or take over one created before ``expired_before`` (the key is
-    new again); False when a live one exists. On PostgreSQL a concurrent claim of the same key
-    waits here until the first transaction ends (the conflicting row is locked even when it is
-    not taken over), then reads its committed answer; SQLite serialises writers anyway."""
-    insert = conflict_insert(uow.session)(IdempotencyRecord).values(
-        owner_id=owner,
-        key=key,
-        fingerprint=request_fingerprint,
-        status_code=0,
-        body=b"",
-        created_at=utc_now(),
-    )
-    fresh = insert.excluded
-    statement = insert.on_conflict_do_update(
-        index_elements=["owner_id", "key"],
-        set_={
-            "fingerprint": fresh.fingerprint,
-            "status_code": fresh.status_code,
-            "body": fresh.body,
-            "created_at": fresh.created_at,
-        },
-        where=IdempotencyRecord.created_at < expired_before,
-    ).returning(IdempotencyRecord.key)
-    return (await uow.session.execute(statement)).first() is not None
+    new again); False when a live one exists. The statement is the booking rush's claim of
+    many keys (gate/store/idempotency.py::claim_keys) with one: on PostgreSQL a concurrent
+    claim of the same key waits there until the first transaction ends (the conflicting row
+    is locked even when it is not taken over), then reads its committed answer; SQLite
+    serialises writers anyway."""
+    claimed = await claim_keys(uow, [Claim(owner, key, request_fingerprint)], expired_before)
+    return (owner, key) in claimed
 
 
 def stored_response(status: int, body: bytes, *, replayed: bool) -> Response[bytes]:
