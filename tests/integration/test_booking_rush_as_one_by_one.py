@@ -7,6 +7,7 @@ Through the API, as an enterprise's system books; the rush decided in batches mu
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from gate.config import Settings
 from gate.store.tables import Booking, Slot
 from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, Enterprise, open_all_day, tomorrow_at
@@ -35,6 +37,13 @@ def _next_slot() -> datetime:
     """A slot no example booked before: an hour from 06:00 to 17:00, from tomorrow on."""
     n = next(_hours)
     return tomorrow_at(6 + n % 12, days=1 + n // 12)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # An example's enterprise writes up to 48 vehicles, drivers and bookings in a second or
+    # two: on a quiet machine past the booking write limit (60 a second), answered 429.
+    return dataclasses.replace(settings, booking_write_limit="100000/second")
 
 
 @pytest.fixture
