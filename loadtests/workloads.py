@@ -72,15 +72,7 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
                 params={"direction": "export", "from": start_iso, "hours": 1},
             )
         ).json()["slots"][0]
-    return {
-        "attempts": attempts,
-        "capacity": capacity,
-        "seconds_to_answer_all": round(took, 2),
-        "confirmed": statuses.count(201),
-        "refused_409": statuses.count(409),
-        "server_errors": sum(1 for s in statuses if s >= 500),
-        "stored_booked": availability["booked"],
-    }
+    return rush_result(attempts, capacity, took, statuses, availability["booked"])
 
 
 async def rush_attempts(
@@ -135,15 +127,7 @@ def rush_ceiling(attempts: int, capacity: int, server: str = "uvicorn") -> dict[
         ]
         took, statuses = asyncio.run(rush_attempts(base, bodies, {}))
         stored = sh(pg_tool("psql"), database, "-Atc", "SELECT count(*) FROM ceiling_rush_bookings")
-    return {
-        "attempts": attempts,
-        "capacity": capacity,
-        "seconds_to_answer_all": round(took, 2),
-        "confirmed": statuses.count(201),
-        "refused_409": statuses.count(409),
-        "server_errors": sum(1 for s in statuses if s >= 500),
-        "stored_booked": int(stored),
-    }
+    return rush_result(attempts, capacity, took, statuses, int(stored))
 
 
 async def booked_trucks(base: str, gate: str, counts: list[int]) -> tuple[list[Path], float]:
@@ -225,3 +209,20 @@ def run_fanout(
             return dict(json.loads(done.stdout[done.stdout.index("{") :]))
         print(f"fan-out run {attempt + 1} failed: {done.stderr[-2000:]}", file=sys.stderr)
     raise RuntimeError("the fan-out harness failed twice; see above")
+
+
+def rush_result(
+    attempts: int, capacity: int, took: float, statuses: list[int], stored: int
+) -> dict[str, Any]:
+    """A rush's figures as the benchmark keeps them: ``took`` seconds to answer every one of
+    ``attempts`` on a slot of ``capacity``, the answers' ``statuses``, and the bookings the
+    slot ``stored`` after it."""
+    return {
+        "attempts": attempts,
+        "capacity": capacity,
+        "seconds_to_answer_all": round(took, 2),
+        "confirmed": statuses.count(201),
+        "refused_409": statuses.count(409),
+        "server_errors": sum(1 for s in statuses if s >= 500),
+        "stored_booked": stored,
+    }

@@ -23,6 +23,8 @@ from typing import Any
 
 import asyncpg
 
+from tests.services import plain_url, public_tables
+
 Rows = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 # Rows of processes, not of the data: left out of the copy (see above).
 NOT_KEPT = ("checkin_pipelines",)
@@ -57,10 +59,10 @@ class DatabaseCopy:
                     writing.execute(f'DELETE FROM "{table}"')
             writing.close()
             return
-        connection = await asyncpg.connect(_plain(self.url))
+        connection = await asyncpg.connect(plain_url(self.url))
         try:
             self._rows = {}
-            for table in await _tables(connection):
+            for table in await public_tables(connection):
                 if table in NOT_KEPT:
                     continue
                 rows = await connection.fetch(f'SELECT * FROM "{table}"')
@@ -76,11 +78,11 @@ class DatabaseCopy:
             path = self._workdir / f"copy-{self._copies}.db"
             _backup(self._workdir / "kept.db", path)
             return f"sqlite+aiosqlite:///{path}"
-        connection = await asyncpg.connect(_plain(self.url))
+        connection = await asyncpg.connect(plain_url(self.url))
         try:
             async with connection.transaction():
                 await connection.execute("SET LOCAL session_replication_role = replica")
-                for table in await _tables(connection):
+                for table in await public_tables(connection):
                     await connection.execute(f'DELETE FROM "{table}"')
                 for table, (columns, records) in self._rows.items():
                     await connection.copy_records_to_table(table, records=records, columns=columns)
@@ -95,15 +97,3 @@ def _backup(source: Path, target: Path) -> None:
         reading.backup(writing)
     reading.close()
     writing.close()
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _tables(connection: asyncpg.Connection) -> list[str]:
-    rows = await connection.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'alembic_version'"
-    )
-    return [row["tablename"] for row in rows]

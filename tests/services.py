@@ -85,7 +85,7 @@ async def empty_postgres(url: str) -> None:
 
     DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE gives each of 25 tables a
     new file (0.2 to 0.5 s a test on a busy machine against a few milliseconds)."""
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(plain_url(url))
     try:
         await _delete_all(connection)
     finally:
@@ -106,7 +106,7 @@ async def reset_postgres(url: str) -> None:
         await seed_database(url)
         _seeded[url] = await _read_rows(url)
         return
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(plain_url(url))
     try:
         async with connection.transaction():
             await _delete_all(connection)
@@ -117,11 +117,13 @@ async def reset_postgres(url: str) -> None:
         await connection.close()
 
 
-def _plain(url: str) -> str:
+def plain_url(url: str) -> str:
+    """An asyncpg DSN of a SQLAlchemy PostgreSQL URL."""
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-async def _tables(connection: asyncpg.Connection) -> list[str]:
+async def public_tables(connection: asyncpg.Connection) -> list[str]:
+    """The tables of the public schema but Alembic's version table."""
     rows = await connection.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
         "AND tablename <> 'alembic_version'"
@@ -131,17 +133,17 @@ async def _tables(connection: asyncpg.Connection) -> list[str]:
 
 async def _delete_all(connection: asyncpg.Connection) -> None:
     # Foreign keys and the audit log's triggers are off while this session deletes.
-    deletes = " ".join(f'DELETE FROM "{table}";' for table in await _tables(connection))
+    deletes = " ".join(f'DELETE FROM "{table}";' for table in await public_tables(connection))
     await connection.execute(
         f"SET session_replication_role = replica; {deletes} SET session_replication_role = origin;"
     )
 
 
 async def _read_rows(url: str) -> dict[str, tuple[list[str], list[Any]]]:
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(plain_url(url))
     try:
         seeded: dict[str, tuple[list[str], list[Any]]] = {}
-        for table in await _tables(connection):
+        for table in await public_tables(connection):
             rows = await connection.fetch(f'SELECT * FROM "{table}"')
             if rows:
                 seeded[table] = (list(rows[0].keys()), [tuple(row.values()) for row in rows])
