@@ -34,7 +34,7 @@ def summary(raw: Path, top: int) -> str:
     by_package: collections.Counter[str] = collections.Counter()
     by_function: collections.Counter[str] = collections.Counter()
     total = 0
-    for line in raw.read_text().splitlines():
+    for line in _records(raw.read_text()):
         stack, _, count = line.rpartition(" ")
         if not stack:
             continue
@@ -51,6 +51,20 @@ def summary(raw: Path, top: int) -> str:
     lines += ["", "on CPU, by function:"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in by_function.most_common(top)]
     return "\n".join(lines)
+
+
+def _records(text: str) -> list[str]:
+    """py-spy's collapsed lines, each a stack and its count; a frame whose name holds a line
+    break (SQLAlchemy names the functions it compiles by their source) continues on the next
+    line, so lines are joined until one ends in a count."""
+    records: list[str] = []
+    pending = ""
+    for line in text.splitlines():
+        pending += line
+        if re.search(r" \d+$", pending):
+            records.append(pending)
+            pending = ""
+    return records
 
 
 def main() -> int:
