@@ -214,10 +214,14 @@ async def test_positions_are_limited_per_link(api: Api):
     body = {"latitude": LANG_SON_CITY[0], "longitude": LANG_SON_CITY[1], "accuracy_m": 20}
 
     answers = [
-        (await api.client.post(_path(link) + "/position", json=body)).status_code for _ in range(7)
+        (await api.client.post(_path(link) + "/position", json=body)).status_code for _ in range(8)
     ]
 
-    assert answers == [200] * 6 + [429]
+    # 6 a minute. The limit is a sliding-window counter (gate/throttling.py): a burst that
+    # crosses a minute of the clock weighs the last minute's hits a little under their number
+    # and lets one more through; never two.
+    assert answers[:6] == [200] * 6
+    assert answers[6:] in ([429, 429], [200, 429])
 
 
 async def test_a_shared_position_heads_for_the_nearest_open_yard_and_the_enterprise_sees_it(
