@@ -85,7 +85,7 @@ async def answer_idempotently(
         return Response(
             msgspec.json.encode(body), status_code=status, media_type="application/json"
         )
-    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+    if not key_length_accepted(key):
         raise ValidationFailed(f"Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters")
 
     if not await _claim(uow, owner, key, request_fingerprint, utc_now() - retention):
@@ -149,6 +149,11 @@ async def _claim(
     serialises writers anyway."""
     claimed = await claim_keys(uow, [Claim(owner, key, request_fingerprint)], expired_before)
     return (owner, key) in claimed
+
+
+def key_length_accepted(key: str) -> bool:
+    """Whether an Idempotency-Key has the 1 to MAX_KEY_LENGTH characters a key may have."""
+    return 1 <= len(key) <= MAX_KEY_LENGTH
 
 
 def stored_response(status: int, body: bytes, *, replayed: bool) -> Response[bytes]:

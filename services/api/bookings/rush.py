@@ -12,7 +12,7 @@ from gate.domain.errors import DomainError
 from gate.domain.slots import check_bookable_start
 from gate.store.tables import Booking, Gate
 from services.api.bookings.schemas import BookingView
-from services.common.idempotency import MAX_KEY_LENGTH
+from services.common.idempotency import key_length_accepted
 from services.common.problems import domain_error_answer
 
 
@@ -31,7 +31,7 @@ def slot_of(new: NewBooking, rules: BookingRules, key: str | None) -> datetime |
     """The checked slot start of an attempt the batch can decide, or None: one the horizon
     refuses, or with a key outside the accepted length, is answered one by one as before
     (its refusal stored with its key as today)."""
-    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+    if key is not None and not key_length_accepted(key):
         return None
     try:
         return check_bookable_start(new.slot_start, rules.now, rules.horizon)
