@@ -33,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loadtests.bench_document import write_document
 from loadtests.bench_servers import compare_servers
-from loadtests.harness import camera, open_gate, platform
+from loadtests.harness import camera, open_gate, platform, walk_in_cameras
 from loadtests.machine import (
     ROOT,
     SERVERS,
@@ -121,12 +121,7 @@ def main() -> int:
         print("check-ins at saturation …", flush=True)
         runs = ((32, "tan-thanh", "", "H"), (128, "huu-nghi", "_128", "D"))
         for connections, gate, key, series in runs:
-            cameras = {
-                "TOKEN": camera(base, gate, "export"),
-                "TOKEN2": camera(base, gate, "import"),
-                "GATE": gate,
-                "SERIES": series,
-            }
+            cameras = walk_in_cameras(base, gate, series)
             results[f"checkin_saturation{key}"] = wrk(
                 f"{base}/api/v1/gates/{gate}/checkins", args.seconds, connections, script, cameras
             )

@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from loadtests.harness import camera, open_gate, platform
+from loadtests.harness import open_gate, platform, walk_in_cameras
 from loadtests.machine import ROOT, SERVERS, ceiling, free_port, scratch_database, wrk
 from loadtests.workloads import run_fanout
 
@@ -27,12 +27,7 @@ def measure_server(server: str, seconds: int, viewers: int, workers: int) -> dic
     with platform(database, free_port(), namespace, workers=workers, server=server) as (base, _):
         figures["plain_json"] = wrk(f"{base}/health/live", seconds, 64)
         open_gate(base, gate="tan-thanh")
-        cameras = {
-            "TOKEN": camera(base, "tan-thanh", "export"),
-            "TOKEN2": camera(base, "tan-thanh", "import"),
-            "GATE": "tan-thanh",
-            "SERIES": "S",
-        }
+        cameras = walk_in_cameras(base, "tan-thanh", "S")
         script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
         url = f"{base}/api/v1/gates/tan-thanh/checkins"
         figures["checkin_saturation"] = wrk(url, seconds, 32, script, cameras)

@@ -34,7 +34,7 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loadtests.count_calls import tree_and_settings
-from loadtests.harness import camera, open_gate, platform
+from loadtests.harness import open_gate, platform, walk_in_cameras
 from loadtests.machine import ROOT, free_port, scratch_database, wrk
 
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -114,12 +114,7 @@ def one_run(
     )
     with served as (base, pid):
         open_gate(base, gate="tan-thanh")
-        cameras = {
-            "TOKEN": camera(base, "tan-thanh", "export"),
-            "TOKEN2": camera(base, "tan-thanh", "import"),
-            "GATE": "tan-thanh",
-            "SERIES": "H",
-        }
+        cameras = walk_in_cameras(base, "tan-thanh", "H")
         script = str(ROOT / "loadtests" / "wrk" / "checkin.lua")
         start = tree_cpu_s(pid)
         waits = WaitSampler(database) if watch else None

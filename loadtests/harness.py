@@ -121,6 +121,17 @@ def camera(base: str, gate: str = "tan-thanh", direction: str = "export") -> str
     return str(made.json()["token"])
 
 
+def walk_in_cameras(base: str, gate: str, series: str) -> dict[str, str]:
+    """What loadtests/wrk/checkin.lua reads from its environment: a camera of each direction
+    at ``gate`` and the plate ``series`` its walk-ins are numbered in."""
+    return {
+        "TOKEN": camera(base, gate, "export"),
+        "TOKEN2": camera(base, gate, "import"),
+        "GATE": gate,
+        "SERIES": series,
+    }
+
+
 async def enterprise_with_driver(
     client: httpx.AsyncClient, admin_headers: dict[str, str], name: str, id_number: str
 ) -> tuple[dict[str, str], dict[str, Any]]:
