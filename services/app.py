@@ -120,6 +120,7 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
         platform.checkins = CheckinBatcher(
             platform.unit_of_work,
             max_wait=settings.checkin_batch_ms / 1000,
+            answer_s=settings.pipeline_answer_s,
             gates=platform.gates,
             retention=settings.device_event_retention,
             pipelines=Pipelines(

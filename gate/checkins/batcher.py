@@ -24,7 +24,14 @@ from datetime import timedelta
 
 from gate.checkins.leases import Lease, Seen, held_devices
 from gate.checkins.pipelines import Pipelines
-from gate.checkins.relay import Decision, NotOwner, Peers, PeerUnreachable, RelayServer
+from gate.checkins.relay import (
+    ANSWER_S,
+    Decision,
+    NotOwner,
+    Peers,
+    PeerUnreachable,
+    RelayServer,
+)
 from gate.checkins.service import DeviceEvent, Result, check_in_many
 from gate.domain.errors import EventIdReused
 from gate.gates.memory import GateMemory
@@ -86,11 +93,14 @@ class CheckinBatcher:
         max_wait: float = 0.002,
         *,
         retention: timedelta,
+        answer_s: float = ANSWER_S,
         gates: GateMemory | None = None,
         pipelines: Pipelines | None = None,
     ) -> None:
         """``retention``: how long a device event_id is remembered (see gate/config.py);
-        ``gates``: the process's remembered gate rows (else each batch reads its gate's)."""
+        ``gates``: the process's remembered gate rows (else each batch reads its gate's);
+        ``answer_s``: how long a holder may take to answer a forwarded batch (seconds) before
+        it is taken for unreachable."""
         self._new_uow = new_uow
         self._gates = gates or GateMemory(ttl_s=0)
         self.pipelines = pipelines or Pipelines(new_uow)
@@ -99,7 +109,7 @@ class CheckinBatcher:
         self.max_wait = max_wait
         self._queues: dict[str, asyncio.Queue[_Pending | None]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._peers = Peers()
+        self._peers = Peers(answer_s)
         self._relay = RelayServer(self.decide_forwarded)
         self._running = False
         self.stop_s = STOP_S

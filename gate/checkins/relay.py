@@ -32,6 +32,9 @@ log = logging.getLogger("gate.checkins")
 _LENGTH = struct.Struct(">I")
 MAX_FRAME = 16 * 1024 * 1024  # a batch of a few hundred events is tens of KiB
 CONNECT_TIMEOUT_S = 2.0
+# A holder's answer to a forwarded batch: a batch takes milliseconds, seconds when the database
+# is struggling; one that never answers (stuck, or stopped mid-answer) is treated as unreachable.
+ANSWER_S = 15.0
 
 Kind = Literal["answer", "reused", "not-owner", "unavailable", "failed"]
 # What deciding an event came to: its answer and whether it replays an earlier one,
@@ -208,8 +211,11 @@ class RelayServer:
 class _Connection:
     """One persistent connection to a peer; requests in flight wait for their ``id``."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, answer_s: float
+    ) -> None:
         self._writer = writer
+        self._answer_s = answer_s
         self._waiting: dict[int, asyncio.Future[list[Outcome]]] = {}
         self._ids = itertools.count(1)
         self._encoder = msgspec.msgpack.Encoder()
@@ -249,7 +255,13 @@ class _Connection:
             await self._writer.drain()
         except ConnectionError as error:
             self._fail(PeerUnreachable(repr(error)))
-        return await answer
+        try:
+            return await asyncio.wait_for(answer, self._answer_s)
+        except TimeoutError:
+            # A late answer finds no one waiting and is dropped: the events are decided again
+            # by whoever takes the gate over, and a read already decided replays its answer.
+            self._waiting.pop(request_id, None)
+            raise PeerUnreachable(f"no answer within {self._answer_s} s") from None
 
     async def close(self) -> None:
         self._reading.cancel()
@@ -258,9 +270,11 @@ class _Connection:
 
 
 class Peers:
-    """The connections this process keeps to the owners it forwards to, one per address."""
+    """The connections this process keeps to the owners it forwards to, one per address;
+    ``answer_s``: how long an owner may take to answer a batch (seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer_s: float = ANSWER_S) -> None:
+        self._answer_s = answer_s
         self._connections: dict[str, _Connection] = {}
         self._opening: dict[str, asyncio.Lock] = {}
 
@@ -269,7 +283,7 @@ class Peers:
     ) -> list[Decision]:
         """Have the owner at ``address`` decide ``events`` (device id, event) of ``gate_id``;
         each event's decision, in order. PeerUnreachable if it cannot be asked or does not
-        answer (its connection broke)."""
+        answer (its connection broke, or no answer came within ``answer_s``)."""
         connection = await self._connection(address)
         outcomes = await connection.ask(gate_id, [Event.of(d, e) for d, e in events])
         if len(outcomes) != len(events):
@@ -293,7 +307,7 @@ class Peers:
                 )
             except (OSError, TimeoutError) as error:
                 raise PeerUnreachable(f"{address}: {error!r}") from error
-            opened = self._connections[address] = _Connection(reader, writer)
+            opened = self._connections[address] = _Connection(reader, writer, self._answer_s)
             return opened
 
     async def close(self) -> None:
