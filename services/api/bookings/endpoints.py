@@ -19,7 +19,7 @@ from gate.domain.time import utc_now
 from gate.driver_page.road import roads
 from gate.gates.service import gate_codes
 from gate.store.audit import history as audit_history
-from gate.store.tables import Booking
+from gate.store.tables import AuditLogEntry, Booking
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.rush import slot_of
 from services.api.bookings.schemas import (
@@ -191,13 +191,18 @@ class BookingController(Controller):
     async def get_history(
         self,
         booking_id: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
         principal: Caller,
+        platform: NamedDependency[Platform],
     ) -> list[HistoryEntry]:
         """Every transition of the enterprise's own booking, from the audit log, with the
         hash that ties each entry into its gate's chain."""
         enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
-        booking = await service.get_booking(uow, enterprise_id, booking_id)
+
+        # On the read replica when there is one: the caller was authenticated on the primary.
+        async def entries(uow: UnitOfWork) -> list[AuditLogEntry]:
+            booking = await service.get_booking(uow, enterprise_id, booking_id)
+            return await audit_history(uow.session, booking.id)
+
         return [
             HistoryEntry(
                 seq=row.seq,
@@ -210,7 +215,7 @@ class BookingController(Controller):
                 reason=row.reason,
                 entry_hash=row.entry_hash,
             )
-            for row in await audit_history(uow.session, booking.id)
+            for row in await platform.reads.run(entries)
         ]
 
     @post(

@@ -21,14 +21,18 @@ from gate.domain.time import day_in_range, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.statistics.public import (
     MIN_TRUCKS,
+    DayFigures,
+    TypicalWait,
     day_figures,
     local_day,
     midnight,
     typical_week,
 )
+from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.api.statistics.schemas import DayView, GateDays, GateTypicalWaits, TypicalWaitView
 from services.common.contract import documented
+from services.platform import Platform
 
 MAX_DAYS = 366  # the longest window of days one may ask for (page through it)
 MAX_PAGE = 100  # days per page
@@ -105,7 +109,7 @@ class StatisticsController(Controller):
         self,
         request: Request[Any, Any, Any],
         code: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
         direction: FromQuery[Direction | None] = None,
         from_: Annotated[date | None, QueryParameter(name="from")] = None,
         to: FromQuery[date | None] = None,
@@ -135,10 +139,13 @@ class StatisticsController(Controller):
             raise ValidationFailed(f"at most {MAX_DAYS} days at once", field="from")
         start = decode_cursor(cursor, first, last) if cursor is not None else first
         end = min(start + timedelta(days=limit - 1), last)
-        gate = await gate_by_code(uow, code)
-        figures = await day_figures(
-            uow.session, gate.id, start, end, direction.value if direction else None, today=today
-        )
+        side = direction.value if direction else None
+
+        async def read(uow: UnitOfWork) -> tuple[Gate, list[DayFigures]]:
+            gate = await gate_by_code(uow, code)
+            return gate, await day_figures(uow.session, gate.id, start, end, side, today=today)
+
+        gate, figures = await platform.reads.run(read)  # the read replica's, when there is one
         after = end + timedelta(days=1)
         answer = GateDays(
             gate=gate.code,
@@ -164,7 +171,7 @@ class StatisticsController(Controller):
         self,
         request: Request[Any, Any, Any],
         code: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
         direction: FromQuery[Direction | None] = None,
         to: FromQuery[date | None] = None,
         weeks: Annotated[int, QueryParameter(ge=MIN_WEEKS, le=MAX_WEEKS)] = 8,
@@ -179,14 +186,14 @@ class StatisticsController(Controller):
         today = local_day(utc_now())
         last = _in_range(to or today, "to", today)
         first = last - timedelta(days=7 * weeks - 1)
-        gate = await gate_by_code(uow, code)
-        hours = await typical_week(
-            uow.session,
-            gate.id,
-            midnight(first),
-            midnight(last + timedelta(days=1)),
-            direction.value if direction else None,
-        )
+        side = direction.value if direction else None
+
+        async def read(uow: UnitOfWork) -> tuple[Gate, list[TypicalWait]]:
+            gate = await gate_by_code(uow, code)
+            window = (midnight(first), midnight(last + timedelta(days=1)))
+            return gate, await typical_week(uow.session, gate.id, *window, side)
+
+        gate, hours = await platform.reads.run(read)  # the read replica's, when there is one
         answer = GateTypicalWaits(
             gate=gate.code,
             direction=direction.value if direction else None,
