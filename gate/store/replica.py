@@ -25,8 +25,9 @@ primary before answering "not found". Coming back: the first check that finds th
 reachable and within the bound uses it again. Nothing waits for an operator.
 
 The projector's reads are fresh: before it reads, the primary's WAL position is asked and the
-replica is waited for until it has replayed it (at most ``max_lag_s``, else the primary), so a
-board rebuilt for an event shows that event, as it does without a replica.
+replica is waited for until it has replayed it (at most ``FRESH_WAIT_S``, else that rebuild
+reads the primary), so a board rebuilt for an event shows that event, as it does without a
+replica.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gate.config import Settings
 from gate.domain.errors import NotFound
 from gate.store.database import create_engine, create_session_factory, is_transient_conflict
-from gate.store.faults import unavailability
+from gate.store.faults import Unavailable, unavailability
 from gate.store.unit_of_work import Publisher, UnitOfWork
 
 log = logging.getLogger("gate.store.replica")
@@ -59,6 +60,15 @@ REPLAYED_POSITION = text("SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn")
 # Between two looks at the replica's position while a fresh read waits for it: streaming
 # replication on a LAN replays a commit within milliseconds.
 WAIT_STEP_S = 0.005
+# The longest a fresh read waits for the replica before it reads the primary instead (the
+# replica stays in use: its lag is the checks' to judge). The projector rebuilds every board
+# in turn, so this is the most a replica may delay a board: a quarter of the projector's
+# half-second coalescing interval.
+FRESH_WAIT_S = 0.125
+# Faults after which a read is made again on the primary but the replica is not left: the
+# replica's pool had no connection free in time, or the replica cancelled the statement (a
+# statement_timeout set there). Any other fault leaves it until a check finds it again.
+_NOT_LEFT_FOR = frozenset({Unavailable.BUSY, Unavailable.CANCELLED})
 
 
 class Replica:
@@ -164,11 +174,10 @@ class Replica:
         primary instead: a fault of the replica (it is then left until a check finds it
         again), or a statement it cancelled for a conflict with recovery (it stays in use)."""
         kind = unavailability(error)
-        if kind is not None:
+        if kind is not None and kind not in _NOT_LEFT_FOR:
             self.lag_s = None
             self._leave(kind.description)
-            return True
-        return is_transient_conflict(error)
+        return kind is not None or is_transient_conflict(error)
 
     def _leave(self, reason: str) -> None:
         self.reason = reason
@@ -179,7 +188,7 @@ class Replica:
     async def caught_up(self) -> AsyncSession | None:
         """A session on the replica, which has replayed every commit the primary had made
         when this was called; None when the replica is not in use, does not catch up within
-        ``max_lag_s``, or fails (the caller reads the primary then)."""
+        ``FRESH_WAIT_S``, or fails (the caller reads the primary then)."""
         if not self.in_use:
             return None
         try:
@@ -191,7 +200,7 @@ class Replica:
             return None  # the primary's own trouble: the caller meets it there
         session = self.sessions()
         try:
-            async with asyncio.timeout(self.max_lag_s):
+            async with asyncio.timeout(min(FRESH_WAIT_S, self.max_lag_s)):
                 while True:
                     replayed = (await session.execute(REPLAYED_POSITION)).scalar()
                     if replayed is None or target is None or int(replayed) >= target:
@@ -199,7 +208,7 @@ class Replica:
                     await asyncio.sleep(WAIT_STEP_S)
         except TimeoutError:
             await session.close()
-            self._leave(f"it did not replay the primary's position within {self.max_lag_s} s")
+            log.debug("replica.behind_for_a_fresh_read", extra={"lag_s": self.lag_s})
             return None
         except Exception as error:
             await session.close()
@@ -245,7 +254,8 @@ class LaggingReads:
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         """``work`` done in a read-only unit of work on the replica, or again on the primary
         when the replica fails it or finds nothing (NotFound): the answer is the primary's
-        then, never an error of the replica's."""
+        then, never an error of the replica's. ``work`` must return values, not rows: the
+        unit of work's rollback at its end expires the rows it loaded."""
         replica = self.replica
         if replica is not None and replica.in_use:
             try:

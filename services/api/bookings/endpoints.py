@@ -19,7 +19,7 @@ from gate.domain.time import utc_now
 from gate.driver_page.road import roads
 from gate.gates.service import gate_codes
 from gate.store.audit import history as audit_history
-from gate.store.tables import AuditLogEntry, Booking
+from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.rush import slot_of
 from services.api.bookings.schemas import (
@@ -199,24 +199,25 @@ class BookingController(Controller):
         enterprise_id = acting_enterprise(principal, Action.READ_OWN_BOOKINGS)
 
         # On the read replica when there is one: the caller was authenticated on the primary.
-        async def entries(uow: UnitOfWork) -> list[AuditLogEntry]:
+        # The entries are made inside: the rows are expired once its unit of work ends.
+        async def entries(uow: UnitOfWork) -> list[HistoryEntry]:
             booking = await service.get_booking(uow, enterprise_id, booking_id)
-            return await audit_history(uow.session, booking.id)
+            return [
+                HistoryEntry(
+                    seq=row.seq,
+                    event=row.event,
+                    at=local(row.occurred_at),
+                    from_status=row.from_status,
+                    to_status=row.to_status,
+                    actor=row.actor_kind,
+                    role=row.role,
+                    reason=row.reason,
+                    entry_hash=row.entry_hash,
+                )
+                for row in await audit_history(uow.session, booking.id)
+            ]
 
-        return [
-            HistoryEntry(
-                seq=row.seq,
-                event=row.event,
-                at=local(row.occurred_at),
-                from_status=row.from_status,
-                to_status=row.to_status,
-                actor=row.actor_kind,
-                role=row.role,
-                reason=row.reason,
-                entry_hash=row.entry_hash,
-            )
-            for row in await platform.reads.run(entries)
-        ]
+        return await platform.reads.run(entries)
 
     @post(
         "/{booking_id:str}/reschedule",

@@ -28,7 +28,6 @@ from gate.statistics.public import (
     midnight,
     typical_week,
 )
-from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.api.statistics.schemas import DayView, GateDays, GateTypicalWaits, TypicalWaitView
 from services.common.contract import documented
@@ -141,14 +140,17 @@ class StatisticsController(Controller):
         end = min(start + timedelta(days=limit - 1), last)
         side = direction.value if direction else None
 
-        async def read(uow: UnitOfWork) -> tuple[Gate, list[DayFigures]]:
+        # On the read replica when there is one; the gate's code is read inside, as its row is
+        # expired once the unit of work ends.
+        async def read(uow: UnitOfWork) -> tuple[str, list[DayFigures]]:
             gate = await gate_by_code(uow, code)
-            return gate, await day_figures(uow.session, gate.id, start, end, side, today=today)
+            figures = await day_figures(uow.session, gate.id, start, end, side, today=today)
+            return gate.code, figures
 
-        gate, figures = await platform.reads.run(read)  # the read replica's, when there is one
+        gate_code, figures = await platform.reads.run(read)
         after = end + timedelta(days=1)
         answer = GateDays(
-            gate=gate.code,
+            gate=gate_code,
             direction=direction.value if direction else None,
             from_=first,
             to=last,
@@ -188,14 +190,14 @@ class StatisticsController(Controller):
         first = last - timedelta(days=7 * weeks - 1)
         side = direction.value if direction else None
 
-        async def read(uow: UnitOfWork) -> tuple[Gate, list[TypicalWait]]:
+        async def read(uow: UnitOfWork) -> tuple[str, list[TypicalWait]]:  # as in days()
             gate = await gate_by_code(uow, code)
             window = (midnight(first), midnight(last + timedelta(days=1)))
-            return gate, await typical_week(uow.session, gate.id, *window, side)
+            return gate.code, await typical_week(uow.session, gate.id, *window, side)
 
-        gate, hours = await platform.reads.run(read)  # the read replica's, when there is one
+        gate_code, hours = await platform.reads.run(read)
         answer = GateTypicalWaits(
-            gate=gate.code,
+            gate=gate_code,
             direction=direction.value if direction else None,
             from_=first,
             to=last,
