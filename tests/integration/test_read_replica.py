@@ -28,7 +28,7 @@ from gate.store.migrate import upgrade
 from services.platform import Platform
 from tests.apps import app_for
 from tests.asgi import in_process_client
-from tests.helpers import ADMIN_TOKEN, Api, open_all_day, this_hour
+from tests.helpers import ADMIN_TOKEN, Api, admin, open_all_day, this_hour
 from tests.own_services import OwnPostgres
 from tests.replicas import OwnReplica, query, wait_for
 from tests.services import outside_loop, seed_database
@@ -39,6 +39,16 @@ MAX_LAG_S = 4.0
 WITHIN_S = 60.0  # generous: two shared cores, several test runs at once
 # The projector's first statement of each rebuild (gate/live/projector.py): every gate.
 PROJECTOR_READ = "%FROM gates ORDER BY gates.code%"
+NEW_GATE = {
+    "code": "na-hinh",
+    "name": "Na Hình",
+    "name_en": "Na Hinh",
+    "counterpart": "Lũng Nghịu",
+    "province": "Lạng Sơn",
+    "kind": "secondary",
+    "export_capacity": 10,
+    "import_capacity": 10,
+}
 
 
 @pytest.fixture
@@ -146,6 +156,18 @@ async def test_boards_and_availability_read_the_replica_and_fall_back_to_the_pri
         await query(replica.dsn("gate"), "SELECT pg_wal_replay_pause()")
         await api.set_capacity(hour, 7)
         assert (await api.slot(hour))["capacity"] == 50
+        # A gate made on the primary only: the replica finds none, the primary answers.
+        made = await api.client.post("/api/v1/gates", json=NEW_GATE, headers=admin())
+        assert made.status_code == 201, made.text
+        assert (
+            await query(
+                replica.dsn("gate"), "SELECT count(*) FROM gates WHERE code = $1", "na-hinh"
+            )
+            == 0
+        )
+        fresh = await api.client.get("/api/v1/gates/na-hinh/availability", params={"hours": 1})
+        assert fresh.status_code == 200, fresh.text
+        assert fresh.json()["gate"] == "na-hinh"
         # Lagging past the bound: left for the primary, whose answer is the new one.
         await _until(lambda: not watched.in_use, "the lagging replica left", MAX_LAG_S * 4)
         assert watched.lag_s is not None and watched.lag_s > MAX_LAG_S
