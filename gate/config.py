@@ -102,6 +102,29 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _replica_url(replica: str, primary: str) -> str:
+    """The replica's URL with its async driver; SettingError (GATE_DATABASE_REPLICA_URL) when
+    it is not PostgreSQL's or the primary is SQLite: a replica is PostgreSQL's streaming
+    replication, and an SQLite file has none (one process reads it directly anyway)."""
+    if not primary.startswith("postgresql"):
+        raise SettingError(
+            "GATE_DATABASE_REPLICA_URL",
+            replica.split("://", 1)[0] + "://…",
+            "nothing with an SQLite database (a replica needs a PostgreSQL GATE_DATABASE_URL)",
+        )
+    try:
+        url = normalise_database_url(replica)
+    except SettingError:
+        url = ""
+    if not url.startswith("postgresql"):
+        raise SettingError(
+            "GATE_DATABASE_REPLICA_URL",
+            replica.split("://", 1)[0] + "://…",
+            "postgresql://… (a streaming replica of the PostgreSQL primary)",
+        )
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".gate")
@@ -253,12 +276,24 @@ class Settings:
     # Webhooks to private, loopback and link-local addresses (and plain http to them): off,
     # so that an endpoint cannot reach inside the platform's network (SSRF); tests turn it on.
     webhook_allow_private: bool = False
+    # A streaming replica of the PostgreSQL primary for the reads that may lag (the boards'
+    # projector, availability, statistics, booking history: gate/store/replica.py); None: all
+    # reads on the primary. Refused with an SQLite primary (an SQLite file has no replica).
+    database_replica_url: str | None = None
+    # How far behind the primary the replica may be (seconds) before those reads go back to
+    # the primary, and how often its lag is measured (seconds).
+    replica_max_lag_s: float = 5.0
+    replica_check_s: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         url = self.database_url or f"sqlite+aiosqlite:///{self.data_dir}/gate.db"
         # Frozen: the one place a field is completed after construction.
         object.__setattr__(self, "database_url", normalise_database_url(url))
+        if self.database_replica_url:
+            object.__setattr__(
+                self, "database_replica_url", _replica_url(self.database_replica_url, url)
+            )
 
     @property
     def idempotency_key_retention(self) -> timedelta:
@@ -358,4 +393,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private", _bool),
     ("GATE_OUTBOX_RETENTION_DAYS", "outbox_retention_days", _positive),
     ("GATE_METRICS_TOKEN", "metrics_token", str),
+    ("GATE_DATABASE_REPLICA_URL", "database_replica_url", str),
+    ("GATE_REPLICA_MAX_LAG_S", "replica_max_lag_s", _positive),
+    ("GATE_REPLICA_CHECK_S", "replica_check_s", _positive),
 )

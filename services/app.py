@@ -38,7 +38,7 @@ from gate.live.guard import StreamGuard
 from gate.live.service import Live
 from gate.logs import install_redaction
 from gate.store.database import create_engine, create_session_factory
-from gate.store.unit_of_work import UnitOfWork
+from gate.store.replica import LaggingReads, Replica
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
 from services.common.contract import describe_problem_type
@@ -87,14 +87,16 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
     )
     session_factory = create_session_factory(engine)
     read_session_factory = create_session_factory(engine, read_only=True)
+    reads = LaggingReads(read_session_factory, bus, Replica.of(settings, engine))
     platform = Platform(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         read_session_factory=read_session_factory,
         bus=bus,
+        reads=reads,
         live=Live(
-            lambda: UnitOfWork(read_session_factory, bus),
+            reads.fresh,
             bus,
             settings.redis_url,
             settings.redis_namespace,
@@ -154,6 +156,8 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
     server, check-in batcher, sweeps), and stop it and release its connections at shutdown."""
     platform: Platform = app.state.platform
     settings = platform.settings
+    if platform.reads.replica is not None:
+        platform.reads.replica.start()
     await platform.live.start()
     if platform.streams is not None:
         platform.streams.start()
@@ -226,6 +230,8 @@ async def _stop(platform: Platform, sweeper: asyncio.Task[None] | None, boards: 
         ("event bus", platform.bus.close()),
         ("database pool", platform.engine.dispose()),
     ]
+    if platform.reads.replica is not None:
+        steps.append(("read replica", platform.reads.replica.stop()))
     for name, step in steps:
         try:
             await asyncio.wait_for(step, STOP_STEP_S)

@@ -25,6 +25,7 @@ from gate.live.service import Live
 from gate.messages.channels import message_expander, message_senders
 from gate.messages.forget import message_forget
 from gate.outbox.dispatcher import OutboxDispatcher
+from gate.store.replica import LaggingReads
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
 from gate.webhooks.expander import CHANNEL as WEBHOOK
@@ -44,6 +45,8 @@ class Platform:
     live: Live
     throttles: Throttles  # sign-in and booking-write rate limits
     sockets: AddressCap  # the API's open websockets per client address
+    # The reads that may lag: on the read replica while it is in use (gate/store/replica.py).
+    reads: LaggingReads
     checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
     bookings: BookingBatcher | None = None  # booking attempts on one slot decided together
     device_keys: DeviceKeys = field(default_factory=DeviceKeys)  # recognised keys, remembered

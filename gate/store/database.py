@@ -28,11 +28,17 @@ SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY_OPTION = "gate_read_only"
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    """The engine of ``settings.database_url``; its pool drops the connections a database
-    fault leaves broken (see ``_drop_broken_connections``)."""
+def create_engine(
+    settings: Settings, *, url: str | None = None, connect_timeout_s: float | None = None
+) -> AsyncEngine:
+    """The engine of ``settings.database_url`` (or of ``url``, another PostgreSQL server with
+    the same pool settings: the read replica); its pool drops the connections a database fault
+    leaves broken (see ``_drop_broken_connections``). ``connect_timeout_s``: how long opening
+    a PostgreSQL connection may take (asyncpg's default, 60 s, when None)."""
     engine = (
-        _create_sqlite_engine(settings) if settings.is_sqlite else _create_postgres_engine(settings)
+        _create_sqlite_engine(settings)
+        if settings.is_sqlite and url is None
+        else _create_postgres_engine(settings, url or settings.database_url, connect_timeout_s)
     )
     event.listen(engine.sync_engine, "handle_error", _drop_broken_connections)
     return engine
@@ -50,9 +56,12 @@ def _drop_broken_connections(context: ExceptionContext) -> None:
         context.is_disconnect = True
 
 
-def _create_postgres_engine(settings: Settings) -> AsyncEngine:
+def _create_postgres_engine(
+    settings: Settings, url: str, connect_timeout_s: float | None
+) -> AsyncEngine:
     engine = create_async_engine(
-        settings.database_url,
+        url,
+        connect_args={} if connect_timeout_s is None else {"timeout": connect_timeout_s},
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_overflow,
         # No ping per checkout (issue 20: through asyncpg, round trips on every request and

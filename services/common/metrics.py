@@ -30,6 +30,7 @@ from gate.domain.errors import Forbidden, Unauthorised
 from gate.domain.time import utc_now
 from gate.outbox.depth import Depth, outbox_depth
 from gate.outbox.tally import Tally
+from services.common.replica_metrics import ReplicaCollector
 from services.platform import Platform
 
 
@@ -134,7 +135,11 @@ async def metrics(
     tally = platform.outbox.tally if platform.outbox is not None else None
     body = generate_latest(
         _Together(
-            OutboxCollector(depth, tally, now), PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR
+            OutboxCollector(depth, tally, now),
+            PROCESS_COLLECTOR,
+            PLATFORM_COLLECTOR,
+            GC_COLLECTOR,
+            ReplicaCollector(platform.reads.replica),
         )
     )
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -53,13 +53,16 @@ CLOSE_TRY_AGAIN = 1013
     tags=["live"],
     **documented("A gate's public board", problems=["not-found"]),
 )
-async def get_board(
-    code: FromPath[str], uow: NamedDependency[UnitOfWork], platform: NamedDependency[Platform]
-) -> PublicBoard:
-    """The public board of a gate as JSON, computed from the database now (for polling)."""
-    gate = await gate_by_code(uow, code)
+async def get_board(code: FromPath[str], platform: NamedDependency[Platform]) -> PublicBoard:
+    """The public board of a gate as JSON, computed from the database now (for polling; on
+    the read replica when there is one)."""
     now = utc_now()
-    return await public_board(uow, await gate_state(uow, gate, now, platform.horizon), now)
+
+    async def board(uow: UnitOfWork) -> PublicBoard:
+        gate = await gate_by_code(uow, code)
+        return await public_board(uow, await gate_state(uow, gate, now, platform.horizon), now)
+
+    return await platform.reads.run(board)
 
 
 def _platform(socket: WebSocket[Any, Any, Any]) -> Platform:

@@ -37,6 +37,7 @@ from services.web.statistics_export import as_csv, as_xlsx, scope_of
 from services.web.statistics_view import (
     AGENCIES,
     Span,
+    Table,
     Window,
     chart_data,
     parse_agency,
@@ -72,6 +73,12 @@ async def _window(
         agency=parse_agency(query.get("agency")),
     )
     return who, gate, window
+
+
+async def _tables(platform: Platform, window: Window) -> tuple[Table, ...]:
+    """The window's tables, read on the read replica when there is one (the officer and the
+    gate were read on the primary): the heaviest reads of the pages."""
+    return await platform.reads.run(lambda uow: tables(uow.session, window))
 
 
 def _scope_query(window: Window) -> str:
@@ -121,7 +128,7 @@ class StatisticsController(Controller):
         """The page: the window's tables and charts, and the planner's answer when its form
         was sent (a wrong field: the page again, 422, with the field's error)."""
         who, gate, window = await _window(request, platform, uow, code)
-        found = await tables(uow.session, window)
+        found = await _tables(platform, window)
         t = translator(request)
         planned: planner.Planned | None = None
         refused: planner.Refused | None = None
@@ -168,7 +175,7 @@ class StatisticsController(Controller):
         """One of the page's tables as CSV (UTF-8 with its mark), its scope first, headed in
         the page's language; NotFound for a table the page has not."""
         _, gate, window = await _window(request, platform, uow, code)
-        chosen = [found for found in await tables(uow.session, window) if found.name == table]
+        chosen = [found for found in await _tables(platform, window) if found.name == table]
         if not chosen:
             raise NotFound(f"the statistics have no table {table!r}")
         name = f"{gate.code}-{table}-{window.span.value}-{window.day.isoformat()}.csv"
@@ -191,7 +198,7 @@ class StatisticsController(Controller):
     ) -> Response[bytes]:
         """The page's tables as an Excel workbook, a sheet each, each with its scope first."""
         _, gate, window = await _window(request, platform, uow, code)
-        found = await tables(uow.session, window)
+        found = await _tables(platform, window)
         name = f"{gate.code}-{window.span.value}-{window.day.isoformat()}.xlsx"
         t = translator(request)
         return Response(

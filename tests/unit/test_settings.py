@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.config import VARIABLES, Settings
+from gate.config import VARIABLES, SettingError, Settings
 from gate.store.database import create_engine
 
 
@@ -89,3 +89,26 @@ def test_every_variable_has_a_row_in_the_readme():
     configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     missing = [name for name, _, _ in VARIABLES if f"`{name}`" not in configuration]
     assert missing == []
+
+
+def test_a_read_replica_is_postgresql_beside_a_postgresql_primary_only():
+    """GATE_DATABASE_REPLICA_URL: a plain PostgreSQL URL is given its async driver; with an
+    SQLite database (the embedded default) or a replica that is not PostgreSQL, start-up is
+    refused with a message naming the variable, and no password is repeated in it."""
+    primary = {"GATE_DATABASE_URL": "postgresql://postgres@db:5432/gate"}
+    assert Settings.from_env(primary).database_replica_url is None
+    given = Settings.from_env(
+        {**primary, "GATE_DATABASE_REPLICA_URL": "postgres://reader@replica:5432/gate"}
+    )
+    assert given.database_replica_url == "postgresql+asyncpg://reader@replica:5432/gate"
+    assert (given.replica_max_lag_s, given.replica_check_s) == (5.0, 1.0)
+    for env in (
+        {"GATE_DATABASE_REPLICA_URL": "postgresql://reader:s3cret@replica/gate"},
+        {**primary, "GATE_DATABASE_REPLICA_URL": "sqlite:///copy.db"},
+        {**primary, "GATE_DATABASE_REPLICA_URL": "mysql://reader:s3cret@replica/gate"},
+    ):
+        with pytest.raises(SettingError, match="GATE_DATABASE_REPLICA_URL") as refused:
+            Settings.from_env(env)
+        assert "s3cret" not in str(refused.value)
+    with pytest.raises(SettingError, match="GATE_REPLICA_MAX_LAG_S"):
+        Settings.from_env({**primary, "GATE_REPLICA_MAX_LAG_S": "0"})

@@ -78,7 +78,6 @@ class GateController(Controller):
     async def availability(
         self,
         code: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         direction: FromQuery[Direction | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
@@ -86,11 +85,16 @@ class GateController(Controller):
     ) -> Availability:
         """Capacity, booked and remaining places per hour (public); from now by default. An
         hour a booking would be refused (past, beyond the horizon, closed, full) has no
-        remaining place and says why in ``refusal``."""
+        remaining place and says why in ``refusal``. With a read replica, read there: a
+        booking made a moment ago may not be counted yet (within GATE_REPLICA_MAX_LAG_S);
+        the booking itself is decided on the primary."""
         directions = [direction] if direction else list(Direction)
         now = utc_now()
-        slots = await service.availability(
-            uow, code, directions, from_ or now, hours, now=now, horizon=platform.horizon
+        start = from_ or now
+        slots = await platform.reads.run(
+            lambda uow: service.availability(
+                uow, code, directions, start, hours, now=now, horizon=platform.horizon
+            )
         )
         return Availability(code, [SlotView.of(s) for s in slots])
 

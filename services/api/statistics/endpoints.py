@@ -21,6 +21,8 @@ from gate.domain.time import day_in_range, utc_now
 from gate.gates.calendar import gate_by_code
 from gate.statistics.public import (
     MIN_TRUCKS,
+    DayFigures,
+    TypicalWait,
     day_figures,
     local_day,
     midnight,
@@ -29,6 +31,7 @@ from gate.statistics.public import (
 from gate.store.unit_of_work import UnitOfWork
 from services.api.statistics.schemas import DayView, GateDays, GateTypicalWaits, TypicalWaitView
 from services.common.contract import documented
+from services.platform import Platform
 
 MAX_DAYS = 366  # the longest window of days one may ask for (page through it)
 MAX_PAGE = 100  # days per page
@@ -105,7 +108,7 @@ class StatisticsController(Controller):
         self,
         request: Request[Any, Any, Any],
         code: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
         direction: FromQuery[Direction | None] = None,
         from_: Annotated[date | None, QueryParameter(name="from")] = None,
         to: FromQuery[date | None] = None,
@@ -135,13 +138,19 @@ class StatisticsController(Controller):
             raise ValidationFailed(f"at most {MAX_DAYS} days at once", field="from")
         start = decode_cursor(cursor, first, last) if cursor is not None else first
         end = min(start + timedelta(days=limit - 1), last)
-        gate = await gate_by_code(uow, code)
-        figures = await day_figures(
-            uow.session, gate.id, start, end, direction.value if direction else None, today=today
-        )
+        side = direction.value if direction else None
+
+        # On the read replica when there is one; the gate's code is read inside, as its row is
+        # expired once the unit of work ends.
+        async def read(uow: UnitOfWork) -> tuple[str, list[DayFigures]]:
+            gate = await gate_by_code(uow, code)
+            figures = await day_figures(uow.session, gate.id, start, end, side, today=today)
+            return gate.code, figures
+
+        gate_code, figures = await platform.reads.run(read)
         after = end + timedelta(days=1)
         answer = GateDays(
-            gate=gate.code,
+            gate=gate_code,
             direction=direction.value if direction else None,
             from_=first,
             to=last,
@@ -164,7 +173,7 @@ class StatisticsController(Controller):
         self,
         request: Request[Any, Any, Any],
         code: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
         direction: FromQuery[Direction | None] = None,
         to: FromQuery[date | None] = None,
         weeks: Annotated[int, QueryParameter(ge=MIN_WEEKS, le=MAX_WEEKS)] = 8,
@@ -179,16 +188,16 @@ class StatisticsController(Controller):
         today = local_day(utc_now())
         last = _in_range(to or today, "to", today)
         first = last - timedelta(days=7 * weeks - 1)
-        gate = await gate_by_code(uow, code)
-        hours = await typical_week(
-            uow.session,
-            gate.id,
-            midnight(first),
-            midnight(last + timedelta(days=1)),
-            direction.value if direction else None,
-        )
+        side = direction.value if direction else None
+
+        async def read(uow: UnitOfWork) -> tuple[str, list[TypicalWait]]:  # as in days()
+            gate = await gate_by_code(uow, code)
+            window = (midnight(first), midnight(last + timedelta(days=1)))
+            return gate.code, await typical_week(uow.session, gate.id, *window, side)
+
+        gate_code, hours = await platform.reads.run(read)
         answer = GateTypicalWaits(
-            gate=gate.code,
+            gate=gate_code,
             direction=direction.value if direction else None,
             from_=first,
             to=last,
