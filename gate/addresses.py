@@ -10,6 +10,7 @@ written as IPv6 (``::ffff:203.0.113.7``, from a dual-stack socket) is the IPv4 a
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 IPV6_PREFIX = 64
 
@@ -44,3 +45,19 @@ def is_internal(address: str | None) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_loopback or ip.is_private
+
+
+# GATE_PIPELINE_HOST's value for "the address others reach this machine at" (compose.yaml).
+OWN_ADDRESS = "auto"
+
+
+def pipeline_host(value: str) -> str:
+    """Where a process takes the check-in batches its peers forward (GATE_PIPELINE_HOST):
+    ``value`` itself, or for ``auto`` the address this machine's own name resolves to. In a
+    container that is the container's address on its network (Docker and Podman map the
+    container's hostname to it), which every replica of a compose service differs in and
+    the others can reach; 127.0.0.1 would be reachable from the container itself only.
+    OSError when the name does not resolve."""
+    if value != OWN_ADDRESS:
+        return value
+    return socket.gethostbyname(socket.gethostname())
