@@ -142,6 +142,13 @@ async def test_through_the_proxy_check_ins_reach_viewers_on_both_replicas_and_su
 
         sending = asyncio.create_task(stream())
         await eventually(lambda: _at_least(acknowledged, 4), within=60)
+        # Both replicas took check-ins of the one gate (the proxy's round robin): the one
+        # without the gate's lease forwarded them to the holder (GATE_PIPELINE_HOST=auto's
+        # address), which it reached: no take-over.
+        for replica in deployment.checkin:
+            log = replica.output.read_text()
+            assert 'POST /api/v1/gates/tan-thanh/checkins HTTP/1.1\\" 200' in log
+            assert "pipeline_taken_over" not in log
         await asyncio.to_thread(deployment.checkin[0].stop)
         await sending
         assert len(acknowledged) == len(events)
