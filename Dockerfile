@@ -14,6 +14,8 @@ RUN pip wheel --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     GATE_HOST=0.0.0.0 GATE_PORT=8000 GATE_DATA_DIR=/var/lib/gate
+# The wheels are mounted from the build stage (BuildKit, Docker's builder since 23.0), not copied:
+# no layer keeps them.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links=/wheels gate-platform \
     && useradd --system --uid 10001 --home-dir /var/lib/gate gate \

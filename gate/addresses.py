@@ -5,7 +5,9 @@ end site is given (hosts make up their own addresses in it, RFC 4862; privacy ad
 change by the hour, RFC 8981; RFC 6177 advises giving sites more), so a client can send each
 request from a new address of its /64. Counted by /128, the per-address sign-in limit and
 socket cap were no limit over IPv6; an IPv6 client is counted by its /64. An IPv4 address
-written as IPv6 (``::ffff:203.0.113.7``, from a dual-stack socket) is the IPv4 address."""
+written as IPv6 (``::ffff:203.0.113.7``, from a dual-stack socket) is the IPv4 address.
+
+And this process's own address, where its peers reach it (``pipeline_host``)."""
 
 from __future__ import annotations
 
