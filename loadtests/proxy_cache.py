@@ -23,14 +23,8 @@ import time
 from pathlib import Path
 
 from loadtests import machine
-from tests.deploy.compose import (
-    LocalCompose,
-    as_the_image_does,
-    load,
-    nginx_binary,
-    own_endpoints,
-    start_proxy,
-)
+from tests.deploy.compose import LocalCompose, as_the_image_does, load, own_endpoints
+from tests.deploy.proxy import nginx_binary, start_proxy
 from tests.own_services import OwnPostgres, OwnRedis
 
 BOARD = "/api/v1/gates/tan-thanh/board"

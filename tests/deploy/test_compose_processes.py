@@ -17,16 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.deploy.compose import (
-    LocalCompose,
-    Replica,
-    as_the_image_does,
-    established,
-    load,
-    nginx_binary,
-    own_endpoints,
-    start_proxy,
-)
+from tests.deploy.compose import LocalCompose, Replica, as_the_image_does, load, own_endpoints
+from tests.deploy.proxy import established, nginx_binary, start_proxy
 from tests.helpers import ADMIN_TOKEN, Api, device, open_all_day, read, this_hour
 from tests.live import Viewer, eventually
 from tests.own_services import OwnPostgres, OwnRedis
