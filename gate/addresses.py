@@ -5,11 +5,14 @@ end site is given (hosts make up their own addresses in it, RFC 4862; privacy ad
 change by the hour, RFC 8981; RFC 6177 advises giving sites more), so a client can send each
 request from a new address of its /64. Counted by /128, the per-address sign-in limit and
 socket cap were no limit over IPv6; an IPv6 client is counted by its /64. An IPv4 address
-written as IPv6 (``::ffff:203.0.113.7``, from a dual-stack socket) is the IPv4 address."""
+written as IPv6 (``::ffff:203.0.113.7``, from a dual-stack socket) is the IPv4 address.
+
+And this process's own address, where its peers reach it (``pipeline_host``)."""
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 IPV6_PREFIX = 64
 
@@ -44,3 +47,19 @@ def is_internal(address: str | None) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_loopback or ip.is_private
+
+
+# GATE_PIPELINE_HOST's value for "the address others reach this machine at" (compose.yaml).
+OWN_ADDRESS = "auto"
+
+
+def pipeline_host(value: str) -> str:
+    """Where a process takes the check-in batches its peers forward (GATE_PIPELINE_HOST):
+    ``value`` itself, or for ``auto`` the address this machine's own name resolves to. In a
+    container that is the container's address on its network (Docker and Podman map the
+    container's hostname to it), which every replica of a compose service differs in and
+    the others can reach; 127.0.0.1 would be reachable from the container itself only.
+    OSError when the name does not resolve."""
+    if value != OWN_ADDRESS:
+        return value
+    return socket.gethostbyname(socket.gethostname())

@@ -26,6 +26,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from gate.accounts.access import Ending, Grant, ended
 from gate.accounts.memory import DEFAULT_TTL_S, KeyMemory
+from gate.addresses import pipeline_host
 from gate.bookings.full_slots import FullSlots
 from gate.bookings.rush import BookingBatcher
 from gate.bookings.together import Decider
@@ -181,7 +182,7 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
     if platform.checkins is not None:
         # Other processes forward the check-ins of the gates whose lease this one holds.
         taking = "checkin" in settings.parts and settings.pipeline_host
-        await platform.checkins.start(settings.pipeline_host if taking else None)
+        await platform.checkins.start(pipeline_host(settings.pipeline_host) if taking else None)
     if platform.bookings is not None:
         platform.bookings.start()
     if settings.outbox and platform.outbox is not None:

@@ -12,8 +12,9 @@ files, Litestar's own 404 and 405) whatever produced it.
 * ``Cache-Control: no-store`` on every answer to a request that carries a credential (a bearer
   token or our session cookie): personal data must not stay in a browser's or a proxy's cache.
   Anonymous answers say what their handler said (static files) or ``no-store`` too, except the
-  public board's JSON, cacheable by anyone for ``PUBLIC_BOARD_MAX_AGE`` seconds: in a crisis
-  its pollers are the crowd a proxy should absorb, and it changes at most twice a second.
+  public board's JSON, the gates list and a gate's availability, cacheable by anyone for
+  ``PUBLIC_BOARD_MAX_AGE`` seconds: in a crisis their pollers are the crowd a proxy should
+  absorb (deploy/nginx micro-caches them), and the board changes at most twice a second.
 * ``Strict-Transport-Security`` when served over TLS.
 
 What a server answers without the app (a request head too slow or too large, a process full,
@@ -34,6 +35,9 @@ from services.platform import Platform
 
 PUBLIC_BOARD_MAX_AGE = 2
 _PUBLIC_BOARD = re.compile(r"^/api/v1/gates/[^/]+/board$")
+# What crowds poll besides the board (the gates list, a gate's free places): public, and as
+# short-lived, so the proxy's micro-cache (deploy/nginx) or a CDN answers the crowd.
+_PUBLIC_POLLED = re.compile(r"^/api/v1/gates(/[^/]+/availability)?$")
 # A Host header we would put into the CSP: a name or address and an optional port, no more.
 _HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
 
@@ -103,7 +107,8 @@ def _cache_control(scope: Scope, headers: MutableScopeHeaders, status: int) -> s
     path = scope.get("path", "")
     if path.startswith("/static/"):
         return None
-    if scope.get("method") == "GET" and status == 200 and _PUBLIC_BOARD.match(path):
+    public = _PUBLIC_BOARD.match(path) or _PUBLIC_POLLED.match(path)
+    if scope.get("method") == "GET" and status == 200 and public:
         return f"public, max-age={PUBLIC_BOARD_MAX_AGE}"
     return headers.get("cache-control") or "no-store"
 

@@ -145,9 +145,19 @@ def _upgrade(settings: Settings) -> None:
 def _kept_secret(settings: Settings, name: str) -> str:
     """A random secret made once and kept in the data folder (owner-readable only)."""
     path = _make_data_dir(settings) / name
-    if _create_private(path):
-        with path.open("w") as file:
-            file.write(secrets.token_urlsafe(32) + "\n")
+    if not path.exists():
+        # Written whole under another name, then linked into place (link fails when the name
+        # exists): processes started together on one shared folder (compose's replicas)
+        # never read a half-written secret, and all of them keep the first one made.
+        draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+        _create_private(draft)
+        try:
+            draft.write_text(secrets.token_urlsafe(32) + "\n")
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -182,7 +192,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     token, where = _admin_token(settings)
     if token:
         os.environ["GATE_ADMIN_TOKEN"] = token
-    if "GATE_SECRET_KEY" not in os.environ:
+    if not os.environ.get("GATE_SECRET_KEY", "").strip():  # unset, or empty (compose.yaml)
         os.environ["GATE_SECRET_KEY"] = _kept_secret(settings, "secret-key")
     base = f"http://{host}:{port}"
     bus = "Redis" if settings.redis_url else "in-memory event bus"
