@@ -116,6 +116,7 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
     platform.outbox = build_outbox(platform)
     platform.live.listen(platform.access_changed)
     platform.live.listen(platform.gate_changed)
+    platform.live.listen(platform.versions.heard)
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
             platform.unit_of_work,
