@@ -40,6 +40,7 @@ from services.headers import BARE_ANSWER_HEADERS
 
 # The head of an API request is a few hundred bytes; h11's own default bound is 16 KiB.
 MAX_HEAD_BYTES = 16 * 1024
+WORKER_HEALTHCHECK_S = 60
 
 
 @functools.cache
@@ -233,4 +234,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # Past it the requests still under way are cancelled; the check-ins still queued were
         # answered 503 a second before (services/app.py, _drain_check_ins).
         "timeout_graceful_shutdown": settings.shutdown_timeout_s,
+        # How long uvicorn's supervisor (--workers N) waits for a worker's answer to its ping
+        # before it kills and replaces it. Its default (5 s) counts the worker's start, whose
+        # imports alone (the protocol class above is unpickled before the worker answers)
+        # took longer on a busy 2-core machine: the workers were killed and replaced in a
+        # loop, and `gate serve --workers 2` never served (seen 2026-11-30, load 24).
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
     }

@@ -148,7 +148,10 @@ class CheckinBatcher:
         comes after, is answered undecided (PipelineStopped: 503, the device sends it again
         to another process), before the server's own bound cancels the requests that wait
         for it; a batch in its transaction by then is committed and answered, or not at all."""
-        asyncio.get_running_loop().call_later(within, self._give_up)
+        if within > 0:
+            asyncio.get_running_loop().call_later(within, self._give_up)
+        else:
+            self._give_up()
 
     def _give_up(self) -> None:
         self._running = False
