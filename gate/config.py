@@ -219,6 +219,10 @@ class Settings:
     header_timeout_s: float = 10
     body_timeout_s: float = 30
     max_connections: int = 15_000
+    # Graceful shutdown (SIGTERM to gate serve): how long the requests under way may take to
+    # be answered once the server stops accepting; check-ins still queued a second before it
+    # are answered 503 undecided (docs/architecture.md, "Graceful shutdown").
+    shutdown_timeout_s: float = 20.0
     # The longest an open websocket outlives the credential it signed in with (sign-out, key
     # revoked, account disabled, officer moved off the gate) when no event says so at once,
     # and the longest another process remembers a revoked API or device key.
@@ -366,6 +370,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_HEADER_TIMEOUT", "header_timeout_s", float),
     ("GATE_BODY_TIMEOUT", "body_timeout_s", float),
     ("GATE_MAX_CONNECTIONS", "max_connections", int),
+    ("GATE_SHUTDOWN_TIMEOUT", "shutdown_timeout_s", _positive),
     ("GATE_STREAM_RECHECK_S", "stream_recheck_s", _positive),
     ("GATE_PARTS", "parts", parse_parts),
     ("GATE_LISTEN_FD", "listen_fd", int),

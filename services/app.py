@@ -50,6 +50,7 @@ from services.common.problems import EXCEPTION_HANDLERS
 from services.common.requests import MAX_BODY_BYTES, check_request
 from services.common.retries import retry_transient_conflicts
 from services.docs import SwaggerDocs
+from services.draining import when_draining
 from services.headers import add_security_headers
 from services.platform import Platform, build_outbox
 from services.sockets import AddressCap, cap_websockets
@@ -119,6 +120,7 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
     platform.outbox = build_outbox(platform)
     platform.live.listen(platform.access_changed)
     platform.live.listen(platform.gate_changed)
+    platform.live.listen(platform.versions.heard)
     if settings.checkin_batch_ms > 0:
         platform.checkins = CheckinBatcher(
             platform.unit_of_work,
@@ -190,10 +192,20 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
     sweeper = None
     if settings.sweep_seconds > 0:
         sweeper = asyncio.create_task(sweep_forever(platform.unit_of_work, settings))
+    forget_drain = when_draining(lambda: _drain_check_ins(platform))
     try:
         yield
     finally:
+        forget_drain()
         await _stop(platform, sweeper, boards)
+
+
+def _drain_check_ins(platform: Platform) -> None:
+    """The server began to shut down (services/draining.py): the check-ins still queued a
+    second before its bound (GATE_SHUTDOWN_TIMEOUT) are answered 503 undecided, not cancelled
+    with their requests (which uvicorn would answer 500, their events perhaps acted on)."""
+    if platform.checkins is not None:
+        platform.checkins.drain(max(platform.settings.shutdown_timeout_s - 1.0, 0.0))
 
 
 # How long one step of the shutdown may take before the next goes on without it. A worker

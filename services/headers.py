@@ -11,10 +11,10 @@ files, Litestar's own 404 and 405) whatever produced it.
   (a booking's URL never leaves in a Referer, and forms keep their Origin header).
 * ``Cache-Control: no-store`` on every answer to a request that carries a credential (a bearer
   token or our session cookie): personal data must not stay in a browser's or a proxy's cache.
-  Anonymous answers say what their handler said (static files) or ``no-store`` too, except the
-  public board's JSON, the gates list and a gate's availability, cacheable by anyone for
-  ``PUBLIC_BOARD_MAX_AGE`` seconds: in a crisis their pollers are the crowd a proxy should
-  absorb (deploy/nginx micro-caches them), and the board changes at most twice a second.
+  Its ETag is dropped too: no validator of a personal answer is kept anywhere. Anonymous
+  answers say what their handler said (static files; the boards, the gates and their free
+  places that crowds poll: briefly public, with an ETag, services/common/caching.py) or
+  ``no-store`` too.
 * ``Strict-Transport-Security`` when served over TLS.
 
 What a server answers without the app (a request head too slow or too large, a process full,
@@ -33,11 +33,6 @@ from litestar.types import Message, Scope
 from services.common.session import SECURE_PREFIX, SESSION_COOKIE
 from services.platform import Platform
 
-PUBLIC_BOARD_MAX_AGE = 2
-_PUBLIC_BOARD = re.compile(r"^/api/v1/gates/[^/]+/board$")
-# What crowds poll besides the board (the gates list, a gate's free places): public, and as
-# short-lived, so the proxy's micro-cache (deploy/nginx) or a CDN answers the crowd.
-_PUBLIC_POLLED = re.compile(r"^/api/v1/gates(/[^/]+/availability)?$")
 # A Host header we would put into the CSP: a name or address and an optional port, no more.
 _HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
 
@@ -100,16 +95,14 @@ def carries_credentials(scope: Scope) -> bool:
     return bool(names & {SESSION_COOKIE, SECURE_PREFIX + SESSION_COOKIE})
 
 
-def _cache_control(scope: Scope, headers: MutableScopeHeaders, status: int) -> str | None:
-    """What Cache-Control the answer gets (None: leave the handler's)."""
+def _cache_control(scope: Scope, headers: MutableScopeHeaders) -> str | None:
+    """What Cache-Control the answer gets (None: leave the handler's); an answer to a request
+    with a credential loses its ETag."""
     if carries_credentials(scope):
+        headers.pop("etag", None)
         return "no-store"
-    path = scope.get("path", "")
-    if path.startswith("/static/"):
+    if scope.get("path", "").startswith("/static/"):
         return None
-    public = _PUBLIC_BOARD.match(path) or _PUBLIC_POLLED.match(path)
-    if scope.get("method") == "GET" and status == 200 and public:
-        return f"public, max-age={PUBLIC_BOARD_MAX_AGE}"
     return headers.get("cache-control") or "no-store"
 
 
@@ -124,7 +117,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers["content-security-policy"] = content_security_policy(
         platform, _request_header(scope, b"host")
     )
-    if (cache := _cache_control(scope, headers, int(message["status"]))) is not None:
+    if (cache := _cache_control(scope, headers)) is not None:
         headers["cache-control"] = cache
     if platform.settings.secure_cookies or scope.get("scheme") == "https":
         headers["strict-transport-security"] = "max-age=31536000"

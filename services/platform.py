@@ -22,6 +22,7 @@ from gate.gates.calendar import gate_by_code
 from gate.gates.memory import GATE_CHANGES, GateMemory
 from gate.live.guard import StreamGuard
 from gate.live.service import Live
+from gate.live.versions import GateVersions
 from gate.messages.channels import message_expander, message_senders
 from gate.messages.forget import message_forget
 from gate.outbox.dispatcher import OutboxDispatcher
@@ -59,6 +60,8 @@ class Platform:
     # The statistics page's planner: one simulation at a time per process, in a worker thread
     # (services/web/statistics_planner.py), so visitors' questions cannot take every core.
     planner: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    # Versions of the gates' free places, for the pollers' ETags (services/common/caching.py).
+    versions: GateVersions = field(default_factory=GateVersions)
 
     def access_changed(self, payload: dict[str, Any]) -> None:
         """An event from any process: a revoked key is forgotten here too, and the open

@@ -34,11 +34,13 @@ from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from gate.config import Settings
+from services import draining
 from services.common.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, problem_body
 from services.headers import BARE_ANSWER_HEADERS
 
 # The head of an API request is a few hundred bytes; h11's own default bound is 16 KiB.
 MAX_HEAD_BYTES = 16 * 1024
+WORKER_HEALTHCHECK_S = 60
 
 
 @functools.cache
@@ -108,6 +110,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        # Called on every connection when the server begins to shut down: the first call
+        # tells the platform (services/draining.py), before uvicorn waits for the answers.
+        draining.begin()
+        super().shutdown()
 
     def data_received(self, data: bytes) -> None:
         if self._reading_head or self._expect_head:
@@ -223,4 +231,13 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "http": GuardedHttpProtocol,
         "limit_concurrency": settings.max_connections or None,
         "ws_max_size": settings.ws_max_message_bytes,
+        # Past it the requests still under way are cancelled; the check-ins still queued were
+        # answered 503 a second before (services/app.py, _drain_check_ins).
+        "timeout_graceful_shutdown": settings.shutdown_timeout_s,
+        # How long uvicorn's supervisor (--workers N) waits for a worker's answer to its ping
+        # before it kills and replaces it. Its default (5 s) counts the worker's start, whose
+        # imports alone (the protocol class above is unpickled before the worker answers)
+        # took longer on a busy 2-core machine: the workers were killed and replaced in a
+        # loop, and `gate serve --workers 2` never served (seen 2026-11-30, load 24).
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
     }

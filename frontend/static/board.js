@@ -154,9 +154,11 @@ function connect() {
     if (!apply(JSON.parse(event.data))) socket.close();
     else setConnection("live");
   };
-  socket.onclose = () => {
+  socket.onclose = (event) => {
     setConnection("reconnecting");
-    setTimeout(connect, backoff);
+    // 1012 (service restart): this process is stopping and another serves the board now;
+    // at once, spread over a second so that a crowd does not come back in one instant.
+    setTimeout(connect, event.code === 1012 ? Math.random() * 1000 : backoff);
     backoff = Math.min(backoff * 2, 5000);
   };
 }

@@ -143,10 +143,29 @@ class CheckinBatcher:
         await self.pipelines.release_all()
         await self._peers.close()
 
+    def drain(self, within: float) -> None:
+        """The server is shutting down: what is queued ``within`` seconds from now, and what
+        comes after, is answered undecided (PipelineStopped: 503, the device sends it again
+        to another process), before the server's own bound cancels the requests that wait
+        for it; a batch in its transaction by then is committed and answered, or not at all."""
+        if within > 0:
+            asyncio.get_running_loop().call_later(within, self._give_up)
+        else:
+            self._give_up()
+
+    def _give_up(self) -> None:
+        self._running = False
+        for queue in self._queues.values():
+            taken = [queue.get_nowait() for _ in range(queue.qsize())]
+            _abandon([p for p in taken if p is not None])
+            if None in taken:
+                queue.put_nowait(None)  # a stop mark already given stays for its loop
+
     async def submit(self, gate_id: str, device_id: str, event: DeviceEvent) -> Result:
-        """The encoded answer and whether it was a replay, once committed; or EventIdReused."""
+        """The encoded answer and whether it was a replay, once committed; EventIdReused;
+        PipelineStopped when this process no longer takes check-ins (it is stopping)."""
         if not self._running:
-            raise RuntimeError("the check-in batcher is not running")
+            raise PipelineStopped("the process is stopping")
         answer = self._enqueue(gate_id, device_id, event, forwarded=False)
         return await answer
 

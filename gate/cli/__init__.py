@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -223,6 +224,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         if settings.listen_fd is not None
         else {"host": host, "port": port}
     )
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the action
+    # that was there before: the default one would end a clean shutdown with status 143. Ours
+    # exits with 0 (a SIGTERM before uvicorn's own handler is in place: at once, with 0).
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
         "services.app:create_app",
         factory=True,
@@ -236,6 +241,11 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         **server_options(settings),
     )
     return 0
+
+
+def _stopped(_signal: int, _frame: Any) -> None:
+    """SIGTERM outside uvicorn's shutdown (before it, or raised again after it): exit 0."""
+    raise SystemExit(0)
 
 
 def _bound_address(fd: int) -> tuple[str, int]:

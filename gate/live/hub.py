@@ -92,6 +92,7 @@ class Hub:
         self.broadcast: Broadcast | None = None  # set by the boards' server when it runs here
         # Resyncs under way; held here so the event loop cannot drop them half-way.
         self._resyncs: set[asyncio.Task[None]] = set()
+        self._fetching: set[str] = set()  # channels ``version`` asked the store for
 
     def channel(self, name: str) -> ChannelState:
         """The channel as held here. A gate's is made on first use; a per-entity one exists
@@ -106,6 +107,22 @@ class Hub:
         if state is None and always_on(name):
             state = self._channels[name] = ChannelState(name)
         return state
+
+    def version(self, name: str) -> int | None:
+        """The sequence number of the state held for the gate channel ``name`` (the projector's:
+        the same in every process, and another one whenever the channel's data changed); None
+        while none is held, and the store's snapshot is then fetched once in the background: a
+        process that started after the last change has heard no message yet."""
+        channel = self._held(name)
+        if channel is not None and channel.state is not None:
+            return channel.seq
+        if name not in self._fetching:
+            self._fetching.add(name)
+            task = asyncio.get_running_loop().create_task(self.resync(name))
+            self._resyncs.add(task)
+            task.add_done_callback(self._resyncs.discard)
+            task.add_done_callback(lambda _: self._fetching.discard(name))
+        return None
 
     def watched(self) -> list[str]:
         """Channels with at least one viewer in this process, or one on its way in."""

@@ -48,6 +48,7 @@ from services.sockets import CLOSE_TOO_MANY, TOO_MANY_REASON, AddressCap, client
 BOARD_PATH = re.compile(r"^/ws/v1/gates/(?P<code>[A-Za-z0-9_-]{1,64})/board$")
 CLOSE_NOT_FOUND = 4404  # as the API's websocket endpoints
 CLOSE_TRY_AGAIN = 1013  # RFC 6455's "Try Again Later", as the API's: the database is away
+CLOSE_RESTART = 1012  # "Service Restart" (IANA's registry), as uvicorn closes the API's
 SLOW_VIEWER_BYTES = 256 * 1024
 LISTEN_BACKLOG = 4096  # a crowd opens its boards at once; asyncio's default of 100 drops SYNs
 PING_INTERVAL_S = 20  # a vanished phone is noticed within a minute and its socket freed
@@ -107,12 +108,14 @@ class BoardServer:
         return int(listening.getsockname()[1])
 
     async def stop(self) -> None:
+        """Stop accepting, close every viewer with 1012 and wait for their handlers."""
         if self._keepalive is not None:
             self._keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keepalive
         if self._server is not None:
-            self._server.close()
+            # 1012: the viewers' pages reconnect at once, to another process (board.js).
+            self._server.close(code=CLOSE_RESTART, reason="service restart")
             await self._server.wait_closed()
         self._live.hub.broadcast = None
 

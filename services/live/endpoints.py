@@ -19,7 +19,8 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import WebSocket, get, websocket
+import msgspec
+from litestar import Request, Response, WebSocket, get, websocket
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
@@ -36,6 +37,7 @@ from gate.live.messages import BEARER_SUBPROTOCOL, SUBPROTOCOL, PublicBoard, par
 from gate.live.projections import gate_state, public_board
 from gate.store.faults import unavailability
 from gate.store.unit_of_work import UnitOfWork
+from services.common.caching import matches, not_modified, polled, weak_tag
 from services.common.contract import documented
 from services.common.session import session_token
 from services.platform import Platform
@@ -45,24 +47,43 @@ CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 # RFC 6455's registry (section 11.7): "Try Again Later", the websocket's 503.
 CLOSE_TRY_AGAIN = 1013
+_encoder = msgspec.json.Encoder()
 
 
 @get(
     "/api/v1/gates/{code:str}/board",
     operation_id="getBoard",
     tags=["live"],
-    **documented("A gate's public board", problems=["not-found"]),
+    **documented(
+        "A gate's public board",
+        answer=(200, PublicBoard, "The board now (ETag; 304 when unchanged; cacheable 1 s)"),
+        problems=["not-found"],
+    ),
 )
-async def get_board(code: FromPath[str], platform: NamedDependency[Platform]) -> PublicBoard:
+async def get_board(
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    platform: NamedDependency[Platform],
+) -> Response[bytes]:
     """The public board of a gate as JSON, computed from the database now (for polling; on
-    the read replica when there is one)."""
+    the read replica when there is one). Its ETag names the version of the live board (the
+    projector's sequence number, and the minute): a poller that sends it back in
+    ``If-None-Match`` is answered 304, with no query, until the board changes."""
+    etag = None
+    if await platform.gate_id(code) is not None:
+        # Read before the body is built: the body is then as new as its version, or newer.
+        seq = platform.live.hub.version(board_channel(code))
+        if seq is not None:
+            etag = weak_tag(f"b{seq}-{platform.versions.time_key()}")
+            if matches(request, etag):
+                return not_modified(etag)
     now = utc_now()
 
     async def board(uow: UnitOfWork) -> PublicBoard:
         gate = await gate_by_code(uow, code)
         return await public_board(uow, await gate_state(uow, gate, now, platform.horizon), now)
 
-    return await platform.reads.run(board)
+    return polled(_encoder.encode(await platform.reads.run(board)), etag)
 
 
 def _platform(socket: WebSocket[Any, Any, Any]) -> Platform:

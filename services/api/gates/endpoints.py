@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, delete, get, post, put
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -31,20 +32,34 @@ from services.api.gates.schemas import (
     SlotView,
     YardRulesView,
 )
+from services.common.caching import body_tag, matches, not_modified, polled, weak_tag
 from services.common.contract import ADMIN, documented
 from services.common.dependencies import Caller
 from services.platform import Platform
+
+_encoder = msgspec.json.Encoder()
 
 
 class GateController(Controller):
     path = "/gates"
     tags = ["gates"]
 
-    @get(operation_id="listGates", **documented("List the gates"))
-    async def list_gates(self, uow: NamedDependency[UnitOfWork]) -> list[GateSummary]:
+    @get(
+        operation_id="listGates",
+        **documented(
+            "List the gates",
+            answer=(200, list[GateSummary], "Every gate (ETag; 304 when unchanged)"),
+        ),
+    )
+    async def list_gates(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> Response[bytes]:
         """Every gate of the platform, with its code, names and counterpart across the border
-        (public)."""
-        return [GateSummary.of(g) for g in await service.list_gates(uow)]
+        (public). Its ETag is of the list itself: one small query, and no event tells of
+        a gate added."""
+        body = _encoder.encode([GateSummary.of(g) for g in await service.list_gates(uow)])
+        etag = body_tag(body)
+        return not_modified(etag) if matches(request, etag) else polled(body, etag)
 
     @get(
         "/{code:str}",
@@ -73,21 +88,37 @@ class GateController(Controller):
     @get(
         "/{code:str}/availability",
         operation_id="getAvailability",
-        **documented("Free places per hour", problems=["not-found"]),
+        **documented(
+            "Free places per hour",
+            answer=(200, Availability, "The hours asked (ETag; 304 when unchanged)"),
+            problems=["not-found"],
+        ),
     )
     async def availability(
         self,
+        request: Request[Any, Any, Any],
         code: FromPath[str],
         platform: NamedDependency[Platform],
         direction: FromQuery[Direction | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         hours: Annotated[int, QueryParameter(ge=1, le=24 * 31)] = 48,
-    ) -> Availability:
+    ) -> Response[bytes]:
         """Capacity, booked and remaining places per hour (public); from now by default. An
         hour a booking would be refused (past, beyond the horizon, closed, full) has no
         remaining place and says why in ``refusal``. With a read replica, read there: a
         booking made a moment ago may not be counted yet (within GATE_REPLICA_MAX_LAG_S);
-        the booking itself is decided on the primary."""
+        the booking itself is decided on the primary.
+        Its ETag names the version of the
+        gate's places (gate/live/versions.py): sent back in ``If-None-Match``, it is
+        answered 304, with no query, until a booking, a check-in or a calendar change of the
+        gate, or the next minute."""
+        etag = None
+        gate_id = await platform.gate_id(code)
+        if gate_id is not None:
+            # Taken before the places are read: the answer is as new as its version, or newer.
+            etag = weak_tag(f"a{platform.versions.of_gate(code, gate_id)}")
+            if matches(request, etag):
+                return not_modified(etag)
         directions = [direction] if direction else list(Direction)
         now = utc_now()
         start = from_ or now
@@ -96,7 +127,7 @@ class GateController(Controller):
                 uow, code, directions, start, hours, now=now, horizon=platform.horizon
             )
         )
-        return Availability(code, [SlotView.of(s) for s in slots])
+        return polled(_encoder.encode(Availability(code, [SlotView.of(s) for s in slots])), etag)
 
     @post(
         operation_id="createGate",
