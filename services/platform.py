@@ -24,6 +24,7 @@ from gate.live.guard import StreamGuard
 from gate.live.service import Live
 from gate.messages.channels import message_expander, message_senders
 from gate.messages.forget import message_forget
+from gate.metrics import ScrapeReader
 from gate.outbox.dispatcher import OutboxDispatcher
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
@@ -56,6 +57,9 @@ class Platform:
     # The statistics page's planner: one simulation at a time per process, in a worker thread
     # (services/web/statistics_planner.py), so visitors' questions cannot take every core.
     planner: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    # Figures read at each scrape of /metrics beside the built-in ones (gate/metrics.py,
+    # ScrapeReader): the hook for another part's, e.g. the read replica's lag.
+    scrape_readers: list[ScrapeReader] = field(default_factory=list)
 
     def access_changed(self, payload: dict[str, Any]) -> None:
         """An event from any process: a revoked key is forgotten here too, and the open

@@ -18,6 +18,12 @@ from gate.cli import simulate
 from gate.cli.database import run_on_database, safe_url, seed, sqlite_path
 from gate.config import PARTS, SettingError, Settings, parse_parts
 
+# How long uvicorn's supervisor waits for a worker to answer its health check before it kills
+# the worker as hung (uvicorn's default: 5 s). A worker spawned on a loaded machine (a load of
+# 20 on 2 cores, seen on the shared test machine) took longer than 5 s just to start its
+# interpreter and answer, and was killed and respawned forever: no worker ever served.
+WORKER_HEALTHCHECK_S = 30
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gate", description="Digital border-gate platform")
@@ -166,10 +172,12 @@ def _admin_token(settings: Settings) -> tuple[str | None, str]:
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
     import uvicorn
 
+    from gate.cli.metrics_dir import empty_given, multiprocess_metrics
     from gate.limits import allow_many_connections
     from gate.logs import configure_logging, logging_config
     from services.server import server_options
 
+    empty_given()  # before anything is counted (gate/cli/metrics_dir.py)
     _prepare_data_dir(settings)
     host = host or settings.host
     port = port or settings.port
@@ -213,18 +221,21 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         if settings.listen_fd is not None
         else {"host": host, "port": port}
     )
-    uvicorn.run(
-        "services.app:create_app",
-        factory=True,
-        **listen,
-        workers=workers,
-        # Applied again by each worker uvicorn spawns (a fresh process): JSON there too.
-        log_config=logging_config(),
-        ws_per_message_deflate=settings.ws_compression,
-        ws=settings.ws_implementation,
-        proxy_headers=True,
-        **server_options(settings),
-    )
+    # Several workers report as one on /metrics (gate/cli/metrics_dir.py).
+    with multiprocess_metrics(workers):
+        uvicorn.run(
+            "services.app:create_app",
+            factory=True,
+            **listen,
+            workers=workers,
+            # Applied again by each worker uvicorn spawns (a fresh process): JSON there too.
+            log_config=logging_config(),
+            ws_per_message_deflate=settings.ws_compression,
+            ws=settings.ws_implementation,
+            proxy_headers=True,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            **server_options(settings),
+        )
     return 0
 
 

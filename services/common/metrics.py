@@ -21,15 +21,18 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from gate.addresses import is_internal
 from gate.domain.errors import Forbidden, Unauthorised
 from gate.domain.time import utc_now
+from gate.metrics import multiprocess_dir
 from gate.outbox.depth import Depth, outbox_depth
 from gate.outbox.tally import Tally
+from gate.yard.lengths import waiting_by_gate
 from services.platform import Platform
 
 
@@ -95,6 +98,40 @@ class OutboxCollector:
         yield set_aside
 
 
+def queue_lengths(lengths: dict[tuple[str, str], int]) -> Metric:
+    """``gate_queue_length``: vehicles waiting in the yard, by gate code and direction."""
+    family = GaugeMetricFamily(
+        "gate_queue_length",
+        "Vehicles waiting in the yard, by gate (code) and direction",
+        labels=["gate", "direction"],
+    )
+    for (gate, direction), waiting in lengths.items():
+        family.add_metric([gate, direction], waiting)
+    return family
+
+
+class _Read:
+    """Metric families read before the exposition, as one collector."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+def counted() -> Any:
+    """The figures counted as things happen: every worker's (added up from the multiprocess
+    mode's files) when this process runs in that mode, else this process's default registry
+    (its series and the standard process collectors)."""
+    path = multiprocess_dir()
+    if path is None:
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path)  # type: ignore[no-untyped-call]
+    return registry
+
+
 class _Together:
     """Several collectors as one, for one exposition."""
 
@@ -131,10 +168,14 @@ async def metrics(
     now = utc_now()
     async with platform.unit_of_work(read_only=True) as uow:
         depth = await outbox_depth(uow.session, now)
+        lengths = await waiting_by_gate(uow.session)
+    registered = [family for read in platform.scrape_readers for family in await read()]
     tally = platform.outbox.tally if platform.outbox is not None else None
     body = generate_latest(
         _Together(
-            OutboxCollector(depth, tally, now), PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR
+            OutboxCollector(depth, tally, now),
+            _Read([queue_lengths(lengths), *registered]),
+            counted(),
         )
     )
     return Response(body, media_type=CONTENT_TYPE_LATEST)
