@@ -90,6 +90,18 @@ BUS_LAG = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 
+# The outbox dispatcher's work (its depth is read from the database at each scrape).
+OUTBOX_ATTEMPTS = Counter(
+    "gate_outbox_deliveries",
+    "Delivery attempts made, by channel and result (delivered; retried: failed, to be "
+    "tried again; failed: given up)",
+    ["channel", "result"],
+)
+OUTBOX_SET_ASIDE = Counter(
+    "gate_outbox_events_set_aside",
+    "Outbox events set aside after repeated failed expansions",
+)
+
 DB_POOL_IN_USE = Gauge(
     "gate_db_pool_connections_in_use",
     "Database connections checked out of the pools, by pool (primary; replica)",
