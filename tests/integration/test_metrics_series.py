@@ -6,6 +6,7 @@ processes: tests/e2e/test_metrics_workers.py."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 
@@ -144,6 +145,23 @@ async def test_a_failed_publish_is_counted_with_the_events_it_did_not_carry(
     assert _at(after, failures) - _at(before, failures) == 1
     lost = "gate_bus_events_unpublished_total"
     assert _at(after, lost) - _at(before, lost) == 2
+
+
+async def test_what_is_counted_after_commit_is_dropped_on_rollback(api: Api):
+    platform = _platform(api)
+    counted: list[str] = []
+    async with platform.unit_of_work() as uow:
+        uow.after_commit(lambda: counted.append("rolled back"))
+        await uow.rollback()
+        uow.after_commit(lambda: counted.append("committed"))
+        with contextlib.suppress(RuntimeError):
+            async with uow.savepoint():
+                uow.after_commit(lambda: counted.append("in a failed savepoint"))
+                raise RuntimeError("the savepoint fails")
+        await uow.commit()
+    async with platform.unit_of_work() as uow:
+        uow.after_commit(lambda: counted.append("never committed"))
+    assert counted == ["committed"]
 
 
 def test_a_stream_entry_s_id_names_the_millisecond_of_its_append():
