@@ -38,6 +38,7 @@ from gate.devices.keys import DeviceKeys
 from gate.live.guard import StreamGuard
 from gate.live.service import Live
 from gate.logs import install_redaction
+from gate.metrics import forget_process
 from gate.store.database import create_engine, create_session_factory
 from gate.store.replica import LaggingReads, Replica
 from gate.sweeps import sweep_forever
@@ -46,6 +47,7 @@ from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
 from services.common.metrics import metrics
+from services.common.observed import observed
 from services.common.problems import EXCEPTION_HANDLERS
 from services.common.requests import MAX_BODY_BYTES, check_request
 from services.common.retries import retry_transient_conflicts
@@ -172,7 +174,7 @@ async def run_platform(app: Litestar) -> AsyncIterator[None]:
         boards = BoardServer(
             platform.live,
             platform.gate_id,
-            AddressCap(settings.boards_max_per_address),
+            AddressCap(settings.boards_max_per_address, "boards"),
             settings.ws_max_message_bytes,
         )
         if settings.boards_fd is not None:
@@ -252,6 +254,8 @@ async def _stop(platform: Platform, sweeper: asyncio.Task[None] | None, boards: 
             log.error("platform.stop.step_timed_out", extra={"step": name, "bound_s": STOP_STEP_S})
         except Exception:  # one part failing to stop must not keep the others' resources
             log.exception("platform.stop.step_failed", extra={"step": name})
+    # Its sockets and connections are gone: out of the other workers' sums (gate/metrics.py).
+    forget_process()
 
 
 def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
@@ -277,7 +281,7 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
         template_config = pages.template_config
         # An address that is no route answers a browser with a page (problem_pages.py).
         exception_handlers = {**EXCEPTION_HANDLERS, **pages.APP_HANDLERS}
-    return Litestar(
+    app = Litestar(
         route_handlers=[*routers, live, ready, metrics, describe_problem_type],
         template_config=template_config,
         dependencies=DEPENDENCIES,
@@ -322,6 +326,9 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    # Every HTTP request counted and timed, matched to a route or not (observed.py).
+    app.asgi_handler = observed(app.asgi_handler)
+    return app
 
 
 def _state(platform: Platform) -> State:

@@ -25,6 +25,7 @@ from gate.live.service import Live
 from gate.live.versions import GateVersions
 from gate.messages.channels import message_expander, message_senders
 from gate.messages.forget import message_forget
+from gate.metrics import ScrapeReader
 from gate.outbox.dispatcher import OutboxDispatcher
 from gate.store.replica import LaggingReads
 from gate.store.unit_of_work import UnitOfWork
@@ -62,6 +63,9 @@ class Platform:
     planner: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     # Versions of the gates' free places, for the pollers' ETags (services/common/caching.py).
     versions: GateVersions = field(default_factory=GateVersions)
+    # Figures read at each scrape of /metrics beside the built-in ones (gate/metrics.py,
+    # ScrapeReader): the hook for another part's, e.g. the read replica's lag.
+    scrape_readers: list[ScrapeReader] = field(default_factory=list)
 
     def access_changed(self, payload: dict[str, Any]) -> None:
         """An event from any process: a revoked key is forgotten here too, and the open

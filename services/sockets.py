@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from gate.addresses import address_key
 from gate.live.messages import SUBPROTOCOL
+from gate.metrics import WEBSOCKET_VIEWERS
 
 log = logging.getLogger("gate.sockets")
 
@@ -30,11 +31,13 @@ TOO_MANY_REASON = "too many open connections from your address"
 
 class AddressCap:
     """Open sockets per client address (an IPv6 client by its /64, ``gate.addresses``), at
-    most ``cap`` each (0: no cap)."""
+    most ``cap`` each (0: no cap); all of them counted as ``gate_websocket_viewers`` of
+    ``part`` (realtime: the app's websocket routes; boards: the boards' server)."""
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, part: str = "realtime") -> None:
         self.cap = cap
         self._open: Counter[str] = Counter()
+        self._viewers = WEBSOCKET_VIEWERS.labels(part)
 
     def acquire(self, address: str | None) -> bool:
         """Count one more socket of ``address``; False (and nothing counted) over the cap."""
@@ -43,12 +46,14 @@ class AddressCap:
             log.warning("websocket.refused.too_many", extra={"cap": self.cap})
             return False
         self._open[key] += 1
+        self._viewers.inc()
         return True
 
     def release(self, address: str | None) -> None:
         """One socket of ``address`` closed (after a successful ``acquire``)."""
         key = address_key(address)
         self._open[key] -= 1
+        self._viewers.dec()
         if self._open[key] <= 0:
             del self._open[key]
 

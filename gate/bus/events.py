@@ -18,6 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gate.domain.events import DomainEvent
+from gate.metrics import BUS_EVENTS_UNPUBLISHED, BUS_PUBLISH_FAILURES
 
 log = logging.getLogger("gate.bus")
 
@@ -112,6 +113,8 @@ class RedisEventBus:
                     pipe.xadd(self.stream, {"e": data}, maxlen=STREAM_MAX_LEN, approximate=True)
                 await pipe.execute()
         except (TimeoutError, redis_asyncio.RedisError, OSError) as error:
+            BUS_PUBLISH_FAILURES.inc()
+            BUS_EVENTS_UNPUBLISHED.inc(len(events))
             log.warning(
                 "bus.redis.publish_failed",
                 extra={"events": len(events), "error": type(error).__name__},
@@ -135,6 +138,13 @@ class RedisEventBus:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def append_ms(entry_id: bytes | str) -> int:
+    """The millisecond (Unix time, Redis's clock) a stream entry was appended at: the first
+    part of its id (``<ms>-<seq>``), as Redis makes ids for ``XADD *``."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.split("-", 1)[0])
 
 
 def redis_client(url: str, socket_timeout: float = 1) -> redis_asyncio.Redis:

@@ -9,6 +9,8 @@ are still decided one after the other, in order, exactly as if they had come alo
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,9 +38,11 @@ from gate.checkins.verdicts import (
 )
 from gate.devices.fingerprint import event_fingerprint
 from gate.dispatch.arrivals import Arrival, reached_gate
+from gate.domain.checkin import CheckinOutcome
 from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
 from gate.domain.time import utc_now
+from gate.metrics import CHECKIN_BATCH_SIZE, CHECKINS
 from gate.store.tables import Booking, CheckinRecord, Device, Gate, PendingRead
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
@@ -83,6 +87,7 @@ async def check_in_many(
     answer byte for byte; seen with another (stored earlier, or earlier in ``reads``), the
     event gets ``EventIdReused`` in its place and changes nothing. A record received more
     than ``retention`` ago counts as absent: its key is new again."""
+    uow.after_commit(functools.partial(CHECKIN_BATCH_SIZE.observe, len(reads)))
     prints = [event_fingerprint(event) for _, event in reads]
     first_of: dict[Key, int] = {}
     for index, (device, event) in enumerate(reads):
@@ -106,6 +111,12 @@ async def check_in_many(
         else:
             results.append((answer, index != first or key not in claimed))
     return results
+
+
+def count_checkins(outcomes: Sequence[CheckinOutcome]) -> None:
+    """Count committed check-ins by outcome (``gate_checkins``); called after the commit."""
+    for outcome, count in Counter(outcomes).items():
+        CHECKINS.labels(outcome.value).inc(count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +146,7 @@ _STORE_ANSWERS = (
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:
     decided = await decide(uow, gate, [(Reader.of(d), event) for d, event in reads])
     encoded = [_encoder.encode(item.answer) for item in decided]
+    uow.after_commit(functools.partial(count_checkins, [d.answer.outcome for d in decided]))
     await uow.session.execute(
         _STORE_ANSWERS,
         [

@@ -177,10 +177,12 @@ def _admin_token(settings: Settings) -> tuple[str | None, str]:
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
     import uvicorn
 
+    from gate.cli.metrics_dir import empty_given, multiprocess_metrics
     from gate.limits import allow_many_connections
     from gate.logs import configure_logging, logging_config
     from services.server import server_options
 
+    empty_given()  # before anything is counted (gate/cli/metrics_dir.py)
     _prepare_data_dir(settings)
     host = host or settings.host
     port = port or settings.port
@@ -228,18 +230,20 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     # that was there before: the default one would end a clean shutdown with status 143. Ours
     # exits with 0 (a SIGTERM before uvicorn's own handler is in place: at once, with 0).
     signal.signal(signal.SIGTERM, _stopped)
-    uvicorn.run(
-        "services.app:create_app",
-        factory=True,
-        **listen,
-        workers=workers,
-        # Applied again by each worker uvicorn spawns (a fresh process): JSON there too.
-        log_config=logging_config(),
-        ws_per_message_deflate=settings.ws_compression,
-        ws=settings.ws_implementation,
-        proxy_headers=True,
-        **server_options(settings),
-    )
+    # Several workers report as one on /metrics (gate/cli/metrics_dir.py).
+    with multiprocess_metrics(workers):
+        uvicorn.run(
+            "services.app:create_app",
+            factory=True,
+            **listen,
+            workers=workers,
+            # Applied again by each worker uvicorn spawns (a fresh process): JSON there too.
+            log_config=logging_config(),
+            ws_per_message_deflate=settings.ws_compression,
+            ws=settings.ws_implementation,
+            proxy_headers=True,
+            **server_options(settings),
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,12 +14,13 @@ from typing import Any
 import msgspec
 import redis.asyncio as redis_asyncio
 
-from gate.bus.events import InMemoryEventBus, RedisEventBus
+from gate.bus.events import InMemoryEventBus, RedisEventBus, append_ms
 from gate.domain.events import DomainEvent
 from gate.domain.slots import DEFAULT_HORIZON
 from gate.live.backends import LiveBackend, MemoryLiveBackend, RedisLiveBackend
 from gate.live.hub import Hub
 from gate.live.projector import Projector
+from gate.metrics import BUS_LAG
 from gate.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gate.live")
@@ -128,8 +130,10 @@ class Live:
                 # Block less than the client's socket timeout, or every quiet second is an error.
                 replies: Any = await bus.client.xread({bus.stream: last_id}, block=500, count=500)
                 for _stream, entries in replies or []:
+                    read_ms = time.time() * 1000
                     for entry_id, fields in entries:
                         last_id = entry_id
+                        BUS_LAG.observe(max(0.0, read_ms - append_ms(entry_id)) / 1000)
                         self._heard(msgspec.json.decode(fields[b"e"]))
             except (TimeoutError, redis_asyncio.RedisError, OSError):
                 last_id = "$"

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, update
 
 from gate.domain.outbox import retry_delay
 from gate.domain.time import utc_now
+from gate.metrics import OUTBOX_ATTEMPTS, OUTBOX_SET_ASIDE
 from gate.outbox.claims import (
     DELIVERED,
     FAILED,
@@ -200,6 +201,7 @@ class OutboxDispatcher:
         ]
         await uow.commit()
         self.tally.events_set_aside += len(set_aside)
+        OUTBOX_SET_ASIDE.inc(len(set_aside))
         return len(done) + len(set_aside), made
 
     async def deliver_once(self, now: datetime | None = None) -> int:
@@ -278,3 +280,4 @@ class OutboxDispatcher:
             await uow.commit()
         result = RETRIED if values["status"] == PENDING else str(values["status"])
         self.tally.attempts[(delivery.channel, result)] += 1
+        OUTBOX_ATTEMPTS.labels(delivery.channel, result).inc()

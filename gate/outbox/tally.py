@@ -1,6 +1,6 @@
-"""What this process's dispatcher did since it started, for the metrics (services/common/
-metrics.py exposes it as Prometheus counters; each process counts its own and Prometheus
-adds them up)."""
+"""What this process's dispatcher did since it started, for the tests and whoever holds the
+dispatcher; ``/metrics`` counts the same into gate/metrics.py's counters, which several
+workers add up."""
 
 from __future__ import annotations
 

@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import (
 
 from gate.config import Settings
 from gate.store.faults import Unavailable, unavailability
+from gate.store.pool_metrics import timed_pool, watch_pool
 
 log = logging.getLogger("gate.store")
 
 SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY_OPTION = "gate_read_only"
+PRIMARY = "primary"  # the primary's pool, as /metrics names it
 
 
 def create_engine(
@@ -41,6 +43,7 @@ def create_engine(
         else _create_postgres_engine(settings, url or settings.database_url, connect_timeout_s)
     )
     event.listen(engine.sync_engine, "handle_error", _drop_broken_connections)
+    watch_pool(engine, PRIMARY, settings.db_pool_size + settings.db_pool_overflow)
     return engine
 
 
@@ -71,6 +74,7 @@ def _create_postgres_engine(
         pool_recycle=1800,
         pool_timeout=settings.db_pool_timeout_s,
         hide_parameters=True,  # see _create_sqlite_engine
+        poolclass=timed_pool(PRIMARY),  # the default pool, its checkouts timed for /metrics
     )
     event.listen(engine.sync_engine.pool, "checkout", _drop_closed_connections)
     return engine
@@ -100,6 +104,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         # A database error's message names its statement, not the values it was given
         # (plates, e-mails, names): a traceback in the logs must carry no personal data.
         hide_parameters=True,
+        poolclass=timed_pool(PRIMARY),  # the default pool, its checkouts timed for /metrics
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -39,6 +39,7 @@ class UnitOfWork:
         self._bus = bus
         self._outboxed = outboxed
         self._events: list[DomainEvent] = []
+        self._after_commit: list[Callable[[], None]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -51,9 +52,16 @@ class UnitOfWork:
         """Queue an event; it is published after commit and dropped on rollback."""
         self._events.append(event)
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the transaction committed (it must not block nor raise);
+        dropped on rollback, as events are: how figures are counted for what committed only
+        (gate/metrics.py)."""
+        self._after_commit.append(callback)
+
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._session_factory()
         self._events = []
+        self._after_commit = []
         return self
 
     async def __aexit__(
@@ -68,6 +76,7 @@ class UnitOfWork:
             await self.session.close()
             self._session = None
             self._events = []
+            self._after_commit = []
 
     async def commit(self) -> None:
         # The audit log is written in the same transaction as the changes it records, at the
@@ -82,6 +91,9 @@ class UnitOfWork:
             await write_outbox_events(self.session, outboxed)
         await self.session.commit()
         events, self._events = self._events, []
+        committed, self._after_commit = self._after_commit, []
+        for callback in committed:
+            callback()
         if outboxed and self._outboxed is not None:
             self._outboxed()
         await self._bus.publish(events)
@@ -89,14 +101,16 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._events = []
+        self._after_commit = []
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A nested transaction: on error both its writes and the events it recorded are dropped."""
-        mark = len(self._events)
+        mark, callbacks = len(self._events), len(self._after_commit)
         try:
             async with self.session.begin_nested():
                 yield
         except BaseException:
             del self._events[mark:]
+            del self._after_commit[callbacks:]
             raise

@@ -1,11 +1,20 @@
-"""``/metrics`` in every process: Prometheus text exposition of the outbox (docs/
-architecture.md, "The outbox", "Operators see it"), outside the OpenAPI document.
+"""``/metrics`` in every process and part: Prometheus text exposition of the platform (docs/
+architecture.md, "Metrics"; "The outbox", "Operators see it"), outside the OpenAPI document.
 
-Figures read from the database (the outbox's depth) cost one statement per scrape
-(``gate/outbox/depth.py``), whatever the number of series; the counters are this process's
-dispatcher's (``OutboxDispatcher.tally``): each process counts what it did and Prometheus
-adds the processes up. The process's own figures (CPU, memory, open files, garbage
-collector) come from prometheus-client's standard collectors.
+Three kinds of figures:
+
+* counted as things happen (requests, check-ins, bookings, viewers, the bus, the database
+  pools, the outbox dispatchers' attempts: ``gate/metrics.py``). With several workers
+  (``gate serve --workers N``) they are kept in prometheus-client's multiprocess mode
+  (``PROMETHEUS_MULTIPROC_DIR``) and a scrape of any worker adds up every worker's files:
+  the figures of the whole server, not of the worker that answered;
+* read from the database at the scrape, platform-wide, in one read transaction: the
+  outbox's depth (``gate/outbox/depth.py``) and the yard queues per gate and direction
+  (``gate/yard/lengths.py``), one statement each whatever the number of series; and what
+  other parts register (``Platform.scrape_readers``: the read replica's lag);
+* without the multiprocess mode, the process's own figures (CPU, memory, open files,
+  garbage collector: prometheus-client's standard collectors, which describe one process
+  only).
 
 Who may scrape: with GATE_METRICS_TOKEN, whoever sends it as a bearer token (401 without
 it); without, only clients on loopback or private addresses (403 for others), since the
@@ -21,26 +30,27 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from gate.addresses import is_internal
 from gate.domain.errors import Forbidden, Unauthorised
 from gate.domain.time import utc_now
+from gate.metrics import multiprocess_dir
 from gate.outbox.depth import Depth, outbox_depth
-from gate.outbox.tally import Tally
+from gate.yard.lengths import waiting_by_gate
 from services.common.replica_metrics import ReplicaCollector
 from services.platform import Platform
 
 
 class OutboxCollector:
-    """A prometheus-client collector of one scrape: the outbox's ``depth`` read at ``now``
-    and the process's dispatcher's ``tally`` (None: no dispatcher in this process)."""
+    """A prometheus-client collector of one scrape: the outbox's ``depth`` read at ``now``.
+    The dispatchers' attempts are counted as they are made (gate/metrics.py)."""
 
-    def __init__(self, depth: Depth, tally: Tally | None, now: datetime) -> None:
+    def __init__(self, depth: Depth, now: datetime) -> None:
         self.depth = depth
-        self.tally = tally
         self.now = now
 
     def collect(self) -> Iterator[Metric]:
@@ -76,24 +86,40 @@ class OutboxCollector:
             "Webhook endpoints disabled (a delivery given up, or by their owner)",
             value=depth.disabled_endpoints,
         )
-        attempts = CounterMetricFamily(
-            "gate_outbox_deliveries",
-            "Delivery attempts made by this process, by channel and result "
-            "(delivered; retried: failed, to be tried again; failed: given up)",
-            labels=["channel", "result"],
-        )
-        set_aside = CounterMetricFamily(
-            "gate_outbox_events_set_aside",
-            "Outbox events this process set aside after repeated failed expansions",
-        )
-        if self.tally is not None:
-            for (channel, result), count in sorted(self.tally.attempts.items()):
-                attempts.add_metric([channel, result], count)
-            set_aside.add_metric([], self.tally.events_set_aside)
-        else:
-            set_aside.add_metric([], 0)
-        yield attempts
-        yield set_aside
+
+
+def queue_lengths(lengths: dict[tuple[str, str], int]) -> Metric:
+    """``gate_queue_length``: vehicles waiting in the yard, by gate code and direction."""
+    family = GaugeMetricFamily(
+        "gate_queue_length",
+        "Vehicles waiting in the yard, by gate (code) and direction",
+        labels=["gate", "direction"],
+    )
+    for (gate, direction), waiting in lengths.items():
+        family.add_metric([gate, direction], waiting)
+    return family
+
+
+class _Read:
+    """Metric families read before the exposition, as one collector."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+def counted() -> Any:
+    """The figures counted as things happen: every worker's (added up from the multiprocess
+    mode's files) when this process runs in that mode, else this process's default registry
+    (its series and the standard process collectors)."""
+    path = multiprocess_dir()
+    if path is None:
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path)  # type: ignore[no-untyped-call]
+    return registry
 
 
 class _Together:
@@ -132,13 +158,13 @@ async def metrics(
     now = utc_now()
     async with platform.unit_of_work(read_only=True) as uow:
         depth = await outbox_depth(uow.session, now)
-    tally = platform.outbox.tally if platform.outbox is not None else None
+        lengths = await waiting_by_gate(uow.session)
+    registered = [family for read in platform.scrape_readers for family in await read()]
     body = generate_latest(
         _Together(
-            OutboxCollector(depth, tally, now),
-            PROCESS_COLLECTOR,
-            PLATFORM_COLLECTOR,
-            GC_COLLECTOR,
+            OutboxCollector(depth, now),
+            _Read([queue_lengths(lengths), *registered]),
+            counted(),
             ReplicaCollector(platform.reads.replica),
         )
     )

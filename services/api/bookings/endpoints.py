@@ -14,6 +14,7 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.bookings import service
 from gate.bookings.together import Attempt
 from gate.domain.bookings import BookingStatus
+from gate.domain.errors import DomainError
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.driver_page.road import roads
@@ -21,6 +22,7 @@ from gate.gates.service import gate_codes
 from gate.store.audit import history as audit_history
 from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
+from services.api.bookings.outcomes import answer_outcome, count_booking, refusal_outcome
 from services.api.bookings.rush import slot_of
 from services.api.bookings.schemas import (
     BookingCancel,
@@ -62,6 +64,54 @@ async def _view(uow: NamedDependency[UnitOfWork], booking: Booking) -> BookingVi
     return BookingView.of(booking, gate.code)
 
 
+async def _create_booking(
+    request: Request[Any, Any, Any],
+    data: BookingCreate,
+    uow: UnitOfWork,
+    principal: Caller,
+    platform: Platform,
+    idempotency_key: str | None,
+) -> Response[bytes]:
+    """createBooking's work (see its docstring): the rush's batch or one by one."""
+    enterprise_id = acting_enterprise(principal, Action.BOOK)
+    await booking_write(platform, enterprise_id)
+    new = data.new_booking()
+    rules = service.BookingRules(utc_now(), platform.horizon)
+    request_fingerprint = fingerprint(request, data)
+    start = slot_of(new, rules, idempotency_key)
+    if platform.bookings is not None and start is not None:
+        # Decided with the other attempts on its slot (gate/bookings/rush.py). This
+        # request's own transaction (the caller's key, when not remembered) ends first: on
+        # SQLite it holds the write lock the batch needs.
+        await uow.commit()
+        attempt = Attempt(
+            enterprise_id,
+            new,
+            rules,
+            principal.actor,
+            start,
+            idempotency_key,
+            request_fingerprint,
+        )
+        answer = await platform.bookings.submit(attempt)
+        return stored_response(answer.status, answer.body, replayed=answer.replayed)
+
+    async def book() -> tuple[int, BookingView]:
+        booking = await service.create_booking(
+            uow, enterprise_id, new, rules, principal.actor, gates=platform.gates
+        )
+        return 201, await _view(uow, booking)
+
+    return await answer_idempotently(
+        uow,
+        enterprise_id,
+        idempotency_key,
+        request_fingerprint,
+        book,
+        retention=platform.settings.idempotency_key_retention,
+    )
+
+
 class BookingController(Controller):
     path = "/bookings"
     tags = ["bookings"]
@@ -91,43 +141,14 @@ class BookingController(Controller):
         retry safely: a retry gets the first answer (refusals included) with
         ``Idempotent-Replayed: true``; the key with another request is 422
         ``idempotency-key-reused``."""
-        enterprise_id = acting_enterprise(principal, Action.BOOK)
-        await booking_write(platform, enterprise_id)
-        new = data.new_booking()
-        rules = service.BookingRules(utc_now(), platform.horizon)
-        request_fingerprint = fingerprint(request, data)
-        start = slot_of(new, rules, idempotency_key)
-        if platform.bookings is not None and start is not None:
-            # Decided with the other attempts on its slot (gate/bookings/rush.py). This
-            # request's own transaction (the caller's key, when not remembered) ends first: on
-            # SQLite it holds the write lock the batch needs.
-            await uow.commit()
-            attempt = Attempt(
-                enterprise_id,
-                new,
-                rules,
-                principal.actor,
-                start,
-                idempotency_key,
-                request_fingerprint,
-            )
-            answer = await platform.bookings.submit(attempt)
-            return stored_response(answer.status, answer.body, replayed=answer.replayed)
-
-        async def book() -> tuple[int, BookingView]:
-            booking = await service.create_booking(
-                uow, enterprise_id, new, rules, principal.actor, gates=platform.gates
-            )
-            return 201, await _view(uow, booking)
-
-        return await answer_idempotently(
-            uow,
-            enterprise_id,
-            idempotency_key,
-            request_fingerprint,
-            book,
-            retention=platform.settings.idempotency_key_retention,
-        )
+        # Counted by outcome (gate_bookings): what was answered, once decided.
+        try:
+            answer = await _create_booking(request, data, uow, principal, platform, idempotency_key)
+        except DomainError as error:
+            count_booking(refusal_outcome(error))
+            raise
+        count_booking(answer_outcome(answer))
+        return answer
 
     @get(
         operation_id="listBookings",
