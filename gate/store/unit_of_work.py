@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from types import TracebackType
 from typing import Protocol
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gate.domain.events import DomainEvent
 from gate.domain.outbox import is_outboxed
+from gate.request_ids import current_request_id
 from gate.store.audit import AUDITED
 from gate.store.audit import append as append_to_audit_log
 from gate.store.outbox import write_outbox_events
@@ -47,8 +49,13 @@ class UnitOfWork:
             raise RuntimeError("the unit of work is not open")
         return self._session
 
-    def record(self, event: DomainEvent) -> None:
-        """Queue an event; it is published after commit and dropped on rollback."""
+    def record(self, event: DomainEvent, request_id: str | None = None) -> None:
+        """Queue an event; it is published after commit and dropped on rollback. It is
+        stamped with ``request_id``, by default the current request's (gate/request_ids.py):
+        work done for many requests at once names each event's own."""
+        request_id = request_id or current_request_id()
+        if request_id is not None and event.request_id is None:
+            event = replace(event, request_id=request_id)
         self._events.append(event)
 
     async def __aenter__(self) -> UnitOfWork:
