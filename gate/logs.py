@@ -158,6 +158,8 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
             # The boards' server would log every viewer's arrival and departure: tens of
             # thousands of lines in a crisis, and a cost per viewer. Its warnings still come.
             "websockets": {"level": logging.getLevelName(quiet)},
+            # Alembic names each of its plugins as it loads them: seven lines a start.
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
 
