@@ -9,13 +9,19 @@ import asyncio
 import re
 
 import httpx
+import msgspec
 from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from gate.request_ids import bound
 from gate.store.audit import verify
 from gate.store.tables import AuditLogEntry, Booking
 from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, device, open_all_day, read, tomorrow_at, unique_plate
+
+# Two batchers as two processes would hold them (an engine and a relay address each).
+from tests.integration.test_checkin_pipelines import _camera, _event, _processes
 
 CHECKINS = "/api/v1/gates/tan-thanh/checkins"
 MADE_HERE = re.compile(r"[0-9a-f]{32}")
@@ -83,3 +89,21 @@ async def test_check_ins_decided_in_one_batch_each_keep_their_own_request_id(
         )
         entries = await _entries(uow, request_id)
         assert entries and {e.subject_id for e in entries} == {booking}, request_id
+
+
+async def test_a_check_in_forwarded_to_the_gate_s_owner_keeps_its_request_id(
+    api: Api, settings: Settings, uow: UnitOfWork
+):
+    await open_all_day(api)
+    camera, gate = await _camera(api, settings)
+    async with _processes(settings) as (owner, other):
+        assert isinstance(await owner.submit(gate, camera, _event()), tuple)  # takes the gate
+        with bound("forwarded-read-1"):  # as the other process's request would have it
+            sent = _event()
+        answer = await other.submit(gate, camera, sent)
+        assert other.pipelines.held(gate) is None  # decided by the owner, over the relay
+    assert isinstance(answer, tuple)
+    code = msgspec.json.decode(answer[0])["booking_code"]
+    booking = await uow.session.scalar(select(Booking.id).where(Booking.code == code))
+    entries = await _entries(uow, "forwarded-read-1")
+    assert entries and {e.subject_id for e in entries} == {booking}
