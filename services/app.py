@@ -258,54 +258,53 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
         template_config = pages.template_config
         # An address that is no route answers a browser with a page (problem_pages.py).
         exception_handlers = {**EXCEPTION_HANDLERS, **pages.APP_HANDLERS}
-    # Every request handled in its request id, the unrouted ones too (services/request_ids.py).
-    return add_request_ids(
-        Litestar(
-            route_handlers=[*routers, live, ready, metrics, describe_problem_type],
-            template_config=template_config,
-            dependencies=DEPENDENCIES,
-            exception_handlers=exception_handlers,
-            before_request=check_request,
-            middleware=[retry_transient_conflicts, cap_websockets],
-            before_send=[add_security_headers],
-            lifespan=[run_platform],
-            state=_state(platform),
-            request_max_body_size=MAX_BODY_BYTES,
-            openapi_config=OpenAPIConfig(
-                title="Digital border-gate platform (Cửa khẩu số)",
-                version="1.0.0",
-                path="/schema",
-                # Each handler's docstring is its operation's description, written for partners.
-                use_handler_docstrings=True,
-                render_plugins=[SwaggerDocs()],
-                # What an enterprise's endpoints receive (OpenAPI 3.1's top-level webhooks),
-                # documented where the webhooks API is mounted; imported only then, so a
-                # check-in process loads nothing of the API (tests/integration/test_parts.py).
-                webhooks=(
-                    importlib.import_module("services.api.webhooks.openapi").webhooks_section()
-                    if "api" in mounted
-                    else None
-                ),
-                components=Components(
-                    security_schemes={
-                        "bearer": SecurityScheme(
-                            type="http",
-                            scheme="bearer",
-                            description=(
-                                "An enterprise's API key (gk_…), a user's or officer's session "
-                                "(gs_…), a gate device's key or the administrator's token; each "
-                                "operation names the kinds it takes"
-                            ),
-                        )
-                    }
-                ),
-                # No document-wide requirement: each operation that needs a credential says so
-                # (services/api/contract.py), so the public ones carry none.
+    app = Litestar(
+        route_handlers=[*routers, live, ready, metrics, describe_problem_type],
+        template_config=template_config,
+        dependencies=DEPENDENCIES,
+        exception_handlers=exception_handlers,
+        before_request=check_request,
+        middleware=[retry_transient_conflicts, cap_websockets],
+        before_send=[add_security_headers],
+        lifespan=[run_platform],
+        state=_state(platform),
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Digital border-gate platform (Cửa khẩu số)",
+            version="1.0.0",
+            path="/schema",
+            # Each handler's docstring is its operation's description, written for partners.
+            use_handler_docstrings=True,
+            render_plugins=[SwaggerDocs()],
+            # What an enterprise's endpoints receive (OpenAPI 3.1's top-level webhooks),
+            # documented where the webhooks API is mounted; imported only then, so a
+            # check-in process loads nothing of the API (tests/integration/test_parts.py).
+            webhooks=(
+                importlib.import_module("services.api.webhooks.openapi").webhooks_section()
+                if "api" in mounted
+                else None
             ),
-            logging_config=None,
-            debug=False,
-        )
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description=(
+                            "An enterprise's API key (gk_…), a user's or officer's session "
+                            "(gs_…), a gate device's key or the administrator's token; each "
+                            "operation names the kinds it takes"
+                        ),
+                    )
+                }
+            ),
+            # No document-wide requirement: each operation that needs a credential says so
+            # (services/api/contract.py), so the public ones carry none.
+        ),
+        logging_config=None,
+        debug=False,
     )
+    # Every request handled in its request id, the unrouted ones too (services/request_ids.py).
+    return add_request_ids(app)
 
 
 def _state(platform: Platform) -> State:
