@@ -68,6 +68,7 @@ _.isolation_level
 
 # logging.config.dictConfig calls the formatter factory named in a string (gate/logs.py).
 _.json_formatter
+_.WithRequestId  # and the request id filter named in a string
 
 # Locust calls these on every user class; it reads its environment's exit code at the end.
 _.wait_time

@@ -2,7 +2,8 @@
 and the record's extra fields, so that log pipelines can count and filter without regexes.
 Every line has ``ts``, ``level``, ``logger``, ``event`` and ``pid`` (which process of
 ``gate serve --workers N`` wrote it), in every process: ``logging_config`` is handed to
-uvicorn, which applies it in each worker it starts."""
+uvicorn, which applies it in each worker it starts. A line written while a request is
+handled has its ``request_id`` too (gate/request_ids.py), uvicorn's access line included."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import logging.config
 import re
 from datetime import UTC, datetime
 from typing import Any
+
+from gate.request_ids import current_request_id
 
 # Attributes every LogRecord has; anything else on a record came in through ``extra=``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
@@ -85,6 +88,18 @@ def install_redaction() -> None:
             logger.addFilter(RedactSecrets())
 
 
+class WithRequestId(logging.Filter):
+    """Puts the id of the request being handled (``gate.request_ids``) on every record
+    written while handling it, as ``request_id``: uvicorn's access line included, which it
+    writes from within the request's task. Outside a request the record has none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = current_request_id()
+        if request_id is not None and not hasattr(record, "request_id"):
+            record.request_id = request_id
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -124,12 +139,15 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": f"{__name__}.json_formatter"}},
         # On the handler too: whatever logger a request line comes from, it is redacted.
-        "filters": {"redact": {"()": f"{__name__}.RedactSecrets"}},
+        "filters": {
+            "redact": {"()": f"{__name__}.RedactSecrets"},
+            "request_id": {"()": f"{__name__}.WithRequestId"},
+        },
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
-                "filters": ["redact"],
+                "filters": ["redact", "request_id"],
             }
         },
         "root": {"handlers": ["stderr"], "level": level},
@@ -140,6 +158,8 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
             # The boards' server would log every viewer's arrival and departure: tens of
             # thousands of lines in a crisis, and a cost per viewer. Its warnings still come.
             "websockets": {"level": logging.getLevelName(quiet)},
+            # Alembic names each of its plugins as it loads them: seven lines a start.
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
 

@@ -55,6 +55,7 @@ from services.docs import SwaggerDocs
 from services.draining import when_draining
 from services.headers import add_security_headers
 from services.platform import Platform, build_outbox
+from services.request_ids import add_request_ids
 from services.sockets import AddressCap, cap_websockets
 
 log = logging.getLogger("gate.app")
@@ -328,7 +329,8 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
     )
     # Every HTTP request counted and timed, matched to a route or not (observed.py).
     app.asgi_handler = observed(app.asgi_handler)
-    return app
+    # Every request handled in its request id, the unrouted ones too (services/request_ids.py).
+    return add_request_ids(app)
 
 
 def _state(platform: Platform) -> State:

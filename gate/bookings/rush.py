@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from contextvars import Context
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -81,7 +82,9 @@ class BookingBatcher:
         queue = self._queues.get(slot)
         if queue is None:
             queue = self._queues[slot] = asyncio.Queue()
-            self._tasks[slot] = asyncio.create_task(self._run(slot, queue))
+            # In a context of its own: the loop serves every request after this one, and must
+            # not carry this request's id (gate/request_ids.py) into their log lines.
+            self._tasks[slot] = asyncio.create_task(self._run(slot, queue), context=Context())
         queue.put_nowait(_Pending(attempt, answer))
         return await answer
 

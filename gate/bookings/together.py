@@ -16,7 +16,7 @@ others still get their places and that one its refusal."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -41,6 +41,7 @@ from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
 from gate.gates.memory import GateMemory
 from gate.gates.slots import ensure_slot
+from gate.request_ids import current_request_id
 from gate.store.idempotency import (
     Claim,
     OwnedKey,
@@ -66,6 +67,9 @@ class Attempt:
     start: datetime
     key: str | None
     fingerprint: str
+    # The request that made the attempt (gate/request_ids.py): its booking's event names it,
+    # though a batch of many requests' attempts records it.
+    request_id: str | None = field(default_factory=current_request_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +295,7 @@ async def _together(
     await uow.session.flush()
     for index, booking in zip(winners, rows, strict=True):
         decided[index] = (booking, gate)
-        uow.record(created(booking, gate, attempts[index].actor))
+        uow.record(created(booking, gate, attempts[index].actor), attempts[index].request_id)
     return decided
 
 

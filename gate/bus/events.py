@@ -16,6 +16,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.typing import EncodableT, FieldT
 
 from gate.domain.events import DomainEvent
 from gate.metrics import BUS_EVENTS_UNPUBLISHED, BUS_PUBLISH_FAILURES
@@ -109,8 +110,12 @@ class RedisEventBus:
                 self._client.pipeline(transaction=False) as pipe,
             ):
                 for domain_event in events:
-                    data = msgspec.json.encode(domain_event.payload())
-                    pipe.xadd(self.stream, {"e": data}, maxlen=STREAM_MAX_LEN, approximate=True)
+                    pipe.xadd(
+                        self.stream,
+                        envelope(domain_event),
+                        maxlen=STREAM_MAX_LEN,
+                        approximate=True,
+                    )
                 await pipe.execute()
         except (TimeoutError, redis_asyncio.RedisError, OSError) as error:
             BUS_PUBLISH_FAILURES.inc()
@@ -145,6 +150,18 @@ def append_ms(entry_id: bytes | str) -> int:
     part of its id (``<ms>-<seq>``), as Redis makes ids for ``XADD *``."""
     text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     return int(text.split("-", 1)[0])
+
+
+def envelope(event: DomainEvent) -> dict[FieldT, EncodableT]:
+    """The stream entry of ``event``: ``e``, its payload as JSON (what every reader reads);
+    ``r``, when a request caused it, that request's id (gate/request_ids.py), beside the
+    payload and not in it: readers that pass payloads on to the public (the boards, the
+    websockets) pass nothing new, and an operator or a log pipeline reading the stream finds
+    the request behind each event."""
+    entry: dict[FieldT, EncodableT] = {"e": msgspec.json.encode(event.payload())}
+    if event.request_id is not None:
+        entry["r"] = event.request_id.encode()
+    return entry
 
 
 def redis_client(url: str, socket_timeout: float = 1) -> redis_asyncio.Redis:

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from contextvars import Context
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -188,7 +189,9 @@ class CheckinBatcher:
         queue = self._queues.get(gate_id)
         if queue is None or gate_id not in self._tasks:
             queue = self._queues[gate_id] = asyncio.Queue()
-            self._tasks[gate_id] = asyncio.create_task(self._run(queue))
+            # In a context of its own: the loop serves every request after this one, and must
+            # not carry this request's id (gate/request_ids.py) into their log lines.
+            self._tasks[gate_id] = asyncio.create_task(self._run(queue), context=Context())
         queue.put_nowait(_Pending(gate_id, device_id, event, answer, forwarded))
         return answer
 

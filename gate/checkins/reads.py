@@ -3,12 +3,13 @@ when), and who read it (a gate device, or an officer checking a truck in by hand
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gate.domain.bookings import normalise_code
 from gate.domain.events import Actor
 from gate.domain.plate_reads import readings
+from gate.request_ids import current_request_id
 from gate.store.tables import Device
 
 
@@ -22,6 +23,9 @@ class DeviceEvent:
     plate: str | None = None
     booking_code: str | None = None
     trailer_plate: str | None = None
+    # The request that carried it (gate/request_ids.py), so that its events name that request
+    # when a batch decides it among others; not part of its fingerprint.
+    request_id: str | None = field(default_factory=current_request_id, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

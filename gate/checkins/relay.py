@@ -53,6 +53,8 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
     plate: str | None
     booking_code: str | None
     trailer_plate: str | None
+    # Last and optional: a peer of the release before sends none (gate/request_ids.py).
+    request_id: str | None = None
 
     @classmethod
     def of(cls, device_id: str, event: DeviceEvent) -> Event:
@@ -63,6 +65,7 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
             event.plate,
             event.booking_code,
             event.trailer_plate,
+            event.request_id,
         )
 
     def device_event(self) -> DeviceEvent:
@@ -72,6 +75,7 @@ class Event(msgspec.Struct, array_like=True, frozen=True):
             self.plate,
             self.booking_code,
             trailer_plate=self.trailer_plate,
+            request_id=self.request_id,
         )
 
 

@@ -183,7 +183,7 @@ async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[
     walk_ins = await move_places(uow, gate, judged)
     finals = settle(judged, walk_ins.finals)
     for_officers = await _leave_for_officers(uow, gate, judged)
-    _record(uow, moves, walk_ins.events, for_officers)
+    _record(uow, judged, moves, walk_ins.events, for_officers)
     await reached_gate(uow, gate, _arrivals(judged, finals), known.in_yards, utc_now())
     places = await queue_places(uow, gate, finals)
     return [
@@ -233,14 +233,16 @@ async def _leave_for_officers(
 
 def _record(
     uow: UnitOfWork,
+    judged: Sequence[Judged],
     moves: Sequence[Moves],
     walk_ins: dict[int, Moves],
     for_officers: dict[int, ReadNeedsConfirmation],
 ) -> None:
     """Each read's events, in the batch's order (as if the reads had come one by one): its
     booking's moves, then, for a walk-in that got its place, the new booking's, or the event
-    of a read left for the officers."""
+    of a read left for the officers. Each event names the request that carried its read."""
     for index, events in enumerate(moves):
         pending = (for_officers[index],) if index in for_officers else ()
+        request_id = judged[index].event.request_id
         for event in (*events, *walk_ins.get(index, ()), *pending):
-            uow.record(event)
+            uow.record(event, request_id)

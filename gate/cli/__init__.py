@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import secrets
 import signal
@@ -182,6 +183,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     from gate.logs import configure_logging, logging_config
     from services.server import server_options
 
+    # First: whatever the migration, the seeding or the start says is a JSON line too.
+    configure_logging()
     empty_given()  # before anything is counted (gate/cli/metrics_dir.py)
     _prepare_data_dir(settings)
     host = host or settings.host
@@ -205,19 +208,20 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         else settings.boards_port
     )
     boards = (
-        f"  Public boards: ws://{host}:{boards_port}/ws/v1/gates/<gate>/board\n"
+        f"ws://{host}:{boards_port}/ws/v1/gates/<gate>/board"
         if boards_port and "boards" in settings.parts
-        else ""
+        else None
     )
-    print(
-        f"\nDigital border-gate platform on {safe_url(settings.database_url)} with {bus}\n"
-        f"  API docs:      {base}/schema\n"
-        f"  Gates:         {base}/api/v1/gates\n"
-        f"{boards}"
-        f"  Admin token:   {where}\n",
-        flush=True,
+    _banner(
+        {
+            "database": safe_url(settings.database_url),
+            "bus": bus,
+            "api_docs": f"{base}/schema",
+            "gates": f"{base}/api/v1/gates",
+            "public_boards": boards,
+            "admin_token": where,
+        }
     )
-    configure_logging()
     allow_many_connections()
     # An inherited socket (GATE_LISTEN_FD) is already bound, so nothing can take its port
     # between a supervisor's (or a test's) choice and this process's start.
@@ -250,6 +254,27 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
 def _stopped(_signal: int, _frame: Any) -> None:
     """SIGTERM outside uvicorn's shutdown (before it, or raised again after it): exit 0."""
     raise SystemExit(0)
+
+
+def _banner(facts: dict[str, str | None]) -> None:
+    """What `gate serve` tells whoever started it. A person at a terminal reads text; a
+    supervisor, a container engine or a log pipeline (standard output not a terminal) gets
+    one JSON line, ``serve.started`` with these facts, like every other line the process
+    writes (docs/architecture.md, "Request ids")."""
+    if not sys.stdout.isatty():
+        logging.getLogger("gate.serve").info(
+            "serve.started", extra={k: v for k, v in facts.items() if v is not None}
+        )
+        return
+    boards = facts["public_boards"]
+    print(
+        f"\nDigital border-gate platform on {facts['database']} with {facts['bus']}\n"
+        f"  API docs:      {facts['api_docs']}\n"
+        f"  Gates:         {facts['gates']}\n"
+        + (f"  Public boards: {boards}\n" if boards else "")
+        + f"  Admin token:   {facts['admin_token']}\n",
+        flush=True,
+    )
 
 
 def _bound_address(fd: int) -> tuple[str, int]:

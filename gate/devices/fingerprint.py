@@ -37,14 +37,17 @@ from gate.domain.plates import normalise_plate
 from gate.domain.time import as_utc
 
 _encoder = msgspec.json.Encoder(order="sorted")
+_NOT_FINGERPRINTED = frozenset({"event_id", "request_id"})
 
 
 def event_fingerprint(event: Any) -> str:
-    """SHA-256 (64 hex characters) of the event's canonical payload, ``event_id`` left out."""
+    """SHA-256 (64 hex characters) of the event's canonical payload, ``event_id`` left out,
+    and ``request_id`` (which request carried the event, not what the event says: a device's
+    retry of one event comes in another request)."""
     canonical = {
         field.name: _canonical(field.name, getattr(event, field.name))
         for field in dataclasses.fields(event)
-        if field.name != "event_id"
+        if field.name not in _NOT_FINGERPRINTED
     }
     return hashlib.sha256(_encoder.encode(canonical)).hexdigest()
 

@@ -29,12 +29,19 @@ SYSTEM = Actor("system")
 class DomainEvent:
     name: ClassVar[str] = "event"
     occurred_at: datetime = field(default_factory=utc_now)
+    # The request that caused the event (gate/request_ids.py), stamped when it is recorded:
+    # carried beside the payload on the bus and into the audit log, never in the payload,
+    # which public channels pass on (docs/architecture.md, "Request ids").
+    request_id: str | None = field(default=None, compare=False)
 
     def payload(self) -> dict[str, Any]:
-        """A JSON-ready dict; only what the event's subscribers may see goes in here."""
+        """A JSON-ready dict; only what the event's subscribers may see goes in here (not
+        ``request_id``: see above)."""
         # Shallow, not asdict(): that deep-copies every value, and every check-in publishes.
         data: dict[str, Any] = {}
         for each in fields(self):
+            if each.name == "request_id":
+                continue
             value = getattr(self, each.name)
             if is_dataclass(value) and not isinstance(value, type):
                 value = asdict(value)

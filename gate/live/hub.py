@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import Context
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,7 +167,8 @@ class Hub:
             self.broadcast(channel, text)
 
     def resync_soon(self, name: str) -> None:
-        task = asyncio.get_running_loop().create_task(self.resync(name))
+        # Not the asking request's (gate/request_ids.py): a resync serves every viewer.
+        task = asyncio.get_running_loop().create_task(self.resync(name), context=Context())
         self._resyncs.add(task)
         task.add_done_callback(self._resyncs.discard)
 

@@ -114,13 +114,14 @@ _APPEND_ON_POSTGRES = text(
     """
     WITH written AS (
         INSERT INTO audit_log (chain, seq, occurred_at, event, subject_id, actor_kind,
-            actor_id, role, from_status, to_status, reason, data, prev_hash, entry_hash)
+            actor_id, role, from_status, to_status, reason, data, prev_hash, entry_hash,
+            request_id)
         SELECT *
         FROM jsonb_to_recordset(CAST(CAST(:entries AS text) AS jsonb)) AS e(
             chain varchar, seq integer, occurred_at timestamptz, event varchar,
             subject_id varchar, actor_kind varchar, actor_id varchar, role varchar,
             from_status varchar, to_status varchar, reason varchar, data text,
-            prev_hash varchar, entry_hash varchar)
+            prev_hash varchar, entry_hash varchar, request_id varchar)
     )
     UPDATE audit_heads AS h SET seq = n.seq, entry_hash = n.entry_hash
     FROM jsonb_to_recordset(CAST(CAST(:heads AS text) AS jsonb))
@@ -165,7 +166,7 @@ async def append(session: AsyncSession, events: Sequence[AuditedEvent]) -> None:
         previous: tuple[int, str] | None = (head.seq, head.entry_hash) if head.seq else None
         for event in by_chain[chain]:
             entry = chain_entry(chain, previous, record_of(event))
-            rows.append(stored_row(entry))
+            rows.append(stored_row(entry, event.request_id))
             previous = (entry.seq, entry.entry_hash)
         assert previous is not None
         moved.append({"head_chain": chain, "head_seq": previous[0], "head_hash": previous[1]})
@@ -202,9 +203,11 @@ def _json_rows(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def stored_row(entry: AuditEntry) -> dict[str, Any]:
+def stored_row(entry: AuditEntry, request_id: str | None = None) -> dict[str, Any]:
     """The audit_log row of ``entry``: its columns by name, the data as canonical JSON (keys
-    sorted, no spaces), which is what `gate audit verify` reads back."""
+    sorted, no spaces), which is what `gate audit verify` reads back; and ``request_id``, the
+    request that appended it, beside the chain, not in it (docs/architecture.md, "Request
+    ids")."""
     record = entry.record
     return dict(
         chain=entry.chain,
@@ -221,6 +224,7 @@ def stored_row(entry: AuditEntry) -> dict[str, Any]:
         data=json.dumps(dict(record.data), sort_keys=True, separators=(",", ":")),
         prev_hash=entry.prev_hash,
         entry_hash=entry.entry_hash,
+        request_id=request_id,
     )
 
 

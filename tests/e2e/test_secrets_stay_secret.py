@@ -161,7 +161,8 @@ def test_no_secret_reaches_the_server_output_and_the_banner_only_says_the_env_to
             _traffic(base, f"ws://127.0.0.1:{boards_port}", ENV_ADMIN_TOKEN)
         )
     log = output.read_text()
-    banner = next(line for line in log.splitlines() if "Admin token:" in line)
+    # Standard output is a file, not a terminal: the banner is a JSON line (gate/cli).
+    banner = next(line for line in log.splitlines() if '"serve.started"' in line)
     assert ENV_ADMIN_TOKEN not in banner and "GATE_ADMIN_TOKEN" in banner
     # The request lines are there (the log is on), with their secrets redacted.
     assert "?token=[redacted]" in log and "WebSocket /ws/v1/enterprise/vehicles" in log
@@ -192,7 +193,8 @@ def test_a_generated_admin_token_is_kept_owner_only_and_the_banner_names_its_fil
         )
         assert answer.status_code == 200, answer.text
     log = output.read_text()
-    banner = next(line for line in log.splitlines() if "Admin token:" in line)
+    # Standard output is a file, not a terminal: the banner is a JSON line (gate/cli).
+    banner = next(line for line in log.splitlines() if '"serve.started"' in line)
     assert str(data_dir / "admin-token") in banner
     assert token not in log
     assert _mode(data_dir) == 0o700

@@ -30,6 +30,9 @@ class AuditLogEntry(Base):
     data: Mapped[str] = mapped_column(Text)  # canonical JSON of the record's extra facts
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # The request that appended it (gate/request_ids.py); None before 0019 and for work no
+    # request asked for. Not hashed: see docs/architecture.md, "Request ids".
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class AuditHead(Base):
