@@ -114,6 +114,7 @@ async def run(
         # just before its request on the wall clock, the clock of the viewers' receive
         # timestamps (loadtests/wsviewers.py).
         triggers: list[float] = []
+        answered: list[float] = []  # how long each check-in took to answer
         begin = time.monotonic()
         for n, plate in enumerate(plates):
             due = begin + n / args.updates_per_second
@@ -121,6 +122,7 @@ async def run(
             body = {"event_id": f"fanout-{n}", "observed_at": _now_iso(), "plate": plate}
             triggers.append(time.time())
             await check_in(client, args.gate, body, camera)
+            answered.append(time.time() - triggers[-1])
         await asyncio.sleep(3)
         # Again at the end, the viewers still connected: pings have been answered by now
         # if the run lasted longer than the server's ping interval (20 s).
@@ -174,8 +176,11 @@ async def run(
         "read_latency_p50_s": round(percentile(read_latencies, 0.50), 3),
         "read_latency_p99_s": round(percentile(read_latencies, 0.99), 3),
         "viewer_states_never_reached": behind,
-        # Where the time went: to the projector's publish (per update), and from the publish
-        # of the message a viewer reached the state with to its arrival (per viewer).
+        # Where the time went: to the check-in's answer and to the projector's publish (per
+        # update), and from the publish of the message a viewer reached the state with to
+        # its arrival (per viewer).
+        "answered_p50_s": round(percentile(answered, 0.50), 3),
+        "answered_max_s": round(max(answered), 3) if answered else None,
         "published_p50_s": round(percentile(list(published.values()), 0.50), 3),
         "published_max_s": round(max(published.values()), 3) if published else None,
         "after_publish_p50_s": round(percentile(after_publish, 0.50), 3),
