@@ -128,7 +128,11 @@ async def run(
         # if the run lasted longer than the server's ping interval (20 s).
         rss_end = rss_kib(server_pid) if server_pid else 0
         held_s = time.monotonic() - started - connected_after
-        seen = await crowd.results()
+        # The viewers are stopped once each has the last state (or after 30 s more): on a
+        # loaded machine a fixed wait stopped them before late messages came, and a late
+        # state counted as never reached.
+        final_seq = await last_state_seq(len(plates), within_s=30)
+        seen = await crowd.results(final_seq, patience_s=30)
 
         truth = (await client.get(f"/api/v1/gates/{args.gate}/board")).json()
     # When did each viewer reach the state after the k-th check-in? The probe tells which
@@ -225,6 +229,17 @@ def seqs_for_updates(updates: int) -> dict[int, int]:
 
 
 PROBE_STATES: list[tuple[int, int]] = []
+
+
+async def last_state_seq(updates: int, within_s: float) -> int:
+    """The seq at which the probe first saw all ``updates`` (waiting for it ``within_s`` at
+    most); 0 if it never did."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if updates in (mapping := seqs_for_updates(updates)):
+            return mapping[updates]
+        await asyncio.sleep(0.1)
+    return 0
 
 
 async def probe(url: str, stop: asyncio.Event) -> None:

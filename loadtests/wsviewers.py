@@ -237,13 +237,29 @@ class _Viewers:
     def watch(self, stop: Connection) -> None:
         """Reads every viewer until ``stop`` has something to say."""
         self.poller.register(stop.fileno(), select.EPOLLIN)
-        while True:
+        told = False
+        while not told:
             for fd, _ in self.poller.poll(1.0):
                 if fd == stop.fileno():
-                    return
+                    told = True  # the rest of this batch is read first
+                    continue
                 viewer = self.open.get(fd)
                 if viewer is not None and not viewer.read():
                     self._drop(viewer)
+        self.poller.unregister(stop.fileno())
+
+    def drain(self, final_seq: int, patience_s: float) -> None:
+        """Reads on until every open viewer has a message at or after ``final_seq`` (the
+        last state), ``patience_s`` at most: a viewer stopped before a late message reached
+        it would count as never reaching that state."""
+        deadline = time.monotonic() + patience_s
+        behind = {fd for fd, v in self.open.items() if not _has(v, final_seq)}
+        while behind and time.monotonic() < deadline:
+            for fd, _ in self.poller.poll(0.5):
+                viewer = self.open.get(fd)
+                if viewer is not None and not viewer.read():
+                    self._drop(viewer)
+            behind = {fd for fd in behind if fd in self.open and not _has(self.open[fd], final_seq)}
 
     def close(self) -> None:
         for viewer in self.all:
@@ -262,7 +278,8 @@ def _worker(url: str, count: int, source: str, pipe: Connection) -> None:
     os.nice(VIEWER_NICENESS)
     pipe.send(("connected", sum(1 for v in viewers.all if v.failed is None and v.handshaken)))
     viewers.watch(pipe)
-    pipe.recv()  # "stop"
+    _, final_seq, patience_s = pipe.recv()  # ("stop", the last state's seq or 0, seconds)
+    viewers.drain(final_seq, patience_s)
     viewers.close()
     pipe.send(("results", [(v.received, v.failed) for v in viewers.all]))
 
@@ -293,18 +310,26 @@ class ViewerCrowd:
         replies = [await loop.run_in_executor(None, pipe.recv) for pipe in self._pipes]
         return sum(int(count) for _, count in replies)
 
-    async def results(self) -> list[tuple[list[tuple[int, float]], str | None]]:
-        """Stops every viewer; what each saw (seq and arrival time) and why it failed, if so."""
+    async def results(
+        self, final_seq: int = 0, patience_s: float = 30
+    ) -> list[tuple[list[tuple[int, float, float]], str | None]]:
+        """Stops every viewer, each once it has a message at or after ``final_seq`` (or
+        after ``patience_s``); what each saw (seq, arrival and read time) and why it
+        failed, if so."""
         loop = asyncio.get_running_loop()
         for pipe in self._pipes:
-            pipe.send("stop")
-        seen: list[tuple[list[tuple[int, float]], str | None]] = []
+            pipe.send(("stop", final_seq, patience_s))
+        seen: list[tuple[list[tuple[int, float, float]], str | None]] = []
         for pipe in self._pipes:
             _, part = await loop.run_in_executor(None, pipe.recv)
             seen.extend(part)
         for worker in self._workers:
             worker.join(timeout=30)
         return seen
+
+
+def _has(viewer: BoardViewer, seq: int) -> bool:
+    return bool(viewer.received) and viewer.received[-1][0] >= seq
 
 
 def source_address(n: int) -> str:
