@@ -226,8 +226,8 @@ class Projector:
     ) -> None:
         """Rebuilds and publishes the channels due. ``begun`` (``time.monotonic()``) is when
         their dirty marks were cleaned, just before the reads: the coalescing interval runs
-        from there, not from each publish, so that the time a rebuild takes (a tenth of a
-        second or more on a busy machine) is not added to every change's wait: a gate that
+        from there, not from each publish, so that the time a rebuild takes (its queries;
+        longer on a busy machine) is not added to every change's wait: a gate that
         changes twice a second is published twice a second, each change within one interval
         plus one rebuild."""
         moment = utc_now()
