@@ -211,25 +211,14 @@ class Projector:
             cleaned &= self._dirty
             self._dirty -= cleaned
             try:
-                await self._rebuild(uow, gates, due_gates, due_enterprises, time.monotonic())
+                await self._rebuild(uow, gates, due_gates, due_enterprises)
             except BaseException:
                 self._dirty |= cleaned
                 raise
 
     async def _rebuild(
-        self,
-        uow: UnitOfWork,
-        gates: list[Gate],
-        due_gates: list[Gate],
-        due_enterprises: list[str],
-        begun: float,
+        self, uow: UnitOfWork, gates: list[Gate], due_gates: list[Gate], due_enterprises: list[str]
     ) -> None:
-        """Rebuilds and publishes the channels due. ``begun`` (``time.monotonic()``) is when
-        their dirty marks were cleaned, just before the reads: the coalescing interval runs
-        from there, not from each publish, so that the time a rebuild takes (its queries;
-        longer on a busy machine) is not added to every change's wait: a gate that
-        changes twice a second is published twice a second, each change within one interval
-        plus one rebuild."""
         moment = utc_now()
         needed = gates if due_enterprises else due_gates
         states: dict[str, GateState] = {
@@ -239,16 +228,15 @@ class Projector:
             state = states[gate.id]
             waits = await self.wait_charts.of(uow.session, gate.id, moment)
             board = await public_board(uow, state, moment, waits)
-            await self._publish(board_channel(gate.code), board, begun)
-            officers = await officer_board(uow, state, moment)
-            await self._publish(officer_channel(gate.code), officers, begun)
+            await self._publish(board_channel(gate.code), board)
+            await self._publish(officer_channel(gate.code), await officer_board(uow, state, moment))
         for channel in due_enterprises:
             enterprise_id = channel.split(":", 1)[1]
             view = await enterprise_vehicles(uow, enterprise_id, states, moment)
-            await self._publish(channel, view, begun)
+            await self._publish(channel, view)
 
-    async def _publish(self, channel: str, view: msgspec.Struct, begun: float) -> None:
-        self._built_at[channel] = begun
+    async def _publish(self, channel: str, view: msgspec.Struct) -> None:
+        self._built_at[channel] = time.monotonic()
         data: dict[str, Any] = msgspec.to_builtins(view)
         last = self._last.get(channel)
         if last is not None and last.delivered and last.data == data:
