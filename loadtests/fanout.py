@@ -110,38 +110,55 @@ async def run(
         await asyncio.sleep(1)
         rss_connected = rss_kib(server_pid) if server_pid else 0
 
-        # The board changes: one check-in per update, at the fixed rate.
+        # The board changes: one check-in per update, at the fixed rate. Each is timed from
+        # just before its request on the wall clock, the clock of the viewers' receive
+        # timestamps (loadtests/wsviewers.py).
         triggers: list[float] = []
+        answered: list[float] = []  # how long each check-in took to answer
         begin = time.monotonic()
         for n, plate in enumerate(plates):
             due = begin + n / args.updates_per_second
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             body = {"event_id": f"fanout-{n}", "observed_at": _now_iso(), "plate": plate}
-            triggers.append(time.monotonic())
+            triggers.append(time.time())
             await check_in(client, args.gate, body, camera)
+            answered.append(time.time() - triggers[-1])
         await asyncio.sleep(3)
         # Again at the end, the viewers still connected: pings have been answered by now
         # if the run lasted longer than the server's ping interval (20 s).
         rss_end = rss_kib(server_pid) if server_pid else 0
         held_s = time.monotonic() - started - connected_after
-        seen = await crowd.results()
+        # The viewers are stopped once each has the last state (or after 30 s more): on a
+        # loaded machine a fixed wait stopped them before late messages came, and a late
+        # state counted as never reached.
+        final_seq = await last_state_seq(len(plates), within_s=30)
+        seen = await crowd.results(final_seq, patience_s=30)
 
         truth = (await client.get(f"/api/v1/gates/{args.gate}/board")).json()
     # When did each viewer reach the state after the k-th check-in? The probe tells which
     # seq first showed k vehicles waiting; a viewer is there at its first seq at or after
-    # that one (a snapshot after a resync counts too).
+    # that one (a snapshot after a resync counts too): when that message reached its socket,
+    # and, apart, when the harness read it.
     seq_for_update = seqs_for_updates(len(plates))
     behind = 0
     by_update: dict[int, list[float]] = {k: [] for k in seq_for_update}
+    read_latencies: list[float] = []
+    # A seq is the wall clock's milliseconds when the projector published the message
+    # (gate/live/projector.py): the time to it is the check-in's and the projector's, the
+    # time after it the fan-out's (Redis, each process's broadcast).
+    published = {k: seq / 1000 - triggers[k - 1] for k, seq in seq_for_update.items()}
+    after_publish: list[float] = []
     for received, failed in seen:
         if failed:
             continue
         for k, seq in seq_for_update.items():
-            reached = next((t for s, t in received if s >= seq), None)
+            reached = next(((s, a, r) for s, a, r in received if s >= seq), None)
             if reached is None:
                 behind += 1
             else:
-                by_update[k].append(reached - triggers[k - 1])
+                by_update[k].append(reached[1] - triggers[k - 1])
+                read_latencies.append(reached[2] - triggers[k - 1])
+                after_publish.append(reached[1] - reached[0] / 1000)
     latencies = [latency for update in by_update.values() for latency in update]
     failed_viewers = sum(1 for _, failed in seen if failed) + (args.viewers - len(seen))
     return {
@@ -159,7 +176,19 @@ async def run(
         "latency_p50_s": round(percentile(latencies, 0.50), 3),
         "latency_p99_s": round(percentile(latencies, 0.99), 3),
         "latency_max_s": round(max(latencies), 3) if latencies else None,
+        # The same, to when the harness's processes read the message (their CPU wait added).
+        "read_latency_p50_s": round(percentile(read_latencies, 0.50), 3),
+        "read_latency_p99_s": round(percentile(read_latencies, 0.99), 3),
         "viewer_states_never_reached": behind,
+        # Where the time went: to the check-in's answer and to the projector's publish (per
+        # update), and from the publish of the message a viewer reached the state with to
+        # its arrival (per viewer).
+        "answered_p50_s": round(percentile(answered, 0.50), 3),
+        "answered_max_s": round(max(answered), 3) if answered else None,
+        "published_p50_s": round(percentile(list(published.values()), 0.50), 3),
+        "published_max_s": round(max(published.values()), 3) if published else None,
+        "after_publish_p50_s": round(percentile(after_publish, 0.50), 3),
+        "after_publish_p99_s": round(percentile(after_publish, 0.99), 3),
         # The slowest viewer of each update: shows whether lateness is steady or a spike.
         "latency_max_by_update_s": [round(max(v), 3) for _, v in sorted(by_update.items()) if v],
         "final_waiting_total": truth["directions"][0]["waiting_total"],
@@ -200,6 +229,17 @@ def seqs_for_updates(updates: int) -> dict[int, int]:
 
 
 PROBE_STATES: list[tuple[int, int]] = []
+
+
+async def last_state_seq(updates: int, within_s: float) -> int:
+    """The seq at which the probe first saw all ``updates`` (waiting for it ``within_s`` at
+    most); 0 if it never did."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if updates in (mapping := seqs_for_updates(updates)):
+            return mapping[updates]
+        await asyncio.sleep(0.1)
+    return 0
 
 
 async def probe(url: str, stop: asyncio.Event) -> None:
@@ -267,38 +307,77 @@ def spawn_platform(
     )
 
 
+async def until_serving(
+    server: subprocess.Popen[bytes], base: str, boards_port: int, workers: int
+) -> None:
+    """Until the platform answers ready and every one of its ``workers`` listens on the
+    boards' port (the kernel spreads viewers only over the processes listening when they
+    connect: viewers let in earlier would crowd the first). A loaded machine takes a while
+    to start them; 300 s at most, and an error if the platform exits."""
+    deadline = time.monotonic() + 300
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"the platform exited ({server.returncode})")
+            try:
+                ready = (await client.get(f"{base}/health/ready")).status_code == 200
+            except httpx.HTTPError:
+                ready = False
+            if ready and listeners(boards_port) >= workers:
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the platform did not start serving within 300 s")
+
+
+def stop_platform(server: subprocess.Popen[bytes]) -> None:
+    """Stops the platform's process group; killed if it has not stopped within 30 s (a
+    uvicorn supervisor waiting on a worker that never answered its health check outlives a
+    SIGTERM, and its workers would go on taking the machine's CPU from the next run)."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+
+
+def listeners(port: int) -> int:
+    """Sockets listening on ``port`` on this machine (IPv4, /proc/net/tcp: state 0A)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(
+        1
+        for row in rows
+        if (fields := row.split())[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port
+    )
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     allow_many_connections()
     server: subprocess.Popen[bytes] | None = None
     base, pid, boards = args.url, args.server_pid, args.boards_url
     with tempfile.TemporaryDirectory() as data_dir:
-        if base is None:
-            port, boards_port = free_port(), free_port()
-            server = spawn_platform(args, port, boards_port, data_dir)
-            base, pid = f"http://127.0.0.1:{port}", server.pid
-            boards = f"ws://127.0.0.1:{boards_port}"
-            async with httpx.AsyncClient() as client:
-                for _ in range(300):
-                    try:
-                        if (await client.get(f"{base}/health/ready")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    await asyncio.sleep(0.1)
-        # The viewers' server: the boards' broadcast server, or the API's own endpoint.
-        api_ws = base.replace("http://", "ws://")
-        watched = boards if args.server == "boards" and boards else api_ws
-        board = f"{watched}/ws/v1/gates/{args.gate}/board"
-        stop_probe = asyncio.Event()
-        probe_task = asyncio.create_task(probe(board, stop_probe))
         try:
-            return await run(args, base, board, pid)
+            if base is None:
+                port, boards_port = free_port(), free_port()
+                server = spawn_platform(args, port, boards_port, data_dir)
+                base, pid = f"http://127.0.0.1:{port}", server.pid
+                boards = f"ws://127.0.0.1:{boards_port}"
+                await until_serving(server, base, boards_port, args.workers)
+            # The viewers' server: the boards' broadcast server, or the API's own endpoint.
+            api_ws = base.replace("http://", "ws://")
+            watched = boards if args.server == "boards" and boards else api_ws
+            board = f"{watched}/ws/v1/gates/{args.gate}/board"
+            stop_probe = asyncio.Event()
+            probe_task = asyncio.create_task(probe(board, stop_probe))
+            try:
+                return await run(args, base, board, pid)
+            finally:
+                stop_probe.set()
+                await probe_task
         finally:
-            stop_probe.set()
-            await probe_task
+            # Whatever failed above: a platform left running would load the next run.
             if server is not None:
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
+                stop_platform(server)
 
 
 def main() -> int:
