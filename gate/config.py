@@ -152,6 +152,9 @@ class Settings:
     # (a free port; the address goes into the lease), "" for nowhere; and the lease's term.
     pipeline_host: str = "127.0.0.1"
     pipeline_lease_s: float = 10.0
+    # How long a process waits for the holder's answer to a batch it forwarded before it
+    # treats the holder as unreachable and takes the gate over (gate/checkins/relay.py).
+    pipeline_answer_s: float = 10.0
     # Signs the browser pages' CSRF tokens; every process of one platform needs the same one.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Mark cookies Secure (set it when the platform is served over TLS, e.g. behind a proxy).
@@ -313,6 +316,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_BOOKING_BATCH_MS", "booking_batch_ms", float),
     ("GATE_PIPELINE_HOST", "pipeline_host", str),
     ("GATE_PIPELINE_LEASE_S", "pipeline_lease_s", _positive),
+    ("GATE_PIPELINE_ANSWER_S", "pipeline_answer_s", _positive),
     ("GATE_SECRET_KEY", "secret_key", str),
     ("GATE_SECURE_COOKIES", "secure_cookies", _bool),
     ("GATE_IDEMPOTENCY_KEY_RETENTION_HOURS", "idempotency_key_retention_hours", float),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import os
@@ -41,6 +42,7 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.unit_of_work import UnitOfWork
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
+from services.checkins.by_hand import decide_by_hand
 from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
@@ -125,6 +127,8 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
             pipelines=Pipelines(
                 platform.unit_of_work, term=timedelta(seconds=settings.pipeline_lease_s)
             ),
+            by_hand=functools.partial(decide_by_hand, retention=settings.idempotency_key_retention),
+            answer_s=settings.pipeline_answer_s,
         )
     if settings.booking_batch_ms > 0 and "api" in settings.parts:
         platform.bookings = _booking_batcher(platform)
