@@ -152,9 +152,9 @@ class Settings:
     # (a free port; the address goes into the lease), "" for nowhere; and the lease's term.
     pipeline_host: str = "127.0.0.1"
     pipeline_lease_s: float = 10.0
-    # How long a process waits for the holder's answer to a batch it forwarded before it
-    # treats the holder as unreachable and takes the gate over (gate/checkins/relay.py).
-    pipeline_answer_s: float = 10.0
+    # How long a process waits for the holder to answer a batch it forwarded before it takes
+    # the gate over (gate/checkins/relay.py): a holder that hangs must not hold the gate.
+    pipeline_answer_s: float = 15.0
     # Signs the browser pages' CSRF tokens; every process of one platform needs the same one.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # Mark cookies Secure (set it when the platform is served over TLS, e.g. behind a proxy).

@@ -122,13 +122,13 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
         platform.checkins = CheckinBatcher(
             platform.unit_of_work,
             max_wait=settings.checkin_batch_ms / 1000,
+            answer_s=settings.pipeline_answer_s,
             gates=platform.gates,
             retention=settings.device_event_retention,
             pipelines=Pipelines(
                 platform.unit_of_work, term=timedelta(seconds=settings.pipeline_lease_s)
             ),
             by_hand=functools.partial(decide_by_hand, retention=settings.idempotency_key_retention),
-            answer_s=settings.pipeline_answer_s,
         )
     if settings.booking_batch_ms > 0 and "api" in settings.parts:
         platform.bookings = _booking_batcher(platform)

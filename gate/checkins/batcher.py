@@ -134,15 +134,16 @@ class CheckinBatcher:
         max_wait: float = 0.002,
         *,
         retention: timedelta,
+        answer_s: float = ANSWER_S,
         gates: GateMemory | None = None,
         pipelines: Pipelines | None = None,
         by_hand: DecideByHand | None = None,
-        answer_s: float = ANSWER_S,
     ) -> None:
         """``retention``: how long a device event_id is remembered (see gate/config.py);
         ``gates``: the process's remembered gate rows (else each batch reads its gate's);
         ``by_hand``: how officers' check-ins by hand are decided (None: refused);
-        ``answer_s``: how long a batch forwarded to the holder waits for its answer."""
+        ``answer_s``: how long a holder may take to answer a forwarded batch (seconds) before
+        it is taken for unreachable."""
         self._new_uow = new_uow
         self._gates = gates or GateMemory(ttl_s=0)
         self.pipelines = pipelines or Pipelines(new_uow)

@@ -14,9 +14,9 @@ An officer's check-in by hand travels the same way (``Forwarded.by_hand``, no ev
 
 A forwarder waits for an answer at most ``answer_s`` seconds (GATE_PIPELINE_ANSWER_S): a
 holder that accepts batches and never answers (hung, or its loop stuck) is then treated as
-unreachable, its connection closed, and the gate taken over; the fencing epoch keeps a holder
-that is only slow from deciding beside its successor, and an event it did decide answers the
-device's retry from its stored answer."""
+unreachable and the gate taken over (a late answer finds no one waiting and is dropped); the
+fencing epoch keeps a holder that is only slow from deciding beside its successor, and an
+event it did decide answers the device's retry from its stored answer."""
 
 from __future__ import annotations
 
@@ -42,11 +42,9 @@ log = logging.getLogger("gate.checkins")
 _LENGTH = struct.Struct(">I")
 MAX_FRAME = 16 * 1024 * 1024  # a batch of a few hundred events is tens of KiB
 CONNECT_TIMEOUT_S = 2.0
-# How long a forwarder waits for the holder's answer by default (GATE_PIPELINE_ANSWER_S): far
-# above a batch's time under load (tens of milliseconds; seconds while the database fails
-# over), short enough that a device's request (its own timeout is tens of seconds) is still
-# answered by the process that takes the gate over.
-ANSWER_S = 10.0
+# A holder's answer to a forwarded batch: a batch takes milliseconds, seconds when the database
+# is struggling; one that never answers (stuck, or stopped mid-answer) is treated as unreachable.
+ANSWER_S = 15.0
 
 Kind = Literal["answer", "reused", "not-owner", "unavailable", "failed"]
 # What deciding an event came to: its answer and whether it replays an earlier one,
@@ -273,8 +271,7 @@ class _Connection:
         self, gate_id: str, events: list[Event], by_hand: ByHand | None = None
     ) -> list[Outcome]:
         """The peer's outcomes for ``events`` (or ``by_hand``). PeerUnreachable if the
-        connection breaks, or no answer comes within ``answer_s`` seconds: the connection is
-        then closed (every request waiting on it fails too; the next one connects afresh)."""
+        connection breaks, or no answer comes within ``answer_s`` seconds."""
         if self.closed:
             raise PeerUnreachable("the connection was closed")
         request_id = next(self._ids)
@@ -289,7 +286,9 @@ class _Connection:
         try:
             return await asyncio.wait_for(answer, self._answer_s)
         except TimeoutError:
-            self._fail(PeerUnreachable(f"the owner did not answer within {self._answer_s} s"))
+            # A late answer finds no one waiting and is dropped: the events are decided again
+            # by whoever takes the gate over, and a read already decided replays its answer.
+            self._waiting.pop(request_id, None)
             raise PeerUnreachable(f"no answer within {self._answer_s} s") from None
 
     async def close(self) -> None:
@@ -299,11 +298,11 @@ class _Connection:
 
 
 class Peers:
-    """The connections this process keeps to the owners it forwards to, one per address."""
+    """The connections this process keeps to the owners it forwards to, one per address;
+    ``answer_s``: how long an owner may take to answer a batch (seconds)."""
 
     def __init__(self, answer_s: float = ANSWER_S) -> None:
-        """``answer_s``: how long a forwarded batch waits for its answer (see the module)."""
-        self.answer_s = answer_s
+        self._answer_s = answer_s
         self._connections: dict[str, _Connection] = {}
         self._opening: dict[str, asyncio.Lock] = {}
 
@@ -312,7 +311,7 @@ class Peers:
     ) -> list[Decision]:
         """Have the owner at ``address`` decide ``events`` (device id, event) of ``gate_id``;
         each event's decision, in order. PeerUnreachable if it cannot be asked or does not
-        answer (its connection broke)."""
+        answer (its connection broke, or no answer came within ``answer_s``)."""
         connection = await self._connection(address)
         outcomes = await connection.ask(gate_id, [Event.of(d, e) for d, e in events])
         if len(outcomes) != len(events):
@@ -358,7 +357,7 @@ class Peers:
                 )
             except (OSError, TimeoutError) as error:
                 raise PeerUnreachable(f"{address}: {error!r}") from error
-            opened = self._connections[address] = _Connection(reader, writer, self.answer_s)
+            opened = self._connections[address] = _Connection(reader, writer, self._answer_s)
             return opened
 
     async def close(self) -> None:

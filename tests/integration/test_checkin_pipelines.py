@@ -39,9 +39,11 @@ async def gate_open_all_day(api: Api) -> None:
 
 
 @asynccontextmanager
-async def _processes(settings: Settings, count: int = 2) -> AsyncIterator[list[CheckinBatcher]]:
+async def _processes(
+    settings: Settings, count: int = 2, **options: Any
+) -> AsyncIterator[list[CheckinBatcher]]:
     """``count`` batchers as separate processes would hold them: an engine each, a relay
-    address each, a lease holder's name each."""
+    address each, a lease holder's name each; ``options`` for CheckinBatcher."""
     engines = [create_engine(settings) for _ in range(count)]
     batchers = []
     for engine in engines:
@@ -55,6 +57,7 @@ async def _processes(settings: Settings, count: int = 2) -> AsyncIterator[list[C
             max_wait=0.005,
             retention=settings.device_event_retention,
             pipelines=Pipelines(new_uow, term=timedelta(minutes=5)),
+            **options,
         )
         await batcher.start("127.0.0.1")
         batchers.append(batcher)
@@ -125,6 +128,38 @@ async def test_events_sent_to_the_other_process_are_decided_by_the_owner(
         again = DeviceEvent(forwarded[0].event_id, utc_now(), plate=unique_plate("29H"))
         refused = await other.submit(gate, camera, again)
         assert type(refused).__name__ == "EventIdReused"
+
+
+async def test_a_holder_that_never_answers_is_taken_over(api: Api, settings: Settings):
+    """The lease names an address where something accepts the forwarded batch and never
+    answers (a holder stuck, or stopped mid-answer): the forwarder gives up after its bound,
+    takes the gate over and decides the read itself, instead of waiting for ever."""
+    camera, gate = await _camera(api, settings)
+    heard = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        heard.set()
+        await reader.read()  # until the forwarder goes away; never a word back
+
+    listener = await asyncio.start_server(silent, "127.0.0.1", 0)
+    host, port = listener.sockets[0].getsockname()[:2]
+    try:
+        async with _processes(settings, answer_s=0.5) as (owner, other):
+            await owner.submit(gate, camera, _event())
+            async with _store(settings) as uow:
+                await uow.session.execute(
+                    text("UPDATE checkin_pipelines SET address = :a WHERE gate_id = :g"),
+                    {"a": f"{host}:{port}", "g": gate},
+                )
+                await uow.commit()
+            answer = await asyncio.wait_for(other.submit(gate, camera, _event()), 30)
+            assert heard.is_set()  # it was forwarded there first
+            assert isinstance(answer, tuple)
+            assert msgspec.json.decode(answer[0])["outcome"] == "walk_in"
+            assert other.pipelines.held(gate) is not None  # and taken over
+    finally:
+        listener.close()
 
 
 async def test_a_stale_owner_cannot_commit_a_decision(api: Api, settings: Settings):
