@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import os
@@ -43,6 +44,7 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.replica import LaggingReads, Replica
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
+from services.checkins.by_hand import decide_by_hand
 from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
@@ -134,6 +136,7 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
             pipelines=Pipelines(
                 platform.unit_of_work, term=timedelta(seconds=settings.pipeline_lease_s)
             ),
+            by_hand=functools.partial(decide_by_hand, retention=settings.idempotency_key_retention),
         )
     if settings.booking_batch_ms > 0 and "api" in settings.parts:
         platform.bookings = _booking_batcher(platform)

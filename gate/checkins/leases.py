@@ -147,3 +147,18 @@ def held_devices(lease: Lease, device_ids: Collection[str]) -> Select[Device]:
         .where(Device.id.in_(device_ids))
         .with_for_update(read=True, key_share=True, of=_pipelines)
     )
+
+
+def fence(lease: Lease) -> Select[tuple[int]]:
+    """The lease check of a transaction that names no device (an officer's check-in by
+    hand): the row's epoch if ``lease`` still holds, share-locked as ``held_devices`` does;
+    no row if it was taken over. The transaction's first statement."""
+    return (
+        select(_pipelines.c.epoch)
+        .where(
+            _pipelines.c.gate_id == lease.gate_id,
+            _pipelines.c.holder == lease.holder,
+            _pipelines.c.epoch == lease.epoch,
+        )
+        .with_for_update(read=True, key_share=True)
+    )

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import msgspec
 from sqlalchemy import select
 
 from gate.checkins.answers import CheckinAnswer
 from gate.checkins.reads import DeviceEvent, Reader
 from gate.checkins.service import decide
 from gate.domain.checkin import CheckinOutcome
-from gate.domain.errors import Conflict, NotFound, ValidationFailed
+from gate.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from gate.domain.events import Actor
 from gate.gates.calendar import parse_direction
 from gate.store.tables import Booking, Gate, PendingRead
@@ -80,3 +82,59 @@ async def check_in_by_hand(
         pending.booking_id = booking.id if (booking := decided.booking) is not None else None
         await uow.session.flush()
     return decided.answer
+
+
+class ByHand(msgspec.Struct, array_like=True, frozen=True):
+    """An officer's check-in by hand as the gate's pipeline takes it (and the relay carries it
+    to the gate's lease holder, gate/checkins/relay.py): who, which truck, when it was asked
+    (``now``, UTC), and the request's Idempotency-Key (``owner``, ``key``; None: none sent)
+    with the request's ``fingerprint`` (services/common/idempotency.py)."""
+
+    actor_kind: str
+    actor_id: str | None
+    actor_role: str | None
+    wanted: ManualCheckin
+    now: datetime
+    owner: str | None = None
+    key: str | None = None
+    fingerprint: str = ""
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.actor_kind, self.actor_id, self.actor_role)
+
+
+class ByHandReply(msgspec.Struct, array_like=True, frozen=True):
+    """What deciding a ``ByHand`` came to: the HTTP answer (``status``, ``body``: the check-in
+    answer's JSON, or the problem stored for its Idempotency-Key; ``replayed``: a retry's
+    stored answer), or, for a request sent without a key, the refusal to raise at the
+    requester (``refused``: the DomainError's code, with its ``detail`` and ``extensions``),
+    so it is answered there exactly as if it had been decided there."""
+
+    status: int = 200
+    body: bytes = b""
+    replayed: bool = False
+    refused: str = ""
+    detail: str = ""
+    extensions: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    @classmethod
+    def refusal(cls, error: DomainError) -> ByHandReply:
+        return cls(refused=error.code, detail=error.detail, extensions=error.extensions)
+
+    def error(self) -> DomainError | None:
+        """The refusal as the DomainError it was (its own class, found by its code)."""
+        if not self.refused:
+            return None
+        kind = _error_class(self.refused) or DomainError
+        return kind(self.detail, **self.extensions)
+
+
+def _error_class(code: str) -> type[DomainError] | None:
+    waiting = list(DomainError.__subclasses__())
+    while waiting:
+        kind = waiting.pop(0)
+        if kind.code == code:
+            return kind
+        waiting += kind.__subclasses__()
+    return None

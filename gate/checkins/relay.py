@@ -7,7 +7,16 @@ A frame is a 4-byte big-endian length and that many bytes of MessagePack (msgspe
 ``Outcome`` is its answer as stored (the bytes the owner's devices would get), a reuse of its
 event_id, or why it was not decided there: ``not-owner`` (the peer does not hold the gate's
 lease: the forwarder takes the lease over), ``unavailable`` (the database was, with its kind:
-answered 503 as if it had happened here) or ``failed`` (any other error: answered 500)."""
+answered 503 as if it had happened here) or ``failed`` (any other error: answered 500).
+
+An officer's check-in by hand travels the same way (``Forwarded.by_hand``, no events): its one
+``Outcome`` carries the holder's ``ByHandReply`` (MessagePack) as its body.
+
+A forwarder waits for an answer at most ``answer_s`` seconds (GATE_PIPELINE_ANSWER_S): a
+holder that accepts batches and never answers (hung, or its loop stuck) is then treated as
+unreachable and the gate taken over (a late answer finds no one waiting and is dropped); the
+fencing epoch keeps a holder that is only slow from deciding beside its successor, and an
+event it did decide answers the device's retry from its stored answer."""
 
 from __future__ import annotations
 
@@ -22,6 +31,7 @@ from typing import Literal
 
 import msgspec
 
+from gate.checkins.manual import ByHand, ByHandReply
 from gate.checkins.reads import DeviceEvent
 from gate.checkins.records import reused
 from gate.domain.errors import EventIdReused
@@ -83,6 +93,7 @@ class Forwarded(msgspec.Struct, array_like=True, frozen=True):
     id: int
     gate_id: str
     events: list[Event]
+    by_hand: ByHand | None = None  # an officer's check-in by hand instead of events
 
 
 class Outcome(msgspec.Struct, array_like=True, frozen=True):
@@ -154,14 +165,18 @@ def _frame(body: bytes) -> bytes:
 
 
 Decide = Callable[[str, Sequence[tuple[str, DeviceEvent]]], Awaitable[list[Decision]]]
+DecideByHand = Callable[[str, ByHand], Awaitable[ByHandReply | BaseException]]
+_reply_encoder = msgspec.msgpack.Encoder()
+_reply_decoder = msgspec.msgpack.Decoder(ByHandReply)
 
 
 class RelayServer:
     """Takes batches forwarded by other processes and has ``decide`` act on them (the
     batcher: in the gate's own loop, with its lease checked)."""
 
-    def __init__(self, decide: Decide) -> None:
+    def __init__(self, decide: Decide, decide_by_hand: DecideByHand) -> None:
         self._decide = decide
+        self._decide_by_hand = decide_by_hand
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._decoder = msgspec.msgpack.Decoder(Forwarded)
@@ -208,9 +223,17 @@ class RelayServer:
             self._tasks.discard(task)
 
     async def _answer(self, request: Forwarded, writer: asyncio.StreamWriter) -> None:
-        events = [(event.device_id, event.device_event()) for event in request.events]
-        decisions = await self._decide(request.gate_id, events)
-        reply = Decided(request.id, [outcome_of(d) for d in decisions])
+        if request.by_hand is not None:
+            done = await self._decide_by_hand(request.gate_id, request.by_hand)
+            if isinstance(done, ByHandReply):
+                outcomes = [Outcome("answer", _reply_encoder.encode(done))]
+            else:
+                outcomes = [outcome_of(done)]
+            reply = Decided(request.id, outcomes)
+        else:
+            events = [(event.device_id, event.device_event()) for event in request.events]
+            decisions = await self._decide(request.gate_id, events)
+            reply = Decided(request.id, [outcome_of(d) for d in decisions])
         writer.write(_frame(self._encoder.encode(reply)))
         with contextlib.suppress(ConnectionError):
             await writer.drain()
@@ -252,16 +275,21 @@ class _Connection:
             if not future.done():
                 future.set_exception(error)
 
-    async def ask(self, gate_id: str, events: list[Event]) -> list[Outcome]:
+    async def ask(
+        self, gate_id: str, events: list[Event], by_hand: ByHand | None = None
+    ) -> list[Outcome]:
+        """The peer's outcomes for ``events`` (or ``by_hand``). PeerUnreachable if the
+        connection breaks, or no answer comes within ``answer_s`` seconds."""
         if self.closed:
             raise PeerUnreachable("the connection was closed")
         request_id = next(self._ids)
         answer: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = answer
+        forwarded = Forwarded(request_id, gate_id, events, by_hand)
         try:
-            self._writer.write(_frame(self._encoder.encode(Forwarded(request_id, gate_id, events))))
-            await self._writer.drain()
-        except ConnectionError as error:
+            self._writer.write(_frame(self._encoder.encode(forwarded)))
+            await asyncio.wait_for(self._writer.drain(), self._answer_s)
+        except (ConnectionError, TimeoutError) as error:
             self._fail(PeerUnreachable(repr(error)))
         try:
             return await asyncio.wait_for(answer, self._answer_s)
@@ -297,6 +325,28 @@ class Peers:
         if len(outcomes) != len(events):
             raise PeerUnreachable("the owner answered another number of events")
         return [decision_of(o, e) for o, (_, e) in zip(outcomes, events, strict=True)]
+
+    async def forward_by_hand(
+        self, address: str, gate_id: str, by_hand: ByHand
+    ) -> ByHandReply | BaseException:
+        """Have the owner at ``address`` decide an officer's check-in by hand: its reply, or
+        why it was not decided there (NotOwner, RelayedUnavailable, RuntimeError).
+        PeerUnreachable as ``forward``."""
+        connection = await self._connection(address)
+        outcomes = await connection.ask(gate_id, [], by_hand)
+        if len(outcomes) != 1:
+            raise PeerUnreachable("the owner answered another number of outcomes")
+        (outcome,) = outcomes
+        if outcome.kind == "answer":
+            try:
+                return _reply_decoder.decode(outcome.body)
+            except msgspec.DecodeError as error:
+                raise PeerUnreachable(f"the owner's reply was not understood: {error}") from None
+        if outcome.kind == "not-owner":
+            return NotOwner()
+        if outcome.kind == "unavailable":
+            return RelayedUnavailable(Unavailable(outcome.detail))
+        return RuntimeError(f"the gate's pipeline failed to check the truck in: {outcome.detail}")
 
     async def _connection(self, address: str) -> _Connection:
         known = self._connections.get(address)

@@ -34,7 +34,7 @@ from gate.accounts import principal as who
 from gate.accounts.permissions import Action, at_gate, refusal, require
 from gate.authentication.service import authenticate
 from gate.checkins.answers import CheckinAnswer
-from gate.checkins.service import DeviceEvent, check_in, check_in_many
+from gate.checkins.service import DeviceEvent, Result, check_in, check_in_many
 from gate.devices.keys import KnownDevice
 from gate.domain.checkin import check_observed_at
 from gate.domain.errors import EventIdReused, Forbidden, Unauthorised, ValidationFailed
@@ -195,21 +195,31 @@ class CheckinController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Response[bytes]:
-        """Many events at once, e.g. a device's backlog after an outage: answered in order,
-        committed together. Events already acted on are answered as they were the first time;
-        an event_id reused for another event gets a problem object in its place (see above)."""
+        """Many events at once, e.g. a device's backlog after an outage: answered in the
+        order sent, decided in the order observed. Events already acted on are answered as
+        they were the first time; an event_id reused for another event gets a problem object
+        in its place (see above)."""
         known = await device_at_gate(request, platform, code)
-        gate, device = await _rows_of(uow, known)
         now = utc_now()
         events = [_device_event(event, now) for event in data.events]
         # In the order observed, so the queue is built as it happened at the gate.
         order = sorted(range(len(events)), key=lambda i: events[i].observed_at)
-        acted = await check_in_many(
-            uow,
-            gate,
-            [(device, events[i]) for i in order],
-            retention=platform.settings.device_event_retention,
-        )
+        acted: list[Result]
+        if platform.checkins is not None:
+            # Through the gate's pipeline, in batches beside the live reads, never beside
+            # them: decided by the gate's lease holder, committed batch by batch (a retry
+            # after a failure gets the stored answers of those already committed).
+            acted = await platform.checkins.submit_backlog(
+                known.gate_id, known.device_id, [events[i] for i in order]
+            )
+        else:
+            gate, device = await _rows_of(uow, known)
+            acted = await check_in_many(
+                uow,
+                gate,
+                [(device, events[i]) for i in order],
+                retention=platform.settings.device_event_retention,
+            )
         answers = [b""] * len(events)
         for index, result in zip(order, acted, strict=True):
             answers[index] = (

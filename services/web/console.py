@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
@@ -18,7 +19,8 @@ from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, acting_officer, allowed, at_gate, require
 from gate.accounts.principal import Officer
-from gate.checkins.manual import ManualCheckin, check_in_by_hand
+from gate.checkins.answers import CheckinAnswer
+from gate.checkins.manual import ByHand, ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
 from gate.dispatch.waiting import waiting_trucks
 from gate.domain.checkin import CheckinOutcome
@@ -41,6 +43,7 @@ from services.api.yard.schemas import (
     NoticeCreate,
     PauseUpdate,
 )
+from services.checkins.by_hand import check_in_by_hand_here
 from services.platform import Platform
 from services.web.console_outbox import outbox_panel
 from services.web.forms import Refused, decode_form, run_form
@@ -230,12 +233,20 @@ class ConsoleController(Controller):
                 trailer_plate=form.trailer_plate,
                 pending_read_id=form.pending_read_id,
             )
-            answer = await check_in_by_hand(uow, gate, wanted, who.actor, utc_now())
+            if platform.checkins is None:
+                answer = await check_in_by_hand(uow, gate, wanted, who.actor, utc_now())
+            else:
+                # Decided by the gate's pipeline, never beside its batches.
+                actor = who.actor
+                job = ByHand(actor.kind, actor.id, actor.role, wanted, utc_now())
+                reply = await check_in_by_hand_here(platform, uow, gate.id, job)
+                answer = msgspec.json.decode(reply.body, type=CheckinAnswer)
             if answer.outcome is CheckinOutcome.REFUSED:
                 return Refused(answer.detail or str(answer.refusal))
             return f"{answer.booking_code or ''} {answer.outcome.value}"
 
-        return await run_form(uow, here_of(code, data), act)
+        piped = platform.checkins is not None
+        return await run_form(uow, here_of(code, data), act, savepoint=not piped)
 
     @post("/{code:str}/capacity")
     async def capacity(

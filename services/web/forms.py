@@ -49,7 +49,11 @@ class Refused:
 
 
 async def run_form(
-    uow: UnitOfWork, here: str, act: Callable[[], Awaitable[str | Refused | None]]
+    uow: UnitOfWork,
+    here: str,
+    act: Callable[[], Awaitable[str | Refused | None]],
+    *,
+    savepoint: bool = True,
 ) -> Redirect:
     """Run a use case from a form and come back to the page at ``here`` (post, redirect, get).
 
@@ -58,9 +62,14 @@ async def run_form(
     back as the page's ``error``, the error's detail. Otherwise its answer comes back: a
     message (a booking's code, a count), None for none, or Refused with the error to show.
     Who may post, and the page's own record (its gate, its yard), are found before: a missing
-    one or a refusal of the rule book is a 4xx answer, not a message on a page."""
+    one or a refusal of the rule book is a 4xx answer, not a message on a page. Without
+    ``savepoint``, ``act`` writes nothing in ``uow`` (it has the check-in pipeline's own
+    transaction do it, services/checkins/by_hand.py)."""
     try:
-        async with uow.savepoint():
+        if savepoint:
+            async with uow.savepoint():
+                answer = await act()
+        else:
             answer = await act()
     except DomainError as error:
         return back_to(here, error=error.detail)

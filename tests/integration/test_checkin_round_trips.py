@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
 from gate.checkins.batcher import CheckinBatcher
+from gate.checkins.pipelines import Pipelines
 from gate.checkins.service import DeviceEvent
 from gate.config import Settings
 from gate.domain.time import utc_now
@@ -35,12 +37,18 @@ async def _batches(settings: Settings, plates: Sequence[Sequence[str]]) -> list[
     of each batch."""
     engine = create_engine(settings)
     factory = create_session_factory(engine)
+
+    def new_uow() -> UnitOfWork:
+        return UnitOfWork(factory, InMemoryEventBus())
+
     batcher = CheckinBatcher(
-        lambda: UnitOfWork(factory, InMemoryEventBus()),
+        new_uow,
         max_batch=1000,
         max_wait=1.0,
         retention=settings.device_event_retention,
         gates=GateMemory(),  # as the platform makes it (services/app.py)
+        # A lease renewed within a counted batch (a slow machine) would count its statements.
+        pipelines=Pipelines(new_uow, term=timedelta(minutes=10)),
     )
     await batcher.start()
     counted = []

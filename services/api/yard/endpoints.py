@@ -17,7 +17,7 @@ from sqlalchemy import select
 from gate.accounts.permissions import Action, acting_officer, at_gate, require
 from gate.accounts.principal import Principal
 from gate.checkins.answers import CheckinAnswer
-from gate.checkins.manual import ManualCheckin, check_in_by_hand
+from gate.checkins.manual import ByHand, ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
 from gate.domain.bookings import AT_LANE_STATUSES
 from gate.domain.errors import NotFound
@@ -44,9 +44,10 @@ from services.api.yard.schemas import (
     YardVehicle,
     YardView,
 )
+from services.checkins.by_hand import check_in_by_hand_here
 from services.common.contract import OFFICER, documented
 from services.common.dependencies import Caller
-from services.common.idempotency import IdempotencyKey, answer_once
+from services.common.idempotency import IdempotencyKey, answer_once, fingerprint, stored_response
 from services.common.schemas import local, local_or_none
 from services.platform import Platform
 
@@ -148,6 +149,23 @@ class YardController(Controller):
             trailer_plate=data.trailer_plate,
             pending_read_id=data.pending_read_id,
         )
+
+        if platform.checkins is not None:
+            # Decided by the gate's pipeline, never beside its batches (services/checkins/
+            # by_hand.py); the Idempotency-Key is claimed in the pipeline's transaction.
+            actor = officer.actor
+            job = ByHand(
+                actor.kind,
+                actor.id,
+                actor.role,
+                wanted,
+                utc_now(),
+                officer.officer_id,
+                idempotency_key,
+                fingerprint(request, data),
+            )
+            reply = await check_in_by_hand_here(platform, uow, gate.id, job)
+            return stored_response(reply.status, reply.body, replayed=reply.replayed)
 
         async def check_in() -> tuple[int, CheckinAnswer]:
             answer = await check_in_by_hand(uow, gate, wanted, officer.actor, utc_now())
