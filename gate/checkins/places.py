@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from gate.checkins.moves import Moves, admit_walk_in
+from gate.checkins.statements import HOLDING
 from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
 from gate.checkins.verdicts import no_room as no_room_for
 from gate.domain.slots import Direction
@@ -23,6 +22,7 @@ from gate.gates.slots import (
     take_places,
     take_places_at,
 )
+from gate.store.booking_rows import BookingRow
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.base import table_of
@@ -82,7 +82,7 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
         slot_id = await ensure_slot(uow, gate, Direction(direction), start)
         waiting_in.setdefault(slot_id, []).extend(waiting)
     finals: dict[int, Final] = {}
-    admitted: dict[int, tuple[Booking, Moves]] = {}
+    admitted: dict[int, tuple[BookingRow, Moves]] = {}
     for slot_id in sorted(released.keys() | waiting_in.keys()):
         if released[slot_id]:
             await release_place(uow, slot_id, released[slot_id])
@@ -114,7 +114,7 @@ def _walk_in(item: Judged) -> WalkIn:
     return item.verdict
 
 
-async def _store_walk_ins(uow: UnitOfWork, bookings: list[Booking]) -> set[str]:
+async def _store_walk_ins(uow: UnitOfWork, bookings: list[BookingRow]) -> set[str]:
     """Insert the walk-ins' bookings in one statement; the ids of those stored (a truck
     another process checked in meanwhile holds its plate: that row is not inserted)."""
     now = utc_now()
@@ -130,13 +130,13 @@ async def _store_walk_ins(uow: UnitOfWork, bookings: list[Booking]) -> set[str]:
     )
 
 
-def _walk_in_row(booking: Booking, now: datetime) -> dict[str, object]:
+def _walk_in_row(booking: BookingRow, now: datetime) -> dict[str, object]:
     row = {column: getattr(booking, column) for column in _WALK_IN_COLUMNS}
     row["created_at"] = row["updated_at"] = now
     return row
 
 
-async def _lost_races(uow: UnitOfWork, lost: dict[int, Booking]) -> dict[int, Final]:
+async def _lost_races(uow: UnitOfWork, lost: dict[int, BookingRow]) -> dict[int, Final]:
     """Walk-ins whose truck another device (another process) checked in at the same moment:
     that check-in stands, this read finds the truck in the yard and gives its place back."""
     if not lost:
@@ -147,10 +147,6 @@ async def _lost_races(uow: UnitOfWork, lost: dict[int, Booking]) -> dict[int, Fi
     plates = [booking.plate for booking in lost.values()]
     # Read, not locked: the winners are only described in the answers, and locking a booking
     # after the slot rows would break the lock order (bookings before slots).
-    winners = {
-        b.plate: b
-        for b in await uow.session.scalars(
-            select(Booking).where(Booking.active_plate.in_(plates)).order_by(Booking.id)
-        )
-    }
+    rows = await uow.session.execute(HOLDING, {"plates": plates})
+    winners = {b.plate: b for b in map(BookingRow.of, rows)}
     return {index: AlreadyInYard(winners[booking.plate]) for index, booking in lost.items()}

@@ -72,13 +72,13 @@ class UnitOfWork:
     async def commit(self) -> None:
         # The audit log is written in the same transaction as the changes it records, at the
         # very end, so a chain's head stays locked for as short a time as possible.
+        # With the audit append (in its statement on PostgreSQL), in the same transaction: an
+        # event leaves the platform only if the change that caused it committed
+        # (docs/architecture.md, "The outbox").
         audited = [e for e in self._events if isinstance(e, AUDITED)]
-        if audited:
-            await append_to_audit_log(self.session, audited)
-        # After the audit append, in the same transaction: an event leaves the platform only
-        # if the change that caused it committed (docs/architecture.md, "The outbox").
         outboxed = [e for e in self._events if is_outboxed(e)]
-        if outboxed:
+        written = bool(audited) and await append_to_audit_log(self.session, audited, outboxed)
+        if outboxed and not written:
             await write_outbox_events(self.session, outboxed)
         await self.session.commit()
         events, self._events = self._events, []
