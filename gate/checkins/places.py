@@ -9,7 +9,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
-from gate.checkins.admission import WALK_IN_COLUMNS, admit_at
+from gate.checkins.admission import admit_at
 from gate.checkins.moves import Moves, admit_walk_in
 from gate.checkins.statements import HOLDING
 from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
@@ -24,6 +24,13 @@ from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.counts import lock_counts
 
+# What a walk-in booking holds when it is stored (the rest stays NULL or its default).
+_WALK_IN_COLUMNS = (
+    *("id", "code", "enterprise_id", "gate_id", "direction", "slot_id", "slot_start"),
+    *("plate", "active_plate", "trailer_plate", "active_trailer_plate"),
+    *("perishable", "status", "version", "walk_in"),
+    *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
+)
 Hour = tuple[str, datetime]  # (direction, the hour's start)
 
 
@@ -84,28 +91,26 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
 async def _at_once(
     uow: UnitOfWork, gate: Gate, judged: Sequence[Judged], by_hour: dict[Hour, list[int]]
 ) -> WalkInPlaces | None:
-    """The walk-ins of a batch that asks one hour and gives no place back, admitted in one
-    statement on PostgreSQL (gate/checkins/admission.py); None when that cannot be (another
-    database, several hours, or the hour's row not made yet)."""
+    """The walk-ins of a batch that asks one hour and gives no place back: the count lock and
+    the hour's places in one statement on PostgreSQL (gate/checkins/admission.py), then those
+    admitted stored; None when that cannot be (another database, several hours, or the
+    hour's row not made yet)."""
     if len(by_hour) != 1 or uow.session.get_bind().dialect.name != "postgresql":
         return None
     (((direction, start), waiting),) = by_hour.items()
-    # Made for every walk-in, in order, before the places are known: the statement inserts
-    # those that get one. The slot's id is set once the statement has found it.
-    made = {i: admit_walk_in(gate, judged[i], _walk_in(judged[i]), "") for i in waiting}
-    done = await admit_at(
-        uow, gate.id, direction, start, [booking for booking, _ in made.values()], utc_now()
-    )
+    done = await admit_at(uow, gate.id, direction, start, len(waiting))
     if done is None:
         return None
-    admitted = {index: made[index] for index in waiting[: done.granted]}
-    for booking, _ in admitted.values():
-        booking.slot_id = done.slot_id
+    admitted = {
+        index: admit_walk_in(gate, judged[index], _walk_in(judged[index]), done.slot_id)
+        for index in waiting[: done.granted]
+    }
     finals: dict[int, Final] = {}
     for index in waiting[done.granted :]:
         walk_in = _walk_in(judged[index])
         finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
-    return await _outcome(uow, finals, admitted, done.stored)
+    stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+    return await _outcome(uow, finals, admitted, stored)
 
 
 async def _outcome(
@@ -149,7 +154,7 @@ async def _store_walk_ins(uow: UnitOfWork, bookings: list[BookingRow]) -> set[st
 
 
 def _walk_in_row(booking: BookingRow, now: datetime) -> dict[str, object]:
-    row = {column: getattr(booking, column) for column in WALK_IN_COLUMNS}
+    row = {column: getattr(booking, column) for column in _WALK_IN_COLUMNS}
     row["created_at"] = row["updated_at"] = now
     return row
 
