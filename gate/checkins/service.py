@@ -132,7 +132,7 @@ async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes
         )
         for item, body in zip(decided, encoded, strict=True)
     ]
-    await store_outcomes(uow.session, forecasts, answers)
+    await store_outcomes(uow, gate.id, forecasts, answers)
     return encoded
 
 
@@ -148,7 +148,7 @@ async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[
     reads that fit several trucks for the officers; record the events; find each truck's
     place in the queue; build the answers. The forecasts of the calls are written too."""
     decided, forecasts = await _decide(uow, gate, reads)
-    await store_outcomes(uow.session, forecasts, ())
+    await store_outcomes(uow, gate.id, forecasts, ())
     return decided
 
 

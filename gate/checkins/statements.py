@@ -28,14 +28,15 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.plate_reads import CONFUSABLE
 from gate.domain.time import as_utc, utc_now
+from gate.store.audit import LockedHead
 from gate.store.booking_rows import COLUMNS, BookingRow
 from gate.store.tables import Booking, CheckinRecord, Enterprise, PendingRead, YardVisit
 from gate.store.tables.base import table_of
 from gate.store.types import UtcDateTime
+from gate.store.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,9 @@ _ANSWERS = (
     )
 )
 # PostgreSQL: both in one statement of one shape whatever the batch's size, the rows given as
-# JSON documents (as gate/store/audit.py appends): one round trip, prepared once.
+# JSON documents (as gate/store/audit.py appends): one round trip, prepared once. Its result
+# is the gate's audit head, locked: the batch's last lock, which the commit's append would
+# otherwise take with a round trip of its own (gate/store/audit.py::append, ``locked``).
 _OUTCOMES_ON_POSTGRES = text(
     """
     WITH forecast AS (
@@ -177,11 +180,14 @@ _OUTCOMES_ON_POSTGRES = text(
             AS f(booking varchar, forecast timestamptz)
         WHERE bookings.id = f.booking
     )
-    UPDATE checkin_records AS r
-    SET outcome = a.outcome, booking_id = a.booking_id, answer = convert_to(a.body, 'UTF8')
-    FROM json_to_recordset(CAST(CAST(:answers AS text) AS json))
-        AS a(device_id varchar, event_id varchar, outcome varchar, booking_id varchar, body text)
-    WHERE r.device_id = a.device_id AND r.event_id = a.event_id
+    , answered AS (
+        UPDATE checkin_records AS r
+        SET outcome = a.outcome, booking_id = a.booking_id, answer = convert_to(a.body, 'UTF8')
+        FROM json_to_recordset(CAST(CAST(:answers AS text) AS json)) AS a(
+            device_id varchar, event_id varchar, outcome varchar, booking_id varchar, body text)
+        WHERE r.device_id = a.device_id AND r.event_id = a.event_id
+    )
+    SELECT chain, seq, entry_hash FROM audit_heads WHERE chain = :chain FOR UPDATE
     """
 ).bindparams(bindparam("now", type_=UtcDateTime()))
 # The reads left for an officer (gate/checkins/service.py): one executemany.
@@ -189,13 +195,17 @@ PENDING = insert(table_of(PendingRead))
 
 
 async def store_outcomes(
-    session: AsyncSession,
+    uow: UnitOfWork,
+    chain: str,
     forecasts: Sequence[tuple[str, datetime | None]],
     answers: Sequence[Answer],
 ) -> None:
     """Write the forecasts of the trucks that joined the queue (booking id, forecast) and
-    the events' answers on their records. One round trip on PostgreSQL; an executemany each
-    on SQLite (whose statements cannot carry an UPDATE in a WITH)."""
+    the events' answers on their records. One round trip on PostgreSQL, which also locks the
+    audit head of ``chain`` (the gate's, where the batch's events go) for the commit's append
+    (``uow.locked_heads``); an executemany each on SQLite (whose statements cannot carry an
+    UPDATE in a WITH, and whose writers take turns anyway)."""
+    session = uow.session
     now = utc_now()
     if session.get_bind().dialect.name != "postgresql":
         if forecasts:
@@ -203,8 +213,6 @@ async def store_outcomes(
             await session.execute(_FORECAST, rows)
         if answers:
             await session.execute(_ANSWERS, [_answer_row(answer) for answer in answers])
-        return
-    if not forecasts and not answers:
         return
     forecast_rows = [
         {"booking": b, "forecast": None if f is None else as_utc(f).isoformat()}
@@ -220,10 +228,15 @@ async def store_outcomes(
         }
         for a in answers
     ]
-    await session.execute(
-        _OUTCOMES_ON_POSTGRES,
-        {"now": now, "forecasts": json.dumps(forecast_rows), "answers": json.dumps(answer_rows)},
-    )
+    params = {
+        "now": now,
+        "chain": chain,
+        "forecasts": json.dumps(forecast_rows),
+        "answers": json.dumps(answer_rows),
+    }
+    head = (await session.execute(_OUTCOMES_ON_POSTGRES, params)).first()
+    if head is not None:  # None: the chain's first entry is still to come (no head yet)
+        uow.locked_heads[chain] = LockedHead(head.chain, head.seq, head.entry_hash)
 
 
 def _answer_row(answer: Answer) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -138,8 +139,20 @@ _MOVE_HEAD = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LockedHead:
+    """A chain's head as a statement of the transaction read it ``FOR UPDATE``."""
+
+    chain: str
+    seq: int
+    entry_hash: str
+
+
 async def append(
-    session: AsyncSession, events: Sequence[AuditedEvent], outboxed: Sequence[DomainEvent] = ()
+    session: AsyncSession,
+    events: Sequence[AuditedEvent],
+    outboxed: Sequence[DomainEvent] = (),
+    locked: Mapping[str, LockedHead] | None = None,
 ) -> bool:
     """Write the events to their chains. The chains' head rows are locked until commit, so
     appends to one gate's chain are serialised across every process; other gates don't wait.
@@ -147,12 +160,18 @@ async def append(
     two transactions cannot deadlock on them. Two round trips on PostgreSQL whatever the
     number of events and chains (the heads locked; the entries and heads written). On
     PostgreSQL the ``outboxed`` events' rows are written by the same statement (True comes
-    back); elsewhere (False) the caller writes them (gate/store/outbox.py)."""
+    back); elsewhere (False) the caller writes them (gate/store/outbox.py). ``locked``: heads
+    this transaction has locked already (the check-in locks its gate's with its last
+    statement): when every chain appended to is among them, they are not read again."""
     by_chain: dict[str, list[AuditedEvent]] = defaultdict(list)
     for event in events:
         by_chain[chain_of(event)].append(event)
     chains = sorted(by_chain)
-    heads = {row.chain: row for row in await session.execute(_HEADS, {"chains": chains})}
+    heads: dict[str, Any]
+    if locked and all(chain in locked for chain in chains):
+        heads = {chain: locked[chain] for chain in chains}
+    else:
+        heads = {row.chain: row for row in await session.execute(_HEADS, {"chains": chains})}
     if len(heads) < len(chains):
         # A chain's first entry: create its head (two first writers may race here).
         await session.execute(

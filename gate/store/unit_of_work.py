@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gate.domain.events import DomainEvent
 from gate.domain.outbox import is_outboxed
-from gate.store.audit import AUDITED
+from gate.store.audit import AUDITED, LockedHead
 from gate.store.audit import append as append_to_audit_log
 from gate.store.outbox import write_outbox_events
 
@@ -40,6 +40,9 @@ class UnitOfWork:
         self._outboxed = outboxed
         self._events: list[DomainEvent] = []
         self._session: AsyncSession | None = None
+        # Audit heads a statement of this transaction locked already (by chain), for the
+        # append at commit (gate/store/audit.py::append).
+        self.locked_heads: dict[str, LockedHead] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -54,6 +57,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._session_factory()
         self._events = []
+        self.locked_heads = {}
         return self
 
     async def __aexit__(
@@ -68,6 +72,7 @@ class UnitOfWork:
             await self.session.close()
             self._session = None
             self._events = []
+            self.locked_heads = {}
 
     async def commit(self) -> None:
         # The audit log is written in the same transaction as the changes it records, at the
@@ -77,11 +82,14 @@ class UnitOfWork:
         # (docs/architecture.md, "The outbox").
         audited = [e for e in self._events if isinstance(e, AUDITED)]
         outboxed = [e for e in self._events if is_outboxed(e)]
-        written = bool(audited) and await append_to_audit_log(self.session, audited, outboxed)
+        written = bool(audited) and await append_to_audit_log(
+            self.session, audited, outboxed, self.locked_heads
+        )
         if outboxed and not written:
             await write_outbox_events(self.session, outboxed)
         await self.session.commit()
         events, self._events = self._events, []
+        self.locked_heads = {}
         if outboxed and self._outboxed is not None:
             self._outboxed()
         await self._bus.publish(events)
@@ -89,6 +97,7 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._events = []
+        self.locked_heads = {}
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

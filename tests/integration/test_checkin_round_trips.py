@@ -26,7 +26,7 @@ SIZES = (1, 10, 100)
 # trips" and "The check-in batch in Core statements"): BEGIN and COMMIT counted. SQLite's
 # statements are calls into the process. Walk-ins take the gate's queue-count lock and their
 # hour's places in one statement (gate/checkins/admission.py), then insert their rows.
-CEILING_ON_POSTGRES = {"walk-ins": 12, "booked trucks": 10}
+CEILING_ON_POSTGRES = {"walk-ins": 11, "booked trucks": 9}
 
 
 async def _batches(settings: Settings, plates: Sequence[Sequence[str]]) -> list[RoundTrips]:
