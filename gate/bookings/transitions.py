@@ -8,11 +8,12 @@ from typing import Any
 
 from gate.domain.bookings import BookingStatus, check_transition, is_active
 from gate.domain.events import Actor, BookingEvent, Fact
+from gate.store.booking_rows import AnyBooking
 from gate.store.tables import Booking, Gate
 from gate.store.unit_of_work import UnitOfWork
 
 
-def event_fields(booking: Booking, gate: Gate) -> dict[str, Any]:
+def event_fields(booking: AnyBooking, gate: Gate) -> dict[str, Any]:
     """What every booking event says about its booking (nothing personal)."""
     return {
         "booking_id": booking.id,
@@ -39,7 +40,7 @@ def move(
 
 
 def transition(
-    booking: Booking,
+    booking: AnyBooking,
     gate: Gate,
     target: BookingStatus,
     event: type[BookingEvent],
@@ -48,7 +49,8 @@ def transition(
     facts: dict[str, Fact] | None = None,
 ) -> BookingEvent:
     """The same move, returning its event for the caller to record: the check-in decides a
-    whole batch before it knows which of its moves will stand (a walk-in may find no room)."""
+    whole batch before it knows which of its moves will stand (a walk-in may find no room),
+    on plain rows (``BookingRow``) that it writes back itself."""
     current = BookingStatus(booking.status)
     check_transition(current, target)
     booking.status = target.value

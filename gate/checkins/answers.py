@@ -20,7 +20,7 @@ from gate.checkins.verdicts import (
 from gate.domain.checkin import CheckinOutcome, RefusalReason
 from gate.domain.plates import mask_plate
 from gate.domain.time import as_local
-from gate.store.tables import Booking
+from gate.store.booking_rows import BookingRow
 
 
 class CheckinAnswer(msgspec.Struct, omit_defaults=False):
@@ -85,7 +85,7 @@ def answer(item: Judged, final: Final, place: int | None) -> CheckinAnswer:
 def _in_yard(
     event_id: str,
     outcome: CheckinOutcome,
-    booking: Booking,
+    booking: BookingRow,
     place: int | None,
     corrected: str | None,
 ) -> CheckinAnswer:

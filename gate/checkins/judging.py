@@ -40,7 +40,8 @@ from gate.domain.plate_reads import fold
 from gate.domain.plates import mask_plate, parse_plate
 from gate.domain.queue import queue_class_of
 from gate.gates.grace import grace_of
-from gate.store.tables import Booking, Gate
+from gate.store.booking_rows import BookingRow
+from gate.store.tables import Gate
 
 __all__ = ["DeviceEvent", "Reader", "judge", "judge_batch"]
 
@@ -97,7 +98,7 @@ def judge(gate: Gate, reader: Reader, event: DeviceEvent, known: Known, so_far: 
     return Judged(reader, event, verdict, corrected)
 
 
-def _status(booking: Booking, so_far: SoFar) -> BookingStatus:
+def _status(booking: BookingRow, so_far: SoFar) -> BookingStatus:
     """The booking's status after the batch's earlier reads."""
     if booking.id in so_far.lapsed:
         return BookingStatus.NO_SHOW
@@ -107,7 +108,7 @@ def _status(booking: Booking, so_far: SoFar) -> BookingStatus:
 
 
 def _booked(
-    gate: Gate, reader: Reader, event: DeviceEvent, booking: Booking, known: Known, so_far: SoFar
+    gate: Gate, reader: Reader, event: DeviceEvent, booking: BookingRow, known: Known, so_far: SoFar
 ) -> Verdict:
     """A read that named ``booking`` (by either plate, or by its code)."""
     if booking.gate_id != gate.id:
@@ -137,7 +138,7 @@ def _booked(
 
 
 def _arrival(
-    event: DeviceEvent, booking: Booking, known: Known, judgement: ArrivalJudgement
+    event: DeviceEvent, booking: BookingRow, known: Known, judgement: ArrivalJudgement
 ) -> Verdict:
     """A booked truck in time for its booking (``judgement``: by ``judge_arrival``, or by
     ``judge_held_arrival`` for one held in a waiting yard), or too early to admit."""
@@ -162,7 +163,7 @@ def _without_booking(
     plate: str,
     known: Known,
     so_far: SoFar,
-    lapsed: Booking | None = None,
+    lapsed: BookingRow | None = None,
 ) -> Verdict:
     """A truck no active booking stands for: a walk-in, if it can be one."""
     if parse_plate(plate).is_trailer:

@@ -1,17 +1,20 @@
-"""The first phase of a check-in batch: every booking its reads can touch, loaded and locked."""
+"""The first phase of a check-in batch: every booking its reads can touch, loaded and locked,
+as plain rows (gate/store/booking_rows.py) by the statements of gate/checkins/statements.py."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Select, func, or_, select
-from sqlalchemy.orm.attributes import InstrumentedAttribute
+from sqlalchemy import Row
 
 from gate.checkins.matching import Known, fuzzy_key
 from gate.checkins.reads import DeviceEvent, Reader, wanted_plates_and_codes
-from gate.dispatch.arrivals import open_visits
-from gate.domain.plate_reads import CONFUSABLE, fold
-from gate.store.tables import Booking, Enterprise, Gate
+from gate.checkins.statements import EXPECTED, NAMED_AND_VISITS
+from gate.dispatch.arrivals import OpenVisit, open_visits
+from gate.domain.plate_reads import fold
+from gate.store.booking_rows import BookingRow
+from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -20,26 +23,23 @@ async def load(uow: UnitOfWork, gate: Gate, reads: Sequence[tuple[Reader, Device
     devices reading one truck at once take turns (PostgreSQL; SQLite serialises writers
     anyway). Then, only for reads that named none, the gate's active bookings whose plates
     fold to the same key (one more statement, and none on the hot path). Each booking comes
-    with whether its enterprise is an AEO. Last, the open yard visits of every truck those can
-    be (one statement)."""
+    with whether its enterprise is an AEO. The open yard visits of every truck those can be
+    come with the named bookings (gate/checkins/statements.py::NAMED_AND_VISITS)."""
     plates, codes = wanted_plates_and_codes([event for _, event in reads])
-    found: list[Booking] = []
+    found: list[BookingRow] = []
     aeo: set[str] = set()
+    in_yards: dict[str, OpenVisit] = {}
     if plates or codes:
-        query = (
-            _with_aeo()
-            .where(
-                or_(
-                    Booking.active_plate.in_(plates),
-                    Booking.active_trailer_plate.in_(plates),
-                    Booking.code.in_(codes),
-                )
-            )
-            .order_by(Booking.id)
-            .with_for_update(of=Booking)
-            .execution_options(populate_existing=True)
+        rows = await uow.session.execute(
+            NAMED_AND_VISITS, {"plates": sorted(plates), "codes": sorted(codes)}
         )
-        found = _split(await uow.session.execute(query), aeo)
+        for row in rows:
+            if row.kind == "v":
+                in_yards[row.v_plate] = OpenVisit(
+                    row.v_id, row.v_plate, row.v_booking_id, row.v_entered_at
+                )
+            else:
+                found.append(_booking(row, aeo))
     by_plate = {b.active_plate: b for b in found if b.active_plate is not None}
     by_plate |= {b.active_trailer_plate: b for b in found if b.active_trailer_plate is not None}
     keys = {
@@ -48,58 +48,32 @@ async def load(uow: UnitOfWork, gate: Gate, reads: Sequence[tuple[Reader, Device
         if not reader.by_hand and event.booking_code is None
         if (key := fuzzy_key(event.plate or "", by_plate)) is not None
     }
-    expected: list[Booking] = []
+    expected: list[BookingRow] = []
     if keys:
-        query = (
-            _with_aeo()
-            .where(
-                Booking.gate_id == gate.id,
-                Booking.active_plate.is_not(None),
-                or_(
-                    _folded(Booking.active_plate).in_(keys),
-                    _folded(Booking.active_trailer_plate).in_(keys),
-                ),
-            )
-            .order_by(Booking.id)
-            .with_for_update(of=Booking)
-            .execution_options(populate_existing=True)
-        )
-        expected = _split(await uow.session.execute(query), aeo)
-    by_fold: dict[str, list[Booking]] = {}
+        rows = await uow.session.execute(EXPECTED, {"gate": gate.id, "keys": sorted(keys)})
+        expected = [_booking(row, aeo) for row in rows]
+    # A booking loaded by both statements is one row: the judging compares them by identity.
+    same = {b.id: b for b in found}
+    expected = [same.get(b.id, b) for b in expected]
+    by_fold: dict[str, list[BookingRow]] = {}
     for booking in expected:
         for plate in (booking.active_plate, booking.active_trailer_plate):
             if plate is not None:
                 by_fold.setdefault(fold(plate), []).append(booking)
     # The trucks held in a waiting yard are judged by when they entered it: their visits are
-    # looked up (and locked, after the bookings) here, once, and the arrival at the end of
-    # the batch acts on them (gate/dispatch/arrivals.py).
-    in_yards = await open_visits(uow, plates | {b.plate for b in [*found, *expected]})
+    # looked up (and locked, after the bookings) with the named bookings, once, and the
+    # arrival at the end of the batch acts on them (gate/dispatch/arrivals.py). Only the
+    # expected trucks' plates (rare: misreads) cost a statement of their own.
+    looked_up = plates | {b.plate for b in found}
+    if extra := {b.plate for b in expected} - looked_up:
+        in_yards |= await open_visits(uow, extra)
     return Known({b.code: b for b in found}, by_plate, aeo, by_fold, in_yards)
 
 
-def _with_aeo() -> Select[Booking, bool]:
-    """Bookings with whether their enterprise is an Authorised Economic Operator (None for a
-    walk-in's, which has none): read with the bookings, not in a round trip of their own.
-    Only the bookings are locked (``FOR UPDATE OF bookings``)."""
-    return select(Booking, Enterprise.is_aeo).outerjoin(
-        Enterprise, Enterprise.id == Booking.enterprise_id
-    )
-
-
-def _split(rows: Result[Booking, bool], aeo: set[str]) -> list[Booking]:
-    """The bookings of ``rows``; their enterprises that are AEO added to ``aeo``."""
-    bookings = []
-    for booking, is_aeo in rows:
-        bookings.append(booking)
-        if is_aeo and booking.enterprise_id is not None:
-            aeo.add(booking.enterprise_id)
-    return bookings
-
-
-def _folded(column: InstrumentedAttribute[str | None]) -> ColumnElement[str | None]:
-    """``gate.domain.plate_reads.fold`` in SQL (REPLACE exists on both databases)."""
-    folded: ColumnElement[str | None] = column.expression
-    for digit, letters in CONFUSABLE.items():
-        for letter in letters:
-            folded = func.replace(folded, letter, digit)
-    return folded
+def _booking(row: Row[Any], aeo: set[str]) -> BookingRow:
+    """The booking of ``row`` (its columns, and whether its enterprise is an AEO, which is
+    added to ``aeo`` when it is)."""
+    booking = BookingRow.of(row)
+    if row.is_aeo and booking.enterprise_id is not None:
+        aeo.add(booking.enterprise_id)
+    return booking

@@ -79,7 +79,7 @@ async def check_in_by_hand(
     (decided,) = await decide(uow, gate, [(reader, event)])
     if pending is not None and decided.answer.outcome is not CheckinOutcome.REFUSED:
         pending.resolved_at, pending.resolved_by = now, actor.id
-        pending.booking_id = booking.id if (booking := decided.booking) is not None else None
+        pending.booking_id = None if decided.booking is None else decided.booking.id
         await uow.session.flush()
     return decided.answer
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from gate.dispatch.arrivals import OpenVisit
 from gate.domain.plate_reads import fold, readings
 from gate.domain.plates import MAX_PLATE_INPUT, mask_plate, normalise_plate, parse_plate
-from gate.store.tables import Booking
+from gate.store.booking_rows import BookingRow
 
 if TYPE_CHECKING:
     from gate.checkins.reads import DeviceEvent
@@ -39,16 +39,16 @@ class Known:
     """The bookings a batch can touch, as loaded (and locked) by the service; judging reads
     them and never changes them (what earlier reads of the batch did is in ``SoFar``)."""
 
-    by_code: Mapping[str, Booking]
-    by_plate: Mapping[str, Booking]  # active ones, by tractor and by trailer plate
+    by_code: Mapping[str, BookingRow]
+    by_plate: Mapping[str, BookingRow]  # active ones, by tractor and by trailer plate
     aeo_enterprises: AbstractSet[str]
     # Active bookings of this gate by the folded keys of their plates: only for the reads
     # that named no booking exactly.
-    by_fold: Mapping[str, list[Booking]] = field(default_factory=dict)
+    by_fold: Mapping[str, list[BookingRow]] = field(default_factory=dict)
     # The open yard visits of the trucks the reads can name, by plate (locked with them).
     in_yards: Mapping[str, OpenVisit] = field(default_factory=dict)
 
-    def entered_yard(self, booking: Booking) -> datetime | None:
+    def entered_yard(self, booking: BookingRow) -> datetime | None:
         """When the booking's truck entered the waiting yard it is held in, or None when it
         is in no yard with this booking (gate/domain/checkin.py::judge_held_arrival)."""
         visit = self.in_yards.get(booking.plate)
@@ -69,11 +69,11 @@ class SoFar:
     walk_ins: dict[str, int] = field(default_factory=dict)  # plate -> index of its first read
     walk_in_trailers: set[str] = field(default_factory=set)  # trailers a walk-in claimed
 
-    def booked(self, plate: str, known: Known) -> Booking | None:
+    def booked(self, plate: str, known: Known) -> BookingRow | None:
         """The active booking holding ``plate`` (as tractor or trailer) now."""
         return None if plate in self.freed else known.by_plate.get(plate)
 
-    def lapse(self, booking: Booking) -> None:
+    def lapse(self, booking: BookingRow) -> None:
         """The booking ended in this batch: its plates are free again."""
         self.lapsed.add(booking.id)
         self.freed.add(booking.plate)
@@ -86,9 +86,9 @@ class Match:
     """What a read names: one booking, a plate without booking, several candidates, or
     nothing readable. ``corrected`` when that is not the read as the camera spelled it."""
 
-    booking: Booking | None = None
+    booking: BookingRow | None = None
     plate: str | None = None
-    candidates: tuple[Booking, ...] = ()
+    candidates: tuple[BookingRow, ...] = ()
     corrected: bool = False
 
 
@@ -97,7 +97,7 @@ def read_of(raw: str) -> str:
     return normalise_plate(raw[: MAX_PLATE_INPUT * 2])
 
 
-def fuzzy_key(raw: str, by_plate: Mapping[str, Booking]) -> str | None:
+def fuzzy_key(raw: str, by_plate: Mapping[str, BookingRow]) -> str | None:
     """The folded key to look the read up among the expected trucks, or None when the read
     named a booking exactly (the hot path) or cannot be a plate at all."""
     options = readings(raw)
@@ -106,7 +106,7 @@ def fuzzy_key(raw: str, by_plate: Mapping[str, Booking]) -> str | None:
     return fold(read_of(raw))
 
 
-def _distinct(bookings: list[Booking]) -> list[Booking]:
+def _distinct(bookings: list[BookingRow]) -> list[BookingRow]:
     return list({booking.id: booking for booking in bookings}.values())
 
 
@@ -143,7 +143,7 @@ def match_read(
     return Match()
 
 
-def _plates_of(booking: Booking) -> tuple[str, ...]:
+def _plates_of(booking: BookingRow) -> tuple[str, ...]:
     if booking.trailer_plate is None:
         return (booking.plate,)
     return booking.plate, booking.trailer_plate

@@ -1,7 +1,8 @@
 """What the verdicts do to bookings: the booked trucks' arrivals and lapses applied to their
-(locked) rows, and a walk-in's booking made once it has a place. Each move goes through the
-state machine (``gate.bookings.transitions.transition``) and gives its audited event; the
-service records the events once it knows which moves stand."""
+(locked) rows in memory (``moved`` says which the service writes back), and a walk-in's
+booking made once it has a place. Each move goes through the state machine
+(``gate.bookings.transitions.transition``) and gives its audited event; the service records
+the events once it knows which moves stand."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from gate.domain.bookings import BookingStatus
 from gate.domain.checkin import CheckinOutcome
 from gate.domain.events import BookingCreated, BookingEvent, BookingLapsed, Fact, VehicleArrived
 from gate.domain.queue import QueueClass
-from gate.store.tables import Booking, Gate
+from gate.store.booking_rows import BookingRow
+from gate.store.tables import Gate
 from gate.store.types import new_id
 
 Moves = tuple[BookingEvent, ...]
@@ -56,11 +58,26 @@ def move_bookings(gate: Gate, judged: Sequence[Judged]) -> list[Moves]:
     return moves
 
 
-def admit_walk_in(gate: Gate, item: Judged, walk_in: WalkIn, slot_id: str) -> tuple[Booking, Moves]:
+def moved(judged: Sequence[Judged]) -> list[BookingRow]:
+    """The loaded bookings ``move_bookings`` changed, once each in id order (the order their
+    rows are written in, as they were locked)."""
+    changed: dict[str, BookingRow] = {}
+    for item in judged:
+        verdict = item.verdict
+        if isinstance(verdict, Arrives):
+            changed[verdict.booking.id] = verdict.booking
+        elif isinstance(verdict, Refused | WalkIn) and verdict.lapsed is not None:
+            changed[verdict.lapsed.id] = verdict.lapsed
+    return [changed[key] for key in sorted(changed)]
+
+
+def admit_walk_in(
+    gate: Gate, item: Judged, walk_in: WalkIn, slot_id: str
+) -> tuple[BookingRow, Moves]:
     """The booking of a walk-in that got a place in ``slot_id`` (not yet stored), arrived in
     the live queue, and its events: created, then arrived."""
     trailer = walk_in.trailer
-    booking = Booking(
+    booking = BookingRow(
         id=new_id(),
         code=booking_rules.new_booking_code(),
         enterprise_id=None,
@@ -77,6 +94,11 @@ def admit_walk_in(gate: Gate, item: Judged, walk_in: WalkIn, slot_id: str) -> tu
         walk_in=True,
         perishable=False,
         missed_calls=0,
+        queue_class=None,
+        queue_behind=False,
+        arrived_at=None,
+        arrived_trailer_plate=None,
+        predicted_call_at=None,
     )
     created = BookingCreated(
         **event_fields(booking, gate),
@@ -103,7 +125,7 @@ def _facts(item: Judged, trailer_mismatch: bool = False) -> dict[str, Fact]:
 
 
 def _arrive(
-    booking: Booking,
+    booking: BookingRow,
     gate: Gate,
     item: Judged,
     outcome: CheckinOutcome,
@@ -126,7 +148,7 @@ def _arrive(
     )
 
 
-def _lapse(booking: Booking, gate: Gate, item: Judged) -> BookingEvent:
+def _lapse(booking: BookingRow, gate: Gate, item: Judged) -> BookingEvent:
     return transition(
         booking,
         gate,

@@ -5,24 +5,19 @@ order, the lock order every path keeps (docs/architecture.md, "Lock order")."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
+from gate.checkins.admission import admit_at
 from gate.checkins.moves import Moves, admit_walk_in
+from gate.checkins.statements import HOLDING
 from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
 from gate.checkins.verdicts import no_room as no_room_for
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
-from gate.gates.slots import (
-    ensure_slot,
-    release_place,
-    release_places,
-    take_places,
-    take_places_at,
-)
+from gate.gates.slots import ensure_slot, release_place, release_places, take_places
+from gate.store.booking_rows import BookingRow
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.base import table_of
@@ -36,6 +31,7 @@ _WALK_IN_COLUMNS = (
     *("perishable", "status", "version", "walk_in"),
     *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
 )
+Hour = tuple[str, datetime]  # (direction, the hour's start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,55 +53,80 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
     08:00 (which locks by id) whenever 08:00's id was the lower. The rows stay locked to the
     commit; the caller has locked every booking it moves before (bookings before slots)."""
     released: Counter[str] = Counter()
-    by_hour: dict[tuple[str, datetime], list[int]] = {}
+    by_hour: dict[Hour, list[int]] = {}
     for index, item in enumerate(judged):
         verdict = item.verdict
         if isinstance(verdict, Refused | WalkIn) and verdict.lapsed is not None:
             released[verdict.lapsed.slot_id] += 1
         if isinstance(verdict, WalkIn):
             by_hour.setdefault((verdict.direction, verdict.hour), []).append(index)
-    # Materialising an hour's row locks nothing another transaction holds (ON CONFLICT DO
-    # NOTHING), so it is done before the row locks, in a fixed order of its own.
+    if by_hour and not released and (at_once := await _at_once(uow, gate, judged, by_hour)):
+        return at_once
     if by_hour:
         # The walk-ins join the queue after their slot rows are locked: the gate's counts
         # first (bookings, counts, slots: gate/yard/counts.py::lock_counts).
         await lock_counts(uow, gate)
+    # Materialising an hour's row locks nothing another transaction holds (ON CONFLICT DO
+    # NOTHING), so it is done before the row locks, in a fixed order of its own.
     waiting_in: dict[str, list[int]] = {}
-    taken_in: dict[str, int] = {}
-    if len(by_hour) == 1 and not released:
-        # One hour's row and no other: found, locked and taken from at once when it exists.
-        (((direction, start), waiting),) = by_hour.items()
-        taken = await take_places_at(uow, gate, Direction(direction), start, len(waiting))
-        if taken is not None:
-            waiting_in[taken[0]], taken_in[taken[0]] = waiting, taken[1]
-    for (direction, start), waiting in sorted(by_hour.items()) if not taken_in else ():
+    for (direction, start), waiting in sorted(by_hour.items()):
         slot_id = await ensure_slot(uow, gate, Direction(direction), start)
         waiting_in.setdefault(slot_id, []).extend(waiting)
     finals: dict[int, Final] = {}
-    admitted: dict[int, tuple[Booking, Moves]] = {}
+    admitted: dict[int, tuple[BookingRow, Moves]] = {}
     for slot_id in sorted(released.keys() | waiting_in.keys()):
         if released[slot_id]:
             await release_place(uow, slot_id, released[slot_id])
         waiting = waiting_in.get(slot_id, [])
-        if slot_id in taken_in:
-            granted = taken_in[slot_id]
-        else:
-            granted = await take_places(uow, slot_id, len(waiting)) if waiting else 0
+        granted = await take_places(uow, slot_id, len(waiting)) if waiting else 0
         for index in waiting[:granted]:
             admitted[index] = admit_walk_in(gate, judged[index], _walk_in(judged[index]), slot_id)
         for index in waiting[granted:]:
             walk_in = _walk_in(judged[index])
             finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
+    stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+    return await _outcome(uow, finals, admitted, stored)
+
+
+async def _at_once(
+    uow: UnitOfWork, gate: Gate, judged: Sequence[Judged], by_hour: dict[Hour, list[int]]
+) -> WalkInPlaces | None:
+    """The walk-ins of a batch that asks one hour and gives no place back: the count lock and
+    the hour's places in one statement on PostgreSQL (gate/checkins/admission.py), then those
+    admitted stored; None when that cannot be (another database, several hours, or the
+    hour's row not made yet)."""
+    if len(by_hour) != 1 or uow.session.get_bind().dialect.name != "postgresql":
+        return None
+    (((direction, start), waiting),) = by_hour.items()
+    done = await admit_at(uow, gate.id, direction, start, len(waiting))
+    if done is None:
+        return None
+    admitted = {
+        index: admit_walk_in(gate, judged[index], _walk_in(judged[index]), done.slot_id)
+        for index in waiting[: done.granted]
+    }
+    finals: dict[int, Final] = {}
+    for index in waiting[done.granted :]:
+        walk_in = _walk_in(judged[index])
+        finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
+    stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+    return await _outcome(uow, finals, admitted, stored)
+
+
+async def _outcome(
+    uow: UnitOfWork,
+    finals: dict[int, Final],
+    admitted: dict[int, tuple[BookingRow, Moves]],
+    stored: Set[str],
+) -> WalkInPlaces:
+    """What became of the walk-ins: those refused (``finals``), those admitted and stored
+    with their events, and those whose truck was checked in by another process meanwhile."""
+    lost = {index: booking for index, (booking, _) in admitted.items() if booking.id not in stored}
+    finals |= await _lost_races(uow, lost)
     events: dict[int, Moves] = {}
-    if admitted:
-        stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
-        lost = {
-            index: booking for index, (booking, _) in admitted.items() if booking.id not in stored
-        }
-        finals |= await _lost_races(uow, lost)
-        for index, (booking, moves) in admitted.items():
-            if index not in lost:
-                finals[index], events[index] = WalkInAdmitted(booking), moves
+    for index, (booking, moves) in admitted.items():
+        if index not in lost:
+            finals[index], events[index] = WalkInAdmitted(booking), moves
     return WalkInPlaces(finals, events)
 
 
@@ -114,9 +135,11 @@ def _walk_in(item: Judged) -> WalkIn:
     return item.verdict
 
 
-async def _store_walk_ins(uow: UnitOfWork, bookings: list[Booking]) -> set[str]:
+async def _store_walk_ins(uow: UnitOfWork, bookings: list[BookingRow]) -> set[str]:
     """Insert the walk-ins' bookings in one statement; the ids of those stored (a truck
     another process checked in meanwhile holds its plate: that row is not inserted)."""
+    if not bookings:
+        return set()
     now = utc_now()
     rows = [_walk_in_row(booking, now) for booking in bookings]
     table = table_of(Booking)
@@ -130,13 +153,13 @@ async def _store_walk_ins(uow: UnitOfWork, bookings: list[Booking]) -> set[str]:
     )
 
 
-def _walk_in_row(booking: Booking, now: datetime) -> dict[str, object]:
+def _walk_in_row(booking: BookingRow, now: datetime) -> dict[str, object]:
     row = {column: getattr(booking, column) for column in _WALK_IN_COLUMNS}
     row["created_at"] = row["updated_at"] = now
     return row
 
 
-async def _lost_races(uow: UnitOfWork, lost: dict[int, Booking]) -> dict[int, Final]:
+async def _lost_races(uow: UnitOfWork, lost: dict[int, BookingRow]) -> dict[int, Final]:
     """Walk-ins whose truck another device (another process) checked in at the same moment:
     that check-in stands, this read finds the truck in the yard and gives its place back."""
     if not lost:
@@ -147,10 +170,6 @@ async def _lost_races(uow: UnitOfWork, lost: dict[int, Booking]) -> dict[int, Fi
     plates = [booking.plate for booking in lost.values()]
     # Read, not locked: the winners are only described in the answers, and locking a booking
     # after the slot rows would break the lock order (bookings before slots).
-    winners = {
-        b.plate: b
-        for b in await uow.session.scalars(
-            select(Booking).where(Booking.active_plate.in_(plates)).order_by(Booking.id)
-        )
-    }
+    rows = await uow.session.execute(HOLDING, {"plates": plates})
+    winners = {b.plate: b for b in map(BookingRow.of, rows)}
     return {index: AlreadyInYard(winners[booking.plate]) for index, booking in lost.items()}

@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import msgspec
-from sqlalchemy import bindparam, update
 
 from gate.checkins.answers import CheckinAnswer, answer
 from gate.checkins.judging import judge_batch
 from gate.checkins.loading import load
 from gate.checkins.matching import read_of as normalise_read
-from gate.checkins.moves import Moves, move_bookings
+from gate.checkins.moves import Moves, move_bookings, moved
 from gate.checkins.places import move_places
 from gate.checkins.reads import DeviceEvent, Reader
 from gate.checkins.records import Key, Read, claim, reused, stored_answers
-from gate.checkins.standing import queue_places
+from gate.checkins.standing import Forecast, queue_places
+from gate.checkins.statements import MOVE, PENDING, Answer, moved_row, store_outcomes
 from gate.checkins.turns import first_out_of_turn
 from gate.checkins.verdicts import (
     Final,
@@ -43,8 +43,9 @@ from gate.domain.errors import EventIdReused
 from gate.domain.events import ReadNeedsConfirmation
 from gate.domain.time import utc_now
 from gate.metrics import CHECKIN_BATCH_SIZE, CHECKINS
-from gate.store.tables import Booking, CheckinRecord, Device, Gate, PendingRead
-from gate.store.tables.base import table_of
+from gate.store.booking_rows import BookingRow
+from gate.store.tables import Device, Gate
+from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -126,40 +127,24 @@ class Decided:
     judged: Judged
     final: Final
     answer: CheckinAnswer
-    booking: Booking | None  # the one its record names (``booking_of(final)``)
-
-
-_records = table_of(CheckinRecord)
-# Built once: the same statement for every batch (an executemany of the batch's answers).
-_STORE_ANSWERS = (
-    update(_records)
-    .where(
-        _records.c.device_id == bindparam("record_device"),
-        _records.c.event_id == bindparam("record_event"),
-    )
-    .values(
-        outcome=bindparam("outcome"), booking_id=bindparam("booking_id"), answer=bindparam("body")
-    )
-)
+    booking: BookingRow | None  # the one its record names (``booking_of(final)``)
 
 
 async def _act(uow: UnitOfWork, gate: Gate, reads: Sequence[Read]) -> list[bytes]:
-    decided = await decide(uow, gate, [(Reader.of(d), event) for d, event in reads])
+    decided, forecasts = await _decide(uow, gate, [(Reader.of(d), event) for d, event in reads])
     encoded = [_encoder.encode(item.answer) for item in decided]
     uow.after_commit(functools.partial(count_checkins, [d.answer.outcome for d in decided]))
-    await uow.session.execute(
-        _STORE_ANSWERS,
-        [
-            {
-                "record_device": item.judged.reader.id,
-                "record_event": item.judged.event.event_id,
-                "outcome": item.answer.outcome.value,
-                "booking_id": item.booking.id if item.booking is not None else None,
-                "body": body,
-            }
-            for item, body in zip(decided, encoded, strict=True)
-        ],
-    )
+    answers = [
+        Answer(
+            item.judged.reader.id,
+            item.judged.event.event_id,
+            item.answer.outcome.value,
+            item.booking.id if item.booking is not None else None,
+            body,
+        )
+        for item, body in zip(decided, encoded, strict=True)
+    ]
+    await store_outcomes(uow, gate.id, forecasts, answers)
     return encoded
 
 
@@ -173,23 +158,38 @@ async def decide(uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]) -> list[
     matches the read to a truck first); move the booked trucks' rows; take and give back slot
     places, storing the walk-ins that got one; settle each read's final verdict; leave the
     reads that fit several trucks for the officers; record the events; find each truck's
-    place in the queue; build the answers."""
+    place in the queue; build the answers. The forecasts of the calls are written too."""
+    decided, forecasts = await _decide(uow, gate, reads)
+    await store_outcomes(uow, gate.id, forecasts, ())
+    return decided
+
+
+async def _decide(
+    uow: UnitOfWork, gate: Gate, reads: Sequence[Reading]
+) -> tuple[list[Decided], list[Forecast]]:
+    """``decide``, the forecasts left for the caller to write (with the answers)."""
     known = await load(uow, gate, reads)
     judged = judge_batch(gate, reads, known)
     if (cut := first_out_of_turn(judged)) is not None:  # rare: see gate/checkins/turns.py
-        return [*await decide(uow, gate, reads[:cut]), *await decide(uow, gate, reads[cut:])]
+        first, first_forecasts = await _decide(uow, gate, reads[:cut])
+        rest, rest_forecasts = await _decide(uow, gate, reads[cut:])
+        return [*first, *rest], [*first_forecasts, *rest_forecasts]
     moves = move_bookings(gate, judged)
-    await uow.session.flush()  # the booked vehicles' moves (rows locked), before the slots'
+    # The booked vehicles' moves (rows locked), written before the slots' are touched.
+    if changed := moved(judged):
+        now = utc_now()
+        await uow.session.execute(MOVE, [moved_row(booking, now) for booking in changed])
     walk_ins = await move_places(uow, gate, judged)
     finals = settle(judged, walk_ins.finals)
     for_officers = await _leave_for_officers(uow, gate, judged)
     _record(uow, judged, moves, walk_ins.events, for_officers)
     await reached_gate(uow, gate, _arrivals(judged, finals), known.in_yards, utc_now())
-    places = await queue_places(uow, gate, finals)
-    return [
+    places, forecasts = await queue_places(uow, gate, finals)
+    decided = [
         Decided(item, final, answer(item, final, place), booking_of(final))
         for item, final, place in zip(judged, finals, places, strict=True)
     ]
+    return decided, forecasts
 
 
 def _arrivals(judged: Sequence[Judged], finals: Sequence[Final]) -> list[Arrival]:
@@ -210,24 +210,31 @@ async def _leave_for_officers(
     event (by batch index, recorded in the reads' order with the others) that tells the
     officers' board. An officer's own read never waits for an officer."""
     events: dict[int, ReadNeedsConfirmation] = {}
+    rows = []
+    now = utc_now()
     for index, item in enumerate(judged):
         verdict = item.verdict
         if not isinstance(verdict, NeedsConfirmation) or item.reader.by_hand:
             continue
-        pending = PendingRead(
-            gate_id=gate.id,
-            direction=item.reader.direction,
-            device_id=item.reader.id,
-            event_id=item.event.event_id,
-            plate_read=normalise_read(item.event.plate or ""),
-            candidate_ids=" ".join(b.id for b in verdict.candidates),
-            observed_at=item.event.observed_at,
+        pending_id = new_id()
+        rows.append(
+            {
+                "id": pending_id,
+                "created_at": now,
+                "gate_id": gate.id,
+                "direction": item.reader.direction,
+                "device_id": item.reader.id,
+                "event_id": item.event.event_id,
+                "plate_read": normalise_read(item.event.plate or ""),
+                "candidate_ids": " ".join(b.id for b in verdict.candidates),
+                "observed_at": item.event.observed_at,
+            }
         )
-        uow.session.add(pending)
-        await uow.session.flush()
         events[index] = ReadNeedsConfirmation(
-            gate=gate.code, direction=item.reader.direction, pending_read_id=pending.id
+            gate=gate.code, direction=item.reader.direction, pending_read_id=pending_id
         )
+    if rows:  # one executemany for them all
+        await uow.session.execute(PENDING, rows)
     return events
 
 

@@ -22,7 +22,7 @@ from gate.checkins.reads import DeviceEvent, Reader
 from gate.domain.checkin import CheckinOutcome, RefusalReason
 from gate.domain.plates import mask_plate
 from gate.domain.queue import QueueClass
-from gate.store.tables import Booking
+from gate.store.booking_rows import BookingRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class Refused:
     reason: RefusalReason
     detail: str
     plate: str | None = None
-    lapsed: Booking | None = None
+    lapsed: BookingRow | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class TooEarly:
     """The booked truck came more than the admission limit before its slot
     (``gate.domain.checkin.MAX_EARLY_ADMISSION``): told to come back, its booking untouched."""
 
-    booking: Booking
+    booking: BookingRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class NeedsConfirmation:
     """The read fits several expected trucks: an officer settles it, nobody is checked in.
     ``read`` is the read masked for the device's screen."""
 
-    candidates: tuple[Booking, ...]
+    candidates: tuple[BookingRow, ...]
     read: str
 
 
@@ -58,7 +58,7 @@ class NeedsConfirmation:
 class AlreadyInYard:
     """The truck was checked in before (earlier, or earlier in this batch): told its place."""
 
-    booking: Booking
+    booking: BookingRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class Arrives:
     ``other_trailer``: the trailer read when it is not the declared one (admitted, and the
     officers see it)."""
 
-    booking: Booking
+    booking: BookingRow
     timing: CheckinOutcome
     queue_class: QueueClass
     other_trailer: str | None = None
@@ -91,7 +91,7 @@ class WalkIn:
     hour: datetime
     trailer: str | None = None
     claims_trailer: bool = False
-    lapsed: Booking | None = None
+    lapsed: BookingRow | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ class SameTruckAs:
 class WalkInAdmitted:
     """A walk-in that got a place: ``booking`` is the row stored for it."""
 
-    booking: Booking
+    booking: BookingRow
 
 
 Verdict = Refused | TooEarly | NeedsConfirmation | AlreadyInYard | Arrives | WalkIn | SameTruckAs
@@ -125,7 +125,7 @@ class Judged:
     corrected_from: str | None = None
 
 
-def no_room(plate: str, lapsed: Booking | None = None) -> Refused:
+def no_room(plate: str, lapsed: BookingRow | None = None) -> Refused:
     """A walk-in whose hour is full (or closed): nothing it asked for stands."""
     return Refused(
         RefusalReason.NO_ROOM_FOR_WALK_IN,
@@ -170,7 +170,7 @@ def _second_read(reader: Reader, first: Final) -> Final:
             assert_never(first)
 
 
-def booking_of(final: Final) -> Booking | None:
+def booking_of(final: Final) -> BookingRow | None:
     """The booking a read's record names (None when it named none that stands)."""
     match final:
         case TooEarly(booking=b) | AlreadyInYard(booking=b) | Arrives(booking=b):

@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 from gate.domain.dispatch import OrderStatus
 from gate.domain.events import Actor, DispatchArrived
 from gate.domain.yards import OPEN, VisitStatus
-from gate.store.tables import Booking, DispatchOrder, Gate, YardVisit
+from gate.store.booking_rows import AnyBooking
+from gate.store.tables import DispatchOrder, Gate, YardVisit
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
 
@@ -57,7 +58,7 @@ async def open_visits(uow: UnitOfWork, plates: Collection[str]) -> dict[str, Ope
 class Arrival:
     """A truck the gate checked in, and who read it (the audit's actor)."""
 
-    booking: Booking
+    booking: AnyBooking
     actor: Actor
 
 

@@ -14,7 +14,7 @@ from gate.domain.time import SLOT_LENGTH
 from gate.gates.calendar import load_calendar
 from gate.store.database import conflict_insert
 from gate.store.tables import Gate, Slot
-from gate.store.types import UtcDateTime, new_id
+from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -103,45 +103,6 @@ _TAKE_PLACES_ON_POSTGRES = text(
     RETURNING LEAST(:wanted, held.capacity - held.booked)
     """
 ).bindparams(bindparam("slot_id", type_=String), bindparam("wanted", type_=Integer))
-
-
-# PostgreSQL: an hour's row found by its key, locked, and its places taken in one round trip
-# (as _TAKE_PLACES_ON_POSTGRES; a full hour's row is written back as it was, so that its id
-# still comes back). No row: the hour has none yet.
-_TAKE_PLACES_AT_ON_POSTGRES = text(
-    """
-    WITH held AS (
-        SELECT id, booked, capacity FROM slots
-        WHERE gate_id = :gate_id AND direction = :direction AND starts_at = :starts_at
-        FOR UPDATE
-    )
-    UPDATE slots SET booked = held.booked + GREATEST(0, LEAST(:wanted, held.capacity - held.booked))
-    FROM held
-    WHERE slots.id = held.id
-    RETURNING slots.id, GREATEST(0, LEAST(:wanted, held.capacity - held.booked))
-    """
-).bindparams(
-    bindparam("gate_id", type_=String),
-    bindparam("direction", type_=String),
-    bindparam("starts_at", type_=UtcDateTime()),
-    bindparam("wanted", type_=Integer),
-)
-
-
-async def take_places_at(
-    uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, wanted: int
-) -> tuple[str, int] | None:
-    """``take_places`` for the hour's slot named by its key: its id and the places granted,
-    in one round trip on PostgreSQL. None when that is not possible (the hour has no row yet,
-    or SQLite): the caller takes ``ensure_slot`` and ``take_places`` instead. Only for a
-    transaction that locks no other slot row (the lock order is by id)."""
-    if uow.session.get_bind().dialect.name != "postgresql":
-        return None
-    params = {"gate_id": gate.id, "direction": direction.value, "starts_at": start}
-    row = (
-        await uow.session.execute(_TAKE_PLACES_AT_ON_POSTGRES, {**params, "wanted": wanted})
-    ).first()
-    return None if row is None else (str(row[0]), int(row[1]))
 
 
 async def take_places(uow: UnitOfWork, slot_id: str, wanted: int) -> int:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +26,13 @@ from gate.domain.audit import (
 from gate.domain.events import (
     BookingEvent,
     DispatchEvent,
+    DomainEvent,
     Fact,
     VehicleEvent,
     YardVisitEvent,
 )
 from gate.store.database import conflict_insert
+from gate.store.outbox import OUTBOX_CTE_ON_POSTGRES, outbox_document
 from gate.store.tables import AuditHead, AuditLogEntry
 from gate.store.tables.base import table_of
 
@@ -110,8 +113,7 @@ _HEADS = (
 # PostgreSQL: every entry written and every head moved in one statement of one shape, the
 # rows given as two JSON documents (a VALUES list would be a new statement, compiled and
 # prepared again, for each size of batch).
-_APPEND_ON_POSTGRES = text(
-    """
+_APPEND_SQL = """
     WITH written AS (
         INSERT INTO audit_log (chain, seq, occurred_at, event, subject_id, actor_kind,
             actor_id, role, from_status, to_status, reason, data, prev_hash, entry_hash,
@@ -122,13 +124,15 @@ _APPEND_ON_POSTGRES = text(
             subject_id varchar, actor_kind varchar, actor_id varchar, role varchar,
             from_status varchar, to_status varchar, reason varchar, data text,
             prev_hash varchar, entry_hash varchar, request_id varchar)
-    )
+    ){outbox}
     UPDATE audit_heads AS h SET seq = n.seq, entry_hash = n.entry_hash
     FROM jsonb_to_recordset(CAST(CAST(:heads AS text) AS jsonb))
         AS n(chain varchar, seq integer, entry_hash varchar)
     WHERE h.chain = n.chain
     """
-)
+_APPEND_ON_POSTGRES = text(_APPEND_SQL.format(outbox=""))
+# The same with the commit's outbox rows written too (issue 20: one round trip fewer).
+_APPEND_WITH_OUTBOX = text(_APPEND_SQL.format(outbox="," + OUTBOX_CTE_ON_POSTGRES))
 _MOVE_HEAD = (
     update(table_of(AuditHead))
     .where(table_of(AuditHead).c.chain == bindparam("head_chain"))
@@ -136,17 +140,39 @@ _MOVE_HEAD = (
 )
 
 
-async def append(session: AsyncSession, events: Sequence[AuditedEvent]) -> None:
+@dataclass(frozen=True, slots=True)
+class LockedHead:
+    """A chain's head as a statement of the transaction read it ``FOR UPDATE``."""
+
+    chain: str
+    seq: int
+    entry_hash: str
+
+
+async def append(
+    session: AsyncSession,
+    events: Sequence[AuditedEvent],
+    outboxed: Sequence[DomainEvent] = (),
+    locked: Mapping[str, LockedHead] | None = None,
+) -> bool:
     """Write the events to their chains. The chains' head rows are locked until commit, so
     appends to one gate's chain are serialised across every process; other gates don't wait.
     Heads are locked in chain order, those that exist first and then those created here, so
     two transactions cannot deadlock on them. Two round trips on PostgreSQL whatever the
-    number of events and chains (the heads locked; the entries and heads written)."""
+    number of events and chains (the heads locked; the entries and heads written). On
+    PostgreSQL the ``outboxed`` events' rows are written by the same statement (True comes
+    back); elsewhere (False) the caller writes them (gate/store/outbox.py). ``locked``: heads
+    this transaction has locked already (the check-in locks its gate's with its last
+    statement): when every chain appended to is among them, they are not read again."""
     by_chain: dict[str, list[AuditedEvent]] = defaultdict(list)
     for event in events:
         by_chain[chain_of(event)].append(event)
     chains = sorted(by_chain)
-    heads = {row.chain: row for row in await session.execute(_HEADS, {"chains": chains})}
+    heads: dict[str, Any]
+    if locked and all(chain in locked for chain in chains):
+        heads = {chain: locked[chain] for chain in chains}
+    else:
+        heads = {row.chain: row for row in await session.execute(_HEADS, {"chains": chains})}
     if len(heads) < len(chains):
         # A chain's first entry: create its head (two first writers may race here).
         await session.execute(
@@ -171,14 +197,15 @@ async def append(session: AsyncSession, events: Sequence[AuditedEvent]) -> None:
         assert previous is not None
         moved.append({"head_chain": chain, "head_seq": previous[0], "head_hash": previous[1]})
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            _APPEND_ON_POSTGRES,
-            {"entries": _json_rows(rows), "heads": _json_rows(_head_rows(moved))},
-        )
-        return
+        params = {"entries": _json_rows(rows), "heads": _json_rows(_head_rows(moved))}
+        if outboxed:
+            params["outbox"] = outbox_document(outboxed)
+        await session.execute(_APPEND_WITH_OUTBOX if outboxed else _APPEND_ON_POSTGRES, params)
+        return True
     # Core executemany: a batch of check-ins appends dozens of entries at once.
     await session.execute(insert(table_of(AuditLogEntry)), rows)
     await session.execute(_MOVE_HEAD, moved)
+    return False
 
 
 def _head_rows(moved: list[dict[str, Any]]) -> list[dict[str, Any]]:

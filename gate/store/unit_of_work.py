@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gate.domain.events import DomainEvent
 from gate.domain.outbox import is_outboxed
 from gate.request_ids import current_request_id
-from gate.store.audit import AUDITED
+from gate.store.audit import AUDITED, LockedHead
 from gate.store.audit import append as append_to_audit_log
 from gate.store.outbox import write_outbox_events
 
@@ -42,6 +42,9 @@ class UnitOfWork:
         self._events: list[DomainEvent] = []
         self._after_commit: list[Callable[[], None]] = []
         self._session: AsyncSession | None = None
+        # Audit heads a statement of this transaction locked already (by chain), for the
+        # append at commit (gate/store/audit.py::append).
+        self.locked_heads: dict[str, LockedHead] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -71,6 +74,7 @@ class UnitOfWork:
         self._session = self._session_factory()
         self._events = []
         self._after_commit = []
+        self.locked_heads = {}
         return self
 
     async def __aexit__(
@@ -86,23 +90,27 @@ class UnitOfWork:
             self._session = None
             self._events = []
             self._after_commit = []
+            self.locked_heads = {}
 
     async def commit(self) -> None:
         # The audit log is written in the same transaction as the changes it records, at the
         # very end, so a chain's head stays locked for as short a time as possible.
+        # With the audit append (in its statement on PostgreSQL), in the same transaction: an
+        # event leaves the platform only if the change that caused it committed
+        # (docs/architecture.md, "The outbox").
         audited = [e for e in self._events if isinstance(e, AUDITED)]
-        if audited:
-            await append_to_audit_log(self.session, audited)
-        # After the audit append, in the same transaction: an event leaves the platform only
-        # if the change that caused it committed (docs/architecture.md, "The outbox").
         outboxed = [e for e in self._events if is_outboxed(e)]
-        if outboxed:
+        written = bool(audited) and await append_to_audit_log(
+            self.session, audited, outboxed, self.locked_heads
+        )
+        if outboxed and not written:
             await write_outbox_events(self.session, outboxed)
         await self.session.commit()
         events, self._events = self._events, []
         committed, self._after_commit = self._after_commit, []
         for callback in committed:
             callback()
+        self.locked_heads = {}
         if outboxed and self._outboxed is not None:
             self._outboxed()
         await self._bus.publish(events)
@@ -111,6 +119,7 @@ class UnitOfWork:
         await self.session.rollback()
         self._events = []
         self._after_commit = []
+        self.locked_heads = {}
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

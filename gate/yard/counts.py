@@ -75,6 +75,12 @@ def per_class(counts: Counts, direction: str) -> dict[QueueClass, int]:
     return waiting
 
 
+def counts_lock_key(gate_id: str) -> str:
+    """The key of ``gate_id``'s queue-count lock (``hashtextextended`` of it is the advisory
+    lock's number, as in migration 0017's triggers)."""
+    return f"queue_counts:{gate_id}"
+
+
 async def lock_counts(uow: UnitOfWork, gate: Gate) -> None:
     """Take ``gate``'s queue-count lock now, as the triggers of migration 0017 take it at a
     transaction's first change of a waiting vehicle (PostgreSQL's transaction-scoped advisory
@@ -85,7 +91,7 @@ async def lock_counts(uow: UnitOfWork, gate: Gate) -> None:
     if uow.session.get_bind().dialect.name == "postgresql":
         await uow.session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"queue_counts:{gate.id}"},
+            {"key": counts_lock_key(gate.id)},
         )
 
 

@@ -23,6 +23,7 @@ from gate.domain.bookings import BookingStatus
 from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
 from gate.domain.queue import QueueClass, ServiceCycle, place_by_counts
 from gate.domain.slots import Direction
+from gate.store.booking_rows import AnyBooking
 from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCount, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
@@ -56,7 +57,7 @@ _PARTS = tuple(
 
 
 @cache
-def _places_statement(size: int) -> Select[Any]:
+def _places_columns(size: int) -> list[ColumnElement[Any]]:
     """One row: the gate's queue counts (``queue_counts``, kept by the database), each
     direction's position in the cycle, then for each of ``size`` vehicles how many of its
     class and part (on time or behind) stand from it to the back, itself included: a range
@@ -90,14 +91,14 @@ def _places_statement(size: int) -> Select[Any]:
             bindparam(f"p_id_{n}"),
         )
         columns.append(select(func.count()).where(Booking.gate_id == gate, back).scalar_subquery())
-    return select(*columns)
+    return columns
 
 
 async def places_in_queue(
     uow: UnitOfWork,
     gate: Gate,
-    asked: Sequence[tuple[Booking, int]],
-    joined: Sequence[tuple[Booking, int]] = (),
+    asked: Sequence[tuple[AnyBooking, int]],
+    joined: Sequence[tuple[AnyBooking, int]] = (),
 ) -> list[int | None]:
     """The 1-based place of each asked vehicle (None once called or gone), from the queue's
     counts and a bounded count per vehicle rather than by loading the queue. Vehicles come
@@ -105,16 +106,53 @@ async def places_in_queue(
     each vehicle of the batch joined the queue: those that joined after a vehicle was read
     are in the database now but were not there yet, so its place is as it was when it was
     read."""
+    places, _ = await places_and_rates(uow, gate, asked, joined, ())
+    return places
+
+
+async def places_and_rates(
+    uow: UnitOfWork,
+    gate: Gate,
+    asked: Sequence[tuple[AnyBooking, int]],
+    joined: Sequence[tuple[AnyBooking, int]],
+    moments: Sequence[tuple[str, datetime]],
+) -> tuple[list[int | None], dict[tuple[str, datetime], ServiceRate]]:
+    """``places_in_queue`` and ``service_rates`` read by one statement (a check-in batch
+    needs both: one round trip, not two); no statement when neither has anything to ask."""
     waiting = {
         booking.id: booking
         for booking, _ in asked
         if booking.status == BookingStatus.ARRIVED.value and booking.queue_class is not None
     }
-    if not waiting:
-        return [None] * len(asked)
-    size = _bucket(len(waiting))
-    params: dict[str, Any] = {"p_gate": gate.id}
+    wanted = sorted({(direction, _next_minute(moment)) for direction, moment in moments})
+    if not waiting and not wanted:
+        return [None] * len(asked), {}
     vehicles = list(waiting.values())
+    sizes = (_bucket(len(vehicles)) if vehicles else 0, _bucket(len(wanted)) if wanted else 0)
+    params: dict[str, Any] = {"p_gate": gate.id}
+    _places_params(params, vehicles, sizes[0])
+    _rates_params(params, wanted, sizes[1])
+    row = list((await uow.session.execute(_statement(*sizes), params)).one())
+    width = _places_width(sizes[0]) if vehicles else 0
+    places: list[int | None] = [None] * len(asked)
+    if vehicles:
+        places = _places_of(gate, asked, joined, waiting, vehicles, row[:width])
+    rates = _rates_of(wanted, moments, sizes[1], row[width:]) if wanted else {}
+    return places, rates
+
+
+@cache
+def _statement(places: int, rates: int) -> Select[Any]:
+    """``_places_columns(places)`` (none for 0), then ``_rates_columns(rates)`` (none for 0)."""
+    columns = [*_places_columns(places)] if places else []
+    return select(*columns, *(_rates_columns(rates) if rates else []))
+
+
+def _places_width(size: int) -> int:
+    return len(_PARTS) + len(_DIRECTIONS) + size
+
+
+def _places_params(params: dict[str, Any], vehicles: list[AnyBooking], size: int) -> None:
     for n in range(size):
         booking = vehicles[n] if n < len(vehicles) else None
         params[f"p_behind_{n}"] = booking.queue_behind if booking else False
@@ -123,7 +161,17 @@ async def places_in_queue(
         params[f"p_id_{n}"] = booking.id if booking else ""
         params[f"p_direction_{n}"] = booking.direction if booking else ""
         params[f"p_class_{n}"] = booking.queue_class if booking else ""
-    row = list((await uow.session.execute(_places_statement(size), params)).one())
+
+
+def _places_of(
+    gate: Gate,
+    asked: Sequence[tuple[AnyBooking, int]],
+    joined: Sequence[tuple[AnyBooking, int]],
+    waiting: dict[str, AnyBooking],
+    vehicles: list[AnyBooking],
+    row: list[Any],
+) -> list[int | None]:
+    """The places of ``places_in_queue`` from the statement's columns of places."""
     parts: Counts = {
         part: int(count or 0) for part, count in zip(_PARTS, row[: len(_PARTS)], strict=True)
     }
@@ -169,7 +217,7 @@ async def places_in_queue(
 
 
 @cache
-def _rates_statement(size: int) -> Select[Any]:
+def _rates_columns(size: int) -> list[ColumnElement[Any]]:
     """Calls made in the SERVICE_WINDOW before each of ``size`` moments, then each
     direction's open lanes and planned hourly capacity."""
     columns: list[ColumnElement[Any]] = []
@@ -178,9 +226,9 @@ def _rates_statement(size: int) -> Select[Any]:
             select(func.count())
             .where(
                 Booking.gate_id == bindparam("p_gate"),
-                Booking.direction == bindparam(f"p_direction_{n}"),
-                Booking.called_at >= bindparam(f"p_since_{n}", type_=UtcDateTime()),
-                Booking.called_at <= bindparam(f"p_until_{n}", type_=UtcDateTime()),
+                Booking.direction == bindparam(f"r_direction_{n}"),
+                Booking.called_at >= bindparam(f"r_since_{n}", type_=UtcDateTime()),
+                Booking.called_at <= bindparam(f"r_until_{n}", type_=UtcDateTime()),
             )
             .scalar_subquery()
         )
@@ -202,7 +250,7 @@ def _rates_statement(size: int) -> Select[Any]:
             )
             .scalar_subquery()
         )
-    return select(*columns)
+    return columns
 
 
 async def service_rates(
@@ -212,16 +260,24 @@ async def service_rates(
     the SERVICE_WINDOW before it, with the planned capacity standing in for thin history.
     Moments are taken to the next whole minute, so that a batch of trucks observed within
     the same minute costs one count, not one each."""
-    wanted = sorted({(direction, _next_minute(moment)) for direction, moment in moments})
-    if not wanted:
-        return {}
-    size = _bucket(len(wanted))
-    params: dict[str, Any] = {"p_gate": gate.id}
+    _, rates = await places_and_rates(uow, gate, (), (), moments)
+    return rates
+
+
+def _rates_params(params: dict[str, Any], wanted: list[tuple[str, datetime]], size: int) -> None:
     for n in range(size):
         direction, until = wanted[n] if n < len(wanted) else ("", _NOBODY)
-        params[f"p_direction_{n}"] = direction
-        params[f"p_since_{n}"], params[f"p_until_{n}"] = until - SERVICE_WINDOW, until
-    row = list((await uow.session.execute(_rates_statement(size), params)).one())
+        params[f"r_direction_{n}"] = direction
+        params[f"r_since_{n}"], params[f"r_until_{n}"] = until - SERVICE_WINDOW, until
+
+
+def _rates_of(
+    wanted: list[tuple[str, datetime]],
+    moments: Sequence[tuple[str, datetime]],
+    size: int,
+    row: list[Any],
+) -> dict[tuple[str, datetime], ServiceRate]:
+    """The rates of ``service_rates`` from the statement's columns of rates."""
     calls, rest = row[: len(wanted)], row[size:]
     lanes = {d.value: int(rest[2 * i] or 0) for i, d in enumerate(_DIRECTIONS)}
     planned = {d.value: int(rest[2 * i + 1] or 0) for i, d in enumerate(_DIRECTIONS)}

@@ -26,6 +26,7 @@ from gate.domain.queue import (
     service_order,
 )
 from gate.domain.slots import Direction
+from gate.store.booking_rows import AnyBooking
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate, Lane, QueueCursor
 from gate.store.unit_of_work import UnitOfWork
@@ -34,7 +35,7 @@ from gate.store.unit_of_work import UnitOfWork
 MAX_MISSED_CALLS = 1
 
 
-def entry_of(booking: Booking) -> QueueEntry:
+def entry_of(booking: AnyBooking) -> QueueEntry:
     assert booking.arrived_at is not None and booking.queue_class is not None
     return QueueEntry(
         id=booking.id,
