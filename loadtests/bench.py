@@ -170,6 +170,15 @@ def main() -> int:
         )
         print("booking rush …", flush=True)
         results["booking_rush"] = asyncio.run(booking_rush(base, args.rush, 100))
+        # Last, as its walk-ins take places in the other runs' hours: the same rate dealt over
+        # Lạng Sơn's four gates. One pipeline per gate: the gates' leases spread over the
+        # workers, and each worker decides its own gates' batches.
+        print(f"check-ins at {args.rate:,}/s offered over four gates, open loop …", flush=True)
+        four = ("tan-thanh", "huu-nghi", "chi-ma", "coc-nam")
+        spread = {g: {d: camera(base, g, d) for d in ("export", "import")} for g in four}
+        results["checkin_fixed_rate_gates"] = asyncio.run(
+            open_loop(base, {}, args.rate, args.seconds, spread=spread)
+        )
         results["rss_after_kib"] = rss_kib(pid)
     print("websocket fan-out …", flush=True)
     results["fanout"] = run_fanout(args.viewers, args.seconds, http_server=server)
@@ -197,6 +206,10 @@ def ratios(r: dict[str, Any]) -> dict[str, float]:
         "checkin_saturation_128": (r["checkin_saturation_128"]["rps"], "checkin_128"),
         "checkin_booked": (r["checkin_booked_saturation"]["admitted_per_s"], "checkin_128"),
         "checkin_fixed_rate": (r["checkin_fixed_rate"]["answered_per_s"], "checkin_128"),
+        "checkin_fixed_rate_gates": (
+            r["checkin_fixed_rate_gates"]["answered_per_s"],
+            "checkin_128",
+        ),
         "checkin_booked_fixed_rate": (
             r["checkin_booked_fixed_rate"]["answered_per_s"],
             "checkin_128",

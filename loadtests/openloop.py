@@ -55,23 +55,27 @@ async def open_loop(
     gate: str = "tan-thanh",
     booked: list[tuple[str, str]] | None = None,
     connections: int = 512,
+    spread: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Offer ``rate`` check-ins a second for ``seconds`` to ``gate`` (walk-ins with new
     plates, or the ``booked`` (direction, plate) trucks in turn), cameras ``tokens`` by
-    direction; the latencies from each due time (ms: p50, p90, p99, max), the generator's
-    own lateness (p99), the rate answered, and the answers by kind."""
+    direction; or, with ``spread`` (gate code -> its cameras' tokens by direction), walk-ins
+    dealt in turn to each of those gates, as a province's gates share the check-ins of a day.
+    The latencies from each due time (ms: p50, p90, p99, max), the generator's own lateness
+    (p99), the rate answered, and the answers by kind."""
     run = uuid.uuid4().hex[:6]
     idle: asyncio.Queue[RawConnection] = asyncio.Queue()
     opened = 0
     latencies: list[float] = []
     late: list[float] = []
     answers: Counter[str] = Counter()
-    path = f"/api/v1/gates/{gate}/checkins"
+    gates = list(spread.items()) if spread else [(gate, tokens)]
     loop = asyncio.get_running_loop()
 
     async def one(n: int, due: float) -> None:
         nonlocal opened
-        direction = ("export", "import")[n % 2]
+        code, cameras = gates[n % len(gates)]
+        direction = ("export", "import")[n // len(gates) % 2]
         plate = f"{10 + n // 100000 % 89:02d}Q{n % 100000:05d}"
         if booked:
             direction, plate = booked[n % len(booked)]
@@ -88,7 +92,8 @@ async def open_loop(
         else:  # every connection busy: wait for one, the wait counted in the latency
             connection = await idle.get()
         late.append(loop.time() - due)
-        headers = {"Authorization": f"Bearer {tokens[direction]}"}
+        headers = {"Authorization": f"Bearer {cameras[direction]}"}
+        path = f"/api/v1/gates/{code}/checkins"
         try:
             status, content = await connection.post(path, json.dumps(body).encode(), headers)
         except (ConnectionError, asyncio.IncompleteReadError):
