@@ -166,8 +166,9 @@ def _admin_token(settings: Settings) -> tuple[Path | None, str]:
     if not settings.is_sqlite:
         return None, "not set: administrator endpoints refuse every request"
     kept_secret(settings, ADMIN_TOKEN_FILE)
-    path = (Path(settings.data_dir) / ADMIN_TOKEN_FILE).resolve()
-    return path, f"in {path} (readable by you only)"
+    path = Path(settings.data_dir) / ADMIN_TOKEN_FILE
+    # Resolved for the workers: a relative folder would be theirs to resolve again.
+    return path.resolve(), f"in {path} (readable by you only)"
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
