@@ -34,12 +34,13 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     rotate = admin.add_subparsers(dest="admin_command", required=True).add_parser(
         "rotate-token",
         help="a new administrator token; the old one refused from then on",
-        description="Make a new administrator token. The embedded default (and "
-        "GATE_ADMIN_TOKEN_FILE): the token file is replaced (0600) and the running platform "
-        "refuses the old token from its next request, no restart. GATE_ADMIN_TOKEN "
-        "deployments: a new random token is printed with the steps to put it in place "
-        "(set the variable, restart the platform's processes); until they restart, the old "
-        "token still works.",
+        description="Make a new administrator token.\n\n"
+        "The embedded default (and GATE_ADMIN_TOKEN_FILE): the token file is replaced\n"
+        "(0600) and the running platform refuses the old token from its next request,\n"
+        "without a restart.\n\n"
+        "GATE_ADMIN_TOKEN deployments: a new random token is printed, with the steps to put\n"
+        "it in place (set the variable, restart the platform's processes); until they\n"
+        "restart, the old token still works.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_STEPS,
     )
