@@ -135,6 +135,10 @@ class Settings:
     # Prefix of every Redis key and channel, so several platforms can share one Redis.
     redis_namespace: str = "gate"
     admin_token: str | None = None
+    # Or a file holding it (a mounted secret; the embedded default's own, which `gate serve`
+    # names here): read again whenever it is replaced, so `gate admin rotate-token` needs no
+    # restart. Not both.
+    admin_token_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     booking_horizon_days: int = 14
@@ -298,6 +302,12 @@ class Settings:
             object.__setattr__(
                 self, "database_replica_url", _replica_url(self.database_replica_url, url)
             )
+        if self.admin_token and self.admin_token_file is not None:
+            raise SettingError(
+                "GATE_ADMIN_TOKEN_FILE",
+                str(self.admin_token_file),
+                "GATE_ADMIN_TOKEN or GATE_ADMIN_TOKEN_FILE, not both",
+            )
 
     @property
     def idempotency_key_retention(self) -> timedelta:
@@ -335,6 +345,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_REDIS_URL", "redis_url", str),
     ("GATE_REDIS_NAMESPACE", "redis_namespace", str),
     ("GATE_ADMIN_TOKEN", "admin_token", str),
+    ("GATE_ADMIN_TOKEN_FILE", "admin_token_file", Path),
     ("GATE_HOST", "host", str),
     ("GATE_PORT", "port", _port),
     ("GATE_BOOKING_HORIZON_DAYS", "booking_horizon_days", int),

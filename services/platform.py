@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gate.accounts.memory import KeyMemory
 from gate.accounts.principal import Principal
+from gate.authentication.admin_token import AdminToken
 from gate.bookings.rush import BookingBatcher
 from gate.bus.events import EventBus
 from gate.checkins.batcher import CheckinBatcher
@@ -66,6 +67,12 @@ class Platform:
     # Figures read at each scrape of /metrics beside the built-in ones (gate/metrics.py,
     # ScrapeReader): the hook for another part's, e.g. the read replica's lag.
     scrape_readers: list[ScrapeReader] = field(default_factory=list)
+    # The administrator's token: GATE_ADMIN_TOKEN, or its file read again once replaced (`gate
+    # admin rotate-token` takes effect here at the next request, without a restart).
+    admin_token: AdminToken = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.admin_token = AdminToken(self.settings.admin_token, self.settings.admin_token_file)
 
     def access_changed(self, payload: dict[str, Any]) -> None:
         """An event from any process: a revoked key is forgotten here too, and the open

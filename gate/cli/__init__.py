@@ -1,7 +1,11 @@
-"""The ``gate`` command: ``gate serve``, ``gate db upgrade``, ``gate db seed``, ``gate audit
-verify``, ``gate sweep``, ``gate statistics update|rebuild``, ``gate watch``, ``gate
-simulate``; the database commands are in ``gate.cli.database``, the capacity planner's in
-``gate.cli.simulate``."""
+"""The ``gate`` command: ``gate serve``, ``gate audit verify``, ``gate sweep``, ``gate
+statistics update|rebuild``, ``gate watch`` here; a module per other group: ``db``
+(gate.cli.schema), ``officers`` and ``enterprises`` (gate.cli.accounts), ``admin``
+(gate.cli.admin), ``openapi`` (gate.cli.openapi), ``simulate`` (gate.cli.simulate); what
+works on the database in gate.cli.database.
+
+Exit statuses: 0 done; 1 the work failed (the database cannot be used, the audit log is
+broken); 2 a mistake in the command or a setting, said in one line on standard error."""
 
 from __future__ import annotations
 
@@ -9,20 +13,46 @@ import argparse
 import asyncio
 import logging
 import os
-import secrets
 import signal
 import socket
 import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from gate.cli import simulate
-from gate.cli.database import run_on_database, safe_url, seed, sqlite_path
+from gate.cli import accounts, admin, openapi, schema, simulate
+from gate.cli.database import run_on_database, safe_url, seed
+from gate.cli.files import ADMIN_TOKEN_FILE, kept_secret, prepare_data_dir
 from gate.config import PARTS, SettingError, Settings, parse_parts
+
+# The command groups that live in a module of their own (each has add_parser(commands)):
+# what runs each.
+GROUPS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "db": schema.run,
+    "officers": accounts.run,
+    "enterprises": accounts.run,
+    "admin": admin.run,
+    "openapi": openapi.run,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser (and each sub-command's: they are made of the same class), whose
+    answer to a mistake is one line, what is wrong and where the help is, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gate", description="Digital border-gate platform")
+    parser = _Parser(
+        prog="gate",
+        description="Digital border-gate platform",
+        epilog="Exit status: 0 done, 1 the work failed (the database cannot be used, a broken "
+        "audit chain), 2 a mistake in the command or a setting (one line says which).",
+    )
+    parser.add_argument("--version", action="version", version=f"gate {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the platform (migrates and seeds first)")
@@ -41,14 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         help="serve on this inherited listening socket, not --host/--port (default GATE_LISTEN_FD)",
     )
 
-    db = commands.add_parser("db", help="database schema and seed data")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply the Alembic migrations")
-    db_commands.add_parser("seed", help="create Lạng Sơn's gates where missing")
+    schema.add_parser(commands)
 
     audit = commands.add_parser("audit", help="the hash-chained audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    audit_commands.add_parser("verify", help="check every chain; name the first broken entry")
+    verify = audit_commands.add_parser(
+        "verify", help="check every chain; name the first broken entry"
+    )
+    verify.add_argument(
+        "--progress",
+        action="store_true",
+        help="entries read, every 5 %% of the log, on stderr (always on a terminal)",
+    )
 
     commands.add_parser("sweep", help="run the no-show and missed-call sweeps once")
 
@@ -63,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--once", action="store_true", help="print the board once and exit")
 
     simulate.add_parser(commands)
+    accounts.add_parser(commands)
+    admin.add_parser(commands)
+    openapi.add_parser(commands)
 
     args = parser.parse_args(simulate.lane_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":
@@ -84,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_on_database(settings, f"statistics {args.statistics_command}")
     if args.command == "simulate":
         return simulate.run(settings, args)
-    if args.command in ("audit", "sweep") or getattr(args, "db_command", None) == "seed":
-        return run_on_database(settings, args.command)
+    if args.command in GROUPS:
+        return GROUPS[args.command](settings, args)
+    if args.command in ("audit", "sweep"):
+        return run_on_database(settings, args.command, progress=getattr(args, "progress", False))
     if args.command == "serve":
         if settings.boards_fd is not None and args.workers > 1:
             # Worker processes are spawned afresh and inherit no descriptor but uvicorn's own.
@@ -99,43 +138,15 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(watch_board(url, args.gate, once=args.once))
         except KeyboardInterrupt:
             return 0
-    if args.db_command == "upgrade":
-        _prepare_data_dir(settings)
-        _upgrade(settings)
-        print(f"schema is up to date on {safe_url(settings.database_url)}")
-        return 0
     return 2
 
 
-def _make_data_dir(settings: Settings) -> Path:
-    """The data folder, created readable by its owner only (0700; parents as the umask says)."""
-    path = Path(settings.data_dir)
-    if not path.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.mkdir(mode=0o700, exist_ok=True)
-        path.chmod(0o700)  # mkdir's mode goes through the umask; 0700 only narrows it
-    return path
-
-
-def _create_private(path: Path) -> bool:
-    """Create ``path`` empty and owner-only (0600) from its first instant, never 0666 and
-    chmod later; False when it already exists."""
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's, as pip installed it)."""
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    os.close(descriptor)
-    return True
-
-
-def _prepare_data_dir(settings: Settings) -> None:
-    if settings.is_sqlite:
-        _make_data_dir(settings)
-        database = sqlite_path(settings.database_url)
-        if database is not None:
-            # SQLite would create it 0644; its journal and WAL files take the file's mode.
-            database.parent.mkdir(parents=True, exist_ok=True)
-            _create_private(database)
+        return version("gate-platform")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _upgrade(settings: Settings) -> None:
@@ -144,35 +155,22 @@ def _upgrade(settings: Settings) -> None:
     upgrade(settings.database_url)
 
 
-def _kept_secret(settings: Settings, name: str) -> str:
-    """A random secret made once and kept in the data folder (owner-readable only)."""
-    path = _make_data_dir(settings) / name
-    if not path.exists():
-        # Written whole under another name, then linked into place (link fails when the name
-        # exists): processes started together on one shared folder (compose's replicas)
-        # never read a half-written secret, and all of them keep the first one made.
-        draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
-        _create_private(draft)
-        try:
-            draft.write_text(secrets.token_urlsafe(32) + "\n")
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
-
-
-def _admin_token(settings: Settings) -> tuple[str | None, str]:
-    """The bootstrap secret, and what the banner says of it (never the secret itself):
-    GATE_ADMIN_TOKEN, or for the embedded default one made once and kept in the data folder
-    (readable by its owner only)."""
+def _admin_token(settings: Settings) -> tuple[Path | None, str]:
+    """Where the bootstrap secret is kept, when it is a file this process names to the
+    workers, and what the banner says of it (never the secret itself): GATE_ADMIN_TOKEN or
+    GATE_ADMIN_TOKEN_FILE as given, or for the embedded default one made once and kept in the
+    data folder (readable by its owner only), read again when `gate admin rotate-token`
+    replaces it."""
     if settings.admin_token:
-        return settings.admin_token, "set (from GATE_ADMIN_TOKEN)"
+        return None, "set (from GATE_ADMIN_TOKEN)"
+    if settings.admin_token_file is not None:
+        return None, f"in {settings.admin_token_file} (from GATE_ADMIN_TOKEN_FILE)"
     if not settings.is_sqlite:
         return None, "not set: administrator endpoints refuse every request"
-    token = _kept_secret(settings, "admin-token")
-    return token, f"in {Path(settings.data_dir) / 'admin-token'} (readable by you only)"
+    kept_secret(settings, ADMIN_TOKEN_FILE)
+    path = Path(settings.data_dir) / ADMIN_TOKEN_FILE
+    # Resolved for the workers: a relative folder would be theirs to resolve again.
+    return path.resolve(), f"in {path} (readable by you only)"
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
@@ -186,7 +184,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     # First: whatever the migration, the seeding or the start says is a JSON line too.
     configure_logging()
     empty_given()  # before anything is counted (gate/cli/metrics_dir.py)
-    _prepare_data_dir(settings)
+    prepare_data_dir(settings)
     host = host or settings.host
     port = port or settings.port
     if settings.listen_fd is not None:
@@ -195,11 +193,12 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         _upgrade(settings)
     if settings.seed:
         asyncio.run(seed(settings))
-    token, where = _admin_token(settings)
-    if token:
-        os.environ["GATE_ADMIN_TOKEN"] = token
+    token_file, where = _admin_token(settings)
+    if token_file is not None:
+        # The file, not its contents: each worker reads it, and again once it is replaced.
+        os.environ["GATE_ADMIN_TOKEN_FILE"] = str(token_file)
     if not os.environ.get("GATE_SECRET_KEY", "").strip():  # unset, or empty (compose.yaml)
-        os.environ["GATE_SECRET_KEY"] = _kept_secret(settings, "secret-key")
+        os.environ["GATE_SECRET_KEY"] = kept_secret(settings, "secret-key")
     base = f"http://{host}:{port}"
     bus = "Redis" if settings.redis_url else "in-memory event bus"
     boards_port = (

@@ -8,14 +8,17 @@ import asyncio
 import sys
 from pathlib import Path
 
+from gate.cli.progress import Progress, wanted
 from gate.config import Settings
 
 
-def run_on_database(settings: Settings, command: str) -> int:
+def run_on_database(settings: Settings, command: str, *, progress: bool = False) -> int:
     """Run a command that works on the platform's database (``audit verify``, ``sweep``,
     ``statistics update``, ``statistics rebuild``, ``db seed``): never on one it would create
     by opening it (SQLite makes an empty file), and
-    a database that cannot be used is one line on standard error, exit status 1."""
+    a database that cannot be used is one line on standard error, exit status 1. With
+    ``progress`` (or standard error a terminal), ``audit verify`` and ``db seed`` show how
+    far they are on standard error (gate/cli/progress.py)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     missing = missing_database(settings)
@@ -24,7 +27,7 @@ def run_on_database(settings: Settings, command: str) -> int:
         return 1
     try:
         if command == "audit":
-            return asyncio.run(verify_audit(settings))
+            return asyncio.run(verify_audit(settings, shown=wanted(progress)))
         if command.startswith("statistics "):
             print(asyncio.run(statistics(settings, command.split()[1])))
             return 0
@@ -32,7 +35,7 @@ def run_on_database(settings: Settings, command: str) -> int:
             counts = asyncio.run(sweep(settings))
             print(", ".join(f"{name}: {count}" for name, count in counts.items()))
             return 0
-        created = asyncio.run(seed(settings))
+        created = asyncio.run(seed(settings, shown=wanted(progress)))
         print(f"gates created: {', '.join(created) or 'none (all present)'}")
         return 0
     except (SQLAlchemyError, OSError) as error:
@@ -62,15 +65,19 @@ def database_trouble(settings: Settings, error: Exception) -> str:
     return f"cannot use the database at {safe_url(settings.database_url)}: {reason}{hint}"
 
 
-async def verify_audit(settings: Settings) -> int:
-    """``gate audit verify``: every chain checked, each break printed; the exit status."""
-    from gate.store.audit import verify
+async def verify_audit(settings: Settings, *, shown: bool = False) -> int:
+    """``gate audit verify``: every chain checked, each break printed; the exit status. When
+    ``shown``, the entries read so far on standard error, every 5 % of the log."""
+    from gate.store.audit import entry_count, verify
     from gate.store.database import create_engine, create_session_factory
 
     engine = create_engine(settings)
     try:
         async with create_session_factory(engine, read_only=True)() as session:
-            breaks, checked = await verify(session)
+            # Counted first only when shown: a count of a large log is a scan of its own.
+            total = await entry_count(session) if shown else None
+            reading = Progress("audit entries read", total, shown=shown)
+            breaks, checked = await verify(session, reading.advance)
     finally:
         await engine.dispose()
     if not breaks:
@@ -124,17 +131,27 @@ async def statistics(settings: Settings, action: str) -> str:
         await engine.dispose()
 
 
-async def seed(settings: Settings) -> list[str]:
-    """Create Lạng Sơn's gates where missing (``gate db seed``, ``gate serve``); their codes."""
+async def seed(settings: Settings, *, shown: bool = False) -> list[str]:
+    """Create Lạng Sơn's gates where missing (``gate db seed``, ``gate serve``); their codes.
+    When ``shown``, a line per gate on standard error."""
     from gate.bus.events import InMemoryEventBus
-    from gate.gates.seed import seed_lang_son
+    from gate.gates.seed import LANG_SON_GATES, seed_lang_son
     from gate.store.database import create_engine, create_session_factory
     from gate.store.unit_of_work import UnitOfWork
 
     engine = create_engine(settings)
     try:
         async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
-            created = await seed_lang_son(uow)
+            seen = 0
+
+            def done(code: str, created: bool) -> None:
+                nonlocal seen
+                seen += 1
+                what = "created" if created else "present"
+                if shown:
+                    print(f"[{seen}/{len(LANG_SON_GATES)}] gate {code}: {what}", file=sys.stderr)
+
+            created = await seed_lang_son(uow, done)
             await uow.commit()
         return created
     finally:

@@ -12,6 +12,7 @@ the next start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -105,8 +106,12 @@ LANG_SON_GATES = [
 ]
 
 
-async def seed_lang_son(uow: UnitOfWork) -> list[str]:
-    """Create the gates that are missing; returns the codes created. Safe to run every start."""
+async def seed_lang_son(
+    uow: UnitOfWork, done: Callable[[str, bool], None] | None = None
+) -> list[str]:
+    """Create the gates that are missing; returns the codes created. Safe to run every start.
+    ``done`` hears of each gate in turn: its code, and whether it was created (``gate db
+    seed``'s progress)."""
     created = []
     for seed in LANG_SON_GATES:
         existing = await uow.session.scalar(select(Gate).where(Gate.code == seed.gate.code))
@@ -114,6 +119,8 @@ async def seed_lang_son(uow: UnitOfWork) -> list[str]:
             if existing.latitude is None and existing.longitude is None:
                 existing.latitude, existing.longitude = seed.gate.latitude, seed.gate.longitude
                 await uow.session.flush()
+            if done is not None:
+                done(seed.gate.code, False)
             continue
         await create_gate(uow, seed.gate)
         for direction, count, prefix in (
@@ -123,4 +130,6 @@ async def seed_lang_son(uow: UnitOfWork) -> list[str]:
             for number in range(1, count + 1):
                 await add_lane(uow, seed.gate.code, f"{prefix}{number}", direction)
         created.append(seed.gate.code)
+        if done is not None:
+            done(seed.gate.code, True)
     return created

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.audit import (
@@ -277,9 +277,12 @@ def entry_of(row: AuditLogEntry) -> AuditEntry:
     )
 
 
-async def verify(session: AsyncSession) -> tuple[list[ChainBreak], int]:
+async def verify(
+    session: AsyncSession, read: Callable[[], None] | None = None
+) -> tuple[list[ChainBreak], int]:
     """Check every chain; the first break of each, and how many entries were checked.
-    Entries are read in stored seq order; a reordering shows as hashes out of place."""
+    Entries are read in stored seq order; a reordering shows as hashes out of place.
+    ``read`` is called once per entry read (``gate audit verify``'s progress)."""
     heads = {
         chain: (seq, entry_hash)
         for chain, seq, entry_hash in await session.execute(
@@ -294,7 +297,14 @@ async def verify(session: AsyncSession) -> tuple[list[ChainBreak], int]:
     async for row in result:
         by_chain[row.chain].append(entry_of(row))
         count += 1
+        if read is not None:
+            read()
     return verify_chains(by_chain, heads), count
+
+
+async def entry_count(session: AsyncSession) -> int:
+    """How many entries the audit log holds, every chain together."""
+    return int(await session.scalar(select(func.count()).select_from(AuditLogEntry)) or 0)
 
 
 async def history(session: AsyncSession, booking_id: str) -> list[AuditLogEntry]:

@@ -119,7 +119,7 @@ async def device_at_gate(
         return known
     async with platform.unit_of_work(read_only=True) as uow:
         here = at_gate((await gate_by_code(uow, code)).id)  # an unknown gate: 404, for anyone
-        principal = await authenticate(uow, token, platform.settings.admin_token)
+        principal = await authenticate(uow, token, platform.admin_token.current())
     require(principal, Action.CHECK_IN, here)  # not a device: 403
     # A device's key that recognise() did not know a moment ago: sent again, it will.
     raise Unauthorised("the credentials are not valid")

@@ -56,7 +56,7 @@ async def provide_principal(
     token = bearer_token(request)
     if token is None:
         raise Unauthorised("this needs 'Authorization: Bearer <token>'")
-    return await authenticate(uow, token, platform.settings.admin_token, platform.api_keys)
+    return await authenticate(uow, token, platform.admin_token.current(), platform.api_keys)
 
 
 # The caller as handlers receive it: a union of small types (gate/accounts/principal.py) that

@@ -122,7 +122,7 @@ async def _principal(socket: WebSocket[Any, Any, Any]) -> Principal | None:
     platform = _platform(socket)
     async with platform.unit_of_work(read_only=True) as uow:
         try:
-            return await authenticate(uow, token, platform.settings.admin_token)
+            return await authenticate(uow, token, platform.admin_token.current())
         except DomainError:
             return None
 

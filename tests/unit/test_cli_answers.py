@@ -129,3 +129,65 @@ async def test_watch_says_it_cannot_connect_and_keeps_trying(silent_port: int):
         watching.cancel()
         with pytest.raises(asyncio.CancelledError):
             await watching
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "expected"),
+    [
+        (["db", "current"], 1, "no database at"),
+        (["db", "history"], 1, "no database at"),
+        (
+            [
+                "officers",
+                "create",
+                "--agency",
+                "customs",
+                "--name",
+                "A",
+                "--email",
+                "a@b.vn",
+                "--gate",
+                "tan-thanh",
+            ],
+            1,
+            "no database at",
+        ),
+        (["openapi", "--parts", "api,nowhere"], 2, "--parts: parts are some of"),
+        (["admin", "rotate-token"], 2, "no administrator token at"),
+    ],
+)
+def test_the_operators_commands_answer_a_wrong_setup_in_one_line_creating_nothing(
+    command: list[str],
+    status: int,
+    expected: str,
+    environment: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    folder = tmp_path / "not-the-platforms-folder"
+    environment.setenv("GATE_DATA_DIR", str(folder))
+    assert main(command) == status
+    assert expected in _one_line(capsys.readouterr().err)
+    assert not folder.exists()
+
+
+def test_a_mistaken_command_is_one_line_and_status_2(
+    environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    with pytest.raises(SystemExit) as exited:
+        main(["officers", "create", "--agency", "nobody"])
+    assert exited.value.code == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("gate officers create: argument --agency: invalid choice")
+    assert line.endswith("(see `gate officers create --help`)")
+
+
+def test_an_admin_token_given_twice_is_one_line_naming_both_variables(
+    environment: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    environment.setenv("GATE_ADMIN_TOKEN", "s3cret-token")
+    environment.setenv("GATE_ADMIN_TOKEN_FILE", str(tmp_path / "admin-token"))
+    assert main(["db", "current"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "GATE_ADMIN_TOKEN or GATE_ADMIN_TOKEN_FILE, not both" in line
+    assert "s3cret-token" not in line

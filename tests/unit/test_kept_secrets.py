@@ -8,14 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gate.addresses import pipeline_host
-from gate.cli import _kept_secret
+from gate.cli.files import kept_secret
 from gate.config import Settings
 
 
 def test_many_takers_at_once_all_read_the_one_secret_made(tmp_path: Path):
     settings = Settings(data_dir=tmp_path / "data")
     with ThreadPoolExecutor(8) as pool:
-        secrets = set(pool.map(lambda _: _kept_secret(settings, "secret-key"), range(64)))
+        secrets = set(pool.map(lambda _: kept_secret(settings, "secret-key"), range(64)))
     assert len(secrets) == 1 and len(secrets.pop()) >= 40
     kept = tmp_path / "data" / "secret-key"
     assert kept.stat().st_mode & 0o777 == 0o600
