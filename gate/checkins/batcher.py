@@ -248,10 +248,14 @@ class CheckinBatcher:
         self._backlogs[gate_id].extend(pending)
         self._queues[gate_id].put_nowait(_WAKE)
         decided = await asyncio.gather(*(p.answer for p in pending), return_exceptions=True)
+        results: list[Result] = []
         for result in decided:
-            if isinstance(result, BaseException):
+            # A reused event_id is a result (its problem goes in the event's place in the
+            # answers), though an exception's class; any other exception kept it undecided.
+            if isinstance(result, BaseException) and not isinstance(result, EventIdReused):
                 raise result
-        return [r for r in decided if not isinstance(r, BaseException)]
+            results.append(result)
+        return results
 
     async def submit_by_hand(self, gate_id: str, by_hand: ByHand) -> ByHandReply:
         """An officer's check-in by hand, decided in the gate's loop between two batches,
