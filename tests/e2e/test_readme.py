@@ -73,7 +73,12 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
     result = subprocess.run(
         ["bash", "-c", script],
         cwd=ROOT,
-        env={**os.environ, "GATE": base, "GATE_DATA_DIR": str(data_dir)},
+        # The token is the embedded platform's file's, not one the shell may hold.
+        env={
+            **{k: v for k, v in os.environ.items() if k != "GATE_ADMIN_TOKEN"},
+            "GATE": base,
+            "GATE_DATA_DIR": str(data_dir),
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -144,6 +149,25 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
         "booking.created",  # in the endpoint's delivery log, from the outbox
         "[]",  # no channel for messages without SMTP, SMS or Zalo settings
     ]
+
+
+def test_the_tour_takes_the_administrators_token_from_gate_admin_token_when_set(tmp_path: Path):
+    """The production shape writes no admin-token file (GATE_ADMIN_TOKEN is set instead): the
+    tour's first lines read the variable then, rather than fail on a missing file."""
+    line = next(line for line in _block("tour").splitlines() if line.startswith("ADMIN="))
+    result = subprocess.run(
+        ["bash", "-c", f'set -euo pipefail\n{line}\necho "$ADMIN"'],
+        env={
+            **os.environ,
+            "GATE_ADMIN_TOKEN": "from-the-environment",
+            "GATE_DATA_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "from-the-environment"
 
 
 def test_ci_runs_the_readmes_test_command():
