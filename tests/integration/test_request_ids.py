@@ -18,7 +18,7 @@ from gate.request_ids import bound
 from gate.store.audit import verify
 from gate.store.tables import AuditLogEntry, Booking
 from gate.store.unit_of_work import UnitOfWork
-from tests.helpers import Api, device, open_all_day, read, tomorrow_at, unique_plate
+from tests.helpers import Api, device, officer, open_all_day, read, tomorrow_at, unique_plate
 
 # Two batchers as two processes would hold them (an engine and a relay address each).
 from tests.integration.test_checkin_pipelines import _camera, _event, _processes
@@ -106,4 +106,25 @@ async def test_a_check_in_forwarded_to_the_gate_s_owner_keeps_its_request_id(
     code = msgspec.json.decode(answer[0])["booking_code"]
     booking = await uow.session.scalar(select(Booking.id).where(Booking.code == code))
     entries = await _entries(uow, "forwarded-read-1")
+    assert entries and {e.subject_id for e in entries} == {booking}
+
+
+async def test_a_check_in_by_hand_decided_in_the_gate_s_loop_keeps_its_request_id(
+    api: Api, uow: UnitOfWork
+):
+    # The gate's loop decides it (gate/checkins/batcher.py, in a context of its own), not the
+    # officer's request: the id must travel with the job, as a device event's does.
+    await open_all_day(api)
+    operator = await officer(api, "gate_operator")
+    answer = await api.client.post(
+        "/api/v1/gates/tan-thanh/manual-checkins",
+        json={"direction": "export", "plate": unique_plate("29H")},
+        headers={**operator, "X-Request-ID": "by-hand-req-1"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "walk_in", answer.text
+    booking = await uow.session.scalar(
+        select(Booking.id).where(Booking.code == answer.json()["booking_code"])
+    )
+    entries = await _entries(uow, "by-hand-req-1")
     assert entries and {e.subject_id for e in entries} == {booking}
