@@ -38,6 +38,7 @@ from gate.checkins.relay import ANSWER_S, Decision, NotOwner, Peers, PeerUnreach
 from gate.checkins.service import DeviceEvent, Result, check_in_many
 from gate.domain.errors import EventIdReused
 from gate.gates.memory import GateMemory
+from gate.request_ids import bound
 from gate.store.database import is_outage
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -421,12 +422,17 @@ class CheckinBatcher:
         done, if the lease was taken over (checked and share-locked by the first statement)."""
         if self._by_hand is None:
             raise RuntimeError("this process takes no check-ins by hand")
-        async with self._new_uow() as uow:
-            if await uow.session.scalar(fence(lease)) is None:
-                raise LeaseLost(lease.gate_id)
-            gate = await self._gates.by_id(uow, lease.gate_id)
-            reply = await self._by_hand(uow, gate, by_hand)
-            await uow.commit()
+        # Decided, logged and audited as the officer's request, not as the gate's loop.
+        asked = (
+            contextlib.nullcontext() if by_hand.request_id is None else bound(by_hand.request_id)
+        )
+        with asked:
+            async with self._new_uow() as uow:
+                if await uow.session.scalar(fence(lease)) is None:
+                    raise LeaseLost(lease.gate_id)
+                gate = await self._gates.by_id(uow, lease.gate_id)
+                reply = await self._by_hand(uow, gate, by_hand)
+                await uow.commit()
         return reply
 
     async def _act(self, batch: list[_Pending]) -> None:

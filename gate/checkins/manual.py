@@ -19,6 +19,7 @@ from gate.domain.checkin import CheckinOutcome
 from gate.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from gate.domain.events import Actor
 from gate.gates.calendar import parse_direction
+from gate.request_ids import current_request_id
 from gate.store.tables import Booking, Gate, PendingRead
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
@@ -88,7 +89,10 @@ class ByHand(msgspec.Struct, array_like=True, frozen=True):
     """An officer's check-in by hand as the gate's pipeline takes it (and the relay carries it
     to the gate's lease holder, gate/checkins/relay.py): who, which truck, when it was asked
     (``now``, UTC), and the request's Idempotency-Key (``owner``, ``key``; None: none sent)
-    with the request's ``fingerprint`` (services/common/idempotency.py)."""
+    with the request's ``fingerprint`` (services/common/idempotency.py); ``request_id``: the
+    request that asked it (gate/request_ids.py), by default the current one, bound while the
+    gate's loop decides it (the loop runs in a context of its own, docs/architecture.md,
+    "Request ids")."""
 
     actor_kind: str
     actor_id: str | None
@@ -98,6 +102,8 @@ class ByHand(msgspec.Struct, array_like=True, frozen=True):
     owner: str | None = None
     key: str | None = None
     fingerprint: str = ""
+    # Last and optional: a peer of the release before sends none.
+    request_id: str | None = msgspec.field(default_factory=current_request_id)
 
     @property
     def actor(self) -> Actor:

@@ -199,7 +199,7 @@ def _arrivals(judged: Sequence[Judged], finals: Sequence[Final]) -> list[Arrival
     for item, final in zip(judged, finals, strict=True):
         booking = booking_of(final)
         if joined_queue(final) and booking is not None:
-            arrivals.append(Arrival(booking, item.reader.actor))
+            arrivals.append(Arrival(booking, item.reader.actor, item.event.request_id))
     return arrivals
 
 

@@ -56,10 +56,13 @@ async def open_visits(uow: UnitOfWork, plates: Collection[str]) -> dict[str, Ope
 
 @dataclass(frozen=True, slots=True)
 class Arrival:
-    """A truck the gate checked in, and who read it (the audit's actor)."""
+    """A truck the gate checked in, who read it (the audit's actor), and the request that
+    carried the read (gate/request_ids.py; None: the current one): a batch decides many
+    requests' reads, and the visit's end names the read's own, as its booking's events do."""
 
     booking: AnyBooking
     actor: Actor
+    request_id: str | None = None
 
 
 async def reached_gate(
@@ -128,7 +131,8 @@ async def reached_gate(
                 from_status=OrderStatus.OPEN.value if order is not None else None,
                 to_status=OrderStatus.ARRIVED.value,
                 actor=arrival.actor,
-            )
+            ),
+            arrival.request_id,
         )
     # The session may hold these rows: they were changed under it.
     for row in uow.session.identity_map.values():

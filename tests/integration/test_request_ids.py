@@ -10,7 +10,7 @@ import re
 
 import httpx
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
@@ -18,10 +18,11 @@ from gate.request_ids import bound
 from gate.store.audit import verify
 from gate.store.tables import AuditLogEntry, Booking
 from gate.store.unit_of_work import UnitOfWork
-from tests.helpers import Api, device, open_all_day, read, tomorrow_at, unique_plate
+from tests.helpers import Api, device, officer, open_all_day, read, tomorrow_at, unique_plate
 
 # Two batchers as two processes would hold them (an engine and a relay address each).
 from tests.integration.test_checkin_pipelines import _camera, _event, _processes
+from tests.yards import yard, yard_device, yard_enterprise, yard_read
 
 CHECKINS = "/api/v1/gates/tan-thanh/checkins"
 MADE_HERE = re.compile(r"[0-9a-f]{32}")
@@ -107,3 +108,64 @@ async def test_a_check_in_forwarded_to_the_gate_s_owner_keeps_its_request_id(
     booking = await uow.session.scalar(select(Booking.id).where(Booking.code == code))
     entries = await _entries(uow, "forwarded-read-1")
     assert entries and {e.subject_id for e in entries} == {booking}
+
+
+async def test_a_check_in_by_hand_decided_in_the_gate_s_loop_keeps_its_request_id(
+    api: Api, uow: UnitOfWork
+):
+    # The gate's loop decides it (gate/checkins/batcher.py, in a context of its own), not the
+    # officer's request: the id must travel with the job, as a device event's does.
+    await open_all_day(api)
+    operator = await officer(api, "gate_operator")
+    answer = await api.client.post(
+        "/api/v1/gates/tan-thanh/manual-checkins",
+        json={"direction": "export", "plate": unique_plate("29H")},
+        headers={**operator, "X-Request-ID": "by-hand-req-1"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "walk_in", answer.text
+    booking = await uow.session.scalar(
+        select(Booking.id).where(Booking.code == answer.json()["booking_code"])
+    )
+    entries = await _entries(uow, "by-hand-req-1")
+    assert entries and {e.subject_id for e in entries} == {booking}
+
+
+async def test_a_truck_from_a_waiting_yard_checked_in_in_a_batch_names_its_request_throughout(
+    api: Api, uow: UnitOfWork
+):
+    # Its visit's end (dispatch.arrived) is audited beside its booking's arrival, by the
+    # batch (gate/dispatch/arrivals.py): both name the camera's request, as they would if
+    # the request had decided it alone.
+    await open_all_day(api)
+    carrier = await api.enterprise()
+    booked = await carrier.book(tomorrow_at(9))
+    assert booked.status_code == 201, booked.text
+    plate = booked.json()["plate"]
+    code = await yard(api, await yard_enterprise(api), capacity=5)
+    entered = await api.client.post(
+        f"/api/v1/yards/{code}/checkins",
+        json=yard_read(plate),
+        headers=await yard_device(api, code),
+    )
+    assert entered.json()["outcome"] == "entered", entered.text
+    camera = await device(api)
+
+    answer = await api.client.post(
+        CHECKINS, json=read(plate), headers={**camera, "X-Request-ID": "from-the-yard-1"}
+    )
+
+    assert answer.json()["outcome"] == "on_time", answer.text
+    entries = await uow.session.scalars(
+        select(AuditLogEntry).where(
+            AuditLogEntry.event.in_(["vehicle.arrived", "dispatch.arrived"]),
+            or_(
+                AuditLogEntry.subject_id == booked.json()["id"],
+                AuditLogEntry.data.contains(booked.json()["id"]),
+            ),
+        )
+    )
+    assert sorted((e.event, e.request_id) for e in entries) == [
+        ("dispatch.arrived", "from-the-yard-1"),
+        ("vehicle.arrived", "from-the-yard-1"),
+    ]
