@@ -123,12 +123,15 @@ class UnitOfWork:
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """A nested transaction: on error both its writes and the events it recorded are dropped."""
+        """A nested transaction: on error its writes, the events it recorded and the audit
+        heads it locked (the rollback to the savepoint released their row locks) are dropped."""
         mark, callbacks = len(self._events), len(self._after_commit)
+        heads = dict(self.locked_heads)
         try:
             async with self.session.begin_nested():
                 yield
         except BaseException:
             del self._events[mark:]
             del self._after_commit[callbacks:]
+            self.locked_heads = heads
             raise
