@@ -48,6 +48,7 @@ from gate.checkins.waiting import (
     gather,
 )
 from gate.checkins.wire import Decision, NotOwner
+from gate.domain.errors import EventIdReused
 from gate.gates.memory import GateMemory
 from gate.store.unit_of_work import UnitOfWork
 
@@ -174,10 +175,10 @@ class CheckinBatcher:
         self, gate_id: str, device_id: str, events: Sequence[DeviceEvent]
     ) -> list[Result]:
         """A device's backlog (events in the order to decide them, e.g. observed): each
-        event's result, once all are decided. The events join the gate's batches in that
-        order beside the live reads (see the module). Raises the first error that kept an
-        event from being decided (those decided stay committed: the device's retry gets
-        their stored answers)."""
+        event's result (EventIdReused for a reused event_id), once all are decided. The
+        events join the gate's batches in that order beside the live reads (see the module).
+        Raises the first error that kept an event from being decided (those decided stay
+        committed: the device's retry gets their stored answers)."""
         if not self._running:
             raise RuntimeError("the check-in batcher is not running")
         self._ensure(gate_id)
@@ -186,10 +187,12 @@ class CheckinBatcher:
         self._backlogs[gate_id].extend(pending)
         self._queues[gate_id].put_nowait(WAKE)
         decided = await asyncio.gather(*(p.answer for p in pending), return_exceptions=True)
+        # A reused event_id is that event's result (answered per event), not an error: it is an
+        # exception class, handed over as a result (gate/checkins/waiting.py::answer).
         for result in decided:
-            if isinstance(result, BaseException):
+            if isinstance(result, BaseException) and not isinstance(result, EventIdReused):
                 raise result
-        return [r for r in decided if not isinstance(r, BaseException)]
+        return [r for r in decided if isinstance(r, tuple | EventIdReused)]
 
     async def submit_by_hand(self, gate_id: str, by_hand: ByHand) -> ByHandReply:
         """An officer's check-in by hand, decided in the gate's loop between two batches,
