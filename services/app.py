@@ -41,7 +41,8 @@ from gate.live.service import Live
 from gate.logs import install_redaction
 from gate.metrics import forget_process
 from gate.store.database import create_engine, create_session_factory
-from gate.store.replica import LaggingReads, Replica
+from gate.store.lagging_reads import LaggingReads
+from gate.store.replica import Replica
 from gate.sweeps import sweep_forever
 from gate.throttling import Throttles
 from services.checkins.by_hand import decide_by_hand

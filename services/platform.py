@@ -28,7 +28,7 @@ from gate.messages.channels import message_expander, message_senders
 from gate.messages.forget import message_forget
 from gate.metrics import ScrapeReader
 from gate.outbox.dispatcher import OutboxDispatcher
-from gate.store.replica import LaggingReads
+from gate.store.lagging_reads import LaggingReads
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
 from gate.webhooks.expander import CHANNEL as WEBHOOK
@@ -48,7 +48,7 @@ class Platform:
     live: Live
     throttles: Throttles  # sign-in and booking-write rate limits
     sockets: AddressCap  # the API's open websockets per client address
-    # The reads that may lag: on the read replica while it is in use (gate/store/replica.py).
+    # The reads that may lag: on the read replica while in use (gate/store/lagging_reads.py).
     reads: LaggingReads
     checkins: CheckinBatcher | None = None  # group commit of device check-ins, when on
     bookings: BookingBatcher | None = None  # booking attempts on one slot decided together

@@ -124,7 +124,7 @@ def unavailability(error: BaseException) -> Unavailable | None:
         return Unavailable.BUSY
     told = getattr(error, "unavailable", None)
     if isinstance(told, Unavailable):
-        return told  # met by another process acting for this one (gate/checkins/relay.py)
+        return told  # met by another process acting for this one (gate/checkins/wire.py)
     found = [k for c in _causes(error) if (k := _by_sqlstate(c) or _by_sqlite_code(c))]
     # The most telling first: a lost connection (class 08) whose cause names why it was lost.
     for kind in found:

@@ -28,6 +28,8 @@ The projector's reads are fresh: before it reads, the primary's WAL position is 
 replica is waited for until it has replayed it (at most ``FRESH_WAIT_S``, else that rebuild
 reads the primary), so a board rebuilt for an event shows that event, as it does without a
 replica.
+
+The reads themselves, on the replica or the primary: gate/store/lagging_reads.py.
 """
 
 from __future__ import annotations
@@ -36,22 +38,15 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
-from types import TracebackType
-from typing import TypeVar
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gate.config import Settings
-from gate.domain.errors import NotFound
 from gate.store.database import create_engine, create_session_factory, is_transient_conflict
 from gate.store.faults import Unavailable, unavailability
-from gate.store.unit_of_work import Publisher, UnitOfWork
 
 log = logging.getLogger("gate.store.replica")
-
-T = TypeVar("T")
 
 # Positions as byte offsets (numeric), to compare in Python. The replica's is NULL on a server
 # that is not in recovery: a primary, or a replica promoted since.
@@ -227,77 +222,3 @@ async def _position(engine: AsyncEngine, query: TextClause) -> int | None:
     async with engine.connect() as connection:
         value = (await connection.execute(query)).scalar()
     return None if value is None else int(value)
-
-
-class LaggingReads:
-    """Where the reads that may lag are made: on ``replica`` while it is in use, else on the
-    primary's read-only sessions (``primary``). Without a replica (the embedded default,
-    SQLite, or no GATE_DATABASE_REPLICA_URL) every read is the primary's, by the same calls."""
-
-    def __init__(
-        self,
-        primary: async_sessionmaker[AsyncSession],
-        bus: Publisher,
-        replica: Replica | None = None,
-    ) -> None:
-        self.primary = primary
-        self.bus = bus
-        self.replica = replica
-
-    def fresh(self) -> UnitOfWork:
-        """A read-only unit of work that sees every commit made before it was opened: on the
-        replica once it has replayed them, else on the primary (the boards' projector)."""
-        if self.replica is None:
-            return UnitOfWork(self.primary, self.bus)
-        return _FreshUnitOfWork(self.primary, self.bus, self.replica)
-
-    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-        """``work`` done in a read-only unit of work on the replica, or again on the primary
-        when the replica fails it or finds nothing (NotFound): the answer is the primary's
-        then, never an error of the replica's. ``work`` must return values, not rows: the
-        unit of work's rollback at its end expires the rows it loaded."""
-        replica = self.replica
-        if replica is not None and replica.in_use:
-            try:
-                async with UnitOfWork(replica.sessions, self.bus) as uow:
-                    return await work(uow)
-            except NotFound:
-                pass  # perhaps a row made a moment ago, not yet replayed: the primary knows
-            except Exception as error:
-                if not replica.failed(error):
-                    raise
-        async with UnitOfWork(self.primary, self.bus) as uow:
-            return await work(uow)
-
-
-class _FreshUnitOfWork(UnitOfWork):
-    """A read-only unit of work on the replica once it has caught up (``Replica.caught_up``),
-    else on the primary; a fault of the replica met while reading leaves it, so the next
-    unit of work reads the primary."""
-
-    def __init__(
-        self, primary: async_sessionmaker[AsyncSession], bus: Publisher, replica: Replica
-    ) -> None:
-        super().__init__(primary, bus)
-        self._replica = replica
-        self._on_replica = False
-
-    async def __aenter__(self) -> UnitOfWork:
-        session = await self._replica.caught_up()
-        if session is None:
-            return await super().__aenter__()
-        self._session = session
-        self._events = []
-        self._on_replica = True
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is not None and self._on_replica:
-            self._replica.failed(exc)
-        self._on_replica = False
-        await super().__aexit__(exc_type, exc, tb)

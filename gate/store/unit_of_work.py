@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gate.domain.events import DomainEvent
 from gate.domain.outbox import is_outboxed
 from gate.request_ids import current_request_id
-from gate.store.audit import AUDITED, LockedHead
+from gate.store.audit import LockedHead
 from gate.store.audit import append as append_to_audit_log
+from gate.store.audit_records import AUDITED
 from gate.store.outbox import write_outbox_events
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import gate.checkins.batcher as batcher_module
+import gate.checkins.routing as routing_module
 from gate.bus.events import InMemoryEventBus
 from gate.checkins.batcher import CheckinBatcher
 from gate.checkins.service import DeviceEvent, Read
@@ -93,14 +93,14 @@ async def test_one_failing_event_does_not_cost_the_others_their_check_in(
     """A batch that fails is acted on again event by event: the others are checked in and
     acknowledged, only the failing one is answered with its error."""
     await device(api)
-    real = batcher_module.check_in_many
+    real = routing_module.check_in_many
 
     async def poisoned(uow: UnitOfWork, gate: Gate, reads: Sequence[Read], **options: Any) -> Any:
         if any(event.event_id == "poison" for _, event in reads):
             raise RuntimeError("a bug met by one event")
         return await real(uow, gate, reads, **options)
 
-    monkeypatch.setattr(batcher_module, "check_in_many", poisoned)
+    monkeypatch.setattr(routing_module, "check_in_many", poisoned)
     engine = create_engine(settings)
     factory = create_session_factory(engine)
     batcher = CheckinBatcher(

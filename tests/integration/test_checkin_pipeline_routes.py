@@ -51,9 +51,10 @@ class Probe:
         self.most = 0
 
     def watch(self, name: str, batcher: CheckinBatcher, monkeypatch: pytest.MonkeyPatch) -> None:
-        for method in ("_in_one_transaction", "_job_here"):
-            real = getattr(batcher, method)
-            monkeypatch.setattr(batcher, method, self._watched(name, real))
+        # The transactions are the batcher's router's (gate/checkins/routing.py).
+        for method in ("in_one_transaction", "_job_here"):
+            real = getattr(batcher.router, method)
+            monkeypatch.setattr(batcher.router, method, self._watched(name, real))
 
     def _watched(self, name: str, real: Callable[..., Awaitable[Any]]) -> Any:
         async def watched(*args: Any) -> Any:

@@ -18,12 +18,14 @@ import msgspec
 import pytest
 from sqlalchemy import func, select, text
 
-import gate.checkins.batcher as batcher_module
+import gate.checkins.routing as routing_module
 from gate.bus.events import InMemoryEventBus
-from gate.checkins.batcher import CheckinBatcher, LeaseLost
-from gate.checkins.leases import Lease, seen
+from gate.checkins.batcher import CheckinBatcher
+from gate.checkins.leases import Lease, held_devices, seen
 from gate.checkins.pipelines import Pipelines
+from gate.checkins.routing import LeaseLost
 from gate.checkins.service import DeviceEvent, check_in_many
+from gate.checkins.waiting import Pending
 from gate.config import Settings
 from gate.domain.time import utc_now
 from gate.store.audit import verify
@@ -176,9 +178,9 @@ async def test_a_stale_owner_cannot_commit_a_decision(api: Api, settings: Settin
         assert taken == Lease(gate, thief.pipelines.holder, lease.epoch + 1)
         # The stale owner still believes it holds the gate: its transaction finds out first.
         late = _event()
-        pending = batcher_module._Pending(gate, camera, late, asyncio.Future())
+        pending = Pending(gate, camera, late, asyncio.Future())
         with pytest.raises(LeaseLost):
-            await stale._in_one_transaction(lease, [pending])
+            await stale.router.in_one_transaction(lease, [pending])
         async with _store(settings) as uow:
             records = select(func.count()).where(CheckinRecord.event_id == late.event_id)
             assert await uow.session.scalar(records) == 0
@@ -206,12 +208,10 @@ async def test_a_takeover_waits_for_the_batch_in_flight(api: Api, settings: Sett
                 return UnitOfWork(create_session_factory(engine), InMemoryEventBus())
 
             taker = Pipelines(new_uow)
-            async with old._new_uow() as deciding:
-                devices = await deciding.session.scalars(
-                    batcher_module.held_devices(lease, [camera])
-                )
+            async with old.router.new_uow() as deciding:
+                devices = await deciding.session.scalars(held_devices(lease, [camera]))
                 (reader,) = devices.all()
-                gate_row = await old._gates.by_id(deciding, gate)
+                gate_row = await old.router.gates.by_id(deciding, gate)
                 takeover = asyncio.create_task(taker.take_over(gate, row))
                 # The takeover is at the database: waiting for the row lock (PostgreSQL),
                 # or for the write lock (SQLite's BEGIN IMMEDIATE) with its connection out.
@@ -221,7 +221,7 @@ async def test_a_takeover_waits_for_the_batch_in_flight(api: Api, settings: Sett
                     await _until_waiting_for_a_lock(probe)
                 in_flight = _event()
                 await check_in_many(
-                    deciding, gate_row, [(reader, in_flight)], retention=old.retention
+                    deciding, gate_row, [(reader, in_flight)], retention=old.router.retention
                 )
                 assert not takeover.done()
                 await deciding.commit()
@@ -232,9 +232,9 @@ async def test_a_takeover_waits_for_the_batch_in_flight(api: Api, settings: Sett
             records = select(func.count()).where(CheckinRecord.event_id == in_flight.event_id)
             assert await probe.session.scalar(records) == 1
             await probe.session.rollback()
-            pending = batcher_module._Pending(gate, camera, _event(), asyncio.Future())
+            pending = Pending(gate, camera, _event(), asyncio.Future())
             with pytest.raises(LeaseLost):
-                await old._in_one_transaction(lease, [pending])
+                await old.router.in_one_transaction(lease, [pending])
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,7 @@ async def test_two_pipelines_under_load_with_handovers_lose_and_repeat_nothing(
     wherever it was sent, acted on once, and never two batches of the gate decided at once."""
     camera, gate = await _camera(api, settings)
     deciding = Counter[str]()
-    real = batcher_module.check_in_many
+    real = routing_module.check_in_many
 
     async def watched(*args: Any, **options: Any) -> Any:
         deciding["now"] += 1
@@ -284,7 +284,7 @@ async def test_two_pipelines_under_load_with_handovers_lose_and_repeat_nothing(
         finally:
             deciding["now"] -= 1
 
-    monkeypatch.setattr(batcher_module, "check_in_many", watched)
+    monkeypatch.setattr(routing_module, "check_in_many", watched)
     events = [_event() for _ in range(1500)]
     # Every third event is sent twice (a device's retry), to either process.
     sends = [*events, *events[::3]]

@@ -1,5 +1,5 @@
 """The stored form of each kind of audited event, pinned byte for byte: a chain already written
-must still verify after the code that builds its records changes (gate/store/audit.py)."""
+must still verify after the code that builds its records changes (gate/store/audit_records.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from gate.domain.events import (
     VehicleArrived,
     VehicleTransferred,
 )
-from gate.store.audit import AuditedEvent, chain_of, record_of, stored_row
+from gate.store.audit_records import AuditedEvent, chain_of, record_of, stored_row
 
 AT = datetime(2026, 11, 29, 8, 30, 15, 123456, tzinfo=UTC)
 OFFICER = Actor("officer", "u-7", "gate_operator")

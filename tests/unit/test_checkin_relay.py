@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from gate.checkins.reads import DeviceEvent
-from gate.checkins.relay import (
+from gate.checkins.wire import (
     Decided,
     Event,
     NotOwner,

@@ -12,7 +12,7 @@ import msgspec
 
 from gate.bus.events import envelope
 from gate.checkins.reads import DeviceEvent
-from gate.checkins.relay import Event
+from gate.checkins.wire import Event
 from gate.devices.fingerprint import event_fingerprint
 from gate.domain.events import BookingCreated
 from gate.logs import JsonFormatter, WithRequestId, logging_config
