@@ -33,6 +33,7 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import CheckinRecord, Device, IdempotencyRecord
 from gate.store.unit_of_work import UnitOfWork
 from services.checkins.by_hand import decide_by_hand
+from tests.checkin_processes import batchers
 from tests.helpers import Api, device, open_all_day, unique_plate
 
 
@@ -70,35 +71,10 @@ class Probe:
         return watched
 
 
-@asynccontextmanager
-async def _processes(
-    settings: Settings, count: int = 2, answer_s: float = 10.0
-) -> AsyncIterator[list[CheckinBatcher]]:
-    engines = [create_engine(settings) for _ in range(count)]
-    batchers = []
-    for engine in engines:
-        factory = create_session_factory(engine)
-
-        def new_uow(factory: Any = factory) -> UnitOfWork:
-            return UnitOfWork(factory, InMemoryEventBus())
-
-        batcher = CheckinBatcher(
-            new_uow,
-            max_wait=0.005,
-            retention=settings.device_event_retention,
-            pipelines=Pipelines(new_uow, term=timedelta(minutes=5)),
-            by_hand=functools.partial(decide_by_hand, retention=settings.idempotency_key_retention),
-            answer_s=answer_s,
-        )
-        await batcher.start("127.0.0.1")
-        batchers.append(batcher)
-    try:
-        yield batchers
-    finally:
-        for batcher in batchers:
-            await batcher.stop()
-        for engine in engines:
-            await engine.dispose()
+def _processes(settings: Settings, count: int = 2, answer_s: float = 10.0) -> Any:
+    """Batchers as separate processes would hold them, deciding check-ins by hand too."""
+    by_hand = functools.partial(decide_by_hand, retention=settings.idempotency_key_retention)
+    return batchers(settings, count, by_hand=by_hand, answer_s=answer_s)
 
 
 @asynccontextmanager

@@ -20,7 +20,6 @@ from sqlalchemy import func, select, text
 
 import gate.checkins.routing as routing_module
 from gate.bus.events import InMemoryEventBus
-from gate.checkins.batcher import CheckinBatcher
 from gate.checkins.leases import Lease, held_devices, seen
 from gate.checkins.pipelines import Pipelines
 from gate.checkins.routing import LeaseLost
@@ -32,6 +31,7 @@ from gate.store.audit import verify
 from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import Booking, CheckinRecord, Device, Slot
 from gate.store.unit_of_work import UnitOfWork
+from tests.checkin_processes import batchers
 from tests.helpers import Api, device, open_all_day, unique_plate
 
 
@@ -40,36 +40,7 @@ async def gate_open_all_day(api: Api) -> None:
     await open_all_day(api, capacity=5000)
 
 
-@asynccontextmanager
-async def _processes(
-    settings: Settings, count: int = 2, **options: Any
-) -> AsyncIterator[list[CheckinBatcher]]:
-    """``count`` batchers as separate processes would hold them: an engine each, a relay
-    address each, a lease holder's name each; ``options`` for CheckinBatcher."""
-    engines = [create_engine(settings) for _ in range(count)]
-    batchers = []
-    for engine in engines:
-        factory = create_session_factory(engine)
-
-        def new_uow(factory: Any = factory) -> UnitOfWork:
-            return UnitOfWork(factory, InMemoryEventBus())
-
-        batcher = CheckinBatcher(
-            new_uow,
-            max_wait=0.005,
-            retention=settings.device_event_retention,
-            pipelines=Pipelines(new_uow, term=timedelta(minutes=5)),
-            **options,
-        )
-        await batcher.start("127.0.0.1")
-        batchers.append(batcher)
-    try:
-        yield batchers
-    finally:
-        for batcher in batchers:
-            await batcher.stop()
-        for engine in engines:
-            await engine.dispose()
+_processes = batchers
 
 
 async def _camera(api: Api, settings: Settings) -> tuple[str, str]:
