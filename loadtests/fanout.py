@@ -333,7 +333,10 @@ def stop_platform(server: subprocess.Popen[bytes]) -> None:
     """Stops the platform's process group; killed if it has not stopped within 30 s (a
     uvicorn supervisor waiting on a worker that never answered its health check outlives a
     SIGTERM, and its workers would go on taking the machine's CPU from the next run)."""
-    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return  # it had exited already (and its failure is what the caller reports)
     try:
         server.wait(timeout=30)
     except subprocess.TimeoutExpired:

@@ -58,4 +58,7 @@ def multiprocess_metrics(workers: int) -> Iterator[str | None]:
         yield str(path)
     finally:
         if not given:
+            # The environment as it was: a folder removed must not stay named there (a later
+            # prometheus-client import in this process would write into a missing folder).
+            os.environ.pop(VARIABLE, None)
             shutil.rmtree(path, ignore_errors=True)

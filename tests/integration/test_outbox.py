@@ -62,7 +62,9 @@ async def test_a_commit_writes_its_outboxed_events_in_one_insert_and_no_others(e
     inserts: list[str] = []
 
     def count(_conn, _cursor, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX_EVENTS"):
+        # On PostgreSQL the outbox's rows ride in the audit append's statement (a CTE:
+        # gate/store/audit.py), on SQLite in an INSERT of their own: one statement either way.
+        if "INSERT INTO OUTBOX_EVENTS" in statement.upper():
             inserts.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)

@@ -34,6 +34,7 @@ def test_without_one_a_private_folder_is_made_for_the_workers_and_removed(
         assert os.environ[VARIABLE] == folder
         (Path(folder) / "counter_1.db").write_bytes(b"a worker's figures")
     assert not Path(folder).exists()
+    assert VARIABLE not in os.environ  # nor named any more
 
 
 def test_one_worker_keeps_its_figures_in_memory(monkeypatch: pytest.MonkeyPatch):
