@@ -56,11 +56,14 @@ async def open_loop(
     booked: list[tuple[str, str]] | None = None,
     connections: int = 512,
     spread: dict[str, dict[str, str]] | None = None,
+    series: str = "Q",
 ) -> dict[str, Any]:
     """Offer ``rate`` check-ins a second for ``seconds`` to ``gate`` (walk-ins with new
     plates, or the ``booked`` (direction, plate) trucks in turn), cameras ``tokens`` by
     direction; or, with ``spread`` (gate code -> its cameras' tokens by direction), walk-ins
-    dealt in turn to each of those gates, as a province's gates share the check-ins of a day.
+    dealt in turn to each of those gates, as a province's gates share the check-ins of a day;
+    ``series``, the letter of the walk-ins' plates (a run of its own: plates already waiting
+    in a yard would be refused).
     The latencies from each due time (ms: p50, p90, p99, max), the generator's own lateness
     (p99), the rate answered, and the answers by kind."""
     run = uuid.uuid4().hex[:6]
@@ -76,7 +79,7 @@ async def open_loop(
         nonlocal opened
         code, cameras = gates[n % len(gates)]
         direction = ("export", "import")[n // len(gates) % 2]
-        plate = f"{10 + n // 100000 % 89:02d}Q{n % 100000:05d}"
+        plate = f"{10 + n // 100000 % 89:02d}{series}{n % 100000:05d}"
         if booked:
             direction, plate = booked[n % len(booked)]
         body = {
