@@ -48,3 +48,15 @@ async def batchers(
             await batcher.stop()
         for engine in engines:
             await engine.dispose()
+
+
+@asynccontextmanager
+async def store(settings: Settings) -> AsyncIterator[UnitOfWork]:
+    """A unit of work on an engine of its own (disposed on the way out): what a test reads or
+    writes beside the batchers, as another process would."""
+    engine = create_engine(settings)
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            yield uow
+    finally:
+        await engine.dispose()

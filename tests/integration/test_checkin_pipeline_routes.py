@@ -11,8 +11,7 @@ import functools
 import hashlib
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +32,7 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import CheckinRecord, Device, IdempotencyRecord
 from gate.store.unit_of_work import UnitOfWork
 from services.checkins.by_hand import decide_by_hand
-from tests.checkin_processes import batchers
+from tests.checkin_processes import batchers, store
 from tests.helpers import Api, device, open_all_day, unique_plate
 
 
@@ -77,14 +76,7 @@ def _processes(settings: Settings, count: int = 2, answer_s: float = 10.0) -> An
     return batchers(settings, count, by_hand=by_hand, answer_s=answer_s)
 
 
-@asynccontextmanager
-async def _store(settings: Settings) -> AsyncIterator[UnitOfWork]:
-    engine = create_engine(settings)
-    try:
-        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
-            yield uow
-    finally:
-        await engine.dispose()
+_store = store
 
 
 async def _camera(api: Api, settings: Settings) -> tuple[str, str]:

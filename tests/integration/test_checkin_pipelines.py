@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,7 +30,7 @@ from gate.store.audit import verify
 from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import Booking, CheckinRecord, Device, Slot
 from gate.store.unit_of_work import UnitOfWork
-from tests.checkin_processes import batchers
+from tests.checkin_processes import batchers, store
 from tests.helpers import Api, device, open_all_day, unique_plate
 
 
@@ -56,14 +55,7 @@ async def _camera(api: Api, settings: Settings) -> tuple[str, str]:
         await engine.dispose()
 
 
-@asynccontextmanager
-async def _store(settings: Settings) -> AsyncIterator[UnitOfWork]:
-    engine = create_engine(settings)
-    try:
-        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
-            yield uow
-    finally:
-        await engine.dispose()
+_store = store
 
 
 def _event(event_id: str | None = None) -> DeviceEvent:
