@@ -177,7 +177,7 @@ def main() -> int:
         four = ("tan-thanh", "huu-nghi", "chi-ma", "coc-nam")
         spread = {g: {d: camera(base, g, d) for d in ("export", "import")} for g in four}
         results["checkin_fixed_rate_gates"] = asyncio.run(
-            open_loop(base, {}, args.rate, args.seconds, spread=spread, series="R")
+            open_loop(base, {}, args.rate, args.seconds, spread=spread, series="K")
         )
         results["rss_after_kib"] = rss_kib(pid)
     print("websocket fan-out …", flush=True)

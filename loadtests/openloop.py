@@ -63,9 +63,10 @@ async def open_loop(
     direction; or, with ``spread`` (gate code -> its cameras' tokens by direction), walk-ins
     dealt in turn to each of those gates, as a province's gates share the check-ins of a day;
     ``series``, the letter of the walk-ins' plates (a run of its own: plates already waiting
-    in a yard would be refused).
+    in a yard would be refused; never R, the trailers' series, refused as trailer_without_truck).
     The latencies from each due time (ms: p50, p90, p99, max), the generator's own lateness
-    (p99), the rate answered, and the answers by kind."""
+    (p99), the rate answered, and the answers by kind ("admitted", an outcome and its reason
+    such as "refused:no_room_for_walk_in", or "http-<status>")."""
     run = uuid.uuid4().hex[:6]
     idle: asyncio.Queue[RawConnection] = asyncio.Queue()
     opened = 0
@@ -108,8 +109,11 @@ async def open_loop(
         idle.put_nowait(connection)
         if status != 200:
             answers[f"http-{status}"] += 1
-        else:
-            answers["admitted" if any(a in content for a in ADMITTED) else "refused"] += 1
+        elif any(a in content for a in ADMITTED):
+            answers["admitted"] += 1
+        else:  # counted by outcome and reason, so a run that measured refusals says so
+            said = json.loads(content)
+            answers[":".join(filter(None, (said.get("outcome"), said.get("refusal"))))] += 1
 
     start = loop.time() + 0.05
     total = int(rate * seconds)
