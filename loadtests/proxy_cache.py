@@ -6,24 +6,29 @@ its own), against how many of those requests reached the platform (its access lo
     .venv/bin/python -m loadtests.proxy_cache --seconds 10 --connections 64
 
 Prints one JSON line: wrk's requests/s through the proxy, the requests the realtime replica
-answered meanwhile, and both per second. The issue's target: at least 50,000 requests a second
+answered meanwhile, and both per second; and, in the same run, the ceiling: the same nginx
+binary serving the board's bytes from a file (no cache, no upstream, no log), wrk alike, and
+the proxy's figure as a ratio to it. The issue's target: at least 50,000 requests a second
 through the proxy while the platform sees about one request a second per gate (the board's
-Cache-Control is 2 s: one refresh every 2 s per gate). Needs nginx and wrk (Debian's packages).
+Cache-Control: one refresh a second or two per gate). Needs nginx and wrk (Debian's packages).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from loadtests import machine
-from tests.deploy.compose import LocalCompose, as_the_image_does, load, own_endpoints
+from tests.deploy.compose import LocalCompose, as_the_image_does, listening, load, own_endpoints
 from tests.deploy.proxy import nginx_binary, start_proxy
 from tests.own_services import OwnPostgres, OwnRedis
 
@@ -61,6 +66,9 @@ def run(seconds: int, connections: int) -> dict[str, float]:
         result = machine.wrk(url, seconds, connections)
         elapsed = time.monotonic() - started
         seen = _seen(realtime.output) - before
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            body = answer.read()
+        ceiling = _static_ceiling(nginx, body, folder, seconds, connections)
         return {
             "proxy_rps": result["rps"],
             "p50_ms": result["p50"] or 0.0,
@@ -70,6 +78,9 @@ def run(seconds: int, connections: int) -> dict[str, float]:
             "platform_rps": round(seen / elapsed, 2),
             "seconds": seconds,
             "connections": connections,
+            "ceiling_rps": ceiling["rps"],
+            "ceiling_p99_ms": ceiling["p99"] or 0.0,
+            "proxy_over_ceiling": round(result["rps"] / ceiling["rps"], 3),
         }
     finally:
         if local is not None:
@@ -77,6 +88,48 @@ def run(seconds: int, connections: int) -> dict[str, float]:
         redis.remove()
         postgres.remove()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _static_ceiling(
+    nginx: str, body: bytes, folder: Path, seconds: int, connections: int
+) -> dict[str, float]:
+    """What this nginx serves on this machine at best: the board's ``body`` as a static file
+    (as many workers as the proxy, keep-alive, no log), under wrk alike; the platform's
+    processes stay up beside it as they were beside the proxy."""
+    # Not in ``folder`` (0700): nginx's workers, as nobody under root, must read the file.
+    root = Path(tempfile.mkdtemp(prefix="gate-bench-ceiling-", dir=folder.parent))
+    root.chmod(0o755)
+    (root / "board.json").write_bytes(body)
+    (root / "board.json").chmod(0o644)
+    listener = listening()
+    listener.set_inheritable(True)
+    port = listener.getsockname()[1]
+    conf = root / "nginx.conf"
+    conf.write_text(
+        f"worker_processes auto; pid {root}/nginx.pid; error_log stderr warn;\n"
+        "events { worker_connections 16384; }\n"
+        f"http {{ access_log off; sendfile on; tcp_nodelay on; server_tokens off;\n"
+        f"  client_body_temp_path {root}; proxy_temp_path {root}; fastcgi_temp_path {root};\n"
+        f"  uwsgi_temp_path {root}; scgi_temp_path {root};\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {root};\n"
+        "    location / { default_type application/json; } } }\n"
+    )
+    env = {**os.environ, "NGINX": f"{listener.fileno()};"}
+    process = subprocess.Popen(
+        [nginx, "-p", str(root), "-c", str(conf), "-e", "stderr", "-g", "daemon off;"],
+        env=env,
+        pass_fds=[listener.fileno()],
+        start_new_session=True,
+    )
+    listener.close()
+    try:
+        url = f"http://127.0.0.1:{port}/board.json"
+        machine.wrk(url, 2, 8)  # warm: the workers, the connections
+        return machine.wrk(url, seconds, connections)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:
