@@ -1,9 +1,9 @@
 """The public board as people use it (issue 16): a yard's wall read from across the yard, in
 Vietnamese and Chinese at once, with the gate's clock, readable notices and the called trucks
 with their lanes; a phone's board that fits the phone; and a board whose connection drops and
-comes back with nothing new shows "live" again within seconds (the drop is real: a proxy in
-front of the boards' server resets every connection and refuses new ones, then lets them
-through again)."""
+comes back with nothing new shows "live" again within seconds, and with news shows it (the
+drop is real: a proxy in front of the boards' server resets every connection and refuses new
+ones, then lets them through again)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ async def proxied_site(
 async def test_a_board_whose_connection_drops_and_returns_with_no_change_shows_live_within_seconds(
     proxied_site: tuple[str, Api, CutProxy], browser: Browser
 ):
-    base, _, proxy = proxied_site
+    base, api, proxy = proxied_site
     context = await browser.new_context(base_url=base, locale="vi-VN")
     board = await context.new_page()
     await board.goto("/board/tan-thanh")
@@ -105,6 +105,18 @@ async def test_a_board_whose_connection_drops_and_returns_with_no_change_shows_l
     assert proxy.accepted > through
     assert await board.evaluate("window.boardSocket.url") == f"{socket_url}?since={seq}"
     assert await board.locator("#board").get_attribute("data-seq") == seq
+
+    # And with news: a truck checks in while the board is cut off; back, it shows it.
+    await proxy.cut()
+    await expect(connection).to_have_attribute("data-state", "reconnecting")
+    enterprise = await api.enterprise()
+    booking = (await enterprise.book(this_hour())).json()
+    await api.client.post(
+        f"{GATE}/checkins", json=read(booking["plate"]), headers=await device(api)
+    )
+    await proxy.start()
+    await expect(connection).to_have_attribute("data-state", "live", timeout=8000)
+    await expect(board.locator("[data-direction=export] .waiting-total")).to_have_text("1")
     await context.close()
 
 
