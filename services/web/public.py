@@ -34,6 +34,7 @@ from services.common.session import (
 from services.platform import Platform
 from services.web.i18n import LANG_COOKIE, LANGUAGES
 from services.web.render import page, safe_next, translator
+from services.web.wall import board_layout, clock
 
 
 @get("/", include_in_schema=False)
@@ -63,9 +64,11 @@ async def board_page(
     uow: NamedDependency[UnitOfWork],
     platform: NamedDependency[Platform],
 ) -> Template:
+    """A gate's live board: the phone's layout in the page's language, or with
+    ``?layout=wall`` the yard's wall in Vietnamese and Chinese (services/web/wall.py); a
+    422 page for any other layout, a 404 page for a gate that does not exist."""
+    layout = board_layout(request.query_params.get("layout"), translator(request))
     gate = await gate_by_code(uow, code)
-    t = translator(request)
-    wall = request.query_params.get("layout") == "wall"
     # Where the page opens its live board: the boards' broadcast server when it runs (its
     # public URL, or this host at its port), else this server's own websocket endpoint.
     live_url = platform.settings.boards_url or ""
@@ -74,8 +77,13 @@ async def board_page(
         request,
         "board.html",
         gate=gate,
-        wall=wall,
-        i18n=t.table(),
+        wall=layout.wall,
+        # The wall speaks its own languages whatever the visitor's cookie says.
+        t=layout.t,
+        lang=layout.t.language,
+        second=layout.second,
+        i18n=layout.words(),
+        clock=clock(utc_now()),
         live_url=live_url,
         live_port=live_port,
     )
