@@ -28,6 +28,7 @@ from gate.domain.clearance import CustomsChannel
 from gate.domain.errors import ValidationFailed
 from gate.domain.plates import format_plate
 from gate.domain.time import LOCAL_TZ, as_local, utc_now
+from gate.domain.yard_search import MAX_SEARCH_TEXT
 from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code, parse_direction
 from gate.gates.changes import set_slot_capacity
@@ -38,17 +39,18 @@ from gate.store.unit_of_work import UnitOfWork
 from gate.yard import service as queue
 from services.api.gates.schemas import CapacityOverride
 from services.api.yard.schemas import (
-    DecisionCreate,
     ManualCheckinCreate,
     NoticeCreate,
     PauseUpdate,
 )
 from services.checkins.by_hand import check_in_by_hand_here
 from services.platform import Platform
+from services.web.console_decision import decision_of
 from services.web.console_outbox import outbox_panel
+from services.web.console_search import Narrowed, Narrowing, narrowed
 from services.web.forms import Refused, decode_form, run_form
 from services.web.public import require_browser
-from services.web.render import page
+from services.web.render import page, translator
 
 # The rule book's action behind each of the console's forms named in its path; an action the
 # console does not know still needs an officer of the gate before it is told so.
@@ -100,15 +102,22 @@ class ConsoleController(Controller):
         here = at_gate(gate.id)
         require(who, Action.READ_YARD, here)
         direction = parse_direction(request.query_params.get("direction") or "export")
+        narrowing = Narrowing.of(request.query_params, who.agency)
         now = utc_now()
-        board = await officer_board(uow, await gate_state(uow, gate, now, platform.horizon), now)
+        state = await gate_state(uow, gate, now, platform.horizon)
+        board = await officer_board(uow, state, now)
         lanes = [ln for d in board.directions if d.direction == direction.value for ln in d.lanes]
-        waiting = [v for v in board.waiting if v.direction == direction.value]
+        shown = Narrowed(
+            [v for v in board.waiting if v.direction == direction.value],
+            [v for v in board.at_lanes if v.direction == direction.value],
+        )
         # The board lists the head of the queue; the direction's board counts all of it.
         waiting_total = sum(
             d.waiting_total for d in board.directions if d.direction == direction.value
         )
-        at_lanes = [v for v in board.at_lanes if v.direction == direction.value]
+        if narrowing.active:
+            shown = await narrowed(uow, state, direction, shown, narrowing, who.agency, now)
+            waiting_total = len(shown.waiting)
         partial = bool(request.query_params.get("partial"))
         template = "console/yard_part.html" if partial else "console/yard.html"
         return page(
@@ -118,9 +127,11 @@ class ConsoleController(Controller):
             gate=gate,
             direction=direction.value,
             lanes=lanes,
-            waiting=waiting,
+            waiting=shown.waiting,
             waiting_total=waiting_total,
-            at_lanes=at_lanes,
+            at_lanes=shown.at_lanes,
+            narrowing=narrowing,
+            capped=shown.capped,
             agency=who.agency.value,
             # Which forms the page shows: what the rule book lets this officer do here.
             may=lambda action: allowed(who, Action(action), here),
@@ -192,8 +203,9 @@ class ConsoleController(Controller):
             if action == "inspection":
                 await clearance.start_inspection(uow, gate, booking_id, who.actor, now)
             elif action == "decision":
-                form = decode_form(data, DecisionCreate)
-                decided = clearance.DecisionInput(form.decision, form.reason, form.channel)
+                decided = decision_of(data, translator(request))
+                if isinstance(decided, Refused):
+                    return decided
                 await clearance.record_decision(
                     uow, gate, booking_id, who.agency, decided, who.officer_id, who.actor, now
                 )
@@ -323,9 +335,17 @@ async def officer_at_gate(
 
 
 def here_of(code: str, form: Mapping[str, str]) -> str:
-    """The yard page a form came from, in the direction it showed (a direction the page does
-    not know is answered there, with 422, as a query value)."""
-    return f"/console/{code}?" + urlencode({"direction": form.get("direction") or "export"})
+    """The yard page a form came from, in the direction it showed and with its search and
+    filter (``q``, ``mine``: the console's script adds them to a form it sends); a direction
+    the page does not know is answered there, with 422, as a query value."""
+    query = {"direction": form.get("direction") or "export"}
+    # Carried when they are what the page's own search sends; anything else is dropped, not
+    # put into an address for the page to refuse after the action was taken.
+    if 0 < len(q := form.get("q") or "") <= MAX_SEARCH_TEXT:
+        query["q"] = q
+    if form.get("mine") == "1":
+        query["mine"] = "1"
+    return f"/console/{code}?" + urlencode(query)
 
 
 def minutes_left(deadline_at: datetime, now: datetime) -> int:
