@@ -55,4 +55,3 @@ async def test_a_check_in_loads_no_mapped_device(api: Api, committed_devices: li
     assert [a["outcome"] for a in backlog.json()["answers"]] == ["walk_in", "walk_in"]
     assert committed_devices, "no check-in was committed"
     assert all(devices == [] for devices in committed_devices), committed_devices
-
