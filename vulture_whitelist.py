@@ -124,3 +124,7 @@ _.from_minutes
 _.to_minutes
 _.median_from
 _.median_to
+
+# SQLAlchemy's hook of a Bundle, called by name when a statement selecting it is loaded
+# (gate/checkins/devices.py: the check-in's devices as DeviceSeen values).
+_.create_row_processor

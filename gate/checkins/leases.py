@@ -26,8 +26,10 @@ from datetime import datetime
 from sqlalchemy import Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gate.checkins.devices import SEEN, devices
+from gate.checkins.reads import DeviceSeen
 from gate.store.database import conflict_insert
-from gate.store.tables import CheckinPipeline, Device
+from gate.store.tables import CheckinPipeline
 from gate.store.tables.base import table_of
 
 _pipelines = table_of(CheckinPipeline)
@@ -129,13 +131,15 @@ async def release(session: AsyncSession, leases: Collection[Lease], now: datetim
         )
 
 
-def held_devices(lease: Lease, device_ids: Collection[str]) -> Select[Device]:
-    """The devices named, read in the statement that checks ``lease`` and share-locks its row
-    until the transaction ends: a batch's first statement, so the check costs no round trip
-    of its own. No device comes back if the lease was taken over (the devices named always
-    exist: their keys were recognised)."""
+def held_devices(lease: Lease, device_ids: Collection[str]) -> Select[DeviceSeen]:
+    """The devices named (``DeviceSeen`` values: their columns, no mapped object), read in
+    the statement that checks ``lease`` and share-locks its row until the transaction ends:
+    a batch's first statement, so the check costs no round trip of its own. No device comes
+    back if the lease was taken over (the devices named always exist: their keys were
+    recognised)."""
     return (
-        select(Device)
+        select(SEEN)
+        .select_from(devices)
         .join(
             _pipelines,
             and_(
@@ -144,7 +148,7 @@ def held_devices(lease: Lease, device_ids: Collection[str]) -> Select[Device]:
                 _pipelines.c.epoch == lease.epoch,
             ),
         )
-        .where(Device.id.in_(device_ids))
+        .where(devices.c.id.in_(device_ids))
         .with_for_update(read=True, key_share=True, of=_pipelines)
     )
 

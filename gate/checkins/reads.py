@@ -10,7 +10,6 @@ from gate.domain.bookings import normalise_code
 from gate.domain.events import Actor
 from gate.domain.plate_reads import readings
 from gate.request_ids import current_request_id
-from gate.store.tables import Device
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +28,20 @@ class DeviceEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceSeen:
+    """A registered gate device as the check-in path reads it: the ``devices`` row's columns
+    a check-in uses (gate/checkins/devices.py), not the mapped ``Device``, so a batch loads,
+    tracks and flushes no device object (issue 20). ``id``; ``direction``, the yard entrance
+    it watches (``export`` | ``import``): its walk-ins queue there, and a booking of the other
+    direction is refused (None: a device of no direction, which takes no walk-in); ``kind``,
+    ``lpr_camera`` | ``kiosk`` (gate/devices/service.py), the actor's role in the audit log."""
+
+    id: str
+    direction: str | None
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reader:
     """Who read the truck: a gate device, or an officer checking a truck in by hand (who
     types what they see, so no misread is guessed at, and whose arrivals are marked
@@ -40,7 +53,7 @@ class Reader:
     by_hand: bool = False
 
     @classmethod
-    def of(cls, device: Device) -> Reader:
+    def of(cls, device: DeviceSeen) -> Reader:
         """The reader a registered device is."""
         return cls(device.id, device.direction, Actor("device", device.id, device.kind))
 

@@ -13,16 +13,16 @@ from typing import Any
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gate.checkins.reads import DeviceEvent
+from gate.checkins.reads import DeviceEvent, DeviceSeen
 from gate.domain.errors import EventIdReused
 from gate.domain.time import utc_now
-from gate.store.tables import CheckinRecord, Device
+from gate.store.tables import CheckinRecord
 from gate.store.tables.base import table_of
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
 
 Key = tuple[str, str]  # (device id, event id)
-Read = tuple[Device, DeviceEvent]
+Read = tuple[DeviceSeen, DeviceEvent]
 # What a claim writes over an expired record: everything but the key.
 _TAKEN_OVER = ("outcome", "observed_at", "received_at", "answer", "booking_id", "fingerprint")
 

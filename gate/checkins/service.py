@@ -23,7 +23,7 @@ from gate.checkins.loading import load
 from gate.checkins.matching import read_of as normalise_read
 from gate.checkins.moves import Moves, move_bookings, moved
 from gate.checkins.places import move_places
-from gate.checkins.reads import DeviceEvent, Reader
+from gate.checkins.reads import DeviceEvent, DeviceSeen, Reader
 from gate.checkins.records import Key, Read, claim, reused, stored_answers
 from gate.checkins.standing import Forecast, queue_places
 from gate.checkins.statements import MOVE, PENDING, Answer, moved_row, store_outcomes
@@ -44,7 +44,7 @@ from gate.domain.events import ReadNeedsConfirmation
 from gate.domain.time import utc_now
 from gate.metrics import CHECKIN_BATCH_SIZE, CHECKINS
 from gate.store.booking_rows import BookingRow
-from gate.store.tables import Device, Gate
+from gate.store.tables import Gate
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
@@ -53,6 +53,7 @@ __all__ = [
     "CheckinAnswer",
     "Decided",
     "DeviceEvent",
+    "DeviceSeen",
     "Read",
     "Reader",
     "Result",
@@ -70,7 +71,7 @@ Reading = tuple[Reader, DeviceEvent]
 
 
 async def check_in(
-    uow: UnitOfWork, gate: Gate, device: Device, event: DeviceEvent, *, retention: timedelta
+    uow: UnitOfWork, gate: Gate, device: DeviceSeen, event: DeviceEvent, *, retention: timedelta
 ) -> Result:
     """Act on one device event; see ``check_in_many``."""
     return (await check_in_many(uow, gate, [(device, event)], retention=retention))[0]
@@ -79,9 +80,10 @@ async def check_in(
 async def check_in_many(
     uow: UnitOfWork, gate: Gate, reads: Sequence[Read], *, retention: timedelta
 ) -> list[Result]:
-    """Act on device events of one gate, in the order given; for each, the encoded answer and
-    whether it replays an earlier one. Nothing is committed here: the caller commits, and
-    answers only after that.
+    """Act on device events of one gate, in the order given, each with the device that sent
+    it (its columns as read, ``DeviceSeen``: gate/checkins/devices.py); for each, the encoded
+    answer and whether it replays an earlier one. Nothing is committed here: the caller
+    commits, and answers only after that.
 
     An event is keyed by (device, event_id) and fingerprinted by its payload
     (``gate.devices.fingerprint``). A key seen with the same fingerprint replays the first

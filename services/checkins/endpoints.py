@@ -34,13 +34,14 @@ from gate.accounts import principal as who
 from gate.accounts.permissions import Action, at_gate, refusal, require
 from gate.authentication.service import authenticate
 from gate.checkins.answers import CheckinAnswer
-from gate.checkins.service import DeviceEvent, Result, check_in, check_in_many
+from gate.checkins.devices import device_seen
+from gate.checkins.service import DeviceEvent, DeviceSeen, Result, check_in, check_in_many
 from gate.devices.keys import KnownDevice
 from gate.domain.checkin import check_observed_at
 from gate.domain.errors import EventIdReused, Forbidden, Unauthorised, ValidationFailed
 from gate.domain.time import utc_now
 from gate.gates.calendar import gate_by_code
-from gate.store.tables import Device, Gate
+from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.common.contract import DEVICE, documented
 from services.common.dependencies import bearer_token
@@ -125,10 +126,11 @@ async def device_at_gate(
     raise Unauthorised("the credentials are not valid")
 
 
-async def _rows_of(uow: UnitOfWork, known: KnownDevice) -> tuple[Gate, Device]:
-    """The gate and device rows of a recognised device, in ``uow``'s session."""
+async def _rows_of(uow: UnitOfWork, known: KnownDevice) -> tuple[Gate, DeviceSeen]:
+    """The gate row of a recognised device, in ``uow``'s session, and the device's columns
+    a check-in uses (no mapped device: gate/checkins/devices.py)."""
     gate = await uow.session.get(Gate, known.gate_id)
-    device = await uow.session.get(Device, known.device_id)
+    device = await device_seen(uow.session, known.device_id)
     assert gate is not None and device is not None
     return gate, device
 
