@@ -124,3 +124,12 @@ _.from_minutes
 _.to_minutes
 _.median_from
 _.median_to
+
+# A truck's details in the console (gate/yard/details.py), read by its template
+# (frontend/templates/console/truck_details.html); an hour's capacity changed, wire fields of
+# the API's answer (services/api/gates/schemas.py) read by clients.
+_.enterprise_name
+_.enterprise_tax_code
+_.driver_name
+_.above_capacity
+_.bookings_kept
