@@ -128,3 +128,12 @@ _.median_to
 # SQLAlchemy's hook of a Bundle, called by name when a statement selecting it is loaded
 # (gate/checkins/devices.py: the check-in's devices as DeviceSeen values).
 _.create_row_processor
+
+# A truck's details in the console (gate/yard/details.py), read by its template
+# (frontend/templates/console/truck_details.html); an hour's capacity changed, wire fields of
+# the API's answer (services/api/gates/schemas.py) read by clients.
+_.enterprise_name
+_.enterprise_tax_code
+_.driver_name
+_.above_capacity
+_.bookings_kept

@@ -128,7 +128,7 @@ class Api:
         response = await self.client.post(
             f"/api/v1/gates/{gate}/capacity-overrides", json=body, headers=admin()
         )
-        assert response.status_code == 204, response.text
+        assert response.status_code == 200, response.text
 
     async def slot(
         self, slot: datetime, gate: str = "tan-thanh", direction: str = "export"

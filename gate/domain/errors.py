@@ -85,6 +85,28 @@ class AlreadyExists(Conflict):
     title = "It exists already"
 
 
+class LaneOccupied(Conflict):
+    """A truck called to the lane, or under inspection there, has not left it: one truck per
+    lane, unless the officer forces the call (audited as forced)."""
+
+    code = "lane-occupied"
+    title = "The lane already has a truck"
+
+
+class BookingsAboveCapacity(Conflict):
+    """An hour's new capacity is below the bookings it already holds, and the change was not
+    confirmed. The bookings would stay booked (nothing moves them yet): the officer confirms
+    knowing that. ``booked``: the hour's active bookings; ``capacity``: the new capacity."""
+
+    code = "bookings-above-capacity"
+    title = "The hour has more bookings than the new capacity"
+
+    def __init__(self, detail: str, booked: int, capacity: int) -> None:
+        super().__init__(detail, booked=booked, capacity=capacity)
+        self.booked = booked
+        self.capacity = capacity
+
+
 class IdempotencyKeyReused(DomainError):
     code = "idempotency-key-reused"
     title = "The Idempotency-Key was used before with another request"

@@ -326,6 +326,39 @@ class GateNoticeChanged(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class NoticeEvent(DomainEvent):
+    """A notice posted on a gate's public board, or withdrawn from it by an officer before
+    its expiry. Audited in the gate's hash chain, subject ``notice_id``: what a gate told
+    the public, and who took it down when, belongs to its record. The notice's text is
+    public (it is on the board); no other personal data. Recorded beside GateNoticeChanged,
+    which the gates' memory follows."""
+
+    name: ClassVar[str] = "notice.changed"
+    notice_id: str
+    gate: str
+    gate_id: str
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: Actor = SYSTEM
+    reason: str | None = None
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticePosted(NoticeEvent):
+    """Facts: ``text``, ``expires_at`` (ISO 8601, UTC; None: until withdrawn)."""
+
+    name: ClassVar[str] = "notice.posted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeWithdrawn(NoticeEvent):
+    """Facts: ``expires_at``, the expiry it was withdrawn before."""
+
+    name: ClassVar[str] = "notice.withdrawn"
+
+
+@dataclass(frozen=True, kw_only=True)
 class GateRulesChanged(DomainEvent):
     """A gate's yard rules (service cycle, grace windows, call timeout) or its place changed
     (published, not chained): processes that remember the gate's row forget it

@@ -5,16 +5,17 @@ so that the enterprises whose bookings it touched are told (gate/webhooks/capaci
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from gate.domain.errors import NotFound, ValidationFailed
+from gate.domain.errors import BookingsAboveCapacity, NotFound, ValidationFailed
 from gate.domain.events import GateCalendarChanged
 from gate.domain.slots import Direction, check_opening_hours
 from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
 from gate.gates.calendar import gate_by_code, load_calendar, refresh_slot_capacities
-from gate.store.tables import Closure, Gate, GateDirection, SlotOverride
+from gate.store.tables import Closure, Gate, GateDirection, Slot, SlotOverride
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -84,10 +85,41 @@ async def set_schedule(
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class CapacityChange:
+    """One hour's capacity changed: places ``before`` and ``after`` (the calendar's, a
+    closure included), and ``booked``, the hour's active bookings at the change. The
+    bookings ``above`` the new capacity stay booked: nothing moves them (yet: issue 18's
+    rebooking will), and the hour takes no new booking until it has room again."""
+
+    direction: Direction
+    starts_at: datetime
+    before: int
+    after: int
+    booked: int
+
+    @property
+    def above(self) -> int:
+        return max(0, self.booked - self.after)
+
+
 async def set_slot_capacity(
-    uow: UnitOfWork, code: str, direction: Direction, starts_at: datetime, capacity: int | None
-) -> None:
-    """Override one hour's capacity (None returns it to the ordinary day)."""
+    uow: UnitOfWork,
+    code: str,
+    direction: Direction,
+    starts_at: datetime,
+    capacity: int | None,
+    *,
+    confirmed: bool = True,
+) -> CapacityChange:
+    """Override one hour's capacity (None returns it to the ordinary day), and say how many
+    of the hour's bookings are now above it.
+
+    Unless ``confirmed``, a capacity below the hour's bookings is refused with
+    BookingsAboveCapacity (the console's first post: the officer is asked first, and
+    confirms knowing the bookings stay); the caller's savepoint then drops the change. The
+    bookings are counted on the hour's slot row, locked until commit, so a booking made
+    meanwhile waits for the new capacity and cannot slip past the count."""
     gate = await gate_by_code(uow, code)
     start = as_utc(starts_at)
     if start != floor_to_slot(start):
@@ -110,7 +142,27 @@ async def set_slot_capacity(
     end = start + SLOT_LENGTH
     await refresh_slot_capacities(uow, gate, [direction], start, end)
     after = await _capacity_of_hour(uow, gate, direction, start)
+    change = CapacityChange(direction, start, before, after, await _booked(uow, gate, *key[1:]))
+    if change.above and not confirmed:
+        raise BookingsAboveCapacity(
+            f"{change.booked} bookings hold this hour and the new capacity is {after}: "
+            f"{change.above} would stay booked above it",
+            booked=change.booked,
+            capacity=after,
+        )
     uow.record(_changed(gate, "hour", [direction], start, end, before=before, after=after))
+    return change
+
+
+async def _booked(uow: UnitOfWork, gate: Gate, direction: str, start: datetime) -> int:
+    """The active bookings of one hour (its slot's count; 0 before its first booking), the
+    slot row locked until commit."""
+    query = (
+        select(Slot.booked)
+        .where(Slot.gate_id == gate.id, Slot.direction == direction, Slot.starts_at == start)
+        .with_for_update()
+    )
+    return int(await uow.session.scalar(query) or 0)
 
 
 async def add_closure(

@@ -1,8 +1,9 @@
 """Appending audited events to their hash chains, inside the transaction that made them, and
 reading the chains back to verify them. A booking's events go to its gate's chain, and so do a
-gate's dispatch orders and rules; a vehicle's (grants, transfers) to the vehicle's own chain,
-keyed by the vehicle's id; a waiting yard's visits to the yard's chain, keyed by the yard's id.
-What each event becomes as a record and a row: gate/store/audit_records.py."""
+gate's dispatch orders and rules, and its notices posted and withdrawn; a vehicle's (grants,
+transfers) to the vehicle's own chain, keyed by the vehicle's id; a waiting yard's visits to
+the yard's chain, keyed by the yard's id. What each event becomes as a record and a row:
+gate/store/audit_records.py."""
 
 from __future__ import annotations
 

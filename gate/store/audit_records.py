@@ -14,18 +14,20 @@ from gate.domain.events import (
     BookingEvent,
     DispatchEvent,
     Fact,
+    NoticeEvent,
     VehicleEvent,
     YardVisitEvent,
 )
 from gate.store.tables import AuditLogEntry
 
-AuditedEvent = BookingEvent | VehicleEvent | DispatchEvent | YardVisitEvent
+AuditedEvent = BookingEvent | VehicleEvent | DispatchEvent | YardVisitEvent | NoticeEvent
 # For isinstance: the events the unit of work appends at commit.
-AUDITED = (BookingEvent, VehicleEvent, DispatchEvent, YardVisitEvent)
+AUDITED = (BookingEvent, VehicleEvent, DispatchEvent, YardVisitEvent, NoticeEvent)
 
 
 def chain_of(event: AuditedEvent) -> str:
-    """The chain an event is appended to: its gate's, its vehicle's, or its yard's."""
+    """The chain an event is appended to: its gate's (a booking's, a dispatch's, a
+    notice's), its vehicle's, or its yard's."""
     if isinstance(event, YardVisitEvent):
         return event.yard_id
     return event.vehicle_id if isinstance(event, VehicleEvent) else event.gate_id
@@ -33,8 +35,9 @@ def chain_of(event: AuditedEvent) -> str:
 
 def record_of(event: AuditedEvent) -> AuditRecord:
     """The record an event is chained as: its shared fields, its subject (the visit, the
-    vehicle, the dispatch order or the booking) and its facts with the event's own fields over
-    them. What goes in is the stored form of every chain written: it must not change."""
+    vehicle, the dispatch order, the notice or the booking) and its facts with the event's
+    own fields over them. What goes in is the stored form of every chain written: it must
+    not change."""
     if isinstance(event, YardVisitEvent):
         return _record(
             event,
@@ -47,6 +50,8 @@ def record_of(event: AuditedEvent) -> AuditRecord:
         )
     if isinstance(event, VehicleEvent):
         return _record(event, event.vehicle_id, holder_id=event.enterprise_id)
+    if isinstance(event, NoticeEvent):
+        return _record(event, event.notice_id, gate=event.gate)
     if isinstance(event, DispatchEvent):
         # An order's code, visit and booking only when the event has them (a rule change
         # has none).

@@ -9,11 +9,12 @@ from sqlalchemy import select, update
 
 from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
-from gate.domain.errors import Conflict, NotFound
+from gate.domain.errors import Conflict, LaneOccupied, NotFound
 from gate.domain.events import (
     SYSTEM,
     Actor,
     BookingLapsed,
+    Fact,
     LaneChanged,
     VehicleCalled,
     VehicleRequeued,
@@ -110,14 +111,63 @@ async def set_lane_open(uow: UnitOfWork, gate: Gate, lane: Lane, is_open: bool) 
     return lane
 
 
+# The statuses in which a truck holds its lane: called to it, or being inspected there. A
+# held truck is set aside for its papers and a cleared one drives to the exit: the lane can
+# take the next.
+LANE_HOLDING_STATUSES = (BookingStatus.CALLED.value, BookingStatus.IN_INSPECTION.value)
+
+
+@dataclass(frozen=True, slots=True)
+class LaneHolder:
+    """A truck holding a lane: its booking's id (what the audit names) and code (what the
+    officer reads)."""
+
+    booking_id: str
+    booking_code: str
+
+
+async def lane_holder(uow: UnitOfWork, gate: Gate, lane: Lane) -> LaneHolder | None:
+    """The truck holding ``lane`` (called to it or under inspection there), the earliest
+    called; None when the lane is free. Read through the gate, direction and status index
+    (a handful of trucks at the lanes, never the yard)."""
+    query = (
+        select(Booking.id, Booking.code)
+        .where(
+            Booking.gate_id == gate.id,
+            Booking.direction == lane.direction,
+            Booking.status.in_(LANE_HOLDING_STATUSES),
+            Booking.lane_id == lane.id,
+        )
+        .order_by(Booking.called_at, Booking.id)
+        .limit(1)
+    )
+    row = (await uow.session.execute(query)).first()
+    return None if row is None else LaneHolder(row.id, row.code)
+
+
 async def call_next(
-    uow: UnitOfWork, gate: Gate, lane: Lane, actor: Actor, now: datetime
+    uow: UnitOfWork, gate: Gate, lane: Lane, actor: Actor, now: datetime, force: bool = False
 ) -> Booking | None:
-    """Call the vehicle whose turn it is to ``lane``; None when nobody waits."""
+    """Call the vehicle whose turn it is to ``lane``; None when nobody waits.
+
+    One truck per lane: a lane that a truck holds (``lane_holder``) refuses the call with
+    LaneOccupied (409 ``lane-occupied``, ``lane`` and the holder's ``booking_code``), unless
+    ``force``; a forced call is audited as such (facts ``forced``, ``lane_held_by``: the
+    holder's booking id). The
+    lane is checked under the direction's cursor lock, which every call of the direction
+    takes first, so two officers calling to one lane at once cannot both pass the check."""
     if not lane.is_open:
         raise Conflict(f"lane {lane.code} is closed")
     direction = Direction(lane.direction)
     position = await cursor_position(uow, gate, direction, lock=True)
+    holder = await lane_holder(uow, gate, lane)
+    if holder is not None and not force:
+        raise LaneOccupied(
+            f"lane {lane.code} already has truck {holder.booking_code}; force the call to "
+            "send another",
+            lane=lane.code,
+            booking_code=holder.booking_code,
+        )
     rows = {b.id: b for b in await waiting(uow, gate, direction)}
     turn = next_turn(
         [entry_of(b) for b in rows.values()], ServiceCycle.parse(gate.service_cycle), position
@@ -135,7 +185,7 @@ async def call_next(
         BookingStatus.CALLED,
         VehicleCalled,
         actor,
-        facts={"lane": lane.code, "queue_class": entry.queue_class.value},
+        facts=_call_facts(lane, entry.queue_class, holder),
     )
     await uow.session.execute(
         update(QueueCursor)
@@ -144,6 +194,15 @@ async def call_next(
     )
     await uow.session.flush()
     return booking
+
+
+def _call_facts(lane: Lane, queue_class: QueueClass, holder: LaneHolder | None) -> dict[str, Fact]:
+    """The audited facts of a call; a call made past a truck holding the lane says so, and
+    names that truck's booking by its id (its code is what a kiosk takes: not for a log)."""
+    facts: dict[str, Fact] = {"lane": lane.code, "queue_class": queue_class.value}
+    if holder is not None:
+        facts |= {"forced": True, "lane_held_by": holder.booking_id}
+    return facts
 
 
 async def sweep_missed_calls(uow: UnitOfWork, now: datetime) -> int:

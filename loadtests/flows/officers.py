@@ -29,6 +29,11 @@ class Officers(FastHttpUser):
             name="yard: call next",
             catch_response=True,
         ) as response:
+            if response.status_code == 409 and "lane-occupied" in response.text:
+                # Another officer's truck is still at that lane (one truck per lane): the
+                # rule at work, not a failure; this officer tries again on the next task.
+                response.success()
+                return
             if response.status_code != 200:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
                 return

@@ -43,7 +43,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     wrong when the request does not match the schema, ``validation``), ``reason`` (what is
     wrong with the database, ``service-unavailable``), ``event_id`` (the device event a
     problem in a check-in batch's ``answers`` is about), ``capacity`` (``slot-full``),
-    ``horizon_days`` (``invalid-slot``)."""
+    ``horizon_days`` (``invalid-slot``), ``lane`` and ``booking_code`` (the truck holding the
+    lane, ``lane-occupied``)."""
 
     type: str
     title: str
@@ -56,6 +57,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     event_id: str | None = None
     capacity: int | None = None
     horizon_days: int | None = None
+    lane: str | None = None
+    booking_code: str | None = None
 
 
 class ProblemType(msgspec.Struct, frozen=True):
@@ -87,6 +90,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.VersionConflict, 409),
         _problem(errors.InvalidTransition, 409),
         _problem(errors.AlreadyExists, 409),
+        _problem(errors.LaneOccupied, 409),
         _problem(dispatch.NotWaitingInYard, 409),
         _problem(yards.YardFull, 409),
         _problem(yards.YardClosed, 409),

@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from services.web.console import ConsoleController
+from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
 from services.web.csrf import check_csrf
 from services.web.driver import driver_router
@@ -59,6 +60,7 @@ _pages = Router(
         DriverLinkPages,
         ConsoleController,
         ConsoleDispatchController,
+        ConsoleDetailsController,
         YardConsoleController,
         StatisticsController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),

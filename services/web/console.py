@@ -25,19 +25,17 @@ from gate.clearance import service as clearance
 from gate.dispatch.waiting import waiting_trucks
 from gate.domain.checkin import CheckinOutcome
 from gate.domain.clearance import CustomsChannel
-from gate.domain.errors import ValidationFailed
+from gate.domain.errors import LaneOccupied
 from gate.domain.plates import format_plate
-from gate.domain.time import LOCAL_TZ, as_local, utc_now
+from gate.domain.time import as_local, utc_now
 from gate.domain.yard_search import MAX_SEARCH_TEXT
 from gate.gates import service as gates
 from gate.gates.calendar import gate_by_code, parse_direction
-from gate.gates.changes import set_slot_capacity
 from gate.live.projections import gate_state, officer_board
 from gate.notices import service as notices
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard import service as queue
-from services.api.gates.schemas import CapacityOverride
 from services.api.yard.schemas import (
     ManualCheckinCreate,
     NoticeCreate,
@@ -45,6 +43,7 @@ from services.api.yard.schemas import (
 )
 from services.checkins.by_hand import check_in_by_hand_here
 from services.platform import Platform
+from services.web.console_context import page_details, yard_part_details
 from services.web.console_decision import decision_of
 from services.web.console_outbox import outbox_panel
 from services.web.console_search import Narrowed, Narrowing, narrowed
@@ -136,7 +135,6 @@ class ConsoleController(Controller):
             # Which forms the page shows: what the rule book lets this officer do here.
             may=lambda action: allowed(who, Action(action), here),
             channels=[c.value for c in CustomsChannel],
-            hours=_next_hours(now),
             agency_minutes=board.agency_minutes,
             paused=gate.paused,
             pending_reads=[
@@ -156,6 +154,13 @@ class ConsoleController(Controller):
             else [],
             # The whole page only: the live refresh redraws the yard part.
             outbox=None if partial else await outbox_panel(uow, gate.id, now),
+            # Each truck's cargo, enterprise, driver, agencies; the lanes held (one query).
+            **await yard_part_details(uow, gate, shown.waiting, shown.at_lanes),
+            **(
+                {}
+                if partial
+                else await page_details(request, uow, who, gate, direction, now, platform.horizon)
+            ),
         )
 
     @post("/{code:str}/lanes/{lane:str}/{action:str}")
@@ -175,7 +180,17 @@ class ConsoleController(Controller):
 
         async def act() -> str | Refused | None:
             if action == "call":
-                called = await queue.call_next(uow, gate, lane_row, who.actor, utc_now())
+                # One truck per lane: a lane a truck holds is refused unless forced (the
+                # form's "force" box, shown while the lane is held); audited as forced.
+                force = data.get("force") == "true"
+                try:
+                    called = await queue.call_next(
+                        uow, gate, lane_row, who.actor, utc_now(), force=force
+                    )
+                except LaneOccupied as held:
+                    # Said in the page's language, naming the truck and the box to tick.
+                    words = translator(request)("lane_held_refused")
+                    return Refused(words.format(lane=lane, code=held.extensions["booking_code"]))
                 return called.code if called else "—"
             if action in {"open", "close"}:
                 await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
@@ -260,28 +275,6 @@ class ConsoleController(Controller):
         piped = platform.checkins is not None
         return await run_form(uow, here_of(code, data), act, savepoint=not piped)
 
-    @post("/{code:str}/capacity")
-    async def capacity(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
-        platform: NamedDependency[Platform],
-        data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
-        """Change one hour's capacity (gate operators: a lane team missing, the other side
-        slowing down; the API's overrideSlotCapacity, by the same rule)."""
-        await officer_at_gate(request, platform, uow, code, Action.OVERRIDE_CAPACITY)
-
-        async def act() -> str | Refused | None:
-            form = decode_form(data, CapacityOverride, direction=data.get("direction") or "export")
-            if form.capacity is None:  # the API's null: the console's form always sets one
-                raise ValidationFailed("capacity is required", field="capacity")
-            await set_slot_capacity(uow, code, form.direction, form.starts_at, form.capacity)
-            return f"{as_local(form.starts_at).strftime('%H:%M')} → {form.capacity}"
-
-        return await run_form(uow, here_of(code, data), act)
-
     @post("/{code:str}/notices")
     async def notice(
         self,
@@ -352,10 +345,3 @@ def minutes_left(deadline_at: datetime, now: datetime) -> int:
     """Whole minutes until ``deadline_at``, rounded up (a truck with 30 s left has 1 minute);
     0 or less once it passed (the order is then late)."""
     return math.ceil((deadline_at - now).total_seconds() / 60)
-
-
-def _next_hours(now: datetime) -> list[datetime]:
-    from datetime import timedelta
-
-    start = now.astimezone(LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
-    return [start + timedelta(hours=h) for h in range(24)]

@@ -27,8 +27,10 @@ async def test_the_board_forecasts_from_measured_calls_and_publishes_its_own_err
     assert before["estimated_wait_minutes"] == 12
 
     operator = await officer(api, "gate_operator")
-    for _ in range(4):
-        called = await api.client.post(f"{GATE}/lanes/X1/call-next", headers=operator)
+    for _ in range(4):  # to one lane, forced past the truck before: the rate is the point
+        called = await api.client.post(
+            f"{GATE}/lanes/X1/call-next", headers=operator, params={"force": "true"}
+        )
         assert called.json()["called"] is not None
 
     board = (await api.client.get(f"{GATE}/board")).json()

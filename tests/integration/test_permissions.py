@@ -390,7 +390,10 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
                 {"direction": "export", "starts_at": v["slot"], "capacity": "7"},
             )
         ],
-        "post-notices": [("POST", f"{console}/notices", {"text": "Thử quyền"})],
+        "post-notices": [
+            ("POST", f"{console}/notices", {"text": "Thử quyền"}),
+            ("POST", f"{console}/notices/{missing}/withdraw", {}),
+        ],
         "pause-gate": [("POST", f"{console}/pause", {"paused": "false"})],
         "open-close-lanes": [("POST", f"{console}/lanes/X1/open", {})],
         "call-next": [("POST", f"{console}/lanes/X1/call", {})],

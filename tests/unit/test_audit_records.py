@@ -11,6 +11,7 @@ from gate.domain.audit import chain_entry
 from gate.domain.events import (
     Actor,
     DispatchIssued,
+    NoticeWithdrawn,
     TruckLeftYard,
     VehicleArrived,
     VehicleTransferred,
@@ -63,6 +64,16 @@ EVENTS: dict[str, AuditedEvent] = {
         to_status="left",
         facts={"minutes": 42, "yard": "shadowed"},
     ),
+    "notice": NoticeWithdrawn(
+        occurred_at=AT,
+        notice_id="n-1",
+        gate="tan-thanh",
+        gate_id="g-1",
+        from_status="posted",
+        to_status="withdrawn",
+        actor=OFFICER,
+        facts={"expires_at": "2026-11-30T01:00:00+00:00", "gate": "shadowed"},
+    ),
     "vehicle": VehicleTransferred(
         occurred_at=AT,
         vehicle_id="veh-1",
@@ -103,6 +114,15 @@ STORED: dict[str, tuple[str, str, str | None, str | None, str, str]] = {
         '{"booking_id":null,"direction":"import","gate":"tan-thanh","minutes":42,'
         '"queue_class":"general","yard":"km-3"}',
         "13e177b2a9a38dacd69a1461b8b9c450c2d803f7fda3342ef1c5f6586960527b",
+    ),
+    # Pinned when a gate's notices joined its chain (issue 16).
+    "notice": (
+        "n-1",
+        "officer",
+        "posted",
+        "withdrawn",
+        '{"expires_at":"2026-11-30T01:00:00+00:00","gate":"tan-thanh"}',
+        "2207620d4096cd382eb56dc810efc658681672113c33ed4750f79be3bdaefaf6",
     ),
     "vehicle": (
         "veh-1",

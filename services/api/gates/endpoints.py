@@ -18,6 +18,7 @@ from gate.gates.calendar import gate_by_code
 from gate.store.unit_of_work import UnitOfWork
 from services.api.gates.schemas import (
     Availability,
+    CapacityChangeView,
     CapacityOverride,
     ClosureCreate,
     ClosureView,
@@ -240,7 +241,7 @@ class GateController(Controller):
     @post(
         "/{code:str}/capacity-overrides",
         operation_id="overrideSlotCapacity",
-        status_code=204,
+        status_code=200,
         **documented("Override one hour's capacity", credentials=[ADMIN], problems=["not-found"]),
     )
     async def override_capacity(
@@ -249,12 +250,18 @@ class GateController(Controller):
         data: JSONBody[CapacityOverride],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
-    ) -> None:
-        """Give one hour of a direction another capacity than its schedule's (on the hour);
-        the bookings already made stand."""
+    ) -> CapacityChangeView:
+        """Give one hour of a direction another capacity than its schedule's (on the hour).
+        The bookings already made stand, also above a lower capacity: the answer says how
+        many the hour holds (``booked``) and how many are now above it (``above_capacity``),
+        for the caller to act on; nothing moves them (docs/architecture.md, "Capacity below
+        the bookings")."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.OVERRIDE_CAPACITY, at_gate(gate.id))
-        await changes.set_slot_capacity(uow, code, data.direction, data.starts_at, data.capacity)
+        change = await changes.set_slot_capacity(
+            uow, code, data.direction, data.starts_at, data.capacity
+        )
+        return CapacityChangeView.of(change)
 
     @post(
         "/{code:str}/lanes",

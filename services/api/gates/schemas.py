@@ -7,6 +7,7 @@ import msgspec
 
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
+from gate.gates.changes import CapacityChange
 from gate.gates.service import SlotAvailability
 from gate.store.tables import Closure, Gate, GateDirection, Lane
 from services.common.schemas import Capacity, Hour, Input, Output, Reason, ShortText, local
@@ -151,6 +152,32 @@ class CapacityOverride(Input):
     direction: Direction
     starts_at: datetime
     capacity: Capacity | None
+
+
+class CapacityChangeView(Output):
+    """An hour's capacity changed: places ``capacity_before`` and ``capacity`` after (a
+    closure's 0 included), ``booked``: the hour's active bookings, and ``above_capacity``:
+    how many of them are beyond the new capacity. Those stay booked (``bookings_kept``:
+    nothing moves them yet); the hour takes no new booking until it has room again."""
+
+    direction: str
+    starts_at: datetime
+    capacity_before: int
+    capacity: int
+    booked: int
+    above_capacity: int
+    bookings_kept: bool = True
+
+    @classmethod
+    def of(cls, change: CapacityChange) -> CapacityChangeView:
+        return cls(
+            change.direction.value,
+            local(change.starts_at),
+            change.before,
+            change.after,
+            change.booked,
+            change.above,
+        )
 
 
 class LaneCreate(Input):

@@ -7,11 +7,11 @@ and quarantine decide; a vehicle exits only when every required agency cleared i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
 from gate.accounts.permissions import Action, acting_officer, at_gate, require
@@ -230,7 +230,7 @@ class YardController(Controller):
             "Call the next vehicle to a lane",
             credentials=[OFFICER],
             answer=(200, CallResult, "The vehicle called, or none (a replay: the first answer)"),
-            problems=["not-found", "conflict", "idempotency-key-reused"],
+            problems=["not-found", "conflict", "lane-occupied", "idempotency-key-reused"],
         ),
     )
     async def call_next(
@@ -242,21 +242,35 @@ class YardController(Controller):
         principal: Caller,
         platform: NamedDependency[Platform],
         idempotency_key: IdempotencyKey = None,
+        force: Annotated[
+            bool,
+            QueryParameter(
+                description="Call even though a truck still holds the lane (audited as forced)"
+            ),
+        ] = False,
     ) -> Response[bytes]:
-        """Call the vehicle whose turn it is to this lane (gate operators). Send an
-        Idempotency-Key: a retried call must not call a second vehicle."""
+        """Call the vehicle whose turn it is to this lane (gate operators). One truck per
+        lane: while a truck called to the lane or under inspection there has not left it,
+        the call is refused (409 ``lane-occupied``, naming the lane and that truck's booking
+        code) unless ``force=true``, which is audited as a forced call. Send an
+        Idempotency-Key: a retried call must not call a second vehicle (a forced call is
+        another request than an unforced one: it needs a key of its own)."""
         gate = await gate_by_code(uow, code)
         officer = acting_officer(principal, Action.CALL_NEXT, gate.id)
         lane_row = await queue.lane_of_gate(uow, gate, lane)
 
         async def call() -> tuple[int, CallResult]:
-            called = await queue.call_next(uow, gate, lane_row, officer.actor, utc_now())
+            called = await queue.call_next(
+                uow, gate, lane_row, officer.actor, utc_now(), force=force
+            )
             lanes = {lane_row.id: lane_row.code}
             return 200, CallResult(YardVehicle.of(called, lanes) if called else None)
 
         return await answer_once(
             request,
-            None,
+            # The fingerprint of a forced call differs from an unforced one's: a key that
+            # got "lane-occupied" is not replayed for the forced retry, nor the other way.
+            {"force": True} if force else None,
             call,
             uow=uow,
             owner=officer.officer_id,
@@ -298,10 +312,12 @@ class YardController(Controller):
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
     ) -> None:
-        """Take a notice off the gate's public board (gate operators)."""
+        """Take a notice off the gate's public board before its expiry (gate operators);
+        audited in the gate's chain with the officer, and the boards drop it at once.
+        Withdrawing it again changes nothing (204); another gate's notice is 404."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.POST_NOTICES, at_gate(gate.id))
-        await notices.withdraw_notice(uow, gate, notice_id, utc_now())
+        await notices.withdraw_notice(uow, gate, notice_id, principal.actor, utc_now())
 
     @post(
         "/pause",
