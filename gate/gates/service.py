@@ -141,6 +141,8 @@ class NewGate:
     # arrival from them).
     latitude: float | None = None
     longitude: float | None = None
+    # The name in Chinese (the pages in Chinese show name_en without one).
+    name_zh: str | None = None
 
 
 async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
@@ -154,6 +156,7 @@ async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
         code=new.code,
         name=new.name,
         name_en=new.name_en,
+        name_zh=new.name_zh,
         counterpart=new.counterpart,
         province=new.province,
         kind=new.kind,
