@@ -115,7 +115,7 @@ async def call_next(
 ) -> Booking | None:
     """Call the vehicle whose turn it is to ``lane``; None when nobody waits."""
     if not lane.is_open:
-        raise Conflict(f"lane {lane.code} is closed")
+        raise Conflict(f"lane {lane.code} is closed", why="lane-closed")
     direction = Direction(lane.direction)
     position = await cursor_position(uow, gate, direction, lock=True)
     rows = {b.id: b for b in await waiting(uow, gate, direction)}
