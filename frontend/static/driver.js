@@ -51,7 +51,7 @@ function render(s) {
     order && order.status === "open"
       ? [
           para("label", `${word("dispatch_order")} `, node("b", "order-code", order.code)),
-          para("big", `${word("go_to_gate")} `, node("span", "order-gate", words[`gate_${order.gate_code}`] || order.gate_name)),
+          para("big", `${word("go_to_gate")} `, node("span", "order-gate", words[`gate_${order.gate}`] || order.gate_name)),
           para(
             "big",
             `${word("before")} `,
