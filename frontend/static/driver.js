@@ -13,7 +13,11 @@ let etag = null;
 let delay = EVERY_MS;
 
 const hm = (iso) => (iso ? iso.slice(11, 16) : "—");
-const day = (iso) => (iso ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}` : "");
+// The day as the page's language writes it, as the server does (services/web/locale_format.py):
+// "1 thg 12", "Dec 1", "12月1日"; never 01/12 against 12/01.
+const dayFormat = new Intl.DateTimeFormat(document.documentElement.lang || "vi",
+  { day: "numeric", month: "short", timeZone: "Asia/Ho_Chi_Minh" });
+const day = (iso) => (iso ? dayFormat.format(new Date(iso)) : "");
 
 function show(id, visible) {
   $(id).hidden = !visible;
@@ -47,7 +51,7 @@ function render(s) {
     order && order.status === "open"
       ? [
           para("label", `${word("dispatch_order")} `, node("b", "order-code", order.code)),
-          para("big", `${word("go_to_gate")} `, node("span", "order-gate", order.gate_name)),
+          para("big", `${word("go_to_gate")} `, node("span", "order-gate", words[`gate_${order.gate}`] || order.gate_name)),
           para(
             "big",
             `${word("before")} `,

@@ -181,7 +181,9 @@ async def reschedule_booking(
     rules.check_version(booking.version, expected_version)
     rules.check_can_reschedule(BookingStatus(booking.status))
     if booking.slot_start == start:
-        raise ValidationFailed("the booking is in that slot already", field="slot_start")
+        raise ValidationFailed(
+            "the booking is in that slot already", why="same-slot", field="slot_start"
+        )
     gate = await gate_of(uow, booking)
     previous_start = booking.slot_start
     slot_id = await ensure_slot(uow, gate, Direction(booking.direction), start)

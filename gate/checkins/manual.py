@@ -64,7 +64,9 @@ async def check_in_by_hand(
             raise NotFound("no such vehicle at this gate")
         code = booking.code
     elif not request.plate:
-        raise ValidationFailed("give the booking or the plate", field="plate")
+        raise ValidationFailed(
+            "give the booking or the plate", why="booking-or-plate", field="plate"
+        )
     if direction is not None:
         direction = parse_direction(direction).value  # the walk-in's yard: one of the two
     # The trailer the officer sees goes with the booking or the plate, as a camera's would:

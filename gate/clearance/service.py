@@ -81,16 +81,22 @@ async def record_decision(
     if agency not in DECIDING_AGENCIES:
         raise Forbidden(f"{agency.value} officers do not decide on clearance")
     if decided.decision in {Decision.HELD, Decision.REJECTED} and not decided.reason:
-        raise ValidationFailed("a hold or a rejection needs a reason", field="reason")
+        raise ValidationFailed(
+            "a hold or a rejection needs a reason", why="reason-needed", field="reason"
+        )
     if decided.channel is not None and agency is not Agency.CUSTOMS:
         raise ValidationFailed("only customs assigns a channel", field="channel")
     booking = await vehicle_at_gate(uow, gate, booking_id)
     status = BookingStatus(booking.status)
     if status not in {BookingStatus.IN_INSPECTION, BookingStatus.HELD}:
-        raise Conflict(f"a {status.value} vehicle is not at a lane for inspection")
+        raise Conflict(
+            f"a {status.value} vehicle is not at a lane for inspection", why="not-at-lane"
+        )
     required = agencies_for(booking)
     if agency not in required:
-        raise Conflict(f"{agency.value} is not required for this vehicle's cargo")
+        raise Conflict(
+            f"{agency.value} is not required for this vehicle's cargo", why="agency-not-required"
+        )
     uow.session.add(
         ClearanceDecisionRow(
             booking_id=booking.id,
@@ -150,6 +156,7 @@ async def record_exit(
         raise Conflict(
             f"a {booking.status} vehicle cannot exit; not yet cleared by: "
             + (", ".join(missing) or "-"),
+            why="not-cleared-yet",
             missing_clearances=missing,
         )
     booking.exited_at = now

@@ -118,10 +118,14 @@ def check_version(current: int, expected: int | None) -> None:
 def check_can_reschedule(status: BookingStatus) -> None:
     """Only a booking whose vehicle has not yet arrived can move to another slot."""
     if status is not BookingStatus.BOOKED:
-        raise InvalidTransition(f"a {status.value} booking cannot be rescheduled")
+        raise InvalidTransition(
+            f"a {status.value} booking cannot be rescheduled", why="not-reschedulable"
+        )
 
 
 def check_can_cancel(status: BookingStatus) -> None:
     """A booking can be cancelled until its vehicle arrives at the gate."""
     if status is not BookingStatus.BOOKED:
-        raise InvalidTransition(f"a {status.value} booking cannot be cancelled")
+        raise InvalidTransition(
+            f"a {status.value} booking cannot be cancelled", why="not-cancellable"
+        )

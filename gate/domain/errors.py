@@ -1,4 +1,10 @@
-"""Domain errors. Each carries a stable ``code``; the web layer maps codes to problem types."""
+"""Domain errors. Each carries a stable ``code``; the web layer maps codes to problem types.
+
+A refusal may carry ``why`` too: a stable code of this very reason, finer than the class's
+(``slot-past`` for an InvalidSlot), so that a page can say it in its own language
+(``services/web/page_words.py``), and ``why_value``, the one number its words name (a length
+limit); ``detail`` stays the developers' English for API clients. Neither is part of the
+problem body: the API's types stay as documented."""
 
 from __future__ import annotations
 
@@ -11,9 +17,18 @@ class DomainError(Exception):
     code = "domain-error"
     title = "The request breaks a rule of the platform"
 
-    def __init__(self, detail: str = "", **extensions: Any) -> None:
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        why: str | None = None,
+        why_value: int | None = None,
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
+        self.why = why
+        self.why_value = why_value
         self.extensions = extensions
 
 

@@ -109,12 +109,18 @@ def check_bookable_start(
     """
     start = as_utc(slot_start)
     if start != floor_to_slot(start):
-        raise InvalidSlot("a slot starts on the hour, e.g. 2026-12-01T08:00:00+07:00")
+        raise InvalidSlot(
+            "a slot starts on the hour, e.g. 2026-12-01T08:00:00+07:00", why="slot-not-on-hour"
+        )
     if start < floor_to_slot(now):
-        raise InvalidSlot("that slot is in the past")
+        raise InvalidSlot("that slot is in the past", why="slot-past")
     if start >= now + horizon:
         days = horizon.days
-        raise InvalidSlot(f"slots can be booked at most {days} days ahead", horizon_days=days)
+        raise InvalidSlot(
+            f"slots can be booked at most {days} days ahead",
+            why="slot-beyond-horizon",
+            horizon_days=days,
+        )
     return start
 
 

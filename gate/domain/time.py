@@ -20,6 +20,7 @@ day keeps a window of days and its instants far from the end of what Python can 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from gate.domain.errors import ValidationFailed
@@ -48,15 +49,17 @@ def accepted_instant(moment: datetime, field: str | None = None) -> datetime:
     """``moment`` in UTC when the platform accepts it from outside, else ValidationFailed
     naming ``field`` as the client wrote it: naive times (their zone would be a guess) and
     instants outside ``[ACCEPTED_FROM, ACCEPTED_UNTIL)`` (see the module's docstring)."""
-    extensions = {"field": field} if field else {}
+    extensions: dict[str, Any] = {"field": field} if field else {}
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValidationFailed(f"{field}: {NEEDS_OFFSET}" if field else NEEDS_OFFSET, **extensions)
+        detail = f"{field}: {NEEDS_OFFSET}" if field else NEEDS_OFFSET
+        raise ValidationFailed(detail, why="needs-offset", **extensions)
     # Aware datetimes compare as instants without a conversion, so this cannot overflow.
     if not ACCEPTED_FROM <= moment < ACCEPTED_UNTIL:
         subject = f"{field} " if field else ""
         raise ValidationFailed(
             f"{subject}{moment.isoformat()} is outside the times the platform accepts "
             f"({ACCEPTED_FROM.isoformat()} up to {ACCEPTED_UNTIL.isoformat()})",
+            why="outside-times",
             **extensions,
         )
     return moment.astimezone(UTC)

@@ -53,9 +53,11 @@ async def give_grant(
         select(Enterprise).where(Enterprise.tax_code == new.grantee_tax_code.strip())
     )
     if grantee is None:
-        raise NotFound("no enterprise with that tax code is registered")
+        raise NotFound("no enterprise with that tax code is registered", why="unknown-tax-code")
     if grantee.id == holder_id:
-        raise ValidationFailed("an enterprise books its own vehicles without a grant")
+        raise ValidationFailed(
+            "an enterprise books its own vehicles without a grant", why="own-vehicle"
+        )
     live = await uow.session.scalar(
         select(VehicleGrant.id).where(
             VehicleGrant.vehicle_id == vehicle.id,
@@ -68,7 +70,8 @@ async def give_grant(
     if live is not None:
         # One live grant per vehicle and grantee keeps revoking simple: revoke it, grant anew.
         raise AlreadyExists(
-            "that enterprise may book this vehicle already; revoke that grant first"
+            "that enterprise may book this vehicle already; revoke that grant first",
+            why="granted-already",
         )
     grant = VehicleGrant(
         vehicle_id=vehicle.id, holder_id=holder_id, grantee_id=grantee.id, valid_until=until

@@ -55,7 +55,9 @@ async def register_vehicle(uow: UnitOfWork, enterprise_id: str, new: NewVehicle)
     except IntegrityError as error:
         # A concurrent registration of the plate won the unique index: say whose it is now.
         await _refuse_held_plate(uow, enterprise_id, plate)
-        raise AlreadyExists(f"vehicle {plate.display} is registered already") from error
+        raise AlreadyExists(
+            f"vehicle {plate.display} is registered already", why="vehicle-registered"
+        ) from error
     return vehicle
 
 
@@ -64,7 +66,9 @@ async def _refuse_held_plate(uow: UnitOfWork, enterprise_id: str, plate: Plate) 
         select(Vehicle.enterprise_id).where(Vehicle.plate == plate.normalised)
     )
     if holder == enterprise_id:
-        raise AlreadyExists(f"vehicle {plate.display} is registered already")
+        raise AlreadyExists(
+            f"vehicle {plate.display} is registered already", why="vehicle-registered"
+        )
     if holder is not None:
         raise VehicleHeldByAnother(
             f"vehicle {plate.display} is held by another enterprise; if it is yours, ask the "
@@ -99,7 +103,9 @@ async def register_driver(uow: UnitOfWork, enterprise_id: str, new: NewDriver) -
         Driver.enterprise_id == enterprise_id, Driver.id_number == id_number
     )
     if await uow.session.scalar(query):
-        raise AlreadyExists("a driver with that ID number is registered already")
+        raise AlreadyExists(
+            "a driver with that ID number is registered already", why="driver-registered"
+        )
     driver = Driver(
         enterprise_id=enterprise_id,
         full_name=new.full_name.strip(),
@@ -112,7 +118,9 @@ async def register_driver(uow: UnitOfWork, enterprise_id: str, new: NewDriver) -
         async with uow.savepoint():
             await uow.session.flush()
     except IntegrityError as error:
-        raise AlreadyExists("a driver with that ID number is registered already") from error
+        raise AlreadyExists(
+            "a driver with that ID number is registered already", why="driver-registered"
+        ) from error
     return driver
 
 

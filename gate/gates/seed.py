@@ -4,6 +4,14 @@ Capacities follow the published daily figures: Hữu Nghị's freight route (mar
 handles about 800 vehicles a day, Tân Thanh (route 1088/2–1089, the main fruit gate) about 400;
 Cốc Nam and Chi Ma are smaller. Administrators change them through the API.
 
+Names in Chinese (``name_zh``): the Vietnamese gate's name as Chinese writes it, which is its
+Sino-Vietnamese reading (Hữu Nghị 友谊, Tân Thanh 新清, Cốc Nam 谷南, Chi Ma 峙马: how Chinese
+customs notices and the press name the Vietnamese side), followed by the Chinese gate opposite
+(友谊关 Youyiguan, 浦寨 Puzhai, 弄尧 Longyao, 爱店 Aidian), by which a driver from the other
+side knows the crossing. The counterpart alone would name the wrong gate: the queue, the
+board and the officers are the Vietnamese side's; a transliteration alone (新清) is a name
+many drivers never used. The pair says both.
+
 Coordinates are approximate WGS 84 degrees of each gate's control yard, to about a kilometre
 (two decimals), read off public maps: enough for the driver's page's arrival estimates and a
 waiting yard's distance, not for surveying. A gate seeded before they were known gets them on
@@ -36,6 +44,7 @@ LANG_SON_GATES = [
             code="huu-nghi",
             name="Cửa khẩu quốc tế Hữu Nghị",
             name_en="Huu Nghi International Border Gate",
+            name_zh="友谊国际口岸（友谊关）",
             counterpart="Hữu Nghị Quan (友谊关), Guangxi, China",
             province="Lạng Sơn",
             kind="international",
@@ -54,6 +63,7 @@ LANG_SON_GATES = [
             code="tan-thanh",
             name="Cửa khẩu Tân Thanh",
             name_en="Tan Thanh Border Gate",
+            name_zh="新清口岸（浦寨）",
             counterpart="Pò Chài (浦寨), Guangxi, China",
             province="Lạng Sơn",
             kind="main",
@@ -72,6 +82,7 @@ LANG_SON_GATES = [
             code="coc-nam",
             name="Cửa khẩu Cốc Nam",
             name_en="Coc Nam Border Gate",
+            name_zh="谷南口岸（弄尧）",
             counterpart="Lũng Nghìu (弄尧), Guangxi, China",
             province="Lạng Sơn",
             kind="main",
@@ -90,6 +101,7 @@ LANG_SON_GATES = [
             code="chi-ma",
             name="Cửa khẩu Chi Ma",
             name_en="Chi Ma Border Gate",
+            name_zh="峙马口岸（爱店）",
             counterpart="Ái Điểm (爱店), Guangxi, China",
             province="Lạng Sơn",
             kind="main",

@@ -43,7 +43,9 @@ async def gate_details(uow: UnitOfWork, code: str) -> tuple[Gate, list[GateDirec
 class SlotAvailability:
     """One hour as a booker sees it: ``remaining`` are the places a booking can take now
     (0 when ``refusal``, what a booking of the hour would be told, is set: past, beyond the
-    horizon, closed, full); ``capacity`` and ``booked`` are the hour's own counts."""
+    horizon, closed, full), with its code and finer reason (``refusal_code``, ``refusal_why``:
+    gate/domain/errors.py) for a page to say it in its language; ``capacity`` and ``booked``
+    are the hour's own counts."""
 
     direction: Direction
     starts_at: datetime
@@ -52,6 +54,8 @@ class SlotAvailability:
     remaining: int
     closed_reason: str | None
     refusal: str | None = None
+    refusal_code: str | None = None
+    refusal_why: str | None = None
 
 
 async def availability(
@@ -120,6 +124,8 @@ async def judged_hours(
                 remaining=0 if refusal else remaining_places(capacity, booked),
                 closed_reason=closed_reason,
                 refusal=refusal.detail if refusal else None,
+                refusal_code=refusal.code if refusal else None,
+                refusal_why=refusal.why if refusal else None,
             )
         )
     return result
@@ -141,6 +147,8 @@ class NewGate:
     # arrival from them).
     latitude: float | None = None
     longitude: float | None = None
+    # The name in Chinese (the pages in Chinese show name_en without one).
+    name_zh: str | None = None
 
 
 async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
@@ -154,6 +162,7 @@ async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
         code=new.code,
         name=new.name,
         name_en=new.name_en,
+        name_zh=new.name_zh,
         counterpart=new.counterpart,
         province=new.province,
         kind=new.kind,

@@ -33,7 +33,7 @@ async def post_notice(
     an expiry already past is refused (422, ``expires_at``)."""
     expiry = as_utc(expires_at) if expires_at else None
     if expiry is not None and expiry <= now:
-        raise ValidationFailed("expires_at is in the past", field="expires_at")
+        raise ValidationFailed("expires_at is in the past", why="in-the-past", field="expires_at")
     notice = Notice(gate_id=gate.id, text=text.strip(), posted_by=actor.id, expires_at=expiry)
     uow.session.add(notice)
     await uow.session.flush()

@@ -157,7 +157,7 @@ async def call_next(
     lane is checked under the direction's cursor lock, which every call of the direction
     takes first, so two officers calling to one lane at once cannot both pass the check."""
     if not lane.is_open:
-        raise Conflict(f"lane {lane.code} is closed")
+        raise Conflict(f"lane {lane.code} is closed", why="lane-closed")
     direction = Direction(lane.direction)
     position = await cursor_position(uow, gate, direction, lock=True)
     holder = await lane_holder(uow, gate, lane)

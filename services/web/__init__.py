@@ -10,6 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from services.web import locale_format, names
 from services.web.console import ConsoleController
 from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
@@ -77,7 +78,18 @@ _pages = Router(
 # pages' CSRF guard (services/web/driver.py says why).
 web_router = Router(path="/", route_handlers=[_pages, driver_router])
 
-template_config = TemplateConfig(directory=FRONTEND / "templates", engine=JinjaTemplateEngine)
+
+def _words_and_formats(engine: JinjaTemplateEngine) -> None:
+    # Dates, numbers and stored codes said in each page's language, for every template.
+    locale_format.register(engine.engine)
+    names.register(engine.engine)
+
+
+template_config = TemplateConfig(
+    directory=FRONTEND / "templates",
+    engine=JinjaTemplateEngine,
+    engine_callback=_words_and_formats,
+)
 
 
 __all__ = ["APP_HANDLERS", "template_config", "web_router"]

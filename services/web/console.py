@@ -48,6 +48,7 @@ from services.web.console_decision import decision_of
 from services.web.console_outbox import outbox_panel
 from services.web.console_search import Narrowed, Narrowing, narrowed
 from services.web.forms import Refused, decode_form, run_form
+from services.web.page_words import Note
 from services.web.public import require_browser
 from services.web.render import page, translator
 
@@ -178,7 +179,7 @@ class ConsoleController(Controller):
         who, gate = await officer_at_gate(request, platform, uow, code, needed)
         lane_row = await queue.lane_of_gate(uow, gate, lane)
 
-        async def act() -> str | Refused | None:
+        async def act() -> str | Note | Refused | None:
             if action == "call":
                 # One truck per lane: a lane a truck holds is refused unless forced (the
                 # form's "force" box, shown while the lane is held); audited as forced.
@@ -191,7 +192,7 @@ class ConsoleController(Controller):
                     # Said in the page's language, naming the truck and the box to tick.
                     words = translator(request)("lane_held_refused")
                     return Refused(words.format(lane=lane, code=held.extensions["booking_code"]))
-                return called.code if called else "—"
+                return Note("note_called", called.code) if called else Note("note_none_waiting")
             if action in {"open", "close"}:
                 await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
                 return None
@@ -214,7 +215,7 @@ class ConsoleController(Controller):
         who, gate = await officer_at_gate(request, platform, uow, code, needed)
         now = utc_now()
 
-        async def act() -> str | Refused | None:
+        async def act() -> str | Note | Refused | None:
             if action == "inspection":
                 await clearance.start_inspection(uow, gate, booking_id, who.actor, now)
             elif action == "decision":
@@ -228,7 +229,7 @@ class ConsoleController(Controller):
                 await clearance.record_exit(uow, gate, booking_id, who.actor, now)
             else:
                 return Refused("unknown action")
-            return action
+            return Note(f"note_{action}")
 
         return await run_form(uow, here_of(code, data), act)
 
@@ -245,7 +246,7 @@ class ConsoleController(Controller):
         reads it (gate operators and border guards); judged like a camera's read."""
         who, gate = await officer_at_gate(request, platform, uow, code, Action.CHECK_IN_BY_HAND)
 
-        async def act() -> str | Refused | None:
+        async def act() -> str | Note | Refused | None:
             form = decode_form(
                 data,
                 ManualCheckinCreate,
@@ -269,8 +270,9 @@ class ConsoleController(Controller):
                 reply = await check_in_by_hand_here(platform, uow, gate.id, job)
                 answer = msgspec.json.decode(reply.body, type=CheckinAnswer)
             if answer.outcome is CheckinOutcome.REFUSED:
-                return Refused(answer.detail or str(answer.refusal))
-            return f"{answer.booking_code or ''} {answer.outcome.value}"
+                why = f"checkin-{answer.refusal.value}" if answer.refusal else None
+                return Refused(answer.detail or str(answer.refusal), why)
+            return Note(f"note_checkin_{answer.outcome.value}", answer.booking_code or "")
 
         piped = platform.checkins is not None
         return await run_form(uow, here_of(code, data), act, savepoint=not piped)

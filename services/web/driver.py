@@ -30,6 +30,7 @@ from gate.domain.time import SLOT_LENGTH, as_local, utc_now
 from gate.driver_page.links import booking_of_link, token_hash
 from gate.driver_page.page import TruckPage, truck_page
 from gate.driver_page.positions import share_position
+from gate.gates.service import list_gates
 from gate.messages.preferences import driver_choices, offered_channels
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import PositionInput, RoadView
@@ -37,6 +38,7 @@ from services.common.contract import documented
 from services.platform import Platform
 from services.web.driver_messages import channels_shown, driver_messages, driver_of
 from services.web.i18n import LANGUAGES, Translator, pick_language
+from services.web.names import gate_name, status_words
 
 # The words the page's script needs to redraw what the template rendered.
 SCRIPT_WORDS = (
@@ -141,6 +143,11 @@ async def driver_page(
     messages = await driver_choices(uow.session, driver) if driver else None
     keys = (*SCRIPT_WORDS, *(s.value for s in Step), *(s.value for s in BookingStatus))
     words = {key: t(key) for key in keys}
+    # An exit in its direction's words (into Vietnam, or out of it), as the status shows.
+    words[BookingStatus.EXITED.value] = status_words(t, "exited", state.direction)
+    gate_rows = await list_gates(uow)
+    # The gates by name in the page's language, for the script's dispatch orders too.
+    words.update((f"gate_{g.code}", gate_name(g, t.language)) for g in gate_rows)
     return Template(
         template_name="driver.html",
         context={
@@ -151,6 +158,8 @@ async def driver_page(
             "words": words,
             "languages": (("vi", "Tiếng Việt"), ("zh", "中文"), ("en", "English")),
             "local": as_local,
+            # The gates by name in the page's language (services/web/names.py).
+            "gate_rows": gate_rows,
             "messages": messages,
             "messages_channels": (
                 channels_shown(messages, offered_channels(platform.settings)) if messages else []

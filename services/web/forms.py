@@ -5,6 +5,7 @@ sends the user back to it with the reason (post, redirect, get), and nothing is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -12,9 +13,10 @@ from typing import Any, TypeVar
 import msgspec
 from litestar.response import Redirect
 
-from gate.domain.errors import DomainError, ValidationFailed
+from gate.domain.errors import Conflict, DomainError, ValidationFailed
 from gate.store.unit_of_work import UnitOfWork
 from services.common.schemas import Input
+from services.web.page_words import Note
 from services.web.render import back_to
 
 T = TypeVar("T", bound=Input)
@@ -29,7 +31,9 @@ def decode_form(form: Mapping[str, str], into: type[T], **fields: Any) -> T:
 
     Raises ValidationFailed with the reason, naming the field: msgspec's message for a
     constraint (``Expected `str` of length <= 300 - at `$.reason```), or the input type's own
-    check (a control character, a time outside the accepted window)."""
+    check (a control character, a time outside the accepted window). The refused field is
+    its ``field``, the kind of constraint its ``why`` (``too-long``) and the limit its
+    ``why_value`` (300), for the page's words (``services/web/page_words.py``)."""
     values: dict[str, Any] = {
         name: form[name] for name in into.__struct_encode_fields__ if form.get(name)
     }
@@ -37,21 +41,48 @@ def decode_form(form: Mapping[str, str], into: type[T], **fields: Any) -> T:
     try:
         return msgspec.convert(values, into, strict=False)
     except msgspec.ValidationError as error:
-        raise ValidationFailed(str(error)) from None
+        text = str(error)
+        at = _AT.search(text) or _MISSING.search(text)
+        why = next((why for pattern, why in _WHY if pattern.search(text)), None)
+        limit = _LIMIT.search(text)
+        value = int(limit.group(1)) if limit and why else None
+        if at is None:
+            raise ValidationFailed(text, why=why, why_value=value) from None
+        raise ValidationFailed(text, why=why, why_value=value, field=at.group(1)) from None
+
+
+# msgspec's messages (its own, stable since 0.x): where, and what kind of constraint.
+_AT = re.compile(r" - at `\$\.([A-Za-z_][A-Za-z0-9_]*)")
+_LIMIT = re.compile(r"[<>]= (\d+)(?![\d.])")
+_MISSING = re.compile(r"^Object missing required field `([A-Za-z_][A-Za-z0-9_]*)`")
+_WHY = (
+    (re.compile(r"^Object missing required field"), "required"),
+    (re.compile(r"of length <="), "too-long"),
+    (re.compile(r"of length >="), "too-short"),
+    (re.compile(r"matching regex"), "wrong-form"),
+    (re.compile(r"^Expected `(int|float)` <="), "too-big"),
+    (re.compile(r"^Expected `(int|float)` >="), "too-small"),
+    (re.compile(r"^Expected `(int|float)` [<>]"), "out-of-range"),
+    (re.compile(r"^Expected `(int|float|decimal)`"), "not-a-number"),
+    (re.compile(r"^Invalid enum value"), "not-a-choice"),
+    (re.compile(r"^Expected `datetime`|^Invalid RFC3339"), "not-a-time"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
     """A use case's answer the page shows as its error though nothing was raised, so what the
-    use case wrote stays (a check-in by hand that is refused is recorded as one)."""
+    use case wrote stays (a check-in by hand that is refused is recorded as one): ``detail``
+    for the logs, ``why`` for the page's words (``services/web/page_words.py``)."""
 
     detail: str
+    why: str | None = None
 
 
 async def run_form(
     uow: UnitOfWork,
     here: str,
-    act: Callable[[], Awaitable[str | Refused | None]],
+    act: Callable[[], Awaitable[str | Note | Refused | None]],
     *,
     savepoint: bool = True,
 ) -> Redirect:
@@ -59,8 +90,9 @@ async def run_form(
 
     ``act`` decodes the form and calls the use case, in a savepoint: a DomainError it raises
     (the form refused by decode_form, a rule of the use case) undoes what it wrote and comes
-    back as the page's ``error``, the error's detail. Otherwise its answer comes back: a
-    message (a booking's code, a count), None for none, or Refused with the error to show.
+    back as the page's ``error``, said in the page's language. Otherwise its answer comes
+    back: a Note (what was done, in words), a text (a notice's), None for none, or Refused
+    with the error to show.
     Who may post, and the page's own record (its gate, its yard), are found before: a missing
     one or a refusal of the rule book is a 4xx answer, not a message on a page. Without
     ``savepoint``, ``act`` writes nothing in ``uow`` (it has the check-in pipeline's own
@@ -72,7 +104,7 @@ async def run_form(
         else:
             answer = await act()
     except DomainError as error:
-        return back_to(here, error=error.detail)
+        return back_to(here, error=error)
     if isinstance(answer, Refused):
-        return back_to(here, error=answer.detail)
+        return back_to(here, error=Conflict(answer.detail, why=answer.why))
     return back_to(here, message=answer)

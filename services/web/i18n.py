@@ -60,5 +60,8 @@ class Translator:
         as few as it needs (at most three: ``0,5``, ``1,25``)."""
         if isinstance(value, int) or decimals is None:
             return format_decimal(value, locale=self.language)
-        # -0.0 (a small negative rounded) reads 0.0: a sign on nothing says nothing.
-        return format_decimal(value or 0.0, format="#,##0." + "0" * decimals, locale=self.language)
+        # A small negative rounded (-0.01 to one decimal) reads 0.0: a sign on nothing says
+        # nothing (Babel keeps the sign of a value that rounds to zero). Any other value is
+        # Babel's to round.
+        shown = value if round(value, decimals) != 0 else 0.0
+        return format_decimal(shown, format="#,##0." + "0" * decimals, locale=self.language)

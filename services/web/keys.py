@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from gate.accounts import service as accounts
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser, KeyScope
-from gate.domain.errors import DomainError
+from gate.domain.errors import DomainError, ValidationFailed
 from gate.domain.time import as_local
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
@@ -77,9 +77,9 @@ class KeysController(Controller):
         try:
             scope = KeyScope(data.get("scope", ""))
         except ValueError:
-            return back_to("/portal/keys", error="choose a scope")
+            return back_to("/portal/keys", error=ValidationFailed(why="required", field="scope"))
         if not name or len(name) > MAX_NAME:
-            return back_to("/portal/keys", error=f"a name of 1 to {MAX_NAME} characters")
+            return back_to("/portal/keys", error=ValidationFailed(why="wrong-length", field="name"))
         key, token = await accounts.issue_api_key(uow, enterprise_id, name, scope)
         issued = {"name": key.name, "scope": scope.value, "token": token}
         return await self._page(request, uow, who, enterprise_id, issued=issued)
@@ -97,7 +97,7 @@ class KeysController(Controller):
             async with uow.savepoint():
                 key = await accounts.revoke_api_key(uow, enterprise_id, key_id)
         except DomainError as error:
-            return back_to("/portal/keys", error=error.detail)
+            return back_to("/portal/keys", error=error)
         # Committed before this process forgets the key, as the API's revocation does.
         await uow.commit()
         platform.api_keys.forget(key_id)

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.bookings import service as bookings
-from gate.domain.errors import DomainError
+from gate.domain.errors import DomainError, ValidationFailed
 from gate.domain.plates import format_plate
 from gate.domain.time import (
     LOCAL_TZ,
@@ -47,6 +47,7 @@ from services.api.fleet.schemas import DriverCreate, GrantCreate, VehicleCreate
 from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.forms import decode_form
+from services.web.page_words import Note
 from services.web.public import require_browser
 from services.web.render import back_to, page
 
@@ -107,7 +108,9 @@ class PortalController(Controller):
             }
             for b in rows
         ]
-        return page(request, "portal/home.html", who, bookings=items)
+        return page(
+            request, "portal/home.html", who, bookings=items, gate_rows=await gates.list_gates(uow)
+        )
 
     @get("/fleet")
     async def fleet_page(
@@ -166,14 +169,16 @@ class PortalController(Controller):
             # A datetime-local field: the gates' clock, as everywhere on these pages.
             until = datetime.fromisoformat(data.get("valid_until", "")).replace(tzinfo=LOCAL_TZ)
         except ValueError:
-            return back_to("/portal/fleet", error="choose until when")
+            return back_to(
+                "/portal/fleet", error=ValidationFailed(why="required", field="valid_until")
+            )
         try:
             form = decode_form(data, GrantCreate, valid_until=until)
             new = grants.NewGrant(form.vehicle_id, form.grantee_tax_code, form.valid_until)
             async with uow.savepoint():
                 row = await grants.give_grant(uow, enterprise_id, new, utc_now(), who.actor)
         except DomainError as error:
-            return back_to("/portal/fleet", error=error.detail)
+            return back_to("/portal/fleet", error=error)
         return back_to("/portal/fleet", message=format_plate(row.plate))
 
     @post("/grants/{grant_id:str}/revoke")
@@ -189,7 +194,7 @@ class PortalController(Controller):
             async with uow.savepoint():
                 row = await grants.revoke_grant(uow, enterprise_id, grant_id, utc_now(), who.actor)
         except DomainError as error:
-            return back_to("/portal/fleet", error=error.detail)
+            return back_to("/portal/fleet", error=error)
         return back_to("/portal/fleet", message=format_plate(row.plate))
 
     @post("/vehicles")
@@ -209,7 +214,7 @@ class PortalController(Controller):
             async with uow.savepoint():
                 await fleet.register_vehicle(uow, enterprise_id, new)
         except DomainError as error:
-            return back_to("/portal/fleet", error=error.detail)
+            return back_to("/portal/fleet", error=error)
         return back_to("/portal/fleet", message=format_plate(new.plate.upper()))
 
     @post("/drivers")
@@ -227,7 +232,7 @@ class PortalController(Controller):
             async with uow.savepoint():
                 await fleet.register_driver(uow, enterprise_id, new)
         except DomainError as error:
-            return back_to("/portal/fleet", error=error.detail)
+            return back_to("/portal/fleet", error=error)
         return back_to("/portal/fleet", message=new.full_name)
 
     @get("/book")
@@ -267,7 +272,8 @@ class PortalController(Controller):
                     "start": as_local(s.starts_at),
                     "remaining": s.remaining,
                     "closed": s.closed_reason,
-                    "refusal": s.refusal,
+                    "refusal": s.refusal_code,
+                    "refusal_why": s.refusal_why,
                 }
                 for s in slots
             ],
@@ -294,7 +300,7 @@ class PortalController(Controller):
             cargo = decode_form(data, CargoInput, perishable=data.get("perishable") == "on")
             new = decode_form(data, BookingCreate, cargo=cargo).new_booking()
         except DomainError as error:
-            return back_to(back, error=error.detail)
+            return back_to(back, error=error)
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
             await booking_write(platform, enterprise_id)
@@ -303,8 +309,8 @@ class PortalController(Controller):
                     uow, enterprise_id, new, rules, who.actor, gates=platform.gates
                 )
         except DomainError as error:
-            return back_to(back, error=error.detail)
-        return back_to(f"/portal/bookings/{booking.id}", message=booking.code)
+            return back_to(back, error=error)
+        return back_to(f"/portal/bookings/{booking.id}", message=Note("note_booked", booking.code))
 
     @get("/bookings/{booking_id:str}")
     async def booking_page(
@@ -332,7 +338,7 @@ class PortalController(Controller):
         try:
             form = decode_form(data, BookingReschedule)
         except DomainError as error:
-            return back_to(here, error=error.detail)
+            return back_to(here, error=error)
         start = form.slot_start
         rules = bookings.BookingRules(utc_now(), platform.horizon)
         try:
@@ -342,8 +348,8 @@ class PortalController(Controller):
                     uow, enterprise_id, booking_id, start, form.version, rules, who.actor
                 )
         except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here, message=as_local(start).strftime("%d/%m %H:%M"))
+            return back_to(here, error=error)
+        return back_to(here, message=Note("note_rescheduled"))
 
     @post("/bookings/{booking_id:str}/cancel")
     async def cancel(
@@ -370,8 +376,8 @@ class PortalController(Controller):
                     who.actor,
                 )
         except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here)
+            return back_to(here, error=error)
+        return back_to(here, message=Note("note_cancelled"))
 
 
 async def booking_view(

@@ -34,6 +34,7 @@ from services.common.problems import (
     on_unexpected_error,
 )
 from services.web.i18n import DEFAULT, Translator, messages
+from services.web.page_words import problem_key
 from services.web.render import page, translator
 
 
@@ -64,7 +65,8 @@ TRANSPARENCY = Area(
 PAGES = Area("/", "/", "back_to_gates", refused_back=("/home", "your_pages"))
 AREAS = (STATISTICS, TRANSPARENCY)
 
-# A title per status (catalogue keys); any other status: "problem_title".
+# A title per status (catalogue keys), for a code without words of its own; any other
+# status: "problem_title".
 TITLES = {
     400: "invalid_title",
     403: "forbidden_title",
@@ -106,13 +108,15 @@ def _first(keys: list[str], default: str) -> str:
 
 
 def words(t: Translator, area: Area, code: str, status: int, field: str | None) -> tuple[str, str]:
-    """The page's title and hint for a problem, in ``t``'s language: the title by status;
+    """The page's title and hint for a problem, in ``t``'s language: the title by the code
+    (``problem_{code}``, the catalogue every problem type has words in), else by status;
     the hint by the refused field's rule (``{words}wrong_{field}``, ``wrong_{field}``),
     else by the code (``{words}{code}_hint``, ``{code}_hint``), else ``problem_hint``."""
     name = code.replace("-", "_")
     hints = [f"{area.words}wrong_{field}", f"wrong_{field}"] if field else []
     hints += [f"{area.words}{name}_hint", f"{name}_hint"]
-    return t(TITLES.get(status, "problem_title")), t(_first(hints, "problem_hint"))
+    title = _first([problem_key(code)], TITLES.get(status, "problem_title"))
+    return t(title), t(_first(hints, "problem_hint"))
 
 
 def _field(problem: dict[str, Any]) -> str | None:

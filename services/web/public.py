@@ -53,7 +53,10 @@ async def gates_page(
             state = await gate_state(uow, gate, now, platform.horizon)
             computed = await public_board(uow, state, now)
             board = msgspec.to_builtins(computed)
-        boards.append({**board, "code": gate.code, "counterpart": gate.counterpart})
+        # name_zh: the gate's name on the page in Chinese (services/web/names.py).
+        boards.append(
+            {**board, "code": gate.code, "counterpart": gate.counterpart, "name_zh": gate.name_zh}
+        )
     return page(request, "gates.html", gates=boards)
 
 

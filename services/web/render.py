@@ -4,16 +4,18 @@ and its forms' CSRF token, besides what the handler gives it."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from litestar import Request
 from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, allowed
 from gate.accounts.principal import Principal
+from gate.domain.errors import DomainError
 from services.common.session import read_cookie
 from services.web.csrf import token_for_page
-from services.web.i18n import LANG_COOKIE, Translator, pick_language
+from services.web.i18n import DEFAULT, LANG_COOKIE, Translator, messages, pick_language
+from services.web.page_words import Note, error_query, note_query, said
 
 
 def translator(request: Request[Any, Any, Any]) -> Translator:
@@ -31,6 +33,8 @@ def page(
 ) -> Template:
     t = translator(request)
     _, presession = token_for_page(request)
+    # A form's answer, carried by the redirect as codes, said in this page's language.
+    message, error = said(t, _known, request.query_params)
     return Template(
         template_name=template,
         context={
@@ -41,8 +45,8 @@ def page(
             # decides which links and forms a page shows, as it decides the routes behind.
             "may": lambda action: principal is not None and allowed(principal, Action(action)),
             "request_path": request.url.path,
-            "message": request.query_params.get("message"),
-            "error": request.query_params.get("error"),
+            "message": message,
+            "error": error,
             **context,
         },
         status_code=status_code,
@@ -50,14 +54,32 @@ def page(
     )
 
 
-def back_to(path: str, message: str | None = None, error: str | None = None) -> Redirect:
-    """Post, then redirect, then get: a reload never sends a form twice. The message is shown
-    on one line, and folded to one here: a query value holds no line break (gate/domain/text.py),
-    and a notice's text may."""
-    for key, value in (("message", message), ("error", error)):
-        if value:
-            line = " ".join(value.split())
-            path = f"{path}{'&' if '?' in path else '?'}{key}={quote(line)}"
+def _known(key: str) -> bool:
+    # Vietnamese is every key's first catalogue (tests hold the others to it).
+    return key in messages(DEFAULT)
+
+
+def back_to(
+    path: str,
+    message: str | Note | None = None,
+    error: str | DomainError | None = None,
+) -> Redirect:
+    """Post, then redirect, then get: a reload never sends a form twice. A DomainError and a
+    Note travel as codes the page says in its language (``services/web/page_words.py``); a
+    text as it is, on one line, folded to one here: a query value holds no line break
+    (gate/domain/text.py), and a notice's text may."""
+    items: list[tuple[str, str]] = []
+    if isinstance(message, Note):
+        items += note_query(message)
+    elif message:
+        items.append(("message", " ".join(message.split())))
+    if isinstance(error, DomainError):
+        items += error_query(error)
+    elif error:
+        items.append(("error", " ".join(error.split())))
+    if items:
+        # quote, not urlencode's default quote_plus: a space is %20, as before.
+        path = f"{path}{'&' if '?' in path else '?'}{urlencode(items, quote_via=quote)}"
     return Redirect(path=path, status_code=303)
 
 

@@ -1,8 +1,9 @@
 """The webhooks page's words: what the platform keeps in English (a refused URL's reason, why
 an endpoint was disabled, an attempt's error) said in the page's language. The texts come
-from gate/domain/webhooks.py, gate/webhooks/ and gate/outbox/dispatcher.py; one that is not
-known here is shown as kept, never hidden (tests/unit/test_webhook_words.py holds every
-reason those modules give to a translation)."""
+from gate/domain/webhooks.py, gate/webhooks/ and gate/outbox/dispatcher.py. A refusal not
+known here is said by its problem code (services/web/page_words.py); an attempt's error or
+a reason for disabling not known here is shown as kept, never hidden
+(tests/unit/test_webhook_words.py holds every reason those modules give to a translation)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import re
 from collections.abc import Callable
 
 from gate.domain.errors import DomainError
+from services.web.i18n import DEFAULT, messages
+from services.web.page_words import code_of, refusal_words
 
 Words = Callable[[str], str]
 
@@ -46,11 +49,21 @@ BY_THE_ENTERPRISE = "disabled by the enterprise"  # gate/webhooks/endpoints.py
 
 
 def refusal(error: DomainError, t: Words) -> str:
-    """Why a form was refused, in the page's language (the kept text when none is known)."""
+    """Why a form was refused, in the page's language: this page's own words by the
+    English text's start, else the problem's words by its code (services/web/page_words.py),
+    never the English detail."""
     for start, key in _REFUSALS:
         if error.detail.startswith(start):
             return t(key)
-    return error.detail
+    field = error.extensions.get("field")
+    value = "" if error.why_value is None else str(error.why_value)
+    field = field if isinstance(field, str) else None
+    return refusal_words(t, _known, code_of(error), field, error.why, value)
+
+
+def _known(key: str) -> bool:
+    # Vietnamese is every key's first catalogue (tests hold the others to it).
+    return key in messages(DEFAULT)
 
 
 def attempt_error(error: str | None, t: Words) -> str:

@@ -17,7 +17,7 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.domain.errors import DomainError, NotFound
 from gate.domain.outbox import WEBHOOK_EVENT_TYPES
-from gate.domain.time import as_local, utc_now
+from gate.domain.time import utc_now
 from gate.store.tables import Delivery, WebhookEndpoint
 from gate.store.unit_of_work import UnitOfWork
 from gate.webhooks import endpoints as service
@@ -26,6 +26,7 @@ from gate.webhooks.log import LoggedDelivery, delivery_log, send_again
 from services.api.webhooks.schemas import EndpointCreate
 from services.platform import Platform
 from services.web.forms import decode_form
+from services.web.locale_format import when
 from services.web.public import require_browser
 from services.web.render import back_to, page, translator
 from services.web.webhook_words import (
@@ -36,7 +37,6 @@ from services.web.webhook_words import (
 )
 
 HOME = "/portal/webhooks"
-TIME = "%d/%m/%Y %H:%M"
 
 
 def type_key(kind: str) -> str:
@@ -55,8 +55,8 @@ def endpoint_view(row: WebhookEndpoint, t: Any) -> dict[str, Any]:
         "enabled": row.enabled,
         "by_platform": not row.enabled and disabled_by_platform(row.disabled_reason),
         "reason": disabled_reason(row.disabled_reason, t),
-        "disabled_at": as_local(row.disabled_at).strftime(TIME) if row.disabled_at else "",
-        "created_at": as_local(row.created_at).strftime(TIME),
+        "disabled_at": when(row.disabled_at, t.language, year=True) if row.disabled_at else "",
+        "created_at": when(row.created_at, t.language, year=True),
     }
 
 
@@ -69,12 +69,12 @@ def delivery_view(logged: LoggedDelivery, t: Any) -> dict[str, Any]:
         "type": t(type_key(str(row.payload.get("type", "")))),
         "status": row.status,
         "status_words": t("delivery_" + row.status),
-        "created_at": as_local(row.created_at).strftime(TIME),
-        "next_attempt_at": as_local(row.next_attempt_at).strftime(TIME),
+        "created_at": when(row.created_at, t.language, year=True),
+        "next_attempt_at": when(row.next_attempt_at, t.language, year=True),
         "waiting_for": logged.waiting_for,
         "attempts": [
             {
-                "at": as_local(a.at).strftime("%d/%m/%Y %H:%M:%S"),
+                "at": when(a.at, t.language, year=True, seconds=True),
                 "status_code": a.status_code,
                 "error": attempt_error(a.error, t),
                 "duration_ms": a.duration_ms,
@@ -217,7 +217,8 @@ class WebhookPages(Controller):
         except NotFound:
             return page(request, "portal/not_found.html", who, status_code=404)
         # Set by the rotation just made: the secret it replaced signs until then.
-        until = as_local(grace_ends(row, utc_now()) or row.updated_at).strftime(TIME)
+        ends = grace_ends(row, utc_now()) or row.updated_at
+        until = when(ends, translator(request).language, year=True)
         rotated = {"secret": row.secret, "old_until": until}
         return await self._endpoint_page(
             request, uow, who, enterprise_id, endpoint_id, rotated=rotated

@@ -20,6 +20,7 @@ from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import as_local, utc_now
 from gate.gates.calendar import gate_by_code
+from gate.gates.service import list_gates
 from gate.store.tables import Yard
 from gate.store.unit_of_work import UnitOfWork
 from gate.yards import service
@@ -29,6 +30,7 @@ from services.api.yards.schemas import VisitCreate
 from services.common.session import browser_principal
 from services.platform import Platform
 from services.web.forms import decode_form, run_form
+from services.web.page_words import Note
 from services.web.public import SignInRequired
 from services.web.render import page
 
@@ -88,6 +90,7 @@ class YardConsoleController(Controller):
             who,
             yard=yard,
             gate_codes=found.gate_codes,
+            gate_rows=await list_gates(uow),
             in_yard=found.in_yard,
             trucks=[t for t in trucks if t.in_yard],
             on_road=[t for t in trucks if not t.in_yard],
@@ -122,7 +125,7 @@ class YardConsoleController(Controller):
         walk-in the gate and direction it is heading to."""
         who, yard = await self._act(request, platform, uow, code)
 
-        async def act() -> str:
+        async def act() -> Note:
             form = decode_form(
                 data,
                 VisitCreate,
@@ -134,7 +137,7 @@ class YardConsoleController(Controller):
             gate_id = (await gate_by_code(uow, form.gate)).id if form.gate else None
             to = WalkInTo(gate_id, form.direction)
             visit = await enter(uow, yard, truck, at=utc_now(), actor=who.actor, to=to)
-            return f"{format_plate(visit.plate)} {visit.status}"
+            return Note(f"note_visit_{visit.status}", format_plate(visit.plate))
 
         return await run_form(uow, f"{AREA}/{yard.code}", act)
 
@@ -151,9 +154,9 @@ class YardConsoleController(Controller):
         way to the gate (the API's checkOutOfYardByHand)."""
         who, yard = await self._act(request, platform, uow, code)
 
-        async def act() -> str:
+        async def act() -> Note:
             visit = await visit_in_yard(uow, yard, visit_id)
             visit = await leave(uow, yard, visit, at=utc_now(), actor=who.actor)
-            return f"{format_plate(visit.plate)} {visit.status}"
+            return Note(f"note_visit_{visit.status}", format_plate(visit.plate))
 
         return await run_form(uow, f"{AREA}/{yard.code}", act)

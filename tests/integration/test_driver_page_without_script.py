@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from gate.domain.time import as_local
+from services.web.locale_format import clock, day
 from tests.driver_rows import NEAR_YARD
 from tests.helpers import Api, Enterprise, open_all_day, this_hour
 from tests.yards import dispatched_by_hand, enters_yard, yard, yard_enterprise
@@ -96,7 +97,8 @@ async def test_a_dispatched_truck_reads_its_order_in_its_language_without_script
     text = shown(page.text)
     deadline = as_local(datetime.fromisoformat(order["deadline_at"]))
     assert f"Lệnh điều tiết {order['code']}" in text
-    assert f"Trước {deadline:%H:%M %d/%m}" in text
+    # The day as Vietnamese writes it (services/web/locale_format.py): "30 thg 11".
+    assert f"Trước {clock(deadline, 'vi')} {day(deadline, 'vi')}" in text
     assert f"Đi đến {state['road']['dispatch_order']['gate_name']}" in text
     assert state["step"] == "step_go_to_gate"
     assert "Xe đã có lệnh điều tiết: rời bãi và đến cửa khẩu trước hạn." in text

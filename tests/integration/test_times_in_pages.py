@@ -72,4 +72,6 @@ async def test_the_consoles_notice_form_sends_an_expiry_already_past_back_with_t
         headers=csrf,
     )
     assert answer.status_code == 303, answer.text
-    assert "error=expires_at%20is%20in%20the%20past" in answer.headers["location"]
+    # Said in the page's language from its codes (services/web/page_words.py).
+    location = answer.headers["location"]
+    assert "error=validation&error_field=expires_at&error_why=in-the-past" in location

@@ -16,6 +16,8 @@ class Gate(IdMixin, CreatedMixin, Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    # The name in Chinese, for the pages in Chinese (None: they show name_en).
+    name_zh: Mapped[str | None] = mapped_column(String(200))
     counterpart: Mapped[str] = mapped_column(String(200))
     province: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(40))

@@ -74,6 +74,7 @@ class GateController(Controller):
             code=gate.code,
             name=gate.name,
             name_en=gate.name_en,
+            name_zh=gate.name_zh,
             counterpart=gate.counterpart,
             province=gate.province,
             kind=gate.kind,
@@ -156,6 +157,7 @@ class GateController(Controller):
             data.closes_at,
             data.latitude,
             data.longitude,
+            data.name_zh,
         )
         return GateSummary.of(await service.create_gate(uow, new))
 

@@ -20,7 +20,9 @@ Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 
 class GateSummary(Output):
     """A gate; ``latitude``/``longitude`` (WGS 84 degrees) place its control yard on the map,
-    null until the administrator sets them (the driver's page estimates arrival from them)."""
+    null until the administrator sets them (the driver's page estimates arrival from them);
+    ``name_zh``, its name on the pages in Chinese, null when it has none (they show
+    ``name_en``)."""
 
     code: str
     name: str
@@ -30,6 +32,7 @@ class GateSummary(Output):
     kind: str
     latitude: float | None
     longitude: float | None
+    name_zh: str | None
 
     @classmethod
     def of(cls, gate: Gate) -> GateSummary:
@@ -42,6 +45,7 @@ class GateSummary(Output):
             gate.kind,
             gate.latitude,
             gate.longitude,
+            gate.name_zh,
         )
 
 
@@ -73,6 +77,7 @@ class GateDetail(Output):
     code: str
     name: str
     name_en: str
+    name_zh: str | None
     counterpart: str
     province: str
     kind: str
@@ -130,6 +135,8 @@ class GateCreate(Input):
     closes_at: Hour = 24
     latitude: Latitude | None = None
     longitude: Longitude | None = None
+    # The name on the pages in Chinese (services/web/names.py); without one they show name_en.
+    name_zh: ShortText | None = None
 
 
 class GateLocation(Input):

@@ -1,0 +1,164 @@
+"""Dates, times and numbers on the pages as each page's language writes them, by CLDR's data
+(Babel), on the gates' clock (Asia/Ho_Chi_Minh): one helper for every page, registered as
+Jinja filters (``register``), so a template writes ``{{ b.slot | when }}`` and never a
+``strftime`` pattern of its own (issue 16: weekday names were English on vi and zh pages).
+
+The shapes, for 2026-12-01 08:05 local time:
+
+=========== ====================== ===================== ======================
+filter      vi                     en                    zh
+=========== ====================== ===================== ======================
+clock       08:05                  08:05                 08:05
+clock(True) 08:05:09               08:05:09              08:05:09
+day         1 thg 12               Dec 1                 12月1日
+weekday     Thứ 3, 1 thg 12        Tue, Dec 1            12月1日周二
+date        1 thg 12, 2026         Dec 1, 2026           2026年12月1日
+when        08:05 1 thg 12         Dec 1, 08:05          12月1日 08:05
+when_year   08:05 1 thg 12, 2026   Dec 1, 2026, 08:05    2026年12月1日 08:05
+number      1.234,5                1,234.5               1,234.5
+=========== ====================== ===================== ======================
+
+Why these: the hours are written 00–23 in all three (the gates and their boards run on a
+24-hour clock; CLDR's own ``Hm`` drops vi's leading zero, which misaligns a column of times);
+a month is written by its (abbreviated) name, never ``1/12`` against ``12/1``: Babel's ``en``
+is the United States' month-first order, and a date that reads as two days is worse than a
+longer one. A date with a time follows the language's own order (vi puts the time first).
+
+Values: an aware datetime is shown on the gates' clock; a naive one is taken as already on
+it (pages compute local wall times, e.g. a calendar's hours); a ``date`` is a day; a string
+is read as ISO 8601 (the driver's page's JSON state). None shows as "—", so a template needs
+no ``if`` for a time not known yet. The driver's page's script writes its days with the
+browser's Intl from the same CLDR data (``frontend/static/driver.js``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+from gate.domain.time import LOCAL_TZ
+from services.web.i18n import DEFAULT, LANGUAGES, Translator
+
+NOTHING = "—"
+
+
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else DEFAULT
+
+
+def _local(value: datetime | date | str) -> datetime | date:
+    if isinstance(value, str):  # an ISO 8601 time a page's JSON state holds (the driver's)
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(LOCAL_TZ)
+    return value
+
+
+def clock(value: datetime | None, language: str, seconds: bool = False) -> str:
+    """The time of day, 24-hour: ``08:05`` (``08:05:09`` with ``seconds``)."""
+    if value is None:
+        return NOTHING
+    pattern = "HH:mm:ss" if seconds else "HH:mm"
+    moment = _local(value)
+    if not isinstance(moment, datetime):  # a day has no time of day
+        return NOTHING
+    return format_time(moment, pattern, locale=_language(language))
+
+
+def day(value: datetime | date | None, language: str, *, weekday: bool = False) -> str:
+    """The day without its year (``1 thg 12``, ``Dec 1``, ``12月1日``); with ``weekday``
+    its short weekday name too (``Thứ 3, 1 thg 12``)."""
+    if value is None:
+        return NOTHING
+    skeleton = "MMMEd" if weekday else "MMMd"
+    return format_skeleton(skeleton, _local(value), locale=_language(language))
+
+
+def full_date(value: datetime | date | None, language: str) -> str:
+    """The day with its year: ``1 thg 12, 2026``, ``Dec 1, 2026``, ``2026年12月1日``."""
+    if value is None:
+        return NOTHING
+    return format_skeleton("yMMMd", _local(value), locale=_language(language))
+
+
+def when(
+    value: datetime | None, language: str, *, year: bool = False, seconds: bool = False
+) -> str:
+    """A day and its time in the language's order: ``08:05 1 thg 12``, ``Dec 1, 08:05``,
+    ``12月1日 08:05`` (with ``year``, the year too)."""
+    if value is None:
+        return NOTHING
+    language = _language(language)
+    on = full_date(value, language) if year else day(value, language)
+    at = clock(value, language, seconds)
+    pattern = str(Locale.parse(language).datetime_formats["medium"])
+    return pattern.replace("{1}", on).replace("{0}", at)
+
+
+def number(value: float | None, language: str, decimals: int | None = None) -> str:
+    """A number with the language's grouping and decimal sign: vi ``1.234,5``, en and zh
+    ``1,234.5``. An int has no decimals; a float has ``decimals`` of them, or with None as
+    few as it needs (at most three)."""
+    if value is None:
+        return NOTHING
+    # One rule with the statistics' numbers (Translator.number, as the charts' Intl writes).
+    return Translator(_language(language)).number(value, decimals)
+
+
+def _lang(context: Context) -> str:
+    return str(context.get("lang") or DEFAULT)
+
+
+@pass_context
+def _clock(context: Context, value: datetime | None, seconds: bool = False) -> str:
+    return clock(value, _lang(context), seconds)
+
+
+@pass_context
+def _day(context: Context, value: datetime | date | None) -> str:
+    return day(value, _lang(context))
+
+
+@pass_context
+def _weekday(context: Context, value: datetime | date | None) -> str:
+    return day(value, _lang(context), weekday=True)
+
+
+@pass_context
+def _date(context: Context, value: datetime | date | None) -> str:
+    return full_date(value, _lang(context))
+
+
+@pass_context
+def _when(context: Context, value: datetime | None, seconds: bool = False) -> str:
+    return when(value, _lang(context), seconds=seconds)
+
+
+@pass_context
+def _when_year(context: Context, value: datetime | None, seconds: bool = False) -> str:
+    return when(value, _lang(context), year=True, seconds=seconds)
+
+
+@pass_context
+def _number(context: Context, value: float | None, decimals: int | None = None) -> str:
+    return number(value, _lang(context), decimals)
+
+
+FILTERS: dict[str, Any] = {
+    "clock": _clock,
+    "day": _day,
+    "weekday": _weekday,
+    "date": _date,
+    "when": _when,
+    "when_year": _when_year,
+    "number": _number,
+}
+
+
+def register(environment: Environment) -> None:
+    """Add the filters to the pages' Jinja environment (``services/web/__init__.py``)."""
+    environment.filters.update(FILTERS)
