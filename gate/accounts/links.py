@@ -92,7 +92,9 @@ async def open_link(
     """The live link of ``purpose`` that ``token`` names; LinkGone when there is none (a
     token not ours, of another purpose, used, replaced or expired)."""
     link_id = link_id_of(secret_key, token)
-    link = await uow.session.get(AccountLink, link_id) if link_id else None
+    # Read afresh: the statements that spend links (``spend``, ``retire``) bypass the
+    # session's identity map.
+    link = await uow.session.get(AccountLink, link_id, populate_existing=True) if link_id else None
     if (
         link is None
         or link.purpose != purpose.value

@@ -129,7 +129,7 @@ STORED: dict[str, tuple[str, str, str | None, str | None, str, str]] = {
         "clerk",
         "manager",
         '{"enterprise_id":"e-3"}',
-        "HASH",
+        "ff34334cc581f3d84d7531021c1c87324c68c577e72829e47a312271743ae137",
     ),
 }
 
