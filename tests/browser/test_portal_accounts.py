@@ -163,3 +163,10 @@ async def test_an_enterprise_signs_up_is_approved_invites_a_clerk_makes_a_key_an
     await page.goto("/portal/users")
     await expect(page.locator("#users")).to_contain_text("binh@lananh.vn")
     await expect(page.locator("#invitations")).to_have_count(0)
+
+    # On a phone, neither the users page nor the sign-up form is wider than the screen.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/portal/users", "/sign-up"):
+        await page.goto(path)
+        wide = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not wide, path
