@@ -208,6 +208,9 @@ class Settings:
     # Positions posted through one driver's link: the page sends at most one every 30 s; a
     # second tab or a reconnect's burst fits, a script hammering the link does not.
     driver_position_limit: str = "6/minute"
+    # Sign-ups and password resets asked from one client address: each sends a mail, so a
+    # script must not turn the platform into a mail cannon.
+    account_mail_limit: str = "5/minute;30/hour"
     # Open websockets per client address on the API (officer, enterprise and, without the
     # boards' server, public boards); 0: no cap.
     ws_max_per_address: int = 50
@@ -254,6 +257,9 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str | None = None
     smtp_security: str = "starttls"
+    # Where people open the platform (``https://gate.example.vn``), for the links e-mailed to
+    # them (invitations, password resets); None: this server's own host and port.
+    public_url: str | None = None
     # SMS through a provider's HTTP API: a JSON POST with a bearer token (gate/messages/sms.py
     # says how a Vietnamese provider maps onto it); the brand name (sender id) if it needs one.
     sms_url: str | None = None
@@ -375,6 +381,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_SIGNIN_LIMIT_PER_ADDRESS", "signin_limit_per_address", str),
     ("GATE_BOOKING_WRITE_LIMIT", "booking_write_limit", str),
     ("GATE_DRIVER_POSITION_LIMIT", "driver_position_limit", str),
+    ("GATE_ACCOUNT_MAIL_LIMIT", "account_mail_limit", str),
     ("GATE_WS_MAX_PER_ADDRESS", "ws_max_per_address", int),
     ("GATE_BOARDS_MAX_PER_ADDRESS", "boards_max_per_address", int),
     ("GATE_WS_MAX_MESSAGE_BYTES", "ws_max_message_bytes", int),
@@ -394,6 +401,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_SMTP_PASSWORD", "smtp_password", str),
     ("GATE_SMTP_FROM", "smtp_from", str),
     ("GATE_SMTP_SECURITY", "smtp_security", _smtp_security),
+    ("GATE_PUBLIC_URL", "public_url", str),
     ("GATE_SMS_URL", "sms_url", str),
     ("GATE_SMS_TOKEN", "sms_token", str),
     ("GATE_SMS_SENDER", "sms_sender", str),

@@ -214,6 +214,11 @@ class Throttles:
             parse_rates(settings.driver_position_limit, "GATE_DRIVER_POSITION_LIMIT"),
             _Limiters(SlidingWindowCounterRateLimiter, shared, self._local),
         )
+        self._account_mails = _Requests(
+            "sign-ups and password resets from this address",
+            parse_rates(settings.account_mail_limit, "GATE_ACCOUNT_MAIL_LIMIT"),
+            _Limiters(SlidingWindowCounterRateLimiter, shared, self._local),
+        )
 
     async def sign_in_attempt(self, email: str, address: str | None) -> None:
         """Count a sign-in attempt before its password is checked; TooManyRequests when the
@@ -237,6 +242,11 @@ class Throttles:
         """Count a position posted through one driver's link (``link_key``: the link's hash,
         never its secret); TooManyRequests past GATE_DRIVER_POSITION_LIMIT."""
         await self._positions.take(link_key)
+
+    async def account_mail(self, address: str | None) -> None:
+        """Count a sign-up or a password reset asked from ``address``; TooManyRequests past
+        GATE_ACCOUNT_MAIL_LIMIT."""
+        await self._account_mails.take(address_key(address))
 
     async def close(self) -> None:
         """Close the connections to Redis (the memory storage holds none)."""

@@ -11,8 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from gate.accounts import credentials
 from gate.accounts.principal import EnterpriseKind, EnterpriseRole, KeyScope
+from gate.accounts.signup import require_approved
+from gate.domain.accounts import KeyIssued, KeyRevoked, UserDisabled
 from gate.domain.errors import AlreadyExists, NotFound, Unauthorised
-from gate.domain.events import AccessChange, AccessChanged
+from gate.domain.events import SYSTEM, AccessChange, AccessChanged, Actor
 from gate.domain.time import utc_now
 from gate.store.tables import ApiKey, Enterprise, EnterpriseUser, Officer, UserSession
 from gate.store.types import new_id
@@ -62,11 +64,12 @@ async def get_enterprise(uow: UnitOfWork, enterprise_id: str) -> Enterprise:
 
 
 async def issue_api_key(
-    uow: UnitOfWork, enterprise_id: str, name: str, scope: KeyScope
+    uow: UnitOfWork, enterprise_id: str, name: str, scope: KeyScope, actor: Actor = SYSTEM
 ) -> tuple[ApiKey, str]:
-    """A new key of ``scope`` for the enterprise; the token is returned once and never stored.
-    NotFound for an unknown enterprise."""
-    await get_enterprise(uow, enterprise_id)
+    """A new key of ``scope`` for the enterprise, issued by ``actor`` (audited in the
+    enterprise's chain); the token is returned once and never stored. NotFound for an
+    unknown enterprise, Conflict for one not approved (gate/accounts/signup.py)."""
+    require_approved(await get_enterprise(uow, enterprise_id))
     issued = credentials.issue(credentials.API_KEY_PREFIX)
     key = ApiKey(
         enterprise_id=enterprise_id,
@@ -77,6 +80,11 @@ async def issue_api_key(
     )
     uow.session.add(key)
     await uow.session.flush()
+    uow.record(
+        KeyIssued(
+            enterprise_id=enterprise_id, subject_id=key.id, actor=actor, facts={"scope": key.scope}
+        )
+    )
     return key, issued.token
 
 
@@ -86,7 +94,11 @@ async def list_api_keys(uow: UnitOfWork, enterprise_id: str) -> list[ApiKey]:
     return list(await uow.session.scalars(query))
 
 
-async def revoke_api_key(uow: UnitOfWork, enterprise_id: str, key_id: str) -> ApiKey:
+async def revoke_api_key(
+    uow: UnitOfWork, enterprise_id: str, key_id: str, actor: Actor = SYSTEM
+) -> ApiKey:
+    """Revoke one of the enterprise's keys (audited, by ``actor``); idempotent. NotFound
+    for another enterprise's key."""
     key = await uow.session.get(ApiKey, key_id)
     if key is None or key.enterprise_id != enterprise_id:
         raise NotFound("no such API key")
@@ -94,6 +106,14 @@ async def revoke_api_key(uow: UnitOfWork, enterprise_id: str, key_id: str) -> Ap
         key.revoked_at = utc_now()
         await uow.session.flush()
         uow.record(AccessChanged(kind=AccessChange.API_KEY_REVOKED, subject_id=key.id))
+        uow.record(
+            KeyRevoked(
+                enterprise_id=enterprise_id,
+                subject_id=key.id,
+                actor=actor,
+                facts={"scope": key.scope},
+            )
+        )
     return key
 
 
@@ -115,9 +135,10 @@ async def register_user(uow: UnitOfWork, enterprise_id: str, new: NewUser) -> En
     for the operators (``accounts.register.email_held_elsewhere``, ids only): a manager must
     not learn who holds an account elsewhere (docs/architecture.md, "Registering users").
     AlreadyExists only when this enterprise itself has a user with that e-mail, which its
-    managers can list anyway; NotFound for an unknown enterprise.
+    managers can list anyway; NotFound for an unknown enterprise, Conflict for one not
+    approved.
     """
-    await get_enterprise(uow, enterprise_id)
+    require_approved(await get_enterprise(uow, enterprise_id))
     email = new.email.strip().lower()
     # Hashed before anything is looked up, so both answers take argon2's time.
     password_hash = await credentials.hash_password(new.password)
@@ -207,7 +228,9 @@ async def sign_out(uow: UnitOfWork, token: str) -> None:
         uow.record(AccessChanged(kind=AccessChange.SESSION_ENDED, subject_id=user_session.id))
 
 
-async def disable_user(uow: UnitOfWork, enterprise_id: str, user_id: str) -> EnterpriseUser:
+async def disable_user(
+    uow: UnitOfWork, enterprise_id: str, user_id: str, actor: Actor = SYSTEM
+) -> EnterpriseUser:
     """Disable an enterprise user: their sessions stop working at once, their open streams
     close within seconds, and they cannot sign in again. NotFound if the user is not one of
     that enterprise's. Idempotent."""
@@ -218,4 +241,5 @@ async def disable_user(uow: UnitOfWork, enterprise_id: str, user_id: str) -> Ent
         user.disabled_at = utc_now()
         await uow.session.flush()
         uow.record(AccessChanged(kind=AccessChange.USER_DISABLED, subject_id=user.id))
+        uow.record(UserDisabled(enterprise_id=enterprise_id, subject_id=user.id, actor=actor))
     return user

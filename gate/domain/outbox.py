@@ -19,6 +19,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
+from gate.domain.accounts import AccountMail
 from gate.domain.events import (
     BookingCancelled,
     BookingCreated,
@@ -53,8 +54,11 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction
 # that records them. Exact classes, not isinstance: a subclass is a different event and is
 # outboxed only when listed (a set lookup per event: check-in batches are hot). An endpoint
-# disabled is told to its owner (messages), never sent as a webhook.
-OUTBOXED: frozenset[type[DomainEvent]] = frozenset({*WEBHOOK_TYPES, WebhookEndpointDisabled})
+# disabled is told to its owner (messages), never sent as a webhook; so is an account's mail
+# (an application, a decision, an invitation, a reset: gate/domain/accounts.py).
+OUTBOXED: frozenset[type[DomainEvent]] = frozenset(
+    {*WEBHOOK_TYPES, WebhookEndpointDisabled, AccountMail}
+)
 
 # The public types by internal event name (the name is what an outbox row stores).
 WEBHOOK_TYPE_OF_NAME: dict[str, str] = {cls.name: public for cls, public in WEBHOOK_TYPES.items()}

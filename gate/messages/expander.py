@@ -7,7 +7,9 @@ rendered in their language and its due time after quiet hours and the rate limit
 * the users of the booking's enterprise who chose the event's topic; for a capacity change,
   those of every enterprise with a booking still to come in the hours and directions it
   touched;
-* every manager of the enterprise when one of its webhook endpoints was disabled.
+* every manager of the enterprise when one of its webhook endpoints was disabled;
+* the person an account's mail is for (gate/messages/account_mail.py): an applicant, an
+  invitee, a user who asked for a new password.
 
 Reads only; the dispatcher inserts the deliveries in the transaction that marks the event
 expanded, so two dispatchers never expand one event twice.
@@ -37,6 +39,7 @@ from gate.domain.messages import (
 from gate.domain.plates import format_plate
 from gate.domain.time import as_local, utc_now
 from gate.gates.touched import Touched
+from gate.messages.account_mail import ACCOUNT_MAIL, account_mail_deliveries
 from gate.messages.preferences import Choices, driver_choices, offered_channels, users_choices
 from gate.messages.texts import direction_word, disabled_reason, render
 from gate.messages.zalo import template_of
@@ -92,6 +95,8 @@ class MessageExpander:
         offered = offered_channels(self.settings)
         if not offered:
             return []
+        if event.name == ACCOUNT_MAIL:
+            return await account_mail_deliveries(session, self.settings, event)
         payload: dict[str, Any] = event.payload
         if event.name == ADMIN_EVENT:
             # The managers know an endpoint by its URL, not its id: the event carries none

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gate.domain.accounts import AccountEvent
 from gate.domain.audit import AuditEntry, AuditRecord
 from gate.domain.events import (
     BookingEvent,
@@ -20,16 +21,20 @@ from gate.domain.events import (
 )
 from gate.store.tables import AuditLogEntry
 
-AuditedEvent = BookingEvent | VehicleEvent | DispatchEvent | YardVisitEvent | NoticeEvent
+AuditedEvent = (
+    BookingEvent | VehicleEvent | DispatchEvent | YardVisitEvent | NoticeEvent | AccountEvent
+)
 # For isinstance: the events the unit of work appends at commit.
-AUDITED = (BookingEvent, VehicleEvent, DispatchEvent, YardVisitEvent, NoticeEvent)
+AUDITED = (BookingEvent, VehicleEvent, DispatchEvent, YardVisitEvent, NoticeEvent, AccountEvent)
 
 
 def chain_of(event: AuditedEvent) -> str:
     """The chain an event is appended to: its gate's (a booking's, a dispatch's, a
-    notice's), its vehicle's, or its yard's."""
+    notice's), its vehicle's, its yard's, or its enterprise's (an account's changes)."""
     if isinstance(event, YardVisitEvent):
         return event.yard_id
+    if isinstance(event, AccountEvent):
+        return event.enterprise_id
     return event.vehicle_id if isinstance(event, VehicleEvent) else event.gate_id
 
 
@@ -52,6 +57,8 @@ def record_of(event: AuditedEvent) -> AuditRecord:
         return _record(event, event.vehicle_id, holder_id=event.enterprise_id)
     if isinstance(event, NoticeEvent):
         return _record(event, event.notice_id, gate=event.gate)
+    if isinstance(event, AccountEvent):
+        return _record(event, event.subject_id, enterprise_id=event.enterprise_id)
     if isinstance(event, DispatchEvent):
         # An order's code, visit and booking only when the event has them (a rule change
         # has none).

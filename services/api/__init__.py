@@ -4,7 +4,9 @@ the statistics' open data."""
 
 from litestar import Router
 
+from services.api.accounts.applications import ApplicationController
 from services.api.accounts.endpoints import EnterpriseController, SessionController
+from services.api.accounts.people import PeopleController
 from services.api.bookings.endpoints import BookingController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
@@ -28,6 +30,8 @@ api_router = Router(
     path="/api/v1",
     route_handlers=[
         EnterpriseController,
+        ApplicationController,
+        PeopleController,
         SessionController,
         GateController,
         VehicleController,

@@ -11,6 +11,18 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from services.web import locale_format, names
+from services.web.accounts import (
+    forgot,
+    forgot_page,
+    join,
+    join_page,
+    reset,
+    reset_page,
+    reset_sent,
+    sign_up,
+    sign_up_page,
+    signed_up,
+)
 from services.web.console import ConsoleController
 from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
@@ -19,6 +31,7 @@ from services.web.driver import driver_router
 from services.web.driver_links import DriverLinkPages
 from services.web.keys import KeysController
 from services.web.notifications import DriverMessagesController, MyMessagesController
+from services.web.people import PeoplePages
 from services.web.portal import PortalController
 from services.web.problem_pages import APP_HANDLERS, PAGE_HANDLERS
 from services.web.public import (
@@ -53,8 +66,19 @@ _pages = Router(
         sign_in_page,
         sign_in,
         sign_out,
+        sign_up_page,
+        sign_up,
+        signed_up,
+        join_page,
+        join,
+        forgot_page,
+        forgot,
+        reset_sent,
+        reset_page,
+        reset,
         PortalController,
         KeysController,
+        PeoplePages,
         MyMessagesController,
         DriverMessagesController,
         WebhookPages,

@@ -80,7 +80,7 @@ class KeysController(Controller):
             return back_to("/portal/keys", error=ValidationFailed(why="required", field="scope"))
         if not name or len(name) > MAX_NAME:
             return back_to("/portal/keys", error=ValidationFailed(why="wrong-length", field="name"))
-        key, token = await accounts.issue_api_key(uow, enterprise_id, name, scope)
+        key, token = await accounts.issue_api_key(uow, enterprise_id, name, scope, who.actor)
         issued = {"name": key.name, "scope": scope.value, "token": token}
         return await self._page(request, uow, who, enterprise_id, issued=issued)
 
@@ -92,10 +92,10 @@ class KeysController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
     ) -> Redirect:
-        _, enterprise_id = await self._manager(request, platform)
+        who, enterprise_id = await self._manager(request, platform)
         try:
             async with uow.savepoint():
-                key = await accounts.revoke_api_key(uow, enterprise_id, key_id)
+                key = await accounts.revoke_api_key(uow, enterprise_id, key_id, who.actor)
         except DomainError as error:
             return back_to("/portal/keys", error=error)
         # Committed before this process forgets the key, as the API's revocation does.

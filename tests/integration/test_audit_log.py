@@ -105,8 +105,12 @@ async def _tamper(settings: Settings, statements: list[str]) -> None:
             else:
                 await connection.execute(text("DROP TRIGGER audit_log_no_update"))
                 await connection.execute(text("DROP TRIGGER audit_log_no_delete"))
+            # The busy day's gate chain: the longest (its enterprises' keys have chains of
+            # their own too, of an entry each).
             chain = (
-                await connection.execute(text("SELECT chain FROM audit_heads LIMIT 1"))
+                await connection.execute(
+                    text("SELECT chain FROM audit_heads ORDER BY seq DESC LIMIT 1")
+                )
             ).scalar_one()
             for statement in statements:
                 await connection.execute(text(statement), {"chain": chain})

@@ -23,6 +23,7 @@ PASSWORD = "một-mật-khẩu-dài"
         "/portal/messages",
         "/portal/drivers/00000000000000000000000000/messages",
         "/portal/webhooks",
+        "/portal/users",
         "/console",
         "/console/tan-thanh",
         "/statistics",

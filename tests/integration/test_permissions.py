@@ -147,6 +147,9 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
         "manage-enterprises": [
             ("GET", "/api/v1/enterprises", None),
             ("POST", "/api/v1/enterprises", {"name": "Công ty Quyền", "tax_code": "4999999999"}),
+            ("GET", "/api/v1/enterprise-applications", None),
+            ("POST", f"/api/v1/enterprise-applications/{missing}/approve", None),
+            ("POST", f"/api/v1/enterprise-applications/{missing}/reject", reason),
         ],
         "manage-officers": [
             ("PUT", f"/api/v1/officers/{v['officer']}/gates", {"gates": ["chi-ma"]}),
@@ -209,6 +212,9 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
         "manage-users": [
             ("GET", f"{ent}/users", None),
             ("POST", f"{ent}/users/{missing}/disable", None),
+            ("GET", f"{ent}/invitations", None),
+            ("DELETE", f"{ent}/invitations/{missing}", None),
+            ("PUT", f"{ent}/users/{missing}/role", {"role": "clerk"}),
         ],
         "manage-keys": [
             ("GET", f"{ent}/api-keys", None),
@@ -366,6 +372,13 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
         "manage-keys": [
             ("GET", "/portal/keys/", None),
             ("POST", f"/portal/keys/{missing}/revoke", {}),
+        ],
+        # The portal's users page (services/web/people.py).
+        "manage-users": [
+            ("GET", "/portal/users", None),
+            ("POST", f"/portal/users/{missing}/role", {"role": "clerk"}),
+            ("POST", f"/portal/users/{missing}/disable", {}),
+            ("POST", f"/portal/users/invitations/{missing}/withdraw", {}),
         ],
         # The portal's webhooks page (services/web/webhooks.py).
         "manage-webhooks": [

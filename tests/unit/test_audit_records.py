@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from gate.domain.accounts import RoleChanged
 from gate.domain.audit import chain_entry
 from gate.domain.events import (
     Actor,
@@ -82,6 +83,15 @@ EVENTS: dict[str, AuditedEvent] = {
         reason="sold",
         facts={"from_holder_id": "e-1", "grants_revoked": 2, "holder_id": "shadowed"},
     ),
+    "account": RoleChanged(
+        occurred_at=AT,
+        enterprise_id="e-3",
+        subject_id="u-9",
+        actor=Actor("enterprise", "u-1", "manager"),
+        from_status="clerk",
+        to_status="manager",
+        facts={"enterprise_id": "shadowed"},
+    ),
 }
 
 # The stored rows' columns, as the chains hold them, taken before the record builders were
@@ -131,6 +141,15 @@ STORED: dict[str, tuple[str, str, str | None, str | None, str, str]] = {
         None,
         '{"from_holder_id":"e-1","grants_revoked":2,"holder_id":"e-2"}',
         "71d880b682561db52d5d243dd470bf9b9d5e54a8936546a2ffbf244998527153",
+    ),
+    # Issue 16: an enterprise's account, in the enterprise's chain (pinned when added).
+    "account": (
+        "u-9",
+        "enterprise",
+        "clerk",
+        "manager",
+        '{"enterprise_id":"e-3"}',
+        "ff34334cc581f3d84d7531021c1c87324c68c577e72829e47a312271743ae137",
     ),
 }
 

@@ -62,8 +62,9 @@ def test_the_events_that_matter_to_the_outside_are_outboxed_under_public_names()
         "truck.exited",
         "capacity.changed",
     }
-    # And an endpoint disabled, told to its owner by message, not sent as a webhook.
-    assert len(OUTBOXED) == len(WEBHOOK_EVENT_TYPES) + 1
+    # And an endpoint disabled, told to its owner by message, not sent as a webhook; and an
+    # account's mail (an application, a decision, an invitation, a reset).
+    assert len(OUTBOXED) == len(WEBHOOK_EVENT_TYPES) + 2
 
 
 def test_an_event_nobody_could_be_told_of_is_not_outboxed():

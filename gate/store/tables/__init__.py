@@ -1,6 +1,12 @@
 """Every table, one module per domain area; importing this package registers them all."""
 
-from gate.store.tables.accounts import ApiKey, Enterprise, EnterpriseUser, UserSession
+from gate.store.tables.accounts import (
+    AccountLink,
+    ApiKey,
+    Enterprise,
+    EnterpriseUser,
+    UserSession,
+)
 from gate.store.tables.audit import AuditHead, AuditLogEntry
 from gate.store.tables.base import Base
 from gate.store.tables.bookings import Booking, ClearanceDecisionRow, IdempotencyRecord
@@ -43,6 +49,7 @@ from gate.store.tables.yards import (
 )
 
 __all__ = [
+    "AccountLink",
     "ApiKey",
     "AuditHead",
     "AuditLogEntry",

@@ -21,6 +21,15 @@ class Enterprise(IdMixin, CreatedMixin, Base):
     # "carrier": books crossings for its trucks (shippers, forwarders, carriers); "yard": runs
     # waiting yards (bến bãi). One account table, two kinds: the rule book tells them apart.
     kind: Mapped[str] = mapped_column(String(10), default="carrier", server_default="carrier")
+    # gate/domain/accounts.py, EnterpriseStatus: made by the administrator, approved at once;
+    # signed up in the portal, pending until the administration decides (migration 0020).
+    status: Mapped[str] = mapped_column(String(10), default="approved", server_default="approved")
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    # The language the contact signed up in: the application's mails are in it.
+    contact_language: Mapped[str | None] = mapped_column(String(5))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class ApiKey(IdMixin, CreatedMixin, Base):
@@ -57,3 +66,22 @@ class UserSession(IdMixin, CreatedMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class AccountLink(IdMixin, CreatedMixin, Base):
+    """A one-time link e-mailed to a person (gate/domain/accounts.py, LinkPurpose): an
+    invitation to join ``enterprise_id`` with ``role`` at ``email``, or a reset of
+    ``user_id``'s password. No token is stored: it is an HMAC of the id under the platform's
+    secret key (gate/accounts/links.py). ``used_at``: spent (or replaced by a newer link)."""
+
+    __tablename__ = "account_links"
+
+    purpose: Mapped[str] = mapped_column(String(12))
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise_users.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

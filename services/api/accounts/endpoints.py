@@ -80,7 +80,7 @@ class EnterpriseController(Controller):
     @post(
         "/{enterprise_id:str}/api-keys",
         operation_id="issueApiKey",
-        **documented("Issue an API key", credentials=[MANAGER], problems=["not-found"]),
+        **documented("Issue an API key", credentials=[MANAGER], problems=["not-found", "conflict"]),
     )
     async def issue_key(
         self,
@@ -92,7 +92,9 @@ class EnterpriseController(Controller):
         """A new API key of the scope asked for (``booking`` unless said otherwise); its token
         is in this answer and never again. Managers and the administrator only."""
         require(principal, Action.MANAGE_KEYS, of_enterprise(enterprise_id))
-        key, token = await service.issue_api_key(uow, enterprise_id, data.name, data.scope)
+        key, token = await service.issue_api_key(
+            uow, enterprise_id, data.name, data.scope, principal.actor
+        )
         return IssuedApiKey(key.id, key.name, data.scope, token, local(key.created_at))
 
     @get(
@@ -127,7 +129,7 @@ class EnterpriseController(Controller):
         process and within seconds on the others (GATE_STREAM_RECHECK_S), its open streams
         closed."""
         require(principal, Action.MANAGE_KEYS, of_enterprise(enterprise_id))
-        await service.revoke_api_key(uow, enterprise_id, key_id)
+        await service.revoke_api_key(uow, enterprise_id, key_id, principal.actor)
         # Committed before this process forgets the key, so that no request in between can
         # remember it again as live.
         await uow.commit()
@@ -139,7 +141,7 @@ class EnterpriseController(Controller):
         **documented(
             "Register a user of the enterprise",
             credentials=[MANAGER],
-            problems=["not-found", "already-exists"],
+            problems=["not-found", "already-exists", "conflict"],
         ),
     )
     async def register_user(
@@ -189,7 +191,8 @@ class EnterpriseController(Controller):
         """Disable a user of the enterprise: their sessions stop working now and their open
         streams close within seconds (GATE_STREAM_RECHECK_S)."""
         require(principal, Action.MANAGE_USERS, of_enterprise(enterprise_id))
-        return UserView.of(await service.disable_user(uow, enterprise_id, user_id))
+        disabled = await service.disable_user(uow, enterprise_id, user_id, principal.actor)
+        return UserView.of(disabled)
 
 
 class SessionController(Controller):

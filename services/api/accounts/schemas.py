@@ -6,7 +6,7 @@ from typing import Annotated
 import msgspec
 
 from gate.accounts.principal import EnterpriseKind, EnterpriseRole, KeyScope
-from gate.store.tables import ApiKey, Enterprise, EnterpriseUser
+from gate.store.tables import AccountLink, ApiKey, Enterprise, EnterpriseUser
 from services.common.schemas import Email, Input, Output, Password, ShortText, local, local_or_none
 
 # Mã số thuế: 10 digits, or 13 with a branch suffix.
@@ -30,6 +30,8 @@ class EnterpriseView(Output):
     contact_email: str | None
     created_at: datetime
     kind: str
+    # ``pending`` (signed up, waiting for the administration), ``approved`` or ``rejected``.
+    status: str = "approved"
 
     @classmethod
     def of(cls, row: Enterprise) -> EnterpriseView:
@@ -41,7 +43,47 @@ class EnterpriseView(Output):
             row.contact_email,
             local(row.created_at),
             row.kind,
+            row.status,
         )
+
+
+class ApplicationView(Output):
+    """An enterprise that signed up, as the administration reviews it: who to call about
+    it, when it came and what was decided."""
+
+    id: str
+    name: str
+    tax_code: str
+    kind: str
+    status: str
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    decision_reason: str | None
+
+    @classmethod
+    def of(cls, row: Enterprise) -> ApplicationView:
+        return cls(
+            row.id,
+            row.name,
+            row.tax_code,
+            row.kind,
+            row.status,
+            row.contact_name,
+            row.contact_email,
+            row.contact_phone,
+            local(row.created_at),
+            local_or_none(row.decided_at),
+            row.decision_reason,
+        )
+
+
+class Rejection(Input):
+    """Why an application is rejected: told to the applicant in their mail."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 
 
 class ApiKeyCreate(Input):
@@ -125,3 +167,31 @@ class Me(Output):
     enterprise_id: str | None
     user_id: str | None
     role: str | None
+
+
+class InvitationCreate(Input):
+    """Invite ``email`` to the enterprise with ``role``; the mail is in ``language``."""
+
+    email: Email
+    role: EnterpriseRole = EnterpriseRole.CLERK
+    language: Annotated[str, msgspec.Meta(pattern=r"^(vi|en|zh)$")] = "vi"
+
+
+class InvitationView(Output):
+    """An invitation waiting to be accepted (its link is only in the invitee's mail)."""
+
+    id: str
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, row: AccountLink) -> InvitationView:
+        return cls(
+            row.id, row.email, row.role or "clerk", local(row.created_at), local(row.expires_at)
+        )
+
+
+class RoleChange(Input):
+    role: EnterpriseRole
