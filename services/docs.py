@@ -44,8 +44,7 @@ class SwaggerDocs(OpenAPIRenderPlugin):
             f'<link rel="stylesheet" href="{VENDOR}/swagger-ui.css">\n'
             '<link rel="stylesheet" href="/static/docs.css">\n'
             "</head>\n<body>\n"
-            # In main: every part of the page sits in a landmark (axe's "region").
-            f'<main id="swagger-ui" data-spec-url="{spec_url}"></main>\n'
+            f'<div id="swagger-ui" data-spec-url="{spec_url}"></div>\n'
             f'<script src="{VENDOR}/swagger-ui-bundle.js"></script>\n'
             '<script src="/static/docs.js"></script>\n'
             "</body>\n</html>\n"
