@@ -69,9 +69,7 @@ async def set_scene(api: Api, base: str) -> Scene:
         )
         assert checked["outcome"] == "on_time", checked
     _ok(await client.post(f"{GATE}/lanes/X1/call-next", headers=operator), 200)
-    _ok(
-        await client.post(f"{GATE}/vehicles/{inspected['id']}/inspection", headers=operator), 200
-    )
+    _ok(await client.post(f"{GATE}/vehicles/{inspected['id']}/inspection", headers=operator), 200)
     # Two trucks whose plates a camera confuses, and a read that fits both: it waits for an
     # officer in the console.
     for plate in ("桂A·128B5", "桂A·12885"):
@@ -82,7 +80,9 @@ async def set_scene(api: Api, base: str) -> Scene:
     assert pending["outcome"] == "needs_confirmation", pending
     _ok(
         await client.post(
-            f"{GATE}/notices", json={"text": "Xe lạnh ưu tiên làn X2 / 冷藏车优先X2车道"}, headers=operator
+            f"{GATE}/notices",
+            json={"text": "Xe lạnh ưu tiên làn X2 / 冷藏车优先X2车道"},
+            headers=operator,
         )
     )
 
@@ -146,4 +146,3 @@ async def set_scene(api: Api, base: str) -> Scene:
         driver_page=live["url"].removeprefix(base),
         gone_page=gone["url"].removeprefix(base),
     )
-
