@@ -7,7 +7,7 @@ import dataclasses
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,15 @@ from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from tests.apps import app_for
 from tests.asgi import served
+from tests.browser.scene import Scene, set_scene
+from tests.browser.shared_site import platform_in_a_thread, settings_for
 from tests.helpers import Api, open_all_day
 from tests.services import require_service
 
 CHROMIUM = "/usr/bin/chromium"
-# The tests leave the work tree clean: their screenshots go to a temporary folder, unless
-# scripts/screenshots asks for the README's (GATE_SCREENSHOTS_DIR=docs/screenshots).
+# The tests leave the work tree clean: their screenshots go to a temporary folder (or
+# GATE_SCREENSHOTS_DIR, to look at them). The README's are taken by scripts/screenshots
+# (tests/browser/screenshots.py), never by a test run.
 SCREENSHOTS = Path(
     os.environ.get("GATE_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "gate-screenshots"
 )
@@ -89,3 +92,16 @@ def _note_violation(message: ConsoleMessage, violations: list[str]) -> None:
 def screenshot_path(name: str) -> str:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return str(SCREENSHOTS / f"{name}.png")
+
+
+@pytest.fixture(scope="session")
+def scene_site(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Scene]]:
+    """One platform per test process with a scene set on it (tests/browser/scene.py), for the
+    tests that only read pages: its base URL and the scene."""
+    folder = tmp_path_factory.mktemp("scene")
+    shutil.copyfile(sqlite_template, folder / "gate.db")
+    settings = settings_for(f"sqlite+aiosqlite:///{folder / 'gate.db'}", folder)
+    with platform_in_a_thread(settings, set_scene) as site:
+        yield site
