@@ -18,6 +18,9 @@ from services.web.driver_links import DriverLinkPages
 from services.web.keys import KeysController
 from services.web.notifications import DriverMessagesController, MyMessagesController
 from services.web.portal import PortalController
+from services.web.portal_booking import BookPages
+from services.web.portal_booking_page import BookingPage
+from services.web.portal_bookings import BookingsList
 from services.web.problem_pages import APP_HANDLERS, PAGE_HANDLERS
 from services.web.public import (
     SignInRequired,
@@ -52,6 +55,9 @@ _pages = Router(
         sign_in,
         sign_out,
         PortalController,
+        BookingsList,
+        BookPages,
+        BookingPage,
         KeysController,
         MyMessagesController,
         DriverMessagesController,
