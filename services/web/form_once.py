@@ -24,7 +24,12 @@ from litestar import Request
 
 from gate.domain.errors import DomainError
 from gate.store.unit_of_work import UnitOfWork
-from services.common.idempotency import answer_idempotently, fingerprint, key_length_accepted
+from services.common.idempotency import (
+    REPLAY_HEADER,
+    answer_idempotently,
+    fingerprint,
+    key_length_accepted,
+)
 from services.common.problems import domain_error_answer
 from services.platform import Platform
 from services.web.csrf import FIELD as CSRF_FIELD
@@ -88,5 +93,7 @@ async def post_once(
         status, encoded = domain_error_answer(error)
         return Answer(status, msgspec.json.decode(encoded))
     decoded = msgspec.json.decode(answer.content)
-    replayed = answer.headers.get("Idempotent-Replayed") == "true"
-    return Answer(answer.status_code, decoded if isinstance(decoded, dict) else {}, replayed)
+    replayed = answer.headers.get(REPLAY_HEADER) == "true"
+    # stored_response always names the status; 200 only satisfies the type.
+    status = answer.status_code or 200
+    return Answer(status, decoded if isinstance(decoded, dict) else {}, replayed)
