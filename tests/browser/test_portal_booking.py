@@ -121,6 +121,12 @@ async def test_an_enterprise_reschedules_from_the_calendar_where_a_full_hour_is_
     await expect(cell(9)).to_have_class(re.compile("yours"))
     await expect(cell(10)).to_have_class(re.compile("full"))
     await expect(cell(10).locator("input")).to_have_count(0)
+    # A row's days side by side (a board's ".free" list once laid the cells out as a column).
+    later = page.locator(
+        f"#reschedule-form td[data-slot='{tomorrow_at(11, days=2).astimezone(UTC).isoformat()}']"
+    )
+    here, there = await cell(11).bounding_box(), await later.bounding_box()
+    assert here and there and here["y"] == there["y"] and there["x"] > here["x"], (here, there)
     await cell(11).locator("input").check()
     await page.screenshot(path=screenshot_path("portal-reschedule"), full_page=True)
     await page.click("#reschedule-form button")
