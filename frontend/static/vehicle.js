@@ -5,6 +5,7 @@ const bookingId = box.dataset.booking;
 // The page's words ride in a JSON data block: the CSP runs no inline script.
 const words = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
 const t = (key) => words[key] || key;
+const AT_THE_LANE = ["called", "in_inspection", "held", "cleared"];
 let state = null;
 let seq = null;
 
@@ -18,6 +19,14 @@ function show() {
   status.dataset.status = mine.status;
   box.querySelector(".position").textContent = mine.position ?? "—";
   box.querySelector(".eta").textContent = mine.estimated_call_at ? mine.estimated_call_at.slice(11, 16) : "—";
+  // The lane the truck was called to, while it is at the lanes (AT_THE_LANE in
+  // services/web/portal_booking_page.py): the driver must be told where to go.
+  const lane = document.getElementById("lane-line");
+  if (lane) {
+    const atLane = AT_THE_LANE.includes(mine.status) && mine.lane;
+    lane.hidden = !atLane;
+    if (atLane) lane.querySelector(".lane-code").textContent = mine.lane;
+  }
 }
 
 function connect() {

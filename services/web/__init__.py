@@ -33,6 +33,9 @@ from services.web.keys import KeysController
 from services.web.notifications import DriverMessagesController, MyMessagesController
 from services.web.people import PeoplePages
 from services.web.portal import PortalController
+from services.web.portal_booking import BookPages
+from services.web.portal_booking_page import BookingPage
+from services.web.portal_bookings import BookingsList
 from services.web.problem_pages import APP_HANDLERS, PAGE_HANDLERS
 from services.web.public import (
     SignInRequired,
@@ -77,6 +80,9 @@ _pages = Router(
         reset_page,
         reset,
         PortalController,
+        BookingsList,
+        BookPages,
+        BookingPage,
         KeysController,
         PeoplePages,
         MyMessagesController,

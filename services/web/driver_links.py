@@ -18,7 +18,8 @@ from gate.driver_page import links
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import page_url
 from services.platform import Platform
-from services.web.portal import booking_view, qr_svg
+from services.web.portal import qr_svg
+from services.web.portal_booking_page import booking_view
 from services.web.public import require_browser
 from services.web.render import back_to, page
 
@@ -44,7 +45,14 @@ class DriverLinkPages(Controller):
             return page(request, "portal/not_found.html", who, status_code=404)
         url = page_url(request, made.token)
         return await booking_view(
-            request, uow, who, enterprise_id, booking_id, new_link=url, new_link_qr=qr_svg(url)
+            request,
+            uow,
+            who,
+            enterprise_id,
+            booking_id,
+            platform,
+            new_link=url,
+            new_link_qr=qr_svg(url),
         )
 
     @post("/{link_id:str}/revoke")

@@ -5,6 +5,7 @@ reconnecting and comes back to the truth; sessions and CSRF hold."""
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -95,7 +96,9 @@ async def test_an_enterprise_books_a_slot_and_cancels_it_and_the_board_follows(
     await expect(portal.locator("#drivers")).to_contain_text("Lương Văn Tài")
 
     await portal.goto("/portal/book?gate=tan-thanh&direction=export")
-    await portal.locator("#booking-form input[name=slot_start]").first.check()
+    # The hour running now, the board's first free places (the calendar: a column per day).
+    now = this_hour().astimezone(UTC).isoformat()
+    await portal.locator(f"#booking-form td[data-slot='{now}'] input").check()
     await portal.fill("#booking-form input[name=description]", "Thanh long ruột đỏ")
     await portal.fill("#booking-form input[name=weight_kg]", "15000")
     await portal.check("#booking-form input[name=perishable]")

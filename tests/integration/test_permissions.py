@@ -342,7 +342,7 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
     console = "/console/tan-thanh"
     missing = "00000000000000000000000000"
     return {
-        "read-own-bookings": [("GET", "/portal/", None)],
+        "read-own-bookings": [("GET", "/portal/", None), ("GET", "/portal/bookings.csv", None)],
         "manage-fleet": [
             ("GET", "/portal/fleet", None),
             (

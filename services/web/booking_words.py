@@ -1,0 +1,172 @@
+"""The booking pages' words: a refusal and a booking's history said in the page's language,
+never as the platform's English details or raw event codes (``booking.created``).
+
+A refusal is worded by its problem code (``slot-full``, ``version-conflict``: the codes of
+gate/domain/errors.py, which the API's problem types carry too), and a form's refused field
+by its name; a code not known here is said in general words, never in English. A history
+entry is worded by its event (gate/domain/events.py's names) with the facts the audit log
+keeps beside it (the lane called to, the agency and its decision, the hour moved from)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gate.bookings.calendar import OUTSIDE_HOURS
+from gate.domain.errors import DomainError
+from gate.domain.time import as_local
+from gate.store.tables import AuditLogEntry
+
+Words = Callable[[str], str]
+
+# A refusal's catalogue key by its problem code.
+_BY_CODE = {
+    "slot-full": "booking_refused_slot_full",
+    "slot-closed": "booking_refused_slot_closed",
+    "invalid-slot": "booking_refused_slot",
+    "plate-already-booked": "booking_refused_plate_booked",
+    "version-conflict": "booking_refused_changed",
+    "invalid-transition": "booking_refused_state",
+    "too-many-requests": "booking_refused_too_many",
+    "not-found": "booking_refused_not_found",
+    "vehicle-held-by-another": "booking_refused_not_found",
+    "idempotency-key-reused": "booking_refused_sent_twice",
+}
+# A form's field (its wire name) and the catalogue key of its label on the page.
+_FIELDS = {
+    "slot_start": "slot",
+    "vehicle_id": "vehicles",
+    "driver_id": "drivers",
+    "description": "cargo",
+    "weight_kg": "weight_kg",
+    "hs_code": "hs_code",
+    "declaration_number": "declaration",
+    "reason": "reason",
+    "version": "booking_code",
+}
+# msgspec names the refused field of a form decoded into the API's type: "... - at `$.reason`".
+_AT_FIELD = re.compile(r"at `\$\.(?:cargo\.)?(\w+)`")
+
+
+def refusal(code: str, t: Words, field: str | None = None) -> str:
+    """Why a booking form was refused, in the language of ``t``: by the problem ``code``,
+    else by the refused ``field`` (its label named), else in general words."""
+    if code in _BY_CODE:
+        return t(_BY_CODE[code])
+    if field:
+        label = t(_FIELDS.get(field, field))
+        return t("booking_refused_field").format(field=label)
+    return t("booking_refused")
+
+
+def error_words(error: DomainError, t: Words) -> str:
+    """A DomainError raised on a booking form, worded by ``refusal`` (the refused field found
+    in its extensions or, for a form's value, in msgspec's message)."""
+    field = error.extensions.get("field")
+    if not isinstance(field, str):
+        found = _AT_FIELD.search(error.detail)
+        field = found.group(1) if found else None
+    return refusal(error.code, t, field)
+
+
+def problem_words(problem: dict[str, Any], t: Words) -> str:
+    """A stored problem answer (an idempotent replay's body) worded by ``refusal``."""
+    code = str(problem.get("type", "")).rsplit("/", 1)[-1]
+    field = problem.get("field")
+    return refusal(code, t, field if isinstance(field, str) else None)
+
+
+def closed_words(reason: str | None, t: Words) -> str:
+    """Why an hour is closed: the opening hours in the page's language, a closure's reason
+    as the administration wrote it (it is theirs, in their words)."""
+    if reason is None or reason == OUTSIDE_HOURS:
+        return t("outside_opening_hours")
+    return reason
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of a booking's history: when (local), what happened, by whom, and a reason
+    when one was given; ``entry_hash`` shortened, to find it in the audit log."""
+
+    at: datetime
+    what: str
+    who: str
+    reason: str | None
+    entry_hash: str
+
+
+_ACTORS = {
+    "enterprise": "actor_enterprise",
+    "officer": "actor_officer",
+    "device": "actor_device",
+    "admin": "actor_admin",
+    "system": "actor_system",
+}
+
+
+def _hour(value: Any) -> str:
+    """An hour's start kept as ISO text, written as the pages write hours (local, 24 h)."""
+    try:
+        return as_local(datetime.fromisoformat(str(value))).strftime("%H:%M %d/%m")
+    except ValueError:
+        return str(value)
+
+
+def facts_of(entry: AuditLogEntry) -> dict[str, Any]:
+    """The facts an audit entry keeps beside its event (its data, canonical JSON)."""
+    try:
+        facts = json.loads(entry.data or "{}")
+    except ValueError:
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def what_happened(entry: AuditLogEntry, t: Words, before: Any = None) -> str:
+    """An audited event of a booking in words; ``before``: the booking's hour as the entry
+    before this one recorded it (a reschedule's entry keeps only the new hour)."""
+    facts = facts_of(entry)
+    event = entry.event
+    if event == "booking.created":
+        return t("history_created").format(slot=_hour(facts.get("slot_start")))
+    if event == "booking.rescheduled":
+        return t("history_rescheduled").format(
+            before=_hour(before) if before else "—", slot=_hour(facts.get("slot_start"))
+        )
+    if event == "vehicle.called":
+        return t("history_called").format(lane=facts.get("lane") or "—")
+    if event == "vehicle.clearance_decided" and facts.get("agency") and facts.get("decision"):
+        agency, decision = str(facts.get("agency", "")), str(facts.get("decision", ""))
+        return t("history_decided").format(agency=t(agency), decision=t(decision))
+    if event == "booking.lapsed":
+        return t("history_lapsed").format(status=t(entry.to_status or "expired"))
+    key = "history_" + event.replace(".", "_")
+    worded = t(key)
+    if worded != key:
+        return worded
+    # An event this page does not know yet: what the booking became, never the code.
+    if entry.to_status:
+        return t("history_changed").format(status=t(entry.to_status))
+    return t("history_other")
+
+
+def steps(entries: list[AuditLogEntry], t: Words) -> list[Step]:
+    """A booking's history (oldest first) in the language of ``t``."""
+    worded: list[Step] = []
+    before: Any = None
+    for entry in entries:
+        worded.append(
+            Step(
+                as_local(entry.occurred_at),
+                what_happened(entry, t, before),
+                t(_ACTORS.get(entry.actor_kind, "actor_system")),
+                entry.reason,
+                entry.entry_hash[:12],
+            )
+        )
+        before = facts_of(entry).get("slot_start", before)
+    return worded

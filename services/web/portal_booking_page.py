@@ -1,0 +1,166 @@
+"""One booking in the portal: a slip to print or show at the kiosk (its code, QR code, truck,
+driver, cargo, gate and hour), its live status with the lane once the truck is called, its
+road to the gate, the link for the driver, its history in words, and rescheduling from the
+week's calendar of its gate and direction (full and closed hours are not offered)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from gate.accounts.permissions import Action, acting_enterprise
+from gate.accounts.principal import EnterpriseUser
+from gate.bookings import service as bookings
+from gate.bookings.calendar import free_places
+from gate.domain.bookings import BookingStatus
+from gate.domain.errors import DomainError
+from gate.domain.plates import format_plate
+from gate.domain.slots import Direction
+from gate.domain.time import as_local, utc_now
+from gate.driver_page import links as driver_links
+from gate.driver_page.road import roads
+from gate.store.audit import history
+from gate.store.tables import Booking, Driver, Lane
+from gate.store.unit_of_work import UnitOfWork
+from services.api.bookings.schemas import BookingReschedule
+from services.api.driver.schemas import DriverLinkView, RoadView
+from services.api.throttle import booking_write
+from services.platform import Platform
+from services.web.booking_words import error_words, problem_words, steps
+from services.web.form_once import FORM_KEY, new_form_key, post_once
+from services.web.forms import decode_form
+from services.web.portal import qr_svg
+from services.web.portal_booking import calendar_context, day_words, local_day
+from services.web.public import require_browser
+from services.web.render import back_to, page, translator
+
+# Where a called truck is: at its lane, from the call until it leaves the lanes.
+AT_THE_LANE = frozenset(
+    {
+        BookingStatus.CALLED.value,
+        BookingStatus.IN_INSPECTION.value,
+        BookingStatus.HELD.value,
+        BookingStatus.CLEARED.value,
+    }
+)
+
+
+async def lane_of(uow: UnitOfWork, booking: Booking) -> str | None:
+    """The code of the lane the truck was called to, while it is at the lanes; else None."""
+    if booking.status not in AT_THE_LANE or booking.lane_id is None:
+        return None
+    lane = await uow.session.get(Lane, booking.lane_id)
+    return lane.code if lane else None
+
+
+async def booking_view(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    who: EnterpriseUser,
+    enterprise_id: str,
+    booking_id: str,
+    platform: Platform | None = None,
+    **extra: Any,
+) -> Template:
+    """The booking's page (404 for another enterprise's), with its road to the gate, its
+    drivers' links and, while it can be moved and ``platform`` is given, the calendar to
+    reschedule from; ``extra`` for the template (a link just made, shown once)."""
+    try:
+        booking = await bookings.get_booking(uow, enterprise_id, booking_id)
+    except DomainError:
+        return page(request, "portal/not_found.html", who, status_code=404)
+    gate = await bookings.gate_of(uow, booking)
+    now = utc_now()
+    t = translator(request)
+    on_road = (await roads(uow, [booking.id], now))[booking.id]
+    made = await driver_links.list_links(uow, enterprise_id, booking.id)
+    driver = await uow.session.get(Driver, booking.driver_id) if booking.driver_id else None
+    context: dict[str, Any] = {"day_words": day_words(t)}
+    if platform is not None and booking.status == BookingStatus.BOOKED.value:
+        first = local_day(request.query_params.get("day"))
+        calendar = await free_places(
+            uow, gate.code, Direction(booking.direction), first, horizon=platform.horizon
+        )
+        here = f"/portal/bookings/{booking.id}"
+        context.update(calendar_context(request, calendar, platform, here, {}))
+    return page(
+        request,
+        "portal/booking.html",
+        who,
+        booking=booking,
+        gate=gate,
+        plate=format_plate(booking.plate),
+        trailer=format_plate(booking.trailer_plate) if booking.trailer_plate else None,
+        driver=driver.full_name if driver else None,
+        slot=as_local(booking.slot_start),
+        current=booking.slot_start,
+        lane=await lane_of(uow, booking),
+        qr=qr_svg(booking.code),
+        history=steps(await history(uow.session, booking.id), t),
+        road=RoadView.of_any(on_road),
+        links=[DriverLinkView.of(row, now) for row in made],
+        form_key=new_form_key(),
+        form_key_field=FORM_KEY,
+        **context,
+        **extra,
+    )
+
+
+class BookingPage(Controller):
+    path = "/portal/bookings/{booking_id:str}"
+    include_in_schema = False
+
+    @get("/")
+    async def booking_page(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+    ) -> Template:
+        """One of the enterprise's own bookings; another enterprise's answers 404."""
+        who = await require_browser(request, platform, EnterpriseUser, "/portal")
+        enterprise_id = acting_enterprise(who, Action.READ_OWN_BOOKINGS)
+        return await booking_view(request, uow, who, enterprise_id, booking_id, platform)
+
+    @post("/reschedule")
+    async def reschedule(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        """Move the booking to the hour chosen in the calendar, once per drawn form (a
+        double click moves it once); back to the booking with the new hour, or with the
+        reason in the page's language (full, closed, changed meanwhile)."""
+        who = await require_browser(request, platform, EnterpriseUser, "/portal")
+        enterprise_id = acting_enterprise(who, Action.RESCHEDULE)
+        here = f"/portal/bookings/{booking_id}"
+        t = translator(request)
+        try:
+            form = decode_form(data, BookingReschedule)
+            await booking_write(platform, enterprise_id)
+        except DomainError as error:
+            return back_to(here, error=error_words(error, t))
+        rules = bookings.BookingRules(utc_now(), platform.horizon)
+
+        async def move() -> tuple[int, dict[str, Any]]:
+            moved = await bookings.reschedule_booking(
+                uow, enterprise_id, booking_id, form.slot_start, form.version, rules, who.actor
+            )
+            return 200, {"slot_start": moved.slot_start.isoformat()}
+
+        answer = await post_once(request, uow, platform, enterprise_id, data, move)
+        if answer.refused:
+            return back_to(here, error=problem_words(answer.body, t))
+        moved_to = as_local(datetime.fromisoformat(answer.body["slot_start"]))
+        return back_to(
+            here, message=t("booking_moved").format(slot=moved_to.strftime("%d/%m %H:%M"))
+        )
