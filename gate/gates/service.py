@@ -43,9 +43,8 @@ async def gate_details(uow: UnitOfWork, code: str) -> tuple[Gate, list[GateDirec
 class SlotAvailability:
     """One hour as a booker sees it: ``remaining`` are the places a booking can take now
     (0 when ``refusal``, what a booking of the hour would be told, is set: past, beyond the
-    horizon, closed, full), with its code and finer reason (``refusal_code``, ``refusal_why``:
-    gate/domain/errors.py) for a page to say it in its language; ``capacity`` and ``booked``
-    are the hour's own counts."""
+    horizon, closed, full; the portal's calendar says full and closed hours in words,
+    gate/bookings/calendar.py); ``capacity`` and ``booked`` are the hour's own counts."""
 
     direction: Direction
     starts_at: datetime
@@ -54,8 +53,6 @@ class SlotAvailability:
     remaining: int
     closed_reason: str | None
     refusal: str | None = None
-    refusal_code: str | None = None
-    refusal_why: str | None = None
 
 
 async def availability(
@@ -124,8 +121,6 @@ async def judged_hours(
                 remaining=0 if refusal else remaining_places(capacity, booked),
                 closed_reason=closed_reason,
                 refusal=refusal.detail if refusal else None,
-                refusal_code=refusal.code if refusal else None,
-                refusal_why=refusal.why if refusal else None,
             )
         )
     return result
