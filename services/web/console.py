@@ -191,7 +191,8 @@ class ConsoleController(Controller):
                 except LaneOccupied as held:
                     # Said in the page's language, naming the truck and the box to tick.
                     words = translator(request)("lane_held_refused")
-                    return Refused(words.format(lane=lane, code=held.extensions["booking_code"]))
+                    said = words.format(lane=lane, code=held.extensions["booking_code"])
+                    return Refused(held.detail, said=said)
                 return Note("note_called", called.code) if called else Note("note_none_waiting")
             if action in {"open", "close"}:
                 await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")

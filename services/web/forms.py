@@ -73,10 +73,13 @@ _WHY = (
 class Refused:
     """A use case's answer the page shows as its error though nothing was raised, so what the
     use case wrote stays (a check-in by hand that is refused is recorded as one): ``detail``
-    for the logs, ``why`` for the page's words (``services/web/page_words.py``)."""
+    for the logs, ``why`` for the page's words (``services/web/page_words.py``); or ``said``,
+    words the page built already in its language (naming what the codes cannot: the lane
+    and the truck holding it), shown as they are."""
 
     detail: str
     why: str | None = None
+    said: str | None = None
 
 
 async def run_form(
@@ -106,5 +109,5 @@ async def run_form(
     except DomainError as error:
         return back_to(here, error=error)
     if isinstance(answer, Refused):
-        return back_to(here, error=Conflict(answer.detail, why=answer.why))
+        return back_to(here, error=answer.said or Conflict(answer.detail, why=answer.why))
     return back_to(here, message=answer)

@@ -31,6 +31,7 @@ from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.schemas import BookingCreate, CargoInput
 from services.api.throttle import booking_write
 from services.platform import Platform
+from services.web import locale_format
 from services.web.booking_words import closed_words, error_words, problem_words
 from services.web.form_once import FORM_KEY, new_form_key, post_once
 from services.web.forms import decode_form
@@ -55,11 +56,12 @@ def local_day(value: str | None) -> date:
 
 
 def day_words(t: Translator) -> Any:
-    """A function writing a local day as the calendar heads its columns: the weekday in the
-    page's language and the day and month (``T2 01/12``, ``Mon 01/12``, ``周一 01/12``)."""
+    """A function writing a local day as the calendar heads its columns: the weekday, the day
+    and the month in the page's language, as Babel's CLDR data write them (``Th 2, 1 thg 12``,
+    ``Mon, Dec 1``, ``12月1日周一``: services/web/locale_format.py)."""
 
-    def words(day: date) -> str:
-        return f"{t(f'weekday_{day.weekday()}')} {day.strftime('%d/%m')}"
+    def words(value: date) -> str:
+        return locale_format.day(value, t.language, weekday=True)
 
     return words
 

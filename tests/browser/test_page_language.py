@@ -70,7 +70,7 @@ async def test_problem_titles_and_refusals_appear_in_the_pages_language(
 
     # The booking calendar: its days with weekdays in the page's language, gates by name.
     await page.goto("/portal/book?gate=tan-thanh&direction=export")
-    days = await page.locator("select[name=day] option").all_inner_texts()
+    days = await page.locator("#calendar thead th[data-day]").all_inner_texts()
     assert days and not any(ENGLISH_WEEKDAYS.search(d) for d in days), days
     weekday_word = "周" if language == "zh" else r"(Thứ|CN)"
     assert all(re.search(weekday_word, d) for d in days), days
