@@ -56,8 +56,9 @@ CONSOLE_LIVE = "#console-connection[data-state=live]"
 
 
 def public_pages(scene: Scene) -> list[Visit]:
-    """The pages anyone opens: gates, a board, transparency, sign-in, the driver's page
-    (and a revoked link's), the API docs, pages for addresses that are none."""
+    """The pages anyone opens: gates, a board, transparency, sign-in, sign-up, a forgotten
+    password, the driver's page (and a revoked link's), the API docs, pages for addresses
+    that are none."""
     return [
         Visit("/"),
         Visit("/board/tan-thanh", ready=BOARD_LIVE),
@@ -65,6 +66,15 @@ def public_pages(scene: Scene) -> list[Visit]:
         Visit("/transparency/tan-thanh"),
         Visit("/transparency/tan-thanh?direction=north", status=422),
         Visit("/sign-in?next=/portal"),
+        # An enterprise's sign-up and a forgotten password, each form and what follows it;
+        # a mailed link that is no more (its live form needs the mail: tests/browser/
+        # test_portal_accounts.py opens it).
+        Visit("/sign-up"),
+        Visit("/sign-up/sent"),
+        Visit("/forgot-password"),
+        Visit("/forgot-password/sent"),
+        Visit("/account/join/not-a-link", status=410),
+        Visit("/account/reset/not-a-link", status=410),
         Visit(scene.driver_page, ready="#updated:not(:empty)"),
         Visit(scene.gone_page, status=410),
         Visit("/no-such-page", status=404),
@@ -89,6 +99,7 @@ def portal_pages(scene: Scene) -> list[Visit]:
         f"/portal/bookings/{scene.booking_id}",
         "/portal/fleet",
         "/portal/keys",
+        "/portal/users",
         "/portal/messages",
         f"/portal/drivers/{scene.driver_id}/messages",
         "/portal/webhooks",
