@@ -36,6 +36,7 @@ from services.api.fleet.schemas import DriverCreate, GrantCreate, VehicleCreate
 from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.forms import decode_form
+from services.web.page_words import Note
 from services.web.public import require_browser
 from services.web.render import back_to, page
 
@@ -208,5 +209,5 @@ class PortalController(Controller):
                     who.actor,
                 )
         except DomainError as error:
-            return back_to(here, error=error.detail)
-        return back_to(here)
+            return back_to(here, error=error)
+        return back_to(here, message=Note("note_cancelled"))
