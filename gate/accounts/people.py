@@ -165,7 +165,7 @@ async def _keep_a_manager(uow: UnitOfWork, user: EnterpriseUser) -> None:
         )
     )
     if not others:
-        raise Conflict("the enterprise must keep at least one active manager")
+        raise Conflict("the enterprise must keep at least one active manager", why="last-manager")
 
 
 async def change_role(

@@ -18,7 +18,7 @@ from gate.accounts import people
 from gate.accounts import service as accounts
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseRole, EnterpriseUser
-from gate.domain.errors import AlreadyExists, Conflict, DomainError, NotFound
+from gate.domain.errors import AlreadyExists, DomainError, NotFound
 from gate.domain.time import as_local
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
@@ -36,7 +36,7 @@ def _reason(error: DomainError) -> str:
         return "acct_err_user_exists"
     if isinstance(error, NotFound):
         return "acct_err_no_such_user"
-    if isinstance(error, Conflict) and "manager" in error.detail:
+    if error.why == "last-manager":
         return "acct_err_last_manager"
     return "acct_err_user_disabled"
 
