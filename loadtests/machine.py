@@ -62,8 +62,9 @@ def wrk(
     connections: int,
     script: str | None = None,
     env: dict[str, str] | None = None,
+    threads: int = 2,
 ) -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", script]
     out = sh(*command, url, env={**os.environ, **(env or {})}, timeout=seconds + 60)

@@ -3,7 +3,7 @@ through nginx, with compose.yaml's services run as local processes (tests/deploy
 the migration, the API, one checkin and one realtime replica, on a PostgreSQL and a Redis of
 its own), against how many of those requests reached the platform (its access log).
 
-    .venv/bin/python -m loadtests.proxy_cache --seconds 10 --connections 64
+    .venv/bin/python -m loadtests.proxy_cache --seconds 10 --connections 64 [--wrk-threads 1]
 
 Prints one JSON line: wrk's requests/s through the proxy, the requests the realtime replica
 answered meanwhile, and both per second; and, in the same run, the ceiling: the same nginx
@@ -43,7 +43,7 @@ def _seen(log: Path) -> int:
     return len(pattern.findall(log.read_text(errors="replace")))
 
 
-def run(seconds: int, connections: int) -> dict[str, float]:
+def run(seconds: int, connections: int, threads: int = 1) -> dict[str, float]:
     nginx = nginx_binary()
     if nginx is None or shutil.which("wrk") is None:
         sys.exit("needs nginx and wrk: apt-get install nginx-light wrk")
@@ -63,12 +63,12 @@ def run(seconds: int, connections: int) -> dict[str, float]:
         url = f"http://127.0.0.1:{port}{BOARD}"
         machine.wrk(url, 2, 8)  # warm: the first MISS, the connections
         before, started = _seen(realtime.output), time.monotonic()
-        result = machine.wrk(url, seconds, connections)
+        result = machine.wrk(url, seconds, connections, threads=threads)
         elapsed = time.monotonic() - started
         seen = _seen(realtime.output) - before
         with urllib.request.urlopen(url, timeout=5) as answer:
             body = answer.read()
-        ceiling = _static_ceiling(nginx, body, folder, seconds, connections)
+        ceiling = _static_ceiling(nginx, body, folder, seconds, connections, threads)
         return {
             "proxy_rps": result["rps"],
             "p50_ms": result["p50"] or 0.0,
@@ -78,6 +78,7 @@ def run(seconds: int, connections: int) -> dict[str, float]:
             "platform_rps": round(seen / elapsed, 2),
             "seconds": seconds,
             "connections": connections,
+            "wrk_threads": threads,
             "ceiling_rps": ceiling["rps"],
             "ceiling_p99_ms": ceiling["p99"] or 0.0,
             "proxy_over_ceiling": round(result["rps"] / ceiling["rps"], 3),
@@ -91,7 +92,7 @@ def run(seconds: int, connections: int) -> dict[str, float]:
 
 
 def _static_ceiling(
-    nginx: str, body: bytes, folder: Path, seconds: int, connections: int
+    nginx: str, body: bytes, folder: Path, seconds: int, connections: int, threads: int
 ) -> dict[str, float]:
     """What this nginx serves on this machine at best: the board's ``body`` as a static file
     (as many workers as the proxy, keep-alive, no log), under wrk alike; the platform's
@@ -125,7 +126,7 @@ def _static_ceiling(
     try:
         url = f"http://127.0.0.1:{port}/board.json"
         machine.wrk(url, 2, 8)  # warm: the workers, the connections
-        return machine.wrk(url, seconds, connections)
+        return machine.wrk(url, seconds, connections, threads=threads)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -136,8 +137,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
+    # wrk shares the two cores with nginx: one thread leaves nginx more of them.
+    parser.add_argument("--wrk-threads", type=int, default=1)
     args = parser.parse_args()
-    print(json.dumps(run(args.seconds, args.connections)))
+    print(json.dumps(run(args.seconds, args.connections, args.wrk_threads)))
 
 
 if __name__ == "__main__":
