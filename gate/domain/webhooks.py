@@ -56,32 +56,46 @@ def endpoint_url(url: str, *, allow_private: bool) -> str:
     characters. A host written as an IP address (in any form the resolver takes: 127.1,
     2130706433, 0x7f000001) must be public unless ``allow_private``; any other host must be
     a DNS name (names are resolved and held to the same rule when sending). ValidationFailed
-    (field ``url``) saying which rule it breaks."""
+    (field ``url``) saying which rule it breaks, with its ``why`` code (``url-…``) for the
+    pages' words."""
     if len(url) > MAX_URL_LENGTH:
-        raise ValidationFailed(f"a URL of at most {MAX_URL_LENGTH} characters", field="url")
+        raise ValidationFailed(
+            f"a URL of at most {MAX_URL_LENGTH} characters",
+            field="url",
+            why="url-length",
+            why_value=MAX_URL_LENGTH,
+        )
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError as error:  # brackets that hold no IPv6 address
-        raise ValidationFailed("a URL with a valid host", field="url") from error
+        raise ValidationFailed("a URL with a valid host", field="url", why="url-host") from error
     if parts.scheme not in ("https", "http") or not host:
-        raise ValidationFailed("an https:// URL with a host", field="url")
+        raise ValidationFailed("an https:// URL with a host", field="url", why="url-form")
     if not (_address(host) or _dns_name(host)) or ("[" in parts.netloc and ":" not in host):
         # Sending to it could never succeed: refused now rather than disabled in a day.
-        raise ValidationFailed("a URL whose host is a DNS name or an IP address", field="url")
+        raise ValidationFailed(
+            "a URL whose host is a DNS name or an IP address", field="url", why="url-host"
+        )
     if parts.username or parts.password:
-        raise ValidationFailed("a URL without a user name or password in it", field="url")
+        raise ValidationFailed(
+            "a URL without a user name or password in it", field="url", why="url-credentials"
+        )
     try:
         parts.port  # noqa: B018 (parsing it is the check: a port out of range raises)
     except ValueError as error:
-        raise ValidationFailed("a URL with a valid port", field="url") from error
+        raise ValidationFailed("a URL with a valid port", field="url", why="url-port") from error
     private = is_private_host(host)
     if private and not allow_private:
         raise ValidationFailed(
-            "a public host: private and loopback addresses are refused", field="url"
+            "a public host: private and loopback addresses are refused",
+            field="url",
+            why="url-private",
         )
     if parts.scheme == "http" and not (private and allow_private):
-        raise ValidationFailed("an https:// URL (http only to a private host)", field="url")
+        raise ValidationFailed(
+            "an https:// URL (http only to a private host)", field="url", why="url-https"
+        )
     return url
 
 

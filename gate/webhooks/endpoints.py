@@ -34,9 +34,10 @@ def event_types(types: Sequence[str]) -> list[str]:
         raise ValidationFailed(
             f"unknown event types {', '.join(unknown)}; known: {', '.join(WEBHOOK_EVENT_TYPES)}",
             field="event_types",
+            why="event-types",
         )
     if not types:
-        raise ValidationFailed("at least one event type", field="event_types")
+        raise ValidationFailed("at least one event type", field="event_types", why="event-types")
     return [each for each in WEBHOOK_EVENT_TYPES if each in types]
 
 
@@ -92,7 +93,7 @@ async def get_endpoint(uow: UnitOfWork, enterprise_id: str, endpoint_id: str) ->
     existence is not told)."""
     endpoint = await uow.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.enterprise_id != enterprise_id:
-        raise NotFound("no such webhook endpoint")
+        raise NotFound("no such webhook endpoint", why="webhook-not-found")
     return endpoint
 
 

@@ -113,9 +113,11 @@ async def send_again(uow: UnitOfWork, enterprise_id: str, delivery_id: str) -> L
         else None
     )
     if delivery is None or endpoint is None or endpoint.enterprise_id != enterprise_id:
-        raise NotFound("no such delivery")
+        raise NotFound("no such delivery", why="webhook-not-found")
     if not endpoint.enabled:
-        raise Conflict("the endpoint is disabled: enable it before sending again")
+        raise Conflict(
+            "the endpoint is disabled: enable it before sending again", why="endpoint-disabled"
+        )
     now = utc_now()
     if delivery.status != PENDING:
         delivery.status = PENDING

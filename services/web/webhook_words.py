@@ -1,8 +1,8 @@
 """The webhooks page's words: what the platform keeps in English (a refused URL's reason, why
-an endpoint was disabled, an attempt's error) said in the page's language. The texts come
-from gate/domain/webhooks.py, gate/webhooks/ and gate/outbox/dispatcher.py. A refusal not
-known here is said by its problem code (services/web/page_words.py); an attempt's error or
-a reason for disabling not known here is shown as kept, never hidden
+an endpoint was disabled, an attempt's error) said in the page's language. A refusal is said
+by its problem and ``why`` codes (services/web/page_words.py); an attempt's error and a
+reason for disabling, kept as text by gate/webhooks/ and gate/outbox/dispatcher.py, are
+matched here, and one not known here is shown as kept, never hidden
 (tests/unit/test_webhook_words.py holds every reason those modules give to a translation)."""
 
 from __future__ import annotations
@@ -15,23 +15,6 @@ from services.web.i18n import DEFAULT, messages
 from services.web.page_words import code_of, refusal_words
 
 Words = Callable[[str], str]
-
-# A refused form's reason (gate/domain/webhooks.py's endpoint_url, gate/webhooks/endpoints.py,
-# gate/webhooks/log.py), by the start of its English text.
-_REFUSALS: tuple[tuple[str, str], ...] = (
-    ("a URL of at most", "webhook_refused_url_length"),
-    ("an https:// URL with a host", "webhook_refused_url_form"),
-    ("a URL without a user name", "webhook_refused_url_credentials"),
-    ("a URL with a valid port", "webhook_refused_url_port"),
-    ("a public host", "webhook_refused_url_private"),
-    ("an https:// URL (http only", "webhook_refused_url_https"),
-    ("at least one event type", "webhook_refused_no_types"),
-    ("unknown event types", "webhook_refused_no_types"),
-    ("the endpoint is disabled: enable it", "webhook_refused_disabled"),
-    ("no such", "webhook_not_found"),
-    # The form's fields are held to the API's input type (services/web/forms.py).
-    ("Expected `str` of length", "webhook_refused_too_long"),
-)
 
 # An attempt's error (gate/webhooks/sender.py, gate/outbox/dispatcher.py).
 _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -49,12 +32,10 @@ BY_THE_ENTERPRISE = "disabled by the enterprise"  # gate/webhooks/endpoints.py
 
 
 def refusal(error: DomainError, t: Words) -> str:
-    """Why a form was refused, in the page's language: this page's own words by the
-    English text's start, else the problem's words by its code (services/web/page_words.py),
-    never the English detail."""
-    for start, key in _REFUSALS:
-        if error.detail.startswith(start):
-            return t(key)
+    """Why a form was refused, in the page's language: the problem's words by its code and
+    the refusal's ``why`` code (gate/domain/webhooks.py, gate/webhooks/ give one to each of
+    their reasons), as every page says a refusal (services/web/page_words.py), never the
+    English detail."""
     field = error.extensions.get("field")
     value = "" if error.why_value is None else str(error.why_value)
     field = field if isinstance(field, str) else None

@@ -136,7 +136,7 @@ async def test_a_manager_adds_an_endpoint_sees_its_secret_once_and_runs_it(
     [
         ("vi", "Cần một địa chỉ https:// có tên máy chủ"),
         ("en", "An https:// address with a host is needed"),
-        ("zh", "需要带主机名的 https:// 地址"),
+        ("zh", "需要带主机名的 HTTPS 地址"),
     ],
 )
 async def test_a_refused_url_comes_back_to_the_form_with_the_reason_in_the_pages_language(
