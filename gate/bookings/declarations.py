@@ -85,33 +85,22 @@ async def amend_declaration(
     """Amend the enterprise's own booking's declaration: the booking's columns become the
     new declaration, a new version is stored, the booking's version goes up by one and a
     ``DeclarationAmended`` is recorded (audited). Refused, changing nothing: NotFound for
-    another enterprise's booking or driver; VersionConflict when ``expected_version`` is not
-    the booking's; InvalidTransition (why ``amend-after-check-in`` or ``not-amendable``)
-    unless booked; ValidationFailed for a malformed HS code, declaration number or weight
-    (as at booking: gate/domain/cargo.py) or an amendment that changes nothing (why
-    ``declaration-unchanged``)."""
+    another enterprise's booking or driver; InvalidTransition (why ``amend-after-check-in``
+    or ``not-amendable``) unless booked, whatever the version; VersionConflict when
+    ``expected_version`` is not the booking's; ValidationFailed for a malformed HS code,
+    declaration number or weight (as at booking: gate/domain/cargo.py) or an amendment that
+    changes nothing (why ``declaration-unchanged``)."""
     booking = await lock_booking(uow, booking_id)
     if booking is None or booking.enterprise_id != enterprise_id:
         raise NotFound("no such booking")
-    rules.check_version(booking.version, expected_version)
+    # The state first: after check-in no version would do, and the form read before it
+    # should say so rather than "changed meanwhile".
     check_can_amend(BookingStatus(booking.status))
-    cargo = checked_cargo(amendment.cargo)
-    driver = await get_driver(uow, enterprise_id, amendment.driver_id)
-    after = Declaration(
-        cargo.description,
-        cargo.weight_kg,
-        cargo.perishable,
-        cargo.hs_code,
-        cargo.declaration_number,
-        driver.id,
-    )
+    rules.check_version(booking.version, expected_version)
+    after, changed = amended_declaration(booking, amendment)
+    await get_driver(uow, enterprise_id, amendment.driver_id)  # NotFound unless our own
     before = declaration_of(booking)
-    changed = changes(before, after) if before is not None else []
-    if before is not None and not changed:
-        raise ValidationFailed(
-            "the amendment changes nothing in the declaration", why="declaration-unchanged"
-        )
-    latest = await _latest_version(uow, booking.id)
+    latest = await latest_version(uow, booking.id)
     if latest == 0 and before is not None:
         uow.session.add(await _first_version(uow, booking, before))
         latest = 1
@@ -132,6 +121,33 @@ async def amend_declaration(
         )
     )
     return booking
+
+
+def amended_declaration(
+    booking: Booking, amendment: Amendment
+) -> tuple[Declaration, list[FieldChange]]:
+    """The declaration ``amendment`` makes of ``booking``'s, normalised as at booking, and
+    the fields it changes; no database (the portal asks it before its form is acted on, to
+    say a refusal in the page's words). InvalidTransition unless booked; ValidationFailed
+    for a malformed HS code, declaration number or weight, or for no change (why
+    ``declaration-unchanged``). The driver's ownership is the caller's to check."""
+    check_can_amend(BookingStatus(booking.status))
+    cargo = checked_cargo(amendment.cargo)
+    after = Declaration(
+        cargo.description,
+        cargo.weight_kg,
+        cargo.perishable,
+        cargo.hs_code,
+        cargo.declaration_number,
+        amendment.driver_id,
+    )
+    before = declaration_of(booking)
+    changed = changes(before, after) if before is not None else []
+    if before is not None and not changed:
+        raise ValidationFailed(
+            "the amendment changes nothing in the declaration", why="declaration-unchanged"
+        )
+    return after, changed
 
 
 async def declaration_versions(uow: UnitOfWork, booking: Booking) -> list[DeclarationVersion]:
@@ -199,8 +215,9 @@ async def _only_version(uow: UnitOfWork, booking: Booking) -> list[DeclarationVe
     ]
 
 
-async def _latest_version(uow: UnitOfWork, booking_id: str) -> int:
-    """The highest stored version of the booking's declaration; 0 when none is stored."""
+async def latest_version(uow: UnitOfWork, booking_id: str) -> int:
+    """The highest stored version of the booking's declaration; 0 when none is stored (never
+    amended: its one version is its columns)."""
     latest = await uow.session.scalar(
         select(func.max(BookingDeclaration.version)).where(
             BookingDeclaration.booking_id == booking_id
