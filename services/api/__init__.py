@@ -7,6 +7,7 @@ from litestar import Router
 from services.api.accounts.applications import ApplicationController
 from services.api.accounts.endpoints import EnterpriseController, SessionController
 from services.api.accounts.people import PeopleController
+from services.api.bookings.declarations import DeclarationController
 from services.api.bookings.endpoints import BookingController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
@@ -21,6 +22,7 @@ from services.api.messages.endpoints import (
 from services.api.officers.endpoints import OfficerController
 from services.api.statistics.endpoints import StatisticsController
 from services.api.webhooks.endpoints import WebhookController
+from services.api.yard.declarations import YardDeclarationController
 from services.api.yard.endpoints import YardController
 from services.api.yards.devices import YardDevicesController
 from services.api.yards.endpoints import YardsController
@@ -41,10 +43,12 @@ api_router = Router(
         GrantController,
         TransferController,
         BookingController,
+        DeclarationController,
         DriverLinkController,
         DeviceController,
         OfficerController,
         YardController,
+        YardDeclarationController,
         DispatchController,
         YardsController,
         YardDevicesController,

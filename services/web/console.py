@@ -156,7 +156,9 @@ class ConsoleController(Controller):
             # The whole page only: the live refresh redraws the yard part.
             outbox=None if partial else await outbox_panel(uow, gate.id, now),
             # Each truck's cargo, enterprise, driver, agencies; the lanes held (one query).
-            **await yard_part_details(uow, gate, shown.waiting, shown.at_lanes),
+            **await yard_part_details(
+                uow, gate, shown.waiting, shown.at_lanes, translator(request)
+            ),
             **(
                 {}
                 if partial

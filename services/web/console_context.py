@@ -15,6 +15,7 @@ from litestar import Request
 
 from gate.accounts.permissions import Action, allowed, at_gate
 from gate.accounts.principal import Officer
+from gate.bookings import declarations
 from gate.domain.errors import ValidationFailed
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH, as_local, as_utc, floor_to_slot
@@ -26,24 +27,39 @@ from gate.store.unit_of_work import UnitOfWork
 from gate.yard.details import truck_details
 from gate.yard.service import LANE_HOLDING_STATUSES
 from services.api.gates.schemas import CapacityOverride
+from services.web.declaration_words import OFFICERS_ACTORS, version_words
 from services.web.forms import decode_form
+from services.web.i18n import Translator
 
 CAPACITY_HOURS = 24  # the hours the console's capacity form offers, from this one
 
 
 async def yard_part_details(
-    uow: UnitOfWork, gate: Gate, waiting: list[YardEntry], at_lanes: list[YardEntry]
+    uow: UnitOfWork,
+    gate: Gate,
+    waiting: list[YardEntry],
+    at_lanes: list[YardEntry],
+    t: Translator,
 ) -> dict[str, Any]:
     """The yard part's context beyond the board: ``details`` (TruckDetails by booking id, one
-    statement) and ``lane_holders`` (lane code to the truck holding it: called there or
-    under inspection; the earliest called when a forced call put two there)."""
+    statement), ``declarations`` (the versions of each amended truck's declaration in
+    ``t``'s words, by booking id: one statement, and one for their drivers' names) and
+    ``lane_holders`` (lane code to the truck holding it: called there or under inspection;
+    the earliest called when a forced call put two there)."""
     trucks = [*waiting, *at_lanes]
     holders: dict[str, YardEntry] = {}
     for truck in at_lanes:
         if truck.lane and truck.status in LANE_HOLDING_STATUSES:
             holders.setdefault(truck.lane, truck)
+    ids = [truck.booking_id for truck in trucks]
+    amended = await declarations.versions_of(uow, ids)
+    names = await declarations.driver_names(uow, [v for vs in amended.values() for v in vs])
     return {
-        "details": await truck_details(uow, gate.id, [t.booking_id for t in trucks]),
+        "details": await truck_details(uow, gate.id, ids),
+        "declarations": {
+            booking_id: version_words(versions, names, t, OFFICERS_ACTORS)
+            for booking_id, versions in amended.items()
+        },
         "lane_holders": holders,
     }
 

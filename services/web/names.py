@@ -37,6 +37,7 @@ BOOKING_EVENTS = (
     "booking.cancelled",
     "booking.lapsed",
     "booking.changed",
+    "booking.declaration_amended",
     "vehicle.arrived",
     "vehicle.called",
     "vehicle.inspection_started",

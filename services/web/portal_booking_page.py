@@ -36,6 +36,7 @@ from services.web.form_once import FORM_KEY, new_form_key, post_once
 from services.web.forms import decode_form
 from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
+from services.web.portal_declaration import declaration_context
 from services.web.public import require_browser
 from services.web.render import back_to, page, translator
 
@@ -106,6 +107,7 @@ async def booking_view(
         links=[DriverLinkView.of(row, now) for row in made],
         form_key=new_form_key(),
         form_key_field=FORM_KEY,
+        **await declaration_context(uow, booking, enterprise_id, t),
         **context,
         **extra,
     )

@@ -17,6 +17,16 @@ BOOKING_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/bookings/{id}/driver-links", None),
     ("GET", "/api/v1/bookings/{id}/driver-links", None),
     ("POST", "/api/v1/bookings/{id}/driver-links/{link}/revoke", None),
+    ("GET", "/api/v1/bookings/{id}/declarations", None),
+    (
+        "POST",
+        "/api/v1/bookings/{id}/declaration",
+        {
+            "version": 1,
+            "driver_id": "not-mine",
+            "cargo": {"description": "Vải thiều", "weight_kg": 9000},
+        },
+    ),
 ]
 
 

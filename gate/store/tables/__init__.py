@@ -10,6 +10,7 @@ from gate.store.tables.accounts import (
 from gate.store.tables.audit import AuditHead, AuditLogEntry
 from gate.store.tables.base import Base
 from gate.store.tables.bookings import Booking, ClearanceDecisionRow, IdempotencyRecord
+from gate.store.tables.declarations import BookingDeclaration
 from gate.store.tables.devices import CheckinRecord, Device, PendingRead
 from gate.store.tables.fleet import Driver, Vehicle, VehicleGrant
 from gate.store.tables.gates import (
@@ -55,6 +56,7 @@ __all__ = [
     "AuditLogEntry",
     "Base",
     "Booking",
+    "BookingDeclaration",
     "CheckinPipeline",
     "CheckinRecord",
     "ClearanceDecisionRow",
