@@ -114,14 +114,19 @@ async def direction_state(
         direction.value, regular, False, newcomer.slot_start, newcomer.arrived_at, newcomer.id
     )
     parts, behind_newcomer = await counts_with(uow, gate, back)
-    counts = per_class(parts, direction.value)
+    counts = per_class(parts.waiting, direction.value)
     ahead_of_newcomer = ahead_in_class(
         parts, direction.value, regular, False, int(behind_newcomer or 0)
     )
+    # Each class's head: those with a spoil-by first (only when the counts say it has any),
+    # then those without, each read in the index's order.
+    spoiling = per_class(parts.with_spoil_by, direction.value)
     heads = [
         _entry(*row)
         for queue_class in QueueClass
         if counts[queue_class]
+        for with_spoil_by in (True, False)
+        if spoiling[queue_class] or not with_spoil_by
         for row in await session.execute(
             select(
                 Booking.id,
@@ -129,8 +134,13 @@ async def direction_state(
                 Booking.queue_behind,
                 Booking.slot_start,
                 Booking.arrived_at,
+                Booking.spoil_by,
             )
-            .where(*waiting, Booking.queue_class == queue_class.value)
+            .where(
+                *waiting,
+                Booking.queue_class == queue_class.value,
+                Booking.spoil_by.is_not(None) if with_spoil_by else Booking.spoil_by.is_(None),
+            )
             .order_by(*order_in_class().clauses)
             .limit(OFFICER_QUEUE_HEAD)
         )
@@ -175,9 +185,10 @@ def _entry(
     behind: bool,
     slot_start: datetime,
     arrived_at: datetime | None,
+    spoil_by: datetime | None,
 ) -> QueueEntry:
     assert queue_class is not None and arrived_at is not None  # set for every vehicle waiting
-    return QueueEntry(booking_id, QueueClass(queue_class), behind, slot_start, arrived_at)
+    return QueueEntry(booking_id, QueueClass(queue_class), behind, slot_start, arrived_at, spoil_by)
 
 
 async def _lanes(session: AsyncSession, gate: Gate) -> list[Lane]:

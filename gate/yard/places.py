@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Boolean, Select, bindparam, func, select, tuple_
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from gate.domain.bookings import BookingStatus
@@ -27,7 +27,14 @@ from gate.store.booking_rows import AnyBooking
 from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCount, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
-from gate.yard.counts import NO_CLASS, Counts, ahead_in_class, from_here_back, per_class
+from gate.yard.counts import (
+    NO_CLASS,
+    Parts,
+    ahead_in_class,
+    from_here_back,
+    from_here_back_spoiling,
+    per_class,
+)
 from gate.yard.service import entry_of
 
 _DIRECTIONS = tuple(Direction)
@@ -36,9 +43,18 @@ _NOBODY = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def order_in_class() -> Any:
-    """The order within a class in SQL: the same as ``QueueEntry.sort_key`` (on time before
-    behind, then slot, arrival and id), and the column order of ``ix_bookings_queue_order``."""
-    return tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+    """The order within a class in SQL, among the vehicles with a spoil-by and among those
+    without: the same as ``QueueEntry.sort_key`` (spoil-by, then on time before behind, slot,
+    arrival and id), and the column order of ``ix_bookings_queue_order``. Those with one come
+    first: a query for a class's head reads them, then those without (``spoil_by`` IS NULL),
+    each in the index's order on either database (their NULLs sort apart)."""
+    return tuple_(
+        Booking.spoil_by,
+        Booking.queue_behind,
+        Booking.slot_start,
+        Booking.arrived_at,
+        Booking.id,
+    )
 
 
 def _bucket(count: int) -> int:
@@ -57,15 +73,17 @@ _PARTS = tuple(
 
 
 @cache
-def _places_columns(size: int) -> list[ColumnElement[Any]]:
-    """One row: the gate's queue counts (``queue_counts``, kept by the database), each
-    direction's position in the cycle, then for each of ``size`` vehicles how many of its
-    class and part (on time or behind) stand from it to the back, itself included: a range
-    of ``ix_bookings_queue_order`` that holds the trucks that joined with it or after it, not
-    the yard (a crisis yard holds thousands of trucks)."""
+def _places_columns(size: int, spoiling: int) -> list[ColumnElement[Any]]:
+    """One row: the gate's queue counts (``queue_counts``, kept by the database: waiting,
+    then with a spoil-by), each direction's position in the cycle, then for each of ``size``
+    vehicles without a spoil-by how many of its class and part (on time or behind) without
+    one stand from it to the back, itself included, and for each of ``spoiling`` vehicles
+    with one how many of its class with one do: a range of ``ix_bookings_queue_order`` that
+    holds the trucks that joined with it or after it, not the yard (a crisis yard holds
+    thousands of trucks)."""
     gate: BindParameter[str] = bindparam("p_gate")
     columns: list[ColumnElement[Any]] = [
-        select(func.coalesce(func.sum(QueueCount.waiting), 0))
+        select(func.coalesce(func.sum(counted), 0))
         .where(
             QueueCount.gate_id == gate,
             QueueCount.direction == direction,
@@ -73,6 +91,7 @@ def _places_columns(size: int) -> list[ColumnElement[Any]]:
             QueueCount.behind == behind,
         )
         .scalar_subquery()
+        for counted in (QueueCount.waiting, QueueCount.with_spoil_by)
         for direction, queue_class, behind in _PARTS
     ]
     columns += [
@@ -89,6 +108,17 @@ def _places_columns(size: int) -> list[ColumnElement[Any]]:
             bindparam(f"p_slot_{n}", type_=UtcDateTime()),
             bindparam(f"p_arrived_{n}", type_=UtcDateTime()),
             bindparam(f"p_id_{n}"),
+        )
+        columns.append(select(func.count()).where(Booking.gate_id == gate, back).scalar_subquery())
+    for n in range(spoiling):
+        back = from_here_back_spoiling(
+            bindparam(f"s_direction_{n}"),
+            bindparam(f"s_class_{n}"),
+            bindparam(f"s_spoil_by_{n}", type_=UtcDateTime()),
+            bindparam(f"s_behind_{n}", type_=Boolean()),
+            bindparam(f"s_slot_{n}", type_=UtcDateTime()),
+            bindparam(f"s_arrived_{n}", type_=UtcDateTime()),
+            bindparam(f"s_id_{n}"),
         )
         columns.append(select(func.count()).where(Booking.gate_id == gate, back).scalar_subquery())
     return columns
@@ -127,29 +157,50 @@ async def places_and_rates(
     wanted = sorted({(direction, _next_minute(moment)) for direction, moment in moments})
     if not waiting and not wanted:
         return [None] * len(asked), {}
-    vehicles = list(waiting.values())
-    sizes = (_bucket(len(vehicles)) if vehicles else 0, _bucket(len(wanted)) if wanted else 0)
+    # Those without a spoil-by first, then those with one: each kind has its own range.
+    plain = [b for b in waiting.values() if b.spoil_by is None]
+    spoiling = [b for b in waiting.values() if b.spoil_by is not None]
+    vehicles = plain + spoiling
+    sizes = (
+        _bucket(len(plain)) if plain else 0,
+        _bucket(len(spoiling)) if spoiling else 0,
+        _bucket(len(wanted)) if wanted else 0,
+    )
+    if vehicles and not plain:
+        sizes = (1, *sizes[1:])  # the statement has places once it has one vehicle's range
     params: dict[str, Any] = {"p_gate": gate.id}
-    _places_params(params, vehicles, sizes[0])
-    _rates_params(params, wanted, sizes[1])
+    _places_params(params, plain, sizes[0])
+    _spoiling_params(params, spoiling, sizes[1])
+    _rates_params(params, wanted, sizes[2])
     row = list((await uow.session.execute(_statement(*sizes), params)).one())
-    width = _places_width(sizes[0]) if vehicles else 0
+    width = _places_width(sizes[0], sizes[1]) if vehicles else 0
     places: list[int | None] = [None] * len(asked)
     if vehicles:
-        places = _places_of(gate, asked, joined, waiting, vehicles, row[:width])
-    rates = _rates_of(wanted, moments, sizes[1], row[width:]) if wanted else {}
+        backs = _backs(row[:width], plain, spoiling, sizes[0])
+        places = _places_of(gate, asked, joined, waiting, vehicles, row[:width], backs)
+    rates = _rates_of(wanted, moments, sizes[2], row[width:]) if wanted else {}
     return places, rates
 
 
 @cache
-def _statement(places: int, rates: int) -> Select[Any]:
-    """``_places_columns(places)`` (none for 0), then ``_rates_columns(rates)`` (none for 0)."""
-    columns = [*_places_columns(places)] if places else []
+def _statement(places: int, spoiling: int, rates: int) -> Select[Any]:
+    """``_places_columns(places, spoiling)`` (none for 0 places), then
+    ``_rates_columns(rates)`` (none for 0)."""
+    columns = [*_places_columns(places, spoiling)] if places else []
     return select(*columns, *(_rates_columns(rates) if rates else []))
 
 
-def _places_width(size: int) -> int:
-    return len(_PARTS) + len(_DIRECTIONS) + size
+def _places_width(size: int, spoiling: int) -> int:
+    return 2 * len(_PARTS) + len(_DIRECTIONS) + size + spoiling
+
+
+def _backs(
+    row: list[Any], plain: list[AnyBooking], spoiling: list[AnyBooking], size: int
+) -> list[int]:
+    """Each vehicle's count from it to the back of its range, ``plain`` then ``spoiling``."""
+    start = 2 * len(_PARTS) + len(_DIRECTIONS)
+    backs = row[start : start + len(plain)] + row[start + size : start + size + len(spoiling)]
+    return [int(back or 0) for back in backs]
 
 
 def _places_params(params: dict[str, Any], vehicles: list[AnyBooking], size: int) -> None:
@@ -163,6 +214,18 @@ def _places_params(params: dict[str, Any], vehicles: list[AnyBooking], size: int
         params[f"p_class_{n}"] = booking.queue_class if booking else ""
 
 
+def _spoiling_params(params: dict[str, Any], vehicles: list[AnyBooking], size: int) -> None:
+    for n in range(size):
+        booking = vehicles[n] if n < len(vehicles) else None
+        params[f"s_spoil_by_{n}"] = booking.spoil_by if booking else _NOBODY
+        params[f"s_behind_{n}"] = booking.queue_behind if booking else False
+        params[f"s_slot_{n}"] = booking.slot_start if booking else _NOBODY
+        params[f"s_arrived_{n}"] = booking.arrived_at if booking else _NOBODY
+        params[f"s_id_{n}"] = booking.id if booking else ""
+        params[f"s_direction_{n}"] = booking.direction if booking else ""
+        params[f"s_class_{n}"] = booking.queue_class if booking else ""
+
+
 def _places_of(
     gate: Gate,
     asked: Sequence[tuple[AnyBooking, int]],
@@ -170,26 +233,31 @@ def _places_of(
     waiting: dict[str, AnyBooking],
     vehicles: list[AnyBooking],
     row: list[Any],
+    backs: list[int],
 ) -> list[int | None]:
-    """The places of ``places_in_queue`` from the statement's columns of places."""
-    parts: Counts = {
-        part: int(count or 0) for part, count in zip(_PARTS, row[: len(_PARTS)], strict=True)
-    }
-    positions = row[len(_PARTS) : len(_PARTS) + len(_DIRECTIONS)]
+    """The places of ``places_in_queue`` from the statement's columns of places and each
+    vehicle's count from it to the back of its range (``backs``, in ``vehicles``' order)."""
+    width = len(_PARTS)
+    parts = Parts(
+        {part: int(count or 0) for part, count in zip(_PARTS, row[:width], strict=True)},
+        {part: int(n or 0) for part, n in zip(_PARTS, row[width : 2 * width], strict=True)},
+    )
+    positions = row[2 * width : 2 * width + len(_DIRECTIONS)]
     cursors = {d.value: int(c or 0) for d, c in zip(_DIRECTIONS, positions, strict=True)}
-    backs = row[len(_PARTS) + len(_DIRECTIONS) :]
-    counts = {d.value: per_class(parts, d.value) for d in _DIRECTIONS}
+    counts = {d.value: per_class(parts.waiting, d.value) for d in _DIRECTIONS}
     ahead: dict[str, int] = {}
-    for booking, back in zip(vehicles, backs[: len(vehicles)], strict=True):
+    for booking, back in zip(vehicles, backs, strict=True):
         part = (booking.direction, booking.queue_class or NO_CLASS, booking.queue_behind)
-        ahead[booking.id] = ahead_in_class(parts, *part, int(back))
+        spoiling = booking.spoil_by is not None
+        ahead[booking.id] = ahead_in_class(parts, *part, back, with_spoil_by=spoiling)
     cycle = ServiceCycle.parse(gate.service_cycle)
     places: list[int | None] = [None] * len(asked)
     # From the last read back to the first, taking in those that joined after each read:
     # sorted keys per class make "how many of them are ahead of me" a bisection.
     joined_late = sorted(joined, key=lambda pair: pair[1], reverse=True)
     later_in_class: collections.Counter[tuple[str, str]] = collections.Counter()
-    later_keys: dict[tuple[str, str], list[tuple[bool, datetime, datetime, str]]] = {}
+    later_keys: dict[tuple[str, str], list[tuple[bool, datetime, bool, datetime, datetime, str]]]
+    later_keys = {}
     taken = 0
     for index in sorted(range(len(asked)), key=lambda i: asked[i][1], reverse=True):
         booking, order = asked[index]
