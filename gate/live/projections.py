@@ -25,6 +25,7 @@ from gate.domain.forecast import (
 from gate.domain.plates import format_plate, mask_plate
 from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts, service_order
 from gate.domain.slots import Direction
+from gate.domain.spoilage import spoil_risk
 from gate.domain.time import SLOT_LENGTH, as_local, floor_to_slot
 from gate.driver_page.road import roads
 from gate.gates.service import judged_hours
@@ -338,6 +339,8 @@ def yard_entry(
         arrived_trailer_plate=(
             format_plate(booking.arrived_trailer_plate) if booking.arrived_trailer_plate else None
         ),
+        spoil_by=as_local(booking.spoil_by) if booking.spoil_by else None,
+        spoil_risk=spoil_risk(booking.spoil_by, (booking.predicted_call_at, eta)),
     )
 
 

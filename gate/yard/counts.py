@@ -159,6 +159,24 @@ async def lock_counts(uow: UnitOfWork, gate: Gate) -> None:
         )
 
 
+async def of_gate(uow: UnitOfWork, gate: Gate) -> Parts:
+    """The counts of ``gate``'s queue (no range read beside them)."""
+    rows = await uow.session.execute(
+        select(
+            QueueCount.direction,
+            QueueCount.queue_class,
+            QueueCount.behind,
+            QueueCount.waiting,
+            QueueCount.with_spoil_by,
+        ).where(QueueCount.gate_id == gate.id)
+    )
+    parts = Parts({}, {})
+    for direction, queue_class, behind, waiting, spoiling in rows:
+        parts.waiting[direction, queue_class, bool(behind)] = int(waiting)
+        parts.with_spoil_by[direction, queue_class, bool(behind)] = int(spoiling or 0)
+    return parts
+
+
 async def of_gate_with(uow: UnitOfWork, gate: Gate, back: ColumnElement[bool]) -> tuple[Parts, int]:
     """The counts of ``gate`` and how many of its vehicles ``back`` selects (a range of
     :func:`from_here_back`), read by one statement: on PostgreSQL each statement of a
