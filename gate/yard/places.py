@@ -20,11 +20,11 @@ from sqlalchemy import Boolean, Select, bindparam, func, select, tuple_
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from gate.domain.bookings import BookingStatus
-from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
+from gate.domain.forecast import ServiceRate
 from gate.domain.queue import QueueClass, ServiceCycle, place_by_counts
 from gate.domain.slots import Direction
 from gate.store.booking_rows import AnyBooking
-from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCount, QueueCursor
+from gate.store.tables import Booking, Gate, QueueCount, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.counts import (
@@ -35,6 +35,7 @@ from gate.yard.counts import (
     from_here_back_spoiling,
     per_class,
 )
+from gate.yard.rates import next_minute, rates_columns, rates_of, rates_params
 from gate.yard.service import entry_of
 
 _DIRECTIONS = tuple(Direction)
@@ -154,7 +155,7 @@ async def places_and_rates(
         for booking, _ in asked
         if booking.status == BookingStatus.ARRIVED.value and booking.queue_class is not None
     }
-    wanted = sorted({(direction, _next_minute(moment)) for direction, moment in moments})
+    wanted = sorted({(direction, next_minute(moment)) for direction, moment in moments})
     if not waiting and not wanted:
         return [None] * len(asked), {}
     # Those without a spoil-by first, then those with one: each kind has its own range.
@@ -171,23 +172,23 @@ async def places_and_rates(
     params: dict[str, Any] = {"p_gate": gate.id}
     _places_params(params, plain, sizes[0])
     _spoiling_params(params, spoiling, sizes[1])
-    _rates_params(params, wanted, sizes[2])
+    rates_params(params, wanted, sizes[2])
     row = list((await uow.session.execute(_statement(*sizes), params)).one())
     width = _places_width(sizes[0], sizes[1]) if vehicles else 0
     places: list[int | None] = [None] * len(asked)
     if vehicles:
         backs = _backs(row[:width], plain, spoiling, sizes[0])
         places = _places_of(gate, asked, joined, waiting, vehicles, row[:width], backs)
-    rates = _rates_of(wanted, moments, sizes[2], row[width:]) if wanted else {}
+    rates = rates_of(wanted, moments, sizes[2], row[width:]) if wanted else {}
     return places, rates
 
 
 @cache
 def _statement(places: int, spoiling: int, rates: int) -> Select[Any]:
     """``_places_columns(places, spoiling)`` (none for 0 places), then
-    ``_rates_columns(rates)`` (none for 0)."""
+    ``rates_columns(rates)`` (none for 0)."""
     columns = [*_places_columns(places, spoiling)] if places else []
-    return select(*columns, *(_rates_columns(rates) if rates else []))
+    return select(*columns, *(rates_columns(rates) if rates else []))
 
 
 def _places_width(size: int, spoiling: int) -> int:
@@ -284,43 +285,6 @@ def _places_of(
     return places
 
 
-@cache
-def _rates_columns(size: int) -> list[ColumnElement[Any]]:
-    """Calls made in the SERVICE_WINDOW before each of ``size`` moments, then each
-    direction's open lanes and planned hourly capacity."""
-    columns: list[ColumnElement[Any]] = []
-    for n in range(size):
-        columns.append(
-            select(func.count())
-            .where(
-                Booking.gate_id == bindparam("p_gate"),
-                Booking.direction == bindparam(f"r_direction_{n}"),
-                Booking.called_at >= bindparam(f"r_since_{n}", type_=UtcDateTime()),
-                Booking.called_at <= bindparam(f"r_until_{n}", type_=UtcDateTime()),
-            )
-            .scalar_subquery()
-        )
-    for direction in _DIRECTIONS:
-        columns.append(
-            select(func.count())
-            .where(
-                Lane.gate_id == bindparam("p_gate"),
-                Lane.direction == direction.value,
-                Lane.is_open.is_(True),
-            )
-            .scalar_subquery()
-        )
-        columns.append(
-            select(GateDirection.hourly_capacity)
-            .where(
-                GateDirection.gate_id == bindparam("p_gate"),
-                GateDirection.direction == direction.value,
-            )
-            .scalar_subquery()
-        )
-    return columns
-
-
 async def service_rates(
     uow: UnitOfWork, gate: Gate, moments: Sequence[tuple[str, datetime]]
 ) -> dict[tuple[str, datetime], ServiceRate]:
@@ -330,35 +294,6 @@ async def service_rates(
     the same minute costs one count, not one each."""
     _, rates = await places_and_rates(uow, gate, (), (), moments)
     return rates
-
-
-def _rates_params(params: dict[str, Any], wanted: list[tuple[str, datetime]], size: int) -> None:
-    for n in range(size):
-        direction, until = wanted[n] if n < len(wanted) else ("", _NOBODY)
-        params[f"r_direction_{n}"] = direction
-        params[f"r_since_{n}"], params[f"r_until_{n}"] = until - SERVICE_WINDOW, until
-
-
-def _rates_of(
-    wanted: list[tuple[str, datetime]],
-    moments: Sequence[tuple[str, datetime]],
-    size: int,
-    row: list[Any],
-) -> dict[tuple[str, datetime], ServiceRate]:
-    """The rates of ``service_rates`` from the statement's columns of rates."""
-    calls, rest = row[: len(wanted)], row[size:]
-    lanes = {d.value: int(rest[2 * i] or 0) for i, d in enumerate(_DIRECTIONS)}
-    planned = {d.value: int(rest[2 * i + 1] or 0) for i, d in enumerate(_DIRECTIONS)}
-    rates = {
-        (direction, moment): rate_from_count(int(count or 0), planned[direction], lanes[direction])
-        for (direction, moment), count in zip(wanted, calls, strict=True)
-    }
-    return {(d, moment): rates[d, _next_minute(moment)] for d, moment in moments}
-
-
-def _next_minute(moment: datetime) -> datetime:
-    whole = moment.replace(second=0, microsecond=0)
-    return whole if whole == moment else whole + timedelta(minutes=1)
 
 
 def predicted_call(arrived_at: datetime, place: int, rate: ServiceRate) -> datetime | None:
