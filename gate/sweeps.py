@@ -1,9 +1,10 @@
 """Periodic sweeps that move time-driven states on (no-shows, missed calls, missed dispatch
-orders), keep the control yards fed from the waiting yards (``gate/dispatch/sweeps.py``) and
-forget retry keys past their retention window (``gate/retention.py``) and finished outbox
-deliveries and events past theirs (``gate/outbox/retention.py``), and fold what changed
-into the statistics' rollups (``gate/statistics/update.py``). Each runs in its own short
-transactions; several processes may run them at once."""
+orders, perishable loads forecast to spoil), keep the control yards fed from the waiting
+yards (``gate/dispatch/sweeps.py``) and forget retry keys past their retention window
+(``gate/retention.py``) and finished outbox deliveries and events past theirs
+(``gate/outbox/retention.py``), and fold what changed into the statistics' rollups
+(``gate/statistics/update.py``). Each runs in its own short transactions; several processes
+may run them at once."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.statistics.update import update_statistics
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.service import sweep_missed_calls
+from gate.yard.spoilage import sweep_spoil_risks
 
 log = logging.getLogger("gate.sweeps")
 
@@ -33,6 +35,9 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings)
         ("missed_calls", sweep_missed_calls),
         ("expired_queue_entries", sweep_expired_queue_entries),
         ("missed_dispatch_orders", sweep_missed_orders),
+        # After the queue's moves: a perishable load forecast to be called after its
+        # spoil-by, told once to its enterprise (gate/yard/spoilage.py).
+        ("spoil_risks", sweep_spoil_risks),
         # Positions are personal data: gone POSITION_RETENTION after they were shared, and
         # as soon as the truck is at its gate.
         ("truck_positions", sweep_positions),

@@ -12,7 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from gate.bookings.transitions import event_fields, move
 from gate.domain import bookings as rules
 from gate.domain.bookings import BookingStatus
-from gate.domain.cargo import check_declaration_number, check_hs_code, check_weight
+from gate.domain.cargo import (
+    check_declaration_number,
+    check_hs_code,
+    check_spoil_by,
+    check_weight,
+)
 from gate.domain.errors import NotFound, PlateAlreadyBooked, ValidationFailed
 from gate.domain.events import (
     Actor,
@@ -41,6 +46,8 @@ class Cargo:
     perishable: bool = False
     hs_code: str | None = None
     declaration_number: str | None = None
+    # When perishable cargo spoils (aware; gate/domain/cargo.py::check_spoil_by).
+    spoil_by: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +84,7 @@ async def create_booking(
     gate = await (gates.by_code(uow, new.gate) if gates else gate_by_code(uow, new.gate))
     vehicle = await bookable_vehicle(uow, enterprise_id, new.vehicle_id, at.now)
     driver = await get_driver(uow, enterprise_id, new.driver_id)
-    cargo = checked_cargo(new.cargo)
+    cargo = checked_cargo(new.cargo, now=at.now, slot_start=start)
     await _ensure_plate_free(uow, vehicle.plate, vehicle.trailer_plate)
 
     slot_id = await ensure_slot(uow, gate, new.direction, start)
@@ -95,15 +102,22 @@ async def create_booking(
     return booking
 
 
-def checked_cargo(cargo: Cargo) -> Cargo:
+def checked_cargo(cargo: Cargo, *, now: datetime, slot_start: datetime) -> Cargo:
     """The cargo with its HS code and declaration number normalised; ValidationFailed for
-    either when malformed, or for a weight outside the accepted range (gate/domain/cargo.py)."""
+    either when malformed, for a weight outside the accepted range, or for a spoil-by on
+    cargo that is not perishable, past at ``now``, before the hour booked (``slot_start``)
+    or too far ahead (gate/domain/cargo.py)."""
     hs_code = check_hs_code(cargo.hs_code) if cargo.hs_code else None
     declaration = (
         check_declaration_number(cargo.declaration_number) if cargo.declaration_number else None
     )
     check_weight(cargo.weight_kg)
-    return Cargo(cargo.description, cargo.weight_kg, cargo.perishable, hs_code, declaration)
+    spoil_by = check_spoil_by(
+        cargo.spoil_by, perishable=cargo.perishable, now=now, slot_start=slot_start
+    )
+    return Cargo(
+        cargo.description, cargo.weight_kg, cargo.perishable, hs_code, declaration, spoil_by
+    )
 
 
 def booking_row(
@@ -136,6 +150,7 @@ def booking_row(
         weight_kg=cargo.weight_kg,
         perishable=cargo.perishable,
         declaration_number=cargo.declaration_number,
+        spoil_by=cargo.spoil_by,
         status=BookingStatus.BOOKED.value,
         version=1,
     )
@@ -147,8 +162,15 @@ def created(booking: Booking, gate: Gate, actor: Actor) -> BookingCreated:
         **event_fields(booking, gate),
         to_status=BookingStatus.BOOKED.value,
         actor=actor,
-        facts={"perishable": booking.perishable},
+        facts=_created_facts(booking),
     )
+
+
+def _created_facts(booking: Booking) -> dict[str, Fact]:
+    facts: dict[str, Fact] = {"perishable": booking.perishable}
+    if booking.spoil_by is not None:
+        facts["spoil_by"] = as_utc(booking.spoil_by).isoformat()
+    return facts
 
 
 async def get_booking(uow: UnitOfWork, enterprise_id: str, booking_id: str) -> Booking:

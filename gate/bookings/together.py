@@ -329,7 +329,9 @@ async def _check(
                     uow, attempt.enterprise_id, attempt.new.vehicle_id, attempt.rules.now
                 )
             driver = await get_driver(uow, attempt.enterprise_id, attempt.new.driver_id)
-            cargo = checked_cargo(attempt.new.cargo)
+            cargo = checked_cargo(
+                attempt.new.cargo, now=attempt.rules.now, slot_start=attempt.new.slot_start
+            )
         except DomainError as refusal:
             decided[index] = refusal
             continue

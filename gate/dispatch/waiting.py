@@ -18,14 +18,15 @@ from gate.store.unit_of_work import UnitOfWork
 from gate.yard.service import cursor_position
 
 
-def entry_of(visit: YardVisit) -> QueueEntry:
-    """A waiting truck as the gate's service order sees it."""
+def entry_of(visit: YardVisit, spoil_by: datetime | None = None) -> QueueEntry:
+    """A waiting truck as the gate's service order sees it; ``spoil_by``: its booking's."""
     return QueueEntry(
         id=visit.id,
         queue_class=QueueClass(visit.queue_class),
         behind=visit.behind,
         slot_start=visit.slot_start,
         arrived_at=visit.entered_at,
+        spoil_by=spoil_by,
     )
 
 
@@ -50,11 +51,20 @@ async def waiting_in_service_order(
             )
         )
     }
+    # Perishables first by deadline here too: the bookings' spoil-by, for those that have one.
+    booked = {v.booking_id for v in visits.values() if v.booking_id}
+    spoil_by: dict[str | None, datetime] = {}
+    if booked:
+        found = await uow.session.execute(
+            select(Booking.id, Booking.spoil_by).where(
+                Booking.id.in_(booked), Booking.spoil_by.is_not(None)
+            )
+        )
+        spoil_by = {booking_id: moment for booking_id, moment in found if moment}
     position = await cursor_position(uow, gate, direction, lock=False)
     cycle = ServiceCycle.parse(gate.service_cycle)
-    return [
-        visits[e.id] for e in service_order([entry_of(v) for v in visits.values()], cycle, position)
-    ]
+    entries = [entry_of(v, spoil_by.get(v.booking_id)) for v in visits.values()]
+    return [visits[e.id] for e in service_order(entries, cycle, position)]
 
 
 @dataclass(frozen=True, slots=True)

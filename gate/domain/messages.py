@@ -60,6 +60,11 @@ ADMIN_TOPIC = "webhook.disabled"
 ADMIN_EVENT = "webhook.endpoint_disabled"
 ADMIN_ROLE = "manager"  # gate.accounts.principal.EnterpriseRole.MANAGER: the admins
 TOPIC_OF_EVENT = {event: topic for topic, event in USER_TOPICS.items()}
+# Topics told to the enterprise's admins whatever they chose (and to the users who chose
+# them): a perishable load forecast to spoil before its call is the enterprise's money, to be
+# acted on now (a buyer told, the load sent elsewhere), so somebody must know, as of an
+# endpoint disabled.
+MANAGERS_ALWAYS_TOLD = frozenset({"cargo.spoil_risk"})
 
 
 def topic_of(event_name: str) -> str | None:

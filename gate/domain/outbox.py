@@ -34,6 +34,7 @@ from gate.domain.events import (
     VehicleExited,
     WebhookEndpointDisabled,
 )
+from gate.domain.spoilage import SpoilRiskForeseen
 
 # Each outboxed event class and the type name a webhook carries for it (Standard Webhooks'
 # "type": dotted, the field's words, stable once published: enterprises' systems switch on
@@ -49,6 +50,8 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
     ClearanceDecided: "truck.clearance_decided",
     VehicleExited: "truck.exited",
     GateCalendarChanged: "capacity.changed",
+    # Issue 18: a perishable load's forecast call passes its spoil-by (told once a truck).
+    SpoilRiskForeseen: "cargo.spoil_risk",
 }
 
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction

@@ -2,22 +2,25 @@
 
 Vehicles that checked in wait in one queue per gate and direction. The order is a policy set
 per gate: priority classes served in a repeating cycle (e.g. 1 perishable : 1 aeo : 5
-regular), and within a class on-time vehicles before those behind, then by slot, arrival and
-id. The only state the policy keeps between calls is ``position``, the next turn in the cycle,
-which the caller persists with the queue.
+regular), and within a class first the vehicles whose cargo carries a spoil-by, earliest
+spoil-by first (issue 18: only perishable cargo carries one, so in practice the perishable
+class), then on-time vehicles before those behind, then by slot, arrival and id. The only
+state the policy keeps between calls is ``position``, the next turn in the cycle, which the
+caller persists with the queue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from gate.domain.errors import ValidationFailed
 from gate.domain.time import as_utc
 
 MAX_SHARE = 100
+_NO_SPOIL_BY = datetime.min.replace(tzinfo=UTC)
 
 
 class QueueClass(StrEnum):
@@ -123,7 +126,8 @@ class QueueEntry:
     """One vehicle waiting in the yard.
 
     ``behind`` marks a vehicle that lost its place in time: it arrived late, came without a
-    booking, or was re-queued after missing a call. Times are aware; they are kept in UTC.
+    booking, or was re-queued after missing a call. ``spoil_by``: the instant its perishable
+    cargo spoils (None: none declared). Times are aware; they are kept in UTC.
     """
 
     id: str
@@ -131,16 +135,31 @@ class QueueEntry:
     behind: bool
     slot_start: datetime
     arrived_at: datetime
+    spoil_by: datetime | None = None
 
     def __post_init__(self) -> None:
         # A naive time would make sorting raise TypeError deep inside the policy; refuse it here.
         object.__setattr__(self, "slot_start", as_utc(self.slot_start))
         object.__setattr__(self, "arrived_at", as_utc(self.arrived_at))
+        if self.spoil_by is not None:
+            object.__setattr__(self, "spoil_by", as_utc(self.spoil_by))
 
-    def sort_key(self) -> tuple[bool, datetime, datetime, str]:
-        """The order within a class: on time first, then slot, then arrival, then id."""
-        # False sorts before True, so vehicles on time come before those behind.
-        return (self.behind, self.slot_start, self.arrived_at, self.id)
+    def sort_key(self) -> tuple[bool, datetime, bool, datetime, datetime, str]:
+        """The order within a class: a vehicle with a spoil-by before one without, the
+        earliest spoil-by first (issue 18, "Perishables first by deadline"); then on time
+        first, then slot, then arrival, then id. The same order as ``ix_bookings_queue_order``
+        (gate/yard/counts.py)."""
+        # False sorts before True: a spoil-by before none, on time before behind. Without a
+        # spoil-by a constant stands in its place: the same for all of them, it decides nothing.
+        spoil_by = _NO_SPOIL_BY if self.spoil_by is None else self.spoil_by
+        return (
+            self.spoil_by is None,
+            spoil_by,
+            self.behind,
+            self.slot_start,
+            self.arrived_at,
+            self.id,
+        )
 
 
 def _group_by_class(entries: Iterable[QueueEntry]) -> dict[QueueClass, list[QueueEntry]]:

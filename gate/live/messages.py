@@ -143,6 +143,10 @@ class YardEntry(msgspec.Struct):
     trailer_plate: str | None = None
     # The trailer read at check-in when it was not the declared one: officers check it.
     arrived_trailer_plate: str | None = None
+    # Perishable cargo's spoil-by (gates' clock), and whether the call forecast at check-in
+    # or now passes it (gate/domain/spoilage.py): the console flags the truck.
+    spoil_by: datetime | None = None
+    spoil_risk: bool = False
 
 
 class Candidate(msgspec.Struct):

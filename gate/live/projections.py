@@ -25,6 +25,7 @@ from gate.domain.forecast import (
 from gate.domain.plates import format_plate, mask_plate
 from gate.domain.queue import QueueClass, QueueEntry, ServiceCycle, place_by_counts, service_order
 from gate.domain.slots import Direction
+from gate.domain.spoilage import spoil_risk
 from gate.domain.time import SLOT_LENGTH, as_local, floor_to_slot
 from gate.driver_page.road import roads
 from gate.gates.service import judged_hours
@@ -114,14 +115,19 @@ async def direction_state(
         direction.value, regular, False, newcomer.slot_start, newcomer.arrived_at, newcomer.id
     )
     parts, behind_newcomer = await counts_with(uow, gate, back)
-    counts = per_class(parts, direction.value)
+    counts = per_class(parts.waiting, direction.value)
     ahead_of_newcomer = ahead_in_class(
         parts, direction.value, regular, False, int(behind_newcomer or 0)
     )
+    # Each class's head: those with a spoil-by first (only when the counts say it has any),
+    # then those without, each read in the index's order.
+    spoiling = per_class(parts.with_spoil_by, direction.value)
     heads = [
         _entry(*row)
         for queue_class in QueueClass
         if counts[queue_class]
+        for with_spoil_by in (True, False)
+        if spoiling[queue_class] or not with_spoil_by
         for row in await session.execute(
             select(
                 Booking.id,
@@ -129,8 +135,13 @@ async def direction_state(
                 Booking.queue_behind,
                 Booking.slot_start,
                 Booking.arrived_at,
+                Booking.spoil_by,
             )
-            .where(*waiting, Booking.queue_class == queue_class.value)
+            .where(
+                *waiting,
+                Booking.queue_class == queue_class.value,
+                Booking.spoil_by.is_not(None) if with_spoil_by else Booking.spoil_by.is_(None),
+            )
             .order_by(*order_in_class().clauses)
             .limit(OFFICER_QUEUE_HEAD)
         )
@@ -175,9 +186,10 @@ def _entry(
     behind: bool,
     slot_start: datetime,
     arrived_at: datetime | None,
+    spoil_by: datetime | None,
 ) -> QueueEntry:
     assert queue_class is not None and arrived_at is not None  # set for every vehicle waiting
-    return QueueEntry(booking_id, QueueClass(queue_class), behind, slot_start, arrived_at)
+    return QueueEntry(booking_id, QueueClass(queue_class), behind, slot_start, arrived_at, spoil_by)
 
 
 async def _lanes(session: AsyncSession, gate: Gate) -> list[Lane]:
@@ -327,6 +339,8 @@ def yard_entry(
         arrived_trailer_plate=(
             format_plate(booking.arrived_trailer_plate) if booking.arrived_trailer_plate else None
         ),
+        spoil_by=as_local(booking.spoil_by) if booking.spoil_by else None,
+        spoil_risk=spoil_risk(booking.spoil_by, (booking.predicted_call_at, eta)),
     )
 
 

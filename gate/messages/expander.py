@@ -31,6 +31,7 @@ from gate.domain.messages import (
     ADMIN_ROLE,
     ADMIN_TOPIC,
     DRIVER_EVENTS,
+    MANAGERS_ALWAYS_TOLD,
     URGENT_FOR_DRIVERS,
     Channel,
     due_at,
@@ -77,6 +78,10 @@ def _slot(moment: datetime | str | None) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return as_local(moment).strftime("%d/%m %H:%M")
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _hm(moment: str | None) -> str:
@@ -168,7 +173,9 @@ class MessageExpander:
         return [
             Person("user", u.id, chosen[u.id], chosen[u.id].address, u.email)
             for u in users
-            if topic == ADMIN_TOPIC or topic in chosen[u.id].topics
+            if topic == ADMIN_TOPIC
+            or topic in chosen[u.id].topics
+            or (topic in MANAGERS_ALWAYS_TOLD and u.role == ADMIN_ROLE)
         ]
 
     async def _deliveries(
@@ -262,6 +269,8 @@ def _fields(
         "order": payload.get("order_code") or "",
         "deadline": _hm(facts.get("deadline_at")),
         "lane": str(facts.get("lane") or ""),
+        "spoil_by": _slot(_text(facts.get("spoil_by"))),
+        "forecast": _slot(_text(facts.get("forecast_call_at"))),
         "endpoint": str(payload.get("url") or payload.get("endpoint_id") or ""),
         "endpoint_id": str(payload.get("endpoint_id") or ""),
         "reason": disabled_reason(str(payload.get("disabled_reason") or ""), language),

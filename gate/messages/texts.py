@@ -38,7 +38,8 @@ DIRECTIONS = {
 # kind -> language -> (subject, text). Fields: {gate} (the gate's name in the language),
 # {direction}, {code} (the booking's), {slot} and {previous_slot} (local "dd/mm HH:MM"),
 # {order} and {deadline} (local HH:MM), {lane}, {plate} (drivers only), {endpoint} (a
-# webhook endpoint's URL), {endpoint_id}, {reason} (why it was disabled: disabled_reason).
+# webhook endpoint's URL), {endpoint_id}, {reason} (why it was disabled: disabled_reason),
+# {spoil_by} and {forecast} (local "dd/mm HH:MM": a load's spoil-by and forecast call).
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     # To the driver.
     "driver.dispatch": {
@@ -106,6 +107,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "vi": ("Thay đổi năng lực {gate}", "{gate} thay đổi giờ mở hoặc năng lực: hãy xem lại các đặt chỗ."),
         "zh": ("{gate}通行能力变更", "{gate}的开放时间或通行能力已变更，请核对您的预约。"),
         "en": ("Capacity changed at {gate}", "{gate} changed its hours or capacity: please check your bookings."),
+    },
+    "cargo.spoil_risk": {
+        "vi": ("Nguy cơ hỏng hàng {code}", "Đặt chỗ {code}: hàng tươi sống hỏng lúc {spoil_by} nhưng dự kiến gọi xe lúc {forecast}, {gate}."),
+        "zh": ("货物变质风险 {code}", "预约{code}：鲜活货物将于{spoil_by}变质，预计叫号时间为{forecast}，{gate}。"),
+        "en": ("Cargo may spoil {code}", "Booking {code}: the perishable cargo spoils at {spoil_by} but the truck is forecast to be called at {forecast}, {gate}."),
     },
     "webhook.disabled": {
         "vi": ("Webhook bị tắt", "Điểm nhận webhook {endpoint} (mã {endpoint_id}) đã bị tắt: {reason}. Không gửi gì đến đó cho đến khi một quản lý bật lại: trang Webhook của cổng doanh nghiệp, hoặc PATCH /api/v1/webhooks/endpoints/{endpoint_id} với \"enabled\": true."),

@@ -43,6 +43,8 @@ class BookingRow:
     missed_calls: int
     arrived_trailer_plate: str | None
     predicted_call_at: datetime | None
+    # Read for the queue's order (perishables first by deadline); a walk-in has none.
+    spoil_by: datetime | None = None
 
     @classmethod
     def of(cls, row: Any) -> BookingRow:

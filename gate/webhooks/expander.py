@@ -26,6 +26,7 @@ ADDED_FIELDS: dict[str, tuple[str, ...]] = {
     "truck.called": ("lane",),
     "truck.clearance_decided": ("agency", "decision", "channel", "reason"),
     "truck.dispatched": ("order_code", "deadline_at", "queue_class"),
+    "cargo.spoil_risk": ("spoil_by", "forecast_call_at"),
 }
 
 

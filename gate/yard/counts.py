@@ -1,17 +1,24 @@
 """The yard queue's counts (``queue_counts``): how many vehicles wait per gate, direction,
-class and on time or behind, kept by the database's triggers on ``bookings`` (migration
-0017), so that a place or a board is answered without counting the yard.
+class and on time or behind, and of them how many carry a spoil-by, kept by the database's
+triggers on ``bookings`` (migrations 0017 and 0025), so that a place or a board is answered
+without counting the yard.
 
 A vehicle's place needs how many of its class are ahead of it. Within its class the order
-is on time before behind, then slot, arrival and id (``order_in_class``); those ahead are
-the class's count (of on-time ones and, for a vehicle behind, of those behind too) less
-those from it to the back of its part, read from ``ix_bookings_queue_order`` as one bounded
-range: a truck that joins now is at or near the back, so the range holds the trucks that
-joined with it or after it, whatever the size of the yard.
+is: those with a spoil-by first, earliest first (then on time before behind, slot, arrival
+and id); then those without, on time before behind, then slot, arrival and id
+(``QueueEntry.sort_key``, the columns of ``ix_bookings_queue_order``). Those ahead of a
+vehicle without a spoil-by are every one with a spoil-by, the on-time ones without (for a
+vehicle behind), and the rest of its part without one less those from it to the back of it;
+those ahead of a vehicle with a spoil-by are the class's ones with a spoil-by less those from
+it to their back. Each "from it to the back" is one bounded range of the index: a truck that
+joins now is at or near the back (a spoil-by truck that joins now spoils later than most of
+those that waited before it), so the range holds the trucks that joined with it or after it,
+whatever the size of the yard.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -41,28 +48,85 @@ NO_CLASS = ""
 Counts = dict[tuple[str, str, bool], int]
 
 
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """The counts of a gate's queue per part (direction, class or NO_CLASS, behind): the
+    vehicles waiting, and of them those carrying a spoil-by."""
+
+    waiting: Counts
+    with_spoil_by: Counts
+
+
 def from_here_back(
     direction: Any, queue_class: Any, behind: Any, slot_start: Any, arrived_at: Any, key: Any
 ) -> ColumnElement[bool]:
-    """Waiting vehicles of a direction, class and part (on time or behind) from the given
-    place in ``order_in_class`` to the back, the place included: a range of the index."""
+    """Waiting vehicles without a spoil-by of a direction, class and part (on time or behind)
+    from the given place in the order to the back, the place included: a range of the index
+    (its ``spoil_by`` column IS NULL)."""
     return and_(
         Booking.direction == direction,
         Booking.status == BookingStatus.ARRIVED.value,
         Booking.queue_class == queue_class,
+        Booking.spoil_by.is_(None),
         Booking.queue_behind == behind,
         tuple_(Booking.slot_start, Booking.arrived_at, Booking.id)
         >= tuple_(slot_start, arrived_at, key),
     )
 
 
+def from_here_back_spoiling(
+    direction: Any,
+    queue_class: Any,
+    spoil_by: Any,
+    behind: Any,
+    slot_start: Any,
+    arrived_at: Any,
+    key: Any,
+) -> ColumnElement[bool]:
+    """Waiting vehicles with a spoil-by of a direction and class from the given place in the
+    order (spoil-by, behind, slot, arrival, id) to the back of them, the place included: a
+    range of the index."""
+    return and_(
+        Booking.direction == direction,
+        Booking.status == BookingStatus.ARRIVED.value,
+        Booking.queue_class == queue_class,
+        Booking.spoil_by.is_not(None),
+        tuple_(
+            Booking.spoil_by,
+            Booking.queue_behind,
+            Booking.slot_start,
+            Booking.arrived_at,
+            Booking.id,
+        )
+        >= tuple_(spoil_by, behind, slot_start, arrived_at, key),
+    )
+
+
 def ahead_in_class(
-    counts: Counts, direction: str, queue_class: str, behind: bool, back: int
+    parts: Parts,
+    direction: str,
+    queue_class: str,
+    behind: bool,
+    back: int,
+    *,
+    with_spoil_by: bool = False,
 ) -> int:
-    """Vehicles of the class ahead of one that has ``back`` of its part from it to the back
-    (itself included): every on-time one for a vehicle behind, and the rest of its part."""
-    on_time_first = counts.get((direction, queue_class, False), 0) if behind else 0
-    return on_time_first + counts.get((direction, queue_class, behind), 0) - back
+    """Vehicles of the class ahead of one that has ``back`` from it to the back of its range
+    (itself included; :func:`from_here_back_spoiling` for a vehicle ``with_spoil_by``, else
+    :func:`from_here_back`): every one with a spoil-by less its range for the one that has
+    one; else every one with a spoil-by, every on-time one without for a vehicle behind, and
+    the rest of its part without one."""
+    spoiling = parts.with_spoil_by.get((direction, queue_class, False), 0)
+    spoiling += parts.with_spoil_by.get((direction, queue_class, True), 0)
+    if with_spoil_by:
+        return spoiling - back
+
+    def without(part_behind: bool) -> int:
+        part = (direction, queue_class, part_behind)
+        return parts.waiting.get(part, 0) - parts.with_spoil_by.get(part, 0)
+
+    on_time_first = without(False) if behind else 0
+    return spoiling + on_time_first + without(behind) - back
 
 
 def per_class(counts: Counts, direction: str) -> dict[QueueClass, int]:
@@ -95,9 +159,25 @@ async def lock_counts(uow: UnitOfWork, gate: Gate) -> None:
         )
 
 
-async def of_gate_with(
-    uow: UnitOfWork, gate: Gate, back: ColumnElement[bool]
-) -> tuple[Counts, int]:
+async def of_gate(uow: UnitOfWork, gate: Gate) -> Parts:
+    """The counts of ``gate``'s queue (no range read beside them)."""
+    rows = await uow.session.execute(
+        select(
+            QueueCount.direction,
+            QueueCount.queue_class,
+            QueueCount.behind,
+            QueueCount.waiting,
+            QueueCount.with_spoil_by,
+        ).where(QueueCount.gate_id == gate.id)
+    )
+    parts = Parts({}, {})
+    for direction, queue_class, behind, waiting, spoiling in rows:
+        parts.waiting[direction, queue_class, bool(behind)] = int(waiting)
+        parts.with_spoil_by[direction, queue_class, bool(behind)] = int(spoiling or 0)
+    return parts
+
+
+async def of_gate_with(uow: UnitOfWork, gate: Gate, back: ColumnElement[bool]) -> tuple[Parts, int]:
     """The counts of ``gate`` and how many of its vehicles ``back`` selects (a range of
     :func:`from_here_back`), read by one statement: on PostgreSQL each statement of a
     transaction reads a snapshot of its own, and a range read after the counts could hold a
@@ -107,6 +187,7 @@ async def of_gate_with(
         QueueCount.queue_class,
         QueueCount.behind,
         QueueCount.waiting,
+        QueueCount.with_spoil_by,
         literal(None, Integer).label("in_range"),
     ).where(QueueCount.gate_id == gate.id)
     in_range = select(
@@ -114,18 +195,20 @@ async def of_gate_with(
         literal(None, String),
         literal(None, Boolean),
         literal(None, Integer),
+        literal(None, Integer),
         select(func.count()).where(Booking.gate_id == gate.id, back).scalar_subquery(),
     )
-    counts: Counts = {}
+    parts = Parts({}, {})
     selected = 0
-    for direction, queue_class, behind, waiting, found in await uow.session.execute(
+    for direction, queue_class, behind, waiting, spoiling, found in await uow.session.execute(
         union_all(counted, in_range)
     ):
         if direction is None:
             selected = int(found or 0)
         else:
-            counts[direction, queue_class, bool(behind)] = int(waiting)
-    return counts, selected
+            parts.waiting[direction, queue_class, bool(behind)] = int(waiting)
+            parts.with_spoil_by[direction, queue_class, bool(behind)] = int(spoiling or 0)
+    return parts, selected
 
 
 async def rebuild(uow: UnitOfWork) -> None:
@@ -138,13 +221,17 @@ async def rebuild(uow: UnitOfWork) -> None:
         await session.execute(text("LOCK TABLE bookings IN SHARE MODE"))
     await session.execute(delete(QueueCount))
     queue_class = func.coalesce(Booking.queue_class, NO_CLASS)
+    spoiling = func.count(Booking.spoil_by)  # count(column) counts the non-NULL ones
     recount = (
-        select(Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind, func.count())
+        select(
+            *(Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind),
+            *(func.count(), spoiling),
+        )
         .where(Booking.status == BookingStatus.ARRIVED.value)
         .group_by(Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind)
     )
     await session.execute(
         insert(QueueCount).from_select(
-            ["gate_id", "direction", "queue_class", "behind", "waiting"], recount
+            ["gate_id", "direction", "queue_class", "behind", "waiting", "with_spoil_by"], recount
         )
     )

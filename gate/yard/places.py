@@ -16,18 +16,26 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Boolean, Select, bindparam, func, select, tuple_
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from gate.domain.bookings import BookingStatus
-from gate.domain.forecast import SERVICE_WINDOW, ServiceRate, rate_from_count
+from gate.domain.forecast import ServiceRate
 from gate.domain.queue import QueueClass, ServiceCycle, place_by_counts
 from gate.domain.slots import Direction
 from gate.store.booking_rows import AnyBooking
-from gate.store.tables import Booking, Gate, GateDirection, Lane, QueueCount, QueueCursor
+from gate.store.tables import Booking, Gate, QueueCount, QueueCursor
 from gate.store.types import UtcDateTime
 from gate.store.unit_of_work import UnitOfWork
-from gate.yard.counts import NO_CLASS, Counts, ahead_in_class, from_here_back, per_class
+from gate.yard.counts import (
+    NO_CLASS,
+    Parts,
+    ahead_in_class,
+    from_here_back,
+    from_here_back_spoiling,
+    per_class,
+)
+from gate.yard.rates import next_minute, rates_columns, rates_of, rates_params
 from gate.yard.service import entry_of
 
 _DIRECTIONS = tuple(Direction)
@@ -36,9 +44,18 @@ _NOBODY = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def order_in_class() -> Any:
-    """The order within a class in SQL: the same as ``QueueEntry.sort_key`` (on time before
-    behind, then slot, arrival and id), and the column order of ``ix_bookings_queue_order``."""
-    return tuple_(Booking.queue_behind, Booking.slot_start, Booking.arrived_at, Booking.id)
+    """The order within a class in SQL, among the vehicles with a spoil-by and among those
+    without: the same as ``QueueEntry.sort_key`` (spoil-by, then on time before behind, slot,
+    arrival and id), and the column order of ``ix_bookings_queue_order``. Those with one come
+    first: a query for a class's head reads them, then those without (``spoil_by`` IS NULL),
+    each in the index's order on either database (their NULLs sort apart)."""
+    return tuple_(
+        Booking.spoil_by,
+        Booking.queue_behind,
+        Booking.slot_start,
+        Booking.arrived_at,
+        Booking.id,
+    )
 
 
 def _bucket(count: int) -> int:
@@ -57,15 +74,17 @@ _PARTS = tuple(
 
 
 @cache
-def _places_columns(size: int) -> list[ColumnElement[Any]]:
-    """One row: the gate's queue counts (``queue_counts``, kept by the database), each
-    direction's position in the cycle, then for each of ``size`` vehicles how many of its
-    class and part (on time or behind) stand from it to the back, itself included: a range
-    of ``ix_bookings_queue_order`` that holds the trucks that joined with it or after it, not
-    the yard (a crisis yard holds thousands of trucks)."""
+def _places_columns(size: int, spoiling: int) -> list[ColumnElement[Any]]:
+    """One row: the gate's queue counts (``queue_counts``, kept by the database: waiting,
+    then with a spoil-by), each direction's position in the cycle, then for each of ``size``
+    vehicles without a spoil-by how many of its class and part (on time or behind) without
+    one stand from it to the back, itself included, and for each of ``spoiling`` vehicles
+    with one how many of its class with one do: a range of ``ix_bookings_queue_order`` that
+    holds the trucks that joined with it or after it, not the yard (a crisis yard holds
+    thousands of trucks)."""
     gate: BindParameter[str] = bindparam("p_gate")
     columns: list[ColumnElement[Any]] = [
-        select(func.coalesce(func.sum(QueueCount.waiting), 0))
+        select(func.coalesce(func.sum(counted), 0))
         .where(
             QueueCount.gate_id == gate,
             QueueCount.direction == direction,
@@ -73,6 +92,7 @@ def _places_columns(size: int) -> list[ColumnElement[Any]]:
             QueueCount.behind == behind,
         )
         .scalar_subquery()
+        for counted in (QueueCount.waiting, QueueCount.with_spoil_by)
         for direction, queue_class, behind in _PARTS
     ]
     columns += [
@@ -89,6 +109,17 @@ def _places_columns(size: int) -> list[ColumnElement[Any]]:
             bindparam(f"p_slot_{n}", type_=UtcDateTime()),
             bindparam(f"p_arrived_{n}", type_=UtcDateTime()),
             bindparam(f"p_id_{n}"),
+        )
+        columns.append(select(func.count()).where(Booking.gate_id == gate, back).scalar_subquery())
+    for n in range(spoiling):
+        back = from_here_back_spoiling(
+            bindparam(f"s_direction_{n}"),
+            bindparam(f"s_class_{n}"),
+            bindparam(f"s_spoil_by_{n}", type_=UtcDateTime()),
+            bindparam(f"s_behind_{n}", type_=Boolean()),
+            bindparam(f"s_slot_{n}", type_=UtcDateTime()),
+            bindparam(f"s_arrived_{n}", type_=UtcDateTime()),
+            bindparam(f"s_id_{n}"),
         )
         columns.append(select(func.count()).where(Booking.gate_id == gate, back).scalar_subquery())
     return columns
@@ -124,32 +155,53 @@ async def places_and_rates(
         for booking, _ in asked
         if booking.status == BookingStatus.ARRIVED.value and booking.queue_class is not None
     }
-    wanted = sorted({(direction, _next_minute(moment)) for direction, moment in moments})
+    wanted = sorted({(direction, next_minute(moment)) for direction, moment in moments})
     if not waiting and not wanted:
         return [None] * len(asked), {}
-    vehicles = list(waiting.values())
-    sizes = (_bucket(len(vehicles)) if vehicles else 0, _bucket(len(wanted)) if wanted else 0)
+    # Those without a spoil-by first, then those with one: each kind has its own range.
+    plain = [b for b in waiting.values() if b.spoil_by is None]
+    spoiling = [b for b in waiting.values() if b.spoil_by is not None]
+    vehicles = plain + spoiling
+    sizes = (
+        _bucket(len(plain)) if plain else 0,
+        _bucket(len(spoiling)) if spoiling else 0,
+        _bucket(len(wanted)) if wanted else 0,
+    )
+    if vehicles and not plain:
+        sizes = (1, *sizes[1:])  # the statement has places once it has one vehicle's range
     params: dict[str, Any] = {"p_gate": gate.id}
-    _places_params(params, vehicles, sizes[0])
-    _rates_params(params, wanted, sizes[1])
+    _places_params(params, plain, sizes[0])
+    _spoiling_params(params, spoiling, sizes[1])
+    rates_params(params, wanted, sizes[2])
     row = list((await uow.session.execute(_statement(*sizes), params)).one())
-    width = _places_width(sizes[0]) if vehicles else 0
+    width = _places_width(sizes[0], sizes[1]) if vehicles else 0
     places: list[int | None] = [None] * len(asked)
     if vehicles:
-        places = _places_of(gate, asked, joined, waiting, vehicles, row[:width])
-    rates = _rates_of(wanted, moments, sizes[1], row[width:]) if wanted else {}
+        backs = _backs(row[:width], plain, spoiling, sizes[0])
+        places = _places_of(gate, asked, joined, waiting, vehicles, row[:width], backs)
+    rates = rates_of(wanted, moments, sizes[2], row[width:]) if wanted else {}
     return places, rates
 
 
 @cache
-def _statement(places: int, rates: int) -> Select[Any]:
-    """``_places_columns(places)`` (none for 0), then ``_rates_columns(rates)`` (none for 0)."""
-    columns = [*_places_columns(places)] if places else []
-    return select(*columns, *(_rates_columns(rates) if rates else []))
+def _statement(places: int, spoiling: int, rates: int) -> Select[Any]:
+    """``_places_columns(places, spoiling)`` (none for 0 places), then
+    ``rates_columns(rates)`` (none for 0)."""
+    columns = [*_places_columns(places, spoiling)] if places else []
+    return select(*columns, *(rates_columns(rates) if rates else []))
 
 
-def _places_width(size: int) -> int:
-    return len(_PARTS) + len(_DIRECTIONS) + size
+def _places_width(size: int, spoiling: int) -> int:
+    return 2 * len(_PARTS) + len(_DIRECTIONS) + size + spoiling
+
+
+def _backs(
+    row: list[Any], plain: list[AnyBooking], spoiling: list[AnyBooking], size: int
+) -> list[int]:
+    """Each vehicle's count from it to the back of its range, ``plain`` then ``spoiling``."""
+    start = 2 * len(_PARTS) + len(_DIRECTIONS)
+    backs = row[start : start + len(plain)] + row[start + size : start + size + len(spoiling)]
+    return [int(back or 0) for back in backs]
 
 
 def _places_params(params: dict[str, Any], vehicles: list[AnyBooking], size: int) -> None:
@@ -163,6 +215,18 @@ def _places_params(params: dict[str, Any], vehicles: list[AnyBooking], size: int
         params[f"p_class_{n}"] = booking.queue_class if booking else ""
 
 
+def _spoiling_params(params: dict[str, Any], vehicles: list[AnyBooking], size: int) -> None:
+    for n in range(size):
+        booking = vehicles[n] if n < len(vehicles) else None
+        params[f"s_spoil_by_{n}"] = booking.spoil_by if booking else _NOBODY
+        params[f"s_behind_{n}"] = booking.queue_behind if booking else False
+        params[f"s_slot_{n}"] = booking.slot_start if booking else _NOBODY
+        params[f"s_arrived_{n}"] = booking.arrived_at if booking else _NOBODY
+        params[f"s_id_{n}"] = booking.id if booking else ""
+        params[f"s_direction_{n}"] = booking.direction if booking else ""
+        params[f"s_class_{n}"] = booking.queue_class if booking else ""
+
+
 def _places_of(
     gate: Gate,
     asked: Sequence[tuple[AnyBooking, int]],
@@ -170,26 +234,31 @@ def _places_of(
     waiting: dict[str, AnyBooking],
     vehicles: list[AnyBooking],
     row: list[Any],
+    backs: list[int],
 ) -> list[int | None]:
-    """The places of ``places_in_queue`` from the statement's columns of places."""
-    parts: Counts = {
-        part: int(count or 0) for part, count in zip(_PARTS, row[: len(_PARTS)], strict=True)
-    }
-    positions = row[len(_PARTS) : len(_PARTS) + len(_DIRECTIONS)]
+    """The places of ``places_in_queue`` from the statement's columns of places and each
+    vehicle's count from it to the back of its range (``backs``, in ``vehicles``' order)."""
+    width = len(_PARTS)
+    parts = Parts(
+        {part: int(count or 0) for part, count in zip(_PARTS, row[:width], strict=True)},
+        {part: int(n or 0) for part, n in zip(_PARTS, row[width : 2 * width], strict=True)},
+    )
+    positions = row[2 * width : 2 * width + len(_DIRECTIONS)]
     cursors = {d.value: int(c or 0) for d, c in zip(_DIRECTIONS, positions, strict=True)}
-    backs = row[len(_PARTS) + len(_DIRECTIONS) :]
-    counts = {d.value: per_class(parts, d.value) for d in _DIRECTIONS}
+    counts = {d.value: per_class(parts.waiting, d.value) for d in _DIRECTIONS}
     ahead: dict[str, int] = {}
-    for booking, back in zip(vehicles, backs[: len(vehicles)], strict=True):
+    for booking, back in zip(vehicles, backs, strict=True):
         part = (booking.direction, booking.queue_class or NO_CLASS, booking.queue_behind)
-        ahead[booking.id] = ahead_in_class(parts, *part, int(back))
+        spoiling = booking.spoil_by is not None
+        ahead[booking.id] = ahead_in_class(parts, *part, back, with_spoil_by=spoiling)
     cycle = ServiceCycle.parse(gate.service_cycle)
     places: list[int | None] = [None] * len(asked)
     # From the last read back to the first, taking in those that joined after each read:
     # sorted keys per class make "how many of them are ahead of me" a bisection.
     joined_late = sorted(joined, key=lambda pair: pair[1], reverse=True)
     later_in_class: collections.Counter[tuple[str, str]] = collections.Counter()
-    later_keys: dict[tuple[str, str], list[tuple[bool, datetime, datetime, str]]] = {}
+    later_keys: dict[tuple[str, str], list[tuple[bool, datetime, bool, datetime, datetime, str]]]
+    later_keys = {}
     taken = 0
     for index in sorted(range(len(asked)), key=lambda i: asked[i][1], reverse=True):
         booking, order = asked[index]
@@ -216,43 +285,6 @@ def _places_of(
     return places
 
 
-@cache
-def _rates_columns(size: int) -> list[ColumnElement[Any]]:
-    """Calls made in the SERVICE_WINDOW before each of ``size`` moments, then each
-    direction's open lanes and planned hourly capacity."""
-    columns: list[ColumnElement[Any]] = []
-    for n in range(size):
-        columns.append(
-            select(func.count())
-            .where(
-                Booking.gate_id == bindparam("p_gate"),
-                Booking.direction == bindparam(f"r_direction_{n}"),
-                Booking.called_at >= bindparam(f"r_since_{n}", type_=UtcDateTime()),
-                Booking.called_at <= bindparam(f"r_until_{n}", type_=UtcDateTime()),
-            )
-            .scalar_subquery()
-        )
-    for direction in _DIRECTIONS:
-        columns.append(
-            select(func.count())
-            .where(
-                Lane.gate_id == bindparam("p_gate"),
-                Lane.direction == direction.value,
-                Lane.is_open.is_(True),
-            )
-            .scalar_subquery()
-        )
-        columns.append(
-            select(GateDirection.hourly_capacity)
-            .where(
-                GateDirection.gate_id == bindparam("p_gate"),
-                GateDirection.direction == direction.value,
-            )
-            .scalar_subquery()
-        )
-    return columns
-
-
 async def service_rates(
     uow: UnitOfWork, gate: Gate, moments: Sequence[tuple[str, datetime]]
 ) -> dict[tuple[str, datetime], ServiceRate]:
@@ -262,35 +294,6 @@ async def service_rates(
     the same minute costs one count, not one each."""
     _, rates = await places_and_rates(uow, gate, (), (), moments)
     return rates
-
-
-def _rates_params(params: dict[str, Any], wanted: list[tuple[str, datetime]], size: int) -> None:
-    for n in range(size):
-        direction, until = wanted[n] if n < len(wanted) else ("", _NOBODY)
-        params[f"r_direction_{n}"] = direction
-        params[f"r_since_{n}"], params[f"r_until_{n}"] = until - SERVICE_WINDOW, until
-
-
-def _rates_of(
-    wanted: list[tuple[str, datetime]],
-    moments: Sequence[tuple[str, datetime]],
-    size: int,
-    row: list[Any],
-) -> dict[tuple[str, datetime], ServiceRate]:
-    """The rates of ``service_rates`` from the statement's columns of rates."""
-    calls, rest = row[: len(wanted)], row[size:]
-    lanes = {d.value: int(rest[2 * i] or 0) for i, d in enumerate(_DIRECTIONS)}
-    planned = {d.value: int(rest[2 * i + 1] or 0) for i, d in enumerate(_DIRECTIONS)}
-    rates = {
-        (direction, moment): rate_from_count(int(count or 0), planned[direction], lanes[direction])
-        for (direction, moment), count in zip(wanted, calls, strict=True)
-    }
-    return {(d, moment): rates[d, _next_minute(moment)] for d, moment in moments}
-
-
-def _next_minute(moment: datetime) -> datetime:
-    whole = moment.replace(second=0, microsecond=0)
-    return whole if whole == moment else whole + timedelta(minutes=1)
 
 
 def predicted_call(arrived_at: datetime, place: int, rate: ServiceRate) -> datetime | None:

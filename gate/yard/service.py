@@ -37,6 +37,7 @@ MAX_MISSED_CALLS = 1
 
 
 def entry_of(booking: AnyBooking) -> QueueEntry:
+    """A waiting truck as the queue's order sees it (its spoil-by included)."""
     assert booking.arrived_at is not None and booking.queue_class is not None
     return QueueEntry(
         id=booking.id,
@@ -44,6 +45,7 @@ def entry_of(booking: AnyBooking) -> QueueEntry:
         behind=booking.queue_behind,
         slot_start=booking.slot_start,
         arrived_at=booking.arrived_at,
+        spoil_by=booking.spoil_by,
     )
 
 

@@ -19,7 +19,7 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.bookings import service as bookings
 from gate.bookings.calendar import Calendar, free_places
-from gate.domain.errors import DomainError
+from gate.domain.errors import DomainError, ValidationFailed
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import LOCAL_TZ, accepted_instant, utc_now
@@ -130,7 +130,12 @@ class BookPages(Controller):
         t = translator(request)
         try:
             # The cargo's fields sit flat in the form; the API nests them.
-            cargo = decode_form(data, CargoInput, perishable=data.get("perishable") == "on")
+            cargo = decode_form(
+                data,
+                CargoInput,
+                perishable=data.get("perishable") == "on",
+                spoil_by=local_field(data, "spoil_by"),
+            )
             new = decode_form(data, BookingCreate, cargo=cargo).new_booking()
             # Counted before the key is claimed, as in the API: a refusal here is not the
             # form's answer, and the post sent again after a pause is acted on.
@@ -194,6 +199,19 @@ async def form_page(
         **calendar_context(request, calendar, platform, "/portal/book", here),
         **extra,
     )
+
+
+def local_field(data: dict[str, str], name: str) -> datetime | None:
+    """A datetime-local field read on the gates' clock (as everywhere on these pages); None
+    when left empty; ValidationFailed (why ``not-a-time``, naming the field) when it is no
+    time."""
+    text = data.get(name, "")
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+    except ValueError:
+        raise ValidationFailed(f"{name}: not a time", why="not-a-time", field=name) from None
 
 
 def _day_of(slot_start: str | None) -> str | None:

@@ -99,6 +99,7 @@ async def booking_view(
         trailer=format_plate(booking.trailer_plate) if booking.trailer_plate else None,
         driver=driver.full_name if driver else None,
         slot=as_local(booking.slot_start),
+        spoil_by=as_local(booking.spoil_by) if booking.spoil_by else None,
         current=booking.slot_start,
         lane=await lane_of(uow, booking),
         qr=qr_svg(booking.code),

@@ -1,12 +1,14 @@
 """The yard queue's counts (``queue_counts``, kept by triggers on ``bookings``) always equal a
 count of the waiting vehicles, whatever changes them: check-ins, calls, and random changes of
-status, class, lateness, direction and gate by ORM and by set-based statements, deletions
-included; and ``rebuild`` recounts them after they were made wrong."""
+status, class, lateness, spoil-by, direction and gate by ORM and by set-based statements,
+deletions included; and ``rebuild`` recounts them after they were made wrong. Each count is
+(waiting, of them with a spoil-by)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, insert, select, update
@@ -23,6 +25,7 @@ from gate.yard.counts import NO_CLASS, rebuild
 from tests.helpers import Api, device, officer, open_all_day, read
 
 GATE = "/api/v1/gates/tan-thanh"
+SPOIL_BY = datetime(2026, 12, 1, 6, tzinfo=UTC)
 STATUSES = [BookingStatus.ARRIVED.value, BookingStatus.CALLED.value, BookingStatus.EXITED.value]
 
 
@@ -34,27 +37,31 @@ async def new_uow(settings: Settings) -> AsyncIterator[type[UnitOfWork] | object
     await engine.dispose()
 
 
-async def kept_and_counted(uow: UnitOfWork) -> tuple[dict[tuple, int], dict[tuple, int]]:
+async def kept_and_counted(
+    uow: UnitOfWork,
+) -> tuple[dict[tuple, tuple[int, int]], dict[tuple, tuple[int, int]]]:
     """(the counts as kept, the counts from the rows), zero counts left out."""
     kept = {
-        (g, d, c, bool(b)): int(w)
-        for g, d, c, b, w in await uow.session.execute(
+        (g, d, c, bool(b)): (int(w), int(s))
+        for g, d, c, b, w, s in await uow.session.execute(
             select(
                 QueueCount.gate_id,
                 QueueCount.direction,
                 QueueCount.queue_class,
                 QueueCount.behind,
                 QueueCount.waiting,
+                QueueCount.with_spoil_by,
             )
         )
-        if w
+        if w or s
     }
     queue_class = func.coalesce(Booking.queue_class, NO_CLASS)
     counted = {
-        (g, d, c, bool(b)): int(n)
-        for g, d, c, b, n in await uow.session.execute(
+        (g, d, c, bool(b)): (int(n), int(s))
+        for g, d, c, b, n, s in await uow.session.execute(
             select(
-                Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind, func.count()
+                *(Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind),
+                *(func.count(), func.count(Booking.spoil_by)),
             )
             .where(Booking.status == BookingStatus.ARRIVED.value)
             .group_by(Booking.gate_id, Booking.direction, queue_class, Booking.queue_behind)
@@ -79,7 +86,7 @@ async def test_the_counts_follow_every_change_to_the_waiting_vehicles(api: Api, 
         assert called.json()["called"] is not None
     async with new_uow() as uow:
         kept, counted = await kept_and_counted(uow)
-        assert sum(counted.values()) == 21
+        assert sum(n for n, _ in counted.values()) == 21
         assert kept == counted
     chance = random.Random(20261130)
     async with new_uow() as uow:
@@ -92,7 +99,7 @@ async def test_the_counts_follow_every_change_to_the_waiting_vehicles(api: Api, 
                 break
             chosen = chance.sample(ids, min(len(ids), chance.randint(1, 4)))
             change = chance.choice(
-                ["class", "behind", "status", "direction", "gate", "orm", "drop"]
+                ["class", "behind", "spoil_by", "status", "direction", "gate", "orm", "drop"]
             )
             target = update(Booking).where(Booking.id.in_(chosen))
             if change == "class":
@@ -100,6 +107,11 @@ async def test_the_counts_follow_every_change_to_the_waiting_vehicles(api: Api, 
                 await uow.session.execute(target.values(queue_class=chance.choice(classes)))
             elif change == "behind":
                 await uow.session.execute(target.values(queue_behind=chance.random() < 0.5))
+            elif change == "spoil_by":  # set, moved or taken away
+                spoil_by = SPOIL_BY + timedelta(hours=chance.randint(0, 48))
+                await uow.session.execute(
+                    target.values(spoil_by=None if chance.random() < 0.3 else spoil_by)
+                )
             elif change == "status":
                 await uow.session.execute(target.values(status=chance.choice(STATUSES)))
             elif change == "direction":
@@ -114,6 +126,7 @@ async def test_the_counts_follow_every_change_to_the_waiting_vehicles(api: Api, 
                 booking.status = chance.choice(STATUSES)
                 booking.queue_class = chance.choice(list(QueueClass)).value
                 booking.queue_behind = not booking.queue_behind
+                booking.spoil_by = None if booking.spoil_by else SPOIL_BY
             elif made and chance.random() < 0.5:  # one of ours: nothing refers to it
                 await uow.session.execute(delete(Booking).where(Booking.id == made.pop()))
             else:  # a copy of a vehicle, made by a set-based INSERT
@@ -146,6 +159,7 @@ async def test_rebuild_recounts_counts_that_were_made_wrong(api: Api, new_uow):
         assert answer.json()["outcome"] == "walk_in"
     async with new_uow() as uow:
         await uow.session.execute(update(QueueCount).values(waiting=QueueCount.waiting + 7))
+        await uow.session.execute(update(Booking).values(spoil_by=SPOIL_BY))  # followed
         await uow.commit()
     async with new_uow() as uow:
         kept, counted = await kept_and_counted(uow)
@@ -154,4 +168,4 @@ async def test_rebuild_recounts_counts_that_were_made_wrong(api: Api, new_uow):
         await uow.commit()
     async with new_uow() as uow:
         kept, counted = await kept_and_counted(uow)
-        assert kept == counted and sum(counted.values()) == 5
+        assert kept == counted and sorted(counted.values()) == [(5, 5)]

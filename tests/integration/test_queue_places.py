@@ -1,6 +1,6 @@
 """The places a batch of check-ins is told are the places in the full service order: counted
 in one pass of the database for the whole batch, checked here against the order computed
-from the whole queue, on yards of mixed classes, late vehicles and slots."""
+from the whole queue, on yards of mixed classes, spoil-by times, late vehicles and slots."""
 
 from __future__ import annotations
 
@@ -46,11 +46,17 @@ async def test_places_of_a_batch_are_the_places_in_the_full_service_order(
             async with UnitOfWork(factory, InMemoryEventBus()) as uow:
                 ids = list(await uow.session.scalars(select(Booking.id)))
                 for booking_id in ids:  # a yard of mixed classes, late vehicles and slots
+                    queue_class = chance.choice(list(QueueClass))
+                    # Perishables with and without a spoil-by, some of them the same.
+                    spoil_by = now + timedelta(hours=chance.randint(0, 5))
+                    if queue_class is not QueueClass.PERISHABLE or chance.random() < 0.3:
+                        spoil_by = None
                     await uow.session.execute(
                         update(Booking)
                         .where(Booking.id == booking_id)
                         .values(
-                            queue_class=chance.choice(list(QueueClass)).value,
+                            queue_class=queue_class.value,
+                            spoil_by=spoil_by,
                             queue_behind=chance.random() < 0.3,
                             slot_start=now - timedelta(hours=chance.randint(0, 2)),
                             arrived_at=now - timedelta(minutes=chance.randint(0, 90)),

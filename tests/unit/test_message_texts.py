@@ -33,6 +33,8 @@ def fields_for(language: str) -> dict[str, str]:
         "endpoint": "https://erp.example.vn/hooks/gate",
         "endpoint_id": "0b9d6c1e-5f7a-4c2e-9a51-3f0e2b7d8c41",
         "reason": disabled_reason("the receiver answered 410 Gone", language),
+        "spoil_by": "01/12 18:00",
+        "forecast": "01/12 19:30",
     }
 
 

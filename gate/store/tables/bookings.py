@@ -20,10 +20,11 @@ class Booking(IdMixin, CreatedMixin, Base):
         Index("ix_bookings_enterprise_slot", "enterprise_id", "slot_start"),
         Index("ix_bookings_slot_status", "slot_id", "status"),
         Index("ix_bookings_gate_direction_status", "gate_id", "direction", "status"),
-        # The yard queue's order within a class: the boards read each class's head from it.
+        # The yard queue's order within a class (gate.domain.queue.QueueEntry.sort_key): the
+        # boards read each class's head from it, a check-in its place (gate/yard/counts.py).
         Index(
             "ix_bookings_queue_order",
-            *("gate_id", "direction", "status", "queue_class"),
+            *("gate_id", "direction", "status", "queue_class", "spoil_by"),
             *("queue_behind", "slot_start", "arrived_at", "id"),
         ),
         # The boards' latest calls of a gate (forecast accuracy, the last hour's service
@@ -80,6 +81,13 @@ class Booking(IdMixin, CreatedMixin, Base):
     # admitted and the officers see this flag (a trailer swapped at the border yard, or a
     # declaration to correct).
     arrived_trailer_plate: Mapped[str | None] = mapped_column(String(16))
+
+    # Issue 18, perishables first by deadline (migration 0025): the instant (UTC) by which a
+    # perishable load spoils, declared at booking (None: not declared, or not perishable);
+    # within its class the queue serves the earliest first. ``spoil_risk_told_at``: when the
+    # enterprise was told the forecast call passes it, so it is told once.
+    spoil_by: Mapped[datetime | None]
+    spoil_risk_told_at: Mapped[datetime | None]
 
     @property
     def trailer_mismatch(self) -> bool:

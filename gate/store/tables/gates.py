@@ -134,6 +134,8 @@ class QueueCount(Base):
     queue_class: Mapped[str] = mapped_column(String(12), primary_key=True)
     behind: Mapped[bool] = mapped_column(primary_key=True)
     waiting: Mapped[int] = mapped_column(default=0)
+    # Of those, how many carry a spoil-by (migration 0025): served first within the class.
+    with_spoil_by: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Notice(IdMixin, CreatedMixin, Base):

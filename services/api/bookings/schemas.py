@@ -33,6 +33,10 @@ class CargoInput(Input):
     perishable: bool = False
     hs_code: HsCode | None = None
     declaration_number: DeclarationNumber | None = None
+    # Perishable cargo only: the instant (with its UTC offset) by which it spoils; the yard
+    # queue serves the earliest first within the perishable class. Refused (422, field
+    # spoil_by) for other cargo, in the past, before the booked hour, or over 30 days ahead.
+    spoil_by: datetime | None = None
 
 
 class BookingCreate(Input):
@@ -58,6 +62,7 @@ class BookingCreate(Input):
                 perishable=cargo.perishable,
                 hs_code=cargo.hs_code,
                 declaration_number=cargo.declaration_number,
+                spoil_by=cargo.spoil_by,
             ),
         )
 
@@ -78,6 +83,7 @@ class CargoView(Output):
     perishable: bool
     hs_code: str | None
     declaration_number: str | None
+    spoil_by: datetime | None = None  # perishable cargo's, on the gates' clock
 
 
 class BookingView(Output):
@@ -132,6 +138,7 @@ class BookingView(Output):
                 row.perishable,
                 row.hs_code,
                 row.declaration_number,
+                local_or_none(row.spoil_by),
             )
             if row.cargo_description is not None and row.weight_kg is not None
             else None,

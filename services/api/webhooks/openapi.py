@@ -72,6 +72,10 @@ ADDED: dict[str, dict[str, Schema]] = {
         "deadline_at": _time("The latest the truck must reach the gate"),
         "queue_class": _text("The truck's queue class", enum=[q.value for q in QueueClass]),
     },
+    "cargo.spoil_risk": {
+        "spoil_by": _time("When the perishable cargo spoils, as declared at booking"),
+        "forecast_call_at": _time("When the truck is forecast to be called: after spoil_by"),
+    },
 }
 
 # A capacity change's data (gate/webhooks/capacity.py's ``capacity_data``): the change, and
@@ -125,6 +129,10 @@ SUMMARIES = {
     "truck.clearance_decided": "An agency recorded its decision on your truck",
     "truck.exited": "Your truck left through the gate",
     "capacity.changed": "A gate changed its opening hours or capacity",
+    "cargo.spoil_risk": (
+        "Your waiting truck's perishable cargo is forecast to be called after its spoil-by "
+        "(sent once a truck)"
+    ),
 }
 
 _SAMPLE_DATA = {
@@ -154,6 +162,11 @@ _SAMPLE_ADDED: dict[str, dict[str, Any]] = {
         "queue_class": "perishable",
     },
     "truck.exited": {"status": "exited"},
+    "cargo.spoil_risk": {
+        "status": "arrived",
+        "spoil_by": "2026-12-01T09:00:00+00:00",
+        "forecast_call_at": "2026-12-01T09:40:00+00:00",
+    },
 }
 
 HEADERS = (
