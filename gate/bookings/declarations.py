@@ -70,6 +70,7 @@ def declaration_of(booking: Booking) -> Declaration | None:
         hs_code=booking.hs_code,
         declaration_number=booking.declaration_number,
         driver_id=booking.driver_id,
+        spoil_by=booking.spoil_by,
     )
 
 
@@ -97,7 +98,7 @@ async def amend_declaration(
     # should say so rather than "changed meanwhile".
     check_can_amend(BookingStatus(booking.status))
     rules.check_version(booking.version, expected_version)
-    after, changed = amended_declaration(booking, amendment)
+    after, changed = amended_declaration(booking, amendment, now)
     await get_driver(uow, enterprise_id, amendment.driver_id)  # NotFound unless our own
     before = declaration_of(booking)
     latest = await latest_version(uow, booking.id)
@@ -124,15 +125,17 @@ async def amend_declaration(
 
 
 def amended_declaration(
-    booking: Booking, amendment: Amendment
+    booking: Booking, amendment: Amendment, now: datetime
 ) -> tuple[Declaration, list[FieldChange]]:
     """The declaration ``amendment`` makes of ``booking``'s, normalised as at booking, and
     the fields it changes; no database (the portal asks it before its form is acted on, to
     say a refusal in the page's words). InvalidTransition unless booked; ValidationFailed
     for a malformed HS code, declaration number or weight, or for no change (why
-    ``declaration-unchanged``). The driver's ownership is the caller's to check."""
+    ``declaration-unchanged``), and for a spoil-by refused as at booking (on cargo not
+    perishable, past at ``now``, before the booked hour, too far ahead). The driver's
+    ownership is the caller's to check."""
     check_can_amend(BookingStatus(booking.status))
-    cargo = checked_cargo(amendment.cargo)
+    cargo = checked_cargo(amendment.cargo, now=now, slot_start=booking.slot_start)
     after = Declaration(
         cargo.description,
         cargo.weight_kg,
@@ -140,6 +143,7 @@ def amended_declaration(
         cargo.hs_code,
         cargo.declaration_number,
         amendment.driver_id,
+        cargo.spoil_by,
     )
     before = declaration_of(booking)
     changed = changes(before, after) if before is not None else []
@@ -262,6 +266,7 @@ def _version_row(
         hs_code=declaration.hs_code,
         declaration_number=declaration.declaration_number,
         driver_id=declaration.driver_id,
+        spoil_by=declaration.spoil_by,
         actor_kind=actor.kind,
         actor_id=actor.id,
         role=actor.role,
@@ -277,6 +282,7 @@ def _declaration_of_row(row: BookingDeclaration) -> Declaration:
         row.hs_code,
         row.declaration_number,
         row.driver_id,
+        row.spoil_by,
     )
 
 
@@ -289,3 +295,7 @@ def _apply(booking: Booking, declaration: Declaration) -> None:
     booking.hs_code = declaration.hs_code
     booking.declaration_number = declaration.declaration_number
     booking.driver_id = declaration.driver_id
+    if booking.spoil_by != declaration.spoil_by:
+        # A new deadline is a new risk: the sweep may tell it once more.
+        booking.spoil_risk_told_at = None
+    booking.spoil_by = declaration.spoil_by

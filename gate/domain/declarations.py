@@ -11,6 +11,7 @@ gate/bookings/declarations.py; docs/architecture.md, "Declarations and their ver
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import ClassVar
 
 from gate.domain.bookings import BookingStatus
@@ -26,7 +27,9 @@ class Declaration:
     """A declaration as it stands in one version: the cargo's description, its weight in
     kilograms, the perishable flag, the HS code (digits only) and the 12-digit VNACCS
     declaration number (each as gate/domain/cargo.py normalises them, None when not
-    declared) and the driver's id (one of the enterprise's drivers)."""
+    declared), the driver's id (one of the enterprise's drivers) and, for perishable cargo,
+    the instant it spoils by (UTC; None when not declared: docs/architecture.md,
+    "Perishables first by deadline")."""
 
     cargo_description: str
     weight_kg: float
@@ -34,6 +37,7 @@ class Declaration:
     hs_code: str | None
     declaration_number: str | None
     driver_id: str | None
+    spoil_by: datetime | None = None
 
 
 # The fields in the order pages and answers list them.
@@ -46,8 +50,8 @@ class FieldChange:
     (the field's stored values: a driver by id, a weight in kilograms)."""
 
     field: str
-    before: str | float | bool | None
-    after: str | float | bool | None
+    before: str | float | bool | datetime | None
+    after: str | float | bool | datetime | None
 
 
 def changes(before: Declaration, after: Declaration) -> list[FieldChange]:

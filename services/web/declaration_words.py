@@ -13,6 +13,7 @@ from gate.bookings.declarations import DeclarationVersion
 from gate.domain.declarations import FieldChange
 from gate.domain.time import as_local
 from services.web.i18n import Translator
+from services.web.locale_format import when
 
 # The catalogue's label of each declaration field (gate/domain/declarations.py FIELDS).
 FIELD_WORDS = {
@@ -22,6 +23,7 @@ FIELD_WORDS = {
     "hs_code": "hs_code",
     "declaration_number": "declaration",
     "driver_id": "declared_driver",
+    "spoil_by": "spoil_by",
 }
 # Who declared a version, as the officers read it (the portal says "your company").
 OFFICERS_ACTORS = {"enterprise": "declared_by_enterprise"}
@@ -74,10 +76,12 @@ def version_words(
 
 def _value_words(
     drivers: Mapping[str, str], t: Translator
-) -> Callable[[FieldChange, str | float | bool | None], str]:
-    def words(change: FieldChange, value: str | float | bool | None) -> str:
+) -> Callable[[FieldChange, str | float | bool | datetime | None], str]:
+    def words(change: FieldChange, value: str | float | bool | datetime | None) -> str:
         if value is None or value == "":
             return "—"
+        if isinstance(value, datetime):
+            return when(value, t.language, year=True)
         if isinstance(value, bool):
             return t("yes") if value else t("no")
         if isinstance(value, int | float):

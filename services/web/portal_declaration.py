@@ -32,6 +32,7 @@ from services.web.declaration_words import PORTAL_ACTORS, version_words
 from services.web.form_once import new_form_key, post_once
 from services.web.forms import decode_form
 from services.web.i18n import Translator
+from services.web.portal_booking import local_field
 from services.web.public import require_browser
 from services.web.render import back_to, translator
 
@@ -76,7 +77,12 @@ class DeclarationPage(Controller):
         t = translator(request)
         try:
             # The cargo's fields sit flat in the form, as in the booking form; the API nests them.
-            cargo = decode_form(data, CargoInput, perishable=data.get("perishable") == "on")
+            cargo = decode_form(
+                data,
+                CargoInput,
+                perishable=data.get("perishable") == "on",
+                spoil_by=local_field(data, "spoil_by"),
+            )
             form = decode_form(data, DeclarationAmend, cargo=cargo)
         except DomainError as error:
             return back_to(here, error=error_words(error, t))
@@ -112,7 +118,7 @@ async def _reason(
     when it is the refusal the form got; else None and the page says the problem's type."""
     try:
         booking = await bookings.get_booking(uow, enterprise_id, booking_id)
-        declarations.amended_declaration(booking, form.amendment())
+        declarations.amended_declaration(booking, form.amendment(), utc_now())
     except DomainError as error:
         if str(problem.get("type", "")).endswith("/" + error.code):
             return error

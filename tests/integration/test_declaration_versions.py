@@ -7,6 +7,7 @@ first answer. The events carry field names, never a declaration number or a driv
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -231,3 +232,38 @@ async def test_a_never_amended_booking_has_its_declaration_as_version_one(api: A
     [only] = versions.json()
     assert only["version"] == 1 and only["changed"] == [] and only["actor"] == "enterprise"
     assert only["cargo"]["declaration_number"] == FRUIT["declaration_number"]
+
+
+async def test_the_spoil_by_is_part_of_the_declaration_and_amended_with_it(api: Api):
+    """A perishable load's spoil-by (the yard's order within its class) is declared and
+    amended as the rest: a version of its own, refused as at booking, and cleared with the
+    perishable flag."""
+    await open_all_day(api)
+    enterprise = await api.enterprise()
+    later = this_hour(10).isoformat()
+    answer = await enterprise.book(this_hour(), cargo={**FRUIT, "spoil_by": later})
+    assert answer.status_code == 201, answer.text
+    booking = dict(answer.json())
+    driver = booking["driver_id"]
+
+    sooner = this_hour(5)
+    moved = await _amend(api, enterprise, booking, 1, driver, spoil_by=sooner.isoformat())
+    assert moved.status_code == 200, moved.text
+    assert _instant(moved.json()["cargo"]["spoil_by"]) == sooner
+    kept = await _amend(api, enterprise, booking, 2, driver, perishable=False, spoil_by=later)
+    assert kept.status_code == 422, kept.text  # a spoil-by on cargo that is not perishable
+    assert kept.json()["field"] == "spoil_by"
+    plain = await _amend(api, enterprise, booking, 2, driver, perishable=False, spoil_by=None)
+    assert plain.status_code == 200, plain.text
+    assert plain.json()["cargo"]["spoil_by"] is None
+
+    versions = await api.client.get(
+        f"/api/v1/bookings/{booking['id']}/declarations", headers=enterprise.headers
+    )
+    changed = [[c["field"] for c in v["changed"]] for v in versions.json()]
+    assert changed == [[], ["spoil_by"], ["perishable", "spoil_by"]]
+    assert _instant(versions.json()[0]["cargo"]["spoil_by"]) == this_hour(10)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -30,6 +30,7 @@ class BookingDeclaration(IdMixin, Base):
     hs_code: Mapped[str | None] = mapped_column(String(10))
     declaration_number: Mapped[str | None] = mapped_column(String(12))
     driver_id: Mapped[str | None] = mapped_column(ForeignKey("drivers.id"))
+    spoil_by: Mapped[datetime | None]
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[str | None] = mapped_column(String(36))
     role: Mapped[str | None] = mapped_column(String(30))

@@ -7,7 +7,7 @@ from datetime import datetime
 from gate.bookings.declarations import Amendment, DeclarationVersion
 from gate.bookings.service import Cargo
 from services.api.bookings.schemas import CargoInput, CargoView
-from services.common.schemas import Identifier, Input, Output, Version, local
+from services.common.schemas import Identifier, Input, Output, Version, local, local_or_none
 
 
 class DeclarationAmend(Input):
@@ -27,6 +27,7 @@ class DeclarationAmend(Input):
                 perishable=cargo.perishable,
                 hs_code=cargo.hs_code,
                 declaration_number=cargo.declaration_number,
+                spoil_by=cargo.spoil_by,
             ),
             driver_id=self.driver_id,
         )
@@ -35,11 +36,12 @@ class DeclarationAmend(Input):
 class FieldChangeView(Output):
     """One field changed from the version before: ``field`` one of ``cargo_description``,
     ``weight_kg`` (kilograms), ``perishable``, ``hs_code``, ``declaration_number``,
-    ``driver_id`` (the driver's id; its names in ``driver_names``)."""
+    ``driver_id`` (the driver's id; its names in ``driver_names``), ``spoil_by`` (an
+    instant)."""
 
     field: str
-    before: str | float | bool | None
-    after: str | float | bool | None
+    before: str | float | bool | datetime | None
+    after: str | float | bool | datetime | None
 
 
 class DeclarationVersionView(Output):
@@ -62,7 +64,9 @@ class DeclarationVersionView(Output):
     @classmethod
     def of(cls, version: DeclarationVersion, names: dict[str, str]) -> DeclarationVersionView:
         declared = version.declaration
-        changed = [FieldChangeView(c.field, c.before, c.after) for c in version.changed]
+        changed = [
+            FieldChangeView(c.field, _shown(c.before), _shown(c.after)) for c in version.changed
+        ]
         named = {
             str(value): names[str(value)]
             for c in version.changed
@@ -78,6 +82,7 @@ class DeclarationVersionView(Output):
                 declared.perishable,
                 declared.hs_code,
                 declared.declaration_number,
+                local_or_none(declared.spoil_by),
             ),
             driver_id=declared.driver_id,
             driver_name=names.get(declared.driver_id) if declared.driver_id else None,
@@ -88,3 +93,8 @@ class DeclarationVersionView(Output):
             changed=changed,
             driver_names=named,
         )
+
+
+def _shown(value: str | float | bool | datetime | None) -> str | float | bool | datetime | None:
+    """A changed value as the API writes it: an instant on the gates' clock, as every other."""
+    return local(value) if isinstance(value, datetime) else value

@@ -1,7 +1,7 @@
 """a booking's declaration amended until check-in, each amendment a version
 
 Revision ID: 0026_declaration_versions
-Revises: 0021_enterprise_sign_up
+Revises: 0025_spoil_by
 Create Date: 2026-11-30 15:30:00
 
 Issue 18, "Declare once, amend with history": ``booking_declarations`` holds each version of
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026_declaration_versions"
-down_revision: str | None = "0021_enterprise_sign_up"
+down_revision: str | None = "0025_spoil_by"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("hs_code", sa.String(length=10), nullable=True),
         sa.Column("declaration_number", sa.String(length=12), nullable=True),
         sa.Column("driver_id", sa.String(length=36), nullable=True),
+        sa.Column("spoil_by", sa.DateTime(timezone=True), nullable=True),
         sa.Column("actor_kind", sa.String(length=20), nullable=False),
         sa.Column("actor_id", sa.String(length=36), nullable=True),
         sa.Column("role", sa.String(length=30), nullable=True),
