@@ -251,7 +251,7 @@ async def withdraw(
     before: Capacities = {}
     if span[0] < span[1]:
         before = await _capacities(uow, gate, await _directions(uow, gate, direction), *span)
-    row.withdrawn_at, row.withdrawn_by, row.withdrawn_reason = now, actor.id, reason
+    row.withdrawn_at, row.withdrawn_reason = now, reason
     await uow.session.flush()
     uow.record(
         PartnerCapacityWithdrawn(

@@ -39,5 +39,4 @@ class PartnerAnnouncement(IdMixin, CreatedMixin, Base):
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[str | None] = mapped_column(String(36))
     withdrawn_at: Mapped[datetime | None]
-    withdrawn_by: Mapped[str | None] = mapped_column(String(36))
     withdrawn_reason: Mapped[str | None] = mapped_column(String(300))

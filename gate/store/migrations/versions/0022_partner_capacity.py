@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.Column("actor_kind", sa.String(length=20), nullable=False),
         sa.Column("actor_id", sa.String(length=36), nullable=True),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("withdrawn_by", sa.String(length=36), nullable=True),
         sa.Column("withdrawn_reason", sa.String(length=300), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
