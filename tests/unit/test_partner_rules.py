@@ -20,6 +20,8 @@ from gate.domain.partner import (
     in_force,
 )
 from gate.domain.slots import Closure, Direction, DirectionSchedule, capacity_of_slot
+from services.web.booking_words import closed_words
+from services.web.i18n import LANGUAGES, Translator
 
 DAY = datetime(2026, 12, 1, 1, tzinfo=UTC)  # 08:00 in Lạng Sơn
 HOUR = timedelta(hours=1)
@@ -113,3 +115,11 @@ def test_spans_an_announcement_may_not_cover_are_refused(
 def test_a_span_running_now_or_to_come_is_taken_in_utc():
     span = check_announcement(DAY - HOUR / 2, DAY + 2 * HOUR, DAY, DAY)
     assert span == (DAY - HOUR / 2, DAY + 2 * HOUR)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_portal_says_a_partners_closure_in_its_own_words(language: str):
+    t = Translator(language)
+    said = closed_words(PARTNER_CLOSED, t)
+    assert said == t("partner_closed_hour") and said != "partner_closed_hour"
+    assert closed_words("Tết Nguyên đán", t) == "Tết Nguyên đán"  # ours, as written
