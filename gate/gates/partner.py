@@ -1,8 +1,9 @@
 """The partner gate's announcements entered (its feed through the API, an officer from a phone
 call or a letter through the console), withdrawn and listed. Each is audited in the gate's
 hash chain; when it changes the bookable capacity of hours still to come (the smaller of ours
-and theirs: gate/domain/partner.py), the materialised slots take their new capacity
-(``refresh_slot_capacities``) and GateCalendarChanged is recorded as for our own calendar
+and theirs: gate/domain/partner.py), those hours' slots take their new capacity (the rows
+materialised first, gate/gates/partner_hours.py, then ``refresh_slot_capacities``) and
+GateCalendarChanged is recorded as for our own calendar
 changes (gate/gates/changes.py): the boards' free places follow and the enterprises with
 bookings in those hours are told (capacity.changed). Bookings above a lowered capacity stay
 booked here; fair rebooking moves them (issue 18, gate/bookings/rebooking.py, called by the
@@ -10,7 +11,6 @@ handlers after this)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,10 +28,9 @@ from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
 from gate.gates.calendar import (
     gate_by_code,
-    hours_between,
-    load_calendar,
     refresh_slot_capacities,
 )
+from gate.gates.partner_hours import Capacities, capacities, materialise
 from gate.store.database import conflict_insert
 from gate.store.tables import Gate, GateDirection, PartnerAnnouncement
 from gate.store.unit_of_work import UnitOfWork
@@ -69,9 +68,6 @@ class Followed:
     ends_at: datetime | None = None
 
 
-Capacities = dict[tuple[Direction, datetime], int]
-
-
 async def _directions(uow: UnitOfWork, gate: Gate, direction: Direction | None) -> list[Direction]:
     """The directions an announcement touches: its own (NotFound, 404, when the gate takes
     no such traffic) or every one the gate has."""
@@ -86,18 +82,6 @@ async def _directions(uow: UnitOfWork, gate: Gate, direction: Direction | None) 
     return [direction]
 
 
-async def _capacities(
-    uow: UnitOfWork, gate: Gate, directions: Sequence[Direction], start: datetime, end: datetime
-) -> Capacities:
-    """Each hour's bookable capacity in ``[start, end)`` by the calendar now."""
-    found: Capacities = {}
-    for direction in directions:
-        calendar = await load_calendar(uow, gate, direction, start, end)
-        for hour in hours_between(start, end):
-            found[(direction, hour)] = calendar.capacity(hour).capacity
-    return found
-
-
 async def _follow(
     uow: UnitOfWork,
     gate: Gate,
@@ -110,13 +94,14 @@ async def _follow(
     take their new one, and GateCalendarChanged says what it touched (nothing when no hour
     changed: an announcement above ours changes nothing)."""
     directions = sorted({direction for direction, _ in before})
-    after = await _capacities(uow, gate, directions, *span)
+    after = await capacities(uow, gate, directions, *span)
     changed = [key for key, places in after.items() if before[key] != places]
     if not changed:
         return Followed(row)
     touched = tuple(sorted({direction for direction, _ in changed}))
     first = min(hour for _, hour in changed)
     end = max(hour for _, hour in changed) + SLOT_LENGTH
+    await materialise(uow, gate, {key: after[key] for key in changed})
     await refresh_slot_capacities(uow, gate, touched, first, end)
     olds, news = {before[key] for key in changed}, {after[key] for key in changed}
     uow.record(
@@ -179,7 +164,7 @@ async def announce(
     directions = await _directions(uow, gate, new.direction)
     start, end = check_announcement(new.starts_at, new.ends_at, new.announced_at, now)
     span = _span_ahead(start, end, now)
-    before = await _capacities(uow, gate, directions, *span)
+    before = await capacities(uow, gate, directions, *span)
     values = {
         "gate_id": gate.id,
         "direction": new.direction.value if new.direction else None,
@@ -250,7 +235,7 @@ async def withdraw(
     span = _span_ahead(row.starts_at, row.ends_at, now)
     before: Capacities = {}
     if span[0] < span[1]:
-        before = await _capacities(uow, gate, await _directions(uow, gate, direction), *span)
+        before = await capacities(uow, gate, await _directions(uow, gate, direction), *span)
     row.withdrawn_at, row.withdrawn_reason = now, reason
     await uow.session.flush()
     uow.record(

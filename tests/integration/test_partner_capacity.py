@@ -7,6 +7,7 @@ stores nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.store.database import create_engine, create_session_factory
-from gate.store.tables import AuditLogEntry, OutboxEvent
+from gate.store.tables import AuditLogEntry, OutboxEvent, Slot
 from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, admin, officer, tomorrow_at
 
@@ -46,7 +47,11 @@ async def _stored(settings: Settings, model: Any, *where: Any) -> list[Any]:
     engine = create_engine(settings)
     try:
         async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
-            order = (model.chain, model.seq) if model is AuditLogEntry else (model.seq,)
+            order = {
+                AuditLogEntry: (AuditLogEntry.chain, AuditLogEntry.seq),
+                OutboxEvent: (OutboxEvent.seq,),
+                Slot: (Slot.direction, Slot.starts_at),
+            }[model]
             rows = list(await uow.session.scalars(select(model).where(*where).order_by(*order)))
             uow.session.expunge_all()
             return rows
@@ -222,3 +227,34 @@ async def test_officers_of_the_gate_announce_and_read_others_may_not(api: Api):
     nobody = await api.client.post(ANNOUNCE, json=_span(9, 10, 1))
     assert nobody.status_code == 401
     assert (await api.slot(tomorrow_at(9)))["capacity"] == 4
+
+
+async def test_the_hours_an_announcement_changes_get_their_slots_with_the_new_capacity(
+    api: Api, settings: Settings
+):
+    # So that a first booking racing the announcement books under the new capacity (it
+    # waits for the row the announcement inserted), not in a row of its own with the old.
+    await _announce(api, _span(9, 11, 2))
+    await _announce(api, _span(12, 13, 40))  # above ours: no hour changes, no row
+    slots = await _stored(settings, Slot)
+    assert [(s.direction, s.starts_at, s.capacity, s.booked) for s in slots] == [
+        ("export", tomorrow_at(9), 2, 0),
+        ("export", tomorrow_at(10), 2, 0),
+    ]
+    booked = await (await api.enterprise()).book(tomorrow_at(9))
+    assert booked.status_code == 201, booked.text
+    assert len(await _stored(settings, Slot)) == 2  # booked into the row made
+
+
+async def test_copies_of_one_feed_announcement_sent_at_once_make_one(api: Api, settings: Settings):
+    body = _span(9, 11, 3, feed_id="PC-2026-0413")
+    answers = await asyncio.gather(
+        *(api.client.post(ANNOUNCE, json=body, headers=admin()) for _ in range(3))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 200, 201], [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    audited = await _stored(
+        settings, AuditLogEntry, AuditLogEntry.event == "partner_capacity.announced"
+    )
+    assert len(audited) == 1
+    assert len(await _calendar_changes(settings)) == 1
