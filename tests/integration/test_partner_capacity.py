@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
+from gate.store.audit import verify
 from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import AuditLogEntry, OutboxEvent, Slot
 from gate.store.unit_of_work import UnitOfWork
@@ -55,6 +56,18 @@ async def _stored(settings: Settings, model: Any, *where: Any) -> list[Any]:
             rows = list(await uow.session.scalars(select(model).where(*where).order_by(*order)))
             uow.session.expunge_all()
             return rows
+    finally:
+        await engine.dispose()
+
+
+async def _chains_verify(settings: Settings) -> int:
+    """Every audit chain verified: how many entries (a break fails the test)."""
+    engine = create_engine(settings)
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            breaks, count = await verify(uow.session)
+            assert breaks == []
+            return count
     finally:
         await engine.dispose()
 
@@ -152,6 +165,8 @@ async def test_a_later_announcement_replaces_an_earlier_and_withdrawal_restores_
     assert {a["status"] for a in history} == {"withdrawn"} and len(history) == 2
     changes = [c["change"] for c in await _calendar_changes(settings)]
     assert changes == ["partner_capacity"] * 2 + ["partner_withdrawn"] * 2
+    # Two announced, two withdrawn, three bookings: each in its chain, which verifies.
+    assert await _chains_verify(settings) >= 7
 
 
 async def test_a_partner_closure_closes_its_hours_with_the_partners_reason(api: Api):
