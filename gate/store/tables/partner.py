@@ -16,8 +16,9 @@ class PartnerAnnouncement(IdMixin, CreatedMixin, Base):
     """One announcement of the partner gate for ``[starts_at, ends_at)`` in ``direction``
     (None: both): ``capacity`` trucks per hour (0: closed). ``feed_id``: the partner feed's
     own id of it, unique per gate (a feed's retry finds the row it made). Who entered it:
-    ``actor_kind``/``actor_id`` (the administrator, an officer). ``withdrawn_at``, with who
-    and why, once withdrawn: it counts no more, and stays."""
+    ``actor_kind``/``actor_id`` (the administrator, an officer). ``withdrawn_at`` and
+    ``withdrawn_reason`` once withdrawn (who withdrew it: the gate's audit chain): it counts no
+    more, and stays."""
 
     __tablename__ = "partner_announcements"
     __table_args__ = (
