@@ -112,4 +112,9 @@ EXPECTED: dict[str, set[str]] = {
     "read-yard-visits": {ADMIN, *_YARD_Y, *_HERE},
     "run-yard": _YARD_Y,
     "yard-check-in": {YARD_DEVICE},
+    # The partner gate's announcements (issue 18): entered and withdrawn by the
+    # administrator (its token for the partner's feed) and any officer of the gate (who
+    # receives them by phone or letter), read by the same.
+    "announce-partner-capacity": {ADMIN, *_HERE},
+    "read-partner-capacity": {ADMIN, *_HERE},
 }

@@ -35,6 +35,11 @@ Who is who (PRODUCT.md, "Who uses it"):
 API and in the console alike: the operators run a gate's daily capacity (a lane team
 missing, the other side slowing down); the administrator sets the schedule it departs from.
 Closures (with the reason the public board shows) are the calendar, the administrator's.
+
+**The partner gate's announcements** (its capacity per hour, its closures: issue 18) are
+entered by the administrator (whose token the partner's feed adapter calls with) and by any
+officer of the gate, who may receive them by phone or letter whatever their agency (the
+border guards' liaison with the other side included); the same read them.
 """
 
 from __future__ import annotations
@@ -109,6 +114,9 @@ class Action(StrEnum):
     READ_YARD_VISITS = "read-yard-visits"  # the trucks in a yard
     RUN_YARD = "run-yard"  # check a truck into or out of a yard by hand
     YARD_CHECK_IN = "yard-check-in"  # a yard device's read
+    # The partner gate's capacity (issue 18): its announcements entered, withdrawn, read.
+    ANNOUNCE_PARTNER_CAPACITY = "announce-partner-capacity"
+    READ_PARTNER_CAPACITY = "read-partner-capacity"
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +294,8 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.READ_YARD_VISITS: (ADMINISTRATOR, YARD_STAFF, YARD_OFFICERS),
     Action.RUN_YARD: (YARD_STAFF,),
     Action.YARD_CHECK_IN: (YARD_DEVICES,),
+    Action.ANNOUNCE_PARTNER_CAPACITY: (ADMINISTRATOR, OFFICERS),
+    Action.READ_PARTNER_CAPACITY: (ADMINISTRATOR, OFFICERS),
 }
 
 

@@ -375,13 +375,15 @@ class GateCalendarChanged(DomainEvent):
     their enterprises are told, each of its own bookings only).
 
     ``change``: ``schedule`` (a direction's ordinary day), ``hour`` (one hour's capacity),
-    ``closure_added`` or ``closure_removed``. ``directions``: the directions touched
-    (``export``, ``import``). ``starts_at``, ``ends_at``: the hours touched, ``[starts_at,
-    ends_at)``, ISO 8601 in UTC, ``starts_at`` on the hour (a schedule: from the change's
-    hour to the booking horizon's end). ``capacity_before``, ``capacity_after``: places per
-    hour where one number says it (a schedule's ordinary hour, the one hour overridden; a
-    closure added: after 0), else None. ``reason``: a closure's, shown on the public board
-    too. No booking, enterprise or personal data: the event is the gate's."""
+    ``closure_added`` or ``closure_removed``; the partner gate's announcements (issue 18):
+    ``partner_capacity``, ``partner_closure``, ``partner_withdrawn``. ``directions``: the
+    directions touched (``export``, ``import``). ``starts_at``, ``ends_at``: the hours
+    touched, ``[starts_at, ends_at)``, ISO 8601 in UTC, ``starts_at`` on the hour (a
+    schedule: from the change's hour to the booking horizon's end). ``capacity_before``,
+    ``capacity_after``: places per hour where one number says it (a schedule's ordinary
+    hour, the one hour overridden; a closure added: after 0), else None. ``reason``: a
+    closure's, shown on the public board too. No booking, enterprise or personal data: the
+    event is the gate's."""
 
     name: ClassVar[str] = "gate.calendar_changed"
     gate: str

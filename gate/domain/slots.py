@@ -2,7 +2,9 @@
 
 A slot's capacity comes from the gate's calendar: the hourly capacity of the direction within
 its opening hours, an administrator's override for that very hour, and closures (a holiday,
-the other side's closure), which win over everything.
+the other side's closure), which win over everything; then the partner gate's announced
+capacity, when it is smaller (gate/domain/partner.py: the bookable capacity is the smaller
+of ours and theirs).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from gate.domain.errors import DomainError, InvalidSlot, SlotClosed, SlotFull, ValidationFailed
+from gate.domain.partner import bookable
 from gate.domain.time import SLOT_LENGTH, as_local, as_utc, floor_to_slot
 
 DEFAULT_HORIZON = timedelta(days=14)
@@ -77,8 +80,12 @@ class Closure:
 
 @dataclass(frozen=True, slots=True)
 class SlotCapacity:
+    """An hour's places; ``closed_reason`` when a closure (or the hours) gives it none;
+    ``limited_by`` ``"partner"`` when the partner gate's announcement is what limits it."""
+
     capacity: int
     closed_reason: str | None = None
+    limited_by: str | None = None
 
 
 def capacity_of_slot(
@@ -87,8 +94,23 @@ def capacity_of_slot(
     schedule: DirectionSchedule,
     override: int | None,
     closures: list[Closure],
+    partner: int | None = None,
 ) -> SlotCapacity:
-    """The places a slot offers under the calendar."""
+    """The places a slot offers under the calendar: ours (closures, the hour's override, the
+    ordinary day), or the partner gate's announced capacity ``partner`` for the hour when it
+    is smaller (None: no announcement; ``gate.domain.partner.bookable``)."""
+    ours = _our_capacity(slot_start, direction, schedule, override, closures)
+    both = bookable(ours.capacity, ours.closed_reason, partner)
+    return SlotCapacity(both.capacity, both.closed_reason, both.limited_by)
+
+
+def _our_capacity(
+    slot_start: datetime,
+    direction: Direction,
+    schedule: DirectionSchedule,
+    override: int | None,
+    closures: list[Closure],
+) -> SlotCapacity:
     for closure in closures:
         if closure.covers(slot_start, direction):
             return SlotCapacity(0, closure.reason)

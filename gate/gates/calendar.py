@@ -1,14 +1,20 @@
-"""Reading the slot calendar from the store and keeping materialised slots in line with it."""
+"""Reading the slot calendar from the store and keeping materialised slots in line with it.
+
+The calendar decides an hour's bookable capacity: ours (the direction's day, the hour's
+override, closures) or the partner gate's announced one when smaller (gate/domain/partner.py),
+so availability, booking, slot materialisation, the boards and ``refresh_slot_capacities``
+all read the same number."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from gate.domain.errors import NotFound, ValidationFailed
+from gate.domain.partner import PartnerLimit, in_force
 from gate.domain.slots import (
     Closure as ClosureRule,
 )
@@ -20,7 +26,14 @@ from gate.domain.slots import (
 )
 from gate.domain.text import refused_character
 from gate.domain.time import SLOT_LENGTH
-from gate.store.tables import Closure, Gate, GateDirection, Slot, SlotOverride
+from gate.store.tables import (
+    Closure,
+    Gate,
+    GateDirection,
+    PartnerAnnouncement,
+    Slot,
+    SlotOverride,
+)
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -32,14 +45,19 @@ class Calendar:
     schedule: DirectionSchedule
     overrides: dict[datetime, int]
     closures: list[ClosureRule]
+    # The partner gate's announcements not withdrawn that touch the span (issue 18).
+    partner: list[PartnerLimit] = field(default_factory=list)
 
     def capacity(self, slot_start: datetime) -> SlotCapacity:
+        """The hour's bookable places: the smaller of ours and the partner's announced."""
+        theirs = in_force(self.partner, slot_start, self.direction.value)
         return capacity_of_slot(
             slot_start,
             self.direction,
             self.schedule,
             self.overrides.get(slot_start),
             self.closures,
+            theirs.capacity if theirs else None,
         )
 
 
@@ -95,7 +113,35 @@ async def load_calendar(
             )
             for c in closures
         ],
+        partner=await partner_limits(uow, gate, direction, start, end),
     )
+
+
+async def partner_limits(
+    uow: UnitOfWork, gate: Gate, direction: Direction, start: datetime, end: datetime
+) -> list[PartnerLimit]:
+    """The partner gate's announcements for ``direction`` (or both) touching ``[start, end)``
+    and not withdrawn: those the calendar takes the smaller capacity from."""
+    rows = await uow.session.execute(
+        select(
+            PartnerAnnouncement.starts_at,
+            PartnerAnnouncement.ends_at,
+            PartnerAnnouncement.capacity,
+            PartnerAnnouncement.announced_at,
+            PartnerAnnouncement.created_at,
+            PartnerAnnouncement.direction,
+        ).where(
+            PartnerAnnouncement.gate_id == gate.id,
+            PartnerAnnouncement.ends_at > start,
+            PartnerAnnouncement.starts_at < end,
+            PartnerAnnouncement.withdrawn_at.is_(None),
+            or_(
+                PartnerAnnouncement.direction.is_(None),
+                PartnerAnnouncement.direction == direction.value,
+            ),
+        )
+    )
+    return [PartnerLimit(*row) for row in rows.all()]
 
 
 async def refresh_slot_capacities(

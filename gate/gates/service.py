@@ -44,7 +44,9 @@ class SlotAvailability:
     """One hour as a booker sees it: ``remaining`` are the places a booking can take now
     (0 when ``refusal``, what a booking of the hour would be told, is set: past, beyond the
     horizon, closed, full; the portal's calendar says full and closed hours in words,
-    gate/bookings/calendar.py); ``capacity`` and ``booked`` are the hour's own counts."""
+    gate/bookings/calendar.py); ``capacity`` and ``booked`` are the hour's own counts;
+    ``limited_by`` is ``"partner"`` when the partner gate's announced capacity is what limits
+    the hour (gate/domain/partner.py), None when ours does."""
 
     direction: Direction
     starts_at: datetime
@@ -53,6 +55,7 @@ class SlotAvailability:
     remaining: int
     closed_reason: str | None
     refusal: str | None = None
+    limited_by: str | None = None
 
 
 async def availability(
@@ -121,6 +124,7 @@ async def judged_hours(
                 remaining=0 if refusal else remaining_places(capacity, booked),
                 closed_reason=closed_reason,
                 refusal=refusal.detail if refusal else None,
+                limited_by=planned.limited_by if capacity == planned.capacity else None,
             )
         )
     return result

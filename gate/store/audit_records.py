@@ -19,18 +19,34 @@ from gate.domain.events import (
     VehicleEvent,
     YardVisitEvent,
 )
+from gate.domain.partner import PartnerCapacityEvent
 from gate.store.tables import AuditLogEntry
 
 AuditedEvent = (
-    BookingEvent | VehicleEvent | DispatchEvent | YardVisitEvent | NoticeEvent | AccountEvent
+    BookingEvent
+    | VehicleEvent
+    | DispatchEvent
+    | YardVisitEvent
+    | NoticeEvent
+    | AccountEvent
+    | PartnerCapacityEvent
 )
 # For isinstance: the events the unit of work appends at commit.
-AUDITED = (BookingEvent, VehicleEvent, DispatchEvent, YardVisitEvent, NoticeEvent, AccountEvent)
+AUDITED = (
+    BookingEvent,
+    VehicleEvent,
+    DispatchEvent,
+    YardVisitEvent,
+    NoticeEvent,
+    AccountEvent,
+    PartnerCapacityEvent,
+)
 
 
 def chain_of(event: AuditedEvent) -> str:
     """The chain an event is appended to: its gate's (a booking's, a dispatch's, a
-    notice's), its vehicle's, its yard's, or its enterprise's (an account's changes)."""
+    notice's, a partner announcement's), its vehicle's, its yard's, or its enterprise's (an
+    account's changes)."""
     if isinstance(event, YardVisitEvent):
         return event.yard_id
     if isinstance(event, AccountEvent):
@@ -57,6 +73,8 @@ def record_of(event: AuditedEvent) -> AuditRecord:
         return _record(event, event.vehicle_id, holder_id=event.enterprise_id)
     if isinstance(event, NoticeEvent):
         return _record(event, event.notice_id, gate=event.gate)
+    if isinstance(event, PartnerCapacityEvent):
+        return _record(event, event.announcement_id, gate=event.gate, direction=event.direction)
     if isinstance(event, AccountEvent):
         return _record(event, event.subject_id, enterprise_id=event.enterprise_id)
     if isinstance(event, DispatchEvent):

@@ -15,6 +15,7 @@ from services.api.driver.endpoints import DriverLinkController
 from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
+from services.api.gates.partner import PartnerController
 from services.api.messages.endpoints import (
     DriverNotificationsController,
     MyNotificationsController,
@@ -36,6 +37,7 @@ api_router = Router(
         PeopleController,
         SessionController,
         GateController,
+        PartnerController,
         VehicleController,
         DriverController,
         DriverNotificationsController,

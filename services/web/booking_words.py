@@ -18,6 +18,7 @@ from typing import Any
 
 from gate.bookings.calendar import OUTSIDE_HOURS
 from gate.domain.errors import DomainError
+from gate.domain.partner import PARTNER_CLOSED
 from gate.domain.time import as_local
 from gate.store.tables import AuditLogEntry
 
@@ -81,10 +82,13 @@ def problem_words(problem: dict[str, Any], t: Words) -> str:
 
 
 def closed_words(reason: str | None, t: Words) -> str:
-    """Why an hour is closed: the opening hours in the page's language, a closure's reason
-    as the administration wrote it (it is theirs, in their words)."""
+    """Why an hour is closed: the opening hours and the partner gate's closure (issue 18) in
+    the page's language, a closure's reason as the administration wrote it (it is theirs, in
+    their words)."""
     if reason is None or reason == OUTSIDE_HOURS:
         return t("outside_opening_hours")
+    if reason == PARTNER_CLOSED:
+        return t("partner_closed_hour")
     return reason
 
 

@@ -328,6 +328,16 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
             ("POST", f"{yard}/visits/{missing}/exit", None),
         ],
         "yard-check-in": [("POST", f"{yard}/checkins", "a camera's read")],
+        # The partner gate's announcements (issue 18): its capacity below ours for an hour.
+        "announce-partner-capacity": [
+            (
+                "POST",
+                f"{gate}/partner-announcements",
+                {"starts_at": v["slot"], "ends_at": this_hour(27).isoformat(), "capacity": 9},
+            ),
+            ("POST", f"{gate}/partner-announcements/{missing}/withdraw", reason),
+        ],
+        "read-partner-capacity": [("GET", f"{gate}/partner-announcements", None)],
     }
 
 
@@ -426,6 +436,16 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
         "dispatch-by-hand": [
             ("POST", f"{console}/dispatch", {"visit_id": missing}),
             ("POST", f"{console}/dispatch-orders/LDT-MISSING/cancel", {}),
+        ],
+        # The partner gate's announcements (services/web/console_partner.py).
+        "read-partner-capacity": [("GET", f"{console}/partner", None)],
+        "announce-partner-capacity": [
+            (
+                "POST",
+                f"{console}/partner",
+                {"starts_at": v["slot"][:16], "ends_at": v["slot"][:13] + ":59", "capacity": "9"},
+            ),
+            ("POST", f"{console}/partner/{missing}/withdraw", {"reason": "thử quyền"}),
         ],
         # The yard console (services/web/yards.py).
         "read-yard-visits": [("GET", f"/yards/{v['yard']}", None)],

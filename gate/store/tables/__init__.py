@@ -27,6 +27,7 @@ from gate.store.tables.gates import (
 from gate.store.tables.messages import DriverMessagePreference, UserMessagePreference
 from gate.store.tables.officers import Officer, OfficerGate
 from gate.store.tables.outbox import Delivery, DeliveryAttempt, OutboxEvent, WebhookEndpoint
+from gate.store.tables.partner import PartnerAnnouncement
 from gate.store.tables.pipelines import CheckinPipeline
 from gate.store.tables.statistics import (
     StatisticsBooking,
@@ -79,6 +80,7 @@ __all__ = [
     "Officer",
     "OfficerGate",
     "OutboxEvent",
+    "PartnerAnnouncement",
     "PendingRead",
     "QueueCount",
     "QueueCursor",

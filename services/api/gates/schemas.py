@@ -92,7 +92,9 @@ class GateDetail(Output):
 
 class SlotView(Output):
     """One hour: ``remaining`` places a booking can take now; when a booking would be
-    refused, ``remaining`` is 0 and ``refusal`` says what it would be told."""
+    refused, ``remaining`` is 0 and ``refusal`` says what it would be told. ``limited_by``:
+    ``"partner"`` when the partner gate's announced capacity, smaller than ours, is the
+    hour's capacity (null: ours is)."""
 
     direction: Direction
     starts_at: datetime
@@ -102,6 +104,7 @@ class SlotView(Output):
     remaining: int
     closed_reason: str | None
     refusal: str | None
+    limited_by: str | None = None
 
     @classmethod
     def of(cls, slot: SlotAvailability) -> SlotView:
@@ -114,6 +117,7 @@ class SlotView(Output):
             slot.remaining,
             slot.closed_reason,
             slot.refusal,
+            slot.limited_by,
         )
 
 

@@ -84,7 +84,16 @@ CAPACITY: dict[str, Schema] = {
     "gate": _text("The gate's code, such as `tan-thanh`"),
     "change": _text(
         "What changed",
-        enum=["schedule", "hour", "closure_added", "closure_removed"],
+        enum=[
+            "schedule",
+            "hour",
+            "closure_added",
+            "closure_removed",
+            # The partner gate's announcements (issue 18, gate/gates/partner.py).
+            "partner_capacity",
+            "partner_closure",
+            "partner_withdrawn",
+        ],
     ),
     "directions": Schema(
         type=OpenAPIType.ARRAY,
