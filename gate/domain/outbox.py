@@ -24,6 +24,7 @@ from gate.domain.events import (
     BookingCancelled,
     BookingCreated,
     BookingLapsed,
+    BookingRebooked,
     BookingRescheduled,
     ClearanceDecided,
     DispatchIssued,
@@ -49,6 +50,7 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
     ClearanceDecided: "truck.clearance_decided",
     VehicleExited: "truck.exited",
     GateCalendarChanged: "capacity.changed",
+    BookingRebooked: "booking.rebooked",
 }
 
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction

@@ -37,6 +37,8 @@ BOOKING_EVENTS = (
     "booking.cancelled",
     "booking.lapsed",
     "booking.changed",
+    "booking.rebooked",
+    "booking.rebooking_accepted",
     "vehicle.arrived",
     "vehicle.called",
     "vehicle.inspection_started",

@@ -59,6 +59,14 @@ COMMON: dict[str, Schema] = {
 ADDED: dict[str, dict[str, Schema]] = {
     "booking.rescheduled": {"previous_slot_start": _time("The slot it was moved from")},
     "booking.cancelled": {"reason": _text("Why, as the canceller wrote it")},
+    "booking.rebooked": {
+        "previous_slot_start": _time("The hour the gate moved it from"),
+        "cause": _text(
+            "What changed the hour's capacity",
+            enum=["hour", "schedule", "closure_added", "partner"],
+        ),
+        "respond_by": _time("Until when you may accept the move or choose another hour"),
+    },
     "booking.lapsed": {"reason": _text("Why it lapsed, such as `never arrived`")},
     "truck.called": {"lane": _text("The lane the truck is called to, such as `X1`")},
     "truck.clearance_decided": {
@@ -125,6 +133,7 @@ SUMMARIES = {
     "truck.clearance_decided": "An agency recorded its decision on your truck",
     "truck.exited": "Your truck left through the gate",
     "capacity.changed": "A gate changed its opening hours or capacity",
+    "booking.rebooked": "The gate moved a booking of yours: its hour lost places",
 }
 
 _SAMPLE_DATA = {
@@ -154,6 +163,12 @@ _SAMPLE_ADDED: dict[str, dict[str, Any]] = {
         "queue_class": "perishable",
     },
     "truck.exited": {"status": "exited"},
+    "booking.rebooked": {
+        "slot_start": "2026-12-01T04:00:00+00:00",
+        "previous_slot_start": "2026-12-01T02:00:00+00:00",
+        "cause": "hour",
+        "respond_by": "2026-12-01T02:00:00+00:00",
+    },
 }
 
 HEADERS = (

@@ -1,0 +1,345 @@
+"""Fair rebooking (issue 18), on both databases: an hour cut below its bookings moves exactly
+its last booked to the earliest later hours with room, in booking order, never over
+capacity; a booking's latest acceptable time is honoured (cancelled by the gate when no hour
+before it has room); a truck already checked in keeps its place and counts first; each move
+is told once (a booking.rebooked webhook and a message); the enterprise's acceptance and its
+choice of another hour land, and both are refused after the window or with a stale version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from gate.messages.expander import MessageExpander
+from gate.outbox.dispatcher import OutboxDispatcher
+from gate.store.database import create_engine, create_session_factory
+from gate.store.tables import Booking, Delivery, OutboxEvent, Slot
+from gate.store.unit_of_work import UnitOfWork
+from gate.webhooks.expander import WebhookExpander
+from tests.apps import app_for
+from tests.asgi import in_process_client
+from tests.helpers import (
+    ADMIN_TOKEN,
+    Api,
+    Enterprise,
+    admin,
+    bearer,
+    device,
+    enterprise_user,
+    read,
+    this_hour,
+)
+
+KIND = "booking.rebooked"
+CHECKINS = "/api/v1/gates/tan-thanh/checkins"
+
+
+@dataclass
+class World:
+    api: Api
+    settings: Settings
+    bus: InMemoryEventBus
+
+    async def run(self, statement: Any, *, rows: bool = True) -> list[Any]:
+        """Run ``statement`` in a transaction of its own and commit; its rows when ``rows``."""
+        engine = create_engine(self.settings)
+        try:
+            async with UnitOfWork(create_session_factory(engine), self.bus) as uow:
+                result = await uow.session.execute(statement)
+                found = list(result.all()) if rows else []
+                await uow.commit()
+                return found
+        finally:
+            await engine.dispose()
+
+    async def expand(self) -> list[Delivery]:
+        """Expand every outbox event not yet expanded (webhooks and messages); the
+        booking.rebooked deliveries made so far."""
+        engine = create_engine(self.settings)
+        try:
+            factory = create_session_factory(engine)
+            dispatcher = OutboxDispatcher(
+                lambda: UnitOfWork(factory, self.bus),
+                [WebhookExpander(), MessageExpander(self.settings)],
+                {},
+                schedule=(1.0,),
+                poll_s=1.0,
+            )
+            while await dispatcher.expand_once():
+                pass
+            async with UnitOfWork(factory, self.bus) as uow:
+                made = [
+                    each
+                    for each in await uow.session.scalars(select(Delivery))
+                    if KIND in (each.payload.get("type"), each.payload.get("kind"))
+                ]
+                uow.session.expunge_all()
+                return made
+        finally:
+            await engine.dispose()
+
+
+@pytest.fixture
+async def world(database_url: str, tmp_path: Path, bus: InMemoryEventBus) -> AsyncIterator[World]:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        admin_token=ADMIN_TOKEN,
+        sweep_seconds=0,
+        db_pool_size=10,
+        db_pool_overflow=40,
+        outbox=False,  # the test expands when it chooses
+        webhook_allow_private=True,  # the endpoints' URLs are never called here
+        smtp_host="127.0.0.1",
+        smtp_from="gate@example.vn",
+    )
+    async with in_process_client(app_for(settings, bus)) as client:
+        world = World(Api(client), settings, bus)
+        await _schedule(world.api, 3)
+        yield world
+
+
+async def _schedule(api: Api, capacity: int) -> None:
+    answer = await api.client.put(
+        "/api/v1/gates/tan-thanh/schedules/export",
+        json={"hourly_capacity": capacity, "opens_at": 0, "closes_at": 24},
+        headers=admin(),
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def _book(enterprise: Enterprise, hour: datetime, **extra: Any) -> dict[str, Any]:
+    answer = await enterprise.book(hour, **extra)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def _cut(api: Api, hour: datetime, capacity: int) -> dict[str, Any]:
+    body = {"direction": "export", "starts_at": hour.isoformat(), "capacity": capacity}
+    answer = await api.client.post(
+        "/api/v1/gates/tan-thanh/capacity-overrides", json=body, headers=admin()
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+async def _get(enterprise: Enterprise, booking: dict[str, Any]) -> dict[str, Any]:
+    answer = await enterprise.api.client.get(
+        f"/api/v1/bookings/{booking['id']}", headers=enterprise.headers
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+async def _booked_per_hour(world: World) -> dict[datetime, tuple[int, int]]:
+    """Each export slot's (booked, capacity) at tan-thanh."""
+    rows = await world.run(
+        select(Slot.starts_at, Slot.booked, Slot.capacity).where(Slot.direction == "export")
+    )
+    return {starts.astimezone(UTC): (booked, capacity) for starts, booked, capacity in rows}
+
+
+async def test_a_cut_moves_exactly_the_last_booked_to_the_earliest_free_hours(world: World):
+    api = world.api
+    company = await api.enterprise()
+    hour = this_hour(3)
+    first, second, third = [await _book(company, hour) for _ in range(3)]
+    for _ in range(2):  # the next hour keeps one place
+        await _book(company, hour + timedelta(hours=1))
+
+    answer = await _cut(api, hour, 1)
+
+    assert answer["above_capacity"] == 2
+    assert (answer["bookings_moved"], answer["bookings_cancelled"]) == (2, 0)
+    assert answer["bookings_kept"] is False
+    kept, moved_first, moved_second = [await _get(company, b) for b in (first, second, third)]
+    assert _at(kept["slot_start"]) == hour and kept["version"] == 1
+    assert kept["rebooked_from"] is None
+    # In booking order: the second booked takes the next hour's last place, the third the one
+    # after; each one version on, remembering where it came from and open to an answer.
+    assert _at(moved_first["slot_start"]) == hour + timedelta(hours=1)
+    assert _at(moved_second["slot_start"]) == hour + timedelta(hours=2)
+    for moved in (moved_first, moved_second):
+        assert moved["status"] == "booked" and moved["version"] == 2
+        assert _at(moved["rebooked_from"]) == hour
+        assert moved["rebooking_open_until"] is not None
+    slots = await _booked_per_hour(world)
+    assert slots[hour.astimezone(UTC)] == (1, 1)
+    assert slots[(hour + timedelta(hours=1)).astimezone(UTC)] == (3, 3)
+    assert slots[(hour + timedelta(hours=2)).astimezone(UTC)] == (1, 3)
+
+
+async def test_the_latest_acceptable_time_is_honoured_or_the_gate_cancels(world: World):
+    api = world.api
+    company = await api.enterprise()
+    hour = this_hour(4)
+    later = hour + timedelta(hours=1)
+    await _book(company, hour)
+    bounded = await _book(company, hour, latest_acceptable_at=later.isoformat())
+    free = await _book(company, hour)
+    for _ in range(3):  # the next hour is full
+        await _book(company, later)
+
+    answer = await _cut(api, hour, 1)
+
+    assert (answer["bookings_moved"], answer["bookings_cancelled"]) == (1, 1)
+    cancelled = await _get(company, bounded)
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["cancel_reason"] == "rebooking-no-room"
+    assert _at(cancelled["latest_acceptable_at"]) == later.astimezone(UTC)
+    assert _at((await _get(company, free))["slot_start"]) == hour + timedelta(hours=2)
+    slots = await _booked_per_hour(world)
+    assert slots[hour.astimezone(UTC)] == (1, 1)
+
+
+async def test_a_latest_acceptable_time_before_the_hour_is_refused(world: World):
+    company = await world.api.enterprise()
+    hour = this_hour(5)
+    early = (hour - timedelta(hours=1)).isoformat()
+    refused = await company.book(hour, latest_acceptable_at=early)
+    assert refused.status_code == 422, refused.text
+    booking = await _book(company, hour)
+    path = f"/api/v1/bookings/{booking['id']}/latest-acceptable"
+    body = {"latest_acceptable_at": early, "version": 1}
+    refused = await world.api.client.post(path, json=body, headers=company.headers)
+    assert refused.status_code == 422, refused.text
+    body["latest_acceptable_at"] = (hour + timedelta(hours=6)).isoformat()
+    changed = await world.api.client.post(path, json=body, headers=company.headers)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["version"] == 2
+    assert _at(changed.json()["latest_acceptable_at"]) == hour + timedelta(hours=6)
+
+
+async def test_a_checked_in_truck_keeps_its_place_and_counts_first(world: World):
+    api = world.api
+    company = await api.enterprise()
+    hour = this_hour(0)
+    first = await _book(company, hour)
+    arrived = await _book(company, hour)
+    last = await _book(company, hour)
+    camera = await device(api)
+    checked = await api.client.post(CHECKINS, json=read(arrived["plate"]), headers=camera)
+    assert checked.status_code in (200, 201), checked.text
+    assert (await _get(company, arrived))["status"] == "arrived"
+
+    answer = await _cut(api, hour, 1)
+
+    # The one place is the checked-in truck's: both bookings still booked leave, in order.
+    assert answer["bookings_moved"] == 2
+    assert _at((await _get(company, arrived))["slot_start"]) == hour
+    for moved in (first, last):
+        assert _at((await _get(company, moved))["slot_start"]) == hour + timedelta(hours=1)
+
+
+async def _moved(world: World) -> tuple[Enterprise, dict[str, Any]]:
+    """A booking the gate moved (from three hours ahead to four)."""
+    company = await world.api.enterprise()
+    hour = this_hour(3)
+    await _book(company, hour)
+    booking = await _book(company, hour)
+    await _cut(world.api, hour, 1)
+    return company, await _get(company, booking)
+
+
+async def _answer(
+    company: Enterprise, booking: dict[str, Any], what: str, key: str | None = None, **body: Any
+) -> Any:
+    headers = {**company.headers, **({"Idempotency-Key": key} if key else {})}
+    return await company.api.client.post(
+        f"/api/v1/bookings/{booking['id']}/rebooking/{what}", json=body, headers=headers
+    )
+
+
+async def test_an_accepted_move_lands_once(world: World):
+    company, moved = await _moved(world)
+    accepted = await _answer(company, moved, "accept", "accept-1", version=moved["version"])
+    assert accepted.status_code == 200, accepted.text
+    body = accepted.json()
+    assert body["status"] == "booked" and body["slot_start"] == moved["slot_start"]
+    assert body["version"] == moved["version"] + 1
+    assert body["rebooking_open_until"] is None
+    again = await _answer(company, moved, "accept", "accept-1", version=moved["version"])
+    assert again.json() == body  # a retry replays the first answer
+    twice = await _answer(company, moved, "accept", version=body["version"])
+    assert twice.status_code == 409, twice.text
+
+
+async def test_a_chosen_other_hour_lands(world: World):
+    company, moved = await _moved(world)
+    chosen_hour = this_hour(9)
+    chosen = await _answer(
+        company, moved, "choose", slot_start=chosen_hour.isoformat(), version=moved["version"]
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert _at(chosen.json()["slot_start"]) == chosen_hour
+    assert chosen.json()["rebooking_open_until"] is None
+    slots = await _booked_per_hour(world)
+    assert slots[chosen_hour.astimezone(UTC)][0] == 1
+    assert slots[this_hour(4).astimezone(UTC)][0] == 0
+
+
+async def test_answers_are_refused_with_a_stale_version_or_after_the_window(world: World):
+    company, moved = await _moved(world)
+    stale = await _answer(company, moved, "accept", version=moved["version"] - 1)
+    assert stale.status_code == 409 and stale.json()["type"].endswith("version-conflict")
+    stale = await _answer(company, moved, "choose", slot_start=this_hour(8).isoformat(), version=1)
+    assert stale.status_code == 409 and stale.json()["type"].endswith("version-conflict")
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    await world.run(
+        update(Booking).where(Booking.id == moved["id"]).values(rebooking_open_until=past),
+        rows=False,
+    )
+    for what, extra in (("accept", {}), ("choose", {"slot_start": this_hour(8).isoformat()})):
+        late = await _answer(company, moved, what, version=moved["version"], **extra)
+        assert late.status_code == 409, late.text
+        assert late.json()["type"].endswith("invalid-transition")
+    after = await _get(company, moved)
+    assert after["slot_start"] == moved["slot_start"] and after["version"] == moved["version"]
+
+
+async def test_each_move_is_told_once_by_webhook_and_message(world: World):
+    api = world.api
+    company = await api.enterprise(key_scope="manager")
+    endpoint = await api.client.post(
+        "/api/v1/webhooks/endpoints",
+        json={"url": "http://127.0.0.1:9/hooks", "event_types": [KIND]},
+        headers=company.headers,
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    user = bearer(await enterprise_user(api, company))
+    body = {"channels": ["email"], "language": "vi", "events": [KIND]}
+    chosen = await api.client.put("/api/v1/me/notifications", json=body, headers=user)
+    assert chosen.status_code == 200, chosen.text
+    hour = this_hour(3)
+    bookings = [await _book(company, hour) for _ in range(3)]
+
+    await _cut(api, hour, 1)
+    first = await world.expand()
+    again = await world.expand()  # a second round finds nothing more to tell
+
+    assert len(again) == len(first) == 4
+    hooks = [d for d in first if d.channel == "webhook"]
+    assert sorted(d.payload["data"]["booking_id"] for d in hooks) == sorted(
+        b["id"] for b in bookings[1:]
+    )
+    for hook in hooks:
+        data = hook.payload["data"]
+        assert _at(data["previous_slot_start"]) == hour and data["cause"] == "hour"
+        assert data["respond_by"]
+    mails = [d for d in first if d.channel == "email"]
+    assert len(mails) == 2 and all("chuyển" in m.payload["text"] for m in mails)
+    events = await world.run(select(OutboxEvent.booking_id).where(OutboxEvent.name == KIND))
+    assert len(events) == 2
