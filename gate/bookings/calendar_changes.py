@@ -2,7 +2,12 @@
 schedule, one hour's capacity, a closure), each followed in the same transaction by fair
 rebooking of the hours it touched (gate/bookings/rebooking.py). Here and not in
 gate/gates/changes.py: the gates sit below the bookings (pyproject.toml, the import floors)
-and may not move them. Removing a closure only adds places: nothing to rebook."""
+and may not move them. Removing a closure only adds places: nothing to rebook.
+
+The rebooking's time is taken after the change has recorded its event (``max(now,
+utc_now())``): the capacity.changed webhook lists the bookings moved at or after the change
+(gate/gates/touched.py), so a move must not be stamped before it. ``now``: the caller's
+clock (tests pass theirs), never later than the moment the rebooking runs."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from datetime import datetime, timedelta
 from gate.bookings.rebooking import Rebooked, rebook_over_capacity
 from gate.domain.events import Actor
 from gate.domain.slots import Direction
-from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
+from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot, utc_now
 from gate.gates import changes
 from gate.gates.calendar import gate_by_code
 from gate.store.tables import Closure, GateDirection
@@ -56,7 +61,7 @@ async def set_schedule(
         [direction],
         start,
         start + horizon + timedelta(days=1),
-        now=now,
+        now=max(now, utc_now()),
         actor=actor,
         horizon=horizon,
         cause="schedule",
@@ -87,7 +92,7 @@ async def set_slot_capacity(
         [direction],
         change.starts_at,
         change.starts_at + SLOT_LENGTH,
-        now=now,
+        now=max(now, utc_now()),
         actor=actor,
         horizon=horizon,
         cause="hour",
@@ -116,7 +121,7 @@ async def add_closure(
         [direction] if direction else list(Direction),
         floor_to_slot(as_utc(starts_at)),
         as_utc(ends_at),
-        now=now,
+        now=max(now, utc_now()),
         actor=actor,
         horizon=horizon,
         cause="closure_added",

@@ -36,6 +36,7 @@ from services.web.portal import PortalController
 from services.web.portal_booking import BookPages
 from services.web.portal_booking_page import BookingPage
 from services.web.portal_bookings import BookingsList
+from services.web.portal_rebooking import RebookingPage
 from services.web.problem_pages import APP_HANDLERS, PAGE_HANDLERS
 from services.web.public import (
     SignInRequired,
@@ -83,6 +84,7 @@ _pages = Router(
         BookingsList,
         BookPages,
         BookingPage,
+        RebookingPage,
         KeysController,
         PeoplePages,
         MyMessagesController,

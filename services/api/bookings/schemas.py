@@ -84,8 +84,8 @@ class RebookingChoose(Input):
 
 
 class LatestAcceptable(Input):
-    latest_acceptable_at: datetime | None
     version: Version
+    latest_acceptable_at: datetime | None = None  # None (or left out): any hour
 
 
 class BookingCancel(Input):
