@@ -17,6 +17,9 @@ BOOKING_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/v1/bookings/{id}/driver-links", None),
     ("GET", "/api/v1/bookings/{id}/driver-links", None),
     ("POST", "/api/v1/bookings/{id}/driver-links/{link}/revoke", None),
+    ("POST", "/api/v1/bookings/{id}/rebooking/accept", {"version": 1}),
+    ("POST", "/api/v1/bookings/{id}/rebooking/choose", {"slot_start": "{slot}", "version": 1}),
+    ("POST", "/api/v1/bookings/{id}/latest-acceptable", {"version": 1}),
 ]
 
 
