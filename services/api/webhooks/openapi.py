@@ -108,7 +108,10 @@ CAPACITY: dict[str, Schema] = {
     "reason": _text("The reason given, for a closure", nullable=True),
     "bookings": Schema(
         type=OpenAPIType.ARRAY,
-        description="Your bookings still to come in the hours and directions it touched",
+        description=(
+            "Your bookings still to come in the hours and directions it touched, and those "
+            "its rebooking moved out of them (at their new hour)"
+        ),
         items=Schema(
             type=OpenAPIType.OBJECT,
             required=["booking_id", "booking_code", "direction", "slot_start"],
