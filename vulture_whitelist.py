@@ -137,3 +137,11 @@ _.enterprise_tax_code
 _.driver_name
 _.above_capacity
 _.bookings_kept
+
+# Fair rebooking (docs/architecture.md): the counts of a calendar change's answer
+# (services/api/gates/schemas.py) and when a booking was moved (bookings.rebooked_at, the
+# booking's answer), read by clients; the hour a move came from (gate/bookings/rebooking.py's
+# Rebooked), read by the callers that report each move.
+_.bookings_moved
+_.rebooked_at
+_.from_hour

@@ -27,6 +27,7 @@ from gate.domain.events import (
     Fact,
 )
 from gate.domain.plates import format_plate, normalise_plate
+from gate.domain.rebooking import check_latest_acceptable
 from gate.domain.slots import Direction, check_bookable_start
 from gate.domain.text import accepted_text
 from gate.domain.time import accepted_instant, as_utc
@@ -58,6 +59,8 @@ class NewBooking:
     vehicle_id: str
     driver_id: str
     cargo: Cargo
+    # The latest hour start a move of the gate may take it to (gate/bookings/rebooking.py).
+    latest_acceptable_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ async def create_booking(
     vehicle = await bookable_vehicle(uow, enterprise_id, new.vehicle_id, at.now)
     driver = await get_driver(uow, enterprise_id, new.driver_id)
     cargo = checked_cargo(new.cargo, now=at.now, slot_start=start)
+    check_latest_acceptable(new.latest_acceptable_at, start)
     await _ensure_plate_free(uow, vehicle.plate, vehicle.trailer_plate)
 
     slot_id = await ensure_slot(uow, gate, new.direction, start)
@@ -153,6 +157,7 @@ def booking_row(
         spoil_by=cargo.spoil_by,
         status=BookingStatus.BOOKED.value,
         version=1,
+        latest_acceptable_at=check_latest_acceptable(new.latest_acceptable_at, start),
     )
 
 

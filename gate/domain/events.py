@@ -435,3 +435,21 @@ class AccessChanged(DomainEvent):
     name: ClassVar[str] = "access.changed"
     kind: AccessChange
     subject_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingRebooked(BookingEvent):
+    """The gate moved a booking out of an hour whose capacity fell below its bookings (issue
+    18, gate/bookings/rebooking.py): ``slot_start`` the new hour, ``previous_slot_start`` the
+    old; the facts say the ``cause`` (the calendar change) and ``respond_by``, until when the
+    enterprise may accept or choose another hour. Outboxed: booking.rebooked."""
+
+    name: ClassVar[str] = "booking.rebooked"
+    previous_slot_start: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingRebookingAccepted(BookingEvent):
+    """The enterprise accepted the gate's move of its booking: the new hour stands."""
+
+    name: ClassVar[str] = "booking.rebooking_accepted"

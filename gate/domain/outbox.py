@@ -24,6 +24,7 @@ from gate.domain.events import (
     BookingCancelled,
     BookingCreated,
     BookingLapsed,
+    BookingRebooked,
     BookingRescheduled,
     ClearanceDecided,
     DispatchIssued,
@@ -52,6 +53,7 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
     GateCalendarChanged: "capacity.changed",
     # Issue 18: a perishable load's forecast call passes its spoil-by (told once a truck).
     SpoilRiskForeseen: "cargo.spoil_risk",
+    BookingRebooked: "booking.rebooked",
 }
 
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction

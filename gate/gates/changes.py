@@ -89,8 +89,9 @@ async def set_schedule(
 class CapacityChange:
     """One hour's capacity changed: places ``before`` and ``after`` (the calendar's, a
     closure included), and ``booked``, the hour's active bookings at the change. The
-    bookings ``above`` the new capacity stay booked: nothing moves them (yet: issue 18's
-    rebooking will), and the hour takes no new booking until it has room again."""
+    bookings ``above`` the new capacity are rebooked by the caller
+    (gate/bookings/calendar_changes.py: the gates may not move bookings); the hour takes no
+    new booking until it has room again."""
 
     direction: Direction
     starts_at: datetime

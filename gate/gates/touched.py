@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, or_
 
 from gate.domain.bookings import BookingStatus
 from gate.domain.slots import Direction
@@ -44,17 +44,22 @@ class Touched:
         """The condition on ``bookings`` of those the change made at ``changed_at`` touched:
         made before it (a booking made after was made under the new capacity, however late
         the event is expanded), still to come (booked: a truck in the yard is past its
-        hour's capacity), in a touched direction and an hour from ``changed_at``'s own on."""
+        hour's capacity), in a touched direction and an hour from ``changed_at``'s own on;
+        or moved out of such an hour by the fair rebooking that followed the change
+        (gate/bookings/rebooking.py: ``rebooked_from``, at or after the change), listed at
+        their new hour."""
         first = floor_to_slot(changed_at)
         if self.starts_at is not None and self.starts_at > first:
             first = self.starts_at
-        condition = and_(
+        held = Booking.slot_start >= first
+        moved = and_(Booking.rebooked_from >= first, Booking.rebooked_at >= changed_at)
+        if self.ends_at is not None:
+            held = and_(held, Booking.slot_start < self.ends_at)
+            moved = and_(moved, Booking.rebooked_from < self.ends_at)
+        return and_(
             Booking.gate_id == self.gate_id,
             Booking.direction.in_(self.directions),
             Booking.status == BookingStatus.BOOKED.value,
-            Booking.slot_start >= first,
             Booking.created_at <= changed_at,
+            or_(held, moved),
         )
-        if self.ends_at is not None:
-            condition = and_(condition, Booking.slot_start < self.ends_at)
-        return condition

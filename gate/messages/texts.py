@@ -78,6 +78,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("预约失效 {code}", "预约{code}（{gate}，{slot}）已失效：车辆未到。"),
         "en": ("Booking lapsed {code}", "Booking {code} ({gate}, {slot}) lapsed: the truck did not come."),
     },
+    "booking.rebooked": {
+        "vi": ("Cửa khẩu chuyển giờ {code}", "Đặt chỗ {code} ({gate}) được chuyển từ {previous_slot} sang {slot} do giờ cũ hết chỗ. Chấp nhận hoặc chọn giờ khác trên cổng doanh nghiệp."),
+        "zh": ("口岸改期 {code}", "预约{code}（{gate}）因原时段名额不足，已从{previous_slot}改至{slot}。请在企业门户接受或另选时段。"),
+        "en": ("The gate moved {code}", "Booking {code} ({gate}) was moved from {previous_slot} to {slot}: the hour lost places. Accept it or choose another hour in the portal."),
+    },
     "truck.checked_in": {
         "vi": ("Xe đã vào bãi {code}", "Đặt chỗ {code}: xe đã vào bãi kiểm soát {gate}."),
         "zh": ("车辆已入场 {code}", "预约{code}：车辆已进入{gate}监管场。"),

@@ -21,6 +21,7 @@ _MEMO = "webhook_endpoints"  # the session.info key of _enabled_endpoints' memor
 # What each type adds to the booking's fields, from the event's facts (and fields).
 ADDED_FIELDS: dict[str, tuple[str, ...]] = {
     "booking.rescheduled": ("previous_slot_start",),
+    "booking.rebooked": ("previous_slot_start", "cause", "respond_by"),
     "booking.cancelled": ("reason",),
     "booking.lapsed": ("reason",),
     "truck.called": ("lane",),

@@ -9,6 +9,7 @@ from services.api.accounts.endpoints import EnterpriseController, SessionControl
 from services.api.accounts.people import PeopleController
 from services.api.bookings.declarations import DeclarationController
 from services.api.bookings.endpoints import BookingController
+from services.api.bookings.rebooking import RebookingController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
 from services.api.driver.endpoints import DriverLinkController
@@ -46,6 +47,7 @@ api_router = Router(
         TransferController,
         BookingController,
         DeclarationController,
+        RebookingController,
         DriverLinkController,
         DeviceController,
         OfficerController,

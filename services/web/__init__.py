@@ -38,6 +38,7 @@ from services.web.portal_booking import BookPages
 from services.web.portal_booking_page import BookingPage
 from services.web.portal_bookings import BookingsList
 from services.web.portal_declaration import DeclarationPage
+from services.web.portal_rebooking import RebookingPage
 from services.web.problem_pages import APP_HANDLERS, PAGE_HANDLERS
 from services.web.public import (
     SignInRequired,
@@ -86,6 +87,7 @@ _pages = Router(
         BookPages,
         BookingPage,
         DeclarationPage,
+        RebookingPage,
         KeysController,
         PeoplePages,
         MyMessagesController,

@@ -21,6 +21,7 @@ from gate.domain.errors import DomainError
 from gate.domain.partner import PARTNER_CLOSED
 from gate.domain.time import as_local
 from gate.store.tables import AuditLogEntry
+from services.web.page_words import why_key
 
 Words = Callable[[str], str]
 
@@ -48,7 +49,10 @@ _FIELDS = {
     "declaration_number": "declaration",
     "reason": "reason",
     "version": "booking_code",
+    "latest_acceptable_at": "field_latest_acceptable_at",
 }
+# Refusals of fair rebooking (gate/domain/rebooking.py) said by their finer reason.
+_OWN_WORDS = frozenset({"latest-before-slot", "no-rebooking", "rebooking-closed"})
 # msgspec names the refused field of a form decoded into the API's type: "... - at `$.reason`".
 _AT_FIELD = re.compile(r"at `\$\.(?:cargo\.)?(\w+)`")
 
@@ -66,7 +70,10 @@ def refusal(code: str, t: Words, field: str | None = None) -> str:
 
 def error_words(error: DomainError, t: Words) -> str:
     """A DomainError raised on a booking form, worded by ``refusal`` (the refused field found
-    in its extensions or, for a form's value, in msgspec's message)."""
+    in its extensions or, for a form's value, in msgspec's message); a finer reason the
+    catalogue words (``why_{why}``: a latest acceptable hour before the booking's) instead."""
+    if error.why in _OWN_WORDS:
+        return t(why_key(error.why))
     field = error.extensions.get("field")
     if not isinstance(field, str):
         found = _AT_FIELD.search(error.detail)
@@ -141,6 +148,10 @@ def what_happened(entry: AuditLogEntry, t: Words, before: Any = None) -> str:
         return t("history_rescheduled").format(
             before=_hour(before) if before else "—", slot=_hour(facts.get("slot_start"))
         )
+    if event == "booking.rebooked":
+        return t("history_rebooked").format(
+            before=_hour(before) if before else "—", slot=_hour(facts.get("slot_start"))
+        )
     if event == "vehicle.called":
         return t("history_called").format(lane=facts.get("lane") or "—")
     if event == "vehicle.clearance_decided" and facts.get("agency") and facts.get("decision"):
@@ -158,6 +169,16 @@ def what_happened(entry: AuditLogEntry, t: Words, before: Any = None) -> str:
     return t("history_other")
 
 
+def reason_words(reason: str | None, t: Words) -> str | None:
+    """A reason the platform writes as a code (fair rebooking's cause of a move, its
+    cancellation for want of room: ``reason_{code}``) in words; a person's own reason as
+    written."""
+    if not reason:
+        return reason
+    worded = t("reason_" + reason)
+    return reason if worded == "reason_" + reason else worded
+
+
 def steps(entries: list[AuditLogEntry], t: Words) -> list[Step]:
     """A booking's history (oldest first) in the language of ``t``."""
     worded: list[Step] = []
@@ -168,7 +189,7 @@ def steps(entries: list[AuditLogEntry], t: Words) -> list[Step]:
                 as_local(entry.occurred_at),
                 what_happened(entry, t, before),
                 t(_ACTORS.get(entry.actor_kind, "actor_system")),
-                entry.reason,
+                reason_words(entry.reason, t),
                 entry.entry_hash[:12],
             )
         )

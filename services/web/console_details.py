@@ -20,9 +20,9 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect
 
 from gate.accounts.permissions import Action
+from gate.bookings.calendar_changes import set_slot_capacity
 from gate.domain.errors import BookingsAboveCapacity, DomainError, ValidationFailed
 from gate.domain.time import as_local, utc_now
-from gate.gates.changes import set_slot_capacity
 from gate.notices import service as notices
 from gate.store.unit_of_work import UnitOfWork
 from services.api.gates.schemas import CapacityOverride
@@ -47,20 +47,24 @@ class ConsoleDetailsController(Controller):
     ) -> Redirect:
         """Change one hour's capacity (gate operators: a lane team missing, the other side
         slowing down; the API's overrideSlotCapacity, by the same rule). Below the hour's
-        bookings it is saved only with ``confirm=true``; otherwise the page asks first."""
-        await officer_at_gate(request, platform, uow, code, Action.OVERRIDE_CAPACITY)
+        bookings it is saved only with ``confirm=true``; otherwise the page asks first. The
+        bookings above it are rebooked at once (docs/architecture.md, "Fair rebooking")."""
+        who, _ = await officer_at_gate(request, platform, uow, code, Action.OVERRIDE_CAPACITY)
         here = here_of(code, data)
         try:
             form = decode_form(data, CapacityOverride, direction=data.get("direction") or "export")
             if form.capacity is None:  # the API's null: the console's form always sets one
                 raise ValidationFailed("capacity is required", field="capacity")
             async with uow.savepoint():
-                change = await set_slot_capacity(
+                change, moves = await set_slot_capacity(
                     uow,
                     code,
                     form.direction,
                     form.starts_at,
                     form.capacity,
+                    now=utc_now(),
+                    horizon=platform.horizon,
+                    actor=who.actor,
                     confirmed=data.get("confirm") == "true",
                 )
         except BookingsAboveCapacity:
@@ -71,8 +75,8 @@ class ConsoleDetailsController(Controller):
             return back_to(here, error=error.detail)
         message = f"{as_local(change.starts_at).strftime('%H:%M')} → {change.after}"
         if change.above:
-            words = translator(request)("capacity_above_kept")
-            message += " · " + words.format(count=change.above)
+            words = translator(request)("capacity_rebooked")
+            message += " · " + words.format(moved=moves.moved, cancelled=moves.cancelled)
         return back_to(here, message=message)
 
     @post("/{code:str}/notices/{notice_id:str}/withdraw")

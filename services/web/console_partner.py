@@ -16,6 +16,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, allowed, at_gate
+from gate.bookings import partner_changes
 from gate.domain.errors import ValidationFailed
 from gate.domain.partner import PartnerSource
 from gate.domain.time import LOCAL_TZ, as_local, utc_now
@@ -105,7 +106,9 @@ class ConsolePartnerController(Controller):
                 # The feed posts through the API; a person entering it names how it came.
                 raise ValidationFailed("the feed posts itself", why="not-a-choice", field="source")
             now = utc_now()
-            done = await partner.announce(uow, code, form.new(now), who.actor, now)
+            done, _ = await partner_changes.announce(
+                uow, code, form.new(now), who.actor, now=now, horizon=platform.horizon
+            )
             return Note("note_partner_announced", str(done.announcement.capacity))
 
         return await run_form(uow, _path(code), act)
@@ -129,7 +132,15 @@ class ConsolePartnerController(Controller):
             form = decode_form(
                 data, PartnerWithdrawal, reason=(data.get("reason") or "").strip() or None
             )
-            await partner.withdraw(uow, code, announcement_id, form.reason, who.actor, utc_now())
+            await partner_changes.withdraw(
+                uow,
+                code,
+                announcement_id,
+                form.reason,
+                who.actor,
+                now=utc_now(),
+                horizon=platform.horizon,
+            )
             return Note("note_partner_withdrawn")
 
         return await run_form(uow, _path(code), act)

@@ -38,6 +38,8 @@ BOOKING_EVENTS = (
     "booking.lapsed",
     "booking.changed",
     "booking.declaration_amended",
+    "booking.rebooked",
+    "booking.rebooking_accepted",
     "vehicle.arrived",
     "vehicle.called",
     "vehicle.inspection_started",

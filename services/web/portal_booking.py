@@ -36,6 +36,7 @@ from services.web.booking_words import closed_words, error_words, problem_words
 from services.web.form_once import FORM_KEY, new_form_key, post_once
 from services.web.forms import decode_form
 from services.web.i18n import Translator
+from services.web.portal_rebooking import local_instant
 from services.web.public import require_browser
 from services.web.render import back_to, page, translator
 
@@ -136,7 +137,13 @@ class BookPages(Controller):
                 perishable=data.get("perishable") == "on",
                 spoil_by=local_field(data, "spoil_by"),
             )
-            new = decode_form(data, BookingCreate, cargo=cargo).new_booking()
+            latest = local_instant(data.get("latest_acceptable_at"))
+            new = decode_form(
+                {**data, "latest_acceptable_at": ""},
+                BookingCreate,
+                cargo=cargo,
+                latest_acceptable_at=latest,
+            ).new_booking()
             # Counted before the key is claimed, as in the API: a refusal here is not the
             # form's answer, and the post sent again after a pause is acted on.
             await booking_write(platform, enterprise_id)

@@ -37,6 +37,7 @@ from services.web.forms import decode_form
 from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
 from services.web.portal_declaration import declaration_context
+from services.web.portal_rebooking import form_value, rebooking_notice
 from services.web.public import require_browser
 from services.web.render import back_to, page, translator
 
@@ -81,7 +82,15 @@ async def booking_view(
     on_road = (await roads(uow, [booking.id], now))[booking.id]
     made = await driver_links.list_links(uow, enterprise_id, booking.id)
     driver = await uow.session.get(Driver, booking.driver_id) if booking.driver_id else None
-    context: dict[str, Any] = {"day_words": day_words(t)}
+    context: dict[str, Any] = {
+        "day_words": day_words(t),
+        "latest_value": form_value(booking.latest_acceptable_at),
+        # The gate's move waiting for an answer (gate/domain/rebooking.py's window).
+        "rebooking": rebooking_notice(booking, now),
+        # One key per form of the page: each acts once, and one does not replay another.
+        "accept_key": new_form_key(),
+        "latest_key": new_form_key(),
+    }
     if platform is not None and booking.status == BookingStatus.BOOKED.value:
         first = local_day(request.query_params.get("day"))
         calendar = await free_places(

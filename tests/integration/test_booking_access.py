@@ -27,6 +27,9 @@ BOOKING_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
             "cargo": {"description": "Vải thiều", "weight_kg": 9000},
         },
     ),
+    ("POST", "/api/v1/bookings/{id}/rebooking/accept", {"version": 1}),
+    ("POST", "/api/v1/bookings/{id}/rebooking/choose", {"slot_start": "{slot}", "version": 1}),
+    ("POST", "/api/v1/bookings/{id}/latest-acceptable", {"version": 1}),
 ]
 
 

@@ -183,7 +183,9 @@ async def test_a_closure_is_told_to_the_enterprises_it_touches_each_of_its_own(w
                 "booking_id": a_inside,
                 "booking_code": data["bookings"][0]["booking_code"],
                 "direction": "export",
-                "slot_start": _utc(this_hour(3)),
+                # Moved out of the closed hour by the rebooking that followed the closure
+                # (docs/architecture.md, "Fair rebooking"), and listed at its new hour.
+                "slot_start": _utc(this_hour(4)),
             }
         ],
     }
@@ -238,7 +240,9 @@ async def test_each_calendar_change_says_what_it_touched(world: World):
     both = ["export", "import"]
     span = (_utc(this_hour(3)), _utc(this_hour(4)))
     assert got[2] == ("closure_added", both, None, 0, span, [third])
-    assert got[3] == ("closure_removed", both, None, None, span, [third])
+    # The closure moved the booking out of its hour (fair rebooking, docs/architecture.md):
+    # its removal touched no booking, and no webhook says it.
+    assert len(got) == 3
     assert {d.endpoint_id for d in made} == {a_hook}
     events = await world.events()
     assert all(e.gate_id and e.enterprise_id is None for e in events)  # the gate's, no one's

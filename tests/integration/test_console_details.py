@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -242,7 +243,7 @@ async def test_the_console_asks_to_force_a_call_to_a_held_lane(api: Api):
     )
 
 
-async def test_the_api_answers_a_capacity_cut_below_the_bookings_with_the_count(api: Api):
+async def test_the_api_answers_a_capacity_cut_below_the_bookings_with_the_counts(api: Api):
     await open_all_day(api)
     hour = this_hour(3)
     enterprise = await api.enterprise()
@@ -253,12 +254,16 @@ async def test_the_api_answers_a_capacity_cut_below_the_bookings_with_the_count(
     assert answer.status_code == 200, answer.text
     change = answer.json()
     assert (change["capacity_before"], change["capacity"], change["booked"]) == (50, 1, 3)
-    assert (change["above_capacity"], change["bookings_kept"]) == (2, True)
-    for booking in booked:
+    assert (change["above_capacity"], change["bookings_kept"]) == (2, False)
+    # Fair rebooking (docs/architecture.md): the two last booked moved to the next hour.
+    assert (change["bookings_moved"], change["bookings_cancelled"]) == (2, 0)
+    next_hour = hour + timedelta(hours=1)
+    for booking, at in zip(booked, (hour, next_hour, next_hour), strict=True):
         kept = await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=enterprise.headers)
         assert kept.json()["status"] == "booked"
+        assert datetime.fromisoformat(kept.json()["slot_start"]) == at
     slot = await api.slot(hour)
-    assert (slot["capacity"], slot["booked"], slot["remaining"]) == (1, 3, 0)
+    assert (slot["capacity"], slot["booked"], slot["remaining"]) == (1, 1, 0)
     raised = {**body, "capacity": 10}
     answer = await api.client.post(f"{GATE}/capacity-overrides", json=raised, headers=operator)
     assert (answer.json()["above_capacity"], answer.json()["capacity"]) == (0, 10)
@@ -281,13 +286,14 @@ async def test_the_console_asks_before_cutting_an_hours_capacity_below_its_booki
     page = (await api.client.get(where.split("#")[0])).text
     question = page[page.index('id="capacity-question"') : page.index('id="capacity-form"')]
     assert "đã có 2 xe đặt chỗ" in question and "1 xe vượt quá" in question, question
+    assert "chuyển ngay sang giờ sớm nhất còn chỗ" in question
     assert 'name="confirm" value="true"' in question
 
     confirmed = await api.client.post(
         "/console/tan-thanh/capacity", data={**form, "confirm": "true"}, headers=csrf
     )
     message = parse_qs(urlsplit(confirmed.headers["location"]).query)["message"][0]
-    assert "→ 1" in message and "1 xe vượt quá vẫn giữ chỗ" in message, message
+    assert "→ 1" in message and "1 xe chuyển sang giờ sau, 0 xe bị hủy" in message, message
     assert (await api.slot(hour))["capacity"] == 1
 
     # Above the bookings: saved at once, no question.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.helpers import Api, admin, tomorrow_at
 
@@ -30,7 +30,7 @@ async def test_availability_is_public_and_shown_on_the_gates_clock(api: Api):
 
 async def test_a_closure_closes_its_hours_and_its_removal_reopens_them(api: Api):
     enterprise = await api.enterprise()
-    await enterprise.book(tomorrow_at(9))
+    booked = (await enterprise.book(tomorrow_at(9))).json()
     closure = await api.client.post(
         "/api/v1/gates/tan-thanh/closures",
         json={
@@ -42,6 +42,11 @@ async def test_a_closure_closes_its_hours_and_its_removal_reopens_them(api: Api)
         headers=admin(),
     )
     assert closure.status_code == 201, closure.text
+    # Its booking is rebooked at once to the first hour after it (docs/architecture.md, "Fair
+    # rebooking").
+    assert (closure.json()["bookings_moved"], closure.json()["bookings_cancelled"]) == (1, 0)
+    moved = await api.client.get(f"/api/v1/bookings/{booked['id']}", headers=enterprise.headers)
+    assert datetime.fromisoformat(moved.json()["slot_start"]) == tomorrow_at(12)
 
     closed = await api.slot(tomorrow_at(9))
     assert closed["capacity"] == 0 and closed["remaining"] == 0
@@ -55,7 +60,7 @@ async def test_a_closure_closes_its_hours_and_its_removal_reopens_them(api: Api)
     )
     assert removed.status_code == 204
     reopened = await api.slot(tomorrow_at(9))
-    assert reopened["capacity"] == 15 and reopened["booked"] == 1
+    assert reopened["capacity"] == 15 and reopened["booked"] == 0
 
 
 async def test_a_schedule_change_applies_to_slots_already_booked(api: Api):

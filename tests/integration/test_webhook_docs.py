@@ -81,7 +81,13 @@ async def test_a_delivered_webhook_carries_the_documented_fields(api: Api, recei
     section = (await _document(api))["webhooks"]
     await open_all_day(api)
     enterprise = await api.enterprise(key_scope="manager")
-    types = ["booking.created", "booking.rescheduled", "booking.cancelled", "capacity.changed"]
+    types = [
+        "booking.created",
+        "booking.rescheduled",
+        "booking.cancelled",
+        "capacity.changed",
+        "booking.rebooked",
+    ]
     made = await api.client.post(
         "/api/v1/webhooks/endpoints",
         json={"url": receiver.url, "event_types": types},
@@ -101,7 +107,8 @@ async def test_a_delivered_webhook_carries_the_documented_fields(api: Api, recei
     )
     assert cancelled.status_code == 200, cancelled.text
     kept = (await enterprise.book(this_hour(3))).json()
-    # A closure over the hour of the booking kept: a capacity.changed listing it
+    # A closure over the hour of the booking kept: a capacity.changed listing it, and the
+    # booking.rebooked of its move to the next hour (docs/architecture.md, "Fair rebooking")
     closure = await api.client.post(
         "/api/v1/gates/tan-thanh/closures",
         json={
@@ -113,9 +120,9 @@ async def test_a_delivered_webhook_carries_the_documented_fields(api: Api, recei
         headers=admin(),
     )
     assert closure.status_code == 201, closure.text
-    await receiver.wait_for(lambda: len(receiver.delivered()) == 5)
+    await receiver.wait_for(lambda: len(receiver.delivered()) == 6)
     kinds = [json.loads(r.body)["type"] for r in receiver.delivered()]
-    assert kinds.count("capacity.changed") == 1, kinds
+    assert kinds.count("capacity.changed") == 1 and kinds.count("booking.rebooked") == 1, kinds
     for request in receiver.delivered():
         body = json.loads(request.body)
         documented = section[body["type"]]["post"]["requestBody"]["content"]["application/json"]

@@ -62,6 +62,7 @@ def test_the_events_that_matter_to_the_outside_are_outboxed_under_public_names()
         "truck.exited",
         "capacity.changed",
         "cargo.spoil_risk",
+        "booking.rebooked",
     }
     # And an endpoint disabled, told to its owner by message, not sent as a webhook; and an
     # account's mail (an application, a decision, an invitation, a reset).

@@ -89,6 +89,16 @@ class Booking(IdMixin, CreatedMixin, Base):
     spoil_by: Mapped[datetime | None]
     spoil_risk_told_at: Mapped[datetime | None]
 
+    # Fair rebooking (issue 18; gate/bookings/rebooking.py, docs/architecture.md "Fair
+    # rebooking"). The latest hour start the enterprise accepts a move to (None: any hour
+    # within the booking horizon); the hour the gate moved the booking from and when; and
+    # until when the enterprise may accept or choose another hour (None once answered, or
+    # never moved).
+    latest_acceptable_at: Mapped[datetime | None]
+    rebooked_from: Mapped[datetime | None]
+    rebooked_at: Mapped[datetime | None]
+    rebooking_open_until: Mapped[datetime | None]
+
     @property
     def trailer_mismatch(self) -> bool:
         return self.arrived_trailer_plate is not None

@@ -7,6 +7,7 @@ import msgspec
 
 from gate.bookings.service import Cargo, NewBooking
 from gate.domain.plates import format_plate
+from gate.domain.rebooking import check_latest_acceptable
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
 from gate.store.tables import Booking
@@ -46,10 +47,15 @@ class BookingCreate(Input):
     vehicle_id: Identifier
     driver_id: Identifier
     cargo: CargoInput
+    # The latest hour start a move of the gate may take the booking to (docs/architecture.md,
+    # "Fair rebooking"); not before the booking's own hour. None: any within the horizon.
+    latest_acceptable_at: datetime | None = None
 
     def new_booking(self) -> NewBooking:
-        """What the booking service takes (the API's call and the portal's form alike)."""
+        """What the booking service takes (the API's call and the portal's form alike);
+        ValidationFailed for a latest acceptable time before the booking's hour."""
         cargo = self.cargo
+        check_latest_acceptable(self.latest_acceptable_at, self.slot_start)
         return NewBooking(
             gate=self.gate,
             direction=self.direction,
@@ -64,12 +70,27 @@ class BookingCreate(Input):
                 declaration_number=cargo.declaration_number,
                 spoil_by=cargo.spoil_by,
             ),
+            latest_acceptable_at=self.latest_acceptable_at,
         )
 
 
 class BookingReschedule(Input):
     slot_start: datetime
     version: Version
+
+
+class RebookingAccept(Input):
+    version: Version
+
+
+class RebookingChoose(Input):
+    slot_start: datetime
+    version: Version
+
+
+class LatestAcceptable(Input):
+    version: Version
+    latest_acceptable_at: datetime | None = None  # None (or left out): any hour
 
 
 class BookingCancel(Input):
@@ -117,6 +138,13 @@ class BookingView(Output):
     # and list answers, when the truck has any of them; null otherwise and in the answers
     # of writes).
     road: RoadView | None = None
+    # Fair rebooking (docs/architecture.md): the latest hour a move may take it to; the hour
+    # the gate moved it from, and until when the move may be accepted or another hour chosen
+    # (null once answered).
+    latest_acceptable_at: datetime | None = None
+    rebooked_from: datetime | None = None
+    rebooked_at: datetime | None = None
+    rebooking_open_until: datetime | None = None
 
     @classmethod
     def of(cls, row: Booking, gate_code: str, road: RoadView | None = None) -> BookingView:
@@ -156,6 +184,10 @@ class BookingView(Output):
             trailer_plate=_display(row.trailer_plate),
             arrived_trailer_plate=_display(row.arrived_trailer_plate),
             road=road,
+            latest_acceptable_at=local_or_none(row.latest_acceptable_at),
+            rebooked_from=local_or_none(row.rebooked_from),
+            rebooked_at=local_or_none(row.rebooked_at),
+            rebooking_open_until=local_or_none(row.rebooking_open_until),
         )
 
 

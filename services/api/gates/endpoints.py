@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from gate.accounts.permissions import Action, at_gate, require
+from gate.bookings import calendar_changes
 from gate.domain.slots import Direction
 from gate.domain.time import LOCAL_TZ, utc_now
 from gate.gates import changes, service
@@ -196,20 +197,15 @@ class GateController(Controller):
         principal: Caller,
         platform: NamedDependency[Platform],
     ) -> ScheduleView:
-        """Change a direction's opening hours and hourly capacity; future slots follow (the
-        bookings already made stand)."""
+        """Change a direction's opening hours and hourly capacity; future slots follow. Hours
+        left with more bookings than places are rebooked at once (docs/architecture.md,
+        "Fair rebooking"): the answer says how many bookings moved and were cancelled."""
         require(principal, Action.SET_SCHEDULES)
-        row = await changes.set_schedule(
-            uow,
-            code,
-            direction,
-            data.hourly_capacity,
-            data.opens_at,
-            data.closes_at,
-            utc_now(),
-            platform.horizon,
+        hourly = (data.hourly_capacity, data.opens_at, data.closes_at)
+        row, moves = await calendar_changes.set_schedule(
+            uow, code, direction, hourly, utc_now(), platform.horizon, principal.actor
         )
-        return ScheduleView.of(row)
+        return ScheduleView.of(row, moves)
 
     @put(
         "/{code:str}/yard-rules",
@@ -252,18 +248,26 @@ class GateController(Controller):
         data: JSONBody[CapacityOverride],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
+        platform: NamedDependency[Platform],
     ) -> CapacityChangeView:
         """Give one hour of a direction another capacity than its schedule's (on the hour).
-        The bookings already made stand, also above a lower capacity: the answer says how
-        many the hour holds (``booked``) and how many are now above it (``above_capacity``),
-        for the caller to act on; nothing moves them (docs/architecture.md, "Capacity below
-        the bookings")."""
+        The answer says how many bookings the hour held (``booked``) and how many were above
+        the new capacity (``above_capacity``); those are rebooked at once, the last booked
+        first (docs/architecture.md, "Fair rebooking"): ``bookings_moved`` to later hours,
+        ``bookings_cancelled`` for want of an acceptable hour with room."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.OVERRIDE_CAPACITY, at_gate(gate.id))
-        change = await changes.set_slot_capacity(
-            uow, code, data.direction, data.starts_at, data.capacity
+        change, moves = await calendar_changes.set_slot_capacity(
+            uow,
+            code,
+            data.direction,
+            data.starts_at,
+            data.capacity,
+            now=utc_now(),
+            horizon=platform.horizon,
+            actor=principal.actor,
         )
-        return CapacityChangeView.of(change)
+        return CapacityChangeView.of(change, moves)
 
     @post(
         "/{code:str}/lanes",
@@ -303,14 +307,24 @@ class GateController(Controller):
         data: JSONBody[ClosureCreate],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
+        platform: NamedDependency[Platform],
     ) -> ClosureView:
         """Close a gate (one direction or both) from ``starts_at`` to ``ends_at`` with a
-        reason shown to the public (a holiday, the other side's closure)."""
+        reason shown to the public (a holiday, the other side's closure). Its hours'
+        bookings are rebooked at once (the answer's ``bookings_moved`` and
+        ``bookings_cancelled``; docs/architecture.md, "Fair rebooking")."""
         require(principal, Action.CLOSE_HOURS)
-        closure = await changes.add_closure(
-            uow, code, data.direction, data.starts_at, data.ends_at, data.reason
+        closure, moves = await calendar_changes.add_closure(
+            uow,
+            code,
+            data.direction,
+            (data.starts_at, data.ends_at),
+            data.reason,
+            now=utc_now(),
+            horizon=platform.horizon,
+            actor=principal.actor,
         )
-        return ClosureView.of(closure)
+        return ClosureView.of(closure, moves)
 
     @delete(
         "/{code:str}/closures/{closure_id:str}",

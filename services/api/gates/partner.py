@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from gate.accounts.permissions import Action, at_gate, require
 from gate.accounts.principal import Officer, Principal
+from gate.bookings import partner_changes
 from gate.domain.time import utc_now
 from gate.gates import partner
 from gate.gates.calendar import gate_by_code
@@ -64,9 +65,11 @@ class PartnerController(Controller):
         gate's bookable capacity of each hour is then the smaller of ours and theirs
         (availability says ``limited_by: partner``); a later announcement for the same hours
         replaces an earlier one (the latest ``announced_at`` wins); both stay in the
-        history. Bookings above a lowered capacity stay booked (they are not refused nor
-        dropped here). Idempotent by the feed's ``feed_id`` (the same id and content: 200,
-        the stored announcement; another content: 409) or an ``Idempotency-Key``. 422 for
+        history. The bookings above a lowered capacity are rebooked fairly at once (the last
+        booked move to the earliest later hours with room: ``bookings_moved``,
+        ``bookings_cancelled``; docs/architecture.md, "Fair rebooking"). Idempotent by the
+        feed's ``feed_id`` (the same id and content: 200, the stored announcement; another
+        content: 409) or an ``Idempotency-Key``. 422 for
         a span over already, an end not after the start, a negative capacity; 404 for an
         unknown gate or a direction it does not take."""
         gate = await gate_by_code(uow, code)
@@ -74,8 +77,10 @@ class PartnerController(Controller):
 
         async def produce() -> tuple[int, PartnerAnnouncementView]:
             now = utc_now()
-            done = await partner.announce(uow, code, data.new(now), principal.actor, now)
-            return (200 if done.replayed else 201), PartnerAnnouncementView.followed(done)
+            done, moves = await partner_changes.announce(
+                uow, code, data.new(now), principal.actor, now=now, horizon=platform.horizon
+            )
+            return (200 if done.replayed else 201), PartnerAnnouncementView.followed(done, moves)
 
         return await answer_once(
             request,
@@ -122,13 +127,20 @@ class PartnerController(Controller):
         data: JSONBody[PartnerWithdrawal],
         uow: NamedDependency[UnitOfWork],
         principal: Caller,
+        platform: NamedDependency[Platform],
     ) -> PartnerAnnouncementView:
         """Withdraw an announcement with a ``reason``: it counts no more, and its hours take
-        our capacity (or the announcement beneath it) again; audited. A repeated withdrawal
-        changes nothing."""
+        our capacity (or the announcement beneath it, rebooked fairly if that is lower)
+        again; audited. A repeated withdrawal changes nothing."""
         gate = await gate_by_code(uow, code)
         require(principal, Action.ANNOUNCE_PARTNER_CAPACITY, at_gate(gate.id))
-        done = await partner.withdraw(
-            uow, code, announcement_id, data.reason, principal.actor, utc_now()
+        done, moves = await partner_changes.withdraw(
+            uow,
+            code,
+            announcement_id,
+            data.reason,
+            principal.actor,
+            now=utc_now(),
+            horizon=platform.horizon,
         )
-        return PartnerAnnouncementView.followed(done)
+        return PartnerAnnouncementView.followed(done, moves)

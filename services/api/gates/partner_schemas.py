@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gate.bookings.calendar_changes import Moves
 from gate.domain.partner import PartnerSource
 from gate.domain.slots import Direction
 from gate.gates.partner import Followed, NewAnnouncement
@@ -58,7 +59,8 @@ class PartnerWithdrawal(Input):
 
 class CalendarFollowed(Output):
     """The hours whose bookable capacity the announcement changed: ``directions`` over
-    ``[starts_at, ends_at)``. Bookings above a lowered capacity stay booked until moved."""
+    ``[starts_at, ends_at)``, the span rebooked fairly (``bookings_moved``,
+    ``bookings_cancelled``)."""
 
     directions: list[str]
     starts_at: datetime
@@ -69,7 +71,9 @@ class PartnerAnnouncementView(Output):
     """An announcement of the partner gate as recorded: ``status`` ``announced`` or
     ``withdrawn`` (with when and why); ``recorded_at``, when it was entered here;
     ``changed``, in a write's answer, the hours whose capacity it changed (null: none, an
-    announcement at or above our own capacity, or a feed's retry)."""
+    announcement at or above our own capacity, or a feed's retry); ``bookings_moved`` and
+    ``bookings_cancelled``, in a write's answer, what the fair rebooking of those hours did
+    (docs/architecture.md, "Fair rebooking")."""
 
     id: str
     direction: str | None
@@ -85,6 +89,8 @@ class PartnerAnnouncementView(Output):
     withdrawn_at: datetime | None
     withdrawn_reason: str | None
     changed: CalendarFollowed | None = None
+    bookings_moved: int | None = None
+    bookings_cancelled: int | None = None
 
     @classmethod
     def of(cls, row: PartnerAnnouncement) -> PartnerAnnouncementView:
@@ -105,8 +111,9 @@ class PartnerAnnouncementView(Output):
         )
 
     @classmethod
-    def followed(cls, done: Followed) -> PartnerAnnouncementView:
+    def followed(cls, done: Followed, moves: Moves) -> PartnerAnnouncementView:
         view = cls.of(done.announcement)
+        view.bookings_moved, view.bookings_cancelled = moves.moved, moves.cancelled
         if done.starts_at is not None and done.ends_at is not None:
             view.changed = CalendarFollowed(
                 [d.value for d in done.directions], local(done.starts_at), local(done.ends_at)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import msgspec
 
+from gate.bookings.calendar_changes import Moves
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
 from gate.gates.changes import CapacityChange
@@ -50,14 +51,22 @@ class GateSummary(Output):
 
 
 class ScheduleView(Output):
+    """A direction's day; in the answer of a change, the bookings its rebooking moved to
+    other hours and cancelled for want of one (docs/architecture.md, "Fair rebooking")."""
+
     direction: str
     hourly_capacity: int
     opens_at: int
     closes_at: int
+    bookings_moved: int | None = None
+    bookings_cancelled: int | None = None
 
     @classmethod
-    def of(cls, row: GateDirection) -> ScheduleView:
-        return cls(row.direction, row.hourly_capacity, row.opens_at, row.closes_at)
+    def of(cls, row: GateDirection, moves: Moves | None = None) -> ScheduleView:
+        view = cls(row.direction, row.hourly_capacity, row.opens_at, row.closes_at)
+        if moves is not None:
+            view.bookings_moved, view.bookings_cancelled = moves.moved, moves.cancelled
+        return view
 
 
 class LaneView(Output):
@@ -167,9 +176,11 @@ class CapacityOverride(Input):
 
 class CapacityChangeView(Output):
     """An hour's capacity changed: places ``capacity_before`` and ``capacity`` after (a
-    closure's 0 included), ``booked``: the hour's active bookings, and ``above_capacity``:
-    how many of them are beyond the new capacity. Those stay booked (``bookings_kept``:
-    nothing moves them yet); the hour takes no new booking until it has room again."""
+    closure's 0 included), ``booked``: the hour's active bookings at the change, and
+    ``above_capacity``: how many of them were beyond the new capacity. Fair rebooking then
+    moved the last booked of those to other hours (``bookings_moved``) or cancelled them
+    for want of an acceptable hour with room (``bookings_cancelled``); ``bookings_kept``:
+    some stay above it (trucks already checked in keep their place)."""
 
     direction: str
     starts_at: datetime
@@ -178,9 +189,11 @@ class CapacityChangeView(Output):
     booked: int
     above_capacity: int
     bookings_kept: bool = True
+    bookings_moved: int = 0
+    bookings_cancelled: int = 0
 
     @classmethod
-    def of(cls, change: CapacityChange) -> CapacityChangeView:
+    def of(cls, change: CapacityChange, moves: Moves) -> CapacityChangeView:
         return cls(
             change.direction.value,
             local(change.starts_at),
@@ -188,6 +201,9 @@ class CapacityChangeView(Output):
             change.after,
             change.booked,
             change.above,
+            moves.moved + moves.cancelled < change.above,
+            moves.moved,
+            moves.cancelled,
         )
 
 
@@ -204,15 +220,23 @@ class ClosureCreate(Input):
 
 
 class ClosureView(Output):
+    """A closure; in the answer of its creation, the bookings its rebooking moved and
+    cancelled (as ``ScheduleView``)."""
+
     id: str
     direction: str | None
     starts_at: datetime
     ends_at: datetime
     reason: str
+    bookings_moved: int | None = None
+    bookings_cancelled: int | None = None
 
     @classmethod
-    def of(cls, row: Closure) -> ClosureView:
-        return cls(row.id, row.direction, local(row.starts_at), local(row.ends_at), row.reason)
+    def of(cls, row: Closure, moves: Moves | None = None) -> ClosureView:
+        view = cls(row.id, row.direction, local(row.starts_at), local(row.ends_at), row.reason)
+        if moves is not None:
+            view.bookings_moved, view.bookings_cancelled = moves.moved, moves.cancelled
+        return view
 
 
 Minutes = Annotated[int, msgspec.Meta(ge=0, le=24 * 60)]

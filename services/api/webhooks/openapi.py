@@ -59,6 +59,14 @@ COMMON: dict[str, Schema] = {
 ADDED: dict[str, dict[str, Schema]] = {
     "booking.rescheduled": {"previous_slot_start": _time("The slot it was moved from")},
     "booking.cancelled": {"reason": _text("Why, as the canceller wrote it")},
+    "booking.rebooked": {
+        "previous_slot_start": _time("The hour the gate moved it from"),
+        "cause": _text(
+            "What changed the hour's capacity",
+            enum=["hour", "schedule", "closure_added", "partner"],
+        ),
+        "respond_by": _time("Until when you may accept the move or choose another hour"),
+    },
     "booking.lapsed": {"reason": _text("Why it lapsed, such as `never arrived`")},
     "truck.called": {"lane": _text("The lane the truck is called to, such as `X1`")},
     "truck.clearance_decided": {
@@ -113,7 +121,10 @@ CAPACITY: dict[str, Schema] = {
     "reason": _text("The reason given, for a closure", nullable=True),
     "bookings": Schema(
         type=OpenAPIType.ARRAY,
-        description="Your bookings still to come in the hours and directions it touched",
+        description=(
+            "Your bookings still to come in the hours and directions it touched, and those "
+            "its rebooking moved out of them (at their new hour)"
+        ),
         items=Schema(
             type=OpenAPIType.OBJECT,
             required=["booking_id", "booking_code", "direction", "slot_start"],
@@ -142,6 +153,7 @@ SUMMARIES = {
         "Your waiting truck's perishable cargo is forecast to be called after its spoil-by "
         "(sent once a truck)"
     ),
+    "booking.rebooked": "The gate moved a booking of yours: its hour lost places",
 }
 
 _SAMPLE_DATA = {
@@ -175,6 +187,12 @@ _SAMPLE_ADDED: dict[str, dict[str, Any]] = {
         "status": "arrived",
         "spoil_by": "2026-12-01T09:00:00+00:00",
         "forecast_call_at": "2026-12-01T09:40:00+00:00",
+    },
+    "booking.rebooked": {
+        "slot_start": "2026-12-01T04:00:00+00:00",
+        "previous_slot_start": "2026-12-01T02:00:00+00:00",
+        "cause": "hour",
+        "respond_by": "2026-12-01T02:00:00+00:00",
     },
 }
 
