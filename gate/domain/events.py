@@ -433,3 +433,12 @@ class AccessChanged(DomainEvent):
     name: ClassVar[str] = "access.changed"
     kind: AccessChange
     subject_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoShowExcused(BookingEvent):
+    """An officer of the gate (or the administrator) excused a booking's no-show with a
+    ``reason``: it leaves the enterprise's no-show rate (gate/domain/no_shows.py). Audited in
+    the gate's chain like every booking event; the status stays no_show."""
+
+    name: ClassVar[str] = "booking.no_show_excused"

@@ -8,6 +8,7 @@ from services.api.accounts.applications import ApplicationController
 from services.api.accounts.endpoints import EnterpriseController, SessionController
 from services.api.accounts.people import PeopleController
 from services.api.bookings.endpoints import BookingController
+from services.api.bookings.no_shows import NoShowController, NoShowExcuseController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
 from services.api.driver.endpoints import DriverLinkController
@@ -41,6 +42,8 @@ api_router = Router(
         GrantController,
         TransferController,
         BookingController,
+        NoShowController,
+        NoShowExcuseController,
         DriverLinkController,
         DeviceController,
         OfficerController,

@@ -26,6 +26,7 @@ from services.web.accounts import (
 from services.web.console import ConsoleController
 from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
+from services.web.console_no_shows import ConsoleNoShowsController
 from services.web.csrf import check_csrf
 from services.web.driver import driver_router
 from services.web.driver_links import DriverLinkPages
@@ -92,6 +93,7 @@ _pages = Router(
         ConsoleController,
         ConsoleDispatchController,
         ConsoleDetailsController,
+        ConsoleNoShowsController,
         YardConsoleController,
         StatisticsController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),

@@ -37,6 +37,7 @@ BOOKING_EVENTS = (
     "booking.cancelled",
     "booking.lapsed",
     "booking.changed",
+    "booking.no_show_excused",
     "vehicle.arrived",
     "vehicle.called",
     "vehicle.inspection_started",

@@ -140,7 +140,7 @@ class BookPages(Controller):
             return await form_page(
                 request, uow, platform, who, enterprise_id, data, error_words(error, t), status
             )
-        rules = bookings.BookingRules(utc_now(), platform.horizon)
+        rules = bookings.BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
 
         async def make() -> tuple[int, dict[str, Any]]:
             booking = await bookings.create_booking(

@@ -6,7 +6,7 @@ from typing import Annotated
 import msgspec
 
 from gate.domain.slots import Direction
-from gate.domain.time import SLOT_LENGTH
+from gate.domain.time import SLOT_LENGTH, as_local
 from gate.gates.changes import CapacityChange
 from gate.gates.service import SlotAvailability
 from gate.store.tables import Closure, Gate, GateDirection, Lane
@@ -92,7 +92,9 @@ class GateDetail(Output):
 
 class SlotView(Output):
     """One hour: ``remaining`` places a booking can take now; when a booking would be
-    refused, ``remaining`` is 0 and ``refusal`` says what it would be told."""
+    refused, ``remaining`` is 0 and ``refusal`` says what it would be told. ``peak``: a peak
+    hour (GATE_PEAK_HOURS), where an enterprise with a high no-show rate may hold only its
+    share of the places (``getNoShowStanding``)."""
 
     direction: Direction
     starts_at: datetime
@@ -102,9 +104,10 @@ class SlotView(Output):
     remaining: int
     closed_reason: str | None
     refusal: str | None
+    peak: bool = False
 
     @classmethod
-    def of(cls, slot: SlotAvailability) -> SlotView:
+    def of(cls, slot: SlotAvailability, peak_hours: frozenset[int] = frozenset()) -> SlotView:
         return cls(
             slot.direction,
             local(slot.starts_at),
@@ -114,6 +117,7 @@ class SlotView(Output):
             slot.remaining,
             slot.closed_reason,
             slot.refusal,
+            as_local(slot.starts_at).hour in peak_hours,
         )
 
 
