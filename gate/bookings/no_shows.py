@@ -135,7 +135,7 @@ async def held_in_slot(
         .group_by(Booking.enterprise_id)
     )
     held = {e: 0 for e in wanted}
-    held.update({row[0]: int(row[1]) for row in rows})
+    held.update({str(row[0]): int(row[1]) for row in rows})
     return held
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gate.config import Settings, SettingError
+from gate.config import SettingError, Settings
 from gate.domain.no_shows import (
     DEFAULT_POLICY,
     NoShowPolicy,
