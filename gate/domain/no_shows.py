@@ -2,7 +2,7 @@
 share of the peak hours' places.
 
 The idea is the port truck-appointment systems' (Hamburg, Los Angeles/Long Beach, Sydney,
-Vancouver; /work/shared/PRODUCT.md): "firms with many no-shows get fewer peak slots". The
+Vancouver; the product brief, PRODUCT.md): "firms with many no-shows get fewer peak slots". The
 rule here, with the defaults of gate/config.py (GATE_NO_SHOW_*, GATE_PEAK_*):
 
 - the rate: no-shows ÷ bookings counted, over the bookings whose hour ended in the last
