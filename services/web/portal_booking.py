@@ -74,8 +74,9 @@ def calendar_context(
     here: dict[str, str],
 ) -> dict[str, Any]:
     """What ``portal/calendar.html`` needs besides the calendar: its day headings, a closed
-    hour's words, and the links to the week before and after (the page at ``path`` with
-    ``here``, its other query values), each only where the horizon leaves a day to show."""
+    hour's words, the peak hours (GATE_PEAK_HOURS), and the links to the week before and
+    after (the page at ``path`` with ``here``, its other query values), each only where the
+    horizon leaves a day to show."""
     t = translator(request)
     first, last = calendar.days[0], calendar.days[-1]
     now = utc_now()
@@ -92,6 +93,8 @@ def calendar_context(
         "closed_words": lambda reason: closed_words(reason, t),
         "earlier": link(max(today, first - timedelta(days=7))) if first > today else None,
         "later": link(last + timedelta(days=1)) if last < horizon_last else None,
+        # Issue 18: the peak hours' rows are marked (a high no-show rate limits them).
+        "peak_hours": platform.settings.peak_hours,
     }
 
 

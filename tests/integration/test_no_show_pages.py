@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 from gate.config import Settings
 from services.common.session import SESSION_COOKIE
 from services.web.i18n import Translator
-from tests.helpers import Api, browser, enterprise_user, officer, open_all_day, page_csrf
+from tests.helpers import (
+    Api,
+    browser,
+    enterprise_user,
+    officer,
+    open_all_day,
+    page_csrf,
+    tomorrow_at,
+)
 from tests.no_show_history import record
 
 
@@ -66,3 +74,37 @@ async def test_an_enterprise_may_not_open_the_consoles_no_shows(api: Api):
     # An enterprise's session is no officer's: to the sign-in, back here after.
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/sign-in?next=/console/tan-thanh/no-shows")
+
+
+async def test_the_portal_marks_peak_hours_and_says_a_peak_refusal_in_its_words(
+    api: Api, settings: Settings
+):
+    await open_all_day(api)
+    peak = tomorrow_at(9)
+    await api.set_capacity(peak, 4)  # share 0.25 of 4: 1 place
+    carrier = await api.enterprise()
+    await record(settings, carrier, no_shows=5, kept=5)
+    assert (await carrier.book(peak)).status_code == 201
+    csrf = await browser(api, await enterprise_user(api, carrier))
+    api.client.cookies.set("gate_lang", "zh")
+    zh = Translator("zh")
+
+    page = await api.client.get("/portal/book", params={"gate": "tan-thanh"})
+    assert page.status_code == 200, page.text
+    nine = re.search(r'<tr class="peak"><th scope="row">09:00', page.text)
+    assert nine is not None and zh("peak_hour") in page.text
+    assert '<tr><th scope="row">20:00' in page.text  # off-peak: not marked
+
+    vehicle, driver = await carrier.vehicle(), await carrier.driver()
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+    form = {
+        **hidden,
+        "slot_start": peak.isoformat(),
+        "vehicle_id": vehicle["id"],
+        "driver_id": driver["id"],
+        "description": "Sầu riêng",
+        "weight_kg": "15000",
+    }
+    refused = await api.client.post("/portal/book", data=form, headers=csrf)
+    assert refused.status_code == 409, refused.text[:300]
+    assert zh("booking_refused_peak_share") in refused.text
