@@ -277,7 +277,14 @@ async def _together(
     for index in wanting[granted:]:
         decided[index] = _no_room(capacity)
     for index, (holder, taken) in behind.items():
-        decided[index] = taken if holder in winners else _no_room(capacity)
+        held_back = decided.get(holder)
+        if holder in winners:
+            decided[index] = taken
+        elif isinstance(held_back, PeakShareExceeded) and _same_enterprise(attempts, index, holder):
+            # Its enterprise holds its share already: so it would be told one by one.
+            decided[index] = PeakShareExceeded(held_back.held, held_back.allowed, held_back.share)
+        else:
+            decided[index] = _no_room(capacity)
 
     rows = []
     for index in winners:
@@ -419,6 +426,10 @@ async def _within_shares(
         free -= 1
         kept.append(index)
     return kept
+
+
+def _same_enterprise(attempts: Sequence[Attempt], one: int, other: int) -> bool:
+    return attempts[one].enterprise_id == attempts[other].enterprise_id
 
 
 def _no_room(capacity: int) -> DomainError:

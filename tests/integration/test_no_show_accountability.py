@@ -6,6 +6,7 @@ counts, threshold 10 %, slope 2, floor 0.25; peak hours 7-11 and 13-17."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from gate.config import Settings
@@ -121,3 +122,23 @@ async def test_below_the_minimum_of_bookings_no_limit_applies(api: Api, settings
     assert standing["counted"] == 9 and standing["rate"] is None
     assert standing["peak_share"] == 1.0
     assert [(await carrier.book(PEAK)).status_code for _ in range(CAPACITY)] == [201] * CAPACITY
+
+
+async def test_one_truck_sent_twice_beyond_the_share_is_refused_for_the_share_both_times(
+    api: Api, settings: Settings
+):
+    """The rush decides the two attempts together (gate/bookings/together.py) or one by one;
+    either way each is told what one by one would tell it: beyond the share, not full."""
+    await _set_up(api)
+    carrier = await api.enterprise()
+    await record(settings, carrier, no_shows=5, kept=5)
+    assert (await carrier.book(PEAK)).status_code == 201
+    body = carrier.booking_body(await carrier.vehicle(), await carrier.driver(), PEAK)
+
+    answers = await asyncio.gather(
+        *(api.client.post("/api/v1/bookings", json=body, headers=carrier.headers) for _ in "ab")
+    )
+
+    assert [a.status_code for a in answers] == [409, 409]
+    assert {a.json()["type"] for a in answers} == {"/problems/peak-share-exceeded"}
+    assert (await api.slot(PEAK))["booked"] == 1
