@@ -145,3 +145,11 @@ _.bookings_kept
 _.bookings_moved
 _.rebooked_at
 _.from_hour
+
+# No-show accountability (issue 18): who excused a no-show, kept on the booking for the
+# record (gate/bookings/no_shows.py); the enterprise's standing and an excuse's answer, wire
+# fields of the API (services/api/bookings/no_shows.py) read by clients.
+_.no_show_excused_by
+_.excused_at
+_.window_days
+_.peak_places_of_10

@@ -10,6 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from gate.domain.no_shows import (
+    DEFAULT_PEAK_HOURS,
+    NoShowPolicy,
+    parse_fraction,
+    parse_peak_hours,
+)
 from gate.domain.outbox import DEFAULT_RETRY_SCHEDULE, parse_schedule
 
 
@@ -298,6 +304,16 @@ class Settings:
     # the primary, and how often its lag is measured (seconds).
     replica_max_lag_s: float = 5.0
     replica_check_s: float = 1.0
+    # No-show accountability (gate/domain/no_shows.py; docs/architecture.md, "No-show
+    # accountability"): the rate's window (days) and the bookings it needs before it counts;
+    # the rate above which a peak hour's share shrinks, by how much per unit of rate, and to
+    # what floor; the peak hours (local, "7-11,13-17": 07:00-11:00 and 13:00-17:00).
+    no_show_window_days: int = 30
+    no_show_minimum_bookings: int = 10
+    no_show_threshold: float = 0.10
+    no_show_slope: float = 2.0
+    peak_share_floor: float = 0.25
+    peak_hours: frozenset[int] = DEFAULT_PEAK_HOURS
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -326,6 +342,17 @@ class Settings:
     @property
     def outbox_retention(self) -> timedelta:
         return timedelta(days=self.outbox_retention_days)
+
+    @property
+    def no_show_policy(self) -> NoShowPolicy:
+        return NoShowPolicy(
+            window=timedelta(days=self.no_show_window_days),
+            minimum_bookings=self.no_show_minimum_bookings,
+            threshold=self.no_show_threshold,
+            slope=self.no_show_slope,
+            floor=self.peak_share_floor,
+            peak_hours=self.peak_hours,
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -420,4 +447,10 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_DATABASE_REPLICA_URL", "database_replica_url", str),
     ("GATE_REPLICA_MAX_LAG_S", "replica_max_lag_s", _positive),
     ("GATE_REPLICA_CHECK_S", "replica_check_s", _positive),
+    ("GATE_NO_SHOW_WINDOW_DAYS", "no_show_window_days", int),
+    ("GATE_NO_SHOW_MINIMUM_BOOKINGS", "no_show_minimum_bookings", int),
+    ("GATE_NO_SHOW_THRESHOLD", "no_show_threshold", parse_fraction),
+    ("GATE_NO_SHOW_SLOPE", "no_show_slope", float),
+    ("GATE_PEAK_SHARE_FLOOR", "peak_share_floor", parse_fraction),
+    ("GATE_PEAK_HOURS", "peak_hours", parse_peak_hours),
 )

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from gate.domain.no_shows import DEFAULT_POLICY
 from gate.domain.time import LOCAL_TZ, utc_now
 
 ADMIN_TOKEN = "test-admin-token"
@@ -243,7 +244,7 @@ async def book_as_of(
                 driver_id=driver["id"],
                 cargo=Cargo("Hàng tổng hợp", 12000, perishable=perishable, hs_code=hs_code),
             )
-            rules = BookingRules(now=slot, horizon=timedelta(days=14))
+            rules = BookingRules(now=slot, horizon=timedelta(days=14), no_shows=DEFAULT_POLICY)
             actor = Actor("enterprise", enterprise.id, "enterprise")
             booking = await create_booking(uow, enterprise.id, new, rules, actor)
             await uow.commit()

@@ -98,6 +98,8 @@ EXPECTED: dict[str, set[str]] = {
     "record-decision": {BORDER_GUARD, CUSTOMS, QUARANTINE},
     "check-in-by-hand": {OPERATOR, BORDER_GUARD},
     "record-exit": {OPERATOR, BORDER_GUARD},
+    # No-show accountability (issue 18): any officer of the gate, or the administrator.
+    "excuse-no-show": {ADMIN, *_HERE},
     "check-in": {DEVICE},
     # Dispatch from the waiting yards (issue 14): the gate's officers and the administrator
     # read it, its operators and the administrator set its rules, its operators dispatch.

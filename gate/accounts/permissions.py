@@ -101,6 +101,8 @@ class Action(StrEnum):
     RECORD_DECISION = "record-decision"  # for the officer's own agency
     CHECK_IN_BY_HAND = "check-in-by-hand"
     RECORD_EXIT = "record-exit"
+    # A booking that lapsed unused leaves its enterprise's no-show rate (issue 18).
+    EXCUSE_NO_SHOW = "excuse-no-show"
     CHECK_IN = "check-in"  # a device's read
     # The road from the waiting yards to the gate.
     READ_DISPATCH = "read-dispatch"  # the rules and the orders of a gate
@@ -283,6 +285,7 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.RECORD_DECISION: (DECIDERS,),
     Action.CHECK_IN_BY_HAND: (ENTRANCE,),
     Action.RECORD_EXIT: (ENTRANCE,),
+    Action.EXCUSE_NO_SHOW: (ADMINISTRATOR, OFFICERS),
     Action.CHECK_IN: (DEVICES,),
     Action.READ_DISPATCH: (ADMINISTRATOR, OFFICERS),
     Action.SET_DISPATCH_RULES: (ADMINISTRATOR, OPERATORS),

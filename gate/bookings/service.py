@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from gate.bookings.no_shows import check_share_in_slot
 from gate.bookings.transitions import event_fields, move
 from gate.domain import bookings as rules
 from gate.domain.bookings import BookingStatus
@@ -26,6 +27,7 @@ from gate.domain.events import (
     BookingRescheduled,
     Fact,
 )
+from gate.domain.no_shows import NoShowPolicy
 from gate.domain.plates import format_plate, normalise_plate
 from gate.domain.rebooking import check_latest_acceptable
 from gate.domain.slots import Direction, check_bookable_start
@@ -65,8 +67,14 @@ class NewBooking:
 
 @dataclass(frozen=True, slots=True)
 class BookingRules:
+    """When a booking is decided (``now``), how far ahead it may be (``horizon``), and the
+    no-show rule of the peak hours (GATE_NO_SHOW_*, GATE_PEAK_*; gate/domain/no_shows.py:
+    the settings' ``no_show_policy``; no default, so that no caller forgets the configured
+    one)."""
+
     now: datetime
     horizon: timedelta
+    no_shows: NoShowPolicy
 
 
 async def create_booking(
@@ -78,7 +86,8 @@ async def create_booking(
     *,
     gates: GateMemory | None = None,
 ) -> Booking:
-    """Book a vehicle into a slot: refused when the slot is full or closed, when the plate
+    """Book a vehicle into a slot: refused when the slot is full or closed, beyond the
+    enterprise's share of a peak hour (PeakShareExceeded, gate/domain/no_shows.py), when the plate
     already has an active booking, or when the slot is past or beyond the horizon. The vehicle
     is one the enterprise holds or has a live grant for at ``at.now`` (gate/fleet/grants.py);
     the driver is always the booking enterprise's own. ``gates``: the process's remembered
@@ -93,6 +102,8 @@ async def create_booking(
 
     slot_id = await ensure_slot(uow, gate, new.direction, start)
     await take_place(uow, slot_id)
+    # Counted under the slot's row lock take_place holds, before this booking is added.
+    await check_share_in_slot(uow, enterprise_id, slot_id, start, at.now, at.no_shows)
     booking = booking_row(enterprise_id, new, gate, slot_id, start, vehicle, driver.id, cargo)
     uow.session.add(booking)
     plate = vehicle.plate  # read now: after a failed flush the session reloads nothing
@@ -202,7 +213,8 @@ async def reschedule_booking(
     actor: Actor,
 ) -> Booking:
     """Move a booking to another slot of the same gate and direction: the new place is taken
-    and the old one freed in one transaction."""
+    and the old one freed in one transaction; a peak hour beyond the enterprise's share is
+    refused as for a new booking (PeakShareExceeded)."""
     start = check_bookable_start(new_start, at.now, at.horizon)
     booking = await _lock_own_booking(uow, enterprise_id, booking_id)
     rules.check_version(booking.version, expected_version)
@@ -216,6 +228,7 @@ async def reschedule_booking(
     slot_id = await ensure_slot(uow, gate, Direction(booking.direction), start)
     await lock_slots(uow, slot_id, booking.slot_id)  # the lock-order rule: by slot id
     await take_place(uow, slot_id)
+    await check_share_in_slot(uow, enterprise_id, slot_id, start, at.now, at.no_shows)
     await release_place(uow, booking.slot_id)
     booking.slot_id, booking.slot_start = slot_id, start
     booking.version += 1

@@ -23,6 +23,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 
 from gate.bookings.full_slots import FullSlots, SlotKey
+from gate.bookings.no_shows import held_in_slot, no_show_standings
 from gate.bookings.service import (
     BookingRules,
     Cargo,
@@ -36,7 +37,8 @@ from gate.bookings.service import (
 )
 from gate.domain.errors import DomainError, IdempotencyKeyReused, SlotClosed, SlotFull
 from gate.domain.events import Actor
-from gate.domain.time import utc_now
+from gate.domain.no_shows import PeakShareExceeded, check_peak_share
+from gate.domain.time import as_local, utc_now
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
 from gate.gates.memory import GateMemory
@@ -267,6 +269,7 @@ async def _together(
     elif wanting:
         generation = how.full.generation(gate.id)
         slot_id = await ensure_slot(uow, gate, new.direction, start)
+        wanting = await _within_shares(uow, attempts, wanting, slot_id, decided)
         granted, capacity, full = await _take(uow, slot_id, len(wanting))
         if full:
             found_full.append((slot, capacity, generation))
@@ -274,7 +277,14 @@ async def _together(
     for index in wanting[granted:]:
         decided[index] = _no_room(capacity)
     for index, (holder, taken) in behind.items():
-        decided[index] = taken if holder in winners else _no_room(capacity)
+        held_back = decided.get(holder)
+        if holder in winners:
+            decided[index] = taken
+        elif isinstance(held_back, PeakShareExceeded) and _same_enterprise(attempts, index, holder):
+            # Its enterprise holds its share already: so it would be told one by one.
+            decided[index] = PeakShareExceeded(held_back.held, held_back.allowed, held_back.share)
+        else:
+            decided[index] = _no_room(capacity)
 
     rows = []
     for index in winners:
@@ -377,6 +387,51 @@ async def _take(uow: UnitOfWork, slot_id: str, wanted: int) -> tuple[int, int, b
             .values(booked=Slot.booked + granted)
         )
     return granted, capacity, booked + granted >= capacity
+
+
+async def _within_shares(
+    uow: UnitOfWork, attempts: Sequence[Attempt], wanting: list[int], slot_id: str, decided: Decided
+) -> list[int]:
+    """``wanting`` less the attempts a peak hour's share refuses (gate/bookings/no_shows.py),
+    refused in ``decided`` as ``create_booking`` would refuse them one by one in order: an
+    attempt finding the hour full is refused as full, else one beyond its enterprise's share
+    as beyond it. The slot's row is locked here first, so the counts hold to the commit."""
+    if not wanting:
+        return wanting
+    rules = attempts[wanting[0]].rules
+    start = attempts[wanting[0]].start
+    if not rules.no_shows.is_peak(as_local(start).hour):
+        return wanting
+    standings = await no_show_standings(
+        uow, {attempts[i].enterprise_id for i in wanting}, rules.now, rules.no_shows
+    )
+    limited = {e for e, mine in standings.items() if mine.share < 1.0}
+    if not limited:
+        return wanting
+    row = (
+        await uow.session.execute(
+            select(Slot.booked, Slot.capacity).where(Slot.id == slot_id).with_for_update()
+        )
+    ).one()
+    capacity, free = int(row.capacity), int(row.capacity) - int(row.booked)
+    held = await held_in_slot(uow, slot_id, limited)
+    kept: list[int] = []
+    for index in wanting:
+        enterprise_id = attempts[index].enterprise_id
+        if free > 0 and enterprise_id in limited:
+            try:
+                check_peak_share(held[enterprise_id], standings[enterprise_id].share, capacity)
+            except PeakShareExceeded as refusal:
+                decided[index] = refusal
+                continue
+            held[enterprise_id] += 1
+        free -= 1
+        kept.append(index)
+    return kept
+
+
+def _same_enterprise(attempts: Sequence[Attempt], one: int, other: int) -> bool:
+    return attempts[one].enterprise_id == attempts[other].enterprise_id
 
 
 def _no_room(capacity: int) -> DomainError:

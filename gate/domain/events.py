@@ -453,3 +453,12 @@ class BookingRebookingAccepted(BookingEvent):
     """The enterprise accepted the gate's move of its booking: the new hour stands."""
 
     name: ClassVar[str] = "booking.rebooking_accepted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoShowExcused(BookingEvent):
+    """An officer of the gate (or the administrator) excused a booking's no-show with a
+    ``reason``: it leaves the enterprise's no-show rate (gate/domain/no_shows.py). Audited in
+    the gate's chain like every booking event; the status stays no_show."""
+
+    name: ClassVar[str] = "booking.no_show_excused"

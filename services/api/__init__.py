@@ -9,6 +9,7 @@ from services.api.accounts.endpoints import EnterpriseController, SessionControl
 from services.api.accounts.people import PeopleController
 from services.api.bookings.declarations import DeclarationController
 from services.api.bookings.endpoints import BookingController
+from services.api.bookings.no_shows import NoShowController, NoShowExcuseController
 from services.api.bookings.rebooking import RebookingController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
@@ -48,6 +49,8 @@ api_router = Router(
         BookingController,
         DeclarationController,
         RebookingController,
+        NoShowController,
+        NoShowExcuseController,
         DriverLinkController,
         DeviceController,
         OfficerController,

@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
-from gate.domain import dispatch, errors, yards
+from gate.domain import dispatch, errors, no_shows, yards
 from gate.domain.driver import LinkGone
 from gate.store.database import is_transient_conflict
 from gate.store.faults import Unavailable, unavailability
@@ -91,6 +91,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.InvalidTransition, 409),
         _problem(errors.AlreadyExists, 409),
         _problem(errors.LaneOccupied, 409),
+        _problem(no_shows.PeakShareExceeded, 409),
         _problem(dispatch.NotWaitingInYard, 409),
         _problem(yards.YardFull, 409),
         _problem(yards.YardClosed, 409),

@@ -26,6 +26,7 @@ from services.web.accounts import (
 from services.web.console import ConsoleController
 from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
+from services.web.console_no_shows import ConsoleNoShowsController
 from services.web.console_partner import ConsolePartnerController
 from services.web.csrf import check_csrf
 from services.web.driver import driver_router
@@ -98,6 +99,7 @@ _pages = Router(
         ConsoleDispatchController,
         ConsoleDetailsController,
         ConsolePartnerController,
+        ConsoleNoShowsController,
         YardConsoleController,
         StatisticsController,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),

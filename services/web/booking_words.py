@@ -37,6 +37,7 @@ _BY_CODE = {
     "not-found": "booking_refused_not_found",
     "vehicle-held-by-another": "booking_refused_not_found",
     "idempotency-key-reused": "booking_refused_sent_twice",
+    "peak-share-exceeded": "booking_refused_peak_share",
 }
 # A form's field (its wire name) and the catalogue key of its label on the page.
 _FIELDS = {

@@ -40,6 +40,7 @@ BOOKING_EVENTS = (
     "booking.declaration_amended",
     "booking.rebooked",
     "booking.rebooking_accepted",
+    "booking.no_show_excused",
     "vehicle.arrived",
     "vehicle.called",
     "vehicle.inspection_started",

@@ -75,8 +75,9 @@ def calendar_context(
     here: dict[str, str],
 ) -> dict[str, Any]:
     """What ``portal/calendar.html`` needs besides the calendar: its day headings, a closed
-    hour's words, and the links to the week before and after (the page at ``path`` with
-    ``here``, its other query values), each only where the horizon leaves a day to show."""
+    hour's words, the peak hours (GATE_PEAK_HOURS), and the links to the week before and
+    after (the page at ``path`` with ``here``, its other query values), each only where the
+    horizon leaves a day to show."""
     t = translator(request)
     first, last = calendar.days[0], calendar.days[-1]
     now = utc_now()
@@ -93,6 +94,8 @@ def calendar_context(
         "closed_words": lambda reason: closed_words(reason, t),
         "earlier": link(max(today, first - timedelta(days=7))) if first > today else None,
         "later": link(last + timedelta(days=1)) if last < horizon_last else None,
+        # Issue 18: the peak hours' rows are marked (a high no-show rate limits them).
+        "peak_hours": platform.settings.peak_hours,
     }
 
 
@@ -152,7 +155,7 @@ class BookPages(Controller):
             return await form_page(
                 request, uow, platform, who, enterprise_id, data, error_words(error, t), status
             )
-        rules = bookings.BookingRules(utc_now(), platform.horizon)
+        rules = bookings.BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
 
         async def make() -> tuple[int, dict[str, Any]]:
             booking = await bookings.create_booking(

@@ -161,7 +161,7 @@ class BookingPage(Controller):
             await booking_write(platform, enterprise_id)
         except DomainError as error:
             return back_to(here, error=error_words(error, t))
-        rules = bookings.BookingRules(utc_now(), platform.horizon)
+        rules = bookings.BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
 
         async def move() -> tuple[int, dict[str, Any]]:
             moved = await bookings.reschedule_booking(

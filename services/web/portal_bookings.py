@@ -30,6 +30,7 @@ from gate.gates.calendar import parse_direction
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import RoadView
 from services.platform import Platform
+from services.web.portal_no_shows import standing_shown
 from services.web.public import require_browser
 from services.web.render import page, translator
 
@@ -144,6 +145,7 @@ class BookingsList(Controller):
             "gates": await gates.list_gates(uow),
             "statuses": [s.value for s in BookingStatus],
             "page_rows": PAGE_ROWS,
+            "standing": await standing_shown(uow, enterprise_id, platform.settings.no_show_policy),
         }
         try:
             found = await find_bookings(uow, enterprise_id, search_of(query))

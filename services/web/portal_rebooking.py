@@ -141,7 +141,7 @@ class RebookingPage(Controller):
             form = decode_form(data, RebookingChoose)
         except DomainError as error:
             return back_to(f"/portal/bookings/{booking_id}", error=error.detail)
-        rules = BookingRules(utc_now(), platform.horizon)
+        rules = BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
 
         async def change(uow: UnitOfWork, enterprise_id: str, who: EnterpriseUser) -> Booking:
             return await rebooking_answers.choose_after_rebooking(

@@ -24,6 +24,7 @@ from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.domain.errors import NotFound, PlateAlreadyBooked, SlotFull
 from gate.domain.events import Actor
+from gate.domain.no_shows import DEFAULT_POLICY
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.gates.memory import GateMemory
@@ -123,7 +124,7 @@ def _attempt(
     return Attempt(
         enterprise.id,
         new,
-        BookingRules(utc_now(), timedelta(days=30)),
+        BookingRules(utc_now(), timedelta(days=30), DEFAULT_POLICY),
         Actor("enterprise", enterprise.id),
         start,
         None,

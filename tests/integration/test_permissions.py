@@ -289,6 +289,7 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
             ("POST", f"{gate}/manual-checkins", {"direction": "export", "plate": "12C-999.99"})
         ],
         "record-exit": [("POST", f"{gate}/vehicles/{missing}/exit", None)],
+        "excuse-no-show": [("POST", f"{gate}/vehicles/{missing}/no-show-excuse", reason)],
         "check-in": [("POST", f"{gate}/checkins", "a camera's read")],
         "read-dispatch": [
             ("GET", f"{gate}/dispatch/export", None),
@@ -426,6 +427,11 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
         ],
         "check-in-by-hand": [("POST", f"{console}/checkins", {"plate": "12C-999.98"})],
         "record-exit": [("POST", f"{console}/vehicles/{missing}/exit", {})],
+        # The console's no-shows (services/web/console_no_shows.py).
+        "excuse-no-show": [
+            ("GET", f"{console}/no-shows", None),
+            ("POST", f"{console}/no-shows/{missing}/excuse", {"reason": "thử quyền"}),
+        ],
         "set-dispatch-rules": [
             (
                 "POST",

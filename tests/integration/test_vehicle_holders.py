@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from gate.config import Settings
+from gate.domain.no_shows import DEFAULT_POLICY
 from gate.domain.time import utc_now
 from gate.store.tables import AuditLogEntry
 from gate.store.unit_of_work import UnitOfWork
@@ -176,7 +177,7 @@ async def test_an_expired_grant_does_not_allow_booking(
                 driver["id"],
                 Cargo("Hàng tổng hợp", 12000),
             )
-            rules = BookingRules(now=now, horizon=timedelta(days=14))
+            rules = BookingRules(now=now, horizon=timedelta(days=14), no_shows=DEFAULT_POLICY)
             actor = Actor("enterprise", shipper.id, "enterprise")
             booking = await create_booking(unit, shipper.id, new, rules, actor)
             code = booking.code

@@ -99,6 +99,13 @@ class Booking(IdMixin, CreatedMixin, Base):
     rebooked_at: Mapped[datetime | None]
     rebooking_open_until: Mapped[datetime | None]
 
+    # No-show accountability (issue 18, migration 0024): an officer of the gate (or the
+    # administrator) excused this no-show with a reason, so it leaves the enterprise's no-show
+    # rate (gate/domain/no_shows.py); who (the actor's id) and when.
+    no_show_excused_at: Mapped[datetime | None]
+    no_show_excused_by: Mapped[str | None] = mapped_column(String(36))
+    no_show_excuse: Mapped[str | None] = mapped_column(String(300))
+
     @property
     def trailer_mismatch(self) -> bool:
         return self.arrived_trailer_plate is not None

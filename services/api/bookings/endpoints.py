@@ -55,6 +55,7 @@ WRITE_PROBLEMS = [
     "slot-closed",
     "plate-already-booked",
     "too-many-requests",
+    "peak-share-exceeded",
 ]
 CHANGE_PROBLEMS = [*WRITE_PROBLEMS, "version-conflict", "invalid-transition"]
 
@@ -76,7 +77,7 @@ async def _create_booking(
     enterprise_id = acting_enterprise(principal, Action.BOOK)
     await booking_write(platform, enterprise_id)
     new = data.new_booking()
-    rules = service.BookingRules(utc_now(), platform.horizon)
+    rules = service.BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
     request_fingerprint = fingerprint(request, data)
     start = slot_of(new, rules, idempotency_key)
     if platform.bookings is not None and start is not None:
@@ -136,10 +137,11 @@ class BookingController(Controller):
     ) -> Response[bytes]:
         """Book one of the enterprise's vehicles (or one granted to it) with a driver and its
         cargo into a gate's hour (``slot_start`` on the hour, within the booking horizon).
-        409 ``slot-full``, ``slot-closed`` or ``plate-already-booked`` (one active booking per
-        truck); 429 past the enterprise's booking write limit. Send an ``Idempotency-Key`` to
-        retry safely: a retry gets the first answer (refusals included) with
-        ``Idempotent-Replayed: true``; the key with another request is 422
+        409 ``slot-full``, ``slot-closed``, ``plate-already-booked`` (one active booking per
+        truck) or ``peak-share-exceeded`` (a peak hour beyond the enterprise's share: its
+        no-show rate, ``getNoShowStanding``); 429 past the enterprise's booking write limit.
+        Send an ``Idempotency-Key`` to retry safely: a retry gets the first answer (refusals
+        included) with ``Idempotent-Replayed: true``; the key with another request is 422
         ``idempotency-key-reused``."""
         # Counted by outcome (gate_bookings): what was answered, once decided.
         try:
@@ -266,7 +268,7 @@ class BookingController(Controller):
         Idempotent with an ``Idempotency-Key``, as ``createBooking``."""
         enterprise_id = acting_enterprise(principal, Action.RESCHEDULE)
         await booking_write(platform, enterprise_id)
-        rules = service.BookingRules(utc_now(), platform.horizon)
+        rules = service.BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
 
         async def move() -> tuple[int, BookingView]:
             booking = await service.reschedule_booking(

@@ -135,7 +135,7 @@ class RebookingController(Controller):
         and direction with room within the horizon (a reschedule), closing the move's
         window; the refusals of a reschedule and of ``acceptRebooking``."""
         enterprise_id = acting_enterprise(principal, Action.RESCHEDULE)
-        rules = service.BookingRules(utc_now(), platform.horizon)
+        rules = service.BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
         return await _answer(
             request,
             data,

@@ -130,7 +130,9 @@ class GateController(Controller):
                 uow, code, directions, start, hours, now=now, horizon=platform.horizon
             )
         )
-        return polled(_encoder.encode(Availability(code, [SlotView.of(s) for s in slots])), etag)
+        peak_hours = platform.settings.peak_hours
+        views = [SlotView.of(s, peak_hours) for s in slots]
+        return polled(_encoder.encode(Availability(code, views)), etag)
 
     @post(
         operation_id="createGate",

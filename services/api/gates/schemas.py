@@ -7,7 +7,7 @@ import msgspec
 
 from gate.bookings.calendar_changes import Moves
 from gate.domain.slots import Direction
-from gate.domain.time import SLOT_LENGTH
+from gate.domain.time import SLOT_LENGTH, as_local
 from gate.gates.changes import CapacityChange
 from gate.gates.service import SlotAvailability
 from gate.store.tables import Closure, Gate, GateDirection, Lane
@@ -103,7 +103,9 @@ class SlotView(Output):
     """One hour: ``remaining`` places a booking can take now; when a booking would be
     refused, ``remaining`` is 0 and ``refusal`` says what it would be told. ``limited_by``:
     ``"partner"`` when the partner gate's announced capacity, smaller than ours, is the
-    hour's capacity (null: ours is)."""
+    hour's capacity (null: ours is). ``peak``: a peak
+    hour (GATE_PEAK_HOURS), where an enterprise with a high no-show rate may hold only its
+    share of the places (``getNoShowStanding``)."""
 
     direction: Direction
     starts_at: datetime
@@ -115,8 +117,10 @@ class SlotView(Output):
     refusal: str | None
     limited_by: str | None = None
 
+    peak: bool = False
+
     @classmethod
-    def of(cls, slot: SlotAvailability) -> SlotView:
+    def of(cls, slot: SlotAvailability, peak_hours: frozenset[int] = frozenset()) -> SlotView:
         return cls(
             slot.direction,
             local(slot.starts_at),
@@ -127,6 +131,7 @@ class SlotView(Output):
             slot.closed_reason,
             slot.refusal,
             slot.limited_by,
+            as_local(slot.starts_at).hour in peak_hours,
         )
 
 

@@ -1,7 +1,7 @@
 """perishable cargo's spoil-by: the queue serves the earliest first; its risk told once
 
 Revision ID: 0025_spoil_by
-Revises: 0023_rebooking
+Revises: 0024_no_show_accountability
 Create Date: 2026-11-30 15:30:00
 
 Issue 18, "Perishables first by deadline". ``bookings.spoil_by``: the instant (UTC) by which a
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025_spoil_by"
-down_revision: str | None = "0023_rebooking"
+down_revision: str | None = "0024_no_show_accountability"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
