@@ -37,11 +37,11 @@ class FieldChangeView(Output):
     """One field changed from the version before: ``field`` one of ``cargo_description``,
     ``weight_kg`` (kilograms), ``perishable``, ``hs_code``, ``declaration_number``,
     ``driver_id`` (the driver's id; its names in ``driver_names``), ``spoil_by`` (an
-    instant)."""
+    instant, written as ISO 8601 text on the gates' clock)."""
 
     field: str
-    before: str | float | bool | datetime | None
-    after: str | float | bool | datetime | None
+    before: str | float | bool | None
+    after: str | float | bool | None
 
 
 class DeclarationVersionView(Output):
@@ -95,6 +95,7 @@ class DeclarationVersionView(Output):
         )
 
 
-def _shown(value: str | float | bool | datetime | None) -> str | float | bool | datetime | None:
-    """A changed value as the API writes it: an instant on the gates' clock, as every other."""
-    return local(value) if isinstance(value, datetime) else value
+def _shown(value: str | float | bool | datetime | None) -> str | float | bool | None:
+    """A changed value as the API writes it: an instant as ISO 8601 text on the gates' clock
+    (a union of values cannot hold both text and a datetime in the OpenAPI schema)."""
+    return local(value).isoformat() if isinstance(value, datetime) else value
