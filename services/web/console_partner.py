@@ -6,8 +6,6 @@ use cases as the API's (gate/gates/partner.py), the form held to the API's input
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -19,31 +17,18 @@ from gate.accounts.permissions import Action, allowed, at_gate
 from gate.bookings import partner_changes
 from gate.domain.errors import ValidationFailed
 from gate.domain.partner import PartnerSource
-from gate.domain.time import LOCAL_TZ, as_local, utc_now
+from gate.domain.time import as_local, utc_now
 from gate.gates import partner
 from gate.store.unit_of_work import UnitOfWork
 from services.api.gates.partner_schemas import PartnerAnnouncementCreate, PartnerWithdrawal
 from services.platform import Platform
 from services.web.console import officer_at_gate
-from services.web.forms import decode_form, run_form
+from services.web.forms import decode_form, local_time, run_form
 from services.web.page_words import Note
 from services.web.render import page
 
 # The sources an officer enters (the feed posts through the API).
 FORM_SOURCES = (PartnerSource.PHONE, PartnerSource.LETTER, PartnerSource.OTHER)
-
-
-def local_time(form: Mapping[str, str], name: str) -> datetime | None:
-    """A datetime-local field on the gates' clock (None when left empty); ValidationFailed
-    naming the field when it is no time."""
-    text = (form.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(f"{name} is no time", why="not-a-time", field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
 def _path(code: str) -> str:

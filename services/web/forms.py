@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
 from litestar.response import Redirect
 
 from gate.domain.errors import Conflict, DomainError, ValidationFailed
+from gate.domain.time import LOCAL_TZ, as_local
 from gate.store.unit_of_work import UnitOfWork
 from services.common.schemas import Input
 from services.web.page_words import Note
@@ -111,3 +113,25 @@ async def run_form(
     if isinstance(answer, Refused):
         return back_to(here, error=answer.said or Conflict(answer.detail, why=answer.why))
     return back_to(here, message=answer)
+
+
+def local_time(form: Mapping[str, str], name: str) -> datetime | None:
+    """The form's ``datetime-local`` field ``name`` (``2026-12-01T10:00``) as an aware instant
+    on the gates' clock (one with its own offset is kept as given); None when left empty.
+    ValidationFailed (why ``not-a-time``, naming the field) when it is no time. The one
+    reader of a time typed in a page's form (the booking's spoil-by and latest acceptable
+    hour, the partner's announcements)."""
+    text = (form.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"{name} is no time", why="not-a-time", field=name) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+
+def local_value(moment: datetime | None) -> str:
+    """An instant as a ``datetime-local`` input shows it: on the gates' clock, to the minute;
+    "" for none."""
+    return as_local(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""

@@ -19,7 +19,7 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.bookings import service as bookings
 from gate.bookings.calendar import Calendar, free_places
-from gate.domain.errors import DomainError, ValidationFailed
+from gate.domain.errors import DomainError
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import LOCAL_TZ, accepted_instant, utc_now
@@ -34,9 +34,8 @@ from services.platform import Platform
 from services.web import locale_format
 from services.web.booking_words import closed_words, error_words, problem_words
 from services.web.form_once import FORM_KEY, new_form_key, post_once
-from services.web.forms import decode_form
+from services.web.forms import decode_form, local_time
 from services.web.i18n import Translator
-from services.web.portal_rebooking import local_instant
 from services.web.public import require_browser
 from services.web.render import back_to, page, translator
 
@@ -138,9 +137,9 @@ class BookPages(Controller):
                 data,
                 CargoInput,
                 perishable=data.get("perishable") == "on",
-                spoil_by=local_field(data, "spoil_by"),
+                spoil_by=local_time(data, "spoil_by"),
             )
-            latest = local_instant(data.get("latest_acceptable_at"))
+            latest = local_time(data, "latest_acceptable_at")
             new = decode_form(
                 {**data, "latest_acceptable_at": ""},
                 BookingCreate,
@@ -209,19 +208,6 @@ async def form_page(
         **calendar_context(request, calendar, platform, "/portal/book", here),
         **extra,
     )
-
-
-def local_field(data: dict[str, str], name: str) -> datetime | None:
-    """A datetime-local field read on the gates' clock (as everywhere on these pages); None
-    when left empty; ValidationFailed (why ``not-a-time``, naming the field) when it is no
-    time."""
-    text = data.get(name, "")
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
-    except ValueError:
-        raise ValidationFailed(f"{name}: not a time", why="not-a-time", field=name) from None
 
 
 def _day_of(slot_start: str | None) -> str | None:

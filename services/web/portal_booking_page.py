@@ -33,11 +33,11 @@ from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.booking_words import error_words, problem_words, steps
 from services.web.form_once import FORM_KEY, new_form_key, post_once
-from services.web.forms import decode_form
+from services.web.forms import decode_form, local_value
 from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
 from services.web.portal_declaration import declaration_context
-from services.web.portal_rebooking import form_value, rebooking_notice
+from services.web.portal_rebooking import rebooking_notice
 from services.web.public import require_browser
 from services.web.render import back_to, page, translator
 
@@ -84,7 +84,7 @@ async def booking_view(
     driver = await uow.session.get(Driver, booking.driver_id) if booking.driver_id else None
     context: dict[str, Any] = {
         "day_words": day_words(t),
-        "latest_value": form_value(booking.latest_acceptable_at),
+        "latest_value": local_value(booking.latest_acceptable_at),
         # The gate's move waiting for an answer (gate/domain/rebooking.py's window).
         "rebooking": rebooking_notice(booking, now),
         # One key per form of the page: each acts once, and one does not replay another.

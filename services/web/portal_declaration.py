@@ -30,9 +30,8 @@ from services.platform import Platform
 from services.web.booking_words import error_words, problem_words
 from services.web.declaration_words import PORTAL_ACTORS, version_words
 from services.web.form_once import new_form_key, post_once
-from services.web.forms import decode_form
+from services.web.forms import decode_form, local_time
 from services.web.i18n import Translator
-from services.web.portal_booking import local_field
 from services.web.public import require_browser
 from services.web.render import back_to, translator
 
@@ -81,7 +80,7 @@ class DeclarationPage(Controller):
                 data,
                 CargoInput,
                 perishable=data.get("perishable") == "on",
-                spoil_by=local_field(data, "spoil_by"),
+                spoil_by=local_time(data, "spoil_by"),
             )
             form = decode_form(data, DeclarationAmend, cargo=cargo)
         except DomainError as error:

@@ -19,9 +19,9 @@ from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.bookings import rebooking_answers
 from gate.bookings.service import BookingRules, get_booking
-from gate.domain.errors import DomainError, ValidationFailed
+from gate.domain.errors import DomainError
 from gate.domain.rebooking import check_latest_acceptable
-from gate.domain.time import LOCAL_TZ, as_local, utc_now
+from gate.domain.time import as_local, utc_now
 from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.schemas import LatestAcceptable, RebookingAccept, RebookingChoose
@@ -29,28 +29,11 @@ from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.booking_words import error_words, problem_words
 from services.web.form_once import post_once
-from services.web.forms import decode_form
+from services.web.forms import decode_form, local_time
 from services.web.public import require_browser
 from services.web.render import back_to, translator
 
 FIELD = "latest_acceptable_at"
-
-
-def local_instant(text: str | None) -> datetime | None:
-    """A form's local time (``datetime-local``: ``2026-12-01T10:00``, on the gates' clock)
-    as an aware instant; None when empty. ValidationFailed naming the field otherwise."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed("not a time", field=FIELD) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
-
-
-def form_value(moment: datetime | None) -> str:
-    """An instant as a ``datetime-local`` input shows it (local, to the minute)."""
-    return as_local(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 def rebooking_notice(booking: Booking, now: datetime) -> dict[str, datetime] | None:
@@ -164,7 +147,7 @@ class RebookingPage(Controller):
         t = translator(request)
         who = await require_browser(request, platform, EnterpriseUser, "/portal")
         try:
-            latest = local_instant(data.get(FIELD))
+            latest = local_time(data, FIELD)
             form = decode_form({**data, FIELD: ""}, LatestAcceptable, latest_acceptable_at=latest)
             # Checked here too, before the form's key keeps an answer: a refusal is then said
             # with its reason (a stored answer keeps only the problem's body).

@@ -115,12 +115,16 @@ def portal_pages(scene: Scene) -> list[Visit]:
 def officer_pages(scene: Scene) -> list[Visit]:
     """The officers' and the yards' pages: the console (a gate operator's, both directions,
     and a customs officer's with its decision forms), the lists of gates of an officer at
-    two, the statistics, the yard console, a refusal."""
+    two, the partner's announcements and the no-shows of a gate, the statistics, the yard
+    console, a refusal."""
     return [
         Visit("/console/tan-thanh?direction=export", who="operator", ready=CONSOLE_LIVE),
         Visit("/console/tan-thanh?direction=import", who="operator", ready=CONSOLE_LIVE),
         Visit("/console/tan-thanh?direction=export", who="customs", ready=CONSOLE_LIVE),
         Visit("/console", who="guard"),
+        # Issue 18: the partner gate's announcements and the gate's no-shows to excuse.
+        Visit("/console/tan-thanh/partner", who="operator"),
+        Visit("/console/tan-thanh/no-shows", who="operator"),
         Visit("/statistics", who="guard"),
         Visit("/statistics/tan-thanh", who="operator"),
         Visit("/statistics/no-such-gate", who="operator", status=404),
