@@ -19,7 +19,7 @@ from gate.config import Settings
 from gate.messages.expander import MessageExpander
 from gate.outbox.dispatcher import OutboxDispatcher
 from gate.store.database import create_engine, create_session_factory
-from gate.store.tables import Delivery, Slot
+from gate.store.tables import Booking, Delivery, OutboxEvent, Slot
 from gate.store.unit_of_work import UnitOfWork
 from gate.webhooks.expander import WebhookExpander
 from tests.apps import app_for
@@ -136,3 +136,45 @@ async def booked_per_hour(world: World) -> dict[datetime, tuple[int, int]]:
         select(Slot.starts_at, Slot.booked, Slot.capacity).where(Slot.direction == "export")
     )
     return {starts.astimezone(UTC): (booked, capacity) for starts, booked, capacity in rows}
+
+
+async def assert_fairly_rebooked(world: World, hour: datetime) -> None:
+    """After bookings raced a cut of export ``hour`` to one place: every slot's ``booked``
+    equals its active bookings and is within its capacity; of those that held the hour
+    (still there, moved from it, or cancelled for want of room), in booking order, the first
+    keeps it and every later one left; each that left was told once (one booking.rebooked
+    in the outbox)."""
+    rows = await world.run(
+        select(
+            Booking.id,
+            Booking.slot_id,
+            Booking.slot_start,
+            Booking.created_at,
+            Booking.status,
+            Booking.rebooked_from,
+        ).where(Booking.direction == "export")
+    )
+    slots = await world.run(select(Slot.id, Slot.starts_at, Slot.booked, Slot.capacity))
+    active = {slot_id: 0 for slot_id, *_ in slots}
+    for row in rows:
+        if row.status == "booked":
+            active[row.slot_id] += 1
+    for slot_id, starts_at, booked, capacity in slots:
+        assert booked == active[slot_id] <= capacity, (starts_at, booked, capacity)
+    # Those that held the cut hour (still there, moved from it, or cancelled for want of
+    # room), in booking order: the first keeps it, every later one left.
+    cut_hour = hour.astimezone(UTC)
+    held = sorted(
+        (
+            row
+            for row in rows
+            if (row.rebooked_from and row.rebooked_from.astimezone(UTC) == cut_hour)
+            or (row.slot_start.astimezone(UTC) == cut_hour and row.status == "booked")
+        ),
+        key=lambda row: (row.created_at, row.id),
+    )
+    assert held[0].slot_start.astimezone(UTC) == cut_hour and held[0].rebooked_from is None
+    assert all(row.rebooked_from is not None for row in held[1:]), held
+    events = await world.run(select(OutboxEvent.booking_id).where(OutboxEvent.name == KIND))
+    told = [booking_id for (booking_id,) in events]
+    assert sorted(told) == sorted(row.id for row in held[1:])

@@ -11,13 +11,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from gate.store.tables import Booking, OutboxEvent, Slot
 from tests.helpers import admin, this_hour
 from tests.rebooking_world import (
     KIND,
     World,
+    assert_fairly_rebooked,
     at_utc,
     book,
     get_booking,
@@ -140,34 +138,4 @@ async def test_bookings_arriving_during_a_partner_cut_never_overfill(world: Worl
     codes = [a if isinstance(a, int) else a.status_code for a in answers]
     assert all(code in (201, 409) for code in codes), codes
 
-    rows = await world.run(
-        select(
-            Booking.id,
-            Booking.slot_id,
-            Booking.slot_start,
-            Booking.created_at,
-            Booking.status,
-            Booking.rebooked_from,
-        ).where(Booking.direction == "export")
-    )
-    slots = await world.run(select(Slot.id, Slot.starts_at, Slot.booked, Slot.capacity))
-    active = {slot_id: 0 for slot_id, *_ in slots}
-    for row in rows:
-        if row.status == "booked":
-            active[row.slot_id] += 1
-    for slot_id, starts_at, booked, capacity in slots:
-        assert booked == active[slot_id] <= capacity, (starts_at, booked, capacity)
-    cut_hour = hour.astimezone(UTC)
-    held = sorted(
-        (
-            row
-            for row in rows
-            if (row.rebooked_from and row.rebooked_from.astimezone(UTC) == cut_hour)
-            or (row.slot_start.astimezone(UTC) == cut_hour and row.status == "booked")
-        ),
-        key=lambda row: (row.created_at, row.id),
-    )
-    assert held[0].slot_start.astimezone(UTC) == cut_hour and held[0].rebooked_from is None
-    assert all(row.rebooked_from is not None for row in held[1:]), held
-    events = await world.run(select(OutboxEvent.booking_id).where(OutboxEvent.name == KIND))
-    assert sorted(b for (b,) in events) == sorted(row.id for row in held[1:])
+    await assert_fairly_rebooked(world, hour)

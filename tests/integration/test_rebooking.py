@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from gate.store.tables import Booking, OutboxEvent, Slot
+from gate.store.tables import Booking, OutboxEvent
 from tests.helpers import (
     Enterprise,
     bearer,
@@ -26,6 +26,7 @@ from tests.helpers import (
 from tests.rebooking_world import (
     KIND,
     World,
+    assert_fairly_rebooked,
     at_utc,
     book,
     booked_per_hour,
@@ -262,37 +263,4 @@ async def test_bookings_arriving_during_a_cut_never_overfill_and_the_last_booked
     )
     assert all(code in (201, 409) for code in answers if isinstance(code, int)), answers
 
-    rows = await world.run(
-        select(
-            Booking.id,
-            Booking.slot_id,
-            Booking.slot_start,
-            Booking.created_at,
-            Booking.status,
-            Booking.rebooked_from,
-        ).where(Booking.direction == "export")
-    )
-    slots = await world.run(select(Slot.id, Slot.starts_at, Slot.booked, Slot.capacity))
-    active = {slot_id: 0 for slot_id, *_ in slots}
-    for row in rows:
-        if row.status == "booked":
-            active[row.slot_id] += 1
-    for slot_id, starts_at, booked, capacity in slots:
-        assert booked == active[slot_id] <= capacity, (starts_at, booked, capacity)
-    # Those that held the cut hour (still there, moved from it, or cancelled for want of
-    # room), in booking order: the first keeps it, every later one left.
-    cut_hour = hour.astimezone(UTC)
-    held = sorted(
-        (
-            row
-            for row in rows
-            if (row.rebooked_from and row.rebooked_from.astimezone(UTC) == cut_hour)
-            or (row.slot_start.astimezone(UTC) == cut_hour and row.status == "booked")
-        ),
-        key=lambda row: (row.created_at, row.id),
-    )
-    assert held[0].slot_start.astimezone(UTC) == cut_hour and held[0].rebooked_from is None
-    assert all(row.rebooked_from is not None for row in held[1:]), held
-    events = await world.run(select(OutboxEvent.booking_id).where(OutboxEvent.name == KIND))
-    told = [booking_id for (booking_id,) in events]
-    assert sorted(told) == sorted(row.id for row in held[1:])
+    await assert_fairly_rebooked(world, hour)

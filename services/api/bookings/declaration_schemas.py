@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from gate.bookings.declarations import Amendment, DeclarationVersion
-from gate.bookings.service import Cargo
 from services.api.bookings.schemas import CargoInput, CargoView
 from services.common.schemas import Identifier, Input, Output, Version, local, local_or_none
 
@@ -19,18 +18,7 @@ class DeclarationAmend(Input):
 
     def amendment(self) -> Amendment:
         """What the service takes (the API's call and the portal's form alike)."""
-        cargo = self.cargo
-        return Amendment(
-            cargo=Cargo(
-                description=cargo.description,
-                weight_kg=cargo.weight_kg,
-                perishable=cargo.perishable,
-                hs_code=cargo.hs_code,
-                declaration_number=cargo.declaration_number,
-                spoil_by=cargo.spoil_by,
-            ),
-            driver_id=self.driver_id,
-        )
+        return Amendment(cargo=self.cargo.cargo(), driver_id=self.driver_id)
 
 
 class FieldChangeView(Output):

@@ -39,6 +39,17 @@ class CargoInput(Input):
     # spoil_by) for other cargo, in the past, before the booked hour, or over 30 days ahead.
     spoil_by: datetime | None = None
 
+    def cargo(self) -> Cargo:
+        """What the booking services take (a new booking's, an amended declaration's)."""
+        return Cargo(
+            description=self.description,
+            weight_kg=self.weight_kg,
+            perishable=self.perishable,
+            hs_code=self.hs_code,
+            declaration_number=self.declaration_number,
+            spoil_by=self.spoil_by,
+        )
+
 
 class BookingCreate(Input):
     gate: Identifier
@@ -54,7 +65,6 @@ class BookingCreate(Input):
     def new_booking(self) -> NewBooking:
         """What the booking service takes (the API's call and the portal's form alike);
         ValidationFailed for a latest acceptable time before the booking's hour."""
-        cargo = self.cargo
         check_latest_acceptable(self.latest_acceptable_at, self.slot_start)
         return NewBooking(
             gate=self.gate,
@@ -62,14 +72,7 @@ class BookingCreate(Input):
             slot_start=self.slot_start,
             vehicle_id=self.vehicle_id,
             driver_id=self.driver_id,
-            cargo=Cargo(
-                description=cargo.description,
-                weight_kg=cargo.weight_kg,
-                perishable=cargo.perishable,
-                hs_code=cargo.hs_code,
-                declaration_number=cargo.declaration_number,
-                spoil_by=cargo.spoil_by,
-            ),
+            cargo=self.cargo.cargo(),
             latest_acceptable_at=self.latest_acceptable_at,
         )
 
