@@ -111,13 +111,15 @@ async def test_an_operator_sees_the_details_forces_a_call_confirms_a_cut_and_wit
     await form.locator("button").click()
     question = console.locator("#capacity-question")
     await expect(question).to_contain_text("đã có 2 xe đặt chỗ")
-    await expect(question).to_contain_text("vẫn giữ chỗ")
+    # What happens to them is said before it is done: the last booked move at once.
+    await expect(question).to_contain_text("sẽ được chuyển ngay")
     assert (await api.slot(later))["capacity"] == 50
     await console.screenshot(path=screenshot_path("console-details"), full_page=True)
     await question.locator("button").click()
     await expect(console.locator(".flash")).to_contain_text("→ 1")
     await expect(console.locator("#capacity-question")).to_have_count(0)
-    assert (await api.slot(later))["capacity"] == 1
+    cut = await api.slot(later)
+    assert (cut["capacity"], cut["booked"]) == (1, 1)  # the last booked moved to a later hour
 
     # A notice posted, then withdrawn: the board open beside drops it without a reload.
     await console.fill("#notice-form input[name=text]", "Làn X2 tạm dừng 30 phút")

