@@ -12,6 +12,7 @@ import re
 from urllib.parse import quote
 
 from playwright.async_api import Browser, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from gate.config import Settings
 from tests.browser.conftest import screenshot_path
@@ -23,9 +24,11 @@ CHARTS = ("trucks", "waits", "agencies", "capacity", "forecast")
 
 
 async def _drawn(page: Page, chart: str) -> bool:
-    """Whether Chart.js made the chart and painted its canvas (some pixel not blank)."""
-    return bool(
-        await page.evaluate(
+    """Whether Chart.js made the chart and painted its canvas (some pixel not blank), waited
+    for up to 15 s: a chart is painted in the frame after its data arrives, so a page that
+    shows the answer may not have painted it yet (seen in CI on a busy machine)."""
+    try:
+        await page.wait_for_function(
             """(id) => {
                 const chart = window.statisticsCharts && window.statisticsCharts[id];
                 if (!chart) return false;
@@ -34,9 +37,12 @@ async def _drawn(page: Page, chart: str) -> bool:
                     .getImageData(0, 0, canvas.width, canvas.height).data;
                 return canvas.width > 0 && pixels.some((value) => value !== 0);
             }""",
-            chart,
+            arg=chart,
+            timeout=15_000,
         )
-    )
+    except PlaywrightTimeoutError:
+        return False
+    return True
 
 
 async def test_an_officer_sees_the_charts_and_asks_the_planner(
