@@ -192,7 +192,7 @@ async def excuse_no_show(
         raise NotFound("no such booking at this gate")
     if booking.status != _NO_SHOW:
         raise InvalidTransition(
-            f"a {booking.status} booking has no no-show to excuse", why="not-a-no-show"
+            f"the booking is {booking.status}: it has no no-show to excuse", why="not-a-no-show"
         )
     if booking.no_show_excused_at is not None:
         return booking

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from gate.bookings.service import cancel_locked
 from gate.bookings.transitions import event_fields
 from gate.domain.bookings import BookingStatus
+from gate.domain.cargo import last_hour_before_spoiling
 from gate.domain.errors import SlotClosed, SlotFull
 from gate.domain.events import Actor, BookingRebooked
 from gate.domain.rebooking import NO_ROOM_REASON, Mover, answer_window, earliest_hour, movers
@@ -33,7 +34,7 @@ from gate.domain.slots import DEFAULT_HORIZON, Direction
 from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
 from gate.gates.calendar import hours_between, load_calendar
 from gate.gates.slots import ensure_slot, release_place, take_place
-from gate.store.tables import Booking, Gate, Slot
+from gate.store.tables import Booking, Gate, Slot, YardVisit
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -123,7 +124,9 @@ async def _movers(
 ) -> list[tuple[Mover, Booking]]:
     """The bookings that leave the over-capacity hours ``over`` (slot id, start, booked,
     capacity), row-locked, in the order they are placed: the earlier hour's first, and
-    within an hour first booked first."""
+    within an hour first booked first. A truck held in a waiting yard (an active yard visit
+    of its booking) keeps its hour and counts first, as a checked-in one does; a perishable
+    load's move never goes to an hour starting at or after its spoil-by."""
     rows = await uow.session.scalars(
         select(Booking)
         .where(
@@ -134,17 +137,35 @@ async def _movers(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    candidates = list(rows)
+    in_yards = set(
+        await uow.session.scalars(
+            select(YardVisit.booking_id).where(
+                YardVisit.booking_id.in_([b.id for b in candidates]),
+                YardVisit.active_plate.is_not(None),
+            )
+        )
+    )
     by_slot: dict[str, list[Booking]] = defaultdict(list)
-    for booking in rows:
-        by_slot[booking.slot_id].append(booking)
+    for booking in candidates:
+        if booking.id not in in_yards:
+            by_slot[booking.slot_id].append(booking)
     leaving: list[tuple[Mover, Booking]] = []
     for slot_id, hour, booked, capacity in sorted(over, key=lambda row: row[1]):
         bookings = {b.id: b for b in by_slot[slot_id]}
         for booking_id in movers(list(bookings), booked, capacity):
             booking = bookings[booking_id]
-            latest = booking.latest_acceptable_at
-            leaving.append((Mover(booking.id, as_utc(hour), latest and as_utc(latest)), booking))
+            leaving.append((Mover(booking.id, as_utc(hour), _latest(booking)), booking))
     return leaving
+
+
+def _latest(booking: Booking) -> datetime | None:
+    """The latest hour a move may take ``booking`` to: its latest acceptable time, and for a
+    perishable load the last hour before it spoils, whichever comes first (None: any)."""
+    bounds = [as_utc(b) for b in (booking.latest_acceptable_at,) if b is not None]
+    if booking.spoil_by is not None:
+        bounds.append(last_hour_before_spoiling(as_utc(booking.spoil_by)))
+    return min(bounds) if bounds else None
 
 
 async def _room(

@@ -16,6 +16,7 @@ from gate.domain.bookings import BookingStatus
 from gate.domain.cargo import (
     check_declaration_number,
     check_hs_code,
+    check_slot_before_spoiling,
     check_spoil_by,
     check_weight,
 )
@@ -219,6 +220,7 @@ async def reschedule_booking(
     booking = await _lock_own_booking(uow, enterprise_id, booking_id)
     rules.check_version(booking.version, expected_version)
     rules.check_can_reschedule(BookingStatus(booking.status))
+    check_slot_before_spoiling(booking.spoil_by, start)
     if booking.slot_start == start:
         raise ValidationFailed(
             "the booking is in that slot already", why="same-slot", field="slot_start"

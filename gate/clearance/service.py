@@ -90,7 +90,7 @@ async def record_decision(
     status = BookingStatus(booking.status)
     if status not in {BookingStatus.IN_INSPECTION, BookingStatus.HELD}:
         raise Conflict(
-            f"a {status.value} vehicle is not at a lane for inspection", why="not-at-lane"
+            f"the vehicle is {status.value}, not at a lane for inspection", why="not-at-lane"
         )
     required = agencies_for(booking)
     if agency not in required:
@@ -154,7 +154,7 @@ async def record_exit(
         cleared = {r.agency for r in rows if r.decision == Decision.CLEARED.value}
         missing = sorted(a.value for a in agencies_for(booking) if a.value not in cleared)
         raise Conflict(
-            f"a {booking.status} vehicle cannot exit; not yet cleared by: "
+            f"the vehicle is {booking.status} and cannot exit; not yet cleared by: "
             + (", ".join(missing) or "-"),
             why="not-cleared-yet",
             missing_clearances=missing,

@@ -100,7 +100,7 @@ def check_transition(current: BookingStatus, target: BookingStatus) -> BookingSt
     """``target`` when the state machine allows moving there from ``current``."""
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(
-            f"a {current.value} vehicle cannot become {target.value}",
+            f"the vehicle is {current.value} and cannot become {target.value}",
             current_status=current.value,
         )
     return target
@@ -119,7 +119,7 @@ def check_can_reschedule(status: BookingStatus) -> None:
     """Only a booking whose vehicle has not yet arrived can move to another slot."""
     if status is not BookingStatus.BOOKED:
         raise InvalidTransition(
-            f"a {status.value} booking cannot be rescheduled", why="not-reschedulable"
+            f"the booking is {status.value} and cannot be rescheduled", why="not-reschedulable"
         )
 
 
@@ -127,5 +127,5 @@ def check_can_cancel(status: BookingStatus) -> None:
     """A booking can be cancelled until its vehicle arrives at the gate."""
     if status is not BookingStatus.BOOKED:
         raise InvalidTransition(
-            f"a {status.value} booking cannot be cancelled", why="not-cancellable"
+            f"the booking is {status.value} and cannot be cancelled", why="not-cancellable"
         )

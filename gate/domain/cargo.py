@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from gate.domain.errors import ValidationFailed
+from gate.domain.time import floor_to_slot
 
 # A VNACCS customs declaration (tờ khai hải quan) number has 12 digits.
 _DECLARATION = re.compile(r"^\d{12}$", re.ASCII)
@@ -81,3 +82,22 @@ def check_spoil_by(
             field="spoil_by",
         )
     return spoil_by
+
+
+def last_hour_before_spoiling(spoil_by: datetime) -> datetime:
+    """The start of the last hour a load spoiling at ``spoil_by`` may be booked into (a slot
+    must begin before the load spoils: ``spoil-by-before-slot``); for a move of the gate the
+    spoil-by is a latest acceptable hour the enterprise never has to state."""
+    return floor_to_slot(spoil_by - timedelta(microseconds=1))
+
+
+def check_slot_before_spoiling(spoil_by: datetime | None, slot_start: datetime) -> None:
+    """A booking's new hour (a reschedule, a chosen hour after a move) must begin before its
+    load spoils; ValidationFailed (why ``spoil-by-before-slot``, field ``slot_start``)
+    otherwise. Nothing to check without a spoil-by."""
+    if spoil_by is not None and spoil_by <= slot_start:
+        raise ValidationFailed(
+            "the cargo spoils before that hour begins",
+            why="spoil-by-before-slot",
+            field="slot_start",
+        )

@@ -72,7 +72,9 @@ def check_can_amend(status: BookingStatus) -> None:
     if status is BookingStatus.BOOKED:
         return
     why = "not-amendable" if status in _ENDED_UNARRIVED else "amend-after-check-in"
-    raise InvalidTransition(f"a {status.value} booking's declaration cannot be amended", why=why)
+    raise InvalidTransition(
+        f"the booking is {status.value}: its declaration cannot be amended", why=why
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

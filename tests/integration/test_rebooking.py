@@ -33,6 +33,7 @@ from tests.rebooking_world import (
     cut,
     get_booking,
 )
+from tests.yards import enters_yard, yard, yard_enterprise
 
 CHECKINS = "/api/v1/gates/tan-thanh/checkins"
 
@@ -264,3 +265,57 @@ async def test_bookings_arriving_during_a_cut_never_overfill_and_the_last_booked
     assert all(code in (201, 409) for code in answers if isinstance(code, int)), answers
 
     await assert_fairly_rebooked(world, hour)
+
+
+async def test_a_truck_held_in_a_waiting_yard_keeps_its_hour_and_counts_first(world: World):
+    """A truck waiting in a yard for the gate's call is present, as a checked-in one is: a
+    cut moves the others, the first booked included, never it (its yard visit names that
+    hour; found by a new user's trial, where the held truck was moved and its visit was not)."""
+    api = world.api
+    company = await api.enterprise()
+    hour = this_hour(3)
+    first, held, last = [await book(company, hour) for _ in range(3)]
+    code = await yard(api, await yard_enterprise(api), capacity=50)
+    await enters_yard(api, code, held["plate"])
+
+    answer = await cut(api, hour, 1)
+
+    assert answer["bookings_moved"] == 2
+    assert at_utc((await get_booking(company, held))["slot_start"]) == hour.astimezone(UTC)
+    for moved in (first, last):
+        assert at_utc((await get_booking(company, moved))["rebooked_from"]) == hour.astimezone(UTC)
+
+
+async def test_a_perishable_load_is_never_moved_past_its_spoil_by(world: World):
+    """The spoil-by bounds a move as a latest acceptable hour would: with no hour with room
+    starting before the load spoils, the gate cancels the booking instead of sending the
+    fruit to rot; a reschedule to an hour starting at or after it is refused."""
+    api = world.api
+    company = await api.enterprise()
+    hour = this_hour(3)
+    await book(company, hour)
+    fruit = {
+        "description": "Sầu riêng (durian), 18 t",
+        "weight_kg": 18000,
+        "perishable": True,
+        "spoil_by": (hour + timedelta(hours=2)).isoformat(),
+    }
+    perishable = await book(company, hour, cargo=fruit)
+    for _ in range(3):  # the next hour is full; the one after starts when the load spoils
+        await book(company, hour + timedelta(hours=1))
+
+    answer = await cut(api, hour, 1)
+
+    assert (answer["bookings_moved"], answer["bookings_cancelled"]) == (0, 1)
+    gone = await get_booking(company, perishable)
+    assert gone["status"] == "cancelled" and gone["cancel_reason"] == "rebooking-no-room"
+
+    other = await book(company, hour - timedelta(hours=1), cargo=fruit)
+    late = await api.client.post(
+        f"/api/v1/bookings/{other['id']}/reschedule",
+        json={"slot_start": (hour + timedelta(hours=2)).isoformat(), "version": 1},
+        headers=company.headers,
+    )
+    assert late.status_code == 422, late.text
+    assert late.json()["field"] == "slot_start"
+    assert (await get_booking(company, other))["version"] == 1  # nothing changed
