@@ -97,10 +97,11 @@ class RebookingPage(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         """Keep the hour the gate moved the booking to (the API's acceptRebooking)."""
+        t = translator(request)
         try:
             form = decode_form(data, RebookingAccept)
         except DomainError as error:
-            return back_to(f"/portal/bookings/{booking_id}", error=error.detail)
+            return back_to(f"/portal/bookings/{booking_id}", error=error_words(error, t))
 
         async def change(uow: UnitOfWork, enterprise_id: str, who: EnterpriseUser) -> Booking:
             return await rebooking_answers.accept_rebooking(
@@ -120,10 +121,11 @@ class RebookingPage(Controller):
     ) -> Redirect:
         """Move the booking the gate moved to the hour chosen in the page's calendar (the
         API's chooseAfterRebooking)."""
+        t = translator(request)
         try:
             form = decode_form(data, RebookingChoose)
         except DomainError as error:
-            return back_to(f"/portal/bookings/{booking_id}", error=error.detail)
+            return back_to(f"/portal/bookings/{booking_id}", error=error_words(error, t))
         rules = BookingRules(utc_now(), platform.horizon, platform.settings.no_show_policy)
 
         async def change(uow: UnitOfWork, enterprise_id: str, who: EnterpriseUser) -> Booking:

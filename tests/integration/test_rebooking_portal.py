@@ -115,6 +115,14 @@ async def test_another_hour_chosen_from_the_page_lands(api: Api):
     )
     assert chosen.status_code == 303 and "Đã đổi sang" in unquote(chosen.headers["location"])
     after = await _read(api, enterprise, booking)
+    # A time that is none: refused in the page's words, never msgspec's English.
+    page = (await api.client.get(f"/portal/bookings/{booking['id']}")).text
+    form = {**_hidden(page, "reschedule-form"), "slot_start": "not a time"}
+    refused = await api.client.post(
+        f"/portal/bookings/{booking['id']}/rebooking/choose", data=form, headers=csrf
+    )
+    said = unquote(refused.headers["location"])
+    assert "Invalid" not in said and "RFC3339" not in said, said
     assert datetime.fromisoformat(after["slot_start"]) == chosen_hour
     assert after["rebooking_open_until"] is None
 
