@@ -72,7 +72,7 @@ class ConsoleDetailsController(Controller):
             asked = {"capacity_at": form.starts_at.isoformat(), "capacity": str(form.capacity)}
             return Redirect(path=f"{here}&{urlencode(asked)}#capacity-question", status_code=303)
         except DomainError as error:
-            return back_to(here, error=error.detail)
+            return back_to(here, error=error)  # its codes, said in the page's language
         message = f"{as_local(change.starts_at).strftime('%H:%M')} → {change.after}"
         if change.above:
             words = translator(request)("capacity_rebooked")

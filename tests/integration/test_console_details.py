@@ -312,6 +312,9 @@ async def test_a_wrong_capacity_is_sent_back_or_refused_and_nothing_changes(api:
         form = {"direction": "export", "starts_at": hour.isoformat(), "capacity": "3", **bad}
         answer = await api.client.post("/console/tan-thanh/capacity", data=form, headers=csrf)
         assert answer.status_code == 303 and "error=" in answer.headers["location"], bad
+        # Said in the page's words, never the decoder's English detail.
+        shown = (await api.client.get(answer.headers["location"])).text
+        assert "Expected" not in shown and "Invalid" not in shown, bad
     assert (await api.slot(hour))["capacity"] == 50
     for query in ("capacity_at=hôm-qua&capacity=1", f"capacity_at={hour.isoformat()}&capacity=-4"):
         page = await api.client.get(f"{CONSOLE}&{query}", headers={"Accept": "text/html"})
