@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -56,6 +57,35 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise ValueError("a port number from 0 to 65535")
     return port
+
+
+def _bank_bin(value: str) -> str:
+    if not (value.isascii() and value.isdigit() and len(value) == 6):
+        raise ValueError("a bank's NAPAS BIN: 6 digits")
+    return value
+
+
+def _bank_account(value: str) -> str:
+    if not (value.isascii() and value.isalnum() and len(value) <= 19):
+        raise ValueError("an account number: 1 to 19 letters or digits")
+    return value
+
+
+def _account_name(value: str) -> str:
+    if not (value.isascii() and value.isprintable() and len(value) <= 25):
+        raise ValueError("the account's name without diacritics: up to 25 ASCII characters")
+    return value
+
+
+def _webhook_secret(value: str) -> str:
+    try:
+        encoded = value.removeprefix("whsec_")
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except ValueError:
+        key = b""
+    if not key:
+        raise ValueError("a Standard Webhooks secret: whsec_ and base64")
+    return value
 
 
 class SettingError(ValueError):
@@ -279,6 +309,18 @@ class Settings:
     zalo_template_called: str | None = None
     zalo_template_exited: str | None = None
     zalo_template_notice: str | None = None
+    # The payee of the fees' VietQR codes (gate/domain/vietqr.py): the bank's NAPAS BIN (6
+    # digits), the account number, the account's name as bank apps show it (ASCII, up to 25).
+    # The defaults are an illustration only, no real account (Vietcombank's BIN, a made-up
+    # number): a deployment sets its treasury account's.
+    payment_bank_bin: str = "970436"
+    payment_account: str = "0123456789"
+    payment_account_name: str = "CUA KHAU SO VI DU"
+    # The fake provider (gate/payments/providers/fake.py): its Standard Webhooks secret
+    # (whsec_…; unset: the fake provider is off).
+    payment_fake_secret: str | None = None
+    # payOS (gate/payments/providers/payos.py): the payment channel's checksum key (unset: off).
+    payment_payos_checksum_key: str | None = None
     # The outbox's dispatcher (webhooks, messages) in this process; off, events are still
     # written and another process delivers them (docs/architecture.md, "The outbox").
     outbox: bool = True
@@ -438,6 +480,11 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_ZALO_TEMPLATE_CALLED", "zalo_template_called", str),
     ("GATE_ZALO_TEMPLATE_EXITED", "zalo_template_exited", str),
     ("GATE_ZALO_TEMPLATE_NOTICE", "zalo_template_notice", str),
+    ("GATE_PAYMENT_BANK_BIN", "payment_bank_bin", _bank_bin),
+    ("GATE_PAYMENT_ACCOUNT", "payment_account", _bank_account),
+    ("GATE_PAYMENT_ACCOUNT_NAME", "payment_account_name", _account_name),
+    ("GATE_PAYMENT_FAKE_SECRET", "payment_fake_secret", _webhook_secret),
+    ("GATE_PAYMENT_PAYOS_CHECKSUM_KEY", "payment_payos_checksum_key", str),
     ("GATE_OUTBOX", "outbox", _bool),
     ("GATE_OUTBOX_POLL_S", "outbox_poll_s", _positive),
     ("GATE_OUTBOX_RETRY_SCHEDULE", "outbox_retry_schedule", parse_schedule),

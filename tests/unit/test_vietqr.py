@@ -9,8 +9,10 @@ import zxingcpp
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gate.config import SettingError, Settings
 from gate.domain import vietqr
 from gate.domain.vietqr import InvalidVietQR
+from gate.payments.qr import payment_payload
 
 # Published in subiz/vietqr's README (github.com/subiz/vietqr): 120,000 VND to account
 # 0011001932418 at BIN 970415 (VietinBank), "ung ho lu lut"; its CRC is as published.
@@ -172,3 +174,29 @@ def test_the_drawn_qr_code_decodes_back_to_the_payload() -> None:
     assert [code.text for code in found] == [payload]
     code = vietqr.read(found[0].text)
     assert (code.amount_vnd, code.reference) == (2_500_000, "TT2026000042")
+
+
+def test_a_fees_payload_pays_the_configured_account_against_the_invoice() -> None:
+    settings = Settings(
+        payment_bank_bin="970418", payment_account="21510000123456", payment_account_name="BQL"
+    )
+    code = vietqr.read(payment_payload(settings, 300_000, "HN2026000007"))
+    assert (code.bank_bin, code.account, code.name) == ("970418", "21510000123456", "BQL")
+    assert (code.amount_vnd, code.reference) == (300_000, "HN2026000007")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GATE_PAYMENT_BANK_BIN", "97041"),
+        ("GATE_PAYMENT_ACCOUNT", "0123-4567"),
+        ("GATE_PAYMENT_ACCOUNT_NAME", "Cửa khẩu số"),
+        ("GATE_PAYMENT_FAKE_SECRET", "whsec_!!"),
+    ],
+)
+def test_a_payee_setting_a_vietqr_cannot_carry_is_refused_at_start(
+    variable: str, value: str
+) -> None:
+    with pytest.raises(SettingError) as refused:
+        Settings.from_env({variable: value})
+    assert refused.value.variable == variable
