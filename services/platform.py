@@ -28,6 +28,7 @@ from gate.messages.channels import message_expander, message_senders
 from gate.messages.forget import message_forget
 from gate.metrics import ScrapeReader
 from gate.outbox.dispatcher import OutboxDispatcher
+from gate.payments.providers import Provider, providers
 from gate.store.lagging_reads import LaggingReads
 from gate.store.unit_of_work import UnitOfWork
 from gate.throttling import Throttles
@@ -70,9 +71,12 @@ class Platform:
     # The administrator's token: GATE_ADMIN_TOKEN, or its file read again once replaced (`gate
     # admin rotate-token` takes effect here at the next request, without a restart).
     admin_token: AdminToken = field(init=False)
+    # The payment providers whose keys are set, by name (gate/payments/providers/).
+    payment_providers: dict[str, Provider] = field(init=False)
 
     def __post_init__(self) -> None:
         self.admin_token = AdminToken(self.settings.admin_token, self.settings.admin_token_file)
+        self.payment_providers = providers(self.settings)
 
     def access_changed(self, payload: dict[str, Any]) -> None:
         """An event from any process: a revoked key is forgotten here too, and the open

@@ -23,6 +23,7 @@ from services.api.messages.endpoints import (
     MyNotificationsController,
 )
 from services.api.officers.endpoints import OfficerController
+from services.api.payments.endpoints import PaymentNotificationController
 from services.api.statistics.endpoints import StatisticsController
 from services.api.webhooks.endpoints import WebhookController
 from services.api.yard.declarations import YardDeclarationController
@@ -62,6 +63,7 @@ api_router = Router(
         YardVisitsController,
         WebhookController,
         StatisticsController,
+        PaymentNotificationController,
     ],
 )
 

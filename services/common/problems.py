@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import ParameterKwarg
 from litestar.types import ExceptionHandlersMap
 
-from gate.domain import dispatch, errors, no_shows, yards
+from gate.domain import dispatch, errors, no_shows, payments, vietqr, yards
 from gate.domain.driver import LinkGone
 from gate.store.database import is_transient_conflict
 from gate.store.faults import Unavailable, unavailability
@@ -80,6 +80,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(errors.InvalidSlot, 422),
         _problem(errors.IdempotencyKeyReused, 422),
         _problem(errors.EventIdReused, 422),
+        _problem(payments.MalformedNotification, 422),
+        _problem(vietqr.InvalidVietQR, 422),
         _problem(errors.NotFound, 404),
         _problem(errors.Conflict, 409),
         _problem(errors.SlotFull, 409),
@@ -98,6 +100,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _problem(yards.AlreadyInYard, 409),
         _problem(yards.AlreadyAtGate, 409),
         _problem(errors.Unauthorised, 401),
+        _problem(payments.BadSignature, 401),
         _problem(errors.Forbidden, 403),
         _problem(LinkGone, 410),
         ProblemType("bad-request", 400, "The request could not be read"),

@@ -1,0 +1,1 @@
+"""Payment providers' notifications (issue 19): money received for fees."""
