@@ -153,3 +153,16 @@ _.no_show_excused_by
 _.excused_at
 _.window_days
 _.peak_places_of_10
+
+# The infrastructure fee (issue 19): columns kept for the record (gate/store/tables/fees.py):
+# when a fee was fixed and paid, what a cancellation refunds, a payment's fee, transaction and
+# receipt, a refund's payment and when it was sent; written by the fees' use cases and read
+# by the receipts, statements and statistics.
+_.fixed_at
+_.paid_at
+_.refund_amount_vnd
+_.fee_id
+_.transaction_id
+_.receipt_number
+_.payment_id
+_.sent_at

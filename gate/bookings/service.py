@@ -34,12 +34,15 @@ from gate.domain.rebooking import check_latest_acceptable
 from gate.domain.slots import Direction, check_bookable_start
 from gate.domain.text import accepted_text
 from gate.domain.time import accepted_instant, as_utc
+from gate.fees.fixing import Crossing, FeeDraft, fix_fee, store_fees
+from gate.fees.refunds import settle_cancelled
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
 from gate.gates.calendar import gate_by_code
 from gate.gates.memory import GateMemory
 from gate.gates.slots import ensure_slot, lock_slots, release_place, take_place
 from gate.store.tables import Booking, Gate, Vehicle
+from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -106,6 +109,20 @@ async def create_booking(
     # Counted under the slot's row lock take_place holds, before this booking is added.
     await check_share_in_slot(uow, enterprise_id, slot_id, start, at.now, at.no_shows)
     booking = booking_row(enterprise_id, new, gate, slot_id, start, vehicle, driver.id, cargo)
+    fee = await fix_fee(
+        uow,
+        gate,
+        Crossing(
+            booking.id,
+            enterprise_id,
+            new.direction.value,
+            start,
+            vehicle.vehicle_type,
+            cargo.weight_kg,
+        ),
+        at.now,
+    )
+    booking.fee_unpaid = fee is not None and fee.holds_truck
     uow.session.add(booking)
     plate = vehicle.plate  # read now: after a failed flush the session reloads nothing
     try:
@@ -114,7 +131,9 @@ async def create_booking(
         # A unique index (active_plate, active_trailer_plate) caught a concurrent booking of
         # the same tractor or trailer.
         raise plate_taken(plate) from error
-    uow.record(created(booking, gate, actor))
+    # The invoice number last: its counter stays locked to the commit (gate/fees/invoices.py).
+    numbers = await store_fees(uow, gate, [fee] if fee else [], at.now)
+    uow.record(created(booking, gate, actor, fee, numbers[0] if numbers else None))
     return booking
 
 
@@ -149,6 +168,7 @@ def booking_row(
     """The new booking's row (not yet added to a session) for a place taken in ``slot_id``:
     booked, version 1, holding the vehicle's plate and trailer (``checked_cargo``'s cargo)."""
     return Booking(
+        id=new_id(),  # now: the fee fixed beside it names it before the flush
         code=rules.new_booking_code(),
         enterprise_id=enterprise_id,
         gate_id=gate.id,
@@ -173,20 +193,31 @@ def booking_row(
     )
 
 
-def created(booking: Booking, gate: Gate, actor: Actor) -> BookingCreated:
-    """The audited event of a new booking."""
+def created(
+    booking: Booking,
+    gate: Gate,
+    actor: Actor,
+    fee: FeeDraft | None = None,
+    invoice_number: str | None = None,
+) -> BookingCreated:
+    """The audited event of a new booking; with its fee (amount in VND, invoice number) when
+    one was fixed."""
     return BookingCreated(
         **event_fields(booking, gate),
         to_status=BookingStatus.BOOKED.value,
         actor=actor,
-        facts=_created_facts(booking),
+        facts=_created_facts(booking, fee, invoice_number),
     )
 
 
-def _created_facts(booking: Booking) -> dict[str, Fact]:
+def _created_facts(
+    booking: Booking, fee: FeeDraft | None, invoice_number: str | None
+) -> dict[str, Fact]:
     facts: dict[str, Fact] = {"perishable": booking.perishable}
     if booking.spoil_by is not None:
         facts["spoil_by"] = as_utc(booking.spoil_by).isoformat()
+    if fee is not None and invoice_number is not None:
+        facts |= {"fee_vnd": fee.amount_vnd, "invoice_number": invoice_number}
     return facts
 
 
@@ -274,15 +305,20 @@ async def cancel_locked(
     facts: dict[str, Fact] | None = None,
 ) -> None:
     """Cancel a booking the caller has locked (``lock_booking``) and may cancel: the place is
-    freed and the move audited, as for any cancellation. InvalidTransition unless booked."""
+    freed, the fee settled by the refund rule (gate/fees/refunds.py) and the move audited, as
+    for any cancellation. InvalidTransition unless booked."""
     rules.check_can_cancel(BookingStatus(booking.status))
     await release_place(uow, booking.slot_id)
     booking.cancelled_at = now
     booking.cancel_reason = reason
+    gate = await gate_of(uow, booking)
+    # The fee by the refund rule (gate/domain/fees.py): the enterprise's own cancellation in
+    # time or any of the gate's refunds what was paid; late, the fee stands.
+    await settle_cancelled(uow, booking, gate, now, actor)
     move(
         uow,
         booking,
-        await gate_of(uow, booking),
+        gate,
         BookingStatus.CANCELLED,
         BookingCancelled,
         actor,

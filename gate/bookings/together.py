@@ -39,6 +39,8 @@ from gate.domain.errors import DomainError, IdempotencyKeyReused, SlotClosed, Sl
 from gate.domain.events import Actor
 from gate.domain.no_shows import PeakShareExceeded, check_peak_share
 from gate.domain.time import as_local, utc_now
+from gate.fees.fixing import Crossing, draft_fee, store_fees
+from gate.fees.schedules import in_force
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
 from gate.gates.memory import GateMemory
@@ -301,11 +303,36 @@ async def _together(
                 item.cargo,
             )
         )
+    # One schedule read for the batch: its bookings share one hour (gate/fees/fixing.py).
+    schedule = await in_force(uow, gate.id, start) if rows else None
+    fees = [
+        draft_fee(
+            Crossing(
+                booking.id,
+                booking.enterprise_id,
+                booking.direction,
+                start,
+                checked[index].vehicle.vehicle_type,
+                booking.weight_kg,
+            ),
+            schedule,
+        )
+        for index, booking in zip(winners, rows, strict=True)
+    ]
+    for booking, fee in zip(rows, fees, strict=True):
+        booking.fee_unpaid = fee is not None and fee.holds_truck
     uow.session.add_all(rows)
     await uow.session.flush()
-    for index, booking in zip(winners, rows, strict=True):
+    # The invoice numbers last, one counter update for the batch (gate/fees/invoices.py).
+    now = attempts[live[0]].rules.now
+    numbers = iter(await store_fees(uow, gate, [fee for fee in fees if fee], now))
+    for index, booking, fee in zip(winners, rows, fees, strict=True):
         decided[index] = (booking, gate)
-        uow.record(created(booking, gate, attempts[index].actor), attempts[index].request_id)
+        number = next(numbers) if fee else None
+        uow.record(
+            created(booking, gate, attempts[index].actor, fee, number),
+            attempts[index].request_id,
+        )
     return decided
 
 

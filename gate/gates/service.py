@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from gate.domain.errors import AlreadyExists, ValidationFailed
 from gate.domain.events import GateRulesChanged
+from gate.domain.fees import default_series
 from gate.domain.queue import ServiceCycle
 from gate.domain.slots import (
     Direction,
@@ -167,6 +168,7 @@ async def create_gate(uow: UnitOfWork, new: NewGate) -> Gate:
         kind=new.kind,
         latitude=new.latitude,
         longitude=new.longitude,
+        invoice_series=default_series(new.code),
     )
     uow.session.add(gate)
     await uow.session.flush()

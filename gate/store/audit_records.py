@@ -19,6 +19,7 @@ from gate.domain.events import (
     VehicleEvent,
     YardVisitEvent,
 )
+from gate.domain.fee_events import FeeEvent
 from gate.domain.partner import PartnerCapacityEvent
 from gate.store.tables import AuditLogEntry
 
@@ -30,6 +31,7 @@ AuditedEvent = (
     | NoticeEvent
     | AccountEvent
     | PartnerCapacityEvent
+    | FeeEvent
 )
 # For isinstance: the events the unit of work appends at commit.
 AUDITED = (
@@ -40,12 +42,13 @@ AUDITED = (
     NoticeEvent,
     AccountEvent,
     PartnerCapacityEvent,
+    FeeEvent,
 )
 
 
 def chain_of(event: AuditedEvent) -> str:
     """The chain an event is appended to: its gate's (a booking's, a dispatch's, a
-    notice's, a partner announcement's), its vehicle's, its yard's, or its enterprise's (an
+    notice's, a partner announcement's, a fee's), its vehicle's, its yard's, or its enterprise's (an
     account's changes)."""
     if isinstance(event, YardVisitEvent):
         return event.yard_id
@@ -77,6 +80,13 @@ def record_of(event: AuditedEvent) -> AuditRecord:
         return _record(event, event.announcement_id, gate=event.gate, direction=event.direction)
     if isinstance(event, AccountEvent):
         return _record(event, event.subject_id, enterprise_id=event.enterprise_id)
+    if isinstance(event, FeeEvent):
+        named = {
+            name: value
+            for name in ("booking_id", "enterprise_id")
+            if (value := getattr(event, name)) is not None
+        }
+        return _record(event, event.subject_id, gate=event.gate, **named)
     if isinstance(event, DispatchEvent):
         # An order's code, visit and booking only when the event has them (a rule change
         # has none).

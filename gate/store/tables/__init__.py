@@ -12,6 +12,14 @@ from gate.store.tables.base import Base
 from gate.store.tables.bookings import Booking, ClearanceDecisionRow, IdempotencyRecord
 from gate.store.tables.declarations import BookingDeclaration
 from gate.store.tables.devices import CheckinRecord, Device, PendingRead
+from gate.store.tables.fees import (
+    Fee,
+    FeePayment,
+    FeeRate,
+    FeeRefund,
+    FeeSchedule,
+    InvoiceCounter,
+)
 from gate.store.tables.fleet import Driver, Vehicle, VehicleGrant
 from gate.store.tables.gates import (
     Closure,
@@ -72,9 +80,15 @@ __all__ = [
     "DriverMessagePreference",
     "Enterprise",
     "EnterpriseUser",
+    "Fee",
+    "FeePayment",
+    "FeeRate",
+    "FeeRefund",
+    "FeeSchedule",
     "Gate",
     "GateDirection",
     "IdempotencyRecord",
+    "InvoiceCounter",
     "Lane",
     "Notice",
     "Officer",

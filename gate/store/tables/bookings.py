@@ -106,6 +106,11 @@ class Booking(IdMixin, CreatedMixin, Base):
     no_show_excused_by: Mapped[str | None] = mapped_column(String(36))
     no_show_excuse: Mapped[str | None] = mapped_column(String(300))
 
+    # The infrastructure fee (issue 19, migration 0027): True while the crossing's fee is due
+    # and neither paid nor on a monthly statement. The unpaid-fee rule: such a truck waits in
+    # the yard and is not called to a lane (gate/yard/service.py::call_next) until it is paid.
+    fee_unpaid: Mapped[bool] = mapped_column(default=False, server_default=false())
+
     @property
     def trailer_mismatch(self) -> bool:
         return self.arrived_trailer_plate is not None

@@ -39,6 +39,9 @@ class Gate(IdMixin, CreatedMixin, Base):
     # Where the control yard is (WGS 84 degrees): the driver's page estimates arrival from it.
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # The series (ký hiệu) of the gate's fee invoices, e.g. HN (issue 19; migration 0027 gives
+    # each gate its default, gate.domain.fees.default_series).
+    invoice_series: Mapped[str | None] = mapped_column(String(6))
 
 
 class GateDirection(Base):

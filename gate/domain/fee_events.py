@@ -1,0 +1,54 @@
+"""The audited events of the infrastructure fee (issue 19): a schedule version made, and a
+crossing's fee paid, refunded or voided. Each goes to its gate's hash chain (subject: the
+schedule's or the fee's id); none carries personal data (no plate, payer or account: the
+invoice number and amounts only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from gate.domain.events import SYSTEM, Actor, DomainEvent, Fact
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeeEvent(DomainEvent):
+    """A change of a fee or of a gate's schedule. ``subject_id``: the fee's id (the
+    schedule's for a new version); ``booking_id`` and ``enterprise_id`` when a fee's (None
+    for a schedule, and a walk-in has no enterprise). Facts: ``invoice_number``,
+    ``amount_vnd``, ``paid_amount_vnd``, ``refund_amount_vnd``, ``rule``, ``version``,
+    ``effective_from`` as they apply."""
+
+    name: ClassVar[str] = "fee.changed"
+    subject_id: str
+    gate: str
+    gate_id: str
+    booking_id: str | None = None
+    enterprise_id: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: Actor = SYSTEM
+    reason: str | None = None
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeeScheduleMade(FeeEvent):
+    """A new schedule version (facts: version, effective_from, decision, rates count)."""
+
+    name: ClassVar[str] = "fee_schedule.made"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeeSettled(FeeEvent):
+    """A cancellation settled the fee: refund due, void, or kept (``rule``)."""
+
+    name: ClassVar[str] = "fee.settled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeePaid(FeeEvent):
+    """The amount received reached the fee (a provider's notification, or cash): the truck
+    is no longer held for it."""
+
+    name: ClassVar[str] = "fee.paid"

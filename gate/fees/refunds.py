@@ -1,0 +1,82 @@
+"""What a cancellation does to the crossing's fee: refunded in full when in time, void when
+not yet paid, kept when late (gate/domain/fees.py::refund_on_cancel, the documented rule)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from gate.domain.events import Actor
+from gate.domain.fee_events import FeeSettled
+from gate.domain.fees import FeeStatus, RefundRule, refund_on_cancel
+from gate.store.tables import Booking, Gate
+from gate.store.tables.fees import Fee, FeeRefund
+from gate.store.unit_of_work import UnitOfWork
+
+
+async def fee_of(uow: UnitOfWork, booking_id: str, *, lock: bool = False) -> Fee | None:
+    """The fee fixed for a booking (None: none was: the gate charged none then, or the booking
+    is older than fees); with ``lock`` its row is held to the commit."""
+    query = select(Fee).where(Fee.booking_id == booking_id)
+    if lock:
+        query = query.with_for_update()
+    return await uow.session.scalar(query)
+
+
+async def settle_cancelled(
+    uow: UnitOfWork, booking: Booking, gate: Gate, now: datetime, actor: Actor
+) -> Fee | None:
+    """Settle the fee of ``booking``, cancelled at ``now`` by ``actor`` (an enterprise's own
+    cancellation, or the gate's: any other actor). A refund due is a ``fee_refunds`` row
+    (status due: sent by gate/payments/); audited (``fee.settled``). Nothing happens to a fee
+    already settled, nor when the booking has none. The booking stops being held for it."""
+    fee = await fee_of(uow, booking.id, lock=True)
+    booking.fee_unpaid = False
+    if fee is None:
+        return None
+    settlement = refund_on_cancel(
+        FeeStatus(fee.status),
+        fee.paid_amount_vnd,
+        cancelled_at=now,
+        slot_start=booking.slot_start,
+        by_gate=actor.kind != "enterprise",
+    )
+    if settlement is None or settlement.rule is RefundRule.LATE:
+        return fee
+    before = fee.status
+    fee.status = settlement.status.value
+    fee.refund_amount_vnd = settlement.refund_vnd
+    fee.settled_at = now
+    fee.version += 1
+    if settlement.refund_vnd > 0:
+        uow.session.add(
+            FeeRefund(
+                fee_id=fee.id,
+                amount_vnd=settlement.refund_vnd,
+                rule=settlement.rule.value,
+                status="due",
+                created_at=now,
+            )
+        )
+    await uow.session.flush()
+    uow.record(
+        FeeSettled(
+            subject_id=fee.id,
+            gate=gate.code,
+            gate_id=gate.id,
+            booking_id=booking.id,
+            enterprise_id=fee.enterprise_id,
+            from_status=before,
+            to_status=fee.status,
+            actor=actor,
+            facts={
+                "invoice_number": fee.invoice_number,
+                "amount_vnd": fee.amount_vnd,
+                "paid_amount_vnd": fee.paid_amount_vnd,
+                "refund_amount_vnd": settlement.refund_vnd,
+                "rule": settlement.rule.value,
+            },
+        )
+    )
+    return fee
