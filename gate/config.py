@@ -317,8 +317,10 @@ class Settings:
     payment_account: str = "0123456789"
     payment_account_name: str = "CUA KHAU SO VI DU"
     # The fake provider (gate/payments/providers/fake.py): its Standard Webhooks secret
-    # (whsec_…; unset: the fake provider is off).
+    # (whsec_…; unset: the fake provider is off), and its payouts' URL, where refunds of the
+    # money it brought are sent (unset: refunds stay due; gate/payments/payouts.py).
     payment_fake_secret: str | None = None
+    payment_fake_url: str | None = None
     # payOS (gate/payments/providers/payos.py): the payment channel's checksum key (unset: off).
     payment_payos_checksum_key: str | None = None
     # The outbox's dispatcher (webhooks, messages) in this process; off, events are still
@@ -484,6 +486,7 @@ VARIABLES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("GATE_PAYMENT_ACCOUNT", "payment_account", _bank_account),
     ("GATE_PAYMENT_ACCOUNT_NAME", "payment_account_name", _account_name),
     ("GATE_PAYMENT_FAKE_SECRET", "payment_fake_secret", _webhook_secret),
+    ("GATE_PAYMENT_FAKE_URL", "payment_fake_url", str),
     ("GATE_PAYMENT_PAYOS_CHECKSUM_KEY", "payment_payos_checksum_key", str),
     ("GATE_OUTBOX", "outbox", _bool),
     ("GATE_OUTBOX_POLL_S", "outbox_poll_s", _positive),

@@ -28,6 +28,8 @@ from gate.messages.channels import message_expander, message_senders
 from gate.messages.forget import message_forget
 from gate.metrics import ScrapeReader
 from gate.outbox.dispatcher import OutboxDispatcher
+from gate.payments.payouts import CHANNEL as PAYOUT
+from gate.payments.payouts import PayoutExpander, PayoutSender, payouts_on
 from gate.payments.providers import Provider, providers
 from gate.store.lagging_reads import LaggingReads
 from gate.store.unit_of_work import UnitOfWork
@@ -126,19 +128,25 @@ class Platform:
 
 
 def build_outbox(platform: Platform) -> OutboxDispatcher:
-    """The process's outbox dispatcher, with every channel's expander and sender (the
+    """The process's outbox dispatcher, with every channel's expander and sender (refunds'
+    payouts too, when on; the
     concrete ones live above gate/outbox/, so they are handed in here). Started by the app's
     lifespan unless GATE_OUTBOX is off."""
     settings = platform.settings
     return OutboxDispatcher(
         platform.unit_of_work,
-        expanders=[WebhookExpander(), message_expander(settings)],
+        expanders=[WebhookExpander(), message_expander(settings), PayoutExpander(settings)],
         senders={
             WEBHOOK: WebhookSender(
                 lambda: platform.unit_of_work(read_only=True),
                 allow_private=settings.webhook_allow_private,
             ),
             **message_senders(settings),
+            **(
+                {PAYOUT: PayoutSender(platform.unit_of_work, settings)}
+                if payouts_on(settings)
+                else {}
+            ),
         },
         schedule=settings.outbox_retry_schedule,
         poll_s=settings.outbox_poll_s,

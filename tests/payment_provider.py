@@ -44,7 +44,7 @@ class PaymentProvider:
     signed with ``secret``."""
 
     def __init__(self, base_url: str, secret: str = SECRET) -> None:
-        self.url = f"{base_url}/api/payments/providers/fake/notifications"
+        self.url = f"{base_url}/api/v1/payments/providers/fake/notifications"
         self._webhook = Webhook(secret)
 
     def signed(self, message_id: str, body: str) -> dict[str, str]:

@@ -52,3 +52,11 @@ class FeePaid(FeeEvent):
     is no longer held for it."""
 
     name: ClassVar[str] = "fee.paid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeeRefunded(FeeEvent):
+    """Every refund owed on the fee was sent through its provider: ``refund_due`` to
+    ``refunded`` (facts: invoice number, the amount refunded)."""
+
+    name: ClassVar[str] = "fee.refunded"

@@ -35,6 +35,7 @@ from gate.domain.events import (
     VehicleExited,
     WebhookEndpointDisabled,
 )
+from gate.domain.payments import RefundDue
 from gate.domain.spoilage import SpoilRiskForeseen
 
 # Each outboxed event class and the type name a webhook carries for it (Standard Webhooks'
@@ -62,7 +63,7 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
 # disabled is told to its owner (messages), never sent as a webhook; so is an account's mail
 # (an application, a decision, an invitation, a reset: gate/domain/accounts.py).
 OUTBOXED: frozenset[type[DomainEvent]] = frozenset(
-    {*WEBHOOK_TYPES, WebhookEndpointDisabled, AccountMail}
+    {*WEBHOOK_TYPES, WebhookEndpointDisabled, AccountMail, RefundDue}
 )
 
 # The public types by internal event name (the name is what an outbox row stores).
@@ -77,14 +78,18 @@ WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(WEBHOOK_TYPES.values())
 TOLD_TO_DRIVERS: tuple[type[DomainEvent], ...] = (DispatchIssued, VehicleCalled, VehicleExited)
 # The gate's own events, whose audience the expanders find from what they touched.
 GATE_WIDE: frozenset[type[DomainEvent]] = frozenset({GateCalendarChanged})
-_ANYONE_MAY_HEAR = frozenset({*TOLD_TO_DRIVERS, *GATE_WIDE})
+# Money owed back is paid out through its provider (gate/payments/payouts.py), whoever paid:
+# a transfer that named no invoice has no enterprise, and is refunded all the same.
+PAYOUTS: frozenset[type[DomainEvent]] = frozenset({RefundDue})
+_ANYONE_MAY_HEAR = frozenset({*TOLD_TO_DRIVERS, *GATE_WIDE, *PAYOUTS})
 
 
 def is_outboxed(event: DomainEvent) -> bool:
     """Whether ``event`` is written to the outbox when its transaction commits: its class is
     in ``OUTBOXED`` and somebody could be told of it. The expanders (gate/webhooks/expander.py,
     gate/messages/expander.py) tell an event's enterprise (its webhooks, its users), a
-    booking's driver of ``TOLD_TO_DRIVERS``, and those a ``GATE_WIDE`` event touched; an
+    booking's driver of ``TOLD_TO_DRIVERS``, and those a ``GATE_WIDE`` event touched; a
+    ``PAYOUTS`` event goes to its provider (gate/payments/payouts.py) whoever paid; an
     event of no enterprise that is neither (a walk-in's booking made and its arrival, the
     hot path's events) has nobody, so it is not written at all: no row, no expansion, no
     wake of the dispatcher (issue 20)."""

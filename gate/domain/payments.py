@@ -5,18 +5,18 @@ A provider (a bank's or an intermediary's API) tells the platform of a transfer 
 into the gate's account by a signed notification; each provider's adapter
 (``gate/payments/providers/``) checks the signature and reads its body into one
 ProviderNotification. The payer's bank carries the transfer's purpose (the VietQR's 62/08,
-our invoice number) as free text, which banks pass on changed: upper-cased, punctuation
-dropped or turned to spaces, their own prefix (``MBVCB.1234.``) or suffix added, spaces
-sometimes squeezed out. ``invoice_in`` finds the invoice number in it all the same.
+our invoice number) as free text, passed on changed; gate/domain/fees.py::find_invoice_numbers
+finds the invoice number in it (gate/payments/receiving.py).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from gate.domain.errors import Unauthorised, ValidationFailed
+from gate.domain.events import DomainEvent
 
 
 class BadSignature(Unauthorised):
@@ -51,21 +51,22 @@ class ProviderNotification:
     payer_account: str | None = None
 
 
-# Transfer texts are short (NAPAS passes at most 210 characters); anything longer is not a
-# bank's text, and a bound keeps the search below linear in small numbers.
-MAX_REFERENCE = 500
+# A provider's transaction id is kept in 80 characters (fee_payments.transaction_id): longer
+# is no provider's id, and is refused rather than cut (two ids cut alike would be one).
+MAX_TRANSACTION_ID = 80
 
 
-def invoice_in(text: str, invoice: re.Pattern[str]) -> str | None:
-    """The invoice number in a transfer's ``text``, or None: the first whole word of the
-    upper-cased text (words split at anything but letters and digits) that ``invoice``
-    (an upper-case pattern of the whole number, e.g. fees' INVOICE_NUMBER) matches; failing
-    that, the first match in the text with everything but letters and digits taken out (a
-    bank that dropped the spaces or glued its own prefix to it)."""
-    upper = text[:MAX_REFERENCE].upper()
-    for word in re.split(r"[^0-9A-Z]+", upper):
-        if word and invoice.fullmatch(word):
-            return word
-    squeezed = re.sub(r"[^0-9A-Z]+", "", upper)
-    found = invoice.search(squeezed)
-    return found.group(0) if found else None
+@dataclass(frozen=True, kw_only=True)
+class RefundDue(DomainEvent):
+    """Money is owed back (a ``fee_refunds`` row made due): a cancelled crossing's fee
+    refunded by the rule, or money received that pays no crossing. Outboxed: the payout to
+    the provider is its delivery (gate/payments/payouts.py). ``refund_id``: the row;
+    ``amount_vnd``; the fee's gate, booking and enterprise when there is a fee (all None for
+    money that named none). No payer's name or account."""
+
+    name: ClassVar[str] = "fee.refund_due"
+    refund_id: str
+    amount_vnd: int
+    gate_id: str | None = None
+    booking_id: str | None = None
+    enterprise_id: str | None = None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from gate.domain.events import Actor
 from gate.domain.fee_events import FeeSettled
 from gate.domain.fees import FeeStatus, RefundRule, refund_on_cancel
+from gate.domain.payments import RefundDue
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeeRefund
 from gate.store.unit_of_work import UnitOfWork
@@ -29,8 +30,9 @@ async def settle_cancelled(
 ) -> Fee | None:
     """Settle the fee of ``booking``, cancelled at ``now`` by ``actor`` (an enterprise's own
     cancellation, or the gate's: any other actor). A refund due is a ``fee_refunds`` row
-    (status due: sent by gate/payments/); audited (``fee.settled``). Nothing happens to a fee
-    already settled, nor when the booking has none. The booking stops being held for it."""
+    (status due; its ``fee.refund_due`` is outboxed, and gate/payments/payouts.py sends it);
+    audited (``fee.settled``). Nothing happens to a fee already settled, nor when the booking
+    has none. The booking stops being held for it."""
     fee = await fee_of(uow, booking.id, lock=True)
     booking.fee_unpaid = False
     if fee is None:
@@ -49,17 +51,27 @@ async def settle_cancelled(
     fee.refund_amount_vnd = settlement.refund_vnd
     fee.settled_at = now
     fee.version += 1
+    refund = None
     if settlement.refund_vnd > 0:
-        uow.session.add(
-            FeeRefund(
-                fee_id=fee.id,
-                amount_vnd=settlement.refund_vnd,
-                rule=settlement.rule.value,
-                status="due",
-                created_at=now,
+        refund = FeeRefund(
+            fee_id=fee.id,
+            amount_vnd=settlement.refund_vnd,
+            rule=settlement.rule.value,
+            status="due",
+            created_at=now,
+        )
+        uow.session.add(refund)
+    await uow.session.flush()
+    if refund is not None:
+        uow.record(
+            RefundDue(
+                refund_id=refund.id,
+                amount_vnd=refund.amount_vnd,
+                gate_id=gate.id,
+                booking_id=booking.id,
+                enterprise_id=fee.enterprise_id,
             )
         )
-    await uow.session.flush()
     uow.record(
         FeeSettled(
             subject_id=fee.id,

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from gate.domain.events import Actor
 from gate.domain.fee_events import FeePaid
 from gate.domain.fees import FeeStatus, find_invoice_numbers
+from gate.domain.payments import RefundDue
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeePayment, FeeRefund
@@ -176,14 +177,22 @@ async def _owe_back(
 ) -> None:
     if amount_vnd <= 0:
         return
-    uow.session.add(
-        FeeRefund(
-            fee_id=fee.id if fee else None,
-            payment_id=payment.id,
+    refund = FeeRefund(
+        fee_id=fee.id if fee else None,
+        payment_id=payment.id,
+        amount_vnd=amount_vnd,
+        rule=rule,
+        status="due",
+        created_at=now,
+    )
+    uow.session.add(refund)
+    await uow.session.flush()
+    uow.record(
+        RefundDue(
+            refund_id=refund.id,
             amount_vnd=amount_vnd,
-            rule=rule,
-            status="due",
-            created_at=now,
+            gate_id=fee.gate_id if fee else None,
+            booking_id=fee.booking_id if fee else None,
+            enterprise_id=fee.enterprise_id if fee else None,
         )
     )
-    await uow.session.flush()

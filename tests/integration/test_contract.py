@@ -239,6 +239,10 @@ PUBLIC = {
 # credential (a capability URL), which the operation's description must say.
 BY_LINK = {"getDriverPageState", "shareDriverPosition"}
 
+# A payment provider's notifications: no bearer; the provider's signature of the body is the
+# credential, which the operation's description must say.
+SIGNED = {"receivePaymentNotification"}
+
 
 def _operations(world: World) -> list[tuple[str, str, dict[str, Any]]]:
     document = world.schema.raw_schema
@@ -260,6 +264,9 @@ def test_public_operations_carry_no_security_and_the_others_name_their_credentia
         elif operation["operationId"] in BY_LINK:
             assert not operation.get("security"), operation["operationId"]
             assert "only credential" in operation.get("description", ""), operation["operationId"]
+        elif operation["operationId"] in SIGNED:
+            assert not operation.get("security"), operation["operationId"]
+            assert "signature" in operation.get("description", ""), operation["operationId"]
         else:
             assert operation.get("security") == [{"bearer": []}], operation["operationId"]
             assert "**Credential**" in operation.get("description", ""), operation["operationId"]

@@ -1,7 +1,7 @@
 """The platform's own fake provider: what a provider does, without a bank. The tests'
 provider (tests/payment_provider.py) and a demonstration send notifications in it.
 
-The body is JSON: ``transaction_id`` (string, 1 to 100), ``amount_vnd`` (whole đồng above
+The body is JSON: ``transaction_id`` (string, 1 to 80), ``amount_vnd`` (whole đồng above
 0), ``reference`` (the transfer's text), ``paid_at`` (ISO 8601 with its offset),
 ``payer_account`` (optional). It is signed by Standard Webhooks
 (https://www.standardwebhooks.com: ``webhook-id``, ``webhook-timestamp``,
@@ -21,7 +21,12 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 from standardwebhooks import Webhook
 
-from gate.domain.payments import BadSignature, MalformedNotification, ProviderNotification
+from gate.domain.payments import (
+    MAX_TRANSACTION_ID,
+    BadSignature,
+    MalformedNotification,
+    ProviderNotification,
+)
 
 TOLERANCE = timedelta(minutes=5)
 
@@ -70,8 +75,8 @@ class FakeProvider:
             raise MalformedNotification(f"the body: {error}") from error
         except msgspec.DecodeError as error:
             raise MalformedNotification("the body is not JSON") from error
-        if not 1 <= len(found.transaction_id) <= 100 or found.amount_vnd <= 0:
-            raise MalformedNotification("a transaction_id of 1 to 100 and an amount above 0")
+        if not 1 <= len(found.transaction_id) <= MAX_TRANSACTION_ID or found.amount_vnd <= 0:
+            raise MalformedNotification("a transaction_id of 1 to 80 and an amount above 0")
         if found.paid_at.tzinfo is None:
             raise MalformedNotification("paid_at needs its offset")
         return ProviderNotification(

@@ -27,7 +27,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from gate.domain.payments import BadSignature, MalformedNotification, ProviderNotification
+from gate.domain.payments import (
+    MAX_TRANSACTION_ID,
+    BadSignature,
+    MalformedNotification,
+    ProviderNotification,
+)
 
 VIETNAM = timezone(timedelta(hours=7))
 
@@ -83,7 +88,7 @@ def _notification(provider: str, data: dict[str, Any]) -> ProviderNotification:
     amount, reference = data.get("amount"), data.get("reference")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise MalformedNotification("data.amount must be whole VND above 0")
-    if not isinstance(reference, str) or not 1 <= len(reference) <= 100:
+    if not isinstance(reference, str) or not 1 <= len(reference) <= MAX_TRANSACTION_ID:
         raise MalformedNotification("data.reference must be the bank's transaction id")
     try:
         local = datetime.strptime(str(data.get("transactionDateTime")), "%Y-%m-%d %H:%M:%S")

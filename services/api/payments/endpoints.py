@@ -11,13 +11,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from gate.domain.errors import NotFound
+from gate.domain.events import Actor
 from gate.domain.time import utc_now
-from gate.payments.notifications import record_payment
+from gate.payments.receiving import Received, receive_payment
 from gate.store.unit_of_work import UnitOfWork
 from services.api.payments.schemas import PaymentRecorded
 from services.common.contract import documented
 from services.common.schemas import local
 from services.platform import Platform
+
+# fee_payments.reference's length.
+REFERENCE_KEPT = 200
 
 
 class PaymentNotificationController(Controller):
@@ -41,10 +45,11 @@ class PaymentNotificationController(Controller):
         platform: NamedDependency[Platform],
     ) -> PaymentRecorded:
         """Money received, as the provider ``provider`` (``fake``, ``payos``; 404 when it is
-        not configured) notifies it, signed as the provider signs (401 ``bad-signature``
-        otherwise; 422 ``malformed-notification`` for a body not in its format). Recorded
-        once per provider and transaction id: every retry of a notification, concurrent ones
-        included, is answered 200 with the same body and changes nothing more. The payment is
+        not configured) notifies it. No bearer token: the provider's signature of the body is
+        the only credential (401 ``bad-signature`` when it does not verify; 422
+        ``malformed-notification`` for a body not in its format). Recorded once per provider
+        and transaction id: every retry of a notification, concurrent ones included, is
+        answered 200 with the same body and changes nothing more. The payment is
         matched to the fee whose invoice number is in the transfer's text; a fee paid in full
         is marked paid. Money that pays no fee (no invoice named, a fee voided or refunded, an
         amount above the fee) is recorded and a refund of it made due."""
@@ -52,12 +57,23 @@ class PaymentNotificationController(Controller):
         if adapter is None:
             raise NotFound(f"no payment provider {provider!r} is configured")
         headers = {name.lower(): value for name, value in request.headers.items()}
-        notice = adapter.verify(headers, await request.body(), utc_now())
-        payment = await record_payment(uow, notice)
+        now = utc_now()
+        notice = adapter.verify(headers, await request.body(), now)
+        received = Received(
+            provider=notice.provider,
+            transaction_id=notice.transaction_id,
+            amount_vnd=notice.amount_vnd,
+            # As the column keeps it: the invoice number is near the start of a bank's text.
+            reference=notice.reference[:REFERENCE_KEPT] or None,
+            paid_at=notice.paid_at,
+        )
+        receipt = await receive_payment(
+            uow, received, now, Actor("system", notice.provider, "payment-provider")
+        )
         return PaymentRecorded(
-            provider=payment.provider,
-            transaction_id=payment.transaction_id,
-            amount_vnd=payment.amount_vnd,
-            invoice_number=payment.invoice_number,
-            received_at=local(payment.received_at),
+            provider=receipt.payment.provider,
+            transaction_id=receipt.payment.transaction_id,
+            amount_vnd=receipt.payment.amount_vnd,
+            invoice_number=receipt.fee.invoice_number if receipt.fee is not None else None,
+            received_at=local(receipt.payment.received_at),
         )
