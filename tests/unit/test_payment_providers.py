@@ -107,6 +107,7 @@ def test_a_fake_notification_signed_too_long_ago_or_ahead_is_refused(off: timede
         {**PAID, "amount_vnd": 0},
         {**PAID, "amount_vnd": "150000"},
         {**PAID, "transaction_id": ""},
+        {**PAID, "transaction_id": "T" * 81},
         {**PAID, "paid_at": "2026-11-30T09:58:00"},
         {k: v for k, v in PAID.items() if k != "reference"},
         {**PAID, "surprise": 1},
