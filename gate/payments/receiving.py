@@ -65,7 +65,7 @@ async def receive_payment(
     nothing (the unique index decides between concurrent ones). The fee is the caller's, or
     the first fee named by an invoice number in the reference
     (gate.domain.fees.find_invoice_numbers). Owed (due, or on a statement): the amount is
-    added, and the fee is paid once the sum reaches it (``fee.paid``, audited; the booking's
+    added up to what is owed, and the fee is paid once the sum reaches it (``fee.paid``, audited; the booking's
     ``fee_unpaid`` cleared: the truck may be called). Not owed (no fee, or settled, or paid
     already): the money is owed back, a ``fee_refunds`` row (rule ``payment-unmatched`` or
     ``payment-not-owed``) for the surplus."""
@@ -109,7 +109,9 @@ async def receive_payment(
         await _owe_back(uow, fee, payment, received.amount_vnd, NOT_OWED, now)
         return Receipt(payment, fee, repeated=False, paid_now=False)
     owed = fee.amount_vnd - fee.paid_amount_vnd
-    fee.paid_amount_vnd += received.amount_vnd
+    # Only what the fee was owed counts as paid: the surplus is owed back by its own refund
+    # row below, so a cancellation's refund (the paid amount) must not send it back again.
+    fee.paid_amount_vnd += min(received.amount_vnd, owed)
     fee.version += 1
     paid_now = fee.paid_amount_vnd >= fee.amount_vnd
     if paid_now:

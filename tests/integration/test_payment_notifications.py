@@ -153,3 +153,32 @@ async def test_money_naming_no_invoice_is_recorded_and_owed_back(
     assert [(r.amount_vnd, r.rule, r.status) for r in refunds] == [
         (250_000, "payment-unmatched", "due")
     ]
+
+
+async def test_a_surplus_owed_back_is_not_refunded_again_when_the_crossing_is_cancelled(
+    world: World, uow: UnitOfWork
+) -> None:
+    await make_schedule(world.settings)
+    enterprise = await world.api.enterprise()
+    booking = (await enterprise.book(tomorrow_at(9))).json()
+    fee = await fee_of_booking(uow, booking["id"])
+    assert fee is not None
+    amount, invoice = fee.amount_vnd, fee.invoice_number
+    # Two transfers of 60% each: the second pays the fee and brings 20% too many.
+    part = amount * 6 // 10
+    for _ in range(2):
+        assert [a.status_code for a in await world.provider.deliver(Transfer(part, invoice))] == [
+            200
+        ]
+    cancelled = await world.api.client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel", json={}, headers=enterprise.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    await uow.session.rollback()
+    refunds = list(await uow.session.scalars(select(FeeRefund).order_by(FeeRefund.amount_vnd)))
+    assert sorted((r.rule, r.amount_vnd) for r in refunds) == [
+        ("cancelled-before-deadline", amount),
+        ("payment-not-owed", 2 * part - amount),
+    ]
+    assert sum(r.amount_vnd for r in refunds) == 2 * part  # every đồng received, once

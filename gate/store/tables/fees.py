@@ -58,7 +58,8 @@ class FeeRate(IdMixin, Base):
 class Fee(IdMixin, Base):
     """The fee of one crossing, fixed when its booking was made: the rate it was charged by
     (schedule version, vehicle type, load class), its invoice number and where it stands
-    (``status``, gate.domain.fees.FeeStatus). ``paid_amount_vnd``: the sum received;
+    (``status``, gate.domain.fees.FeeStatus). ``paid_amount_vnd``: the sum received for it
+    (at most its amount: a surplus is owed back by a refund row of its own);
     ``refund_amount_vnd``: what a cancellation sends back."""
 
     __tablename__ = "fees"
