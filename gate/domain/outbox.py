@@ -35,7 +35,8 @@ from gate.domain.events import (
     VehicleExited,
     WebhookEndpointDisabled,
 )
-from gate.domain.payments import RefundDue
+from gate.domain.fee_events import FeePaid, FeeRefundDue, FeeVoided
+from gate.domain.payments import PayoutDue
 from gate.domain.spoilage import SpoilRiskForeseen
 
 # Each outboxed event class and the type name a webhook carries for it (Standard Webhooks'
@@ -55,6 +56,10 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
     # Issue 18: a perishable load's forecast call passes its spoil-by (told once a truck).
     SpoilRiskForeseen: "cargo.spoil_risk",
     BookingRebooked: "booking.rebooked",
+    # Issue 19: a crossing's fee paid, owed back or voided by a cancellation.
+    FeePaid: "fee.paid",
+    FeeRefundDue: "fee.refund_due",
+    FeeVoided: "fee.voided",
 }
 
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction
@@ -63,7 +68,7 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
 # disabled is told to its owner (messages), never sent as a webhook; so is an account's mail
 # (an application, a decision, an invitation, a reset: gate/domain/accounts.py).
 OUTBOXED: frozenset[type[DomainEvent]] = frozenset(
-    {*WEBHOOK_TYPES, WebhookEndpointDisabled, AccountMail, RefundDue}
+    {*WEBHOOK_TYPES, WebhookEndpointDisabled, AccountMail, PayoutDue}
 )
 
 # The public types by internal event name (the name is what an outbox row stores).
@@ -80,7 +85,7 @@ TOLD_TO_DRIVERS: tuple[type[DomainEvent], ...] = (DispatchIssued, VehicleCalled,
 GATE_WIDE: frozenset[type[DomainEvent]] = frozenset({GateCalendarChanged})
 # Money owed back is paid out through its provider (gate/payments/payouts.py), whoever paid:
 # a transfer that named no invoice has no enterprise, and is refunded all the same.
-PAYOUTS: frozenset[type[DomainEvent]] = frozenset({RefundDue})
+PAYOUTS: frozenset[type[DomainEvent]] = frozenset({PayoutDue})
 _ANYONE_MAY_HEAR = frozenset({*TOLD_TO_DRIVERS, *GATE_WIDE, *PAYOUTS})
 
 

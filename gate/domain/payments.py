@@ -57,14 +57,14 @@ MAX_TRANSACTION_ID = 80
 
 
 @dataclass(frozen=True, kw_only=True)
-class RefundDue(DomainEvent):
+class PayoutDue(DomainEvent):
     """Money is owed back (a ``fee_refunds`` row made due): a cancelled crossing's fee
     refunded by the rule, or money received that pays no crossing. Outboxed: the payout to
     the provider is its delivery (gate/payments/payouts.py). ``refund_id``: the row;
     ``amount_vnd``; the fee's gate, booking and enterprise when there is a fee (all None for
     money that named none). No payer's name or account."""
 
-    name: ClassVar[str] = "fee.refund_due"
+    name: ClassVar[str] = "refund.payout_due"
     refund_id: str
     amount_vnd: int
     gate_id: str | None = None

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from gate.domain.events import Actor
-from gate.domain.fee_events import FeeSettled
+from gate.domain.fee_events import FeeRefundDue, FeeVoided
 from gate.domain.fees import FeeStatus, RefundRule, refund_on_cancel
-from gate.domain.payments import RefundDue
+from gate.domain.payments import PayoutDue
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeeRefund
 from gate.store.unit_of_work import UnitOfWork
@@ -30,9 +30,9 @@ async def settle_cancelled(
 ) -> Fee | None:
     """Settle the fee of ``booking``, cancelled at ``now`` by ``actor`` (an enterprise's own
     cancellation, or the gate's: any other actor). A refund due is a ``fee_refunds`` row
-    (status due; its ``fee.refund_due`` is outboxed, and gate/payments/payouts.py sends it);
-    audited (``fee.settled``). Nothing happens to a fee already settled, nor when the booking
-    has none. The booking stops being held for it."""
+    (status due; its ``refund.payout_due`` is outboxed, and gate/payments/payouts.py sends
+    it); audited (``fee.refund_due`` or ``fee.voided``). Nothing happens to a fee already
+    settled, nor when the booking has none. The booking stops being held for it."""
     fee = await fee_of(uow, booking.id, lock=True)
     booking.fee_unpaid = False
     if fee is None:
@@ -64,7 +64,7 @@ async def settle_cancelled(
     await uow.session.flush()
     if refund is not None:
         uow.record(
-            RefundDue(
+            PayoutDue(
                 refund_id=refund.id,
                 amount_vnd=refund.amount_vnd,
                 gate_id=gate.id,
@@ -72,13 +72,15 @@ async def settle_cancelled(
                 enterprise_id=fee.enterprise_id,
             )
         )
+    settled = FeeRefundDue if settlement.refund_vnd > 0 else FeeVoided
     uow.record(
-        FeeSettled(
+        settled(
             subject_id=fee.id,
             gate=gate.code,
             gate_id=gate.id,
             booking_id=booking.id,
             enterprise_id=fee.enterprise_id,
+            direction=fee.direction,
             from_status=before,
             to_status=fee.status,
             actor=actor,

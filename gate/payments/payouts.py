@@ -3,7 +3,7 @@ that brought the money, as a delivery of the outbox's ``payout`` channel, so tha
 is sent at least once whatever fails (the outbox's retries) and only after the transaction
 that owed it committed.
 
-The expander turns a ``fee.refund_due`` event into one delivery (``{"refund_id"}``); the
+The expander turns a ``refund.payout_due`` event into one delivery (``{"refund_id"}``); the
 sender reads the refund and the payments it gives back, asks the provider to pay them out, and
 on its 2xx marks the refund ``sent`` and, once no refund of the fee is left due, the fee
 ``refunded`` (``fee.refunded``, audited). The provider drops a repeated payout by its id (the
@@ -34,7 +34,7 @@ from gate.config import Settings
 from gate.domain.events import Actor
 from gate.domain.fee_events import FeeRefunded
 from gate.domain.fees import FeeStatus
-from gate.domain.payments import RefundDue
+from gate.domain.payments import PayoutDue
 from gate.domain.time import utc_now
 from gate.outbox.protocols import NewDelivery, Outcome
 from gate.store.tables import Delivery, Gate, OutboxEvent
@@ -62,7 +62,7 @@ class PayoutExpander:
         self.on = payouts_on(settings)
 
     async def expand(self, session: AsyncSession, event: OutboxEvent) -> list[NewDelivery]:
-        if not self.on or event.name != RefundDue.name:
+        if not self.on or event.name != PayoutDue.name:
             return []
         refund_id = str(event.payload["refund_id"])
         return [NewDelivery(channel=CHANNEL, payload={"refund_id": refund_id})]

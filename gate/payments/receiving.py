@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from gate.domain.events import Actor
 from gate.domain.fee_events import FeePaid
 from gate.domain.fees import FeeStatus, find_invoice_numbers
-from gate.domain.payments import RefundDue
+from gate.domain.payments import PayoutDue
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeePayment, FeeRefund
@@ -65,10 +65,11 @@ async def receive_payment(
     nothing (the unique index decides between concurrent ones). The fee is the caller's, or
     the first fee named by an invoice number in the reference
     (gate.domain.fees.find_invoice_numbers). Owed (due, or on a statement): the amount is
-    added up to what is owed, and the fee is paid once the sum reaches it (``fee.paid``, audited; the booking's
-    ``fee_unpaid`` cleared: the truck may be called). Not owed (no fee, or settled, or paid
-    already): the money is owed back, a ``fee_refunds`` row (rule ``payment-unmatched`` or
-    ``payment-not-owed``) for the surplus."""
+    added up to what is owed, and the fee is paid once the sum reaches it (``fee.paid``,
+    audited; the booking's ``fee_unpaid`` cleared: the truck may be called). Not owed (no
+    fee, or settled, or paid already): the money is owed back, a ``fee_refunds`` row (rule
+    ``payment-unmatched`` or ``payment-not-owed``) for the surplus, its payout outboxed
+    (``refund.payout_due``: gate/payments/payouts.py)."""
     insert = conflict_insert(uow.session)
     payment_id = new_id()
     stored = await uow.session.scalar(
@@ -157,6 +158,7 @@ async def _mark_paid(uow: UnitOfWork, fee: Fee, now: datetime, actor: Actor) -> 
             gate_id=gate.id,
             booking_id=fee.booking_id,
             enterprise_id=fee.enterprise_id,
+            direction=fee.direction,
             from_status=before,
             to_status=fee.status,
             actor=actor,
@@ -190,7 +192,7 @@ async def _owe_back(
     uow.session.add(refund)
     await uow.session.flush()
     uow.record(
-        RefundDue(
+        PayoutDue(
             refund_id=refund.id,
             amount_vnd=amount_vnd,
             gate_id=fee.gate_id if fee else None,

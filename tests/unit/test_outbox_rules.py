@@ -30,7 +30,7 @@ from gate.domain.outbox import (
     parse_schedule,
     retry_delay,
 )
-from gate.domain.payments import RefundDue
+from gate.domain.payments import PayoutDue
 
 
 def _booking_event(cls: type[BookingEvent], enterprise_id: str | None = "e") -> BookingEvent:
@@ -64,19 +64,22 @@ def test_the_events_that_matter_to_the_outside_are_outboxed_under_public_names()
         "capacity.changed",
         "cargo.spoil_risk",
         "booking.rebooked",
+        "fee.paid",
+        "fee.refund_due",
+        "fee.voided",
     }
     # And an endpoint disabled, told to its owner by message, not sent as a webhook; an
-    # account's mail (an application, a decision, an invitation, a reset); and a refund due,
-    # paid out through its provider (gate/payments/payouts.py), never a webhook.
+    # account's mail (an application, a decision, an invitation, a reset); and a refund's
+    # payout, sent through its provider (gate/payments/payouts.py), never a webhook.
     assert len(OUTBOXED) == len(WEBHOOK_EVENT_TYPES) + 3
-    assert "fee.refund_due" not in WEBHOOK_TYPE_OF_NAME
+    assert PayoutDue.name not in WEBHOOK_TYPE_OF_NAME
 
 
-def test_a_refund_due_is_outboxed_even_for_money_of_no_enterprise():
+def test_a_refunds_payout_is_outboxed_even_for_money_of_no_enterprise():
     # A transfer that named no invoice has no fee and no enterprise: it is paid back all
     # the same, so its refund goes out through the outbox.
-    assert is_outboxed(RefundDue(refund_id="r", amount_vnd=5_000))
-    assert is_outboxed(RefundDue(refund_id="r", amount_vnd=5_000, enterprise_id="e", gate_id="g"))
+    assert is_outboxed(PayoutDue(refund_id="r", amount_vnd=5_000))
+    assert is_outboxed(PayoutDue(refund_id="r", amount_vnd=5_000, enterprise_id="e", gate_id="g"))
 
 
 def test_an_event_nobody_could_be_told_of_is_not_outboxed():
