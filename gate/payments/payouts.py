@@ -173,6 +173,7 @@ async def _refunded_if_all_sent(uow: UnitOfWork, fee_id: str) -> None:
             gate_id=gate.id,
             booking_id=fee.booking_id,
             enterprise_id=fee.enterprise_id,
+            direction=fee.direction,
             from_status=FeeStatus.REFUND_DUE.value,
             to_status=fee.status,
             actor=Actor("system", PAYS_OUT, "payment-provider"),
