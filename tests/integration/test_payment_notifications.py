@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
+from gate.payments.providers.payos import signature
 from gate.store.tables.fees import FeePayment, FeeRefund
 from gate.store.unit_of_work import UnitOfWork
 from tests.apps import app_for
-from tests.asgi import served
+from tests.asgi import in_process_client, served
 from tests.fees import fee_of_booking, fee_unpaid, make_schedule
 from tests.helpers import Api, tomorrow_at
 from tests.payment_provider import SECRET, PaymentProvider, Transfer
@@ -182,3 +183,47 @@ async def test_a_surplus_owed_back_is_not_refunded_again_when_the_crossing_is_ca
         ("payment-not-owed", 2 * part - amount),
     ]
     assert sum(r.amount_vnd for r in refunds) == 2 * part  # every đồng received, once
+
+
+async def test_a_payos_webhook_signed_with_the_channels_key_pays_the_fee(
+    settings: Settings, bus: InMemoryEventBus, uow: UnitOfWork
+) -> None:
+    key = "payos-checksum-key-of-the-tests"
+    configured = replace(settings, payment_payos_checksum_key=key)
+    await make_schedule(configured)
+    async with in_process_client(app_for(configured, bus)) as client:
+        enterprise = await Api(client).enterprise()
+        booking = (await enterprise.book(tomorrow_at(9))).json()
+        fee = await fee_of_booking(uow, booking["id"])
+        assert fee is not None
+        amount, invoice = fee.amount_vnd, fee.invoice_number
+        data = {
+            "orderCode": 1,
+            "amount": amount,
+            "description": f"CT DEN:{invoice} phi",
+            "accountNumber": "0123456789",
+            "reference": "FT26334999",
+            "transactionDateTime": "2026-11-30 10:15:00",
+            "currency": "VND",
+            "paymentLinkId": "",
+            "code": "00",
+            "desc": "Thành công",
+            "counterAccountBankId": "",
+            "counterAccountBankName": "",
+            "counterAccountName": None,
+            "counterAccountNumber": "19031234567",
+            "virtualAccountName": "",
+            "virtualAccountNumber": "",
+        }
+        webhook = {"code": "00", "desc": "success", "success": True, "data": data}
+        url = "/api/v1/payments/providers/payos/notifications"
+        forged = await client.post(url, json={**webhook, "signature": signature(data, "x")})
+        signed = {**webhook, "signature": signature(data, key)}
+        answers = [await client.post(url, json=signed) for _ in range(2)]
+    assert forged.status_code == 401
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["invoice_number"] == invoice
+    assert answers[0].json()["transaction_id"] == "FT26334999"
+    paid = await fee_of_booking(uow, booking["id"])
+    assert paid is not None and (paid.status, paid.paid_amount_vnd) == ("paid", amount)
