@@ -128,10 +128,9 @@ class Platform:
 
 
 def build_outbox(platform: Platform) -> OutboxDispatcher:
-    """The process's outbox dispatcher, with every channel's expander and sender (refunds'
-    payouts too, when on; the
-    concrete ones live above gate/outbox/, so they are handed in here). Started by the app's
-    lifespan unless GATE_OUTBOX is off."""
+    """The process's outbox dispatcher, with every channel's expander and sender, refunds'
+    payouts too when they are on (the concrete ones live above gate/outbox/, so they are
+    handed in here). Started by the app's lifespan unless GATE_OUTBOX is off."""
     settings = platform.settings
     return OutboxDispatcher(
         platform.unit_of_work,
