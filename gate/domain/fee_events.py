@@ -52,3 +52,11 @@ class FeePaid(FeeEvent):
     is no longer held for it."""
 
     name: ClassVar[str] = "fee.paid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CashReceived(FeeEvent):
+    """An officer took cash for the fee and gave a receipt (facts: receipt_number,
+    invoice_number, amount_vnd; the actor is the officer)."""
+
+    name: ClassVar[str] = "fee.cash_received"
