@@ -428,6 +428,7 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
         ],
         "check-in-by-hand": [("POST", f"{console}/checkins", {"plate": "12C-999.98"})],
         "record-exit": [("POST", f"{console}/vehicles/{missing}/exit", {})],
+        "record-cash": [("POST", f"{console}/fees/TT269999999/cash", {"amount_vnd": "1000"})],
         # The console's no-shows (services/web/console_no_shows.py).
         "excuse-no-show": [
             ("GET", f"{console}/no-shows", None),

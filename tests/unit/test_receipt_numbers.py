@@ -1,4 +1,4 @@
-"""Cash receipts' numbers and an amount written out in Vietnamese words (gate/domain/receipts.py)."""
+"""Cash receipts' numbers and an amount in Vietnamese words (gate/domain/receipts.py)."""
 
 from __future__ import annotations
 
