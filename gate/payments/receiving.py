@@ -154,6 +154,7 @@ async def _mark_paid(uow: UnitOfWork, fee: Fee, now: datetime, actor: Actor) -> 
             gate_id=gate.id,
             booking_id=fee.booking_id,
             enterprise_id=fee.enterprise_id,
+            direction=fee.direction,
             from_status=before,
             to_status=fee.status,
             actor=actor,
