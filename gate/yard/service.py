@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
@@ -77,6 +77,18 @@ async def cursor_position(uow: UnitOfWork, gate: Gate, direction: Direction, loc
     )
     if lock:
         query = query.with_for_update()
+    return int(await uow.session.scalar(query) or 0)
+
+
+async def held_waiting(uow: UnitOfWork, gate: Gate, direction: Direction) -> int:
+    """How many trucks wait in the yard held by the unpaid-fee rule: what an officer is told
+    when a call finds nobody it may call while the queue is not empty."""
+    query = select(func.count()).where(
+        Booking.gate_id == gate.id,
+        Booking.direction == direction.value,
+        Booking.status == BookingStatus.ARRIVED.value,
+        Booking.fee_unpaid.is_(True),
+    )
     return int(await uow.session.scalar(query) or 0)
 
 

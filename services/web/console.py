@@ -27,6 +27,7 @@ from gate.domain.checkin import CheckinOutcome
 from gate.domain.clearance import CustomsChannel
 from gate.domain.errors import LaneOccupied
 from gate.domain.plates import format_plate
+from gate.domain.slots import Direction
 from gate.domain.time import as_local, utc_now
 from gate.domain.yard_search import MAX_SEARCH_TEXT
 from gate.gates import service as gates
@@ -198,7 +199,11 @@ class ConsoleController(Controller):
                     words = translator(request)("lane_held_refused")
                     said = words.format(lane=lane, code=held.extensions["booking_code"])
                     return Refused(held.detail, said=said)
-                return Note("note_called", called.code) if called else Note("note_none_waiting")
+                if called:
+                    return Note("note_called", called.code)
+                # Nobody to call while trucks wait: they are held for their fees, say so.
+                held = await queue.held_waiting(uow, gate, Direction(lane_row.direction))
+                return Note("note_all_held", str(held)) if held else Note("note_none_waiting")
             if action in {"open", "close"}:
                 await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
                 return None

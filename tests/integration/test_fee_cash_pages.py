@@ -1,8 +1,9 @@
 """The unpaid-fee rule and officers' cash in the console, and the receipt in the console and
 the portal (issue 19), on both databases through the pages (session and CSRF): the queue marks
-an unpaid truck as held, the truck's details offer the gate's operators the cash form with the
-amount owed filled in, a form sent twice makes one receipt, the receipt shows the amount; the
-enterprise prints its own receipt and not another's."""
+an unpaid truck as held (a call finding only held trucks says so), the truck's details offer
+the gate's operators the cash form with the amount owed filled in, a form sent twice makes
+one receipt, the receipt shows the amount; the enterprise prints its own receipt and not
+another's."""
 
 from __future__ import annotations
 
@@ -83,6 +84,11 @@ async def test_an_operator_records_cash_once_and_prints_the_receipt_of_an_unpaid
         "form_key": key.group(1),
         "amount_vnd": amount.group(1),
     }
+    # The only truck waiting is held: the call says why nobody came.
+    call = await api.client.post(
+        f"{CONSOLE}/lanes/X1/call", data={"direction": "export"}, headers=csrf
+    )
+    assert "message=note_all_held&message_value=1" in call.headers["location"]
     cash = f"{CONSOLE}/fees/{invoice}/cash"
     unconfirmed = await api.client.post(cash, data=sent, headers=csrf)
     assert unconfirmed.status_code == 303
