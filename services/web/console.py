@@ -202,8 +202,8 @@ class ConsoleController(Controller):
                 if called:
                     return Note("note_called", called.code)
                 # Nobody to call while trucks wait: they are held for their fees, say so.
-                held = await queue.held_waiting(uow, gate, Direction(lane_row.direction))
-                return Note("note_all_held", str(held)) if held else Note("note_none_waiting")
+                unpaid = await queue.held_waiting(uow, gate, Direction(lane_row.direction))
+                return Note("note_all_held", str(unpaid)) if unpaid else Note("note_none_waiting")
             if action in {"open", "close"}:
                 await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
                 return None
