@@ -166,3 +166,4 @@ _.transaction_id
 _.receipt_number
 _.payment_id
 _.sent_at
+_.schedule_version  # a fee's receipt (services/api/cash/schemas.py): the schedule it was charged by

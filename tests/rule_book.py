@@ -101,6 +101,8 @@ EXPECTED: dict[str, set[str]] = {
     # No-show accountability (issue 18): any officer of the gate, or the administrator.
     "excuse-no-show": {ADMIN, *_HERE},
     "check-in": {DEVICE},
+    # Cash for a crossing's fee (issue 19): the gate's operators, who run its calls.
+    "record-cash": {OPERATOR},
     # Dispatch from the waiting yards (issue 14): the gate's officers and the administrator
     # read it, its operators and the administrator set its rules, its operators dispatch.
     "read-dispatch": {ADMIN, *_HERE},

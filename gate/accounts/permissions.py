@@ -31,6 +31,12 @@ Who is who (PRODUCT.md, "Who uses it"):
   checks trucks in and out at its own yard. A yard enterprise books nothing, holds no fleet
   and watches no vehicle stream (carrier actions); a carrier runs no yard.
 
+**Cash for a crossing's fee** (issue 19) is taken by the gate's operators: the gate's
+management board (Ban quản lý cửa khẩu) collects the province's infrastructure fee and runs the
+calls that an unpaid fee holds back; border guards, customs and quarantine collect nothing.
+Any officer of the gate reads a fee's receipt (read-yard), and an enterprise its own bookings'
+(read-own-bookings).
+
 **An hour's capacity** is the gate operators' (of that gate) and the administrator's, in the
 API and in the console alike: the operators run a gate's daily capacity (a lane team
 missing, the other side slowing down); the administrator sets the schedule it departs from.
@@ -104,6 +110,8 @@ class Action(StrEnum):
     # A booking that lapsed unused leaves its enterprise's no-show rate (issue 18).
     EXCUSE_NO_SHOW = "excuse-no-show"
     CHECK_IN = "check-in"  # a device's read
+    # Cash taken at the gate for a crossing's fee, with a receipt (issue 19).
+    RECORD_CASH = "record-cash"
     # The road from the waiting yards to the gate.
     READ_DISPATCH = "read-dispatch"  # the rules and the orders of a gate
     SET_DISPATCH_RULES = "set-dispatch-rules"  # target, deadline, pause and resume
@@ -287,6 +295,7 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.RECORD_EXIT: (ENTRANCE,),
     Action.EXCUSE_NO_SHOW: (ADMINISTRATOR, OFFICERS),
     Action.CHECK_IN: (DEVICES,),
+    Action.RECORD_CASH: (OPERATORS,),
     Action.READ_DISPATCH: (ADMINISTRATOR, OFFICERS),
     Action.SET_DISPATCH_RULES: (ADMINISTRATOR, OPERATORS),
     Action.DISPATCH_BY_HAND: (OPERATORS,),

@@ -70,3 +70,11 @@ class FeeRefunded(FeeEvent):
     ``refunded`` (facts: invoice number, the amount refunded)."""
 
     name: ClassVar[str] = "fee.refunded"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CashReceived(FeeEvent):
+    """An officer took cash for the fee and gave a receipt (facts: receipt_number,
+    invoice_number, amount_vnd; the actor is the officer)."""
+
+    name: ClassVar[str] = "fee.cash_received"

@@ -127,7 +127,9 @@ class QueueEntry:
 
     ``behind`` marks a vehicle that lost its place in time: it arrived late, came without a
     booking, or was re-queued after missing a call. ``spoil_by``: the instant its perishable
-    cargo spoils (None: none declared). Times are aware; they are kept in UTC.
+    cargo spoils (None: none declared). ``held``: it may not be called to a lane now (its fee
+    is unpaid, issue 19): :func:`next_turn` passes over it, yet it keeps its place in
+    :func:`service_order`. Times are aware; they are kept in UTC.
     """
 
     id: str
@@ -136,6 +138,7 @@ class QueueEntry:
     slot_start: datetime
     arrived_at: datetime
     spoil_by: datetime | None = None
+    held: bool = False
 
     def __post_init__(self) -> None:
         # A naive time would make sorting raise TypeError deep inside the policy; refuse it here.
@@ -183,8 +186,16 @@ def next_turn(
     class has nobody waiting, the turn passes along the cycle to the first class that has
     someone, and the position moves past the skipped turns too. When no class of the cycle
     has anyone, a class outside the cycle is served and the position stays where it was.
+
+    A ``held`` entry is passed over as if it were not waiting (the unpaid-fee rule, issue 19:
+    docs/architecture.md "Fees and payment: the unpaid-fee rule"): the turn goes to the next
+    of its class, or on along the cycle. Its sort key is untouched, so once released it is
+    the first of its class again wherever it stood, and is called at its class's next turn.
     """
-    groups = _group_by_class(entries)
+    groups = {
+        queue_class: [entry for entry in waiting if not entry.held]
+        for queue_class, waiting in _group_by_class(entries).items()
+    }
     turns = cycle.turns
     start = position % len(turns)
     for step in range(len(turns)):
@@ -202,7 +213,9 @@ def next_turn(
 def service_order(
     entries: Sequence[QueueEntry], cycle: ServiceCycle, position: int
 ) -> list[QueueEntry]:
-    """Everyone waiting, in the order they would be called if nobody else arrived.
+    """Everyone waiting, in the order they would be called if nobody else arrived and every
+    ``held`` entry were released before its turn: a held truck keeps its place here (the
+    place it is shown, and is called from once its fee is paid).
 
     The same as calling :func:`next_turn` and removing the vehicle it chose until the yard is
     empty, in O(n log n): each class is sorted once and the cycle is walked with a table of

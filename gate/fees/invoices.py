@@ -23,6 +23,15 @@ async def take_invoice_numbers(
     year's numbers run out."""
     if count <= 0:
         return []
+    year, first = await take_sequence(uow, series, at, count)
+    return [invoice_number(series, year, n) for n in range(first, first + count)]
+
+
+async def take_sequence(uow: UnitOfWork, series: str, at: datetime, count: int) -> tuple[int, int]:
+    """Take ``count`` (1 or more) consecutive numbers of ``series`` in the local year of
+    ``at``: that year and the first number taken (from 1). The counter's row stays locked to
+    the commit, as ``take_invoice_numbers`` says; cash receipts count here too, under their
+    own series (gate.domain.receipts.receipt_series)."""
     year = as_local(at).year
     insert = conflict_insert(uow.session)
     await uow.session.execute(
@@ -37,5 +46,4 @@ async def take_invoice_numbers(
         .returning(InvoiceCounter.last_number)
     )
     assert last is not None
-    first = int(last) - count + 1
-    return [invoice_number(series, year, n) for n in range(first, first + count)]
+    return year, int(last) - count + 1

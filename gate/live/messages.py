@@ -147,6 +147,8 @@ class YardEntry(msgspec.Struct):
     # or now passes it (gate/domain/spoilage.py): the console flags the truck.
     spoil_by: datetime | None = None
     spoil_risk: bool = False
+    # The unpaid-fee rule (issue 19): held in its place, not called to a lane until paid.
+    fee_unpaid: bool = False
 
 
 class Candidate(msgspec.Struct):

@@ -341,6 +341,7 @@ def yard_entry(
         ),
         spoil_by=as_local(booking.spoil_by) if booking.spoil_by else None,
         spoil_risk=spoil_risk(booking.spoil_by, (booking.predicted_call_at, eta)),
+        fee_unpaid=booking.fee_unpaid,
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from gate.bookings.transitions import move
 from gate.domain.bookings import BookingStatus
@@ -37,7 +37,8 @@ MAX_MISSED_CALLS = 1
 
 
 def entry_of(booking: AnyBooking) -> QueueEntry:
-    """A waiting truck as the queue's order sees it (its spoil-by included)."""
+    """A waiting truck as the queue's order sees it (its spoil-by included); held while its
+    fee is unpaid (the unpaid-fee rule: not called to a lane until paid)."""
     assert booking.arrived_at is not None and booking.queue_class is not None
     return QueueEntry(
         id=booking.id,
@@ -46,6 +47,8 @@ def entry_of(booking: AnyBooking) -> QueueEntry:
         slot_start=booking.slot_start,
         arrived_at=booking.arrived_at,
         spoil_by=booking.spoil_by,
+        # The check-in's plain row carries no flag: it places trucks, it never calls one.
+        held=booking.fee_unpaid if isinstance(booking, Booking) else False,
     )
 
 
@@ -74,6 +77,18 @@ async def cursor_position(uow: UnitOfWork, gate: Gate, direction: Direction, loc
     )
     if lock:
         query = query.with_for_update()
+    return int(await uow.session.scalar(query) or 0)
+
+
+async def held_waiting(uow: UnitOfWork, gate: Gate, direction: Direction) -> int:
+    """How many trucks wait in the yard held by the unpaid-fee rule: what an officer is told
+    when a call finds nobody it may call while the queue is not empty."""
+    query = select(func.count()).where(
+        Booking.gate_id == gate.id,
+        Booking.direction == direction.value,
+        Booking.status == BookingStatus.ARRIVED.value,
+        Booking.fee_unpaid.is_(True),
+    )
     return int(await uow.session.scalar(query) or 0)
 
 
@@ -150,7 +165,13 @@ async def lane_holder(uow: UnitOfWork, gate: Gate, lane: Lane) -> LaneHolder | N
 async def call_next(
     uow: UnitOfWork, gate: Gate, lane: Lane, actor: Actor, now: datetime, force: bool = False
 ) -> Booking | None:
-    """Call the vehicle whose turn it is to ``lane``; None when nobody waits.
+    """Call the vehicle whose turn it is to ``lane``; None when nobody waits who may be called.
+
+    The unpaid-fee rule (issue 19; docs/architecture.md "Fees and payment: the unpaid-fee
+    rule"): a truck whose booking's ``fee_unpaid`` is set is passed over (``QueueEntry.held``)
+    and keeps its place; the call that passes over the truck whose turn it was says so in its
+    audited facts (``passed_over_unpaid``: that truck's booking id), so that the chain shows
+    why the order was not followed.
 
     One truck per lane: a lane that a truck holds (``lane_holder``) refuses the call with
     LaneOccupied (409 ``lane-occupied``, ``lane`` and the holder's ``booking_code``), unless
@@ -171,12 +192,18 @@ async def call_next(
             booking_code=holder.booking_code,
         )
     rows = {b.id: b for b in await waiting(uow, gate, direction)}
-    turn = next_turn(
-        [entry_of(b) for b in rows.values()], ServiceCycle.parse(gate.service_cycle), position
-    )
+    entries = [entry_of(b) for b in rows.values()]
+    cycle = ServiceCycle.parse(gate.service_cycle)
+    turn = next_turn(entries, cycle, position)
     if turn is None:
         return None
     entry, new_position = turn
+    facts = _call_facts(lane, entry.queue_class, holder)
+    if any(e.held for e in entries):
+        unheld = [replace(e, held=False) for e in entries]
+        due = next_turn(unheld, cycle, position)
+        if due is not None and due[0].id != entry.id:
+            facts["passed_over_unpaid"] = due[0].id
     booking = rows[entry.id]
     booking.called_at = now
     booking.lane_id = lane.id
@@ -187,7 +214,7 @@ async def call_next(
         BookingStatus.CALLED,
         VehicleCalled,
         actor,
-        facts=_call_facts(lane, entry.queue_class, holder),
+        facts=facts,
     )
     await uow.session.execute(
         update(QueueCursor)

@@ -11,6 +11,7 @@ from services.api.bookings.declarations import DeclarationController
 from services.api.bookings.endpoints import BookingController
 from services.api.bookings.no_shows import NoShowController, NoShowExcuseController
 from services.api.bookings.rebooking import RebookingController
+from services.api.cash.endpoints import CashController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
 from services.api.driver.endpoints import DriverLinkController
@@ -56,6 +57,7 @@ api_router = Router(
         DeviceController,
         OfficerController,
         YardController,
+        CashController,
         YardDeclarationController,
         DispatchController,
         YardsController,

@@ -24,6 +24,7 @@ from services.web.accounts import (
     signed_up,
 )
 from services.web.console import ConsoleController
+from services.web.console_cash import ConsoleCashController
 from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
 from services.web.console_no_shows import ConsoleNoShowsController
@@ -40,6 +41,7 @@ from services.web.portal_booking_page import BookingPage
 from services.web.portal_bookings import BookingsList
 from services.web.portal_declaration import DeclarationPage
 from services.web.portal_rebooking import RebookingPage
+from services.web.portal_receipt import PortalReceiptPage
 from services.web.problem_pages import APP_HANDLERS, PAGE_HANDLERS
 from services.web.public import (
     SignInRequired,
@@ -84,6 +86,7 @@ _pages = Router(
         reset_page,
         reset,
         PortalController,
+        PortalReceiptPage,
         BookingsList,
         BookPages,
         BookingPage,
@@ -98,6 +101,7 @@ _pages = Router(
         ConsoleController,
         ConsoleDispatchController,
         ConsoleDetailsController,
+        ConsoleCashController,
         ConsolePartnerController,
         ConsoleNoShowsController,
         YardConsoleController,

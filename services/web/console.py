@@ -27,6 +27,7 @@ from gate.domain.checkin import CheckinOutcome
 from gate.domain.clearance import CustomsChannel
 from gate.domain.errors import LaneOccupied
 from gate.domain.plates import format_plate
+from gate.domain.slots import Direction
 from gate.domain.time import as_local, utc_now
 from gate.domain.yard_search import MAX_SEARCH_TEXT
 from gate.gates import service as gates
@@ -47,6 +48,7 @@ from services.web.console_context import page_details, yard_part_details
 from services.web.console_decision import decision_of
 from services.web.console_outbox import outbox_panel
 from services.web.console_search import Narrowed, Narrowing, narrowed
+from services.web.fee_pages import fees_of
 from services.web.forms import Refused, decode_form, run_form
 from services.web.page_words import Note
 from services.web.public import require_browser
@@ -159,6 +161,8 @@ class ConsoleController(Controller):
             **await yard_part_details(
                 uow, gate, shown.waiting, shown.at_lanes, translator(request)
             ),
+            # Each truck's fee: held while unpaid, the cash form (services/web/fee_pages.py).
+            **await fees_of(uow, [v.booking_id for v in [*shown.waiting, *shown.at_lanes]]),
             **(
                 {}
                 if partial
@@ -195,7 +199,11 @@ class ConsoleController(Controller):
                     words = translator(request)("lane_held_refused")
                     said = words.format(lane=lane, code=held.extensions["booking_code"])
                     return Refused(held.detail, said=said)
-                return Note("note_called", called.code) if called else Note("note_none_waiting")
+                if called:
+                    return Note("note_called", called.code)
+                # Nobody to call while trucks wait: they are held for their fees, say so.
+                unpaid = await queue.held_waiting(uow, gate, Direction(lane_row.direction))
+                return Note("note_all_held", str(unpaid)) if unpaid else Note("note_none_waiting")
             if action in {"open", "close"}:
                 await queue.set_lane_open(uow, gate, lane_row, is_open=action == "open")
                 return None

@@ -38,6 +38,7 @@ from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
 from services.web.portal_declaration import declaration_context
 from services.web.portal_rebooking import rebooking_notice
+from services.web.portal_receipt import receipt_link
 from services.web.public import require_browser
 from services.web.render import back_to, page, translator
 
@@ -118,6 +119,7 @@ async def booking_view(
         form_key=new_form_key(),
         form_key_field=FORM_KEY,
         **await declaration_context(uow, booking, enterprise_id, t),
+        **await receipt_link(uow, booking.id),
         **context,
         **extra,
     )

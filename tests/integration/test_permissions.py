@@ -291,6 +291,7 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
         "record-exit": [("POST", f"{gate}/vehicles/{missing}/exit", None)],
         "excuse-no-show": [("POST", f"{gate}/vehicles/{missing}/no-show-excuse", reason)],
         "check-in": [("POST", f"{gate}/checkins", "a camera's read")],
+        "record-cash": [("POST", f"{gate}/fees/TT269999999/cash", {"amount_vnd": 1000})],
         "read-dispatch": [
             ("GET", f"{gate}/dispatch/export", None),
             ("GET", f"{gate}/dispatch-orders?status=open", None),
@@ -427,6 +428,7 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
         ],
         "check-in-by-hand": [("POST", f"{console}/checkins", {"plate": "12C-999.98"})],
         "record-exit": [("POST", f"{console}/vehicles/{missing}/exit", {})],
+        "record-cash": [("POST", f"{console}/fees/TT269999999/cash", {"amount_vnd": "1000"})],
         # The console's no-shows (services/web/console_no_shows.py).
         "excuse-no-show": [
             ("GET", f"{console}/no-shows", None),

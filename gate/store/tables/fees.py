@@ -134,6 +134,7 @@ class InvoiceCounter(Base):
 
     __tablename__ = "invoice_counters"
 
-    series: Mapped[str] = mapped_column(String(6), primary_key=True)
+    # Invoice series (up to 6 letters) and receipts' (BL and the invoice series: up to 8).
+    series: Mapped[str] = mapped_column(String(12), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)

@@ -43,6 +43,9 @@ class YardVehicle(Output):
     # Another trailer than declared was read at check-in: admitted, and flagged here.
     trailer_mismatch: bool = False
     arrived_trailer_plate: str | None = None
+    # The unpaid-fee rule (issue 19): its fee is due and unpaid, so it keeps its place in the
+    # queue but is not called to a lane until paid.
+    fee_unpaid: bool = False
 
     @classmethod
     def of(cls, row: Booking, lane_codes: dict[str, str]) -> YardVehicle:
@@ -68,6 +71,7 @@ class YardVehicle(Output):
             arrived_trailer_plate=(
                 format_plate(row.arrived_trailer_plate) if row.arrived_trailer_plate else None
             ),
+            fee_unpaid=row.fee_unpaid,
         )
 
 
