@@ -1,0 +1,201 @@
+"""The fees' totals in the statistics (issue 19): a day of fees fixed, paid by a provider and in
+cash, paid in part, refunded and voided reads back as exactly those totals, kept current by
+the job between the changes and again after a rebuild, on both databases.
+
+Everything goes through the use cases and the API: bookings made (their fees fixed), money
+received through gate/payments/receiving.py::receive_payment (the one way money is recorded),
+cancellations through the API (the refund rule settles the fees)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from gate.bus.events import InMemoryEventBus
+from gate.config import Settings
+from gate.domain.events import Actor
+from gate.domain.fee_statistics import local_day
+from gate.domain.time import as_utc, utc_now
+from gate.payments.receiving import Received, receive_payment
+from gate.statistics.reads import FeeDay, Scope, fee_days
+from gate.statistics.rebuild import rebuild_statistics
+from gate.statistics.update import update_statistics
+from gate.store.database import create_engine, create_session_factory
+from gate.store.tables import Gate, statistics_fee_days
+from gate.store.unit_of_work import UnitOfWork
+from tests.fees import fee_of_booking, make_schedule
+from tests.helpers import Api, Enterprise, tomorrow_at
+
+PROVIDER = Actor("system")
+
+
+@asynccontextmanager
+async def _writer(settings: Settings) -> AsyncIterator[UnitOfWork]:
+    engine = create_engine(settings)
+    try:
+        async with UnitOfWork(create_session_factory(engine), InMemoryEventBus()) as uow:
+            yield uow
+    finally:
+        await engine.dispose()
+
+
+async def _receive(settings: Settings, received: Received) -> None:
+    async with _writer(settings) as uow:
+        await receive_payment(uow, received, utc_now(), PROVIDER)
+        await uow.commit()
+
+
+async def _fold(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        factory = create_session_factory(engine)
+        await update_statistics(lambda: UnitOfWork(factory, InMemoryEventBus()))
+    finally:
+        await engine.dispose()
+
+
+async def _rebuild(settings: Settings) -> None:
+    async with _writer(settings) as uow:
+        await rebuild_statistics(uow)
+        await uow.commit()
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A fee as fixed (read before anything expires the row)."""
+
+    invoice_number: str
+    amount_vnd: int
+    fixed_at: datetime
+    direction: str
+    gate_id: str
+
+
+async def _fixed(uow: UnitOfWork, booking_id: str) -> Fixed:
+    fee = await fee_of_booking(uow, booking_id)
+    assert fee is not None
+    return Fixed(fee.invoice_number, fee.amount_vnd, fee.fixed_at, fee.direction, fee.gate_id)
+
+
+async def _booked(api: Api, enterprise: Enterprise, uow: UnitOfWork) -> tuple[str, Fixed]:
+    response = await enterprise.book(tomorrow_at(9))
+    assert response.status_code == 201, response.text
+    booking_id = response.json()["id"]
+    return booking_id, await _fixed(uow, booking_id)
+
+
+async def _cancel(api: Api, enterprise: Enterprise, booking_id: str) -> None:
+    cancelled = await api.client.post(
+        f"/api/v1/bookings/{booking_id}/cancel", json={}, headers=enterprise.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+
+async def _days(uow: UnitOfWork, gate_id: str) -> list[FeeDay]:
+    """The gate's fee days from yesterday to tomorrow (a test run across the gates' midnight
+    spreads its figures over two days: the sums below hold either way)."""
+    await uow.session.rollback()
+    now = utc_now()
+    scope = Scope(local_day(now) - timedelta(days=1), local_day(now) + timedelta(days=2), gate_id)
+    return await fee_days(uow.session, scope)
+
+
+def _sums(days: list[FeeDay]) -> dict[str, int]:
+    columns = [name for name in FeeDay.__slots__ if name != "period"]
+    return {name: sum(getattr(day, name) for day in days) for name in columns}
+
+
+async def test_a_day_of_fees_paid_refunded_and_voided_reads_as_exactly_those_totals(
+    api: Api, settings: Settings, uow: UnitOfWork
+) -> None:
+    await make_schedule(settings)
+    gate_id = await uow.session.scalar(select(Gate.id).where(Gate.code == "tan-thanh"))
+    assert gate_id is not None
+    enterprise = await api.enterprise()
+    by_qr, in_cash, refunded, voided, in_part, unpaid = [
+        await _booked(api, enterprise, uow) for _ in range(6)
+    ]
+    amount = by_qr[1].amount_vnd
+    assert amount > 0 and all(fee.amount_vnd == amount for _, fee in (in_cash, voided, unpaid))
+    await _fold(settings)
+    fixed = _sums(await _days(uow, gate_id))
+    assert (fixed["fixed"], fixed["fixed_vnd"], fixed["outstanding_vnd"]) == (
+        6,
+        6 * amount,
+        6 * amount,
+    )
+
+    paid_at = utc_now()
+    for (_, fee), provider, paid in (
+        (by_qr, "fake", amount),
+        (refunded, "fake", amount),
+        (in_cash, "cash", amount),
+        (in_part, "fake", amount // 3),
+    ):
+        await _receive(
+            settings,
+            Received(
+                provider,
+                f"{provider}-{fee.invoice_number}",
+                paid,
+                f"CK {fee.invoice_number}",
+                paid_at,
+                receipt_number=f"BL{fee.invoice_number}" if provider == "cash" else None,
+                officer_id=None,
+            ),
+        )
+    await _fold(settings)
+    await _cancel(api, enterprise, refunded[0])
+    await _cancel(api, enterprise, voided[0])
+    await _fold(settings)
+
+    expected = {
+        "fixed": 6,
+        "fixed_vnd": 6 * amount,
+        "paid_provider_vnd": 2 * amount + amount // 3,
+        "paid_cash_vnd": amount,
+        "statement_vnd": 0,
+        "refunded_vnd": amount,
+        "voided": 1,
+        "voided_vnd": amount,
+        "outstanding_vnd": amount + (amount - amount // 3),
+    }
+    kept = await _days(uow, gate_id)
+    assert _sums(kept) == expected
+    assert local_day(paid_at) in {as_utc(day.period) for day in kept}
+    fixed_on = local_day(by_qr[1].fixed_at)
+    assert sum(d.fixed for d in kept if as_utc(d.period) == fixed_on) >= 1
+
+    await _rebuild(settings)
+    assert await _days(uow, gate_id) == kept
+    await _fold(settings)  # nothing new: the rebuild's marks are the chains' heads
+    assert await _days(uow, gate_id) == kept
+
+
+async def test_another_gate_and_direction_keep_their_own_rows(
+    api: Api, settings: Settings, uow: UnitOfWork
+) -> None:
+    await make_schedule(settings)
+    enterprise = await api.enterprise()
+    response = await enterprise.book(tomorrow_at(10), direction="import")
+    assert response.status_code == 201, response.text
+    fee = await _fixed(uow, response.json()["id"])
+    assert fee.direction == "import"
+    await _fold(settings)
+    await uow.session.rollback()
+    rows = (
+        await uow.session.execute(
+            select(statistics_fee_days.c.direction, statistics_fee_days.c.fixed_vnd)
+        )
+    ).all()
+    assert [tuple(row) for row in rows] == [("import", fee.amount_vnd)]
+    now = utc_now()
+    other = await uow.session.scalar(select(Gate.id).where(Gate.code == "huu-nghi"))
+    scope = Scope(local_day(now) - timedelta(days=1), local_day(now) + timedelta(days=2), other)
+    assert await fee_days(uow.session, scope) == []
+    export = Scope(scope.since, scope.until, fee.gate_id, direction="export")
+    assert await fee_days(uow.session, export) == []
