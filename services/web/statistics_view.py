@@ -23,6 +23,7 @@ from gate.statistics.reads import (
     agency_times,
     counts,
     distributions,
+    fee_days,
     forecast_accuracy,
 )
 
@@ -116,11 +117,14 @@ def parse_agency(value: str | None) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Table:
     """One table of the page: ``name`` its id (and the export's sheet), ``columns`` the
-    i18n keys of its headers, ``rows`` its cells (minutes rounded to 0.1, a share in %)."""
+    i18n keys of its headers, ``rows`` its cells (minutes rounded to 0.1, a share in %,
+    whole dong); ``money``: the indexes of its columns in VND (the page writes them as
+    money, the exports as numbers)."""
 
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+    money: tuple[int, ...] = ()
 
 
 def _minutes(value: float | None) -> float | None:
@@ -168,10 +172,10 @@ def _filled(
 
 
 async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
-    """The page's five tables for ``window``: trucks, waits, each agency's time, capacity,
-    the forecast's error. Every period of the window is a row (``Window.periods``), one with
-    nothing in it as zero trucks and no time, so the tables, charts and exports of a quiet
-    day still show its every hour."""
+    """The page's six tables for ``window``: trucks, waits, each agency's time, capacity,
+    the forecast's error, the fees (per day whatever the span). Every period of the window
+    is a row (``Window.periods``), one with nothing in it as zero trucks and no time, so the
+    tables, charts and exports of a quiet day still show its every hour."""
     scope, grain = window.scope(), window.grain
     periods = window.periods()
 
@@ -245,7 +249,41 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
             )
         ),
     )
-    return trucks, waits, agency_table, capacity, errors
+    return trucks, waits, agency_table, capacity, errors, await fee_table(session, window)
+
+
+# The fees' columns: (i18n key of the header, FeeDay's field); VND ones end in ``_vnd``.
+FEE_COLUMNS = (
+    ("stats_fee_fixed", "fixed"),
+    ("stats_fee_fixed_vnd", "fixed_vnd"),
+    ("stats_fee_paid_provider", "paid_provider_vnd"),
+    ("stats_fee_paid_cash", "paid_cash_vnd"),
+    ("stats_fee_statement", "statement_vnd"),
+    ("stats_fee_refunded", "refunded_vnd"),
+    ("stats_fee_voided", "voided"),
+    ("stats_fee_voided_vnd", "voided_vnd"),
+    ("stats_fee_outstanding", "outstanding_vnd"),
+)
+
+
+async def fee_table(session: AsyncSession, window: Window) -> Table:
+    """The fees' totals of every local day of the window (gate/domain/fee_statistics.py:
+    what each column counts, on which day), a day without fees as zeros: kept per day, so a
+    day's window is one row."""
+    found = {day.period: day for day in await fee_days(session, window.scope())}
+    days = [
+        datetime.combine(window.first_day + timedelta(days=d), time(0), LOCAL_TZ)
+        for d in range(DAYS[window.span])
+    ]
+    rows = tuple(
+        (
+            day.date().isoformat(),
+            *(getattr(found[day], field) if day in found else 0 for _, field in FEE_COLUMNS),
+        )
+        for day in days
+    )
+    money = tuple(i + 1 for i, (_, field) in enumerate(FEE_COLUMNS) if field.endswith("_vnd"))
+    return Table("fees", ("stats_fee_day", *(key for key, _ in FEE_COLUMNS)), rows, money)
 
 
 # Which columns each chart draws (by index into its table) and how.
@@ -255,6 +293,8 @@ CHARTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "agencies": ("bar", (2, 3)),
     "capacity": ("bar", (1, 2)),
     "forecast": ("line", (2, 3, 4)),
+    # Money in by each way, billed to statements, given back and still owed (VND).
+    "fees": ("bar", (3, 4, 5, 6, 9)),
 }
 
 

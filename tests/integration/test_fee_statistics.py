@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel.numbers import format_currency
 from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.domain.events import Actor
 from gate.domain.fee_statistics import local_day
-from gate.domain.time import as_utc, utc_now
+from gate.domain.time import as_local, as_utc, utc_now
 from gate.payments.receiving import Received, receive_payment
 from gate.statistics.reads import FeeDay, Scope, fee_days
 from gate.statistics.rebuild import rebuild_statistics
@@ -28,7 +29,8 @@ from gate.store.database import create_engine, create_session_factory
 from gate.store.tables import Gate, statistics_fee_days
 from gate.store.unit_of_work import UnitOfWork
 from tests.fees import fee_of_booking, make_schedule
-from tests.helpers import Api, Enterprise, tomorrow_at
+from tests.helpers import Api, Enterprise, browser, officer, tomorrow_at
+from tests.statistics_day import page_tables
 
 PROVIDER = Actor("system")
 
@@ -174,6 +176,30 @@ async def test_a_day_of_fees_paid_refunded_and_voided_reads_as_exactly_those_tot
     assert await _days(uow, gate_id) == kept
     await _fold(settings)  # nothing new: the rebuild's marks are the chains' heads
     assert await _days(uow, gate_id) == kept
+    await _page_shows(api, expected)
+
+
+async def _page_shows(api: Api, expected: dict[str, int]) -> None:
+    """The statistics page's fees table (7 days up to today) sums to ``expected``, in
+    English and as Vietnamese writes money."""
+    token = (await officer(api, "customs"))["Authorization"].removeprefix("Bearer ")
+    await browser(api, token)
+    today = as_local(utc_now()).date().isoformat()
+    query = f"/statistics/tan-thanh?span=week&day={today}"
+    api.client.cookies.set("gate_lang", "en")
+    shown = page_tables((await api.client.get(query)).text)["fees"]
+    assert shown[0] == ["Day", "Fees fixed", "Fees fixed (VND)", "Received by QR (VND)",
+                        "Received in cash (VND)", "On monthly statements (VND)", "Refunded (VND)",
+                        "Fees voided", "Voided (VND)", "Still owed (VND)"]  # fmt: skip
+    assert len(shown) == 1 + 7 and shown[-1][0] == today
+    columns = [name for name in FeeDay.__slots__ if name != "period"]
+    sums = [sum(int(row[i + 1].removeprefix("₫").replace(",", "")) for row in shown[1:])
+            for i in range(len(columns))]  # fmt: skip
+    assert dict(zip(columns, sums, strict=True)) == expected
+    api.client.cookies.set("gate_lang", "vi")
+    words = (await api.client.get(query)).text
+    assert format_currency(expected["paid_cash_vnd"], "VND", locale="vi") in words
+    assert "Còn phải thu (VNĐ)" in words
 
 
 async def test_another_gate_and_direction_keep_their_own_rows(
