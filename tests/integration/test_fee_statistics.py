@@ -177,6 +177,37 @@ async def test_a_day_of_fees_paid_refunded_and_voided_reads_as_exactly_those_tot
     await _fold(settings)  # nothing new: the rebuild's marks are the chains' heads
     assert await _days(uow, gate_id) == kept
     await _page_shows(api, expected)
+    await _open_data_shows(api, expected)
+
+
+# The open data's names of the totals (services/api/statistics/schemas.py, FeesView).
+_PUBLIC = {
+    "fixed": "fees_fixed",
+    "fixed_vnd": "fixed_vnd",
+    "paid_provider_vnd": "received_by_qr_vnd",
+    "paid_cash_vnd": "received_in_cash_vnd",
+    "statement_vnd": "billed_to_statements_vnd",
+    "refunded_vnd": "refunded_vnd",
+    "voided": "fees_voided",
+    "voided_vnd": "voided_vnd",
+    "outstanding_vnd": "outstanding_vnd",
+}
+
+
+async def _open_data_shows(api: Api, expected: dict[str, int]) -> None:
+    """The open data's days (public: no credential) hold the same totals, every day with
+    its ``fees`` (zeros on a day without)."""
+    api.client.cookies.clear()
+    today = as_local(utc_now()).date()
+    answer = await api.client.get(
+        "/api/v1/statistics/gates/tan-thanh/days",
+        params={"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()},
+    )
+    assert answer.status_code == 200, answer.text
+    days = answer.json()["days"]
+    assert len(days) == 7 and all(set(day["fees"]) == set(_PUBLIC.values()) for day in days)
+    sums = {ours: sum(day["fees"][theirs] for day in days) for ours, theirs in _PUBLIC.items()}
+    assert sums == expected
 
 
 async def _page_shows(api: Api, expected: dict[str, int]) -> None:
