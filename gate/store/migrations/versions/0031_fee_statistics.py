@@ -10,11 +10,14 @@ each counts and on which day: gate/domain/fee_statistics.py), kept by the statis
 rebuild beside the other rollups (gate/statistics/fee_rows.py).
 
 Created empty. Fees made before it (0027 is of the same issue, so only a database that ran
-0027 alone has any) would never be counted, since nothing takes their bookings back to the
-job: when there is a fee, every gate's mark goes back to 0 (as 0014 and 0015 do), so the next
-fold reads every chain again and adds each fee's totals; a booking's other contributions come
-out as they were, so it adds nothing else. Without a fee, nothing to fold again. A downgrade
-drops the table.
+0027 without this step has any) would never be counted, since nothing takes their bookings
+back to the job: when there is a fee, every rollup is emptied with each booking's last
+contributions and every gate's mark goes back to 0 (as 0015 does), so the next fold (each
+sweep round, or ``gate statistics update``; ``gate statistics rebuild`` at once) adds each
+booking whole, its fee's totals with it. Emptied rather than only re-read: a booking's last
+contributions kept from before a downgrade already name its fee, and the job, finding them
+unchanged, would add nothing. Without a fee, nothing to fold again. A downgrade drops the
+table (the fees' part of each booking's last contributions is then unread).
 """
 
 from __future__ import annotations
@@ -55,9 +58,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("gate_id", "direction", "day", name=op.f("pk_statistics_fee_days")),
     )
     op.create_index("ix_statistics_fee_days_day", "statistics_fee_days", ["day"])
-    op.execute(
-        "UPDATE statistics_marks SET seq = 0 WHERE chain <> '*' AND EXISTS (SELECT 1 FROM fees)"
-    )
+    if op.get_bind().execute(sa.text("SELECT 1 FROM fees LIMIT 1")).first() is not None:
+        op.execute("DELETE FROM statistics_bookings")
+        op.execute("DELETE FROM statistics_times")
+        op.execute("DELETE FROM statistics_hours")
+        op.execute("DELETE FROM statistics_day_times")
+        op.execute("DELETE FROM statistics_days")
+        op.execute("DELETE FROM statistics_weekday_hours")
+        op.execute("UPDATE statistics_marks SET seq = 0 WHERE chain <> '*'")
 
 
 def downgrade() -> None:
