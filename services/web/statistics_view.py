@@ -23,7 +23,6 @@ from gate.statistics.reads import (
     agency_times,
     counts,
     distributions,
-    fee_days,
     forecast_accuracy,
 )
 
@@ -172,9 +171,9 @@ def _filled(
 
 
 async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
-    """The page's six tables for ``window``: trucks, waits, each agency's time, capacity,
-    the forecast's error, the fees (per day whatever the span). Every period of the window
-    is a row (``Window.periods``), one with nothing in it as zero trucks and no time, so the
+    """The page's tables of trucks for ``window``: trucks, waits, each agency's time,
+    capacity, the forecast's error (the fees': ``statistics_fees.py``). Every period of the
+    window is a row (``Window.periods``), one with nothing in it as zero trucks and no time, so the
     tables, charts and exports of a quiet day still show its every hour."""
     scope, grain = window.scope(), window.grain
     periods = window.periods()
@@ -249,41 +248,7 @@ async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
             )
         ),
     )
-    return trucks, waits, agency_table, capacity, errors, await fee_table(session, window)
-
-
-# The fees' columns: (i18n key of the header, FeeDay's field); VND ones end in ``_vnd``.
-FEE_COLUMNS = (
-    ("stats_fee_fixed", "fixed"),
-    ("stats_fee_fixed_vnd", "fixed_vnd"),
-    ("stats_fee_paid_provider", "paid_provider_vnd"),
-    ("stats_fee_paid_cash", "paid_cash_vnd"),
-    ("stats_fee_statement", "statement_vnd"),
-    ("stats_fee_refunded", "refunded_vnd"),
-    ("stats_fee_voided", "voided"),
-    ("stats_fee_voided_vnd", "voided_vnd"),
-    ("stats_fee_outstanding", "outstanding_vnd"),
-)
-
-
-async def fee_table(session: AsyncSession, window: Window) -> Table:
-    """The fees' totals of every local day of the window (gate/domain/fee_statistics.py:
-    what each column counts, on which day), a day without fees as zeros: kept per day, so a
-    day's window is one row."""
-    found = {day.period: day for day in await fee_days(session, window.scope())}
-    days = [
-        datetime.combine(window.first_day + timedelta(days=d), time(0), LOCAL_TZ)
-        for d in range(DAYS[window.span])
-    ]
-    rows = tuple(
-        (
-            day.date().isoformat(),
-            *(getattr(found[day], field) if day in found else 0 for _, field in FEE_COLUMNS),
-        )
-        for day in days
-    )
-    money = tuple(i + 1 for i, (_, field) in enumerate(FEE_COLUMNS) if field.endswith("_vnd"))
-    return Table("fees", ("stats_fee_day", *(key for key, _ in FEE_COLUMNS)), rows, money)
+    return trucks, waits, agency_table, capacity, errors
 
 
 # Which columns each chart draws (by index into its table) and how.
