@@ -256,3 +256,42 @@ async def test_another_gate_and_direction_keep_their_own_rows(
     assert await fee_days(uow.session, scope) == []
     export = Scope(scope.since, scope.until, fee.gate_id, direction="export")
     assert await fee_days(uow.session, export) == []
+
+
+async def test_money_beyond_the_fee_or_for_a_voided_fee_counts_in_and_back_out(
+    api: Api, settings: Settings, uow: UnitOfWork
+) -> None:
+    """A surplus and money for a fee already voided are received (on their day, by their
+    way) and owed back (refunded): neither makes a fee paid, so the job sees them only by
+    the ``fee.payment_received`` entry in the gate's chain."""
+    await make_schedule(settings)
+    enterprise = await api.enterprise()
+    (_, over), (voided_id, voided) = [await _booked(api, enterprise, uow) for _ in range(2)]
+    await _cancel(api, enterprise, voided_id)
+    await _fold(settings)
+    amount = over.amount_vnd
+    await _receive(
+        settings,
+        Received("fake", "t-over", amount + 50_000, f"CK {over.invoice_number}", utc_now()),
+    )
+    await _fold(settings)
+    late_cash = Received(
+        "cash", "t-void", voided.amount_vnd, voided.invoice_number, utc_now(), receipt_number="B1"
+    )
+    await _receive(settings, late_cash)
+    await _fold(settings)
+
+    kept = _sums(await _days(uow, over.gate_id))
+    assert kept == {
+        "fixed": 2,
+        "fixed_vnd": amount + voided.amount_vnd,
+        "paid_provider_vnd": amount + 50_000,
+        "paid_cash_vnd": voided.amount_vnd,
+        "statement_vnd": 0,
+        "refunded_vnd": 50_000 + voided.amount_vnd,
+        "voided": 1,
+        "voided_vnd": voided.amount_vnd,
+        "outstanding_vnd": 0,
+    }
+    await _rebuild(settings)
+    assert _sums(await _days(uow, over.gate_id)) == kept
