@@ -1,5 +1,5 @@
 """The audited events of the infrastructure fee (issue 19): a schedule version made, and a
-crossing's fee paid, refunded or voided. Each goes to its gate's hash chain (subject: the
+crossing's fee paid, owed back or voided. Each goes to its gate's hash chain (subject: the
 schedule's or the fee's id); none carries personal data (no plate, payer or account: the
 invoice number and amounts only)."""
 
@@ -25,6 +25,7 @@ class FeeEvent(DomainEvent):
     gate_id: str
     booking_id: str | None = None
     enterprise_id: str | None = None
+    direction: str | None = None
     from_status: str | None = None
     to_status: str | None = None
     actor: Actor = SYSTEM
@@ -40,10 +41,19 @@ class FeeScheduleMade(FeeEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class FeeSettled(FeeEvent):
-    """A cancellation settled the fee: refund due, void, or kept (``rule``)."""
+class FeeRefundDue(FeeEvent):
+    """A cancellation in time (or by the gate) of a paid fee: the amount paid is owed back
+    (facts: rule, refund_amount_vnd)."""
 
-    name: ClassVar[str] = "fee.settled"
+    name: ClassVar[str] = "fee.refund_due"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeeVoided(FeeEvent):
+    """A cancellation in time (or by the gate) of a fee not paid: nothing is owed (facts:
+    rule)."""
+
+    name: ClassVar[str] = "fee.voided"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,6 +35,7 @@ from gate.domain.events import (
     VehicleExited,
     WebhookEndpointDisabled,
 )
+from gate.domain.fee_events import FeePaid, FeeRefundDue, FeeVoided
 from gate.domain.spoilage import SpoilRiskForeseen
 
 # Each outboxed event class and the type name a webhook carries for it (Standard Webhooks'
@@ -54,6 +55,10 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
     # Issue 18: a perishable load's forecast call passes its spoil-by (told once a truck).
     SpoilRiskForeseen: "cargo.spoil_risk",
     BookingRebooked: "booking.rebooked",
+    # Issue 19: a crossing's fee paid, owed back or voided by a cancellation.
+    FeePaid: "fee.paid",
+    FeeRefundDue: "fee.refund_due",
+    FeeVoided: "fee.voided",
 }
 
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction

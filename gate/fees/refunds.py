@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from gate.domain.events import Actor
-from gate.domain.fee_events import FeeSettled
+from gate.domain.fee_events import FeeRefundDue, FeeVoided
 from gate.domain.fees import FeeStatus, RefundRule, refund_on_cancel
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeeRefund
@@ -29,8 +29,9 @@ async def settle_cancelled(
 ) -> Fee | None:
     """Settle the fee of ``booking``, cancelled at ``now`` by ``actor`` (an enterprise's own
     cancellation, or the gate's: any other actor). A refund due is a ``fee_refunds`` row
-    (status due: sent by gate/payments/); audited (``fee.settled``). Nothing happens to a fee
-    already settled, nor when the booking has none. The booking stops being held for it."""
+    (status due: sent by gate/payments/); audited (``fee.refund_due`` or ``fee.voided``).
+    Nothing happens to a fee already settled, nor when the booking has none. The booking
+    stops being held for it."""
     fee = await fee_of(uow, booking.id, lock=True)
     booking.fee_unpaid = False
     if fee is None:
@@ -60,13 +61,15 @@ async def settle_cancelled(
             )
         )
     await uow.session.flush()
+    settled = FeeRefundDue if settlement.refund_vnd > 0 else FeeVoided
     uow.record(
-        FeeSettled(
+        settled(
             subject_id=fee.id,
             gate=gate.code,
             gate_id=gate.id,
             booking_id=booking.id,
             enterprise_id=fee.enterprise_id,
+            direction=fee.direction,
             from_status=before,
             to_status=fee.status,
             actor=actor,

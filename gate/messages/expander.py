@@ -42,7 +42,7 @@ from gate.domain.time import as_local, utc_now
 from gate.gates.touched import Touched
 from gate.messages.account_mail import ACCOUNT_MAIL, account_mail_deliveries
 from gate.messages.preferences import Choices, driver_choices, offered_channels, users_choices
-from gate.messages.texts import direction_word, disabled_reason, render
+from gate.messages.texts import direction_word, disabled_reason, render, vnd
 from gate.messages.zalo import template_of
 from gate.outbox.protocols import NewDelivery, OutboxEventRow
 from gate.store.tables import Booking, Delivery, Driver, EnterpriseUser, Gate, WebhookEndpoint
@@ -274,6 +274,9 @@ def _fields(
         "endpoint": str(payload.get("url") or payload.get("endpoint_id") or ""),
         "endpoint_id": str(payload.get("endpoint_id") or ""),
         "reason": disabled_reason(str(payload.get("disabled_reason") or ""), language),
+        "invoice": str(facts.get("invoice_number") or ""),
+        "amount": vnd(facts.get("amount_vnd"), language),
+        "refund": vnd(facts.get("refund_amount_vnd"), language),
         "plate": "",
     }
     if plate and booking is not None:

@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from babel.numbers import format_currency
+
 from gate.domain.messages import DEFAULT_LANGUAGE, LANGUAGES
 
 
@@ -39,7 +41,9 @@ DIRECTIONS = {
 # {direction}, {code} (the booking's), {slot} and {previous_slot} (local "dd/mm HH:MM"),
 # {order} and {deadline} (local HH:MM), {lane}, {plate} (drivers only), {endpoint} (a
 # webhook endpoint's URL), {endpoint_id}, {reason} (why it was disabled: disabled_reason),
-# {spoil_by} and {forecast} (local "dd/mm HH:MM": a load's spoil-by and forecast call).
+# {spoil_by} and {forecast} (local "dd/mm HH:MM": a load's spoil-by and forecast call),
+# {invoice} (a fee's invoice number), {amount} and {refund} (VND, written per language by
+# Babel: the fee and what is refunded).
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     # To the driver.
     "driver.dispatch": {
@@ -118,6 +122,21 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("货物变质风险 {code}", "预约{code}：鲜活货物将于{spoil_by}变质，预计叫号时间为{forecast}，{gate}。"),
         "en": ("Cargo may spoil {code}", "Booking {code}: the perishable cargo spoils at {spoil_by} but the truck is forecast to be called at {forecast}, {gate}."),
     },
+    "fee.paid": {
+        "vi": ("Đã nhận phí {invoice}", "Đặt chỗ {code}: đã nhận đủ phí hạ tầng cửa khẩu {amount}, hóa đơn {invoice}, {gate}."),
+        "zh": ("已收到费用 {invoice}", "预约{code}：已收到口岸基础设施使用费{amount}，发票{invoice}，{gate}。"),
+        "en": ("Fee received {invoice}", "Booking {code}: the border-gate infrastructure fee of {amount} is paid, invoice {invoice}, {gate}."),
+    },
+    "fee.refund_due": {
+        "vi": ("Hoàn phí {invoice}", "Đặt chỗ {code} đã hủy: phí {invoice} sẽ được hoàn {refund}, {gate}."),
+        "zh": ("退还费用 {invoice}", "预约{code}已取消：费用{invoice}将退还{refund}，{gate}。"),
+        "en": ("Fee refund {invoice}", "Booking {code} was cancelled: {refund} of fee {invoice} will be refunded, {gate}."),
+    },
+    "fee.voided": {
+        "vi": ("Hủy phí {invoice}", "Đặt chỗ {code} đã hủy kịp thời: phí {invoice} không còn phải nộp, {gate}."),
+        "zh": ("费用作废 {invoice}", "预约{code}已按时取消：无需再缴纳费用{invoice}，{gate}。"),
+        "en": ("Fee cancelled {invoice}", "Booking {code} was cancelled in time: fee {invoice} is no longer owed, {gate}."),
+    },
     "webhook.disabled": {
         "vi": ("Webhook bị tắt", "Điểm nhận webhook {endpoint} (mã {endpoint_id}) đã bị tắt: {reason}. Không gửi gì đến đó cho đến khi một quản lý bật lại: trang Webhook của cổng doanh nghiệp, hoặc PATCH /api/v1/webhooks/endpoints/{endpoint_id} với \"enabled\": true."),
         "zh": ("Webhook已停用", "Webhook接收端 {endpoint}（编号 {endpoint_id}）已停用：{reason}。在管理员重新启用之前不会向其发送任何内容：企业门户的 Webhooks 页面，或 PATCH /api/v1/webhooks/endpoints/{endpoint_id}，内容 \"enabled\": true。"),
@@ -174,6 +193,17 @@ def disabled_reason(reason: str, language: str) -> str:
     elif last.startswith("the host did not resolve"):
         last = words["no_host"]
     return words["failing"].format(attempts=attempts, last=last)
+
+
+def vnd(amount: object, language: str) -> str:
+    """An amount of dong as the language writes money (Babel: ``1.500.000 ₫`` in Vietnamese,
+    ``₫1,500,000`` in English and Chinese); empty when there is none."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        return ""
+    return format_currency(amount, "VND", locale=_LOCALES.get(language, "vi_VN"))
+
+
+_LOCALES = {"vi": "vi_VN", "zh": "zh_Hans_CN", "en": "en"}
 
 
 def direction_word(direction: str, language: str) -> str:

@@ -83,7 +83,7 @@ def record_of(event: AuditedEvent) -> AuditRecord:
     if isinstance(event, FeeEvent):
         named = {
             name: value
-            for name in ("booking_id", "enterprise_id")
+            for name in ("booking_id", "enterprise_id", "direction")
             if (value := getattr(event, name)) is not None
         }
         return _record(event, event.subject_id, gate=event.gate, **named)

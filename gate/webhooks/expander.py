@@ -28,6 +28,9 @@ ADDED_FIELDS: dict[str, tuple[str, ...]] = {
     "truck.clearance_decided": ("agency", "decision", "channel", "reason"),
     "truck.dispatched": ("order_code", "deadline_at", "queue_class"),
     "cargo.spoil_risk": ("spoil_by", "forecast_call_at"),
+    "fee.paid": ("invoice_number", "amount_vnd", "paid_amount_vnd"),
+    "fee.refund_due": ("invoice_number", "amount_vnd", "refund_amount_vnd", "rule"),
+    "fee.voided": ("invoice_number", "amount_vnd", "rule"),
 }
 
 
@@ -47,6 +50,10 @@ def webhook_data(kind: str, payload: dict[str, Any], booking: Booking | None) ->
         "status": payload.get("to_status") or (booking.status if booking else None),
         "plate": format_plate(booking.plate) if booking is not None else None,
     }
+    if kind.startswith("fee."):
+        # A fee's event carries the fee's statuses; the booking's stays the booking's.
+        data["status"] = booking.status if booking is not None else None
+        data["fee_status"] = payload.get("to_status")
     for name in ADDED_FIELDS.get(kind, ()):
         value = facts.get(name, payload.get(name))
         if value is not None:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from gate.domain.messages import LANGUAGES, sms_segments
-from gate.messages.texts import REASONS, TEXTS, direction_word, disabled_reason, render
+from gate.messages.texts import REASONS, TEXTS, direction_word, disabled_reason, render, vnd
 
 # The longest seeded gate name in each language (gate/gates/seed.py), a plate, an order.
 FIELDS = {
@@ -35,6 +35,9 @@ def fields_for(language: str) -> dict[str, str]:
         "reason": disabled_reason("the receiver answered 410 Gone", language),
         "spoil_by": "01/12 18:00",
         "forecast": "01/12 19:30",
+        "invoice": "HN260000123",
+        "amount": vnd(1_500_000, language),
+        "refund": vnd(1_500_000, language),
     }
 
 
@@ -127,3 +130,12 @@ def test_every_field_is_set_apart_from_the_next(kind: str, language: str) -> Non
 def test_the_reasons_words_set_their_fields_apart(language: str) -> None:
     for words in REASONS[language].values():
         assert _runs_together(words) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("vi", "1.500.000\xa0₫"), ("en", "₫1,500,000"), ("zh", "₫1,500,000")],
+)
+def test_money_is_written_as_each_language_writes_it(language: str, written: str) -> None:
+    assert vnd(1_500_000, language) == written
+    assert vnd(None, language) == ""

@@ -63,6 +63,9 @@ def test_the_events_that_matter_to_the_outside_are_outboxed_under_public_names()
         "capacity.changed",
         "cargo.spoil_risk",
         "booking.rebooked",
+        "fee.paid",
+        "fee.refund_due",
+        "fee.voided",
     }
     # And an endpoint disabled, told to its owner by message, not sent as a webhook; and an
     # account's mail (an application, a decision, an invitation, a reset).

@@ -55,6 +55,21 @@ COMMON: dict[str, Schema] = {
     "plate": _text("The truck's plate (your own truck), such as `12C-246.80`", nullable=True),
 }
 
+
+def _dong(description: str) -> Schema:
+    return Schema(type=OpenAPIType.INTEGER, minimum=0, description=description)
+
+
+# What every fee's webhook adds (issue 19): the fee's status, invoice number and amount.
+FEE: dict[str, Schema] = {
+    "fee_status": _text(
+        "The fee's status after the event",
+        enum=["due", "paid", "statement", "refund_due", "refunded", "void"],
+    ),
+    "invoice_number": _text("The fee's invoice number, such as `TT260000123`"),
+    "amount_vnd": _dong("The crossing's fee, VND, fixed when the booking was made"),
+}
+
 # What each type adds (gate/webhooks/expander.py's ADDED_FIELDS); absent when not known.
 ADDED: dict[str, dict[str, Schema]] = {
     "booking.rescheduled": {"previous_slot_start": _time("The slot it was moved from")},
@@ -83,6 +98,16 @@ ADDED: dict[str, dict[str, Schema]] = {
     "cargo.spoil_risk": {
         "spoil_by": _time("When the perishable cargo spoils, as declared at booking"),
         "forecast_call_at": _time("When the truck is forecast to be called: after spoil_by"),
+    },
+    "fee.paid": {**FEE, "paid_amount_vnd": _dong("The sum received for it, VND")},
+    "fee.refund_due": {
+        **FEE,
+        "refund_amount_vnd": _dong("What is sent back, VND: everything paid"),
+        "rule": _text("Why", enum=["cancelled-by-gate", "cancelled-before-deadline"]),
+    },
+    "fee.voided": {
+        **FEE,
+        "rule": _text("Why", enum=["cancelled-by-gate", "cancelled-before-deadline"]),
     },
 }
 
@@ -154,6 +179,9 @@ SUMMARIES = {
         "(sent once a truck)"
     ),
     "booking.rebooked": "The gate moved a booking of yours: its hour lost places",
+    "fee.paid": "The border-gate infrastructure fee of a booking of yours is paid",
+    "fee.refund_due": "A paid booking of yours was cancelled in time: its fee is refunded",
+    "fee.voided": "An unpaid booking of yours was cancelled in time: its fee is not owed",
 }
 
 _SAMPLE_DATA = {
@@ -193,6 +221,27 @@ _SAMPLE_ADDED: dict[str, dict[str, Any]] = {
         "previous_slot_start": "2026-12-01T02:00:00+00:00",
         "cause": "hour",
         "respond_by": "2026-12-01T02:00:00+00:00",
+    },
+    "fee.paid": {
+        "fee_status": "paid",
+        "invoice_number": "TT260000123",
+        "amount_vnd": 1_500_000,
+        "paid_amount_vnd": 1_500_000,
+    },
+    "fee.refund_due": {
+        "status": "cancelled",
+        "fee_status": "refund_due",
+        "invoice_number": "TT260000123",
+        "amount_vnd": 1_500_000,
+        "refund_amount_vnd": 1_500_000,
+        "rule": "cancelled-before-deadline",
+    },
+    "fee.voided": {
+        "status": "cancelled",
+        "fee_status": "void",
+        "invoice_number": "TT260000123",
+        "amount_vnd": 1_500_000,
+        "rule": "cancelled-by-gate",
     },
 }
 
