@@ -118,6 +118,12 @@ _.wait_for_call
 _.places_offered
 _.places_held
 _.min_trucks
+# Its fees' totals (issue 19), wire fields read by clients.
+_.fees_fixed
+_.received_by_qr_vnd
+_.received_in_cash_vnd
+_.billed_to_statements_vnd
+_.fees_voided
 # A band of minutes (open data) and the board's wait chart's band (gate/live/messages.py),
 # read by clients and frontend/static/board.js.
 _.from_minutes

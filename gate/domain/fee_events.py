@@ -78,3 +78,14 @@ class CashReceived(FeeEvent):
     invoice_number, amount_vnd; the actor is the officer)."""
 
     name: ClassVar[str] = "fee.cash_received"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeePaymentReceived(FeeEvent):
+    """Money received for a fee that did not make it paid: a part of it, or money for a fee
+    already paid or settled (owed back). Facts: ``invoice_number``, ``amount_vnd`` (the
+    fee's), ``received_vnd``, ``paid_amount_vnd``. Recorded so that every change of a fee's
+    money is in its gate's chain: the statistics fold what the chains name
+    (gate/statistics/update.py), and a part paid was otherwise in none."""
+
+    name: ClassVar[str] = "fee.payment_received"

@@ -62,6 +62,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from gate.domain.bookings import QUEUE_ENTRY_LIFETIME
 from gate.domain.distributions import (
@@ -77,6 +78,7 @@ from gate.domain.distributions import (
     bucket_of,
     merged,
 )
+from gate.domain.fee_statistics import FeeFacts, FeeTotals, fee_totals
 from gate.domain.time import as_utc
 
 # The distributions' names are this module's too: callers read the statistics from one place.
@@ -157,15 +159,17 @@ class BookingFacts:
     exited_at: datetime | None = None
     predicted_call_at: datetime | None = None
     decisions: tuple[AgencyTime, ...] = ()
+    fee: FeeFacts | None = None  # its crossing's fee (gate/domain/fee_statistics.py)
 
 
 @dataclass(slots=True)
 class Contributions:
-    """One booking's (or many summed): counts per key and column, and per key, measure and
-    bucket a pair ``(count, sum of seconds)``."""
+    """One booking's (or many summed): counts per key and column, per key, measure and
+    bucket a pair ``(count, sum of seconds)``, and its fee's totals per day and column."""
 
     counts: dict[tuple[Key, str], int] = field(default_factory=dict)
     times: dict[tuple[Key, str, int], tuple[int, int]] = field(default_factory=dict)
+    fees: FeeTotals = field(default_factory=dict)
 
     def count(self, key: Key, column: str, amount: int = 1) -> None:
         self.counts[key, column] = self.counts.get((key, column), 0) + amount
@@ -177,12 +181,8 @@ class Contributions:
 
     def add(self, other: Contributions, sign: int = 1) -> None:
         """Add ``other`` (``sign`` -1: take it away); entries that reach zero are dropped."""
-        for slot, amount in other.counts.items():
-            value = self.counts.get(slot, 0) + sign * amount
-            if value:
-                self.counts[slot] = value
-            else:
-                self.counts.pop(slot, None)
+        _add_counts(self.counts, other.counts, sign)
+        _add_counts(self.fees, other.fees, sign)
         for bucket, (count, total) in other.times.items():
             old_count, old_total = self.times.get(bucket, (0, 0))
             new = (old_count + sign * count, old_total + sign * total)
@@ -190,6 +190,15 @@ class Contributions:
                 self.times[bucket] = new
             else:
                 self.times.pop(bucket, None)
+
+
+def _add_counts(mine: dict[Any, int], theirs: dict[Any, int], sign: int) -> None:
+    for slot, amount in theirs.items():
+        value = mine.get(slot, 0) + sign * amount
+        if value:
+            mine[slot] = value
+        else:
+            mine.pop(slot, None)
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -259,6 +268,8 @@ def contributions(facts: BookingFacts) -> Contributions:
         for decision in latest_decisions(facts.decisions):
             taken = seconds_between(facts.inspection_started_at, decision.decided_at)
             out.time(lane, agency_measure(decision.agency), taken)
+    if facts.fee is not None:
+        out.fees = fee_totals(facts.fee)
     return out
 
 

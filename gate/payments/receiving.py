@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from gate.domain.events import Actor
-from gate.domain.fee_events import FeePaid
+from gate.domain.fee_events import FeePaid, FeePaymentReceived
 from gate.domain.fees import FeeStatus, find_invoice_numbers
 from gate.domain.payments import PayoutDue
 from gate.store.database import conflict_insert
@@ -69,7 +69,8 @@ async def receive_payment(
     audited; the booking's ``fee_unpaid`` cleared: the truck may be called). Not owed (no
     fee, or settled, or paid already): the money is owed back, a ``fee_refunds`` row (rule
     ``payment-unmatched`` or ``payment-not-owed``) for the surplus, its payout outboxed
-    (``refund.payout_due``: gate/payments/payouts.py)."""
+    (``refund.payout_due``: gate/payments/payouts.py). Money for a fee that does not make it
+    paid is audited too (``fee.payment_received``)."""
     insert = conflict_insert(uow.session)
     payment_id = new_id()
     stored = await uow.session.scalar(
@@ -108,6 +109,7 @@ async def receive_payment(
     payment.fee_id = fee.id
     if fee.status not in OWED:
         await _owe_back(uow, fee, payment, received.amount_vnd, NOT_OWED, now)
+        await _record_received(uow, fee, received, actor)
         return Receipt(payment, fee, repeated=False, paid_now=False)
     owed = fee.amount_vnd - fee.paid_amount_vnd
     # Only what the fee was owed counts as paid: the surplus is owed back by its own refund
@@ -117,6 +119,8 @@ async def receive_payment(
     paid_now = fee.paid_amount_vnd >= fee.amount_vnd
     if paid_now:
         await _mark_paid(uow, fee, now, actor)
+    else:
+        await _record_received(uow, fee, received, actor)
     if received.amount_vnd > owed:
         await _owe_back(uow, fee, payment, received.amount_vnd - owed, NOT_OWED, now)
     await uow.session.flush()
@@ -165,6 +169,32 @@ async def _mark_paid(uow: UnitOfWork, fee: Fee, now: datetime, actor: Actor) -> 
             facts={
                 "invoice_number": fee.invoice_number,
                 "amount_vnd": fee.amount_vnd,
+                "paid_amount_vnd": fee.paid_amount_vnd,
+            },
+        )
+    )
+
+
+async def _record_received(uow: UnitOfWork, fee: Fee, received: Received, actor: Actor) -> None:
+    """Audit money that did not make the fee paid (``fee.payment_received``): a part, or
+    money owed back; the fee's figures in the statistics follow its gate's chain."""
+    gate = await uow.session.get(Gate, fee.gate_id)
+    assert gate is not None
+    uow.record(
+        FeePaymentReceived(
+            subject_id=fee.id,
+            gate=gate.code,
+            gate_id=gate.id,
+            booking_id=fee.booking_id,
+            enterprise_id=fee.enterprise_id,
+            direction=fee.direction,
+            from_status=fee.status,
+            to_status=fee.status,
+            actor=actor,
+            facts={
+                "invoice_number": fee.invoice_number,
+                "amount_vnd": fee.amount_vnd,
+                "received_vnd": received.amount_vnd,
                 "paid_amount_vnd": fee.paid_amount_vnd,
             },
         )

@@ -14,7 +14,10 @@ of one truck would otherwise be that truck's time). The 90th percentile is withh
 band of minutes (``Times.median_band``): all the buckets know for certain; the pages show
 the band ("under 5 min"), the open data the estimate beside it.
 Counts (trucks, bookings, places) are published as they are: a count of one says that a
-truck came, which the gate's public board said live.
+truck came, which the gate's public board said live. So are the fees' totals per day (issue
+19: fixed, received by QR and in cash, billed to statements, refunded, voided, still owed):
+sums of a public fee whose rates the council publishes, over the same trucks, naming no payer;
+the public finances of a public fee, and the QR share the province reports on.
 
 Days are the gates' local days (``reads.Grain.DAY``); a day with nothing counted is still a
 day (zeros, no times), so a window's days are all there and a page of them has no gap.
@@ -32,12 +35,14 @@ from gate.domain.statistics import ERROR_BOUNDS_MINUTES, Band, Distribution, Mea
 from gate.domain.time import LOCAL_TZ, as_utc
 from gate.statistics.capacity import capacity_use, use_per_mille
 from gate.statistics.reads import (
+    FeeDay,
     Grain,
     Scope,
     agency_distributions,
     agency_times,
     counts,
     distributions,
+    fee_days,
     forecast_accuracy,
     typical_waits,
 )
@@ -136,6 +141,7 @@ class DayFigures:
     held: int = 0
     forecast: Forecast = Forecast(0, None)
     complete: bool = True
+    fees: FeeDay | None = None  # the fees' totals (None: no fee that day)
 
     @property
     def use(self) -> float | None:
@@ -171,7 +177,7 @@ async def day_figures(
     today: date,
 ) -> list[DayFigures]:
     """Every day from ``first`` to ``last`` (both included) in order, empty days as zeros:
-    eleven statements whatever the number of days. ``today`` (``local_day(now)``) and any
+    twelve statements whatever the number of days. ``today`` (``local_day(now)``) and any
     later day are ``complete=False``; the callers ask for no day after today (a day to come
     is no history: the open data refuses it)."""
     scope = Scope(midnight(first), midnight(last + timedelta(days=1)), gate_id, direction)
@@ -204,6 +210,8 @@ async def day_figures(
             agencies[agency] = times_of(distribution)
     for capacity in await capacity_use(session, scope, Grain.DAY):
         by_day[capacity.period.date()].update(offered=capacity.offered, held=capacity.held)
+    for fees in await fee_days(session, scope):
+        by_day[fees.period.date()]["fees"] = fees
     for day in days:
         by_day[day]["complete"] = day < today
     return [DayFigures(day, **by_day[day]) for day in days]  # type: ignore[arg-type]

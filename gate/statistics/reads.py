@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gate.domain.fee_statistics import FEE_COUNTS
 from gate.domain.statistics import (
     AGENCY_PREFIX,
     COUNTS,
@@ -40,6 +41,7 @@ from gate.domain.statistics import (
 from gate.domain.time import LOCAL_TZ, as_utc
 from gate.statistics.tiers import Ranges, Tier, by_period, by_weekday_hour, within
 from gate.statistics.zone_sql import local_day, local_weekday_and_hour
+from gate.store.tables import statistics_fee_days
 
 
 class Grain(StrEnum):
@@ -244,3 +246,39 @@ async def agency_distributions(
         ]
         for measure, periods in sorted(per.items())
     }
+
+
+@dataclass(frozen=True, slots=True)
+class FeeDay:
+    """The fees' totals of one local day (its midnight, aware, in the gates' zone): counts
+    and VND, each column as ``gate/domain/fee_statistics.py`` counts it."""
+
+    period: datetime
+    fixed: int
+    fixed_vnd: int
+    paid_provider_vnd: int
+    paid_cash_vnd: int
+    statement_vnd: int
+    refunded_vnd: int
+    voided: int
+    voided_vnd: int
+    outstanding_vnd: int
+
+
+async def fee_days(session: AsyncSession, scope: Scope) -> list[FeeDay]:
+    """The fees' totals per local day whose midnight is in ``[since, until)`` (the rows are
+    per day only: a window's ragged hours are not counted), summed over the scope's gates
+    and directions (its class is not a fee's), oldest first; days with no row left out."""
+    table = statistics_fee_days
+    conditions = _where(table, table.c.day, [(as_utc(scope.since), as_utc(scope.until))], scope,
+                        with_class=False)  # fmt: skip
+    query = (
+        select(table.c.day, *(func.sum(table.c[name]) for name in FEE_COUNTS))
+        .where(*conditions)
+        .group_by(table.c.day)
+        .order_by(table.c.day)
+    )
+    return [
+        FeeDay(as_utc(day).astimezone(LOCAL_TZ), *(int(value or 0) for value in sums))
+        for day, *sums in await session.execute(query)
+    ]

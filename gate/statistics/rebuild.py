@@ -2,7 +2,8 @@
 
 The bookings and their agencies' decisions are read in chunks by id; the contributions of
 every ``flush`` bookings (``FLUSH``) are summed in memory and appended to temporary tables,
-so memory holds a part of the year, not the year; at the end every tier (hourly, daily and
+so memory holds a part of the year, not the year (the fees' daily totals, a few thousand
+rows a year, are summed whole and written at the end); at the end every tier (hourly, daily and
 per month's weekday-hours) is summed from them in one statement, so each rollup row is
 written once (``staging.py``; docs/benchmarks.md, "Statistics over a year", measures both
 before and after); each booking's own is kept for the job that follows. The rollups are
@@ -18,6 +19,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gate.domain.statistics import Contributions, contributions
+from gate.statistics.fee_rows import add_fee_days
 from gate.statistics.rows import CHUNK, encode, facts_of
 from gate.statistics.staging import append, open_scratch, write_rollups
 from gate.statistics.update import ALL_CHAINS, lock_mark
@@ -31,6 +33,7 @@ from gate.store.tables import (
     StatisticsTime,
     statistics_day_times,
     statistics_days,
+    statistics_fee_days,
     statistics_weekday_hours,
 )
 from gate.store.tables.base import table_of
@@ -54,11 +57,14 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
         statistics_days,
         statistics_day_times,
         statistics_weekday_hours,
+        statistics_fee_days,
     ):
         await session.execute(delete(table))
     await session.execute(delete(StatisticsMark).where(StatisticsMark.chain != ALL_CHAINS))
     await open_scratch(session)
     summed = Contributions()
+    # The fees' totals are a few thousand days a year: kept whole, written once at the end.
+    fees = Contributions()
     counted = 0
     held = 0
     after = ""
@@ -78,6 +84,7 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
         for booking_id, facts in (await facts_of(session, ids)).items():
             part = contributions(facts)
             summed.add(part)
+            fees.add(Contributions(fees=part.fees))
             ledger.append({"booking_id": booking_id, "folded": encode(part)})
         await session.execute(insert(table_of(StatisticsBooking)), ledger)
         counted += len(ledger)
@@ -87,6 +94,7 @@ async def rebuild_statistics(uow: UnitOfWork, flush: int = FLUSH) -> int:
             summed, held = Contributions(), 0
     await append(session, summed)
     await write_rollups(session)
+    await add_fee_days(session, fees.fees)
     marks = [{"chain": gate_id, "seq": seq or 0} for gate_id, seq in sorted(heads.items())]
     if marks:
         await session.execute(insert(table_of(StatisticsMark)), marks)
@@ -120,4 +128,5 @@ _ROLLUPS = (
     "statistics_days",
     "statistics_day_times",
     "statistics_weekday_hours",
+    "statistics_fee_days",
 )

@@ -13,6 +13,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.domain.clearance import Decision
+from gate.domain.fee_statistics import FeeKey
 from gate.domain.statistics import (
     COUNTS,
     AgencyTime,
@@ -21,6 +22,7 @@ from gate.domain.statistics import (
     Key,
     contributions,
 )
+from gate.statistics.fee_rows import add_fee_days, fees_of
 from gate.statistics.periods import day_of, month_of, weekday_and_hour
 from gate.store.database import conflict_insert
 from gate.store.tables import (
@@ -63,7 +65,8 @@ def chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
 
 async def facts_of(session: AsyncSession, ids: Sequence[str]) -> dict[str, BookingFacts]:
     """The facts of the bookings among ``ids`` (ids of anything else are left out): two
-    statements, the bookings and their agencies' decisions."""
+    statements, the bookings and their agencies' decisions, and their fees' (``fee_rows.py``:
+    one more, three when any has a fee)."""
     rows = (await session.execute(select(*_FACT_COLUMNS).where(Booking.id.in_(ids)))).all()
     decisions: dict[str, list[AgencyTime]] = defaultdict(list)
     query = (
@@ -78,6 +81,7 @@ async def facts_of(session: AsyncSession, ids: Sequence[str]) -> dict[str, Booki
     )
     for booking_id, agency, decided_at, decision in await session.execute(query):
         decisions[booking_id].append(AgencyTime(agency, decided_at, decision == REJECTED))
+    fees = await fees_of(session, [row.id for row in rows])
     return {
         row.id: BookingFacts(
             gate_id=row.gate_id,
@@ -93,6 +97,7 @@ async def facts_of(session: AsyncSession, ids: Sequence[str]) -> dict[str, Booki
             exited_at=row.exited_at,
             predicted_call_at=row.predicted_call_at,
             decisions=tuple(decisions[row.id]),
+            fee=fees.get(row.id),
         )
         for row in rows
     }
@@ -105,7 +110,13 @@ def encode(part: Contributions) -> str:
         [*_key(key), measure, bucket, count, seconds]
         for (key, measure, bucket), (count, seconds) in part.times.items()
     )
-    return json.dumps({"counts": counts, "times": times}, separators=(",", ":"))
+    data: dict[str, list[Any]] = {"counts": counts, "times": times}
+    if part.fees:  # left out without a fee: a booking's encoding before fees stays the same
+        data["fees"] = sorted(
+            [key.gate_id, key.direction, key.day.isoformat(), column, amount]
+            for (key, column), amount in part.fees.items()
+        )
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode(text: str) -> Contributions:
@@ -116,6 +127,8 @@ def decode(text: str) -> Contributions:
     for gate_id, direction, hour, queue_class, measure, bucket, count, seconds in data["times"]:
         key = Key(gate_id, direction, datetime.fromisoformat(hour), queue_class)
         part.times[key, measure, bucket] = (count, seconds)
+    for gate_id, direction, day, column, amount in data.get("fees", ()):
+        part.fees[FeeKey(gate_id, direction, datetime.fromisoformat(day)), column] = amount
     return part
 
 
@@ -161,7 +174,8 @@ async def add_to_rollups(session: AsyncSession, delta: Contributions) -> None:
     inserted, a key there is added to. The hourly rows, and the same sums re-keyed by the
     hour's local day (``statistics_days``, ``statistics_day_times``) and by its local month,
     weekday and hour of day, not by class (``statistics_weekday_hours``): every tier is a
-    sum of the same contributions, so reading any gives the same answer (``reads.py``)."""
+    sum of the same contributions, so reading any gives the same answer (``reads.py``).
+    The fees' totals per day go to ``statistics_fee_days`` (``fee_rows.py``)."""
     by_hour: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     by_day: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     for (key, column), n in delta.counts.items():
@@ -187,6 +201,7 @@ async def add_to_rollups(session: AsyncSession, delta: Contributions) -> None:
     await _upsert_times(session, statistics_day_times, by_class, "day", day_times)
     week = ("gate_id", "direction", "{}", "measure", "weekday", "local_hour", "bucket")
     await _upsert_times(session, statistics_weekday_hours, week, "month", week_times)
+    await add_fee_days(session, delta.fees)
 
 
 async def _upsert_counts(

@@ -10,7 +10,8 @@ commit in seq order, and once seq n is visible every seq below it is too: "the l
 folded" per chain is a watermark without gaps, where ``updated_at`` (stamped before commit,
 by transactions that commit in any order) would miss rows.
 
-**What is folded** is each named booking's row as it is now, not the event: a booking's
+**What is folded** is each named booking's row as it is now (with its fee's, when an entry
+names the fee: ``gate/domain/fee_statistics.py``), not the event: a booking's
 contributions are a function of its row (``gate/domain/statistics.py``), its last ones kept in
 ``statistics_bookings`` and taken away. The entries are read before the bookings, so a
 booking read newer than its entries is folded again by the entry that follows: no harm.
@@ -28,7 +29,8 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gate.statistics.rows import refold
+from gate.statistics.fee_rows import bookings_of_fees
+from gate.statistics.rows import chunks, refold
 from gate.store.database import conflict_insert
 from gate.store.tables import AuditLogEntry, Gate, StatisticsMark
 from gate.store.unit_of_work import UnitOfWork
@@ -67,8 +69,11 @@ async def fold_chain(session: AsyncSession, chain: str, limit: int = BATCH) -> i
     ).all()
     if not entries:
         return 0
-    # Subjects that are not bookings (a dispatch order, a rule) are not found and skipped.
-    await refold(session, [entry.subject_id for entry in entries])
+    # Subjects that are not bookings (a dispatch order, a rule) are not found and skipped; a
+    # fee's entry (paid, settled, money received) folds its booking again, fee and all.
+    subjects = [entry.subject_id for entry in entries]
+    of_fees = [b for chunk in chunks(subjects) for b in await bookings_of_fees(session, chunk)]
+    await refold(session, subjects + of_fees)
     await session.execute(
         update(StatisticsMark).where(StatisticsMark.chain == chain).values(seq=entries[-1].seq)
     )

@@ -34,6 +34,7 @@ from services.web.console import served_gates
 from services.web.public import require_browser
 from services.web.render import page, translator
 from services.web.statistics_export import as_csv, as_xlsx, scope_of
+from services.web.statistics_fees import page_tables
 from services.web.statistics_view import (
     AGENCIES,
     Span,
@@ -43,7 +44,6 @@ from services.web.statistics_view import (
     parse_agency,
     parse_day,
     parse_span,
-    tables,
 )
 
 AREA = "/statistics"
@@ -78,7 +78,7 @@ async def _window(
 async def _tables(platform: Platform, window: Window) -> tuple[Table, ...]:
     """The window's tables, read on the read replica when there is one (the officer and the
     gate were read on the primary): the heaviest reads of the pages."""
-    return await platform.reads.run(lambda uow: tables(uow.session, window))
+    return await platform.reads.run(lambda uow: page_tables(uow.session, window))
 
 
 def _scope_query(window: Window) -> str:

@@ -116,11 +116,14 @@ def parse_agency(value: str | None) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Table:
     """One table of the page: ``name`` its id (and the export's sheet), ``columns`` the
-    i18n keys of its headers, ``rows`` its cells (minutes rounded to 0.1, a share in %)."""
+    i18n keys of its headers, ``rows`` its cells (minutes rounded to 0.1, a share in %,
+    whole dong); ``money``: the indexes of its columns in VND (the page writes them as
+    money, the exports as numbers)."""
 
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+    money: tuple[int, ...] = ()
 
 
 def _minutes(value: float | None) -> float | None:
@@ -168,10 +171,10 @@ def _filled(
 
 
 async def tables(session: AsyncSession, window: Window) -> tuple[Table, ...]:
-    """The page's five tables for ``window``: trucks, waits, each agency's time, capacity,
-    the forecast's error. Every period of the window is a row (``Window.periods``), one with
-    nothing in it as zero trucks and no time, so the tables, charts and exports of a quiet
-    day still show its every hour."""
+    """The page's tables of trucks for ``window``: trucks, waits, each agency's time,
+    capacity, the forecast's error (the fees': ``statistics_fees.py``). Every period of the
+    window is a row (``Window.periods``), one with nothing in it as zero trucks and no time, so the
+    tables, charts and exports of a quiet day still show its every hour."""
     scope, grain = window.scope(), window.grain
     periods = window.periods()
 
@@ -255,6 +258,8 @@ CHARTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "agencies": ("bar", (2, 3)),
     "capacity": ("bar", (1, 2)),
     "forecast": ("line", (2, 3, 4)),
+    # Money in by each way, billed to statements, given back and still owed (VND).
+    "fees": ("bar", (3, 4, 5, 6, 9)),
 }
 
 

@@ -1,5 +1,5 @@
 """The statistics page in a real browser: an officer signs in, the vendored Chart.js draws the
-five charts from the page's JSON block under the CSP (the browser fixture fails a test whose
+six charts from the page's JSON block under the CSP (the browser fixture fails a test whose
 page the policy blocked), the planner's answer draws its own, and on a phone the page fits
 the screen's width; every table fits its card at 1024 and 1280 px, and on a phone fits or
 scrolls inside its card, showing that it does. The planner's answer sets the day as measured
@@ -20,7 +20,7 @@ from tests.helpers import Api, admin
 from tests.statistics_day import DAY, write_day
 
 PASSWORD = "mật-khẩu-thật-dài"
-CHARTS = ("trucks", "waits", "agencies", "capacity", "forecast")
+CHARTS = ("trucks", "waits", "agencies", "capacity", "forecast", "fees")
 
 
 async def _drawn(page: Page, chart: str) -> bool:

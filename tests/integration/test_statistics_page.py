@@ -46,9 +46,9 @@ def _shown(value: float | int | None) -> str:
 
 
 def _number(cell: str) -> str | float:
-    """A cell of the English page as a number when it is one."""
+    """A cell of the English page as a number when it is one (VND written as money)."""
     try:
-        return float(cell.replace(",", ""))
+        return float(cell.replace(",", "").removeprefix("₫"))
     except ValueError:
         return cell
 
@@ -204,7 +204,7 @@ async def test_the_pages_tables_hold_the_reads_numbers(
         assert shown[name][1:] == rows, name
     # Charts have their data beside the tables, in a JSON block the static script reads.
     assert '<script type="application/json" id="stats-charts">' in answer.text
-    assert answer.text.count("<canvas data-chart=") == 5
+    assert answer.text.count("<canvas data-chart=") == 6
     # The trucks chart draws the trucks turned back and let go uncalled, as its table does.
     block = answer.text.split('id="stats-charts">')[1].split("</script>")[0]
     trucks = next(c for c in json.loads(block) if c["id"] == "trucks")
@@ -221,7 +221,7 @@ async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_header
     api.client.cookies.set("gate_lang", "en")
     query = f"span=day&day={DAY.isoformat()}&direction=export"
     shown = page_tables((await api.client.get(f"{PAGE}?{query}")).text)
-    assert list(shown) == ["trucks", "waits", "agencies", "capacity", "forecast"]
+    assert list(shown) == ["trucks", "waits", "agencies", "capacity", "forecast", "fees"]
     # "Bookings" says what it counts: walk-ins and cancelled bookings are in it (issue 17).
     assert shown["trucks"][0][:2] == ["Period", "Bookings (all: walk-ins and cancelled included)"]
     assert shown["trucks"][0][-2:] == ["Turned back", "Let go uncalled"]
@@ -237,7 +237,8 @@ async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_header
     assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(workbook.content), read_only=True)
     assert book.sheetnames == ["Trucks", "Waits for the call", "Each agency's time",
-                               "Capacity offered and used", "Forecast error"]  # fmt: skip
+                               "Capacity offered and used", "Forecast error",
+                               "Infrastructure fees"]  # fmt: skip
     for name, sheet in zip(shown, book.worksheets, strict=True):
         # Numbers stay numbers in the workbook (9.0 reads back as 9): compared as numbers.
         # The sheet starts with its scope and an empty row (tests/.../as_a_leader_expects).
@@ -250,14 +251,16 @@ async def test_the_csv_and_excel_exports_hold_the_pages_numbers_under_its_header
         assert exported.headers["content-type"].startswith("text/csv")
         text = exported.content.decode("utf-8-sig")
         rows = [[cell or "–" for cell in row] for row in csv.reader(io.StringIO(text))]
-        assert rows[_SCOPE_ROWS + 1 :] == shown[name], name
+        # The page writes VND as money (₫1,500,000), the file as data (1500000).
+        numbers = [[_number(cell) for cell in row] for row in shown[name]]
+        assert [[_number(cell) for cell in row] for row in rows[_SCOPE_ROWS + 1 :]] == numbers
     assert (await api.client.get(f"{PAGE}/csv/nope?{query}")).status_code == 404
     # Every language's titles make sheet names Excel takes (Vietnamese's has a colon).
     for language in ("vi", "zh"):
         api.client.cookies.set("gate_lang", language)
         workbook = await api.client.get(f"{PAGE}/xlsx?{query}")
         assert workbook.status_code == 200, language
-        assert len(openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames) == 5
+        assert len(openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames) == 6
 
 
 async def test_the_officers_of_the_gate_see_it_and_nobody_else(api: Api):

@@ -299,6 +299,7 @@ async def test_a_rebuild_leaves_the_rollups_vacuumed_and_analysed(settings: Sett
                     [
                         "statistics_day_times",
                         "statistics_days",
+                        "statistics_fee_days",
                         "statistics_hours",
                         "statistics_times",
                         "statistics_weekday_hours",

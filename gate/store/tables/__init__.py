@@ -44,6 +44,7 @@ from gate.store.tables.statistics import (
     StatisticsTime,
     statistics_day_times,
     statistics_days,
+    statistics_fee_days,
     statistics_weekday_hours,
 )
 from gate.store.tables.yards import (
@@ -117,5 +118,6 @@ __all__ = [
     "YardVisit",
     "statistics_day_times",
     "statistics_days",
+    "statistics_fee_days",
     "statistics_weekday_hours",
 ]

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Index, Integer, SmallInteger, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gate.domain.fee_statistics import FEE_COUNTS
 from gate.domain.statistics import COUNTS
 from gate.store.tables.base import Base
 from gate.store.types import UtcDateTime
@@ -158,4 +159,16 @@ statistics_weekday_hours = Table(
             "seconds",
         ],
     ),
+)
+
+# The fees' totals per gate, direction and local day (issue 19, migration 0031): what each
+# column counts, and on which day, is gate/domain/fee_statistics.py's docstring. Per day only:
+# a fee's figures are read by the day (an hour of revenue is nobody's question), and a year
+# is a few thousand rows. Sums of VND pass 2**31 in a day (2,000 trucks at 1.5 M).
+statistics_fee_days = Table(
+    "statistics_fee_days",
+    Base.metadata,
+    *_period_key("day", by_class=False),
+    *(Column(name, _BIG, nullable=False, default=0) for name in FEE_COUNTS),
+    Index("ix_statistics_fee_days_day", "day"),
 )

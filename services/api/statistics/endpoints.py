@@ -1,5 +1,5 @@
 """The gates' statistics as open data (public, no credential): a gate's days, paged, and its
-typical wait per weekday and hour. Counts and times only, from the rollups
+typical wait per weekday and hour. Counts, times and the fees' totals only, from the rollups
 (gate/statistics/public.py); answers carry an ETag and may be cached briefly by anyone."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class StatisticsController(Controller):
         "/{code:str}/days",
         operation_id="listGateDays",
         **documented(
-            "A gate's days: bookings, trucks, waits, agencies' times, places, no-shows",
+            "A gate's days: bookings, trucks, waits, agencies' times, places, no-shows, fees",
             answer=(200, GateDays, "A page of days, oldest first (ETag; 304 when unchanged)"),
             problems=["not-found"],
         ),
@@ -122,7 +122,9 @@ class StatisticsController(Controller):
         agency's median and 90th percentile (times are counted in bands of minutes: each
         figure's band is given, its minutes are an estimate inside it), places offered in
         every hour and held (``use``: held over offered, 0 to 1 to three decimals, a tenth
-        of a percent as the pages show it), the forecast's accuracy. Every day of the
+        of a percent as the pages show it), the forecast's accuracy, the infrastructure
+        fee's totals in VND (fixed, received by QR and in cash, billed to statements,
+        refunded, voided, still owed: ``fees``). Every day of the
         window is there, empty ones as zeros; send ``next_cursor`` as ``cursor`` for the
         next page. Today's figures are so far: its day has ``complete`` false. A time from
         fewer than ``min_trucks`` trucks is null. 422 for a window backwards, too long or

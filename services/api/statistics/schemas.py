@@ -9,6 +9,7 @@ import msgspec
 
 from gate.domain.statistics import Band
 from gate.statistics.public import DayFigures, Forecast, Times, TypicalWait
+from gate.statistics.reads import FeeDay
 from services.common.schemas import Output
 
 
@@ -64,6 +65,43 @@ class ForecastView(Output):
         return cls(forecast.trucks, forecast.on_time_share)
 
 
+class FeesView(Output):
+    """The infrastructure fee's totals of a day, in VND (whole dong) and counts, each on the
+    day it happened: ``fees_fixed`` and ``fixed_vnd``, the fees fixed for crossings booked
+    that day; ``received_by_qr_vnd`` (a payment provider's notification of a VietQR
+    transfer) and ``received_in_cash_vnd`` (officers at the gate, with a receipt), the money
+    received that day; ``refunded_vnd``, refunds owed that day; ``fees_voided`` and
+    ``voided_vnd``, fees a cancellation in time voided that day. As they stand now, of the
+    fees fixed that day: ``billed_to_statements_vnd`` (enterprises with a monthly agreement
+    pay by statement, not at the gate) and ``outstanding_vnd`` (still owed)."""
+
+    fees_fixed: int
+    fixed_vnd: int
+    received_by_qr_vnd: int
+    received_in_cash_vnd: int
+    billed_to_statements_vnd: int
+    refunded_vnd: int
+    fees_voided: int
+    voided_vnd: int
+    outstanding_vnd: int
+
+    @classmethod
+    def of(cls, fees: FeeDay | None) -> FeesView:
+        if fees is None:
+            return cls(0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return cls(
+            fees.fixed,
+            fees.fixed_vnd,
+            fees.paid_provider_vnd,
+            fees.paid_cash_vnd,
+            fees.statement_vnd,
+            fees.refunded_vnd,
+            fees.voided,
+            fees.voided_vnd,
+            fees.outstanding_vnd,
+        )
+
+
 class DayView(Output):
     """One local day (Asia/Ho_Chi_Minh) of a gate. ``bookings_made``: every booking for the
     day's hours, walk-ins (booked at the gate on arrival) and bookings later cancelled
@@ -76,8 +114,8 @@ class DayView(Output):
     the truck's arrival at the lane to its decision; places offered (the calendar's, in
     every hour, booked or not) and held by bookings (``use``: held over offered, 0 to 1 to
     three decimals, a tenth of a percent as the pages show it: 0.042 is 4.2 %); the
-    forecast's accuracy. ``complete``: false for today (the gates' local day), whose
-    figures are so far and will grow."""
+    forecast's accuracy; the infrastructure fee's totals (``fees``). ``complete``: false for
+    today (the gates' local day), whose figures are so far and will grow."""
 
     day: date
     bookings_made: int
@@ -97,6 +135,7 @@ class DayView(Output):
     use: float | None
     forecast: ForecastView
     complete: bool
+    fees: FeesView
 
     @classmethod
     def of(cls, figures: DayFigures) -> DayView:
@@ -119,6 +158,7 @@ class DayView(Output):
             figures.use,
             ForecastView.of(figures.forecast),
             figures.complete,
+            FeesView.of(figures.fees),
         )
 
 
