@@ -12,9 +12,15 @@ from sqlalchemy import select, update
 from gate.domain.events import Actor
 from gate.domain.fee_events import FeePaid
 from gate.domain.fees import FeeStatus, find_invoice_numbers
+from gate.fees.statement_payments import (
+    pay_into_statement,
+    statement_named,
+    statement_of_payment,
+)
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeePayment, FeeRefund
+from gate.store.tables.statements import FeeStatement
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
@@ -47,13 +53,15 @@ class Received:
 @dataclass(frozen=True, slots=True)
 class Receipt:
     """What recording ``Received`` did: the payment row (the first one's, for a retry), the
-    fee it went to (None: none matched), whether this call was a retry of one recorded before
-    (``repeated``: nothing changed) and whether the fee became paid by it."""
+    fee it went to (None: none matched, or it went to a monthly ``statement``), whether this
+    call was a retry of one recorded before (``repeated``: nothing changed) and whether the
+    fee (or the statement) became paid by it."""
 
     payment: FeePayment
     fee: Fee | None
     repeated: bool
     paid_now: bool
+    statement: FeeStatement | None = None
 
 
 async def receive_payment(
@@ -63,7 +71,9 @@ async def receive_payment(
     (a retried notification, sequential or concurrent) finds the first's row and changes
     nothing (the unique index decides between concurrent ones). The fee is the caller's, or
     the first fee named by an invoice number in the reference
-    (gate.domain.fees.find_invoice_numbers). Owed (due, or on a statement): the amount is
+    (gate.domain.fees.find_invoice_numbers), else the monthly statement its number names
+    (gate/fees/statement_payments.py: paid when the sum reaches its total, and its fees
+    with it). Owed (due, or on a statement): the amount is
     added, and the fee is paid once the sum reaches it (``fee.paid``, audited; the booking's
     ``fee_unpaid`` cleared: the truck may be called). Not owed (no fee, or settled, or paid
     already): the money is owed back, a ``fee_refunds`` row (rule ``payment-unmatched`` or
@@ -96,10 +106,20 @@ async def receive_payment(
         )
         assert first is not None
         fee = await uow.session.get(Fee, first.fee_id) if first.fee_id else None
-        return Receipt(first, fee, repeated=True, paid_now=False)
+        statement = None if fee else await statement_of_payment(uow, first.id)
+        return Receipt(first, fee, repeated=True, paid_now=False, statement=statement)
     payment = await uow.session.get(FeePayment, payment_id)
     assert payment is not None
     fee = await _fee_for(uow, received)
+    if fee is None and received.fee_id is None:
+        # A monthly statement's number instead of an invoice's (gate/fees/statement_payments.py).
+        statement = await statement_named(uow, received.reference)
+        if statement is not None:
+            paid_now, surplus = await pay_into_statement(
+                uow, statement, payment.id, received.amount_vnd, now, actor
+            )
+            await _owe_back(uow, None, payment, surplus, NOT_OWED, now)
+            return Receipt(payment, None, repeated=False, paid_now=paid_now, statement=statement)
     if fee is None:
         await _owe_back(uow, None, payment, received.amount_vnd, UNMATCHED, now)
         return Receipt(payment, None, repeated=False, paid_now=False)

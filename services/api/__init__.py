@@ -23,6 +23,12 @@ from services.api.messages.endpoints import (
     MyNotificationsController,
 )
 from services.api.officers.endpoints import OfficerController
+from services.api.statements.endpoints import (
+    AgreementController,
+    AgreementEndController,
+    EnterpriseStatementController,
+    StatementController,
+)
 from services.api.statistics.endpoints import StatisticsController
 from services.api.webhooks.endpoints import WebhookController
 from services.api.yard.declarations import YardDeclarationController
@@ -62,6 +68,10 @@ api_router = Router(
         YardVisitsController,
         WebhookController,
         StatisticsController,
+        AgreementController,
+        AgreementEndController,
+        StatementController,
+        EnterpriseStatementController,
     ],
 )
 
