@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from gate.accounts.permissions import Action, of_enterprise, require
+from gate.accounts.permissions import Action, allowed, of_enterprise, require
 from gate.domain.errors import Conflict, NotFound
 from gate.domain.time import utc_now
 from gate.fees import agreements, statements
@@ -127,12 +127,13 @@ class AgreementEndController(Controller):
 async def _readable(
     uow: UnitOfWork, number: str, principal: Caller, action: Action = Action.READ_STATEMENTS
 ) -> FeeStatement:
-    """The statement ``number`` when the caller may read it; NotFound otherwise, for an
-    enterprise's caller as for an unknown number (another's statement is not told)."""
+    """The statement ``number`` when the caller may take ``action`` on it: 403 for a caller
+    who may take it on no statement; NotFound for an unknown number, and for another
+    enterprise's (whose existence is not told)."""
+    require(principal, action)
     statement = await statements.statement_by_number(uow, number)
-    if statement is None:
+    if statement is None or not allowed(principal, action, of_enterprise(statement.enterprise_id)):
         raise NotFound("no such statement")
-    require(principal, action, of_enterprise(statement.enterprise_id))
     return statement
 
 
