@@ -14,8 +14,8 @@ from services.common.schemas import Identifier, Input, Output, local, local_or_n
 
 # The contract's number as written on it (hợp đồng số …).
 ContractReference = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
-# A month as ``2026-11``.
-Month = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+# A month as ``2026-11`` (of this century: the platform's statements start in 2026).
+Month = Annotated[str, msgspec.Meta(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 # One transfer's amount in VND: at most what 10,000 crossings at the highest fee come to.
 TransferAmount = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
 
