@@ -44,6 +44,17 @@ async def statement_of_payment(uow: UnitOfWork, payment_id: str) -> FeeStatement
     )
 
 
+async def on_issued_statement(uow: UnitOfWork, fee: Fee) -> bool:
+    """Whether ``fee`` (on statement) is on an issued statement: then it is paid with the
+    statement only, so that nobody pays it twice. No query for a fee not on statement."""
+    if fee.status != FeeStatus.STATEMENT.value:
+        return False
+    found = await uow.session.scalar(
+        select(StatementFee.fee_id).where(StatementFee.fee_id == fee.id)
+    )
+    return found is not None
+
+
 async def pay_into_statement(
     uow: UnitOfWork,
     statement: FeeStatement,
@@ -56,8 +67,7 @@ async def pay_into_statement(
     statement locked by ``statement_named``: ``(paid_now, surplus_vnd)``. A statement paid
     already takes nothing (the whole amount is surplus, owed back by the caller). When the
     sum reaches the total the statement is paid (``statement.paid``) and so is each of its
-    fees still on statement (``fee.paid`` each, in its gate's chain; a fee paid on its own
-    by its invoice number meanwhile stays as it is)."""
+    fees (``fee.paid`` each, in its gate's chain)."""
     uow.session.add(StatementPayment(payment_id=payment_id, statement_id=statement.id))
     if statement.status != DUE:
         await uow.session.flush()

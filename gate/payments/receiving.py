@@ -13,6 +13,7 @@ from gate.domain.events import Actor
 from gate.domain.fee_events import FeePaid
 from gate.domain.fees import FeeStatus, find_invoice_numbers
 from gate.fees.statement_payments import (
+    on_issued_statement,
     pay_into_statement,
     statement_named,
     statement_of_payment,
@@ -76,8 +77,8 @@ async def receive_payment(
     with it). Owed (due, or on a statement): the amount is
     added, and the fee is paid once the sum reaches it (``fee.paid``, audited; the booking's
     ``fee_unpaid`` cleared: the truck may be called). Not owed (no fee, or settled, or paid
-    already): the money is owed back, a ``fee_refunds`` row (rule ``payment-unmatched`` or
-    ``payment-not-owed``) for the surplus."""
+    already, or on an issued monthly statement): the money is owed back, a ``fee_refunds``
+    row (rule ``payment-unmatched`` or ``payment-not-owed``) for the surplus."""
     insert = conflict_insert(uow.session)
     payment_id = new_id()
     stored = await uow.session.scalar(
@@ -124,7 +125,9 @@ async def receive_payment(
         await _owe_back(uow, None, payment, received.amount_vnd, UNMATCHED, now)
         return Receipt(payment, None, repeated=False, paid_now=False)
     payment.fee_id = fee.id
-    if fee.status not in OWED:
+    # A fee on an issued statement is paid with the statement, never twice: money naming
+    # its invoice goes back (gate/fees/statement_payments.py).
+    if fee.status not in OWED or await on_issued_statement(uow, fee):
         await _owe_back(uow, fee, payment, received.amount_vnd, NOT_OWED, now)
         return Receipt(payment, fee, repeated=False, paid_now=False)
     owed = fee.amount_vnd - fee.paid_amount_vnd

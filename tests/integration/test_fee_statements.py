@@ -1,7 +1,7 @@
 """Monthly statements (issue 19): a booking made under an agreement has its fee on statement
 and its truck not held; last month's statement lists exactly the month's fees on statement
 with the right total, issued once however often the sweep runs (at once included); paying it
-by its number marks its fees paid, once under retries."""
+by its number marks its fees paid, once under retries; a fee on it is not paid on its own."""
 
 from __future__ import annotations
 
@@ -166,6 +166,15 @@ async def test_paying_the_statement_by_its_number_marks_its_fees_paid_once(
     [statement] = await _statements(uow, a.id)
     number, total = statement.number, statement.total_vnd
     paid_at = utc_now()
+    on_it = await fee_of_booking(uow, made["first_day"])
+    assert on_it is not None
+    invoice, amount = on_it.invoice_number, on_it.amount_vnd
+
+    # A fee on an issued statement is paid with it, never on its own: that money goes back.
+    alone = await _pay(settings, Received("fake", "t-0", amount, invoice, paid_at))
+    assert alone.fee is not None and not alone.paid_now
+    kept = await fee_of_booking(uow, made["first_day"])
+    assert kept is not None and (kept.status, kept.paid_amount_vnd) == ("statement", 0)
 
     half = await _pay(settings, Received("fake", "t-1", total // 2, f"TT {number}", paid_at))
     assert half.statement is not None and not half.paid_now
@@ -183,9 +192,12 @@ async def test_paying_the_statement_by_its_number_marks_its_fees_paid_once(
     # Fees on no statement of that month stay on statement.
     other = await fee_of_booking(uow, made["this_month"])
     assert other is not None and other.status == "statement"
-    # The second transfer was half too much: owed back, once.
+    # The fee's own payment, and the second transfer's half too much: owed back, once each.
     await uow.session.rollback()
     refunds = list(await uow.session.scalars(select(FeeRefund)))
-    assert [(r.amount_vnd, r.rule) for r in refunds] == [(total // 2, "payment-not-owed")]
+    assert sorted((r.amount_vnd, r.rule) for r in refunds) == [
+        (amount, "payment-not-owed"),
+        (total // 2, "payment-not-owed"),
+    ]
     count = await uow.session.scalar(select(func.count()).select_from(FeeStatement))
     assert count == 1
