@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
-from gate.domain.errors import Conflict, NotFound
+from gate.domain.errors import NotFound, ValidationFailed
 from gate.domain.events import Actor
 from gate.domain.fee_events import AgreementEnded, AgreementMade
 from gate.domain.statements import (
@@ -38,7 +38,8 @@ async def make_agreement(
     ``valid_until`` (included; None: open-ended) under the contract ``reference``. NotFound
     for an unknown enterprise; ValidationFailed for a reference of 0 or over 60 characters
     (``statement-reference-required``), an end before the start (``statement-agreement-days``)
-    or a start before today (``statement-agreement-past``: fees already fixed never change);
+    or a start before today (``statement-agreement-past``, field ``valid_from``: fees already
+    fixed never change);
     Conflict (``statement-agreement-overlap``) when another of the enterprise's agreements
     runs on any of these days. The enterprise's row is locked to the commit: two made at
     once are checked one after the other. Audited (``statement_agreement.made``)."""
@@ -49,9 +50,10 @@ async def make_agreement(
         raise NotFound("no such enterprise")
     text = check_reference(reference)
     if valid_from < as_local(now).date():
-        raise Conflict(
+        raise ValidationFailed(
             "an agreement starts today or later: fees already fixed never change",
             why="statement-agreement-past",
+            field="valid_from",
         )
     others = await agreements_of(uow, enterprise_id)
     check_agreement(

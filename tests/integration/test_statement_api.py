@@ -50,7 +50,7 @@ async def test_agreements_are_the_administrators_and_each_enterprise_reads_its_o
             )
         ).status_code,
     ]
-    assert refusals == [409, 409, 422, 403, 404]
+    assert refusals == [409, 422, 422, 403, 404]
 
     own = await api.client.get(path, headers=a.headers)
     assert own.status_code == 200 and [x["id"] for x in own.json()] == [made.json()["id"]]

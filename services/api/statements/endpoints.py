@@ -63,8 +63,8 @@ class AgreementController(Controller):
         """From ``valid_from`` to ``valid_until`` (local days, included; null: open-ended)
         the enterprise's bookings have their fees fixed on its monthly statement: the truck
         is not held for the fee. 404 for an unknown enterprise; 409 for days another of its
-        agreements covers (``statement-agreement-overlap``) or a start before today
-        (``statement-agreement-past``); 422 for an end before the start. Idempotent with an
+        agreements covers (``statement-agreement-overlap``); 422 for a start before today
+        (``statement-agreement-past``) or an end before the start. Idempotent with an
         ``Idempotency-Key`` (the administrator's)."""
         require(principal, Action.MANAGE_STATEMENTS, of_enterprise(enterprise_id))
 
