@@ -1,5 +1,6 @@
 """Periodic sweeps that move time-driven states on (no-shows, missed calls, missed dispatch
-orders, perishable loads forecast to spoil), keep the control yards fed from the waiting
+orders, perishable loads forecast to spoil), issue last month's fee statements
+(``gate/fees/statements.py``), keep the control yards fed from the waiting
 yards (``gate/dispatch/sweeps.py``) and forget retry keys past their retention window
 (``gate/retention.py``) and finished outbox deliveries and events past theirs
 (``gate/outbox/retention.py``), and fold what changed into the statistics' rollups
@@ -17,6 +18,7 @@ from gate.config import Settings
 from gate.dispatch.sweeps import dispatch_all, sweep_missed_orders
 from gate.domain.time import utc_now
 from gate.driver_page.positions import sweep_positions
+from gate.fees.statements import sweep_statements
 from gate.outbox.retention import purge_outbox
 from gate.retention import purge_checkin_records, purge_idempotency_records
 from gate.statistics.update import update_statistics
@@ -41,6 +43,8 @@ async def run_sweeps_once(new_uow: Callable[[], UnitOfWork], settings: Settings)
         # Positions are personal data: gone POSITION_RETENTION after they were shared, and
         # as soon as the truck is at its gate.
         ("truck_positions", sweep_positions),
+        # Last month's statements once it has ended, once (gate/fees/statements.py).
+        ("fee_statements", sweep_statements),
     )
     for name, sweep in sweeps:
         async with new_uow() as uow:

@@ -67,6 +67,9 @@ EXPECTED: dict[str, set[str]] = {
     "close-hours": _ADMINISTRATION,
     "transfer-vehicles": _ADMINISTRATION,
     "read-enterprise": _A_AND_ITS_MANAGERS,
+    "manage-statements": _ADMINISTRATION,
+    # Asked about enterprise A: its own users and keys, not B's.
+    "read-statements": {ADMIN, *ENTERPRISE_A},
     "manage-users": _A_AND_ITS_MANAGERS,
     "manage-keys": _A_AND_ITS_MANAGERS,
     "manage-fleet": _ENTERPRISES,

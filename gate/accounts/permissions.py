@@ -42,6 +42,11 @@ API and in the console alike: the operators run a gate's daily capacity (a lane 
 missing, the other side slowing down); the administrator sets the schedule it departs from.
 Closures (with the reason the public board shows) are the calendar, the administrator's.
 
+**Monthly statements** (issue 19): the administrator makes and ends an enterprise's monthly
+agreement, issues statements and records a transfer paying one (the fee table is the
+administration's, PRODUCT.md); the carrier's users and keys read their own enterprise's
+agreements and statements, as they read the fees of its bookings.
+
 **The partner gate's announcements** (its capacity per hour, its closures: issue 18) are
 entered by the administrator (whose token the partner's feed adapter calls with) and by any
 officer of the gate, who may receive them by phone or letter whatever their agency (the
@@ -127,6 +132,10 @@ class Action(StrEnum):
     # The partner gate's capacity (issue 18): its announcements entered, withdrawn, read.
     ANNOUNCE_PARTNER_CAPACITY = "announce-partner-capacity"
     READ_PARTNER_CAPACITY = "read-partner-capacity"
+    # Monthly statements (issue 19): agreements made and ended, statements issued and their
+    # transfers recorded by the administration; read by it and the enterprise's members.
+    MANAGE_STATEMENTS = "manage-statements"
+    READ_STATEMENTS = "read-statements"
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +317,8 @@ RULES: dict[Action, tuple[Who, ...]] = {
     Action.YARD_CHECK_IN: (YARD_DEVICES,),
     Action.ANNOUNCE_PARTNER_CAPACITY: (ADMINISTRATOR, OFFICERS),
     Action.READ_PARTNER_CAPACITY: (ADMINISTRATOR, OFFICERS),
+    Action.MANAGE_STATEMENTS: (ADMINISTRATOR,),
+    Action.READ_STATEMENTS: (ADMINISTRATOR, MEMBERS),
 }
 
 

@@ -39,6 +39,7 @@ from gate.domain.errors import DomainError, IdempotencyKeyReused, SlotClosed, Sl
 from gate.domain.events import Actor
 from gate.domain.no_shows import PeakShareExceeded, check_peak_share
 from gate.domain.time import as_local, utc_now
+from gate.fees.agreements import on_statement
 from gate.fees.fixing import Crossing, draft_fee, store_fees
 from gate.fees.schedules import in_force
 from gate.fleet.grants import bookable_vehicle
@@ -305,6 +306,13 @@ async def _together(
         )
     # One schedule read for the batch: its bookings share one hour (gate/fees/fixing.py).
     schedule = await in_force(uow, gate.id, start) if rows else None
+    # One agreement lookup for the batch's enterprises: those on a monthly statement have
+    # their fees fixed on it and their trucks not held (gate/fees/agreements.py).
+    monthly = (
+        await on_statement(uow, {b.enterprise_id for b in rows}, attempts[live[0]].rules.now)
+        if schedule is not None
+        else frozenset()
+    )
     fees = [
         draft_fee(
             Crossing(
@@ -314,6 +322,7 @@ async def _together(
                 start,
                 checked[index].vehicle.vehicle_type,
                 booking.weight_kg,
+                on_statement=booking.enterprise_id in monthly,
             ),
             schedule,
         )

@@ -1,13 +1,15 @@
-"""The audited events of the infrastructure fee (issue 19): a schedule version made, and a
-crossing's fee paid, owed back or voided. Each goes to its gate's hash chain (subject: the
-schedule's or the fee's id); none carries personal data (no plate, payer or account: the
-invoice number and amounts only)."""
+"""The audited events of the infrastructure fee (issue 19): a schedule version made, a
+crossing's fee paid, owed back, refunded or voided, and an enterprise's monthly agreements and
+statements. A fee's and a schedule's go to their gate's hash chain (subject: the schedule's
+or the fee's id), an agreement's and a statement's to the enterprise's; none carries
+personal data (no plate, payer or account: the invoice number and amounts only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from gate.domain.accounts import AccountEvent
 from gate.domain.events import SYSTEM, Actor, DomainEvent, Fact
 
 
@@ -89,3 +91,41 @@ class FeePaymentReceived(FeeEvent):
     (gate/statistics/update.py), and a part paid was otherwise in none."""
 
     name: ClassVar[str] = "fee.payment_received"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatementEvent(AccountEvent):
+    """A change of an enterprise's monthly statements, audited in the enterprise's chain (an
+    account's affair: it spans the enterprise's gates). ``subject_id``: the agreement's or the
+    statement's id. Facts: ``reference``, ``valid_from``, ``valid_until``, ``number``,
+    ``month``, ``total_vnd``, ``fee_count``, ``paid_amount_vnd`` as they apply."""
+
+    name: ClassVar[str] = "statement.changed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementMade(StatementEvent):
+    """The administrator made a monthly agreement."""
+
+    name: ClassVar[str] = "statement_agreement.made"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementEnded(StatementEvent):
+    """The administrator ended an agreement early."""
+
+    name: ClassVar[str] = "statement_agreement.ended"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatementIssued(StatementEvent):
+    """A month's statement issued (its number, total and fee count)."""
+
+    name: ClassVar[str] = "statement.issued"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatementPaid(StatementEvent):
+    """The sum received reached the statement's total: its fees are paid."""
+
+    name: ClassVar[str] = "statement.paid"

@@ -5,7 +5,7 @@ until the fee is paid or put on a monthly statement (gate/domain/fees.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -18,6 +18,7 @@ from gate.domain.fees import (
     load_class_of,
     rate_for,
 )
+from gate.fees.agreements import on_statement
 from gate.fees.invoices import take_invoice_numbers
 from gate.fees.schedules import ScheduleWithRates, in_force
 from gate.store.tables import Gate
@@ -126,6 +127,13 @@ async def fix_fee(
 ) -> FeeDraft | None:
     """Decide one crossing's fee (None when the gate charges none at that hour); the caller
     sets the booking's ``fee_unpaid`` from ``holds_truck`` before flushing it, then calls
-    ``store_fees``."""
+    ``store_fees``. An enterprise with a monthly agreement in force at ``now`` has it fixed on
+    statement (gate/fees/agreements.py), looked up only when there is a fee to fix."""
     schedule = await in_force(uow, gate.id, crossing.slot_start)
+    if (
+        schedule is not None
+        and not crossing.on_statement
+        and crossing.enterprise_id in await on_statement(uow, [crossing.enterprise_id], now)
+    ):
+        crossing = replace(crossing, on_statement=True)
     return draft_fee(crossing, schedule)

@@ -13,9 +13,16 @@ from gate.domain.events import Actor
 from gate.domain.fee_events import FeePaid, FeePaymentReceived
 from gate.domain.fees import FeeStatus, find_invoice_numbers
 from gate.domain.payments import PayoutDue
+from gate.fees.statement_payments import (
+    on_issued_statement,
+    pay_into_statement,
+    statement_named,
+    statement_of_payment,
+)
 from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeePayment, FeeRefund
+from gate.store.tables.statements import FeeStatement
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
@@ -48,13 +55,15 @@ class Received:
 @dataclass(frozen=True, slots=True)
 class Receipt:
     """What recording ``Received`` did: the payment row (the first one's, for a retry), the
-    fee it went to (None: none matched), whether this call was a retry of one recorded before
-    (``repeated``: nothing changed) and whether the fee became paid by it."""
+    fee it went to (None: none matched, or it went to a monthly ``statement``), whether this
+    call was a retry of one recorded before (``repeated``: nothing changed) and whether the
+    fee (or the statement) became paid by it."""
 
     payment: FeePayment
     fee: Fee | None
     repeated: bool
     paid_now: bool
+    statement: FeeStatement | None = None
 
 
 async def receive_payment(
@@ -64,13 +73,15 @@ async def receive_payment(
     (a retried notification, sequential or concurrent) finds the first's row and changes
     nothing (the unique index decides between concurrent ones). The fee is the caller's, or
     the first fee named by an invoice number in the reference
-    (gate.domain.fees.find_invoice_numbers). Owed (due, or on a statement): the amount is
-    added up to what is owed, and the fee is paid once the sum reaches it (``fee.paid``,
-    audited; the booking's ``fee_unpaid`` cleared: the truck may be called). Not owed (no
-    fee, or settled, or paid already): the money is owed back, a ``fee_refunds`` row (rule
-    ``payment-unmatched`` or ``payment-not-owed``) for the surplus, its payout outboxed
-    (``refund.payout_due``: gate/payments/payouts.py). Money for a fee that does not make it
-    paid is audited too (``fee.payment_received``)."""
+    (gate.domain.fees.find_invoice_numbers), else the monthly statement its number names
+    (gate/fees/statement_payments.py: paid when the sum reaches its total, and its fees
+    with it). Owed (due, or on a statement): the amount is added up to what is owed, and
+    the fee is paid once the sum reaches it (``fee.paid``, audited; the booking's
+    ``fee_unpaid`` cleared: the truck may be called). Not owed (no fee, or settled, or paid
+    already, or on an issued monthly statement): the money is owed back, a ``fee_refunds``
+    row (rule ``payment-unmatched`` or ``payment-not-owed``) for the surplus, its payout
+    outboxed (``refund.payout_due``: gate/payments/payouts.py). Money for a fee that does
+    not make it paid is audited too (``fee.payment_received``)."""
     insert = conflict_insert(uow.session)
     payment_id = new_id()
     stored = await uow.session.scalar(
@@ -99,15 +110,27 @@ async def receive_payment(
         )
         assert first is not None
         fee = await uow.session.get(Fee, first.fee_id) if first.fee_id else None
-        return Receipt(first, fee, repeated=True, paid_now=False)
+        statement = None if fee else await statement_of_payment(uow, first.id)
+        return Receipt(first, fee, repeated=True, paid_now=False, statement=statement)
     payment = await uow.session.get(FeePayment, payment_id)
     assert payment is not None
     fee = await _fee_for(uow, received)
+    if fee is None and received.fee_id is None:
+        # A monthly statement's number instead of an invoice's (gate/fees/statement_payments.py).
+        statement = await statement_named(uow, received.reference)
+        if statement is not None:
+            paid_now, surplus = await pay_into_statement(
+                uow, statement, payment.id, received.amount_vnd, now, actor
+            )
+            await _owe_back(uow, None, payment, surplus, NOT_OWED, now)
+            return Receipt(payment, None, repeated=False, paid_now=paid_now, statement=statement)
     if fee is None:
         await _owe_back(uow, None, payment, received.amount_vnd, UNMATCHED, now)
         return Receipt(payment, None, repeated=False, paid_now=False)
     payment.fee_id = fee.id
-    if fee.status not in OWED:
+    # A fee on an issued statement is paid with the statement, never twice: money naming
+    # its invoice goes back (gate/fees/statement_payments.py).
+    if fee.status not in OWED or await on_issued_statement(uow, fee):
         await _owe_back(uow, fee, payment, received.amount_vnd, NOT_OWED, now)
         await _record_received(uow, fee, received, actor)
         return Receipt(payment, fee, repeated=False, paid_now=False)

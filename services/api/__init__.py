@@ -25,6 +25,12 @@ from services.api.messages.endpoints import (
 )
 from services.api.officers.endpoints import OfficerController
 from services.api.payments.endpoints import PaymentNotificationController
+from services.api.statements.endpoints import (
+    AgreementController,
+    AgreementEndController,
+    EnterpriseStatementController,
+    StatementController,
+)
 from services.api.statistics.endpoints import StatisticsController
 from services.api.webhooks.endpoints import WebhookController
 from services.api.yard.declarations import YardDeclarationController
@@ -66,6 +72,10 @@ api_router = Router(
         WebhookController,
         StatisticsController,
         PaymentNotificationController,
+        AgreementController,
+        AgreementEndController,
+        StatementController,
+        EnterpriseStatementController,
     ],
 )
 

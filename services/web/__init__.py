@@ -55,6 +55,7 @@ from services.web.public import (
     sign_out,
     to_sign_in,
 )
+from services.web.statements import StatementPages
 from services.web.statistics import StatisticsController
 from services.web.transparency import transparency_gates, transparency_page
 from services.web.webhooks import WebhookPages
@@ -106,6 +107,7 @@ _pages = Router(
         ConsoleNoShowsController,
         YardConsoleController,
         StatisticsController,
+        StatementPages,
         create_static_files_router(path="/static", directories=[FRONTEND / "static"]),
     ],
     include_in_schema=False,

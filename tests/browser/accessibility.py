@@ -105,6 +105,9 @@ def portal_pages(scene: Scene) -> list[Visit]:
         "/portal/webhooks",
         f"/portal/webhooks/{scene.endpoint_id}",
         f"/portal/webhooks/{scene.endpoint_id}/delete",
+        # Issue 19: the monthly statements (none yet; a statement to print is walked by
+        # tests/browser/test_portal_statements.py, which issues one).
+        "/portal/statements",
     ]
     return [
         *(Visit(path, who="manager") for path in portal),

@@ -340,6 +340,25 @@ def _api_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, Any]]]:
             ("POST", f"{gate}/partner-announcements/{missing}/withdraw", reason),
         ],
         "read-partner-capacity": [("GET", f"{gate}/partner-announcements", None)],
+        # Monthly statements (issue 19).
+        "manage-statements": [
+            (
+                "POST",
+                f"{ent}/statement-agreements",
+                {"valid_from": v["slot"][:10], "reference": "HĐ thử quyền"},
+            ),
+            ("POST", f"/api/v1/statement-agreements/{missing}/end", None),
+            ("POST", "/api/v1/statements/issue", {"month": "2020-01"}),
+            (
+                "POST",
+                "/api/v1/statements/SK20010001/transfers",
+                {"transaction_id": "thu-quyen", "amount_vnd": 1000},
+            ),
+        ],
+        "read-statements": [
+            ("GET", f"{ent}/statement-agreements", None),
+            ("GET", f"{ent}/statements", None),
+        ],
     }
 
 
@@ -454,6 +473,11 @@ def _page_routes(v: dict[str, str]) -> dict[str, list[tuple[str, str, dict[str, 
                 {"starts_at": v["slot"][:16], "ends_at": v["slot"][:13] + ":59", "capacity": "9"},
             ),
             ("POST", f"{console}/partner/{missing}/withdraw", {"reason": "thử quyền"}),
+        ],
+        # The portal's statements (services/web/statements.py).
+        "read-statements": [
+            ("GET", "/portal/statements", None),
+            ("GET", "/portal/statements/SK20010001", None),
         ],
         # The yard console (services/web/yards.py).
         "read-yard-visits": [("GET", f"/yards/{v['yard']}", None)],

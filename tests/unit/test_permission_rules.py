@@ -50,7 +50,7 @@ CALLERS: dict[str, who.Principal] = {
 
 # Enterprise administration is asked about enterprise A; the rest about the caller's own
 # enterprise and the gate here.
-ON_A = {Action.READ_ENTERPRISE, Action.MANAGE_USERS, Action.MANAGE_KEYS}
+ON_A = {Action.READ_ENTERPRISE, Action.MANAGE_USERS, Action.MANAGE_KEYS, Action.READ_STATEMENTS}
 # The yards' actions are asked about Y's yard, which serves the gate here.
 AT_YARD = {
     Action.MANAGE_YARDS,

@@ -37,6 +37,12 @@ from gate.store.tables.officers import Officer, OfficerGate
 from gate.store.tables.outbox import Delivery, DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from gate.store.tables.partner import PartnerAnnouncement
 from gate.store.tables.pipelines import CheckinPipeline
+from gate.store.tables.statements import (
+    FeeStatement,
+    StatementAgreement,
+    StatementFee,
+    StatementPayment,
+)
 from gate.store.tables.statistics import (
     StatisticsBooking,
     StatisticsHour,
@@ -86,6 +92,7 @@ __all__ = [
     "FeeRate",
     "FeeRefund",
     "FeeSchedule",
+    "FeeStatement",
     "Gate",
     "GateDirection",
     "IdempotencyRecord",
@@ -101,6 +108,9 @@ __all__ = [
     "QueueCursor",
     "Slot",
     "SlotOverride",
+    "StatementAgreement",
+    "StatementFee",
+    "StatementPayment",
     "StatisticsBooking",
     "StatisticsHour",
     "StatisticsMark",

@@ -1,7 +1,7 @@
 """cash receipts' numbers: a longer counter series for receipts beside invoices
 
 Revision ID: 0030_fee_hold
-Revises: 0027_fees
+Revises: 0029_fee_statements
 Create Date: 2026-11-30 18:20:00
 
 Issue 19, officers' cash with a receipt: receipt numbers come from the same per-series, per-year
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030_fee_hold"
-down_revision: str | None = "0027_fees"
+down_revision: str | None = "0029_fee_statements"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

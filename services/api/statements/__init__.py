@@ -1,0 +1,1 @@
+"""Monthly statements on the API (issue 19): agreements, statements, their transfers."""
