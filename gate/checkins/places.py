@@ -16,6 +16,7 @@ from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn
 from gate.checkins.verdicts import no_room as no_room_for
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
+from gate.fees.fixing import FeeDraft, draft_fees, store_fees, walk_in
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.store.booking_rows import BookingRow
 from gate.store.database import conflict_insert
@@ -84,7 +85,7 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
         for index in waiting[granted:]:
             walk_in = _walk_in(judged[index])
             finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
-    stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+    stored = await _store_walk_ins(uow, gate, [booking for booking, _ in admitted.values()])
     return await _outcome(uow, finals, admitted, stored)
 
 
@@ -109,7 +110,7 @@ async def _at_once(
     for index in waiting[done.granted :]:
         walk_in = _walk_in(judged[index])
         finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
-    stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+    stored = await _store_walk_ins(uow, gate, [booking for booking, _ in admitted.values()])
     return await _outcome(uow, finals, admitted, stored)
 
 
@@ -135,15 +136,20 @@ def _walk_in(item: Judged) -> WalkIn:
     return item.verdict
 
 
-async def _store_walk_ins(uow: UnitOfWork, bookings: list[BookingRow]) -> set[str]:
-    """Insert the walk-ins' bookings in one statement; the ids of those stored (a truck
-    another process checked in meanwhile holds its plate: that row is not inserted)."""
+async def _store_walk_ins(uow: UnitOfWork, gate: Gate, bookings: list[BookingRow]) -> set[str]:
+    """Insert the walk-ins' bookings in one statement, each with its fee (vehicle type ``*``,
+    load unknown: gate/fees/fixing.py) and held while it is unpaid; the ids of those stored
+    (a truck another process checked in meanwhile holds its plate: that row is not inserted,
+    and no fee is fixed for it). The fees' invoice numbers are taken last, in one counter
+    update for the batch (gate/fees/invoices.py)."""
     if not bookings:
         return set()
     now = utc_now()
-    rows = [_walk_in_row(booking, now) for booking in bookings]
+    crossings = [walk_in(b.id, b.direction, b.slot_start) for b in bookings]
+    fees = await draft_fees(uow, gate, crossings)
+    rows = [_walk_in_row(booking, now, fee) for booking, fee in zip(bookings, fees, strict=True)]
     table = table_of(Booking)
-    return set(
+    stored = set(
         await uow.session.scalars(
             conflict_insert(uow.session)(table)
             .on_conflict_do_nothing(index_elements=["active_plate"])
@@ -151,11 +157,15 @@ async def _store_walk_ins(uow: UnitOfWork, bookings: list[BookingRow]) -> set[st
             rows,
         )
     )
+    drafts = [fee for fee in fees if fee is not None and fee.crossing.booking_id in stored]
+    await store_fees(uow, gate, drafts, now)
+    return stored
 
 
-def _walk_in_row(booking: BookingRow, now: datetime) -> dict[str, object]:
+def _walk_in_row(booking: BookingRow, now: datetime, fee: FeeDraft | None) -> dict[str, object]:
     row = {column: getattr(booking, column) for column in _WALK_IN_COLUMNS}
     row["created_at"] = row["updated_at"] = now
+    row["fee_unpaid"] = fee is not None and fee.holds_truck
     return row
 
 
