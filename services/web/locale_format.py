@@ -16,6 +16,7 @@ date        1 thg 12, 2026         Dec 1, 2026           2026年12月1日
 when        08:05 1 thg 12         Dec 1, 08:05          12月1日 08:05
 when_year   08:05 1 thg 12, 2026   Dec 1, 2026, 08:05    2026年12月1日 08:05
 number      1.234,5                1,234.5               1,234.5
+vnd         1.500.000 ₫            ₫1,500,000            ₫1,500,000
 =========== ====================== ===================== ======================
 
 Why these: the hours are written 00–23 in all three (the gates and their boards run on a
@@ -37,6 +38,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time
+from babel.numbers import format_currency
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
@@ -109,6 +111,14 @@ def number(value: float | None, language: str, decimals: int | None = None) -> s
     return Translator(_language(language)).number(value, decimals)
 
 
+def vnd(value: int | None, language: str) -> str:
+    """An amount of dong as the language writes money, by CLDR (no decimals: the dong has
+    none): vi ``1.500.000 ₫``, en and zh ``₫1,500,000``."""
+    if value is None:
+        return NOTHING
+    return format_currency(value, "VND", locale=_language(language))
+
+
 def _lang(context: Context) -> str:
     return str(context.get("lang") or DEFAULT)
 
@@ -148,6 +158,11 @@ def _number(context: Context, value: float | None, decimals: int | None = None) 
     return number(value, _lang(context), decimals)
 
 
+@pass_context
+def _vnd(context: Context, value: int | None) -> str:
+    return vnd(value, _lang(context))
+
+
 FILTERS: dict[str, Any] = {
     "clock": _clock,
     "day": _day,
@@ -156,6 +171,7 @@ FILTERS: dict[str, Any] = {
     "when": _when,
     "when_year": _when_year,
     "number": _number,
+    "vnd": _vnd,
 }
 
 
