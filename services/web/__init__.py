@@ -26,6 +26,7 @@ from services.web.accounts import (
 from services.web.console import ConsoleController
 from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
+from services.web.console_fees import ConsoleFeesController
 from services.web.console_no_shows import ConsoleNoShowsController
 from services.web.console_partner import ConsolePartnerController
 from services.web.csrf import check_csrf
@@ -99,6 +100,7 @@ _pages = Router(
         ConsoleDispatchController,
         ConsoleDetailsController,
         ConsolePartnerController,
+        ConsoleFeesController,
         ConsoleNoShowsController,
         YardConsoleController,
         StatisticsController,

@@ -100,3 +100,27 @@ async def test_the_console_shows_a_trucks_fee_unpaid(api: Api, settings: Setting
     shown = _text(console[start : console.index("</dl>", start)])
     assert re.search(r"Border-gate infrastructure fee ₫1,500,000 · Fee unpaid", shown), shown
     assert re.search(r"Invoice number TT\d{9}", shown), shown
+
+
+async def test_the_console_lists_the_gates_schedule_versions_and_rates(
+    api: Api, settings: Settings
+):
+    token = (await officer(api, "customs"))["Authorization"].removeprefix("Bearer ")
+    api.client.cookies.set(SESSION_COOKIE, token)
+    api.client.cookies.set("gate_lang", "en")
+    empty = await api.client.get("/console/tan-thanh/fees")
+    assert empty.status_code == 200, empty.text
+    assert "The gate has no fee schedule" in _text(empty.text)
+
+    await make_schedule(settings, effective_from=this_hour(-1), now=this_hour(-1))
+    await make_schedule(settings, effective_from=tomorrow_at(10), decision="Nghị quyết 02/2026")
+    shown = await api.client.get("/console/tan-thanh/fees")
+    assert shown.status_code == 200, shown.text
+    text = _text(shown.text)
+    # The latest first: the one to come, then the one in force.
+    assert text.index("Version 2 (upcoming)") < text.index("Version 1 (in force)"), text
+    assert "Decision: Nghị quyết 02/2026" in text
+    assert "Export Container truck Any ₫2,000,000" in text
+    assert "Import Any Any ₫1,200,000" in text
+    nowhere = await api.client.get("/console/nowhere/fees")
+    assert nowhere.status_code == 404
