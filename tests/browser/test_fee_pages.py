@@ -37,7 +37,7 @@ async def _pay(settings: Settings, invoice_number: str, amount: int) -> None:
 
 async def test_the_portal_shows_a_bookings_fee_on_its_slip_and_in_the_list(
     site: tuple[str, Api], browser: Browser, settings: Settings
-):
+) -> None:
     base, api = site
     await make_schedule(settings)
     enterprise, email = await _enterprise_user(api)
@@ -62,7 +62,7 @@ async def test_the_portal_shows_a_bookings_fee_on_its_slip_and_in_the_list(
 
 async def test_the_drivers_page_shows_the_fee_and_says_when_it_is_paid(
     site: tuple[str, Api], browser: Browser, settings: Settings
-):
+) -> None:
     _, api = site
     await make_schedule(settings)
     enterprise = await api.enterprise()

@@ -31,7 +31,7 @@ def _fresh_postgres(name: str) -> str:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_operator_adds_the_demo_schedule_once_and_a_version_from_a_file(
     backend: str, tmp_path: Path
-):
+) -> None:
     if backend == "sqlite":
         env = environment(GATE_DATA_DIR=str(tmp_path / "data"))
     else:

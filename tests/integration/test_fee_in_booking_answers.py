@@ -22,7 +22,9 @@ def _fee_is_due(fee: dict[str, Any] | None, amount: int) -> str:
     return str(fee["invoice_number"])
 
 
-async def test_a_booking_is_answered_read_and_listed_with_its_fee(api: Api, settings: Settings):
+async def test_a_booking_is_answered_read_and_listed_with_its_fee(
+    api: Api, settings: Settings
+) -> None:
     await make_schedule(settings)
     enterprise = await api.enterprise()
     made = await enterprise.book(tomorrow_at(9))  # the rush's batch: the default path
@@ -39,7 +41,7 @@ async def test_a_booking_is_answered_read_and_listed_with_its_fee(api: Api, sett
 
 async def test_a_booking_made_one_by_one_is_answered_with_its_fee(
     settings: Settings, bus: InMemoryEventBus
-):
+) -> None:
     await make_schedule(settings)
     alone = dataclasses.replace(settings, booking_batch_ms=0)
     async with in_process_client(app_for(alone, bus)) as client:
@@ -49,7 +51,7 @@ async def test_a_booking_made_one_by_one_is_answered_with_its_fee(
         _fee_is_due(made.json()["fee"], 2_000_000)
 
 
-async def test_a_booking_at_a_gate_without_a_schedule_has_no_fee(api: Api):
+async def test_a_booking_at_a_gate_without_a_schedule_has_no_fee(api: Api) -> None:
     enterprise = await api.enterprise()
     made = await enterprise.book(tomorrow_at(9))
     assert made.status_code == 201, made.text

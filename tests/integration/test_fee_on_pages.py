@@ -38,7 +38,7 @@ async def _booked(api: Api, settings: Settings) -> tuple[Enterprise, dict[str, A
 
 async def test_the_portal_shows_the_fee_on_the_booking_page_and_in_the_list(
     api: Api, settings: Settings
-):
+) -> None:
     enterprise, booking = await _booked(api, settings)
     number = booking["fee"]["invoice_number"]
     api.client.cookies.set(SESSION_COOKIE, await enterprise_user(api, enterprise))
@@ -53,7 +53,7 @@ async def test_the_portal_shows_the_fee_on_the_booking_page_and_in_the_list(
     assert f"2.000.000 ₫ · Chưa nộp phí · {number}" in listed
 
 
-async def test_the_portal_shows_no_fee_where_none_was_fixed(api: Api):
+async def test_the_portal_shows_no_fee_where_none_was_fixed(api: Api) -> None:
     enterprise = await api.enterprise()
     booking = (await enterprise.book(tomorrow_at(9))).json()
     api.client.cookies.set(SESSION_COOKIE, await enterprise_user(api, enterprise))
@@ -65,7 +65,7 @@ async def test_the_portal_shows_no_fee_where_none_was_fixed(api: Api):
 
 async def test_the_drivers_page_shows_the_fee_and_its_state_carries_it(
     api: Api, settings: Settings
-):
+) -> None:
     enterprise, booking = await _booked(api, settings)
     link = await api.client.post(
         f"/api/v1/bookings/{booking['id']}/driver-links", headers=enterprise.headers
@@ -84,7 +84,7 @@ async def test_the_drivers_page_shows_the_fee_and_its_state_carries_it(
     }
 
 
-async def test_the_console_shows_a_trucks_fee_unpaid(api: Api, settings: Settings):
+async def test_the_console_shows_a_trucks_fee_unpaid(api: Api, settings: Settings) -> None:
     await open_all_day(api)
     await make_schedule(settings, effective_from=this_hour(-1), now=this_hour(-1))
     walk_in = await api.client.post(
@@ -104,7 +104,7 @@ async def test_the_console_shows_a_trucks_fee_unpaid(api: Api, settings: Setting
 
 async def test_the_console_lists_the_gates_schedule_versions_and_rates(
     api: Api, settings: Settings
-):
+) -> None:
     token = (await officer(api, "customs"))["Authorization"].removeprefix("Bearer ")
     api.client.cookies.set(SESSION_COOKIE, token)
     api.client.cookies.set("gate_lang", "en")

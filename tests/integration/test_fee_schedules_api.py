@@ -30,7 +30,7 @@ def body(effective_from: datetime, **changes: Any) -> dict[str, Any]:
     } | changes
 
 
-async def test_an_administrator_adds_versions_that_anyone_reads_with_their_rates(api: Api):
+async def test_an_administrator_adds_versions_that_anyone_reads_with_their_rates(api: Api) -> None:
     first = await api.client.post(
         PATH, json=body(utc_now() + timedelta(minutes=1)), headers=admin()
     )
@@ -57,7 +57,7 @@ async def test_an_administrator_adds_versions_that_anyone_reads_with_their_rates
     assert datetime.fromisoformat(versions[1]["effective_from"]) == tomorrow_at(10)
 
 
-async def test_the_version_in_force_is_the_latest_started_at_the_instant_asked(api: Api):
+async def test_the_version_in_force_is_the_latest_started_at_the_instant_asked(api: Api) -> None:
     one = await api.client.post(PATH, json=body(utc_now() + timedelta(seconds=1)), headers=admin())
     two = await api.client.post(PATH, json=body(tomorrow_at(10)), headers=admin())
     assert one.status_code == two.status_code == 201, (one.text, two.text)
@@ -70,7 +70,7 @@ async def test_the_version_in_force_is_the_latest_started_at_the_instant_asked(a
     assert (at_nine.json()["version"], at_ten.json()["version"]) == (1, 2)
 
 
-async def test_a_gate_without_a_schedule_lists_none_and_has_none_in_force(api: Api):
+async def test_a_gate_without_a_schedule_lists_none_and_has_none_in_force(api: Api) -> None:
     listed = await api.client.get(PATH)
     assert listed.status_code == 200 and listed.json() == []
     current = await api.client.get(f"{PATH}/current")
@@ -80,7 +80,7 @@ async def test_a_gate_without_a_schedule_lists_none_and_has_none_in_force(api: A
     assert unknown.status_code == 404
 
 
-async def test_only_the_administrator_adds_a_version(api: Api):
+async def test_only_the_administrator_adds_a_version(api: Api) -> None:
     enterprise = await api.enterprise()
     refused = await api.client.post(PATH, json=body(tomorrow_at(10)), headers=enterprise.headers)
     assert refused.status_code == 403, refused.text
@@ -89,7 +89,7 @@ async def test_only_the_administrator_adds_a_version(api: Api):
     assert (await api.client.get(PATH)).json() == []
 
 
-async def test_a_retried_addition_with_its_key_makes_one_version(api: Api):
+async def test_a_retried_addition_with_its_key_makes_one_version(api: Api) -> None:
     keyed = {**admin(), "Idempotency-Key": "council-2026-01"}
     first = await api.client.post(PATH, json=body(tomorrow_at(10)), headers=keyed)
     again = await api.client.post(PATH, json=body(tomorrow_at(10)), headers=keyed)
@@ -101,7 +101,7 @@ async def test_a_retried_addition_with_its_key_makes_one_version(api: Api):
     assert other.json()["type"].endswith("idempotency-key-reused")
 
 
-async def test_every_wrong_schedule_is_refused_with_its_field_and_changes_nothing(api: Api):
+async def test_every_wrong_schedule_is_refused_with_its_field_and_changes_nothing(api: Api) -> None:
     await api.client.post(PATH, json=body(tomorrow_at(10)), headers=admin())
     export_only = [r for r in RATES if r["direction"] == "export"]
     wrong = {

@@ -40,7 +40,7 @@ async def _in_force_this_hour(settings: Settings) -> None:
 
 async def test_a_walk_in_read_by_a_camera_gets_the_catch_all_fee_and_is_held(
     api: Api, settings: Settings, uow: UnitOfWork
-):
+) -> None:
     await _in_force_this_hour(settings)
     answer = await api.client.post(
         f"{GATE}/checkins", json=read("12C-777.11"), headers=await device(api)
@@ -65,7 +65,7 @@ async def test_a_walk_in_read_by_a_camera_gets_the_catch_all_fee_and_is_held(
 
 async def test_a_walk_in_checked_in_by_an_officer_gets_its_fee(
     api: Api, settings: Settings, uow: UnitOfWork
-):
+) -> None:
     await _in_force_this_hour(settings)
     operator = await officer(api, "gate_operator")
     answer = await api.client.post(
@@ -84,7 +84,7 @@ async def test_a_walk_in_checked_in_by_an_officer_gets_its_fee(
 
 async def test_walk_ins_at_once_each_get_their_own_invoice_number(
     api: Api, settings: Settings, uow: UnitOfWork
-):
+) -> None:
     await _in_force_this_hour(settings)
     cameras = [await device(api) for _ in range(2)]
     plates = [f"29H-{700 + n}.{n:02d}" for n in range(8)]
@@ -107,7 +107,7 @@ async def test_walk_ins_at_once_each_get_their_own_invoice_number(
 
 async def test_a_walk_in_before_any_schedule_pays_nothing_and_is_not_held(
     api: Api, settings: Settings, uow: UnitOfWork
-):
+) -> None:
     # A version starting next hour does not reach back to this one.
     await make_schedule(settings, effective_from=this_hour(1))
     answer = await api.client.post(
