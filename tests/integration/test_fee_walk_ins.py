@@ -4,13 +4,14 @@ the schedule in force at its hour, with an invoice number, and is held until it 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from sqlalchemy import select
 
 from gate.config import Settings
 from gate.domain.fees import INVOICE_NUMBER
-from gate.store.tables import Booking
+from gate.store.tables import AuditLogEntry, Booking
 from gate.store.unit_of_work import UnitOfWork
 from tests.fees import fee_of_booking, fee_unpaid, make_schedule
 from tests.helpers import Api, device, officer, open_all_day, read, this_hour
@@ -59,8 +60,18 @@ async def test_a_walk_in_read_by_a_camera_gets_the_catch_all_fee_and_is_held(
         "unknown",
     )
     assert fee.enterprise_id is None and fee.direction == "export"
-    assert INVOICE_NUMBER.match(fee.invoice_number) and fee.invoice_number.startswith("TT")
+    number = fee.invoice_number
+    assert INVOICE_NUMBER.match(number) and number.startswith("TT")
     assert await fee_unpaid(uow, booking)
+    # The walk-in's creation is audited with its fee, as a booking's is.
+    created = await uow.session.scalar(
+        select(AuditLogEntry.data).where(
+            AuditLogEntry.subject_id == booking, AuditLogEntry.event == "booking.created"
+        )
+    )
+    assert created is not None
+    facts = json.loads(created)
+    assert (facts["fee_vnd"], facts["invoice_number"]) == (1_500_000, number)
 
 
 async def test_a_walk_in_checked_in_by_an_officer_gets_its_fee(
