@@ -65,6 +65,12 @@ function render(s) {
   $("status").textContent = word(s.status);
   $("status").dataset.status = s.status;
   $("slot").textContent = `${hm(s.slot_start)}–${hm(s.slot_end)} ${day(s.slot_start)}`;
+  // The fee's status once paid (or refunded); its amount and invoice number never change.
+  const fee = $("fee");
+  if (fee && s.fee) {
+    fee.dataset.feeStatus = s.fee.status;
+    $("fee-status").textContent = word(`fee_sched_status_${s.fee.status}`);
+  }
   const yard = s.road.yard;
   fill("yard-line", yard ? [`${word("waiting_yard")}: `, node("b", "yard", yard.name)] : null);
   const call = s.estimated_call_at

@@ -41,6 +41,7 @@ from gate.domain.no_shows import PeakShareExceeded, check_peak_share
 from gate.domain.time import as_local, utc_now
 from gate.fees.agreements import on_statement
 from gate.fees.fixing import Crossing, draft_fee, store_fees
+from gate.fees.reads import fees_of
 from gate.fees.schedules import in_force
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
@@ -56,6 +57,7 @@ from gate.store.idempotency import (
     stored_answers,
 )
 from gate.store.tables import Booking, Driver, Gate, Slot, Vehicle
+from gate.store.tables.fees import Fee
 from gate.store.unit_of_work import UnitOfWork
 
 
@@ -107,7 +109,7 @@ class Decision:
 class Answers(Protocol):
     """How the web floor encodes answers (the booking's view, a problem), handed in."""
 
-    def booked(self, booking: Booking, gate: Gate) -> bytes: ...
+    def booked(self, booking: Booking, gate: Gate, fee: Fee | None) -> bytes: ...
 
     def refused(self, error: DomainError) -> tuple[int, bytes]: ...
 
@@ -153,6 +155,8 @@ async def decide(
     else:
         decided = await _together(uow, attempts, live, how, found_full)
     keyed: dict[OwnedKey, tuple[int, bytes]] = {}
+    # The answers carry each booking's fee, as one by one (one read for the batch).
+    fees = await fees_of(uow, [r[0].id for r in decided.values() if isinstance(r, tuple)])
     for index in live:
         attempt, result = attempts[index], decided[index]
         if isinstance(result, DomainError):
@@ -160,7 +164,7 @@ async def decide(
                 result if attempt.key is None else Answer(*how.answers.refused(result))
             )
         else:
-            outcome = Answer(201, how.answers.booked(*result))
+            outcome = Answer(201, how.answers.booked(*result, fees.get(result[0].id)))
         outcomes[index] = outcome
         if attempt.key is not None and isinstance(outcome, Answer):
             keyed[(attempt.enterprise_id, attempt.key)] = (outcome.status, outcome.body)

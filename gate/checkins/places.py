@@ -5,8 +5,8 @@ order, the lock order every path keeps (docs/architecture.md, "Lock order")."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gate.checkins.admission import admit_at
@@ -14,8 +14,10 @@ from gate.checkins.moves import Moves, admit_walk_in
 from gate.checkins.statements import HOLDING
 from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
 from gate.checkins.verdicts import no_room as no_room_for
+from gate.domain.events import BookingCreated, Fact
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
+from gate.fees.fixing import FeeDraft, draft_fees, store_fees, walk_in
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.store.booking_rows import BookingRow
 from gate.store.database import conflict_insert
@@ -32,6 +34,7 @@ _WALK_IN_COLUMNS = (
     *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
 )
 Hour = tuple[str, datetime]  # (direction, the hour's start)
+FeeFacts = dict[str, Fact]  # a walk-in's fee in its creation's facts, as a booking's
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
         for index in waiting[granted:]:
             walk_in = _walk_in(judged[index])
             finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
-    stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+    stored = await _store_walk_ins(uow, gate, [booking for booking, _ in admitted.values()])
     return await _outcome(uow, finals, admitted, stored)
 
 
@@ -109,7 +112,7 @@ async def _at_once(
     for index in waiting[done.granted :]:
         walk_in = _walk_in(judged[index])
         finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
-    stored = await _store_walk_ins(uow, [booking for booking, _ in admitted.values()])
+    stored = await _store_walk_ins(uow, gate, [booking for booking, _ in admitted.values()])
     return await _outcome(uow, finals, admitted, stored)
 
 
@@ -117,17 +120,29 @@ async def _outcome(
     uow: UnitOfWork,
     finals: dict[int, Final],
     admitted: dict[int, tuple[BookingRow, Moves]],
-    stored: Set[str],
+    stored: Mapping[str, FeeFacts | None],
 ) -> WalkInPlaces:
     """What became of the walk-ins: those refused (``finals``), those admitted and stored
-    with their events, and those whose truck was checked in by another process meanwhile."""
+    with their events (the creation's facts with the fee fixed, as a booking's: its amount
+    and invoice number), and those whose truck was checked in by another process
+    meanwhile."""
     lost = {index: booking for index, (booking, _) in admitted.items() if booking.id not in stored}
     finals |= await _lost_races(uow, lost)
     events: dict[int, Moves] = {}
     for index, (booking, moves) in admitted.items():
         if index not in lost:
-            finals[index], events[index] = WalkInAdmitted(booking), moves
+            finals[index], events[index] = WalkInAdmitted(booking), _with_fee(moves, stored)
     return WalkInPlaces(finals, events)
+
+
+def _with_fee(moves: Moves, fees: Mapping[str, FeeFacts | None]) -> Moves:
+    """The walk-in's events, its creation's facts with its fee's when one was fixed."""
+    return tuple(
+        replace(event, facts={**event.facts, **fee})
+        if isinstance(event, BookingCreated) and (fee := fees.get(event.booking_id))
+        else event
+        for event in moves
+    )
 
 
 def _walk_in(item: Judged) -> WalkIn:
@@ -135,15 +150,23 @@ def _walk_in(item: Judged) -> WalkIn:
     return item.verdict
 
 
-async def _store_walk_ins(uow: UnitOfWork, bookings: list[BookingRow]) -> set[str]:
-    """Insert the walk-ins' bookings in one statement; the ids of those stored (a truck
-    another process checked in meanwhile holds its plate: that row is not inserted)."""
+async def _store_walk_ins(
+    uow: UnitOfWork, gate: Gate, bookings: list[BookingRow]
+) -> dict[str, FeeFacts | None]:
+    """Insert the walk-ins' bookings in one statement, each with its fee (vehicle type ``*``,
+    load unknown: gate/fees/fixing.py) and held while it is unpaid; the ids of those stored,
+    each with its fee's facts (amount, invoice number; None: no fee was fixed). A truck
+    another process checked in meanwhile holds its plate: its row is not inserted, and no fee
+    is fixed for it. The fees' invoice numbers are taken last, in one counter update for the
+    batch (gate/fees/invoices.py)."""
     if not bookings:
-        return set()
+        return {}
     now = utc_now()
-    rows = [_walk_in_row(booking, now) for booking in bookings]
+    crossings = [walk_in(b.id, b.direction, b.slot_start) for b in bookings]
+    fees = await draft_fees(uow, gate, crossings)
+    rows = [_walk_in_row(booking, now, fee) for booking, fee in zip(bookings, fees, strict=True)]
     table = table_of(Booking)
-    return set(
+    stored = set(
         await uow.session.scalars(
             conflict_insert(uow.session)(table)
             .on_conflict_do_nothing(index_elements=["active_plate"])
@@ -151,11 +174,18 @@ async def _store_walk_ins(uow: UnitOfWork, bookings: list[BookingRow]) -> set[st
             rows,
         )
     )
+    drafts = [fee for fee in fees if fee is not None and fee.crossing.booking_id in stored]
+    numbers = await store_fees(uow, gate, drafts, now)
+    facts: dict[str, FeeFacts | None] = dict.fromkeys(stored)
+    for draft, number in zip(drafts, numbers, strict=True):
+        facts[draft.crossing.booking_id] = {"fee_vnd": draft.amount_vnd, "invoice_number": number}
+    return facts
 
 
-def _walk_in_row(booking: BookingRow, now: datetime) -> dict[str, object]:
+def _walk_in_row(booking: BookingRow, now: datetime, fee: FeeDraft | None) -> dict[str, object]:
     row = {column: getattr(booking, column) for column in _WALK_IN_COLUMNS}
     row["created_at"] = row["updated_at"] = now
+    row["fee_unpaid"] = fee is not None and fee.holds_truck
     return row
 
 

@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gate.cli import accounts, admin, openapi, schema, simulate
+from gate.cli import accounts, admin, fees, openapi, schema, simulate
 from gate.cli.database import run_on_database, safe_url, seed
 from gate.cli.files import ADMIN_TOKEN_FILE, kept_secret, prepare_data_dir
 from gate.config import PARTS, SettingError, Settings, parse_parts
@@ -34,6 +34,7 @@ GROUPS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "enterprises": accounts.run,
     "admin": admin.run,
     "openapi": openapi.run,
+    "fees": fees.run,
 }
 
 
@@ -70,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="serve on this inherited listening socket, not --host/--port (default GATE_LISTEN_FD)",
     )
+    serve.add_argument(
+        "--demo-fees",
+        action="store_true",
+        help="after seeding, give every gate without a fee schedule the demo's illustrative "
+        "one (not the council's rates; scripts/serve asks for it)",
+    )
 
     schema.add_parser(commands)
 
@@ -100,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     accounts.add_parser(commands)
     admin.add_parser(commands)
     openapi.add_parser(commands)
+    fees.add_parser(commands)
 
     args = parser.parse_args(simulate.lane_values(sys.argv[1:] if argv is None else argv))
     if args.command == "serve":
@@ -129,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if settings.boards_fd is not None and args.workers > 1:
             # Worker processes are spawned afresh and inherit no descriptor but uvicorn's own.
             parser.error("GATE_BOARDS_FD serves the boards from one process: use --workers 1")
-        return _serve(settings, args.host, args.port, args.workers)
+        return _serve(settings, args.host, args.port, args.workers, demo_fees=args.demo_fees)
     if args.command == "watch":
         from gate.live.terminal import watch as watch_board
 
@@ -173,7 +181,9 @@ def _admin_token(settings: Settings) -> tuple[Path | None, str]:
     return path.resolve(), f"in {path} (readable by you only)"
 
 
-def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
+def _serve(
+    settings: Settings, host: str | None, port: int | None, workers: int, *, demo_fees: bool = False
+) -> int:
     import uvicorn
 
     from gate.cli.metrics_dir import empty_given, multiprocess_metrics
@@ -193,6 +203,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         _upgrade(settings)
     if settings.seed:
         asyncio.run(seed(settings))
+    if demo_fees:
+        fees.demo_on(settings)
     token_file, where = _admin_token(settings)
     if token_file is not None:
         # The file, not its contents: each worker reads it, and again once it is replaced.

@@ -1,7 +1,7 @@
 """What the driver's page shows for one booking: the booking (with its plate: the page is
 private to the link's holder), where the truck waits, its place in the control yard's queue
 and the forecast of its call (the yard's own functions, gate/yard/places.py), its dispatch
-order, and what to do next."""
+order, what to do next, and the crossing's fee (its amount, status and invoice number)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from gate.domain.driver import Step, next_step
 from gate.domain.forecast import to_the_minute
 from gate.domain.yards import IN_YARD
 from gate.driver_page.road import Road, roads
+from gate.fees.refunds import fee_of
 from gate.store.tables import Booking, Gate
+from gate.store.tables.fees import Fee
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.places import places_in_queue, predicted_call, service_rates
 
@@ -36,6 +38,7 @@ class TruckPage:
     road: Road
     queue: Queue | None
     step: Step
+    fee: Fee | None = None  # None: no fee was fixed for the crossing
 
 
 async def truck_page(uow: UnitOfWork, booking: Booking, now: datetime) -> TruckPage:
@@ -52,4 +55,4 @@ async def truck_page(uow: UnitOfWork, booking: Booking, now: datetime) -> TruckP
     in_yard = road.yard is not None and road.yard.status in {s.value for s in IN_YARD}
     has_order = road.order is not None and road.order.status == OrderStatus.OPEN.value
     step = next_step(booking.status, in_yard, has_order)
-    return TruckPage(booking, gate, road, queue, step)
+    return TruckPage(booking, gate, road, queue, step, await fee_of(uow, booking.id))

@@ -122,6 +122,23 @@ async def store_fees(
     return numbers
 
 
+async def draft_fees(
+    uow: UnitOfWork, gate: Gate, crossings: Sequence[Crossing]
+) -> list[FeeDraft | None]:
+    """The fees of several crossings at ``gate`` (a check-in batch's walk-ins), in their
+    order: one schedule read per booked hour among them, not one per crossing."""
+    schedules: dict[datetime, ScheduleWithRates | None] = {}
+    for start in sorted({crossing.slot_start for crossing in crossings}):
+        schedules[start] = await in_force(uow, gate.id, start)
+    return [draft_fee(crossing, schedules[crossing.slot_start]) for crossing in crossings]
+
+
+def walk_in(booking_id: str, direction: str, hour: datetime) -> Crossing:
+    """A walk-in's crossing: no enterprise, no vehicle type nor cargo declared, so only a
+    catch-all rate (``*`` type, ``*`` load) can match it (gate/domain/fees.py)."""
+    return Crossing(booking_id, None, direction, hour, ANY, None)
+
+
 async def fix_fee(
     uow: UnitOfWork, gate: Gate, crossing: Crossing, now: datetime
 ) -> FeeDraft | None:

@@ -15,6 +15,7 @@ from services.api.cash.endpoints import CashController
 from services.api.devices.endpoints import DeviceController
 from services.api.dispatch.endpoints import DispatchController
 from services.api.driver.endpoints import DriverLinkController
+from services.api.fees.endpoints import FeeScheduleController
 from services.api.fleet.endpoints import DriverController, VehicleController
 from services.api.fleet.holders import GrantController, TransferController
 from services.api.gates.endpoints import GateController
@@ -48,6 +49,7 @@ api_router = Router(
         SessionController,
         GateController,
         PartnerController,
+        FeeScheduleController,
         VehicleController,
         DriverController,
         DriverNotificationsController,

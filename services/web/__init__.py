@@ -27,6 +27,7 @@ from services.web.console import ConsoleController
 from services.web.console_cash import ConsoleCashController
 from services.web.console_details import ConsoleDetailsController
 from services.web.console_dispatch import ConsoleDispatchController
+from services.web.console_fees import ConsoleFeesController
 from services.web.console_no_shows import ConsoleNoShowsController
 from services.web.console_partner import ConsolePartnerController
 from services.web.csrf import check_csrf
@@ -104,6 +105,7 @@ _pages = Router(
         ConsoleDetailsController,
         ConsoleCashController,
         ConsolePartnerController,
+        ConsoleFeesController,
         ConsoleNoShowsController,
         YardConsoleController,
         StatisticsController,

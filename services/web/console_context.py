@@ -19,6 +19,7 @@ from gate.bookings import declarations
 from gate.domain.errors import ValidationFailed
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH, as_local, as_utc, floor_to_slot
+from gate.fees.reads import fees_of
 from gate.gates.service import SlotAvailability, judged_hours
 from gate.live.messages import YardEntry
 from gate.notices import service as notices
@@ -42,8 +43,10 @@ async def yard_part_details(
     t: Translator,
 ) -> dict[str, Any]:
     """The yard part's context beyond the board: ``details`` (TruckDetails by booking id, one
-    statement), ``declarations`` (the versions of each amended truck's declaration in
-    ``t``'s words, by booking id: one statement, and one for their drivers' names) and
+    statement), ``fees`` (each truck's fee by booking id, one statement: the yard itself
+    reads no fee, only ``bookings.fee_unpaid``), ``declarations`` (the versions of each
+    amended truck's declaration in ``t``'s words, by booking id: one statement, and one for
+    their drivers' names) and
     ``lane_holders`` (lane code to the truck holding it: called there or under inspection;
     the earliest called when a forced call put two there)."""
     trucks = [*waiting, *at_lanes]
@@ -56,6 +59,7 @@ async def yard_part_details(
     names = await declarations.driver_names(uow, [v for vs in amended.values() for v in vs])
     return {
         "details": await truck_details(uow, gate.id, ids),
+        "fees": await fees_of(uow, ids),
         "declarations": {
             booking_id: version_words(versions, names, t, OFFICERS_ACTORS)
             for booking_id, versions in amended.items()

@@ -25,6 +25,7 @@ from litestar.response import Template
 from gate.domain.bookings import BookingStatus
 from gate.domain.driver import LinkGone, Step
 from gate.domain.errors import NotFound
+from gate.domain.fees import FeeStatus
 from gate.domain.plates import format_plate
 from gate.domain.time import SLOT_LENGTH, as_local, utc_now
 from gate.driver_page.links import booking_of_link, token_hash
@@ -34,6 +35,7 @@ from gate.gates.service import list_gates
 from gate.messages.preferences import driver_choices, offered_channels
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import PositionInput, RoadView
+from services.api.fees.schemas import FeeView
 from services.common.contract import documented
 from services.platform import Platform
 from services.web.driver_messages import channels_shown, driver_messages, driver_of
@@ -56,6 +58,7 @@ SCRIPT_WORDS = (
     "waiting_yard",
     "control_yard_place",
     "estimated_call",
+    *(f"fee_sched_status_{status.value}" for status in FeeStatus),
 )
 
 
@@ -74,6 +77,9 @@ class TruckState(msgspec.Struct):
     place: int | None
     estimated_call_at: str | None
     road: RoadView
+    # The crossing's fee (issue 19): null when none was fixed. Last and optional: a page
+    # loaded before it reads the state as before.
+    fee: FeeView | None = None
 
 
 class PositionAnswer(msgspec.Struct):
@@ -104,6 +110,7 @@ def state_of(view: TruckPage) -> TruckState:
         place=view.queue.place if view.queue else None,
         estimated_call_at=_hm(view.queue.estimated_call_at) if view.queue else None,
         road=RoadView.of(view.road),
+        fee=FeeView.of_any(view.fee),
     )
 
 

@@ -24,6 +24,7 @@ from gate.domain.slots import Direction
 from gate.domain.time import as_local, utc_now
 from gate.driver_page import links as driver_links
 from gate.driver_page.road import roads
+from gate.fees.refunds import fee_of
 from gate.store.audit import history
 from gate.store.tables import Booking, Driver, Lane
 from gate.store.unit_of_work import UnitOfWork
@@ -112,6 +113,7 @@ async def booking_view(
         spoil_by=as_local(booking.spoil_by) if booking.spoil_by else None,
         current=booking.slot_start,
         lane=await lane_of(uow, booking),
+        fee=await fee_of(uow, booking.id),  # frontend/templates/_fee.html
         qr=qr_svg(booking.code),
         history=steps(await history(uow.session, booking.id), t),
         road=RoadView.of_any(on_road),

@@ -25,6 +25,7 @@ from gate.domain.errors import DomainError, ValidationFailed
 from gate.domain.plates import format_plate
 from gate.domain.time import LOCAL_TZ, accepted_day, as_local, utc_now
 from gate.driver_page.road import roads
+from gate.fees.reads import fees_of
 from gate.gates import service as gates
 from gate.gates.calendar import parse_direction
 from gate.store.unit_of_work import UnitOfWork
@@ -166,6 +167,7 @@ class BookingsList(Controller):
                 **context,
             )
         on_road = await roads(uow, [row.booking.id for row in found], utc_now())
+        fees = await fees_of(uow, [row.booking.id for row in found])
         items = [
             {
                 "row": row.booking,
@@ -173,6 +175,7 @@ class BookingsList(Controller):
                 "plate": format_plate(row.booking.plate),
                 "slot": as_local(row.booking.slot_start),
                 "road": RoadView.of_any(on_road[row.booking.id]),
+                "fee": fees.get(row.booking.id),
             }
             for row in found
         ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.numbers import format_currency
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -24,16 +23,11 @@ from gate.store.tables.statements import FeeStatement
 from gate.store.unit_of_work import UnitOfWork
 from services.common.dependencies import Caller
 from services.platform import Platform
+from services.web.locale_format import vnd
 from services.web.public import require_browser
 from services.web.render import page, translator
 
 TEMPLATE = "portal/statement.html"
-
-
-def vnd(amount: int, language: str) -> str:
-    """An amount of dong as the language writes money (Babel): ``1.500.000 ₫``,
-    ``₫1,500,000``."""
-    return format_currency(amount, "VND", locale=language)
 
 
 async def _statement_page(

@@ -128,6 +128,7 @@ def officer_pages(scene: Scene) -> list[Visit]:
         # Issue 18: the partner gate's announcements and the gate's no-shows to excuse.
         Visit("/console/tan-thanh/partner", who="operator"),
         Visit("/console/tan-thanh/no-shows", who="operator"),
+        Visit("/console/tan-thanh/fees", who="operator"),  # issue 19: the fee schedule
         Visit("/statistics", who="guard"),
         Visit("/statistics/tan-thanh", who="operator"),
         Visit("/statistics/no-such-gate", who="operator", status=404),

@@ -3,13 +3,16 @@ own API for the pages that are only read (the accessibility walk, the README's s
 trucks waiting, called, under inspection and waiting for an officer to confirm a misread
 plate; a notice; a waiting yard with a truck in it, one dispatched and one on the road; an
 enterprise with vehicles, drivers, grants given and received, bookings, an API key, a webhook
-endpoint and links to its driver's page, one of them revoked; and the people who sign in."""
+endpoint and links to its driver's page, one of them revoked; a fee schedule, so the bookings
+ahead show their fee; and the people who sign in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from gate.domain.time import utc_now
 from tests.helpers import Api, admin, device, officer, read, this_hour
 from tests.portal_people import portal_user
 from tests.yards import dispatched_by_hand, enters_yard, yard, yard_enterprise
@@ -54,6 +57,22 @@ async def set_scene(api: Api, base: str) -> Scene:
     guard = await officer(api, "border_guard", ("tan-thanh", "huu-nghi"))
     camera = await device(api)
 
+    # The gate's fee schedule (its API, issue 19), in force from now: the bookings ahead carry
+    # a fee, shown on their pages (this hour's started before it: they have none).
+    _ok(
+        await client.post(
+            f"{GATE}/fee-schedules",
+            json={
+                "effective_from": (utc_now() + timedelta(seconds=1)).isoformat(),
+                "decision": "Nghị quyết 01/2026/NQ-HĐND (thử nghiệm)",
+                "rates": [
+                    {"direction": d, "vehicle_type": "*", "load_class": "*", "amount_vnd": v}
+                    for d, v in (("export", 1_500_000), ("import", 1_200_000))
+                ],
+            },
+            headers=admin(),
+        )
+    )
     carrier = await api.enterprise(key_scope="manager")
     _, manager = await portal_user(api, carrier, "manager")
     shipper = await api.enterprise()

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gate.fees.demo import DEMO_DECISION
 from tests.e2e.server import ROOT, listening, running_platform
 
 README = (ROOT / "README.md").read_text()
@@ -52,6 +53,10 @@ def test_the_first_command_serves_the_api_docs_and_the_seeded_gates(
     assert httpx.get(f"{base}/schema/openapi.json").json()["info"]["title"]
     codes = {gate["code"] for gate in httpx.get(f"{base}/api/v1/gates").json()}
     assert codes == {"huu-nghi", "tan-thanh", "coc-nam", "chi-ma"}
+    # The demo's fee schedule (scripts/serve passes --demo-fees), said not to be the council's.
+    for code in codes:
+        versions = httpx.get(f"{base}/api/v1/gates/{code}/fee-schedules").json()
+        assert [v["decision"] for v in versions] == [DEMO_DECISION], code
     assert (data_dir / "admin-token").stat().st_mode & 0o077 == 0
 
 

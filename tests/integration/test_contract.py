@@ -232,6 +232,8 @@ PUBLIC = {
     "describeProblemType",
     "listGateDays",  # the statistics' open data (issue 17)
     "getGateTypicalWaits",
+    "listFeeSchedules",  # a gate's fee schedule: the council's published rates (issue 19)
+    "getFeeScheduleInForce",
 }
 
 

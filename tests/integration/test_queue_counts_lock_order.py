@@ -68,12 +68,12 @@ async def test_two_check_in_batches_of_one_gate_do_not_deadlock_on_the_counts_lo
     store = places._store_walk_ins
     stops: list[bool] = []
 
-    async def stored_when_told(uow: UnitOfWork, bookings: list[Booking]) -> set[str]:
+    async def stored_when_told(uow: UnitOfWork, gate: Gate, bookings: list[Booking]) -> set[str]:
         if stopping and not stops:
             stops.append(True)
             holds_the_hour.set()
             await go_on.wait()
-        return await store(uow, bookings)
+        return await store(uow, gate, bookings)
 
     monkeypatch.setattr(places, "_store_walk_ins", stored_when_told)
 

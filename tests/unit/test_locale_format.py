@@ -101,3 +101,12 @@ def test_a_vehicle_type_and_an_event_are_words_in_the_pages_language():
     )
     assert template.render(t=Translator("zh")) == "冷藏车|预约已创建"
     assert template.render(t=Translator("vi")) == "Xe lạnh|Đăng ký được tạo"
+
+
+def test_an_amount_of_dong_is_written_as_each_language_writes_money():
+    template = _environment().from_string("{{ fee | vnd }}")
+    # The dong has no decimals; vi groups with dots and puts the sign after (a no-break space).
+    assert template.render(lang="vi", fee=1_500_000) == "1.500.000\xa0₫"
+    assert template.render(lang="en", fee=1_500_000) == "₫1,500,000"
+    assert template.render(lang="zh", fee=2_000_000) == "₫2,000,000"
+    assert template.render(lang="vi", fee=None) == "—"

@@ -18,6 +18,8 @@ from gate.domain.errors import DomainError
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.driver_page.road import roads
+from gate.fees.reads import fees_of
+from gate.fees.refunds import fee_of
 from gate.gates.service import gate_codes
 from gate.store.audit import history as audit_history
 from gate.store.tables import Booking
@@ -62,7 +64,7 @@ CHANGE_PROBLEMS = [*WRITE_PROBLEMS, "version-conflict", "invalid-transition"]
 
 async def _view(uow: NamedDependency[UnitOfWork], booking: Booking) -> BookingView:
     gate = await service.gate_of(uow, booking)
-    return BookingView.of(booking, gate.code)
+    return BookingView.of(booking, gate.code, fee=await fee_of(uow, booking.id))
 
 
 async def _create_booking(
@@ -179,8 +181,12 @@ class BookingController(Controller):
         rows, next_cursor = await service.list_bookings(uow, enterprise_id, where)
         codes = await gate_codes(uow)
         on_road = await roads(uow, [b.id for b in rows], utc_now())
+        fees = await fees_of(uow, [b.id for b in rows])
         return BookingPage(
-            [BookingView.of(b, codes[b.gate_id], RoadView.of_any(on_road[b.id])) for b in rows],
+            [
+                BookingView.of(b, codes[b.gate_id], RoadView.of_any(on_road[b.id]), fees.get(b.id))
+                for b in rows
+            ],
             next_cursor,
         )
 
@@ -202,7 +208,8 @@ class BookingController(Controller):
         booking = await service.get_booking(uow, enterprise_id, booking_id)
         on_road = await roads(uow, [booking.id], utc_now())
         gate = await service.gate_of(uow, booking)
-        return BookingView.of(booking, gate.code, RoadView.of_any(on_road[booking.id]))
+        fee = await fee_of(uow, booking.id)
+        return BookingView.of(booking, gate.code, RoadView.of_any(on_road[booking.id]), fee)
 
     @get(
         "/{booking_id:str}/history",

@@ -11,6 +11,7 @@ from gate.bookings.service import BookingRules, NewBooking
 from gate.domain.errors import DomainError
 from gate.domain.slots import check_bookable_start
 from gate.store.tables import Booking, Gate
+from gate.store.tables.fees import Fee
 from services.api.bookings.schemas import BookingView
 from services.common.idempotency import key_length_accepted
 from services.common.problems import domain_error_answer
@@ -20,8 +21,8 @@ class BookingAnswers:
     """gate.bookings.together.Answers: a new booking's view, a refusal's problem (as stored
     for idempotent replays)."""
 
-    def booked(self, booking: Booking, gate: Gate) -> bytes:
-        return msgspec.json.encode(BookingView.of(booking, gate.code))
+    def booked(self, booking: Booking, gate: Gate, fee: Fee | None) -> bytes:
+        return msgspec.json.encode(BookingView.of(booking, gate.code, fee=fee))
 
     def refused(self, error: DomainError) -> tuple[int, bytes]:
         return domain_error_answer(error)

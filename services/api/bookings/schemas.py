@@ -11,7 +11,9 @@ from gate.domain.rebooking import check_latest_acceptable
 from gate.domain.slots import Direction
 from gate.domain.time import SLOT_LENGTH
 from gate.store.tables import Booking
+from gate.store.tables.fees import Fee
 from services.api.driver.schemas import RoadView
+from services.api.fees.schemas import FeeView
 from services.common.schemas import (
     Identifier,
     Input,
@@ -148,9 +150,18 @@ class BookingView(Output):
     rebooked_from: datetime | None = None
     rebooked_at: datetime | None = None
     rebooking_open_until: datetime | None = None
+    # The crossing's infrastructure fee (issue 19): null when none was fixed (the gate
+    # charged none when it was booked).
+    fee: FeeView | None = None
 
     @classmethod
-    def of(cls, row: Booking, gate_code: str, road: RoadView | None = None) -> BookingView:
+    def of(
+        cls,
+        row: Booking,
+        gate_code: str,
+        road: RoadView | None = None,
+        fee: Fee | None = None,
+    ) -> BookingView:
         return cls(
             id=row.id,
             code=row.code,
@@ -191,6 +202,7 @@ class BookingView(Output):
             rebooked_from=local_or_none(row.rebooked_from),
             rebooked_at=local_or_none(row.rebooked_at),
             rebooking_open_until=local_or_none(row.rebooking_open_until),
+            fee=FeeView.of_any(fee),
         )
 
 
