@@ -32,6 +32,7 @@ from gate.domain.events import Actor, BookingRebooked
 from gate.domain.rebooking import NO_ROOM_REASON, Mover, answer_window, earliest_hour, movers
 from gate.domain.slots import DEFAULT_HORIZON, Direction
 from gate.domain.time import SLOT_LENGTH, as_utc, floor_to_slot
+from gate.fees.refunds import move_refund_deadline
 from gate.gates.calendar import hours_between, load_calendar
 from gate.gates.slots import ensure_slot, release_place, take_place
 from gate.store.tables import Booking, Gate, Slot, YardVisit
@@ -230,6 +231,7 @@ async def _move(
     booking.rebooked_from, booking.rebooked_at = previous, now
     booking.rebooking_open_until = respond_by
     booking.version += 1
+    await move_refund_deadline(uow, booking, now, by_gate=True)
     await uow.session.flush()
     uow.record(
         BookingRebooked(

@@ -35,7 +35,7 @@ from gate.domain.slots import Direction, check_bookable_start
 from gate.domain.text import accepted_text
 from gate.domain.time import accepted_instant, as_utc
 from gate.fees.fixing import Crossing, FeeDraft, fix_fee, store_fees
-from gate.fees.refunds import settle_cancelled
+from gate.fees.refunds import move_refund_deadline, settle_cancelled
 from gate.fleet.grants import bookable_vehicle
 from gate.fleet.service import get_driver
 from gate.gates.calendar import gate_by_code
@@ -265,6 +265,7 @@ async def reschedule_booking(
     await release_place(uow, booking.slot_id)
     booking.slot_id, booking.slot_start = slot_id, start
     booking.version += 1
+    await move_refund_deadline(uow, booking, at.now, by_gate=False)
     await uow.session.flush()
     uow.record(
         BookingRescheduled(

@@ -40,7 +40,7 @@ from gate.domain.events import Actor
 from gate.domain.no_shows import PeakShareExceeded, check_peak_share
 from gate.domain.time import as_local, utc_now
 from gate.fees.agreements import on_statement
-from gate.fees.fixing import Crossing, draft_fee, store_fees
+from gate.fees.fixing import Crossing, draft_fee, priced_at, store_fees
 from gate.fees.reads import fees_of
 from gate.fees.schedules import in_force
 from gate.fleet.grants import bookable_vehicle
@@ -309,7 +309,8 @@ async def _together(
             )
         )
     # One schedule read for the batch: its bookings share one hour (gate/fees/fixing.py).
-    schedule = await in_force(uow, gate.id, start) if rows else None
+    now = attempts[live[0]].rules.now
+    schedule = await in_force(uow, gate.id, priced_at(start, now)) if rows else None
     # One agreement lookup for the batch's enterprises: those on a monthly statement have
     # their fees fixed on it and their trucks not held (gate/fees/agreements.py).
     monthly = (
@@ -337,7 +338,6 @@ async def _together(
     uow.session.add_all(rows)
     await uow.session.flush()
     # The invoice numbers last, one counter update for the batch (gate/fees/invoices.py).
-    now = attempts[live[0]].rules.now
     numbers = iter(await store_fees(uow, gate, [fee for fee in fees if fee], now))
     for index, booking, fee in zip(winners, rows, fees, strict=True):
         decided[index] = (booking, gate)

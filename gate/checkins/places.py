@@ -163,7 +163,7 @@ async def _store_walk_ins(
         return {}
     now = utc_now()
     crossings = [walk_in(b.id, b.direction, b.slot_start) for b in bookings]
-    fees = await draft_fees(uow, gate, crossings)
+    fees = await draft_fees(uow, gate, crossings, now)
     rows = [_walk_in_row(booking, now, fee) for booking, fee in zip(bookings, fees, strict=True)]
     table = table_of(Booking)
     stored = set(

@@ -25,6 +25,7 @@ average). Here:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,7 +114,8 @@ def check_rates(rates: Sequence[Rate], directions: Iterable[str]) -> list[Rate]:
 
     ValidationFailed (field ``rates``) with its ``why``: ``fee-rates-empty``,
     ``fee-amount-out-of-range`` (below 0 or above MAX_FEE_VND), ``fee-rate-duplicate`` (two
-    rates for one direction, type and load), ``fee-load-unknown`` (not a LoadClass nor ``*``),
+    rates for one direction, type and load), ``fee-vehicle-type`` (a control or zero-width
+    character), ``fee-load-unknown`` (not a LoadClass nor ``*``),
     ``fee-direction-unknown``, ``fee-catch-all-missing`` (a direction without its ``*``/``*``
     rate: a crossing must always find a rate)."""
     known = set(directions)
@@ -137,6 +139,14 @@ def check_rates(rates: Sequence[Rate], directions: Iterable[str]) -> list[Rate]:
         if rate.load_class not in loads:
             raise ValidationFailed(
                 f"no load class {rate.load_class!r}", why="fee-load-unknown", field="rates"
+            )
+        if any(unicodedata.category(c).startswith("C") for c in rate.vehicle_type):
+            # A control, format (zero-width) or unassigned character: no vehicle's type
+            # would ever match the rate (issue 19's tester stored a lone U+200B).
+            raise ValidationFailed(
+                "a vehicle type is letters, digits and spaces",
+                why="fee-vehicle-type",
+                field="rates",
             )
         kind = vehicle_type_key(rate.vehicle_type) or ANY
         key = (rate.direction, kind, rate.load_class)
@@ -256,7 +266,8 @@ def find_invoice_numbers(text: str) -> list[str]:
     the one that names a fee."""
     found: list[str] = []
     cleaned = re.sub(r"[^A-Z0-9 ]", "", text.upper())
-    for match in re.finditer(r"([A-Z]{2,})([0-9]{9})(?![0-9])", cleaned):
+    # A space between series and digits is kept by banks ("TT 260000002"), and read through.
+    for match in re.finditer(r"([A-Z]{2,}) ?([0-9]{9})(?![0-9])", cleaned):
         letters, digits = match.groups()
         for size in range(min(6, len(letters)), 1, -1):
             candidate = letters[-size:] + digits
@@ -286,24 +297,48 @@ class Settlement:
     rule: RefundRule
 
 
+def refund_deadline(slot_start: datetime, notice: timedelta = DEFAULT_REFUND_NOTICE) -> datetime:
+    """The last instant the enterprise may cancel a crossing booked for ``slot_start`` and
+    have its fee refunded (or voided): ``notice`` before the hour starts."""
+    return as_utc(slot_start) - notice
+
+
+def deadline_after_move(
+    deadline: datetime,
+    new_start: datetime,
+    now: datetime,
+    *,
+    by_gate: bool,
+    notice: timedelta = DEFAULT_REFUND_NOTICE,
+) -> datetime:
+    """The refund deadline of a booking moved at ``now`` to ``new_start``. The gate's move
+    (a rebooking) gives the new hour's deadline. The enterprise's own move gives it too when
+    made in time; made after the deadline had passed, the deadline stays passed: a late
+    move frees its place as late as a late cancellation, and would otherwise let a booking
+    an hour away be moved to next week and cancelled with a refund (issue 19's tester)."""
+    if by_gate or as_utc(now) <= as_utc(deadline):
+        return refund_deadline(new_start, notice)
+    return as_utc(deadline)
+
+
 def refund_on_cancel(
     status: FeeStatus,
     paid_vnd: int,
     *,
     cancelled_at: datetime,
-    slot_start: datetime,
+    deadline: datetime,
     by_gate: bool,
-    notice: timedelta = DEFAULT_REFUND_NOTICE,
 ) -> Settlement | None:
     """The settlement of a fee whose booking is cancelled at ``cancelled_at``; None when the
     fee is already settled (refunded, void, or its refund decided).
 
-    In time (the gate cancelled, or ``notice`` or more before ``slot_start``): a paid amount
-    is refunded in full (``refund_due``), a fee not paid nor collected is void. Late: the fee
-    stands as it is (``due`` stays owed, ``paid`` is kept, a statement's stays on it)."""
+    In time (the gate cancelled, or at or before ``deadline``: ``refund_deadline`` of the
+    booked hour, or ``deadline_after_move`` once moved): a paid amount is refunded in full
+    (``refund_due``), a fee not paid nor collected is void. Late: the fee stands as it is
+    (``due`` stays owed, ``paid`` is kept, a statement's stays on it)."""
     if status in (FeeStatus.REFUND_DUE, FeeStatus.REFUNDED, FeeStatus.VOID):
         return None
-    in_time = by_gate or as_utc(slot_start) - as_utc(cancelled_at) >= notice
+    in_time = by_gate or as_utc(cancelled_at) <= as_utc(deadline)
     rule = RefundRule.BY_GATE if by_gate else RefundRule.IN_TIME
     if not in_time:
         return Settlement(status, 0, RefundRule.LATE)

@@ -12,7 +12,7 @@ finds the invoice number in it (gate/payments/receiving.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from gate.domain.errors import Unauthorised, ValidationFailed
@@ -49,6 +49,40 @@ class ProviderNotification:
     reference: str
     paid_at: datetime
     payer_account: str | None = None
+
+
+# The largest transfer taken as one payment, VND: ten thousand billion dong, far above any
+# month's statement of a gate (2,000 crossings a day at a few million each is some 200 billion
+# a month), and far inside what the columns (64-bit) and the statistics' sums hold exactly.
+# Above it a notification is refused (issue 19's tester sent 2**63 - 1 and stopped the
+# statistics job; over 2**31 - 1 was a 500 on PostgreSQL).
+MAX_PAYMENT_VND = 10_000_000_000_000
+# How far from the platform's clock a provider's ``paid_at`` may be: a provider tells of a
+# transfer within minutes, and retries a failed notification for at most days (payOS: up to
+# a few days); 35 days back covers a month's statement paid late. A time outside is no
+# transfer's: refused, since the statistics count the money on its day.
+PAID_AT_AHEAD = timedelta(minutes=5)
+PAID_AT_BEHIND = timedelta(days=35)
+
+
+def check_notification(notice: ProviderNotification, now: datetime) -> ProviderNotification:
+    """A verified notification held to the platform's bounds, whatever its provider:
+    MalformedNotification (field named) for an amount not from 1 to MAX_PAYMENT_VND, a
+    ``paid_at`` more than PAID_AT_AHEAD after ``now`` or PAID_AT_BEHIND before it, or a
+    transaction id or reference holding a control character (PostgreSQL cannot store a NUL;
+    no bank writes one)."""
+    if not 1 <= notice.amount_vnd <= MAX_PAYMENT_VND:
+        raise MalformedNotification(
+            f"an amount from 1 to {MAX_PAYMENT_VND} VND", field="amount_vnd"
+        )
+    if not now - PAID_AT_BEHIND <= notice.paid_at <= now + PAID_AT_AHEAD:
+        raise MalformedNotification(
+            "paid_at is not a time a transfer was just made", field="paid_at"
+        )
+    for name, text in (("transaction_id", notice.transaction_id), ("reference", notice.reference)):
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise MalformedNotification(f"{name} holds a control character", field=name)
+    return notice
 
 
 # A provider's transaction id is kept in 80 characters (fee_payments.transaction_id): longer

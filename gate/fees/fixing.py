@@ -17,6 +17,7 @@ from gate.domain.fees import (
     default_series,
     load_class_of,
     rate_for,
+    refund_deadline,
 )
 from gate.fees.agreements import on_statement
 from gate.fees.invoices import take_invoice_numbers
@@ -114,6 +115,7 @@ async def store_fees(
                 "paid_amount_vnd": 0,
                 "paid_at": now if draft.status is FeeStatus.PAID else None,
                 "refund_amount_vnd": 0,
+                "refund_deadline": refund_deadline(draft.crossing.slot_start),
                 "version": 1,
             }
             for draft, number in zip(drafts, numbers, strict=True)
@@ -122,14 +124,24 @@ async def store_fees(
     return numbers
 
 
+def priced_at(slot_start: datetime, now: datetime) -> datetime:
+    """The instant whose schedule prices a crossing booked for ``slot_start`` at ``now``: the
+    hour's start, or now when the hour began already (a walk-in, a booking of the current
+    hour): the crossing is still to happen, so a version that took effect since the hour
+    began is the one in force for it (issue 19's tester found the first hour of a new
+    schedule charging nothing)."""
+    return max(slot_start, now)
+
+
 async def draft_fees(
-    uow: UnitOfWork, gate: Gate, crossings: Sequence[Crossing]
+    uow: UnitOfWork, gate: Gate, crossings: Sequence[Crossing], now: datetime
 ) -> list[FeeDraft | None]:
-    """The fees of several crossings at ``gate`` (a check-in batch's walk-ins), in their
-    order: one schedule read per booked hour among them, not one per crossing."""
+    """The fees of several crossings at ``gate`` (a check-in batch's walk-ins) decided at
+    ``now``, in their order: one schedule read per booked hour among them, not one per
+    crossing."""
     schedules: dict[datetime, ScheduleWithRates | None] = {}
     for start in sorted({crossing.slot_start for crossing in crossings}):
-        schedules[start] = await in_force(uow, gate.id, start)
+        schedules[start] = await in_force(uow, gate.id, priced_at(start, now))
     return [draft_fee(crossing, schedules[crossing.slot_start]) for crossing in crossings]
 
 
@@ -146,7 +158,7 @@ async def fix_fee(
     sets the booking's ``fee_unpaid`` from ``holds_truck`` before flushing it, then calls
     ``store_fees``. An enterprise with a monthly agreement in force at ``now`` has it fixed on
     statement (gate/fees/agreements.py), looked up only when there is a fee to fix."""
-    schedule = await in_force(uow, gate.id, crossing.slot_start)
+    schedule = await in_force(uow, gate.id, priced_at(crossing.slot_start, now))
     if (
         schedule is not None
         and not crossing.on_statement

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gate.domain.events import Actor
 from gate.domain.fee_events import FeeRefundDue, FeeVoided
-from gate.domain.fees import FeeStatus, RefundRule, refund_on_cancel
+from gate.domain.fees import FeeStatus, RefundRule, deadline_after_move, refund_on_cancel
 from gate.domain.payments import PayoutDue
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeeRefund
@@ -41,7 +41,7 @@ async def settle_cancelled(
         FeeStatus(fee.status),
         fee.paid_amount_vnd,
         cancelled_at=now,
-        slot_start=booking.slot_start,
+        deadline=fee.refund_deadline,
         by_gate=actor.kind != "enterprise",
     )
     if settlement is None or settlement.rule is RefundRule.LATE:
@@ -94,3 +94,16 @@ async def settle_cancelled(
         )
     )
     return fee
+
+
+async def move_refund_deadline(
+    uow: UnitOfWork, booking: Booking, now: datetime, *, by_gate: bool
+) -> None:
+    """After ``booking`` moved to its new hour at ``now`` (by its enterprise, or by the
+    gate's rebooking): its fee's refund deadline by gate.domain.fees.deadline_after_move.
+    Nothing when it has no fee."""
+    fee = await fee_of(uow, booking.id)
+    if fee is not None:
+        fee.refund_deadline = deadline_after_move(
+            fee.refund_deadline, booking.slot_start, now, by_gate=by_gate
+        )

@@ -64,7 +64,9 @@ async def take_cash(
         )
     fee = await uow.session.scalar(
         select(Fee)
-        .where(Fee.invoice_number == invoice_number, Fee.gate_id == gate.id)
+        .where(
+            Fee.invoice_number == "".join(invoice_number.split()).upper(), Fee.gate_id == gate.id
+        )
         .with_for_update()
     )
     if fee is None:

@@ -34,8 +34,10 @@ class FeeReceipt:
 
 
 async def fee_by_invoice(uow: UnitOfWork, invoice_number: str) -> Fee | None:
-    """The fee of ``invoice_number`` (None: none)."""
-    return await uow.session.scalar(select(Fee).where(Fee.invoice_number == invoice_number))
+    """The fee of ``invoice_number``, as typed (case and spaces do not matter: an officer
+    may type ``tt 260000010``); None: none."""
+    typed = "".join(invoice_number.split()).upper()
+    return await uow.session.scalar(select(Fee).where(Fee.invoice_number == typed))
 
 
 async def receipt_of(uow: UnitOfWork, fee: Fee) -> FeeReceipt:

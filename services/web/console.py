@@ -48,7 +48,7 @@ from services.web.console_context import page_details, yard_part_details
 from services.web.console_decision import decision_of
 from services.web.console_outbox import outbox_panel
 from services.web.console_search import Narrowed, Narrowing, narrowed
-from services.web.fee_pages import fees_of
+from services.web.fee_pages import cash_keys
 from services.web.forms import Refused, decode_form, run_form
 from services.web.page_words import Note
 from services.web.public import require_browser
@@ -161,8 +161,9 @@ class ConsoleController(Controller):
             **await yard_part_details(
                 uow, gate, shown.waiting, shown.at_lanes, translator(request)
             ),
-            # Each truck's fee: held while unpaid, the cash form (services/web/fee_pages.py).
-            **await fees_of(uow, [v.booking_id for v in [*shown.waiting, *shown.at_lanes]]),
+            # Each truck's cash form's key (services/web/fee_pages.py); the fees themselves
+            # are in yard_part_details.
+            **cash_keys(v.booking_id for v in [*shown.waiting, *shown.at_lanes]),
             **(
                 {}
                 if partial

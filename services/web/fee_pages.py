@@ -7,27 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-
 from gate.domain.plates import format_plate
 from gate.domain.receipts import vnd_in_words
 from gate.payments.receipts import FeeReceipt
-from gate.store.tables.fees import Fee
-from gate.store.unit_of_work import UnitOfWork
 from services.web.form_once import new_form_key
 
 
-async def fees_of(uow: UnitOfWork, booking_ids: Iterable[str]) -> dict[str, Any]:
-    """The yard part's fee context: ``fees`` (each shown truck's Fee by booking id: one
-    statement; a truck booked before any schedule has none) and ``cash_keys`` (a fresh key
-    per truck's cash form, by booking id: each form drawn is acted on once, and one form's
-    key never meets another fee's)."""
-    ids = list(booking_ids)
-    rows: list[Fee] = []
-    if ids:
-        rows = list(await uow.session.scalars(select(Fee).where(Fee.booking_id.in_(ids))))
-    fees = {fee.booking_id: fee for fee in rows}
-    return {"fees": fees, "cash_keys": {booking_id: new_form_key() for booking_id in fees}}
+def cash_keys(booking_ids: Iterable[str]) -> dict[str, Any]:
+    """The yard part's cash forms' keys: ``cash_keys``, a fresh key per shown truck's form,
+    by booking id (each form drawn is acted on once, and one form's key never meets another
+    fee's). The fees themselves come with the truck details (console_context.py)."""
+    return {"cash_keys": {booking_id: new_form_key() for booking_id in booking_ids}}
 
 
 def receipt_context(receipt: FeeReceipt) -> dict[str, Any]:

@@ -97,9 +97,11 @@ def test_the_tour_runs_line_by_line_as_a_user_would_paste_it(served_platform: tu
     assert lines[2:6] == ["booked", "/problems/plate-already-booked", lines[4], "cancelled"]
     assert lines[4].endswith("T11:00:00+07:00")
     assert lines[6] == "on_time place 1"
-    assert lines[7] == "12C-123.45"
-    assert lines[8:12] == ["in_inspection", "in_inspection", "cleared", "exited"]
-    history = [line.split()[:2] for line in lines[12:]]
+    # The fee fixed at booking, unpaid (the truck is not called), taken in cash with a receipt.
+    assert lines[7:9] == ["due", "paid"]
+    assert lines[9] == "12C-123.45"
+    assert lines[10:14] == ["in_inspection", "in_inspection", "cleared", "exited"]
+    history = [line.split()[:2] for line in lines[14:]]
     assert history[0] == ["booking.created", "booked"] and history[-1] == [
         "vehicle.exited",
         "exited",

@@ -12,7 +12,7 @@ from gate.domain.fees import INVOICE_NUMBER
 from gate.store.tables.fees import FeeRefund
 from gate.store.unit_of_work import UnitOfWork
 from tests.fees import RATES, fee_of_booking, fee_unpaid, make_schedule
-from tests.helpers import Api, tomorrow_at
+from tests.helpers import Api, open_all_day, this_hour, tomorrow_at
 
 
 async def test_a_booking_gets_its_fee_and_invoice_number_and_is_held_until_paid(
@@ -82,3 +82,39 @@ async def test_cancelling_in_time_voids_an_unpaid_fee(
     assert not await fee_unpaid(uow, booking["id"])
     # Nothing was paid: nothing to send back.
     assert list(await uow.session.scalars(select(FeeRefund))) == []
+
+
+async def test_a_crossing_of_the_hour_a_schedule_started_in_is_charged(
+    api: Api, settings: Settings, uow: UnitOfWork
+) -> None:
+    # The schedule takes effect now, after the current hour began: a booking of this hour
+    # crosses under it (the first hour of a new schedule charged nothing before).
+    await open_all_day(api)
+    await make_schedule(settings)
+    enterprise = await api.enterprise()
+    booking = (await enterprise.book(this_hour())).json()
+    fee = await fee_of_booking(uow, booking["id"])
+    assert fee is not None and fee.amount_vnd == 2_000_000
+
+
+async def test_a_late_move_then_a_cancellation_keeps_the_fee(
+    api: Api, settings: Settings, uow: UnitOfWork
+) -> None:
+    # Booked for the next hour (its refund deadline, two hours before, has passed), moved to
+    # tomorrow, then cancelled: as late as cancelling at once, so the fee stands.
+    await open_all_day(api)
+    await make_schedule(settings)
+    enterprise = await api.enterprise()
+    booking = (await enterprise.book(this_hour(1))).json()
+    moved = await api.client.post(
+        f"/api/v1/bookings/{booking['id']}/reschedule",
+        json={"slot_start": tomorrow_at(15).isoformat(), "version": booking["version"]},
+        headers=enterprise.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    cancelled = await api.client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel", json={}, headers=enterprise.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    fee = await fee_of_booking(uow, booking["id"])
+    assert fee is not None and fee.status == "due"

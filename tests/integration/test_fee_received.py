@@ -98,3 +98,18 @@ async def test_money_naming_no_invoice_is_kept_and_owed_back(
     assert [(r.amount_vnd, r.rule, r.payment_id) for r in refunds] == [
         (5_000, "payment-unmatched", receipt.payment.id)
     ]
+
+
+async def test_money_beyond_32_bits_is_kept_to_the_dong(
+    settings: Settings, uow: UnitOfWork
+) -> None:
+    # A month's statement passes 2,147,483,647 dong; PostgreSQL's INTEGER ended there (a 500).
+    big = 3_000_000_000
+    receipt = await _receive(settings, Received("fake", "big", big, "SK26110001", PAID_AT))
+    await uow.session.rollback()
+    stored = await uow.session.scalar(
+        select(FeePayment.amount_vnd).where(FeePayment.id == receipt.payment.id)
+    )
+    assert stored == big
+    refunds = list(await uow.session.scalars(select(FeeRefund.amount_vnd)))
+    assert refunds == [big]

@@ -20,11 +20,13 @@ from gate.domain.fees import (
     RefundRule,
     check_new_version,
     check_rates,
+    deadline_after_move,
     default_series,
     find_invoice_numbers,
     invoice_number,
     load_class_of,
     rate_for,
+    refund_deadline,
     refund_on_cancel,
     schedule_in_force,
 )
@@ -169,7 +171,7 @@ def test_the_refund_rule_of_a_cancellation(
     expected: tuple[FeeStatus, int, RefundRule],
 ) -> None:
     settled = refund_on_cancel(
-        status, paid, cancelled_at=SLOT - before, slot_start=SLOT, by_gate=by_gate
+        status, paid, cancelled_at=SLOT - before, deadline=refund_deadline(SLOT), by_gate=by_gate
     )
     assert settled is not None
     assert (settled.status, settled.refund_vnd, settled.rule) == expected
@@ -177,7 +179,12 @@ def test_the_refund_rule_of_a_cancellation(
 
 def test_a_settled_fee_is_not_settled_again() -> None:
     for status in (FeeStatus.REFUND_DUE, FeeStatus.REFUNDED, FeeStatus.VOID):
-        assert refund_on_cancel(status, 5, cancelled_at=T0, slot_start=SLOT, by_gate=True) is None
+        assert (
+            refund_on_cancel(
+                status, 5, cancelled_at=T0, deadline=refund_deadline(SLOT), by_gate=True
+            )
+            is None
+        )
 
 
 def test_letters_run_into_a_number_leave_each_series_a_candidate() -> None:
@@ -185,3 +192,35 @@ def test_letters_run_into_a_number_leave_each_series_a_candidate() -> None:
     assert "HN260000123" in found
     assert all(len(n) <= 15 for n in found)
     assert not any(n.endswith("600001234") for n in found)
+
+
+def test_a_late_move_keeps_the_deadline_passed_and_a_timely_one_moves_it() -> None:
+    hour_away = T0 + timedelta(hours=1)
+    deadline = refund_deadline(hour_away)  # passed at T0: an hour before the hour
+    next_week = T0 + timedelta(days=7)
+    assert deadline_after_move(deadline, next_week, T0, by_gate=False) == deadline
+    # Cancelled a week ahead, after a late move: late all the same.
+    late = refund_on_cancel(
+        FeeStatus.PAID,
+        9,
+        cancelled_at=T0 + timedelta(minutes=1),
+        deadline=deadline,
+        by_gate=False,
+    )
+    assert late is not None and late.rule is RefundRule.LATE
+    # Moved in time, or by the gate: the new hour's deadline.
+    early = refund_deadline(T0 + timedelta(days=2))
+    assert deadline_after_move(early, next_week, T0, by_gate=False) == refund_deadline(next_week)
+    assert deadline_after_move(deadline, next_week, T0, by_gate=True) == refund_deadline(next_week)
+
+
+def test_a_rate_for_a_vehicle_type_no_vehicle_can_have_is_refused() -> None:
+    for odd in ("\u200b", "truck\x00", "con\ttainer"):
+        with pytest.raises(ValidationFailed) as refused:
+            check_rates([*RATES, Rate("export", odd, ANY, 5)], ["export", "import"])
+        assert refused.value.why == "fee-vehicle-type"
+
+
+def test_an_invoice_number_spaced_from_its_series_is_found() -> None:
+    assert "TT260000002" in find_invoice_numbers("thanh toan TT 260000002")
+    assert "TT260000002" in find_invoice_numbers("TT-260000002")

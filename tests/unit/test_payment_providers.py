@@ -4,13 +4,20 @@ refused."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from standardwebhooks import Webhook
 
 from gate.config import Settings
-from gate.domain.payments import BadSignature, MalformedNotification
+from gate.domain.payments import (
+    MAX_PAYMENT_VND,
+    BadSignature,
+    MalformedNotification,
+    ProviderNotification,
+    check_notification,
+)
 from gate.payments.providers import providers
 from gate.payments.providers.fake import FakeProvider
 from gate.payments.providers.payos import PayOS, signature
@@ -170,3 +177,52 @@ def test_only_the_providers_with_a_key_are_on() -> None:
     assert providers(Settings()) == {}
     both = providers(Settings(payment_fake_secret=SECRET, payment_payos_checksum_key=PAYOS_KEY))
     assert sorted(both) == ["fake", "payos"]
+
+
+def test_a_timestamp_past_any_calendar_is_a_bad_signature_not_a_crash() -> None:
+    headers, body = _fake(PAID)
+    headers["webhook-timestamp"] = "99999999999999999999"
+    with pytest.raises(BadSignature):
+        FakeProvider(SECRET).verify(headers, body, NOW)
+
+
+def test_payos_year_one_is_malformed_not_a_crash() -> None:
+    data = {**PAYOS_DATA, "transactionDateTime": "0001-01-01 00:00:00"}
+    body = json.dumps(
+        {
+            "code": "00",
+            "desc": "success",
+            "success": True,
+            "data": data,
+            "signature": signature(data, PAYOS_KEY),
+        }
+    ).encode()
+    with pytest.raises(MalformedNotification):
+        PayOS(PAYOS_KEY).verify({}, body, NOW)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount_vnd": MAX_PAYMENT_VND + 1}, "amount_vnd"),
+        ({"amount_vnd": 2**63 - 1}, "amount_vnd"),
+        ({"paid_at": NOW + timedelta(minutes=6)}, "paid_at"),
+        ({"paid_at": NOW - timedelta(days=36)}, "paid_at"),
+        ({"transaction_id": "FT\x00"}, "transaction_id"),
+        ({"reference": "HN260000123\x00"}, "reference"),
+    ],
+)
+def test_a_notification_outside_the_platforms_bounds_is_refused(
+    change: dict[str, object], field: str
+) -> None:
+    notice = ProviderNotification(
+        provider="fake",
+        transaction_id="FT1",
+        amount_vnd=150_000,
+        reference="HN260000123",
+        paid_at=NOW - timedelta(minutes=1),
+    )
+    with pytest.raises(MalformedNotification) as refused:
+        check_notification(replace(notice, **change), NOW)  # type: ignore[arg-type]
+    assert refused.value.extensions.get("field") == field
+    assert check_notification(notice, NOW) == notice

@@ -59,6 +59,10 @@ class FakeProvider:
         signatures = headers.get("webhook-signature", "")
         if not (message_id and stamp.isascii() and stamp.isdigit() and signatures):
             raise BadSignature("the webhook-id, -timestamp and -signature headers are needed")
+        # Compared as seconds first: a timestamp past year 9999 overflows a datetime (a 500
+        # before any signature was checked, found by issue 19's tester).
+        if abs(int(stamp) - now.timestamp()) > TOLERANCE.total_seconds():
+            raise BadSignature("the webhook-timestamp is more than 5 minutes from now")
         signed_at = datetime.fromtimestamp(int(stamp), UTC)
         if abs(signed_at - now) > TOLERANCE:
             raise BadSignature("the webhook-timestamp is more than 5 minutes from now")

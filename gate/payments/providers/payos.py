@@ -92,7 +92,9 @@ def _notification(provider: str, data: dict[str, Any]) -> ProviderNotification:
         raise MalformedNotification("data.reference must be the bank's transaction id")
     try:
         local = datetime.strptime(str(data.get("transactionDateTime")), "%Y-%m-%d %H:%M:%S")
-    except ValueError as error:
+        # Year 1 at UTC+7 is before what a datetime holds in UTC: OverflowError.
+        paid_at = local.replace(tzinfo=VIETNAM).astimezone(UTC)
+    except (ValueError, OverflowError) as error:
         raise MalformedNotification("data.transactionDateTime: YYYY-MM-DD HH:MM:SS") from error
     payer = data.get("counterAccountNumber")
     return ProviderNotification(
@@ -100,6 +102,6 @@ def _notification(provider: str, data: dict[str, Any]) -> ProviderNotification:
         transaction_id=reference,
         amount_vnd=amount,
         reference=str(data.get("description") or ""),
-        paid_at=local.replace(tzinfo=VIETNAM).astimezone(UTC),
+        paid_at=paid_at,
         payer_account=payer if isinstance(payer, str) and payer else None,
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gate.domain.time import utc_now
 from gate.store.tables.base import Base, CreatedMixin, IdMixin
+from gate.store.types import MONEY
 
 
 class FeeSchedule(IdMixin, CreatedMixin, Base):
@@ -52,7 +53,7 @@ class FeeRate(IdMixin, Base):
     direction: Mapped[str] = mapped_column(String(10))
     vehicle_type: Mapped[str] = mapped_column(String(30))
     load_class: Mapped[str] = mapped_column(String(12))
-    amount_vnd: Mapped[int]
+    amount_vnd: Mapped[int] = mapped_column(MONEY)
 
 
 class Fee(IdMixin, Base):
@@ -77,13 +78,16 @@ class Fee(IdMixin, Base):
     direction: Mapped[str] = mapped_column(String(10))
     vehicle_type: Mapped[str] = mapped_column(String(30))
     load_class: Mapped[str] = mapped_column(String(12))
-    amount_vnd: Mapped[int]
+    amount_vnd: Mapped[int] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(12), index=True)
     fixed_at: Mapped[datetime] = mapped_column(default=utc_now)
-    paid_amount_vnd: Mapped[int] = mapped_column(default=0, server_default="0")
+    paid_amount_vnd: Mapped[int] = mapped_column(MONEY, default=0, server_default="0")
     paid_at: Mapped[datetime | None]
-    refund_amount_vnd: Mapped[int] = mapped_column(default=0, server_default="0")
+    refund_amount_vnd: Mapped[int] = mapped_column(MONEY, default=0, server_default="0")
     settled_at: Mapped[datetime | None]  # when a cancellation settled it (refund or void)
+    # The last instant a cancellation refunds it (gate.domain.fees.refund_deadline), moved by
+    # a reschedule (deadline_after_move: a late move keeps it passed).
+    refund_deadline: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
@@ -103,7 +107,7 @@ class FeePayment(IdMixin, Base):
     fee_id: Mapped[str | None] = mapped_column(ForeignKey("fees.id"))
     provider: Mapped[str] = mapped_column(String(20))
     transaction_id: Mapped[str] = mapped_column(String(80))
-    amount_vnd: Mapped[int]
+    amount_vnd: Mapped[int] = mapped_column(MONEY)
     reference: Mapped[str | None] = mapped_column(String(200))
     paid_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -123,7 +127,7 @@ class FeeRefund(IdMixin, CreatedMixin, Base):
 
     fee_id: Mapped[str | None] = mapped_column(ForeignKey("fees.id"), index=True)
     payment_id: Mapped[str | None] = mapped_column(ForeignKey("fee_payments.id"))
-    amount_vnd: Mapped[int]
+    amount_vnd: Mapped[int] = mapped_column(MONEY)
     rule: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(10), default="due")
     sent_at: Mapped[datetime | None]

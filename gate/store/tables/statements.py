@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gate.store.tables.base import Base, CreatedMixin, IdMixin
+from gate.store.types import MONEY
 
 
 class StatementAgreement(IdMixin, CreatedMixin, Base):
@@ -44,11 +45,11 @@ class FeeStatement(IdMixin, Base):
     enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"))
     month: Mapped[date]
     number: Mapped[str] = mapped_column(String(12), unique=True)
-    total_vnd: Mapped[int]
+    total_vnd: Mapped[int] = mapped_column(MONEY)
     fee_count: Mapped[int]
     issued_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(10))
-    paid_amount_vnd: Mapped[int] = mapped_column(default=0, server_default="0")
+    paid_amount_vnd: Mapped[int] = mapped_column(MONEY, default=0, server_default="0")
     paid_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -12,6 +12,7 @@ from litestar.params import FromPath
 
 from gate.domain.errors import NotFound
 from gate.domain.events import Actor
+from gate.domain.payments import check_notification
 from gate.domain.time import utc_now
 from gate.payments.receiving import Received, receive_payment
 from gate.store.unit_of_work import UnitOfWork
@@ -58,7 +59,7 @@ class PaymentNotificationController(Controller):
             raise NotFound(f"no payment provider {provider!r} is configured")
         headers = {name.lower(): value for name, value in request.headers.items()}
         now = utc_now()
-        notice = adapter.verify(headers, await request.body(), now)
+        notice = check_notification(adapter.verify(headers, await request.body(), now), now)
         received = Received(
             provider=notice.provider,
             transaction_id=notice.transaction_id,

@@ -23,6 +23,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+# Whole dong: 64-bit on PostgreSQL (gate/store/types.py, MONEY; written out here so that
+# this step never changes).
+MONEY = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 revision: str = "0027_fees"
 down_revision: str | None = "0026_declaration_versions"
 branch_labels: str | Sequence[str] | None = None
@@ -60,7 +64,7 @@ def upgrade() -> None:
         sa.Column("direction", sa.String(length=10), nullable=False),
         sa.Column("vehicle_type", sa.String(length=30), nullable=False),
         sa.Column("load_class", sa.String(length=12), nullable=False),
-        sa.Column("amount_vnd", sa.Integer(), nullable=False),
+        sa.Column("amount_vnd", MONEY, nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.CheckConstraint("amount_vnd >= 0", name=op.f("ck_fee_rates_amount_not_negative")),
         sa.ForeignKeyConstraint(
@@ -86,13 +90,14 @@ def upgrade() -> None:
         sa.Column("direction", sa.String(length=10), nullable=False),
         sa.Column("vehicle_type", sa.String(length=30), nullable=False),
         sa.Column("load_class", sa.String(length=12), nullable=False),
-        sa.Column("amount_vnd", sa.Integer(), nullable=False),
+        sa.Column("amount_vnd", MONEY, nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("fixed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("paid_amount_vnd", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("paid_amount_vnd", MONEY, server_default="0", nullable=False),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("refund_amount_vnd", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("refund_amount_vnd", MONEY, server_default="0", nullable=False),
         sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("refund_deadline", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.CheckConstraint("amount_vnd >= 0", name=op.f("ck_fees_amount_not_negative")),
@@ -122,7 +127,7 @@ def upgrade() -> None:
         sa.Column("fee_id", sa.String(length=36), nullable=True),
         sa.Column("provider", sa.String(length=20), nullable=False),
         sa.Column("transaction_id", sa.String(length=80), nullable=False),
-        sa.Column("amount_vnd", sa.Integer(), nullable=False),
+        sa.Column("amount_vnd", MONEY, nullable=False),
         sa.Column("reference", sa.String(length=200), nullable=True),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
@@ -142,7 +147,7 @@ def upgrade() -> None:
         "fee_refunds",
         sa.Column("fee_id", sa.String(length=36), nullable=True),
         sa.Column("payment_id", sa.String(length=36), nullable=True),
-        sa.Column("amount_vnd", sa.Integer(), nullable=False),
+        sa.Column("amount_vnd", MONEY, nullable=False),
         sa.Column("rule", sa.String(length=30), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),

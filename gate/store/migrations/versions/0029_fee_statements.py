@@ -19,6 +19,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+# Whole dong: 64-bit on PostgreSQL (gate/store/types.py, MONEY; written out here so that
+# this step never changes).
+MONEY = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 revision: str = "0029_fee_statements"
 down_revision: str | None = "0027_fees"
 branch_labels: str | Sequence[str] | None = None
@@ -52,11 +56,11 @@ def upgrade() -> None:
         sa.Column("enterprise_id", sa.String(length=36), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("number", sa.String(length=12), nullable=False),
-        sa.Column("total_vnd", sa.Integer(), nullable=False),
+        sa.Column("total_vnd", MONEY, nullable=False),
         sa.Column("fee_count", sa.Integer(), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("paid_amount_vnd", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("paid_amount_vnd", MONEY, server_default="0", nullable=False),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
