@@ -1,9 +1,9 @@
 """Monthly statements on the pages (issue 19): the portal's list of the enterprise's
 agreements and statements, and a statement to print (bảng kê: each crossing with its date,
 invoice number, gate, direction, vehicle type, load class and amount, the total, and the
-transfer's reference, the statement's number, and its VietQR code while it is due). The administrator prints any statement with
-its token (``/statements/{number}``), the page the portal shows its own enterprise. The same
-use cases as the API (services/api/statements/)."""
+transfer's reference, the statement's number, with its VietQR code while it is due). The
+administrator prints any statement with its token (``/statements/{number}``), the page the
+portal shows its own enterprise. The same use cases as the API (services/api/statements/)."""
 
 from __future__ import annotations
 

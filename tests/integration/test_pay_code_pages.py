@@ -27,7 +27,9 @@ from tests.helpers import Api, Enterprise, enterprise_user, tomorrow_at
 from tests.portal_people import portal_user
 from tests.statements import agreement_as_of, before_month, book_made_at, day_at, writer
 
-_FIGURE = re.compile(r'<figure class="pay-code" id="pay-code" data-payload="([^"]+)">(.*?)</figure>', re.S)
+_FIGURE = re.compile(
+    r'<figure class="pay-code" id="pay-code" data-payload="([^"]+)">(.*?)</figure>', re.S
+)
 _MODULE = re.compile(r"M(\d+),(\d+)H")
 _VIEWBOX = re.compile(r'viewBox="0 0 (\d+) (\d+)"')
 SCALE = 4  # pixels per module: enough for the decoder

@@ -142,7 +142,8 @@ async def test_a_paid_crossing_cancelled_in_time_is_refunded_through_the_provide
 
     # The enterprise is told, by the webhook it subscribed to (only that type: one delivery).
     await webhooks.wait_for(lambda: len(webhooks.delivered()) == 1)
-    told = dict(Webhook(secret).verify(webhooks.requests[0].body.decode(), webhooks.requests[0].headers))
+    request = webhooks.requests[0]
+    told = dict(Webhook(secret).verify(request.body.decode(), request.headers))
     assert told["type"] == "fee.refunded"
     data = told["data"]
     assert (data["booking_id"], data["status"], data["fee_status"]) == (
