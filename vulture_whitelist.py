@@ -173,3 +173,4 @@ _.receipt_number
 _.payment_id
 _.sent_at
 _.schedule_version  # a fee's receipt (services/api/cash/schemas.py): the schedule it was charged by
+_.account_name  # a VietQR code's payee, read by frontend/templates/_pay_code.html

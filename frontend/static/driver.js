@@ -70,6 +70,9 @@ function render(s) {
   if (fee && s.fee) {
     fee.dataset.feeStatus = s.fee.status;
     $("fee-status").textContent = word(`fee_sched_status_${s.fee.status}`);
+    // The code to pay by is drawn while the fee is due: gone once it is paid (or cancelled).
+    const pay = $("pay-code");
+    if (pay) pay.hidden = s.fee.status !== "due";
   }
   const yard = s.road.yard;
   fill("yard-line", yard ? [`${word("waiting_yard")}: `, node("b", "yard", yard.name)] : null);

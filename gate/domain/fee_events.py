@@ -69,7 +69,8 @@ class FeePaid(FeeEvent):
 @dataclass(frozen=True, kw_only=True)
 class FeeRefunded(FeeEvent):
     """Every refund owed on the fee was sent through its provider: ``refund_due`` to
-    ``refunded`` (facts: invoice number, the amount refunded)."""
+    ``refunded`` (facts: invoice_number, amount_vnd, refund_amount_vnd). Told to the
+    enterprise as the webhook and message topic ``fee.refunded``."""
 
     name: ClassVar[str] = "fee.refunded"
 

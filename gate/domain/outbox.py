@@ -35,7 +35,7 @@ from gate.domain.events import (
     VehicleExited,
     WebhookEndpointDisabled,
 )
-from gate.domain.fee_events import FeePaid, FeeRefundDue, FeeVoided
+from gate.domain.fee_events import FeePaid, FeeRefundDue, FeeRefunded, FeeVoided
 from gate.domain.payments import PayoutDue
 from gate.domain.spoilage import SpoilRiskForeseen
 
@@ -56,10 +56,12 @@ WEBHOOK_TYPES: dict[type[DomainEvent], str] = {
     # Issue 18: a perishable load's forecast call passes its spoil-by (told once a truck).
     SpoilRiskForeseen: "cargo.spoil_risk",
     BookingRebooked: "booking.rebooked",
-    # Issue 19: a crossing's fee paid, owed back or voided by a cancellation.
+    # Issue 19: a crossing's fee paid, owed back or voided by a cancellation, and the
+    # refund sent (gate/payments/payouts.py).
     FeePaid: "fee.paid",
     FeeRefundDue: "fee.refund_due",
     FeeVoided: "fee.voided",
+    FeeRefunded: "fee.refunded",
 }
 
 # The classes whose events the unit of work writes to ``outbox_events`` in the transaction

@@ -137,6 +137,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("费用作废 {invoice}", "预约{code}已按时取消：无需再缴纳费用{invoice}，{gate}。"),
         "en": ("Fee cancelled {invoice}", "Booking {code} was cancelled in time: fee {invoice} is no longer owed, {gate}."),
     },
+    "fee.refunded": {
+        "vi": ("Đã hoàn phí {invoice}", "Đặt chỗ {code}: đã chuyển hoàn {refund} của phí {invoice} về tài khoản đã nộp, {gate}."),
+        "zh": ("费用已退还 {invoice}", "预约{code}：费用{invoice}的{refund}已退回付款账户，{gate}。"),
+        "en": ("Fee refunded {invoice}", "Booking {code}: {refund} of fee {invoice} was sent back to the account that paid it, {gate}."),
+    },
     "webhook.disabled": {
         "vi": ("Webhook bị tắt", "Điểm nhận webhook {endpoint} (mã {endpoint_id}) đã bị tắt: {reason}. Không gửi gì đến đó cho đến khi một quản lý bật lại: trang Webhook của cổng doanh nghiệp, hoặc PATCH /api/v1/webhooks/endpoints/{endpoint_id} với \"enabled\": true."),
         "zh": ("Webhook已停用", "Webhook接收端 {endpoint}（编号 {endpoint_id}）已停用：{reason}。在管理员重新启用之前不会向其发送任何内容：企业门户的 Webhooks 页面，或 PATCH /api/v1/webhooks/endpoints/{endpoint_id}，内容 \"enabled\": true。"),

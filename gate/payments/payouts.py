@@ -179,6 +179,7 @@ async def _refunded_if_all_sent(uow: UnitOfWork, fee_id: str) -> None:
             actor=Actor("system", PAYS_OUT, "payment-provider"),
             facts={
                 "invoice_number": fee.invoice_number,
+                "amount_vnd": fee.amount_vnd,
                 "refund_amount_vnd": fee.refund_amount_vnd,
             },
         )

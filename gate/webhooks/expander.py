@@ -31,6 +31,7 @@ ADDED_FIELDS: dict[str, tuple[str, ...]] = {
     "fee.paid": ("invoice_number", "amount_vnd", "paid_amount_vnd"),
     "fee.refund_due": ("invoice_number", "amount_vnd", "refund_amount_vnd", "rule"),
     "fee.voided": ("invoice_number", "amount_vnd", "rule"),
+    "fee.refunded": ("invoice_number", "amount_vnd", "refund_amount_vnd"),
 }
 
 

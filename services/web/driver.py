@@ -41,6 +41,7 @@ from services.platform import Platform
 from services.web.driver_messages import channels_shown, driver_messages, driver_of
 from services.web.i18n import LANGUAGES, Translator, pick_language
 from services.web.names import gate_name, status_words
+from services.web.pay_code import fee_pay_code
 
 # The words the page's script needs to redraw what the template rendered.
 SCRIPT_WORDS = (
@@ -161,6 +162,9 @@ async def driver_page(
             "t": t,
             "lang": t.language,
             "s": state,
+            # The VietQR code to pay the fee by at the yard, while it is due (public as the
+            # page: the payee's account and the fee's own facts, nothing of the driver).
+            "pay": fee_pay_code(platform.settings, state.fee),
             "token": token,
             "words": words,
             "languages": (("vi", "Tiếng Việt"), ("zh", "中文"), ("en", "English")),

@@ -35,6 +35,7 @@ from services.platform import Platform
 from services.web.booking_words import error_words, problem_words, steps
 from services.web.form_once import FORM_KEY, new_form_key, post_once
 from services.web.forms import decode_form, local_value
+from services.web.pay_code import fee_pay_code
 from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
 from services.web.portal_declaration import declaration_context
@@ -93,6 +94,10 @@ async def booking_view(
         "accept_key": new_form_key(),
         "latest_key": new_form_key(),
     }
+    fee = await fee_of(uow, booking.id)  # frontend/templates/_fee.html
+    if platform is not None:
+        # The VietQR code to pay by, while the fee is due (frontend/templates/_pay_code.html).
+        context["pay"] = fee_pay_code(platform.settings, fee)
     if platform is not None and booking.status == BookingStatus.BOOKED.value:
         first = local_day(request.query_params.get("day"))
         calendar = await free_places(
@@ -113,7 +118,7 @@ async def booking_view(
         spoil_by=as_local(booking.spoil_by) if booking.spoil_by else None,
         current=booking.slot_start,
         lane=await lane_of(uow, booking),
-        fee=await fee_of(uow, booking.id),  # frontend/templates/_fee.html
+        fee=fee,
         qr=qr_svg(booking.code),
         history=steps(await history(uow.session, booking.id), t),
         road=RoadView.of_any(on_road),

@@ -1,9 +1,9 @@
 """Monthly statements on the pages (issue 19): the portal's list of the enterprise's
 agreements and statements, and a statement to print (bảng kê: each crossing with its date,
 invoice number, gate, direction, vehicle type, load class and amount, the total, and the
-transfer's reference, the statement's number). The administrator prints any statement with
-its token (``/statements/{number}``), the page the portal shows its own enterprise. The same
-use cases as the API (services/api/statements/)."""
+transfer's reference, the statement's number, with its VietQR code while it is due). The
+administrator prints any statement with its token (``/statements/{number}``), the page the
+portal shows its own enterprise. The same use cases as the API (services/api/statements/)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from litestar.response import Template
 
 from gate.accounts.permissions import Action, acting_enterprise, allowed, of_enterprise, require
 from gate.accounts.principal import EnterpriseUser, Principal
+from gate.config import Settings
 from gate.domain.errors import NotFound
 from gate.domain.statements import last_day
 from gate.fees import agreements, statements
@@ -24,6 +25,7 @@ from gate.store.unit_of_work import UnitOfWork
 from services.common.dependencies import Caller
 from services.platform import Platform
 from services.web.locale_format import vnd
+from services.web.pay_code import statement_pay_code
 from services.web.public import require_browser
 from services.web.render import page, translator
 
@@ -35,6 +37,7 @@ async def _statement_page(
     uow: UnitOfWork,
     statement: FeeStatement,
     principal: Principal | None,
+    settings: Settings,
     *,
     portal: bool,
 ) -> Template:
@@ -47,6 +50,8 @@ async def _statement_page(
         statement=statement,
         lines=lines,
         portal=portal,
+        # The VietQR code for the statement's total, its number the reference, while due.
+        pay=statement_pay_code(settings, statement),
         vnd=lambda amount: vnd(amount, language),
     )
 
@@ -94,7 +99,7 @@ class StatementPages(Controller):
         statement = await statements.statement_by_number(uow, number, enterprise_id)
         if statement is None:
             raise NotFound("no such statement")
-        return await _statement_page(request, uow, statement, who, portal=True)
+        return await _statement_page(request, uow, statement, who, platform.settings, portal=True)
 
     @get("/statements/{number:str}")
     async def any_statement(
@@ -102,6 +107,7 @@ class StatementPages(Controller):
         request: Request[Any, Any, Any],
         number: FromPath[str],
         uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
         principal: Caller,
     ) -> Template:
         """A statement to print for a caller with a token (the administrator's, or the
@@ -112,4 +118,5 @@ class StatementPages(Controller):
             principal, Action.READ_STATEMENTS, of_enterprise(statement.enterprise_id)
         ):
             raise NotFound("no such statement")
-        return await _statement_page(request, uow, statement, None, portal=False)
+        settings = platform.settings
+        return await _statement_page(request, uow, statement, None, settings, portal=False)

@@ -1,7 +1,8 @@
 """Refunds sent (gate/payments/payouts.py): a crossing paid through the fake provider and
 cancelled in time is paid back through it by the outbox, signed, retried until the provider
-takes it, and then marked sent and the fee refunded; money that named no fee is paid back
-too; money a provider without payouts brought stays due."""
+takes it, and then marked sent and the fee refunded, which the enterprise is told by its
+``fee.refunded`` webhook; money that named no fee is paid back too; money a provider without
+payouts brought stays due."""
 
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ async def payouts() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
+async def webhooks() -> AsyncIterator[Receiver]:
+    receiver = await Receiver().start()
+    yield receiver
+    await receiver.close()
+
+
+@pytest.fixture
 def configured(settings: Settings, payouts: Receiver) -> Settings:
     return replace(
         settings,
@@ -48,6 +56,7 @@ def configured(settings: Settings, payouts: Receiver) -> Settings:
         outbox=True,
         outbox_poll_s=0.05,
         outbox_retry_schedule=(0.05,) * 20,
+        webhook_allow_private=True,  # the enterprise's webhook receiver is local
     )
 
 
@@ -77,12 +86,24 @@ def _payout(request: Any) -> dict[str, Any]:
 
 
 async def test_a_paid_crossing_cancelled_in_time_is_refunded_through_the_provider(
-    base: str, configured: Settings, payouts: Receiver, uow: UnitOfWork, bus: InMemoryEventBus
+    base: str,
+    configured: Settings,
+    payouts: Receiver,
+    webhooks: Receiver,
+    uow: UnitOfWork,
+    bus: InMemoryEventBus,
 ) -> None:
     payouts.status = 503  # the provider's payouts are down at first: the outbox retries
     await make_schedule(configured)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        enterprise = await Api(client).enterprise()
+        enterprise = await Api(client).enterprise(key_scope="manager")
+        endpoint = await client.post(
+            "/api/v1/webhooks/endpoints",
+            json={"url": webhooks.url, "event_types": ["fee.refunded"]},
+            headers=enterprise.headers,
+        )
+        assert endpoint.status_code == 201, endpoint.text
+        secret = endpoint.json()["secret"]
         booking = (await enterprise.book(tomorrow_at(9))).json()
         fee = await fee_of_booking(uow, booking["id"])
         assert fee is not None
@@ -118,6 +139,23 @@ async def test_a_paid_crossing_cancelled_in_time_is_refunded_through_the_provide
     assert refunded.refund_amount_vnd == amount
     assert await _refunds(uow) == [(amount, "cancelled-before-deadline", "sent")]
     assert [e["to_status"] for e in bus.published if e["event"] == "fee.refunded"] == ["refunded"]
+
+    # The enterprise is told, by the webhook it subscribed to (only that type: one delivery).
+    await webhooks.wait_for(lambda: len(webhooks.delivered()) == 1)
+    request = webhooks.requests[0]
+    told = dict(Webhook(secret).verify(request.body.decode(), request.headers))
+    assert told["type"] == "fee.refunded"
+    data = told["data"]
+    assert (data["booking_id"], data["status"], data["fee_status"]) == (
+        booking["id"],
+        "cancelled",
+        "refunded",
+    )
+    assert (data["invoice_number"], data["amount_vnd"], data["refund_amount_vnd"]) == (
+        invoice,
+        amount,
+        amount,
+    )
 
 
 async def test_money_naming_no_fee_is_paid_back_to_its_transaction(

@@ -67,6 +67,7 @@ def test_the_events_that_matter_to_the_outside_are_outboxed_under_public_names()
         "fee.paid",
         "fee.refund_due",
         "fee.voided",
+        "fee.refunded",
     }
     # And an endpoint disabled, told to its owner by message, not sent as a webhook; an
     # account's mail (an application, a decision, an invitation, a reset); and a refund's

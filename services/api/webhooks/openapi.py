@@ -109,6 +109,7 @@ ADDED: dict[str, dict[str, Schema]] = {
         **FEE,
         "rule": _text("Why", enum=["cancelled-by-gate", "cancelled-before-deadline"]),
     },
+    "fee.refunded": {**FEE, "refund_amount_vnd": _dong("What was sent back, VND")},
 }
 
 # A capacity change's data (gate/webhooks/capacity.py's ``capacity_data``): the change, and
@@ -182,6 +183,7 @@ SUMMARIES = {
     "fee.paid": "The border-gate infrastructure fee of a booking of yours is paid",
     "fee.refund_due": "A paid booking of yours was cancelled in time: its fee is refunded",
     "fee.voided": "An unpaid booking of yours was cancelled in time: its fee is not owed",
+    "fee.refunded": "The refund of a fee of yours was sent back to the account that paid it",
 }
 
 _SAMPLE_DATA = {
@@ -242,6 +244,13 @@ _SAMPLE_ADDED: dict[str, dict[str, Any]] = {
         "invoice_number": "TT260000123",
         "amount_vnd": 1_500_000,
         "rule": "cancelled-by-gate",
+    },
+    "fee.refunded": {
+        "status": "cancelled",
+        "fee_status": "refunded",
+        "invoice_number": "TT260000123",
+        "amount_vnd": 1_500_000,
+        "refund_amount_vnd": 1_500_000,
     },
 }
 
