@@ -11,6 +11,10 @@ window.ui = SwaggerUIBundle({
   deepLinking: false,
   // The operationIds (createBooking…) are the names generated clients give the calls.
   displayOperationId: true,
+  // Each tag closed until opened: 130-odd operations drawn open at once left Swagger UI
+  // drawing only the first tag (issue 19's fees, payments and statements passed 128), and a
+  // reader looks for one tag at a time.
+  docExpansion: "none",
   // The standalone preset's top bar is not loaded: a second bundle for a URL box we do not want.
   presets: [SwaggerUIBundle.presets.apis],
   layout: "BaseLayout",

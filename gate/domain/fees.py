@@ -50,7 +50,6 @@ INVOICE_SEQUENCE_DIGITS = 7
 class LoadClass(StrEnum):
     """The load band of a crossing, by the cargo weight declared with its booking."""
 
-    EMPTY = "empty"  # no cargo: a truck crossing to load on the other side
     UNDER_10T = "under-10t"  # above 0 and below 10,000 kg
     FROM_10T = "10t-18t"  # 10,000 kg up to, not including, 18,000 kg
     FROM_18T = "18t-up"  # 18,000 kg and more
@@ -61,11 +60,11 @@ LOAD_BANDS_KG = ((10_000.0, LoadClass.UNDER_10T), (18_000.0, LoadClass.FROM_10T)
 
 
 def load_class_of(weight_kg: float | None) -> LoadClass:
-    """The load class of a declared cargo weight in kg (None: nothing declared)."""
+    """The load class of a declared cargo weight in kg (None: nothing declared). A booking
+    declares a weight above 0 (gate/domain/cargo.py::check_weight), so there is no band of
+    empty trucks: one would be a rate no crossing could be charged (issue 19's tester)."""
     if weight_kg is None:
         return LoadClass.UNKNOWN
-    if weight_kg <= 0:
-        return LoadClass.EMPTY
     for below, load in LOAD_BANDS_KG:
         if weight_kg < below:
             return load

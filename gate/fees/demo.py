@@ -21,14 +21,12 @@ from gate.store.unit_of_work import UnitOfWork
 DEMO_DECISION = "Biểu phí minh họa (demo), không phải mức phí của HĐND tỉnh Lạng Sơn"
 
 # Illustrative, in VND: about the VND 1.5 M per vehicle PRODUCT.md cites as the average, a
-# dearer heavy load and container, a cheaper empty truck.
+# dearer heavy load and container.
 DEMO_RATES = (
     Rate("export", ANY, ANY, 1_500_000),
-    Rate("export", ANY, LoadClass.EMPTY.value, 500_000),
     Rate("export", ANY, LoadClass.FROM_18T.value, 2_000_000),
     Rate("export", "container", ANY, 2_200_000),
     Rate("import", ANY, ANY, 1_200_000),
-    Rate("import", ANY, LoadClass.EMPTY.value, 400_000),
     Rate("import", ANY, LoadClass.FROM_18T.value, 1_800_000),
 )
 

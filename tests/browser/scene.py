@@ -57,8 +57,9 @@ async def set_scene(api: Api, base: str) -> Scene:
     guard = await officer(api, "border_guard", ("tan-thanh", "huu-nghi"))
     camera = await device(api)
 
-    # The gate's fee schedule (its API, issue 19), in force from now: the bookings ahead carry
-    # a fee, shown on their pages (this hour's started before it: they have none).
+    # The gate's fee schedule (its API, issue 19), in force from now: every booking carries a
+    # fee (this hour's too: a crossing still to happen is priced by the schedule in force now),
+    # shown on their pages.
     _ok(
         await client.post(
             f"{GATE}/fee-schedules",
@@ -87,6 +88,16 @@ async def set_scene(api: Api, base: str) -> Scene:
             200,
         )
         assert checked["outcome"] == "on_time", checked
+    # The truck to inspect has its fee taken in cash (the unpaid-fee rule would pass it
+    # over); the other waits unpaid, held in its place: the console shows both states.
+    fee = inspected["fee"]
+    _ok(
+        await client.post(
+            f"{GATE}/fees/{fee['invoice_number']}/cash",
+            json={"amount_vnd": fee["amount_vnd"]},
+            headers={**operator, "Idempotency-Key": "scene-cash-1"},
+        )
+    )
     _ok(await client.post(f"{GATE}/lanes/X1/call-next", headers=operator), 200)
     _ok(await client.post(f"{GATE}/vehicles/{inspected['id']}/inspection", headers=operator), 200)
     # Two trucks whose plates a camera confuses, and a read that fits both: it waits for an

@@ -43,7 +43,6 @@ RATES = [
 
 def test_load_classes_follow_the_declared_weight() -> None:
     assert load_class_of(None) is LoadClass.UNKNOWN
-    assert load_class_of(0) is LoadClass.EMPTY
     assert load_class_of(9_999.9) is LoadClass.UNDER_10T
     assert load_class_of(10_000) is LoadClass.FROM_10T
     assert load_class_of(17_999) is LoadClass.FROM_10T
