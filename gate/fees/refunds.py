@@ -11,6 +11,7 @@ from gate.domain.events import Actor
 from gate.domain.fee_events import FeeRefundDue, FeeVoided
 from gate.domain.fees import FeeStatus, RefundRule, deadline_after_move, refund_on_cancel
 from gate.domain.payments import PayoutDue
+from gate.fees.events import fee_event
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeeRefund
 from gate.store.unit_of_work import UnitOfWork
@@ -74,19 +75,13 @@ async def settle_cancelled(
         )
     settled = FeeRefundDue if settlement.refund_vnd > 0 else FeeVoided
     uow.record(
-        settled(
-            subject_id=fee.id,
-            gate=gate.code,
-            gate_id=gate.id,
-            booking_id=booking.id,
-            enterprise_id=fee.enterprise_id,
-            direction=fee.direction,
-            from_status=before,
-            to_status=fee.status,
-            actor=actor,
+        fee_event(
+            settled,
+            fee,
+            gate.code,
+            actor,
+            before=before,
             facts={
-                "invoice_number": fee.invoice_number,
-                "amount_vnd": fee.amount_vnd,
                 "paid_amount_vnd": fee.paid_amount_vnd,
                 "refund_amount_vnd": settlement.refund_vnd,
                 "rule": settlement.rule.value,

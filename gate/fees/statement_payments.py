@@ -13,6 +13,7 @@ from gate.domain.events import Actor
 from gate.domain.fee_events import FeePaid, StatementPaid
 from gate.domain.fees import FeeStatus
 from gate.domain.statements import DUE, PAID, find_statement_numbers
+from gate.fees.events import fee_event
 from gate.store.tables import Gate
 from gate.store.tables.fees import Fee
 from gate.store.tables.statements import FeeStatement, StatementFee, StatementPayment
@@ -117,21 +118,14 @@ async def _mark_paid(uow: UnitOfWork, statement: FeeStatement, now: datetime, ac
     }
     for fee in fees:
         uow.record(
-            FeePaid(
-                subject_id=fee.id,
-                gate=gates[fee.gate_id].code,
-                gate_id=fee.gate_id,
-                booking_id=fee.booking_id,
-                enterprise_id=fee.enterprise_id,
-                from_status=FeeStatus.STATEMENT.value,
-                to_status=FeeStatus.PAID.value,
-                actor=actor,
-                facts={
-                    "invoice_number": fee.invoice_number,
-                    "amount_vnd": fee.amount_vnd,
-                    "paid_amount_vnd": fee.amount_vnd,
-                    "statement_number": statement.number,
-                },
+            fee_event(
+                FeePaid,
+                fee,
+                gates[fee.gate_id].code,
+                actor,
+                before=FeeStatus.STATEMENT.value,
+                after=FeeStatus.PAID.value,
+                facts={"paid_amount_vnd": fee.amount_vnd, "statement_number": statement.number},
             )
         )
     uow.record(

@@ -36,6 +36,7 @@ from gate.domain.fee_events import FeeRefunded
 from gate.domain.fees import FeeStatus
 from gate.domain.payments import PayoutDue
 from gate.domain.time import utc_now
+from gate.fees.events import fee_event
 from gate.outbox.protocols import NewDelivery, Outcome
 from gate.store.tables import Delivery, Gate, OutboxEvent
 from gate.store.tables.fees import Fee, FeePayment, FeeRefund
@@ -167,20 +168,12 @@ async def _refunded_if_all_sent(uow: UnitOfWork, fee_id: str) -> None:
     fee.status = FeeStatus.REFUNDED.value
     fee.version += 1
     uow.record(
-        FeeRefunded(
-            subject_id=fee.id,
-            gate=gate.code,
-            gate_id=gate.id,
-            booking_id=fee.booking_id,
-            enterprise_id=fee.enterprise_id,
-            direction=fee.direction,
-            from_status=FeeStatus.REFUND_DUE.value,
-            to_status=fee.status,
-            actor=Actor("system", PAYS_OUT, "payment-provider"),
-            facts={
-                "invoice_number": fee.invoice_number,
-                "amount_vnd": fee.amount_vnd,
-                "refund_amount_vnd": fee.refund_amount_vnd,
-            },
+        fee_event(
+            FeeRefunded,
+            fee,
+            gate.code,
+            Actor("system", PAYS_OUT, "payment-provider"),
+            before=FeeStatus.REFUND_DUE.value,
+            facts={"refund_amount_vnd": fee.refund_amount_vnd},
         )
     )

@@ -13,6 +13,7 @@ from gate.domain.events import Actor
 from gate.domain.fee_events import FeePaid, FeePaymentReceived
 from gate.domain.fees import FeeStatus, find_invoice_numbers
 from gate.domain.payments import PayoutDue
+from gate.fees.events import fee_event
 from gate.fees.statement_payments import (
     on_issued_statement,
     pay_into_statement,
@@ -179,21 +180,13 @@ async def _mark_paid(uow: UnitOfWork, fee: Fee, now: datetime, actor: Actor) -> 
     gate = await uow.session.get(Gate, fee.gate_id)
     assert gate is not None
     uow.record(
-        FeePaid(
-            subject_id=fee.id,
-            gate=gate.code,
-            gate_id=gate.id,
-            booking_id=fee.booking_id,
-            enterprise_id=fee.enterprise_id,
-            direction=fee.direction,
-            from_status=before,
-            to_status=fee.status,
-            actor=actor,
-            facts={
-                "invoice_number": fee.invoice_number,
-                "amount_vnd": fee.amount_vnd,
-                "paid_amount_vnd": fee.paid_amount_vnd,
-            },
+        fee_event(
+            FeePaid,
+            fee,
+            gate.code,
+            actor,
+            before=before,
+            facts={"paid_amount_vnd": fee.paid_amount_vnd},
         )
     )
 
@@ -204,22 +197,13 @@ async def _record_received(uow: UnitOfWork, fee: Fee, received: Received, actor:
     gate = await uow.session.get(Gate, fee.gate_id)
     assert gate is not None
     uow.record(
-        FeePaymentReceived(
-            subject_id=fee.id,
-            gate=gate.code,
-            gate_id=gate.id,
-            booking_id=fee.booking_id,
-            enterprise_id=fee.enterprise_id,
-            direction=fee.direction,
-            from_status=fee.status,
-            to_status=fee.status,
-            actor=actor,
-            facts={
-                "invoice_number": fee.invoice_number,
-                "amount_vnd": fee.amount_vnd,
-                "received_vnd": received.amount_vnd,
-                "paid_amount_vnd": fee.paid_amount_vnd,
-            },
+        fee_event(
+            FeePaymentReceived,
+            fee,
+            gate.code,
+            actor,
+            before=fee.status,
+            facts={"received_vnd": received.amount_vnd, "paid_amount_vnd": fee.paid_amount_vnd},
         )
     )
 
