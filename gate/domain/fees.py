@@ -257,6 +257,12 @@ def invoice_number(series: str, year: int, sequence: int) -> str:
     return f"{series}{year % 100:02d}{sequence:0{INVOICE_SEQUENCE_DIGITS}d}"
 
 
+def typed_invoice_number(text: str) -> str:
+    """An invoice number as a person typed it, the way it is stored: spaces dropped, upper
+    case (an officer may type ``tt 260000010``)."""
+    return "".join(text.split()).upper()
+
+
 def find_invoice_numbers(text: str) -> list[str]:
     """The invoice numbers a free text (a bank transfer's description) may carry, in order and
     without repeats: upper case, anything but letters, digits and spaces dropped (as banks

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from gate.domain.errors import Conflict, NotFound, ValidationFailed
 from gate.domain.events import Actor
 from gate.domain.fee_events import CashReceived
-from gate.domain.fees import default_series
+from gate.domain.fees import default_series, typed_invoice_number
 from gate.domain.receipts import receipt_number, receipt_series
 from gate.fees.invoices import take_sequence
 from gate.payments.receiving import OWED, Received, receive_payment
@@ -64,9 +64,7 @@ async def take_cash(
         )
     fee = await uow.session.scalar(
         select(Fee)
-        .where(
-            Fee.invoice_number == "".join(invoice_number.split()).upper(), Fee.gate_id == gate.id
-        )
+        .where(Fee.invoice_number == typed_invoice_number(invoice_number), Fee.gate_id == gate.id)
         .with_for_update()
     )
     if fee is None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from gate.domain.errors import NotFound
+from gate.domain.fees import typed_invoice_number
 from gate.store.tables import Booking, Gate
 from gate.store.tables.fees import Fee, FeePayment, FeeSchedule
 from gate.store.unit_of_work import UnitOfWork
@@ -34,9 +35,9 @@ class FeeReceipt:
 
 
 async def fee_by_invoice(uow: UnitOfWork, invoice_number: str) -> Fee | None:
-    """The fee of ``invoice_number``, as typed (case and spaces do not matter: an officer
-    may type ``tt 260000010``); None: none."""
-    typed = "".join(invoice_number.split()).upper()
+    """The fee of ``invoice_number`` as typed (gate.domain.fees.typed_invoice_number);
+    None: none."""
+    typed = typed_invoice_number(invoice_number)
     return await uow.session.scalar(select(Fee).where(Fee.invoice_number == typed))
 
 

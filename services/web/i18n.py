@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 LANGUAGES = ("vi", "en", "zh")
 DEFAULT = "vi"
@@ -65,8 +65,3 @@ class Translator:
         # Babel's to round.
         shown = value if round(value, decimals) != 0 else 0.0
         return format_decimal(shown, format="#,##0." + "0" * decimals, locale=self.language)
-
-    def money(self, vnd: int) -> str:
-        """An amount of dong as the page's language writes money, by CLDR's data (Babel):
-        vi ``1.500.000 ₫``, en and zh ``₫1,500,000`` (the dong has no minor unit)."""
-        return format_currency(vnd, "VND", locale=self.language)
