@@ -65,6 +65,13 @@ PAID_AT_AHEAD = timedelta(minutes=5)
 PAID_AT_BEHIND = timedelta(days=35)
 
 
+def paid_lately(paid_at: datetime, now: datetime) -> bool:
+    """Whether ``paid_at`` is a time money received at ``now`` may have been paid: from
+    PAID_AT_BEHIND before ``now`` to PAID_AT_AHEAD after it (a provider's notification, an
+    administrator's recorded transfer alike)."""
+    return now - PAID_AT_BEHIND <= paid_at <= now + PAID_AT_AHEAD
+
+
 def check_notification(notice: ProviderNotification, now: datetime) -> ProviderNotification:
     """A verified notification held to the platform's bounds, whatever its provider:
     MalformedNotification (field named) for an amount not from 1 to MAX_PAYMENT_VND, a
@@ -75,7 +82,7 @@ def check_notification(notice: ProviderNotification, now: datetime) -> ProviderN
         raise MalformedNotification(
             f"an amount from 1 to {MAX_PAYMENT_VND} VND", field="amount_vnd"
         )
-    if not now - PAID_AT_BEHIND <= notice.paid_at <= now + PAID_AT_AHEAD:
+    if not paid_lately(notice.paid_at, now):
         raise MalformedNotification(
             "paid_at is not a time a transfer was just made", field="paid_at"
         )

@@ -105,6 +105,13 @@ async def test_a_statement_is_issued_once_read_printed_and_paid_by_a_transfer(
 
     transfer = {"transaction_id": "VCB-2026-000123", "amount_vnd": 4_000_000}
     path = f"/api/v1/statements/{number}/transfers"
+    # A time paid far from now is refused, as a provider's is: the statistics count the money
+    # on its day, and nothing is recorded.
+    for odd in ("2099-06-01T00:00:00+00:00", "1990-01-01T00:00:00+00:00"):
+        refused = await api.client.post(
+            path, json={**transfer, "transaction_id": "VCB-odd", "paid_at": odd}, headers=admin()
+        )
+        assert refused.status_code == 422, refused.text
     paid = await api.client.post(path, json=transfer, headers=admin())
     assert paid.status_code == 200, paid.text
     assert (paid.json()["status"], paid.json()["paid_amount_vnd"]) == ("paid", 4_000_000)

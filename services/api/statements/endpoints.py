@@ -12,7 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from gate.accounts.permissions import Action, allowed, of_enterprise, require
-from gate.domain.errors import Conflict, NotFound
+from gate.domain.errors import Conflict, NotFound, ValidationFailed
+from gate.domain.payments import paid_lately
 from gate.domain.time import utc_now
 from gate.fees import agreements, statements
 from gate.payments.receiving import Received, receive_payment
@@ -196,6 +197,13 @@ class StatementController(Controller):
         total; a surplus is owed back."""
         statement = await _readable(uow, number, principal, Action.MANAGE_STATEMENTS)
         now = utc_now()
+        if data.paid_at is not None and not paid_lately(data.paid_at, now):
+            # As for a provider's notification: the statistics count money on its day.
+            raise ValidationFailed(
+                "paid_at is not a time a transfer was just made",
+                why="paid-at-not-recent",
+                field="paid_at",
+            )
         receipt = await receive_payment(
             uow,
             Received(
