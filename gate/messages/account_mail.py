@@ -14,7 +14,6 @@ is sent (gate/messages/forget.py).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gate.accounts.links import token_of
 from gate.config import Settings
 from gate.domain.accounts import AccountMail, LinkPurpose
+from gate.domain.locale import when
 from gate.domain.messages import LANGUAGES, Channel
-from gate.domain.time import as_local
 from gate.messages.account_texts import render_account_mail
 from gate.messages.preferences import offered_channels
 from gate.outbox.protocols import NewDelivery, OutboxEventRow
@@ -73,7 +72,7 @@ async def account_mail_deliveries(
         to = link.email
         token = token_of(settings.secret_key, link.id)
         fields["link"] = base_url(settings) + LINK_PATHS[link.purpose] + token
-        fields["expires"] = _local(link.expires_at)
+        fields["expires"] = when(link.expires_at, language, year=True)
         fields["role"] = link.role or ""
         recipient = ("user", link.user_id) if link.user_id else ("invitee", link.id)
     if not to:
@@ -88,7 +87,3 @@ async def account_mail_deliveries(
             language=language,
         )
     ]
-
-
-def _local(moment: datetime) -> str:
-    return as_local(moment).strftime("%d/%m/%Y %H:%M")

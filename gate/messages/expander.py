@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gate.config import Settings
+from gate.domain.locale import clock, gate_name, when
 from gate.domain.messages import (
     ADMIN_EVENT,
     ADMIN_ROLE,
@@ -38,7 +39,7 @@ from gate.domain.messages import (
     topic_of,
 )
 from gate.domain.plates import format_plate
-from gate.domain.time import as_local, utc_now
+from gate.domain.time import utc_now
 from gate.gates.touched import Touched
 from gate.messages.account_mail import ACCOUNT_MAIL, account_mail_deliveries
 from gate.messages.preferences import Choices, driver_choices, offered_channels, users_choices
@@ -72,20 +73,17 @@ class Person:
         return self.email if channel is Channel.EMAIL else self.phone
 
 
-def _slot(moment: datetime | str | None) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return as_local(moment).strftime("%d/%m %H:%M")
+def _slot(moment: datetime | str | None, language: str) -> str:
+    """A day and hour as the recipient's language writes it (the pages' ``when``)."""
+    return when(moment, language) if moment else ""
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _hm(moment: str | None) -> str:
-    return as_local(datetime.fromisoformat(moment)).strftime("%H:%M") if moment else ""
+def _hm(moment: str | None, language: str) -> str:
+    return clock(moment, language) if moment else ""
 
 
 class MessageExpander:
@@ -261,16 +259,16 @@ def _fields(
     facts = payload.get("facts") or {}
     direction = payload.get("direction") or (booking.direction if booking else "")
     fields = {
-        "gate": (gate.name if language == "vi" else gate.name_en) if gate else "",
+        "gate": gate_name(gate, language) if gate else "",
         "direction": direction_word(direction, language),
         "code": booking.code if booking else "",
-        "slot": _slot(booking.slot_start if booking else payload.get("slot_start")),
-        "previous_slot": _slot(payload.get("previous_slot_start")),
+        "slot": _slot(booking.slot_start if booking else payload.get("slot_start"), language),
+        "previous_slot": _slot(payload.get("previous_slot_start"), language),
         "order": payload.get("order_code") or "",
-        "deadline": _hm(facts.get("deadline_at")),
+        "deadline": _hm(facts.get("deadline_at"), language),
         "lane": str(facts.get("lane") or ""),
-        "spoil_by": _slot(_text(facts.get("spoil_by"))),
-        "forecast": _slot(_text(facts.get("forecast_call_at"))),
+        "spoil_by": _slot(_text(facts.get("spoil_by")), language),
+        "forecast": _slot(_text(facts.get("forecast_call_at")), language),
         "endpoint": str(payload.get("url") or payload.get("endpoint_id") or ""),
         "endpoint_id": str(payload.get("endpoint_id") or ""),
         "reason": disabled_reason(str(payload.get("disabled_reason") or ""), language),

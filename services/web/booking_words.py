@@ -18,9 +18,11 @@ from typing import Any
 
 from gate.bookings.calendar import OUTSIDE_HOURS
 from gate.domain.errors import DomainError
+from gate.domain.locale import when
 from gate.domain.partner import PARTNER_CLOSED
 from gate.domain.time import as_local
 from gate.store.tables import AuditLogEntry
+from services.web.i18n import Translator
 from services.web.page_words import why_key
 
 Words = Callable[[str], str]
@@ -121,10 +123,11 @@ _ACTORS = {
 }
 
 
-def _hour(value: Any) -> str:
-    """An hour's start kept as ISO text, written as the pages write hours (local, 24 h)."""
+def _hour(value: Any, language: str) -> str:
+    """An hour's start kept as ISO text, written as the pages write a day and its time in
+    ``language`` (``when``: CLDR's order and month names, on the gates' clock)."""
     try:
-        return as_local(datetime.fromisoformat(str(value))).strftime("%H:%M %d/%m")
+        return when(datetime.fromisoformat(str(value)), language)
     except ValueError:
         return str(value)
 
@@ -138,21 +141,19 @@ def facts_of(entry: AuditLogEntry) -> dict[str, Any]:
     return facts if isinstance(facts, dict) else {}
 
 
-def what_happened(entry: AuditLogEntry, t: Words, before: Any = None) -> str:
+def what_happened(entry: AuditLogEntry, t: Translator, before: Any = None) -> str:
     """An audited event of a booking in words; ``before``: the booking's hour as the entry
     before this one recorded it (a reschedule's entry keeps only the new hour)."""
     facts = facts_of(entry)
     event = entry.event
+    slot = _hour(facts.get("slot_start"), t.language)
+    earlier = _hour(before, t.language) if before else "—"
     if event == "booking.created":
-        return t("history_created").format(slot=_hour(facts.get("slot_start")))
+        return t("history_created").format(slot=slot)
     if event == "booking.rescheduled":
-        return t("history_rescheduled").format(
-            before=_hour(before) if before else "—", slot=_hour(facts.get("slot_start"))
-        )
+        return t("history_rescheduled").format(before=earlier, slot=slot)
     if event == "booking.rebooked":
-        return t("history_rebooked").format(
-            before=_hour(before) if before else "—", slot=_hour(facts.get("slot_start"))
-        )
+        return t("history_rebooked").format(before=earlier, slot=slot)
     if event == "vehicle.called":
         return t("history_called").format(lane=facts.get("lane") or "—")
     if event == "vehicle.clearance_decided" and facts.get("agency") and facts.get("decision"):
@@ -180,7 +181,7 @@ def reason_words(reason: str | None, t: Words) -> str | None:
     return reason if worded == "reason_" + reason else worded
 
 
-def steps(entries: list[AuditLogEntry], t: Words) -> list[Step]:
+def steps(entries: list[AuditLogEntry], t: Translator) -> list[Step]:
     """A booking's history (oldest first) in the language of ``t``."""
     worded: list[Step] = []
     before: Any = None

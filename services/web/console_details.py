@@ -22,7 +22,8 @@ from litestar.response import Redirect
 from gate.accounts.permissions import Action
 from gate.bookings.calendar_changes import set_slot_capacity
 from gate.domain.errors import BookingsAboveCapacity, DomainError, ValidationFailed
-from gate.domain.time import as_local, utc_now
+from gate.domain.locale import when
+from gate.domain.time import utc_now
 from gate.notices import service as notices
 from gate.store.unit_of_work import UnitOfWork
 from services.api.gates.schemas import CapacityOverride
@@ -73,9 +74,10 @@ class ConsoleDetailsController(Controller):
             return Redirect(path=f"{here}&{urlencode(asked)}#capacity-question", status_code=303)
         except DomainError as error:
             return back_to(here, error=error)  # its codes, said in the page's language
-        message = f"{as_local(change.starts_at).strftime('%H:%M')} → {change.after}"
+        t = translator(request)
+        message = f"{when(change.starts_at, t.language)} → {change.after}"
         if change.above:
-            words = translator(request)("capacity_rebooked")
+            words = t("capacity_rebooked")
             message += " · " + words.format(moved=moves.moved, cancelled=moves.cancelled)
         return back_to(here, message=message)
 

@@ -26,6 +26,7 @@ from gate.domain.bookings import BookingStatus
 from gate.domain.driver import LinkGone, Step
 from gate.domain.errors import NotFound
 from gate.domain.fees import FeeStatus
+from gate.domain.locale import gate_name
 from gate.domain.plates import format_plate
 from gate.domain.time import SLOT_LENGTH, as_local, utc_now
 from gate.driver_page.links import booking_of_link, token_hash
@@ -40,7 +41,7 @@ from services.common.contract import documented
 from services.platform import Platform
 from services.web.driver_messages import channels_shown, driver_messages, driver_of
 from services.web.i18n import LANGUAGES, Translator, pick_language
-from services.web.names import gate_name, status_words
+from services.web.names import status_words
 from services.web.pay_code import fee_pay_code
 
 # The words the page's script needs to redraw what the template rendered.

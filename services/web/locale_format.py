@@ -36,69 +36,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from gate.domain.time import LOCAL_TZ
-from services.web.i18n import DEFAULT, LANGUAGES, Translator
+# The day and time helpers live below the pages, so the messages write moments the same way.
+from gate.domain.locale import NOTHING, clock, day, full_date, when
+from gate.domain.locale import language_of as _language
+from services.web.i18n import DEFAULT, Translator
 
-NOTHING = "—"
-
-
-def _language(language: str) -> str:
-    return language if language in LANGUAGES else DEFAULT
-
-
-def _local(value: datetime | date | str) -> datetime | date:
-    if isinstance(value, str):  # an ISO 8601 time a page's JSON state holds (the driver's)
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(LOCAL_TZ)
-    return value
-
-
-def clock(value: datetime | None, language: str, seconds: bool = False) -> str:
-    """The time of day, 24-hour: ``08:05`` (``08:05:09`` with ``seconds``)."""
-    if value is None:
-        return NOTHING
-    pattern = "HH:mm:ss" if seconds else "HH:mm"
-    moment = _local(value)
-    if not isinstance(moment, datetime):  # a day has no time of day
-        return NOTHING
-    return format_time(moment, pattern, locale=_language(language))
-
-
-def day(value: datetime | date | None, language: str, *, weekday: bool = False) -> str:
-    """The day without its year (``1 thg 12``, ``Dec 1``, ``12月1日``); with ``weekday``
-    its short weekday name too (``Thứ 3, 1 thg 12``)."""
-    if value is None:
-        return NOTHING
-    skeleton = "MMMEd" if weekday else "MMMd"
-    return format_skeleton(skeleton, _local(value), locale=_language(language))
-
-
-def full_date(value: datetime | date | None, language: str) -> str:
-    """The day with its year: ``1 thg 12, 2026``, ``Dec 1, 2026``, ``2026年12月1日``."""
-    if value is None:
-        return NOTHING
-    return format_skeleton("yMMMd", _local(value), locale=_language(language))
-
-
-def when(
-    value: datetime | None, language: str, *, year: bool = False, seconds: bool = False
-) -> str:
-    """A day and its time in the language's order: ``08:05 1 thg 12``, ``Dec 1, 08:05``,
-    ``12月1日 08:05`` (with ``year``, the year too)."""
-    if value is None:
-        return NOTHING
-    language = _language(language)
-    on = full_date(value, language) if year else day(value, language)
-    at = clock(value, language, seconds)
-    pattern = str(Locale.parse(language).datetime_formats["medium"])
-    return pattern.replace("{1}", on).replace("{0}", at)
+__all__ = ["NOTHING", "clock", "day", "full_date", "number", "register", "vnd", "when"]
 
 
 def number(value: float | None, language: str, decimals: int | None = None) -> str:

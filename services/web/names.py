@@ -20,12 +20,13 @@ from the template's context:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from gate.domain.locale import gate_code, gate_name
 from services.web.i18n import DEFAULT, Translator, messages
 from services.web.page_words import refusal_words
 
@@ -69,20 +70,6 @@ def _known(key: str) -> bool:
     return key in messages(DEFAULT)
 
 
-def _part(gate: Any, name: str) -> str | None:
-    value = gate.get(name) if isinstance(gate, Mapping) else getattr(gate, name, None)
-    return value if isinstance(value, str) and value else None
-
-
-def gate_name(gate: Any, language: str) -> str:
-    """``gate``'s name in ``language`` (the module's docstring); its code if it has no name."""
-    wanted = {"vi": ("name",), "en": ("name_en", "name"), "zh": ("name_zh", "name_en", "name")}
-    for part in wanted.get(language, ("name",)):
-        if (found := _part(gate, part)) is not None:
-            return found
-    return _part(gate, "code") or ""
-
-
 def status_words(t: Translator, status: str, direction: str | None = None) -> str:
     """A booking's ``status`` in ``t``'s language, in the direction's words where they differ."""
     if direction and _known(f"{status}_{direction}"):
@@ -118,7 +105,7 @@ def _gate_name(context: Context, gate: Any) -> str:
 @pass_context
 def _gate_name_of(context: Context, code: str) -> str:
     gates: Iterable[Any] = context.get("gate_rows") or ()
-    found = next((g for g in gates if _part(g, "code") == code), None)
+    found = next((g for g in gates if gate_code(g) == code), None)
     return gate_name(found, _t(context).language) if found is not None else code
 
 

@@ -5,7 +5,6 @@ week's calendar of its gate and direction (full and closed hours are not offered
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -19,6 +18,7 @@ from gate.bookings import service as bookings
 from gate.bookings.calendar import free_places
 from gate.domain.bookings import BookingStatus
 from gate.domain.errors import DomainError
+from gate.domain.locale import when
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
 from gate.domain.time import as_local, utc_now
@@ -181,7 +181,5 @@ class BookingPage(Controller):
         answer = await post_once(request, uow, platform, enterprise_id, data, move)
         if answer.refused:
             return back_to(here, error=problem_words(answer.body, t))
-        moved_to = as_local(datetime.fromisoformat(answer.body["slot_start"]))
-        return back_to(
-            here, message=t("booking_moved").format(slot=moved_to.strftime("%d/%m %H:%M"))
-        )
+        moved_to = when(answer.body["slot_start"], t.language)
+        return back_to(here, message=t("booking_moved").format(slot=moved_to))

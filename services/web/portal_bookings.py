@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +22,7 @@ from gate.accounts.principal import EnterpriseUser
 from gate.bookings.search import FILE_ROWS, PAGE_ROWS, BookingSearch, FoundBooking, find_bookings
 from gate.domain.bookings import BookingStatus
 from gate.domain.errors import DomainError, ValidationFailed
+from gate.domain.locale import gate_code, gate_name
 from gate.domain.plates import format_plate
 from gate.domain.time import LOCAL_TZ, accepted_day, as_local, utc_now
 from gate.driver_page.road import roads
@@ -31,6 +32,7 @@ from gate.gates.calendar import parse_direction
 from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import RoadView
 from services.platform import Platform
+from services.web.i18n import Translator
 from services.web.portal_no_shows import standing_shown
 from services.web.public import require_browser
 from services.web.render import page, translator
@@ -95,9 +97,11 @@ def _time(moment: datetime | None) -> str:
     return as_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def as_csv(found: list[FoundBooking], t: Callable[[str], str]) -> str:
+def as_csv(found: list[FoundBooking], t: Translator, gate_rows: Iterable[Any] = ()) -> str:
     """The bookings as CSV text for Excel: the BOM, a header row in the language of ``t``,
-    a row each (local times, statuses and directions in words)."""
+    a row each (local times, statuses and directions in words, each gate by its name in
+    that language as ``gate_rows`` give it)."""
+    names = {gate_code(g): gate_name(g, t.language) for g in gate_rows}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([t(column) for column in COLUMNS])
@@ -109,7 +113,7 @@ def as_csv(found: list[FoundBooking], t: Callable[[str], str]) -> str:
                 b.code,
                 format_plate(b.plate),
                 format_plate(b.trailer_plate) if b.trailer_plate else "",
-                row.gate_name,
+                names.get(row.gate_code, row.gate_name),
                 t(b.direction),
                 _time(b.slot_start),
                 t(b.status),
@@ -143,7 +147,8 @@ class BookingsList(Controller):
         query = {name: str(request.query_params.get(name) or "") for name in FILTERS}
         context: dict[str, Any] = {
             "filters": query,
-            "gates": await gates.list_gates(uow),
+            # gate_name_of (services/web/names.py) names each row's gate by these rows.
+            "gate_rows": await gates.list_gates(uow),
             "statuses": [s.value for s in BookingStatus],
             "page_rows": PAGE_ROWS,
             "standing": await standing_shown(uow, enterprise_id, platform.settings.no_show_policy),
@@ -196,7 +201,7 @@ class BookingsList(Controller):
         found = await find_bookings(uow, enterprise_id, search_of(query), limit=FILE_ROWS)
         made = utc_now().astimezone(LOCAL_TZ).strftime("%Y-%m-%d")
         return Response(
-            as_csv(found, translator(request)),
+            as_csv(found, translator(request), await gates.list_gates(uow)),
             # Litestar adds "; charset=utf-8" to a text/ type itself.
             media_type="text/csv",
             headers={"content-disposition": f'attachment; filename="bookings-{made}.csv"'},

@@ -20,6 +20,7 @@ from gate.accounts.principal import EnterpriseUser
 from gate.bookings import rebooking_answers
 from gate.bookings.service import BookingRules, get_booking
 from gate.domain.errors import DomainError
+from gate.domain.locale import when
 from gate.domain.rebooking import check_latest_acceptable
 from gate.domain.time import as_local, utc_now
 from gate.store.tables import Booking
@@ -79,7 +80,7 @@ async def _act(
     answer = await post_once(request, uow, platform, enterprise_id, data, run)
     if answer.refused:
         return back_to(here, error=problem_words(answer.body, t))
-    slot = as_local(datetime.fromisoformat(answer.body["slot_start"])).strftime("%d/%m %H:%M")
+    slot = when(answer.body["slot_start"], t.language)
     return back_to(here, message=t(said).format(slot=slot))
 
 

@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from gate.accounts.permissions import Action, at_gate, require
 from gate.accounts.principal import Officer
 from gate.domain.errors import NotFound
+from gate.domain.locale import gate_name
 from gate.domain.queue import QueueClass
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
@@ -181,7 +182,7 @@ class StatisticsController(Controller):
         name = f"{gate.code}-{table}-{window.span.value}-{window.day.isoformat()}.csv"
         t = translator(request)
         return Response(
-            as_csv(chosen[0], t, scope_of(gate.name, window, t, utc_now())),
+            as_csv(chosen[0], t, scope_of(gate_name(gate, t.language), window, t, utc_now())),
             # Litestar adds "; charset=utf-8" to a text/ type itself: naming it here too
             # sent it twice.
             media_type="text/csv",
@@ -202,7 +203,7 @@ class StatisticsController(Controller):
         name = f"{gate.code}-{window.span.value}-{window.day.isoformat()}.xlsx"
         t = translator(request)
         return Response(
-            as_xlsx(found, t, scope_of(gate.name, window, t, utc_now())),
+            as_xlsx(found, t, scope_of(gate_name(gate, t.language), window, t, utc_now())),
             media_type=XLSX,
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )

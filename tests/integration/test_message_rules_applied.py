@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import format_skeleton, format_time
 from sqlalchemy import select
 
 from gate.bus.events import InMemoryEventBus
@@ -108,6 +109,7 @@ async def test_users_get_what_they_chose_within_quiet_hours_and_never_the_plate(
     chooser = await _user(
         api,
         enterprise,
+        language="zh",
         channels=["email", "sms"],
         phone="0987 654 321",
         events=["booking.created", "truck.dispatched"],
@@ -152,6 +154,12 @@ async def test_users_get_what_they_chose_within_quiet_hours_and_never_the_plate(
     ]
     assert {d.next_attempt_at for d in to_users} == {quiet_end}
     assert [d.payload["to"] for d in to_users if d.channel == "sms"] == ["0987 654 321"] * 2
+    # In the reader's language: the gate's Chinese name, the hour as CLDR writes it in zh.
+    [mail] = [d for d in to_users if (d.payload["kind"], d.channel) == ("booking.created", "email")]
+    local = this_hour(2).astimezone(LOCAL_TZ)
+    on, at = format_skeleton("MMMd", local, locale="zh"), format_time(local, "HH:mm", locale="zh")
+    hour = f"{on} {at}"  # zh's medium date-time: "{1} {0}"
+    assert "新清口岸（浦寨）" in mail.payload["text"] and hour in mail.payload["text"], mail.payload
 
     [to_driver] = [d for d in made if d.recipient_kind == "driver"]
     assert to_driver.payload["kind"] == "driver.dispatch"

@@ -12,8 +12,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 from sqlalchemy import func, select
 
+from gate.domain.time import LOCAL_TZ
 from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
 from tests.helpers import Api, Enterprise, browser, enterprise_user, open_all_day, tomorrow_at
@@ -205,3 +208,48 @@ async def test_a_reschedule_into_an_hour_that_filled_is_refused_in_the_pages_lan
     shown = (await api.client.get(f"/portal/bookings/{booked['id']}")).text
     history = shown[shown.index('<ol id="history"') :].split("</ol>")[0]
     assert "Đổi từ" in history and "booking.rescheduled" not in history
+
+
+def _babel_when(moment: datetime, language: str) -> str:
+    """A day and its hour as CLDR writes them in ``language`` (Babel, not the page's helper):
+    the day by its month's name, the hour 24-hour, in the language's order."""
+    local = moment.astimezone(LOCAL_TZ)
+    on = format_skeleton("MMMd", local, locale=language)
+    at = format_time(local, "HH:mm", locale=language)
+    return str(Locale.parse(language).datetime_formats["medium"]).format(at, on)
+
+
+GATE_NAMES = {"vi": "Cửa khẩu Tân Thanh", "en": "Tan Thanh Border Gate", "zh": "新清口岸（浦寨）"}
+
+
+async def test_the_list_names_the_gate_and_the_history_and_notes_write_hours_per_language(
+    api: Api,
+):
+    enterprise, csrf = await _portal(api)
+    booked = (await enterprise.book(tomorrow_at(9))).json()
+    for language in ("vi", "en", "zh"):
+        api.client.cookies.set("gate_lang", language)
+        listed = await api.client.get("/portal/")
+        assert listed.status_code == 200, listed.text[:300]
+        table = listed.text[listed.text.index('<table id="bookings"') :].split("</table>")[0]
+        cells = re.findall(r'<td data-label="[^"]*">([^<]*)</td>', table)
+        assert GATE_NAMES[language] in cells and "tan-thanh" not in cells, cells
+        exported = _rows(await api.client.get("/portal/bookings.csv"))
+        assert exported[1][3] == GATE_NAMES[language]
+
+        page = await api.client.get(f"/portal/bookings/{booked['id']}")
+        history = page.text[page.text.index('<ol id="history"') :].split("</ol>")[0]
+        assert _babel_when(tomorrow_at(9), language) in history, history
+
+    # The note after a reschedule writes the new hour as the page's language does.
+    for language, hour in (("en", 11), ("zh", 12)):
+        api.client.cookies.set("gate_lang", language)
+        page = await api.client.get(f"/portal/bookings/{booked['id']}")
+        form = {**_form(page.text), "slot_start": tomorrow_at(hour).isoformat()}
+        moved = await api.client.post(
+            f"/portal/bookings/{booked['id']}/reschedule", data=form, headers=csrf
+        )
+        assert moved.status_code == 303, moved.text[:300]
+        shown = (await api.client.get(moved.headers["location"])).text
+        flash = re.search(r'class="flash[^"]*"[^>]*>([^<]*)<', shown)
+        assert flash is not None and _babel_when(tomorrow_at(hour), language) in flash.group(1)

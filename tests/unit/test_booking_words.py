@@ -70,8 +70,8 @@ def test_a_history_says_the_lane_the_decision_and_the_hour_moved_from():
     )
     steps = booking_words.steps([made, moved, called, decided], en)
     assert [s.what for s in steps] == [
-        "Booked for 08:00 01/12",
-        "Moved from 08:00 01/12 to 10:00 01/12",
+        "Booked for Dec 1, 08:00",
+        "Moved from Dec 1, 08:00 to Dec 1, 10:00",
         "Called to lane X1",
         "Customs: Held",
     ]

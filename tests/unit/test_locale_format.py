@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from jinja2 import Environment
 
+from gate.domain.locale import gate_name
 from services.web import locale_format, names
 from services.web.i18n import Translator
 from services.web.locale_format import clock, day, full_date, number, when
-from services.web.names import gate_name
 
 # 08:05:09 on Tuesday 1 December 2026 at the gates (UTC+7).
 MOMENT = datetime(2026, 12, 1, 1, 5, 9, tzinfo=UTC)

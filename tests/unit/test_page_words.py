@@ -195,3 +195,26 @@ def test_an_event_is_named_in_words_never_by_its_code():
     en = Translator("en")
     assert event_words(en, "booking.created") == "Booking made"
     assert event_words(en, "something.new") == "Another change"
+
+
+def test_every_page_that_names_gates_by_code_is_given_the_gates():
+    """``gate_name_of(code)`` names a gate by the rows in the page's ``gate_rows`` and falls
+    back to the code: a handler that passes them under another name showed ``tan-thanh`` in
+    every language (the portal's list). Each template calling it (or including one that
+    does) must be rendered only by handlers whose module passes ``gate_rows``."""
+    templates = ROOT / "frontend" / "templates"
+    calling = {
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if "gate_name_of(" in path.read_text(encoding="utf-8")
+    }
+    for path in templates.rglob("*.html"):  # one level of include/extends is enough here
+        text = path.read_text(encoding="utf-8")
+        if any(f'"{name}"' in text for name in calling):
+            calling.add(str(path.relative_to(templates)))
+    assert calling
+    handlers = list((ROOT / "services" / "web").glob("*.py"))
+    for name in sorted(calling):
+        rendering = [p for p in handlers if f'"{name}"' in p.read_text(encoding="utf-8")]
+        for module in rendering:
+            assert "gate_rows" in module.read_text(encoding="utf-8"), (name, module.name)
