@@ -23,6 +23,7 @@ from gate.domain.partner import PARTNER_CLOSED
 from gate.domain.time import as_local
 from gate.store.tables import AuditLogEntry
 from services.web.i18n import Translator
+from services.web.names import status_words
 from services.web.page_words import why_key
 
 Words = Callable[[str], str]
@@ -44,8 +45,8 @@ _BY_CODE = {
 # A form's field (its wire name) and the catalogue key of its label on the page.
 _FIELDS = {
     "slot_start": "slot",
-    "vehicle_id": "vehicles",
-    "driver_id": "drivers",
+    "vehicle_id": "vehicle",
+    "driver_id": "driver",
     "description": "cargo",
     "weight_kg": "weight_kg",
     "hs_code": "hs_code",
@@ -141,9 +142,13 @@ def facts_of(entry: AuditLogEntry) -> dict[str, Any]:
     return facts if isinstance(facts, dict) else {}
 
 
-def what_happened(entry: AuditLogEntry, t: Translator, before: Any = None) -> str:
+def what_happened(
+    entry: AuditLogEntry, t: Translator, before: Any = None, direction: str | None = None
+) -> str:
     """An audited event of a booking in words; ``before``: the booking's hour as the entry
-    before this one recorded it (a reschedule's entry keeps only the new hour)."""
+    before this one recorded it (a reschedule's entry keeps only the new hour). An exit and
+    a status are said in the booking's ``direction``'s words, as its status line says them
+    (``status_words``: an import truck's exit is its entry into Vietnam)."""
     facts = facts_of(entry)
     event = entry.event
     slot = _hour(facts.get("slot_start"), t.language)
@@ -159,6 +164,8 @@ def what_happened(entry: AuditLogEntry, t: Translator, before: Any = None) -> st
     if event == "vehicle.clearance_decided" and facts.get("agency") and facts.get("decision"):
         agency, decision = str(facts.get("agency", "")), str(facts.get("decision", ""))
         return t("history_decided").format(agency=t(agency), decision=t(decision))
+    if event == "vehicle.exited" and direction:
+        return status_words(t, "exited", direction)
     if event == "booking.lapsed":
         return t("history_lapsed").format(status=t(entry.to_status or "expired"))
     key = "history_" + event.replace(".", "_")
@@ -167,7 +174,7 @@ def what_happened(entry: AuditLogEntry, t: Translator, before: Any = None) -> st
         return worded
     # An event this page does not know yet: what the booking became, never the code.
     if entry.to_status:
-        return t("history_changed").format(status=t(entry.to_status))
+        return t("history_changed").format(status=status_words(t, entry.to_status, direction))
     return t("history_other")
 
 
@@ -181,15 +188,16 @@ def reason_words(reason: str | None, t: Words) -> str | None:
     return reason if worded == "reason_" + reason else worded
 
 
-def steps(entries: list[AuditLogEntry], t: Translator) -> list[Step]:
-    """A booking's history (oldest first) in the language of ``t``."""
+def steps(entries: list[AuditLogEntry], t: Translator, direction: str | None = None) -> list[Step]:
+    """A booking's history (oldest first) in the language of ``t``, its exit in the words
+    of the booking's ``direction``."""
     worded: list[Step] = []
     before: Any = None
     for entry in entries:
         worded.append(
             Step(
                 as_local(entry.occurred_at),
-                what_happened(entry, t, before),
+                what_happened(entry, t, before, direction),
                 t(_ACTORS.get(entry.actor_kind, "actor_system")),
                 reason_words(entry.reason, t),
                 entry.entry_hash[:12],

@@ -120,7 +120,7 @@ async def booking_view(
         lane=await lane_of(uow, booking),
         fee=fee,
         qr=qr_svg(booking.code),
-        history=steps(await history(uow.session, booking.id), t),
+        history=steps(await history(uow.session, booking.id), t, booking.direction),
         road=RoadView.of_any(on_road),
         links=[DriverLinkView.of(row, now) for row in made],
         form_key=new_form_key(),

@@ -33,6 +33,7 @@ from gate.store.unit_of_work import UnitOfWork
 from services.api.driver.schemas import RoadView
 from services.platform import Platform
 from services.web.i18n import Translator
+from services.web.names import status_words
 from services.web.portal_no_shows import standing_shown
 from services.web.public import require_browser
 from services.web.render import page, translator
@@ -51,7 +52,7 @@ COLUMNS = (
     "direction",
     "slot",
     "status",
-    "drivers",
+    "driver",
     "cargo",
     "weight_kg",
     "hs_code",
@@ -116,7 +117,7 @@ def as_csv(found: list[FoundBooking], t: Translator, gate_rows: Iterable[Any] = 
                 names.get(row.gate_code, row.gate_name),
                 t(b.direction),
                 _time(b.slot_start),
-                t(b.status),
+                status_words(t, b.status, b.direction),
                 row.driver_name,
                 b.cargo_description,
                 b.weight_kg,

@@ -240,6 +240,9 @@ async def test_the_list_names_the_gate_and_the_history_and_notes_write_hours_per
         page = await api.client.get(f"/portal/bookings/{booked['id']}")
         history = page.text[page.text.index('<ol id="history"') :].split("</ol>")[0]
         assert _babel_when(tomorrow_at(9), language) in history, history
+        # The slip names its one driver in the singular.
+        driver = {"vi": "Lái xe", "en": "Driver", "zh": "司机"}[language]
+        assert f'<dt>{driver}</dt><dd id="slip-driver">' in page.text
 
     # The note after a reschedule writes the new hour as the page's language does.
     for language, hour in (("en", 11), ("zh", 12)):

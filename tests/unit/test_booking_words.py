@@ -83,3 +83,23 @@ def _subclasses(cls: type) -> set[type]:
     for sub in list(found):
         found |= _subclasses(sub)
     return found
+
+
+def test_a_historys_exit_says_what_the_status_line_says_for_its_direction():
+    """An import truck's exit is its entry into Vietnam: the history said "已通关出场"
+    (cleared and left) where the status line said "已入境" (entered)."""
+    exited = _entry("vehicle.exited", actor="device", to_status="exited")
+    for language in LANGUAGES:
+        t = Translator(language)
+        for direction in ("import", "export"):
+            [step] = booking_words.steps([exited], t, direction)
+            assert step.what == t(f"exited_{direction}"), (language, direction)
+    assert booking_words.steps([exited], Translator("zh"), "import")[0].what == "已入境（进入越南）"
+
+
+def test_a_single_driver_and_vehicle_are_named_in_the_singular():
+    en = Translator("en")
+    assert booking_words.refusal("validation", en, "driver_id") == en(
+        "booking_refused_field"
+    ).format(field="Driver")
+    assert en("vehicle") == "Vehicle" and Translator("zh")("driver") == "司机"
