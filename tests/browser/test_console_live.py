@@ -3,16 +3,21 @@ chooses a decision and types a reason while trucks check in at the camera; the q
 follows and what they typed, chose and focused stays; the decision then records. No decision
 is preselected and none is sent unchosen. A button under the pointer is the same button
 after a refresh. The keyboard reaches "call next" at once, and N, I, D and / work, never
-while the officer types in a field; the search narrows the lists as they type."""
+while the officer types in a field; the search narrows the lists as they type. "Waiting for
+my agency" leaves a customs officer only the trucks customs still has to decide, and each
+truck's details show another agency's decision with its time."""
 
 from __future__ import annotations
 
 import itertools
 import re
+from datetime import datetime
 from typing import Any
 
+from babel.dates import format_time
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from gate.domain.time import LOCAL_TZ, utc_now
 from tests.helpers import Api, Enterprise, admin, device, officer, read, this_hour
 
 PASSWORD = "mật-khẩu-thật-dài"
@@ -200,3 +205,59 @@ async def test_the_keyboard_calls_inspects_decides_and_searches_without_stealing
     await expect(decision).to_have_value("cleared")
     await expect(guard.locator("#at-lanes")).to_contain_text(first["plate"])
     assert "message=" not in guard.url
+
+
+async def _inspected_at(
+    api: Api, operator: dict[str, str], booking: dict[str, Any], lane: str
+) -> None:
+    called = await api.client.post(f"{GATE}/lanes/{lane}/call-next", headers=operator)
+    assert called.json()["called"]["booking_id"] == booking["id"], called.text
+    started = await api.client.post(f"{GATE}/vehicles/{booking['id']}/inspection", headers=operator)
+    assert started.status_code == 200, started.text
+
+
+def _clocks(*moments: datetime) -> set[str]:
+    """Each moment's time of day as CLDR writes it in Vietnamese, on the gates' clock."""
+    return {format_time(m.astimezone(LOCAL_TZ), "HH:mm", locale="vi") for m in moments}
+
+
+async def test_waiting_for_my_agency_narrows_to_customs_work_and_shows_who_decided_when(
+    site: tuple[str, Api], browser: Browser
+):
+    base, api = site
+    enterprise = await api.enterprise()
+    camera = await device(api)
+    operator = await officer(api, "gate_operator")
+    ours, theirs = await officer(api, "customs"), await officer(api, "border_guard")
+    done, waiting = await _arrives(api, enterprise, camera), await _arrives(api, enterprise, camera)
+    await _inspected_at(api, operator, done, "X1")
+    await _inspected_at(api, operator, waiting, "X2")
+    decided = await api.client.post(
+        f"{GATE}/vehicles/{done['id']}/decisions", json={"decision": "cleared"}, headers=ours
+    )
+    assert decided.status_code == 200, decided.text
+    before = utc_now()
+    guard = await api.client.post(
+        f"{GATE}/vehicles/{waiting['id']}/decisions", json={"decision": "cleared"}, headers=theirs
+    )
+    assert guard.status_code == 200, guard.text
+    after = utc_now()
+
+    _, console = await _console(browser, base, api, "customs")
+    at_lanes = console.locator("#at-lanes")
+    await expect(at_lanes).to_contain_text(done["plate"])
+    await expect(at_lanes).to_contain_text(waiting["plate"])
+    # The border guard's decision on the waiting truck, with its time, in the customs' view.
+    step = console.locator(f"#at-lanes [data-details='{waiting['id']}'] [data-agency=border_guard]")
+    await expect(step).to_have_attribute("data-decision", "cleared")
+    await expect(step).to_contain_text("Thông quan")
+    shown = (await step.locator("time").inner_text()).strip()
+    assert shown in _clocks(before, after), shown
+
+    # "Waiting for my agency": only what customs still has to decide; off again, both.
+    await console.locator("#console-search input[name=mine]").check()
+    await expect(at_lanes).not_to_contain_text(done["plate"])
+    await expect(at_lanes).to_contain_text(waiting["plate"])
+    assert "mine=1" in console.url
+    await console.locator("#console-search input[name=mine]").uncheck()
+    await expect(at_lanes).to_contain_text(done["plate"])

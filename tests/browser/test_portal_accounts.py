@@ -3,22 +3,28 @@ enterprise signs up (a wrong tax code first comes back in Vietnamese, the form k
 approved by the administrator, its contact sets a password from the mail's link and becomes
 its manager, invites a clerk (who accepts from their own mail), makes an API key of the
 booking scope, and books with it through the API; the clerk cannot manage keys (403 page)
-and has no link to them."""
+and has no link to them. A forgotten password is reset from its mail in each language, and
+the mailed forms pass axe-core."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
+from babel.dates import format_skeleton
 from playwright.async_api import Browser, Page, expect
 
 from gate.config import Settings
+from gate.domain.time import LOCAL_TZ
+from tests.browser.accessibility import LANGUAGES, Visit, check
 from tests.browser.conftest import screenshot_path
 from tests.helpers import Api, Enterprise, admin, this_hour
 from tests.message_receivers import Inbox, smtp_server
+from tests.portal_people import portal_user
 
 LINK = re.compile(r"https?://[^/\s]+(/account/(?:join|reset)/[0-9a-f-]{36}\.[A-Za-z0-9_-]{43})")
 PASSWORD = "mật-khẩu-của-lan-2026"
@@ -170,3 +176,74 @@ async def test_an_enterprise_signs_up_is_approved_invites_a_clerk_makes_a_key_an
         await page.goto(path)
         wide = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert not wide, path
+
+
+async def _mails_to(inbox: Inbox, address: str, count: int) -> list[EmailMessage]:
+    """The mails to ``address``, once there are ``count`` of them, oldest first."""
+
+    def arrived(items: list) -> bool:
+        return sum(address in rcpt for rcpt, _ in items) >= count
+
+    await inbox.wait_for(arrived)
+    return [mail for rcpt, mail in inbox.items if address in rcpt]
+
+
+async def _axe(page: Page, language: str) -> None:
+    """axe-core and the page's language on the open page (tests/browser/accessibility.py)."""
+    path = re.sub(r"/[0-9a-f-]{36}\..*$", "/…", page.url)  # the token is no one's business
+    found = await check(page, Visit(path), language)
+    assert not found, "\n".join(found)
+
+
+async def test_a_forgotten_password_is_reset_from_the_mail_in_each_language(
+    site: tuple[str, Api], browser: Browser, smtp: tuple[int, Inbox]
+):
+    """Forgotten password → mail → its link → a new password → signed in, in vi, en and zh;
+    axe walks the live reset form and an invitation's live join form (reached only from a
+    mail, so the accessibility walk cannot open them) in each language."""
+    base, api = site
+    _, inbox = smtp
+    enterprise = await api.enterprise()
+    for language in LANGUAGES:
+        # A person of their own each: a second reset asked within minutes is not mailed.
+        email, _ = await portal_user(api, enterprise, "clerk")
+        context = await browser.new_context(base_url=base, locale=LANGUAGES[language])
+        page = await context.new_page()
+
+        invitee = f"moi.{language}@lananh.vn"
+        invited = await api.client.post(
+            f"/api/v1/enterprises/{enterprise.id}/invitations",
+            json={"email": invitee, "language": language},
+            headers=admin(),
+        )
+        assert invited.status_code == 201, invited.text
+        [invitation] = await _mails_to(inbox, invitee, 1)
+        await page.goto(link_in(invitation))
+        await expect(page.locator("#join-form")).to_be_visible()
+        await _axe(page, language)
+
+        await page.goto("/forgot-password")
+        await page.fill("#forgot-form input[name=email]", email)
+        await page.click("#forgot-form button")
+        await page.wait_for_url(re.compile("/forgot-password/sent"))
+        [mail] = await _mails_to(inbox, email, 1)
+        # The link's last moment as CLDR writes a date in the mail's language.
+        body = mail.get_content()
+        expires = datetime.now(LOCAL_TZ) + timedelta(hours=1)
+        days = {format_skeleton("yMMMd", expires + timedelta(minutes=m), locale=language)
+                for m in (-1, 0, 1)}  # fmt: skip
+        assert any(day in body for day in days), (language, body)
+        await page.goto(link_in(mail))
+        await expect(page.locator("#reset-form")).to_be_visible()
+        await _axe(page, language)
+        password = f"{PASSWORD}-{language}"
+        await page.fill("#reset-form input[name=password]", password)
+        await page.fill("#reset-form input[name=password_again]", password)
+        await page.click("#reset-form button")
+        await page.wait_for_url(re.compile("/sign-in"))
+        await expect(page.locator(".flash")).to_be_visible()
+        await page.fill("input[name=email]", email)
+        await page.fill("input[name=password]", password)
+        await page.click("form.card button")
+        await page.wait_for_url(re.compile(r"/portal/?$"))
+        await context.close()
