@@ -106,6 +106,9 @@ async def _http(handler: ASGIApp, scope: Any, receive: Receive, send: Send) -> N
                         dropped = True  # a transient conflict: the request runs again
                         return
                     status = message["status"]
+                    # uvicorn's access line, written as this start is sent, reads the path
+                    # from its own scope: the router's normalised one, as before the copies.
+                    scope["path"] = fresh["path"]
                     message["headers"] = secured(
                         message.get("headers", ()), fresh, host, credentials, echoed
                     )
