@@ -174,3 +174,10 @@ _.payment_id
 _.sent_at
 _.schedule_version  # a fee's receipt (services/api/cash/schemas.py): the schedule it was charged by
 _.account_name  # a VietQR code's payee, read by frontend/templates/_pay_code.html
+
+# The logging module's switches, read by the logging module (gate/logs.py, json_formatter),
+# and the mark RedactSecrets leaves on a record it has been through (read back by vars()).
+_._srcfile
+_.logThreads
+_.logMultiprocessing
+_._redacted

@@ -21,6 +21,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
     "color_message",  # uvicorn's coloured copy of the message
+    "_redacted",  # RedactSecrets has been through it
 }
 
 
@@ -66,6 +67,11 @@ class RedactSecrets(logging.Filter):
     """Redacts secret and personal query values in a record's message, arguments, extras."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # A request line meets this filter twice (on its logger and on the handler): once is
+        # enough, redacting is idempotent, and it is paid on every request (issue 20).
+        fields = vars(record)
+        if fields.get("_redacted"):
+            return True
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
@@ -74,9 +80,10 @@ class RedactSecrets(logging.Filter):
             record.args = {
                 k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
             }
-        for name, value in list(vars(record).items()):
-            if name not in _STANDARD and isinstance(value, str):
+        for name in fields.keys() - _STANDARD:  # the extras
+            if isinstance(value := fields[name], str):
                 setattr(record, name, redact(value))
+        record._redacted = True
         return True
 
 
@@ -122,6 +129,13 @@ def json_formatter() -> JsonFormatter:
     other hook, and a worker process applies nothing but its dictConfig (and warns before
     the app is loaded: uvicorn's own deprecation warnings)."""
     logging.captureWarnings(True)
+    # What no line prints, no record needs to find out (the logging HOWTO, "Optimization"):
+    # where the call was made (a walk up the stack for every record, uvicorn's access line
+    # of every request included: issue 20) and the thread's and process's names. ``pid``
+    # stays: it is the record's ``process``, which this leaves on.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     return JsonFormatter()
 
 

@@ -3,7 +3,7 @@ through every log line written while handling it to the events it published and 
 entries it appended (issue 13, "Logs"; docs/architecture.md, "Request ids").
 
 The id lives in a context variable for the request's task (``bound``), set at the edge
-(services/request_ids.py): taken from the proxy's ``X-Request-ID`` when it is acceptable
+(services/edge.py): taken from the proxy's ``X-Request-ID`` when it is acceptable
 (``accepted``), else made here (``new_request_id``). A task started for the process, not
 for a request (a gate's batch loop), must start from an empty context
 (``contextvars.Context()``), or it would carry the id of the request that happened to
@@ -19,7 +19,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 # At most this many characters: a UUID is 36, nginx's $request_id 32, a trace header of a
 # cloud's balancer a few dozen; the audit log's column holds this many.
@@ -47,6 +47,18 @@ def new_request_id() -> str:
 def current_request_id() -> str | None:
     """The id of the request this code runs for, or None outside a request."""
     return _CURRENT.get()
+
+
+def enter(request_id: str) -> Token[str | None]:
+    """Begin handling request ``request_id`` in this context; ``leave`` with the token ends
+    it. ``bound`` as two calls, for the app's edge, which runs for every request and has
+    its own ``try`` (a context manager there is a generator and two more calls a request)."""
+    return _CURRENT.set(request_id)
+
+
+def leave(token: Token[str | None]) -> None:
+    """End the handling ``enter`` began (the id before it is current again)."""
+    _CURRENT.reset(token)
 
 
 @contextmanager

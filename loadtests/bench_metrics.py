@@ -66,8 +66,12 @@ async def _run(rounds: int, count: int) -> tuple[list[float], list[float]]:
     settings = Settings.from_env({"GATE_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/gate.db"})
     platform = build_platform(settings)
     app = assemble_app(platform, ["checkin"])
-    counted = app.asgi_handler
-    bare = counted.__wrapped__  # type: ignore[attr-defined]
+    from services.common.observed import observed
+
+    # The app's handler inside its edge (services/edge.py: id, count, retry, headers), with
+    # the count alone around it and without.
+    bare = app.asgi_handler.__wrapped__  # type: ignore[attr-defined]
+    counted = observed(bare)
     with_count: list[float] = []
     without: list[float] = []
     await _requests(counted, app, count // 10)  # warm both paths up

@@ -50,16 +50,13 @@ from services.common.contract import describe_problem_type
 from services.common.dependencies import DEPENDENCIES
 from services.common.health import live, ready
 from services.common.metrics import metrics
-from services.common.observed import observed
 from services.common.problems import EXCEPTION_HANDLERS
 from services.common.requests import MAX_BODY_BYTES, check_request
-from services.common.retries import retry_transient_conflicts
 from services.docs import SwaggerDocs
 from services.draining import when_draining
-from services.headers import add_security_headers
+from services.edge import at_the_edge
 from services.platform import Platform, build_outbox
-from services.request_ids import add_request_ids
-from services.sockets import AddressCap, cap_websockets
+from services.sockets import AddressCap
 
 log = logging.getLogger("gate.app")
 
@@ -292,8 +289,9 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=exception_handlers,
         before_request=check_request,
-        middleware=[retry_transient_conflicts, cap_websockets],
-        before_send=[add_security_headers],
+        # No middleware and no before_send hook here: what applies to every request (its id,
+        # count, retry, security headers) is done once at the edge, below; the websocket cap
+        # is the websocket routes' own middleware (services/sockets.py).
         lifespan=[run_platform],
         state=_state(platform),
         request_max_body_size=MAX_BODY_BYTES,
@@ -331,10 +329,10 @@ def assemble_app(platform: Platform, parts: Iterable[str] = PARTS) -> Litestar:
         logging_config=None,
         debug=False,
     )
-    # Every HTTP request counted and timed, matched to a route or not (observed.py).
-    app.asgi_handler = observed(app.asgi_handler)
-    # Every request handled in its request id, the unrouted ones too (services/request_ids.py).
-    return add_request_ids(app)
+    # Every request in its request id, counted, retried after a transient conflict and
+    # answered with the security headers, the unrouted ones too (services/edge.py).
+    app.asgi_handler = at_the_edge(app.asgi_handler)
+    return app
 
 
 def _state(platform: Platform) -> State:

@@ -1,6 +1,6 @@
-"""Security headers on every HTTP answer of the platform, set in one place: the app's
-``before_send`` hook, which sees every response start (pages, API, problem details, static
-files, Litestar's own 404 and 405) whatever produced it.
+"""Security headers on every HTTP answer of the platform, set in one place: the app's edge
+(services/edge.py, ``secured``), which sees every response start (pages, API, problem details,
+static files, Litestar's own 404 and 405) whatever produced it.
 
 * ``Content-Security-Policy``: scripts, styles, images and connections from this origin only
   (no inline script or style anywhere: the pages' words travel in JSON data blocks, their
@@ -25,10 +25,10 @@ that allows nothing, ``no-store``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.types import Scope
 
 from services.common.session import SECURE_PREFIX, SESSION_COOKIE
 from services.platform import Platform
@@ -79,48 +79,71 @@ def _policy(boards: str | None) -> str:
     )
 
 
-def _request_header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
-def carries_credentials(scope: Scope) -> bool:
-    """A bearer token, or a session cookie of ours under either name."""
-    if _request_header(scope, b"authorization"):
+def carries_credentials(authorization: bytes | None, cookies: bytes | None) -> bool:
+    """A bearer token (any ``Authorization`` header that is not empty), or a session cookie
+    of ours under either name in the request's first ``Cookie`` header."""
+    if authorization:
         return True
-    cookies = _request_header(scope, b"cookie") or ""
-    names = {part.split("=", 1)[0].strip() for part in cookies.split(";")}
+    parts = (cookies or b"").decode("latin-1").split(";")
+    names = {part.split("=", 1)[0].strip() for part in parts}
     return bool(names & {SESSION_COOKIE, SECURE_PREFIX + SESSION_COOKIE})
 
 
-def _cache_control(scope: Scope, headers: MutableScopeHeaders) -> str | None:
-    """What Cache-Control the answer gets (None: leave the handler's); an answer to a request
-    with a credential loses its ETag."""
-    if carries_credentials(scope):
-        headers.pop("etag", None)
-        return "no-store"
-    if scope.get("path", "").startswith("/static/"):
-        return None
-    return headers.get("cache-control") or "no-store"
+_FIXED_RAW = [(name.encode(), value.encode()) for name, value in FIXED.items()]
+_CSP = b"content-security-policy"
+_CACHE = b"cache-control"
+_ETAG = b"etag"
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+_NO_STORE = b"no-store"
+_ALWAYS_SET = frozenset({*(name for name, _ in _FIXED_RAW), _CSP})
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    """The app's ``before_send`` hook: adds the headers above to each response start."""
-    if message["type"] != "http.response.start":
-        return
+def secured(
+    headers: Iterable[tuple[bytes, bytes]],
+    scope: Scope,
+    host: bytes | None,
+    credentials: bool,
+    also: tuple[bytes, bytes],
+) -> list[tuple[bytes, bytes]]:
+    """An answer's ``headers`` (an ASGI response start's) with the ones above set, each once
+    (a handler's own value of any of them replaced), and ``also`` (the request id) set too.
+
+    ``host`` is the request's first Host header, ``credentials`` whether it carries one
+    (``carries_credentials``). Cache-Control: ``no-store`` (and no ETag) with a credential;
+    a static file's own; else the handler's first, or ``no-store``. Called by the edge
+    (services/edge.py) on each response start, so it works on the raw header list: no
+    header object, one pass over the answer's headers."""
     platform: Platform = scope["app"].state.platform
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in FIXED.items():
-        headers[name] = value
-    headers["content-security-policy"] = content_security_policy(
-        platform, _request_header(scope, b"host")
-    )
-    if (cache := _cache_control(scope, headers)) is not None:
-        headers["cache-control"] = cache
-    if platform.settings.secure_cookies or scope.get("scheme") == "https":
-        headers["strict-transport-security"] = "max-age=31536000"
+    replaced = set(_ALWAYS_SET)
+    replaced.add(also[0])
+    cache: bytes | None = None
+    if credentials:
+        replaced.update((_CACHE, _ETAG))
+        cache = _NO_STORE
+    elif not scope.get("path", "").startswith("/static/"):
+        replaced.add(_CACHE)
+    hsts = platform.settings.secure_cookies or scope.get("scheme") == "https"
+    if hsts:
+        replaced.add(_HSTS[0])
+    kept = []
+    handlers: list[bytes] = []  # the handler's Cache-Control values
+    for header in headers:
+        name = header[0].lower()
+        if name not in replaced:
+            kept.append(header)
+        elif name == _CACHE:
+            handlers.append(header[1])
+    if cache is None and _CACHE in replaced:
+        cache = (handlers[0] if handlers else b"") or _NO_STORE  # its first, as before
+    kept += _FIXED_RAW
+    policy = content_security_policy(platform, host.decode("latin-1") if host else None)
+    kept.append((_CSP, policy.encode("latin-1")))
+    if cache is not None:
+        kept.append((_CACHE, cache))
+    if hsts:
+        kept.append(_HSTS)
+    kept.append(also)
+    return kept
 
 
-__all__ = ["BARE_ANSWER_HEADERS", "add_security_headers", "content_security_policy"]
+__all__ = ["BARE_ANSWER_HEADERS", "carries_credentials", "content_security_policy", "secured"]

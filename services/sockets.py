@@ -75,10 +75,12 @@ def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
 
 
 def cap_websockets(app: ASGIApp) -> ASGIApp:
-    """An ASGI middleware (for Litestar's ``middleware=``) that holds every websocket route of
-    the app to the platform's cap (``app.state.platform.sockets``, an ``AddressCap``), routes
-    added later included; HTTP passes untouched. The count lives with the platform, not in
-    the middleware, so that one app object can serve one platform after another."""
+    """An ASGI middleware (for Litestar's ``middleware=`` of each websocket route,
+    services/live/endpoints.py) that holds a websocket route to the platform's cap
+    (``app.state.platform.sockets``, an ``AddressCap``); HTTP passes untouched. On the
+    routes, not the app: app-wide middleware would run in every HTTP request too
+    (services/edge.py). The count lives with the platform, not in the middleware, so that
+    one app object can serve one platform after another."""
 
     async def capped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.WEBSOCKET:

@@ -1,8 +1,9 @@
 """Every HTTP request counted and timed for ``/metrics`` (``gate_http_requests``,
 ``gate_http_request_duration_seconds``, gate/metrics.py), by method, route template and status.
 
-The count wraps the app's whole handler (``Litestar.asgi_handler``: routing, middleware,
-handler, exception handlers), not a route's middleware: Litestar runs middleware for matched
+The count is taken around the app's whole handler (``Litestar.asgi_handler``: routing,
+middleware, handler, exception handlers; by the edge, services/edge.py), not in a route's
+middleware: Litestar runs middleware for matched
 routes only, and a request for no route (404, 405) must be counted too, as ``unmatched``. The
 route is the template the router matched (``/api/v1/bookings/{booking_id}``), never the
 raw path: no plate, code or id becomes a label, and the number of series stays the number of
@@ -31,10 +32,27 @@ _counted: dict[tuple[str, str, int], Any] = {}
 _timed: dict[tuple[str, str], Any] = {}
 
 
+def count_request(method: str, route: str | None, status: int, elapsed: float) -> None:
+    """One HTTP request answered ``status`` after ``elapsed`` seconds, on ``route`` (the
+    template the router matched; None: it matched none) by ``method``, counted and timed.
+    Called by the app's edge (services/edge.py) when the request is over."""
+    method = method if method in _METHODS else "other"
+    route = route or UNMATCHED
+    count = _counted.get((method, route, status))
+    if count is None:
+        count = _counted[(method, route, status)] = HTTP_REQUESTS.labels(method, route, str(status))
+    count.inc()
+    timer = _timed.get((method, route))
+    if timer is None:
+        timer = _timed[(method, route)] = HTTP_LATENCY.labels(method, route)
+    timer.observe(elapsed)
+
+
 def observed(handler: ASGIApp) -> ASGIApp:
-    """``handler`` (the app's ASGI handler) with its HTTP requests counted and timed; other
-    scopes (websockets, lifespan) pass untouched (websockets are counted as viewers,
-    services/sockets.py)."""
+    """``handler`` with its HTTP requests counted and timed (``count_request``) and nothing
+    else; other scopes pass untouched. The app counts at its edge (services/edge.py), with
+    the request id and the headers in one wrapper; this one measures the count's own cost
+    (loadtests/bench_metrics.py)."""
 
     async def observe(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -53,18 +71,6 @@ def observed(handler: ASGIApp) -> ASGIApp:
             await handler(scope, receive, sending)
         finally:
             elapsed = perf_counter() - start
-            method = scope["method"] if scope["method"] in _METHODS else "other"
-            route = scope.get("path_template") or UNMATCHED
-            count = _counted.get((method, route, status))
-            if count is None:
-                count = _counted[(method, route, status)] = HTTP_REQUESTS.labels(
-                    method, route, str(status)
-                )
-            count.inc()
-            timer = _timed.get((method, route))
-            if timer is None:
-                timer = _timed[(method, route)] = HTTP_LATENCY.labels(method, route)
-            timer.observe(elapsed)
+            count_request(scope["method"], scope.get("path_template"), status, elapsed)
 
-    observe.__wrapped__ = handler  # type: ignore[attr-defined]  # the bare one (benchmarks)
     return observe

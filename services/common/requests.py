@@ -41,6 +41,7 @@ from litestar.enums import ParamType, RequestEncodingType
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.types import RouteHandlerType
+from litestar.utils.scope.state import ScopeState
 
 from gate.domain.errors import ValidationFailed
 from gate.domain.text import accepted_text
@@ -163,12 +164,13 @@ def _check_media_type(request: Request[Any, Any, Any], body: str) -> None:
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<key>[^`]*)`)?$", re.DOTALL)
 
 
-def _decode_strictly(decoder: msgspec.json.Decoder[Any], body: bytes) -> None:
+def _decode_strictly(decoder: msgspec.json.Decoder[Any], body: bytes) -> tuple[bool, Any]:
     """Refuse a JSON body whose values are not of the types its schema declares, as Litestar
     refuses one that does not match at all (ValidationException: 422 ``validation``, the
-    field named as sent). Text that is not JSON is left to Litestar's own decoder (400)."""
+    field named as sent). Text that is not JSON is left to Litestar's own decoder (400):
+    ``(False, None)``; else ``(True, the decoded body)``."""
     try:
-        decoder.decode(body)
+        return True, decoder.decode(body)
     except msgspec.ValidationError as error:
         found = _AT.match(str(error))
         assert found is not None  # the pattern matches any text
@@ -179,7 +181,7 @@ def _decode_strictly(decoder: msgspec.json.Decoder[Any], body: bytes) -> None:
             detail="the request does not match the schema", extra=[detail]
         ) from None
     except msgspec.DecodeError:
-        return
+        return False, None
 
 
 async def check_request(request: Request[Any, Any, Any]) -> None:
@@ -205,7 +207,14 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
                     f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
                 )
             if plan.strict is not None:
-                _decode_strictly(plan.strict, await request.body())
+                decoded, value = _decode_strictly(plan.strict, await request.body())
+                if decoded:
+                    # Handed to Litestar as the request's JSON (``Request.json`` reads it
+                    # from the scope's state): its conversion to the route's type passes an
+                    # instance of that type through, so the body is decoded and checked
+                    # once (issue 20: a check-in's body was decoded twice, its checks run
+                    # twice). What a strict decode accepts, the lenient one reads alike.
+                    ScopeState.from_scope(request.scope).json = value
         else:
             for name, value in (await request.form()).multi_items():
                 if isinstance(value, str):

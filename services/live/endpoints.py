@@ -24,6 +24,7 @@ from litestar import Request, Response, WebSocket, get, websocket
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
+from litestar.types import Middleware
 
 from gate.accounts.access import Ending, Grant
 from gate.accounts.permissions import Action, at_gate, refusal
@@ -41,6 +42,12 @@ from services.common.caching import matches, not_modified, polled, weak_tag
 from services.common.contract import documented
 from services.common.session import session_token
 from services.platform import Platform
+from services.sockets import cap_websockets
+
+# Every websocket route holds its client address to the platform's cap (services/sockets.py);
+# a route's own middleware, not the app's, which would put a layer into every HTTP request
+# (tests/unit/test_socket_caps.py checks that no websocket route of the app goes without).
+CAPPED: list[Middleware] = [cap_websockets]
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401
@@ -238,7 +245,7 @@ async def _signed_in(socket: WebSocket[Any, Any, Any]) -> Principal:
     return principal
 
 
-@websocket("/ws/v1/gates/{code:str}/board")
+@websocket("/ws/v1/gates/{code:str}/board", middleware=CAPPED)
 async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The public live board of a gate: no authentication, no personal data."""
 
@@ -249,7 +256,7 @@ async def board_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) ->
     await _open(socket, admit)
 
 
-@websocket("/ws/v1/gates/{code:str}/officer")
+@websocket("/ws/v1/gates/{code:str}/officer", middleware=CAPPED)
 async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) -> None:
     """The queue and lanes of a gate for the officers who serve it."""
 
@@ -263,7 +270,7 @@ async def officer_socket(socket: WebSocket[Any, Any, Any], code: FromPath[str]) 
     await _open(socket, admit)
 
 
-@websocket("/ws/v1/enterprise/vehicles")
+@websocket("/ws/v1/enterprise/vehicles", middleware=CAPPED)
 async def enterprise_socket(socket: WebSocket[Any, Any, Any]) -> None:
     """An enterprise's own vehicles, with their places in the queue and forecast call times."""
 

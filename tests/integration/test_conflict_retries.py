@@ -1,7 +1,8 @@
 """A request whose transaction loses a deadlock or a serialisation failure is run again by the
-server (services/common/retries.py) and its client hears only the answer of the attempt that got
-through; after three lost attempts, the 503 with Retry-After. The failures are PostgreSQL's
-own (``RAISE ... USING ERRCODE``), through asyncpg and SQLAlchemy as a real one arrives."""
+server (services/common/retries.py, at the app's edge: services/edge.py) and its client hears
+only the answer of the attempt that got through; after three lost attempts, the 503 with
+Retry-After. The failures are PostgreSQL's own (``RAISE ... USING ERRCODE``), through asyncpg
+and SQLAlchemy as a real one arrives."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from litestar.params import JSONBody
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from services.common.problems import EXCEPTION_HANDLERS
-from services.common.retries import ATTEMPTS, retry_transient_conflicts
+from gate.config import Settings
+from services.app import assemble_app, build_platform
+from services.common.retries import ATTEMPTS
 
 FAIL = "DO $$ BEGIN RAISE EXCEPTION 'lost a race' USING ERRCODE = '{code}'; END $$"
 
@@ -41,9 +43,11 @@ def _app(engine: AsyncEngine, failures: list[str]) -> tuple[Litestar, list[Any]]
                 await connection.execute(text(FAIL.format(code=failures.pop(0))))
         return {"moved": data["booking"]}
 
-    app = Litestar(
-        [move], exception_handlers=EXCEPTION_HANDLERS, middleware=[retry_transient_conflicts]
-    )
+    # The platform's own app (its edge and exception handlers), with the route added; its
+    # platform's database is never opened (the route uses ``engine``).
+    settings = Settings.from_env({"GATE_DATABASE_URL": "sqlite+aiosqlite:///:memory:"})
+    app = assemble_app(build_platform(settings), ["checkin"])
+    app.register(move)
     return app, seen
 
 
@@ -60,6 +64,9 @@ async def test_a_deadlock_and_a_serialisation_failure_are_run_again_with_the_sam
     answer = await _send(app)
     assert answer.status_code == 201, answer.text
     assert answer.json() == {"moved": "b-1"}
+    # The answer that got through, with the edge's headers once (not once per attempt).
+    names = [name for name, _ in answer.headers.multi_items()]
+    assert names.count("x-request-id") == 1 and names.count("content-security-policy") == 1
     assert seen == [{"booking": "b-1", "to": "10:00"}] * 3
 
 

@@ -80,3 +80,20 @@ async def test_a_socket_over_the_cap_is_closed_4429_under_the_subprotocol_its_br
     assert sent[0] == {"type": "websocket.accept", "subprotocol": "gate.v1", "headers": []}
     assert sent[1]["type"] == "websocket.close" and sent[1]["code"] == 4429
     assert cap.open("203.0.113.7") == 1  # the refused one was never counted
+
+
+def test_every_websocket_route_of_the_app_holds_its_address_to_the_cap():
+    """The cap is each websocket route's own middleware (not the app's, which would run in
+    every HTTP request): a websocket route added without it would take any number of
+    sockets from one address. Builds the routing table only (no database is opened)."""
+    from litestar.routes import WebSocketRoute
+
+    from gate.config import Settings
+    from services.app import assemble_app, build_platform
+
+    settings = Settings.from_env({"GATE_DATABASE_URL": "sqlite+aiosqlite:///:memory:"})
+    app = assemble_app(build_platform(settings))
+    sockets = [route for route in app.routes if isinstance(route, WebSocketRoute)]
+    assert sockets  # the live channels, at least
+    for route in sockets:
+        assert cap_websockets in route.route_handler.resolve_middleware(), route.path
