@@ -9,18 +9,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy.dialects import sqlite
+
 from gate.checkins.admission import admit_at
 from gate.checkins.moves import Moves, admit_walk_in
 from gate.checkins.statements import HOLDING
 from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
 from gate.checkins.verdicts import no_room as no_room_for
+from gate.checkins.walk_in_rows import insert_walk_ins_on_postgres
 from gate.domain.events import BookingCreated, Fact
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.fees.fixing import FeeDraft, draft_fees, store_fees, walk_in
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.store.booking_rows import BookingRow
-from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
@@ -32,6 +34,12 @@ _WALK_IN_COLUMNS = (
     *("plate", "active_plate", "trailer_plate", "active_trailer_plate"),
     *("perishable", "status", "version", "walk_in"),
     *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
+)
+# SQLite's INSERT of walk-ins (an executemany; PostgreSQL's: gate/checkins/walk_in_rows.py).
+_WALK_INS_ON_SQLITE = (
+    sqlite.insert(table_of(Booking))
+    .on_conflict_do_nothing(index_elements=["active_plate"])
+    .returning(table_of(Booking).c.id)
 )
 Hour = tuple[str, datetime]  # (direction, the hour's start)
 FeeFacts = dict[str, Fact]  # a walk-in's fee in its creation's facts, as a booking's
@@ -164,16 +172,12 @@ async def _store_walk_ins(
     now = utc_now()
     crossings = [walk_in(b.id, b.direction, b.slot_start) for b in bookings]
     fees = await draft_fees(uow, gate, crossings, now)
-    rows = [_walk_in_row(booking, now, fee) for booking, fee in zip(bookings, fees, strict=True)]
-    table = table_of(Booking)
-    stored = set(
-        await uow.session.scalars(
-            conflict_insert(uow.session)(table)
-            .on_conflict_do_nothing(index_elements=["active_plate"])
-            .returning(table.c.id),
-            rows,
-        )
-    )
+    if uow.session.get_bind().dialect.name == "postgresql":
+        stored = await insert_walk_ins_on_postgres(uow, bookings, now, fees)
+    else:
+        pairs = zip(bookings, fees, strict=True)
+        rows = [_walk_in_row(booking, now, fee) for booking, fee in pairs]
+        stored = set(await uow.session.scalars(_WALK_INS_ON_SQLITE, rows))
     drafts = [fee for fee in fees if fee is not None and fee.crossing.booking_id in stored]
     numbers = await store_fees(uow, gate, drafts, now)
     facts: dict[str, FeeFacts | None] = dict.fromkeys(stored)
