@@ -102,24 +102,27 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
 async def _at_once(
     uow: UnitOfWork, gate: Gate, judged: Sequence[Judged], by_hour: dict[Hour, list[int]]
 ) -> WalkInPlaces | None:
-    """The walk-ins of a batch that asks one hour and gives no place back: the count lock and
-    the hour's places in one statement on PostgreSQL (gate/checkins/admission.py), then those
-    admitted stored; None when that cannot be (another database, several hours, or the
-    hour's row not made yet)."""
-    if len(by_hour) != 1 or uow.session.get_bind().dialect.name != "postgresql":
+    """The walk-ins of a batch that gives no place back: the count lock and the places of
+    every hour they ask (both directions') in one statement on PostgreSQL
+    (gate/checkins/admission.py), then those admitted stored, in the batch's order; None
+    when that cannot be (another database, or an hour's row not made yet)."""
+    if uow.session.get_bind().dialect.name != "postgresql":
         return None
-    (((direction, start), waiting),) = by_hour.items()
-    done = await admit_at(uow, gate.id, direction, start, len(waiting))
+    hours = sorted(by_hour.items())
+    done = await admit_at(uow, gate.id, [(d, start, len(w)) for (d, start), w in hours])
     if done is None:
         return None
-    admitted = {
-        index: admit_walk_in(gate, judged[index], _walk_in(judged[index]), done.slot_id)
-        for index in waiting[: done.granted]
-    }
+    admitted: dict[int, tuple[BookingRow, Moves]] = {}
     finals: dict[int, Final] = {}
-    for index in waiting[done.granted :]:
-        walk_in = _walk_in(judged[index])
-        finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
+    for (_, waiting), hour in zip(hours, done, strict=True):
+        for index in waiting[: hour.granted]:
+            walk_in = _walk_in(judged[index])
+            admitted[index] = admit_walk_in(gate, judged[index], walk_in, hour.slot_id)
+        for index in waiting[hour.granted :]:
+            walk_in = _walk_in(judged[index])
+            finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
+    # Stored in the batch's order (a plate read twice: the first read's row wins the conflict).
+    admitted = dict(sorted(admitted.items()))
     stored = await _store_walk_ins(uow, gate, [booking for booking, _ in admitted.values()])
     return await _outcome(uow, finals, admitted, stored)
 
