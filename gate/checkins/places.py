@@ -9,18 +9,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy.dialects import sqlite
+
 from gate.checkins.admission import admit_at
 from gate.checkins.moves import Moves, admit_walk_in
 from gate.checkins.statements import HOLDING
 from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
 from gate.checkins.verdicts import no_room as no_room_for
+from gate.checkins.walk_in_rows import insert_walk_ins_on_postgres
 from gate.domain.events import BookingCreated, Fact
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
 from gate.fees.fixing import FeeDraft, draft_fees, store_fees, walk_in
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.store.booking_rows import BookingRow
-from gate.store.database import conflict_insert
 from gate.store.tables import Booking, Gate
 from gate.store.tables.base import table_of
 from gate.store.unit_of_work import UnitOfWork
@@ -32,6 +34,12 @@ _WALK_IN_COLUMNS = (
     *("plate", "active_plate", "trailer_plate", "active_trailer_plate"),
     *("perishable", "status", "version", "walk_in"),
     *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
+)
+# SQLite's INSERT of walk-ins (an executemany; PostgreSQL's: gate/checkins/walk_in_rows.py).
+_WALK_INS_ON_SQLITE = (
+    sqlite.insert(table_of(Booking))
+    .on_conflict_do_nothing(index_elements=["active_plate"])
+    .returning(table_of(Booking).c.id)
 )
 Hour = tuple[str, datetime]  # (direction, the hour's start)
 FeeFacts = dict[str, Fact]  # a walk-in's fee in its creation's facts, as a booking's
@@ -94,24 +102,27 @@ async def move_places(uow: UnitOfWork, gate: Gate, judged: Sequence[Judged]) -> 
 async def _at_once(
     uow: UnitOfWork, gate: Gate, judged: Sequence[Judged], by_hour: dict[Hour, list[int]]
 ) -> WalkInPlaces | None:
-    """The walk-ins of a batch that asks one hour and gives no place back: the count lock and
-    the hour's places in one statement on PostgreSQL (gate/checkins/admission.py), then those
-    admitted stored; None when that cannot be (another database, several hours, or the
-    hour's row not made yet)."""
-    if len(by_hour) != 1 or uow.session.get_bind().dialect.name != "postgresql":
+    """The walk-ins of a batch that gives no place back: the count lock and the places of
+    every hour they ask (both directions') in one statement on PostgreSQL
+    (gate/checkins/admission.py), then those admitted stored, in the batch's order; None
+    when that cannot be (another database, or an hour's row not made yet)."""
+    if uow.session.get_bind().dialect.name != "postgresql":
         return None
-    (((direction, start), waiting),) = by_hour.items()
-    done = await admit_at(uow, gate.id, direction, start, len(waiting))
+    hours = sorted(by_hour.items())
+    done = await admit_at(uow, gate.id, [(d, start, len(w)) for (d, start), w in hours])
     if done is None:
         return None
-    admitted = {
-        index: admit_walk_in(gate, judged[index], _walk_in(judged[index]), done.slot_id)
-        for index in waiting[: done.granted]
-    }
+    admitted: dict[int, tuple[BookingRow, Moves]] = {}
     finals: dict[int, Final] = {}
-    for index in waiting[done.granted :]:
-        walk_in = _walk_in(judged[index])
-        finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
+    for (_, waiting), hour in zip(hours, done, strict=True):
+        for index in waiting[: hour.granted]:
+            walk_in = _walk_in(judged[index])
+            admitted[index] = admit_walk_in(gate, judged[index], walk_in, hour.slot_id)
+        for index in waiting[hour.granted :]:
+            walk_in = _walk_in(judged[index])
+            finals[index] = no_room_for(walk_in.plate, walk_in.lapsed)
+    # Stored in the batch's order (a plate read twice: the first read's row wins the conflict).
+    admitted = dict(sorted(admitted.items()))
     stored = await _store_walk_ins(uow, gate, [booking for booking, _ in admitted.values()])
     return await _outcome(uow, finals, admitted, stored)
 
@@ -164,16 +175,12 @@ async def _store_walk_ins(
     now = utc_now()
     crossings = [walk_in(b.id, b.direction, b.slot_start) for b in bookings]
     fees = await draft_fees(uow, gate, crossings, now)
-    rows = [_walk_in_row(booking, now, fee) for booking, fee in zip(bookings, fees, strict=True)]
-    table = table_of(Booking)
-    stored = set(
-        await uow.session.scalars(
-            conflict_insert(uow.session)(table)
-            .on_conflict_do_nothing(index_elements=["active_plate"])
-            .returning(table.c.id),
-            rows,
-        )
-    )
+    if uow.session.get_bind().dialect.name == "postgresql":
+        stored = await insert_walk_ins_on_postgres(uow, bookings, now, fees)
+    else:
+        pairs = zip(bookings, fees, strict=True)
+        rows = [_walk_in_row(booking, now, fee) for booking, fee in pairs]
+        stored = set(await uow.session.scalars(_WALK_INS_ON_SQLITE, rows))
     drafts = [fee for fee in fees if fee is not None and fee.crossing.booking_id in stored]
     numbers = await store_fees(uow, gate, drafts, now)
     facts: dict[str, FeeFacts | None] = dict.fromkeys(stored)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from gate.checkins.leases import Lease, Seen, fence, held_devices
+from gate.checkins.leases import Lease, Seen, devices_held, fence
 from gate.checkins.manual import ByHand, ByHandReply
 from gate.checkins.pipelines import Pipelines
 from gate.checkins.relay import Peers, PeerUnreachable
@@ -198,7 +198,7 @@ class BatchRouter:
         commit, by the transaction's first statement."""
         async with self.new_uow() as uow:
             named = {pending.device_id for pending in batch}
-            devices = {d.id: d for d in await uow.session.scalars(held_devices(lease, named))}
+            devices = {d.id: d for d in await devices_held(uow.session, lease, named)}
             if not devices:
                 raise LeaseLost(lease.gate_id)
             gate = await self.gates.by_id(uow, lease.gate_id)

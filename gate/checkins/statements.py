@@ -8,12 +8,12 @@ SQLite's SQL by SQLAlchemy (one writer at a time there anyway).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     ColumnElement,
     bindparam,
@@ -51,6 +51,7 @@ class Answer:
     body: bytes
 
 
+_encoder = msgspec.json.Encoder()
 _bookings = table_of(Booking)
 _enterprises = table_of(Enterprise)
 _ROW = [_bookings.c[name] for name in COLUMNS]
@@ -214,9 +215,10 @@ async def store_outcomes(
         if answers:
             await session.execute(_ANSWERS, [_answer_row(answer) for answer in answers])
         return
+    # As JSON by msgspec, the times in RFC 3339 with their offset (timestamptz reads them
+    # back exactly), the bodies as text (they are UTF-8 JSON already).
     forecast_rows = [
-        {"booking": b, "forecast": None if f is None else as_utc(f).isoformat()}
-        for b, f in forecasts
+        {"booking": b, "forecast": None if f is None else as_utc(f)} for b, f in forecasts
     ]
     answer_rows = [
         {
@@ -231,8 +233,8 @@ async def store_outcomes(
     params = {
         "now": now,
         "chain": chain,
-        "forecasts": json.dumps(forecast_rows),
-        "answers": json.dumps(answer_rows),
+        "forecasts": _encoder.encode(forecast_rows).decode(),
+        "answers": _encoder.encode(answer_rows).decode(),
     }
     head = (await session.execute(_OUTCOMES_ON_POSTGRES, params)).first()
     if head is not None:  # None: the chain's first entry is still to come (no head yet)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from gate.domain.events import Actor
 from gate.domain.fee_events import FeeScheduleMade
@@ -108,15 +108,23 @@ async def versions_of(uow: UnitOfWork, gate: Gate) -> list[ScheduleWithRates]:
     return await _with_rates(uow, schedules)
 
 
+# The version in force at an instant: built once (every check-in batch with walk-ins asks,
+# and building the statement and its cache key anew was most of its Python work: issue 20).
+_IN_FORCE = (
+    select(FeeSchedule)
+    .where(
+        FeeSchedule.gate_id == bindparam("gate_id"),
+        FeeSchedule.effective_from <= bindparam("at"),
+    )
+    .order_by(FeeSchedule.effective_from.desc())
+    .limit(1)
+)
+
+
 async def in_force(uow: UnitOfWork, gate_id: str, at: datetime) -> ScheduleWithRates | None:
     """The version of the gate's schedule in force at ``at`` (None: the gate charges no fee
     then: none was made, or the first starts later). Two reads: the version, its rates."""
-    schedule = await uow.session.scalar(
-        select(FeeSchedule)
-        .where(FeeSchedule.gate_id == gate_id, FeeSchedule.effective_from <= at)
-        .order_by(FeeSchedule.effective_from.desc())
-        .limit(1)
-    )
+    schedule = await uow.session.scalar(_IN_FORCE, {"gate_id": gate_id, "at": at})
     if schedule is None:
         return None
     return (await _with_rates(uow, [schedule]))[0]
