@@ -124,11 +124,15 @@ def refusal_words(
     return t("refusal_and_reason").format(title=title, reason=more) if more else title
 
 
-def _account_words(t: Words, known: Known, key: str | None) -> str | None:
-    """The words of an accounts page's answer (services/web/people.py: ``acct_…`` keys, with
-    no problem code of their own) when ``key`` is one with no placeholder; else None (a key
+# Answers with no problem code or note of their own that a redirect carries as their key: the
+# accounts pages' (services/web/people.py, accounts.py) and the messages pages' "saved".
+_PLAIN_KEYS = ("acct_", "messages_saved")
+
+
+def _plain_words(t: Words, known: Known, key: str | None) -> str | None:
+    """The words of such an answer when ``key`` is one with no placeholder; else None (a key
     holding ``{enterprise}`` is no answer, and formatting it would fail)."""
-    if key is None or not key.startswith("acct_") or not known(key) or "{" in t(key):
+    if key is None or not key.startswith(_PLAIN_KEYS) or not known(key) or "{" in t(key):
         return None
     return t(key)
 
@@ -141,10 +145,10 @@ def said(t: Words, known: Known, query: Mapping[str, str]) -> tuple[str | None, 
         value = value if value.isdigit() else ""
         error = refusal_words(t, known, error, query.get(FIELD), query.get(WHY), value)
     else:
-        error = _account_words(t, known, error) or error
+        error = _plain_words(t, known, error) or error
     message = query.get(MESSAGE)
     if message is not None and message.startswith("note_") and known(message):
         message = t(message).format(value=query.get(VALUE, ""))
     else:
-        message = _account_words(t, known, message) or message
+        message = _plain_words(t, known, message) or message
     return message, error
