@@ -295,4 +295,4 @@ async def reset(
             await people.reset_password(uow, platform.settings.secret_key, token, data["password"])
     except links.LinkGone:
         return page(request, "account/link_gone.html", status_code=410, purpose="reset")
-    return back_to("/sign-in", message=translator(request)("acct_password_changed"))
+    return back_to("/sign-in", message="acct_password_changed")

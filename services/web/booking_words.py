@@ -178,12 +178,21 @@ def what_happened(
     return t("history_other")
 
 
+# The reasons the yard's sweep writes in English in the audit log (gate/yard/service.py; the
+# log is append-only, so the entries already written keep them): their catalogue keys.
+_SWEEP_REASONS = {
+    "did not reach the lane in time": "lane_timeout",
+    "missed a second call": "second_call_missed",
+}
+
+
 def reason_words(reason: str | None, t: Words) -> str | None:
     """A reason the platform writes as a code (fair rebooking's cause of a move, its
-    cancellation for want of room: ``reason_{code}``) in words; a person's own reason as
-    written."""
+    cancellation for want of room: ``reason_{code}``) or as the yard's sweep's sentence, in
+    words; a person's own reason as written."""
     if not reason:
         return reason
+    reason = _SWEEP_REASONS.get(reason, reason)
     worded = t("reason_" + reason)
     return reason if worded == "reason_" + reason else worded
 

@@ -39,7 +39,7 @@ from services.api.messages.schemas import (
 from services.platform import Platform
 from services.web.forms import decode_form
 from services.web.public import require_browser
-from services.web.render import back_to, page, translator
+from services.web.render import back_to, page
 
 LANGUAGES = (("vi", "Tiếng Việt"), ("zh", "中文"), ("en", "English"))
 # The field a refusal names (ValidationFailed's ``field``, or the path in msgspec's message)
@@ -159,7 +159,7 @@ class MyMessagesController(Controller):
         except ValidationFailed as error:
             shown = {**fields, "channels": channels, "events": events}
             return self._page(request, who, platform, shown, refused=reason_of(error))
-        return back_to(self.path, message=translator(request)("messages_saved"))
+        return back_to(self.path, message="messages_saved")
 
 
 class DriverMessagesController(Controller):
@@ -254,4 +254,4 @@ class DriverMessagesController(Controller):
             shown = {**fields, "channels": channels}
             return self._page(request, who, platform, driver, shown, refused=reason_of(error))
         here = f"/portal/drivers/{driver.id}/messages"
-        return back_to(here, message=translator(request)("messages_saved"))
+        return back_to(here, message="messages_saved")

@@ -124,6 +124,19 @@ def refusal_words(
     return t("refusal_and_reason").format(title=title, reason=more) if more else title
 
 
+# Answers with no problem code or note of their own that a redirect carries as their key: the
+# accounts pages' (services/web/people.py, accounts.py) and the messages pages' "saved".
+_PLAIN_KEYS = ("acct_", "messages_saved")
+
+
+def _plain_words(t: Words, known: Known, key: str | None) -> str | None:
+    """The words of such an answer when ``key`` is one with no placeholder; else None (a key
+    holding ``{enterprise}`` is no answer, and formatting it would fail)."""
+    if key is None or not key.startswith(_PLAIN_KEYS) or not known(key) or "{" in t(key):
+        return None
+    return t(key)
+
+
 def said(t: Words, known: Known, query: Mapping[str, str]) -> tuple[str | None, str | None]:
     """The page's ``message`` and ``error`` from its query, in ``t``'s language."""
     error = query.get(ERROR)
@@ -131,7 +144,11 @@ def said(t: Words, known: Known, query: Mapping[str, str]) -> tuple[str | None, 
         value = query.get(WHY_VALUE, "")
         value = value if value.isdigit() else ""
         error = refusal_words(t, known, error, query.get(FIELD), query.get(WHY), value)
+    else:
+        error = _plain_words(t, known, error) or error
     message = query.get(MESSAGE)
     if message is not None and message.startswith("note_") and known(message):
         message = t(message).format(value=query.get(VALUE, ""))
+    else:
+        message = _plain_words(t, known, message) or message
     return message, error

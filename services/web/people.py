@@ -56,13 +56,12 @@ class PeoplePages(Controller):
     ) -> Redirect:
         """``act()`` in a savepoint; back to the page with ``done`` or the refusal, in the
         page's language."""
-        t = translator(request)
         try:
             async with uow.savepoint():
                 await act()
         except DomainError as error:
-            return back_to(HERE, error=t(_reason(error)))
-        return back_to(HERE, message=t(done))
+            return back_to(HERE, error=_reason(error))
+        return back_to(HERE, message=done)
 
     @get("/")
     async def users_page(
@@ -96,9 +95,9 @@ class PeoplePages(Controller):
         t = translator(request)
         email = data.get("email", "").strip()
         if len(email) > 254 or not EMAIL.fullmatch(email):
-            return back_to(HERE, error=t("acct_err_email"))
+            return back_to(HERE, error="acct_err_email")
         if data.get("role") not in ROLES:
-            return back_to(HERE, error=t("acct_err_role"))
+            return back_to(HERE, error="acct_err_role")
         role = EnterpriseRole(data["role"])
 
         async def act() -> None:
@@ -132,7 +131,7 @@ class PeoplePages(Controller):
     ) -> Redirect:
         who, enterprise_id = await self._manager(request, platform)
         if data.get("role") not in ROLES:
-            return back_to(HERE, error=translator(request)("acct_err_role"))
+            return back_to(HERE, error="acct_err_role")
         role = EnterpriseRole(data["role"])
 
         async def act() -> None:

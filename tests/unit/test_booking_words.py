@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import gate.yard.service
 from gate.domain import errors
 from gate.domain.events import BookingEvent
 from gate.store.tables import AuditLogEntry
@@ -103,3 +105,18 @@ def test_a_single_driver_and_vehicle_are_named_in_the_singular():
         "booking_refused_field"
     ).format(field="Driver")
     assert en("vehicle") == "Vehicle" and Translator("zh")("driver") == "司机"
+
+
+def test_the_yard_sweeps_english_reasons_are_said_in_the_pages_language():
+    # The sweep writes these sentences into the audit log (gate/yard/service.py); the
+    # history showed them in English on vi and zh pages (issue 16 audit).
+    source = Path(gate.yard.service.__file__).read_text()
+    for sentence, zh in (
+        ("did not reach the lane in time", "未按时到达车道"),
+        ("missed a second call", "第二次叫号未到"),
+    ):
+        assert f'"{sentence}"' in source
+        assert booking_words.reason_words(sentence, Translator("zh")) == zh
+        assert booking_words.reason_words(sentence, Translator("vi")) != sentence
+    own = "xe hỏng giữa đường"  # a person's own reason stays as written
+    assert booking_words.reason_words(own, Translator("zh")) == own
