@@ -5,6 +5,7 @@ week's calendar of its gate and direction (full and closed hours are not offered
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -33,12 +34,12 @@ from services.api.driver.schemas import DriverLinkView, RoadView
 from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.booking_words import error_words, problem_words, steps
+from services.web.declaration_form import declaration_context
 from services.web.form_once import FORM_KEY, new_form_key, post_once
 from services.web.forms import decode_form, local_value
 from services.web.pay_code import fee_pay_code
 from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
-from services.web.portal_declaration import declaration_context
 from services.web.portal_rebooking import rebooking_notice
 from services.web.portal_receipt import receipt_link
 from services.web.public import require_browser
@@ -70,11 +71,16 @@ async def booking_view(
     enterprise_id: str,
     booking_id: str,
     platform: Platform | None = None,
+    *,
+    status_code: int = 200,
+    declaration_sent: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Template:
     """The booking's page (404 for another enterprise's), with its road to the gate, its
     drivers' links and, while it can be moved and ``platform`` is given, the calendar to
-    reschedule from; ``extra`` for the template (a link just made, shown once)."""
+    reschedule from; ``extra`` for the template (a link just made, shown once; a refusal's
+    ``error``), answered with ``status_code``; the declaration's form holding
+    ``declaration_sent`` (a refused amendment's, as typed) when given."""
     try:
         booking = await bookings.get_booking(uow, enterprise_id, booking_id)
     except DomainError:
@@ -109,6 +115,7 @@ async def booking_view(
         request,
         "portal/booking.html",
         who,
+        status_code=status_code,
         booking=booking,
         gate=gate,
         plate=format_plate(booking.plate),
@@ -125,7 +132,7 @@ async def booking_view(
         links=[DriverLinkView.of(row, now) for row in made],
         form_key=new_form_key(),
         form_key_field=FORM_KEY,
-        **await declaration_context(uow, booking, enterprise_id, t),
+        **await declaration_context(uow, booking, enterprise_id, t, declaration_sent),
         **await receipt_link(uow, booking.id),
         **context,
         **extra,

@@ -15,7 +15,7 @@ from gate.domain.errors import DomainError
 from services.common.session import read_cookie
 from services.web.csrf import token_for_page
 from services.web.i18n import DEFAULT, LANG_COOKIE, Translator, messages, pick_language
-from services.web.page_words import Note, error_query, note_query, said
+from services.web.page_words import Note, error_query, note_query, refusal_said, said
 
 
 def translator(request: Request[Any, Any, Any]) -> Translator:
@@ -57,6 +57,12 @@ def page(
 def _known(key: str) -> bool:
     # Vietnamese is every key's first catalogue (tests hold the others to it).
     return key in messages(DEFAULT)
+
+
+def refused(request: Request[Any, Any, Any], error: DomainError) -> tuple[str, int]:
+    """A refused form's reason in the page's language and its status, for a page drawn
+    again with what was typed instead of redirected back (``page_words.refusal_said``)."""
+    return refusal_said(translator(request), _known, error)
 
 
 def back_to(
