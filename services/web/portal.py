@@ -1,11 +1,11 @@
-"""The enterprise portal (cổng doanh nghiệp): fleet, grants and cancelling a booking. Forms
+"""The enterprise portal (cổng doanh nghiệp): the fleet and its grants. Forms
 post with a CSRF token and redirect back (post, redirect, get). A refused fleet form (a
 vehicle, a driver, a grant) is answered with the page itself, its status the problem's (422
 a wrong value, 409 a plate already registered), filled with what was typed and the reason
 in the page's language: nothing typed is lost, and a driver's ID number or phone never
 travels in an address (issue 16). The bookings' list is
-services/web/portal_bookings.py, the booking form portal_booking.py, a booking's page
-portal_booking_page.py."""
+services/web/portal_bookings.py, the booking form portal_booking.py, a booking's page and its
+cancelling portal_booking_page.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
-from gate.bookings import service as bookings
 from gate.domain.errors import DomainError, ValidationFailed
 from gate.domain.plates import format_plate
 from gate.domain.time import (
@@ -34,14 +33,9 @@ from gate.domain.time import (
 from gate.fleet import grants
 from gate.fleet import service as fleet
 from gate.store.unit_of_work import UnitOfWork
-from services.api.bookings.schemas import (
-    BookingCancel,
-)
 from services.api.fleet.schemas import DriverCreate, GrantCreate, VehicleCreate
-from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.forms import decode_form
-from services.web.page_words import Note
 from services.web.public import require_browser
 from services.web.render import back_to, page, refused
 
@@ -154,34 +148,6 @@ class PortalController(Controller):
         except DomainError as error:
             return await fleet_refused(request, uow, who, enterprise_id, data, error)
         return back_to("/portal/fleet", message=new.full_name)
-
-    @post("/bookings/{booking_id:str}/cancel")
-    async def cancel(
-        self,
-        request: Request[Any, Any, Any],
-        booking_id: FromPath[str],
-        uow: NamedDependency[UnitOfWork],
-        platform: NamedDependency[Platform],
-        data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
-        who, enterprise_id = await self._who(request, platform, Action.CANCEL)
-        here = f"/portal/bookings/{booking_id}"
-        try:
-            form = decode_form(data, BookingCancel)
-            await booking_write(platform, enterprise_id)
-            async with uow.savepoint():
-                await bookings.cancel_booking(
-                    uow,
-                    enterprise_id,
-                    booking_id,
-                    form.reason,
-                    form.version,
-                    utc_now(),
-                    who.actor,
-                )
-        except DomainError as error:
-            return back_to(here, error=error)
-        return back_to(here, message=Note("note_cancelled"))
 
 
 async def fleet_view(

@@ -29,7 +29,7 @@ from gate.fees.refunds import fee_of
 from gate.store.audit import history
 from gate.store.tables import Booking, Driver, Lane
 from gate.store.unit_of_work import UnitOfWork
-from services.api.bookings.schemas import BookingReschedule
+from services.api.bookings.schemas import BookingCancel, BookingReschedule
 from services.api.driver.schemas import DriverLinkView, RoadView
 from services.api.throttle import booking_write
 from services.platform import Platform
@@ -37,13 +37,14 @@ from services.web.booking_words import error_words, problem_words, steps
 from services.web.declaration_form import declaration_context
 from services.web.form_once import FORM_KEY, new_form_key, post_once
 from services.web.forms import decode_form, local_value
+from services.web.page_words import Note
 from services.web.pay_code import fee_pay_code
 from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
 from services.web.portal_rebooking import rebooking_notice
 from services.web.portal_receipt import receipt_link
 from services.web.public import require_browser
-from services.web.render import back_to, page, translator
+from services.web.render import back_to, page, refused, translator
 
 # Where a called truck is: at its lane, from the call until it leaves the lanes.
 AT_THE_LANE = frozenset(
@@ -190,3 +191,39 @@ class BookingPage(Controller):
             return back_to(here, error=problem_words(answer.body, t))
         moved_to = when(answer.body["slot_start"], t.language)
         return back_to(here, message=t("booking_moved").format(slot=moved_to))
+
+    @post("/cancel")
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect | Template:
+        """Cancel the booking with the reason typed; refused, the booking's page again with
+        the reason as typed and why, in the page's language (issue 16), the problem's status
+        (422 a reason too long, 409 no longer booked or changed meanwhile, 429)."""
+        who = await require_browser(request, platform, EnterpriseUser, "/portal")
+        enterprise_id = acting_enterprise(who, Action.CANCEL)
+        try:
+            form = decode_form(data, BookingCancel)
+            await booking_write(platform, enterprise_id)
+            async with uow.savepoint():
+                await bookings.cancel_booking(
+                    uow, enterprise_id, booking_id, form.reason, form.version, utc_now(), who.actor
+                )
+        except DomainError as error:
+            words, status = refused(request, error)
+            return await booking_view(
+                request,
+                uow,
+                who,
+                enterprise_id,
+                booking_id,
+                platform,
+                status_code=status,
+                error=words,
+                cancel_reason=data.get("reason", ""),
+            )
+        return back_to(f"/portal/bookings/{booking_id}", message=Note("note_cancelled"))
