@@ -122,3 +122,22 @@ async def test_a_refused_invitation_keeps_its_address_and_role(api: Api):
     body = _refused_in_page(again, 409)
     assert _flash(body) == messages("en")["acct_err_user_exists"]
     assert f'value="{manager}"' in _form(body, "invite-form")
+
+
+async def test_a_refused_api_key_keeps_its_name_and_scope(api: Api):
+    enterprise = await api.enterprise()
+    _, token = await portal_user(api, enterprise, "manager")
+    csrf = await browser(api, token)
+    api.client.cookies.set("gate_lang", "en")
+    typed = {"name": "Kho lạnh " + "K" * 100, "scope": "booking"}
+
+    answer = await api.client.post("/portal/keys", data=typed, headers=csrf)
+
+    body = _refused_in_page(answer)
+    form = _form(body, "key-form")
+    assert f'value="{typed["name"]}"' in form and 'value="booking" selected' in form, form
+    assert _flash(body).startswith(messages("en")["problem_validation"]), _flash(body)
+    kept = await api.client.post(
+        "/portal/keys", data={**typed, "name": "Kho lạnh"}, headers=page_csrf(body)
+    )
+    assert kept.status_code == 200 and "Kho lạnh" in kept.text, kept.text
