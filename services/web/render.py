@@ -3,6 +3,8 @@ and its forms' CSRF token, besides what the handler gives it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -22,6 +24,19 @@ def translator(request: Request[Any, Any, Any]) -> Translator:
     return Translator(
         pick_language(read_cookie(request, LANG_COOKIE), request.headers.get("accept-language"))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """What was typed in the form posted to the path ``action``, for a page drawn again after
+    refusing it (issue 16): ``typed(action, name)`` in a template is the field's typed value
+    for that form, "" for any other form (a page holds several) or none posted."""
+
+    action: str = ""
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def __call__(self, action: str, name: str) -> str:
+        return self.values.get(name, "") if action == self.action else ""
 
 
 def page(
@@ -47,6 +62,7 @@ def page(
             "request_path": request.url.path,
             "message": message,
             "error": error,
+            "typed": Typed(),
             **context,
         },
         status_code=status_code,
