@@ -5,9 +5,7 @@ officer channel."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,17 +20,12 @@ from gate.accounts.principal import Officer
 from gate.checkins.answers import CheckinAnswer
 from gate.checkins.manual import ByHand, ManualCheckin, check_in_by_hand
 from gate.clearance import service as clearance
-from gate.dispatch.waiting import waiting_trucks
 from gate.domain.checkin import CheckinOutcome
-from gate.domain.clearance import CustomsChannel
 from gate.domain.errors import LaneOccupied
-from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
-from gate.domain.time import as_local, utc_now
-from gate.domain.yard_search import MAX_SEARCH_TEXT
+from gate.domain.time import utc_now
 from gate.gates import service as gates
-from gate.gates.calendar import gate_by_code, parse_direction
-from gate.live.projections import gate_state, officer_board
+from gate.gates.calendar import gate_by_code
 from gate.notices import service as notices
 from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
@@ -44,11 +37,8 @@ from services.api.yard.schemas import (
 )
 from services.checkins.by_hand import check_in_by_hand_here
 from services.platform import Platform
-from services.web.console_context import page_details, yard_part_details
 from services.web.console_decision import decision_of
-from services.web.console_outbox import outbox_panel
-from services.web.console_search import Narrowed, Narrowing, narrowed
-from services.web.fee_pages import cash_keys
+from services.web.console_yard import here_query, yard_again, yard_view
 from services.web.forms import Refused, decode_form, run_form
 from services.web.page_words import Note
 from services.web.public import require_browser
@@ -101,75 +91,8 @@ class ConsoleController(Controller):
     ) -> Template | Redirect:
         who = await console_officer(request, platform)
         gate = await gate_by_code(uow, code)
-        here = at_gate(gate.id)
-        require(who, Action.READ_YARD, here)
-        direction = parse_direction(request.query_params.get("direction") or "export")
-        narrowing = Narrowing.of(request.query_params, who.agency)
-        now = utc_now()
-        state = await gate_state(uow, gate, now, platform.horizon)
-        board = await officer_board(uow, state, now)
-        lanes = [ln for d in board.directions if d.direction == direction.value for ln in d.lanes]
-        shown = Narrowed(
-            [v for v in board.waiting if v.direction == direction.value],
-            [v for v in board.at_lanes if v.direction == direction.value],
-        )
-        # The board lists the head of the queue; the direction's board counts all of it.
-        waiting_total = sum(
-            d.waiting_total for d in board.directions if d.direction == direction.value
-        )
-        if narrowing.active:
-            shown = await narrowed(uow, state, direction, shown, narrowing, who.agency, now)
-            waiting_total = len(shown.waiting)
-        partial = bool(request.query_params.get("partial"))
-        template = "console/yard_part.html" if partial else "console/yard.html"
-        return page(
-            request,
-            template,
-            who,
-            gate=gate,
-            direction=direction.value,
-            lanes=lanes,
-            waiting=shown.waiting,
-            waiting_total=waiting_total,
-            at_lanes=shown.at_lanes,
-            narrowing=narrowing,
-            capped=shown.capped,
-            agency=who.agency.value,
-            # Which forms the page shows: what the rule book lets this officer do here.
-            may=lambda action: allowed(who, Action(action), here),
-            channels=[c.value for c in CustomsChannel],
-            agency_minutes=board.agency_minutes,
-            paused=gate.paused,
-            pending_reads=[
-                r for r in board.pending_reads if r.direction in (None, direction.value)
-            ],
-            dispatched=[
-                (order, minutes_left(order.deadline_at, now))
-                for order in board.dispatched
-                if order.direction == direction.value
-            ],
-            dispatch=next(d for d in board.dispatch if d.direction == direction.value),
-            # The trucks the dispatch would send next: its list to dispatch one by hand.
-            plate=format_plate,
-            local=as_local,
-            waiting_for_dispatch=await waiting_trucks(uow, gate, direction)
-            if allowed(who, Action.READ_DISPATCH, here)
-            else [],
-            # The whole page only: the live refresh redraws the yard part.
-            outbox=None if partial else await outbox_panel(uow, gate.id, now),
-            # Each truck's cargo, enterprise, driver, agencies; the lanes held (one query).
-            **await yard_part_details(
-                uow, gate, shown.waiting, shown.at_lanes, translator(request)
-            ),
-            # Each truck's cash form's key (services/web/fee_pages.py); the fees themselves
-            # are in yard_part_details.
-            **cash_keys(v.booking_id for v in [*shown.waiting, *shown.at_lanes]),
-            **(
-                {}
-                if partial
-                else await page_details(request, uow, who, gate, direction, now, platform.horizon)
-            ),
-        )
+        require(who, Action.READ_YARD, at_gate(gate.id))
+        return await yard_view(request, uow, platform, who, gate, request.query_params)
 
     @post("/{code:str}/lanes/{lane:str}/{action:str}")
     async def lane_action(
@@ -222,7 +145,7 @@ class ConsoleController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         needed = VEHICLE_ACTIONS.get(action, Action.READ_YARD)
         who, gate = await officer_at_gate(request, platform, uow, code, needed)
         now = utc_now()
@@ -243,7 +166,8 @@ class ConsoleController(Controller):
                 return Refused("unknown action")
             return Note(f"note_{action}")
 
-        return await run_form(uow, here_of(code, data), act)
+        again = yard_again(request, uow, platform, who, gate, data)
+        return await run_form(uow, here_of(code, data), act, again=again)
 
     @post("/{code:str}/checkins")
     async def check_in(
@@ -253,7 +177,7 @@ class ConsoleController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         """Check a truck in by hand: a pending read's candidate, or a plate as the officer
         reads it (gate operators and border guards); judged like a camera's read."""
         who, gate = await officer_at_gate(request, platform, uow, code, Action.CHECK_IN_BY_HAND)
@@ -287,7 +211,8 @@ class ConsoleController(Controller):
             return Note(f"note_checkin_{answer.outcome.value}", answer.booking_code or "")
 
         piped = platform.checkins is not None
-        return await run_form(uow, here_of(code, data), act, savepoint=not piped)
+        again = yard_again(request, uow, platform, who, gate, data)
+        return await run_form(uow, here_of(code, data), act, savepoint=not piped, again=again)
 
     @post("/{code:str}/notices")
     async def notice(
@@ -297,7 +222,7 @@ class ConsoleController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         who, gate = await officer_at_gate(request, platform, uow, code, Action.POST_NOTICES)
 
         async def act() -> str | Refused | None:
@@ -305,7 +230,8 @@ class ConsoleController(Controller):
             await notices.post_notice(uow, gate, form.text, form.expires_at, who.actor, utc_now())
             return form.text
 
-        return await run_form(uow, here_of(code, data), act)
+        again = yard_again(request, uow, platform, who, gate, data)
+        return await run_form(uow, here_of(code, data), act, again=again)
 
     @post("/{code:str}/pause")
     async def pause(
@@ -315,15 +241,16 @@ class ConsoleController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
-        _, gate = await officer_at_gate(request, platform, uow, code, Action.PAUSE_GATE)
+    ) -> Redirect | Template:
+        who, gate = await officer_at_gate(request, platform, uow, code, Action.PAUSE_GATE)
 
         async def act() -> str | Refused | None:
             form = decode_form(data, PauseUpdate, paused=data.get("paused") == "true")
             await notices.set_paused(uow, gate, form.paused, form.reason)
             return None
 
-        return await run_form(uow, here_of(code, data), act)
+        again = yard_again(request, uow, platform, who, gate, data)
+        return await run_form(uow, here_of(code, data), act, again=again)
 
 
 async def console_officer(request: Request[Any, Any, Any], platform: Platform) -> Officer:
@@ -343,19 +270,6 @@ async def officer_at_gate(
 
 def here_of(code: str, form: Mapping[str, str]) -> str:
     """The yard page a form came from, in the direction it showed and with its search and
-    filter (``q``, ``mine``: the console's script adds them to a form it sends); a direction
-    the page does not know is answered there, with 422, as a query value."""
-    query = {"direction": form.get("direction") or "export"}
-    # Carried when they are what the page's own search sends; anything else is dropped, not
-    # put into an address for the page to refuse after the action was taken.
-    if 0 < len(q := form.get("q") or "") <= MAX_SEARCH_TEXT:
-        query["q"] = q
-    if form.get("mine") == "1":
-        query["mine"] = "1"
-    return f"/console/{code}?" + urlencode(query)
-
-
-def minutes_left(deadline_at: datetime, now: datetime) -> int:
-    """Whole minutes until ``deadline_at``, rounded up (a truck with 30 s left has 1 minute);
-    0 or less once it passed (the order is then late)."""
-    return math.ceil((deadline_at - now).total_seconds() / 60)
+    filter (``console_yard.here_query``); a direction the page does not know is answered
+    there, with 422, as a query value."""
+    return f"/console/{code}?" + urlencode(here_query(form))

@@ -26,11 +26,13 @@ def decision_of(form: Mapping[str, str], t: Translator) -> DecisionInput | Refus
     control character in it, a channel that is none)."""
     chosen = (form.get("decision") or "").strip()
     if chosen not in {d.value for d in Decision}:
-        return Refused("no decision chosen", said=t("console_decision_not_chosen"))
+        return Refused("no decision chosen", said=t("console_decision_not_chosen"), status=422)
     reason = (form.get("reason") or "").strip() or None
     if chosen in _NEEDS_REASON and reason is None:
         return Refused(
-            "a hold or rejection without a reason", said=t("console_decision_needs_reason")
+            "a hold or rejection without a reason",
+            said=t("console_decision_needs_reason"),
+            status=422,
         )
     # The trimmed reason in the form's place: an empty one is one not given.
     decoded = decode_form({**form, "reason": reason or ""}, DecisionCreate, decision=chosen)

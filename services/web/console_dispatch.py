@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action
 from gate.dispatch import orders
@@ -27,6 +27,7 @@ from services.api.dispatch.schemas import (
 )
 from services.platform import Platform
 from services.web.console import here_of, officer_at_gate
+from services.web.console_yard import yard_again
 from services.web.forms import decode_form, run_form
 
 
@@ -90,9 +91,10 @@ class ConsoleDispatchController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         """Set the direction's target and deadline, and pause (with a reason) or resume the
-        automatic dispatch (the API's setDispatchRule, by the same rule)."""
+        automatic dispatch (the API's setDispatchRule, by the same rule); refused, the yard
+        page drawn again with what was typed and why (issue 16)."""
         who, gate = await officer_at_gate(request, platform, uow, code, Action.SET_DISPATCH_RULES)
 
         async def act() -> None:
@@ -101,4 +103,5 @@ class ConsoleDispatchController(Controller):
             setting = RuleSetting(form.target, form.deadline_minutes, form.paused, form.reason)
             await set_rule(uow, gate, direction, setting, who.actor)
 
-        return await run_form(uow, here_of(code, data), act)
+        again = yard_again(request, uow, platform, who, gate, data)
+        return await run_form(uow, here_of(code, data), act, again=again)

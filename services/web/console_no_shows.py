@@ -14,16 +14,18 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action
+from gate.accounts.principal import Officer
 from gate.bookings import no_shows
 from gate.domain.plates import format_plate
 from gate.domain.time import as_local, utc_now
+from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.no_shows import NoShowExcuseCreate
 from services.platform import Platform
 from services.web.console import officer_at_gate
-from services.web.forms import decode_form, run_form
+from services.web.forms import Again, decode_form, run_form
 from services.web.page_words import Note
-from services.web.render import page
+from services.web.render import Typed, page
 
 
 class ConsoleNoShowsController(Controller):
@@ -41,29 +43,7 @@ class ConsoleNoShowsController(Controller):
         """The gate's no-shows in the window (the latest 100), each with its excuse or a form
         to give one."""
         who, gate = await officer_at_gate(request, platform, uow, code, Action.EXCUSE_NO_SHOW)
-        policy = platform.settings.no_show_policy
-        found = await no_shows.gate_no_shows(uow, gate, utc_now(), policy)
-        rows = [
-            {
-                "id": item.booking.id,
-                "code": item.booking.code,
-                "plate": format_plate(item.booking.plate),
-                "slot": as_local(item.booking.slot_start),
-                "direction": item.booking.direction,
-                "enterprise": item.enterprise_name,
-                "excused_at": item.booking.no_show_excused_at,
-                "excuse": item.booking.no_show_excuse,
-            }
-            for item in found
-        ]
-        return page(
-            request,
-            "console/no_shows.html",
-            who,
-            gate=gate,
-            no_shows=rows,
-            window_days=policy.window.days,
-        )
+        return await _no_shows_view(request, uow, platform, who, gate)
 
     @post("/{code:str}/no-shows/{booking_id:str}/excuse")
     async def excuse(
@@ -74,9 +54,10 @@ class ConsoleNoShowsController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         """Excuse one no-show with the reason typed (required, 300 characters at most); back
-        to the page with what was done, or why not, in the page's language."""
+        to the page with what was done; a refusal draws the page again with the reason as
+        typed and why not, in the page's language (issue 16)."""
         who, gate = await officer_at_gate(request, platform, uow, code, Action.EXCUSE_NO_SHOW)
 
         async def act() -> Note:
@@ -86,4 +67,47 @@ class ConsoleNoShowsController(Controller):
             )
             return Note("note_no_show_excused", booking.code)
 
-        return await run_form(uow, f"/console/{gate.code}/no-shows", act)
+        async def draw(words: str, status: int) -> Template:
+            typed = Typed(request.url.path, data)
+            return await _no_shows_view(
+                request, uow, platform, who, gate, error=words, typed=typed, status_code=status
+            )
+
+        again = Again(request, draw)
+        return await run_form(uow, f"/console/{gate.code}/no-shows", act, again=again)
+
+
+async def _no_shows_view(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    platform: Platform,
+    who: Officer,
+    gate: Gate,
+    **extra: Any,
+) -> Template:
+    """The gate's no-shows page; ``extra`` to ``page`` (a refused excuse's words, what was
+    typed, its status)."""
+    policy = platform.settings.no_show_policy
+    found = await no_shows.gate_no_shows(uow, gate, utc_now(), policy)
+    rows = [
+        {
+            "id": item.booking.id,
+            "code": item.booking.code,
+            "plate": format_plate(item.booking.plate),
+            "slot": as_local(item.booking.slot_start),
+            "direction": item.booking.direction,
+            "enterprise": item.enterprise_name,
+            "excused_at": item.booking.no_show_excused_at,
+            "excuse": item.booking.no_show_excuse,
+        }
+        for item in found
+    ]
+    return page(
+        request,
+        "console/no_shows.html",
+        who,
+        gate=gate,
+        no_shows=rows,
+        window_days=policy.window.days,
+        **extra,
+    )

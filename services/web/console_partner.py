@@ -6,6 +6,7 @@ use cases as the API's (gate/gates/partner.py), the form held to the API's input
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -14,18 +15,20 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, allowed, at_gate
+from gate.accounts.principal import Officer
 from gate.bookings import partner_changes
 from gate.domain.errors import ValidationFailed
 from gate.domain.partner import PartnerSource
 from gate.domain.time import as_local, utc_now
 from gate.gates import partner
+from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from services.api.gates.partner_schemas import PartnerAnnouncementCreate, PartnerWithdrawal
 from services.platform import Platform
 from services.web.console import officer_at_gate
-from services.web.forms import decode_form, local_time, run_form
+from services.web.forms import Again, decode_form, local_time, run_form
 from services.web.page_words import Note
-from services.web.render import page
+from services.web.render import Typed, page
 
 # The sources an officer enters (the feed posts through the API).
 FORM_SOURCES = (PartnerSource.PHONE, PartnerSource.LETTER, PartnerSource.OTHER)
@@ -52,17 +55,7 @@ class ConsolePartnerController(Controller):
         who, gate = await officer_at_gate(
             request, platform, uow, code, Action.READ_PARTNER_CAPACITY
         )
-        now = utc_now()
-        return page(
-            request,
-            "console/partner.html",
-            who,
-            gate=gate,
-            announcements=await partner.announcements(uow, code, now),
-            may_announce=allowed(who, Action.ANNOUNCE_PARTNER_CAPACITY, at_gate(gate.id)),
-            sources=[s.value for s in FORM_SOURCES],
-            local=as_local,
-        )
+        return await _partner_view(request, uow, who, gate)
 
     @post("/{code:str}/partner")
     async def announce(
@@ -72,9 +65,10 @@ class ConsolePartnerController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
-        """Enter what the partner announced (the API's announcePartnerCapacity)."""
-        who, _ = await officer_at_gate(
+    ) -> Redirect | Template:
+        """Enter what the partner announced (the API's announcePartnerCapacity); refused,
+        the page drawn again with what was typed and why (issue 16)."""
+        who, gate = await officer_at_gate(
             request, platform, uow, code, Action.ANNOUNCE_PARTNER_CAPACITY
         )
 
@@ -96,7 +90,8 @@ class ConsolePartnerController(Controller):
             )
             return Note("note_partner_announced", str(done.announcement.capacity))
 
-        return await run_form(uow, _path(code), act)
+        again = _partner_again(request, uow, who, gate, data)
+        return await run_form(uow, _path(code), act, again=again)
 
     @post("/{code:str}/partner/{announcement_id:str}/withdraw")
     async def withdraw(
@@ -107,9 +102,10 @@ class ConsolePartnerController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
-        """Withdraw an announcement with a reason (the API's withdrawPartnerAnnouncement)."""
-        who, _ = await officer_at_gate(
+    ) -> Redirect | Template:
+        """Withdraw an announcement with a reason (the API's withdrawPartnerAnnouncement);
+        refused, the page drawn again with the reason as typed and why (issue 16)."""
+        who, gate = await officer_at_gate(
             request, platform, uow, code, Action.ANNOUNCE_PARTNER_CAPACITY
         )
 
@@ -128,4 +124,41 @@ class ConsolePartnerController(Controller):
             )
             return Note("note_partner_withdrawn")
 
-        return await run_form(uow, _path(code), act)
+        again = _partner_again(request, uow, who, gate, data)
+        return await run_form(uow, _path(code), act, again=again)
+
+
+async def _partner_view(
+    request: Request[Any, Any, Any], uow: UnitOfWork, who: Officer, gate: Gate, **extra: Any
+) -> Template:
+    """The gate's partner announcements page; ``extra`` to ``page`` (a refused form's words,
+    what was typed, its status)."""
+    return page(
+        request,
+        "console/partner.html",
+        who,
+        gate=gate,
+        announcements=await partner.announcements(uow, gate.code, utc_now()),
+        may_announce=allowed(who, Action.ANNOUNCE_PARTNER_CAPACITY, at_gate(gate.id)),
+        sources=[s.value for s in FORM_SOURCES],
+        local=as_local,
+        **extra,
+    )
+
+
+def _partner_again(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    who: Officer,
+    gate: Gate,
+    form: Mapping[str, str],
+) -> Again:
+    """The page a refused form of it is answered with, holding what was typed in it."""
+
+    async def draw(words: str, status: int) -> Template:
+        typed = Typed(request.url.path, form)
+        return await _partner_view(
+            request, uow, who, gate, error=words, typed=typed, status_code=status
+        )
+
+    return Again(request, draw)

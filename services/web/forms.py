@@ -1,7 +1,8 @@
 """The pages' forms decoded into the API's own input types, so a form is held to exactly the
 constraints of the API call it stands for (lengths, patterns, ranges, characters, times):
 one definition in ``services/api/*/schemas.py``, not a copy here. A form the API would refuse
-sends the user back to it with the reason (post, redirect, get), and nothing is stored."""
+sends the user back to it with the reason (post, redirect, get), or, for a page that says
+how (``Again``), draws the page again with what was typed and the reason; nothing is stored."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import msgspec
-from litestar.response import Redirect
+from litestar import Request
+from litestar.response import Redirect, Template
 
 from gate.domain.errors import Conflict, DomainError, ValidationFailed
 from gate.domain.time import LOCAL_TZ, as_local
 from gate.store.unit_of_work import UnitOfWork
 from services.common.schemas import Input
 from services.web.page_words import Note
-from services.web.render import back_to
+from services.web.render import back_to, refused
 
 T = TypeVar("T", bound=Input)
 
@@ -82,6 +84,40 @@ class Refused:
     detail: str
     why: str | None = None
     said: str | None = None
+    status: int = 409
+
+
+@dataclass(frozen=True, slots=True)
+class Again:
+    """How a refused form's page is drawn again instead of redirected back (issue 16: what
+    was typed is kept, and no typed text travels in an address): ``draw(words, status)``
+    draws the page as its GET would, with the refusal's ``words`` (in ``request``'s
+    language) and the form's typed values, answered with ``status`` (422, 409)."""
+
+    request: Request[Any, Any, Any]
+    draw: Callable[[str, int], Awaitable[Template]]
+
+
+@overload
+async def run_form(
+    uow: UnitOfWork,
+    here: str,
+    act: Callable[[], Awaitable[str | Note | Refused | None]],
+    *,
+    savepoint: bool = True,
+    again: None = None,
+) -> Redirect: ...
+
+
+@overload
+async def run_form(
+    uow: UnitOfWork,
+    here: str,
+    act: Callable[[], Awaitable[str | Note | Refused | None]],
+    *,
+    savepoint: bool = True,
+    again: Again,
+) -> Redirect | Template: ...
 
 
 async def run_form(
@@ -90,7 +126,8 @@ async def run_form(
     act: Callable[[], Awaitable[str | Note | Refused | None]],
     *,
     savepoint: bool = True,
-) -> Redirect:
+    again: Again | None = None,
+) -> Redirect | Template:
     """Run a use case from a form and come back to the page at ``here`` (post, redirect, get).
 
     ``act`` decodes the form and calls the use case, in a savepoint: a DomainError it raises
@@ -101,7 +138,9 @@ async def run_form(
     Who may post, and the page's own record (its gate, its yard), are found before: a missing
     one or a refusal of the rule book is a 4xx answer, not a message on a page. Without
     ``savepoint``, ``act`` writes nothing in ``uow`` (it has the check-in pipeline's own
-    transaction do it, services/checkins/by_hand.py)."""
+    transaction do it, services/checkins/by_hand.py). With ``again``, a refusal (an error
+    raised, or Refused) is answered with the page drawn again, not a redirect: its status
+    the problem's (422 a wrong value, 409 a conflict; Refused's own ``status``)."""
     try:
         if savepoint:
             async with uow.savepoint():
@@ -109,8 +148,14 @@ async def run_form(
         else:
             answer = await act()
     except DomainError as error:
+        if again is not None:
+            return await again.draw(*refused(again.request, error))
         return back_to(here, error=error)
     if isinstance(answer, Refused):
+        if again is not None:
+            conflict = Conflict(answer.detail, why=answer.why)
+            words = answer.said or refused(again.request, conflict)[0]
+            return await again.draw(words, answer.status)
         return back_to(here, error=answer.said or Conflict(answer.detail, why=answer.why))
     return back_to(here, message=answer)
 

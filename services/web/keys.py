@@ -19,7 +19,7 @@ from gate.domain.time import as_local
 from gate.store.unit_of_work import UnitOfWork
 from services.platform import Platform
 from services.web.public import require_browser
-from services.web.render import back_to, page
+from services.web.render import back_to, page, refused
 
 MAX_NAME = 100  # as the API's ShortText and the column
 
@@ -43,14 +43,30 @@ class KeysController(Controller):
         who: EnterpriseUser,
         enterprise_id: str,
         issued: dict[str, str] | None = None,
+        sent: dict[str, str] | None = None,
+        error: DomainError | None = None,
     ) -> Template:
+        """The keys page; after ``issue``, the key ``issued`` shown once; after a refused
+        one, its form as typed (``sent``) with why in the page's language (issue 16)."""
+        words, status = refused(request, error) if error else (None, 200)
+        extra: dict[str, Any] = {"error": words} if words else {}
         keys = await accounts.list_api_keys(uow, enterprise_id)
         rows = [
             {"row": k, "created": as_local(k.created_at), "revoked": k.revoked_at is not None}
             for k in keys
         ]
         scopes = [s.value for s in KeyScope]
-        return page(request, "portal/keys.html", who, keys=rows, scopes=scopes, issued=issued)
+        return page(
+            request,
+            "portal/keys.html",
+            who,
+            status_code=status,
+            keys=rows,
+            scopes=scopes,
+            issued=issued,
+            sent=sent or {},
+            **extra,
+        )
 
     @get("/")
     async def keys_page(
@@ -74,12 +90,14 @@ class KeysController(Controller):
         (history, logs), and this answer (no-store) is the only place it is ever shown."""
         who, enterprise_id = await self._manager(request, platform)
         name = data.get("name", "").strip()
-        try:
-            scope = KeyScope(data.get("scope", ""))
-        except ValueError:
-            return back_to("/portal/keys", error=ValidationFailed(why="required", field="scope"))
-        if not name or len(name) > MAX_NAME:
-            return back_to("/portal/keys", error=ValidationFailed(why="wrong-length", field="name"))
+        wrong = None
+        if data.get("scope") not in {s.value for s in KeyScope}:
+            wrong = ValidationFailed(why="required", field="scope")
+        elif not name or len(name) > MAX_NAME:
+            wrong = ValidationFailed(why="wrong-length", field="name")
+        if wrong is not None:
+            return await self._page(request, uow, who, enterprise_id, sent=data, error=wrong)
+        scope = KeyScope(data["scope"])
         key, token = await accounts.issue_api_key(uow, enterprise_id, name, scope, who.actor)
         issued = {"name": key.name, "scope": scope.value, "token": token}
         return await self._page(request, uow, who, enterprise_id, issued=issued)

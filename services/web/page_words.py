@@ -78,6 +78,14 @@ def error_query(error: DomainError) -> Iterator[tuple[str, str]]:
         yield WHY_VALUE, str(error.why_value)
 
 
+def refusal_said(t: Words, known: Known, error: DomainError) -> tuple[str, int]:
+    """A refusal for a page that draws its form again instead of redirecting (issue 16: the
+    typed input is kept): the words the redirect's codes would say (``said``), in ``t``'s
+    language, and the status of the error's problem (422 a wrong value, 409 a conflict)."""
+    words = said(t, known, dict(error_query(error)))[1]
+    return words or t("problem_title"), PROBLEM_TYPES[code_of(error)].status
+
+
 def note_query(note: Note) -> Iterator[tuple[str, str]]:
     yield MESSAGE, note.key
     if note.value:

@@ -2,11 +2,14 @@
 people with their roles, an invitation by e-mail (the invitee accepts from the mail and
 chooses their own password), changing a role, disabling someone, withdrawing an invitation
 not yet accepted. A clerk is refused by the rule book (403 page). Forms post, redirect, get;
-a refusal comes back with its reason in the page's language. The use cases:
+a refusal comes back with its reason in the page's language. A refused invitation is
+answered with the page itself (422, or 409 for someone already there), its address and role
+as typed (issue 16: nothing typed is lost, and no address travels in the URL). The use cases:
 gate/accounts/people.py."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -71,17 +74,7 @@ class PeoplePages(Controller):
         platform: NamedDependency[Platform],
     ) -> Template:
         who, enterprise_id = await self._manager(request, platform)
-        users = await accounts.list_users(uow, enterprise_id)
-        invitations = await people.open_invitations(uow, enterprise_id)
-        return page(
-            request,
-            "portal/users.html",
-            who,
-            users=users,
-            invitations=[{"row": i, "expires": as_local(i.expires_at)} for i in invitations],
-            roles=ROLES,
-            me=who.user_id,
-        )
+        return await users_view(request, uow, who, enterprise_id)
 
     @post("/invitations")
     async def invite(
@@ -90,20 +83,26 @@ class PeoplePages(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
+        """Invite someone by e-mail with a role; refused, the page again as typed."""
         who, enterprise_id = await self._manager(request, platform)
         t = translator(request)
         email = data.get("email", "").strip()
+        wrong = None
         if len(email) > 254 or not EMAIL.fullmatch(email):
-            return back_to(HERE, error="acct_err_email")
-        if data.get("role") not in ROLES:
-            return back_to(HERE, error="acct_err_role")
+            wrong = "acct_err_email"
+        elif data.get("role") not in ROLES:
+            wrong = "acct_err_role"
+        if wrong is not None:
+            return await users_view(request, uow, who, enterprise_id, data, wrong, 422)
         role = EnterpriseRole(data["role"])
-
-        async def act() -> None:
-            await people.invite(uow, enterprise_id, email, role, t.language, who.actor)
-
-        return await self._run(request, uow, act, "acct_invitation_sent")
+        try:
+            async with uow.savepoint():
+                await people.invite(uow, enterprise_id, email, role, t.language, who.actor)
+        except DomainError as error:
+            status = 409 if isinstance(error, AlreadyExists) else 422
+            return await users_view(request, uow, who, enterprise_id, data, _reason(error), status)
+        return back_to(HERE, message="acct_invitation_sent")
 
     @post("/invitations/{link_id:str}/withdraw")
     async def withdraw(
@@ -153,3 +152,31 @@ class PeoplePages(Controller):
             await people.disable(uow, enterprise_id, user_id, who.actor)
 
         return await self._run(request, uow, act, "acct_user_disabled")
+
+
+async def users_view(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    who: EnterpriseUser,
+    enterprise_id: str,
+    sent: Mapping[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The users page; the invitation form holding ``sent`` (a refused post's), with
+    ``error``, a catalogue key (``acct_err_*``), said above it in the page's language."""
+    users = await accounts.list_users(uow, enterprise_id)
+    invitations = await people.open_invitations(uow, enterprise_id)
+    extra: dict[str, Any] = {"error": translator(request)(error)} if error else {}
+    return page(
+        request,
+        "portal/users.html",
+        who,
+        status_code=status_code,
+        users=users,
+        invitations=[{"row": i, "expires": as_local(i.expires_at)} for i in invitations],
+        roles=ROLES,
+        me=who.user_id,
+        sent=dict(sent or {}),
+        **extra,
+    )

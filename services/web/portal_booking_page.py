@@ -5,6 +5,7 @@ week's calendar of its gate and direction (full and closed hours are not offered
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -28,21 +29,22 @@ from gate.fees.refunds import fee_of
 from gate.store.audit import history
 from gate.store.tables import Booking, Driver, Lane
 from gate.store.unit_of_work import UnitOfWork
-from services.api.bookings.schemas import BookingReschedule
+from services.api.bookings.schemas import BookingCancel, BookingReschedule
 from services.api.driver.schemas import DriverLinkView, RoadView
 from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.booking_words import error_words, problem_words, steps
+from services.web.declaration_form import declaration_context
 from services.web.form_once import FORM_KEY, new_form_key, post_once
 from services.web.forms import decode_form, local_value
+from services.web.page_words import Note
 from services.web.pay_code import fee_pay_code
 from services.web.portal import qr_svg
 from services.web.portal_booking import calendar_context, day_words, local_day
-from services.web.portal_declaration import declaration_context
 from services.web.portal_rebooking import rebooking_notice
 from services.web.portal_receipt import receipt_link
 from services.web.public import require_browser
-from services.web.render import back_to, page, translator
+from services.web.render import back_to, page, refused, translator
 
 # Where a called truck is: at its lane, from the call until it leaves the lanes.
 AT_THE_LANE = frozenset(
@@ -70,11 +72,16 @@ async def booking_view(
     enterprise_id: str,
     booking_id: str,
     platform: Platform | None = None,
+    *,
+    status_code: int = 200,
+    declaration_sent: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Template:
     """The booking's page (404 for another enterprise's), with its road to the gate, its
     drivers' links and, while it can be moved and ``platform`` is given, the calendar to
-    reschedule from; ``extra`` for the template (a link just made, shown once)."""
+    reschedule from; ``extra`` for the template (a link just made, shown once; a refusal's
+    ``error``), answered with ``status_code``; the declaration's form holding
+    ``declaration_sent`` (a refused amendment's, as typed) when given."""
     try:
         booking = await bookings.get_booking(uow, enterprise_id, booking_id)
     except DomainError:
@@ -109,6 +116,7 @@ async def booking_view(
         request,
         "portal/booking.html",
         who,
+        status_code=status_code,
         booking=booking,
         gate=gate,
         plate=format_plate(booking.plate),
@@ -125,7 +133,7 @@ async def booking_view(
         links=[DriverLinkView.of(row, now) for row in made],
         form_key=new_form_key(),
         form_key_field=FORM_KEY,
-        **await declaration_context(uow, booking, enterprise_id, t),
+        **await declaration_context(uow, booking, enterprise_id, t, declaration_sent),
         **await receipt_link(uow, booking.id),
         **context,
         **extra,
@@ -183,3 +191,39 @@ class BookingPage(Controller):
             return back_to(here, error=problem_words(answer.body, t))
         moved_to = when(answer.body["slot_start"], t.language)
         return back_to(here, message=t("booking_moved").format(slot=moved_to))
+
+    @post("/cancel")
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        booking_id: FromPath[str],
+        uow: NamedDependency[UnitOfWork],
+        platform: NamedDependency[Platform],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect | Template:
+        """Cancel the booking with the reason typed; refused, the booking's page again with
+        the reason as typed and why, in the page's language (issue 16), the problem's status
+        (422 a reason too long, 409 no longer booked or changed meanwhile, 429)."""
+        who = await require_browser(request, platform, EnterpriseUser, "/portal")
+        enterprise_id = acting_enterprise(who, Action.CANCEL)
+        try:
+            form = decode_form(data, BookingCancel)
+            await booking_write(platform, enterprise_id)
+            async with uow.savepoint():
+                await bookings.cancel_booking(
+                    uow, enterprise_id, booking_id, form.reason, form.version, utc_now(), who.actor
+                )
+        except DomainError as error:
+            words, status = refused(request, error)
+            return await booking_view(
+                request,
+                uow,
+                who,
+                enterprise_id,
+                booking_id,
+                platform,
+                status_code=status,
+                error=words,
+                cancel_reason=data.get("reason", ""),
+            )
+        return back_to(f"/portal/bookings/{booking_id}", message=Note("note_cancelled"))

@@ -1,8 +1,11 @@
 """The portal's declaration amendment (issue 18): on a booked booking's page, a form with the
 declaration as it stands (cargo, weight, perishable, HS code, declaration number, driver),
 posted once per drawn form (services/web/form_once.py), and the declaration's versions with
-what changed. Refusals come back to the page in its language: after check-in, changed
-meanwhile, a value the booking form would refuse too, or nothing changed."""
+what changed. A refusal draws the booking's page again with the form as it was typed and the
+reason in the page's language (issue 16: it went back to the old values), its status the
+problem's (422 a value the booking form would refuse too, 409 after check-in, changed
+meanwhile or nothing changed, 429): nothing typed is lost, none of it in an address. The
+form's values: services/web/declaration_form.py."""
 
 from __future__ import annotations
 
@@ -11,48 +14,25 @@ from typing import Any
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from gate.accounts.permissions import Action, acting_enterprise
 from gate.accounts.principal import EnterpriseUser
 from gate.bookings import declarations
 from gate.bookings import service as bookings
-from gate.domain.bookings import BookingStatus
 from gate.domain.errors import DomainError
 from gate.domain.time import utc_now
-from gate.fleet import service as fleet
-from gate.store.tables import Booking
 from gate.store.unit_of_work import UnitOfWork
 from services.api.bookings.declaration_schemas import DeclarationAmend
 from services.api.bookings.schemas import CargoInput
 from services.api.throttle import booking_write
 from services.platform import Platform
 from services.web.booking_words import error_words, problem_words
-from services.web.declaration_words import PORTAL_ACTORS, version_words
-from services.web.form_once import new_form_key, post_once
+from services.web.form_once import post_once
 from services.web.forms import decode_form, local_time
-from services.web.i18n import Translator
+from services.web.portal_booking_page import booking_view
 from services.web.public import require_browser
-from services.web.render import back_to, translator
-
-
-async def declaration_context(
-    uow: UnitOfWork, booking: Booking, enterprise_id: str, t: Translator
-) -> dict[str, Any]:
-    """What ``portal/booking.html`` shows of the declaration: its versions in words when it
-    was amended (``declaration_versions``), and while booked the amendment form's drivers
-    and its own form key."""
-    versions = await declarations.declaration_versions(uow, booking)
-    names = await declarations.driver_names(uow, versions)
-    context: dict[str, Any] = {
-        "declaration_versions": version_words(versions, names, t, PORTAL_ACTORS)
-        if len(versions) > 1
-        else []
-    }
-    if booking.status == BookingStatus.BOOKED.value and booking.cargo_description is not None:
-        context["declaration_drivers"] = await fleet.list_drivers(uow, enterprise_id)
-        context["declaration_form_key"] = new_form_key()
-    return context
+from services.web.render import back_to, refused, translator
 
 
 class DeclarationPage(Controller):
@@ -67,13 +47,28 @@ class DeclarationPage(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         """Amend the booking's declaration from the form, once per drawn form; back to the
-        booking with the new version's number, or with the reason in the page's words."""
+        booking with the new version's number, or its page again as typed with the reason
+        in the page's words."""
         who = await require_browser(request, platform, EnterpriseUser, "/portal")
         enterprise_id = acting_enterprise(who, Action.BOOK)
         here = f"/portal/bookings/{booking_id}"
         t = translator(request)
+
+        async def again(words: str, status: int) -> Template:
+            return await booking_view(
+                request,
+                uow,
+                who,
+                enterprise_id,
+                booking_id,
+                platform,
+                status_code=status,
+                declaration_sent=data,
+                error=words,
+            )
+
         try:
             # The cargo's fields sit flat in the form, as in the booking form; the API nests them.
             cargo = decode_form(
@@ -83,12 +78,10 @@ class DeclarationPage(Controller):
                 spoil_by=local_time(data, "spoil_by"),
             )
             form = decode_form(data, DeclarationAmend, cargo=cargo)
-        except DomainError as error:
-            return back_to(here, error=error_words(error, t))
-        try:
             await booking_write(platform, enterprise_id)
         except DomainError as error:
-            return back_to(here, error=error_words(error, t))
+            status = 429 if error.code == "too-many-requests" else 422
+            return await again(error_words(error, t), status)
 
         async def amend() -> tuple[int, dict[str, Any]]:
             await declarations.amend_declaration(
@@ -99,7 +92,8 @@ class DeclarationPage(Controller):
         answer = await post_once(request, uow, platform, enterprise_id, data, amend)
         if answer.refused:
             reason = await _reason(uow, enterprise_id, booking_id, form, answer.body)
-            return back_to(here, error=reason or problem_words(answer.body, t))
+            words = refused(request, reason)[0] if reason else problem_words(answer.body, t)
+            return await again(words, answer.status)
         return back_to(
             here, message=t("declaration_amended").format(version=answer.body["version"])
         )

@@ -3,6 +3,8 @@ and its forms' CSRF token, besides what the handler gives it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -15,13 +17,26 @@ from gate.domain.errors import DomainError
 from services.common.session import read_cookie
 from services.web.csrf import token_for_page
 from services.web.i18n import DEFAULT, LANG_COOKIE, Translator, messages, pick_language
-from services.web.page_words import Note, error_query, note_query, said
+from services.web.page_words import Note, error_query, note_query, refusal_said, said
 
 
 def translator(request: Request[Any, Any, Any]) -> Translator:
     return Translator(
         pick_language(read_cookie(request, LANG_COOKIE), request.headers.get("accept-language"))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """What was typed in the form posted to the path ``action``, for a page drawn again after
+    refusing it (issue 16): ``typed(action, name)`` in a template is the field's typed value
+    for that form, "" for any other form (a page holds several) or none posted."""
+
+    action: str = ""
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def __call__(self, action: str, name: str) -> str:
+        return self.values.get(name, "") if action == self.action else ""
 
 
 def page(
@@ -47,6 +62,7 @@ def page(
             "request_path": request.url.path,
             "message": message,
             "error": error,
+            "typed": Typed(),
             **context,
         },
         status_code=status_code,
@@ -57,6 +73,12 @@ def page(
 def _known(key: str) -> bool:
     # Vietnamese is every key's first catalogue (tests hold the others to it).
     return key in messages(DEFAULT)
+
+
+def refused(request: Request[Any, Any, Any], error: DomainError) -> tuple[str, int]:
+    """A refused form's reason in the page's language and its status, for a page drawn
+    again with what was typed instead of redirected back (``page_words.refusal_said``)."""
+    return refusal_said(translator(request), _known, error)
 
 
 def back_to(

@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from gate.accounts.permissions import Action, allowed, at_yard, require
+from gate.accounts.permissions import Action, Context, allowed, at_yard, require
 from gate.accounts.principal import EnterpriseUser, Officer
 from gate.domain.plates import format_plate
 from gate.domain.slots import Direction
@@ -29,10 +29,10 @@ from gate.yards.visits import WalkInTo, check_truck_read, enter, leave, visit_in
 from services.api.yards.schemas import VisitCreate
 from services.common.session import browser_principal
 from services.platform import Platform
-from services.web.forms import decode_form, run_form
+from services.web.forms import Again, decode_form, run_form
 from services.web.page_words import Note
 from services.web.public import SignInRequired
-from services.web.render import page
+from services.web.render import Typed, page
 
 AREA = "/yards"
 
@@ -81,35 +81,18 @@ class YardConsoleController(Controller):
         who = await _person(request, platform)
         yard, here = await service.yard_in_context(uow, code)
         require(who, Action.READ_YARD_VISITS, here)
-        found = await service.yard_of(uow, yard)
-        trucks = await trucks_of_yard(uow, yard)
         partial = bool(request.query_params.get("partial"))
-        return page(
-            request,
-            "yards/yard_part.html" if partial else "yards/yard.html",
-            who,
-            yard=yard,
-            gate_codes=found.gate_codes,
-            gate_rows=await list_gates(uow),
-            in_yard=found.in_yard,
-            trucks=[t for t in trucks if t.in_yard],
-            on_road=[t for t in trucks if not t.in_yard],
-            plate=format_plate,
-            local=as_local,
-            now=utc_now(),
-            may_run=allowed(who, Action.RUN_YARD, here),
-            directions=[d.value for d in Direction],
-        )
+        return await _yard_view(request, uow, who, yard, here, partial=partial)
 
     async def _act(
         self, request: Request[Any, Any, Any], platform: Platform, uow: UnitOfWork, code: str
-    ) -> tuple[EnterpriseUser | Officer, Yard]:
-        """The signed-in person and the yard (locked), once the rule book lets them run it
-        (Forbidden, 403, otherwise)."""
+    ) -> tuple[EnterpriseUser | Officer, Yard, Context]:
+        """The signed-in person, the yard (locked) and its place in the rule book, once the
+        rule book lets them run it (Forbidden, 403, otherwise)."""
         who = await _person(request, platform)
         yard, here = await service.yard_in_context(uow, code, lock=True)
         require(who, Action.RUN_YARD, here)
-        return who, yard
+        return who, yard, here
 
     @post("/{code:str}/visits")
     async def check_in(
@@ -119,11 +102,12 @@ class YardConsoleController(Controller):
         uow: NamedDependency[UnitOfWork],
         platform: NamedDependency[Platform],
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         """Check a truck in by hand (the API's checkInAtYardByHand, by the same rule): a
         plate (its booking found by it) or a booking code, an optional trailer, and for a
-        walk-in the gate and direction it is heading to."""
-        who, yard = await self._act(request, platform, uow, code)
+        walk-in the gate and direction it is heading to. Refused, the yard's page drawn
+        again with what was typed and why (issue 16)."""
+        who, yard, here = await self._act(request, platform, uow, code)
 
         async def act() -> Note:
             form = decode_form(
@@ -139,7 +123,13 @@ class YardConsoleController(Controller):
             visit = await enter(uow, yard, truck, at=utc_now(), actor=who.actor, to=to)
             return Note(f"note_visit_{visit.status}", format_plate(visit.plate))
 
-        return await run_form(uow, f"{AREA}/{yard.code}", act)
+        async def draw(words: str, status: int) -> Template:
+            typed = Typed(request.url.path, data)
+            return await _yard_view(
+                request, uow, who, yard, here, error=words, typed=typed, status_code=status
+            )
+
+        return await run_form(uow, f"{AREA}/{yard.code}", act, again=Again(request, draw))
 
     @post("/{code:str}/visits/{visit_id:str}/exit")
     async def check_out(
@@ -152,7 +142,7 @@ class YardConsoleController(Controller):
     ) -> Redirect:
         """The truck went out of the yard: waiting, its visit ends; dispatched, it is on its
         way to the gate (the API's checkOutOfYardByHand)."""
-        who, yard = await self._act(request, platform, uow, code)
+        who, yard, _ = await self._act(request, platform, uow, code)
 
         async def act() -> Note:
             visit = await visit_in_yard(uow, yard, visit_id)
@@ -160,3 +150,36 @@ class YardConsoleController(Controller):
             return Note(f"note_visit_{visit.status}", format_plate(visit.plate))
 
         return await run_form(uow, f"{AREA}/{yard.code}", act)
+
+
+async def _yard_view(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    who: EnterpriseUser | Officer,
+    yard: Yard,
+    here: Context,
+    *,
+    partial: bool = False,
+    **extra: Any,
+) -> Template:
+    """One yard's page (its part alone for the live refresh, ``partial``); ``extra`` to
+    ``page`` (a refused form's words, what was typed, its status)."""
+    found = await service.yard_of(uow, yard)
+    trucks = await trucks_of_yard(uow, yard)
+    return page(
+        request,
+        "yards/yard_part.html" if partial else "yards/yard.html",
+        who,
+        yard=yard,
+        gate_codes=found.gate_codes,
+        gate_rows=await list_gates(uow),
+        in_yard=found.in_yard,
+        trucks=[t for t in trucks if t.in_yard],
+        on_road=[t for t in trucks if not t.in_yard],
+        plate=format_plate,
+        local=as_local,
+        now=utc_now(),
+        may_run=allowed(who, Action.RUN_YARD, here),
+        directions=[d.value for d in Direction],
+        **extra,
+    )

@@ -102,9 +102,21 @@ async def test_a_bad_rule_is_sent_back_with_its_reason_and_nothing_changes(api: 
     operator = await officer(api, "gate_operator")
     csrf = await _sign_in(api, "gate_operator")
     before = await _rule(api, operator)
-    bad = {"direction": "export", "target": "100000", "deadline_minutes": "25"}
+    bad = {
+        "direction": "export",
+        "target": "100000",
+        "deadline_minutes": "25",
+        "paused": "true",
+        "reason": "Bãi phía bạn đầy",
+    }
     posted = await api.client.post("/console/tan-thanh/dispatch-rule", data=bad, headers=csrf)
-    assert posted.status_code == 303 and "error=" in posted.headers["location"]
+    # The page drawn again with what was typed and why (issue 16), not a redirect.
+    assert posted.status_code == 422 and "location" not in posted.headers, posted.text
+    form = posted.text[posted.text.index('id="dispatch-rule-form"') :]
+    form = form[: form.index("</form>")]
+    assert 'value="100000"' in form and 'value="Bãi phía bạn đầy"' in form, form
+    assert 'name="paused" value="true" checked' in form
+    assert 'class="flash error"' in posted.text
     assert await _rule(api, operator) == before
 
 

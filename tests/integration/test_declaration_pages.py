@@ -114,12 +114,49 @@ async def test_after_check_in_the_form_is_gone_and_an_old_one_is_refused_in_word
         headers=csrf,
     )
 
-    assert refused.status_code == 303
-    shown = await api.client.get(refused.headers["location"])
-    flash = re.search(r'<p class="flash error" role="alert">([^<]*)</p>', shown.text)
+    # The booking's page again (issue 16: no redirect), with the reason in its language.
+    assert refused.status_code == 409, refused.text
+    flash = re.search(r'<p class="flash error" role="alert">([^<]*)</p>', refused.text)
     assert flash is not None and "车辆已登记入场：申报不能再修改。" in flash.group(1), flash
-    assert 'id="declaration-form"' not in shown.text
+    assert 'id="declaration-form"' not in refused.text
     assert await _versions(uow, booking["id"]) == 0
+
+
+async def test_a_refused_amendment_keeps_what_was_typed_not_the_old_values(
+    api: Api, uow: UnitOfWork
+):
+    """Issue 16: a refused amendment came back with the declaration as it stood; it is drawn
+    again as typed, 422, the reason in the page's language, and sent again corrected from
+    the page drawn again (its CSRF token and form key), it is kept."""
+    enterprise, booking, csrf = await _booked_in_portal(api, "en")
+    form = _declaration_form((await api.client.get(f"/portal/bookings/{booking['id']}")).text)
+    typed = {
+        **form,
+        "description": "Thanh long Bình Thuận",
+        "declaration_number": AMENDED,
+        "hs_code": "0810.90",
+        "weight_kg": "250000",
+    }
+    url = f"/portal/bookings/{booking['id']}/declaration"
+
+    refused = await api.client.post(url, data=typed, headers=csrf)
+
+    assert refused.status_code == 422, refused.text
+    assert "location" not in refused.headers
+    again = _declaration_form(refused.text)
+    for name in ("description", "declaration_number", "hs_code", "weight_kg"):
+        assert again[name] == typed[name], (name, again)
+    flash = re.search(r'<p class="flash error" role="alert">([^<]*)</p>', refused.text)
+    assert flash is not None and flash.group(1) == "The value of “Weight (kg)” is not valid."
+    # Nothing stored (asked through the API: this test's own session would keep its snapshot).
+    stored = await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=enterprise.headers)
+    assert stored.json()["cargo"]["declaration_number"] == FRUIT["declaration_number"]
+
+    kept = await api.client.post(
+        url, data={**again, "weight_kg": "18500"}, headers=page_csrf(refused.text)
+    )
+    assert kept.status_code == 303, kept.text
+    assert await _versions(uow, booking["id"]) == 2
 
 
 async def test_the_console_shows_each_version_with_its_changes_and_the_board_none(api: Api):

@@ -13,7 +13,7 @@ from gate.domain.dispatch import DEFAULT_TARGET, OrderStatus
 from gate.domain.time import utc_now
 from gate.domain.yards import VisitStatus
 from services.common.session import SESSION_COOKIE
-from services.web.console import minutes_left
+from services.web.console_yard import minutes_left
 from tests.helpers import Api, officer
 from tests.yards_board_rows import yard_rows
 

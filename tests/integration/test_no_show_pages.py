@@ -6,7 +6,6 @@ which the portal then counts no more; a refused peak booking on the portal is sa
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 from gate.config import Settings
 from services.common.session import SESSION_COOKIE
@@ -51,10 +50,15 @@ async def test_the_portal_shows_the_rate_and_the_console_excuses_a_no_show(
     csrf = page_csrf(listed.text)
     form = f"/console/tan-thanh/no-shows/{lapsed[0]['id']}/excuse"
     empty = await api.client.post(form, data={"reason": "  "}, headers=csrf)
-    assert empty.status_code == 303 and "error" in parse_qs(
-        urlsplit(empty.headers["location"]).query
+    # Refused: the page drawn again with why (issue 16), the typed reason kept when too long.
+    assert empty.status_code == 422 and 'class="flash error"' in empty.text, empty.text[:500]
+    assert "location" not in empty.headers
+    long = "Xe hỏng, báo trước " + "x" * 300
+    refused = await api.client.post(form, data={"reason": long}, headers=csrf)
+    assert refused.status_code == 422 and f'value="{long}"' in refused.text, refused.text[:500]
+    excused = await api.client.post(
+        form, data={"reason": "Xe hỏng, báo trước"}, headers=page_csrf(refused.text)
     )
-    excused = await api.client.post(form, data={"reason": "Xe hỏng, báo trước"}, headers=csrf)
     assert excused.status_code == 303
     shown = await api.client.get(excused.headers["location"])
     assert vi("note_no_show_excused").format(value=lapsed[0]["code"]) in shown.text

@@ -6,6 +6,7 @@ with the reason in the page's words and stores nothing; an enterprise's user may
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -86,6 +87,7 @@ async def test_a_refused_form_comes_back_with_the_reason_and_stores_nothing(api:
         "ends_at": _field(tomorrow_at(11)),
         "capacity": "3",
         "source": "phone",
+        "reference": "Công văn 12/2026 của phía bạn",
     }
     for changed, field in (
         ({"ends_at": _field(tomorrow_at(8))}, "ends_at"),
@@ -95,11 +97,12 @@ async def test_a_refused_form_comes_back_with_the_reason_and_stores_nothing(api:
         ({"direction": "sideways"}, "direction"),
     ):
         answer = await api.client.post(PAGE, data={**good, **changed}, headers=csrf)
-        assert answer.status_code == 303, answer.text
-        query = _query(answer.headers["location"])
-        assert (query["error"], query.get("error_field")) == ("validation", field), query
-        shown = (await api.client.get(answer.headers["location"])).text
+        # The page drawn again with what was typed and why (issue 16), not a redirect.
+        assert answer.status_code == 422 and "location" not in answer.headers, answer.text
+        shown = html.unescape(answer.text)
         assert "Yêu cầu không hợp lệ" in shown or "không hợp lệ" in shown, field
+        assert f'value="{good["reference"]}"' in shown, field
+        assert f'value="{changed.get("capacity", "3")}"' in shown, field
     listed = await api.client.get(API, headers=admin())
     assert listed.json() == []
     assert (await api.slot(tomorrow_at(10)))["capacity"] == 15

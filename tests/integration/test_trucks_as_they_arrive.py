@@ -401,8 +401,9 @@ async def test_a_console_check_in_by_hand_into_no_such_yard_is_refused_and_store
         data={"_csrf_token": csrf.group(1), "direction": "sideways", "plate": "12C-765.43"},
     )
 
-    assert posted.status_code == 303
-    assert "error" in posted.headers["location"]
+    # Refused with the page drawn again, the plate as typed (issue 16).
+    assert posted.status_code == 422, posted.text
+    assert 'value="12C-765.43"' in posted.text
     assert await _rows(uow, Booking) == []
 
 

@@ -60,7 +60,10 @@ async def test_yard_staff_sign_in_onto_their_yard_and_check_trucks_in_and_out_by
     posted = await api.client.post(f"/yards/{code}/visits", data=second, headers=csrf)
     assert posted.status_code == 303 and "error" not in posted.headers["location"]
     again = await api.client.post(f"/yards/{code}/visits", data=walk_in, headers=csrf)
-    assert "error=" in again.headers["location"]  # already in the yard: said, not stored twice
+    # Already in the yard: said on the page drawn again with the plate as typed (issue 16),
+    # not stored twice.
+    assert again.status_code == 409 and "location" not in again.headers, again.text
+    assert f'value="{walk_in["plate"]}"' in again.text and 'class="flash error"' in again.text
 
     html = (await api.client.get(f"/yards/{code}")).text
     assert "data-occupancy>2<" in html
