@@ -9,38 +9,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.dialects import sqlite
-
 from gate.checkins.admission import admit_at
 from gate.checkins.moves import Moves, admit_walk_in
 from gate.checkins.statements import HOLDING
 from gate.checkins.verdicts import AlreadyInYard, Final, Judged, Refused, WalkIn, WalkInAdmitted
 from gate.checkins.verdicts import no_room as no_room_for
-from gate.checkins.walk_in_rows import insert_walk_ins_on_postgres
+from gate.checkins.walk_in_rows import insert_walk_ins
 from gate.domain.events import BookingCreated, Fact
 from gate.domain.slots import Direction
 from gate.domain.time import utc_now
-from gate.fees.fixing import FeeDraft, draft_fees, store_fees, walk_in
+from gate.fees.fixing import draft_fees, store_fees, walk_in
 from gate.gates.slots import ensure_slot, release_place, release_places, take_places
 from gate.store.booking_rows import BookingRow
-from gate.store.tables import Booking, Gate
-from gate.store.tables.base import table_of
+from gate.store.tables import Gate
 from gate.store.unit_of_work import UnitOfWork
 from gate.yard.counts import lock_counts
 
-# What a walk-in booking holds when it is stored (the rest stays NULL or its default).
-_WALK_IN_COLUMNS = (
-    *("id", "code", "enterprise_id", "gate_id", "direction", "slot_id", "slot_start"),
-    *("plate", "active_plate", "trailer_plate", "active_trailer_plate"),
-    *("perishable", "status", "version", "walk_in"),
-    *("queue_class", "queue_behind", "arrived_at", "missed_calls"),
-)
-# SQLite's INSERT of walk-ins (an executemany; PostgreSQL's: gate/checkins/walk_in_rows.py).
-_WALK_INS_ON_SQLITE = (
-    sqlite.insert(table_of(Booking))
-    .on_conflict_do_nothing(index_elements=["active_plate"])
-    .returning(table_of(Booking).c.id)
-)
 Hour = tuple[str, datetime]  # (direction, the hour's start)
 FeeFacts = dict[str, Fact]  # a walk-in's fee in its creation's facts, as a booking's
 
@@ -175,25 +159,13 @@ async def _store_walk_ins(
     now = utc_now()
     crossings = [walk_in(b.id, b.direction, b.slot_start) for b in bookings]
     fees = await draft_fees(uow, gate, crossings, now)
-    if uow.session.get_bind().dialect.name == "postgresql":
-        stored = await insert_walk_ins_on_postgres(uow, bookings, now, fees)
-    else:
-        pairs = zip(bookings, fees, strict=True)
-        rows = [_walk_in_row(booking, now, fee) for booking, fee in pairs]
-        stored = set(await uow.session.scalars(_WALK_INS_ON_SQLITE, rows))
+    stored = await insert_walk_ins(uow, bookings, now, fees)
     drafts = [fee for fee in fees if fee is not None and fee.crossing.booking_id in stored]
     numbers = await store_fees(uow, gate, drafts, now)
     facts: dict[str, FeeFacts | None] = dict.fromkeys(stored)
     for draft, number in zip(drafts, numbers, strict=True):
         facts[draft.crossing.booking_id] = {"fee_vnd": draft.amount_vnd, "invoice_number": number}
     return facts
-
-
-def _walk_in_row(booking: BookingRow, now: datetime, fee: FeeDraft | None) -> dict[str, object]:
-    row = {column: getattr(booking, column) for column in _WALK_IN_COLUMNS}
-    row["created_at"] = row["updated_at"] = now
-    row["fee_unpaid"] = fee is not None and fee.holds_truck
-    return row
 
 
 async def _lost_races(uow: UnitOfWork, lost: dict[int, BookingRow]) -> dict[int, Final]:
