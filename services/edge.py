@@ -66,6 +66,13 @@ def at_the_edge(handler: ASGIApp) -> ASGIApp:
     return edge
 
 
+def _request_id(given: bytes | None) -> str:
+    """The request's id: ``given`` (the last ``X-Request-ID`` sent) when acceptable, else a
+    new one (gate/request_ids.py)."""
+    request_id = accepted(given.decode("latin-1") if given is not None else None)
+    return request_id or new_request_id()
+
+
 async def _http(handler: ASGIApp, scope: Any, receive: Receive, send: Send) -> None:
     # One pass over the request's headers: its id (the last one: a proxy appends its own
     # after whatever the client sent), and what the security headers depend on (the first).
@@ -79,8 +86,7 @@ async def _http(handler: ASGIApp, scope: Any, receive: Receive, send: Send) -> N
             authorization = authorization if authorization is not None else value
         elif name == _COOKIE:
             cookies = cookies if cookies is not None else value
-    request_id = accepted(given.decode("latin-1") if given is not None else None)
-    request_id = request_id or new_request_id()
+    request_id = _request_id(given)
     echoed = (HEADER, request_id.encode())
     credentials = carries_credentials(authorization, cookies)
     token = enter(request_id)
@@ -132,8 +138,7 @@ async def _websocket(handler: ASGIApp, scope: Scope, receive: Receive, send: Sen
     for name, value in scope["headers"]:
         if name == HEADER:
             given = value
-    request_id = accepted(given.decode("latin-1") if given is not None else None)
-    request_id = request_id or new_request_id()
+    request_id = _request_id(given)
     echoed = (HEADER, request_id.encode())
 
     async def with_id(message: Message) -> None:
