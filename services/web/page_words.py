@@ -99,8 +99,8 @@ FIELD_LABELS = {
     "declaration_number": "declaration",
     "slot_start": "slot",
     "starts_at": "slot",
-    "vehicle_id": "vehicles",
-    "driver_id": "drivers",
+    "vehicle_id": "vehicle",
+    "driver_id": "driver",
     "booking_id": "booking_code",
 }
 
