@@ -2,6 +2,7 @@
 
     .venv/bin/pip install py-spy                 # or: pip install -e ".[bench]"
     .venv/bin/python loadtests/profile.py --seconds 15 --connections 32
+    .venv/bin/python loadtests/profile.py --rush 4000        # the booking rush instead
 
 Starts its own platform like the benchmark (one `gate serve` process on a scratch PostgreSQL
 database and Redis), samples it for the run and prints where the samples fell: by package,
@@ -14,9 +15,11 @@ which is right whatever the stack.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import uuid
@@ -24,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loadtests import harness, machine
+from loadtests import harness, machine, workloads
 
 RESULTS = machine.ROOT / "loadtests" / "results"
 
@@ -72,16 +75,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--rush", type=int, default=0, help="profile this many booking attempts on one slot"
+    )
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(machine.BIN / "py-spy")
     if not Path(spy).exists():
         print("py-spy is not installed: .venv/bin/pip install py-spy", file=sys.stderr)
         return 2
     RESULTS.mkdir(exist_ok=True)
-    raw = RESULTS / "profile-checkins.txt"
+    raw = RESULTS / ("profile-rush.txt" if args.rush else "profile-checkins.txt")
     database = machine.scratch_database("gate_profile")
     port = machine.free_port()
     with harness.platform(database, port, f"profile-{uuid.uuid4().hex[:6]}") as (base, pid):
+        if args.rush:
+            return _rush(spy, raw, base, pid, args.rush, args.top)
         harness.open_gate(base)
         token = harness.camera(base)
         script = str(machine.ROOT / "loadtests" / "wrk" / "checkin.lua")
@@ -102,6 +110,31 @@ def main() -> int:
     print(f"wrk, {args.connections} connections: {load}")
     print(summary(raw, args.top))
     return 0
+
+
+def _rush(spy: str, raw: Path, base: str, pid: int, attempts: int, top: int) -> int:
+    """The booking rush (loadtests/workloads.py) sampled from its first attempt to its last
+    answer: the vehicles are registered before the sampler starts."""
+    answered = asyncio.run(_sampled_rush(spy, raw, base, pid, attempts))
+    print(f"rush of {attempts:,} attempts: {answered}")
+    print(summary(raw, top))
+    return 0
+
+
+async def _sampled_rush(spy: str, raw: Path, base: str, pid: int, attempts: int) -> str:
+    """The rush's attempts with py-spy recording ``pid`` while they are answered."""
+    prepared = await workloads.prepare_rush(base, attempts, 100)
+    sample = ["record", "-p", str(pid), "-r", "200", "-f", "raw", "-o", str(raw)]
+    sampler = await asyncio.create_subprocess_exec(
+        spy, *sample, "--nonblocking", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        took, statuses = await workloads.rush_attempts(base, *prepared)
+    finally:
+        sampler.send_signal(signal.SIGINT)
+        await asyncio.wait_for(sampler.wait(), 60)
+    counts = collections.Counter(statuses)
+    return f"{took:.2f} s, statuses {dict(counts)}"
 
 
 if __name__ == "__main__":

@@ -26,6 +26,24 @@ from loadtests.rawhttp import RawConnection
 async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any]:
     """``attempts`` bookings of distinct vehicles on one slot with ``capacity`` places, all at
     once, as when a slot opens."""
+    bodies, headers = await prepare_rush(base, attempts, capacity)
+    took, statuses = await rush_attempts(base, bodies, headers)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        availability = (
+            await client.get(
+                "/api/v1/gates/tan-thanh/availability",
+                params={"direction": "export", "from": bodies[0]["slot_start"], "hours": 1},
+            )
+        ).json()["slots"][0]
+    return rush_result(attempts, capacity, took, statuses, availability["booked"])
+
+
+async def prepare_rush(
+    base: str, attempts: int, capacity: int
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """What a rush needs before it starts: an enterprise with a driver and ``attempts``
+    vehicles, one slot four hours ahead with ``capacity`` places; the attempts' bodies and
+    the enterprise's headers."""
     async with httpx.AsyncClient(
         base_url=base,
         timeout=60,
@@ -65,14 +83,7 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
             }
             for v in vehicles
         ]
-        took, statuses = await rush_attempts(base, bodies, headers)
-        availability = (
-            await client.get(
-                "/api/v1/gates/tan-thanh/availability",
-                params={"direction": "export", "from": start_iso, "hours": 1},
-            )
-        ).json()["slots"][0]
-    return rush_result(attempts, capacity, took, statuses, availability["booked"])
+    return bodies, headers
 
 
 async def rush_attempts(
