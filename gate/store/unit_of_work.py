@@ -43,14 +43,21 @@ class UnitOfWork:
         self._events: list[DomainEvent] = []
         self._after_commit: list[Callable[[], None]] = []
         self._session: AsyncSession | None = None
+        self._open = False
         # Audit heads a statement of this transaction locked already (by chain), for the
         # append at commit (gate/store/audit.py::append).
         self.locked_heads: dict[str, LockedHead] = {}
 
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
+        """The transaction's session, made on first use: a request that never touches the
+        database (a caller remembered, an attempt handed to a batch) makes, commits and closes
+        none (about 5 % of a booking-rush attempt's CPU, docs/benchmarks.md). RuntimeError
+        outside ``async with``."""
+        if not self._open:
             raise RuntimeError("the unit of work is not open")
+        if self._session is None:
+            self._session = self._session_factory()
         return self._session
 
     def record(self, event: DomainEvent, request_id: str | None = None) -> None:
@@ -72,7 +79,8 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = self._session_factory()
+        self._open = True
+        self._session = None
         self._events = []
         self._after_commit = []
         self.locked_heads = {}
@@ -84,11 +92,13 @@ class UnitOfWork:
         exc: BaseException | None,
         _tb: TracebackType | None,
     ) -> None:
+        session, self._session, self._open = self._session, None, False
         try:
-            await self.session.rollback()
+            if session is not None:
+                await session.rollback()
         finally:
-            await self.session.close()
-            self._session = None
+            if session is not None:
+                await session.close()
             self._events = []
             self._after_commit = []
             self.locked_heads = {}
@@ -99,6 +109,10 @@ class UnitOfWork:
         # With the audit append (in its statement on PostgreSQL), in the same transaction: an
         # event leaves the platform only if the change that caused it committed
         # (docs/architecture.md, "The outbox").
+        if self._session is None and not self._events:
+            # Nothing was read or written: no transaction to end.
+            self._run_after_commit()
+            return
         audited = [e for e in self._events if isinstance(e, AUDITED)]
         outboxed = [e for e in self._events if is_outboxed(e)]
         written = bool(audited) and await append_to_audit_log(
@@ -108,16 +122,20 @@ class UnitOfWork:
             await write_outbox_events(self.session, outboxed)
         await self.session.commit()
         events, self._events = self._events, []
-        committed, self._after_commit = self._after_commit, []
-        for callback in committed:
-            callback()
+        self._run_after_commit()
         self.locked_heads = {}
         if outboxed and self._outboxed is not None:
             self._outboxed()
         await self._bus.publish(events)
 
+    def _run_after_commit(self) -> None:
+        committed, self._after_commit = self._after_commit, []
+        for callback in committed:
+            callback()
+
     async def rollback(self) -> None:
-        await self.session.rollback()
+        if self._session is not None:
+            await self._session.rollback()
         self._events = []
         self._after_commit = []
         self.locked_heads = {}
