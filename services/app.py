@@ -136,6 +136,9 @@ def build_platform(settings: Settings, bus: EventBus | None = None) -> Platform:
             ),
             by_hand=functools.partial(decide_by_hand, retention=settings.idempotency_key_retention),
         )
+        # A process that decides a gate's check-ins leaves the live projector to one that
+        # decides none, if there is one (issue 20; docs/architecture.md, "Live status").
+        platform.live.projector.busy = platform.checkins.pipelines.holds_any
     if settings.booking_batch_ms > 0 and "api" in settings.parts:
         platform.bookings = _booking_batcher(platform)
     return platform

@@ -50,6 +50,11 @@ class Pipelines:
         """The gate's lease, if this process believes it holds it."""
         return self._held.get(gate_id)
 
+    def holds_any(self) -> bool:
+        """Whether this process believes it decides some gate's check-ins (the live
+        projector then prefers another process: gate/live/projector.py)."""
+        return bool(self._held)
+
     async def route(self, gate_id: str) -> Lease | Seen:
         """This process's lease on the gate (held, or taken now since it was free), or the
         lease row of the process that holds it. Costs no query while the lease is held."""

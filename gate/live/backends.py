@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Protocol
 
@@ -16,14 +15,45 @@ import redis.asyncio as redis_asyncio
 
 from gate.bus.events import redis_client
 from gate.live.channels import always_on
+from gate.store.leases import lease_owner_name
 
 log = logging.getLogger("gate.live")
 
 SNAPSHOT_TTL_S = 24 * 3600
 LEASE_MS = 5000
+# How long an idle process's offer to project lasts: ten of its polls (the projector's tick,
+# 0.1 s). A busy leader hands its lease only to an offer this fresh, so a volunteer that has
+# died since is given it (and the lease lapses) only within this window.
+VOLUNTEER_MS = 1000
 _REDIS_ERRORS = (redis_asyncio.RedisError, OSError, asyncio.TimeoutError)
 
 Deliver = Callable[[bytes], None]
+
+# The projector's lease, in one step (``RedisLiveBackend.lead``). KEYS: the lease, the
+# volunteer; ARGV: this process, the lease's term (ms), 1 if this process is busy, the
+# volunteer offer's term (ms). Answers 1: this process leads; 0: another does; the
+# volunteer's name: this process has just given the lease to it. The hand-over happens between
+# two of the giver's ticks (it calls this before each), so every message it published is in
+# Redis before its successor reads the snapshots its own first ones follow.
+_LEAD = """
+local holder = redis.call('get', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  if ARGV[3] == '0' then
+    redis.call('set', KEYS[2], ARGV[1], 'PX', ARGV[4])
+  end
+  return 0
+end
+if ARGV[3] == '1' then
+  local volunteer = redis.call('get', KEYS[2])
+  if volunteer and volunteer ~= ARGV[1] then
+    redis.call('set', KEYS[1], volunteer, 'PX', ARGV[2])
+    redis.call('del', KEYS[2])
+    return volunteer
+  end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
 
 
 class LiveBackend(Protocol):
@@ -31,7 +61,7 @@ class LiveBackend(Protocol):
 
     async def snapshot(self, channel: str) -> bytes | None: ...
 
-    async def lead(self) -> bool: ...
+    async def lead(self, busy: bool = False) -> bool: ...
 
     async def want(self, channels: list[str]) -> None: ...
 
@@ -61,8 +91,8 @@ class MemoryLiveBackend:
     async def snapshot(self, channel: str) -> bytes | None:
         return self._snapshots.get(channel)
 
-    async def lead(self) -> bool:
-        return True
+    async def lead(self, busy: bool = False) -> bool:
+        return True  # the only process: it projects, busy or not
 
     async def want(self, channels: list[str]) -> None:
         pass  # the hub's viewers are the wishes (see wanted)
@@ -90,17 +120,25 @@ class RedisLiveBackend:
     """Pub/sub for delivery to every process, a key per channel for its latest snapshot, a
     lease so that one process at a time projects (any process takes over within a lease)."""
 
-    def __init__(self, url: str, namespace: str = "gate") -> None:
+    def __init__(
+        self,
+        url: str,
+        namespace: str = "gate",
+        *,
+        lease_ms: int = LEASE_MS,
+        volunteer_ms: int = VOLUNTEER_MS,
+    ) -> None:
         self._prefix = f"{namespace}:live:"
         # Channels some process has viewers for, scored by when it last said so.
         self._wanted_key = self._prefix + "wanted"
         self._leader_key = self._prefix + "leader"
+        # An idle process that would take the projector's lease over from a busy leader.
+        self._volunteer_key = self._prefix + "volunteer"
         self._client = redis_client(url, socket_timeout=2)
-        self._me = uuid.uuid4().hex
-        self._renew = self._client.register_script(
-            "if redis.call('get', KEYS[1]) == ARGV[1] then "
-            "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
-        )
+        self._me = lease_owner_name()  # host:pid:random, so the key says who projects
+        self._lease_ms = lease_ms
+        self._volunteer_ms = volunteer_ms
+        self._lead = self._client.register_script(_LEAD)
 
     async def publish(self, channel: str, message: bytes, snapshot: bytes) -> None:
         async with self._client.pipeline(transaction=False) as pipe:
@@ -117,15 +155,27 @@ class RedisLiveBackend:
             return None
         return value if isinstance(value, bytes) else str(value).encode()
 
-    async def lead(self) -> bool:
+    async def lead(self, busy: bool = False) -> bool:
         """Hold or take the projector's lease; False while another process holds it (or
-        while Redis is unreachable: without it nothing could be published anyway)."""
+        while Redis is unreachable: without it nothing could be published anyway). ``busy``:
+        this process decides some gate's check-ins, and the projector had better run
+        elsewhere (issue 20): a busy holder hands the lease to an idle process that offered
+        to take it, a busy taker of a free lease gives it to such a process straight away,
+        and an idle process that does not lead makes that offer. With no idle process about,
+        a busy one leads as before. One round trip (a script), as the renewal was."""
         try:
-            if await self._renew(keys=[self._leader_key], args=[self._me, LEASE_MS]):
-                return True
-            return bool(await self._client.set(self._leader_key, self._me, nx=True, px=LEASE_MS))
+            answer = await self._lead(
+                keys=[self._leader_key, self._volunteer_key],
+                args=[self._me, self._lease_ms, int(busy), self._volunteer_ms],
+            )
         except _REDIS_ERRORS:
             return False
+        if answer == 1:
+            return True
+        if answer != 0:
+            successor = answer.decode() if isinstance(answer, bytes) else str(answer)
+            log.info("live.projector.lease_handed_over", extra={"to": successor})
+        return False
 
     async def want(self, channels: list[str]) -> None:
         if not channels:

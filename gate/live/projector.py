@@ -1,7 +1,8 @@
 """The projector: rebuilds each live channel from the database when something changed (at most
 a few times a second per channel, however busy the gate) and publishes what differs, with a
 sequence number that only grows. One process projects at a time (a lease in Redis; always
-this one in the embedded default); the others only fan out."""
+this one in the embedded default); the others only fan out. A process that decides a gate's
+check-ins leaves the projecting to one that decides none, when there is one (``busy``)."""
 
 from __future__ import annotations
 
@@ -58,9 +59,15 @@ class Projector:
         horizon: timedelta = DEFAULT_HORIZON,
         refresh: float = 2.0,
         tick: float = 0.1,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self._new_uow = new_uow
         self._backend = backend
+        # Whether this process now decides some gate's check-ins (Pipelines.holds_any): its
+        # rebuilds would then take that gate's CPU (issue 20: about a fifth of it), so it
+        # projects only while no idle process offers to (LiveBackend.lead).
+        self.busy = busy
+        self.leading = False  # as the last tick found it
         self.horizon = horizon  # the booking horizon: boards offer only hours booking takes
         self.min_interval = min_interval  # coalescing: at most 1/min_interval messages/s
         self.refresh = refresh  # rebuilt this often anyway: time moves, events get lost
@@ -121,7 +128,11 @@ class Projector:
         while not self._stopping.is_set():
             pause = self.tick_seconds
             try:
-                if await self._backend.lead():
+                leading = await self._backend.lead(self.busy())
+                if leading != self.leading:
+                    log.info("live.projector.lead", extra={"leading": leading})
+                    self.leading = leading
+                if leading:
                     await self.tick()
                     pause = max(self._next_due_in(time.monotonic()), MIN_PAUSE_S)
                 else:
