@@ -47,6 +47,7 @@ from gate.fleet.grants import bookable_vehicle
 from gate.gates.memory import GateMemory
 from gate.gates.slots import ensure_slot
 from gate.request_ids import current_request_id
+from gate.store.database import among
 from gate.store.idempotency import (
     Claim,
     OwnedKey,
@@ -370,12 +371,16 @@ async def _check(
     vehicles = {
         row.id: row
         for row in await uow.session.execute(
-            _VEHICLES.where(Vehicle.id.in_(vehicle_ids)).with_for_update(read=True, key_share=True)
+            _VEHICLES.where(among(uow.session, Vehicle.id, vehicle_ids)).with_for_update(
+                read=True, key_share=True
+            )
         )
     }
     driver_ids = sorted({attempts[i].new.driver_id for i in live})
     holders = dict(
-        (await uow.session.execute(_DRIVERS.where(Driver.id.in_(driver_ids)))).tuples().all()
+        (await uow.session.execute(_DRIVERS.where(among(uow.session, Driver.id, driver_ids))))
+        .tuples()
+        .all()
     )
     checked: dict[int, _Checked] = {}
     for index in live:
@@ -419,7 +424,10 @@ async def _busy(uow: UnitOfWork, items: Sequence[_Checked]) -> tuple[set[str], s
         return set(), set()
     rows = await uow.session.execute(
         select(Booking.active_plate, Booking.active_trailer_plate).where(
-            or_(Booking.active_plate.in_(plates), Booking.active_trailer_plate.in_(trailers))
+            or_(
+                among(uow.session, Booking.active_plate, plates),
+                among(uow.session, Booking.active_trailer_plate, trailers),
+            )
         )
     )
     busy_plates, busy_trailers = set(), set()
