@@ -364,9 +364,9 @@ async def _check(
 ) -> dict[int, _Checked]:
     """Each attempt's vehicle (held, or granted: ``bookable_vehicle``), driver and cargo, in
     ``create_booking``'s order; the refused ones go into ``decided``. The vehicles are read
-    FOR KEY SHARE as ``bookable_vehicle`` reads them. Their columns and the drivers' holders
-    are read as rows, not ORM objects: the batch only reads them (loading objects was most
-    of the batch's ORM time, issue 20)."""
+    FOR KEY SHARE as ``bookable_vehicle`` reads them, the drivers' holders beside them, both
+    as rows, not ORM objects (the batch only reads them; loading objects was much of its
+    CPU, issue 20): a driver is refused as ``get_driver`` refuses it."""
     vehicle_ids = sorted({attempts[i].new.vehicle_id for i in live})
     vehicles = {
         row.id: row

@@ -157,10 +157,10 @@ TRANSIENT_CONFLICT_STATES = frozenset({"40P01", "40001"})
 def among(
     session: AsyncSession, column: QueryableAttribute[Any], values: Collection[str]
 ) -> ColumnElement[bool]:
-    """``column IN values``, for a mapped column of strings. On PostgreSQL ``column = ANY(:array)``:
-    one parameter whatever the count, where an IN is expanded at each execution into a
-    parameter per value, each rendered and processed by SQLAlchemy (issue 20, the booking
-    rush's batch reads). On SQLite an IN."""
+    """``column IN values``, for a mapped column of strings. On PostgreSQL
+    ``column = ANY(:array)``: one parameter whatever the count, where an IN is expanded at
+    each execution into a parameter per value, each rendered and processed by SQLAlchemy
+    (issue 20, the booking rush's batch reads). On SQLite an IN."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String)))
     return column.in_(list(values))

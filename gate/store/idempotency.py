@@ -8,7 +8,7 @@ On PostgreSQL the claim and the answers' write are each one statement of one sha
 the batch's size, each column given as one array parameter (encoded by asyncpg): SQLAlchemy's
 ORM built the claim's multi-row VALUES (a bound parameter per cell) and processed every
 answer's parameters one by one, 7.6 % of a rush's CPU samples (issue 20, docs/benchmarks.md,
-"The rush's idempotency records as arrays"). SQLite keeps the statements of one row per key."""
+"The rush's batch in fewer calls"). SQLite keeps the statements of one row per key."""
 
 from __future__ import annotations
 
