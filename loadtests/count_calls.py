@@ -6,6 +6,7 @@ does), to find which change added work to the check-in path.
     .venv/bin/python loadtests/count_calls.py --tree /work/wt-before12 --tree .
     .venv/bin/python loadtests/count_calls.py --tree results/calls-c3d12d2.prof --tree .
     .venv/bin/python loadtests/count_calls.py --tree . --tree .:GATE_OUTBOX=off
+    .venv/bin/python loadtests/count_calls.py --rush 3000 --tree /work/main --tree .
 
 Each tree is served as the benchmark serves it (``gate serve --workers 1`` on a scratch
 PostgreSQL database and Redis, its folder first on PYTHONPATH, this tree's virtual
@@ -21,6 +22,13 @@ differ most (first tree first). Profiles are kept in
 loadtests/results/calls-<tree's commit>.prof (with a .json of the count beside it); a
 --tree given as such a file is read instead of run. A tree may carry GATE_ settings
 (``.:GATE_OUTBOX=off``), named in its profile's name.
+
+With ``--rush N``, calls per booking attempt instead: an enterprise with N vehicles and a
+slot of 100 places are made unprofiled (loadtests/workloads.py::prepare_rush), then cProfile
+runs while the N attempts of the booking rush are sent and answered
+(``workloads.rush_attempts``: 100 booked, the rest refused as full); no warm-up, so the
+statements' first compilation is shared among the N attempts. Its profiles are named
+calls-<commit>-rush.prof.
 
 Calls by the group commit and the background tasks are shared among the check-ins of the run,
 so totals move a little between runs of one tree (batch sizes follow timing); a cost added
@@ -50,7 +58,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loadtests.harness import camera, open_gate, platform
 from loadtests.machine import REDIS, ROOT, free_port, scratch_database
-from loadtests.workloads import booked_trucks
+from loadtests.workloads import booked_trucks, prepare_rush, rush_attempts
 
 RESULTS = ROOT / "loadtests" / "results"
 ADMITTED = {"walk_in", "on_time", "early", "late"}
@@ -154,12 +162,15 @@ def profile_tree(
     projector: bool = False,
     settings: dict[str, str] | None = None,
     booked: bool = False,
+    rush: bool = False,
 ) -> Path:
     """Serve ``tree`` (with the GATE_ ``settings`` on top of the benchmark's), send the
     check-ins under the profiler (walk-ins, or ``booked`` trucks, booked through the API
-    before the warm-up); the profile's file."""
+    before the warm-up; or with ``rush``, ``checkins`` booking attempts of the rush, with no
+    warm-up); the profile's file."""
     RESULTS.mkdir(exist_ok=True)
     name = commit_of(tree) + ("-projector" if projector else "") + ("-booked" if booked else "")
+    name += "-rush" if rush else ""
     for key, value in sorted((settings or {}).items()):
         name += f"-{key.removeprefix('GATE_').lower()}-{value}"
     out = RESULTS / f"calls-{name}.prof"
@@ -171,38 +182,81 @@ def profile_tree(
     with platform(
         database, free_port(), namespace, checkout=tree, profile_to=out, settings=settings
     ) as (base, pid):
-        open_gate(base, gate="tan-thanh")
-        tokens = {
-            "export": camera(base, direction="export"),
-            "import": camera(base, direction="import"),
-        }
-        trucks: list[tuple[str, str]] = []
-        if booked:
-            (plates,), _took = asyncio.run(booked_trucks(base, "tan-thanh", [warmup + checkins]))
-            lines = plates.read_text().split()
-            trucks = list(zip(lines[::2], lines[1::2], strict=True))
-        asyncio.run(send(base, tokens, checkins if booked else 900_000, warmup, clients, trucks))
-        os.kill(pid, signal.SIGUSR1)
-        time.sleep(0.5)
-        started = time.monotonic()
-        answers = asyncio.run(send(base, tokens, 0, checkins, clients, trucks))
-        seconds = time.monotonic() - started
-        os.kill(pid, signal.SIGUSR2)
-        for _ in range(600):
-            if out.exists():
-                break
-            time.sleep(0.1)
+        if rush:
+            answers, seconds = _profiled_rush(base, pid, checkins)
         else:
-            raise RuntimeError(f"{tree}: no profile written")
+            answers, seconds = _profiled_checkins(base, pid, checkins, warmup, clients, booked)
+        _await_profile(out, tree)
         stopping = time.monotonic()
+    expected = "201" if rush else "admitted"
+    return _written(tree, name, out, checkins, answers, seconds, stopping, expected)
+
+
+def _profiled_checkins(
+    base: str, pid: int, checkins: int, warmup: int, clients: int, booked: bool
+) -> tuple[Counts, float]:
+    """A gate opened and two cameras made, ``warmup`` check-ins sent unprofiled, then
+    ``checkins`` under the profiler: how they were answered and how long they took (s)."""
+    open_gate(base, gate="tan-thanh")
+    tokens = {
+        "export": camera(base, direction="export"),
+        "import": camera(base, direction="import"),
+    }
+    trucks: list[tuple[str, str]] = []
+    if booked:
+        (plates,), _took = asyncio.run(booked_trucks(base, "tan-thanh", [warmup + checkins]))
+        lines = plates.read_text().split()
+        trucks = list(zip(lines[::2], lines[1::2], strict=True))
+    asyncio.run(send(base, tokens, checkins if booked else 900_000, warmup, clients, trucks))
+    os.kill(pid, signal.SIGUSR1)
+    time.sleep(0.5)
+    started = time.monotonic()
+    answers = asyncio.run(send(base, tokens, 0, checkins, clients, trucks))
+    seconds = time.monotonic() - started
+    os.kill(pid, signal.SIGUSR2)
+    return answers, seconds
+
+
+def _profiled_rush(base: str, pid: int, attempts: int) -> tuple[Counts, float]:
+    """The rush's vehicles and slot made unprofiled, then its ``attempts`` sent under the
+    profiler: their statuses counted and how long they took (s)."""
+    bodies, headers = asyncio.run(prepare_rush(base, attempts, 100))
+    os.kill(pid, signal.SIGUSR1)
+    time.sleep(0.5)
+    seconds, statuses = asyncio.run(rush_attempts(base, bodies, headers))
+    os.kill(pid, signal.SIGUSR2)
+    return dict(collections.Counter(str(status) for status in statuses)), seconds
+
+
+def _await_profile(out: Path, tree: Path) -> None:
+    for _ in range(600):
+        if out.exists():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{tree}: no profile written")
+
+
+def _written(
+    tree: Path,
+    name: str,
+    out: Path,
+    count: int,
+    answers: Counts,
+    seconds: float,
+    stopping: float,
+    expected: str,
+) -> Path:
+    """The run's summary printed and its count written beside the profile ``out``."""
     print(
-        f"{tree} ({name}): answers {answers}, {checkins / seconds:.0f}/s under the profiler, "
+        f"{tree} ({name}): answers {answers}, {count / seconds:.0f}/s under the profiler, "
         f"stopped in {time.monotonic() - stopping:.1f} s",
         flush=True,
     )
-    if answers.get("admitted") != checkins:
-        print(f"  warning: {checkins} sent, {answers.get('admitted', 0)} admitted", flush=True)
-    out.with_suffix(".json").write_text(json.dumps({"checkins": checkins, "answers": answers}))
+    if expected == "admitted" and answers.get("admitted") != count:
+        print(f"  warning: {count} sent, {answers.get('admitted', 0)} admitted", flush=True)
+    if expected == "201" and answers.get("201") != 100:
+        print(f"  warning: {answers.get('201', 0)} of {count} booked, not 100", flush=True)
+    out.with_suffix(".json").write_text(json.dumps({"checkins": count, "answers": answers}))
     return out
 
 
@@ -264,7 +318,11 @@ def main() -> int:
     parser.add_argument(
         "--booked", action="store_true", help="booked trucks (booked first), not walk-ins"
     )
+    parser.add_argument(
+        "--rush", type=int, default=0, help="calls per attempt of a booking rush of this many"
+    )
     args = parser.parse_args()
+    unit = "attempt" if args.rush else "check-in"
     trees: list[tuple[Path, dict[str, str]]] = args.tree or [(ROOT, {})]
     if len(trees) > 2:
         parser.error("one tree, or two to compare")
@@ -275,24 +333,25 @@ def main() -> int:
             if tree.is_file()
             else profile_tree(
                 tree.resolve(),
-                args.checkins,
+                args.rush or args.checkins,
                 args.warmup,
                 args.concurrency,
                 args.projector,
                 settings,
                 args.booked,
+                rush=bool(args.rush),
             )
         )
         calls, checkins = counts_of(profile)
         measured.append((profile.stem.removeprefix("calls-"), calls, checkins))
         print(
-            f"{profile.stem}: {sum(calls.values()) / checkins:,.0f} calls per check-in "
-            f"({checkins} check-ins)",
+            f"{profile.stem}: {sum(calls.values()) / checkins:,.0f} calls per {unit} "
+            f"({checkins} {unit}s)",
             flush=True,
         )
     if len(measured) == 1:
         name, calls, checkins = measured[0]
-        print(f"\nmost called per check-in ({name}):")
+        print(f"\nmost called per {unit} ({name}):")
         for label, count in sorted(calls.items(), key=lambda kv: -kv[1])[: args.top]:
             print(f"  {count / checkins:10.2f}  {label}")
         return 0
@@ -303,10 +362,10 @@ def main() -> int:
     }
     total_a, total_b = sum(calls_a.values()) / n_a, sum(calls_b.values()) / n_b
     print(
-        f"\ncalls per check-in: {a} {total_a:,.1f}, {b} {total_b:,.1f} "
+        f"\ncalls per {unit}: {a} {total_a:,.1f}, {b} {total_b:,.1f} "
         f"({total_b - total_a:+,.1f}, {100 * (total_b - total_a) / total_a:+.1f}%)"
     )
-    print(f"\nmost changed per check-in ({a} -> {b}):")
+    print(f"\nmost changed per {unit} ({a} -> {b}):")
     if args.only:
         diff = {label: pair for label, pair in diff.items() if re.search(args.only, label)}
     ranked = sorted(diff.items(), key=lambda kv: -abs(kv[1][1] - kv[1][0]))

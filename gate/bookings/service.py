@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +42,7 @@ from gate.fleet.service import get_driver
 from gate.gates.calendar import gate_by_code
 from gate.gates.memory import GateMemory
 from gate.gates.slots import ensure_slot, lock_slots, release_place, take_place
-from gate.store.tables import Booking, Gate, Vehicle
+from gate.store.tables import Booking, Gate
 from gate.store.types import new_id
 from gate.store.unit_of_work import UnitOfWork
 
@@ -155,13 +156,27 @@ def checked_cargo(cargo: Cargo, *, now: datetime, slot_start: datetime) -> Cargo
     )
 
 
+class Truck(Protocol):
+    """What a new booking takes from its vehicle: a Vehicle, or a batch's row of it
+    (gate/bookings/together.py)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def plate(self) -> str: ...
+
+    @property
+    def trailer_plate(self) -> str | None: ...
+
+
 def booking_row(
     enterprise_id: str,
     new: NewBooking,
     gate: Gate,
     slot_id: str,
     start: datetime,
-    vehicle: Vehicle,
+    vehicle: Truck,
     driver_id: str,
     cargo: Cargo,
 ) -> Booking:

@@ -35,7 +35,7 @@ from gate.bookings.service import (
     plate_taken,
     trailer_taken,
 )
-from gate.domain.errors import DomainError, IdempotencyKeyReused, SlotClosed, SlotFull
+from gate.domain.errors import DomainError, IdempotencyKeyReused, NotFound, SlotClosed, SlotFull
 from gate.domain.events import Actor
 from gate.domain.no_shows import PeakShareExceeded, check_peak_share
 from gate.domain.time import as_local, utc_now
@@ -44,10 +44,10 @@ from gate.fees.fixing import Crossing, draft_fee, priced_at, store_fees
 from gate.fees.reads import fees_of
 from gate.fees.schedules import in_force
 from gate.fleet.grants import bookable_vehicle
-from gate.fleet.service import get_driver
 from gate.gates.memory import GateMemory
 from gate.gates.slots import ensure_slot
 from gate.request_ids import current_request_id
+from gate.store.database import among
 from gate.store.idempotency import (
     Claim,
     OwnedKey,
@@ -222,8 +222,18 @@ async def _one_by_one(
 
 
 @dataclass(frozen=True, slots=True)
+class _Truck:
+    """What a booking takes from its vehicle (``booking_row``, its plates, its fee)."""
+
+    id: str
+    plate: str
+    trailer_plate: str | None
+    vehicle_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Checked:
-    vehicle: Vehicle
+    vehicle: _Truck
     driver_id: str
     cargo: Cargo
 
@@ -354,39 +364,56 @@ async def _check(
 ) -> dict[int, _Checked]:
     """Each attempt's vehicle (held, or granted: ``bookable_vehicle``), driver and cargo, in
     ``create_booking``'s order; the refused ones go into ``decided``. The vehicles are read
-    FOR KEY SHARE as ``bookable_vehicle`` reads them; the drivers into the session's identity
-    map, where ``get_driver`` finds them."""
+    FOR KEY SHARE as ``bookable_vehicle`` reads them, the drivers' holders beside them, both
+    as rows, not ORM objects (the batch only reads them; loading objects was much of its
+    CPU, issue 20): a driver is refused as ``get_driver`` refuses it."""
     vehicle_ids = sorted({attempts[i].new.vehicle_id for i in live})
     vehicles = {
-        vehicle.id: vehicle
-        for vehicle in await uow.session.scalars(
-            select(Vehicle)
-            .where(Vehicle.id.in_(vehicle_ids))
-            .with_for_update(read=True, key_share=True)
-            .execution_options(populate_existing=True)
+        row.id: row
+        for row in await uow.session.execute(
+            _VEHICLES.where(among(uow.session, Vehicle.id, vehicle_ids)).with_for_update(
+                read=True, key_share=True
+            )
         )
     }
     driver_ids = sorted({attempts[i].new.driver_id for i in live})
-    await uow.session.scalars(select(Driver).where(Driver.id.in_(driver_ids)))
+    holders = dict(
+        (await uow.session.execute(_DRIVERS.where(among(uow.session, Driver.id, driver_ids))))
+        .tuples()
+        .all()
+    )
     checked: dict[int, _Checked] = {}
     for index in live:
         attempt = attempts[index]
         try:
-            vehicle = vehicles.get(attempt.new.vehicle_id)
-            if vehicle is None or vehicle.enterprise_id != attempt.enterprise_id:
+            row = vehicles.get(attempt.new.vehicle_id)
+            if row is None or row.enterprise_id != attempt.enterprise_id:
                 # Unknown, or another holder's: its grants decide (rare, read one by one).
                 vehicle = await bookable_vehicle(
                     uow, attempt.enterprise_id, attempt.new.vehicle_id, attempt.rules.now
                 )
-            driver = await get_driver(uow, attempt.enterprise_id, attempt.new.driver_id)
+                truck = _Truck(
+                    vehicle.id, vehicle.plate, vehicle.trailer_plate, vehicle.vehicle_type
+                )
+            else:
+                truck = _Truck(row.id, row.plate, row.trailer_plate, row.vehicle_type)
+            if holders.get(attempt.new.driver_id) != attempt.enterprise_id:
+                raise NotFound("no such driver")  # as get_driver refuses it
             cargo = checked_cargo(
                 attempt.new.cargo, now=attempt.rules.now, slot_start=attempt.new.slot_start
             )
         except DomainError as refusal:
             decided[index] = refusal
             continue
-        checked[index] = _Checked(vehicle, driver.id, cargo)
+        checked[index] = _Checked(truck, attempt.new.driver_id, cargo)
     return checked
+
+
+# What a batch reads of its vehicles and drivers (``_check``).
+_VEHICLES = select(
+    Vehicle.id, Vehicle.enterprise_id, Vehicle.plate, Vehicle.trailer_plate, Vehicle.vehicle_type
+)
+_DRIVERS = select(Driver.id, Driver.enterprise_id)
 
 
 async def _busy(uow: UnitOfWork, items: Sequence[_Checked]) -> tuple[set[str], set[str]]:
@@ -397,7 +424,10 @@ async def _busy(uow: UnitOfWork, items: Sequence[_Checked]) -> tuple[set[str], s
         return set(), set()
     rows = await uow.session.execute(
         select(Booking.active_plate, Booking.active_trailer_plate).where(
-            or_(Booking.active_plate.in_(plates), Booking.active_trailer_plate.in_(trailers))
+            or_(
+                among(uow.session, Booking.active_plate, plates),
+                among(uow.session, Booking.active_trailer_plate, trailers),
+            )
         )
     )
     busy_plates, busy_trailers = set(), set()
