@@ -62,7 +62,18 @@ async def served(app: Litestar) -> AsyncIterator[str]:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # Idle keep-alive connections held for two minutes, not uvicorn's 5 s: a test's client
+    # that reuses one just as the server closes it (a pause of about 5 s between two of its
+    # requests: a browser starting on a loaded machine) gets a ReadError for a request the
+    # server never read, and httpx does not retry a POST. Nothing here measures keep-alive.
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_keep_alive=120,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, any_, bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -97,6 +97,10 @@ def _drop_closed_connections(_dbapi: Any, record: Any, _proxy: Any) -> None:
         raise InvalidatePoolError("the server closed this connection")
 
 
+# Where a pooled SQLite connection's record says it was opened read-only (``record.info``).
+_OPENED_READ_ONLY = "gate_opened_read_only"
+
+
 def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
@@ -109,8 +113,13 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         poolclass=timed_pool(PRIMARY),  # the default pool, its checkouts timed for /metrics
     )
 
+    database = engine.url.database
+
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        # Opened while the file or its folder could not be written, the connection can only
+        # read for its life: remembered, to drop it once they can (_drop_read_only_openings).
+        record.info[_OPENED_READ_ONLY] = not _sqlite_file_writable(database)
         # Take transaction control away from the sqlite3 module, so that BEGIN is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -119,6 +128,16 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _drop_read_only_openings(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        """A connection opened while the file could not be written is dropped at checkout
+        once it can, and the pool opens a fresh one (SQLAlchemy retries the checkout). The
+        pool's invalidation after a write refused only covers connections opened before
+        that refusal: one opened after it for a read, while the folder was still read-only,
+        would otherwise answer a later write 503 long after the folder came back."""
+        if record.info.get(_OPENED_READ_ONLY) and _sqlite_file_writable(database):
+            raise DisconnectionError("opened read-only; the database file is writable again")
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

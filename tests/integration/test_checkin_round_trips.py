@@ -51,7 +51,9 @@ async def _batches(
         max_batch=1000,
         max_wait=1.0,
         retention=settings.device_event_retention,
-        gates=GateMemory(),  # as the platform makes it (services/app.py)
+        # As the platform makes it (services/app.py), its rows held for the whole test: a row
+        # expired between two counted batches (a slow machine) would count its read.
+        gates=GateMemory(ttl_s=3600),
         # A lease renewed within a counted batch (a slow machine) would count its statements.
         pipelines=Pipelines(new_uow, term=timedelta(minutes=10)),
     )
