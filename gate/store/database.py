@@ -115,11 +115,16 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
 
     database = engine.url.database
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, record: Any) -> None:
-        # Opened while the file or its folder could not be written, the connection can only
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _before_connect(_dialect: Any, record: Any, _args: Any, _params: Any) -> None:
+        # Opened while the file or its folder cannot be written, the connection can only
         # read for its life: remembered, to drop it once they can (_drop_read_only_openings).
+        # Asked before the file is opened, so a folder made writable meanwhile cannot mark a
+        # read-only connection writable.
         record.info[_OPENED_READ_ONLY] = not _sqlite_file_writable(database)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module, so that BEGIN is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

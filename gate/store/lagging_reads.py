@@ -74,11 +74,10 @@ class _FreshUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> UnitOfWork:
         session = await self._replica.caught_up()
-        if session is None:
-            return await super().__aenter__()
-        self._session = session
-        self._events = []
-        self._on_replica = True
+        await super().__aenter__()  # open, with nothing recorded yet
+        if session is not None:
+            self._session = session  # the replica's, in place of the one made on first use
+            self._on_replica = True
         return self
 
     async def __aexit__(
