@@ -25,7 +25,6 @@ import json
 import sys
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +37,8 @@ from gate.cli.database import seed
 from gate.config import Settings, normalise_database_url
 from gate.store.database import READ_ONLY_OPTION
 from gate.store.migrate import upgrade
-from loadtests.harness import enterprise_with_driver
 from loadtests.machine import scratch_database
+from loadtests.workloads import rush_setup
 from services.app import assemble_app, build_platform
 from tests.asgi import in_process_client
 
@@ -66,36 +65,7 @@ async def count(
     platform = build_platform(settings, InMemoryEventBus())
     app = assemble_app(platform, settings.parts)
     async with in_process_client(app, timeout=600) as client:
-        headers, driver = await enterprise_with_driver(client, ADMIN, "Rush", "079000099999")
-        vehicles = []
-        for n in range(attempts):
-            made = await client.post(
-                "/api/v1/vehicles",
-                headers=headers,
-                json={
-                    "plate": f"{10 + n // 100000 % 89:02d}C{n % 100000:05d}",
-                    "vehicle_type": "truck",
-                },
-            )
-            vehicles.append(made.json()["id"])
-        start = (datetime.now(UTC) + timedelta(hours=4)).replace(minute=0, second=0, microsecond=0)
-        override = await client.post(
-            "/api/v1/gates/tan-thanh/capacity-overrides",
-            headers=ADMIN,
-            json={"direction": "export", "starts_at": start.isoformat(), "capacity": capacity},
-        )
-        override.raise_for_status()
-        bodies = [
-            {
-                "gate": "tan-thanh",
-                "direction": "export",
-                "slot_start": start.isoformat(),
-                "vehicle_id": vehicle,
-                "driver_id": driver["id"],
-                "cargo": {"description": "rush", "weight_kg": 1000},
-            }
-            for vehicle in vehicles
-        ]
+        bodies, headers = await rush_setup(client, attempts, capacity, ADMIN)
         counted: Counter[str] = Counter()
         engine = platform.engine.sync_engine
 

@@ -41,48 +41,56 @@ async def booking_rush(base: str, attempts: int, capacity: int) -> dict[str, Any
 async def prepare_rush(
     base: str, attempts: int, capacity: int
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """What a rush needs before it starts: an enterprise with a driver and ``attempts``
-    vehicles, one slot four hours ahead with ``capacity`` places; the attempts' bodies and
-    the enterprise's headers."""
+    """What a rush needs before it starts (``rush_setup``), made through the platform at
+    ``base``: the attempts' bodies and the enterprise's headers."""
     async with httpx.AsyncClient(
         base_url=base,
         timeout=60,
         limits=httpx.Limits(max_connections=200, keepalive_expiry=2),
     ) as client:
-        headers, driver = await enterprise_with_driver(client, admin(), "Rush", "079000099999")
-        gate = asyncio.Semaphore(100)
+        return await rush_setup(client, attempts, capacity, admin())
 
-        async def register(n: int) -> str:
-            async with gate:
-                plate = f"{10 + n // 100000 % 89:02d}C{n % 100000:05d}"
-                made = await client.post(
-                    "/api/v1/vehicles",
-                    headers=headers,
-                    json={"plate": plate, "vehicle_type": "truck"},
-                )
-                return str(made.json()["id"])
 
-        vehicles = await asyncio.gather(*(register(n) for n in range(attempts)))
-        hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-        start_iso = datetime.fromtimestamp(hour.timestamp() + 4 * 3600, UTC).isoformat()
-        (
-            await client.post(
-                "/api/v1/gates/tan-thanh/capacity-overrides",
-                headers=admin(),
-                json={"direction": "export", "starts_at": start_iso, "capacity": capacity},
+async def rush_setup(
+    client: httpx.AsyncClient, attempts: int, capacity: int, admin_headers: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """An enterprise with a driver and ``attempts`` vehicles, one slot four hours ahead with
+    ``capacity`` places, made through ``client`` (over HTTP or in process) as the admin of
+    ``admin_headers``: the attempts' bodies (one per vehicle) and the enterprise's headers."""
+    headers, driver = await enterprise_with_driver(client, admin_headers, "Rush", "079000099999")
+    gate = asyncio.Semaphore(100)
+
+    async def register(n: int) -> str:
+        async with gate:
+            plate = f"{10 + n // 100000 % 89:02d}C{n % 100000:05d}"
+            made = await client.post(
+                "/api/v1/vehicles",
+                headers=headers,
+                json={"plate": plate, "vehicle_type": "truck"},
             )
-        ).raise_for_status()
-        bodies = [
-            {
-                "gate": "tan-thanh",
-                "direction": "export",
-                "slot_start": start_iso,
-                "vehicle_id": v,
-                "driver_id": driver["id"],
-                "cargo": {"description": "rush", "weight_kg": 1000},
-            }
-            for v in vehicles
-        ]
+            return str(made.json()["id"])
+
+    vehicles = await asyncio.gather(*(register(n) for n in range(attempts)))
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start_iso = datetime.fromtimestamp(hour.timestamp() + 4 * 3600, UTC).isoformat()
+    (
+        await client.post(
+            "/api/v1/gates/tan-thanh/capacity-overrides",
+            headers=admin_headers,
+            json={"direction": "export", "starts_at": start_iso, "capacity": capacity},
+        )
+    ).raise_for_status()
+    bodies = [
+        {
+            "gate": "tan-thanh",
+            "direction": "export",
+            "slot_start": start_iso,
+            "vehicle_id": v,
+            "driver_id": driver["id"],
+            "cargo": {"description": "rush", "weight_kg": 1000},
+        }
+        for v in vehicles
+    ]
     return bodies, headers
 
 
