@@ -377,11 +377,12 @@ async def _check(
         )
     }
     driver_ids = sorted({attempts[i].new.driver_id for i in live})
-    holders = dict(
-        (await uow.session.execute(_DRIVERS.where(among(uow.session, Driver.id, driver_ids))))
-        .tuples()
-        .all()
-    )
+    holders: dict[str, str] = {
+        driver_id: holder
+        for driver_id, holder in await uow.session.execute(
+            _DRIVERS.where(among(uow.session, Driver.id, driver_ids))
+        )
+    }
     checked: dict[int, _Checked] = {}
     for index in live:
         attempt = attempts[index]
