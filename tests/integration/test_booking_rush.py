@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,15 +18,11 @@ from sqlalchemy import Connection, event, func, select
 from gate.bookings import together
 from gate.bookings.full_slots import FullSlots
 from gate.bookings.rush import BookingBatcher
-from gate.bookings.service import BookingRules, Cargo, NewBooking
-from gate.bookings.together import Answer, Attempt, Decider, decide
+from gate.bookings.service import Cargo
+from gate.bookings.together import Answer, Decider
 from gate.bus.events import InMemoryEventBus
 from gate.config import Settings
 from gate.domain.errors import NotFound, PlateAlreadyBooked, SlotFull
-from gate.domain.events import Actor
-from gate.domain.no_shows import DEFAULT_POLICY
-from gate.domain.slots import Direction
-from gate.domain.time import utc_now
 from gate.gates.memory import GateMemory
 from gate.store.audit import verify
 from gate.store.database import READ_ONLY_OPTION, create_engine, create_session_factory
@@ -36,6 +32,7 @@ from services.api.bookings.rush import BookingAnswers
 from services.platform import Platform
 from tests.apps import app_for
 from tests.asgi import in_process_client
+from tests.booking_batches import attempt, decided
 from tests.helpers import Api, Enterprise, tomorrow_at
 
 RUSH = 150  # attempts: bounded, so that two cores shared by several runs finish it quickly
@@ -110,26 +107,7 @@ async def test_a_rush_confirms_exactly_the_capacity_and_refuses_the_rest_as_full
         await engine.dispose()
 
 
-def _attempt(
-    enterprise: Enterprise, vehicle: dict[str, Any], driver_id: str, start: datetime
-) -> Attempt:
-    new = NewBooking(
-        "tan-thanh",
-        Direction.EXPORT,
-        start,
-        vehicle["id"],
-        driver_id,
-        Cargo("Sầu riêng (durian), 18 t", 18000),
-    )
-    return Attempt(
-        enterprise.id,
-        new,
-        BookingRules(utc_now(), timedelta(days=30), DEFAULT_POLICY),
-        Actor("enterprise", enterprise.id),
-        start,
-        None,
-        uuid.uuid4().hex,
-    )
+CARGO = Cargo("Sầu riêng (durian), 18 t", 18000)
 
 
 @pytest.mark.parametrize("careful", [False, True], ids=["together", "one-by-one"])
@@ -145,21 +123,14 @@ async def test_a_batch_is_first_come_first_served_with_each_attempt_checked(
     driver = (await enterprise.driver())["id"]
     first, second, third, fourth, fifth = [await enterprise.vehicle() for _ in range(5)]
     attempts = [
-        _attempt(enterprise, first, driver, slot),
-        _attempt(enterprise, second, driver, slot),
-        _attempt(enterprise, first, driver, slot),  # the same truck again
-        _attempt(enterprise, third, str(uuid.uuid4()), slot),  # an unknown driver
-        _attempt(enterprise, fourth, driver, slot),
-        _attempt(enterprise, fifth, driver, slot),  # no place left
+        attempt(enterprise, first, driver, slot, CARGO),
+        attempt(enterprise, second, driver, slot, CARGO),
+        attempt(enterprise, first, driver, slot, CARGO),  # the same truck again
+        attempt(enterprise, third, str(uuid.uuid4()), slot, CARGO),  # an unknown driver
+        attempt(enterprise, fourth, driver, slot, CARGO),
+        attempt(enterprise, fifth, driver, slot, CARGO),  # no place left
     ]
-    how = Decider(GateMemory(), FullSlots(), BookingAnswers(), timedelta(hours=24))
-    engine = create_engine(settings)
-    try:
-        async with UnitOfWork(create_session_factory(engine), bus) as uow:
-            outcomes = (await decide(uow, attempts, how, careful=careful)).outcomes
-            await uow.commit()
-    finally:
-        await engine.dispose()
+    outcomes = await decided(settings, bus, attempts, careful=careful)
 
     kinds = [type(outcome) for outcome in outcomes]
     assert kinds == [Answer, Answer, PlateAlreadyBooked, NotFound, Answer, SlotFull]
@@ -233,7 +204,10 @@ async def test_a_truck_booked_concurrently_is_refused_and_its_batch_keeps_the_pl
     batcher.start()
     try:
         outcomes = await asyncio.gather(
-            *(batcher.submit(_attempt(enterprise, v, driver, slot)) for v in (first, taken, last)),
+            *(
+                batcher.submit(attempt(enterprise, v, driver, slot, CARGO))
+                for v in (first, taken, last)
+            ),
             return_exceptions=True,
         )
     finally:
